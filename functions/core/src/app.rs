@@ -1,0 +1,256 @@
+//! The app model shared by agents, the builder and the UI: questions, requirements, files,
+//! build and check reports.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Path → file content of one app.
+pub type FileMap = BTreeMap<String, String>;
+
+/// How a clarifying question is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Text,
+    SingleChoice,
+    MultipleChoice,
+    YesNo,
+}
+
+/// A clarifying question with a default the pipeline can proceed on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Question {
+    /// Stable key, also the property name in the answers object (e.g. `fields`, `colors`).
+    pub id: String,
+    pub prompt: String,
+    pub kind: QuestionKind,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// The proposed answer: a string, a bool or an array of strings, by kind.
+    pub default: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+/// The JSON Schema of the answers object, sent as the interrupt's `responseSchema`.
+pub fn response_schema(questions: &[Question]) -> Value {
+    let mut props = serde_json::Map::new();
+    for q in questions {
+        let mut p = match q.kind {
+            QuestionKind::Text => json!({"type": "string"}),
+            QuestionKind::YesNo => json!({"type": "boolean"}),
+            QuestionKind::SingleChoice => json!({"type": "string", "enum": q.options}),
+            QuestionKind::MultipleChoice => {
+                json!({"type": "array", "items": {"type": "string", "enum": q.options}, "uniqueItems": true})
+            }
+        };
+        if let Value::Object(m) = &mut p {
+            m.insert("title".into(), json!(q.prompt));
+            m.insert("default".into(), q.default.clone());
+            if let Some(h) = &q.help {
+                m.insert("description".into(), json!(h));
+            }
+        }
+        props.insert(q.id.clone(), p);
+    }
+    json!({
+        "type": "object",
+        "properties": props,
+        "required": [],
+        "additionalProperties": true,
+        "x-order": questions.iter().map(|q| q.id.clone()).collect::<Vec<_>>(),
+    })
+}
+
+/// Answers with every missing or ill-typed answer replaced by the question's default.
+pub fn answers_with_defaults(questions: &[Question], given: Option<&Value>) -> Value {
+    let mut out = serde_json::Map::new();
+    for q in questions {
+        let candidate = given.and_then(|g| g.get(&q.id)).cloned();
+        let ok = match (&candidate, q.kind) {
+            (Some(Value::String(_)), QuestionKind::Text | QuestionKind::SingleChoice) => true,
+            (Some(Value::Bool(_)), QuestionKind::YesNo) => true,
+            (Some(Value::Array(a)), QuestionKind::MultipleChoice) => a.iter().all(Value::is_string),
+            _ => false,
+        };
+        out.insert(
+            q.id.clone(),
+            if ok {
+                candidate.unwrap_or(Value::Null)
+            } else {
+                q.default.clone()
+            },
+        );
+    }
+    // Keep extra keys the client sent (answers by topic from eval files, say).
+    if let Some(Value::Object(extra)) = given {
+        for (k, v) in extra {
+            out.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// What the requirements step settled on. `spec` is the agent's own structured form (the
+/// offline generator's app spec, or a model's JSON); the rest is for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Requirements {
+    pub title: String,
+    pub summary: String,
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub spec: Value,
+}
+
+/// One change to the app's files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FileChange {
+    /// Create or overwrite a whole file.
+    Write {
+        path: String,
+        content: String,
+    },
+    /// Replace `search` (which must match exactly once) with `replace`.
+    Edit {
+        path: String,
+        search: String,
+        replace: String,
+    },
+    Delete {
+        path: String,
+    },
+}
+
+impl FileChange {
+    pub fn path(&self) -> &str {
+        match self {
+            FileChange::Write { path, .. }
+            | FileChange::Edit { path, .. }
+            | FileChange::Delete { path } => path,
+        }
+    }
+}
+
+/// What an edit round produced: the changes and a sentence for the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeSet {
+    pub summary: String,
+    pub changes: Vec<FileChange>,
+}
+
+/// Result of one named check of a built app in the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResult {
+    pub kind: String,
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// What the headless-Chromium check saw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    pub passed: bool,
+    #[serde(default)]
+    pub console_errors: Vec<String>,
+    #[serde(default)]
+    pub page_errors: Vec<String>,
+    #[serde(default)]
+    pub failed_requests: Vec<String>,
+    /// Characters of visible text on the page after load.
+    #[serde(default)]
+    pub visible_text: u64,
+    #[serde(default)]
+    pub checks: Vec<CheckResult>,
+    /// Artifact key of the screenshot (PNG), if one was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot: Option<String>,
+    #[serde(default)]
+    pub duration_ms: u64,
+}
+
+/// Where a build stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildPhase {
+    Materialize,
+    Build,
+    Check,
+    Publish,
+    Done,
+}
+
+/// The build job's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildReport {
+    /// Built and every check passed.
+    pub ok: bool,
+    pub phase: BuildPhase,
+    /// One line saying what failed, for the fix agent, the stuck detector and the user.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// Tail of the build output.
+    #[serde(default)]
+    pub log: String,
+    #[serde(default)]
+    pub check: Option<CheckReport>,
+    /// Artifact prefix under which `dist/` was published (e.g. `{thread}/v3`).
+    #[serde(default)]
+    pub artifact: Option<String>,
+    pub duration_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn questions() -> Vec<Question> {
+        vec![
+            Question {
+                id: "fields".into(),
+                prompt: "Which fields?".into(),
+                kind: QuestionKind::MultipleChoice,
+                options: vec!["name".into(), "email".into()],
+                default: json!(["name"]),
+                help: None,
+            },
+            Question {
+                id: "persist".into(),
+                prompt: "Keep data after reload?".into(),
+                kind: QuestionKind::YesNo,
+                options: vec![],
+                default: json!(true),
+                help: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn schema_carries_kinds_defaults_and_order() {
+        let s = response_schema(&questions());
+        assert_eq!(s["properties"]["fields"]["type"], "array");
+        assert_eq!(
+            s["properties"]["fields"]["items"]["enum"],
+            json!(["name", "email"])
+        );
+        assert_eq!(s["properties"]["persist"]["default"], json!(true));
+        assert_eq!(s["x-order"], json!(["fields", "persist"]));
+    }
+
+    #[test]
+    fn ill_typed_answers_fall_back_to_defaults_and_extras_are_kept() {
+        let given = json!({"fields": "oops", "persist": false, "topic": "x"});
+        let a = answers_with_defaults(&questions(), Some(&given));
+        assert_eq!(a["fields"], json!(["name"]));
+        assert_eq!(a["persist"], json!(false));
+        assert_eq!(a["topic"], json!("x"));
+    }
+}

@@ -1,0 +1,12 @@
+//! appgen's pure domain. No I/O: adapters implement the traits in [`ports`]; the step runner in
+//! `appgen-runtime` drives the decisions in [`pipeline`].
+
+pub mod agui;
+pub mod app;
+pub mod edits;
+pub mod paths;
+pub mod pipeline;
+pub mod ports;
+pub mod snapshot;
+pub mod state;
+pub mod step;

@@ -1,0 +1,473 @@
+//! The pipeline's decisions, as pure functions: which run a request starts, where a step
+//! leads, when to stop fixing, which spans a dead attempt left open.
+
+use crate::agui::{Event, Message, ResumeStatus, RunAgentInput};
+use crate::app::BuildReport;
+use crate::snapshot::{ActiveRun, Cursor, RunKind, RunRecord, RunStatus, ThreadSnapshot};
+use crate::step::StepName;
+use std::collections::BTreeSet;
+
+/// Fix rounds after the first build, by default (DESIGN §2).
+pub const DEFAULT_MAX_FIX_ROUNDS: u32 = 3;
+
+/// Why a run request is refused. Each maps to one HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// 404: unknown thread, or another principal's.
+    #[error("thread {0} not found")]
+    NotFound(String),
+    /// 409: a run is still going on this thread.
+    #[error("run {0} is still in progress on this thread; wait for it to finish")]
+    Busy(String),
+    /// 409: this runId was already used.
+    #[error("run {0} already exists on this thread")]
+    DuplicateRun(String),
+    /// 400: the request cannot start a run.
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+/// What a run request turns into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPlan {
+    pub kind: RunKind,
+    pub first: Cursor,
+}
+
+/// Checks a run request against the thread and records it: new user messages, answers,
+/// options, the run record and the cursor of its first step. `snapshot` is `None` for a new
+/// thread. Pure: the caller commits the result with If-Match / create-only.
+pub fn plan_run(
+    snapshot: Option<ThreadSnapshot>,
+    input: &RunAgentInput,
+    principal: &str,
+    now: i64,
+    bench: bool,
+) -> Result<(ThreadSnapshot, RunPlan), Rejection> {
+    let mut snap = match snapshot {
+        Some(s) if s.owner != principal => {
+            return Err(Rejection::NotFound(input.thread_id.clone()));
+        }
+        Some(s) => s,
+        None => {
+            if input.resume.as_ref().is_some_and(|r| !r.is_empty()) {
+                return Err(Rejection::NotFound(input.thread_id.clone()));
+            }
+            ThreadSnapshot::new(&input.thread_id, principal, now)
+        }
+    };
+    if let Some(active) = &snap.active {
+        return Err(Rejection::Busy(active.run_id.clone()));
+    }
+    if snap.run(&input.run_id).is_some() {
+        return Err(Rejection::DuplicateRun(input.run_id.clone()));
+    }
+
+    let known: BTreeSet<String> = snap.messages.iter().map(|m| m.id().to_owned()).collect();
+    let new_user: Vec<Message> = input
+        .messages
+        .iter()
+        .filter(|m| matches!(m, Message::User(_)) && !known.contains(m.id()))
+        .cloned()
+        .collect();
+    let request = new_user
+        .iter()
+        .filter_map(Message::user_text)
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .next_back();
+
+    let kind = if bench {
+        RunKind::Bench
+    } else if let Some(pending) = snap.interrupt.clone() {
+        let entry = input
+            .resume
+            .as_ref()
+            .and_then(|r| r.iter().find(|e| e.interrupt_id == pending.id))
+            .ok_or_else(|| {
+                Rejection::BadRequest(format!(
+                    "this thread is waiting for answers to its questions: send resume [{{interruptId: \"{}\", status, payload}}]",
+                    pending.id
+                ))
+            })?;
+        let given = match entry.status {
+            ResumeStatus::Resolved => entry.payload.as_ref(),
+            ResumeStatus::Cancelled => None,
+        };
+        snap.answers = Some(crate::app::answers_with_defaults(&pending.questions, given));
+        snap.interrupt = None;
+        RunKind::Answers
+    } else {
+        if let Some(r) = input.resume.as_ref().and_then(|r| r.first()) {
+            return Err(Rejection::BadRequest(format!(
+                "interrupt {} is not pending on this thread",
+                r.interrupt_id
+            )));
+        }
+        if request.is_none() {
+            return Err(Rejection::BadRequest(
+                "the request has no new user message with text".into(),
+            ));
+        }
+        if snap.files.is_empty() {
+            RunKind::Initial
+        } else {
+            RunKind::FollowUp
+        }
+    };
+
+    if kind == RunKind::Initial {
+        for c in &input.context {
+            snap.options.insert(c.description.clone(), c.value.clone());
+        }
+    }
+    snap.messages.extend(new_user);
+    if snap.title.is_empty() {
+        snap.title = title_of(&snap.description());
+    }
+
+    let first = match kind {
+        RunKind::Initial => StepName::Clarify,
+        RunKind::Answers => StepName::Requirements,
+        RunKind::FollowUp => StepName::Modify,
+        RunKind::Bench => StepName::Bench,
+    };
+    let request = match kind {
+        RunKind::Answers => snap.description(),
+        _ => request.unwrap_or_default(),
+    };
+    let cursor = Cursor {
+        step: first,
+        seq: snap.seq + 1,
+        attempt: 0,
+        claim: None,
+    };
+    snap.runs.push(RunRecord {
+        run_id: input.run_id.clone(),
+        kind,
+        status: RunStatus::Running,
+        started_at: now,
+        finished_at: None,
+        request: request.clone(),
+        version: None,
+        error: None,
+    });
+    snap.active = Some(ActiveRun {
+        run_id: input.run_id.clone(),
+        kind,
+        cursor: cursor.clone(),
+        request,
+        errors: Vec::new(),
+        build: None,
+        started_at: now,
+    });
+    snap.updated_at = now;
+    Ok((
+        snap,
+        RunPlan {
+            kind,
+            first: cursor,
+        },
+    ))
+}
+
+/// A short title from a description: its first clause, at most 60 characters.
+pub fn title_of(description: &str) -> String {
+    let first = description
+        .split(['.', '\n', ':', ';'])
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .unwrap_or("Untitled app");
+    let mut t: String = first.chars().take(60).collect();
+    if first.chars().count() > 60 {
+        t.push('…');
+    }
+    t
+}
+
+/// What review decides after a build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewDecision {
+    /// Every check passed: make a version and publish the preview.
+    Accept,
+    /// Send the failure to the fix agent for round `round` (1-based).
+    Fix { round: u32 },
+    /// Stop and say what is still broken.
+    GiveUp { reason: String },
+}
+
+/// Accept, fix again, or stop: at most `max_rounds` fixes, and stop early when the same error
+/// comes back (the stuck detector).
+pub fn review(active: &ActiveRun, report: &BuildReport, max_rounds: u32) -> ReviewDecision {
+    if report.ok {
+        return ReviewDecision::Accept;
+    }
+    let error = report
+        .error
+        .clone()
+        .unwrap_or_else(|| "the build failed".into());
+    let round = active.cursor.attempt;
+    if active.errors.iter().any(|e| e == &error) {
+        return ReviewDecision::GiveUp {
+            reason: format!("the same error came back after a fix, so I stopped: {error}"),
+        };
+    }
+    if round >= max_rounds {
+        return ReviewDecision::GiveUp {
+            reason: format!("still failing after {max_rounds} fix attempts: {error}"),
+        };
+    }
+    ReviewDecision::Fix { round: round + 1 }
+}
+
+/// The step that follows `step` when it succeeds (review decides for itself).
+pub fn next_step(step: StepName) -> Option<StepName> {
+    match step {
+        StepName::Requirements => Some(StepName::Wireframe),
+        StepName::Wireframe => Some(StepName::Code),
+        StepName::Code | StepName::Fix | StepName::Modify => Some(StepName::Build),
+        StepName::Build => Some(StepName::Review),
+        StepName::Clarify | StepName::Review | StepName::Bench => None,
+    }
+}
+
+/// Events that close what a dead attempt left open (tool calls, text messages, steps), in an
+/// order the AG-UI verifier accepts. Empty when nothing is open or the run already ended.
+pub fn closing_events(events: &[Event]) -> Vec<Event> {
+    let mut texts: Vec<String> = Vec::new();
+    let mut tools: Vec<String> = Vec::new();
+    let mut steps: Vec<String> = Vec::new();
+    for e in events {
+        match e {
+            Event::TextMessageStart(s) => texts.push(s.message_id.clone()),
+            Event::TextMessageEnd(s) => texts.retain(|m| m != &s.message_id),
+            Event::ToolCallStart(s) => tools.push(s.tool_call_id.clone()),
+            Event::ToolCallEnd(s) => tools.retain(|m| m != &s.tool_call_id),
+            Event::StepStarted(s) => steps.push(s.step_name.clone()),
+            Event::StepFinished(s) => steps.retain(|m| m != &s.step_name),
+            Event::RunFinished(_) | Event::RunError(_) => return Vec::new(),
+            _ => {}
+        }
+    }
+    let mut out: Vec<Event> = tools.iter().map(|t| Event::tool_end(t)).collect();
+    out.extend(texts.iter().map(|m| Event::text_end(m)));
+    out.extend(steps.iter().rev().map(|s| Event::step_finished(s)));
+    out
+}
+
+/// Whether the run's log already ended (RUN_FINISHED or RUN_ERROR).
+pub fn is_ended(events: &[Event]) -> bool {
+    events.iter().any(Event::is_terminal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agui::{ResumeEntry, UserContent, UserMessage};
+    use crate::app::{BuildPhase, Question, QuestionKind};
+    use crate::snapshot::PendingInterrupt;
+    use serde_json::json;
+
+    fn input(thread: &str, run: &str, msgs: &[(&str, &str)]) -> RunAgentInput {
+        RunAgentInput {
+            thread_id: thread.into(),
+            run_id: run.into(),
+            messages: msgs
+                .iter()
+                .map(|(id, text)| {
+                    Message::User(UserMessage {
+                        id: (*id).into(),
+                        content: UserContent::Text((*text).into()),
+                        name: None,
+                    })
+                })
+                .collect(),
+            protocol_version: None,
+            parent_run_id: None,
+            state: None,
+            tools: vec![],
+            context: vec![],
+            forwarded_props: None,
+            resume: None,
+        }
+    }
+
+    fn finish(mut s: ThreadSnapshot) -> ThreadSnapshot {
+        let a = s.active.take().expect("active");
+        s.seq = a.cursor.seq;
+        s
+    }
+
+    #[test]
+    fn new_thread_starts_with_clarify_and_records_the_message() {
+        let (s, plan) = plan_run(
+            None,
+            &input("t", "r1", &[("u1", "A todo list")]),
+            "alice",
+            5,
+            false,
+        )
+        .expect("plan");
+        assert_eq!(plan.kind, RunKind::Initial);
+        assert_eq!(plan.first.step, StepName::Clarify);
+        assert_eq!(plan.first.seq, 1);
+        assert_eq!(s.owner, "alice");
+        assert_eq!(s.description(), "A todo list");
+        assert_eq!(s.title, "A todo list");
+    }
+
+    #[test]
+    fn refusals() {
+        let (s, _) =
+            plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5, false).expect("plan");
+        assert_eq!(
+            plan_run(
+                Some(s.clone()),
+                &input("t", "r2", &[("u2", "y")]),
+                "alice",
+                6,
+                false
+            ),
+            Err(Rejection::Busy("r1".into()))
+        );
+        assert_eq!(
+            plan_run(
+                Some(s.clone()),
+                &input("t", "r2", &[("u2", "y")]),
+                "bob",
+                6,
+                false
+            ),
+            Err(Rejection::NotFound("t".into()))
+        );
+        let s = finish(s);
+        assert_eq!(
+            plan_run(
+                Some(s.clone()),
+                &input("t", "r1", &[("u2", "y")]),
+                "alice",
+                6,
+                false
+            ),
+            Err(Rejection::DuplicateRun("r1".into()))
+        );
+        assert!(matches!(
+            plan_run(
+                Some(s),
+                &input("t", "r3", &[("u1", "x")]),
+                "alice",
+                6,
+                false
+            ),
+            Err(Rejection::BadRequest(_))
+        ));
+        assert!(matches!(
+            plan_run(None, &input("t", "r1", &[]), "alice", 5, false),
+            Err(Rejection::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn resume_stores_answers_with_defaults_and_goes_to_requirements() {
+        let (s, _) =
+            plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5, false).expect("plan");
+        let mut s = finish(s);
+        s.interrupt = Some(PendingInterrupt {
+            id: "i1".into(),
+            run_id: "r1".into(),
+            questions: vec![Question {
+                id: "persist".into(),
+                prompt: "Keep?".into(),
+                kind: QuestionKind::YesNo,
+                options: vec![],
+                default: json!(true),
+                help: None,
+            }],
+        });
+        let mut no_resume = input("t", "r2", &[("u1", "x")]);
+        assert!(matches!(
+            plan_run(Some(s.clone()), &no_resume, "alice", 6, false),
+            Err(Rejection::BadRequest(_))
+        ));
+        no_resume.resume = Some(vec![ResumeEntry {
+            interrupt_id: "i1".into(),
+            status: ResumeStatus::Resolved,
+            payload: Some(json!({"persist": false})),
+            metadata: None,
+        }]);
+        let (s2, plan) = plan_run(Some(s), &no_resume, "alice", 6, false).expect("plan");
+        assert_eq!(plan.first.step, StepName::Requirements);
+        assert_eq!(plan.first.seq, 2);
+        assert_eq!(s2.answers, Some(json!({"persist": false})));
+        assert!(s2.interrupt.is_none());
+    }
+
+    fn report(ok: bool, error: &str) -> BuildReport {
+        BuildReport {
+            ok,
+            phase: if ok {
+                BuildPhase::Done
+            } else {
+                BuildPhase::Build
+            },
+            error: (!ok).then(|| error.to_owned()),
+            log: String::new(),
+            check: None,
+            artifact: None,
+            duration_ms: 1,
+        }
+    }
+
+    #[test]
+    fn review_fixes_at_most_n_times_and_stops_when_stuck() {
+        let (s, _) =
+            plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5, false).expect("plan");
+        let mut a = s.active.expect("active");
+        assert_eq!(review(&a, &report(true, ""), 3), ReviewDecision::Accept);
+        assert_eq!(
+            review(&a, &report(false, "E1"), 3),
+            ReviewDecision::Fix { round: 1 }
+        );
+        a.errors.push("E1".into());
+        a.cursor.attempt = 1;
+        assert!(matches!(
+            review(&a, &report(false, "E1"), 3),
+            ReviewDecision::GiveUp { .. }
+        ));
+        assert_eq!(
+            review(&a, &report(false, "E2"), 3),
+            ReviewDecision::Fix { round: 2 }
+        );
+        a.cursor.attempt = 3;
+        assert!(matches!(
+            review(&a, &report(false, "E4"), 3),
+            ReviewDecision::GiveUp { .. }
+        ));
+    }
+
+    #[test]
+    fn closing_events_close_tools_then_texts_then_steps() {
+        let log = vec![
+            Event::step_started("code"),
+            Event::text_start("m1"),
+            Event::text_content("m1", "hi"),
+            Event::tool_start("c1", "write_file", None),
+            Event::tool_args("c1", "{"),
+            Event::text_start("m0"),
+            Event::text_end("m0"),
+        ];
+        let close = closing_events(&log);
+        assert_eq!(
+            close,
+            vec![
+                Event::tool_end("c1"),
+                Event::text_end("m1"),
+                Event::step_finished("code")
+            ]
+        );
+        let mut ended = log.clone();
+        ended.push(Event::run_error("x", "E"));
+        assert!(closing_events(&ended).is_empty());
+        assert!(closing_events(&[Event::step_started("a"), Event::step_finished("a")]).is_empty());
+    }
+}

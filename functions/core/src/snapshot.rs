@@ -1,0 +1,276 @@
+//! The thread snapshot: everything a stateless step needs, committed with If-Match.
+
+use crate::agui::{Message, TokenUsage};
+use crate::app::{BuildReport, CheckReport, Question, Requirements};
+use crate::step::StepName;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A file in the working tree or a version: its content lives in the content store under
+/// its SHA-256, so versions are cheap and dedupe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub hash: String,
+    pub size: u64,
+}
+
+/// Path → content reference.
+pub type FileTree = BTreeMap<String, FileRef>;
+
+/// SHA-256 of content, hex: the content address of a file.
+pub fn content_hash(content: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(content))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// First message on a thread: clarify, then interrupt with questions.
+    Initial,
+    /// Answers to the questions: requirements → wireframe → code → build → review.
+    Answers,
+    /// A change request on a thread that has an app: modify → build → review.
+    FollowUp,
+    /// The reference workload (six scripted steps).
+    Bench,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    /// Finished with an interrupt: waiting for the user's answers.
+    Interrupted,
+    Finished,
+    Failed,
+}
+
+/// A run of the thread, kept for the UI and for replays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRecord {
+    pub run_id: String,
+    pub kind: RunKind,
+    pub status: RunStatus,
+    pub started_at: i64,
+    #[serde(default)]
+    pub finished_at: Option<i64>,
+    /// The user's request that started the run.
+    #[serde(default)]
+    pub request: String,
+    /// Version made by this run, if any.
+    #[serde(default)]
+    pub version: Option<u32>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// A worker's claim on the next step: set (If-Match) before the step appends any event, so a
+/// duplicate delivery racing it backs off instead of writing events twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    pub worker: String,
+    pub expires_at: i64,
+}
+
+/// The step a running run must do next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cursor {
+    pub step: StepName,
+    pub seq: u64,
+    #[serde(default)]
+    pub attempt: u32,
+    #[serde(default)]
+    pub claim: Option<Claim>,
+}
+
+/// The run in progress on a thread (at most one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveRun {
+    pub run_id: String,
+    pub kind: RunKind,
+    pub cursor: Cursor,
+    /// The user's request this run works on.
+    #[serde(default)]
+    pub request: String,
+    /// Errors of past build rounds in this run, for the stuck detector.
+    #[serde(default)]
+    pub errors: Vec<String>,
+    /// The last build's report, read by review.
+    #[serde(default)]
+    pub build: Option<BuildReport>,
+    pub started_at: i64,
+}
+
+/// A numbered, successfully built state of the app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Version {
+    pub number: u32,
+    pub files: FileTree,
+    pub request: String,
+    pub run_id: String,
+    pub created_at: i64,
+    #[serde(default)]
+    pub check: Option<CheckReport>,
+    /// Artifact prefix of the built `dist/`.
+    #[serde(default)]
+    pub artifact: Option<String>,
+    #[serde(default)]
+    pub restored_from: Option<u32>,
+}
+
+/// Model usage of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepUsage {
+    pub run_id: String,
+    pub step: StepName,
+    pub calls: u32,
+    pub usage: TokenUsage,
+}
+
+/// Questions waiting for the user's answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingInterrupt {
+    pub id: String,
+    pub run_id: String,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadSnapshot {
+    pub thread_id: String,
+    /// The principal that owns the thread; anyone else gets 404.
+    pub owner: String,
+    #[serde(default)]
+    pub title: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The conversation (user and assistant messages), by id, in order.
+    #[serde(default)]
+    pub messages: Vec<Message>,
+    #[serde(default)]
+    pub runs: Vec<RunRecord>,
+    #[serde(default)]
+    pub active: Option<ActiveRun>,
+    #[serde(default)]
+    pub interrupt: Option<PendingInterrupt>,
+    /// The questions that were asked (kept after they were answered).
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    #[serde(default)]
+    pub answers: Option<Value>,
+    /// Generation options from the UI (AG-UI `context`), as description → value.
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    #[serde(default)]
+    pub requirements: Option<Requirements>,
+    #[serde(default)]
+    pub wireframe: Option<String>,
+    /// The working tree.
+    #[serde(default)]
+    pub files: FileTree,
+    #[serde(default)]
+    pub versions: Vec<Version>,
+    #[serde(default)]
+    pub usage: Vec<StepUsage>,
+    /// Highest step seq committed on this thread.
+    #[serde(default)]
+    pub seq: u64,
+    /// Which agent made the app ("offline" or a model id), shown in the UI.
+    #[serde(default)]
+    pub agent: String,
+}
+
+impl ThreadSnapshot {
+    pub fn new(thread_id: &str, owner: &str, now: i64) -> ThreadSnapshot {
+        ThreadSnapshot {
+            thread_id: thread_id.to_owned(),
+            owner: owner.to_owned(),
+            title: String::new(),
+            created_at: now,
+            updated_at: now,
+            messages: Vec::new(),
+            runs: Vec::new(),
+            active: None,
+            interrupt: None,
+            questions: Vec::new(),
+            answers: None,
+            options: BTreeMap::new(),
+            requirements: None,
+            wireframe: None,
+            files: FileTree::new(),
+            versions: Vec::new(),
+            usage: Vec::new(),
+            seq: 0,
+            agent: String::new(),
+        }
+    }
+
+    /// The first user message: the app's description.
+    pub fn description(&self) -> String {
+        self.messages
+            .iter()
+            .find_map(Message::user_text)
+            .unwrap_or_default()
+    }
+
+    pub fn run_mut(&mut self, run_id: &str) -> Option<&mut RunRecord> {
+        self.runs.iter_mut().find(|r| r.run_id == run_id)
+    }
+
+    pub fn run(&self, run_id: &str) -> Option<&RunRecord> {
+        self.runs.iter().find(|r| r.run_id == run_id)
+    }
+
+    pub fn latest_version(&self) -> Option<&Version> {
+        self.versions.last()
+    }
+
+    /// Total usage over all steps of one run, one entry per model.
+    pub fn run_usage(&self, run_id: &str) -> Vec<TokenUsage> {
+        let mut by_model: BTreeMap<(String, String), TokenUsage> = BTreeMap::new();
+        for u in self.usage.iter().filter(|u| u.run_id == run_id) {
+            let key = (
+                u.usage.provider.clone().unwrap_or_default(),
+                u.usage.model.clone().unwrap_or_default(),
+            );
+            let e = by_model.entry(key).or_insert_with(|| TokenUsage {
+                provider: u.usage.provider.clone(),
+                model: u.usage.model.clone(),
+                input_tokens: Some(0),
+                output_tokens: Some(0),
+                total_tokens: Some(0),
+                ..TokenUsage::default()
+            });
+            let add =
+                |a: &mut Option<u64>, b: Option<u64>| *a = Some(a.unwrap_or(0) + b.unwrap_or(0));
+            add(&mut e.input_tokens, u.usage.input_tokens);
+            add(&mut e.output_tokens, u.usage.output_tokens);
+            add(
+                &mut e.total_tokens,
+                u.usage.total_tokens.or(Some(
+                    u.usage.input_tokens.unwrap_or(0) + u.usage.output_tokens.unwrap_or(0),
+                )),
+            );
+        }
+        by_model.into_values().collect()
+    }
+
+    /// Number of model calls in a run.
+    pub fn run_calls(&self, run_id: &str) -> u32 {
+        self.usage
+            .iter()
+            .filter(|u| u.run_id == run_id)
+            .map(|u| u.calls)
+            .sum()
+    }
+}

@@ -1,0 +1,152 @@
+//! Step names and the queue message that chains them.
+
+use serde::{Deserialize, Serialize};
+
+/// One stateless step function. Each has its own queue (named by [`StepName::queue`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepName {
+    Clarify,
+    Requirements,
+    Wireframe,
+    Code,
+    Build,
+    Review,
+    Fix,
+    Modify,
+    /// The reference workload of `appgen serve --pipeline bench` (no model, no build).
+    Bench,
+}
+
+impl StepName {
+    pub const ALL: [StepName; 9] = [
+        StepName::Clarify,
+        StepName::Requirements,
+        StepName::Wireframe,
+        StepName::Code,
+        StepName::Build,
+        StepName::Review,
+        StepName::Fix,
+        StepName::Modify,
+        StepName::Bench,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::Clarify => "clarify",
+            StepName::Requirements => "requirements",
+            StepName::Wireframe => "wireframe",
+            StepName::Code => "code",
+            StepName::Build => "build",
+            StepName::Review => "review",
+            StepName::Fix => "fix",
+            StepName::Modify => "modify",
+            StepName::Bench => "bench",
+        }
+    }
+
+    /// The storage queue this step is triggered from. Azure queue names: 3-63 chars,
+    /// lowercase letters, digits and hyphens.
+    pub fn queue(self) -> &'static str {
+        match self {
+            StepName::Clarify => "step-clarify",
+            StepName::Requirements => "step-requirements",
+            StepName::Wireframe => "step-wireframe",
+            StepName::Code => "step-code",
+            StepName::Build => "step-build",
+            StepName::Review => "step-review",
+            StepName::Fix => "step-fix",
+            StepName::Modify => "step-modify",
+            StepName::Bench => "step-bench",
+        }
+    }
+
+    /// The poison queue the Functions host moves a message to after `maxDequeueCount` tries.
+    pub fn poison_queue(self) -> String {
+        format!("{}-poison", self.queue())
+    }
+
+    pub fn parse(s: &str) -> Option<StepName> {
+        StepName::ALL.into_iter().find(|n| n.as_str() == s)
+    }
+
+    /// The agent that does this step's work, as shown to the user.
+    pub fn agent(self) -> &'static str {
+        match self {
+            StepName::Clarify => "clarifier",
+            StepName::Requirements => "analyst",
+            StepName::Wireframe => "designer",
+            StepName::Code | StepName::Fix | StepName::Modify => "coder",
+            StepName::Build => "builder",
+            StepName::Review => "reviewer",
+            StepName::Bench => "bench",
+        }
+    }
+}
+
+impl std::fmt::Display for StepName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The queue message that triggers one step: `{threadId, runId, step, seq, attempt}`.
+///
+/// `seq` is the thread-wide step counter: a step whose `seq` is already committed in the
+/// snapshot is a duplicate delivery. `attempt` is the fix round (0 before any fix).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepMessage {
+    pub thread_id: String,
+    pub run_id: String,
+    pub step: StepName,
+    pub seq: u64,
+    #[serde(default)]
+    pub attempt: u32,
+}
+
+impl StepMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<StepMessage, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_names_are_valid_azure_queue_names() {
+        for step in StepName::ALL {
+            for q in [step.queue().to_owned(), step.poison_queue()] {
+                assert!((3..=63).contains(&q.len()), "{q}");
+                assert!(
+                    q.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                );
+                assert!(!q.contains("--") && !q.starts_with('-') && !q.ends_with('-'));
+            }
+            assert_eq!(StepName::parse(step.as_str()), Some(step));
+        }
+    }
+
+    #[test]
+    fn step_message_wire_shape() {
+        let m = StepMessage {
+            thread_id: "t".into(),
+            run_id: "r".into(),
+            step: StepName::Code,
+            seq: 4,
+            attempt: 1,
+        };
+        assert_eq!(
+            m.to_json(),
+            r#"{"threadId":"t","runId":"r","step":"code","seq":4,"attempt":1}"#
+        );
+        assert_eq!(StepMessage::from_json(&m.to_json()).expect("parse"), m);
+    }
+}

@@ -1,0 +1,1 @@
+//! Offline generator (in progress).
