@@ -1,1 +1,3 @@
-//! Runtime (in progress).
+//! Adapters behind `appgen-core`'s ports and the step runner that drives the pipeline on them.
+
+pub mod embedded;

@@ -1,0 +1,266 @@
+//! Blobs as files: `{root}/{container}/{key}`. ETags are content hashes (like S3's), so a write
+//! of identical bytes keeps its ETag; conditional writes are serialised by a process-wide lock.
+
+use super::write_atomic;
+use appgen_core::ports::{Blob, BlobStore, Container, ETag, StoreError, WriteCondition};
+use async_trait::async_trait;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const CONTENT_TYPE_SUFFIX: &str = ".__ct";
+
+#[derive(Debug, Clone)]
+pub struct DiskBlobStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    root: PathBuf,
+    durable: bool,
+    /// Serialises check-then-write sections (conditional puts, appends).
+    write_lock: Mutex<()>,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl DiskBlobStore {
+    /// Opens (creating) a store under `dir`, fsyncing every write.
+    pub fn open(dir: &Path) -> Result<DiskBlobStore, StoreError> {
+        Self::open_with(dir, true)
+    }
+
+    /// `durable: false` skips fsync (tests and benchmarks that say so).
+    pub fn open_with(dir: &Path, durable: bool) -> Result<DiskBlobStore, StoreError> {
+        for c in Container::ALL {
+            std::fs::create_dir_all(dir.join(c.name())).map_err(backend)?;
+        }
+        Ok(DiskBlobStore {
+            inner: Arc::new(Inner {
+                root: dir.to_owned(),
+                durable,
+                write_lock: Mutex::new(()),
+            }),
+        })
+    }
+
+    fn path(&self, container: Container, key: &str) -> Result<PathBuf, StoreError> {
+        let bad = key.is_empty()
+            || key.starts_with('/')
+            || key.contains('\\')
+            || key.contains('\0')
+            || key.ends_with(CONTENT_TYPE_SUFFIX)
+            || key
+                .split('/')
+                .any(|s| s.is_empty() || s == "." || s == ".." || s.starts_with(".tmp-"));
+        if bad {
+            return Err(StoreError::InvalidKey(key.to_owned()));
+        }
+        Ok(self.inner.root.join(container.name()).join(key))
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&inner))
+            .await
+            .map_err(backend)?
+    }
+}
+
+fn etag_of(bytes: &[u8]) -> ETag {
+    ETag(appgen_core::snapshot::content_hash(bytes)[..32].to_owned())
+}
+
+fn read_opt(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(backend(e)),
+    }
+}
+
+fn ct_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(CONTENT_TYPE_SUFFIX);
+    PathBuf::from(s)
+}
+
+#[async_trait]
+impl BlobStore for DiskBlobStore {
+    async fn get(&self, container: Container, key: &str) -> Result<Option<Blob>, StoreError> {
+        let path = self.path(container, key)?;
+        self.blocking(move |_| {
+            let Some(bytes) = read_opt(&path)? else {
+                return Ok(None);
+            };
+            let content_type = read_opt(&ct_path(&path))?
+                .and_then(|b| String::from_utf8(b).ok())
+                .unwrap_or_else(|| "application/octet-stream".into());
+            Ok(Some(Blob {
+                etag: etag_of(&bytes),
+                bytes,
+                content_type,
+            }))
+        })
+        .await
+    }
+
+    async fn put(
+        &self,
+        container: Container,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+        condition: WriteCondition,
+    ) -> Result<ETag, StoreError> {
+        let path = self.path(container, key)?;
+        let content_type = content_type.to_owned();
+        let key = key.to_owned();
+        self.blocking(move |inner| {
+            let _guard = inner.write_lock.lock().map_err(backend)?;
+            match &condition {
+                WriteCondition::Any => {}
+                WriteCondition::CreateOnly => {
+                    if path.exists() {
+                        return Err(StoreError::Conflict(format!("{key} already exists")));
+                    }
+                }
+                WriteCondition::IfMatch(expected) => match read_opt(&path)? {
+                    Some(cur) if &etag_of(&cur) == expected => {}
+                    Some(_) => return Err(StoreError::Conflict(format!("{key} changed"))),
+                    None => return Err(StoreError::Conflict(format!("{key} does not exist"))),
+                },
+            }
+            write_atomic(&ct_path(&path), content_type.as_bytes(), false).map_err(backend)?;
+            write_atomic(&path, &bytes, inner.durable).map_err(backend)?;
+            Ok(etag_of(&bytes))
+        })
+        .await
+    }
+
+    async fn append(
+        &self,
+        container: Container,
+        key: &str,
+        bytes: Vec<u8>,
+        expected_len: Option<u64>,
+    ) -> Result<u64, StoreError> {
+        let path = self.path(container, key)?;
+        let key = key.to_owned();
+        self.blocking(move |inner| {
+            let _guard = inner.write_lock.lock().map_err(backend)?;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(backend)?;
+            }
+            let mut f = std::fs::File::options()
+                .create(true)
+                .append(true)
+                .read(true)
+                .open(&path)
+                .map_err(backend)?;
+            let len = f.metadata().map_err(backend)?.len();
+            if let Some(expected) = expected_len
+                && expected != len
+            {
+                return Err(StoreError::Conflict(format!(
+                    "{key} has {len} bytes, expected {expected}"
+                )));
+            }
+            f.write_all(&bytes).map_err(backend)?;
+            if inner.durable {
+                f.sync_data().map_err(backend)?;
+            }
+            Ok(len + bytes.len() as u64)
+        })
+        .await
+    }
+
+    async fn read_from(
+        &self,
+        container: Container,
+        key: &str,
+        offset: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let path = self.path(container, key)?;
+        self.blocking(move |_| {
+            let mut f = match std::fs::File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(backend(e)),
+            };
+            let len = f.metadata().map_err(backend)?.len();
+            if offset >= len {
+                return Ok(Some(Vec::new()));
+            }
+            f.seek(SeekFrom::Start(offset)).map_err(backend)?;
+            let mut out = Vec::with_capacity((len - offset) as usize);
+            f.read_to_end(&mut out).map_err(backend)?;
+            Ok(Some(out))
+        })
+        .await
+    }
+
+    async fn list(&self, container: Container, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let base = self.inner.root.join(container.name());
+        let prefix = prefix.to_owned();
+        self.blocking(move |_| {
+            // Walk only the directory the prefix names, not the whole container.
+            let dir_part = prefix.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let start = if dir_part.is_empty() {
+                base.clone()
+            } else {
+                base.join(dir_part)
+            };
+            let mut out = Vec::new();
+            let mut stack = vec![start];
+            while let Some(dir) = stack.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(backend(e)),
+                };
+                for entry in entries {
+                    let entry = entry.map_err(backend)?;
+                    let path = entry.path();
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if name.starts_with(".tmp-") || name.ends_with(CONTENT_TYPE_SUFFIX) {
+                        continue;
+                    }
+                    if entry.file_type().map_err(backend)?.is_dir() {
+                        stack.push(path);
+                    } else if let Ok(rel) = path.strip_prefix(&base) {
+                        let key = rel.to_string_lossy().replace('\\', "/");
+                        if key.starts_with(&prefix) {
+                            out.push(key);
+                        }
+                    }
+                }
+            }
+            out.sort();
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete(&self, container: Container, key: &str) -> Result<(), StoreError> {
+        let path = self.path(container, key)?;
+        self.blocking(move |inner| {
+            let _guard = inner.write_lock.lock().map_err(backend)?;
+            for p in [ct_path(&path), path] {
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(backend(e)),
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}
