@@ -74,8 +74,7 @@ pub fn plan_run(
         .iter()
         .filter_map(Message::user_text)
         .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .next_back();
+        .rfind(|t| !t.is_empty());
 
     let kind = if bench {
         RunKind::Bench
@@ -151,6 +150,7 @@ pub fn plan_run(
         request: request.clone(),
         version: None,
         error: None,
+        error_code: None,
     });
     snap.active = Some(ActiveRun {
         run_id: input.run_id.clone(),
@@ -253,6 +253,91 @@ pub fn closing_events(events: &[Event]) -> Vec<Event> {
     out.extend(texts.iter().map(|m| Event::text_end(m)));
     out.extend(steps.iter().rev().map(|s| Event::step_finished(s)));
     out
+}
+
+/// The event that ends a run, derived from its record in the snapshot, so whoever finds the
+/// run finished without it in the log (a redelivery, a relay, recovery) can append the same one.
+/// `None` while the run is still going.
+pub fn terminal_event(
+    snap: &ThreadSnapshot,
+    run_id: &str,
+    preview_url: &dyn Fn(&crate::snapshot::Version) -> String,
+) -> Option<Event> {
+    use crate::agui::{BaseFields, Interrupt, Outcome, RunError, RunFinished};
+    use serde_json::json;
+    let record = snap.run(run_id)?;
+    let usage = Some(snap.run_usage(run_id)).filter(|u| !u.is_empty());
+    let finished = |outcome: Outcome, result: Option<serde_json::Value>| {
+        Event::RunFinished(RunFinished {
+            thread_id: snap.thread_id.clone(),
+            run_id: run_id.to_owned(),
+            result,
+            outcome: Some(outcome),
+            usage: usage.clone(),
+            base: BaseFields::default(),
+        })
+    };
+    match record.status {
+        RunStatus::Running => None,
+        RunStatus::Interrupted => {
+            let pending = snap.interrupt.as_ref().filter(|i| i.run_id == run_id);
+            let questions = pending
+                .map(|p| p.questions.clone())
+                .unwrap_or_else(|| snap.questions.clone());
+            let id = pending
+                .map(|p| p.id.clone())
+                .unwrap_or_else(|| format!("{run_id}-questions"));
+            Some(finished(
+                Outcome::Interrupt {
+                    interrupts: vec![Interrupt {
+                        id,
+                        reason: "input_required".into(),
+                        message: Some(format!(
+                            "{} question{} before I build: answer or accept the defaults.",
+                            questions.len(),
+                            if questions.len() == 1 { "" } else { "s" }
+                        )),
+                        tool_call_id: None,
+                        response_schema: Some(crate::app::response_schema(&questions)),
+                        expires_at: None,
+                        metadata: None,
+                    }],
+                },
+                None,
+            ))
+        }
+        RunStatus::Finished => {
+            let version = record
+                .version
+                .and_then(|n| snap.versions.iter().find(|v| v.number == n));
+            let result = json!({
+                "version": record.version,
+                "previewUrl": version.map(preview_url),
+                "check": version.and_then(|v| v.check.as_ref()).map(|c| json!({"passed": c.passed, "checks": c.checks})),
+                "message": record.error,
+            });
+            Some(finished(
+                Outcome::Success {
+                    pending_tool_call_ids: None,
+                },
+                Some(result),
+            ))
+        }
+        RunStatus::Failed => Some(Event::RunError(RunError {
+            message: record
+                .error
+                .clone()
+                .unwrap_or_else(|| "the run failed".into()),
+            code: Some(
+                record
+                    .error_code
+                    .clone()
+                    .unwrap_or_else(|| "run_failed".into()),
+            ),
+            usage,
+            base: BaseFields::default(),
+        })),
+    }
 }
 
 /// Whether the run's log already ended (RUN_FINISHED or RUN_ERROR).

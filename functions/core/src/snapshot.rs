@@ -65,6 +65,9 @@ pub struct RunRecord {
     pub version: Option<u32>,
     #[serde(default)]
     pub error: Option<String>,
+    /// Machine-readable error code for RUN_ERROR (e.g. `build_failed`).
+    #[serde(default)]
+    pub error_code: Option<String>,
 }
 
 /// A worker's claim on the next step: set (If-Match) before the step appends any event, so a

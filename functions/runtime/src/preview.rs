@@ -1,0 +1,77 @@
+//! Preview URLs on the separate preview origin: `{base}/p/{thread}/{version}/{token}/`, where
+//! the token is an HMAC of thread and version, so a URL cannot be guessed from another.
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+#[derive(Clone)]
+pub struct PreviewUrls {
+    base: String,
+    secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for PreviewUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreviewUrls")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreviewUrls {
+    pub fn new(base: &str, secret: &[u8]) -> PreviewUrls {
+        PreviewUrls {
+            base: base.trim_end_matches('/').to_owned(),
+            secret: secret.to_vec(),
+        }
+    }
+
+    pub fn token(&self, thread: &str, version: u32) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.secret) else {
+            return String::new();
+        };
+        mac.update(format!("{thread}/{version}").as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// Constant-time check of a token from a URL.
+    pub fn verify(&self, thread: &str, version: u32, token: &str) -> bool {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.secret) else {
+            return false;
+        };
+        mac.update(format!("{thread}/{version}").as_bytes());
+        match hex::decode(token) {
+            Ok(bytes) if bytes.len() == 16 => mac.verify_truncated_left(&bytes).is_ok(),
+            _ => false,
+        }
+    }
+
+    pub fn url(&self, thread: &str, version: u32) -> String {
+        format!(
+            "{}/p/{thread}/{version}/{}/",
+            self.base,
+            self.token(thread, version)
+        )
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_for_their_thread_and_version() {
+        let p = PreviewUrls::new("http://127.0.0.1:7072/", b"secret");
+        let t = p.token("t1", 2);
+        assert!(p.verify("t1", 2, &t));
+        assert!(!p.verify("t1", 3, &t));
+        assert!(!p.verify("t2", 2, &t));
+        assert!(!p.verify("t1", 2, "00"));
+        assert!(!PreviewUrls::new("x", b"other").verify("t1", 2, &t));
+        assert_eq!(p.url("t1", 2), format!("http://127.0.0.1:7072/p/t1/2/{t}/"));
+    }
+}

@@ -1,0 +1,826 @@
+//! The step chain on the embedded backend, driven through the real queue: full runs, duplicate
+//! deliveries, dead attempts, fix rounds, the stuck detector, poison and restart recovery.
+//! The agent and builder here are scripted stand-ins: these tests are about the runner, not
+//! about generators or builds (those have their own suites).
+
+use appgen_core::agui::{
+    Event, Message, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
+};
+use appgen_core::app::{
+    BuildPhase, BuildReport, ChangeSet, CheckReport, FileChange, FileMap, Question, QuestionKind,
+    Requirements,
+};
+use appgen_core::pipeline::closing_events;
+use appgen_core::ports::{
+    AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
+    Failure,
+};
+use appgen_core::snapshot::{Claim, RunStatus};
+use appgen_core::step::{StepMessage, StepName};
+use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
+use appgen_runtime::events::EventLog;
+use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
+use appgen_runtime::preview::PreviewUrls;
+use appgen_runtime::threads::ThreadStore;
+use appgen_runtime::worker::{WorkerConfig, handle};
+use async_trait::async_trait;
+use serde_json::json;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+struct ScriptedAgent;
+
+#[async_trait]
+impl AppAgent for ScriptedAgent {
+    fn name(&self) -> String {
+        "scripted".into()
+    }
+    async fn clarify(
+        &self,
+        _: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<Vec<Question>, AgentError> {
+        out.emit(AgentEvent::Say("One question.".into()));
+        Ok(vec![Question {
+            id: "persist".into(),
+            prompt: "Keep data?".into(),
+            kind: QuestionKind::YesNo,
+            options: vec![],
+            default: json!(true),
+            help: None,
+        }])
+    }
+    async fn requirements(
+        &self,
+        ctx: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<Requirements, AgentError> {
+        Ok(Requirements {
+            title: "T".into(),
+            summary: ctx.description.clone(),
+            features: vec![],
+            spec: ctx.answers.clone(),
+        })
+    }
+    async fn wireframe(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<String, AgentError> {
+        Ok("<html><body>wire</body></html>".into())
+    }
+    async fn code(
+        &self,
+        _: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<FileMap, AgentError> {
+        out.emit(AgentEvent::FileStarted {
+            path: "src/App.tsx".into(),
+        });
+        out.emit(AgentEvent::FileDelta {
+            path: "src/App.tsx".into(),
+            delta: "export const v = \"1\";\n".into(),
+        });
+        out.emit(AgentEvent::FileFinished {
+            path: "src/App.tsx".into(),
+        });
+        Ok(FileMap::from([(
+            "src/App.tsx".to_owned(),
+            "export const v = \"1\";\n".to_owned(),
+        )]))
+    }
+    async fn fix(
+        &self,
+        ctx: &AgentContext,
+        f: &Failure,
+        _: &mut dyn AgentOutput,
+    ) -> Result<ChangeSet, AgentError> {
+        let cur = ctx.files.get("src/App.tsx").cloned().unwrap_or_default();
+        Ok(ChangeSet {
+            summary: format!("fix round {}", f.round),
+            changes: vec![FileChange::Write {
+                path: "src/App.tsx".into(),
+                content: format!("{cur}// fix {}\n", f.round),
+            }],
+        })
+    }
+    async fn modify(
+        &self,
+        _: &AgentContext,
+        request: &str,
+        _: &mut dyn AgentOutput,
+    ) -> Result<ChangeSet, AgentError> {
+        if request.contains("impossible") {
+            return Err(AgentError::Unsupported("I cannot do that.".into()));
+        }
+        Ok(ChangeSet {
+            summary: "edited".into(),
+            changes: vec![FileChange::Edit {
+                path: "src/App.tsx".into(),
+                search: "\"1\"".into(),
+                replace: "\"2\"".into(),
+            }],
+        })
+    }
+}
+
+/// Fails the first `fail` builds with `error`, then passes.
+struct ScriptedBuilder {
+    fail: AtomicU32,
+    error: Mutex<String>,
+    builds: AtomicU32,
+}
+
+impl ScriptedBuilder {
+    fn new(fail: u32, error: &str) -> Arc<ScriptedBuilder> {
+        Arc::new(ScriptedBuilder {
+            fail: AtomicU32::new(fail),
+            error: Mutex::new(error.into()),
+            builds: AtomicU32::new(0),
+        })
+    }
+}
+
+#[async_trait]
+impl AppBuilder for ScriptedBuilder {
+    async fn build(&self, job: BuildJob) -> Result<BuildReport, BuildError> {
+        self.builds.fetch_add(1, Ordering::SeqCst);
+        let failing = self.fail.load(Ordering::SeqCst) > 0;
+        if failing {
+            self.fail.fetch_sub(1, Ordering::SeqCst);
+        }
+        let error = self.error.lock().map(|e| e.clone()).unwrap_or_default();
+        Ok(BuildReport {
+            ok: !failing,
+            phase: if failing {
+                BuildPhase::Build
+            } else {
+                BuildPhase::Done
+            },
+            error: failing.then_some(error),
+            log: String::new(),
+            check: Some(CheckReport {
+                passed: !failing,
+                ..CheckReport::default()
+            }),
+            artifact: Some(format!("{}/v{}", job.thread_id, job.version)),
+            duration_ms: 5,
+        })
+    }
+}
+
+fn pipeline_at(dir: &Path, builder: Arc<dyn AppBuilder>) -> Arc<Pipeline> {
+    let blobs = Arc::new(DiskBlobStore::open_with(&dir.join("blobs"), false).expect("blobs"));
+    let queue = Arc::new(DiskQueue::open_with(&dir.join("queues"), false).expect("queue"));
+    Arc::new(Pipeline::new(
+        ThreadStore::new(blobs.clone()),
+        EventLog::new(blobs),
+        queue,
+        Arc::new(ScriptedAgent),
+        builder,
+        PipelineConfig {
+            max_fix_rounds: 3,
+            lease: Duration::from_secs(60),
+            single_process: true,
+            preview: PreviewUrls::new("http://preview", b"k"),
+        },
+    ))
+}
+
+async fn setup(builder: Arc<dyn AppBuilder>) -> (tempfile::TempDir, Arc<Pipeline>) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = pipeline_at(dir.path(), builder);
+    p.ensure_queues().await.expect("queues");
+    (dir, p)
+}
+
+/// Runs every queued step (as the Functions host would) until all queues are empty.
+async fn drain(p: &Pipeline) -> usize {
+    let cfg = WorkerConfig {
+        max_dequeue: 5,
+        ..WorkerConfig::default()
+    };
+    let mut handled = 0;
+    for _ in 0..200 {
+        let mut any = false;
+        for step in StepName::ALL {
+            if let Some(d) = p
+                .queue
+                .receive(step.queue(), Duration::from_secs(60))
+                .await
+                .expect("receive")
+            {
+                handle(p, &cfg, step, d).await;
+                handled += 1;
+                any = true;
+            }
+        }
+        if !any {
+            return handled;
+        }
+    }
+    panic!("the pipeline did not settle");
+}
+
+fn user(id: &str, text: &str) -> Message {
+    Message::User(UserMessage {
+        id: id.into(),
+        content: UserContent::Text(text.into()),
+        name: None,
+    })
+}
+
+fn input(
+    thread: &str,
+    run: &str,
+    messages: Vec<Message>,
+    resume: Option<Vec<ResumeEntry>>,
+) -> RunAgentInput {
+    RunAgentInput {
+        thread_id: thread.into(),
+        run_id: run.into(),
+        messages,
+        protocol_version: None,
+        parent_run_id: None,
+        state: None,
+        tools: vec![],
+        context: vec![],
+        forwarded_props: None,
+        resume,
+    }
+}
+
+async fn events(p: &Pipeline, thread: &str, run: &str) -> Vec<(u64, Event)> {
+    let (ev, _) = p.events.read_from(thread, run, 0).await.expect("read");
+    ev.into_iter().map(|e| (e.seq, e.event)).collect()
+}
+
+/// The AG-UI verifier's rules that matter here: RUN_STARTED first, one terminal event last,
+/// seqs 1..n, every span opened before use and closed before the end, no step started twice.
+fn assert_well_formed(log: &[(u64, Event)]) {
+    assert!(
+        matches!(log.first(), Some((1, Event::RunStarted(_)))),
+        "first event: {:?}",
+        log.first()
+    );
+    for (i, (seq, _)) in log.iter().enumerate() {
+        assert_eq!(*seq, i as u64 + 1, "seqs must be 1..n");
+    }
+    let events: Vec<Event> = log.iter().map(|(_, e)| e.clone()).collect();
+    let terminal: Vec<_> = events.iter().filter(|e| e.is_terminal()).collect();
+    assert_eq!(terminal.len(), 1, "exactly one terminal event");
+    assert!(
+        events.last().is_some_and(Event::is_terminal),
+        "terminal event last"
+    );
+    assert!(
+        closing_events(&events[..events.len() - 1]).is_empty(),
+        "spans left open before the end"
+    );
+    let mut open_steps = std::collections::HashSet::new();
+    let mut open_texts = std::collections::HashSet::new();
+    for e in &events {
+        match e {
+            Event::StepStarted(s) => assert!(
+                open_steps.insert(s.step_name.clone()),
+                "step {} started twice",
+                s.step_name
+            ),
+            Event::StepFinished(s) => assert!(
+                open_steps.remove(&s.step_name),
+                "step {} finished but not started",
+                s.step_name
+            ),
+            Event::TextMessageStart(m) => assert!(open_texts.insert(m.message_id.clone())),
+            Event::TextMessageContent(m) => assert!(
+                open_texts.contains(&m.message_id),
+                "content outside its message"
+            ),
+            Event::TextMessageEnd(m) => assert!(open_texts.remove(&m.message_id)),
+            _ => {}
+        }
+    }
+}
+
+fn steps_of(log: &[(u64, Event)]) -> Vec<String> {
+    log.iter()
+        .filter_map(|(_, e)| {
+            if let Event::StepStarted(s) = e {
+                Some(s.step_name.clone())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+async fn answer(p: &Pipeline, thread: &str, run: &str) {
+    let snap = p
+        .threads
+        .load(thread)
+        .await
+        .expect("load")
+        .expect("thread")
+        .0;
+    let interrupt = snap.interrupt.expect("pending questions");
+    let resume = vec![ResumeEntry {
+        interrupt_id: interrupt.id,
+        status: ResumeStatus::Resolved,
+        payload: Some(json!({"persist": false})),
+        metadata: None,
+    }];
+    p.start_run(
+        &input(thread, run, vec![user("u1", "A todo app")], Some(resume)),
+        "alice",
+        false,
+    )
+    .await
+    .expect("resume");
+}
+
+#[tokio::test]
+async fn initial_run_interrupts_then_builds_a_version() {
+    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("t1", "r1", vec![user("u1", "A todo app")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    drain(&p).await;
+    let log = events(&p, "t1", "r1").await;
+    assert_well_formed(&log);
+    match &log.last().expect("end").1 {
+        Event::RunFinished(f) => match &f.outcome {
+            Some(appgen_core::agui::Outcome::Interrupt { interrupts }) => {
+                assert_eq!(interrupts[0].reason, "input_required");
+                assert_eq!(
+                    interrupts[0].response_schema.as_ref().expect("schema")["properties"]["persist"]
+                        ["type"],
+                    "boolean"
+                );
+            }
+            other => panic!("expected an interrupt, got {other:?}"),
+        },
+        other => panic!("expected RUN_FINISHED, got {other:?}"),
+    }
+
+    answer(&p, "t1", "r2").await;
+    drain(&p).await;
+    let log = events(&p, "t1", "r2").await;
+    assert_well_formed(&log);
+    assert_eq!(
+        steps_of(&log),
+        ["requirements", "wireframe", "code", "build", "review"]
+    );
+    assert!(
+        log.iter()
+            .any(|(_, e)| matches!(e, Event::Custom(c) if c.name == "render_url"))
+    );
+    assert!(
+        log.iter()
+            .any(|(_, e)| matches!(e, Event::ToolCallStart(t) if t.tool_call_name == "write_file"))
+    );
+    let snap = p.threads.load("t1").await.expect("load").expect("thread").0;
+    assert_eq!(snap.versions.len(), 1);
+    assert_eq!(snap.answers, Some(json!({"persist": false})));
+    assert!(snap.active.is_none());
+    assert!(
+        snap.messages
+            .iter()
+            .any(|m| matches!(m, Message::Assistant(_))),
+        "narration is kept as messages"
+    );
+}
+
+#[tokio::test]
+async fn follow_up_edits_and_makes_version_two_and_unsupported_requests_answer_honestly() {
+    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "A todo app")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    drain(&p).await;
+    answer(&p, "t", "r2").await;
+    drain(&p).await;
+    p.start_run(
+        &input(
+            "t",
+            "r3",
+            vec![user("u1", "A todo app"), user("u2", "make it 2")],
+            None,
+        ),
+        "alice",
+        false,
+    )
+    .await
+    .expect("follow-up");
+    drain(&p).await;
+    let log = events(&p, "t", "r3").await;
+    assert_well_formed(&log);
+    assert_eq!(steps_of(&log), ["modify", "build", "review"]);
+    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    assert_eq!(snap.versions.len(), 2);
+    let files = p
+        .threads
+        .read_tree("t", &snap.versions[1].files)
+        .await
+        .expect("files");
+    assert!(files["src/App.tsx"].contains("\"2\""));
+
+    p.start_run(
+        &input("t", "r4", vec![user("u3", "something impossible")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("follow-up");
+    drain(&p).await;
+    let log = events(&p, "t", "r4").await;
+    assert_well_formed(&log);
+    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    assert_eq!(
+        snap.versions.len(),
+        2,
+        "no version for a request the agent could not do"
+    );
+    assert_eq!(
+        snap.runs.last().map(|r| r.status),
+        Some(RunStatus::Finished)
+    );
+}
+
+#[tokio::test]
+async fn duplicate_deliveries_write_no_duplicate_events() {
+    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    // Deliver the first message three more times before anything runs.
+    let msg = StepMessage {
+        thread_id: "t".into(),
+        run_id: "r1".into(),
+        step: StepName::Clarify,
+        seq: 1,
+        attempt: 0,
+    };
+    for _ in 0..3 {
+        p.queue
+            .send(StepName::Clarify.queue(), &msg.to_json(), Duration::ZERO)
+            .await
+            .expect("send");
+    }
+    drain(&p).await;
+    answer(&p, "t", "r2").await;
+    // Duplicate every message of the answers run as it is produced, concurrently.
+    for _ in 0..20 {
+        let mut batch = Vec::new();
+        for step in StepName::ALL {
+            while let Some(d) = p
+                .queue
+                .receive(step.queue(), Duration::from_secs(60))
+                .await
+                .expect("receive")
+            {
+                batch.push((step, d.clone()));
+                batch.push((step, d));
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let cfg = WorkerConfig::default();
+        let runs = batch.into_iter().map(|(step, d)| {
+            let p = p.clone();
+            let cfg = cfg.clone();
+            async move { handle(&p, &cfg, step, d).await }
+        });
+        futures::future::join_all(runs).await;
+        drain(&p).await;
+    }
+    for run in ["r1", "r2"] {
+        let log = events(&p, "t", run).await;
+        assert_well_formed(&log);
+        let steps = steps_of(&log);
+        let mut unique = steps.clone();
+        unique.dedup();
+        assert_eq!(steps, unique, "a step ran twice in {run}");
+    }
+    assert_eq!(
+        p.threads
+            .load("t")
+            .await
+            .expect("load")
+            .expect("thread")
+            .0
+            .versions
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_dead_attempt_is_taken_over_and_its_spans_closed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    {
+        let p = pipeline_at(dir.path(), ScriptedBuilder::new(0, ""));
+        p.ensure_queues().await.expect("queues");
+        p.start_run(
+            &input("t", "r1", vec![user("u1", "x")], None),
+            "alice",
+            false,
+        )
+        .await
+        .expect("start");
+        // Simulate a worker that claimed clarify, wrote half its events and died.
+        let (mut snap, etag) = p.threads.load("t").await.expect("load").expect("thread");
+        if let Some(a) = snap.active.as_mut() {
+            a.cursor.claim = Some(Claim {
+                worker: "dead-boot:1".into(),
+                expires_at: i64::MAX,
+            });
+        }
+        p.threads.replace(&snap, &etag).await.expect("claim");
+        let mut w = p.events.writer("t", "r1").await.expect("writer");
+        w.append(vec![
+            Event::step_started("clarify"),
+            Event::text_start("m-dead"),
+            Event::text_content("m-dead", "half"),
+        ])
+        .await
+        .expect("append");
+    }
+    // A new process (new boot id) on the same data: the message is redelivered.
+    let p = pipeline_at(dir.path(), ScriptedBuilder::new(0, ""));
+    assert!(p.recover().await.expect("recover") >= 1);
+    drain(&p).await;
+    let log = events(&p, "t", "r1").await;
+    assert_well_formed(&log);
+    assert_eq!(
+        steps_of(&log),
+        ["clarify", "clarify"],
+        "the dead attempt's step is closed, then redone"
+    );
+    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    assert!(snap.interrupt.is_some());
+}
+
+#[tokio::test]
+async fn a_live_claim_makes_a_duplicate_back_off() {
+    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    let (mut snap, etag) = p.threads.load("t").await.expect("load").expect("thread");
+    let boot_of_this_process = "live"; // not this pipeline's boot, but single_process=false below
+    if let Some(a) = snap.active.as_mut() {
+        a.cursor.claim = Some(Claim {
+            worker: format!("{boot_of_this_process}:x"),
+            expires_at: appgen_runtime::now_ms() + 60_000,
+        });
+    }
+    p.threads.replace(&snap, &etag).await.expect("claim");
+    let mut cfg = p.config.clone();
+    cfg.single_process = false;
+    let p2 = Pipeline::new(
+        p.threads.clone(),
+        p.events.clone(),
+        p.queue.clone(),
+        Arc::new(ScriptedAgent),
+        ScriptedBuilder::new(0, ""),
+        cfg,
+    );
+    let msg = StepMessage {
+        thread_id: "t".into(),
+        run_id: "r1".into(),
+        step: StepName::Clarify,
+        seq: 1,
+        attempt: 0,
+    };
+    match p2.run_step(&msg).await.expect("run") {
+        appgen_runtime::pipeline::Disposition::Retry(d) => assert!(
+            d >= Duration::from_secs(29),
+            "retry after the claim, capped at 30 s: {d:?}"
+        ),
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    assert_eq!(
+        events(&p, "t", "r1").await.len(),
+        2,
+        "nothing appended by the backed-off duplicate"
+    );
+}
+
+#[tokio::test]
+async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop() {
+    let builder = ScriptedBuilder::new(2, "src/App.tsx(1,1): error TS1: boom");
+    let (_dir, p) = setup(builder.clone()).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    drain(&p).await;
+    answer(&p, "t", "r2").await;
+    drain(&p).await;
+    let log = events(&p, "t", "r2").await;
+    assert_well_formed(&log);
+    // First build fails, fix, same error again → the stuck detector stops.
+    assert_eq!(
+        steps_of(&log),
+        [
+            "requirements",
+            "wireframe",
+            "code",
+            "build",
+            "review",
+            "fix",
+            "build",
+            "review"
+        ]
+    );
+    match &log.last().expect("end").1 {
+        Event::RunError(e) => {
+            assert_eq!(e.code.as_deref(), Some("build_failed"));
+            assert!(e.message.contains("boom"), "{}", e.message);
+        }
+        other => panic!("expected RUN_ERROR, got {other:?}"),
+    }
+    assert!(
+        p.threads
+            .load("t")
+            .await
+            .expect("load")
+            .expect("thread")
+            .0
+            .versions
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_build_fixed_in_one_round_becomes_a_version() {
+    let builder = ScriptedBuilder::new(1, "boom once");
+    let (_dir, p) = setup(builder.clone()).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    drain(&p).await;
+    answer(&p, "t", "r2").await;
+    drain(&p).await;
+    let log = events(&p, "t", "r2").await;
+    assert_well_formed(&log);
+    assert_eq!(
+        steps_of(&log),
+        [
+            "requirements",
+            "wireframe",
+            "code",
+            "build",
+            "review",
+            "fix",
+            "build",
+            "review"
+        ]
+    );
+    assert!(matches!(log.last().expect("end").1, Event::RunFinished(_)));
+    assert_eq!(builder.builds.load(Ordering::SeqCst), 2);
+    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    let files = p
+        .threads
+        .read_tree("t", &snap.versions[0].files)
+        .await
+        .expect("files");
+    assert!(files["src/App.tsx"].contains("// fix 1"));
+}
+
+#[tokio::test]
+async fn a_poisoned_step_ends_the_run_with_run_error() {
+    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    let cfg = WorkerConfig {
+        max_dequeue: 2,
+        ..WorkerConfig::default()
+    };
+    // Receive (and abandon) the message until it exceeds max_dequeue.
+    for _ in 0..2 {
+        let d = p
+            .queue
+            .receive(StepName::Clarify.queue(), Duration::from_secs(60))
+            .await
+            .expect("receive")
+            .expect("message");
+        p.queue
+            .release(StepName::Clarify.queue(), &d, Duration::ZERO)
+            .await
+            .expect("release");
+    }
+    let d = p
+        .queue
+        .receive(StepName::Clarify.queue(), Duration::from_secs(60))
+        .await
+        .expect("receive")
+        .expect("message");
+    assert_eq!(d.dequeue_count, 3);
+    handle(&p, &cfg, StepName::Clarify, d).await;
+    assert_eq!(
+        p.queue
+            .len(&StepName::Clarify.poison_queue())
+            .await
+            .expect("len"),
+        1
+    );
+    assert_eq!(
+        p.queue.len(StepName::Clarify.queue()).await.expect("len"),
+        0
+    );
+    let log = events(&p, "t", "r1").await;
+    assert_well_formed(&log);
+    assert!(
+        matches!(&log.last().expect("end").1, Event::RunError(e) if e.message.contains("clarify step failed"))
+    );
+}
+
+#[tokio::test]
+async fn rejected_requests_change_nothing() {
+    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    let before = p.threads.load("t").await.expect("load").expect("thread").0;
+    assert!(
+        p.start_run(
+            &input("t", "r2", vec![user("u2", "y")], None),
+            "alice",
+            false
+        )
+        .await
+        .is_err(),
+        "busy"
+    );
+    assert!(
+        p.start_run(
+            &input("t", "r3", vec![user("u3", "y")], None),
+            "mallory",
+            false
+        )
+        .await
+        .is_err(),
+        "not yours"
+    );
+    assert!(
+        p.start_run(
+            &input(
+                "nope",
+                "r1",
+                vec![],
+                Some(vec![ResumeEntry {
+                    interrupt_id: "i".into(),
+                    status: ResumeStatus::Resolved,
+                    payload: None,
+                    metadata: None
+                }])
+            ),
+            "alice",
+            false
+        )
+        .await
+        .is_err(),
+        "resume on an unknown thread"
+    );
+    assert!(p.threads.load("nope").await.expect("load").is_none());
+    assert_eq!(
+        p.threads.load("t").await.expect("load").expect("thread").0,
+        before
+    );
+}
