@@ -1,0 +1,228 @@
+// The Function App: Flex Consumption (FC1, pay per execution, scales to zero), runtime
+// `custom` 1.0 (the Rust `appgen` binary behind host.json's customHandler). Every connection
+// is identity-based: no storage keys, no OpenAI keys, no instrumentation keys.
+
+@description('Name of the Function App (globally unique: it is the <name>.azurewebsites.net host).')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Azure region (must offer Flex Consumption).')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object = {}
+
+@description('Resource ID of the user-assigned managed identity the app runs as.')
+param identityId string
+
+@description('Client ID of that identity.')
+param identityClientId string
+
+@description('Blob service endpoint of the storage account (https://<account>.blob.core.windows.net/).')
+param blobEndpoint string
+
+@description('Queue service endpoint of the storage account.')
+param queueEndpoint string
+
+@description('Blob container that holds the deployment package.')
+param deploymentContainerName string
+
+@description('Name of the Application Insights component.')
+param appInsightsName string
+
+@description('Azure OpenAI endpoint.')
+param openAiEndpoint string
+
+@description('Azure OpenAI data-plane API version.')
+param openAiApiVersion string
+
+@description('Deployment name of the fast model (clarify, requirements).')
+param modelFast string
+
+@description('Deployment name of the strong model (code, fix, modify).')
+param modelStrong string
+
+@description('Origin of the web UI (https://<static web app host>): CORS and APPGEN_WEB_ORIGIN.')
+param webOrigin string
+
+@description('Resource ID of the build job, for APPGEN_BUILD_JOB_ID (the handler may start it directly).')
+param buildJobId string
+
+@description('HMAC key of preview tokens (APPGEN_PREVIEW_SECRET).')
+@secure()
+param previewSecret string
+
+@description('Most instances Flex may scale out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory of each instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+// The preview origin is this app's own host; see the note at the top of main.bicep.
+var defaultHost = '${name}.azurewebsites.net'
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // No ARRAffinity cookie: previews served from this host must never set cookies.
+    clientAffinityEnabled: false
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      cors: {
+        allowedOrigins: [
+          webOrigin
+        ]
+        supportCredentials: false
+      }
+      appSettings: [
+        // Identity-based host storage (no AzureWebJobsStorage connection string: shared keys are off).
+        {
+          name: 'AzureWebJobsStorage__blobServiceUri'
+          value: blobEndpoint
+        }
+        {
+          name: 'AzureWebJobsStorage__queueServiceUri'
+          value: queueEndpoint
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identityClientId
+        }
+        {
+          name: 'AZURE_CLIENT_ID'
+          value: identityClientId
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: appInsights.properties.ConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'ClientId=${identityClientId};Authorization=AAD'
+        }
+        {
+          name: 'APPGEN_LLM'
+          value: 'azure-openai'
+        }
+        {
+          name: 'AZURE_OPENAI_ENDPOINT'
+          value: openAiEndpoint
+        }
+        {
+          name: 'AZURE_OPENAI_API_VERSION'
+          value: openAiApiVersion
+        }
+        {
+          name: 'APPGEN_MODEL_FAST'
+          value: modelFast
+        }
+        {
+          name: 'APPGEN_MODEL_STRONG'
+          value: modelStrong
+        }
+        {
+          name: 'APPGEN_AUTH'
+          value: 'swa'
+        }
+        {
+          name: 'APPGEN_WEB_ORIGIN'
+          value: webOrigin
+        }
+        {
+          name: 'APPGEN_PREVIEW_BASE_URL'
+          value: 'https://${defaultHost}'
+        }
+        {
+          name: 'APPGEN_PREVIEW_SECRET'
+          value: previewSecret
+        }
+        {
+          name: 'APPGEN_BUILD_JOB_ID'
+          value: buildJobId
+        }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'custom'
+        version: '1.0'
+      }
+    }
+  }
+}
+
+// Publishing with FTP or basic (user/password) credentials is off; deploy.sh uses Entra ID.
+resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+@description('Name of the Function App.')
+output name string = site.name
+
+@description('Resource ID of the Function App.')
+output id string = site.id
+
+@description('Default hostname of the Function App (API, SSE stream and preview origin).')
+output defaultHostname string = site.properties.defaultHostName

@@ -1,0 +1,44 @@
+// Azure Container Registry for the build job's image. No admin user and no anonymous pull:
+// the job pulls with the managed identity (AcrPull); deploy.sh pushes with `az acr build`.
+
+@description('Name of the registry (5-50 letters and digits, globally unique).')
+@minLength(5)
+@maxLength(50)
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object = {}
+
+@description('Registry SKU (Basic is the cheapest; there is no consumption tier).')
+@allowed([
+  'Basic'
+  'Standard'
+  'Premium'
+])
+param skuName string = 'Basic'
+
+resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: {
+    name: skuName
+  }
+  properties: {
+    adminUserEnabled: false
+    anonymousPullEnabled: false
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+@description('Name of the registry.')
+output name string = registry.name
+
+@description('Resource ID of the registry.')
+output id string = registry.id
+
+@description('Login server, e.g. <name>.azurecr.io')
+output loginServer string = registry.properties.loginServer
