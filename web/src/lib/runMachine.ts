@@ -1,0 +1,419 @@
+// The run as an explicit state machine: idle → running → awaiting_answers → building →
+// done | error. One reducer takes user intents and AG-UI events (live or replayed) alike, so a
+// reload that replays the log lands in the same state as watching it live.
+
+import { applyPatch, type PatchOp } from "./jsonPatch";
+import { partialStringMember } from "./partialJson";
+import type { ThreadDetail, TokenUsage, UiState, WireEvent } from "./types";
+
+export type Phase = "idle" | "running" | "awaiting_answers" | "building" | "done" | "error";
+
+export interface ChatMessage {
+  id: string;
+  role: "user" | "assistant";
+  text: string;
+  streaming: boolean;
+  runId?: string;
+  step?: string;
+}
+
+export interface StepView {
+  id: string;
+  runId: string;
+  name: string;
+  agent?: string;
+  model?: string;
+  attempt: number;
+  startedAt: number;
+  finishedAt?: number;
+  durationMs?: number;
+  status: "active" | "ok" | "failed";
+  /** What the step is doing now: its latest narration line or the file it writes. */
+  activity: string;
+  files: string[];
+  usage?: TokenUsage;
+  error?: string;
+}
+
+export interface StreamedFile {
+  path: string;
+  content: string;
+  done: boolean;
+  runId: string;
+}
+
+export interface InterruptView {
+  id: string;
+  runId: string;
+  message?: string;
+  responseSchema: unknown;
+}
+
+export interface RunError {
+  message: string;
+  code?: string;
+  step?: string;
+  runId?: string;
+}
+
+export interface RunMachine {
+  phase: Phase;
+  threadId: string | null;
+  runId: string | null;
+  /** Last applied seq per run, for resuming with `?after=`. */
+  seq: Record<string, number>;
+  state: UiState | null;
+  messages: ChatMessage[];
+  steps: StepView[];
+  files: Record<string, StreamedFile>;
+  toolCalls: Record<string, { name: string; args: string; runId: string }>;
+  interrupt: InterruptView | null;
+  error: RunError | null;
+  connection: "idle" | "live" | "reconnecting";
+  result: { version?: number; previewUrl?: string } | null;
+}
+
+export type RunAction =
+  | { type: "reset" }
+  | { type: "run_requested"; threadId: string; runId: string; userMessage?: { id: string; text: string } }
+  | { type: "event"; runId: string; event: WireEvent; seq: number | null; at: number }
+  | { type: "thread_loaded"; detail: ThreadDetail }
+  | { type: "restored"; machine: RunMachine }
+  | { type: "connection"; status: RunMachine["connection"] }
+  | { type: "failed"; message: string; code?: string };
+
+export const initialMachine: RunMachine = {
+  phase: "idle",
+  threadId: null,
+  runId: null,
+  seq: {},
+  state: null,
+  messages: [],
+  steps: [],
+  files: {},
+  toolCalls: {},
+  interrupt: null,
+  error: null,
+  connection: "idle",
+  result: null,
+};
+
+const BUILD_STEPS = new Set(["build", "review"]);
+
+/** Whether the machine is in a phase where a run is in flight. */
+export function isBusy(phase: Phase): boolean {
+  return phase === "running" || phase === "building";
+}
+
+export function phaseFromStatus(status: UiState["status"] | undefined): Phase {
+  return status ?? "idle";
+}
+
+export function runReducer(m: RunMachine, a: RunAction): RunMachine {
+  switch (a.type) {
+    case "reset":
+      return initialMachine;
+    case "restored":
+      return a.machine;
+    case "run_requested": {
+      const messages = a.userMessage
+        ? [...m.messages, { id: a.userMessage.id, role: "user" as const, text: a.userMessage.text, streaming: false, runId: a.runId }]
+        : m.messages;
+      return {
+        ...m,
+        phase: "running",
+        threadId: a.threadId,
+        runId: a.runId,
+        messages,
+        interrupt: null,
+        error: null,
+        result: null,
+        files: {},
+        seq: { ...m.seq, [a.runId]: 0 },
+      };
+    }
+    case "thread_loaded":
+      return {
+        ...m,
+        threadId: a.detail.state.threadId,
+        state: a.detail.state,
+        messages: mergeMessages(a.detail, m.messages),
+        phase: m.phase === "idle" || m.threadId !== a.detail.state.threadId ? phaseFromStatus(a.detail.state.status) : m.phase,
+      };
+    case "connection":
+      return { ...m, connection: a.status };
+    case "failed":
+      return { ...m, phase: "error", connection: "idle", error: { message: a.message, code: a.code, runId: m.runId ?? undefined } };
+    case "event": {
+      const seq = a.seq === null ? m.seq : { ...m.seq, [a.runId]: Math.max(a.seq, m.seq[a.runId] ?? 0) };
+      return applyEvent({ ...m, seq }, a.runId, a.event, eventTime(a.event, a.at));
+    }
+  }
+}
+
+function eventTime(e: WireEvent, fallback: number): number {
+  return typeof e.timestamp === "number" ? e.timestamp : fallback;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function activeStepIndex(steps: StepView[], runId: string): number {
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i];
+    if (s && s.runId === runId && s.status === "active") return i;
+  }
+  return -1;
+}
+
+function updateActiveStep(m: RunMachine, runId: string, f: (s: StepView) => StepView): RunMachine {
+  const i = activeStepIndex(m.steps, runId);
+  if (i === -1) return m;
+  const steps = m.steps.slice();
+  steps[i] = f(steps[i] as StepView);
+  return { ...m, steps };
+}
+
+function lastLine(text: string): string {
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const l = lines[lines.length - 1] ?? "";
+  return l.length > 140 ? `${l.slice(0, 137)}…` : l;
+}
+
+function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): RunMachine {
+  switch (e.type) {
+    case "RUN_STARTED": {
+      // A replayed run restarts its own view: drop steps of this run seen before.
+      return {
+        ...m,
+        runId: str(e.runId) ?? runId,
+        threadId: str(e.threadId) ?? m.threadId,
+        phase: "running",
+        error: null,
+        interrupt: null,
+        connection: "live",
+        steps: m.steps.filter((s) => s.runId !== runId),
+      };
+    }
+    case "STATE_SNAPSHOT": {
+      const snapshot = obj(e.snapshot) as UiState | undefined;
+      return snapshot ? { ...m, state: snapshot } : m;
+    }
+    case "STATE_DELTA": {
+      if (!m.state || !Array.isArray(e.delta)) return m;
+      try {
+        return { ...m, state: applyPatch(m.state, e.delta as PatchOp[]) };
+      } catch {
+        // Keep the last good state; the UI refetches the thread when a run ends.
+        return m;
+      }
+    }
+    case "STEP_STARTED": {
+      const name = str(e.stepName) ?? "step";
+      const step: StepView = {
+        id: `${runId}:${m.steps.length}:${name}`,
+        runId,
+        name,
+        attempt: 0,
+        startedAt: at,
+        status: "active",
+        activity: "Starting…",
+        files: [],
+      };
+      const phase: Phase = BUILD_STEPS.has(name) ? "building" : "running";
+      return { ...m, steps: [...m.steps, step], phase: m.phase === "error" ? m.phase : phase };
+    }
+    case "STEP_FINISHED": {
+      const i = activeStepIndex(m.steps, runId);
+      if (i === -1) return m;
+      const steps = m.steps.slice();
+      const s = steps[i] as StepView;
+      steps[i] = {
+        ...s,
+        status: s.error ? "failed" : "ok",
+        finishedAt: at,
+        durationMs: s.durationMs ?? Math.max(0, at - s.startedAt),
+        activity: s.error ? s.activity : "Done",
+      };
+      return { ...m, steps };
+    }
+    case "CUSTOM":
+      return applyCustom(m, runId, str(e.name) ?? "", obj(e.value) ?? {});
+    case "TEXT_MESSAGE_START": {
+      const id = str(e.messageId) ?? "";
+      const role = e.role === "user" ? "user" : "assistant";
+      const step = m.steps[activeStepIndex(m.steps, runId)]?.name;
+      const msg: ChatMessage = { id, role, text: "", streaming: true, runId, step };
+      const exists = m.messages.findIndex((x) => x.id === id);
+      const messages = m.messages.slice();
+      if (exists === -1) messages.push(msg);
+      else messages[exists] = msg;
+      return { ...m, messages };
+    }
+    case "TEXT_MESSAGE_CONTENT": {
+      const id = str(e.messageId) ?? "";
+      const delta = str(e.delta) ?? "";
+      let text = "";
+      const messages = m.messages.map((x) => {
+        if (x.id !== id) return x;
+        text = x.text + delta;
+        return { ...x, text };
+      });
+      return updateActiveStep({ ...m, messages }, runId, (s) => ({ ...s, activity: lastLine(text) || s.activity }));
+    }
+    case "TEXT_MESSAGE_END": {
+      const id = str(e.messageId) ?? "";
+      return { ...m, messages: m.messages.map((x) => (x.id === id ? { ...x, streaming: false } : x)) };
+    }
+    case "TOOL_CALL_START": {
+      const id = str(e.toolCallId) ?? "";
+      const name = str(e.toolCallName) ?? "tool";
+      return updateActiveStep({ ...m, toolCalls: { ...m.toolCalls, [id]: { name, args: "", runId } } }, runId, (s) => ({
+        ...s,
+        activity: name === "write_file" ? "Writing a file…" : `Calling ${name}…`,
+      }));
+    }
+    case "TOOL_CALL_ARGS": {
+      const id = str(e.toolCallId) ?? "";
+      const call = m.toolCalls[id];
+      if (!call) return m; // its start came before a resume point; the state delta brings the file
+      const args = call.args + (str(e.delta) ?? "");
+      let next: RunMachine = { ...m, toolCalls: { ...m.toolCalls, [id]: { ...call, args } } };
+      if (call.name === "write_file") {
+        const path = partialStringMember(args, "path");
+        const content = partialStringMember(args, "content");
+        if (path?.complete) {
+          next = { ...next, files: { ...next.files, [path.value]: { path: path.value, content: content?.value ?? "", done: false, runId } } };
+          next = updateActiveStep(next, runId, (s) => ({ ...s, activity: `Writing ${path.value}` }));
+        }
+      }
+      return next;
+    }
+    case "TOOL_CALL_END": {
+      const id = str(e.toolCallId) ?? "";
+      const call = m.toolCalls[id];
+      if (!call) return m;
+      const toolCalls = { ...m.toolCalls };
+      delete toolCalls[id];
+      let next: RunMachine = { ...m, toolCalls };
+      if (call.name === "write_file") {
+        let parsed: { path?: unknown; content?: unknown } = {};
+        try {
+          parsed = JSON.parse(call.args) as typeof parsed;
+        } catch {
+          // Fall back to what the partial reader saw.
+        }
+        const path = str(parsed.path) ?? partialStringMember(call.args, "path")?.value;
+        const content = str(parsed.content) ?? partialStringMember(call.args, "content")?.value ?? "";
+        if (path) {
+          next = { ...next, files: { ...next.files, [path]: { path, content, done: true, runId } } };
+          next = updateActiveStep(next, runId, (s) => ({ ...s, files: s.files.includes(path) ? s.files : [...s.files, path] }));
+        }
+      }
+      return next;
+    }
+    case "RUN_FINISHED": {
+      const outcome = obj(e.outcome);
+      const steps = closeSteps(m.steps, runId, at, false);
+      if (outcome?.type === "interrupt" && Array.isArray(outcome.interrupts)) {
+        const first = obj(outcome.interrupts.find((i) => obj(i)?.reason === "input_required") ?? outcome.interrupts[0]);
+        if (first) {
+          return {
+            ...m,
+            steps,
+            phase: "awaiting_answers",
+            connection: "idle",
+            interrupt: { id: str(first.id) ?? "", runId, message: str(first.message), responseSchema: first.responseSchema },
+          };
+        }
+      }
+      const result = obj(e.result);
+      return {
+        ...m,
+        steps,
+        phase: "done",
+        connection: "idle",
+        interrupt: null,
+        result: result ? { version: num(result.version), previewUrl: str(result.previewUrl) } : m.result,
+      };
+    }
+    case "RUN_ERROR": {
+      const step = m.steps[activeStepIndex(m.steps, runId)]?.name;
+      const message = str(e.message) ?? "The run failed.";
+      return {
+        ...m,
+        steps: closeSteps(m.steps, runId, at, true, message),
+        phase: "error",
+        connection: "idle",
+        error: { message, code: str(e.code), step, runId },
+      };
+    }
+    default:
+      return m;
+  }
+}
+
+function closeSteps(steps: StepView[], runId: string, at: number, failed: boolean, error?: string): StepView[] {
+  return steps.map((s) =>
+    s.runId === runId && s.status === "active"
+      ? { ...s, status: failed ? "failed" : "ok", finishedAt: at, durationMs: s.durationMs ?? at - s.startedAt, error: failed ? (s.error ?? error) : s.error }
+      : s,
+  );
+}
+
+function applyCustom(m: RunMachine, runId: string, name: string, v: Record<string, unknown>): RunMachine {
+  switch (name) {
+    case "step":
+      return updateActiveStep(m, runId, (s) => ({
+        ...s,
+        agent: str(v.agent) ?? s.agent,
+        model: str(v.model) ?? s.model,
+        attempt: num(v.attempt) ?? s.attempt,
+      }));
+    case "step_result":
+      return updateActiveStep(m, runId, (s) => ({
+        ...s,
+        durationMs: num(v.durationMs) ?? s.durationMs,
+        usage: (obj(v.usage) as TokenUsage | undefined) ?? s.usage,
+        error: v.ok === false ? (str(v.error) ?? str(v.message) ?? "This step failed.") : s.error,
+      }));
+    case "render_url":
+      return { ...m, result: { ...m.result, previewUrl: str(v.url), version: num(v.version) } };
+    default:
+      return m;
+  }
+}
+
+/** Thread messages (user + assistant text) merged with ones still streaming here. */
+function mergeMessages(detail: ThreadDetail, current: ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  const seen = new Set<string>();
+  for (const r of detail.messages) {
+    if (r.role !== "user" && r.role !== "assistant") continue;
+    const text = contentText(r.content);
+    if (!text) continue;
+    const live = current.find((c) => c.id === r.id);
+    out.push(live && live.text.length >= text.length ? live : { id: r.id, role: r.role, text, streaming: false, runId: live?.runId, step: live?.step });
+    seen.add(r.id);
+  }
+  for (const c of current) if (!seen.has(c.id)) out.push(c);
+  return out;
+}
+
+export function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content))
+    return content
+      .map((p) => (obj(p)?.type === "text" ? (str(obj(p)?.text) ?? "") : ""))
+      .join("");
+  return "";
+}

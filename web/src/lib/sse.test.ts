@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { SseParser } from "./sse";
+import { followRun, seqTrackingFetch } from "./stream";
+import type { WireEvent } from "./types";
+
+describe("SseParser", () => {
+  it("keeps ids, joins data lines, skips keepalives and survives split chunks", () => {
+    const p = new SseParser();
+    expect(p.push('id: 1\ndata: {"type":"RUN_STARTED"}\n\n: keepalive\n\nid: 2\nda')).toEqual([
+      { seq: 1, data: '{"type":"RUN_STARTED"}' },
+    ]);
+    expect(p.push('ta: {"a":\ndata: 1}\n\n')).toEqual([{ seq: 2, data: '{"a":\n1}' }]);
+  });
+
+  it("tolerates CRLF and frames without id", () => {
+    const p = new SseParser();
+    expect(p.push("data: x\r\n\r\n")).toEqual([{ seq: null, data: "x" }]);
+  });
+});
+
+function sseResponse(frames: string[], status = 200): Response {
+  const enc = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (const f of frames) c.enqueue(enc.encode(f));
+      c.close();
+    },
+  });
+  return new Response(body, { status, headers: { "Content-Type": "text/event-stream" } });
+}
+
+const frame = (seq: number, e: WireEvent) => `id: ${seq}\ndata: ${JSON.stringify(e)}\n\n`;
+
+describe("followRun", () => {
+  it("resumes after a dropped stream from the last seq and stops at the terminal event", async () => {
+    const calls: string[] = [];
+    const responses = [
+      () => sseResponse([frame(3, { type: "STEP_STARTED", stepName: "code" }), frame(4, { type: "TEXT_MESSAGE_START", messageId: "m" })]),
+      () => {
+        throw new TypeError("network down");
+      },
+      // The server repeats seq 4; it must be dropped.
+      () => sseResponse([frame(4, { type: "TEXT_MESSAGE_START", messageId: "m" }), frame(5, { type: "RUN_FINISHED", threadId: "t", runId: "r" })]),
+    ];
+    const seen: Array<[string, number | null]> = [];
+    const statuses: string[] = [];
+    const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
+      calls.push(`${String(url)} ${(init?.headers as Record<string, string>)["Last-Event-ID"]}`);
+      const next = responses.shift();
+      if (!next) throw new Error("too many calls");
+      return next();
+    }) as typeof fetch;
+    const result = await followRun({
+      threadId: "t",
+      runId: "r",
+      after: 2,
+      onEvent: (e, s) => seen.push([e.type, s]),
+      onStatus: (s) => statuses.push(s),
+      signal: new AbortController().signal,
+      fetchFn,
+      backoffMs: () => 1,
+    });
+    expect(result).toBe("finished");
+    expect(calls).toEqual([
+      "/api/threads/t/runs/r/events?after=2 2",
+      "/api/threads/t/runs/r/events?after=4 4",
+      "/api/threads/t/runs/r/events?after=4 4",
+    ]);
+    expect(seen).toEqual([
+      ["STEP_STARTED", 3],
+      ["TEXT_MESSAGE_START", 4],
+      ["RUN_FINISHED", 5],
+    ]);
+    expect(statuses).toEqual(["live", "reconnecting", "reconnecting", "live"]);
+  });
+
+  it("reports a run the server does not know", async () => {
+    const fetchFn = (async () => new Response("{}", { status: 404 })) as typeof fetch;
+    const r = await followRun({ threadId: "t", runId: "r", after: 0, onEvent: () => undefined, signal: new AbortController().signal, fetchFn });
+    expect(r).toBe("gone");
+  });
+
+  it("stops when aborted", async () => {
+    const ac = new AbortController();
+    const fetchFn = (async () => {
+      ac.abort();
+      throw new DOMException("aborted", "AbortError");
+    }) as typeof fetch;
+    const r = await followRun({ threadId: "t", runId: "r", after: 0, onEvent: () => undefined, signal: ac.signal, fetchFn });
+    expect(r).toBe("aborted");
+  });
+});
+
+describe("seqTrackingFetch", () => {
+  it("sees every id while passing the body through untouched", async () => {
+    const body = frame(1, { type: "RUN_STARTED" }) + frame(2, { type: "RUN_FINISHED" });
+    const seqs: number[] = [];
+    const f = seqTrackingFetch((s) => seqs.push(s), (async () => sseResponse([body])) as typeof fetch);
+    const res = await f("/api/agent", {});
+    expect(await res.text()).toBe(body);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seqs).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,117 @@
+// Following a run's event log: replay + follow with `?after=<seq>` and reconnect with backoff
+// when the connection drops (docs/api.md "GET …/runs/{runId}/events").
+
+import { readSse, type SseFrame } from "./sse";
+import type { WireEvent } from "./types";
+
+export type ConnectionStatus = "live" | "reconnecting";
+
+export interface FollowOptions {
+  threadId: string;
+  runId: string;
+  /** Last seq already applied; the server sends only what comes after it. */
+  after: number;
+  onEvent: (event: WireEvent, seq: number | null) => void;
+  onStatus?: (status: ConnectionStatus) => void;
+  signal: AbortSignal;
+  fetchFn?: typeof fetch;
+  /** Delay before reconnect attempt n (1-based). */
+  backoffMs?: (attempt: number) => number;
+  base?: string;
+}
+
+export type FollowResult = "finished" | "aborted" | "gone";
+
+export const defaultBackoff = (attempt: number): number => Math.min(500 * 2 ** (attempt - 1), 5000);
+
+export function eventsUrl(base: string, threadId: string, runId: string, after: number): string {
+  return `${base}/api/threads/${encodeURIComponent(threadId)}/runs/${encodeURIComponent(runId)}/events?after=${after}`;
+}
+
+export function isTerminal(event: WireEvent): boolean {
+  return event.type === "RUN_FINISHED" || event.type === "RUN_ERROR";
+}
+
+/** Parses one SSE frame into an event; null for frames that are not AG-UI events. */
+export function frameToEvent(frame: SseFrame): WireEvent | null {
+  try {
+    const v: unknown = JSON.parse(frame.data);
+    if (v && typeof v === "object" && typeof (v as { type?: unknown }).type === "string") return v as WireEvent;
+  } catch {
+    // A malformed frame is skipped rather than ending the stream.
+  }
+  return null;
+}
+
+/**
+ * Follows a run until its terminal event, reconnecting from the last seen seq whenever the
+ * stream ends early or the network fails. Duplicate frames (seq ≤ last) are dropped.
+ */
+export async function followRun(opts: FollowOptions): Promise<FollowResult> {
+  const fetchFn = opts.fetchFn ?? ((input, init) => fetch(input, init));
+  const backoff = opts.backoffMs ?? defaultBackoff;
+  let last = opts.after;
+  let attempt = 0;
+  while (!opts.signal.aborted) {
+    let finished = false;
+    try {
+      const res = await fetchFn(eventsUrl(opts.base ?? "", opts.threadId, opts.runId, last), {
+        headers: { Accept: "text/event-stream", "Last-Event-ID": String(last) },
+        signal: opts.signal,
+      });
+      if (res.status === 404) return "gone";
+      if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+      opts.onStatus?.("live");
+      attempt = 0;
+      await readSse(
+        res.body,
+        (frame) => {
+          if (frame.seq !== null && frame.seq <= last) return;
+          const event = frameToEvent(frame);
+          if (frame.seq !== null) last = frame.seq;
+          if (!event) return;
+          opts.onEvent(event, frame.seq);
+          if (isTerminal(event)) finished = true;
+        },
+        opts.signal,
+      );
+    } catch (e) {
+      if (opts.signal.aborted) return "aborted";
+      void e;
+    }
+    if (finished) return "finished";
+    if (opts.signal.aborted) return "aborted";
+    attempt += 1;
+    opts.onStatus?.("reconnecting");
+    await sleep(backoff(attempt), opts.signal);
+  }
+  return "aborted";
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Wraps fetch so the seq ids of a POST /api/agent stream are seen even though HttpAgent's own
+ * parser drops them: the body is teed, one branch goes to HttpAgent, the other is read here.
+ */
+export function seqTrackingFetch(onSeq: (seq: number) => void, fetchFn: typeof fetch = fetch) {
+  return async (url: string, init: RequestInit): Promise<Response> => {
+    const res = await fetchFn(url, init);
+    if (!res.ok || !res.body) return res;
+    const [forAgent, forSeq] = res.body.tee();
+    void readSse(forSeq, (f) => {
+      if (f.seq !== null) onSeq(f.seq);
+    }).catch(() => undefined);
+    return new Response(forAgent, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
