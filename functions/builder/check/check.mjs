@@ -1,0 +1,786 @@
+// Headless-Chromium check of a built app (appgen-builder).
+//
+//   node check.mjs CONFIG.json     -> prints one JSON CheckReport (camelCase) on stdout
+//   node check.mjs --colors-selftest CHROMIUM -> verifies the named-colour table against Chromium
+//
+// CONFIG: {dist, checks: [{kind, ...}], screenshot?: path, chromium, timeoutMs}
+// It serves `dist/` itself on a loopback port, so it needs no network beyond 127.0.0.1.
+// Exit codes: 0 report printed (checks may have failed), 3 the checker itself could not run
+// (the report then carries `fatal`).
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import os from "node:os";
+import { chromium } from "playwright-core";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+const VIEWPORT = { width: 1280, height: 800 };
+const ACTION_MS = 3000;
+const SETTLE_MS = 150;
+const APPEAR_MS = 2500;
+
+// The 148 CSS named colours (CSS Color 4), sRGB hex.
+export const NAMED_COLORS = {
+  aliceblue: "f0f8ff", antiquewhite: "faebd7", aqua: "00ffff", aquamarine: "7fffd4",
+  azure: "f0ffff", beige: "f5f5dc", bisque: "ffe4c4", black: "000000",
+  blanchedalmond: "ffebcd", blue: "0000ff", blueviolet: "8a2be2", brown: "a52a2a",
+  burlywood: "deb887", cadetblue: "5f9ea0", chartreuse: "7fff00", chocolate: "d2691e",
+  coral: "ff7f50", cornflowerblue: "6495ed", cornsilk: "fff8dc", crimson: "dc143c",
+  cyan: "00ffff", darkblue: "00008b", darkcyan: "008b8b", darkgoldenrod: "b8860b",
+  darkgray: "a9a9a9", darkgreen: "006400", darkgrey: "a9a9a9", darkkhaki: "bdb76b",
+  darkmagenta: "8b008b", darkolivegreen: "556b2f", darkorange: "ff8c00", darkorchid: "9932cc",
+  darkred: "8b0000", darksalmon: "e9967a", darkseagreen: "8fbc8f", darkslateblue: "483d8b",
+  darkslategray: "2f4f4f", darkslategrey: "2f4f4f", darkturquoise: "00ced1", darkviolet: "9400d3",
+  deeppink: "ff1493", deepskyblue: "00bfff", dimgray: "696969", dimgrey: "696969",
+  dodgerblue: "1e90ff", firebrick: "b22222", floralwhite: "fffaf0", forestgreen: "228b22",
+  fuchsia: "ff00ff", gainsboro: "dcdcdc", ghostwhite: "f8f8ff", gold: "ffd700",
+  goldenrod: "daa520", gray: "808080", green: "008000", greenyellow: "adff2f",
+  grey: "808080", honeydew: "f0fff0", hotpink: "ff69b4", indianred: "cd5c5c",
+  indigo: "4b0082", ivory: "fffff0", khaki: "f0e68c", lavender: "e6e6fa",
+  lavenderblush: "fff0f5", lawngreen: "7cfc00", lemonchiffon: "fffacd", lightblue: "add8e6",
+  lightcoral: "f08080", lightcyan: "e0ffff", lightgoldenrodyellow: "fafad2", lightgray: "d3d3d3",
+  lightgreen: "90ee90", lightgrey: "d3d3d3", lightpink: "ffb6c1", lightsalmon: "ffa07a",
+  lightseagreen: "20b2aa", lightskyblue: "87cefa", lightslategray: "778899", lightslategrey: "778899",
+  lightsteelblue: "b0c4de", lightyellow: "ffffe0", lime: "00ff00", limegreen: "32cd32",
+  linen: "faf0e6", magenta: "ff00ff", maroon: "800000", mediumaquamarine: "66cdaa",
+  mediumblue: "0000cd", mediumorchid: "ba55d3", mediumpurple: "9370db", mediumseagreen: "3cb371",
+  mediumslateblue: "7b68ee", mediumspringgreen: "00fa9a", mediumturquoise: "48d1cc", mediumvioletred: "c71585",
+  midnightblue: "191970", mintcream: "f5fffa", mistyrose: "ffe4e1", moccasin: "ffe4b5",
+  navajowhite: "ffdead", navy: "000080", oldlace: "fdf5e6", olive: "808000",
+  olivedrab: "6b8e23", orange: "ffa500", orangered: "ff4500", orchid: "da70d6",
+  palegoldenrod: "eee8aa", palegreen: "98fb98", paleturquoise: "afeeee", palevioletred: "db7093",
+  papayawhip: "ffefd5", peachpuff: "ffdab9", peru: "cd853f", pink: "ffc0cb",
+  plum: "dda0dd", powderblue: "b0e0e6", purple: "800080", rebeccapurple: "663399",
+  red: "ff0000", rosybrown: "bc8f8f", royalblue: "4169e1", saddlebrown: "8b4513",
+  salmon: "fa8072", sandybrown: "f4a460", seagreen: "2e8b57", seashell: "fff5ee",
+  sienna: "a0522d", silver: "c0c0c0", skyblue: "87ceeb", slateblue: "6a5acd",
+  slategray: "708090", slategrey: "708090", snow: "fffafa", springgreen: "00ff7f",
+  steelblue: "4682b4", tan: "d2b48c", teal: "008080", thistle: "d8bfd8",
+  tomato: "ff6347", turquoise: "40e0d0", violet: "ee82ee", wheat: "f5deb3",
+  white: "ffffff", whitesmoke: "f5f5f5", yellow: "ffff00", yellowgreen: "9acd32",
+};
+
+const MIME = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+  ".json": "application/json", ".map": "application/json", ".svg": "image/svg+xml",
+  ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+  ".webp": "image/webp", ".avif": "image/avif", ".ico": "image/x-icon",
+  ".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf", ".otf": "font/otf",
+  ".txt": "text/plain; charset=utf-8", ".wasm": "application/wasm",
+  ".webmanifest": "application/manifest+json", ".xml": "application/xml",
+  ".mp3": "audio/mpeg", ".mp4": "video/mp4", ".webm": "video/webm",
+};
+
+// ------------------------------------------------------------------ colour maths
+
+function hexToRgb(hex) {
+  const h = hex.replace(/^#/, "");
+  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+}
+
+function rgbHex(rgb) {
+  return "#" + rgb.map((v) => v.toString(16).padStart(2, "0")).join("");
+}
+
+// sRGB (0-255) -> CIE Lab (D65).
+function rgbToLab([r, g, b]) {
+  const lin = (c) => {
+    const v = c / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const [R, G, B] = [lin(r), lin(g), lin(b)];
+  const x = (R * 0.4124564 + G * 0.3575761 + B * 0.1804375) / 0.95047;
+  const y = R * 0.2126729 + G * 0.7151522 + B * 0.072175;
+  const z = (R * 0.0193339 + G * 0.119192 + B * 0.9503041) / 1.08883;
+  const f = (t) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const [fx, fy, fz] = [f(x), f(y), f(z)];
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
+
+export function deltaE76(a, b) {
+  const [l1, a1, b1] = rgbToLab(a);
+  const [l2, a2, b2] = rgbToLab(b);
+  return Math.hypot(l1 - l2, a1 - a2, b1 - b2);
+}
+
+function namedColor(name) {
+  const key = String(name ?? "").toLowerCase().replace(/[\s_-]+/g, "");
+  if (NAMED_COLORS[key]) return hexToRgb(NAMED_COLORS[key]);
+  if (/^#?[0-9a-f]{6}$/.test(key)) return hexToRgb(key);
+  return null;
+}
+
+// ------------------------------------------------------------------ static server
+
+function isFavicon(url) {
+  try {
+    return /\/favicon\.(ico|png|svg)$/i.test(new URL(url).pathname);
+  } catch {
+    return false;
+  }
+}
+
+function serveDist(root) {
+  const base = fs.realpathSync(root);
+  const server = http.createServer((req, res) => {
+    let rel;
+    try {
+      rel = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    let file = path.resolve(base, "." + rel);
+    if (file !== base && !file.startsWith(base + path.sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    let stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) {
+      file = path.join(file, "index.html");
+      stat = fs.statSync(file, { throwIfNoEntry: false });
+    }
+    // Client-side routes (no extension) fall back to the app's index.html, as a static host would.
+    if (!stat && path.extname(rel) === "") {
+      file = path.join(base, "index.html");
+      stat = fs.statSync(file, { throwIfNoEntry: false });
+    }
+    if (!stat?.isFile()) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    res.writeHead(200, {
+      "content-type": MIME[path.extname(file).toLowerCase()] ?? "application/octet-stream",
+      "cache-control": "no-store",
+    });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+// ------------------------------------------------------------------ helpers
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+const oneLine = (s, max = 300) => {
+  const t = String(s ?? "").replace(/\s+/g, " ").trim();
+  return t.length > max ? t.slice(0, max - 1) + "…" : t;
+};
+
+const quoteList = (xs) => xs.map((x) => JSON.stringify(String(x))).join(", ");
+
+// Code evaluated in the page. Kept as functions so Playwright serialises them.
+const pageFns = {
+  visibleText: () => (document.body ? document.body.innerText : ""),
+
+  hasVisibleMedia: () =>
+    [...document.querySelectorAll("img, svg, canvas, video")].some((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width * r.height >= 400 && getComputedStyle(el).visibility !== "hidden";
+    }),
+
+  // Every visible form control with the words that name it.
+  controls: () => {
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) return false;
+      const s = getComputedStyle(el);
+      return s.visibility !== "hidden" && s.display !== "none";
+    };
+    const skip = new Set(["hidden", "submit", "button", "reset", "image"]);
+    const textOf = (el) => (el ? (el.innerText || el.textContent || "") : "");
+    const out = [];
+    for (const el of document.querySelectorAll("input, select, textarea")) {
+      const type = (el.getAttribute("type") || "").toLowerCase();
+      if (el.tagName === "INPUT" && skip.has(type)) continue;
+      const labelled = el.labels && [...el.labels].some(visible);
+      if (!visible(el) && !labelled) continue;
+      const names = [];
+      for (const l of el.labels ?? []) names.push(textOf(l));
+      for (const a of ["aria-label", "placeholder", "name", "title"]) {
+        const v = el.getAttribute(a);
+        if (v) names.push(v);
+      }
+      for (const id of (el.getAttribute("aria-labelledby") || "").split(/\s+/)) {
+        if (id) names.push(textOf(document.getElementById(id)));
+      }
+      if (el.tagName === "SELECT" && el.options[0] && el.options[0].value === "") {
+        names.push(el.options[0].text);
+      }
+      // Generated code often writes <label>Amount</label><input> without htmlFor: a person
+      // still reads "Amount" as the field's name, so count an unattached label beside it.
+      if (!el.labels || el.labels.length === 0) {
+        const parent = el.parentElement;
+        for (const l of parent ? parent.querySelectorAll(":scope > label") : []) {
+          if (!l.htmlFor && !l.control) names.push(textOf(l));
+        }
+        const prev = el.previousElementSibling;
+        if (prev && prev.tagName === "LABEL" && !prev.control) names.push(textOf(prev));
+      }
+      out.push(names.map((n) => n.replace(/\s+/g, " ").trim()).filter(Boolean).join(" | "));
+    }
+    return out;
+  },
+
+  // Picks the form to exercise and marks its controls (data-appgen-fill) and its submit
+  // button (data-appgen-submit). Returns a description for the report.
+  markForm: () => {
+    for (const el of document.querySelectorAll("[data-appgen-fill],[data-appgen-submit]")) {
+      el.removeAttribute("data-appgen-fill");
+      el.removeAttribute("data-appgen-submit");
+    }
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) return false;
+      const s = getComputedStyle(el);
+      return s.visibility !== "hidden" && s.display !== "none";
+    };
+    const skip = new Set(["hidden", "submit", "button", "reset", "image", "file"]);
+    const typeOf = (el) =>
+      el.tagName === "INPUT" ? (el.getAttribute("type") || "text").toLowerCase() : el.tagName.toLowerCase();
+    const fillable = (el) => {
+      if (el.disabled || el.readOnly) return false;
+      const t = typeOf(el);
+      if (skip.has(t)) return false;
+      if (visible(el)) return true;
+      // Styled checkboxes and radios hide the input and show the label.
+      return (t === "checkbox" || t === "radio") && el.labels && [...el.labels].some(visible);
+    };
+    const textual = (el) => ["text", "email", "search", "tel", "url", "textarea", "number", "password"].includes(typeOf(el));
+    const buttonsIn = (scope) =>
+      [...scope.querySelectorAll("button, input[type=submit], input[type=button], [role=button]")].filter(visible);
+    const controlsIn = (scope) => [...scope.querySelectorAll("input, select, textarea")].filter(fillable);
+
+    let scope = null;
+    let button = null;
+    const forms = [...document.querySelectorAll("form")]
+      .map((f) => ({ f, n: controlsIn(f).length }))
+      .filter((x) => x.n > 0)
+      .sort((a, b) => b.n - a.n);
+    if (forms.length > 0) {
+      scope = forms[0].f;
+      const inForm = buttonsIn(scope);
+      const byId = scope.id ? [...document.querySelectorAll(`[form="${CSS.escape(scope.id)}"]`)].filter(visible) : [];
+      const all = [...inForm, ...byId];
+      button =
+        all.find((b) => (b.getAttribute("type") || "").toLowerCase() === "submit") ??
+        all.find((b) => b.tagName === "BUTTON" && !b.getAttribute("type")) ??
+        null;
+    } else {
+      // No <form>: the smallest container of the first text control that also holds a button.
+      const first = [...document.querySelectorAll("input, textarea")].find((el) => fillable(el) && textual(el));
+      for (let node = first?.parentElement; node && node !== document.documentElement; node = node.parentElement) {
+        const bs = buttonsIn(node);
+        if (bs.length > 0) {
+          scope = node;
+          const after = bs.filter((b) => first.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+          const verb = /\b(add|save|submit|create|send|post|book|record|log|new|track|plan|join|sign)\b|^\s*\+/i;
+          button = after.find((b) => verb.test(b.innerText || b.value || "")) ?? after[0] ?? bs[0];
+          break;
+        }
+      }
+    }
+    if (!scope) return null;
+    const controls = controlsIn(scope);
+    controls.forEach((el, i) => el.setAttribute("data-appgen-fill", String(i)));
+    if (button) button.setAttribute("data-appgen-submit", "1");
+    return {
+      isForm: scope.tagName === "FORM",
+      controls: controls.map((el) => ({
+        type: typeOf(el),
+        value: el.value ?? "",
+        checked: !!el.checked,
+        name: el.name || "",
+        min: el.getAttribute("min"),
+        max: el.getAttribute("max"),
+        step: el.getAttribute("step"),
+        maxLength: el.maxLength ?? -1,
+        options: el.tagName === "SELECT" ? [...el.options].map((o) => ({ value: o.value, disabled: o.disabled })) : [],
+        visible: visible(el),
+      })),
+      button: button ? (button.innerText || button.value || button.getAttribute("aria-label") || "").trim().slice(0, 40) : null,
+    };
+  },
+
+  formValidity: () => {
+    const form = document.querySelector("[data-appgen-fill]")?.closest("form");
+    if (!form || form.noValidate) return null;
+    const bad = [...form.elements].find((el) => el.willValidate && !el.checkValidity());
+    return bad ? `${bad.name || bad.id || bad.type}: ${bad.validationMessage}` : null;
+  },
+
+  textFieldsEmpty: () =>
+    [...document.querySelectorAll("[data-appgen-fill]")]
+      .filter((el) => ["INPUT", "TEXTAREA"].includes(el.tagName) && !["checkbox", "radio", "date", "time", "number", "range", "color"].includes(el.type))
+      .every((el) => el.value === ""),
+
+  // Colours as the browser paints them: a 1x1 canvas converts any CSS colour syntax
+  // (Tailwind 4 emits oklch) to sRGB and composites translucent layers.
+  colors: () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 1;
+    canvas.height = 1;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    const transparent = (c) => !c || c === "transparent" || /^rgba\(.*,\s*0\)$/.test(c) || /\/\s*0\)$/.test(c);
+    const paint = (layers) => {
+      ctx.globalCompositeOperation = "source-over";
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, 1, 1);
+      for (const c of layers) {
+        ctx.fillStyle = "#ffffff";
+        ctx.fillStyle = c;
+        ctx.fillRect(0, 0, 1, 1);
+      }
+      const d = ctx.getImageData(0, 0, 1, 1).data;
+      return [d[0], d[1], d[2]];
+    };
+    const bg = (el) => getComputedStyle(el).backgroundColor;
+    const html = document.documentElement;
+    const body = document.body;
+    // CSS propagates body's background to the canvas when html has none.
+    const rootLayer = !transparent(bg(html)) ? bg(html) : body && !transparent(bg(body)) ? bg(body) : "#ffffff";
+    const skipBody = transparent(bg(html));
+    const layersAt = (el) => {
+      const chain = [];
+      for (let n = el; n && n !== html; n = n.parentElement) {
+        if (n === body && skipBody) continue;
+        const c = bg(n);
+        if (!transparent(c)) chain.push(c);
+      }
+      return [rootLayer, ...chain.reverse()];
+    };
+    const tally = new Map();
+    const cols = 10;
+    const rows = 8;
+    for (let i = 0; i < cols; i++) {
+      for (let j = 0; j < rows; j++) {
+        const x = ((i + 0.5) * innerWidth) / cols;
+        const y = ((j + 0.5) * innerHeight) / rows;
+        const top = document.elementFromPoint(x, y);
+        const rgb = paint(top ? layersAt(top) : [rootLayer]);
+        const key = rgb.join(",");
+        tally.set(key, (tally.get(key) ?? 0) + 1);
+      }
+    }
+    const dominant = [...tally.entries()].sort((a, b) => b[1] - a[1])[0][0].split(",").map(Number);
+    const page = paint([rootLayer]);
+    const buttons = [];
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      const s = getComputedStyle(el);
+      return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none";
+    };
+    const candidates = document.querySelectorAll("button, [role=button], input[type=submit], input[type=button], input[type=reset], a");
+    for (const el of candidates) {
+      if (!visible(el)) continue;
+      if (el.tagName === "A" && transparent(bg(el))) continue; // plain links are not buttons
+      const under = layersAt(el);
+      const back = paint(under);
+      const color = getComputedStyle(el).color;
+      const fore = paint([...under, color]);
+      const label = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 30);
+      buttons.push({ label, background: back, text: fore });
+    }
+    return { page, dominant, buttons };
+  },
+};
+
+// ------------------------------------------------------------------ the check
+
+async function run(cfg) {
+  const started = Date.now();
+  const report = {
+    passed: false,
+    consoleErrors: [],
+    pageErrors: [],
+    failedRequests: [],
+    visibleText: 0,
+    checks: [],
+    durationMs: 0,
+  };
+  const checks = Array.isArray(cfg.checks) ? cfg.checks : [];
+  const distOk = fs.existsSync(path.join(cfg.dist, "index.html"));
+
+  const server = await serveDist(cfg.dist);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  // Same-origin URLs are reported as paths so the error text is stable across runs.
+  const shortUrl = (u) => (u.startsWith(origin) ? u.slice(origin.length) || "/" : u);
+
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "appgen-chromium-"));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: cfg.chromium,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: VIEWPORT,
+      timeout: 15000,
+      serviceWorkers: "block",
+    });
+  } catch (e) {
+    server.close();
+    const err = new Error(`chromium did not start: ${oneLine(e.message, 400)}`);
+    err.fatal = true;
+    throw err;
+  }
+
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(ACTION_MS);
+    page.on("console", (msg) => {
+      if (msg.type() !== "error") return;
+      if (isFavicon(msg.location()?.url ?? "")) return;
+      report.consoleErrors.push(oneLine(msg.text()).replaceAll(origin, ""));
+    });
+    page.on("pageerror", (err) => {
+      const name = err.name && err.name !== "Error" ? `${err.name}: ` : "";
+      report.pageErrors.push(oneLine(`${name}${err.message}`).replaceAll(origin, ""));
+    });
+    page.on("crash", () => report.pageErrors.push("the page crashed"));
+    page.on("requestfailed", (req) => {
+      const why = req.failure()?.errorText ?? "failed";
+      if (isFavicon(req.url()) || why.includes("ERR_ABORTED")) return;
+      report.failedRequests.push(`${req.method()} ${shortUrl(req.url())}: ${why}`);
+    });
+    page.on("response", (res) => {
+      if (res.status() >= 400 && !isFavicon(res.url())) {
+        report.failedRequests.push(`${res.request().method()} ${shortUrl(res.url())}: HTTP ${res.status()}`);
+      }
+    });
+    page.on("dialog", (d) => d.accept().catch(() => {}));
+
+    const evaluate = (fn, arg) => withTimeout(page.evaluate(fn, arg), ACTION_MS, "page script");
+    const visibleText = async () => (await evaluate(pageFns.visibleText)) ?? "";
+    const waitForText = async () => {
+      await page
+        .waitForFunction(() => document.body && document.body.innerText.trim().length > 0, null, { timeout: 2000 })
+        .catch(() => {});
+      await page.waitForTimeout(SETTLE_MS);
+    };
+
+    let loadError = null;
+    try {
+      await page.goto(`${origin}/`, { waitUntil: "load", timeout: 15000 });
+      await waitForText();
+    } catch (e) {
+      loadError = oneLine(e.message.split("\n")[0]);
+    }
+    let text = "";
+    let media = false;
+    try {
+      text = await visibleText();
+      media = await evaluate(pageFns.hasVisibleMedia);
+    } catch (e) {
+      loadError ??= oneLine(e.message);
+    }
+    report.visibleText = text.trim().length;
+    const atLoad = {
+      pageErrors: [...report.pageErrors],
+      failedRequests: [...report.failedRequests],
+      consoleErrors: [...report.consoleErrors],
+    };
+
+    if (cfg.screenshot) {
+      await page.screenshot({ path: cfg.screenshot, timeout: 5000 }).catch(() => {});
+    }
+
+    const loads = () => {
+      if (!distOk) return [false, "dist/index.html is missing"];
+      if (loadError) return [false, `page did not load: ${loadError}`];
+      if (atLoad.pageErrors.length) return [false, `uncaught ${atLoad.pageErrors[0]}`];
+      if (atLoad.failedRequests.length) return [false, `failed request: ${atLoad.failedRequests[0]}`];
+      // A failed request also logs "Failed to load resource"; that says less than the request.
+      const consoleErr = atLoad.consoleErrors.find((m) => !m.startsWith("Failed to load resource"));
+      if (consoleErr ?? atLoad.consoleErrors[0]) return [false, `console error: ${consoleErr ?? atLoad.consoleErrors[0]}`];
+      if (report.visibleText === 0 && !media) return [false, "blank page: no visible text or images"];
+      return [true, ""];
+    };
+
+    const textCheck = (c) => {
+      const hay = text.toLowerCase();
+      const any = Array.isArray(c.any) ? c.any.map(String) : [];
+      const all = Array.isArray(c.all) ? c.all.map(String) : [];
+      if (any.length === 0 && all.length === 0) return [false, "the check names no text (any/all)"];
+      if (any.length && !any.some((s) => hay.includes(s.toLowerCase()))) {
+        return [false, `visible text contains none of ${quoteList(any)}`];
+      }
+      const missing = all.filter((s) => !hay.includes(s.toLowerCase()));
+      if (missing.length) return [false, `visible text lacks ${quoteList(missing)}`];
+      return [true, ""];
+    };
+
+    const fieldCheck = async (c) => {
+      const any = (Array.isArray(c.any) ? c.any : []).map((s) => String(s).toLowerCase());
+      if (any.length === 0) return [false, "the check names no field (any)"];
+      const names = await evaluate(pageFns.controls);
+      const hit = names.find((n) => any.some((s) => n.toLowerCase().includes(s)));
+      if (hit) return [true, `found "${oneLine(hit, 80)}"`];
+      if (names.length === 0) return [false, `no visible form control (wanted ${quoteList(any)})`];
+      return [false, `no visible field named ${quoteList(any)}; fields: ${quoteList(names.map((n) => oneLine(n, 40) || "(unnamed)")).slice(0, 200)}`];
+    };
+
+    const colorCheck = async (c) => {
+      const target = namedColor(c.name);
+      if (!target) return [false, `unknown colour name ${JSON.stringify(c.name)}`];
+      const seen = await evaluate(pageFns.colors);
+      const dist = (rgb) => deltaE76(rgb, target);
+      const fmt = (rgb) => `${rgbHex(rgb)} (ΔE ${dist(rgb).toFixed(1)})`;
+      if (c.target === "accent") {
+        if (seen.buttons.length === 0) return [false, "no visible button"];
+        let best = null;
+        for (const b of seen.buttons) {
+          for (const [part, rgb] of [["background", b.background], ["text", b.text]]) {
+            if (!best || dist(rgb) < best.d) best = { d: dist(rgb), rgb, part, label: b.label };
+          }
+        }
+        const desc = `${best.part} of button "${best.label}" is ${fmt(best.rgb)}`;
+        return best.d <= 5 ? [true, desc] : [false, `no button is ${c.name}; closest: ${desc}`];
+      }
+      if (c.target !== "background" && c.target !== undefined) {
+        return [false, `unknown colour target ${JSON.stringify(c.target)}`];
+      }
+      const ok = dist(seen.page) <= 5 || dist(seen.dominant) <= 5;
+      const desc = `body ${fmt(seen.page)}, most of the viewport ${fmt(seen.dominant)}`;
+      return ok ? [true, desc] : [false, `background is not ${c.name}: ${desc}`];
+    };
+
+    // submit_roundtrip: the token it typed, or null when it failed.
+    let roundtrip = null;
+    const submitRoundtrip = async (optional) => {
+      if (roundtrip) return roundtrip.result;
+      const token = "tok" + Math.random().toString(36).slice(2, 10);
+      const finish = (result) => {
+        roundtrip = { result, token: result[0] ? token : null };
+        return result;
+      };
+      const form = await evaluate(pageFns.markForm);
+      if (!form || form.controls.length === 0) {
+        return finish(optional ? [true, "no form on the page"] : [false, "no form with fillable controls"]);
+      }
+      const count = async () => (await visibleText()).toLowerCase().split(token).length - 1;
+      const errorsBefore = report.pageErrors.length;
+      const radioGroups = new Set();
+      const today = new Date().toISOString().slice(0, 10);
+      let filled = 0;
+      for (let i = 0; i < form.controls.length; i++) {
+        const c = form.controls[i];
+        const loc = page.locator(`[data-appgen-fill="${i}"]`);
+        const num = (v) => (v === null || v === "" || Number.isNaN(Number(v)) ? null : Number(v));
+        const setText = async (value) => {
+          const v = c.maxLength > 0 ? value.slice(0, c.maxLength) : value;
+          await loc.fill(v, { timeout: ACTION_MS, force: !c.visible });
+          filled++;
+        };
+        try {
+          switch (c.type) {
+            case "checkbox":
+              if (!c.checked) {
+                await loc.check({ timeout: ACTION_MS, force: true });
+                filled++;
+              }
+              break;
+            case "radio":
+              if (!radioGroups.has(c.name || i)) {
+                radioGroups.add(c.name || i);
+                const groupChecked = form.controls.some((o) => o.type === "radio" && o.name && o.name === c.name && o.checked);
+                if (!groupChecked) {
+                  await loc.check({ timeout: ACTION_MS, force: true });
+                  filled++;
+                }
+              }
+              break;
+            case "select": {
+              const current = c.options.find((o) => o.value === c.value);
+              if (!c.value || current?.disabled) {
+                const pick = c.options.find((o) => o.value !== "" && !o.disabled);
+                if (pick) {
+                  await loc.selectOption(pick.value, { timeout: ACTION_MS });
+                  filled++;
+                }
+              }
+              break;
+            }
+            default: {
+              if (c.value !== "") break;
+              const lo = num(c.min);
+              const hi = num(c.max);
+              const clampNum = (v) => Math.min(hi ?? Infinity, Math.max(lo ?? -Infinity, v));
+              const clampDate = (v) => (c.min && v < c.min ? c.min : c.max && v > c.max ? c.max : v);
+              switch (c.type) {
+                case "email": await setText("tok@example.com"); break;
+                case "number":
+                case "range": {
+                  const step = num(c.step);
+                  let v = clampNum(3);
+                  if (step && step > 0 && lo !== null) v = lo + Math.ceil((v - lo) / step) * step;
+                  await setText(String(clampNum(v)));
+                  break;
+                }
+                case "date": await setText(clampDate(today)); break;
+                case "time": await setText(clampDate("12:30")); break;
+                case "datetime-local": await setText(clampDate(`${today}T12:30`)); break;
+                case "month": await setText(clampDate(today.slice(0, 7))); break;
+                case "week": await setText(clampDate(`${today.slice(0, 4)}-W10`)); break;
+                case "tel": await setText("5551234567"); break;
+                case "url": await setText("https://example.com"); break;
+                case "password": await setText("Passw0rd!" + token); break;
+                case "color": await setText("#336699"); break;
+                default: await setText(token); // text, search, textarea, unknown types
+              }
+            }
+          }
+        } catch (e) {
+          return finish([false, `could not fill a ${c.type} field: ${oneLine(e.message.split("\n")[0], 120)}`]);
+        }
+      }
+      const before = await count();
+      const invalid = await evaluate(pageFns.formValidity);
+      let how;
+      if (form.button !== null) {
+        const button = page.locator("[data-appgen-submit]");
+        how = `pressed "${form.button}"`;
+        try {
+          await button.click({ timeout: ACTION_MS });
+        } catch {
+          await button.click({ timeout: ACTION_MS, force: true }).catch(() => {});
+        }
+      } else if (form.isForm) {
+        how = "submitted the form (no submit button)";
+        await evaluate(() => document.querySelector("[data-appgen-fill]")?.closest("form")?.requestSubmit());
+      } else {
+        how = "pressed Enter (no button)";
+        await page.locator('[data-appgen-fill="0"]').press("Enter").catch(() => {});
+      }
+      const deadline = Date.now() + APPEAR_MS;
+      let after = await count();
+      while (after <= before && Date.now() < deadline) {
+        await page.waitForTimeout(100);
+        after = await count().catch(() => 0);
+      }
+      const newErrors = report.pageErrors.slice(errorsBefore);
+      if (newErrors.length) return finish([false, `uncaught ${newErrors[0]} after submit (${how})`]);
+      if (after > before || (after > 0 && (await evaluate(pageFns.textFieldsEmpty)))) {
+        return finish([true, `filled ${filled} field(s), ${how}`]);
+      }
+      const why = invalid ? `; the form is invalid: ${oneLine(invalid, 120)}` : "";
+      return finish([false, `the typed text did not appear after filling ${filled} field(s) and ${how}${why}`]);
+    };
+
+    const persists = async () => {
+      const [ok, detail] = await submitRoundtrip(false);
+      if (!ok) return [false, `submit_roundtrip failed first: ${detail}`];
+      const token = roundtrip.token;
+      if (!token) return [false, "no form with fillable controls"];
+      try {
+        await page.reload({ waitUntil: "load", timeout: 15000 });
+        await waitForText();
+        await page
+          .waitForFunction((t) => document.body.innerText.toLowerCase().includes(t), token, { timeout: 1500 })
+          .catch(() => {});
+      } catch (e) {
+        return [false, `reload failed: ${oneLine(e.message.split("\n")[0])}`];
+      }
+      const hay = (await visibleText()).toLowerCase();
+      return hay.includes(token) ? [true, ""] : [false, "the submitted entry is gone after a reload"];
+    };
+
+    const runOne = async (c) => {
+      switch (c.kind) {
+        case "builds": return distOk ? [true, ""] : [false, "dist/index.html is missing"];
+        case "loads": return loads();
+        case "text": return textCheck(c);
+        case "field": return fieldCheck(c);
+        case "color": return colorCheck(c);
+        case "submit_roundtrip": return submitRoundtrip(c.optional === true);
+        case "persists": return persists();
+        default: return [false, `unknown check kind ${JSON.stringify(c.kind)}`];
+      }
+    };
+
+    // Read-only checks see the page as loaded; then the form is used, then reloaded.
+    const order = (c) => (c.kind === "submit_roundtrip" ? 1 : c.kind === "persists" ? 2 : 0);
+    const results = new Array(checks.length);
+    const indexed = checks.map((c, i) => [c ?? {}, i]).sort((a, b) => order(a[0]) - order(b[0]));
+    for (const [c, i] of indexed) {
+      let passed;
+      let detail;
+      try {
+        [passed, detail] = await runOne(c);
+      } catch (e) {
+        [passed, detail] = [false, `check failed to run: ${oneLine(e.message.split("\n")[0])}`];
+      }
+      results[i] = { kind: String(c.kind ?? ""), passed, ...(detail ? { detail: oneLine(detail, 400) } : {}) };
+    }
+    report.checks = results;
+    report.passed = results.every((r) => r.passed);
+  } finally {
+    await withTimeout(context.close(), 5000, "closing chromium").catch(() => {});
+    server.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+async function colorsSelftest(executablePath) {
+  const names = Object.keys(NAMED_COLORS);
+  const context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), "appgen-chromium-")), {
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const seen = await page.evaluate((list) => {
+    const ctx = document.createElement("canvas").getContext("2d");
+    return list.map((n) => {
+      ctx.fillStyle = "#010203";
+      ctx.fillStyle = n;
+      return ctx.fillStyle;
+    });
+  }, names);
+  await context.close();
+  const wrong = names.filter((n, i) => seen[i] !== "#" + NAMED_COLORS[n]);
+  return { count: names.length, wrong };
+}
+
+async function main() {
+  if (process.argv[2] === "--colors-selftest") {
+    const r = await colorsSelftest(process.argv[3] || "/usr/bin/chromium");
+    process.stdout.write(JSON.stringify(r) + "\n");
+    process.exit(r.count === 148 && r.wrong.length === 0 ? 0 : 1);
+  }
+  const cfg = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+  const budget = Math.max(5000, Number(cfg.timeoutMs) || 30000);
+  try {
+    const report = await withTimeout(run(cfg), budget, "the check");
+    process.stdout.write(JSON.stringify(report) + "\n");
+    process.exit(0);
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ fatal: oneLine(e.message, 500), isFatal: !!e.fatal }) + "\n");
+    process.exit(e.fatal ? 3 : 4);
+  }
+}
+
+main();
