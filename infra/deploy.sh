@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# Deploys appgen to Azure in one command: the Bicep template, the Function App package, the
+# build job's image and the web UI. Needs: az (logged in), cargo, npm, python3, git.
+#
+#   infra/deploy.sh [--env NAME] [--location REGION] [--resource-group RG]
+#                   [--swa-location REGION] [--tag TAG] [--dry-run]
+#
+#   --dry-run  print every command, in order, instead of running it (needs none of the tools).
+#
+# Environment (flags win): APPGEN_ENV, AZURE_LOCATION, AZURE_RESOURCE_GROUP,
+# APPGEN_SWA_LOCATION, APPGEN_IMAGE_TAG, APPGEN_PREVIEW_SECRET (else the deployed one is kept,
+# or a new one is generated on the first deployment).
+#
+# Secrets (the preview HMAC key, the Static Web Apps deployment token) are fetched or made at
+# deploy time, passed through a 0600 file or the environment, and never printed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+DRY_RUN=0
+ENV_NAME="${APPGEN_ENV:-appgen}"
+LOCATION="${AZURE_LOCATION:-eastus2}"
+RESOURCE_GROUP="${AZURE_RESOURCE_GROUP:-}"
+SWA_LOCATION="${APPGEN_SWA_LOCATION:-eastus2}"
+IMAGE_TAG="${APPGEN_IMAGE_TAG:-}"
+SWA_CLI="@azure/static-web-apps-cli@2.0.10"
+WORK="target/appgen-deploy"
+
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --dry-run) DRY_RUN=1 ;;
+    --env) ENV_NAME="$2"; shift ;;
+    --location) LOCATION="$2"; shift ;;
+    --resource-group) RESOURCE_GROUP="$2"; shift ;;
+    --swa-location) SWA_LOCATION="$2"; shift ;;
+    --tag) IMAGE_TAG="$2"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "deploy.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if ! [[ "$ENV_NAME" =~ ^[a-z0-9]{2,12}$ ]]; then
+  echo "deploy.sh: --env must be 2-12 lowercase letters and digits (got '$ENV_NAME')" >&2
+  exit 2
+fi
+RESOURCE_GROUP="${RESOURCE_GROUP:-rg-$ENV_NAME}"
+DEPLOYMENT="appgen-$ENV_NAME"
+JOB_NAME="caj-build-$ENV_NAME"
+if [[ -z "$IMAGE_TAG" ]]; then
+  IMAGE_TAG="$(git rev-parse --short=12 HEAD 2>/dev/null || date -u +%Y%m%d%H%M%S)"
+fi
+
+# ---- command runner -------------------------------------------------------------------------
+SECRETS=()
+
+# The command, shell-quoted, with every known secret value replaced by ***.
+show() {
+  local line
+  line="$(printf '%q ' "$@")"
+  line="${line% }"
+  local s
+  for s in "${SECRETS[@]+"${SECRETS[@]}"}"; do
+    [[ -n "$s" ]] && line="${line//"$s"/***}"
+  done
+  printf '%s\n' "$line"
+}
+
+# Runs a command (printing it first, to stderr), or in --dry-run only prints it (to stdout).
+run() {
+  if [[ $DRY_RUN -eq 1 ]]; then
+    printf '+ %s\n' "$(show "$@")"
+  else
+    printf '+ %s\n' "$(show "$@")" >&2
+    "$@"
+  fi
+}
+
+# For VAR="$(capture PLACEHOLDER cmd...)": runs the command and yields its stdout; in --dry-run
+# prints the command to the script's stdout (fd 3, outside the $(...)) and yields PLACEHOLDER.
+exec 3>&1
+capture() {
+  local placeholder="$1"; shift
+  if [[ $DRY_RUN -eq 1 ]]; then
+    printf '+ %s\n' "$(show "$@")" >&3
+    printf '%s' "$placeholder"
+  else
+    printf '+ %s\n' "$(show "$@")" >&2
+    "$@"
+  fi
+}
+
+# Same, but a failure (e.g. the resource does not exist yet) yields "".
+capture_optional() {
+  capture "$@" 2>/dev/null || true
+}
+
+note() { printf '# %s\n' "$*" >&3; }
+
+# ---- 0. preflight ---------------------------------------------------------------------------
+note "appgen deploy: env=$ENV_NAME location=$LOCATION resource-group=$RESOURCE_GROUP tag=$IMAGE_TAG$([[ $DRY_RUN -eq 1 ]] && echo ' (dry run)')"
+if [[ $DRY_RUN -eq 0 ]]; then
+  for tool in az cargo npm python3 git; do
+    command -v "$tool" >/dev/null || { echo "deploy.sh: '$tool' is required" >&2; exit 1; }
+  done
+  if ! az account show --output none 2>/dev/null; then
+    echo "deploy.sh: not logged in to Azure: run 'az login' (or azure/login in CI) first" >&2
+    exit 1
+  fi
+fi
+SUBSCRIPTION="$(capture 'subscription-id' az account show --query id --output tsv)"
+note "subscription: $SUBSCRIPTION"
+# `az containerapp` is an extension; install or update it without prompting.
+run az extension add --name containerapp --upgrade --only-show-errors
+
+# ---- 1. infrastructure (bicep/main.bicep) ---------------------------------------------------
+run az group create --name "$RESOURCE_GROUP" --location "$LOCATION" --tags application=appgen "azd-env-name=$ENV_NAME" --output none
+
+# Keep the preview key of an existing deployment (rotating it would break every preview URL)
+# and the build job's current image (until the new one is pushed below).
+PREVIEW_SECRET="${APPGEN_PREVIEW_SECRET:-}"
+EXISTING_FUNCTION_APP="$(capture_optional '' az deployment group show --resource-group "$RESOURCE_GROUP" --name "$DEPLOYMENT" --query properties.outputs.functionAppName.value --output tsv)"
+if [[ -z "$PREVIEW_SECRET" && -n "$EXISTING_FUNCTION_APP" ]]; then
+  PREVIEW_SECRET="$(capture_optional '' az functionapp config appsettings list --resource-group "$RESOURCE_GROUP" --name "$EXISTING_FUNCTION_APP" --query "[?name=='APPGEN_PREVIEW_SECRET'].value | [0]" --output tsv)"
+fi
+if [[ -z "$PREVIEW_SECRET" ]]; then
+  PREVIEW_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(32))' 2>/dev/null || echo dry-run-placeholder)"
+fi
+SECRETS+=("$PREVIEW_SECRET")
+CURRENT_IMAGE="$(capture_optional '' az containerapp job show --resource-group "$RESOURCE_GROUP" --name "$JOB_NAME" --query 'properties.template.containers[0].image' --output tsv)"
+case "$CURRENT_IMAGE" in *appgen-builder*) ;; *) CURRENT_IMAGE="" ;; esac
+
+SECRET_PARAMS="$WORK/secret.parameters.json"
+if [[ $DRY_RUN -eq 0 ]]; then
+  mkdir -p "$WORK"
+  (umask 077 && python3 -c 'import json, sys; json.dump({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {"previewSecret": {"value": sys.argv[1]}}}, open(sys.argv[2], "w"))' "$PREVIEW_SECRET" "$SECRET_PARAMS")
+  trap 'rm -f "$SECRET_PARAMS"' EXIT
+fi
+run az deployment group create \
+  --resource-group "$RESOURCE_GROUP" \
+  --name "$DEPLOYMENT" \
+  --template-file bicep/main.bicep \
+  --parameters environmentName="$ENV_NAME" location="$LOCATION" staticWebAppLocation="$SWA_LOCATION" builderImage="$CURRENT_IMAGE" \
+  --parameters "@$SECRET_PARAMS" \
+  --output none
+[[ $DRY_RUN -eq 0 ]] && rm -f "$SECRET_PARAMS"
+
+OUTPUTS="$(capture '{}' az deployment group show --resource-group "$RESOURCE_GROUP" --name "$DEPLOYMENT" --query properties.outputs --output json)"
+output() {
+  if [[ $DRY_RUN -eq 1 ]]; then printf 'outputs.%s' "$1"; return; fi
+  python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]]["value"])' "$1" <<<"$OUTPUTS"
+}
+FUNCTION_APP="$(output functionAppName)"
+API_BASE_URL="$(output apiBaseUrl)"
+STATIC_WEB_APP="$(output staticWebAppName)"
+WEB_URL="$(output webUrl)"
+REGISTRY="$(output registryName)"
+REGISTRY_SERVER="$(output registryLoginServer)"
+BUILD_JOB="$(output buildJobName)"
+
+# ---- 2. Function App: appgen package + zip deploy (Flex Consumption one-deploy) -------------
+run cargo build --release --locked -p appgen
+run rm -rf "$WORK/package" "$WORK/functions.zip"
+run target/release/appgen package --out "$WORK/package"
+run python3 -m zipfile -c "$WORK/functions.zip" "$WORK/package/."
+run az functionapp deployment source config-zip --resource-group "$RESOURCE_GROUP" --name "$FUNCTION_APP" --src "$WORK/functions.zip"
+
+# ---- 3. build job image: built in the cloud by ACR (no local docker) from committed files ----
+run rm -rf "$WORK/builder-context" "$WORK/builder-context.tar"
+run mkdir -p "$WORK/builder-context"
+run git archive --format=tar --output "$WORK/builder-context.tar" HEAD
+run tar -xf "$WORK/builder-context.tar" -C "$WORK/builder-context"
+run az acr build --registry "$REGISTRY" --image "appgen-builder:$IMAGE_TAG" --file infra/Dockerfile "$WORK/builder-context"
+run az containerapp job update --resource-group "$RESOURCE_GROUP" --name "$BUILD_JOB" --image "$REGISTRY_SERVER/appgen-builder:$IMAGE_TAG"
+
+# ---- 4. web UI: build, then upload with a deployment token fetched now and never shown ------
+run npm --prefix web ci
+run env VITE_APPGEN_API_BASE="$API_BASE_URL" npm --prefix web run build
+SWA_TOKEN="$(capture '' az staticwebapp secrets list --name "$STATIC_WEB_APP" --resource-group "$RESOURCE_GROUP" --query properties.apiKey --output tsv)"
+SECRETS+=("$SWA_TOKEN")
+note "SWA_CLI_DEPLOYMENT_TOKEN=*** (the token above, passed in the environment only)"
+SWA_CLI_DEPLOYMENT_TOKEN="$SWA_TOKEN" run npx --yes "$SWA_CLI" deploy web/dist --env production
+
+note "done: web $WEB_URL, api $API_BASE_URL"
