@@ -228,6 +228,7 @@ impl Pipeline {
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(StepError::from(e).into()),
             }
+            crate::failpoint::hit("start", "after_commit");
             let mut writer = self
                 .events
                 .writer(&input.thread_id, &input.run_id)
@@ -413,6 +414,7 @@ impl Pipeline {
             }
         };
         let claimed_etag = etag.clone();
+        crate::failpoint::hit(msg.step.as_str(), "after_claim");
 
         let mut writer = self.events.writer(&msg.thread_id, &msg.run_id).await?;
         if is_ended(&writer.existing) {
@@ -539,6 +541,7 @@ impl Pipeline {
         ));
         tail.push(Event::step_finished(msg.step.as_str()));
         pump.writer.append(tail).await?;
+        crate::failpoint::hit(msg.step.as_str(), "after_events");
 
         match self.threads.replace(&snap, &claimed_etag).await {
             Ok(_) => {}
@@ -549,6 +552,7 @@ impl Pipeline {
             Err(e) => return Err(e.into()),
         }
         info!(thread_id = %msg.thread_id, run_id = %msg.run_id, step = %msg.step, seq = msg.seq, duration_ms, "step committed");
+        crate::failpoint::hit(msg.step.as_str(), "after_commit");
         match follow {
             Some(next) => self.send(&next).await?,
             None => {
