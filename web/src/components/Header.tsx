@@ -1,0 +1,47 @@
+import type { RunMachine } from "../lib/runMachine";
+import { Button, PhasePill } from "./ui";
+
+export function Header({
+  machine,
+  onNew,
+  onToggleSidebar,
+  sidebarOpen,
+}: {
+  machine: RunMachine;
+  onNew: () => void;
+  onToggleSidebar: () => void;
+  sidebarOpen: boolean;
+}) {
+  const title = machine.state?.title || (machine.threadId ? "New app" : "");
+  return (
+    <header className="flex h-14 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3 sm:px-4">
+      <Button variant="ghost" size="sm" aria-label={sidebarOpen ? "Hide your apps" : "Show your apps"} aria-expanded={sidebarOpen} aria-controls="thread-sidebar" onClick={onToggleSidebar}>
+        <svg aria-hidden viewBox="0 0 20 20" className="size-5" fill="currentColor"><path d="M3 5h14v2H3zm0 4h14v2H3zm0 4h14v2H3z" /></svg>
+      </Button>
+      <a href="/" onClick={(e) => { e.preventDefault(); onNew(); }} className="flex items-center gap-2 rounded-md font-semibold tracking-tight text-slate-900" aria-label="appgen home">
+        <span aria-hidden className="grid size-7 place-items-center rounded-lg bg-indigo-600 text-white">
+          <svg viewBox="0 0 32 32" className="size-4" fill="currentColor"><path d="M9 22l7-12 7 12z" /></svg>
+        </span>
+        appgen
+      </a>
+      {title && (
+        <>
+          <span aria-hidden className="text-slate-300">/</span>
+          <h1 className="min-w-0 truncate text-sm font-medium text-slate-700" data-testid="thread-title">{title}</h1>
+          <PhasePill phase={machine.phase} />
+        </>
+      )}
+      <div className="ml-auto flex items-center gap-2">
+        {machine.connection === "reconnecting" && (
+          <span role="status" className="rounded-full bg-amber-50 px-2.5 py-0.5 text-xs font-medium text-amber-800">Reconnecting…</span>
+        )}
+        {machine.state?.agent && (
+          <span className="hidden rounded-full bg-slate-100 px-2.5 py-0.5 text-xs text-slate-600 md:inline" title="Which agent writes this app">
+            {machine.state.agent === "offline" ? "Offline generator (no LLM)" : machine.state.agent}
+          </span>
+        )}
+        <Button variant="primary" size="sm" onClick={onNew}>New app</Button>
+      </div>
+    </header>
+  );
+}

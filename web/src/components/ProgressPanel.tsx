@@ -1,0 +1,81 @@
+// Every step of the run: agent, model, elapsed time, what it is doing, fix attempts, tokens.
+
+import { useEffect, useState } from "react";
+import type { RunMachine, StepView } from "../lib/runMachine";
+import { Badge, Button, Spinner, formatDuration, formatTokens } from "./ui";
+
+const STEP_LABEL: Record<string, string> = {
+  clarify: "Understanding your request",
+  requirements: "Writing requirements",
+  wireframe: "Sketching a wireframe",
+  code: "Writing the code",
+  build: "Building and checking in a browser",
+  review: "Reviewing the result",
+  fix: "Fixing what broke",
+  modify: "Changing the app",
+};
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+export function ProgressPanel({ machine, onRetry }: { machine: RunMachine; onRetry: () => void }) {
+  const runId = machine.runId;
+  const steps = machine.steps.filter((s) => s.runId === runId);
+  const active = steps.some((s) => s.status === "active");
+  const now = useNow(active);
+  if (steps.length === 0) return null;
+  const fixRounds = steps.filter((s) => s.name === "fix").length;
+  const totalTokens = steps.reduce((n, s) => n + (s.usage?.totalTokens ?? 0), 0);
+  return (
+    <section aria-labelledby="progress-h" className="rounded-2xl border border-slate-200 bg-white p-4" data-testid="progress">
+      <div className="flex items-center justify-between">
+        <h2 id="progress-h" className="text-sm font-semibold text-slate-900">Progress</h2>
+        <span className="text-xs text-slate-500">
+          {fixRounds > 0 && <>{fixRounds} fix attempt{fixRounds === 1 ? "" : "s"} · </>}
+          {totalTokens > 0 ? `${formatTokens(totalTokens)} tokens` : machine.state?.agent === "offline" ? "no model used" : ""}
+        </span>
+      </div>
+      <ol className="mt-3 space-y-2" aria-live="polite" aria-relevant="additions text">
+        {steps.map((s) => (
+          <StepRow key={s.id} step={s} now={now} onRetry={onRetry} canRetry={machine.phase === "error"} />
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function StepRow({ step: s, now, onRetry, canRetry }: { step: StepView; now: number; onRetry: () => void; canRetry: boolean }) {
+  const elapsed = s.status === "active" ? now - s.startedAt : (s.durationMs ?? 0);
+  const icon =
+    s.status === "active" ? <Spinner /> : s.status === "ok" ? <span aria-hidden className="text-emerald-600">✓</span> : <span aria-hidden className="text-rose-600">✕</span>;
+  return (
+    <li className={`rounded-xl px-3 py-2 ${s.status === "failed" ? "bg-rose-50" : s.status === "active" ? "bg-indigo-50/60" : "bg-slate-50"}`} data-step={s.name} data-status={s.status}>
+      <div className="flex items-center gap-2 text-sm">
+        <span className="grid w-4 place-items-center">{icon}</span>
+        <span className="font-medium text-slate-800">{STEP_LABEL[s.name] ?? s.name}</span>
+        {s.attempt > 0 && <Badge ok={null}>attempt {s.attempt + 1}</Badge>}
+        <span className="ml-auto font-mono text-xs text-slate-500 tabular-nums" aria-label={`elapsed ${formatDuration(elapsed)}`}>{formatDuration(elapsed)}</span>
+      </div>
+      <div className="mt-0.5 pl-6 text-xs text-slate-500">
+        {[s.agent && `agent ${s.agent}`, s.model && `model ${s.model}`, s.usage?.totalTokens !== undefined && `${formatTokens(s.usage.totalTokens)} tokens`]
+          .filter(Boolean)
+          .join(" · ")}
+      </div>
+      {s.status === "active" && s.activity && <p className="mt-1 truncate pl-6 text-xs text-indigo-800" data-testid="activity">{s.activity}</p>}
+      {s.files.length > 0 && <p className="mt-1 pl-6 text-xs text-slate-500">{s.files.length} file{s.files.length === 1 ? "" : "s"} written</p>}
+      {s.error && (
+        <div className="mt-1.5 flex items-start gap-2 pl-6">
+          <p role="alert" className="flex-1 text-xs whitespace-pre-wrap text-rose-700">{s.error}</p>
+          {canRetry && <Button size="sm" variant="danger" onClick={onRetry}>Retry</Button>}
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,80 @@
+// Every version of the app: preview, compare, restore (as a new version) or download.
+
+import { useState } from "react";
+import { api } from "../lib/api";
+import type { VersionSummary } from "../lib/types";
+import { Badge, Button, formatTime } from "./ui";
+
+export function VersionsView({
+  threadId,
+  versions,
+  busy,
+  onPreview,
+  onCode,
+  onCompare,
+  onRestore,
+}: {
+  threadId: string;
+  versions: VersionSummary[];
+  busy: boolean;
+  onPreview: (n: number) => void;
+  onCode: (n: number) => void;
+  onCompare: (base: number, target: number) => void;
+  onRestore: (n: number) => Promise<number | null>;
+}) {
+  const [picked, setPicked] = useState<number[]>([]);
+  const [status, setStatus] = useState<string>("");
+  const latest = versions[versions.length - 1]?.number;
+  if (versions.length === 0) return <p className="p-6 text-sm text-slate-500">Versions appear here after each successful build.</p>;
+
+  function toggle(n: number) {
+    setPicked((p) => (p.includes(n) ? p.filter((x) => x !== n) : [...p, n].slice(-2)));
+  }
+  async function restore(n: number) {
+    setStatus(`Restoring v${n}…`);
+    try {
+      const made = await onRestore(n);
+      setStatus(made ? `Restored v${n} as v${made}.` : `Restored v${n}.`);
+    } catch (e) {
+      setStatus(e instanceof Error ? e.message : String(e));
+    }
+  }
+  const [a, b] = [...picked].sort((x, y) => x - y);
+  return (
+    <div className="h-full overflow-y-auto p-4">
+      <div className="mb-3 flex flex-wrap items-center gap-2">
+        <h2 className="text-sm font-semibold text-slate-900">Versions</h2>
+        <span className="text-xs text-slate-500">Restoring makes a new version; history is never deleted.</span>
+        <Button size="sm" className="ml-auto" disabled={picked.length !== 2} onClick={() => a !== undefined && b !== undefined && onCompare(a, b)}>
+          {picked.length === 2 ? `Compare v${a} → v${b}` : "Pick two to compare"}
+        </Button>
+      </div>
+      <p role="status" className="sr-only">{status}</p>
+      {status && <p className="mb-3 rounded-lg bg-slate-100 px-3 py-2 text-sm text-slate-700" aria-hidden>{status}</p>}
+      <ol className="space-y-2" data-testid="versions">
+        {[...versions].reverse().map((v) => (
+          <li key={v.number} className="rounded-xl border border-slate-200 bg-white p-3" data-version={v.number}>
+            <div className="flex flex-wrap items-center gap-2">
+              <input type="checkbox" className="size-4 accent-indigo-600" checked={picked.includes(v.number)} onChange={() => toggle(v.number)} aria-label={`Select version ${v.number} to compare`} />
+              <span className="font-semibold text-slate-900">v{v.number}</span>
+              {v.number === latest && <Badge ok={null}>latest</Badge>}
+              {v.restoredFrom != null && <Badge ok={null}>restored from v{v.restoredFrom}</Badge>}
+              {v.check ? <Badge ok={v.check.passed}>{v.check.passed ? "check passed" : "check failed"}</Badge> : <Badge ok={null}>not checked</Badge>}
+              <span className="ml-auto text-xs text-slate-500">{formatTime(v.createdAt)}</span>
+            </div>
+            <p className="mt-1 line-clamp-2 text-sm text-slate-700">{v.request || "—"}</p>
+            <div className="mt-2 flex flex-wrap gap-1.5">
+              <Button size="sm" onClick={() => onPreview(v.number)} aria-label={`Preview version ${v.number}`}>Preview</Button>
+              <Button size="sm" onClick={() => onCode(v.number)} aria-label={`Code of version ${v.number}`}>Code</Button>
+              {v.number > 1 && <Button size="sm" onClick={() => onCompare(v.number - 1, v.number)} aria-label={`Changes in version ${v.number}`}>Changes</Button>}
+              <Button size="sm" disabled={busy || v.number === latest} onClick={() => void restore(v.number)} aria-label={`Restore version ${v.number}`}>Restore</Button>
+              <a href={api.zipUrl(threadId, v.number)} download className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50" aria-label={`Download version ${v.number} as zip`}>
+                Download zip
+              </a>
+            </div>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

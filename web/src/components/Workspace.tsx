@@ -1,0 +1,88 @@
+// A thread's workspace: conversation and progress on the left, the app's views on the right.
+
+import { useEffect, useRef, useState } from "react";
+import type { Appgen } from "../lib/useAppgen";
+import { isBusy } from "../lib/runMachine";
+import { ChatPanel } from "./ChatPanel";
+import { CheckView } from "./CheckView";
+import { CodeView, type CodeSelection } from "./CodeView";
+import { ContentPanel, type TabId } from "./ContentPanel";
+import { PreviewView } from "./PreviewView";
+import { VersionsView } from "./VersionsView";
+import { WireframeView } from "./WireframeView";
+
+export function Workspace({ app }: { app: Appgen }) {
+  const m = app.machine;
+  const [tab, setTab] = useState<TabId>("preview");
+  const [previewVersion, setPreviewVersion] = useState<number | null>(null);
+  const [code, setCode] = useState<CodeSelection>({ version: "current", base: null });
+  const [pane, setPane] = useState<"chat" | "app">("chat");
+  const versions = m.state?.versions ?? [];
+  const busy = isBusy(m.phase);
+
+  // Show what the run is working on: the wireframe, then the code, then the preview.
+  const prev = useRef({ wireframe: false, coding: false, phase: m.phase, versions: versions.length });
+  const activeStep = m.steps.find((s) => s.runId === m.runId && s.status === "active")?.name;
+  const coding = activeStep === "code" || activeStep === "modify" || activeStep === "fix";
+  useEffect(() => {
+    const p = prev.current;
+    const hasWireframe = Boolean(m.state?.wireframe);
+    if (busy && hasWireframe && !p.wireframe) setTab("wireframe");
+    if (coding && !p.coding) {
+      setTab("code");
+      setCode({ version: "current", base: null });
+    }
+    if (versions.length > p.versions || (m.phase === "done" && p.phase !== "done" && versions.length > 0)) {
+      setTab("preview");
+      setPreviewVersion(null);
+    }
+    prev.current = { wireframe: hasWireframe, coding, phase: m.phase, versions: versions.length };
+  }, [busy, coding, m.phase, m.state?.wireframe, versions.length]);
+
+  const threadId = m.threadId ?? "";
+  const badge = (n: number) => <span className="rounded-full bg-slate-100 px-1.5 text-[11px] text-slate-600">{n}</span>;
+  return (
+    <div className="flex min-h-0 min-w-0 flex-1 flex-col">
+      <div role="group" aria-label="Show" className="flex shrink-0 gap-1 border-b border-slate-200 bg-white p-1.5 lg:hidden">
+        {(["chat", "app"] as const).map((p) => (
+          <button key={p} type="button" aria-pressed={pane === p} onClick={() => setPane(p)} className={`flex-1 rounded-md py-1.5 text-sm font-medium ${pane === p ? "bg-slate-900 text-white" : "text-slate-600"}`}>
+            {p === "chat" ? "Chat" : "App"}
+          </button>
+        ))}
+      </div>
+      <div className="flex min-h-0 flex-1">
+        <div className={`min-h-0 flex-col border-r border-slate-200 lg:flex lg:w-[420px] lg:shrink-0 ${pane === "chat" ? "flex w-full" : "hidden"}`}>
+          <ChatPanel machine={m} onSend={app.sendMessage} onAnswer={app.answer} onRetry={app.retry} />
+        </div>
+        <div className={`min-h-0 min-w-0 flex-1 lg:flex ${pane === "app" ? "flex" : "hidden"}`}>
+          <ContentPanel tab={tab} onTab={setTab} badges={{ versions: versions.length > 0 ? badge(versions.length) : null }}>
+            {tab === "preview" && <PreviewView versions={versions} version={previewVersion} onVersion={setPreviewVersion} building={busy} />}
+            {tab === "code" && <CodeView machine={m} selection={code} onSelect={setCode} />}
+            {tab === "wireframe" && <WireframeView html={m.state?.wireframe} running={busy} />}
+            {tab === "check" && <CheckView threadId={threadId} versions={versions} version={previewVersion} />}
+            {tab === "versions" && (
+              <VersionsView
+                threadId={threadId}
+                versions={versions}
+                busy={busy}
+                onPreview={(n) => {
+                  setPreviewVersion(n);
+                  setTab("preview");
+                }}
+                onCode={(n) => {
+                  setCode({ version: n, base: null });
+                  setTab("code");
+                }}
+                onCompare={(a, b) => {
+                  setCode({ version: b, base: a });
+                  setTab("code");
+                }}
+                onRestore={app.restore}
+              />
+            )}
+          </ContentPanel>
+        </div>
+      </div>
+    </div>
+  );
+}

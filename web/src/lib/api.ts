@@ -1,0 +1,81 @@
+// The thread API (docs/api.md). Same origin by default; VITE_API_BASE points the UI at an API
+// on another host (e.g. the Function App when the UI is on Static Web Apps).
+
+import type { ThreadDetail, ThreadListItem, VersionDetail } from "./types";
+
+export const API_BASE: string = (import.meta.env.VITE_API_BASE as string | undefined) ?? "";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+/** Turns an error body `{"error":{"code","message"}}` (or anything else) into an ApiError. */
+export function apiErrorFrom(status: number, body: string): ApiError {
+  try {
+    const j = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+    if (j.error && typeof j.error.message === "string") {
+      return new ApiError(status, typeof j.error.code === "string" ? j.error.code : "error", j.error.message);
+    }
+  } catch {
+    // Not JSON: fall through to the raw text.
+  }
+  return new ApiError(status, "http_" + status, body.trim() || `The server answered ${status}.`);
+}
+
+/** HttpAgent rejects with `HTTP <status>: <body>`; recover the API error inside. */
+export function apiErrorFromAgent(e: unknown): ApiError | null {
+  const msg = e instanceof Error ? e.message : String(e);
+  const m = /^HTTP (\d{3}): ([\s\S]*)$/.exec(msg);
+  return m ? apiErrorFrom(Number(m[1]), m[2] ?? "") : null;
+}
+
+async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(API_BASE + path, { credentials: "same-origin", ...init });
+  const text = await res.text();
+  if (!res.ok) throw apiErrorFrom(res.status, text);
+  return JSON.parse(text) as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  threads: () => getJson<{ threads: ThreadListItem[] }>("/api/threads").then((r) => r.threads),
+  thread: (id: string) => getJson<ThreadDetail>(`/api/threads/${enc(id)}`),
+  version: (id: string, n: number) => getJson<VersionDetail>(`/api/threads/${enc(id)}/versions/${n}`),
+  restore: (id: string, n: number) =>
+    getJson<{ version: number | { number: number } }>(`/api/threads/${enc(id)}/versions/${n}/restore`, { method: "POST" }),
+  zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
+  screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
+};
+
+const blobCache = new Map<string, Promise<string>>();
+
+/** A file's content by content hash; immutable, so cached for the page's lifetime. */
+export function fetchBlob(threadId: string, hash: string): Promise<string> {
+  const key = `${threadId}/${hash}`;
+  let p = blobCache.get(key);
+  if (!p) {
+    p = fetch(`${API_BASE}/api/threads/${enc(threadId)}/blobs/${enc(hash)}`).then(async (res) => {
+      const text = await res.text();
+      if (!res.ok) throw apiErrorFrom(res.status, text);
+      return text;
+    });
+    p.catch(() => blobCache.delete(key));
+    blobCache.set(key, p);
+  }
+  return p;
+}
+
+/** A random id valid for the backend (letters, digits, '-', '_', '.'). */
+export function newId(prefix: string): string {
+  const bytes = new Uint8Array(9);
+  crypto.getRandomValues(bytes);
+  return prefix + "-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

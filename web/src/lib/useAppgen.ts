@@ -1,0 +1,329 @@
+// The UI's controller: turns user intents into AG-UI runs (HttpAgent), follows run logs with
+// resume, keeps the thread list fresh, and feeds everything to the run state machine.
+
+import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import { API_BASE, api, apiErrorFromAgent, newId } from "./api";
+import type { ContextEntry } from "./options";
+import { loadRun, saveRun, setThreadInUrl } from "./persist";
+import { initialMachine, isBusy, runReducer, type RunMachine } from "./runMachine";
+import { followRun, isTerminal, seqTrackingFetch } from "./stream";
+import type { ThreadListItem, WireEvent } from "./types";
+import type { Answers } from "./schemaForm";
+
+interface UserMessage {
+  id: string;
+  role: "user";
+  content: string;
+}
+
+/** What the user asked for last, so "Retry" can ask again with fresh ids. */
+type Intent =
+  | { kind: "message"; text: string; context: ContextEntry[] }
+  | { kind: "answers"; interruptId: string; answers: Answers };
+
+const POLL_MS = 2500;
+
+export interface Appgen {
+  machine: RunMachine;
+  threads: ThreadListItem[];
+  startApp: (prompt: string, context: ContextEntry[]) => void;
+  sendMessage: (text: string) => void;
+  answer: (answers: Answers) => void;
+  retry: () => void;
+  openThread: (threadId: string | null) => void;
+  restore: (n: number) => Promise<number | null>;
+  refresh: () => void;
+}
+
+export function useAppgen(initialThread: string | null): Appgen {
+  const [machine, dispatch] = useReducer(runReducer, initialMachine);
+  const [threads, setThreads] = useState<ThreadListItem[]>([]);
+  const ref = useRef(machine);
+  ref.current = machine;
+  const stream = useRef<AbortController | null>(null);
+  /** The run this tab is streaming, if any. */
+  const following = useRef<string | null>(null);
+  const lastIntent = useRef<Intent | null>(null);
+  const lastSave = useRef(0);
+
+  // Persist the run view (throttled) so a reload resumes from its seq.
+  useEffect(() => {
+    const now = Date.now();
+    if (now - lastSave.current > 400) {
+      lastSave.current = now;
+      saveRun(machine);
+      return;
+    }
+    const t = setTimeout(() => {
+      lastSave.current = Date.now();
+      saveRun(ref.current);
+    }, 400);
+    return () => clearTimeout(t);
+  }, [machine]);
+  useEffect(() => {
+    const save = () => saveRun(ref.current);
+    addEventListener("pagehide", save);
+    return () => removeEventListener("pagehide", save);
+  }, []);
+
+  const refreshThreads = useCallback(() => {
+    api.threads().then(setThreads, () => undefined);
+  }, []);
+
+  const stopStream = useCallback(() => {
+    stream.current?.abort();
+    stream.current = null;
+    following.current = null;
+  }, []);
+
+  const syncThread = useCallback(async (threadId: string) => {
+    try {
+      const detail = await api.thread(threadId);
+      if (ref.current.threadId === threadId || ref.current.threadId === null) dispatch({ type: "thread_loaded", detail });
+    } catch {
+      // The next poll tries again.
+    }
+  }, []);
+
+  const follow = useCallback(
+    async (threadId: string, runId: string, after: number) => {
+      stopStream();
+      const ac = new AbortController();
+      stream.current = ac;
+      following.current = runId;
+      dispatch({ type: "connection", status: "live" });
+      const result = await followRun({
+        threadId,
+        runId,
+        after,
+        base: API_BASE,
+        signal: ac.signal,
+        onEvent: (event, seq) => dispatch({ type: "event", runId, event, seq, at: Date.now() }),
+        onStatus: (status) => dispatch({ type: "connection", status }),
+      });
+      if (ac.signal.aborted) return;
+      following.current = null;
+      stream.current = null;
+      dispatch({ type: "connection", status: "idle" });
+      if (result !== "aborted") await syncThread(threadId);
+      refreshThreads();
+    },
+    [stopStream, syncThread, refreshThreads],
+  );
+
+  const run = useCallback(
+    async (threadId: string, intent: Intent, userMessage: UserMessage | null) => {
+      stopStream();
+      lastIntent.current = intent;
+      const runId = newId("run");
+      const ac = new AbortController();
+      stream.current = ac;
+      following.current = runId;
+      dispatch({
+        type: "run_requested",
+        threadId,
+        runId,
+        userMessage: userMessage ? { id: userMessage.id, text: userMessage.content } : undefined,
+      });
+      const seqs: number[] = [];
+      let count = 0;
+      let terminal = false;
+      try {
+        // Loaded on first use: keeps the AG-UI client (and zod, rxjs) out of the first paint.
+        const { HttpAgent } = await import("@ag-ui/client");
+        const agent = new HttpAgent({
+          url: `${API_BASE}/api/agent`,
+          threadId,
+          initialMessages: userMessage ? [userMessage] : [],
+          fetch: seqTrackingFetch((s) => seqs.push(s)),
+        });
+        await agent.runAgent(
+          {
+            runId,
+            tools: [],
+            context: intent.kind === "message" ? intent.context : [],
+            forwardedProps: {},
+            abortController: ac,
+            ...(intent.kind === "answers"
+              ? { resume: [{ interruptId: intent.interruptId, status: "resolved" as const, payload: intent.answers }] }
+              : {}),
+          },
+          {
+            onEvent: ({ event }) => {
+              count += 1;
+              const e = event as unknown as WireEvent;
+              if (isTerminal(e)) terminal = true;
+              dispatch({ type: "event", runId, event: e, seq: seqs[count - 1] ?? count, at: Date.now() });
+            },
+          },
+        );
+      } catch (e) {
+        if (ac.signal.aborted) return;
+        const apiErr = apiErrorFromAgent(e);
+        if (apiErr) {
+          following.current = null;
+          stream.current = null;
+          dispatch({ type: "failed", message: apiErr.message, code: apiErr.code });
+          void syncThread(threadId);
+          return;
+        }
+        // A dropped connection or a stream the client refused: the log on the server is the
+        // truth, so carry on from there.
+      }
+      if (ac.signal.aborted) return;
+      if (!terminal) {
+        await follow(threadId, runId, seqs[count - 1] ?? count);
+        if (count === 0 && ref.current.phase !== "done" && ref.current.phase !== "awaiting_answers" && ref.current.phase !== "error" && !ref.current.seq[runId]) {
+          dispatch({ type: "failed", message: "Could not reach the server. Check your connection and retry." });
+        }
+        return;
+      }
+      following.current = null;
+      stream.current = null;
+      await syncThread(threadId);
+      refreshThreads();
+    },
+    [stopStream, follow, syncThread, refreshThreads],
+  );
+
+  const openThread = useCallback(
+    async (threadId: string | null) => {
+      stopStream();
+      setThreadInUrl(threadId);
+      dispatch({ type: "reset" });
+      if (!threadId) return;
+      try {
+        const detail = await api.thread(threadId);
+        const latest = detail.state.run?.runId ?? detail.runs[detail.runs.length - 1]?.runId ?? null;
+        const saved = loadRun(threadId);
+        if (latest && saved && saved.runId === latest) {
+          // Resume exactly where this tab stopped.
+          dispatch({ type: "restored", machine: saved });
+          if (saved.phase === "running" || saved.phase === "building" || detail.state.run) {
+            void follow(threadId, latest, saved.seq[latest] ?? 0);
+          } else dispatch({ type: "thread_loaded", detail });
+          return;
+        }
+        dispatch({ type: "thread_loaded", detail });
+        // Replay the latest run from its start: its steps, questions and outcome.
+        if (latest) void follow(threadId, latest, 0);
+      } catch (e) {
+        dispatch({ type: "failed", message: e instanceof Error ? e.message : String(e) });
+      }
+    },
+    [stopStream, follow],
+  );
+
+  // Open the thread in the URL once, and follow browser back/forward.
+  useEffect(() => {
+    void openThread(initialThread);
+    refreshThreads();
+    const onPop = () => void openThread(new URLSearchParams(location.search).get("thread"));
+    addEventListener("popstate", onPop);
+    return () => {
+      removeEventListener("popstate", onPop);
+      stopStream();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // Another tab may start a run on this thread, or restore a version: poll while idle here.
+  useEffect(() => {
+    const t = setInterval(async () => {
+      const m = ref.current;
+      if (!m.threadId || following.current || document.hidden) return;
+      try {
+        const detail = await api.thread(m.threadId);
+        if (ref.current.threadId !== detail.state.threadId || following.current) return;
+        const active = detail.state.run?.runId;
+        dispatch({ type: "thread_loaded", detail });
+        if (active && active !== ref.current.runId) void follow(detail.state.threadId, active, 0);
+        else if (active && !isBusy(ref.current.phase)) void follow(detail.state.threadId, active, ref.current.seq[active] ?? 0);
+      } catch {
+        // Offline for now; try again next tick.
+      }
+    }, POLL_MS);
+    const list = setInterval(refreshThreads, POLL_MS * 4);
+    return () => {
+      clearInterval(t);
+      clearInterval(list);
+    };
+  }, [follow, refreshThreads]);
+
+  const startApp = useCallback(
+    (prompt: string, context: ContextEntry[]) => {
+      const threadId = newId("t");
+      stopStream();
+      dispatch({ type: "reset" });
+      setThreadInUrl(threadId);
+      void run(threadId, { kind: "message", text: prompt, context }, { id: newId("m"), role: "user", content: prompt }).then(refreshThreads);
+      setTimeout(refreshThreads, 500);
+    },
+    [run, stopStream, refreshThreads],
+  );
+
+  const sendMessage = useCallback(
+    (text: string) => {
+      const threadId = ref.current.threadId;
+      if (!threadId) return;
+      void run(threadId, { kind: "message", text, context: [] }, { id: newId("m"), role: "user", content: text });
+    },
+    [run],
+  );
+
+  const answer = useCallback(
+    (answers: Answers) => {
+      const m = ref.current;
+      if (!m.threadId || !m.interrupt) return;
+      void run(m.threadId, { kind: "answers", interruptId: m.interrupt.id, answers }, null);
+    },
+    [run],
+  );
+
+  const retry = useCallback(() => {
+    const m = ref.current;
+    if (!m.threadId) return;
+    const intent = lastIntent.current;
+    if (intent?.kind === "answers") {
+      void run(m.threadId, intent, null);
+      return;
+    }
+    // Ask again with the request that failed (after a reload there is no intent in memory).
+    const text =
+      intent?.text ??
+      [...m.messages].reverse().find((x) => x.role === "user")?.text ??
+      "";
+    if (!text) return;
+    void run(m.threadId, { kind: "message", text, context: intent?.context ?? [] }, { id: newId("m"), role: "user", content: text });
+  }, [run]);
+
+  const restore = useCallback(
+    async (n: number) => {
+      const threadId = ref.current.threadId;
+      if (!threadId) return null;
+      const r = await api.restore(threadId, n);
+      await syncThread(threadId);
+      refreshThreads();
+      return typeof r.version === "number" ? r.version : r.version.number;
+    },
+    [syncThread, refreshThreads],
+  );
+
+  const refresh = useCallback(() => {
+    const id = ref.current.threadId;
+    if (id) void syncThread(id);
+    refreshThreads();
+  }, [syncThread, refreshThreads]);
+
+  return {
+    machine,
+    threads,
+    startApp,
+    sendMessage,
+    answer,
+    retry,
+    openThread: (id) => void openThread(id),
+    restore,
+    refresh,
+  };
+}
