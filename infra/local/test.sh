@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every test of the project, as CI runs it (.ci/run calls this): formatting and lints, the Rust
+# unit/integration/end-to-end suites (embedded backend and Azurite), the web UI's unit and
+# browser tests, and the infrastructure checks. Installs what it needs first (setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TERM_COLOR=never
+start=$(date +%s)
+step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
+
+step "setup (system packages, template and test node_modules)"
+bash infra/local/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Azurite (real Blob and Queue APIs on loopback)"
+bash infra/local/azurite.sh start
+trap 'bash infra/local/azurite.sh stop >/dev/null 2>&1 || true' EXIT
+export APPGEN_AZURITE=1
+
+step "web UI: build (the e2e tests serve it) and unit tests"
+(cd web && npm run build --silent && npm test --silent)
+
+step "cargo test (unit, integration, end-to-end against the real binary)"
+cargo test --workspace --quiet -- --test-threads=2
+
+step "web UI: browser end-to-end tests (playwright-core + Debian chromium)"
+(cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e --silent)
+
+step "infrastructure: Bicep syntax (pycep), names shared with the code, deploy dry run"
+bash infra/tests/run.sh
+
+step "all tests passed in $(( $(date +%s) - start ))s"
