@@ -1,0 +1,142 @@
+"""infra/deploy.sh --dry-run prints every command, in order, exits 0 without az, docker,
+cargo or npm on PATH, and never prints a secret."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import DEPLOY_SH, ROOT
+
+# Tools the dry run may use (everything else, az and docker included, is absent).
+ALLOWED_TOOLS = ["bash", "dirname", "git", "date", "python3", "sed", "cat", "cut"]
+
+# The steps, in order: a prefix of each printed command.
+EXPECTED_ORDER = [
+    "az account show",
+    "az group create --name rg-",
+    "az deployment group create --resource-group rg-",
+    "az deployment group show --resource-group rg-",  # outputs
+    "cargo build --release --locked -p appgen",
+    "target/release/appgen package --out ",
+    "python3 -m zipfile -c ",
+    "az functionapp deployment source config-zip ",
+    "git archive ",
+    "az acr build ",
+    "az containerapp job update ",
+    "npm --prefix web ci",
+    "env VITE_APPGEN_API_BASE=",
+    "az staticwebapp secrets list ",
+    "npx --yes @azure/static-web-apps-cli@",
+]
+
+
+def _bare_path(tmp_path: Path) -> str:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ALLOWED_TOOLS:
+        found = shutil.which(tool)
+        if found:
+            (bindir / tool).symlink_to(found)
+    return str(bindir)
+
+
+def dry_run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    e = {"PATH": _bare_path(tmp_path), "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    e.update(env or {})
+    return subprocess.run(
+        ["bash", str(DEPLOY_SH), "--dry-run", *args],
+        cwd=tmp_path,  # the script must find the repo from its own location
+        env=e,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def commands(stdout: str) -> list[str]:
+    return [l[2:] for l in stdout.splitlines() if l.startswith("+ ")]
+
+
+@pytest.fixture
+def result(tmp_path):
+    r = dry_run(tmp_path, env={"APPGEN_PREVIEW_SECRET": "do-not-print-me-0123456789"})
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_tools_are_really_absent(tmp_path):
+    path = _bare_path(tmp_path)
+    for tool in ("az", "docker", "cargo", "npm", "npx"):
+        assert shutil.which(tool, path=path) is None
+
+
+def test_dry_run_exits_0_and_prints_every_step_in_order(result):
+    cmds = commands(result.stdout)
+    at = -1
+    for prefix in EXPECTED_ORDER:
+        nxt = next((i for i, c in enumerate(cmds) if i > at and c.startswith(prefix)), None)
+        assert nxt is not None, f"step {prefix!r} missing or out of order in:\n" + "\n".join(cmds)
+        at = nxt
+    # The outputs are read right after the deployment.
+    create = next(i for i, c in enumerate(cmds) if c.startswith("az deployment group create"))
+    assert "--query properties.outputs " in cmds[create + 1]
+
+
+def test_dry_run_deploys_the_bicep_template_and_the_dockerfile(result):
+    cmds = commands(result.stdout)
+    create = next(c for c in cmds if c.startswith("az deployment group create"))
+    assert "--template-file bicep/main.bicep" in create
+    assert "environmentName=appgen" in create and "location=eastus2" in create
+    assert (ROOT / "bicep" / "main.bicep").is_file()
+    acr = next(c for c in cmds if c.startswith("az acr build"))
+    assert "--file infra/Dockerfile" in acr
+    assert (ROOT / "infra" / "Dockerfile").is_file()
+    swa = next(c for c in cmds if c.startswith("npx "))
+    assert " deploy web/dist " in swa + " " and "--env production" in swa
+
+
+def test_dry_run_never_prints_secrets(result):
+    out = result.stdout + result.stderr
+    assert "do-not-print-me-0123456789" not in out
+    assert "SWA_CLI_DEPLOYMENT_TOKEN=***" in out
+    # The preview secret reaches az through a parameters file, not the command line.
+    create = next(c for c in commands(result.stdout) if c.startswith("az deployment group create"))
+    assert "previewSecret" not in create and "--parameters @" in create
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    before = {p for p in (ROOT / "target").glob("appgen-deploy*")} if (ROOT / "target").exists() else set()
+    r = dry_run(tmp_path)
+    assert r.returncode == 0, r.stderr
+    after = {p for p in (ROOT / "target").glob("appgen-deploy*")} if (ROOT / "target").exists() else set()
+    assert after == before
+    assert not (ROOT / ".appgen" / "deploy").exists()
+
+
+def test_flags_reach_the_commands(tmp_path):
+    r = dry_run(tmp_path, "--env", "staging2", "--location", "westeurope", "--resource-group", "rg-x", "--tag", "t1")
+    assert r.returncode == 0, r.stderr
+    cmds = "\n".join(commands(r.stdout))
+    assert "az group create --name rg-x --location westeurope" in cmds
+    assert "environmentName=staging2" in cmds
+    assert "appgen-builder:t1" in cmds
+
+
+@pytest.mark.parametrize("args", [["--bogus"], ["--env", "Bad_Name"], ["--env", "x"]])
+def test_bad_arguments_fail(tmp_path, args):
+    r = dry_run(tmp_path, *args)
+    assert r.returncode == 2
+
+
+def test_script_is_strict_bash():
+    text = DEPLOY_SH.read_text()
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "\nset -euo pipefail\n" in text
+    assert os.access(DEPLOY_SH, os.X_OK)
+    # Real mode refuses to run without an Azure login.
+    assert "az account show" in text and "az login" in text

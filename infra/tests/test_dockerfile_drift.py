@@ -1,0 +1,190 @@
+"""The build job's image and the machine the tests run on are set up the same way.
+
+Contract with infra/local/setup.sh (owned by the builder engineer):
+  * it declares the apt packages on ONE line:   APT_PACKAGES="chromium bubblewrap ..."
+    (optionally prefixed by `readonly`, `export` or `local`) and installs "$APT_PACKAGES"
+    / ${APT_PACKAGES} with apt-get;
+  * it installs the template with `npm ci` in functions/builder/template (the path on the
+    same line, e.g. `(cd "$ROOT/functions/builder/template" && npm ci)` or
+    `npm ci --prefix "$ROOT/functions/builder/template"`).
+infra/Dockerfile declares `ARG APT_PACKAGES="..."` with the same set, uses it in
+`apt-get install`, COPYs functions/builder/template and runs `npm ci` with the same flags.
+Its NODE_MAJOR is the Node version CI runs on (the node:<major>-bookworm job containers).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+import yaml
+
+from conftest import DOCKERFILE, ROOT, SETUP_SH, WORKFLOWS
+
+TEMPLATE = "functions/builder/template"
+# npm flags that change logging only, not what gets installed.
+COSMETIC_NPM_FLAGS = {"--no-audit", "--no-fund", "--silent", "--quiet", "--no-progress", "--prefer-offline"}
+
+
+# ---- parsing ---------------------------------------------------------------------------------
+
+def _join_continuations(text: str) -> str:
+    return re.sub(r"\\\n", " ", text)
+
+
+def apt_packages_dockerfile(text: str) -> set[str]:
+    m = re.findall(r'^ARG APT_PACKAGES="([^"]*)"\s*$', text, re.M)
+    assert len(m) == 1, "Dockerfile must declare exactly one ARG APT_PACKAGES=\"...\""
+    runs = [l for l in _join_continuations(text).splitlines() if l.startswith("RUN ")]
+    assert any(re.search(r"apt-get install\b.*\$\{?APT_PACKAGES\}?", r) for r in runs), (
+        "Dockerfile must apt-get install ${APT_PACKAGES}"
+    )
+    return set(m[0].split())
+
+
+def apt_packages_setup(text: str) -> set[str]:
+    m = re.findall(r'^\s*(?:(?:readonly|export|local|declare(?: -r)?)\s+)?APT_PACKAGES="([^"]*)"\s*(?:#.*)?$', text, re.M)
+    assert len(m) == 1, 'setup.sh must declare the apt packages on one line: APT_PACKAGES="..."'
+    assert re.search(r"apt-get\b[^\n]*\binstall\b[^\n]*\$\{?APT_PACKAGES\}?", _join_continuations(text)), (
+        'setup.sh must apt-get install "$APT_PACKAGES"'
+    )
+    return set(m[0].split())
+
+
+def _npm_ci_flags(line: str) -> set[str]:
+    tail = line.split("npm ci", 1)[1]
+    tail = re.split(r"&&|\|\||;|\||\)", tail, maxsplit=1)[0]
+    words = shlex.split(tail, comments=True)
+    flags, skip = set(), False
+    for w in words:
+        if skip:
+            skip = False
+            continue
+        if w in ("--prefix", "-C"):
+            skip = True
+            continue
+        if w.startswith("--prefix="):
+            continue
+        if w.startswith("-"):
+            flags.add(w)
+    return {f for f in flags if f not in COSMETIC_NPM_FLAGS and not f.startswith("--loglevel")}
+
+
+def template_install_setup(text: str) -> set[str]:
+    lines = [l for l in _join_continuations(text).splitlines() if "npm ci" in l and not l.lstrip().startswith("#")]
+    hits = [l for l in lines if TEMPLATE in l or "builder/template" in l]
+    assert hits, f"setup.sh must run `npm ci` in {TEMPLATE} (path on the same line)"
+    return _npm_ci_flags(hits[0])
+
+
+def template_install_dockerfile(text: str) -> set[str]:
+    joined = _join_continuations(text)
+    copy = re.search(r"^COPY\s+" + re.escape(TEMPLATE) + r"/?\s+(\S+)\s*$", joined, re.M)
+    assert copy, f"Dockerfile must COPY {TEMPLATE}/ into the image"
+    after = joined[copy.end():]
+    run = re.search(r"^RUN .*npm ci.*$", after, re.M)
+    assert run, "Dockerfile must RUN npm ci after copying the template"
+    return _npm_ci_flags(run.group(0))
+
+
+def node_major_dockerfile(text: str) -> str:
+    m = re.search(r"^ARG NODE_MAJOR=(\d+)\s*$", text, re.M)
+    assert m, "Dockerfile must declare ARG NODE_MAJOR=<n>"
+    assert re.search(r"^FROM node:\$\{NODE_MAJOR\}-bookworm-slim\b", text, re.M), "runtime stage must be node:${NODE_MAJOR}-bookworm-slim"
+    return m.group(1)
+
+
+def drift(dockerfile: str, setup: str) -> list[str]:
+    """Every way the image and setup.sh disagree (empty: no drift)."""
+    problems = []
+    d, s = apt_packages_dockerfile(dockerfile), apt_packages_setup(setup)
+    if d != s:
+        problems.append(f"apt packages: only in Dockerfile {sorted(d - s)}, only in setup.sh {sorted(s - d)}")
+    df, sf = template_install_dockerfile(dockerfile), template_install_setup(setup)
+    if df != sf:
+        problems.append(f"template `npm ci` flags: Dockerfile {sorted(df)} vs setup.sh {sorted(sf)}")
+    return problems
+
+
+# ---- the real files ------------------------------------------------------------------------------
+
+def test_dockerfile_and_setup_sh_install_the_same_things():
+    if not SETUP_SH.exists():
+        pytest.skip("infra/local/setup.sh has not landed yet (the synthetic tests below still run)")
+    assert drift(DOCKERFILE.read_text(), SETUP_SH.read_text()) == []
+
+
+def test_dockerfile_installs_the_template_with_its_lockfile():
+    text = DOCKERFILE.read_text()
+    template_install_dockerfile(text)
+    assert (ROOT / TEMPLATE / "package.json").is_file()
+    assert (ROOT / TEMPLATE / "package-lock.json").is_file(), "npm ci needs the lockfile"
+    assert {"chromium", "bubblewrap"} <= apt_packages_dockerfile(text)
+
+
+def test_dockerfile_node_matches_ci():
+    """CI runs on node:<major>-bookworm (or sets up that Node major); so does the image."""
+    major = node_major_dockerfile(DOCKERFILE.read_text())
+    versions = []
+    for wf in ("ci.yml", "deploy.yml"):
+        doc = yaml.safe_load((WORKFLOWS / wf).read_text())
+        for job in doc["jobs"].values():
+            container = job.get("container")
+            image = container.get("image") if isinstance(container, dict) else container
+            if image:
+                m = re.fullmatch(r"node:(\d+)(?:\.[\d.]+)?-bookworm(?:-slim)?", str(image))
+                assert m, f"{wf}: container {image} is not node:<major>-bookworm"
+                versions.append((wf, m.group(1)))
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith("actions/setup-node"):
+                    versions.append((wf, str(step.get("with", {}).get("node-version")).split(".")[0]))
+    assert versions, "the workflows pin no Node version"
+    assert all(v == major for _, v in versions), f"workflows {versions} vs Dockerfile NODE_MAJOR={major}"
+
+
+def test_dockerfile_builds_and_runs_appgen_builder_as_non_root():
+    text = DOCKERFILE.read_text()
+    assert re.search(r"^FROM rust:\S*bookworm AS build$", text, re.M), "multi-stage: a rust:*-bookworm builder"
+    assert re.search(r"cargo build --release --locked -p appgen-builder", text)
+    assert re.search(r"^COPY --from=build \S*appgen-builder /usr/local/bin/appgen-builder$", text, re.M)
+    users = re.findall(r"^USER (\S+)$", text, re.M)
+    assert users and users[-1] not in ("root", "0"), "the image must run as a non-root user"
+    assert re.search(r'^ENTRYPOINT \["appgen-builder", "job"\]$', text, re.M)
+    # Debian packages only: no curl | sh installers, no extra apt repositories.
+    assert not re.search(r"curl[^\n]*\|\s*(ba)?sh|sources\.list|apt-key|deb\.nodesource", text)
+
+
+# ---- the check itself can fail ---------------------------------------------------------------------
+
+GOOD_SETUP = """#!/usr/bin/env bash
+set -euo pipefail
+APT_PACKAGES="chromium bubblewrap"
+sudo apt-get install -y --no-install-recommends $APT_PACKAGES
+(cd "$ROOT/functions/builder/template" && npm ci --no-audit --no-fund)
+"""
+
+
+def test_drift_check_passes_on_a_matching_setup_script():
+    assert drift(DOCKERFILE.read_text(), GOOD_SETUP) == []
+
+
+@pytest.mark.parametrize(
+    "mutate, expect",
+    [
+        (lambda s: s.replace('"chromium bubblewrap"', '"chromium bubblewrap xvfb"'), "apt packages"),
+        (lambda s: s.replace('"chromium bubblewrap"', '"chromium"'), "apt packages"),
+        (lambda s: s.replace("npm ci --no-audit", "npm ci --omit=dev --no-audit"), "npm ci"),
+        (lambda s: s.replace("npm ci --no-audit", "npm ci --ignore-scripts --no-audit"), "npm ci"),
+    ],
+)
+def test_drift_check_catches_a_difference(mutate, expect):
+    problems = drift(DOCKERFILE.read_text(), mutate(GOOD_SETUP))
+    assert problems and expect in problems[0]
+
+
+def test_drift_check_requires_the_marker():
+    with pytest.raises(AssertionError, match="APT_PACKAGES"):
+        drift(DOCKERFILE.read_text(), GOOD_SETUP.replace('APT_PACKAGES="chromium bubblewrap"\n', ""))
+    with pytest.raises(AssertionError, match="npm ci"):
+        drift(DOCKERFILE.read_text(), GOOD_SETUP.replace("builder/template", "elsewhere"))
