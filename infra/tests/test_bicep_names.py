@@ -337,3 +337,31 @@ def test_main_outputs_what_deploy_sh_reads():
 def test_json_walk_helper_sees_everything():
     # Guard for the helpers above: the parser output is a plain JSON tree.
     assert any(v == "Microsoft.App/jobs" for v in walk(_module("buildjob")))
+
+
+# Settings the platform reads, or that this template proposes to the code (not in
+# local.settings.example.json because they mean nothing locally).
+PLATFORM_OR_PROPOSED = {
+    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",  # Functions host: Entra ID auth to App Insights
+    "APPGEN_BUILD_JOB_ID",  # resource ID of the build job, for a direct start (Jobs Operator role)
+    "APPGEN_BUILD_QUEUE",  # build job: the queue it was triggered from
+    "APPGEN_REVIEW_QUEUE",  # build job: the queue it enqueues to
+}
+
+
+def test_every_setting_the_template_sets_is_known_to_the_code():
+    """No typos: each app setting / job env var is in local.settings.example.json (the lead's
+    list of every setting the code reads) or is a platform setting listed above."""
+    import json
+
+    known = set(json.loads((BICEP_DIR.parent / "local.settings.example.json").read_text())["Values"])
+    _, site, _ = _site()
+    names = {s["name"] for s in site["properties"]["siteConfig"]["appSettings"]}
+    job = _module("buildjob")
+    for _, r in resources(job):
+        if r["type"] == "Microsoft.App/jobs":
+            for c in body(r)["properties"]["template"]["containers"]:
+                names |= {e["name"] for e in c["env"]}
+    unknown = names - known - PLATFORM_OR_PROPOSED
+    assert not unknown, f"settings the code does not know: {sorted(unknown)}"
+    assert REQUIRED_APP_SETTINGS <= known, "the issue's settings should all be in local.settings.example.json"
