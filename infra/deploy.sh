@@ -162,6 +162,15 @@ REGISTRY_SERVER="$(output registryLoginServer)"
 BUILD_JOB="$(output buildJobName)"
 
 # ---- 2. Function App: appgen package + zip deploy (Flex Consumption one-deploy) -------------
+# The binary links against this machine's glibc. Build on Debian bookworm (glibc 2.36), as
+# .github/workflows/deploy.yml does: a binary linked against a newer glibc may not start on the
+# Functions host (its Linux images are Debian-based; the exact glibc of Flex is not verified here).
+if [[ $DRY_RUN -eq 0 ]]; then
+  glibc="$(ldd --version 2>/dev/null | head -n1 | grep -oE '[0-9]+\.[0-9]+$' || true)"
+  if [[ -n "$glibc" ]] && [[ "$(printf '%s\n' "$glibc" 2.36 | sort -V | tail -n1)" != "2.36" ]]; then
+    echo "deploy.sh: warning: glibc $glibc is newer than Debian bookworm's 2.36; the appgen binary may not start on the Functions host (deploy from a bookworm container)" >&2
+  fi
+fi
 run cargo build --release --locked -p appgen
 run rm -rf "$WORK/package" "$WORK/functions.zip"
 run target/release/appgen package --out "$WORK/package"
@@ -178,7 +187,10 @@ run az containerapp job update --resource-group "$RESOURCE_GROUP" --name "$BUILD
 
 # ---- 4. web UI: build, then upload with a deployment token fetched now and never shown ------
 run npm --prefix web ci
-run env VITE_APPGEN_API_BASE="$API_BASE_URL" npm --prefix web run build
+# The UI calls the API on its own origin: Static Web Apps forwards /api/* to the linked Function
+# App with the signed-in user's x-ms-client-principal (APPGEN_AUTH=swa). Set APPGEN_WEB_API_BASE
+# (e.g. to the apiBaseUrl output) to make the UI call the Function App's host directly instead.
+run env VITE_API_BASE="${APPGEN_WEB_API_BASE:-}" npm --prefix web run build
 SWA_TOKEN="$(capture '' az staticwebapp secrets list --name "$STATIC_WEB_APP" --resource-group "$RESOURCE_GROUP" --query properties.apiKey --output tsv)"
 SECRETS+=("$SWA_TOKEN")
 note "SWA_CLI_DEPLOYMENT_TOKEN=*** (the token above, passed in the environment only)"

@@ -29,7 +29,7 @@ EXPECTED_ORDER = [
     "az acr build ",
     "az containerapp job update ",
     "npm --prefix web ci",
-    "env VITE_APPGEN_API_BASE=",
+    "env VITE_API_BASE= npm --prefix web run build",
     "az staticwebapp secrets list ",
     "npx --yes @azure/static-web-apps-cli@",
 ]
