@@ -1,1 +1,88 @@
-fn main() {}
+//! `appgen`: the Azure Functions custom handler, the local host (`appgen serve`) and the CLI.
+
+mod api;
+mod auth;
+mod cli;
+mod functions;
+mod preview;
+mod relay;
+mod serve;
+mod wiring;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "appgen",
+    version,
+    about = "Describe a web app; get a running, browser-checked app you can keep changing by chat."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the UI, the API and every step worker on one machine.
+    Serve(serve::ServeArgs),
+    /// Make an app from a description, headless, through the same queue and steps.
+    New(cli::NewArgs),
+    /// Change an app made by `appgen new` with a follow-up request.
+    Edit(cli::EditArgs),
+    /// Run as the Azure Functions custom handler (started by the Functions host).
+    FunctionsHost(serve::HostArgs),
+    /// Write a deployable Function App (host.json, function folders, this binary) to a folder.
+    Package {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(matches!(
+        cli.command,
+        Command::Serve(_) | Command::FunctionsHost(_)
+    ));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let code = rt.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await.map(|()| 0),
+            Command::New(args) => cli::new(args).await,
+            Command::Edit(args) => cli::edit(args).await,
+            Command::FunctionsHost(args) => serve::functions_host(args).await.map(|()| 0),
+            Command::Package { out } => {
+                functions::package(&out, &std::env::current_exe()?)?;
+                eprintln!("wrote a Function App to {}", out.display());
+                Ok(0)
+            }
+        }
+    })?;
+    std::process::exit(code);
+}
+
+/// Logs to stderr; `RUST_LOG` overrides. The CLI is quiet by default (its progress is its output).
+fn init_tracing(server: bool) {
+    let default = if server {
+        "info,tower_http=warn"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// `.appgen/data` under the current directory unless given.
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from(".appgen").join("data")
+}

@@ -1,0 +1,436 @@
+//! The HTTP API (docs/api.md): thin handlers over the pipeline.
+
+use crate::auth::{AuthConfig, AuthError};
+use crate::relay;
+use appgen_core::agui::RunAgentInput;
+use appgen_core::pipeline::Rejection;
+use appgen_core::ports::{Container, StoreError};
+use appgen_core::snapshot::ThreadSnapshot;
+use appgen_runtime::pipeline::{Pipeline, StartError, StepError};
+use appgen_runtime::threads::valid_id;
+use axum::Json;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Request limits; each answers with a clear error.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub body_bytes: usize,
+    pub message_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 1024 * 1024,
+            message_chars: 20_000,
+        }
+    }
+}
+
+pub struct AppState {
+    pub pipeline: Arc<Pipeline>,
+    pub auth: AuthConfig,
+    pub limits: Limits,
+    /// Serve the bench pipeline instead of the app pipeline.
+    pub bench: bool,
+}
+
+/// A JSON error: `{"error":{"code","message"}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+    fn not_found(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({"error": {"code": self.code, "message": self.message}})),
+        )
+            .into_response()
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::not_found(&what),
+            StoreError::InvalidKey(k) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("invalid id {k:?}"),
+            ),
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    "storage is unavailable; try again",
+                )
+            }
+        }
+    }
+}
+
+impl From<StartError> for ApiError {
+    fn from(e: StartError) -> Self {
+        match e {
+            StartError::Rejected(r) => match r {
+                Rejection::NotFound(_) => {
+                    ApiError::new(StatusCode::NOT_FOUND, "not_found", r.to_string())
+                }
+                Rejection::Busy(_) => ApiError::new(StatusCode::CONFLICT, "busy", r.to_string()),
+                Rejection::DuplicateRun(_) => {
+                    ApiError::new(StatusCode::CONFLICT, "duplicate_run", r.to_string())
+                }
+                Rejection::BadRequest(_) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", r.to_string())
+                }
+            },
+            StartError::Step(StepError::Store(s)) => s.into(),
+            StartError::Step(other) => {
+                tracing::error!(error = %other, "could not start a run");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    other.to_string(),
+                )
+            }
+        }
+    }
+}
+
+pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
+    let body_limit = state.limits.body_bytes;
+    let api = Router::new()
+        .route("/api/health", get(|| async { Json(json!({"ok": true})) }))
+        .route("/api/agent", post(run_agent))
+        .route("/api/threads", get(list_threads))
+        .route("/api/threads/{thread}", get(get_thread))
+        .route("/api/threads/{thread}/runs/{run}/events", get(run_events))
+        .route("/api/threads/{thread}/blobs/{hash}", get(get_blob))
+        .route("/api/threads/{thread}/versions/{n}", get(get_version))
+        .route("/api/threads/{thread}/versions/{n}/zip", get(get_zip))
+        .route(
+            "/api/threads/{thread}/versions/{n}/screenshot",
+            get(get_screenshot),
+        )
+        .route(
+            "/api/threads/{thread}/versions/{n}/restore",
+            post(restore_version),
+        )
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state);
+    match web_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            let spa = tower_http::services::ServeDir::new(&dir)
+                .not_found_service(tower_http::services::ServeFile::new(index));
+            Router::new()
+                .nest("/api", Router::new())
+                .merge(api)
+                .fallback_service(spa)
+        }
+        None => api,
+    }
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the request body is not a valid RunAgentInput: {e}"),
+        )
+    })
+}
+
+async fn run_agent(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let principal = state.auth.principal(&headers)?;
+    let input: RunAgentInput = parse_json(&body)?;
+    for (name, id) in [("threadId", &input.thread_id), ("runId", &input.run_id)] {
+        if !valid_id(id) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("{name} must be 1-100 characters of letters, digits, '-', '_' or '.'"),
+            ));
+        }
+    }
+    if let Some(long) = input
+        .messages
+        .iter()
+        .filter_map(|m| m.user_text())
+        .find(|t| t.chars().count() > state.limits.message_chars)
+    {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "message_too_long",
+            format!(
+                "a message has {} characters; the limit is {}",
+                long.chars().count(),
+                state.limits.message_chars
+            ),
+        ));
+    }
+    state
+        .pipeline
+        .start_run(&input, &principal, state.bench)
+        .await?;
+    Ok(relay::sse(
+        state.pipeline.clone(),
+        input.thread_id,
+        input.run_id,
+        0,
+    ))
+}
+
+/// Loads a thread the caller owns; anyone else's is "not found", like an unknown one.
+async fn owned(
+    state: &AppState,
+    headers: &HeaderMap,
+    thread: &str,
+) -> Result<ThreadSnapshot, ApiError> {
+    let principal = state.auth.principal(headers)?;
+    if !valid_id(thread) {
+        return Err(ApiError::not_found("thread"));
+    }
+    match state.pipeline.threads.load(thread).await? {
+        Some((snap, _)) if snap.owner == principal => Ok(snap),
+        _ => Err(ApiError::not_found(&format!("thread {thread}"))),
+    }
+}
+
+async fn list_threads(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let principal = state.auth.principal(&headers)?;
+    let mut threads = Vec::new();
+    for id in state.pipeline.threads.list_owned(&principal).await? {
+        if let Some((s, _)) = state.pipeline.threads.load(&id).await? {
+            let st = state.pipeline.state_of(&s);
+            threads.push(json!({"threadId": s.thread_id, "title": s.title, "status": st["status"], "updatedAt": s.updated_at, "versions": s.versions.len()}));
+        }
+    }
+    threads.sort_by_key(|t| std::cmp::Reverse(t["updatedAt"].as_i64().unwrap_or(0)));
+    Ok(Json(json!({"threads": threads})))
+}
+
+async fn get_thread(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path(thread): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let snap = owned(&state, &headers, &thread).await?;
+    Ok(Json(
+        json!({"state": state.pipeline.state_of(&snap), "messages": snap.messages, "runs": snap.runs}),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AfterQuery {
+    after: Option<u64>,
+}
+
+async fn run_events(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((thread, run)): Path<(String, String)>,
+    Query(q): Query<AfterQuery>,
+) -> Result<Response, ApiError> {
+    let snap = owned(&state, &headers, &thread).await?;
+    if snap.run(&run).is_none() {
+        return Err(ApiError::not_found(&format!("run {run}")));
+    }
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(q.after)
+        .unwrap_or(0);
+    Ok(relay::sse(state.pipeline.clone(), thread, run, after))
+}
+
+async fn get_blob(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((thread, hash)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    owned(&state, &headers, &thread).await?;
+    let content = state
+        .pipeline
+        .threads
+        .get_file(&thread, &hash)
+        .await?
+        .ok_or_else(|| ApiError::not_found("blob"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (
+                header::CACHE_CONTROL,
+                "private, max-age=31536000, immutable",
+            ),
+        ],
+        content,
+    )
+        .into_response())
+}
+
+fn version_of(snap: &ThreadSnapshot, n: u32) -> Result<&appgen_core::snapshot::Version, ApiError> {
+    snap.versions
+        .iter()
+        .find(|v| v.number == n)
+        .ok_or_else(|| ApiError::not_found(&format!("version {n}")))
+}
+
+async fn get_version(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((thread, n)): Path<(String, u32)>,
+) -> Result<Json<Value>, ApiError> {
+    let snap = owned(&state, &headers, &thread).await?;
+    let v = version_of(&snap, n)?;
+    Ok(Json(json!({
+        "number": v.number, "request": v.request, "runId": v.run_id, "createdAt": v.created_at,
+        "restoredFrom": v.restored_from, "files": v.files, "check": v.check,
+        "previewUrl": state.pipeline.preview_url(&thread, v),
+    })))
+}
+
+async fn get_zip(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((thread, n)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    let snap = owned(&state, &headers, &thread).await?;
+    let v = version_of(&snap, n)?;
+    let files = state.pipeline.threads.read_tree(&thread, &v.files).await?;
+    let bytes = zip_files(&files).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "zip_failed",
+            e.to_string(),
+        )
+    })?;
+    let name = format!("attachment; filename=\"{}-v{n}.zip\"", slug(&snap.title));
+    let mut resp = (StatusCode::OK, bytes).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&name) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+pub fn slug(title: &str) -> String {
+    let s: String = title
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .take(6)
+        .collect::<Vec<_>>()
+        .join("-");
+    if s.is_empty() { "app".into() } else { s }
+}
+
+pub fn zip_files(files: &appgen_core::app::FileMap) -> zip::result::ZipResult<Vec<u8>> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (path, content) in files {
+        w.start_file(path.as_str(), opts)?;
+        w.write_all(content.as_bytes())?;
+    }
+    Ok(w.finish()?.into_inner())
+}
+
+async fn get_screenshot(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((thread, n)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    let snap = owned(&state, &headers, &thread).await?;
+    let v = version_of(&snap, n)?;
+    let key = v
+        .check
+        .as_ref()
+        .and_then(|c| c.screenshot.clone())
+        .ok_or_else(|| ApiError::not_found("screenshot"))?;
+    let blob = state
+        .pipeline
+        .threads
+        .blobs()
+        .get(Container::Artifacts, &key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("screenshot"))?;
+    Ok((
+        [(header::CONTENT_TYPE, "image/png")],
+        Body::from(blob.bytes),
+    )
+        .into_response())
+}
+
+async fn restore_version(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Path((thread, n)): Path<(String, u32)>,
+) -> Result<Response, ApiError> {
+    let principal = state.auth.principal(&headers)?;
+    if !valid_id(&thread) {
+        return Err(ApiError::not_found("thread"));
+    }
+    let version = state.pipeline.restore(&thread, &principal, n).await?;
+    Ok((StatusCode::CREATED, Json(json!({"version": version}))).into_response())
+}

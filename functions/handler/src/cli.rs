@@ -1,0 +1,323 @@
+//! `appgen new` / `appgen edit`: the whole pipeline headless, through the same queue, steps and
+//! builder as a browser user's run; progress on stderr, one JSON line on stdout at the end.
+
+use crate::wiring::{RuntimeOptions, embedded};
+use anyhow::{Context, bail};
+use appgen_core::agui::{
+    Event, Message, Outcome, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
+};
+use appgen_core::app::{Question, QuestionKind};
+use appgen_core::ports::Container;
+use appgen_runtime::pipeline::Pipeline;
+use appgen_runtime::worker::{WorkerConfig, run_workers};
+use clap::Args;
+use serde_json::{Value, json};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct NewArgs {
+    /// What the app should be and do, in plain words.
+    pub description: String,
+    /// Answers to the clarifying questions: a JSON object keyed by question id.
+    #[arg(long, conflicts_with = "yes")]
+    pub answers: Option<PathBuf>,
+    /// Accept the proposed default answers.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Where to write the app's sources and dist/ (default: ./<app-name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Data directory of the embedded backend.
+    #[arg(long, env = "APPGEN_DATA")]
+    pub data: Option<PathBuf>,
+    /// Preview origin announced in the result (where `appgen serve` serves previews).
+    #[arg(long, default_value = "http://127.0.0.1:7072")]
+    pub preview_base_url: String,
+}
+
+#[derive(Args)]
+pub struct EditArgs {
+    /// The thread printed by `appgen new`.
+    #[arg(long)]
+    pub thread: String,
+    /// The change, in plain words.
+    pub request: String,
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, env = "APPGEN_DATA")]
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value = "http://127.0.0.1:7072")]
+    pub preview_base_url: String,
+}
+
+const PRINCIPAL: &str = "local";
+
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
+}
+
+fn user(text: &str) -> Message {
+    Message::User(UserMessage {
+        id: new_id("msg"),
+        content: UserContent::Text(text.to_owned()),
+        name: None,
+    })
+}
+
+fn input(thread: &str, messages: Vec<Message>, resume: Option<Vec<ResumeEntry>>) -> RunAgentInput {
+    RunAgentInput {
+        thread_id: thread.to_owned(),
+        run_id: new_id("run"),
+        messages,
+        protocol_version: Some("1.0".into()),
+        parent_run_id: None,
+        state: None,
+        tools: vec![],
+        context: vec![],
+        forwarded_props: None,
+        resume,
+    }
+}
+
+pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
+    let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
+    let rt = embedded(&RuntimeOptions {
+        data,
+        preview_base: args.preview_base_url.clone(),
+    })
+    .await?;
+    let p = rt.pipeline.clone();
+    let workers = tokio::spawn(run_workers(p.clone(), WorkerConfig::default()));
+    let thread = new_id("thread");
+    let first = input(&thread, vec![user(&args.description)], None);
+    p.start_run(&first, PRINCIPAL, false)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let end = follow(&p, &thread, &first.run_id).await?;
+    let end = match end {
+        Event::RunFinished(f) => match f.outcome {
+            Some(Outcome::Interrupt { interrupts }) => {
+                let Some(interrupt) = interrupts.into_iter().next() else {
+                    bail!("an interrupt without questions")
+                };
+                let snap = p.threads.load(&thread).await?.context("thread vanished")?.0;
+                let questions = snap.interrupt.map(|i| i.questions).unwrap_or_default();
+                let payload = answers(&questions, args.answers.as_deref(), args.yes)?;
+                let resume = vec![ResumeEntry {
+                    interrupt_id: interrupt.id,
+                    status: ResumeStatus::Resolved,
+                    payload: Some(payload),
+                    metadata: None,
+                }];
+                let second = input(&thread, vec![], Some(resume));
+                p.start_run(&second, PRINCIPAL, false)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                follow(&p, &thread, &second.run_id).await?
+            }
+            _ => Event::RunFinished(f),
+        },
+        other => other,
+    };
+    let code = finish(&p, &thread, end, args.out.as_deref()).await?;
+    workers.abort();
+    Ok(code)
+}
+
+pub async fn edit(args: EditArgs) -> anyhow::Result<i32> {
+    let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
+    let rt = embedded(&RuntimeOptions {
+        data,
+        preview_base: args.preview_base_url.clone(),
+    })
+    .await?;
+    let p = rt.pipeline.clone();
+    let workers = tokio::spawn(run_workers(p.clone(), WorkerConfig::default()));
+    let run = input(&args.thread, vec![user(&args.request)], None);
+    p.start_run(&run, PRINCIPAL, false)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let end = follow(&p, &args.thread, &run.run_id).await?;
+    let code = finish(&p, &args.thread, end, args.out.as_deref()).await?;
+    workers.abort();
+    Ok(code)
+}
+
+/// Answers from a file, the defaults (`--yes`), or asked on the terminal.
+fn answers(questions: &[Question], file: Option<&Path>, yes: bool) -> anyhow::Result<Value> {
+    if let Some(f) = file {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        let v: Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", f.display()))?;
+        if !v.is_object() {
+            bail!(
+                "{} must hold a JSON object keyed by question id",
+                f.display()
+            );
+        }
+        return Ok(v);
+    }
+    let mut out = serde_json::Map::new();
+    let interactive = !yes && std::io::stdin().is_terminal();
+    for q in questions {
+        if !interactive {
+            out.insert(q.id.clone(), q.default.clone());
+            continue;
+        }
+        let shown = match &q.default {
+            Value::Array(a) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let opts = if q.options.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", q.options.join(" / "))
+        };
+        eprint!("? {}{} ({}): ", q.prompt, opts, shown);
+        std::io::stderr().flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let line = line.trim();
+        let v = if line.is_empty() {
+            q.default.clone()
+        } else {
+            match q.kind {
+                QuestionKind::YesNo => json!(matches!(
+                    line.to_ascii_lowercase().as_str(),
+                    "y" | "yes" | "true"
+                )),
+                QuestionKind::MultipleChoice => json!(
+                    line.split(',')
+                        .map(|s| s.trim())
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                ),
+                _ => json!(line),
+            }
+        };
+        out.insert(q.id.clone(), v);
+    }
+    Ok(Value::Object(out))
+}
+
+/// Prints the run's progress to stderr until it ends; returns the terminal event.
+async fn follow(p: &Arc<Pipeline>, thread: &str, run: &str) -> anyhow::Result<Event> {
+    let waker = p.events.waker(thread, run);
+    let mut offset = 0;
+    let mut err = std::io::stderr();
+    let started = std::time::Instant::now();
+    loop {
+        let notified = waker.notified();
+        let (events, next) = p.events.read_from(thread, run, offset).await?;
+        offset = next;
+        for e in events {
+            match &e.event {
+                Event::StepStarted(s) => {
+                    let _ = write!(
+                        err,
+                        "\n[{:>5.1}s] ▶ {}: ",
+                        started.elapsed().as_secs_f64(),
+                        s.step_name
+                    );
+                }
+                Event::TextMessageContent(c) => {
+                    let _ = write!(err, "{}", c.delta.replace('\n', " "));
+                }
+                Event::ToolCallStart(_) => {
+                    let _ = write!(err, "·");
+                }
+                Event::RunFinished(_) | Event::RunError(_) => {
+                    if let Event::RunError(r) = &e.event {
+                        let _ = writeln!(err, "\nerror: {}", r.message);
+                    } else {
+                        let _ = writeln!(err, "\n[{:>5.1}s] done", started.elapsed().as_secs_f64());
+                    }
+                    return Ok(e.event);
+                }
+                _ => {}
+            }
+        }
+        let _ = err.flush();
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), notified).await;
+    }
+}
+
+/// Writes sources and dist/, prints the JSON line; exit code 0 when a checked version exists.
+async fn finish(
+    p: &Arc<Pipeline>,
+    thread: &str,
+    end: Event,
+    out: Option<&Path>,
+) -> anyhow::Result<i32> {
+    let snap = p.threads.load(thread).await?.context("thread vanished")?.0;
+    let run_id = snap
+        .runs
+        .last()
+        .map(|r| r.run_id.clone())
+        .unwrap_or_default();
+    let version = snap
+        .runs
+        .last()
+        .and_then(|r| r.version)
+        .and_then(|n| snap.versions.iter().find(|v| v.number == n));
+    let dir = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(crate::api::slug(&snap.title)));
+    let mut written = None;
+    if let Some(v) = version {
+        let files = p.threads.read_tree(thread, &v.files).await?;
+        for (path, content) in &files {
+            let target = dir.join(path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&target, content)?;
+        }
+        if let Some(artifact) = &v.artifact {
+            let prefix = format!("{artifact}/dist/");
+            for key in p
+                .threads
+                .blobs()
+                .list(Container::Artifacts, &prefix)
+                .await?
+            {
+                if let Some(blob) = p.threads.blobs().get(Container::Artifacts, &key).await? {
+                    let rel = key.trim_start_matches(&prefix);
+                    let target = dir.join("dist").join(rel);
+                    if let Some(parent) = target.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    std::fs::write(&target, &blob.bytes)?;
+                }
+            }
+        }
+        written = Some(dir.clone());
+    }
+    let error = match &end {
+        Event::RunError(e) => Some(e.message.clone()),
+        _ => None,
+    };
+    let line = json!({
+        "threadId": thread,
+        "runId": run_id,
+        "ok": version.is_some() && error.is_none(),
+        "version": version.map(|v| v.number),
+        "preview": version.map(|v| p.preview_url(thread, v)),
+        "out": written.map(|d| d.display().to_string()),
+        "checks": version.and_then(|v| v.check.as_ref()).map(|c| json!({"passed": c.passed, "checks": c.checks, "consoleErrors": c.console_errors})),
+        "usage": snap.run_usage(&run_id),
+        "modelCalls": snap.run_calls(&run_id),
+        "agent": snap.agent,
+        "error": error,
+    });
+    println!("{line}");
+    Ok(if version.is_some() { 0 } else { 1 })
+}

@@ -1,0 +1,428 @@
+//! The Azure Functions custom-handler contract.
+//!
+//! One table, [`FUNCTIONS`], defines every function: the router answers `POST /{name}` for each
+//! queue-triggered step, and `appgen package` writes each `function.json` from the same table,
+//! so bindings and routes cannot drift. HTTP functions are proxied by the host
+//! (`enableProxyingHttpRequest`), so they reach the ordinary `/api/...` routes and can stream.
+
+use crate::api::ApiError;
+use appgen_core::step::{StepMessage, StepName};
+use appgen_runtime::pipeline::{Disposition, Pipeline};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// How a function is triggered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// A queue trigger on the step's queue.
+    Queue(StepName),
+    /// An HTTP trigger: route (relative to the `api` prefix) and methods.
+    Http {
+        route: &'static str,
+        methods: &'static [&'static str],
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Function {
+    pub name: &'static str,
+    pub trigger: Trigger,
+}
+
+/// The queue trigger's binding name: `Data.message` in invocation payloads.
+pub const QUEUE_BINDING: &str = "message";
+
+/// Every function of the app. Queue names come from [`StepName::queue`].
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "agent",
+        trigger: Trigger::Http {
+            route: "agent",
+            methods: &["post"],
+        },
+    },
+    Function {
+        name: "threads",
+        trigger: Trigger::Http {
+            route: "threads/{*path}",
+            methods: &["get", "post"],
+        },
+    },
+    Function {
+        name: "threadlist",
+        trigger: Trigger::Http {
+            route: "threads",
+            methods: &["get"],
+        },
+    },
+    Function {
+        name: "health",
+        trigger: Trigger::Http {
+            route: "health",
+            methods: &["get"],
+        },
+    },
+    Function {
+        name: "clarify",
+        trigger: Trigger::Queue(StepName::Clarify),
+    },
+    Function {
+        name: "requirements",
+        trigger: Trigger::Queue(StepName::Requirements),
+    },
+    Function {
+        name: "wireframe",
+        trigger: Trigger::Queue(StepName::Wireframe),
+    },
+    Function {
+        name: "code",
+        trigger: Trigger::Queue(StepName::Code),
+    },
+    Function {
+        name: "build",
+        trigger: Trigger::Queue(StepName::Build),
+    },
+    Function {
+        name: "review",
+        trigger: Trigger::Queue(StepName::Review),
+    },
+    Function {
+        name: "fix",
+        trigger: Trigger::Queue(StepName::Fix),
+    },
+    Function {
+        name: "modify",
+        trigger: Trigger::Queue(StepName::Modify),
+    },
+    Function {
+        name: "bench",
+        trigger: Trigger::Queue(StepName::Bench),
+    },
+];
+
+/// The `function.json` of a function.
+pub fn function_json(f: &Function) -> Value {
+    match f.trigger {
+        Trigger::Queue(step) => json!({"bindings": [{
+            "name": QUEUE_BINDING, "type": "queueTrigger", "direction": "in",
+            "queueName": step.queue(), "connection": "AzureWebJobsStorage"
+        }]}),
+        Trigger::Http { route, methods } => json!({"bindings": [
+            {"name": "req", "type": "httpTrigger", "direction": "in", "authLevel": "anonymous", "route": route, "methods": methods},
+            {"name": "res", "type": "http", "direction": "out"}
+        ]}),
+    }
+}
+
+/// `maxDequeueCount` in host.json: on the last try a failing step ends its run with RUN_ERROR
+/// before the host moves the message to `<queue>-poison`.
+pub const MAX_DEQUEUE_COUNT: u32 = 5;
+
+/// The host's invocation request for a queue trigger.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Invocation {
+    pub data: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub metadata: InvocationMetadata,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InvocationMetadata {
+    #[serde(default)]
+    pub dequeue_count: Option<Value>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub pop_receipt: Option<String>,
+    #[serde(default)]
+    pub insertion_time: Option<String>,
+    #[serde(default)]
+    pub next_visible_time: Option<String>,
+}
+
+impl InvocationMetadata {
+    /// The host sends DequeueCount as a number (sometimes as a string).
+    pub fn dequeue_count(&self) -> u32 {
+        match &self.dequeue_count {
+            Some(Value::Number(n)) => n.as_u64().unwrap_or(1) as u32,
+            Some(Value::String(s)) => s.trim_matches('"').parse().unwrap_or(1),
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InvocationError {
+    #[error("the invocation has no Data.{QUEUE_BINDING}")]
+    MissingBinding,
+    #[error("Data.{QUEUE_BINDING} is not a step message: {0}")]
+    BadMessage(String),
+}
+
+/// The step message inside an invocation. Non-object values reach the handler JSON-encoded
+/// (sometimes twice), so strings are parsed until an object comes out.
+pub fn step_message(inv: &Invocation) -> Result<StepMessage, InvocationError> {
+    let mut value = inv
+        .data
+        .get(QUEUE_BINDING)
+        .cloned()
+        .ok_or(InvocationError::MissingBinding)?;
+    for _ in 0..3 {
+        match value {
+            Value::String(s) => {
+                value = serde_json::from_str(&s)
+                    .map_err(|e| InvocationError::BadMessage(e.to_string()))?;
+            }
+            _ => break,
+        }
+    }
+    serde_json::from_value(value).map_err(|e| InvocationError::BadMessage(e.to_string()))
+}
+
+/// `{Outputs, Logs, ReturnValue}`; outputs are objects, never bare strings (the host would try
+/// to base64-decode them).
+fn invocation_response(status: StatusCode, logs: Vec<String>) -> Response {
+    (
+        status,
+        Json(json!({"Outputs": {}, "Logs": logs, "ReturnValue": null})),
+    )
+        .into_response()
+}
+
+/// Routes of the custom handler: the readiness ping and one POST per queue function.
+pub fn router(pipeline: Arc<Pipeline>) -> Router {
+    Router::new()
+        .route("/", get(|| async { "appgen custom handler" }))
+        .route("/{function}", post(invoke))
+        .with_state(pipeline)
+}
+
+async fn invoke(
+    State(p): State<Arc<Pipeline>>,
+    Path(function): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(f) = FUNCTIONS.iter().find(|f| f.name == function) else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no function {function}"),
+        )
+        .into_response();
+    };
+    let Trigger::Queue(step) = f.trigger else {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "HTTP functions are proxied, not invoked",
+        )
+        .into_response();
+    };
+    let inv: Invocation = match serde_json::from_slice(&body) {
+        Ok(i) => i,
+        Err(e) => {
+            return invocation_response(
+                StatusCode::BAD_REQUEST,
+                vec![format!("unreadable invocation: {e}")],
+            );
+        }
+    };
+    let msg = match step_message(&inv) {
+        Ok(m) if m.step == step => m,
+        Ok(m) => {
+            // A message on the wrong queue can never succeed: ack it (200) so it is not retried.
+            return invocation_response(
+                StatusCode::OK,
+                vec![format!(
+                    "ignored: a {} message on the {} queue",
+                    m.step, step
+                )],
+            );
+        }
+        Err(e) => return invocation_response(StatusCode::OK, vec![format!("ignored: {e}")]),
+    };
+    let tries = inv.metadata.dequeue_count();
+    let md = &inv.metadata;
+    tracing::info!(
+        function, thread_id = %msg.thread_id, run_id = %msg.run_id, seq = msg.seq, dequeue = tries,
+        message_id = md.id.as_deref().unwrap_or(""), inserted = md.insertion_time.as_deref().unwrap_or(""),
+        next_visible = md.next_visible_time.as_deref().unwrap_or(""), receipt = md.pop_receipt.is_some(),
+        "queue invocation"
+    );
+    match p.run_step(&msg).await {
+        Ok(Disposition::Done) => {
+            invocation_response(StatusCode::OK, vec![format!("{step} seq {} done", msg.seq)])
+        }
+        Ok(Disposition::Retry(_)) => invocation_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            vec![format!(
+                "{step} seq {} is held by another attempt; retry",
+                msg.seq
+            )],
+        ),
+        Err(e) => {
+            if tries >= MAX_DEQUEUE_COUNT {
+                let reason = format!(
+                    "the {step} step failed {tries} times in a row ({e}), so the run was stopped"
+                );
+                if let Err(err) = p.fail_run(&msg, &reason).await {
+                    tracing::error!(error = %err, "could not end the failing run");
+                }
+            }
+            invocation_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec![format!("{step} failed: {e}")],
+            )
+        }
+    }
+}
+
+/// Writes a deployable Function App: host.json, one folder per function with its function.json,
+/// and the binary.
+pub fn package(out: &std::path::Path, binary: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join("host.json"), HOST_JSON)?;
+    for f in FUNCTIONS {
+        let dir = out.join(f.name);
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(
+            dir.join("function.json"),
+            serde_json::to_vec_pretty(&function_json(f))?,
+        )?;
+    }
+    let target = out.join("appgen");
+    std::fs::copy(binary, &target)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+/// The repository's host.json, shipped in the binary so a package is self-contained.
+pub const HOST_JSON: &str = include_str!("../../../host.json");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Invocation {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn every_step_has_exactly_one_queue_function_and_names_are_unique() {
+        for step in StepName::ALL {
+            assert_eq!(
+                FUNCTIONS
+                    .iter()
+                    .filter(|f| f.trigger == Trigger::Queue(step))
+                    .count(),
+                1,
+                "{step}"
+            );
+        }
+        let mut names: Vec<_> = FUNCTIONS.iter().map(|f| f.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), FUNCTIONS.len());
+    }
+
+    #[test]
+    fn function_json_binds_the_queue_the_router_serves() {
+        for f in FUNCTIONS {
+            let j = function_json(f);
+            let b = &j["bindings"][0];
+            match f.trigger {
+                Trigger::Queue(step) => {
+                    assert_eq!(b["type"], "queueTrigger");
+                    assert_eq!(b["queueName"], step.queue());
+                    assert_eq!(b["name"], QUEUE_BINDING);
+                }
+                Trigger::Http { route, .. } => {
+                    assert_eq!(b["type"], "httpTrigger");
+                    assert_eq!(b["route"], route);
+                    assert_eq!(j["bindings"][1]["type"], "http");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn http_function_routes_cover_the_api_router() {
+        // Every /api route of the axum router must be reachable through some HTTP function.
+        let routes: Vec<&str> = FUNCTIONS
+            .iter()
+            .filter_map(|f| {
+                if let Trigger::Http { route, .. } = f.trigger {
+                    Some(route)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for api in [
+            "agent",
+            "health",
+            "threads",
+            "threads/{thread}",
+            "threads/{thread}/runs/{run}/events",
+            "threads/{thread}/versions/{n}/restore",
+        ] {
+            let covered = routes.iter().any(|r| {
+                *r == api
+                    || r.strip_suffix("{*path}")
+                        .is_some_and(|p| api.starts_with(p) && api.len() > p.len())
+            });
+            assert!(covered, "no HTTP function serves /api/{api}");
+        }
+    }
+
+    #[test]
+    fn recorded_queue_invocations_parse() {
+        // Shapes from the custom-handler docs: the message as a JSON string, as a doubly encoded
+        // string, and as an object; DequeueCount as number or string.
+        let inv = fixture("queue-invocation.json");
+        let m = step_message(&inv).expect("message");
+        assert_eq!(
+            (m.step, m.seq, m.thread_id.as_str()),
+            (StepName::Code, 4, "t1")
+        );
+        assert_eq!(inv.metadata.dequeue_count(), 1);
+        assert_eq!(
+            inv.metadata.pop_receipt.as_deref(),
+            Some("AgAAAAMAAAAAAAAAAgtnj8x+1QE=")
+        );
+        let inv = fixture("queue-invocation-double-encoded.json");
+        assert_eq!(step_message(&inv).expect("message").step, StepName::Build);
+        assert_eq!(inv.metadata.dequeue_count(), 3);
+        let inv = fixture("queue-invocation-object.json");
+        assert_eq!(step_message(&inv).expect("message").step, StepName::Review);
+    }
+
+    #[test]
+    fn bad_invocations_are_named() {
+        let inv: Invocation =
+            serde_json::from_value(json!({"Data": {}, "Metadata": {}})).expect("inv");
+        assert_eq!(step_message(&inv), Err(InvocationError::MissingBinding));
+        let inv: Invocation =
+            serde_json::from_value(json!({"Data": {"message": "{not json"}})).expect("inv");
+        assert!(matches!(
+            step_message(&inv),
+            Err(InvocationError::BadMessage(_))
+        ));
+    }
+}

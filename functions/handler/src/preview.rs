@@ -1,0 +1,144 @@
+//! The preview origin: serves each version's built `dist/` on its own host:port, away from
+//! the UI's origin, behind an unguessable token. No cookies, strict headers.
+
+use crate::api::ApiError;
+use appgen_core::ports::Container;
+use appgen_runtime::pipeline::Pipeline;
+use appgen_runtime::threads::valid_id;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use std::sync::Arc;
+
+/// Keeps generated code to its own origin and resources; it may not frame anything or post
+/// forms elsewhere. (Scripts inline are not used by Vite builds.)
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'";
+
+pub fn router(pipeline: Arc<Pipeline>) -> Router {
+    Router::new()
+        .route(
+            "/p/{thread}/{n}/{token}",
+            get(|Path((t, n, k)): Path<(String, u32, String)>| async move {
+                Redirect::permanent(&format!("/p/{t}/{n}/{k}/"))
+            }),
+        )
+        .route("/p/{thread}/{n}/{token}/", get(index))
+        .route("/p/{thread}/{n}/{token}/{*path}", get(file))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .with_state(pipeline)
+}
+
+async fn index(
+    State(p): State<Arc<Pipeline>>,
+    Path((thread, n, token)): Path<(String, u32, String)>,
+) -> Response {
+    serve(&p, &thread, n, &token, "index.html")
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn file(
+    State(p): State<Arc<Pipeline>>,
+    Path((thread, n, token, path)): Path<(String, u32, String, String)>,
+) -> Response {
+    serve(&p, &thread, n, &token, &path)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn serve(
+    p: &Pipeline,
+    thread: &str,
+    n: u32,
+    token: &str,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let nf = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such preview");
+    if !valid_id(thread) || !p.config.preview.verify(thread, n, token) {
+        return Err(nf());
+    }
+    if path
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return Err(nf());
+    }
+    let Some((snap, _)) = p.threads.load(thread).await? else {
+        return Err(nf());
+    };
+    let artifact = snap
+        .versions
+        .iter()
+        .find(|v| v.number == n)
+        .and_then(|v| v.artifact.clone())
+        .ok_or_else(nf)?;
+    let blob = match p
+        .threads
+        .blobs()
+        .get(Container::Artifacts, &format!("{artifact}/dist/{path}"))
+        .await?
+    {
+        Some(b) => b,
+        // Single-page apps: unknown paths without an extension get index.html.
+        None if !path.rsplit('/').next().unwrap_or_default().contains('.') => p
+            .threads
+            .blobs()
+            .get(Container::Artifacts, &format!("{artifact}/dist/index.html"))
+            .await?
+            .ok_or_else(nf)?,
+        None => return Err(nf()),
+    };
+    let mut resp = Response::new(Body::from(blob.bytes));
+    let h = resp.headers_mut();
+    let ct = if blob.content_type == "application/octet-stream" {
+        content_type(path)
+    } else {
+        blob.content_type.clone()
+    };
+    if let Ok(v) = HeaderValue::from_str(&ct) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Ok(resp)
+}
+
+pub fn content_type(path: &str) -> String {
+    let ext = path
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+    .into()
+}

@@ -1,0 +1,137 @@
+//! `appgen serve`: API + UI on one port, previews on another, every step worker in-process.
+
+use crate::api::{AppState, Limits};
+use crate::auth::AuthConfig;
+use crate::wiring::{RuntimeOptions, from_env};
+use anyhow::Context;
+use appgen_runtime::worker::{WorkerConfig, run_workers};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// API and UI address (the Functions host's port by default).
+    #[arg(long, env = "APPGEN_ADDR", default_value = "127.0.0.1:7071")]
+    pub addr: SocketAddr,
+    /// Preview origin address: a different port is a different origin.
+    #[arg(long, env = "APPGEN_PREVIEW_ADDR", default_value = "127.0.0.1:7072")]
+    pub preview_addr: SocketAddr,
+    /// Public base URL of the preview origin, if not http://<preview-addr>.
+    #[arg(long, env = "APPGEN_PREVIEW_BASE_URL")]
+    pub preview_base_url: Option<String>,
+    /// Data directory of the embedded backend.
+    #[arg(long, env = "APPGEN_DATA")]
+    pub data: Option<PathBuf>,
+    /// The built web UI to serve at `/` (default: web/dist when it exists).
+    #[arg(long, env = "APPGEN_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+    /// Single-user local mode: no sign-in; every request is the user `local`.
+    #[arg(long)]
+    pub local: bool,
+    /// Which pipeline `POST /api/agent` runs.
+    #[arg(long, default_value = "app", value_parser = ["app", "bench"])]
+    pub pipeline: String,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
+    let preview_base = args
+        .preview_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.preview_addr));
+    let runtime = from_env(&RuntimeOptions {
+        data: data.clone(),
+        preview_base,
+    })
+    .await?;
+    let pipeline = runtime.pipeline.clone();
+    if runtime.backend == "embedded" {
+        let resumed = pipeline.recover().await?;
+        if resumed > 0 {
+            tracing::info!(resumed, "resumed unfinished runs");
+        }
+    }
+    let workers = tokio::spawn(run_workers(pipeline.clone(), WorkerConfig::default()));
+
+    let web_dir = args.web_dir.clone().or_else(|| {
+        let d = PathBuf::from("web/dist");
+        d.join("index.html").exists().then_some(d)
+    });
+    let state = Arc::new(AppState {
+        pipeline: pipeline.clone(),
+        auth: AuthConfig::from_env(args.local),
+        limits: Limits::default(),
+        bench: args.pipeline == "bench",
+    });
+    let app = crate::api::router(state, web_dir.clone());
+    let api = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("binding {}", args.addr))?;
+    let previews = tokio::net::TcpListener::bind(args.preview_addr)
+        .await
+        .with_context(|| format!("binding {}", args.preview_addr))?;
+    tracing::info!(
+        addr = %args.addr, preview = %args.preview_addr, data = %data.display(), backend = runtime.backend,
+        agent = %pipeline.agent.name(), ui = web_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "none (build web/)".into()),
+        "appgen is ready"
+    );
+    eprintln!("appgen is ready: open http://{}/", args.addr);
+    let preview_app = crate::preview::router(pipeline);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    tokio::select! {
+        r = axum::serve(api, app) => r?,
+        r = axum::serve(previews, preview_app) => r?,
+        _ = shutdown => tracing::info!("shutting down"),
+    }
+    workers.abort();
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct HostArgs {
+    /// Port to listen on; the Functions host passes FUNCTIONS_CUSTOMHANDLER_PORT.
+    #[arg(long, env = "FUNCTIONS_CUSTOMHANDLER_PORT", default_value_t = 7071)]
+    pub port: u16,
+    /// Public base URL of previews (the Function App's `https://<host>/api`).
+    #[arg(
+        long,
+        env = "APPGEN_PREVIEW_BASE_URL",
+        default_value = "http://127.0.0.1:7071/api"
+    )]
+    pub preview_base_url: String,
+    #[arg(long, env = "APPGEN_DATA")]
+    pub data: Option<PathBuf>,
+}
+
+/// `appgen functions-host`: the custom handler under the Azure Functions host. The host owns
+/// the queue triggers (it POSTs each message to `/{function}`) and proxies HTTP functions here,
+/// so no in-process workers run.
+pub async fn functions_host(args: HostArgs) -> anyhow::Result<()> {
+    let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
+    let runtime = from_env(&RuntimeOptions {
+        data,
+        preview_base: args.preview_base_url.clone(),
+    })
+    .await?;
+    let pipeline = runtime.pipeline.clone();
+    let state = Arc::new(AppState {
+        pipeline: pipeline.clone(),
+        auth: AuthConfig::from_env(false),
+        limits: Limits::default(),
+        bench: false,
+    });
+    let app = crate::api::router(state, None)
+        .merge(crate::functions::router(pipeline.clone()))
+        .nest("/api", crate::preview::router(pipeline));
+    let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    tracing::info!(%addr, backend = runtime.backend, "custom handler ready");
+    axum::serve(listener, app).await?;
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! The HTTP surface of the real binary: bad input gets a clear 4xx and changes nothing,
+//! another principal's thread is 404, the official AG-UI client accepts every stream.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Server, Spawn, agui_check, client};
+
+fn run_input(thread: &str, run: &str, text: &str) -> Value {
+    json!({"threadId": thread, "runId": run, "messages": [{"id": format!("{run}-m"), "role": "user", "content": text}], "tools": [], "context": [], "state": {}, "forwardedProps": {}})
+}
+
+async fn error_of(resp: reqwest::Response) -> (u16, String) {
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.expect("JSON error body");
+    (
+        status,
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors_and_change_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn::local(&dir.path().join("data")));
+    let c = client();
+    let agent = format!("{}/api/agent", server.base);
+
+    let r = c
+        .post(&agent)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await, (400, "bad_request".into()));
+
+    let r = c
+        .post(&agent)
+        .json(&json!({"runId": "r", "messages": []}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (400, "bad_request".into()),
+        "missing threadId"
+    );
+
+    let r = c
+        .post(&agent)
+        .json(&json!({"threadId": "t", "messages": []}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (400, "bad_request".into()),
+        "missing runId"
+    );
+
+    let r = c
+        .post(&agent)
+        .json(&run_input("../etc", "r1", "x"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await, (400, "bad_request".into()), "unsafe id");
+
+    let big = "x".repeat(2 * 1024 * 1024);
+    let r = c
+        .post(&agent)
+        .json(&run_input("t-big", "r1", &big))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 413, "oversized body");
+
+    let long = "word ".repeat(5000);
+    let r = c
+        .post(&agent)
+        .json(&run_input("t-long", "r1", &long))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await, (413, "message_too_long".into()));
+
+    let mut resume = run_input("t-unknown", "r1", "x");
+    resume["resume"] = json!([{"interruptId": "i1", "status": "resolved", "payload": {}}]);
+    let r = c.post(&agent).json(&resume).send().await.expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (404, "not_found".into()),
+        "resume on an unknown thread"
+    );
+
+    let r = c
+        .post(&agent)
+        .json(&json!({"threadId": "t-empty", "runId": "r1", "messages": []}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (400, "bad_request".into()),
+        "no user message"
+    );
+
+    // None of that created a thread.
+    let threads: Value = c
+        .get(format!("{}/api/threads", server.base))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(threads["threads"], json!([]));
+
+    // A run in progress makes a second run on the thread a 409, and leaves the first intact.
+    let first = c
+        .post(&agent)
+        .json(&run_input(
+            "t-busy",
+            "r1",
+            "A guest book with name and message",
+        ))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(first.status().as_u16(), 200);
+    let r = c
+        .post(&agent)
+        .json(&run_input("t-busy", "r2", "another"))
+        .send()
+        .await
+        .expect("send");
+    let (status, code) = error_of(r).await;
+    if status == 409 {
+        assert_eq!(code, "busy");
+    } else {
+        // The first run may already have ended with its questions: then r2 must be refused as
+        // unanswered, not accepted.
+        assert_eq!((status, code.as_str()), (400, "bad_request"));
+    }
+    let body = first.text().await.expect("stream");
+    assert!(
+        body.contains("RUN_FINISHED"),
+        "the first run still finished: {body}"
+    );
+    let r = c
+        .get(format!("{}/api/threads/nope/runs/r1/events", server.base))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await, (404, "not_found".into()));
+}
+
+#[tokio::test]
+async fn another_principals_thread_is_not_found() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: false,
+        env: vec![("APPGEN_API_KEYS", "alice-key,bob-key".into())],
+        ports: None,
+    });
+    let c = client();
+    let r = c
+        .post(format!("{}/api/agent", server.base))
+        .json(&run_input("t-a", "r1", "A note pad"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await, (401, "unauthorized".into()), "no key");
+    let r = c
+        .post(format!("{}/api/agent", server.base))
+        .bearer_auth("alice-key")
+        .json(&run_input("t-a", "r1", "A note pad with a title and body"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 200);
+    let _ = r.text().await;
+    for path in [
+        "/api/threads/t-a",
+        "/api/threads/t-a/runs/r1/events",
+        "/api/threads/t-a/versions/1",
+    ] {
+        let r = c
+            .get(format!("{}{path}", server.base))
+            .header("x-api-key", "bob-key")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 404, "{path} for bob");
+        let r = c
+            .get(format!("{}{path}", server.base))
+            .header("x-api-key", "alice-key")
+            .send()
+            .await
+            .expect("send");
+        assert_ne!(r.status().as_u16(), 401, "{path} for alice");
+    }
+    let r = c
+        .post(format!("{}/api/agent", server.base))
+        .bearer_auth("bob-key")
+        .json(&run_input("t-a", "r2", "hijack"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (404, "not_found".into()),
+        "bob cannot run on alice's thread"
+    );
+    let bobs: Value = c
+        .get(format!("{}/api/threads", server.base))
+        .bearer_auth("bob-key")
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(bobs["threads"], json!([]));
+}
+
+#[tokio::test]
+async fn the_official_client_accepts_an_initial_run_and_a_follow_up() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn::local(&dir.path().join("data")));
+    let (report, ok) = agui_check(&[
+        "flow",
+        "--base",
+        &server.base,
+        "--thread",
+        "t-flow",
+        "--prompt",
+        "A reading list: each book has a title, an author and a rating from 1 to 5. Show the average rating.",
+        "--followup",
+        "Rename the app to Shelfie",
+    ]);
+    assert!(
+        ok,
+        "AG-UI client check failed: {report:#}\nserver log:\n{}",
+        server.log()
+    );
+    let runs = report["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0]["last"]["outcome"]["type"], "interrupt");
+    assert_eq!(
+        runs[0]["last"]["outcome"]["interrupts"][0]["reason"],
+        "input_required"
+    );
+    assert_eq!(
+        runs[1]["steps"],
+        json!(["requirements", "wireframe", "code", "build", "review"])
+    );
+    assert_eq!(runs[1]["last"]["type"], "RUN_FINISHED", "{:#}", runs[1]);
+    assert_eq!(runs[1]["last"]["result"]["version"], 1);
+    assert_eq!(runs[2]["steps"], json!(["modify", "build", "review"]));
+    assert_eq!(runs[2]["last"]["result"]["version"], 2, "{:#}", runs[2]);
+    assert_eq!(report["state"]["versions"], 2);
+
+    // Every run replays from the log and verifies again.
+    for run in ["t-flow-r1", "t-flow-r2", "t-flow-r3"] {
+        let (replay, ok) = agui_check(&[
+            "replay",
+            "--base",
+            &server.base,
+            "--thread",
+            "t-flow",
+            "--run",
+            run,
+        ]);
+        assert!(ok, "replay of {run} failed: {replay:#}");
+    }
+
+    // The preview origin serves the version; a wrong token is a 404.
+    let c = client();
+    let url = runs[2]["last"]["result"]["previewUrl"]
+        .as_str()
+        .expect("preview url")
+        .to_owned();
+    assert!(url.starts_with(&server.preview), "{url}");
+    let page = c.get(&url).send().await.expect("preview");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.headers().get("content-security-policy").is_some());
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("<div id=\"root\"")
+    );
+    let forged = url.replace("/2/", "/1/");
+    assert_eq!(
+        c.get(&forged).send().await.expect("send").status().as_u16(),
+        404
+    );
+}

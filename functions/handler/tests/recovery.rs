@@ -1,0 +1,132 @@
+//! Kill the real process between steps (failpoints), restart it on the same data directory:
+//! every run completes, every stream still verifies with the official client, nothing is lost.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::time::Duration;
+use support::{Server, Spawn, agui_check, client, wait_idle};
+
+fn run_input(thread: &str, run: &str, messages: Value, resume: Option<Value>) -> Value {
+    let mut v = json!({"threadId": thread, "runId": run, "messages": messages, "tools": [], "context": [], "state": {}, "forwardedProps": {}});
+    if let Some(r) = resume {
+        v["resume"] = r;
+    }
+    v
+}
+
+/// Runs clarify normally, then answers on a server that aborts at `failpoint`; restarts and
+/// checks the answers run completes and both streams verify.
+async fn crash_at(failpoint: &str) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let thread = "t-crash";
+    let user = json!([{"id": "u1", "role": "user", "content": "A plant watering log with plant name, date and amount in ml"}]);
+    let mut server = Server::start(Spawn {
+        data: &data,
+        local: true,
+        env: vec![("APPGEN_FAILPOINT", failpoint.to_owned())],
+        ports: None,
+    });
+    let c = client();
+    let agent = format!("{}/api/agent", server.base);
+    let first = c
+        .post(&agent)
+        .json(&run_input(thread, "r1", user.clone(), None))
+        .send()
+        .await
+        .expect("r1")
+        .text()
+        .await
+        .expect("stream");
+    let snapshot: Value = c
+        .get(format!("{}/api/threads/{thread}", server.base))
+        .send()
+        .await
+        .expect("thread")
+        .json()
+        .await
+        .expect("json");
+    let interrupt = first
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .find(|e| e["type"] == "RUN_FINISHED")
+        .map(|e| e["outcome"]["interrupts"][0]["id"].clone())
+        .expect("clarify ends with an interrupt");
+    assert!(snapshot["state"]["questions"].is_array());
+    let resume = json!([{"interruptId": interrupt, "status": "resolved", "payload": {}}]);
+    // The answers run: the server aborts at the failpoint, breaking this stream.
+    let _ = c
+        .post(&agent)
+        .json(&run_input(thread, "r2", user.clone(), Some(resume)))
+        .send()
+        .await
+        .map(|r| async { r.text().await });
+    assert!(
+        server.wait_exit(Duration::from_secs(60)),
+        "failpoint {failpoint} never hit; log:\n{}",
+        server.log()
+    );
+    drop(server);
+
+    let server = Server::start(Spawn::local(&data));
+    let done = wait_idle(&server.base, thread, Duration::from_secs(90)).await;
+    assert_eq!(
+        done["state"]["status"],
+        "done",
+        "after {failpoint}: {:#}\nlog:\n{}",
+        done["state"],
+        server.log()
+    );
+    assert_eq!(
+        done["state"]["versions"].as_array().map(Vec::len),
+        Some(1),
+        "after {failpoint}"
+    );
+    let users = done["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .count();
+    assert_eq!(users, 1, "the user's message is kept exactly once");
+    assert!(!done["state"]["answers"].is_null(), "the answers are kept");
+    for run in ["r1", "r2"] {
+        let (report, ok) = agui_check(&[
+            "replay",
+            "--base",
+            &server.base,
+            "--thread",
+            thread,
+            "--run",
+            run,
+        ]);
+        assert!(ok, "after {failpoint}, replay of {run} failed: {report:#}");
+    }
+}
+
+#[tokio::test]
+async fn crash_after_events_before_commit() {
+    crash_at("requirements:after_events").await;
+}
+
+#[tokio::test]
+async fn crash_after_commit_before_enqueue() {
+    crash_at("code:after_commit").await;
+}
+
+#[tokio::test]
+async fn crash_after_claim_in_the_build() {
+    crash_at("build:after_claim").await;
+}
+
+#[tokio::test]
+async fn crash_in_review_before_the_run_ends() {
+    crash_at("review:after_events").await;
+}
+
+#[tokio::test]
+async fn crash_while_starting_the_run() {
+    crash_at("start:after_commit").await;
+}

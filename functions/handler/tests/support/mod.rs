@@ -1,0 +1,180 @@
+//! Drives the real `appgen` binary: spawns `appgen serve` on free loopback ports with its own
+//! data directory, and runs the official AG-UI client checks against it.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_appgen");
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub preview: String,
+    pub data: PathBuf,
+    log: PathBuf,
+}
+
+pub struct Spawn<'a> {
+    pub data: &'a Path,
+    pub local: bool,
+    pub env: Vec<(&'a str, String)>,
+    pub ports: Option<(u16, u16)>,
+}
+
+impl<'a> Spawn<'a> {
+    pub fn local(data: &'a Path) -> Spawn<'a> {
+        Spawn {
+            data,
+            local: true,
+            env: vec![],
+            ports: None,
+        }
+    }
+}
+
+impl Server {
+    pub fn start(s: Spawn<'_>) -> Server {
+        let (api, preview) = s.ports.unwrap_or_else(|| (free_port(), free_port()));
+        let log = s.data.with_extension(format!("{api}.log"));
+        let mut cmd = Command::new(BIN);
+        cmd.arg("serve")
+            .args(["--addr", &format!("127.0.0.1:{api}")])
+            .args(["--preview-addr", &format!("127.0.0.1:{preview}")])
+            .arg("--data")
+            .arg(s.data)
+            .env_remove("APPGEN_FAILPOINT")
+            .env_remove("APPGEN_AUTH")
+            .env_remove("APPGEN_API_KEYS")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(
+                std::fs::File::create(&log)
+                    .map(Stdio::from)
+                    .unwrap_or(Stdio::null()),
+            );
+        if s.local {
+            cmd.arg("--local");
+        }
+        for (k, v) in &s.env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("spawn appgen serve");
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{api}"),
+            preview: format!("http://127.0.0.1:{preview}"),
+            data: s.data.to_owned(),
+            log,
+        };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = ureq_get(&format!("{}/api/health", self.base))
+                && r.contains("ok")
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("appgen serve did not become ready; log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for the process to exit on its own (a failpoint); returns whether it did.
+    pub fn wait_exit(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A tiny blocking GET over a raw socket (keeps the readiness probe free of async).
+fn ureq_get(url: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| std::io::Error::other("http only"))?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut s = std::net::TcpStream::connect(host)?;
+    s.set_read_timeout(Some(Duration::from_secs(2)))?;
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
+/// Runs the official-client check script; returns its JSON report and whether it passed.
+pub fn agui_check(args: &[&str]) -> (Value, bool) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agui");
+    let out = Command::new("node")
+        .arg(dir.join("check.mjs"))
+        .args(args)
+        .current_dir(&dir)
+        .output()
+        .expect("run node (is Node installed and tests/agui/node_modules set up by infra/local/setup.sh?)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(text.trim()).unwrap_or_else(|_| {
+        panic!(
+            "check.mjs printed no JSON: {text}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out.status.success())
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .expect("client")
+}
+
+/// Polls the thread until no run is active; returns the thread JSON.
+pub async fn wait_idle(base: &str, thread: &str, timeout: Duration) -> Value {
+    let c = client();
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(r) = c.get(format!("{base}/api/threads/{thread}")).send().await
+            && let Ok(v) = r.json::<Value>().await
+            && v["state"]["run"].is_null()
+            && v["state"]["status"] != "idle"
+        {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "thread {thread} did not settle");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
