@@ -128,7 +128,7 @@ function Composer({ disabled, busy, onSend }: { disabled: boolean; busy: boolean
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKey}
           placeholder={busy ? "Working… you can type your next change" : "Ask for a change, e.g. “add a search box”"}
-          className="min-w-0 flex-1 resize-none border-0 bg-transparent px-1.5 py-1 text-sm focus:outline-none"
+          className="min-w-0 flex-1 resize-none border-0 bg-transparent px-1.5 py-1 text-sm focus:outline-none focus-visible:outline-none"
           aria-describedby={`${id}-count`}
         />
         <Button type="submit" variant="primary" size="sm" disabled={!ok} aria-label="Send change request">

@@ -41,7 +41,7 @@ export function StartScreen({ onStart }: { onStart: (prompt: string, context: Co
             onKeyDown={onKey}
             placeholder="A todo list with due dates and priorities…"
             aria-describedby={`${id}-count`}
-            className="w-full resize-none border-0 bg-transparent p-2 text-base text-slate-900 placeholder:text-slate-400 focus:outline-none"
+            className="w-full resize-none border-0 bg-transparent p-2 text-base text-slate-900 placeholder:text-slate-400 focus:outline-none focus-visible:outline-none"
           />
           <div className="flex items-center justify-between gap-3 px-1">
             <span id={`${id}-count`} className={`text-xs ${tooLong ? "font-medium text-rose-600" : "text-slate-500"}`} aria-live="polite">

@@ -1,0 +1,400 @@
+// End-to-end test of the UI against a real `appgen serve` (offline generator), driving Debian's
+// Chromium through playwright-core. Screenshots of each stage go to e2e/artifacts/.
+//
+//   APPGEN_BIN=../target/debug/appgen npm run e2e
+//
+// Prints a closing line "N passed, N failed" and exits non-zero on any failure.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const webDir = resolve(here, "..");
+const dist = join(webDir, "dist");
+const artifacts = join(here, "artifacts");
+const bin = resolve(webDir, process.env.APPGEN_BIN ?? "../target/debug/appgen");
+const RUN_TIMEOUT = Number(process.env.E2E_RUN_TIMEOUT_MS ?? 240_000);
+
+const results = [];
+const metrics = {};
+let shotNo = 0;
+
+function log(...a) {
+  console.log(`[e2e ${new Date().toISOString().slice(11, 19)}]`, ...a);
+}
+
+async function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function waitForHealth(base, proc, ms = 60_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (proc.exitCode !== null) throw new Error(`appgen exited with ${proc.exitCode}`);
+    try {
+      const r = await fetch(`${base}/api/health`);
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("GET /api/health did not answer in time");
+}
+
+async function shot(page, name) {
+  shotNo += 1;
+  const file = join(artifacts, `${String(shotNo).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: false }).catch((e) => log("screenshot failed", name, e.message));
+  return file;
+}
+
+/** Runs one named check; later checks still run (and may fail for the same cause). */
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - t0 });
+    log(`PASS ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push({ name, ok: false, ms: Date.now() - t0, error: String(e?.stack ?? e) });
+    log(`FAIL ${name}: ${e?.message ?? e}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/** Presses Tab until the focused element matches, proving it is reachable by keyboard. */
+async function tabTo(page, describe, predicate, max = 120) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(predicate)) return i + 1;
+  }
+  throw new Error(`could not reach ${describe} with the Tab key`);
+}
+
+const phaseOf = (page) => page.locator("[data-testid=phase]").getAttribute("data-phase").catch(() => null);
+
+async function waitPhase(page, phases, ms = RUN_TIMEOUT) {
+  await page.waitForFunction(
+    (ps) => ps.includes(document.querySelector("[data-testid=phase]")?.getAttribute("data-phase")),
+    phases,
+    { timeout: ms, polling: 200 },
+  );
+  return phaseOf(page);
+}
+
+async function versionCount(page) {
+  const badge = await page.locator("#tab-versions span").textContent().catch(() => null);
+  return badge ? Number(badge) : 0;
+}
+
+async function openTab(page, name) {
+  await page.getByRole("tab", { name }).click();
+}
+
+/** Elements a user operates that have no accessible name. */
+async function unnamedControls(page) {
+  return page.evaluate(() => {
+    const sel = "button, a[href], input:not([type=hidden]), select, textarea, iframe, [role=tab], [role=radio], [role=checkbox], [tabindex]:not([tabindex='-1'])";
+    const bad = [];
+    for (const el of document.querySelectorAll(sel)) {
+      if (el.closest("[hidden]") || el.getClientRects().length === 0 && el.type !== "radio" && el.type !== "checkbox") continue;
+      const byIds = (el.getAttribute("aria-labelledby") ?? "").split(/\s+/).filter(Boolean).map((id) => document.getElementById(id)?.textContent ?? "").join(" ");
+      const labels = el.labels ? [...el.labels].map((l) => l.textContent).join(" ") : "";
+      const name = [el.getAttribute("aria-label"), byIds, labels, el.getAttribute("title"), el.tagName === "IMG" ? el.alt : "", ["BUTTON", "A"].includes(el.tagName) || el.getAttribute("role") === "tab" ? el.textContent : ""]
+        .filter(Boolean)
+        .join(" ")
+        .trim();
+      if (!name) bad.push(el.outerHTML.slice(0, 120));
+    }
+    return bad;
+  });
+}
+
+async function main() {
+  rmSync(artifacts, { recursive: true, force: true });
+  mkdirSync(artifacts, { recursive: true });
+  if (!existsSync(join(dist, "index.html"))) throw new Error("web/dist is missing: run `npm run build` first");
+  if (!existsSync(bin)) throw new Error(`backend binary ${bin} not found (set APPGEN_BIN)`);
+
+  // Bundle size: what `/` loads before any interaction (the AG-UI client is a lazy chunk).
+  const html = readFileSync(join(dist, "index.html"), "utf8");
+  const initial = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1]);
+  const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
+  metrics.initialGzipBytes = initial.reduce((n, f) => n + gz(f), gz("index.html"));
+  metrics.allAssetsGzipBytes = readdirSync(join(dist, "assets")).reduce((n, f) => n + gz(`assets/${f}`), gz("index.html"));
+  log(`bundle: initial ${(metrics.initialGzipBytes / 1024).toFixed(1)} KiB gzipped, all assets ${(metrics.allAssetsGzipBytes / 1024).toFixed(1)} KiB gzipped`);
+
+  const [port, previewPort] = [await freePort(), await freePort()];
+  const data = mkdtempSync(join(tmpdir(), "appgen-e2e-"));
+  const base = `http://127.0.0.1:${port}`;
+  log(`starting ${bin} on ${base} (previews on :${previewPort}), data ${data}`);
+  const serverLog = [];
+  const proc = spawn(bin, ["serve", "--local", "--addr", `127.0.0.1:${port}`, "--preview-addr", `127.0.0.1:${previewPort}`, "--data", data, "--web-dir", dist], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RUST_BACKTRACE: "0" },
+  });
+  proc.stdout.on("data", (d) => serverLog.push(String(d)));
+  proc.stderr.on("data", (d) => serverLog.push(String(d)));
+
+  let browser;
+  try {
+    await waitForHealth(base, proc);
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => m.type() === "error" && pageErrors.push(`console: ${m.text()}`));
+    const eventRequests = [];
+    page.on("request", (r) => {
+      const m = /\/runs\/([^/]+)\/events\?after=(\d+)/.exec(r.url());
+      if (m) eventRequests.push({ run: m[1], after: Number(m[2]) });
+    });
+
+    await check("first paint of / is fast", async () => {
+      const t0 = Date.now();
+      await page.goto(base + "/", { waitUntil: "load" });
+      metrics.loadMs = Date.now() - t0;
+      const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("paint").map((e) => [e.name, Math.round(e.startTime)])));
+      metrics.firstPaintMs = paint["first-paint"];
+      metrics.firstContentfulPaintMs = paint["first-contentful-paint"];
+      log(`first paint ${metrics.firstPaintMs} ms, first contentful paint ${metrics.firstContentfulPaintMs} ms, load ${metrics.loadMs} ms`);
+      assert(metrics.firstContentfulPaintMs !== undefined && metrics.firstContentfulPaintMs < 2000, `FCP ${metrics.firstContentfulPaintMs} ms`);
+    });
+
+    await check("start screen: every control has an accessible name", async () => {
+      await page.getByRole("heading", { name: "What do you want to build?" }).waitFor();
+      const bad = await unnamedControls(page);
+      assert(bad.length === 0, `unnamed controls: ${bad.join("\n")}`);
+    });
+
+    const prompt = "A todo list with a title, due date and priority for each task, and a filter for done tasks";
+    await check("type a prompt (keyboard only) and start", async () => {
+      // The prompt box has focus on load; type and press Enter like a user would.
+      const focused = await page.evaluate(() => document.activeElement?.tagName);
+      assert(focused === "TEXTAREA", `focus is on ${focused}, not the prompt box`);
+      await page.keyboard.type(prompt, { delay: 2 });
+      const count = await page.getByText(/characters$/).textContent();
+      assert(count.startsWith(`${prompt.length} /`), `character count shows ${count}`);
+      await shot(page, "start-prompt");
+      await page.keyboard.press("Enter");
+      await page.waitForURL(/\?thread=/);
+    });
+
+    await check("clarifying questions render as a form with defaults", async () => {
+      await page.locator("[data-testid=questions]").waitFor({ timeout: RUN_TIMEOUT });
+      const fields = await page.locator("[data-testid=questions] input").count();
+      assert(fields > 0, "the questions form has no inputs");
+      const checked = await page.locator("[data-testid=questions] input:checked").count();
+      const texts = await page.locator("[data-testid=questions] input[type=text]").evaluateAll((els) => els.filter((e) => e.value).length);
+      assert(checked + texts > 0, "no default is filled in");
+      await shot(page, "questions");
+      const bad = await unnamedControls(page);
+      assert(bad.length === 0, `unnamed controls: ${bad.join("\n")}`);
+    });
+
+    await check("answer the questions with the keyboard (resume)", async () => {
+      const presses = await tabTo(page, "the Continue button", () => document.activeElement?.textContent?.includes("Continue with these answers"));
+      log(`Continue reached after ${presses} Tab presses`);
+      await page.keyboard.press("Enter");
+      await waitPhase(page, ["running", "building"], 30_000);
+    });
+
+    await check("progress shows each step with agent and elapsed time", async () => {
+      await page.locator("[data-testid=progress] [data-step]").first().waitFor({ timeout: 30_000 });
+      await page.locator("[data-testid=progress] [data-step=code], [data-testid=progress] [data-step=build]").first().waitFor({ timeout: RUN_TIMEOUT });
+      await shot(page, "progress");
+      const steps = await page.locator("[data-testid=progress] [data-step]").evaluateAll((els) => els.map((e) => `${e.dataset.step}:${e.dataset.status}`));
+      log("steps:", steps.join(", "));
+      assert(steps.some((s) => s.startsWith("requirements")), "no requirements step");
+      const text = await page.locator("[data-testid=progress]").textContent();
+      assert(/\d+(\.\d)? (ms|s)/.test(text), "no elapsed time shown");
+    });
+
+    await check("the run finishes with a version", async () => {
+      const phase = await waitPhase(page, ["done", "error"]);
+      await shot(page, "run-done");
+      assert(phase === "done", `run ended in ${phase}: ${await page.locator("[role=alert]").allTextContents()}`);
+      await page.waitForFunction(() => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) >= 1, null, { timeout: 10_000 });
+    });
+
+    await check("wireframe renders in a sandboxed iframe", async () => {
+      await openTab(page, "Wireframe");
+      const frame = page.locator("[data-testid=wireframe-frame]");
+      await frame.waitFor();
+      assert((await frame.getAttribute("sandbox")) === "", "wireframe iframe is not fully sandboxed");
+      const body = await page.frameLocator("[data-testid=wireframe-frame]").locator("body").textContent();
+      assert(body.trim().length > 0, "wireframe is empty");
+      await shot(page, "wireframe");
+    });
+
+    await check("code tab shows the file tree and a highlighted file", async () => {
+      await openTab(page, "Code");
+      await page.getByRole("navigation", { name: "Files" }).getByRole("button").first().waitFor();
+      const files = await page.getByRole("navigation", { name: "Files" }).getByRole("button").allTextContents();
+      assert(files.some((f) => f.endsWith("App.tsx")), `no App.tsx in ${files.join(", ")}`);
+      await page.getByRole("navigation", { name: "Files" }).getByRole("button", { name: /src\/App\.tsx/ }).click();
+      await page.waitForFunction(() => document.querySelector("[data-testid=code-viewer] table tr:nth-child(3)") !== null, null, { timeout: 15_000 });
+      assert((await page.locator("[data-testid=code-viewer] .text-violet-700").count()) > 0, "no highlighted keywords");
+      await shot(page, "code");
+    });
+
+    await check("preview works: submit a form inside the sandboxed iframe", async () => {
+      await openTab(page, "Preview");
+      const iframe = page.locator("[data-testid=preview-frame]");
+      await iframe.waitFor();
+      const sandbox = await iframe.getAttribute("sandbox");
+      assert(!sandbox.includes("allow-same-origin"), `preview sandbox has allow-same-origin: ${sandbox}`);
+      const src = await iframe.getAttribute("src");
+      assert(new URL(src).port === String(previewPort), `preview is not on the preview origin: ${src}`);
+      const app = page.frameLocator("[data-testid=preview-frame]");
+      const form = app.locator("form").first();
+      await form.waitFor({ timeout: 30_000 });
+      const marker = `E2E task ${Date.now() % 100000}`;
+      const input = form.locator("input[type=text], input:not([type]), textarea").first();
+      await input.fill(marker);
+      // Fill other required fields with something valid.
+      for (const el of await form.locator("input[required]").all()) {
+        if (await el.inputValue()) continue;
+        const type = await el.getAttribute("type");
+        await el.fill(type === "date" ? "2030-01-02" : type === "number" ? "3" : "x");
+      }
+      await form.locator("button[type=submit], button:not([type]), input[type=submit]").first().click();
+      await app.getByText(marker).first().waitFor({ timeout: 10_000 });
+      await shot(page, "preview-after-submit");
+    });
+
+    await check("check report shows the screenshot", async () => {
+      await openTab(page, "Check");
+      await page.locator("[data-testid=check-report]").waitFor();
+      const img = page.locator("[data-testid=check-report] img");
+      if ((await img.count()) > 0) await img.evaluate((el) => el.decode().catch(() => undefined));
+      await shot(page, "check-report");
+      const text = await page.locator("[data-testid=check-report]").textContent();
+      assert(/passed|failed/.test(text), "no check result shown");
+    });
+
+    await check("workspace: every control has an accessible name", async () => {
+      for (const t of ["Preview", "Code", "Versions"]) {
+        await openTab(page, t);
+        const bad = await unnamedControls(page);
+        assert(bad.length === 0, `${t}: unnamed controls: ${bad.join("\n")}`);
+      }
+    });
+
+    // A second tab on the same thread watches the change live.
+    const page2 = await context.newPage();
+    await check("ask for a change (keyboard); a second tab sees the run live; v2 appears", async () => {
+      await page2.goto(page.url());
+      await waitPhase(page2, ["done"], 30_000);
+      const before = await versionCount(page);
+      await page.locator("body").click({ position: { x: 5, y: 300 } }).catch(() => undefined);
+      await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+      await tabTo(page, "the change request box", () => document.activeElement?.tagName === "TEXTAREA");
+      await page.keyboard.type("Add a search box to filter tasks by title", { delay: 2 });
+      await page.keyboard.press("Enter");
+      await waitPhase(page, ["running", "building"], 30_000);
+      await waitPhase(page2, ["running", "building"], 30_000);
+      await shot(page2, "second-tab-live");
+      await waitPhase(page, ["done", "error"]);
+      assert((await phaseOf(page)) === "done", "the change run failed");
+      await page.waitForFunction((n) => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) > n, before, { timeout: 10_000 });
+      await waitPhase(page2, ["done"], 30_000);
+      await page2.waitForFunction((n) => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) > n, before, { timeout: 15_000 });
+      await openTab(page, "Versions");
+      await shot(page, "versions-after-change");
+    });
+    await page2.close();
+
+    await check("diff of v1 → v2 shows changes", async () => {
+      await openTab(page, "Versions");
+      await page.getByRole("button", { name: "Changes in version 2" }).click();
+      await page.locator("[data-testid=diff], [data-testid=code-viewer] p").first().waitFor({ timeout: 15_000 });
+      const changed = await page.getByText(/file\(s\) changed/).textContent();
+      assert(!changed.startsWith("0 "), "no files changed between v1 and v2");
+      await shot(page, "diff-v1-v2");
+    });
+
+    await check("restore v1 creates a new version", async () => {
+      await openTab(page, "Versions");
+      const before = await versionCount(page);
+      await page.getByRole("button", { name: "Restore version 1" }).click();
+      await page.waitForFunction((n) => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) === n + 1, before, { timeout: 30_000 });
+      await page.locator(`[data-version="${before + 1}"]`).getByText("restored from v1").waitFor({ timeout: 10_000 });
+      assert((await page.locator("[data-version='1']").count()) === 1, "v1 disappeared from history");
+      await shot(page, "restored-v1");
+    });
+
+    await check("reload mid-run resumes the stream with ?after=", async () => {
+      const before = await versionCount(page);
+      const composer = page.getByLabel("Ask for a change");
+      await composer.fill("Make the header say My Tasks");
+      await composer.press("Enter");
+      await waitPhase(page, ["running", "building"], 30_000);
+      // Wait until some events have been seen, then reload.
+      await page.locator("[data-testid=progress] [data-step]").first().waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(300);
+      eventRequests.length = 0;
+      await shot(page, "before-reload");
+      await page.reload();
+      await page.locator("[data-testid=phase]").waitFor();
+      await page.waitForFunction(() => document.querySelectorAll("[data-testid=progress] [data-step]").length > 0, null, { timeout: 30_000 });
+      await shot(page, "after-reload");
+      const resumed = eventRequests.find((r) => r.after > 0);
+      log("events requests after reload:", JSON.stringify(eventRequests));
+      const phase = await waitPhase(page, ["done", "error"]);
+      assert(phase === "done", `resumed run ended in ${phase}`);
+      await page.waitForFunction((n) => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) > n, before, { timeout: 15_000 });
+      assert(resumed, `the reloaded page did not resume with ?after=<seq> (requests: ${JSON.stringify(eventRequests)}); the run may have ended before the reload`);
+      await shot(page, "resumed-done");
+    });
+
+    await check("no page errors in the UI", async () => {
+      const relevant = pageErrors.filter((e) => !/favicon|ERR_ABORTED|net::ERR/.test(e));
+      assert(relevant.length === 0, relevant.join("\n"));
+    });
+  } catch (e) {
+    results.push({ name: "setup", ok: false, error: String(e?.stack ?? e) });
+    log("setup failed:", e?.message ?? e);
+  } finally {
+    await browser?.close().catch(() => undefined);
+    proc.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    if (proc.exitCode === null) proc.kill("SIGKILL");
+    writeFileSync(join(artifacts, "server.log"), serverLog.join(""));
+    writeFileSync(join(artifacts, "results.json"), JSON.stringify({ results, metrics }, null, 2));
+    if (!process.env.E2E_KEEP_DATA) rmSync(data, { recursive: true, force: true });
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  for (const r of results.filter((x) => !x.ok)) console.log(`\n--- FAILED: ${r.name}\n${r.error}`);
+  console.log(`\nmetrics: ${JSON.stringify(metrics)}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+});
