@@ -22,6 +22,9 @@
 //   * nothing extra to deploy or pay for.
 // This template adds what it can at the platform level: clientAffinityEnabled=false (no
 // ARRAffinity cookie on preview responses), httpsOnly, and CORS limited to the web origin.
+// Linking the Static Web App locks the Function App's host to the SWA proxy (App Service auth,
+// 401 otherwise); infra/deploy.sh then excludes exactly `/p/` from that lock (authsettingsV2
+// globalValidation.excludedPaths, read-modify-write so the link's provider is kept).
 
 targetScope = 'resourceGroup'
 

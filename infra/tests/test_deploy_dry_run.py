@@ -21,6 +21,8 @@ EXPECTED_ORDER = [
     "az group create --name rg-",
     "az deployment group create --resource-group rg-",
     "az deployment group show --resource-group rg-",  # outputs
+    "az rest --method get --url https://management.azure.com/",  # authsettingsV2 of the Function App
+    "az rest --method put --url https://management.azure.com/",
     "cargo build --release --locked -p appgen",
     "target/release/appgen package --out ",
     "python3 -m zipfile -c ",
@@ -140,3 +142,15 @@ def test_script_is_strict_bash():
     assert os.access(DEPLOY_SH, os.X_OK)
     # Real mode refuses to run without an Azure login.
     assert "az account show" in text and "az login" in text
+
+
+def test_only_previews_bypass_the_static_web_apps_lock(result):
+    """The read-modify-write of authsettingsV2 excludes /p/ and nothing else: /api/* must only
+    be reachable through the SWA proxy, or anyone could send a forged x-ms-client-principal."""
+    cmds = commands(result.stdout)
+    put = next(c for c in cmds if c.startswith("az rest --method put"))
+    assert "/config/authsettingsV2" in put
+    text = DEPLOY_SH.read_text()
+    block = text[text.index("# ---- 1b."):text.index("# ---- 2.")]
+    assert '{"/p/"}' in block
+    assert "/api" not in block.replace("/api/*", "")
