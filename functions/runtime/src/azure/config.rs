@@ -89,7 +89,8 @@ pub struct StorageConnection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {
     Embedded,
-    Azure(StorageConnection),
+    /// Boxed: the connection is large and the enum is passed around by value.
+    Azure(Box<StorageConnection>),
 }
 
 fn get(env: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
@@ -103,10 +104,10 @@ fn get(env: &impl Fn(&str) -> Option<String>, name: &str) -> Option<String> {
 /// present, embedded otherwise. Pure: `env` looks a setting up.
 pub fn select_backend(env: impl Fn(&str) -> Option<String>) -> Result<Backend, ConfigError> {
     if StorageConnection::is_configured(DEFAULT_CONNECTION, &env) {
-        Ok(Backend::Azure(StorageConnection::from_lookup(
+        Ok(Backend::Azure(Box::new(StorageConnection::from_lookup(
             DEFAULT_CONNECTION,
             &env,
-        )?))
+        )?)))
     } else {
         Ok(Backend::Embedded)
     }
@@ -396,7 +397,7 @@ mod tests {
         assert!(
             matches!(c.auth, StorageAuth::SharedKey { ref account, .. } if account == DEV_ACCOUNT)
         );
-        assert_eq!(c, StorageConnection::development());
+        assert_eq!(*c, StorageConnection::development());
     }
 
     #[test]
@@ -562,7 +563,10 @@ mod tests {
             ("AzureWebJobsStorage", "UseDevelopmentStorage=true"),
             ("AzureWebJobsStorage__accountName", "acct01"),
         ]));
-        assert_eq!(b, Ok(Backend::Azure(StorageConnection::development())));
+        assert_eq!(
+            b,
+            Ok(Backend::Azure(Box::new(StorageConnection::development())))
+        );
     }
 
     #[test]

@@ -1,0 +1,1147 @@
+//! One contract for both storage backends: every case below runs against the embedded backend
+//! (`DiskBlobStore` / `DiskQueue` in a temp dir) and against Azurite (`AzureBlobStore` /
+//! `AzureQueue`). The Azurite half is skipped, with a notice, unless `APPGEN_AZURITE` is set:
+//!
+//!   infra/local/azurite.sh start
+//!   APPGEN_AZURITE=1 cargo test -p appgen-runtime --test contract
+//!
+//! `APPGEN_AZURITE_CONNECTION` overrides the connection string (default: the development
+//! account on 127.0.0.1:10000/10001). Each Azurite test uses its own containers and queues
+//! (a unique name prefix, with `APPGEN_STORAGE_PREFIX` in front when set), so runs and tests
+//! never collide.
+
+use appgen_core::ports::{
+    BlobStore, Container, Delivery, QueueError, QueueService, StoreError, WriteCondition,
+};
+use appgen_runtime::azure::{AzureBlobStore, AzureQueue, StorageConnection};
+use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+// ------------------------------------------------------------------ fixtures
+
+fn azurite_enabled(test: &str) -> bool {
+    let on = std::env::var("APPGEN_AZURITE").is_ok_and(|v| !v.is_empty() && v != "0");
+    if !on {
+        eprintln!(
+            "SKIPPED azurite::{test}: APPGEN_AZURITE is not set (start Azurite with \
+             infra/local/azurite.sh start and set APPGEN_AZURITE=1)"
+        );
+    }
+    on
+}
+
+fn azurite_connection() -> StorageConnection {
+    let conn = match std::env::var("APPGEN_AZURITE_CONNECTION") {
+        Ok(cs) if !cs.trim().is_empty() => {
+            StorageConnection::parse_connection_string("APPGEN_AZURITE_CONNECTION", &cs)
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+        _ => StorageConnection::development(),
+    };
+    // Fail in 2 s with a clear message rather than after the SDK's ~80 s of retries.
+    for url in [&conn.blob_endpoint, &conn.queue_endpoint] {
+        let addr = url
+            .socket_addrs(|| None)
+            .ok()
+            .and_then(|a| a.into_iter().next())
+            .unwrap_or_else(|| panic!("cannot resolve {url}"));
+        if let Err(e) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+            panic!(
+                "APPGEN_AZURITE is set but nothing answers at {addr} ({e}); run infra/local/azurite.sh start"
+            );
+        }
+    }
+    conn
+}
+
+/// `{APPGEN_STORAGE_PREFIX}ct{run}{n}-`: unique per test within a run and across runs.
+fn unique_prefix() -> String {
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static N: AtomicU32 = AtomicU32::new(0);
+    let run = RUN.get_or_init(|| uuid::Uuid::new_v4().simple().to_string()[..8].to_owned());
+    let outer = std::env::var("APPGEN_STORAGE_PREFIX").unwrap_or_default();
+    format!("{outer}ct{run}{}-", N.fetch_add(1, Ordering::Relaxed))
+}
+
+struct Blobs {
+    store: Arc<dyn BlobStore>,
+    azure: Option<AzureBlobStore>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Blobs {
+    fn embedded() -> Blobs {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = DiskBlobStore::open(&dir.path().join("blobs")).expect("open disk blobs");
+        Blobs {
+            store: Arc::new(store),
+            azure: None,
+            _dir: Some(dir),
+        }
+    }
+
+    async fn azurite() -> Blobs {
+        let store = AzureBlobStore::with_prefix(&azurite_connection(), &unique_prefix())
+            .expect("azure blob store");
+        store
+            .ensure_containers()
+            .await
+            .expect("create containers (is Azurite running?)");
+        Blobs {
+            store: Arc::new(store.clone()),
+            azure: Some(store),
+            _dir: None,
+        }
+    }
+
+    async fn cleanup(self) {
+        if let Some(azure) = &self.azure {
+            azure.delete_containers().await.expect("delete containers");
+        }
+    }
+}
+
+const QUEUE: &str = "steps";
+
+struct Queues {
+    queue: Arc<dyn QueueService>,
+    azure: Option<AzureQueue>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Queues {
+    async fn embedded() -> Queues {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let queue = DiskQueue::open(&dir.path().join("queues")).expect("open disk queue");
+        queue.ensure(QUEUE).await.expect("ensure");
+        Queues {
+            queue: Arc::new(queue),
+            azure: None,
+            _dir: Some(dir),
+        }
+    }
+
+    async fn azurite() -> Queues {
+        let queue =
+            AzureQueue::with_prefix(&azurite_connection(), &unique_prefix()).expect("azure queue");
+        queue
+            .ensure(QUEUE)
+            .await
+            .expect("create queue (is Azurite running?)");
+        Queues {
+            queue: Arc::new(queue.clone()),
+            azure: Some(queue),
+            _dir: None,
+        }
+    }
+
+    async fn cleanup(self) {
+        if let Some(azure) = &self.azure {
+            azure.delete_queue(QUEUE).await.expect("delete queue");
+        }
+    }
+}
+
+/// Generates `embedded::<case>` and `azurite::<case>` for every case.
+macro_rules! contract {
+    (blob: [$($b:ident),* $(,)?], queue: [$($q:ident),* $(,)?] $(,)?) => {
+        mod embedded {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $b() {
+                    let f = Blobs::embedded();
+                    blob_cases::$b(f.store.clone()).await;
+                    f.cleanup().await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $q() {
+                    let f = Queues::embedded().await;
+                    queue_cases::$q(f.queue.clone()).await;
+                    f.cleanup().await;
+                }
+            )*
+        }
+        mod azurite {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $b() {
+                    if !azurite_enabled(stringify!($b)) {
+                        return;
+                    }
+                    let f = Blobs::azurite().await;
+                    blob_cases::$b(f.store.clone()).await;
+                    f.cleanup().await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $q() {
+                    if !azurite_enabled(stringify!($q)) {
+                        return;
+                    }
+                    let f = Queues::azurite().await;
+                    queue_cases::$q(f.queue.clone()).await;
+                    f.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+contract! {
+    blob: [
+        get_missing_is_none,
+        create_only_twice_conflicts,
+        if_match_stale_conflicts_current_succeeds,
+        if_match_on_missing_blob_conflicts,
+        unconditional_put_overwrites,
+        content_type_round_trips,
+        empty_blob_round_trips,
+        append_without_expected_len,
+        append_with_expected_len,
+        conflicting_expected_len_writes_nothing,
+        empty_append_creates_and_checks,
+        read_from_offsets,
+        list_by_prefix_sorted,
+        delete_removes_and_is_idempotent,
+        invalid_keys_are_rejected,
+        containers_are_separate,
+        large_values_round_trip,
+        concurrent_if_match_racers_one_wins,
+        concurrent_appenders_one_wins,
+    ],
+    queue: [
+        ensure_is_idempotent,
+        send_receive_round_trips_body,
+        receive_hides_for_visibility_then_redelivers,
+        delete_removes_message,
+        delete_with_stale_receipt_fails,
+        release_with_delay,
+        release_with_stale_receipt_fails,
+        delayed_send_not_visible_before_delay,
+        len_counts_visible_and_invisible,
+    ],
+}
+
+// ------------------------------------------------------------------ blob cases
+
+mod blob_cases {
+    use super::*;
+    use Container::{Artifacts, Threads};
+
+    type Store = Arc<dyn BlobStore>;
+
+    fn conflict<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {
+        assert!(
+            matches!(r, Err(StoreError::Conflict(_))),
+            "{what}: expected Conflict, got {r:?}"
+        );
+    }
+
+    async fn bytes(s: &Store, c: Container, key: &str) -> Option<Vec<u8>> {
+        s.get(c, key).await.expect("get").map(|b| b.bytes)
+    }
+
+    pub async fn get_missing_is_none(s: Store) {
+        assert!(
+            s.get(Threads, "threads/none/snapshot.json")
+                .await
+                .expect("get")
+                .is_none()
+        );
+        assert!(
+            s.read_from(Threads, "threads/none/runs/r/events", 0)
+                .await
+                .expect("read_from")
+                .is_none()
+        );
+        assert!(
+            s.read_from(Threads, "threads/none/runs/r/events", 7)
+                .await
+                .expect("read_from")
+                .is_none()
+        );
+        assert!(
+            s.list(Threads, "threads/none/")
+                .await
+                .expect("list")
+                .is_empty()
+        );
+    }
+
+    pub async fn create_only_twice_conflicts(s: Store) {
+        let key = "threads/t1/snapshot.json";
+        let e1 = s
+            .put(
+                Threads,
+                key,
+                b"v1".to_vec(),
+                "application/json",
+                WriteCondition::CreateOnly,
+            )
+            .await
+            .expect("first create");
+        assert!(!e1.0.is_empty());
+        conflict(
+            s.put(
+                Threads,
+                key,
+                b"v2".to_vec(),
+                "application/json",
+                WriteCondition::CreateOnly,
+            )
+            .await,
+            "second create",
+        );
+        let blob = s.get(Threads, key).await.expect("get").expect("exists");
+        assert_eq!(blob.bytes, b"v1");
+        assert_eq!(blob.etag, e1);
+    }
+
+    pub async fn if_match_stale_conflicts_current_succeeds(s: Store) {
+        let key = "threads/t1/snapshot.json";
+        let e1 = s
+            .put(
+                Threads,
+                key,
+                b"v1".to_vec(),
+                "application/json",
+                WriteCondition::Any,
+            )
+            .await
+            .expect("put v1");
+        let e2 = s
+            .put(
+                Threads,
+                key,
+                b"v2".to_vec(),
+                "application/json",
+                WriteCondition::IfMatch(e1.clone()),
+            )
+            .await
+            .expect("If-Match current");
+        assert_ne!(e1, e2, "a changed blob gets a new ETag");
+        conflict(
+            s.put(
+                Threads,
+                key,
+                b"v3".to_vec(),
+                "application/json",
+                WriteCondition::IfMatch(e1),
+            )
+            .await,
+            "If-Match stale",
+        );
+        let blob = s.get(Threads, key).await.expect("get").expect("exists");
+        assert_eq!(blob.bytes, b"v2");
+        assert_eq!(blob.etag, e2, "get returns the ETag the write returned");
+        let e3 = s
+            .put(
+                Threads,
+                key,
+                b"v3".to_vec(),
+                "application/json",
+                WriteCondition::IfMatch(e2.clone()),
+            )
+            .await
+            .expect("If-Match the ETag from get");
+        assert_ne!(e3, e2);
+    }
+
+    pub async fn if_match_on_missing_blob_conflicts(s: Store) {
+        let etag = s
+            .put(
+                Threads,
+                "threads/t1/a",
+                b"a".to_vec(),
+                "text/plain",
+                WriteCondition::Any,
+            )
+            .await
+            .expect("put");
+        conflict(
+            s.put(
+                Threads,
+                "threads/t1/missing",
+                b"x".to_vec(),
+                "text/plain",
+                WriteCondition::IfMatch(etag),
+            )
+            .await,
+            "If-Match on a missing blob",
+        );
+        assert!(bytes(&s, Threads, "threads/t1/missing").await.is_none());
+    }
+
+    pub async fn unconditional_put_overwrites(s: Store) {
+        let key = "threads/t1/x";
+        s.put(
+            Threads,
+            key,
+            b"one".to_vec(),
+            "text/plain",
+            WriteCondition::Any,
+        )
+        .await
+        .expect("put 1");
+        s.put(
+            Threads,
+            key,
+            b"two".to_vec(),
+            "text/plain",
+            WriteCondition::Any,
+        )
+        .await
+        .expect("put 2");
+        assert_eq!(bytes(&s, Threads, key).await.as_deref(), Some(&b"two"[..]));
+    }
+
+    pub async fn content_type_round_trips(s: Store) {
+        for (key, ct) in [
+            ("v1/index.html", "text/html; charset=utf-8"),
+            ("v1/screenshot.png", "image/png"),
+            ("v1/assets/app.js", "text/javascript"),
+        ] {
+            s.put(Artifacts, key, b"x".to_vec(), ct, WriteCondition::Any)
+                .await
+                .expect("put");
+            let blob = s.get(Artifacts, key).await.expect("get").expect("exists");
+            assert_eq!(blob.content_type, ct, "{key}");
+        }
+        // Overwriting changes it.
+        s.put(
+            Artifacts,
+            "v1/index.html",
+            b"{}".to_vec(),
+            "application/json",
+            WriteCondition::Any,
+        )
+        .await
+        .expect("put");
+        let blob = s
+            .get(Artifacts, "v1/index.html")
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(blob.content_type, "application/json");
+    }
+
+    pub async fn empty_blob_round_trips(s: Store) {
+        s.put(
+            Threads,
+            "threads/t1/empty",
+            Vec::new(),
+            "text/plain",
+            WriteCondition::CreateOnly,
+        )
+        .await
+        .expect("put empty");
+        let blob = s
+            .get(Threads, "threads/t1/empty")
+            .await
+            .expect("get")
+            .expect("exists");
+        assert!(blob.bytes.is_empty());
+        assert_eq!(
+            s.read_from(Threads, "threads/t1/empty", 0)
+                .await
+                .expect("read"),
+            Some(Vec::new())
+        );
+    }
+
+    pub async fn append_without_expected_len(s: Store) {
+        let key = "threads/t1/runs/r1/events";
+        assert_eq!(
+            s.append(Threads, key, b"ab".to_vec(), None)
+                .await
+                .expect("append"),
+            2
+        );
+        assert_eq!(
+            s.append(Threads, key, b"cde".to_vec(), None)
+                .await
+                .expect("append"),
+            5
+        );
+        assert_eq!(
+            s.read_from(Threads, key, 0).await.expect("read"),
+            Some(b"abcde".to_vec())
+        );
+    }
+
+    pub async fn append_with_expected_len(s: Store) {
+        let key = "threads/t1/runs/r1/events";
+        // Expecting 0 on a missing blob creates it.
+        assert_eq!(
+            s.append(Threads, key, b"x".to_vec(), Some(0))
+                .await
+                .expect("append"),
+            1
+        );
+        assert_eq!(
+            s.append(Threads, key, b"yz".to_vec(), Some(1))
+                .await
+                .expect("append"),
+            3
+        );
+        assert_eq!(
+            s.append(Threads, key, b"\n".to_vec(), None)
+                .await
+                .expect("append"),
+            4
+        );
+        assert_eq!(
+            s.append(Threads, key, b"w".to_vec(), Some(4))
+                .await
+                .expect("append"),
+            5
+        );
+        assert_eq!(
+            s.read_from(Threads, key, 0).await.expect("read"),
+            Some(b"xyz\nw".to_vec())
+        );
+    }
+
+    pub async fn conflicting_expected_len_writes_nothing(s: Store) {
+        let key = "threads/t1/runs/r1/events";
+        s.append(Threads, key, b"line-1\n".to_vec(), Some(0))
+            .await
+            .expect("append");
+        conflict(
+            s.append(Threads, key, b"stale\n".to_vec(), Some(0)).await,
+            "expected 0, is 7",
+        );
+        conflict(
+            s.append(Threads, key, b"ahead\n".to_vec(), Some(100)).await,
+            "expected 100, is 7",
+        );
+        assert_eq!(
+            s.read_from(Threads, key, 0).await.expect("read"),
+            Some(b"line-1\n".to_vec()),
+            "a lost append writes nothing"
+        );
+        // And the writer that re-reads the length goes on.
+        assert_eq!(
+            s.append(Threads, key, b"line-2\n".to_vec(), Some(7))
+                .await
+                .expect("append"),
+            14
+        );
+    }
+
+    pub async fn empty_append_creates_and_checks(s: Store) {
+        let key = "threads/t1/runs/r1/events";
+        assert_eq!(
+            s.append(Threads, key, Vec::new(), None)
+                .await
+                .expect("append"),
+            0
+        );
+        assert_eq!(
+            s.read_from(Threads, key, 0).await.expect("read"),
+            Some(Vec::new())
+        );
+        s.append(Threads, key, b"abc".to_vec(), Some(0))
+            .await
+            .expect("append");
+        assert_eq!(
+            s.append(Threads, key, Vec::new(), Some(3))
+                .await
+                .expect("append"),
+            3
+        );
+        conflict(
+            s.append(Threads, key, Vec::new(), Some(2)).await,
+            "empty append, wrong len",
+        );
+    }
+
+    pub async fn read_from_offsets(s: Store) {
+        let key = "threads/t1/runs/r1/events";
+        s.append(Threads, key, b"01234".to_vec(), Some(0))
+            .await
+            .expect("append");
+        s.append(Threads, key, b"56789".to_vec(), Some(5))
+            .await
+            .expect("append");
+        let read = |o: u64| {
+            let s = s.clone();
+            async move { s.read_from(Threads, key, o).await.expect("read_from") }
+        };
+        assert_eq!(read(0).await, Some(b"0123456789".to_vec()), "offset 0");
+        assert_eq!(read(4).await, Some(b"456789".to_vec()), "middle");
+        assert_eq!(read(9).await, Some(b"9".to_vec()), "last byte");
+        assert_eq!(read(10).await, Some(Vec::new()), "at the end");
+        assert_eq!(read(25).await, Some(Vec::new()), "past the end");
+        // Block blobs read by range too.
+        s.put(
+            Threads,
+            "threads/t1/plain",
+            b"hello world".to_vec(),
+            "text/plain",
+            WriteCondition::Any,
+        )
+        .await
+        .expect("put");
+        assert_eq!(
+            s.read_from(Threads, "threads/t1/plain", 6)
+                .await
+                .expect("read"),
+            Some(b"world".to_vec())
+        );
+    }
+
+    pub async fn list_by_prefix_sorted(s: Store) {
+        let keys = [
+            "threads/b/snapshot.json",
+            "threads/a/snapshot.json",
+            "threads/a/files/ff00",
+            "threads/a/files/00ff",
+            "threads/a/runs/r1/events",
+            "threads/ab/snapshot.json",
+            "other/z",
+        ];
+        for k in keys {
+            s.put(
+                Threads,
+                k,
+                k.as_bytes().to_vec(),
+                "text/plain",
+                WriteCondition::Any,
+            )
+            .await
+            .expect("put");
+        }
+        assert_eq!(
+            s.list(Threads, "threads/a/").await.expect("list"),
+            vec![
+                "threads/a/files/00ff",
+                "threads/a/files/ff00",
+                "threads/a/runs/r1/events",
+                "threads/a/snapshot.json",
+            ]
+        );
+        // A plain string prefix, not a directory.
+        assert_eq!(
+            s.list(Threads, "threads/a").await.expect("list"),
+            vec![
+                "threads/a/files/00ff",
+                "threads/a/files/ff00",
+                "threads/a/runs/r1/events",
+                "threads/a/snapshot.json",
+                "threads/ab/snapshot.json",
+            ]
+        );
+        assert_eq!(
+            s.list(Threads, "threads/a/files/f").await.expect("list"),
+            vec!["threads/a/files/ff00"]
+        );
+        let mut all: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        all.sort();
+        assert_eq!(s.list(Threads, "").await.expect("list"), all);
+        assert!(s.list(Threads, "nothing/").await.expect("list").is_empty());
+    }
+
+    pub async fn delete_removes_and_is_idempotent(s: Store) {
+        let key = "threads/t1/files/abc";
+        s.put(
+            Threads,
+            key,
+            b"x".to_vec(),
+            "text/plain",
+            WriteCondition::Any,
+        )
+        .await
+        .expect("put");
+        s.append(Threads, "threads/t1/runs/r/events", b"e".to_vec(), None)
+            .await
+            .expect("append");
+        s.delete(Threads, key).await.expect("delete");
+        s.delete(Threads, "threads/t1/runs/r/events")
+            .await
+            .expect("delete append blob");
+        assert!(s.get(Threads, key).await.expect("get").is_none());
+        assert!(
+            s.list(Threads, "threads/t1/")
+                .await
+                .expect("list")
+                .is_empty()
+        );
+        s.delete(Threads, key)
+            .await
+            .expect("deleting a missing blob is fine");
+        // Re-creatable after delete.
+        s.put(
+            Threads,
+            key,
+            b"y".to_vec(),
+            "text/plain",
+            WriteCondition::CreateOnly,
+        )
+        .await
+        .expect("create after delete");
+    }
+
+    pub async fn invalid_keys_are_rejected(s: Store) {
+        for key in ["", "/abs", "a/../b", "a//b", "./a", "a\\b"] {
+            let r = s
+                .put(
+                    Threads,
+                    key,
+                    b"x".to_vec(),
+                    "text/plain",
+                    WriteCondition::Any,
+                )
+                .await;
+            assert!(
+                matches!(r, Err(StoreError::InvalidKey(_))),
+                "put {key:?}: {r:?}"
+            );
+            let r = s.get(Threads, key).await;
+            assert!(
+                matches!(r, Err(StoreError::InvalidKey(_))),
+                "get {key:?}: {r:?}"
+            );
+            let r = s.append(Threads, key, b"x".to_vec(), None).await;
+            assert!(
+                matches!(r, Err(StoreError::InvalidKey(_))),
+                "append {key:?}: {r:?}"
+            );
+        }
+    }
+
+    pub async fn containers_are_separate(s: Store) {
+        s.put(
+            Threads,
+            "t/x",
+            b"threads".to_vec(),
+            "text/plain",
+            WriteCondition::Any,
+        )
+        .await
+        .expect("put");
+        s.put(
+            Artifacts,
+            "t/x",
+            b"artifacts".to_vec(),
+            "text/plain",
+            WriteCondition::CreateOnly,
+        )
+        .await
+        .expect("same key, other container");
+        assert_eq!(
+            bytes(&s, Threads, "t/x").await.as_deref(),
+            Some(&b"threads"[..])
+        );
+        assert_eq!(
+            bytes(&s, Artifacts, "t/x").await.as_deref(),
+            Some(&b"artifacts"[..])
+        );
+        assert_eq!(s.list(Artifacts, "").await.expect("list"), vec!["t/x"]);
+    }
+
+    pub async fn large_values_round_trip(s: Store) {
+        // Past the SDK's 4 MiB partition and the emulator's 4 MiB append block.
+        let big: Vec<u8> = (0..(9 * 1024 * 1024 + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let etag = s
+            .put(
+                Artifacts,
+                "v1/big.bin",
+                big.clone(),
+                "application/octet-stream",
+                WriteCondition::CreateOnly,
+            )
+            .await
+            .expect("put big");
+        let blob = s
+            .get(Artifacts, "v1/big.bin")
+            .await
+            .expect("get")
+            .expect("exists");
+        assert_eq!(blob.etag, etag);
+        assert!(blob.bytes == big, "big blob round trip");
+        let n = big.len() as u64;
+        assert_eq!(
+            s.append(Artifacts, "v1/log", big.clone(), Some(0))
+                .await
+                .expect("append"),
+            n
+        );
+        let tail = s
+            .read_from(Artifacts, "v1/log", n - 100)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert!(tail == big[big.len() - 100..], "tail of a big append blob");
+        let all = s
+            .read_from(Artifacts, "v1/log", 0)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert!(all == big, "big append blob round trip");
+    }
+
+    pub async fn concurrent_if_match_racers_one_wins(s: Store) {
+        let key = "threads/race/snapshot.json";
+        let e0 = s
+            .put(
+                Threads,
+                key,
+                b"v0".to_vec(),
+                "application/json",
+                WriteCondition::CreateOnly,
+            )
+            .await
+            .expect("create");
+        const N: usize = 8;
+        let mut tasks = Vec::new();
+        for i in 0..N {
+            let s = s.clone();
+            let e0 = e0.clone();
+            tasks.push(tokio::spawn(async move {
+                let body = format!("racer-{i}").into_bytes();
+                (
+                    i,
+                    s.put(
+                        Threads,
+                        key,
+                        body,
+                        "application/json",
+                        WriteCondition::IfMatch(e0),
+                    )
+                    .await,
+                )
+            }));
+        }
+        let mut winners = Vec::new();
+        for t in tasks {
+            let (i, r) = t.await.expect("join");
+            match r {
+                Ok(etag) => winners.push((i, etag)),
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => panic!("racer {i}: {e}"),
+            }
+        }
+        assert_eq!(
+            winners.len(),
+            1,
+            "exactly one If-Match racer wins: {winners:?}"
+        );
+        let (i, etag) = &winners[0];
+        let blob = s.get(Threads, key).await.expect("get").expect("exists");
+        assert_eq!(blob.bytes, format!("racer-{i}").into_bytes());
+        assert_eq!(&blob.etag, etag);
+    }
+
+    pub async fn concurrent_appenders_one_wins(s: Store) {
+        let key = "threads/race/runs/r/events";
+        s.append(Threads, key, b"start\n".to_vec(), Some(0))
+            .await
+            .expect("append");
+        const N: usize = 8;
+        let mut tasks = Vec::new();
+        for i in 0..N {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                let line = format!("writer-{i}\n").into_bytes();
+                (i, s.append(Threads, key, line, Some(6)).await)
+            }));
+        }
+        let mut winners = Vec::new();
+        for t in tasks {
+            let (i, r) = t.await.expect("join");
+            match r {
+                Ok(len) => winners.push((i, len)),
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => panic!("appender {i}: {e}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "exactly one appender wins: {winners:?}");
+        let (i, len) = winners[0];
+        let all = s
+            .read_from(Threads, key, 0)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(all, format!("start\nwriter-{i}\n").into_bytes());
+        assert_eq!(len, all.len() as u64);
+    }
+}
+
+// ------------------------------------------------------------------ queue cases
+
+mod queue_cases {
+    use super::*;
+
+    type Queue = Arc<dyn QueueService>;
+
+    const VIS: Duration = Duration::from_secs(1);
+    /// Past a 1 s visibility/delay on a 1 s-granular service, with slack for a loaded machine.
+    const PAST: Duration = Duration::from_millis(2200);
+
+    async fn take(q: &Queue, vis: Duration) -> Delivery {
+        q.receive(QUEUE, vis)
+            .await
+            .expect("receive")
+            .expect("a visible message")
+    }
+
+    async fn none(q: &Queue, what: &str) {
+        let r = q.receive(QUEUE, VIS).await.expect("receive");
+        assert!(
+            r.is_none(),
+            "{what}: expected no visible message, got {r:?}"
+        );
+    }
+
+    fn receipt<T: std::fmt::Debug>(r: Result<T, QueueError>, what: &str) {
+        assert!(
+            matches!(r, Err(QueueError::Receipt(_))),
+            "{what}: expected Receipt, got {r:?}"
+        );
+    }
+
+    pub async fn ensure_is_idempotent(q: Queue) {
+        q.ensure(QUEUE).await.expect("ensure again");
+        q.send(QUEUE, "x", Duration::ZERO).await.expect("send");
+        q.ensure(QUEUE).await.expect("ensure keeps messages");
+        assert_eq!(take(&q, VIS).await.body, "x");
+    }
+
+    pub async fn send_receive_round_trips_body(q: Queue) {
+        let body = r#"{"threadId":"t-1","runId":"r-1","step":"code","seq":3,"attempt":1,"note":"ünïcödé ✓ <&>"}"#;
+        q.send(QUEUE, body, Duration::ZERO).await.expect("send");
+        let d = take(&q, VIS).await;
+        assert_eq!(d.body, body);
+        assert_eq!(d.dequeue_count, 1);
+        assert!(!d.id.is_empty() && !d.pop_receipt.is_empty());
+        // Text that happens to look like base64 survives too.
+        q.send(QUEUE, "QUJD", Duration::ZERO).await.expect("send");
+        q.delete(QUEUE, &d).await.expect("delete");
+        assert_eq!(take(&q, VIS).await.body, "QUJD");
+    }
+
+    pub async fn receive_hides_for_visibility_then_redelivers(q: Queue) {
+        q.send(QUEUE, "step", Duration::ZERO).await.expect("send");
+        let first = take(&q, VIS).await;
+        assert_eq!(first.dequeue_count, 1);
+        none(&q, "hidden for the visibility timeout").await;
+        tokio::time::sleep(PAST).await;
+        let second = take(&q, VIS).await;
+        assert_eq!(second.id, first.id, "the same message comes back");
+        assert_eq!(second.body, "step");
+        assert_eq!(
+            second.dequeue_count, 2,
+            "dequeue count increments on redelivery"
+        );
+        assert_ne!(second.pop_receipt, first.pop_receipt);
+        q.delete(QUEUE, &second).await.expect("delete");
+    }
+
+    pub async fn delete_removes_message(q: Queue) {
+        q.send(QUEUE, "once", Duration::ZERO).await.expect("send");
+        let d = take(&q, VIS).await;
+        q.delete(QUEUE, &d).await.expect("delete");
+        assert_eq!(q.len(QUEUE).await.expect("len"), 0);
+        tokio::time::sleep(PAST).await;
+        none(&q, "deleted for good").await;
+        receipt(q.delete(QUEUE, &d).await, "delete twice");
+    }
+
+    pub async fn delete_with_stale_receipt_fails(q: Queue) {
+        q.send(QUEUE, "m", Duration::ZERO).await.expect("send");
+        let first = take(&q, VIS).await;
+        tokio::time::sleep(PAST).await;
+        let second = take(&q, Duration::from_secs(30)).await;
+        assert_eq!(second.id, first.id);
+        receipt(
+            q.delete(QUEUE, &first).await,
+            "delete with the first receipt",
+        );
+        q.delete(QUEUE, &second)
+            .await
+            .expect("delete with the current receipt");
+        assert_eq!(q.len(QUEUE).await.expect("len"), 0);
+    }
+
+    pub async fn release_with_delay(q: Queue) {
+        q.send(QUEUE, "retry me", Duration::ZERO)
+            .await
+            .expect("send");
+        let d = take(&q, Duration::from_secs(30)).await;
+        let receipt2 = q
+            .release(QUEUE, &d, Duration::from_secs(1))
+            .await
+            .expect("release");
+        assert_ne!(receipt2, d.pop_receipt, "release returns a new receipt");
+        none(&q, "released with a delay").await;
+        tokio::time::sleep(PAST).await;
+        let again = take(&q, VIS).await;
+        assert_eq!(again.id, d.id);
+        assert_eq!(again.dequeue_count, 2);
+        // Release with no delay: visible at once.
+        q.release(QUEUE, &again, Duration::ZERO)
+            .await
+            .expect("release now");
+        let third = take(&q, VIS).await;
+        assert_eq!(third.dequeue_count, 3);
+        q.delete(QUEUE, &third).await.expect("delete");
+    }
+
+    pub async fn release_with_stale_receipt_fails(q: Queue) {
+        q.send(QUEUE, "m", Duration::ZERO).await.expect("send");
+        let d = take(&q, Duration::from_secs(30)).await;
+        let new_receipt = q
+            .release(QUEUE, &d, Duration::from_secs(30))
+            .await
+            .expect("release");
+        receipt(
+            q.release(QUEUE, &d, Duration::ZERO).await,
+            "release with the old receipt",
+        );
+        receipt(q.delete(QUEUE, &d).await, "delete with the old receipt");
+        let current = Delivery {
+            pop_receipt: new_receipt,
+            ..d
+        };
+        q.delete(QUEUE, &current)
+            .await
+            .expect("delete with the new receipt");
+    }
+
+    pub async fn delayed_send_not_visible_before_delay(q: Queue) {
+        q.send(QUEUE, "later", Duration::from_secs(1))
+            .await
+            .expect("send");
+        none(&q, "before the delay").await;
+        assert_eq!(
+            q.len(QUEUE).await.expect("len"),
+            1,
+            "counted while invisible"
+        );
+        tokio::time::sleep(PAST).await;
+        let d = take(&q, VIS).await;
+        assert_eq!(d.body, "later");
+        assert_eq!(d.dequeue_count, 1);
+    }
+
+    pub async fn len_counts_visible_and_invisible(q: Queue) {
+        assert_eq!(q.len(QUEUE).await.expect("len"), 0);
+        for i in 0..3 {
+            q.send(QUEUE, &format!("m{i}"), Duration::ZERO)
+                .await
+                .expect("send");
+        }
+        assert_eq!(q.len(QUEUE).await.expect("len"), 3);
+        let d = take(&q, Duration::from_secs(30)).await;
+        assert_eq!(
+            q.len(QUEUE).await.expect("len"),
+            3,
+            "an invisible message still counts"
+        );
+        q.delete(QUEUE, &d).await.expect("delete");
+        assert_eq!(q.len(QUEUE).await.expect("len"), 2);
+    }
+}
+
+// ------------------------------------------------------------------ Azure-only wire checks
+
+/// What the Functions host sees: AzureQueue writes base64 text, and reads base64 text written
+/// by others (the host's queue output binding encodes the same way).
+#[tokio::test]
+async fn azurite_queue_messages_are_base64_on_the_wire() {
+    use azure_storage_queue::QueueServiceClient;
+    use azure_storage_queue::models::{QueueClientPeekMessagesOptions, QueueMessage};
+    use base64::Engine as _;
+
+    if !azurite_enabled("queue_messages_are_base64_on_the_wire") {
+        return;
+    }
+    let conn = azurite_connection();
+    let prefix = unique_prefix();
+    let q = AzureQueue::with_prefix(&conn, &prefix).expect("queue");
+    q.ensure(QUEUE).await.expect("ensure");
+
+    // A raw client authorised by a fixed account SAS in the URL (the connection-string SAS path).
+    let appgen_runtime::azure::StorageAuth::SharedKey { account, key } = &conn.auth else {
+        panic!("the Azurite connection must use an account key");
+    };
+    let sas =
+        appgen_runtime::azure::sas::account_sas(account, key, time::OffsetDateTime::now_utc());
+    let mut url = conn.queue_endpoint.clone();
+    url.set_query(Some(&sas));
+    let raw = QueueServiceClient::new(url, None, None)
+        .expect("raw client")
+        .queue_client(&q.queue_name(QUEUE))
+        .expect("raw queue client");
+
+    let body = r#"{"step":"code","seq":1}"#;
+    q.send(QUEUE, body, Duration::ZERO).await.expect("send");
+    let peeked = raw
+        .peek_messages(Some(QueueClientPeekMessagesOptions {
+            number_of_messages: Some(1),
+            ..Default::default()
+        }))
+        .await
+        .expect("peek")
+        .into_model()
+        .expect("peek model");
+    let text = peeked
+        .items
+        .and_then(|v| v.into_iter().next())
+        .and_then(|m| m.message_text)
+        .expect("a peeked message");
+    assert_eq!(text, base64::engine::general_purpose::STANDARD.encode(body));
+    let d = q
+        .receive(QUEUE, Duration::from_secs(30))
+        .await
+        .expect("receive")
+        .expect("message");
+    q.delete(QUEUE, &d).await.expect("delete");
+
+    // Written by someone else, base64 as the host's output binding writes it.
+    let message = QueueMessage {
+        message_text: Some(base64::engine::general_purpose::STANDARD.encode("from the host")),
+    };
+    raw.send_message(message.try_into().expect("xml"), None)
+        .await
+        .expect("raw send");
+    let d = q
+        .receive(QUEUE, Duration::from_secs(30))
+        .await
+        .expect("receive")
+        .expect("message");
+    assert_eq!(d.body, "from the host");
+    q.delete(QUEUE, &d).await.expect("delete");
+    q.delete_queue(QUEUE).await.expect("cleanup");
+}
+
+/// A missing container is a configuration error that says what to do, not a silent `None`.
+#[tokio::test]
+async fn azurite_missing_container_is_reported() {
+    if !azurite_enabled("missing_container_is_reported") {
+        return;
+    }
+    let store =
+        AzureBlobStore::with_prefix(&azurite_connection(), &unique_prefix()).expect("store");
+    let err = store
+        .put(
+            Container::Threads,
+            "a",
+            b"x".to_vec(),
+            "text/plain",
+            WriteCondition::Any,
+        )
+        .await
+        .expect_err("no container");
+    assert!(err.to_string().contains("ensure_containers"), "{err}");
+}
