@@ -49,7 +49,6 @@ if ! [[ "$ENV_NAME" =~ ^[a-z0-9]{2,12}$ ]]; then
 fi
 RESOURCE_GROUP="${RESOURCE_GROUP:-rg-$ENV_NAME}"
 DEPLOYMENT="appgen-$ENV_NAME"
-JOB_NAME="caj-build-$ENV_NAME"
 if [[ -z "$IMAGE_TAG" ]]; then
   IMAGE_TAG="$(git rev-parse --short=12 HEAD 2>/dev/null || date -u +%Y%m%d%H%M%S)"
 fi
@@ -113,14 +112,12 @@ if [[ $DRY_RUN -eq 0 ]]; then
 fi
 SUBSCRIPTION="$(capture 'subscription-id' az account show --query id --output tsv)"
 note "subscription: $SUBSCRIPTION"
-# `az containerapp` is an extension; install or update it without prompting.
-run az extension add --name containerapp --upgrade --only-show-errors
 
 # ---- 1. infrastructure (bicep/main.bicep) ---------------------------------------------------
 run az group create --name "$RESOURCE_GROUP" --location "$LOCATION" --tags application=appgen "azd-env-name=$ENV_NAME" --output none
 
-# Keep the preview key of an existing deployment (rotating it would break every preview URL)
-# and the build job's current image (until the new one is pushed below).
+# From the previous deployment, if any: the preview key (rotating it would break every preview
+# URL) and the build job's image (so this deployment does not roll it back before step 3).
 PREVIEW_SECRET="${APPGEN_PREVIEW_SECRET:-}"
 EXISTING_FUNCTION_APP="$(capture_optional '' az deployment group show --resource-group "$RESOURCE_GROUP" --name "$DEPLOYMENT" --query properties.outputs.functionAppName.value --output tsv)"
 if [[ -z "$PREVIEW_SECRET" && -n "$EXISTING_FUNCTION_APP" ]]; then
@@ -130,23 +127,28 @@ if [[ -z "$PREVIEW_SECRET" ]]; then
   PREVIEW_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(32))' 2>/dev/null || echo dry-run-placeholder)"
 fi
 SECRETS+=("$PREVIEW_SECRET")
-CURRENT_IMAGE="$(capture_optional '' az containerapp job show --resource-group "$RESOURCE_GROUP" --name "$JOB_NAME" --query 'properties.template.containers[0].image' --output tsv)"
-case "$CURRENT_IMAGE" in *appgen-builder*) ;; *) CURRENT_IMAGE="" ;; esac
+CURRENT_IMAGE="$(capture_optional '' az deployment group show --resource-group "$RESOURCE_GROUP" --name "$DEPLOYMENT" --query properties.parameters.builderImage.value --output tsv)"
 
+# The preview key reaches az through a 0600 parameters file, never the command line.
 SECRET_PARAMS="$WORK/secret.parameters.json"
 if [[ $DRY_RUN -eq 0 ]]; then
   mkdir -p "$WORK"
   (umask 077 && python3 -c 'import json, sys; json.dump({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {"previewSecret": {"value": sys.argv[1]}}}, open(sys.argv[2], "w"))' "$PREVIEW_SECRET" "$SECRET_PARAMS")
   trap 'rm -f "$SECRET_PARAMS"' EXIT
 fi
-run az deployment group create \
-  --resource-group "$RESOURCE_GROUP" \
-  --name "$DEPLOYMENT" \
-  --template-file bicep/main.bicep \
-  --parameters environmentName="$ENV_NAME" location="$LOCATION" staticWebAppLocation="$SWA_LOCATION" builderImage="$CURRENT_IMAGE" \
-  --parameters "@$SECRET_PARAMS" \
-  --output none
-[[ $DRY_RUN -eq 0 ]] && rm -f "$SECRET_PARAMS"
+
+# deploy_infra IMAGE: the whole template, idempotent. The build job pulls from the registry only
+# once IMAGE is set (its AcrPull role is created by the first pass).
+deploy_infra() {
+  run az deployment group create \
+    --resource-group "$RESOURCE_GROUP" \
+    --name "$DEPLOYMENT" \
+    --template-file bicep/main.bicep \
+    --parameters environmentName="$ENV_NAME" location="$LOCATION" staticWebAppLocation="$SWA_LOCATION" builderImage="$1" \
+    --parameters "@$SECRET_PARAMS" \
+    --output none
+}
+deploy_infra "$CURRENT_IMAGE"
 
 OUTPUTS="$(capture '{}' az deployment group show --resource-group "$RESOURCE_GROUP" --name "$DEPLOYMENT" --query properties.outputs --output json)"
 output() {
@@ -154,35 +156,11 @@ output() {
   python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]]["value"])' "$1" <<<"$OUTPUTS"
 }
 FUNCTION_APP="$(output functionAppName)"
-API_BASE_URL="$(output apiBaseUrl)"
 STATIC_WEB_APP="$(output staticWebAppName)"
 WEB_URL="$(output webUrl)"
+API_BASE_URL="$(output apiBaseUrl)"
 REGISTRY="$(output registryName)"
 REGISTRY_SERVER="$(output registryLoginServer)"
-BUILD_JOB="$(output buildJobName)"
-
-# ---- 1b. previews through the Static Web Apps lock ----------------------------------------------
-# Linking the Function App to the Static Web App turns on App Service authentication with an
-# "Azure Static Web Apps (Linked)" provider: any request that does not come through the SWA
-# proxy gets 401. Previews (/p/{thread}/{n}/{token}/, authorised by their HMAC token) must load
-# directly from the Function App's host, so exclude exactly that prefix, read-modify-write, keeping
-# the provider the link created. /api/* stays locked: only the SWA proxy may assert a principal.
-AUTH_URL="https://management.azure.com/subscriptions/$SUBSCRIPTION/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Web/sites/$FUNCTION_APP/config/authsettingsV2?api-version=2024-04-01"
-AUTH_SETTINGS="$(capture '{}' az rest --method get --url "$AUTH_URL")"
-AUTH_PATCHED="$WORK/authsettingsV2.json"
-if [[ $DRY_RUN -eq 1 ]]; then
-  note "set properties.globalValidation.excludedPaths += [\"/p/\"] in the settings above -> $AUTH_PATCHED"
-else
-  python3 -c '
-import json, sys
-doc = json.loads(sys.stdin.read() or "{}")
-props = doc.setdefault("properties", {})
-gv = props.setdefault("globalValidation", {})
-gv["excludedPaths"] = sorted(set(gv.get("excludedPaths") or []) | {"/p/"})
-json.dump({"properties": props}, open(sys.argv[1], "w"))
-' "$AUTH_PATCHED" <<<"$AUTH_SETTINGS"
-fi
-run az rest --method put --url "$AUTH_URL" --body "@$AUTH_PATCHED" --output none
 
 # ---- 2. Function App: appgen package + zip deploy (Flex Consumption one-deploy) -------------
 # The binary links against this machine's glibc. Build on Debian bookworm (glibc 2.36), as
@@ -201,12 +179,38 @@ run python3 -m zipfile -c "$WORK/functions.zip" "$WORK/package/."
 run az functionapp deployment source config-zip --resource-group "$RESOURCE_GROUP" --name "$FUNCTION_APP" --src "$WORK/functions.zip"
 
 # ---- 3. build job image: built in the cloud by ACR (no local docker) from committed files ----
+IMAGE="$REGISTRY_SERVER/appgen-builder:$IMAGE_TAG"
 run rm -rf "$WORK/builder-context" "$WORK/builder-context.tar"
 run mkdir -p "$WORK/builder-context"
 run git archive --format=tar --output "$WORK/builder-context.tar" HEAD
 run tar -xf "$WORK/builder-context.tar" -C "$WORK/builder-context"
 run az acr build --registry "$REGISTRY" --image "appgen-builder:$IMAGE_TAG" --file infra/Dockerfile "$WORK/builder-context"
-run az containerapp job update --resource-group "$RESOURCE_GROUP" --name "$BUILD_JOB" --image "$REGISTRY_SERVER/appgen-builder:$IMAGE_TAG"
+deploy_infra "$IMAGE"
+[[ $DRY_RUN -eq 0 ]] && rm -f "$SECRET_PARAMS"
+
+# ---- 3b. previews through the Static Web Apps lock -----------------------------------------
+# Linking the Function App to the Static Web App turns on App Service authentication with an
+# "Azure Static Web Apps (Linked)" provider: any request that does not come through the SWA
+# proxy gets 401. Previews (/p/{thread}/{n}/{token}/, authorised by their HMAC token) must load
+# directly from the Function App's host, so exclude exactly that prefix, read-modify-write, keeping
+# the provider the link created. /api/* stays locked: only the SWA proxy may assert a principal.
+# (After the last template deployment: re-linking may rewrite these settings.)
+AUTH_URL="https://management.azure.com/subscriptions/$SUBSCRIPTION/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Web/sites/$FUNCTION_APP/config/authsettingsV2?api-version=2024-04-01"
+AUTH_SETTINGS="$(capture '{}' az rest --method get --url "$AUTH_URL")"
+AUTH_PATCHED="$WORK/authsettingsV2.json"
+if [[ $DRY_RUN -eq 1 ]]; then
+  note "set properties.globalValidation.excludedPaths += [\"/p/\"] in the settings above -> $AUTH_PATCHED"
+else
+  python3 -c '
+import json, sys
+doc = json.loads(sys.stdin.read() or "{}")
+props = doc.setdefault("properties", {})
+gv = props.setdefault("globalValidation", {})
+gv["excludedPaths"] = sorted(set(gv.get("excludedPaths") or []) | {"/p/"})
+json.dump({"properties": props}, open(sys.argv[1], "w"))
+' "$AUTH_PATCHED" <<<"$AUTH_SETTINGS"
+fi
+run az rest --method put --url "$AUTH_URL" --body "@$AUTH_PATCHED" --output none
 
 # ---- 4. web UI: build, then upload with a deployment token fetched now and never shown ------
 run npm --prefix web ci

@@ -116,7 +116,9 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
       replicaTimeout: replicaTimeout
       // Redelivery is the queue's job (visibility timeout, maxDequeueCount, -poison).
       replicaRetryLimit: 0
-      registries: [
+      // Pull from the registry with the identity, once there is an image there. (The first
+      // deployment creates the job before its AcrPull role exists, with a public placeholder.)
+      registries: empty(image) ? [] : [
         {
           server: registryLoginServer
           identity: identityId

@@ -163,7 +163,9 @@ def test_build_job_is_triggered_by_the_build_queue_and_feeds_review():
     assert rule["identity"] == "identityId"
     assert "auth" not in rule and "secrets" not in cfg
     assert jobs[0]["api_version"] >= "2025-01-01", "scale-rule `identity` needs Microsoft.App 2025-01-01"
-    (registry,) = cfg["registries"]
+    registries = cfg["registries"]["operator"]
+    assert registries["type"] == "conditional" and registries["operands"]["true_value"] == []
+    (registry,) = registries["operands"]["false_value"]
     assert registry["identity"] == "identityId" and "passwordSecretRef" not in registry
     (container,) = body(jobs[0])["properties"]["template"]["containers"]
     assert container["command"] == ["appgen-builder", "job"]

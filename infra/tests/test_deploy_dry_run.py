@@ -21,15 +21,15 @@ EXPECTED_ORDER = [
     "az group create --name rg-",
     "az deployment group create --resource-group rg-",
     "az deployment group show --resource-group rg-",  # outputs
-    "az rest --method get --url https://management.azure.com/",  # authsettingsV2 of the Function App
-    "az rest --method put --url https://management.azure.com/",
     "cargo build --release --locked -p appgen",
     "target/release/appgen package --out ",
     "python3 -m zipfile -c ",
     "az functionapp deployment source config-zip ",
     "git archive ",
     "az acr build ",
-    "az containerapp job update ",
+    "az deployment group create --resource-group rg-",  # again, with the new builderImage
+    "az rest --method get --url https://management.azure.com/",  # authsettingsV2 of the Function App
+    "az rest --method put --url https://management.azure.com/",
     "npm --prefix web ci",
     "env VITE_API_BASE= npm --prefix web run build",
     "az staticwebapp secrets list ",
@@ -84,9 +84,15 @@ def test_dry_run_exits_0_and_prints_every_step_in_order(result):
         nxt = next((i for i, c in enumerate(cmds) if i > at and c.startswith(prefix)), None)
         assert nxt is not None, f"step {prefix!r} missing or out of order in:\n" + "\n".join(cmds)
         at = nxt
-    # The outputs are read right after the deployment.
-    create = next(i for i, c in enumerate(cmds) if c.startswith("az deployment group create"))
-    assert "--query properties.outputs " in cmds[create + 1]
+    # The outputs are read right after the first deployment; the second one sets the image
+    # just built, and the first keeps the previous deployment's image.
+    creates = [i for i, c in enumerate(cmds) if c.startswith("az deployment group create")]
+    assert len(creates) == 2
+    assert "--query properties.outputs " in cmds[creates[0] + 1]
+    assert "builderImage= " in cmds[creates[0]]
+    acr = next(c for c in cmds if c.startswith("az acr build"))
+    tag = acr.split("--image ")[1].split()[0]
+    assert f"builderImage=outputs.registryLoginServer/{tag} " in cmds[creates[1]]
 
 
 def test_dry_run_deploys_the_bicep_template_and_the_dockerfile(result):
@@ -151,6 +157,6 @@ def test_only_previews_bypass_the_static_web_apps_lock(result):
     put = next(c for c in cmds if c.startswith("az rest --method put"))
     assert "/config/authsettingsV2" in put
     text = DEPLOY_SH.read_text()
-    block = text[text.index("# ---- 1b."):text.index("# ---- 2.")]
+    block = text[text.index("# ---- 3b."):text.index("# ---- 4.")]
     assert '{"/p/"}' in block
     assert "/api" not in block.replace("/api/*", "")
