@@ -45,6 +45,9 @@ export function useAppgen(initialThread: string | null): Appgen {
   const following = useRef<string | null>(null);
   const lastIntent = useRef<Intent | null>(null);
   const lastSave = useRef(0);
+  /** Runs whose terminal event this tab has seen: never follow those again (the relay would
+   * wait for events that will not come). */
+  const ended = useRef(new Set<string>());
 
   // Persist the run view (throttled) so a reload resumes from its seq.
   useEffect(() => {
@@ -98,7 +101,10 @@ export function useAppgen(initialThread: string | null): Appgen {
         after,
         base: API_BASE,
         signal: ac.signal,
-        onEvent: (event, seq) => dispatch({ type: "event", runId, event, seq, at: Date.now() }),
+        onEvent: (event, seq) => {
+          if (isTerminal(event)) ended.current.add(runId);
+          dispatch({ type: "event", runId, event, seq, at: Date.now() });
+        },
         onStatus: (status) => dispatch({ type: "connection", status }),
       });
       if (ac.signal.aborted) return;
@@ -152,7 +158,10 @@ export function useAppgen(initialThread: string | null): Appgen {
             onEvent: ({ event }) => {
               count += 1;
               const e = event as unknown as WireEvent;
-              if (isTerminal(e)) terminal = true;
+              if (isTerminal(e)) {
+                terminal = true;
+                ended.current.add(runId);
+              }
               dispatch({ type: "event", runId, event: e, seq: seqs[count - 1] ?? count, at: Date.now() });
             },
           },
@@ -199,7 +208,7 @@ export function useAppgen(initialThread: string | null): Appgen {
         if (latest && saved && saved.runId === latest) {
           // Resume exactly where this tab stopped.
           dispatch({ type: "restored", machine: saved });
-          if (saved.phase === "running" || saved.phase === "building" || detail.state.run) {
+          if (isBusy(saved.phase) || (detail.state.run && saved.phase === "idle")) {
             void follow(threadId, latest, saved.seq[latest] ?? 0);
           } else dispatch({ type: "thread_loaded", detail });
           return;
@@ -237,8 +246,9 @@ export function useAppgen(initialThread: string | null): Appgen {
         if (ref.current.threadId !== detail.state.threadId || following.current) return;
         const active = detail.state.run?.runId;
         dispatch({ type: "thread_loaded", detail });
-        if (active && active !== ref.current.runId) void follow(detail.state.threadId, active, 0);
-        else if (active && !isBusy(ref.current.phase)) void follow(detail.state.threadId, active, ref.current.seq[active] ?? 0);
+        if (!active || ended.current.has(active)) return;
+        if (active !== ref.current.runId) void follow(detail.state.threadId, active, 0);
+        else if (!isBusy(ref.current.phase)) void follow(detail.state.threadId, active, ref.current.seq[active] ?? 0);
       } catch {
         // Offline for now; try again next tick.
       }
