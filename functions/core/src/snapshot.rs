@@ -191,6 +191,9 @@ pub struct ThreadSnapshot {
     /// Which agent made the app ("offline" or a model id), shown in the UI.
     #[serde(default)]
     pub agent: String,
+    /// The reference workload's file map, kept inline (`appgen serve --pipeline bench`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bench_files: BTreeMap<String, String>,
 }
 
 impl ThreadSnapshot {
@@ -215,6 +218,7 @@ impl ThreadSnapshot {
             usage: Vec::new(),
             seq: 0,
             agent: String::new(),
+            bench_files: BTreeMap::new(),
         }
     }
 

@@ -709,10 +709,7 @@ impl Pipeline {
                 next(StepName::Review)
             }
             StepName::Review => self.review(msg, snap, out, extra).await,
-            StepName::Bench => Err(StepFault::Run(RunFailure {
-                message: "the bench pipeline is not enabled on this server".into(),
-                code: "unsupported",
-            })),
+            StepName::Bench => Ok(bench_step(msg, snap, out)),
         }
     }
 
@@ -855,6 +852,41 @@ impl Pipeline {
             }
         }
         Err(StepError::Internal("the thread kept changing; try again".into()).into())
+    }
+}
+
+/// Steps of the reference workload.
+pub const BENCH_STEPS: u32 = 6;
+
+/// One step of the reference workload: streams 2,000 characters as 50 deltas and replaces a
+/// ~20 KB file map in the snapshot (no model, no build), then the runner commits it durably.
+fn bench_step(msg: &StepMessage, snap: &mut ThreadSnapshot, out: &mut ChannelOutput) -> Next {
+    let i = msg.attempt;
+    for d in 0..50 {
+        out.emit(AgentEvent::Say(format!(
+            "{:0>39}\n",
+            format!("step {i} delta {d}")
+        )));
+    }
+    snap.bench_files = (0..10)
+        .map(|f| {
+            (
+                format!("src/file{f}.ts"),
+                format!("// step {i}\n{}", "x".repeat(2_000)),
+            )
+        })
+        .collect();
+    if i + 1 < BENCH_STEPS {
+        Next::Step {
+            step: StepName::Bench,
+            attempt: i + 1,
+        }
+    } else {
+        Next::Finish {
+            status: RunStatus::Finished,
+            message: None,
+            code: None,
+        }
     }
 }
 

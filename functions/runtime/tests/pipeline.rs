@@ -824,3 +824,53 @@ async fn rejected_requests_change_nothing() {
         before
     );
 }
+
+#[tokio::test]
+async fn the_bench_workload_runs_six_scripted_steps() {
+    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("b", "r1", vec![user("u1", "bench")], None),
+        "alice",
+        true,
+    )
+    .await
+    .expect("start");
+    drain(&p).await;
+    let log = events(&p, "b", "r1").await;
+    assert_well_formed(&log);
+    assert_eq!(steps_of(&log), vec!["bench"; 6]);
+    let count = |f: &dyn Fn(&Event) -> bool| log.iter().filter(|(_, e)| f(e)).count();
+    assert_eq!(
+        count(&|e| matches!(e, Event::TextMessageContent(_))),
+        300,
+        "50 deltas a step"
+    );
+    assert_eq!(
+        count(&|e| matches!(e, Event::StateDelta(_))),
+        6,
+        "one STATE_DELTA a step"
+    );
+    let chars: usize = log
+        .iter()
+        .filter_map(|(_, e)| {
+            if let Event::TextMessageContent(c) = e {
+                Some(c.delta.len())
+            } else {
+                None
+            }
+        })
+        .sum();
+    assert_eq!(chars, 12_000, "2,000 characters a step");
+    let snap = p.threads.load("b").await.expect("load").expect("thread").0;
+    let bytes: usize = snap.bench_files.values().map(String::len).sum();
+    assert!(
+        (19_000..=21_000).contains(&bytes),
+        "a ~20 KB file map: {bytes}"
+    );
+    assert!(
+        snap.bench_files
+            .values()
+            .all(|v| v.starts_with("// step 5")),
+        "replaced by the last step"
+    );
+}
