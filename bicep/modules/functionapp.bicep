@@ -106,8 +106,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     clientAffinityEnabled: false
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
-      http20Enabled: true
       cors: {
         allowedOrigins: [
           webOrigin

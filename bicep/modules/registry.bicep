@@ -1,5 +1,6 @@
-// Azure Container Registry for the build job's image. No admin user and no anonymous pull:
-// the job pulls with the managed identity (AcrPull); deploy.sh pushes with `az acr build`.
+// Azure Container Registry for the build job's image. No admin user (and Basic/Standard have no
+// anonymous pull): the job pulls with the managed identity (AcrPull); deploy.sh pushes with
+// `az acr build`, authorised by the deploying principal's own role on the resource group.
 
 @description('Name of the registry (5-50 letters and digits, globally unique).')
 @minLength(5)
@@ -12,11 +13,10 @@ param location string
 @description('Tags applied to every resource.')
 param tags object = {}
 
-@description('Registry SKU (Basic is the cheapest; there is no consumption tier).')
+@description('Registry SKU (Basic is the cheapest; there is no consumption tier). Not Premium: it allows anonymous pull.')
 @allowed([
   'Basic'
   'Standard'
-  'Premium'
 ])
 param skuName string = 'Basic'
 
@@ -29,7 +29,6 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   }
   properties: {
     adminUserEnabled: false
-    anonymousPullEnabled: false
     publicNetworkAccess: 'Enabled'
   }
 }

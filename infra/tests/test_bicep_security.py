@@ -97,10 +97,14 @@ def test_local_auth_is_disabled_on_openai_and_app_insights():
         assert ai["properties"]["DisableLocalAuth"] is True
 
 
-def test_registry_has_no_admin_user_or_anonymous_pull():
+def test_registry_has_no_admin_user():
     for reg in _all("Microsoft.ContainerRegistry/registries"):
         assert reg["properties"]["adminUserEnabled"] is False
-        assert reg["properties"]["anonymousPullEnabled"] is False
+        # Anonymous pull exists only on Premium (and not in this API version's schema).
+        assert "anonymousPullEnabled" not in reg["properties"]
+    param = parse_bicep(BICEP_DIR / "modules" / "registry.bicep")["parameters"]["skuName"]
+    allowed = next(d["argument"] for d in param["decorators"] if d["type"] == "allowed")
+    assert "Premium" not in allowed and param["default"] == "Basic"
 
 
 def test_blob_containers_are_private():
