@@ -141,6 +141,9 @@ var queueNames = [
   'step-bench-poison'
 ]
 var buildQueueName = 'step-build'
+// The Function App's function on the build queue (FUNCTIONS in functions/handler/src/functions.rs),
+// disabled in Azure so that only the build job consumes step-build.
+var buildFunctionName = 'build'
 var reviewQueueName = 'step-review'
 
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
@@ -277,6 +280,7 @@ module functionApp 'modules/functionapp.bicep' = {
     modelStrong: strongModelDeploymentName
     webOrigin: 'https://${staticWebApp.outputs.defaultHostname}'
     buildJobId: buildJob.outputs.jobId
+    buildFunctionName: buildFunctionName
     previewSecret: previewSecret
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

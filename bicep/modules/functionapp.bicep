@@ -50,6 +50,9 @@ param webOrigin string
 @description('Resource ID of the build job, for APPGEN_BUILD_JOB_ID (the handler may start it directly).')
 param buildJobId string
 
+@description('Name of the function triggered by the build queue (functions/handler/src/functions.rs). It is disabled here: in Azure the Container Apps job takes step-build messages (it has Chromium and bubblewrap; Flex does not).')
+param buildFunctionName string
+
 @description('HMAC key of preview tokens (APPGEN_PREVIEW_SECRET).')
 @secure()
 param previewSecret string
@@ -181,6 +184,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         {
           name: 'APPGEN_BUILD_JOB_ID'
           value: buildJobId
+        }
+        // The build step runs in the Container Apps job, not here: the host must not take its messages.
+        {
+          name: 'AzureWebJobs.${buildFunctionName}.Disabled'
+          value: 'true'
         }
       ]
     }

@@ -20,6 +20,7 @@ BICEP_DIR = ROOT / "bicep"
 MAIN_BICEP = BICEP_DIR / "main.bicep"
 STEP_RS = ROOT / "functions" / "core" / "src" / "step.rs"
 PORTS_RS = ROOT / "functions" / "core" / "src" / "ports.rs"
+FUNCTIONS_RS = ROOT / "functions" / "handler" / "src" / "functions.rs"
 DOCKERFILE = ROOT / "infra" / "Dockerfile"
 SETUP_SH = ROOT / "infra" / "local" / "setup.sh"
 DEPLOY_SH = ROOT / "infra" / "deploy.sh"
@@ -119,3 +120,15 @@ def rust_containers() -> dict[str, str]:
         f"could not read every arm of Container::name(): variants {variants}, arms {arms}"
     )
     return arms
+
+
+def rust_queue_functions() -> dict[str, str]:
+    """StepName variant -> Function App function name, from FUNCTIONS in functions.rs
+    (`Function { name: "...", trigger: Trigger::Queue(StepName::X) }`)."""
+    src = FUNCTIONS_RS.read_text()
+    table = src[src.index("pub const FUNCTIONS"):]
+    table = table[: table.index("\n];")]
+    pairs = re.findall(
+        r'name:\s*"([^"]+)",\s*trigger:\s*Trigger::Queue\(StepName::([A-Z][A-Za-z0-9]*)\)', table
+    )
+    return {variant: name for name, variant in pairs}

@@ -15,6 +15,7 @@ from conftest import (
     parse_bicep,
     resources,
     rust_containers,
+    rust_queue_functions,
     rust_poison_suffix,
     rust_step_queues,
     walk,
@@ -344,6 +345,7 @@ def test_json_walk_helper_sees_everything():
 # Settings the platform reads, or that this template proposes to the code (not in
 # local.settings.example.json because they mean nothing locally).
 PLATFORM_OR_PROPOSED = {
+    "AzureWebJobs.${buildFunctionName}.Disabled",  # Functions host: disables one function
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",  # Functions host: Entra ID auth to App Insights
     "APPGEN_BUILD_JOB_ID",  # resource ID of the build job, for a direct start (Jobs Operator role)
     "APPGEN_BUILD_QUEUE",  # build job: the queue it was triggered from
@@ -367,3 +369,19 @@ def test_every_setting_the_template_sets_is_known_to_the_code():
     unknown = names - known - PLATFORM_OR_PROPOSED
     assert not unknown, f"settings the code does not know: {sorted(unknown)}"
     assert REQUIRED_APP_SETTINGS <= known, "the issue's settings should all be in local.settings.example.json"
+
+
+def test_only_the_build_job_consumes_the_build_queue():
+    """functions.rs gives the Function App a queue-triggered function for every step, build
+    included; in Azure the build runs in the Container Apps job, so the template must disable
+    that function (AzureWebJobs.<name>.Disabled) or the two would race for step-build."""
+    functions = rust_queue_functions()
+    assert set(functions) == set(rust_step_queues()), f"could not read FUNCTIONS: {functions}"
+    main = _main()
+    assert main["variables"]["buildFunctionName"]["value"] == functions["Build"]
+    assert body(main["modules"]["functionApp"])["params"]["buildFunctionName"] == "buildFunctionName"
+    _, site, _ = _site()
+    settings = {s["name"]: s["value"] for s in site["properties"]["siteConfig"]["appSettings"]}
+    assert settings.get("AzureWebJobs.${buildFunctionName}.Disabled") == "true"
+    # ...and no other step is disabled.
+    assert [n for n in settings if n.endswith(".Disabled")] == ["AzureWebJobs.${buildFunctionName}.Disabled"]
