@@ -15,8 +15,11 @@ use appgen_core::ports::{
     AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
     Failure,
 };
+use appgen_core::ports::{BlobStore, QueueService};
 use appgen_core::snapshot::{Claim, RunStatus};
 use appgen_core::step::{StepMessage, StepName};
+use appgen_runtime::azure::config::StorageConnection;
+use appgen_runtime::azure::{AzureBlobStore, AzureQueue};
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
 use appgen_runtime::events::EventLog;
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
@@ -25,7 +28,6 @@ use appgen_runtime::threads::ThreadStore;
 use appgen_runtime::worker::{WorkerConfig, handle};
 use async_trait::async_trait;
 use serde_json::json;
-use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -171,30 +173,95 @@ impl AppBuilder for ScriptedBuilder {
     }
 }
 
-fn pipeline_at(dir: &Path, builder: Arc<dyn AppBuilder>) -> Arc<Pipeline> {
-    let blobs = Arc::new(DiskBlobStore::open_with(&dir.join("blobs"), false).expect("blobs"));
-    let queue = Arc::new(DiskQueue::open_with(&dir.join("queues"), false).expect("queue"));
-    Arc::new(Pipeline::new(
-        ThreadStore::new(blobs.clone()),
-        EventLog::new(blobs),
-        queue,
-        Arc::new(ScriptedAgent),
-        builder,
-        PipelineConfig {
-            max_fix_rounds: 3,
-            lease: Duration::from_secs(60),
-            single_process: true,
-            preview: PreviewUrls::new("http://preview", b"k"),
-        },
-    ))
+/// Where a test's pipeline keeps its state: a temp dir, or Azurite under a unique prefix.
+#[derive(Clone)]
+enum Backend {
+    Embedded(Arc<tempfile::TempDir>),
+    Azurite(String),
 }
 
-async fn setup(builder: Arc<dyn AppBuilder>) -> (tempfile::TempDir, Arc<Pipeline>) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let p = pipeline_at(dir.path(), builder);
-    p.ensure_queues().await.expect("queues");
-    (dir, p)
+impl Backend {
+    fn embedded() -> Backend {
+        Backend::Embedded(Arc::new(tempfile::tempdir().expect("tmp")))
+    }
+
+    /// `None` (and a notice) when no Azurite was started for this test run.
+    fn azurite() -> Option<Backend> {
+        if std::env::var("APPGEN_AZURITE").is_err() {
+            eprintln!(
+                "skipped: set APPGEN_AZURITE=1 with Azurite running (infra/local/azurite.sh start)"
+            );
+            return None;
+        }
+        Some(Backend::Azurite(format!(
+            "p{}-",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        )))
+    }
+
+    async fn pipeline(&self, builder: Arc<dyn AppBuilder>) -> Arc<Pipeline> {
+        let (blobs, queue, single): (Arc<dyn BlobStore>, Arc<dyn QueueService>, bool) = match self {
+            Backend::Embedded(dir) => (
+                Arc::new(
+                    DiskBlobStore::open_with(&dir.path().join("blobs"), false).expect("blobs"),
+                ),
+                Arc::new(DiskQueue::open_with(&dir.path().join("queues"), false).expect("queue")),
+                true,
+            ),
+            Backend::Azurite(prefix) => {
+                let conn = StorageConnection::development();
+                let store = AzureBlobStore::with_prefix(&conn, prefix).expect("blobs");
+                store.ensure_containers().await.expect("containers");
+                (
+                    Arc::new(store),
+                    Arc::new(AzureQueue::with_prefix(&conn, prefix).expect("queue")),
+                    false,
+                )
+            }
+        };
+        let p = Arc::new(Pipeline::new(
+            ThreadStore::new(blobs.clone()),
+            EventLog::new(blobs),
+            queue,
+            Arc::new(ScriptedAgent),
+            builder,
+            PipelineConfig {
+                max_fix_rounds: 3,
+                lease: Duration::from_secs(60),
+                single_process: single,
+                preview: PreviewUrls::new("http://preview", b"k"),
+            },
+        ));
+        p.ensure_queues().await.expect("queues");
+        p
+    }
 }
+
+/// Runs a test body on the embedded backend and, when Azurite is up, on Azurite.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::embedded()).await; })*
+        }
+        mod azurite {
+            $(#[tokio::test] async fn $name() { if let Some(b) = super::Backend::azurite() { super::$name(b).await; } })*
+        }
+    };
+}
+
+on_both_backends!(
+    initial_run_interrupts_then_builds_a_version,
+    follow_up_edits_and_makes_version_two_and_unsupported_requests_answer_honestly,
+    duplicate_deliveries_write_no_duplicate_events,
+    an_expired_claim_is_taken_over_and_its_spans_closed,
+    a_live_claim_makes_a_duplicate_back_off,
+    racing_workers_commit_once,
+    failed_builds_are_fixed_and_a_repeated_error_stops_the_loop,
+    a_build_fixed_in_one_round_becomes_a_version,
+    a_poisoned_step_ends_the_run_with_run_error,
+    rejected_requests_change_nothing,
+    the_bench_workload_runs_six_scripted_steps,
+);
 
 /// Runs every queued step (as the Functions host would) until all queues are empty.
 async fn drain(p: &Pipeline) -> usize {
@@ -340,9 +407,8 @@ async fn answer(p: &Pipeline, thread: &str, run: &str) {
     .expect("resume");
 }
 
-#[tokio::test]
-async fn initial_run_interrupts_then_builds_a_version() {
-    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+async fn initial_run_interrupts_then_builds_a_version(b: Backend) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
     p.start_run(
         &input("t1", "r1", vec![user("u1", "A todo app")], None),
         "alice",
@@ -396,9 +462,10 @@ async fn initial_run_interrupts_then_builds_a_version() {
     );
 }
 
-#[tokio::test]
-async fn follow_up_edits_and_makes_version_two_and_unsupported_requests_answer_honestly() {
-    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+async fn follow_up_edits_and_makes_version_two_and_unsupported_requests_answer_honestly(
+    b: Backend,
+) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
     p.start_run(
         &input("t", "r1", vec![user("u1", "A todo app")], None),
         "alice",
@@ -456,9 +523,8 @@ async fn follow_up_edits_and_makes_version_two_and_unsupported_requests_answer_h
     );
 }
 
-#[tokio::test]
-async fn duplicate_deliveries_write_no_duplicate_events() {
-    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+async fn duplicate_deliveries_write_no_duplicate_events(b: Backend) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
     p.start_run(
         &input("t", "r1", vec![user("u1", "x")], None),
         "alice",
@@ -529,42 +595,33 @@ async fn duplicate_deliveries_write_no_duplicate_events() {
     );
 }
 
-#[tokio::test]
-async fn a_dead_attempt_is_taken_over_and_its_spans_closed() {
-    let dir = tempfile::tempdir().expect("tmp");
-    {
-        let p = pipeline_at(dir.path(), ScriptedBuilder::new(0, ""));
-        p.ensure_queues().await.expect("queues");
-        p.start_run(
-            &input("t", "r1", vec![user("u1", "x")], None),
-            "alice",
-            false,
-        )
-        .await
-        .expect("start");
-        // Simulate a worker that claimed clarify, wrote half its events and died.
-        let (mut snap, etag) = p.threads.load("t").await.expect("load").expect("thread");
-        if let Some(a) = snap.active.as_mut() {
-            a.cursor.claim = Some(Claim {
-                worker: "dead-boot:1".into(),
-                expires_at: i64::MAX,
-            });
-        }
-        p.threads.replace(&snap, &etag).await.expect("claim");
-        let mut w = p.events.writer("t", "r1").await.expect("writer");
-        w.append(vec![
-            Event::step_started("clarify"),
-            Event::text_start("m-dead"),
-            Event::text_content("m-dead", "half"),
-        ])
-        .await
-        .expect("append");
+/// Simulates a worker that claimed `clarify`, wrote half its events and died.
+async fn leave_a_dead_attempt(p: &Pipeline, claim: Claim) {
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    let (mut snap, etag) = p.threads.load("t").await.expect("load").expect("thread");
+    if let Some(a) = snap.active.as_mut() {
+        a.cursor.claim = Some(claim);
     }
-    // A new process (new boot id) on the same data: the message is redelivered.
-    let p = pipeline_at(dir.path(), ScriptedBuilder::new(0, ""));
-    assert!(p.recover().await.expect("recover") >= 1);
-    drain(&p).await;
-    let log = events(&p, "t", "r1").await;
+    p.threads.replace(&snap, &etag).await.expect("claim");
+    let mut w = p.events.writer("t", "r1").await.expect("writer");
+    w.append(vec![
+        Event::step_started("clarify"),
+        Event::text_start("m-dead"),
+        Event::text_content("m-dead", "half"),
+    ])
+    .await
+    .expect("append");
+}
+
+async fn assert_taken_over(p: &Pipeline) {
+    drain(p).await;
+    let log = events(p, "t", "r1").await;
     assert_well_formed(&log);
     assert_eq!(
         steps_of(&log),
@@ -575,9 +632,85 @@ async fn a_dead_attempt_is_taken_over_and_its_spans_closed() {
     assert!(snap.interrupt.is_some());
 }
 
+async fn an_expired_claim_is_taken_over_and_its_spans_closed(b: Backend) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
+    leave_a_dead_attempt(
+        &p,
+        Claim {
+            worker: "other-host:1".into(),
+            expires_at: appgen_runtime::now_ms() - 1,
+        },
+    )
+    .await;
+    assert_taken_over(&p).await;
+}
+
+/// Embedded only: one process owns the data, so a claim from an earlier boot is dead even before
+/// its lease ends, and a restart resumes at once.
 #[tokio::test]
-async fn a_live_claim_makes_a_duplicate_back_off() {
-    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+async fn a_claim_from_an_earlier_boot_is_taken_over_after_restart() {
+    let b = Backend::embedded();
+    {
+        let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
+        leave_a_dead_attempt(
+            &p,
+            Claim {
+                worker: "dead-boot:1".into(),
+                expires_at: i64::MAX,
+            },
+        )
+        .await;
+    }
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
+    assert!(p.recover().await.expect("recover") >= 1);
+    assert_taken_over(&p).await;
+}
+
+/// Two workers (two processes on shared storage) get the same step at once: exactly one commits,
+/// the other backs off, and the step's events appear once.
+async fn racing_workers_commit_once(b: Backend) {
+    // Two workers on the same storage, as two processes would be (neither may assume the
+    // other's claims dead).
+    let shared = b.pipeline(ScriptedBuilder::new(0, "")).await;
+    let worker = || {
+        let mut cfg = shared.config.clone();
+        cfg.single_process = false;
+        Pipeline::new(
+            shared.threads.clone(),
+            shared.events.clone(),
+            shared.queue.clone(),
+            Arc::new(ScriptedAgent),
+            ScriptedBuilder::new(0, ""),
+            cfg,
+        )
+    };
+    let (p1, p2) = (worker(), worker());
+    p1.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    let msg = StepMessage {
+        thread_id: "t".into(),
+        run_id: "r1".into(),
+        step: StepName::Clarify,
+        seq: 1,
+        attempt: 0,
+    };
+    let (a, b2) = tokio::join!(p1.run_step(&msg), p2.run_step(&msg));
+    let outcomes = [a.expect("p1"), b2.expect("p2")];
+    let log = events(&p1, "t", "r1").await;
+    assert_well_formed(&log);
+    assert_eq!(steps_of(&log), ["clarify"], "outcomes: {outcomes:?}");
+    let snap = p1.threads.load("t").await.expect("load").expect("thread").0;
+    assert_eq!(snap.seq, 1);
+    assert!(snap.interrupt.is_some());
+}
+
+async fn a_live_claim_makes_a_duplicate_back_off(b: Backend) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
     p.start_run(
         &input("t", "r1", vec![user("u1", "x")], None),
         "alice",
@@ -625,10 +758,9 @@ async fn a_live_claim_makes_a_duplicate_back_off() {
     );
 }
 
-#[tokio::test]
-async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop() {
+async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop(b: Backend) {
     let builder = ScriptedBuilder::new(2, "src/App.tsx(1,1): error TS1: boom");
-    let (_dir, p) = setup(builder.clone()).await;
+    let p = b.pipeline(builder.clone()).await;
     p.start_run(
         &input("t", "r1", vec![user("u1", "x")], None),
         "alice",
@@ -674,10 +806,9 @@ async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop() {
     );
 }
 
-#[tokio::test]
-async fn a_build_fixed_in_one_round_becomes_a_version() {
+async fn a_build_fixed_in_one_round_becomes_a_version(b: Backend) {
     let builder = ScriptedBuilder::new(1, "boom once");
-    let (_dir, p) = setup(builder.clone()).await;
+    let p = b.pipeline(builder.clone()).await;
     p.start_run(
         &input("t", "r1", vec![user("u1", "x")], None),
         "alice",
@@ -714,9 +845,8 @@ async fn a_build_fixed_in_one_round_becomes_a_version() {
     assert!(files["src/App.tsx"].contains("// fix 1"));
 }
 
-#[tokio::test]
-async fn a_poisoned_step_ends_the_run_with_run_error() {
-    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+async fn a_poisoned_step_ends_the_run_with_run_error(b: Backend) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
     p.start_run(
         &input("t", "r1", vec![user("u1", "x")], None),
         "alice",
@@ -767,9 +897,8 @@ async fn a_poisoned_step_ends_the_run_with_run_error() {
     );
 }
 
-#[tokio::test]
-async fn rejected_requests_change_nothing() {
-    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+async fn rejected_requests_change_nothing(b: Backend) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
     p.start_run(
         &input("t", "r1", vec![user("u1", "x")], None),
         "alice",
@@ -825,9 +954,8 @@ async fn rejected_requests_change_nothing() {
     );
 }
 
-#[tokio::test]
-async fn the_bench_workload_runs_six_scripted_steps() {
-    let (_dir, p) = setup(ScriptedBuilder::new(0, "")).await;
+async fn the_bench_workload_runs_six_scripted_steps(b: Backend) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
     p.start_run(
         &input("b", "r1", vec![user("u1", "bench")], None),
         "alice",
