@@ -1,0 +1,124 @@
+//! `appgen-builder`: build or check an app from the command line, printing the JSON report.
+//!
+//!   appgen-builder check --dist DIR [--checks JSON] [--screenshot PNG]
+//!   appgen-builder build --dir APPDIR [--out DIR] [--checks JSON]
+//!
+//! Exit code 0 when everything passed, 1 when the app failed, 2 when the builder could not run.
+
+use anyhow::{Context, Result, bail};
+use appgen_builder::{Builder, BuilderConfig, copy_tree, default_checks, materialize};
+use clap::{Parser, Subcommand};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "appgen-builder", about = "Build and check generated apps")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a built dist/ in headless Chromium.
+    Check {
+        #[arg(long)]
+        dist: PathBuf,
+        /// A JSON array of checks as in the eval files, e.g. '[{"kind":"loads"}]'.
+        #[arg(long)]
+        checks: Option<String>,
+        /// Where to save the screenshot (PNG).
+        #[arg(long)]
+        screenshot: Option<PathBuf>,
+    },
+    /// Materialise, build and check an app's source directory.
+    Build {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Copy dist/, screenshot.png, check.json and report.json here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        checks: Option<String>,
+    },
+}
+
+fn parse_checks(arg: Option<&str>) -> Result<Vec<Value>> {
+    match arg {
+        None => Ok(default_checks()),
+        Some(s) => match serde_json::from_str::<Value>(s).context("--checks is not JSON")? {
+            Value::Array(items) => Ok(items),
+            Value::Object(_) => Ok(vec![serde_json::from_str(s)?]),
+            _ => bail!("--checks must be a JSON array of check objects"),
+        },
+    }
+}
+
+async fn run(cli: Cli) -> Result<bool> {
+    let config = BuilderConfig::from_env()?;
+    let builder = Builder::without_store(config);
+    match cli.command {
+        Command::Check {
+            dist,
+            checks,
+            screenshot,
+        } => {
+            let checks = parse_checks(checks.as_deref())?;
+            let report = builder
+                .check_dist_with_screenshot(&dist, &checks, screenshot.as_deref())
+                .await?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(report.passed)
+        }
+        Command::Build { dir, out, checks } => {
+            let checks = parse_checks(checks.as_deref())?;
+            let files = materialize::read_app_dir(&dir)
+                .with_context(|| format!("reading {}", dir.display()))?;
+            let local = builder.build_files(&files, &checks).await?;
+            let mut report = local.report.clone();
+            if let Some(out) = out {
+                std::fs::create_dir_all(&out)?;
+                if let Some(dist) = local.dist() {
+                    let target = out.join("dist");
+                    if target.exists() {
+                        std::fs::remove_dir_all(&target)?;
+                    }
+                    copy_tree(&dist, &target)?;
+                }
+                if let Some(shot) = local.screenshot() {
+                    let target = out.join("screenshot.png");
+                    std::fs::copy(shot, &target)?;
+                    if let Some(check) = report.check.as_mut() {
+                        check.screenshot = Some(target.display().to_string());
+                    }
+                }
+                if let Some(check) = &report.check {
+                    std::fs::write(out.join("check.json"), serde_json::to_vec_pretty(check)?)?;
+                }
+                std::fs::write(out.join("report.json"), serde_json::to_vec_pretty(&report)?)?;
+            }
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(report.ok)
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("appgen-builder: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
