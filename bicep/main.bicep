@@ -153,6 +153,8 @@ var allTags = union(tags, {
   application: 'appgen'
 })
 var functionAppName = 'func-${envName}-${resourceToken}'
+// Previews: https://<func>.azurewebsites.net/p/{thread}/{n}/{token}/ (see PREVIEW HOSTING above).
+var previewBaseUrl = 'https://${functionAppName}.azurewebsites.net'
 var deploymentContainerName = 'app-package-${take(resourceToken, 8)}'
 
 module identity 'modules/identity.bicep' = {
@@ -281,6 +283,7 @@ module functionApp 'modules/functionapp.bicep' = {
     webOrigin: 'https://${staticWebApp.outputs.defaultHostname}'
     buildJobId: buildJob.outputs.jobId
     buildFunctionName: buildFunctionName
+    previewBaseUrl: previewBaseUrl
     previewSecret: previewSecret
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
@@ -307,7 +310,7 @@ output functionAppName string = functionApp.outputs.name
 output apiBaseUrl string = 'https://${functionApp.outputs.defaultHostname}'
 
 @description('Origin previews are served from (APPGEN_PREVIEW_BASE_URL).')
-output previewBaseUrl string = 'https://${functionAppName}.azurewebsites.net'
+output previewBaseUrl string = previewBaseUrl
 
 @description('Name of the Static Web App (deploy.sh fetches its deployment token at deploy time).')
 output staticWebAppName string = staticWebApp.outputs.name

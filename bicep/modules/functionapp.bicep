@@ -50,6 +50,9 @@ param webOrigin string
 @description('Resource ID of the build job, for APPGEN_BUILD_JOB_ID (the handler may start it directly).')
 param buildJobId string
 
+@description('Origin previews are served from (APPGEN_PREVIEW_BASE_URL): this app\'s own host, see main.bicep.')
+param previewBaseUrl string
+
 @description('Name of the function triggered by the build queue (functions/handler/src/functions.rs). It is disabled here: in Azure the Container Apps job takes step-build messages (it has Chromium and bubblewrap; Flex does not).')
 param buildFunctionName string
 
@@ -69,9 +72,6 @@ param maximumInstanceCount int = 100
   4096
 ])
 param instanceMemoryMB int = 2048
-
-// The preview origin is this app's own host; see the note at the top of main.bicep.
-var defaultHost = '${name}.azurewebsites.net'
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -175,7 +175,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         }
         {
           name: 'APPGEN_PREVIEW_BASE_URL'
-          value: 'https://${defaultHost}'
+          value: previewBaseUrl
         }
         {
           name: 'APPGEN_PREVIEW_SECRET'

@@ -295,10 +295,16 @@ def test_function_app_allows_only_the_web_origin_and_sets_no_cookies():
     assert web_origin == "https://${staticWebApp.outputs.defaultHostname}"
 
 
-def test_preview_origin_is_not_the_web_origin():
+def test_preview_origin_is_the_function_app_host_not_the_web_origin():
     main = _main()
-    assert main["outputs"]["previewBaseUrl"]["value"] == "https://${functionAppName}.azurewebsites.net"
-    assert "azurestaticapps" not in str(main["outputs"]["previewBaseUrl"])
+    assert main["variables"]["previewBaseUrl"]["value"] == "https://${functionAppName}.azurewebsites.net"
+    assert body(main["modules"]["functionApp"])["params"]["name"] == "functionAppName"
+    assert main["outputs"]["previewBaseUrl"]["value"] == "previewBaseUrl"
+    assert body(main["modules"]["functionApp"])["params"]["previewBaseUrl"] == "previewBaseUrl"
+    _, site, _ = _site()
+    settings = {s["name"]: s["value"] for s in site["properties"]["siteConfig"]["appSettings"]}
+    assert settings["APPGEN_PREVIEW_BASE_URL"] == "previewBaseUrl"
+    assert settings["APPGEN_WEB_ORIGIN"] == "webOrigin"  # https://<swa host>: a different site
 
 
 def test_static_web_app_is_standard_and_linked_to_the_function_app():
