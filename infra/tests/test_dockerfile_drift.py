@@ -188,3 +188,24 @@ def test_drift_check_requires_the_marker():
         drift(DOCKERFILE.read_text(), GOOD_SETUP.replace('APT_PACKAGES="chromium bubblewrap"\n', ""))
     with pytest.raises(AssertionError, match="npm ci"):
         drift(DOCKERFILE.read_text(), GOOD_SETUP.replace("builder/template", "elsewhere"))
+
+
+def test_every_copy_source_is_in_the_build_context():
+    """deploy.sh builds from `git archive HEAD`: every COPY source must be a tracked path
+    (untracked files such as node_modules or target/ never reach the image)."""
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    text = _join_continuations(DOCKERFILE.read_text())
+    sources = []
+    for line in text.splitlines():
+        m = re.match(r"^COPY\s+(?!--from)(.+)$", line)
+        if m:
+            sources += m.group(1).split()[:-1]
+    assert sources
+    for src in sources:
+        src = src.rstrip("/")
+        assert any(t == src or t.startswith(src + "/") for t in tracked), f"COPY {src}: not tracked by git"
+    assert not any("/node_modules/" in t for t in tracked if t.startswith("functions/builder/template/"))
