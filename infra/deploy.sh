@@ -114,6 +114,11 @@ SUBSCRIPTION="$(capture 'subscription-id' az account show --query id --output ts
 note "subscription: $SUBSCRIPTION"
 
 # ---- 1. infrastructure (bicep/main.bicep) ---------------------------------------------------
+# A fresh subscription may not have every resource provider registered (no-ops when they are).
+for ns in Microsoft.App Microsoft.CognitiveServices Microsoft.ContainerRegistry Microsoft.Insights \
+  Microsoft.ManagedIdentity Microsoft.OperationalInsights Microsoft.Storage Microsoft.Web; do
+  run az provider register --namespace "$ns" --wait --output none
+done
 run az group create --name "$RESOURCE_GROUP" --location "$LOCATION" --tags application=appgen "azd-env-name=$ENV_NAME" --output none
 
 # From the previous deployment, if any: the preview key (rotating it would break every preview

@@ -18,6 +18,7 @@ ALLOWED_TOOLS = ["bash", "dirname", "git", "date", "python3", "sed", "cat", "cut
 # The steps, in order: a prefix of each printed command.
 EXPECTED_ORDER = [
     "az account show",
+    "az provider register --namespace Microsoft.App ",
     "az group create --name rg-",
     "az deployment group create --resource-group rg-",
     "az deployment group show --resource-group rg-",  # outputs
@@ -160,3 +161,20 @@ def test_only_previews_bypass_the_static_web_apps_lock(result):
     block = text[text.index("# ---- 3b."):text.index("# ---- 4.")]
     assert '{"/p/"}' in block
     assert "/api" not in block.replace("/api/*", "")
+
+
+def test_every_resource_provider_the_template_uses_is_registered(result):
+    from conftest import bicep_files, parse_bicep, resources
+
+    registered = {
+        c.split("--namespace ")[1].split()[0]
+        for c in commands(result.stdout)
+        if c.startswith("az provider register")
+    }
+    used = {
+        res["type"].split("/")[0]
+        for p in bicep_files()
+        for _, res in resources(parse_bicep(p))
+    }
+    used.discard("Microsoft.Authorization")  # always registered
+    assert used <= registered, f"not registered by deploy.sh: {sorted(used - registered)}"
