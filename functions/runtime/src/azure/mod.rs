@@ -86,3 +86,63 @@ fn error_code(e: &azure_core::Error) -> Option<&str> {
 fn status(e: &azure_core::Error) -> Option<u16> {
     e.http_status().map(u16::from)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use appgen_core::ports::Container;
+    use url::Url;
+
+    fn conn(endpoint: &str, auth: StorageAuth) -> StorageConnection {
+        StorageConnection {
+            blob_endpoint: Url::parse(endpoint).expect("url"),
+            queue_endpoint: Url::parse(endpoint).expect("url"),
+            auth,
+        }
+    }
+
+    #[test]
+    fn clients_build_for_every_auth_kind() {
+        let https = "https://acct.blob.core.windows.net/";
+        for auth in [
+            StorageAuth::ManagedIdentity { client_id: None },
+            StorageAuth::ManagedIdentity {
+                client_id: Some("00000000-0000-0000-0000-000000000001".into()),
+            },
+            StorageAuth::Sas("sv=2021-08-06&sig=x".into()),
+            StorageAuth::SharedKey {
+                account: "acct".into(),
+                key: b"k".to_vec(),
+            },
+        ] {
+            let c = conn(https, auth.clone());
+            assert!(AzureBlobStore::new(&c).is_ok(), "{auth:?}");
+            assert!(AzureQueue::new(&c).is_ok(), "{auth:?}");
+        }
+        // Bearer tokens never go over plain http.
+        let c = conn(
+            "http://127.0.0.1:10000/devstoreaccount1",
+            StorageAuth::ManagedIdentity { client_id: None },
+        );
+        assert!(AzureBlobStore::new(&c).is_err());
+        assert!(AzureBlobStore::with_prefix(&StorageConnection::development(), "Bad").is_err());
+    }
+
+    #[test]
+    fn container_and_blob_urls() {
+        let store =
+            AzureBlobStore::with_prefix(&StorageConnection::development(), "ct1-").expect("store");
+        assert_eq!(store.container_name(Container::Threads), "ct1-threads");
+        // The cloud form of the endpoint (host root) must not produce `//container`.
+        let c = StorageConnection::parse_connection_string("S", "AccountName=acct;AccountKey=a2V5")
+            .expect("cs");
+        let service = azure_storage_blob::BlobServiceClient::new(c.blob_endpoint, None, None)
+            .expect("client");
+        let url = service
+            .blob_client("threads", "threads/t1/snapshot.json")
+            .url()
+            .clone();
+        assert_eq!(url.host_str(), Some("acct.blob.core.windows.net"));
+        assert!(url.path().starts_with("/threads/threads"), "{url}");
+    }
+}
