@@ -1,0 +1,637 @@
+//! Model settings from app settings (environment variables), validated at start.
+//!
+//! Every setting and its meaning is in [`SETTINGS`]; a missing one is named in the error.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Every app setting this module reads, with a one-line description (for docs and `--help`).
+pub const SETTINGS: &[(&str, &str)] = &[
+    (
+        "APPGEN_LLM",
+        "Model provider: offline (default) | azure-openai | openai | compatible | groq | cerebras | sambanova | ollama | vllm | llamacpp",
+    ),
+    (
+        "APPGEN_MODEL_FAST",
+        "Model (Azure: deployment) for clarify, requirements and wireframe; defaults to APPGEN_MODEL_STRONG",
+    ),
+    (
+        "APPGEN_MODEL_STRONG",
+        "Model (Azure: deployment) for code, fix and modify; defaults to APPGEN_MODEL_FAST (one of the two is required)",
+    ),
+    (
+        "APPGEN_LLM_FALLBACK",
+        "Comma-separated providers tried in order when the primary fails (5xx, timeout, connection error, 429 after retries)",
+    ),
+    (
+        "APPGEN_LLM_TIMEOUT_SECS",
+        "Seconds to wait for a response to start and between two streamed chunks before giving up on a call (default 120)",
+    ),
+    (
+        "APPGEN_LLM_MAX_RETRIES",
+        "Retries per provider on 429/5xx/connection errors, with exponential backoff honouring Retry-After (default 3)",
+    ),
+    (
+        "APPGEN_LLM_MAX_CONTINUATIONS",
+        "How many times output cut by the token limit is continued before giving up (default 3)",
+    ),
+    (
+        "APPGEN_LLM_STRUCTURED",
+        "true/false: send response_format json_schema to the primary provider (default per provider)",
+    ),
+    (
+        "APPGEN_AGENTS_DIR",
+        "Directory with NAME.md / NAME.schema.json files overriding the built-in agent prompts and schemas",
+    ),
+    (
+        "AZURE_OPENAI_ENDPOINT",
+        "azure-openai: resource endpoint, e.g. https://NAME.openai.azure.com",
+    ),
+    (
+        "AZURE_OPENAI_API_VERSION",
+        "azure-openai: data-plane API version (default 2024-10-21)",
+    ),
+    (
+        "AZURE_OPENAI_API_KEY",
+        "azure-openai: API key; when absent an Entra ID token is used (managed identity in Azure, developer credentials locally)",
+    ),
+    (
+        "AZURE_CLIENT_ID",
+        "azure-openai with Entra ID: client id of a user-assigned managed identity (optional)",
+    ),
+    (
+        "OPENAI_API_KEY",
+        "openai: API key (required); compatible: key sent as Bearer (optional)",
+    ),
+    (
+        "OPENAI_BASE_URL",
+        "openai: base URL (default https://api.openai.com/v1); compatible: base URL of the server (required)",
+    ),
+    (
+        "GROQ_API_KEY / CEREBRAS_API_KEY / SAMBANOVA_API_KEY",
+        "API key of that preset (required for it)",
+    ),
+    (
+        "VLLM_API_KEY / LLAMACPP_API_KEY / OLLAMA_API_KEY",
+        "API key of a local server, if it was started with one (optional)",
+    ),
+    (
+        "APPGEN_<P>_BASE_URL",
+        "Base URL of preset P (e.g. APPGEN_OLLAMA_BASE_URL), overriding its default",
+    ),
+    (
+        "APPGEN_<P>_MODEL_FAST / APPGEN_<P>_MODEL_STRONG",
+        "Models of fallback provider P (e.g. APPGEN_GROQ_MODEL_STRONG); default to APPGEN_MODEL_*",
+    ),
+    (
+        "APPGEN_<P>_STRUCTURED",
+        "true/false: structured output for fallback provider P",
+    ),
+];
+
+pub const DEFAULT_AZURE_API_VERSION: &str = "2024-10-21";
+pub const AZURE_SCOPE: &str = "https://cognitiveservices.azure.com/.default";
+
+/// How requests are shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…`.
+    AzureOpenAi,
+    /// `{base}/chat/completions` (OpenAI and every compatible server).
+    OpenAiCompatible,
+}
+
+/// A value that must not reach logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// How a provider authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthConfig {
+    None,
+    /// `Authorization: Bearer {key}`.
+    Bearer(Secret),
+    /// Azure `api-key: {key}`.
+    AzureKey(Secret),
+    /// Azure Entra ID token for [`AZURE_SCOPE`]: managed identity when running in Azure (or
+    /// `AZURE_CLIENT_ID` is set), developer credentials (az / azd CLI) otherwise.
+    Entra {
+        managed_identity: bool,
+        client_id: Option<String>,
+    },
+}
+
+/// One provider of the chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderConfig {
+    /// Its name in settings and usage reports (`azure-openai`, `groq`, …).
+    pub name: String,
+    pub kind: ProviderKind,
+    /// Azure endpoint, or the OpenAI-compatible base URL (ending in `/v1` or similar).
+    pub base_url: String,
+    /// Azure only.
+    pub api_version: String,
+    pub auth: AuthConfig,
+    /// Model or deployment for clarify / requirements / wireframe.
+    pub fast_model: String,
+    /// Model or deployment for code / fix / modify.
+    pub strong_model: String,
+    /// Send `response_format: json_schema` (else tolerant parsing of free text).
+    pub structured_output: bool,
+    /// Send `max_completion_tokens` (OpenAI, Azure) rather than the older `max_tokens`.
+    pub max_completion_tokens_field: bool,
+}
+
+/// Everything the model agent needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelConfig {
+    /// The primary first, then the fallbacks in order.
+    pub providers: Vec<ProviderConfig>,
+    /// Time to the response headers, and the longest silence between streamed chunks.
+    pub timeout: Duration,
+    pub max_retries: u32,
+    /// First backoff delay; doubles per retry (with jitter).
+    pub retry_base: Duration,
+    /// Longest single wait, also for Retry-After; a longer Retry-After moves on to the fallback.
+    pub max_retry_wait: Duration,
+    pub max_continuations: u32,
+    pub agents_dir: Option<PathBuf>,
+}
+
+impl ModelConfig {
+    /// A config for one provider with the defaults (handy in tests and tools).
+    pub fn single(provider: ProviderConfig) -> ModelConfig {
+        ModelConfig {
+            providers: vec![provider],
+            timeout: Duration::from_secs(120),
+            max_retries: 3,
+            retry_base: Duration::from_millis(500),
+            max_retry_wait: Duration::from_secs(60),
+            max_continuations: 3,
+            agents_dir: None,
+        }
+    }
+}
+
+/// What `APPGEN_LLM` selected.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LlmConfig {
+    /// The rule-based generator; no model.
+    Offline,
+    Models(ModelConfig),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{context} is missing {}", describe_missing(.missing))]
+    Missing {
+        /// `APPGEN_LLM=azure-openai` or `fallback provider groq (APPGEN_LLM_FALLBACK)`.
+        context: String,
+        /// Setting names with what they are for.
+        missing: Vec<(String, String)>,
+    },
+    #[error("{setting}={value:?} is not valid: {why}")]
+    Invalid {
+        setting: String,
+        value: String,
+        why: String,
+    },
+    #[error("agent files: {0}")]
+    Agents(String),
+    #[error("Entra ID credential for azure-openai could not be created: {0}")]
+    Credential(String),
+}
+
+fn describe_missing(m: &[(String, String)]) -> String {
+    m.iter()
+        .map(|(k, why)| format!("{k} ({why})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+struct Preset {
+    name: &'static str,
+    base_url: &'static str,
+    key_env: &'static str,
+    key_required: bool,
+    structured: bool,
+}
+
+/// Known OpenAI-compatible servers. Structured output defaults follow what each documents for
+/// `response_format: json_schema`; Groq and SambaNova support it only on some models.
+const PRESETS: &[Preset] = &[
+    Preset {
+        name: "groq",
+        base_url: "https://api.groq.com/openai/v1",
+        key_env: "GROQ_API_KEY",
+        key_required: true,
+        structured: false,
+    },
+    Preset {
+        name: "cerebras",
+        base_url: "https://api.cerebras.ai/v1",
+        key_env: "CEREBRAS_API_KEY",
+        key_required: true,
+        structured: true,
+    },
+    Preset {
+        name: "sambanova",
+        base_url: "https://api.sambanova.ai/v1",
+        key_env: "SAMBANOVA_API_KEY",
+        key_required: true,
+        structured: false,
+    },
+    Preset {
+        name: "ollama",
+        base_url: "http://127.0.0.1:11434/v1",
+        key_env: "OLLAMA_API_KEY",
+        key_required: false,
+        structured: true,
+    },
+    Preset {
+        name: "vllm",
+        base_url: "http://127.0.0.1:8000/v1",
+        key_env: "VLLM_API_KEY",
+        key_required: false,
+        structured: true,
+    },
+    Preset {
+        name: "llamacpp",
+        base_url: "http://127.0.0.1:8080/v1",
+        key_env: "LLAMACPP_API_KEY",
+        key_required: false,
+        structured: true,
+    },
+];
+
+const KNOWN: &str =
+    "offline, azure-openai, openai, compatible, groq, cerebras, sambanova, ollama, vllm, llamacpp";
+
+impl LlmConfig {
+    /// Reads the process environment (Functions app settings arrive as environment variables).
+    pub fn from_env() -> Result<LlmConfig, ConfigError> {
+        LlmConfig::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`; empty values count as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<LlmConfig, ConfigError> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let primary = get("APPGEN_LLM").unwrap_or_else(|| "offline".into());
+        let primary = normalize(&primary);
+        if primary == "offline" {
+            return Ok(LlmConfig::Offline);
+        }
+        let mut providers = vec![provider(&get, &primary, true)?];
+        if let Some(list) = get("APPGEN_LLM_FALLBACK") {
+            for name in list.split(',').map(normalize).filter(|n| !n.is_empty()) {
+                if name == "offline" {
+                    return Err(ConfigError::Invalid {
+                        setting: "APPGEN_LLM_FALLBACK".into(),
+                        value: list.clone(),
+                        why: "offline cannot be a fallback: it cannot continue a model's work"
+                            .into(),
+                    });
+                }
+                if providers.iter().any(|p| p.name == name) {
+                    continue;
+                }
+                providers.push(provider(&get, &name, false)?);
+            }
+        }
+        let timeout = secs(&get, "APPGEN_LLM_TIMEOUT_SECS", 120.0)?;
+        let max_retries = count(&get, "APPGEN_LLM_MAX_RETRIES", 3)?;
+        let max_continuations = count(&get, "APPGEN_LLM_MAX_CONTINUATIONS", 3)?;
+        let agents_dir = get("APPGEN_AGENTS_DIR").map(PathBuf::from);
+        if let Some(dir) = &agents_dir
+            && !dir.is_dir()
+        {
+            return Err(ConfigError::Invalid {
+                setting: "APPGEN_AGENTS_DIR".into(),
+                value: dir.display().to_string(),
+                why: "not a directory".into(),
+            });
+        }
+        Ok(LlmConfig::Models(ModelConfig {
+            providers,
+            timeout,
+            max_retries,
+            retry_base: Duration::from_millis(500),
+            max_retry_wait: Duration::from_secs(60),
+            max_continuations,
+            agents_dir,
+        }))
+    }
+}
+
+fn normalize(s: &str) -> String {
+    let s = s.trim().to_ascii_lowercase().replace('_', "-");
+    match s.as_str() {
+        "azure" | "azureopenai" | "azure-openai" => "azure-openai".into(),
+        "llama.cpp" | "llama-cpp" | "llamacpp" => "llamacpp".into(),
+        "openai-compatible" => "compatible".into(),
+        _ => s,
+    }
+}
+
+/// `azure-openai` → `AZURE_OPENAI`.
+fn env_part(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<Option<bool>, ConfigError> {
+    match get(key) {
+        None => Ok(None),
+        Some(v) => match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(Some(true)),
+            "0" | "false" | "no" | "off" => Ok(Some(false)),
+            _ => Err(ConfigError::Invalid {
+                setting: key.into(),
+                value: v,
+                why: "expected true or false".into(),
+            }),
+        },
+    }
+}
+
+fn secs(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: f64,
+) -> Result<Duration, ConfigError> {
+    let Some(v) = get(key) else {
+        return Ok(Duration::from_secs_f64(default));
+    };
+    match v.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s < 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(ConfigError::Invalid {
+            setting: key.into(),
+            value: v,
+            why: "expected a positive number of seconds".into(),
+        }),
+    }
+}
+
+fn count(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    let Some(v) = get(key) else {
+        return Ok(default);
+    };
+    match v.parse::<u32>() {
+        Ok(n) if n <= 20 => Ok(n),
+        _ => Err(ConfigError::Invalid {
+            setting: key.into(),
+            value: v,
+            why: "expected a whole number from 0 to 20".into(),
+        }),
+    }
+}
+
+fn check_url(key: &str, v: String) -> Result<String, ConfigError> {
+    match url::Url::parse(&v) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+            Ok(v.trim_end_matches('/').to_owned())
+        }
+        _ => Err(ConfigError::Invalid {
+            setting: key.into(),
+            value: v,
+            why: "expected an http(s) URL".into(),
+        }),
+    }
+}
+
+fn provider(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    primary: bool,
+) -> Result<ProviderConfig, ConfigError> {
+    let context = if primary {
+        format!("APPGEN_LLM={name}")
+    } else {
+        format!("fallback provider {name} (APPGEN_LLM_FALLBACK)")
+    };
+    let mut missing: Vec<(String, String)> = Vec::new();
+    let p = env_part(name);
+
+    // Models: a fallback's own names first, then the primary's.
+    let own = |which: &str| {
+        if primary {
+            None
+        } else {
+            get(&format!("APPGEN_{p}_MODEL_{which}"))
+        }
+    };
+    let fast = own("FAST").or_else(|| get("APPGEN_MODEL_FAST"));
+    let strong = own("STRONG").or_else(|| get("APPGEN_MODEL_STRONG"));
+    let (fast, strong) = match (fast, strong) {
+        (Some(f), Some(s)) => (f, s),
+        (Some(f), None) => (f.clone(), f),
+        (None, Some(s)) => (s.clone(), s),
+        (None, None) => {
+            let what = if name == "azure-openai" {
+                "the deployment name to use"
+            } else {
+                "the model name to use"
+            };
+            let key = if primary {
+                "APPGEN_MODEL_STRONG".to_owned()
+            } else {
+                format!("APPGEN_{p}_MODEL_STRONG or APPGEN_MODEL_STRONG")
+            };
+            missing.push((key, what.into()));
+            (String::new(), String::new())
+        }
+    };
+    let structured_key = if primary {
+        "APPGEN_LLM_STRUCTURED".to_owned()
+    } else {
+        format!("APPGEN_{p}_STRUCTURED")
+    };
+    let structured = flag(get, &structured_key)?;
+
+    let cfg = match name {
+        "azure-openai" => {
+            let endpoint = match get("AZURE_OPENAI_ENDPOINT") {
+                Some(v) => check_url("AZURE_OPENAI_ENDPOINT", v)?,
+                None => {
+                    missing.push((
+                        "AZURE_OPENAI_ENDPOINT".into(),
+                        "the resource endpoint, e.g. https://NAME.openai.azure.com".into(),
+                    ));
+                    String::new()
+                }
+            };
+            let auth = match get("AZURE_OPENAI_API_KEY") {
+                Some(k) => AuthConfig::AzureKey(Secret::new(k)),
+                None => {
+                    let client_id = get("AZURE_CLIENT_ID");
+                    // App Service / Functions expose IDENTITY_ENDPOINT; older hosts MSI_ENDPOINT.
+                    let managed = client_id.is_some()
+                        || get("IDENTITY_ENDPOINT").is_some()
+                        || get("MSI_ENDPOINT").is_some();
+                    AuthConfig::Entra {
+                        managed_identity: managed,
+                        client_id,
+                    }
+                }
+            };
+            ProviderConfig {
+                name: name.into(),
+                kind: ProviderKind::AzureOpenAi,
+                base_url: endpoint,
+                api_version: get("AZURE_OPENAI_API_VERSION")
+                    .unwrap_or_else(|| DEFAULT_AZURE_API_VERSION.into()),
+                auth,
+                fast_model: fast,
+                strong_model: strong,
+                structured_output: structured.unwrap_or(true),
+                max_completion_tokens_field: true,
+            }
+        }
+        "openai" => {
+            let auth = match get("OPENAI_API_KEY") {
+                Some(k) => AuthConfig::Bearer(Secret::new(k)),
+                None => {
+                    missing.push(("OPENAI_API_KEY".into(), "the OpenAI API key".into()));
+                    AuthConfig::None
+                }
+            };
+            let base = match get("OPENAI_BASE_URL") {
+                Some(v) => check_url("OPENAI_BASE_URL", v)?,
+                None => "https://api.openai.com/v1".into(),
+            };
+            ProviderConfig {
+                name: name.into(),
+                kind: ProviderKind::OpenAiCompatible,
+                base_url: base,
+                api_version: String::new(),
+                auth,
+                fast_model: fast,
+                strong_model: strong,
+                structured_output: structured.unwrap_or(true),
+                max_completion_tokens_field: true,
+            }
+        }
+        "compatible" => {
+            let base = match get("OPENAI_BASE_URL") {
+                Some(v) => check_url("OPENAI_BASE_URL", v)?,
+                None => {
+                    missing.push((
+                        "OPENAI_BASE_URL".into(),
+                        "the server's base URL, e.g. http://127.0.0.1:8000/v1".into(),
+                    ));
+                    String::new()
+                }
+            };
+            ProviderConfig {
+                name: name.into(),
+                kind: ProviderKind::OpenAiCompatible,
+                base_url: base,
+                api_version: String::new(),
+                auth: get("OPENAI_API_KEY")
+                    .map(|k| AuthConfig::Bearer(Secret::new(k)))
+                    .unwrap_or(AuthConfig::None),
+                fast_model: fast,
+                strong_model: strong,
+                structured_output: structured.unwrap_or(false),
+                max_completion_tokens_field: false,
+            }
+        }
+        other => {
+            let Some(preset) = PRESETS.iter().find(|pr| pr.name == other) else {
+                return Err(ConfigError::Invalid {
+                    setting: if primary {
+                        "APPGEN_LLM".into()
+                    } else {
+                        "APPGEN_LLM_FALLBACK".into()
+                    },
+                    value: other.into(),
+                    why: format!("not a known provider; use one of {KNOWN}"),
+                });
+            };
+            let base_key = format!("APPGEN_{p}_BASE_URL");
+            let base = match get(&base_key) {
+                Some(v) => check_url(&base_key, v)?,
+                None => preset.base_url.into(),
+            };
+            let auth = match get(preset.key_env) {
+                Some(k) => AuthConfig::Bearer(Secret::new(k)),
+                None if preset.key_required => {
+                    missing.push((preset.key_env.into(), format!("the {other} API key")));
+                    AuthConfig::None
+                }
+                None => AuthConfig::None,
+            };
+            ProviderConfig {
+                name: other.into(),
+                kind: ProviderKind::OpenAiCompatible,
+                base_url: base,
+                api_version: String::new(),
+                auth,
+                fast_model: fast,
+                strong_model: strong,
+                structured_output: structured.unwrap_or(preset.structured),
+                max_completion_tokens_field: false,
+            }
+        }
+    };
+    if missing.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(ConfigError::Missing { context, missing })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<LlmConfig, ConfigError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        LlmConfig::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn nothing_configured_is_offline() {
+        assert_eq!(cfg(&[]), Ok(LlmConfig::Offline));
+        assert_eq!(cfg(&[("APPGEN_LLM", " ")]), Ok(LlmConfig::Offline));
+    }
+
+    #[test]
+    fn presets_know_their_urls() {
+        let Ok(LlmConfig::Models(m)) =
+            cfg(&[("APPGEN_LLM", "ollama"), ("APPGEN_MODEL_FAST", "qwen")])
+        else {
+            panic!("ollama config")
+        };
+        assert_eq!(m.providers[0].base_url, "http://127.0.0.1:11434/v1");
+        assert_eq!(m.providers[0].strong_model, "qwen");
+        assert_eq!(m.providers[0].auth, AuthConfig::None);
+    }
+}
