@@ -62,7 +62,11 @@ pub fn normalize(text: &str, app_dir: &Path, others: &[(&Path, &str)]) -> String
             continue;
         }
         let with_slash = format!("{dir}/");
-        let replacement = if name.is_empty() { String::new() } else { format!("{name}/") };
+        let replacement = if name.is_empty() {
+            String::new()
+        } else {
+            format!("{name}/")
+        };
         s = s.replace(&format!("file://{with_slash}"), &replacement);
         s = s.replace(&with_slash, &replacement);
         s = s.replace(&dir, if name.is_empty() { "." } else { name.as_str() });
@@ -109,8 +113,12 @@ fn unhash_asset(word: &str) -> String {
             if let Some(dash) = stem.rfind('-') {
                 let hash = &stem[dash + 1..];
                 if hash.len() == 8
-                    && hash.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                    && hash.chars().any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                    && hash
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                    && hash
+                        .chars()
+                        .any(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
                 {
                     return format!("{}-[hash]{}", &stem[..dash], &word[pos..]);
                 }
@@ -263,7 +271,10 @@ mod tests {
     #[test]
     fn falls_back_to_an_error_word_then_the_last_line() {
         assert_eq!(
-            error_line("vite v8\nsh: 1: fork: Resource temporarily unavailable\nsomething failed badly\n").as_deref(),
+            error_line(
+                "vite v8\nsh: 1: fork: Resource temporarily unavailable\nsomething failed badly\n"
+            )
+            .as_deref(),
             Some("something failed badly")
         );
         assert_eq!(error_line("one\ntwo\n").as_deref(), Some("two"));
@@ -273,7 +284,11 @@ mod tests {
     #[test]
     fn normalize_replaces_known_directories() {
         let text = format!("{APP}/src/a.ts and file:///work/tpl/node_modules/x.js and {APP}");
-        let n = normalize(&text, Path::new(APP), &[(Path::new("/work/tpl"), "<template>")]);
+        let n = normalize(
+            &text,
+            Path::new(APP),
+            &[(Path::new("/work/tpl"), "<template>")],
+        );
         assert_eq!(n, "src/a.ts and <template>/node_modules/x.js and .");
     }
 
@@ -288,7 +303,10 @@ mod tests {
 
     #[test]
     fn tail_keeps_the_end() {
-        let text = (1..=100).map(|i| i.to_string()).collect::<Vec<_>>().join("\n");
+        let text = (1..=100)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
         assert_eq!(tail(&text, 3, 1000), "98\n99\n100");
         assert_eq!(tail(&text, 3, 4), "\n100");
         assert_eq!(tail("ééé", 10, 3), "é");

@@ -113,8 +113,16 @@ mod tests {
             Some("check: the check timed out after 30 s")
         );
         r.checks = vec![
-            CheckResult { kind: "loads".into(), passed: true, detail: String::new() },
-            CheckResult { kind: "persists".into(), passed: false, detail: String::new() },
+            CheckResult {
+                kind: "loads".into(),
+                passed: true,
+                detail: String::new(),
+            },
+            CheckResult {
+                kind: "persists".into(),
+                passed: false,
+                detail: String::new(),
+            },
         ];
         assert_eq!(first_failure(&r).as_deref(), Some("check persists failed"));
         r.checks[1].passed = true;
@@ -131,7 +139,15 @@ mod tests {
 
     #[test]
     fn the_script_knows_every_eval_check_kind() {
-        for kind in ["builds", "loads", "text", "field", "submit_roundtrip", "persists", "color"] {
+        for kind in [
+            "builds",
+            "loads",
+            "text",
+            "field",
+            "submit_roundtrip",
+            "persists",
+            "color",
+        ] {
             assert!(
                 CHECK_SCRIPT.contains(&format!("case \"{kind}\"")),
                 "check.mjs does not handle {kind}"

@@ -221,7 +221,8 @@ impl Builder {
         dist_dir: &Path,
         checks: &[Value],
     ) -> Result<CheckReport, BuildError> {
-        self.check_dist_with_screenshot(dist_dir, checks, None).await
+        self.check_dist_with_screenshot(dist_dir, checks, None)
+            .await
     }
 
     /// [`Self::check_dist`], copying the screenshot to `screenshot_to` when given (the
@@ -269,7 +270,9 @@ impl Builder {
         if !out.success() {
             let line = build_log::error_line(combined);
             // 128+n: the shell reports a child killed by signal n.
-            let signal = out.signal.or(out.code.filter(|c| *c > 128).map(|c| c - 128));
+            let signal = out
+                .signal
+                .or(out.code.filter(|c| *c > 128).map(|c| c - 128));
             return Some(match (line, signal) {
                 (_, Some(libc::SIGXCPU)) => "build exceeded its CPU time limit".to_string(),
                 (Some(l), _) => l,
@@ -323,9 +326,11 @@ impl Builder {
         uid: Option<u32>,
     ) -> Result<CheckReport, BuildError> {
         let started = Instant::now();
-        let unavailable = |what: &str, e: std::io::Error| BuildError::Unavailable(format!("{what}: {e}"));
+        let unavailable =
+            |what: &str, e: std::io::Error| BuildError::Unavailable(format!("{what}: {e}"));
         let dir = job.join("check");
-        std::fs::create_dir_all(&dir).map_err(|e| unavailable("creating the check directory", e))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| unavailable("creating the check directory", e))?;
         std::fs::write(dir.join("check.mjs"), check::CHECK_SCRIPT)
             .map_err(|e| unavailable("writing check.mjs", e))?;
         std::os::unix::fs::symlink(template.join("node_modules"), dir.join("node_modules"))
@@ -345,7 +350,8 @@ impl Builder {
         std::fs::write(dir.join("config.json"), config.to_string())
             .map_err(|e| unavailable("writing the check config", e))?;
         if let Some(uid) = uid {
-            sandbox::chown_tree(&dir, uid).map_err(|e| unavailable("chown of the check directory", e))?;
+            sandbox::chown_tree(&dir, uid)
+                .map_err(|e| unavailable("chown of the check directory", e))?;
         }
         let mut read_only = vec![template.to_path_buf()];
         read_only.extend(sandbox::program_binds(node));
@@ -370,6 +376,7 @@ impl Builder {
             return Err(BuildError::Unavailable(format!("sandbox: {msg}")));
         }
         let ms = millis(started);
+        tracing::debug!(elapsed_ms = ms, code = ?out.code, "check step");
         if out.timed_out {
             return Ok(check::failed_report(
                 &format!("the check timed out after {} s", timeout.as_secs()),
@@ -441,7 +448,10 @@ impl Builder {
             .map(|d| format!("{}:", d.display()))
             .unwrap_or_default();
         vec![
-            ("PATH".into(), format!("{node_dir}/usr/local/bin:/usr/bin:/bin")),
+            (
+                "PATH".into(),
+                format!("{node_dir}/usr/local/bin:/usr/bin:/bin"),
+            ),
             ("HOME".into(), tmp.clone()),
             ("TMPDIR".into(), tmp),
             ("LANG".into(), "C.UTF-8".into()),
@@ -468,7 +478,8 @@ impl Builder {
             .map_err(err)?;
         // Unsandboxed modes run as another uid that must reach app/ and check/.
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o711)).map_err(err)?;
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o711))
+            .map_err(err)?;
         if self.config.keep_work {
             let path = temp.keep();
             tracing::info!(dir = %path.display(), "keeping the job directory");

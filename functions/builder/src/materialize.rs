@@ -30,7 +30,11 @@ fn is_build_config(path: &str) -> bool {
 }
 
 /// Materialises `files` into `app_dir`, which must not exist yet or be empty.
-pub fn materialize(files: &FileMap, template: &Path, app_dir: &Path) -> Result<(), MaterializeError> {
+pub fn materialize(
+    files: &FileMap,
+    template: &Path,
+    app_dir: &Path,
+) -> Result<(), MaterializeError> {
     validate_app(files)?;
     let io = |what: &str, e: std::io::Error| MaterializeError::Io(format!("{what}: {e}"));
     std::fs::create_dir_all(app_dir).map_err(|e| io("creating the app directory", e))?;
@@ -39,7 +43,10 @@ pub fn materialize(files: &FileMap, template: &Path, app_dir: &Path) -> Result<(
         .next()
         .is_some()
     {
-        return Err(MaterializeError::Io(format!("{} is not empty", app_dir.display())));
+        return Err(MaterializeError::Io(format!(
+            "{} is not empty",
+            app_dir.display()
+        )));
     }
     for (rel, content) in files {
         if is_build_config(rel) || rel == ".gitignore" {
@@ -67,14 +74,17 @@ fn write_new(app_dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), MaterializeE
         .components()
         .all(|c| matches!(c, Component::Normal(_)))
     {
-        return Err(MaterializeError::Conflict(format!("path {rel:?} is not a plain relative path")));
+        return Err(MaterializeError::Conflict(format!(
+            "path {rel:?} is not a plain relative path"
+        )));
     }
     let target = app_dir.join(rel_path);
     let parent = target
         .parent()
         .ok_or_else(|| MaterializeError::Conflict(format!("path {rel:?} has no parent")))?;
-    std::fs::create_dir_all(parent)
-        .map_err(|e| MaterializeError::Conflict(format!("cannot create the folder of {rel:?}: {e}")))?;
+    std::fs::create_dir_all(parent).map_err(|e| {
+        MaterializeError::Conflict(format!("cannot create the folder of {rel:?}: {e}"))
+    })?;
     // Every directory was made here from validated names, so this only trips on a clash
     // with a symlink or a file; checked anyway because the cost is one syscall per file.
     let root = app_dir
@@ -84,7 +94,9 @@ fn write_new(app_dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), MaterializeE
         .canonicalize()
         .map_err(|e| MaterializeError::Io(format!("resolving the folder of {rel:?}: {e}")))?;
     if !real_parent.starts_with(&root) {
-        return Err(MaterializeError::Conflict(format!("path {rel:?} leaves the app directory")));
+        return Err(MaterializeError::Conflict(format!(
+            "path {rel:?} leaves the app directory"
+        )));
     }
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -189,8 +201,7 @@ mod tests {
         ] {
             let out = tempfile::tempdir().expect("tempdir");
             let dir = out.path().join("app");
-            let err = materialize(&app(&[(bad, "x")]), t.path(), &dir)
-                .expect_err(bad);
+            let err = materialize(&app(&[(bad, "x")]), t.path(), &dir).expect_err(bad);
             assert!(matches!(err, MaterializeError::Invalid(_)), "{bad}: {err}");
             assert!(!out.path().join("escape.txt").exists());
         }
@@ -227,13 +238,21 @@ mod tests {
         let t = template();
         let out = tempfile::tempdir().expect("tempdir");
         let dir = out.path().join("app");
-        materialize(&app(&[("src/App.tsx", "1"), ("index.html", "2")]), t.path(), &dir)
-            .expect("materialize");
+        materialize(
+            &app(&[("src/App.tsx", "1"), ("index.html", "2")]),
+            t.path(),
+            &dir,
+        )
+        .expect("materialize");
         std::fs::create_dir(dir.join("dist")).expect("mkdir");
         std::fs::write(dir.join("dist/index.html"), "built").expect("write");
         let files = read_app_dir(&dir).expect("read");
         assert_eq!(files.get("src/App.tsx").map(String::as_str), Some("1"));
         assert!(files.contains_key("vite.config.ts"));
-        assert!(!files.keys().any(|k| k.starts_with("dist") || k.starts_with("node_modules")));
+        assert!(
+            !files
+                .keys()
+                .any(|k| k.starts_with("dist") || k.starts_with("node_modules"))
+        );
     }
 }

@@ -137,7 +137,10 @@ mod tests {
     #[test]
     fn content_types_of_built_files() {
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
-        assert_eq!(content_type("assets/index-B7P8dVlG.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("assets/index-B7P8dVlG.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("assets/index.CSS"), "text/css; charset=utf-8");
         assert_eq!(content_type("logo.svg"), "image/svg+xml");
         assert_eq!(content_type("fonts/x.woff2"), "font/woff2");

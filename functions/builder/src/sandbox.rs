@@ -56,7 +56,11 @@ impl RunOutput {
     /// A failure of the sandbox tooling itself (bwrap could not set up, a limit tool is
     /// missing), as opposed to the command failing.
     pub fn sandbox_failure(&self) -> Option<String> {
-        let first = self.stderr.lines().chain(self.stdout.lines()).find(|l| !l.trim().is_empty())?;
+        let first = self
+            .stderr
+            .lines()
+            .chain(self.stdout.lines())
+            .find(|l| !l.trim().is_empty())?;
         let tool = ["bwrap:", "unshare:", "prlimit:", "setpriv:"]
             .iter()
             .any(|p| first.starts_with(p));
@@ -98,7 +102,9 @@ pub fn program_binds(program: &Path) -> Vec<PathBuf> {
     if real.starts_with("/usr") {
         return Vec::new();
     }
-    let dir = real.parent().map(|bin| bin.parent().unwrap_or(bin).to_path_buf());
+    let dir = real
+        .parent()
+        .map(|bin| bin.parent().unwrap_or(bin).to_path_buf());
     dir.into_iter().collect()
 }
 
@@ -175,10 +181,25 @@ fn bwrap_args(spec: &SandboxSpec) -> Vec<String> {
         let p = format!("/etc/{e}");
         push(&["--ro-bind-try", &p, &p]);
     }
-    push(&["--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig"]);
+    push(&[
+        "--ro-bind-try",
+        "/var/cache/fontconfig",
+        "/var/cache/fontconfig",
+    ]);
     push(&["--proc", "/proc", "--dev", "/dev"]);
-    push(&["--perms", "1777", "--size", &(512u64 << 20).to_string(), "--tmpfs", "/tmp"]);
-    let mut made: Vec<PathBuf> = vec![PathBuf::from("/tmp"), PathBuf::from("/usr"), PathBuf::from("/etc")];
+    push(&[
+        "--perms",
+        "1777",
+        "--size",
+        &(512u64 << 20).to_string(),
+        "--tmpfs",
+        "/tmp",
+    ]);
+    let mut made: Vec<PathBuf> = vec![
+        PathBuf::from("/tmp"),
+        PathBuf::from("/usr"),
+        PathBuf::from("/etc"),
+    ];
     let binds = spec
         .read_only
         .iter()
@@ -422,11 +443,17 @@ mod tests {
             elapsed: Duration::ZERO,
         };
         assert_eq!(
-            out(1, "bwrap: Can't mount proc on /newroot/proc: Operation not permitted\n")
-                .sandbox_failure()
-                .as_deref(),
+            out(
+                1,
+                "bwrap: Can't mount proc on /newroot/proc: Operation not permitted\n"
+            )
+            .sandbox_failure()
+            .as_deref(),
             Some("bwrap: Can't mount proc on /newroot/proc: Operation not permitted")
         );
-        assert_eq!(out(2, "src/App.tsx(1,1): error TS1005").sandbox_failure(), None);
+        assert_eq!(
+            out(2, "src/App.tsx(1,1): error TS1005").sandbox_failure(),
+            None
+        );
     }
 }
