@@ -156,9 +156,17 @@ deploy_infra() {
 deploy_infra "$CURRENT_IMAGE"
 
 OUTPUTS="$(capture '{}' az deployment group show --resource-group "$RESOURCE_GROUP" --name "$DEPLOYMENT" --query properties.outputs --output json)"
+declare -A OUT=()
+if [[ $DRY_RUN -eq 0 ]]; then
+  # One parse of the outputs into OUT[name]=value (values shell-quoted by Python).
+  eval "$(python3 -c 'import json, shlex, sys
+for k, v in json.loads(sys.stdin.read()).items():
+    print("OUT[%s]=%s" % (shlex.quote(k), shlex.quote(str(v["value"]))))' <<<"$OUTPUTS")"
+fi
 output() {
   if [[ $DRY_RUN -eq 1 ]]; then printf 'outputs.%s' "$1"; return; fi
-  python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]]["value"])' "$1" <<<"$OUTPUTS"
+  [[ -n "${OUT[$1]:-}" ]] || { echo "deploy.sh: the deployment has no output '$1'" >&2; exit 1; }
+  printf '%s' "${OUT[$1]}"
 }
 FUNCTION_APP="$(output functionAppName)"
 STATIC_WEB_APP="$(output staticWebAppName)"
