@@ -1,1 +1,191 @@
-//! Offline generator (in progress).
+//! The offline generator: a deterministic, rule-based [`AppAgent`] that turns a description
+//! into a working Vite + React + TypeScript app. No model, no I/O, milliseconds per step.
+//!
+//! Pipeline: [`analysis::analyze`] reads the description (a grammar of field lists, types,
+//! enum options, colours, kinds of app) into an [`AppSpec`]; [`questions`] asks about what it
+//! could not be sure of and applies the answers; [`compose::compose`] turns the spec into
+//! files; [`modify::apply_request`] changes the spec for a follow-up request and
+//! [`diff::changes_between`] turns the regenerated files into search/replace edits.
+
+pub mod analysis;
+pub mod colors;
+pub mod compose;
+pub mod diff;
+pub mod fields;
+pub mod knowledge;
+pub mod lexicon;
+pub mod modify;
+pub mod questions;
+pub mod requirements;
+pub mod spec;
+pub mod text;
+pub mod wireframe;
+
+use appgen_core::app::{ChangeSet, FileChange, FileMap, Question, Requirements};
+use appgen_core::edits::PROTECTED_FILES;
+use appgen_core::ports::{AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, Failure};
+use async_trait::async_trait;
+pub use spec::AppSpec;
+
+/// Characters per `FileDelta` event.
+const DELTA_CHARS: usize = 400;
+
+/// The offline generator agent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OfflineAgent;
+
+impl OfflineAgent {
+    pub fn new() -> Self {
+        OfflineAgent
+    }
+}
+
+/// The spec of the thread: the stored one when it is an offline spec, else derived from the
+/// description, the UI options and the answers.
+pub fn spec_for(ctx: &AgentContext) -> AppSpec {
+    if let Some(spec) = ctx.requirements.as_ref().and_then(|r| AppSpec::from_value(&r.spec)) {
+        return spec;
+    }
+    let mut spec = analysis::analyze(&ctx.description, &ctx.options);
+    questions::apply_answers(&mut spec, &ctx.answers, &ctx.description);
+    spec
+}
+
+/// Requirements (title, summary, features and the spec as JSON) of a spec.
+pub fn requirements_of(spec: &AppSpec) -> Requirements {
+    Requirements {
+        title: spec.title.clone(),
+        summary: requirements::summary(spec),
+        features: requirements::features(spec),
+        spec: serde_json::to_value(spec).unwrap_or_default(),
+    }
+}
+
+/// The spec after a follow-up request, deterministic from (spec, request). `modify` uses it;
+/// the runner calls it (or [`updated_requirements`]) to store the new spec.
+pub fn apply_request(spec: &AppSpec, request: &str) -> Result<AppSpec, AgentError> {
+    modify::apply_request(spec, request)
+        .map(|(s, _)| s)
+        .map_err(|e| AgentError::Unsupported(e.0))
+}
+
+/// The requirements after a follow-up request: what the runner stores once `modify`
+/// succeeded. `current` is the thread's requirements (their `spec` an offline spec, else the
+/// spec is derived from `description`).
+pub fn updated_requirements(
+    current: Option<&Requirements>,
+    description: &str,
+    request: &str,
+) -> Result<Requirements, AgentError> {
+    let spec = current
+        .and_then(|r| AppSpec::from_value(&r.spec))
+        .unwrap_or_else(|| analysis::analyze(description, &[]));
+    apply_request(&spec, request).map(|s| requirements_of(&s))
+}
+
+fn emit_file(out: &mut dyn AgentOutput, path: &str, content: &str) {
+    out.emit(AgentEvent::FileStarted { path: path.to_owned() });
+    let mut chunk = String::new();
+    for c in content.chars() {
+        chunk.push(c);
+        if chunk.len() >= DELTA_CHARS {
+            out.emit(AgentEvent::FileDelta { path: path.to_owned(), delta: std::mem::take(&mut chunk) });
+        }
+    }
+    if !chunk.is_empty() {
+        out.emit(AgentEvent::FileDelta { path: path.to_owned(), delta: chunk });
+    }
+    out.emit(AgentEvent::FileFinished { path: path.to_owned() });
+}
+
+fn say(out: &mut dyn AgentOutput, text: impl Into<String>) {
+    out.emit(AgentEvent::Say(text.into()));
+}
+
+fn describe(spec: &AppSpec) -> String {
+    let what = match spec.kind {
+        k if k.has_fields() => format!(
+            "a {} of {} with {}",
+            spec.kind.label(),
+            spec.entity.plural.to_lowercase(),
+            spec.entity.fields.iter().map(|f| f.label.to_lowercase()).collect::<Vec<_>>().join(", ")
+        ),
+        _ => format!("a {}", spec.kind.label()),
+    };
+    format!("I read this as {what}, called “{}”.", spec.title)
+}
+
+#[async_trait]
+impl AppAgent for OfflineAgent {
+    fn name(&self) -> String {
+        "offline".to_owned()
+    }
+
+    async fn clarify(&self, ctx: &AgentContext, out: &mut dyn AgentOutput) -> Result<Vec<Question>, AgentError> {
+        let spec = analysis::analyze(&ctx.description, &ctx.options);
+        say(out, format!("{} A few quick questions — the defaults are my best guess, so you can just accept them. (Offline generator: rule-based, no AI model.)", describe(&spec)));
+        Ok(questions::questions(&spec, &ctx.description))
+    }
+
+    async fn requirements(&self, ctx: &AgentContext, out: &mut dyn AgentOutput) -> Result<Requirements, AgentError> {
+        let mut spec = analysis::analyze(&ctx.description, &ctx.options);
+        questions::apply_answers(&mut spec, &ctx.answers, &ctx.description);
+        let req = requirements_of(&spec);
+        say(out, format!("{} It will: {}.", req.summary, req.features.join("; ")));
+        Ok(req)
+    }
+
+    async fn wireframe(&self, ctx: &AgentContext, out: &mut dyn AgentOutput) -> Result<String, AgentError> {
+        let spec = spec_for(ctx);
+        say(out, format!("Here is the layout of “{}”.", spec.title));
+        Ok(wireframe::wireframe(&spec))
+    }
+
+    async fn code(&self, ctx: &AgentContext, out: &mut dyn AgentOutput) -> Result<FileMap, AgentError> {
+        let spec = spec_for(ctx);
+        say(out, format!("Writing a Vite + React + TypeScript app for “{}” from tested parts.", spec.title));
+        let files = compose::compose(&spec);
+        for (path, content) in &files {
+            emit_file(out, path, content);
+        }
+        say(out, format!("Wrote {} files.", files.len()));
+        Ok(files)
+    }
+
+    async fn fix(&self, ctx: &AgentContext, failure: &Failure, out: &mut dyn AgentOutput) -> Result<ChangeSet, AgentError> {
+        let spec = spec_for(ctx);
+        let first_line = failure.error.lines().next().unwrap_or_default();
+        say(out, format!("The build or check failed ({first_line}). I have no model to reason about arbitrary errors, so I regenerate every file from the spec and restore any that differ."));
+        let files = compose::compose(&spec);
+        let mut changes = vec![];
+        for (path, content) in &files {
+            if PROTECTED_FILES.contains(&path.as_str()) || ctx.files.get(path) == Some(content) {
+                continue;
+            }
+            emit_file(out, path, content);
+            changes.push(FileChange::Write { path: path.clone(), content: content.clone() });
+        }
+        let summary = if changes.is_empty() {
+            "Every file already matches what the offline generator produces; it cannot fix this failure on its own.".to_owned()
+        } else {
+            format!("Restored {} file(s) from the spec.", changes.len())
+        };
+        say(out, summary.clone());
+        Ok(ChangeSet { summary, changes })
+    }
+
+    async fn modify(&self, ctx: &AgentContext, request: &str, out: &mut dyn AgentOutput) -> Result<ChangeSet, AgentError> {
+        let spec = spec_for(ctx);
+        let (next, done) = modify::apply_request(&spec, request).map_err(|e| AgentError::Unsupported(e.0))?;
+        let files = compose::compose(&next);
+        let changes = diff::changes_between(&ctx.files, &files);
+        let summary = done.join(" ");
+        say(out, format!("{summary} ({} change(s) to the files.)", changes.len()));
+        for c in &changes {
+            if let FileChange::Write { path, content } = c {
+                emit_file(out, path, content);
+            }
+        }
+        Ok(ChangeSet { summary, changes })
+    }
+}

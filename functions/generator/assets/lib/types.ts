@@ -1,0 +1,111 @@
+// Shapes of the generated configuration (src/config.ts). The Rust generator emits JSON that
+// matches these interfaces, so the compiler checks every generated app against them.
+
+export type FieldType =
+  | "text"
+  | "longtext"
+  | "email"
+  | "tel"
+  | "url"
+  | "number"
+  | "money"
+  | "percent"
+  | "date"
+  | "time"
+  | "enum"
+  | "rating"
+  | "boolean";
+
+export interface Field {
+  key: string;
+  label: string;
+  type: FieldType;
+  options: string[];
+  required: boolean;
+  unit: string | null;
+}
+
+export type Values = Record<string, string>;
+
+export interface Item {
+  id: string;
+  created: number;
+  values: Values;
+  done?: boolean;
+  column?: string;
+  log?: string[];
+}
+
+export type Variant = "list" | "tasks" | "habits" | "bookings" | "inventory" | "dashboard";
+
+export interface CollectionConfig {
+  variant: Variant;
+  singular: string;
+  plural: string;
+  fields: Field[];
+  primary: string;
+  search: string[];
+  filter: string | null;
+  sort: boolean;
+  count: boolean;
+  layout: "table" | "cards";
+  totals: string[];
+  averages: string[];
+  groupBy: { by: string; of: string | null } | null;
+  chart: boolean;
+  done: boolean;
+  streak: boolean;
+  overlap: { resource: string | null; date: string; start: string; end: string } | null;
+  computed: { label: string; factors: string[] } | null;
+  lowStock: { field: string; below: number } | null;
+}
+
+export interface BoardConfig {
+  singular: string;
+  columns: string[];
+  fields: Field[];
+  primary: string;
+}
+
+export interface QuizQuestion {
+  question: string;
+  choices: string[];
+  answer: number;
+}
+
+export interface QuizConfig {
+  topic: string;
+  questions: QuizQuestion[];
+}
+
+export interface LandingItem {
+  title: string;
+  text: string;
+  meta: string;
+}
+
+export interface LandingSection {
+  id: string;
+  kind: "about" | "features" | "schedule" | "pricing" | "testimonials" | "gallery" | "team" | "faq" | "menu" | "events" | "hours";
+  title: string;
+  intro: string;
+  items: LandingItem[];
+}
+
+export interface LandingConfig {
+  cta: string;
+  sections: LandingSection[];
+  contact: boolean;
+}
+
+export interface AppConfig {
+  title: string;
+  tagline: string;
+  storageKey: string;
+  persist: boolean;
+  currency: string;
+  collection: CollectionConfig | null;
+  board: BoardConfig | null;
+  quiz: QuizConfig | null;
+  landing: LandingConfig | null;
+}

@@ -1,0 +1,455 @@
+//! Noun phrases → typed fields: the grammar of field lists in descriptions ("name, email, a
+//! 1-5 rating and comments", "a status of lead, customer or lost", "category (food, rent)").
+
+use crate::lexicon::{ALL_TYPE_WORDS, DETERMINERS, TEXT_FIELD_WORDS, VERBS};
+use crate::spec::{Field, FieldType};
+use crate::text::{capitalize, ident, sentences, words};
+
+/// Words after which a list of fields usually follows.
+const TRIGGERS: &[&str] = &[
+    " has ", " have ", " with ", " contains ", " containing ", " including ", " includes ",
+    " include ", " fields ", " columns ", " records ", " stores ", " tracks ", " track ",
+    " logs ", " log ", " capture ", " captures ", " collect ", " collects ", " asks for ",
+    " ask for ", " enter ", " enters ", " store ", " storing ", " for each ",
+];
+
+/// Verbs that may start the first item of a list of inputs ("pick a room, a date").
+const INPUT_VERBS: &[&str] = &[
+    "pick", "choose", "select", "enter", "add", "record", "log", "set", "give", "provide",
+    "type", "input", "capture", "fill", "note", "specify", "upload",
+];
+
+/// Words that make a phrase about the UI or a computation rather than a field.
+const NOT_FIELD_WORDS: &[&str] = &[
+    "filter", "search", "sort", "chart", "graph", "button", "buttons", "table", "list", "page",
+    "form", "total", "totals", "average", "per", "below", "above", "under", "over", "less",
+    "more", "than", "times", "column", "columns", "lanes", "section", "sections", "reload",
+    "has", "have", "is", "are", "can", "should", "will", "want", "where", "which", "that",
+    "when", "them", "it", "between", "option", "options", "ability", "functionality", "feature",
+    "features", "hero", "plans", "testimonials", "gallery", "faq", "questions", "background",
+    "color", "colour", "components", "theme", "streak", "score", "restart", "overall", "sum",
+    "highlight", "highlighted", "mean", "users", "user", "data", "information", "for", "about",
+    "my", "our", "we", "i",
+];
+
+/// Heads of choices that have sensible default options when the text lists none.
+pub fn default_options(head: &str) -> Vec<String> {
+    let o: &[&str] = match head {
+        "priority" | "severity" => &["Low", "Medium", "High"],
+        "status" | "stage" => &["New", "In progress", "Done"],
+        "difficulty" => &["Easy", "Medium", "Hard"],
+        "mood" => &["Great", "Good", "Okay", "Bad"],
+        "size" => &["Small", "Medium", "Large"],
+        "frequency" => &["Daily", "Weekly", "Monthly"],
+        "gender" => &["Female", "Male", "Other"],
+        "condition" => &["New", "Good", "Used"],
+        "meal" => &["Breakfast", "Lunch", "Dinner", "Snack"],
+        "level" | "tier" => &["Beginner", "Intermediate", "Advanced"],
+        "payment method" | "method" => &["Cash", "Card", "Transfer"],
+        "category" | "type" | "kind" => &["General", "Work", "Personal", "Other"],
+        _ => &[],
+    };
+    o.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The type a noun phrase implies, and whether any word of it was recognised.
+pub fn classify(phrase_words: &[String]) -> (FieldType, bool) {
+    let joined = phrase_words.join(" ");
+    let has = |w: &str| phrase_words.iter().any(|x| x == w);
+    // Order matters: the phrase's head (last word) decides first, then any word.
+    if joined.contains("1-5") || joined.contains("1 to 5") || joined.contains("out of 5") || has("stars") {
+        return (FieldType::Rating, true);
+    }
+    if has("time") && (has("minutes") || has("hours") || has("cooking") || has("prep") || has("reading") || has("travel") || has("screen")) {
+        return (FieldType::Number, true);
+    }
+    if joined.starts_with("number of") || joined.starts_with("no of") || joined.starts_with("amount of") && !has("money") {
+        return (FieldType::Number, true);
+    }
+    let head = phrase_words.last().map(String::as_str).unwrap_or_default();
+    let lookup = |w: &str| -> Option<FieldType> {
+        ALL_TYPE_WORDS
+            .iter()
+            .flat_map(|list| list.iter())
+            .find(|t| t.word == w)
+            .map(|t| t.kind)
+    };
+    if head.ends_with("name") || TEXT_FIELD_WORDS.contains(&head) && lookup(head).is_none() {
+        return (FieldType::Text, true);
+    }
+    if let Some(k) = lookup(head) {
+        return (k, true);
+    }
+    if joined.contains("payment method") {
+        return (FieldType::Enum, true);
+    }
+    for w in phrase_words.iter().rev() {
+        if let Some(k) = lookup(w) {
+            // A modifier like "email" in "email subject" does not make the field an email.
+            let weak = matches!(k, FieldType::Enum | FieldType::Boolean | FieldType::Time);
+            if !weak {
+                return (k, true);
+            }
+        }
+        if TEXT_FIELD_WORDS.contains(&w.as_str()) || w.ends_with("name") {
+            return (FieldType::Text, true);
+        }
+    }
+    (FieldType::Text, false)
+}
+
+/// One list item turned into a field; None when the phrase is not a field.
+pub fn field_from_phrase(phrase: &str, original: &str, options: Vec<String>) -> Option<(Field, bool)> {
+    let mut ws = words(phrase);
+    while ws.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()) || w.parse::<f64>().is_ok() || crate::text::parse_count(w).is_some()) {
+        ws.remove(0);
+    }
+    if ws.is_empty() || ws.len() > 5 {
+        return None;
+    }
+    if ws.iter().any(|w| NOT_FIELD_WORDS.contains(&w.as_str())) {
+        return None;
+    }
+    if ws.first().is_some_and(|w| VERBS.contains(&w.as_str())) {
+        return None;
+    }
+    // "cooking time in minutes" → unit "minutes".
+    let mut unit = None;
+    if let Some(pos) = ws.iter().position(|w| w == "in" || w == "per") {
+        if pos > 0 && pos + 1 < ws.len() {
+            unit = Some(ws[pos + 1..].join(" "));
+            ws.truncate(pos);
+        } else {
+            return None;
+        }
+    }
+    let (mut kind, known) = classify(&ws);
+    if unit.is_some() && matches!(kind, FieldType::Text | FieldType::Time) {
+        kind = FieldType::Number;
+    }
+    let label_words: Vec<String> = ws
+        .iter()
+        .filter(|w| *w != "1-5" && w.parse::<f64>().is_err())
+        .cloned()
+        .collect();
+    if label_words.is_empty() {
+        return None;
+    }
+    let label_lower = label_words.join(" ");
+    let label = capitalize(&original_case(original, &label_lower));
+    let mut options = options;
+    if kind == FieldType::Enum && options.is_empty() {
+        options = default_options(&label_lower);
+        if options.is_empty() {
+            kind = FieldType::Text;
+        }
+    }
+    if !options.is_empty() {
+        kind = FieldType::Enum;
+    }
+    if kind == FieldType::Number && unit.is_none() {
+        unit = match label_words.last().map(String::as_str) {
+            Some("minutes") => Some("minutes".to_owned()),
+            Some("hours") => Some("hours".to_owned()),
+            _ => None,
+        };
+    }
+    Some((
+        Field {
+            key: ident(&label_lower),
+            label,
+            kind,
+            options,
+            required: false,
+            unit,
+        },
+        known,
+    ))
+}
+
+/// The words as they were written (so "SKU" stays upper-case); falls back to `lower`.
+fn original_case(original: &str, lower: &str) -> String {
+    let hay = original.to_ascii_lowercase();
+    match hay.find(lower) {
+        Some(i) if original.is_char_boundary(i) && original.is_char_boundary(i + lower.len()) => {
+            let s = &original[i..i + lower.len()];
+            // Keep acronyms ("SKU"); other words in lower case so labels read as sentence case.
+            s.split(' ')
+                .map(|w| {
+                    if w.len() > 1 && w.chars().all(|c| c.is_uppercase() || !c.is_alphabetic()) && w.chars().any(char::is_alphabetic) {
+                        w.to_owned()
+                    } else {
+                        w.to_lowercase()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        _ => lower.to_owned(),
+    }
+}
+
+/// Splits a list "a, b and c or d" into items.
+pub fn split_list(s: &str) -> Vec<String> {
+    let mut t = format!(" {s} ");
+    for sep in [" and/or ", " and ", " or ", " & ", " as well as ", " plus ", " along with "] {
+        t = t.replace(sep, ",");
+    }
+    t.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect()
+}
+
+/// "(food, transport, rent)" groups, replaced by a placeholder word `zzgroupN`.
+fn protect_groups(s: &str) -> (String, Vec<String>) {
+    let mut out = String::new();
+    let mut groups = vec![];
+    let mut depth = 0;
+    let mut cur = String::new();
+    for c in s.chars() {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                if depth == 1 {
+                    cur.clear();
+                    continue;
+                }
+            }
+            ')' | ']' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push_str(&format!(" zzgroup{} ", groups.len()));
+                    groups.push(cur.clone());
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        if depth > 0 {
+            cur.push(c);
+        } else {
+            out.push(c);
+        }
+    }
+    (out, groups)
+}
+
+/// Options written inside a group or after "of": "food, transport / rent or fun".
+pub fn options_from(s: &str) -> Vec<String> {
+    let mut t = s.replace(['/', '|'], ",");
+    t = t.replace(" e.g. ", " ").replace("e.g.", "").replace(" such as ", " ");
+    let items: Vec<String> = split_list(&t)
+        .into_iter()
+        .map(|x| x.trim_matches(|c: char| c == '"' || c == '\'' || c == '“' || c == '”' || c == '.').trim().to_owned())
+        .filter(|x| !x.is_empty() && x.split_whitespace().count() <= 4)
+        .collect();
+    let mut seen = vec![];
+    for i in items {
+        let cap = capitalize(&i);
+        if !seen.iter().any(|s: &String| s.eq_ignore_ascii_case(&cap)) {
+            seen.push(cap);
+        }
+    }
+    seen
+}
+
+/// "start and end time" → "start time, end time"; "first and last name" likewise.
+fn expand_pairs(s: &str) -> String {
+    let ws: Vec<&str> = s.split(' ').collect();
+    let mut out: Vec<String> = vec![];
+    let mut i = 0;
+    while i < ws.len() {
+        if i + 3 < ws.len() && ws[i + 1] == "and" && matches!(ws[i + 3].trim_end_matches(','), "time" | "date" | "times" | "dates" | "name" | "names" | "price" | "prices") {
+            let noun = ws[i + 3].trim_end_matches(',').trim_end_matches('s');
+            let tail = if ws[i + 3].ends_with(',') { "," } else { "" };
+            let pairable = ["start", "end", "first", "last", "check-in", "check-out", "pickup", "drop-off", "arrival", "departure", "opening", "closing", "buy", "sell", "purchase", "sale", "due", "begin", "finish"];
+            if pairable.contains(&ws[i]) && pairable.contains(&ws[i + 2]) {
+                out.push(format!("{} {noun}, {} {noun}{tail}", ws[i], ws[i + 2]));
+                i += 4;
+                continue;
+            }
+        }
+        out.push(ws[i].to_owned());
+        i += 1;
+    }
+    out.join(" ")
+}
+
+/// Every field the description lists, in order, without duplicates.
+pub fn extract_fields(text: &str) -> Vec<Field> {
+    let mut found: Vec<Field> = vec![];
+    for sentence in sentences(text) {
+        let (protected, groups) = protect_groups(&sentence);
+        let lower = expand_pairs(&protected.to_ascii_lowercase().replace(['"', '“', '”'], " "));
+        let original = expand_pairs(&protected);
+        let mut segments: Vec<String> = vec![];
+        if let Some(i) = lower.find(':') {
+            segments.push(lower[i + 1..].to_owned());
+        }
+        for t in TRIGGERS {
+            let mut from = 0;
+            while let Some(i) = lower[from..].find(t) {
+                segments.push(lower[from + i + t.len()..].to_owned());
+                from += i + t.len();
+            }
+        }
+        if lower.matches(',').count() >= 2 {
+            segments.push(lower.clone());
+        }
+        for seg in segments {
+            // A list runs after the last colon ("A guest book: name, email").
+            let seg = seg.rsplit(':').next().unwrap_or_default().to_owned();
+            let fields = parse_segment(&seg, &original, &groups);
+            for f in fields {
+                if !found.iter().any(|x| x.key == f.key) {
+                    found.push(f);
+                }
+            }
+        }
+    }
+    found
+}
+
+fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
+    let items = split_list(seg);
+    let mut parsed: Vec<(Field, bool)> = vec![];
+    let mut absorbing: Option<usize> = None;
+    for (idx, raw) in items.iter().enumerate() {
+        let mut item = raw.clone();
+        // "pick a room" → "a room" when it opens the list.
+        if idx == 0 {
+            let ws: Vec<&str> = item.split_whitespace().collect();
+            if ws.first().is_some_and(|w| INPUT_VERBS.contains(w)) {
+                item = ws[1..].join(" ");
+            }
+        }
+        // Options in a protected group: "category zzgroup0".
+        let mut options = vec![];
+        if let Some(pos) = item.find("zzgroup") {
+            let n: usize = item[pos + 7..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(usize::MAX);
+            if let Some(g) = groups.get(n) {
+                let opts = options_from(g);
+                if opts.len() >= 2 {
+                    options = opts;
+                } else if let Some(o) = opts.first() {
+                    // "(in minutes)", "(1-5)": a qualifier, folded back into the phrase.
+                    item = format!("{} {}", &item[..pos], o.to_lowercase());
+                    item = item.trim().to_owned();
+                }
+            }
+            if !options.is_empty() || item.contains("zzgroup") {
+                item = item.split("zzgroup").next().unwrap_or_default().trim().to_owned();
+            }
+        }
+        // "status of lead": a choice whose options run on through the next items.
+        let ws = words(&item);
+        if let Some(of) = ws.iter().position(|w| w == "of" || w == "like" || w == "either")
+            && of > 0
+            && of + 1 < ws.len()
+        {
+            let head = ws[..of].join(" ");
+            let (kind, _) = classify(&words(&head));
+            if kind == FieldType::Enum || crate::lexicon::ENUM_WORDS.iter().any(|t| head.ends_with(t.word)) {
+                if let Some((mut f, known)) = field_from_phrase(&head, original, vec![]) {
+                    f.kind = FieldType::Enum;
+                    f.options = vec![capitalize(&original_case(original, &ws[of + 1..].join(" ")))];
+                    parsed.push((f, known));
+                    absorbing = Some(parsed.len() - 1);
+                    continue;
+                }
+            }
+        }
+        if let Some(at) = absorbing {
+            let is_field = field_from_phrase(&item, original, vec![]).is_some_and(|(_, known)| known);
+            if !is_field && ws.len() <= 3 && !ws.is_empty() {
+                let opt = capitalize(&original_case(original, &ws.join(" ")));
+                if let Some((f, _)) = parsed.get_mut(at) {
+                    f.options.push(opt);
+                }
+                continue;
+            }
+            absorbing = None;
+        }
+        if let Some(p) = field_from_phrase(&item, original, options) {
+            parsed.push(p);
+        } else if idx == 0 {
+            // The list's opening words often belong to the sentence ("each recipe has a
+            // title"); only that item may be skipped.
+            continue;
+        } else {
+            // An item that is not a field ends the list ("…and date, then show totals").
+            break;
+        }
+    }
+    if !parsed.iter().any(|(_, known)| *known) {
+        return vec![];
+    }
+    let known_count = parsed.iter().filter(|(_, k)| *k).count();
+    parsed
+        .into_iter()
+        .filter(|(f, known)| *known || (known_count >= 2 && f.label.split_whitespace().count() <= 3))
+        .map(|(f, _)| f)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(text: &str) -> Vec<(String, FieldType, Vec<String>)> {
+        extract_fields(text).into_iter().map(|f| (f.label, f.kind, f.options)).collect()
+    }
+
+    fn kinds(text: &str) -> Vec<(String, FieldType)> {
+        summary(text).into_iter().map(|(l, k, _)| (l, k)).collect()
+    }
+
+    #[test]
+    fn colon_list_with_types() {
+        let got = kinds("A guest book for my wedding: guest name, email, phone, a 1-5 rating and a message.");
+        assert_eq!(
+            got,
+            vec![
+                ("Guest name".into(), FieldType::Text),
+                ("Email".into(), FieldType::Email),
+                ("Phone".into(), FieldType::Tel),
+                ("Rating".into(), FieldType::Rating),
+                ("Message".into(), FieldType::Longtext),
+            ]
+        );
+    }
+
+    #[test]
+    fn enum_options_in_parentheses_and_after_of() {
+        let got = summary("Track plants with species, watering frequency (daily, weekly, monthly) and a health of thriving, okay or wilting.");
+        assert_eq!(got[0].0, "Species");
+        assert_eq!(got[1].1, FieldType::Enum);
+        assert_eq!(got[1].2, vec!["Daily", "Weekly", "Monthly"]);
+        let got = summary("A student roster: full name, email and a status of enrolled, graduated or dropped.");
+        let status = got.iter().find(|f| f.0 == "Status").expect("status");
+        assert_eq!(status.1, FieldType::Enum);
+        assert_eq!(status.2, vec!["Enrolled", "Graduated", "Dropped"]);
+    }
+
+    #[test]
+    fn units_money_dates_and_pairs() {
+        let got = kinds("Each workout has a date, exercise, duration in minutes, calories burned and a start and end time.");
+        assert!(got.contains(&("Date".into(), FieldType::Date)));
+        assert!(got.contains(&("Duration".into(), FieldType::Number)));
+        assert!(got.contains(&("Start time".into(), FieldType::Time)));
+        assert!(got.contains(&("End time".into(), FieldType::Time)));
+        let got = kinds("Order log: customer, product SKU, unit price, quantity, delivery date, paid and website.");
+        assert!(got.contains(&("Unit price".into(), FieldType::Money)));
+        assert!(got.contains(&("Quantity".into(), FieldType::Number)));
+        assert!(got.contains(&("Delivery date".into(), FieldType::Date)));
+        assert!(got.contains(&("Paid".into(), FieldType::Boolean)));
+        assert!(got.contains(&("Website".into(), FieldType::Url)));
+        assert!(got.iter().any(|(l, _)| l == "Product SKU"));
+    }
+
+    #[test]
+    fn actions_and_ui_words_are_not_fields() {
+        let got = kinds("A chore list where I can add chores with a due date, tick them off, delete them, and filter by all / active / done.");
+        assert_eq!(got, vec![("Due date".into(), FieldType::Date)]);
+        let got = kinds("Show everything in a table with the average rating and a search box.");
+        assert!(got.is_empty(), "{got:?}");
+    }
+}

@@ -1,0 +1,230 @@
+//! Calculator formulas the generator can build, recognised by the quantities a description
+//! names. Expressions are TypeScript over `v.<key>` and come only from this file.
+
+use crate::spec::{CalcInput, CalcOutput, CalculatorSpec, Field, FieldType, OutputFormat};
+use crate::text::has_any;
+
+fn input(key: &str, label: &str, unit: Option<&str>, initial: &str, min: Option<f64>) -> CalcInput {
+    CalcInput {
+        key: key.to_owned(),
+        label: label.to_owned(),
+        unit: unit.map(str::to_owned),
+        initial: initial.to_owned(),
+        min,
+    }
+}
+
+fn output(label: &str, format: OutputFormat, expr: &str) -> CalcOutput {
+    CalcOutput {
+        label: label.to_owned(),
+        format,
+        expr: expr.to_owned(),
+    }
+}
+
+/// Linear unit pairs: (words naming unit A, label A, words naming unit B, label B, B per A).
+const CONVERSIONS: &[(&[&str], &str, &[&str], &str, f64)] = &[
+    (&["km", "kilometers", "kilometres", "kilometer", "kilometre"], "kilometres", &["miles", "mile", "mi"], "miles", 0.621371),
+    (&["kg", "kilograms", "kilogram", "kilos"], "kilograms", &["pounds", "lb", "lbs", "pound"], "pounds", 2.204623),
+    (&["cm", "centimeters", "centimetres"], "centimetres", &["inches", "inch", "in"], "inches", 0.393701),
+    (&["meters", "metres", "meter", "metre", "m"], "metres", &["feet", "foot", "ft"], "feet", 3.28084),
+    (&["liters", "litres", "liter", "litre", "l"], "litres", &["gallons", "gallon", "gal"], "US gallons", 0.264172),
+    (&["grams", "gram", "g"], "grams", &["ounces", "ounce", "oz"], "ounces", 0.035274),
+    (&["km/h", "kph", "kmh"], "km/h", &["mph"], "mph", 0.621371),
+];
+
+/// The calculator a description asks for, or None when it names no quantities at all.
+pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
+    let lower = text.to_lowercase();
+    let t = lower.as_str();
+    if has_any(t, &["tip", "gratuity"]) {
+        return CalculatorSpec {
+            formula: "tip".into(),
+            inputs: vec![
+                input("bill", "Bill amount", None, "50", Some(0.0)),
+                input("tipPercent", "Tip percentage", Some("%"), "15", Some(0.0)),
+                input("people", "Number of people", None, "2", Some(1.0)),
+            ],
+            outputs: vec![
+                output("Tip amount", OutputFormat::Money, "(v.bill * v.tipPercent) / 100"),
+                output("Total bill", OutputFormat::Money, "v.bill * (1 + v.tipPercent / 100)"),
+                output("Tip per person", OutputFormat::Money, "(v.bill * v.tipPercent) / 100 / Math.max(1, v.people)"),
+                output("Total per person", OutputFormat::Money, "(v.bill * (1 + v.tipPercent / 100)) / Math.max(1, v.people)"),
+            ],
+        };
+    }
+    if has_any(t, &["bmi", "body mass"]) {
+        return CalculatorSpec {
+            formula: "bmi".into(),
+            inputs: vec![
+                input("weight", "Weight", Some("kg"), "70", Some(1.0)),
+                input("height", "Height", Some("cm"), "175", Some(1.0)),
+            ],
+            outputs: vec![
+                output("BMI", OutputFormat::Number, "v.weight / ((v.height / 100) * (v.height / 100))"),
+                output(
+                    "Category",
+                    OutputFormat::Text,
+                    "((b: number) => (b < 18.5 ? \"Underweight\" : b < 25 ? \"Healthy weight\" : b < 30 ? \"Overweight\" : \"Obese\"))(v.weight / ((v.height / 100) * (v.height / 100)))",
+                ),
+            ],
+        };
+    }
+    if has_any(t, &["loan", "mortgage", "repayment", "car payment", "amortization", "amortisation"]) {
+        let monthly = "(v.rate > 0 ? (v.principal * (v.rate / 1200)) / (1 - Math.pow(1 + v.rate / 1200, -v.years * 12)) : v.principal / (v.years * 12))";
+        return CalculatorSpec {
+            formula: "loan".into(),
+            inputs: vec![
+                input("principal", "Loan amount", None, "200000", Some(0.0)),
+                input("rate", "Annual interest rate", Some("%"), "5", Some(0.0)),
+                input("years", "Loan term", Some("years"), "25", Some(1.0)),
+            ],
+            outputs: vec![
+                output("Monthly payment", OutputFormat::Money, monthly),
+                output("Total paid", OutputFormat::Money, &format!("{monthly} * v.years * 12")),
+                output("Total interest", OutputFormat::Money, &format!("{monthly} * v.years * 12 - v.principal")),
+            ],
+        };
+    }
+    if has_any(t, &["compound interest", "savings", "investment", "invest", "retirement", "interest"]) {
+        let fv = "(v.initial * Math.pow(1 + v.rate / 1200, v.years * 12) + (v.rate > 0 ? v.monthly * ((Math.pow(1 + v.rate / 1200, v.years * 12) - 1) / (v.rate / 1200)) : v.monthly * v.years * 12))";
+        return CalculatorSpec {
+            formula: "savings".into(),
+            inputs: vec![
+                input("initial", "Initial deposit", None, "1000", Some(0.0)),
+                input("monthly", "Monthly contribution", None, "100", Some(0.0)),
+                input("rate", "Annual interest rate", Some("%"), "5", Some(0.0)),
+                input("years", "Years", None, "10", Some(0.0)),
+            ],
+            outputs: vec![
+                output("Future value", OutputFormat::Money, fv),
+                output("Total contributed", OutputFormat::Money, "v.initial + v.monthly * v.years * 12"),
+                output("Interest earned", OutputFormat::Money, &format!("{fv} - (v.initial + v.monthly * v.years * 12)")),
+            ],
+        };
+    }
+    if has_any(t, &["discount", "sale price", "percent off", "% off"]) {
+        return CalculatorSpec {
+            formula: "discount".into(),
+            inputs: vec![
+                input("price", "Original price", None, "80", Some(0.0)),
+                input("discount", "Discount", Some("%"), "20", Some(0.0)),
+            ],
+            outputs: vec![
+                output("You save", OutputFormat::Money, "(v.price * v.discount) / 100"),
+                output("Final price", OutputFormat::Money, "v.price * (1 - v.discount / 100)"),
+            ],
+        };
+    }
+    if has_any(t, &["vat", "sales tax", "tax"]) {
+        return CalculatorSpec {
+            formula: "tax".into(),
+            inputs: vec![
+                input("amount", "Amount before tax", None, "100", Some(0.0)),
+                input("rate", "Tax rate", Some("%"), "20", Some(0.0)),
+            ],
+            outputs: vec![
+                output("Tax", OutputFormat::Money, "(v.amount * v.rate) / 100"),
+                output("Total with tax", OutputFormat::Money, "v.amount * (1 + v.rate / 100)"),
+            ],
+        };
+    }
+    if has_any(t, &["celsius", "fahrenheit", "temperature"]) {
+        let f_first = match (t.find("fahrenheit"), t.find("celsius")) {
+            (Some(f), Some(c)) => f < c,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        return if f_first {
+            CalculatorSpec {
+                formula: "temperature".into(),
+                inputs: vec![input("fahrenheit", "Temperature in Fahrenheit", Some("°F"), "68", None)],
+                outputs: vec![
+                    output("Celsius (°C)", OutputFormat::Number, "((v.fahrenheit - 32) * 5) / 9"),
+                    output("Kelvin (K)", OutputFormat::Number, "((v.fahrenheit - 32) * 5) / 9 + 273.15"),
+                ],
+            }
+        } else {
+            CalculatorSpec {
+                formula: "temperature".into(),
+                inputs: vec![input("celsius", "Temperature in Celsius", Some("°C"), "20", None)],
+                outputs: vec![
+                    output("Fahrenheit (°F)", OutputFormat::Number, "(v.celsius * 9) / 5 + 32"),
+                    output("Kelvin (K)", OutputFormat::Number, "v.celsius + 273.15"),
+                ],
+            }
+        };
+    }
+    if has_any(t, &["fuel", "gas mileage", "petrol", "trip cost"]) {
+        return CalculatorSpec {
+            formula: "fuel".into(),
+            inputs: vec![
+                input("distance", "Distance", Some("km"), "300", Some(0.0)),
+                input("consumption", "Fuel consumption", Some("L/100 km"), "6.5", Some(0.0)),
+                input("price", "Fuel price per litre", None, "1.8", Some(0.0)),
+            ],
+            outputs: vec![
+                output("Fuel needed (litres)", OutputFormat::Number, "(v.distance * v.consumption) / 100"),
+                output("Trip cost", OutputFormat::Money, "((v.distance * v.consumption) / 100) * v.price"),
+            ],
+        };
+    }
+    let words = crate::text::words(t);
+    let names = |list: &[&str]| words.iter().position(|w| list.contains(&w.as_str()));
+    for (a_words, a, b_words, b, factor) in CONVERSIONS {
+        if let (Some(pa), Some(pb)) = (names(a_words), names(b_words)) {
+            let (from, to, expr) = if pa <= pb {
+                (a, b, format!("v.value * {factor}"))
+            } else {
+                (b, a, format!("v.value / {factor}"))
+            };
+            return CalculatorSpec {
+                formula: "conversion".into(),
+                inputs: vec![input("value", &format!("Value in {from}"), None, "10", None)],
+                outputs: vec![output(&format!("Value in {to}"), OutputFormat::Number, &expr)],
+            };
+        }
+    }
+    if has_any(t, &["percentage", "percent of", "what percent"]) {
+        return CalculatorSpec {
+            formula: "percentage".into(),
+            inputs: vec![
+                input("part", "Part", None, "25", None),
+                input("whole", "Whole", None, "200", None),
+            ],
+            outputs: vec![
+                output("Percentage", OutputFormat::Percent, "v.whole !== 0 ? (v.part / v.whole) * 100 : NaN"),
+                output("Remaining", OutputFormat::Number, "v.whole - v.part"),
+            ],
+        };
+    }
+    generic(fields)
+}
+
+/// Sum and average of the numeric quantities the description names (or two plain values).
+fn generic(fields: &[Field]) -> CalculatorSpec {
+    let mut inputs: Vec<CalcInput> = fields
+        .iter()
+        .filter(|f| f.kind.is_numeric() || f.kind == FieldType::Text)
+        .take(6)
+        .map(|f| input(&f.key, &f.label, f.unit.as_deref(), "0", None))
+        .collect();
+    if inputs.len() < 2 {
+        inputs = vec![
+            input("first", "First value", None, "10", None),
+            input("second", "Second value", None, "5", None),
+        ];
+    }
+    let sum = inputs.iter().map(|i| format!("v.{}", i.key)).collect::<Vec<_>>().join(" + ");
+    let n = inputs.len();
+    let product = inputs.iter().map(|i| format!("v.{}", i.key)).collect::<Vec<_>>().join(" * ");
+    CalculatorSpec {
+        formula: "generic".into(),
+        inputs,
+        outputs: vec![
+            output("Total", OutputFormat::Number, &sum),
+            output("Average", OutputFormat::Number, &format!("({sum}) / {n}")),
+            output("Product", OutputFormat::Number, &product),
+        ],
+    }
+}

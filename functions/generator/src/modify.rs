@@ -1,0 +1,397 @@
+//! Follow-up requests applied to a spec: rename, recolour, add/remove a field, add/remove a
+//! section or column, persistence, search/filter/sort, layout. Deterministic: the same spec
+//! and request always give the same new spec.
+
+use crate::analysis::{apply_color_text, field_named, unique_key};
+use crate::colors::find_colors;
+use crate::fields::{field_from_phrase, options_from};
+use crate::knowledge::landing;
+use crate::questions::section_from_name;
+use crate::spec::{AppKind, AppSpec, FieldType, Layout};
+use crate::text::{has_any, words};
+
+/// What the offline generator can change, for the user when it cannot do a request.
+pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\"), change colours (\"make the background navy and the buttons gold\"), add or remove a field (\"add a phone field\", \"remove the notes field\"), add or remove a section on a landing page or a column on a board, turn saving after reload on or off, add search, a filter or sorting, show totals, averages or a chart, and switch between a table and cards.";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotUnderstood(pub String);
+
+/// The spec after `request`, and a sentence per change made.
+pub fn apply_request(spec: &AppSpec, request: &str) -> Result<(AppSpec, Vec<String>), NotUnderstood> {
+    let mut next = spec.clone();
+    let mut done: Vec<String> = vec![];
+    let lower = request.to_lowercase();
+
+    // Colours are read from the whole request: one sentence often sets several roles.
+    let colour_mentions = find_colors(request);
+    let bare_colour = colour_mentions.is_empty() && has_any(&lower, &["make it", "colour", "color", "theme"]);
+    if !colour_mentions.is_empty() || bare_colour {
+        let before = next.theme.clone();
+        apply_color_text(&mut next, request, true);
+        if next.theme != before {
+            done.push(format!("Colours are now background {}, buttons {}.", next.theme.background, next.theme.accent));
+        }
+    }
+
+    for clause in clauses(request) {
+        let c = clause.to_lowercase();
+        let ws = words(&c);
+        let first = ws.first().map(String::as_str).unwrap_or_default();
+        if let Some(name) = rename_target(&clause) {
+            next.title = name.clone();
+            done.push(format!("Renamed the app to “{name}”."));
+        } else if has_any(&c, &["don't save", "do not save", "stop saving", "disable persistence", "turn off persistence", "no persistence", "don't persist", "do not persist", "don't keep", "do not keep", "forget"]) {
+            next.persist = false;
+            done.push("Data is no longer kept after a reload.".into());
+        } else if has_any(&c, &["persist", "keep the data", "keep data", "save the data", "save data", "remember", "local storage", "localstorage", "after a reload", "after reload"]) {
+            next.persist = true;
+            done.push("Data is now kept after a reload.".into());
+        } else if ["add", "include", "also", "put", "insert", "create"].contains(&first) || c.contains("ask for") {
+            add_something(&mut next, &clause, &mut done);
+        } else if ["remove", "delete", "drop", "hide", "without"].contains(&first) || has_any(&c, &["get rid of", "take out", "no longer need"]) {
+            remove_something(&mut next, &clause, &mut done);
+        } else if has_any(&c, &["search"]) {
+            enable_search(&mut next, &c, &mut done);
+        } else if has_any(&c, &["filter"]) {
+            enable_filter(&mut next, &c, &mut done);
+        } else if has_any(&c, &["sort", "sorting", "order by"]) {
+            next.features.sort = true;
+            done.push("Added sorting.".into());
+        } else if has_any(&c, &["cards", "mobile"]) && next.kind.is_collection() {
+            next.layout = Layout::Cards;
+            done.push("Records are shown as cards.".into());
+        } else if has_any(&c, &["table"]) && next.kind.is_collection() && has_any(&c, &["use", "show", "switch", "as a"]) {
+            next.layout = Layout::Table;
+            done.push("Records are shown in a table.".into());
+        } else if has_any(&c, &["total", "totals", "average", "chart", "graph"]) {
+            add_summary(&mut next, &c, &mut done);
+        }
+    }
+    if done.is_empty() {
+        return Err(NotUnderstood(format!("I did not understand that request. {UNDERSTOOD}")));
+    }
+    prune_features(&mut next);
+    Ok((next, done))
+}
+
+/// Splits a request into one intent per clause ("add a phone field and remove notes").
+fn clauses(request: &str) -> Vec<String> {
+    let intent_words = ["add", "remove", "delete", "rename", "make", "change", "set", "show", "hide", "use", "let", "turn", "enable", "disable", "sort", "filter", "search", "call", "include", "drop", "switch", "keep", "don't", "do", "stop", "put", "also"];
+    let mut out = vec![];
+    for sentence in request.split(['.', ';', '\n', '!']) {
+        let ws: Vec<&str> = sentence.split_whitespace().collect();
+        let mut cur: Vec<&str> = vec![];
+        for (i, w) in ws.iter().enumerate() {
+            let joiner = matches!(w.to_lowercase().trim_end_matches(',').as_ref(), "and" | "then") || w.ends_with(',');
+            let next_is_intent = ws.get(i + 1).is_some_and(|n| intent_words.contains(&n.to_lowercase().as_str()));
+            if joiner && next_is_intent {
+                if w.ends_with(',') && !matches!(w.to_lowercase().trim_end_matches(','), "and" | "then") {
+                    cur.push(w.trim_end_matches(','));
+                }
+                if !cur.is_empty() {
+                    out.push(cur.join(" "));
+                }
+                cur.clear();
+            } else {
+                cur.push(w);
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur.join(" "));
+        }
+    }
+    out
+}
+
+fn strip_quotes(s: &str) -> String {
+    s.trim().trim_matches(|c| matches!(c, '"' | '\'' | '“' | '”' | '.' | '!')).trim().to_owned()
+}
+
+/// "rename it to X", "call it X", "change the title to X", "name the app X".
+fn rename_target(clause: &str) -> Option<String> {
+    let lower = clause.to_lowercase();
+    let leads = ["rename the app to ", "rename it to ", "rename to ", "rename app to ", "change the title to ", "change the name to ", "change title to ", "set the title to ", "set title to ", "title it ", "call it ", "name it ", "call the app ", "name the app ", "the title should be ", "the app should be called ", "retitle to ", "rename the title to "];
+    for lead in leads {
+        if let Some(i) = lower.find(lead) {
+            let name = strip_quotes(&clause[i + lead.len()..]);
+            if !name.is_empty() && name.len() <= 60 {
+                return Some(name);
+            }
+        }
+    }
+    if lower.starts_with("rename ")
+        && let Some(i) = lower.find(" to ")
+        && (lower.contains(" app ") || lower.contains(" title "))
+    {
+        let name = strip_quotes(&clause[i + 4..]);
+        if !name.is_empty() {
+            return Some(name);
+        }
+    }
+    None
+}
+
+/// The noun phrase an add/remove request is about: "add a field called Due date" → "due
+/// date"; "add a phone number field" → "phone number".
+fn target_phrase(clause: &str) -> (String, String, Vec<String>) {
+    let (main, opts) = match clause.split_once('(') {
+        Some((m, rest)) => (m.to_owned(), options_from(rest.split(')').next().unwrap_or_default())),
+        None => (clause.to_owned(), vec![]),
+    };
+    let (main, opts) = if opts.is_empty() {
+        // "add a priority field with options low, medium, high"
+        match main.to_lowercase().find(" with options ").or_else(|| main.to_lowercase().find(" options ")) {
+            Some(i) => {
+                let tail = main[i..].splitn(3, ' ').last().unwrap_or_default().trim_start_matches("options").to_owned();
+                (main[..i].to_owned(), options_from(&tail))
+            }
+            None => (main, opts),
+        }
+    } else {
+        (main, opts)
+    };
+    let original = main.trim().to_owned();
+    let mut ws: Vec<String> = words(&original);
+    let drop_front = ["add", "include", "also", "put", "insert", "create", "remove", "delete", "drop", "hide", "get", "rid", "of", "take", "out", "please", "a", "an", "the", "new", "another", "ask", "for", "without", "field", "column", "section", "input", "called", "named", "titled", "so", "i", "can", "enter"];
+    while ws.first().is_some_and(|w| drop_front.contains(&w.as_str())) {
+        ws.remove(0);
+    }
+    let drop_back = ["field", "fields", "column", "columns", "section", "sections", "input", "page", "to", "the", "form", "app", "too", "as", "well", "please", "part", "block", "area", "list", "board", "from"];
+    while ws.last().is_some_and(|w| drop_back.contains(&w.as_str())) {
+        ws.pop();
+    }
+    // "remove the notes field from the form" → cut at a trailing "from …"/"to …".
+    if let Some(i) = ws.iter().position(|w| w == "from" || w == "to" || w == "on" || w == "in") {
+        ws.truncate(i);
+    }
+    let phrase = ws.join(" ");
+    let lower_original = original.to_lowercase();
+    (phrase, lower_original, opts)
+}
+
+fn add_something(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) {
+    let (phrase, lower, opts) = target_phrase(clause);
+    if phrase.is_empty() {
+        return;
+    }
+    if has_any(&lower, &["search"]) {
+        return enable_search(spec, &lower, done);
+    }
+    if has_any(&lower, &["filter"]) {
+        return enable_filter(spec, &lower, done);
+    }
+    if has_any(&lower, &["sorting", "sort"]) {
+        spec.features.sort = true;
+        done.push("Added sorting.".into());
+        return;
+    }
+    if has_any(&lower, &["total", "average", "chart", "graph"]) && spec.kind.is_collection() {
+        return add_summary(spec, &lower, done);
+    }
+    match spec.kind {
+        AppKind::Landing => {
+            let Some(kind) = section_from_name(&phrase) else { return };
+            if let Some(l) = spec.landing.as_mut() {
+                if l.sections.iter().any(|s| s.kind == kind) {
+                    done.push(format!("The page already has a {} section.", crate::questions::section_name(kind)));
+                    return;
+                }
+                let s = landing::section(kind, &l.subject, &format!("{} {}", l.subject, spec.title));
+                done.push(format!("Added a “{}” section.", s.title));
+                l.sections.push(s);
+            }
+        }
+        AppKind::Board if has_any(&lower, &["column", "lane", "stage"]) => {
+            let name = crate::text::capitalize(&phrase);
+            if !spec.columns.iter().any(|c| c.eq_ignore_ascii_case(&name)) {
+                spec.columns.push(name.clone());
+                done.push(format!("Added a “{name}” column."));
+            }
+        }
+        k if k.has_fields() => {
+            let original = clause.to_owned();
+            let Some((mut field, _)) = field_from_phrase(&phrase, &original, opts) else { return };
+            if spec.entity.fields.iter().any(|f| f.label.eq_ignore_ascii_case(&field.label)) {
+                done.push(format!("There is already a “{}” field.", field.label));
+                return;
+            }
+            field.key = unique_key(&spec.entity.fields, &field.key);
+            done.push(format!("Added a “{}” field ({}).", field.label, field.kind.label()));
+            spec.entity.fields.push(field);
+        }
+        _ => {}
+    }
+}
+
+fn remove_something(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) {
+    let (phrase, lower, _) = target_phrase(clause);
+    if phrase.is_empty() {
+        return;
+    }
+    if has_any(&lower, &["search"]) {
+        spec.features.search.clear();
+        done.push("Removed search.".into());
+        return;
+    }
+    if has_any(&lower, &["filter"]) {
+        spec.features.filter = None;
+        done.push("Removed the filter.".into());
+        return;
+    }
+    if has_any(&lower, &["sorting", "sort"]) {
+        spec.features.sort = false;
+        done.push("Removed sorting.".into());
+        return;
+    }
+    if has_any(&lower, &["chart", "graph"]) {
+        spec.features.chart = false;
+        done.push("Removed the chart.".into());
+        return;
+    }
+    match spec.kind {
+        AppKind::Landing => {
+            let Some(kind) = section_from_name(&phrase) else { return };
+            if let Some(l) = spec.landing.as_mut() {
+                let before = l.sections.len();
+                l.sections.retain(|s| s.kind != kind);
+                if l.sections.len() < before {
+                    done.push(format!("Removed the {} section.", crate::questions::section_name(kind)));
+                }
+            }
+        }
+        AppKind::Board if spec.columns.iter().any(|c| c.eq_ignore_ascii_case(&phrase)) => {
+            if spec.columns.len() > 2 {
+                spec.columns.retain(|c| !c.eq_ignore_ascii_case(&phrase));
+                done.push(format!("Removed the “{phrase}” column."));
+            }
+        }
+        k if k.has_fields() => {
+            let Some(field) = field_named(&spec.entity.fields, &phrase).cloned() else { return };
+            if spec.entity.fields.len() <= 1 {
+                done.push("An app needs at least one field; nothing was removed.".into());
+                return;
+            }
+            spec.entity.fields.retain(|f| f.key != field.key);
+            // Another text field takes over naming the records.
+            if !spec.entity.fields.iter().any(|f| f.required)
+                && let Some(f) = spec.entity.fields.iter_mut().find(|f| f.kind == FieldType::Text)
+            {
+                f.required = true;
+            }
+            done.push(format!("Removed the “{}” field.", field.label));
+        }
+        _ => {}
+    }
+}
+
+fn enable_search(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
+    if !spec.kind.is_collection() {
+        return;
+    }
+    let by = lower.split(" by ").nth(1).and_then(|p| field_named(&spec.entity.fields, p)).map(|f| f.key.clone());
+    spec.features.search = match by {
+        Some(k) => vec![k],
+        None => spec.entity.fields.iter().filter(|f| matches!(f.kind, FieldType::Text | FieldType::Longtext | FieldType::Email)).take(3).map(|f| f.key.clone()).collect(),
+    };
+    if spec.features.search.is_empty()
+        && let Some(f) = spec.entity.fields.first()
+    {
+        spec.features.search = vec![f.key.clone()];
+    }
+    done.push("Added a search box.".into());
+}
+
+fn enable_filter(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
+    if !spec.kind.is_collection() {
+        return;
+    }
+    let named = lower.split(" by ").nth(1).and_then(|p| field_named(&spec.entity.fields, p)).map(|f| f.key.clone());
+    let key = named
+        .filter(|k| spec.field(k).is_some_and(|f| f.kind == FieldType::Enum))
+        .or_else(|| spec.entity.fields.iter().find(|f| f.kind == FieldType::Enum).map(|f| f.key.clone()));
+    match key {
+        Some(k) => {
+            let label = spec.field(&k).map(|f| f.label.to_lowercase()).unwrap_or_default();
+            spec.features.filter = Some(k);
+            done.push(format!("Added a filter by {label}."));
+        }
+        None if spec.kind == AppKind::Tasks => {
+            spec.features.done = true;
+            done.push("Added the all / active / done filter.".into());
+        }
+        None => done.push("There is no choice field to filter by; add one first (e.g. \"add a status field (open, closed)\").".into()),
+    }
+}
+
+fn add_summary(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
+    if !spec.kind.is_collection() {
+        return;
+    }
+    let numeric: Vec<String> = spec.entity.fields.iter().filter(|f| f.kind.is_numeric()).map(|f| f.key.clone()).collect();
+    if has_any(lower, &["chart", "graph"]) {
+        spec.features.chart = true;
+        if spec.features.group_by.is_none()
+            && let Some(e) = spec.entity.fields.iter().find(|f| f.kind == FieldType::Enum)
+        {
+            let of = spec.entity.fields.iter().find(|f| f.kind == FieldType::Money || f.kind == FieldType::Number).map(|f| f.key.clone());
+            spec.features.group_by = Some(crate::spec::GroupBy { by: e.key.clone(), of });
+        }
+        done.push("Added a bar chart.".into());
+    }
+    if has_any(lower, &["total", "totals", "sum"]) {
+        let named = lower.split("total").nth(1).and_then(|p| field_named(&spec.entity.fields, p)).filter(|f| f.kind.is_numeric()).map(|f| f.key.clone());
+        let keys = named.map(|k| vec![k]).unwrap_or_else(|| numeric.iter().filter(|k| spec.field(k).is_some_and(|f| f.kind != FieldType::Rating)).cloned().collect());
+        spec.features.count = true;
+        for k in keys {
+            if !spec.features.totals.contains(&k) {
+                spec.features.totals.push(k);
+            }
+        }
+        done.push("Added totals.".into());
+    }
+    if has_any(lower, &["average", "mean"]) {
+        let named = lower.split("average").nth(1).and_then(|p| field_named(&spec.entity.fields, p)).filter(|f| f.kind.is_numeric()).map(|f| f.key.clone());
+        let keys = named.map(|k| vec![k]).unwrap_or_else(|| numeric.iter().take(1).cloned().collect());
+        for k in keys {
+            if !spec.features.averages.contains(&k) {
+                spec.features.averages.push(k);
+            }
+        }
+        spec.features.count = true;
+        done.push("Added averages.".into());
+    }
+}
+
+/// Drops feature references to fields that no longer exist.
+pub fn prune_features(spec: &mut AppSpec) {
+    let keys: Vec<String> = spec.entity.fields.iter().map(|f| f.key.clone()).collect();
+    let has = |k: &String| keys.contains(k);
+    let f = &mut spec.features;
+    f.search.retain(has);
+    f.totals.retain(has);
+    f.averages.retain(has);
+    if f.filter.as_ref().is_some_and(|k| !has(k)) {
+        f.filter = None;
+    }
+    if let Some(g) = &mut f.group_by {
+        if !has(&g.by) {
+            f.group_by = None;
+        } else if g.of.as_ref().is_some_and(|k| !has(k)) {
+            g.of = None;
+        }
+    }
+    if f.overlap.as_ref().is_some_and(|o| !has(&o.date) || !has(&o.start) || !has(&o.end)) {
+        f.overlap = None;
+    }
+    if let Some(o) = &mut f.overlap
+        && o.resource.as_ref().is_some_and(|k| !has(k))
+    {
+        o.resource = None;
+    }
+    if f.computed.as_ref().is_some_and(|c| !c.factors.iter().all(has)) {
+        f.computed = None;
+    }
+    if f.low_stock.as_ref().is_some_and(|l| !has(&l.field)) {
+        f.low_stock = None;
+    }
+}

@@ -1,0 +1,132 @@
+//! Human-readable requirements (summary and features) of a spec.
+
+use crate::spec::{AppKind, AppSpec, FieldType};
+
+fn field_list(spec: &AppSpec) -> String {
+    spec.entity
+        .fields
+        .iter()
+        .map(|f| match f.kind {
+            FieldType::Enum => format!("{} ({})", f.label, f.options.join(", ")),
+            FieldType::Text => f.label.clone(),
+            k => format!("{} ({})", f.label, k.label()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn label_of(spec: &AppSpec, key: &str) -> String {
+    spec.field(key).map(|f| f.label.to_lowercase()).unwrap_or_else(|| key.to_owned())
+}
+
+/// One line per thing the app does, each true of the generated code.
+pub fn features(spec: &AppSpec) -> Vec<String> {
+    let mut out = vec![];
+    let singular = spec.entity.singular.to_lowercase();
+    let plural = spec.entity.plural.to_lowercase();
+    let f = &spec.features;
+    match spec.kind {
+        k if k.is_collection() => {
+            out.push(format!("Add {singular} with a labelled form: {}", field_list(spec)));
+            out.push(format!(
+                "See every {singular} in a {} and edit or delete it",
+                if spec.layout == crate::spec::Layout::Cards { "list of cards" } else { "table" }
+            ));
+            if f.done {
+                out.push(format!("Mark {plural} done and show all, active or done ones"));
+            }
+            if f.streak {
+                out.push(format!("Mark each {singular} done for today and see its current streak"));
+            }
+            if let Some(o) = &f.overlap {
+                let what = o.resource.as_ref().map(|r| format!(" of the same {}", label_of(spec, r))).unwrap_or_default();
+                out.push(format!("Refuse {plural} that overlap an existing one{what} on the same date"));
+            }
+            if !f.search.is_empty() {
+                let by: Vec<String> = f.search.iter().map(|k| label_of(spec, k)).collect();
+                out.push(format!("Search by {}", by.join(" or ")));
+            }
+            if let Some(k) = &f.filter {
+                out.push(format!("Filter by {}", label_of(spec, k)));
+            }
+            if f.sort {
+                out.push("Sort by any field".into());
+            }
+            if f.count {
+                out.push(format!("Count of {plural}"));
+            }
+            for k in &f.totals {
+                out.push(format!("Total {}", label_of(spec, k)));
+            }
+            for k in &f.averages {
+                out.push(format!("Average {}", label_of(spec, k)));
+            }
+            if let Some(g) = &f.group_by {
+                let of = g.of.as_ref().map(|o| format!("total {}", label_of(spec, o))).unwrap_or_else(|| format!("number of {plural}"));
+                out.push(format!("{} per {}{}", crate::text::capitalize(&of), label_of(spec, &g.by), if f.chart { " with a bar chart" } else { "" }));
+            } else if f.chart {
+                out.push("Bar chart of recent entries".into());
+            }
+            if let Some(c) = &f.computed {
+                let factors: Vec<String> = c.factors.iter().map(|k| label_of(spec, k)).collect();
+                out.push(format!("{} per row ({}) and in total", c.label, factors.join(" × ")));
+            }
+            if let Some(l) = &f.low_stock {
+                out.push(format!("Highlight rows with {} below {}", label_of(spec, &l.field), l.below));
+            }
+        }
+        AppKind::Board => {
+            out.push(format!("Columns: {}", spec.columns.join(", ")));
+            out.push(format!("Add {plural} with {}", field_list(spec)));
+            out.push(format!("Move {plural} between columns with buttons or drag and drop, and delete them"));
+        }
+        AppKind::Calculator => {
+            if let Some(c) = &spec.calculator {
+                out.push(format!("Inputs: {}", c.inputs.iter().map(|i| i.label.clone()).collect::<Vec<_>>().join(", ")));
+                out.push(format!("Results update as you type: {}", c.outputs.iter().map(|o| o.label.clone()).collect::<Vec<_>>().join(", ")));
+                out.push("Save calculations to a history list".into());
+            }
+        }
+        AppKind::Quiz => {
+            if let Some(q) = &spec.quiz {
+                out.push(format!("{} multiple-choice questions about {}", q.questions.len(), q.topic));
+                out.push("Score shown at the end with the correct answers".into());
+                out.push("Restart the quiz at any time; best score is remembered".into());
+            }
+        }
+        _ => {
+            if let Some(l) = &spec.landing {
+                out.push(format!("Hero with a call to action ({})", l.cta));
+                for s in &l.sections {
+                    out.push(format!("{} section", s.title));
+                }
+                if l.contact {
+                    out.push("Contact form (name, email, message) with validation and a list of sent messages".into());
+                }
+            }
+        }
+    }
+    if spec.kind != AppKind::Landing {
+        out.push(if spec.persist { "Data is kept after a reload (localStorage)".into() } else { "Data is kept in memory only".into() });
+    } else if spec.persist {
+        out.push("Sent messages are kept after a reload (localStorage)".into());
+    }
+    out.push(format!("Colours: background {}, buttons {}", spec.theme.background, spec.theme.accent));
+    out
+}
+
+pub fn summary(spec: &AppSpec) -> String {
+    let what = match spec.kind {
+        AppKind::Landing => format!(
+            "A landing page for {} with {}{}",
+            spec.title,
+            spec.landing.as_ref().map(|l| l.sections.iter().map(|s| s.title.to_lowercase()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
+            if spec.landing.as_ref().is_some_and(|l| l.contact) { " and a contact form" } else { "" }
+        ),
+        AppKind::Quiz => format!("A quiz: {}", spec.tagline),
+        AppKind::Calculator => format!("{}: {}", spec.title, spec.tagline),
+        AppKind::Board => format!("A board with columns {} for {}", spec.columns.join(", "), spec.entity.plural.to_lowercase()),
+        _ => format!("A {} of {} ({})", spec.kind.label(), spec.entity.plural.to_lowercase(), field_list(spec)),
+    };
+    format!("{what}. Built by the offline generator (rule-based, no AI model).")
+}
