@@ -14,7 +14,11 @@ REQ="$INFRA/requirements-test.txt"
 STAMP="$VENV/.requirements.sha256"
 
 if [[ ! -x "$VENV/bin/python" ]]; then
-  python3 -m venv "$VENV"
+  if ! python3 -m venv "$VENV"; then
+    rm -rf "$VENV"
+    echo "infra/tests/run.sh: 'python3 -m venv' failed; on Debian install python3-venv (apt-get install python3-venv)" >&2
+    exit 1
+  fi
 fi
 # The venv ignores itself, so no .gitignore entry is needed.
 [[ -f "$VENV/.gitignore" ]] || printf '*\n' >"$VENV/.gitignore"
