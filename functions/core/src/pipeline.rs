@@ -25,7 +25,13 @@ pub enum Rejection {
     /// 400: the request cannot start a run.
     #[error("{0}")]
     BadRequest(String),
+    /// 422: a per-thread limit is reached.
+    #[error("{0}")]
+    Limit(String),
 }
+
+/// User messages a thread may hold; past it, start a new thread.
+pub const MAX_USER_MESSAGES_PER_THREAD: usize = 200;
 
 /// What a run request turns into.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +76,16 @@ pub fn plan_run(
         .filter(|m| matches!(m, Message::User(_)) && !known.contains(m.id()))
         .cloned()
         .collect();
+    let user_count = snap
+        .messages
+        .iter()
+        .filter(|m| matches!(m, Message::User(_)))
+        .count();
+    if user_count + new_user.len() > MAX_USER_MESSAGES_PER_THREAD {
+        return Err(Rejection::Limit(format!(
+            "this thread has reached {MAX_USER_MESSAGES_PER_THREAD} messages; start a new thread (restore a version there to keep going)"
+        )));
+    }
     let request = new_user
         .iter()
         .filter_map(Message::user_text)
@@ -450,6 +466,29 @@ mod tests {
             plan_run(None, &input("t", "r1", &[]), "alice", 5, false),
             Err(Rejection::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn a_full_thread_refuses_more_messages() {
+        let (s, _) =
+            plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5, false).expect("plan");
+        let mut s = finish(s);
+        s.files.insert(
+            "a".into(),
+            crate::snapshot::FileRef {
+                hash: "h".into(),
+                size: 1,
+            },
+        );
+        let ids: Vec<String> = (0..MAX_USER_MESSAGES_PER_THREAD)
+            .map(|i| format!("m{i}"))
+            .collect();
+        let msgs: Vec<(&str, &str)> = ids.iter().map(|i| (i.as_str(), "more")).collect();
+        assert!(matches!(
+            plan_run(Some(s.clone()), &input("t", "r2", &msgs), "alice", 6, false),
+            Err(Rejection::Limit(_))
+        ));
+        assert!(plan_run(Some(s), &input("t", "r2", &msgs[..10]), "alice", 6, false).is_ok());
     }
 
     #[test]

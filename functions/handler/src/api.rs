@@ -42,6 +42,7 @@ pub struct AppState {
     pub limits: Limits,
     /// Serve the bench pipeline instead of the app pipeline.
     pub bench: bool,
+    pub rate: crate::ratelimit::RateLimiter,
 }
 
 /// A JSON error: `{"error":{"code","message"}}`.
@@ -116,6 +117,9 @@ impl From<StartError> for ApiError {
                 Rejection::Busy(_) => ApiError::new(StatusCode::CONFLICT, "busy", r.to_string()),
                 Rejection::DuplicateRun(_) => {
                     ApiError::new(StatusCode::CONFLICT, "duplicate_run", r.to_string())
+                }
+                Rejection::Limit(_) => {
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "limit", r.to_string())
                 }
                 Rejection::BadRequest(_) => {
                     ApiError::new(StatusCode::BAD_REQUEST, "bad_request", r.to_string())
@@ -211,6 +215,18 @@ async fn run_agent(
                 state.limits.message_chars
             ),
         ));
+    }
+    if let Err(wait) = state.rate.take(&principal) {
+        let secs = wait.as_secs() + 1;
+        let mut resp = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many runs; try again in {secs} s"),
+        )
+        .into_response();
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Ok(resp);
     }
     state
         .pipeline

@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod functions;
 mod preview;
+mod ratelimit;
 mod relay;
 mod serve;
 mod wiring;

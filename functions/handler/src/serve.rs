@@ -64,6 +64,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         auth: AuthConfig::from_env(args.local),
         limits: Limits::default(),
         bench: args.pipeline == "bench",
+        rate: crate::ratelimit::RateLimiter::from_env(),
     });
     let app = crate::api::router(state, web_dir.clone());
     let api = tokio::net::TcpListener::bind(args.addr)
@@ -123,6 +124,7 @@ pub async fn functions_host(args: HostArgs) -> anyhow::Result<()> {
         auth: AuthConfig::from_env(false),
         limits: Limits::default(),
         bench: false,
+        rate: crate::ratelimit::RateLimiter::from_env(),
     });
     let app = crate::api::router(state, None)
         .merge(crate::functions::router(pipeline.clone()))

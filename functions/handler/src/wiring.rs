@@ -9,7 +9,6 @@ use appgen_runtime::preview::PreviewUrls;
 use appgen_runtime::threads::ThreadStore;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A wired pipeline and what must live as long as it.
 pub struct Runtime {
@@ -84,12 +83,10 @@ pub async fn azure(
         queue,
         agent()?,
         builder(blobs)?,
-        PipelineConfig {
-            max_fix_rounds: appgen_core::pipeline::DEFAULT_MAX_FIX_ROUNDS,
-            lease: Duration::from_secs(300),
-            single_process: false,
-            preview: PreviewUrls::new(&opts.preview_base, &preview_secret(&opts.data)?),
-        },
+        PipelineConfig::new(
+            PreviewUrls::new(&opts.preview_base, &preview_secret(&opts.data)?),
+            false,
+        ),
     ));
     pipeline.ensure_queues().await?;
     Ok(Runtime {
@@ -111,12 +108,10 @@ pub async fn embedded(opts: &RuntimeOptions) -> anyhow::Result<Runtime> {
         queue,
         agent()?,
         builder(blobs)?,
-        PipelineConfig {
-            max_fix_rounds: appgen_core::pipeline::DEFAULT_MAX_FIX_ROUNDS,
-            lease: Duration::from_secs(300),
-            single_process: true,
-            preview: PreviewUrls::new(&opts.preview_base, &preview_secret(&opts.data)?),
-        },
+        PipelineConfig::new(
+            PreviewUrls::new(&opts.preview_base, &preview_secret(&opts.data)?),
+            true,
+        ),
     ));
     pipeline.ensure_queues().await?;
     Ok(Runtime {

@@ -302,3 +302,47 @@ async fn the_official_client_accepts_an_initial_run_and_a_follow_up() {
         404
     );
 }
+
+#[tokio::test]
+async fn runs_per_minute_are_limited_per_principal() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: true,
+        env: vec![("APPGEN_RUNS_PER_MINUTE", "2".into())],
+        ports: None,
+    });
+    let c = client();
+    for i in 0..2 {
+        let r = c
+            .post(format!("{}/api/agent", server.base))
+            .json(&run_input(&format!("t-rate-{i}"), "r1", "A counter"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 200);
+        let _ = r.text().await;
+    }
+    let r = c
+        .post(format!("{}/api/agent", server.base))
+        .json(&run_input("t-rate-3", "r1", "A counter"))
+        .send()
+        .await
+        .expect("send");
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    assert_eq!(error_of(r).await, (429, "rate_limited".into()));
+    assert!(
+        retry.is_some_and(|s| (1..=31).contains(&s)),
+        "Retry-After: {retry:?}"
+    );
+    let r = c
+        .get(format!("{}/api/threads/t-rate-3", server.base))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 404, "the refused run created nothing");
+}

@@ -42,6 +42,27 @@ pub struct PipelineConfig {
     /// One process owns the storage (embedded backend): claims from an earlier boot are dead.
     pub single_process: bool,
     pub preview: PreviewUrls,
+    /// Wall time one step may take before the run ends with `step_timeout`.
+    pub step_timeout: Duration,
+    /// Wall time a whole run may take (checked before each step).
+    pub run_timeout: Duration,
+    /// Model tokens (input + output) a run may spend.
+    pub max_tokens_per_run: u64,
+}
+
+impl PipelineConfig {
+    /// Defaults for everything but where previews live.
+    pub fn new(preview: PreviewUrls, single_process: bool) -> PipelineConfig {
+        PipelineConfig {
+            max_fix_rounds: appgen_core::pipeline::DEFAULT_MAX_FIX_ROUNDS,
+            lease: Duration::from_secs(300),
+            single_process,
+            preview,
+            step_timeout: Duration::from_secs(600),
+            run_timeout: Duration::from_secs(3600),
+            max_tokens_per_run: 2_000_000,
+        }
+    }
 }
 
 /// What the queue should do with a delivered message.
@@ -444,7 +465,37 @@ impl Pipeline {
         let pump = tokio::spawn(Pump::new(writer, say_id.clone()).run(rx));
         let mut out = ChannelOutput { tx };
         let mut extra = Vec::new();
-        let result = self.execute(msg, &mut snap, &mut out, &mut extra).await;
+        let run_age = snap
+            .active
+            .as_ref()
+            .map(|a| now - a.started_at)
+            .unwrap_or(0);
+        let result = if run_age > self.config.run_timeout.as_millis() as i64 {
+            Err(StepFault::Run(RunFailure {
+                message: format!(
+                    "the run took longer than {} s, so it was stopped",
+                    self.config.run_timeout.as_secs()
+                ),
+                code: "run_timeout",
+            }))
+        } else {
+            match tokio::time::timeout(
+                self.config.step_timeout,
+                self.execute(msg, &mut snap, &mut out, &mut extra),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(StepFault::Run(RunFailure {
+                    message: format!(
+                        "the {} step took longer than {} s, so the run was stopped",
+                        msg.step,
+                        self.config.step_timeout.as_secs()
+                    ),
+                    code: "step_timeout",
+                })),
+            }
+        };
         drop(out);
         let mut pump = match pump.await {
             Ok(Ok(p)) => p,
@@ -498,6 +549,26 @@ impl Pipeline {
             });
         }
         snap.seq = msg.seq;
+        let spent: u64 = snap
+            .run_usage(&msg.run_id)
+            .iter()
+            .map(|u| u.total_tokens.unwrap_or(0))
+            .sum();
+        let next = match next {
+            Next::Step { .. } if spent > self.config.max_tokens_per_run => {
+                let message = format!(
+                    "the run used {spent} model tokens, over its budget of {}, so it was stopped",
+                    self.config.max_tokens_per_run
+                );
+                pump.say(&format!("\n{message}"));
+                Next::Finish {
+                    status: RunStatus::Failed,
+                    message: Some(message),
+                    code: Some("token_budget".into()),
+                }
+            }
+            other => other,
+        };
         let ok = !matches!(
             next,
             Next::Finish {

@@ -57,8 +57,19 @@ impl AppAgent for ScriptedAgent {
     async fn requirements(
         &self,
         ctx: &AgentContext,
-        _: &mut dyn AgentOutput,
+        out: &mut dyn AgentOutput,
     ) -> Result<Requirements, AgentError> {
+        if ctx.description.contains("expensive") {
+            out.emit(AgentEvent::Usage(appgen_core::agui::TokenUsage {
+                input_tokens: Some(900),
+                output_tokens: Some(200),
+                total_tokens: Some(1100),
+                ..Default::default()
+            }));
+        }
+        if ctx.description.contains("slow") {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
         Ok(Requirements {
             title: "T".into(),
             summary: ctx.description.clone(),
@@ -226,10 +237,8 @@ impl Backend {
             Arc::new(ScriptedAgent),
             builder,
             PipelineConfig {
-                max_fix_rounds: 3,
                 lease: Duration::from_secs(60),
-                single_process: single,
-                preview: PreviewUrls::new("http://preview", b"k"),
+                ..PipelineConfig::new(PreviewUrls::new("http://preview", b"k"), single)
             },
         ));
         p.ensure_queues().await.expect("queues");
@@ -1001,4 +1010,78 @@ async fn the_bench_workload_runs_six_scripted_steps(b: Backend) {
             .all(|v| v.starts_with("// step 5")),
         "replaced by the last step"
     );
+}
+
+/// Runs `description` to its answers run with a tweaked config; returns the answers run's end.
+async fn answers_run_end(description: &str, tweak: impl Fn(&mut PipelineConfig)) -> Event {
+    let b = Backend::embedded();
+    let base = b.pipeline(ScriptedBuilder::new(0, "")).await;
+    let mut cfg = base.config.clone();
+    tweak(&mut cfg);
+    base.start_run(
+        &input("t", "r1", vec![user("u1", description)], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    drain(&base).await;
+    let p = Pipeline::new(
+        base.threads.clone(),
+        base.events.clone(),
+        base.queue.clone(),
+        Arc::new(ScriptedAgent),
+        ScriptedBuilder::new(0, ""),
+        cfg,
+    );
+    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    let interrupt = snap.interrupt.expect("questions");
+    let resume = vec![ResumeEntry {
+        interrupt_id: interrupt.id,
+        status: ResumeStatus::Resolved,
+        payload: None,
+        metadata: None,
+    }];
+    p.start_run(&input("t", "r2", vec![], Some(resume)), "alice", false)
+        .await
+        .expect("resume");
+    drain(&p).await;
+    let log = events(&p, "t", "r2").await;
+    assert_well_formed(&log);
+    log.last().expect("end").1.clone()
+}
+
+fn error_code(e: &Event) -> Option<String> {
+    if let Event::RunError(r) = e {
+        r.code.clone()
+    } else {
+        None
+    }
+}
+
+#[tokio::test]
+async fn a_step_over_its_wall_time_ends_the_run() {
+    let end = answers_run_end("slow app", |c| c.step_timeout = Duration::from_millis(200)).await;
+    assert_eq!(error_code(&end).as_deref(), Some("step_timeout"), "{end:?}");
+}
+
+#[tokio::test]
+async fn a_run_over_its_wall_time_ends() {
+    let end = answers_run_end("app", |c| c.run_timeout = Duration::ZERO).await;
+    assert_eq!(error_code(&end).as_deref(), Some("run_timeout"), "{end:?}");
+}
+
+#[tokio::test]
+async fn a_run_over_its_token_budget_ends_and_reports_usage() {
+    let end = answers_run_end("expensive app", |c| c.max_tokens_per_run = 1000).await;
+    assert_eq!(error_code(&end).as_deref(), Some("token_budget"), "{end:?}");
+    match end {
+        Event::RunError(r) => assert_eq!(
+            r.usage.and_then(|u| u.first().and_then(|u| u.total_tokens)),
+            Some(1100)
+        ),
+        other => panic!("{other:?}"),
+    }
+    let within = answers_run_end("expensive app", |c| c.max_tokens_per_run = 5000).await;
+    assert!(matches!(within, Event::RunFinished(_)), "{within:?}");
 }
