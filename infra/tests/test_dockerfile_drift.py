@@ -1,9 +1,11 @@
 """The build job's image and the machine the tests run on are set up the same way.
 
 Contract with infra/local/setup.sh (owned by the builder engineer):
-  * it declares the apt packages on ONE line:   APT_PACKAGES="chromium bubblewrap ..."
-    (optionally prefixed by `readonly`, `export` or `local`) and installs "$APT_PACKAGES"
-    / ${APT_PACKAGES} with apt-get;
+  * it declares the apt packages the build job needs on ONE line:
+        APT_PACKAGES="chromium bubblewrap ..."
+    (optionally prefixed by `readonly`, `export` or `local`), and apt-get installs them from
+    "$APT_PACKAGES" (all of them, or the ones missing). Packages only the tests need (e.g.
+    python3-venv) go in another variable (say APT_DEV_PACKAGES), which the image ignores;
   * it installs the template with `npm ci` in functions/builder/template (the path on the
     same line, e.g. `(cd "$ROOT/functions/builder/template" && npm ci)` or
     `npm ci --prefix "$ROOT/functions/builder/template"`).
@@ -46,8 +48,10 @@ def apt_packages_dockerfile(text: str) -> set[str]:
 def apt_packages_setup(text: str) -> set[str]:
     m = re.findall(r'^\s*(?:(?:readonly|export|local|declare(?: -r)?)\s+)?APT_PACKAGES="([^"]*)"\s*(?:#.*)?$', text, re.M)
     assert len(m) == 1, 'setup.sh must declare the apt packages on one line: APT_PACKAGES="..."'
-    assert re.search(r"apt-get\b[^\n]*\binstall\b[^\n]*\$\{?APT_PACKAGES\}?", _join_continuations(text)), (
-        'setup.sh must apt-get install "$APT_PACKAGES"'
+    # Installed from that variable (directly, or after filtering out what is already there).
+    uses = re.findall(r"\$\{?APT_PACKAGES\b", text)
+    assert uses and re.search(r"apt-get\b[^\n]*\binstall\b", _join_continuations(text)), (
+        'setup.sh must apt-get install the packages of "$APT_PACKAGES"'
     )
     return set(m[0].split())
 
