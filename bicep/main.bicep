@@ -12,11 +12,12 @@
 // registrable site, since azurewebsites.net and azurestaticapps.net are both public suffixes --
 // from the web UI on the Static Web App, where the user's session cookie lives. Chosen over a
 // storage static website because:
-//   * a static website cannot set response headers, and the preview needs them: a strict CSP
-//     with `sandbox` (so even a preview opened outside its iframe runs in an opaque origin),
-//     `X-Content-Type-Options: nosniff` and no `Set-Cookie` -- the handler sets them
-//     (functions/handler/src/preview.rs); fronting a static website with Front Door to add
-//     headers would add a fixed monthly fee, which this deployment avoids;
+//   * a static website cannot set response headers, and the preview needs them: the handler
+//     (functions/handler/src/preview.rs) sends a strict Content-Security-Policy,
+//     `X-Content-Type-Options: nosniff` and never `Set-Cookie`; with the CSP `sandbox` directive
+//     (checked by infra/tests/test_preview_headers.py) a preview opened outside its iframe also
+//     runs in an opaque origin. Fronting a static website with Front Door to add headers would
+//     add a fixed monthly fee, which this deployment avoids;
 //   * previews stay private: artifacts are read with the managed identity and each URL carries
 //     an HMAC token (APPGEN_PREVIEW_SECRET); a static website would make every artifact public;
 //   * nothing extra to deploy or pay for.
