@@ -31,6 +31,10 @@ usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
+    --env|--location|--resource-group|--swa-location|--tag)
+      [[ $# -ge 2 && -n "$2" ]] || { echo "deploy.sh: $1 needs a value" >&2; exit 2; } ;;
+  esac
+  case "$1" in
     --dry-run) DRY_RUN=1 ;;
     --env) ENV_NAME="$2"; shift ;;
     --location) LOCATION="$2"; shift ;;
@@ -61,9 +65,12 @@ show() {
   local line
   line="$(printf '%q ' "$@")"
   line="${line% }"
-  local s
+  local s q
   for s in "${SECRETS[@]+"${SECRETS[@]}"}"; do
-    [[ -n "$s" ]] && line="${line//"$s"/***}"
+    [[ -n "$s" ]] || continue
+    q="$(printf '%q' "$s")"
+    line="${line//"$q"/***}"
+    line="${line//"$s"/***}"
   done
   printf '%s\n' "$line"
 }

@@ -136,7 +136,7 @@ def test_flags_reach_the_commands(tmp_path):
     assert "appgen-builder:t1" in cmds
 
 
-@pytest.mark.parametrize("args", [["--bogus"], ["--env", "Bad_Name"], ["--env", "x"]])
+@pytest.mark.parametrize("args", [["--bogus"], ["--env", "Bad_Name"], ["--env", "x"], ["--env"], ["--location", ""]])
 def test_bad_arguments_fail(tmp_path, args):
     r = dry_run(tmp_path, *args)
     assert r.returncode == 2
