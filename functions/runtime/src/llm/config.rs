@@ -443,8 +443,11 @@ fn provider(
             get(&format!("APPGEN_{p}_MODEL_{which}"))
         }
     };
-    let fast = own("FAST").or_else(|| get("APPGEN_MODEL_FAST"));
-    let strong = own("STRONG").or_else(|| get("APPGEN_MODEL_STRONG"));
+    let (fast, strong) = match (own("FAST"), own("STRONG")) {
+        // A fallback's model names mean nothing to another provider, so never mix the two.
+        (None, None) => (get("APPGEN_MODEL_FAST"), get("APPGEN_MODEL_STRONG")),
+        named => named,
+    };
     let (fast, strong) = match (fast, strong) {
         (Some(f), Some(s)) => (f, s),
         (Some(f), None) => (f.clone(), f),
