@@ -24,7 +24,7 @@ fn every_kind() -> Vec<Value> {
     ]
 }
 
-fn failing<'a>(report: &'a CheckReport) -> Vec<(&'a str, &'a str)> {
+fn failing(report: &CheckReport) -> Vec<(&str, &str)> {
     report
         .checks
         .iter()

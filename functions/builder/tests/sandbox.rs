@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn build(cfg: BuilderConfig, files: &appgen_core::app::FileMap) -> LocalBuild {
-    Builder::without_store(cfg).build_files(files, &default_checks()).await.expect("build")
+    Builder::without_store(cfg)
+        .build_files(files, &default_checks())
+        .await
+        .expect("build")
 }
 
 /// The JSON a probe put in the error it threw (`PROBE {...}`), from the build log.
@@ -22,7 +25,10 @@ fn probe(local: &LocalBuild) -> Value {
     let r = &local.report;
     assert_eq!(r.phase, BuildPhase::Build, "{r:#?}");
     let text = format!("{}\n{}", r.error.clone().unwrap_or_default(), r.log);
-    let start = text.find("PROBE {").unwrap_or_else(|| panic!("no probe output in {text}")) + "PROBE ".len();
+    let start = text
+        .find("PROBE {")
+        .unwrap_or_else(|| panic!("no probe output in {text}"))
+        + "PROBE ".len();
     let json = &text[start..];
     let end = json.find('\n').unwrap_or(json.len());
     eprintln!("probe saw: {}", &json[..end]);
@@ -40,7 +46,10 @@ async fn build_cannot_reach_the_network() {
     let seen = probe(&build(config(), &files).await);
     assert_ne!(seen["host"], "connected", "{seen}");
     assert_ne!(seen["dns"], "resolved", "{seen}");
-    assert!(listener.accept().is_err(), "the sandboxed build reached the host");
+    assert!(
+        listener.accept().is_err(),
+        "the sandboxed build reached the host"
+    );
 
     // Control: without a sandbox the same probe does connect, so the probe is sound.
     let mut open = config();
@@ -54,7 +63,10 @@ async fn build_sees_only_its_own_directory_and_the_template() {
     let _one = ONE_AT_A_TIME.lock().await;
     let mut cfg = config();
     if cfg.sandbox != SandboxMode::Bwrap {
-        eprintln!("skipped: file-system isolation needs bwrap (sandbox is {:?})", cfg.sandbox);
+        eprintln!(
+            "skipped: file-system isolation needs bwrap (sandbox is {:?})",
+            cfg.sandbox
+        );
         return;
     }
     let work = tempfile::tempdir().expect("tempdir");
@@ -63,22 +75,37 @@ async fn build_sees_only_its_own_directory_and_the_template() {
     let secret = other.join("secret.txt");
     std::fs::write(&secret, "another run's source").expect("write");
     cfg.work_dir = Some(work.path().to_path_buf());
-    let files = fill(app("sandbox-fs"), &[("SECRET", &secret.display().to_string())]);
+    let files = fill(
+        app("sandbox-fs"),
+        &[("SECRET", &secret.display().to_string())],
+    );
 
     let seen = probe(&build(cfg, &files).await);
     for key in ["root", "secret", "shadow", "templateWrite"] {
-        assert!(seen[key].as_str().is_some_and(|s| s.starts_with("ERR")), "{key}: {seen}");
+        assert!(
+            seen[key].as_str().is_some_and(|s| s.starts_with("ERR")),
+            "{key}: {seen}"
+        );
     }
     let runs = seen["otherRuns"].as_array().cloned().unwrap_or_default();
     assert!(!runs.iter().any(|r| r == "job-other-run"), "{seen}");
     assert_eq!(seen["appWrite"], "written", "{seen}");
-    assert!(!config().template_dir.join("node_modules/probe.txt").exists());
+    assert!(
+        !config()
+            .template_dir
+            .join("node_modules/probe.txt")
+            .exists()
+    );
 }
 
 fn sandbox_processes() -> Vec<u32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
@@ -107,14 +134,23 @@ async fn process_limit_and_timeout_contain_a_fork_bomb() {
     let mut probe_cfg = cfg.clone();
     probe_cfg.build_timeout = Duration::from_secs(40);
     let seen = probe(&build(probe_cfg, &app("sandbox-nproc")).await);
-    let (ok, failed) = (seen["ok"].as_u64().unwrap_or(999), seen["failed"].as_u64().unwrap_or(0));
-    assert!(failed > 0 && ok < 64, "the process limit did not bind: {seen}");
+    let (ok, failed) = (
+        seen["ok"].as_u64().unwrap_or(999),
+        seen["failed"].as_u64().unwrap_or(0),
+    );
+    assert!(
+        failed > 0 && ok < 64,
+        "the process limit did not bind: {seen}"
+    );
 
     let started = Instant::now();
     let local = build(cfg, &app("sandbox-forkbomb")).await;
     let elapsed = started.elapsed();
     assert_eq!(local.report.phase, BuildPhase::Build);
-    assert_eq!(local.report.error.as_deref(), Some("build timed out after 8 s"));
+    assert_eq!(
+        local.report.error.as_deref(),
+        Some("build timed out after 8 s")
+    );
     assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
 
     // Every process of the sandbox is gone and the host still starts processes.
@@ -122,7 +158,13 @@ async fn process_limit_and_timeout_contain_a_fork_bomb() {
     while !sandbox_processes().is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(sandbox_processes(), Vec::<u32>::new(), "sandbox processes survived");
-    let status = std::process::Command::new("true").status().expect("spawn after the bomb");
+    assert_eq!(
+        sandbox_processes(),
+        Vec::<u32>::new(),
+        "sandbox processes survived"
+    );
+    let status = std::process::Command::new("true")
+        .status()
+        .expect("spawn after the bomb");
     assert!(status.success());
 }

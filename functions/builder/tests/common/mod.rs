@@ -67,10 +67,13 @@ pub fn local_builder() -> Builder {
     Builder::without_store(config())
 }
 
+/// (container, key) → (bytes, content type).
+type Blobs = BTreeMap<(String, String), (Vec<u8>, String)>;
+
 /// Blobs in memory, enough for publishing.
 #[derive(Default)]
 pub struct MemoryStore {
-    pub blobs: Mutex<BTreeMap<(String, String), (Vec<u8>, String)>>,
+    pub blobs: Mutex<Blobs>,
 }
 
 impl MemoryStore {
