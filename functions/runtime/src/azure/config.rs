@@ -164,35 +164,29 @@ impl StorageConnection {
         let blob = get(env, &setting("blobServiceUri"));
         let queue = get(env, &setting("queueServiceUri"));
         let account = get(env, &setting("accountName"));
-        let (blob_endpoint, queue_endpoint) = match (blob, queue, account) {
-            (Some(b), Some(q), _) => (
-                service_url(&setting("blobServiceUri"), &b)?,
-                service_url(&setting("queueServiceUri"), &q)?,
+        if blob.is_none() && queue.is_none() && account.is_none() {
+            return Err(missing(format!(
+                "{name} (a connection string) or {} / {}",
+                setting("blobServiceUri"),
+                setting("accountName")
+            )));
+        }
+        if let Some(a) = &account {
+            check_account_name(&setting("accountName"), a)?;
+        }
+        // Each service: its explicit URI, else derived from the account name. The host needs
+        // both for its own storage (blobs for leases, queues for triggers).
+        let endpoint = |uri: Option<String>, service: &str, uri_setting: &str| match (uri, &account)
+        {
+            (Some(u), _) => service_url(&setting(uri_setting), &u),
+            (None, Some(a)) => service_url(
+                &setting("accountName"),
+                &format!("https://{a}.{service}.core.windows.net"),
             ),
-            (None, None, Some(a)) => {
-                check_account_name(&setting("accountName"), &a)?;
-                (
-                    service_url(
-                        &setting("accountName"),
-                        &format!("https://{a}.blob.core.windows.net"),
-                    )?,
-                    service_url(
-                        &setting("accountName"),
-                        &format!("https://{a}.queue.core.windows.net"),
-                    )?,
-                )
-            }
-            // The host needs both URIs for its own storage: blobs for leases, queues for triggers.
-            (Some(_), None, _) => return Err(missing(setting("queueServiceUri"))),
-            (None, Some(_), _) => return Err(missing(setting("blobServiceUri"))),
-            (None, None, None) => {
-                return Err(missing(format!(
-                    "{name} (a connection string) or {} / {}",
-                    setting("blobServiceUri"),
-                    setting("accountName")
-                )));
-            }
+            (None, None) => Err(missing(setting(uri_setting))),
         };
+        let blob_endpoint = endpoint(blob, "blob", "blobServiceUri")?;
+        let queue_endpoint = endpoint(queue, "queue", "queueServiceUri")?;
         for (s, url) in [
             (setting("blobServiceUri"), &blob_endpoint),
             (setting("queueServiceUri"), &queue_endpoint),
@@ -554,6 +548,25 @@ mod tests {
         assert!(
             e.to_string().contains("AzureWebJobsStorage__accountName"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn identity_settings_mix_uri_and_account_name() {
+        let b = select_backend(env(&[
+            ("AzureWebJobsStorage__accountName", "acct01"),
+            (
+                "AzureWebJobsStorage__blobServiceUri",
+                "https://blobs.example.net",
+            ),
+        ]));
+        let Ok(Backend::Azure(c)) = b else {
+            panic!("expected azure, got {b:?}")
+        };
+        assert_eq!(c.blob_endpoint.as_str(), "https://blobs.example.net/");
+        assert_eq!(
+            c.queue_endpoint.as_str(),
+            "https://acct01.queue.core.windows.net/"
         );
     }
 
