@@ -45,15 +45,49 @@ def apt_packages_dockerfile(text: str) -> set[str]:
     return set(m[0].split())
 
 
+_ASSIGN = r'^\s*(?:(?:readonly|export|local|declare(?: -r)?)\s+)?{name}="([^"]*)"\s*(?:#.*)?$'
+_PKG = re.compile(r"^[a-z0-9][a-z0-9+.-]*$")
+
+
+def _resolve(words: str, text: str, strict: bool = True, depth: int = 0) -> str:
+    """Expands $NAME / ${NAME} from NAME="..." assignments in the script (no other expansion).
+    strict: a name that is not assigned exactly once is an error (else it is left as is)."""
+    def sub(m):
+        found = re.findall(_ASSIGN.format(name=m.group(1)), text, re.M)
+        if len(found) != 1:
+            assert not strict, f"setup.sh: cannot resolve ${m.group(1)} (assigned {len(found)} times)"
+            return m.group(0)
+        return _resolve(found[0], text, strict, depth + 1) if depth < 5 else found[0]
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", sub, words)
+
+
 def apt_packages_setup(text: str) -> set[str]:
-    m = re.findall(r'^\s*(?:(?:readonly|export|local|declare(?: -r)?)\s+)?APT_PACKAGES="([^"]*)"\s*(?:#.*)?$', text, re.M)
-    assert len(m) == 1, 'setup.sh must declare the apt packages on one line: APT_PACKAGES="..."'
-    # Installed from that variable (directly, or after filtering out what is already there).
-    uses = re.findall(r"\$\{?APT_PACKAGES\b", text)
-    assert uses and re.search(r"apt-get\b[^\n]*\binstall\b", _join_continuations(text)), (
-        'setup.sh must apt-get install the packages of "$APT_PACKAGES"'
-    )
-    return set(m[0].split())
+    """The apt packages setup.sh installs, from either form:
+      * a one-line marker APT_PACKAGES="..." that apt-get installs, or
+      * calls of its helper `apt_install PKG...` (literal names or $VARS assigned in the file).
+    """
+    text = _join_continuations(text)
+    marker = re.findall(_ASSIGN.format(name="APT_PACKAGES"), text, re.M)
+    assert len(marker) <= 1, "setup.sh declares APT_PACKAGES more than once"
+    calls = [
+        m.group(1)
+        for m in re.finditer(r"^\s*(?:[^#\n]*?(?:&&|\|\||;|then|else)\s*)?apt_install\s+([^;&|#\n]*)", text, re.M)
+    ]
+    if marker:
+        uses = re.findall(r"\$\{?APT_PACKAGES\b", text)
+        assert uses and re.search(r"apt-get\b[^\n]*\binstall\b|\bapt_install\b", text), (
+            'setup.sh must install the packages of "$APT_PACKAGES"'
+        )
+        pkgs = set(marker[0].split())
+    else:
+        assert calls, 'setup.sh must declare APT_PACKAGES="..." or install with `apt_install PKG...`'
+        pkgs = set()
+        for args in calls:
+            for word in _resolve(args.replace('"', " "), text).split():
+                pkgs.add(word)
+    bad = [p for p in pkgs if not _PKG.match(p)]
+    assert not bad, f"setup.sh: not literal package names: {bad}"
+    return pkgs
 
 
 def _npm_ci_flags(line: str) -> set[str]:
@@ -76,9 +110,16 @@ def _npm_ci_flags(line: str) -> set[str]:
 
 
 def template_install_setup(text: str) -> set[str]:
-    lines = [l for l in _join_continuations(text).splitlines() if "npm ci" in l and not l.lstrip().startswith("#")]
-    hits = [l for l in lines if TEMPLATE in l or "builder/template" in l]
-    assert hits, f"setup.sh must run `npm ci` in {TEMPLATE} (path on the same line)"
+    """Flags of the `npm ci` that installs functions/builder/template: the path is on the same
+    line, literally or through a variable assigned in the file (e.g. cd "$TEMPLATE")."""
+    joined = _join_continuations(text)
+    # `npm ci` as a command (not inside a log message or a comment).
+    lines = [
+        l for l in joined.splitlines()
+        if re.search(r"(?:^|[;&|(]|\bthen|\bdo)\s*npm ci\b", l) and not l.lstrip().startswith("#")
+    ]
+    hits = [l for l in lines if TEMPLATE in _resolve(l, joined, strict=False)]
+    assert hits, f"setup.sh must run `npm ci` in {TEMPLATE} (path, or a variable holding it, on the same line)"
     return _npm_ci_flags(hits[0])
 
 
@@ -163,21 +204,56 @@ def test_dockerfile_builds_and_runs_appgen_builder_as_non_root():
 
 GOOD_SETUP = """#!/usr/bin/env bash
 set -euo pipefail
-APT_PACKAGES="chromium bubblewrap"
+APT_PACKAGES="chromium bubblewrap util-linux"
 sudo apt-get install -y --no-install-recommends $APT_PACKAGES
 (cd "$ROOT/functions/builder/template" && npm ci --no-audit --no-fund)
 """
 
 
+HELPER_SETUP = """#!/usr/bin/env bash
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TEMPLATE="$REPO/functions/builder/template"
+# apt_install PKG...: installs the packages that are missing
+apt_install() { apt-get install -y "$@"; }
+step_chromium() {
+  apt_install chromium bubblewrap
+}
+step_tools() {
+  if command -v prlimit >/dev/null; then :; else
+    apt_install util-linux
+  fi
+}
+step_template() {
+  log "npm ci in $TEMPLATE"
+  (cd "$TEMPLATE" && npm ci --no-audit --no-fund --prefer-offline)
+}
+"""
+
+
 def test_drift_check_passes_on_a_matching_setup_script():
     assert drift(DOCKERFILE.read_text(), GOOD_SETUP) == []
+    assert drift(DOCKERFILE.read_text(), HELPER_SETUP) == []
 
 
 @pytest.mark.parametrize(
     "mutate, expect",
     [
-        (lambda s: s.replace('"chromium bubblewrap"', '"chromium bubblewrap xvfb"'), "apt packages"),
-        (lambda s: s.replace('"chromium bubblewrap"', '"chromium"'), "apt packages"),
+        (lambda s: s.replace("apt_install chromium bubblewrap", "apt_install chromium"), "apt packages"),
+        (lambda s: s.replace("apt_install util-linux", "apt_install util-linux xvfb"), "apt packages"),
+        (lambda s: s.replace("npm ci --no-audit", "npm ci --omit=dev --no-audit"), "npm ci"),
+    ],
+)
+def test_drift_check_catches_a_difference_in_the_helper_form(mutate, expect):
+    problems = drift(DOCKERFILE.read_text(), mutate(HELPER_SETUP))
+    assert problems and expect in problems[0]
+
+
+@pytest.mark.parametrize(
+    "mutate, expect",
+    [
+        (lambda s: s.replace('"chromium bubblewrap util-linux"', '"chromium bubblewrap util-linux xvfb"'), "apt packages"),
+        (lambda s: s.replace('"chromium bubblewrap util-linux"', '"chromium util-linux"'), "apt packages"),
         (lambda s: s.replace("npm ci --no-audit", "npm ci --omit=dev --no-audit"), "npm ci"),
         (lambda s: s.replace("npm ci --no-audit", "npm ci --ignore-scripts --no-audit"), "npm ci"),
     ],
@@ -188,8 +264,9 @@ def test_drift_check_catches_a_difference(mutate, expect):
 
 
 def test_drift_check_requires_the_marker():
+    no_packages = GOOD_SETUP.replace('APT_PACKAGES="chromium bubblewrap util-linux"\n', "")
     with pytest.raises(AssertionError, match="APT_PACKAGES"):
-        drift(DOCKERFILE.read_text(), GOOD_SETUP.replace('APT_PACKAGES="chromium bubblewrap"\n', ""))
+        drift(DOCKERFILE.read_text(), no_packages)
     with pytest.raises(AssertionError, match="npm ci"):
         drift(DOCKERFILE.read_text(), GOOD_SETUP.replace("builder/template", "elsewhere"))
 
