@@ -762,3 +762,19 @@ async fn the_appgen_responder_plays_a_whole_run_with_latency() {
     out.assert_files_balanced();
     assert_eq!(out.usage().len(), 5);
 }
+
+#[tokio::test]
+async fn a_server_ignoring_stream_true_is_read_whole() {
+    let s = ScriptedServer::start(
+        Script::new([Reply::json(&clarify_answer()).with_usage(10, 5)]).ignore_stream(),
+    )
+    .await
+    .expect("server");
+    let a = agent(vec![openai(&s, "vllm")]);
+    let mut out = Collect::default();
+    let q = a.clarify(&ctx(), &mut out).await.expect("clarify");
+    assert_eq!(q.len(), 2);
+    assert_eq!(out.said(), "A todo list with due dates, got it.");
+    assert_eq!(out.usage()[0].output_tokens, Some(5));
+    assert_eq!(a.name(), "vllm (fast-model, strong-model)");
+}

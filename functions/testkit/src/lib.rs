@@ -9,7 +9,7 @@
 
 mod responder;
 
-pub use responder::{appgen_responder, detect_agent};
+pub use responder::{BROKEN_LINE, appgen_responder, appgen_responder_broken_code, detect_agent};
 
 use axum::Router;
 use axum::body::Body;
@@ -226,6 +226,8 @@ pub struct Script {
     pub responder: Option<Responder>,
     /// When set, requests must carry this key (`api-key` or `Bearer`), else 401.
     pub api_key: Option<String>,
+    /// Answer in one JSON body even when `stream: true` was asked (some servers do).
+    pub ignore_stream: bool,
 }
 
 impl Default for Script {
@@ -237,6 +239,7 @@ impl Default for Script {
             chunk_chars: 16,
             responder: None,
             api_key: None,
+            ignore_stream: false,
         }
     }
 }
@@ -253,6 +256,15 @@ impl Script {
     pub fn appgen() -> Script {
         Script {
             responder: Some(appgen_responder()),
+            ..Script::default()
+        }
+    }
+
+    /// Plays every appgen agent, writing code that fails to build first (see
+    /// [`appgen_responder_broken_code`]).
+    pub fn appgen_broken_code() -> Script {
+        Script {
+            responder: Some(appgen_responder_broken_code()),
             ..Script::default()
         }
     }
@@ -277,6 +289,11 @@ impl Script {
         r: impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static,
     ) -> Script {
         self.responder = Some(Arc::new(r));
+        self
+    }
+
+    pub fn ignore_stream(mut self) -> Script {
+        self.ignore_stream = true;
         self
     }
 
@@ -418,7 +435,7 @@ async fn handle(
     };
     lock(&inner.requests).push(req.clone());
 
-    let (reply, latency, chunk_delay, chunk_chars, key) = {
+    let (reply, latency, chunk_delay, chunk_chars, key, ignore_stream) = {
         let mut s = lock(&inner.script);
         let reply = match s.replies.pop_front() {
             Some(r) => r,
@@ -433,6 +450,7 @@ async fn handle(
             s.chunk_delay,
             s.chunk_chars,
             s.api_key.clone(),
+            s.ignore_stream,
         )
     };
     if let Some(key) = key {
@@ -451,7 +469,7 @@ async fn handle(
         inner.ids.fetch_add(1, Ordering::Relaxed)
     );
     let prompt_chars: usize = req.messages().iter().map(|(_, c)| c.len()).sum();
-    let stream = req.stream();
+    let stream = req.stream() && !ignore_stream;
     let include_usage = req.include_usage();
     let sh = ReplyShape {
         id,

@@ -81,8 +81,26 @@ const INDEX_HTML: &str = r#"<!doctype html>
 
 /// Answers each appgen agent with a small valid output.
 pub fn appgen_responder() -> Responder {
-    Arc::new(|req: &RecordedRequest| {
+    Arc::new(|req: &RecordedRequest| answer(req, false))
+}
+
+/// Like [`appgen_responder`], but the code agent writes an `App.tsx` that does not type-check
+/// (`tsc` fails) and the fix agent replaces it with the working one: drives the fix loop.
+pub fn appgen_responder_broken_code() -> Responder {
+    Arc::new(|req: &RecordedRequest| answer(req, true))
+}
+
+/// A type error `tsc --noEmit` reports: a string assigned to a number.
+pub const BROKEN_LINE: &str = "const count: number = \"three\";\n";
+
+fn answer(req: &RecordedRequest, broken: bool) -> Reply {
+    {
         let agent = detect_agent(req).unwrap_or_default();
+        let app = if broken {
+            format!("{BROKEN_LINE}{APP_TSX}")
+        } else {
+            APP_TSX.to_owned()
+        };
         let v = match agent.as_str() {
             "clarify" => json!({
                 "message": "One question before I start.",
@@ -112,10 +130,17 @@ pub fn appgen_responder() -> Responder {
                     {"path": "index.html", "content": INDEX_HTML},
                     {"path": "src/main.tsx", "content": MAIN_TSX},
                     {"path": "src/index.css", "content": "@import \"tailwindcss\";\n"},
-                    {"path": "src/App.tsx", "content": APP_TSX},
+                    {"path": "src/App.tsx", "content": app},
                 ]
             }),
-            "fix" | "modify" => json!({
+            "fix" => json!({
+                "message": "Removed the ill-typed constant.",
+                "changes": [{
+                    "kind": "write", "path": "src/App.tsx", "search": "", "replace": "",
+                    "content": APP_TSX
+                }]
+            }),
+            "modify" => json!({
                 "message": "Updated the heading.",
                 "changes": [{
                     "kind": "write", "path": "src/App.tsx", "search": "", "replace": "",
@@ -129,5 +154,5 @@ pub fn appgen_responder() -> Responder {
             _ => return Reply::status(400, format!("scripted responder: unknown agent {agent:?}")),
         };
         Reply::json(&v)
-    })
+    }
 }
