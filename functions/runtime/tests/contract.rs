@@ -1145,3 +1145,80 @@ async fn azurite_missing_container_is_reported() {
         .expect_err("no container");
     assert!(err.to_string().contains("ensure_containers"), "{err}");
 }
+
+/// A connection string with `SharedAccessSignature` (a fixed token) works like an account key.
+#[tokio::test]
+async fn azurite_fixed_sas_connection_works() {
+    use appgen_runtime::azure::StorageAuth;
+    if !azurite_enabled("fixed_sas_connection_works") {
+        return;
+    }
+    let conn = azurite_connection();
+    let StorageAuth::SharedKey { account, key } = &conn.auth else {
+        panic!("the Azurite connection must use an account key");
+    };
+    let sas =
+        appgen_runtime::azure::sas::account_sas(account, key, time::OffsetDateTime::now_utc());
+    let cs = format!(
+        "BlobEndpoint={};QueueEndpoint={};SharedAccessSignature=?{sas}",
+        conn.blob_endpoint, conn.queue_endpoint
+    );
+    let conn = StorageConnection::parse_connection_string("TEST", &cs).expect("parse");
+    assert!(matches!(conn.auth, StorageAuth::Sas(_)));
+    let prefix = unique_prefix();
+    let store = AzureBlobStore::with_prefix(&conn, &prefix).expect("store");
+    store.ensure_containers().await.expect("containers");
+    let etag = store
+        .put(
+            Container::Threads,
+            "a/b",
+            b"x".to_vec(),
+            "text/plain",
+            WriteCondition::CreateOnly,
+        )
+        .await
+        .expect("put");
+    let blob = store
+        .get(Container::Threads, "a/b")
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(blob.etag, etag);
+    store.delete_containers().await.expect("cleanup");
+    let q = AzureQueue::with_prefix(&conn, &prefix).expect("queue");
+    q.ensure(QUEUE).await.expect("ensure");
+    q.send(QUEUE, "hi", Duration::ZERO).await.expect("send");
+    let d = q
+        .receive(QUEUE, Duration::from_secs(5))
+        .await
+        .expect("receive")
+        .expect("message");
+    assert_eq!(d.body, "hi");
+    q.delete(QUEUE, &d).await.expect("delete");
+    q.delete_queue(QUEUE).await.expect("cleanup");
+}
+
+/// A wrong account key fails at once with the service's reason, not after retries.
+#[tokio::test]
+async fn azurite_wrong_key_is_an_auth_error() {
+    use appgen_runtime::azure::StorageAuth;
+    if !azurite_enabled("wrong_key_is_an_auth_error") {
+        return;
+    }
+    let mut conn = azurite_connection();
+    let StorageAuth::SharedKey { account, .. } = &conn.auth else {
+        panic!("the Azurite connection must use an account key");
+    };
+    conn.auth = StorageAuth::SharedKey {
+        account: account.clone(),
+        key: b"not the key".to_vec(),
+    };
+    let store = AzureBlobStore::with_prefix(&conn, &unique_prefix()).expect("store");
+    let started = std::time::Instant::now();
+    let err = store.ensure_containers().await.expect_err("bad key");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "auth errors are not retried"
+    );
+    assert!(err.to_string().contains("403"), "{err}");
+}
