@@ -14,8 +14,7 @@ struct Resp {
 
 fn dechunk(mut raw: &str) -> String {
     let mut out = String::new();
-    loop {
-        let Some(nl) = raw.find("\r\n") else { break };
+    while let Some(nl) = raw.find("\r\n") {
         let size = usize::from_str_radix(raw[..nl].trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
