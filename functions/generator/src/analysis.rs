@@ -240,11 +240,11 @@ fn find_entity(lower: &str, kind: AppKind, fields: &[Field]) -> Option<String> {
         }
     }
     // "add recipes", "manage contacts", "for contacts".
-    let verbs = ["add", "manage", "track", "log", "record", "store", "organize", "organise", "catalog", "list", "save", "collect", "for"];
+    let verbs = ["add", "manage", "managing", "track", "tracking", "log", "logging", "record", "store", "organize", "organise", "organizing", "catalog", "list", "save", "collect", "for", "of"];
     for (i, w) in ws.iter().enumerate() {
         if verbs.contains(&w.as_str()) {
             let mut j = i + 1;
-            while ws.get(j).is_some_and(|x| ["a", "an", "the", "my", "our", "new", "your", "all", "their"].contains(&x.as_str())) {
+            while ws.get(j).is_some_and(|x| ["a", "an", "the", "my", "our", "new", "your", "all", "their"].contains(&x.as_str()) || x.ends_with("'s")) {
                 j += 1;
             }
             if let Some(n) = ws.get(j)
@@ -325,7 +325,7 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
         }
         AppKind::Dashboard => {
             if fields.is_empty() {
-                *fields = suggestions::typical_fields(lower);
+                *fields = suggestions::typical_for(entity, lower);
             }
             if !fields.iter().any(|f| f.kind.is_numeric()) {
                 push(fields, make("value"));
@@ -346,7 +346,7 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
         }
         AppKind::List => {
             if fields.is_empty() {
-                *fields = suggestions::typical_fields(lower);
+                *fields = suggestions::typical_for(entity, lower);
             }
             if !fields.iter().any(|f| matches!(f.kind, FieldType::Text | FieldType::Longtext | FieldType::Email)) {
                 let name_word = if has_any(entity, &["book", "movie", "film", "recipe", "song", "album", "article", "post", "note", "idea", "game"]) { "title" } else { "name" };
@@ -647,7 +647,9 @@ pub fn title(text: &str, spec: &AppSpec) -> String {
 
 fn explicit_name(text: &str) -> Option<String> {
     for (open, close) in [('"', '"'), ('“', '”'), ('\'', '\'')] {
-        if let Some(i) = text.find(open) {
+        // An apostrophe ("client's") is not an opening quote: it must follow a space.
+        let start = text.char_indices().find(|(i, c)| *c == open && (open != '\'' || *i == 0 || text[..*i].ends_with(' ')));
+        if let Some((i, _)) = start {
             let rest = &text[i + open.len_utf8()..];
             if let Some(j) = rest.find(close) {
                 let name = rest[..j].trim();
@@ -706,6 +708,16 @@ fn derived_title(text: &str) -> Option<String> {
     // "generating stock reports" → "stock reports".
     if ws.len() > 1 && ws.first().is_some_and(|w| w.ends_with("ing") && !["booking", "building", "clothing", "wedding", "housing", "meeting", "reading", "painting", "spending", "training", "parking", "cooking", "learning", "marketing", "shopping", "camping", "fishing", "wellbeing", "dating"].contains(&w.as_str())) {
         ws.remove(0);
+        while ws.first().is_some_and(|w| lead.contains(&w.as_str())) {
+            ws.remove(0);
+        }
+    }
+    // "Warehouse stock for a hardware store" → "Warehouse Stock": long subjects keep their head.
+    if ws.len() > 4
+        && let Some(i) = ws.iter().position(|w| w == "for")
+        && i >= 2
+    {
+        ws.truncate(i);
     }
     while ws.last().is_some_and(|w| ["for", "a", "an", "the", "of", "and", "my", "our"].contains(&w.as_str())) {
         ws.pop();

@@ -29,7 +29,7 @@ const NOT_FIELD_WORDS: &[&str] = &[
     "features", "hero", "plans", "testimonials", "gallery", "faq", "questions", "background",
     "color", "colour", "components", "theme", "streak", "score", "restart", "overall", "sum",
     "highlight", "highlighted", "mean", "users", "user", "data", "information", "for", "about",
-    "my", "our", "we", "i",
+    "my", "our", "we", "i", "with", "without",
 ];
 
 /// Heads of choices that have sensible default options when the text lists none.
@@ -294,16 +294,19 @@ pub fn extract_fields(text: &str) -> Vec<Field> {
         if lower.matches(',').count() >= 2 {
             segments.push(lower.clone());
         }
+        let mut in_sentence: Vec<Field> = vec![];
         for seg in segments {
             // A list runs after the last colon ("A guest book: name, email").
             let seg = seg.rsplit(':').next().unwrap_or_default().to_owned();
-            let fields = parse_segment(&seg, &original, &groups);
-            for f in fields {
-                if !found.iter().any(|x| x.key == f.key) {
-                    found.push(f);
+            for f in parse_segment(&seg, &original, &groups) {
+                if !in_sentence.iter().any(|x| x.key == f.key) && !found.iter().any(|x| x.key == f.key) {
+                    in_sentence.push(f);
                 }
             }
         }
+        // Segments overlap; keep the fields in the order the sentence names them.
+        in_sentence.sort_by_key(|f| lower.find(&f.label.to_lowercase()).unwrap_or(usize::MAX));
+        found.extend(in_sentence);
     }
     found
 }

@@ -260,7 +260,8 @@ pub const NUMBER_WORDS: &[TypeWord] = words!(FieldType::Number;
     "quantity", "qty", "count", "age", "minutes", "hours", "servings", "calories", "pages",
     "weight", "height", "stock", "units", "year", "number", "capacity", "seats", "guests",
     "duration", "distance", "reps", "sets", "steps", "points", "score", "km", "miles", "kg",
-    "size", "length", "level", "floor", "mileage", "days", "people", "attendees", "grade", "goal", "target");
+    "size", "length", "level", "floor", "mileage", "days", "people", "attendees", "grade", "goal", "target",
+    "liters", "litres", "gallons", "kwh", "grams", "pounds", "ounces", "servings", "nights", "rooms", "laps");
 pub const RATING_WORDS: &[TypeWord] = words!(FieldType::Rating; "rating", "stars", "ratings");
 pub const LONGTEXT_WORDS: &[TypeWord] = words!(FieldType::Longtext;
     "description", "notes", "note", "comments", "comment", "message", "bio", "ingredients",

@@ -126,7 +126,11 @@ pub fn summary(spec: &AppSpec) -> String {
         AppKind::Quiz => format!("A quiz: {}", spec.tagline),
         AppKind::Calculator => format!("{}: {}", spec.title, spec.tagline),
         AppKind::Board => format!("A board with columns {} for {}", spec.columns.join(", "), spec.entity.plural.to_lowercase()),
-        _ => format!("A {} of {} ({})", spec.kind.label(), spec.entity.plural.to_lowercase(), field_list(spec)),
+        _ => {
+            let label = spec.kind.label();
+            let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) { "An" } else { "A" };
+            format!("{article} {label} of {} ({})", spec.entity.plural.to_lowercase(), field_list(spec))
+        }
     };
-    format!("{what}. Built by the offline generator (rule-based, no AI model).")
+    format!("{}. Built by the offline generator (rule-based, no AI model).", what.trim_end_matches('.'))
 }

@@ -32,6 +32,16 @@ const TYPICAL: &[(&[&str], &[&str])] = &[
 
 const DEFAULT: &[&str] = &["name", "category", "date", "notes"];
 
+/// Typical fields of the record named `entity`, else of the records `text` talks about.
+pub fn typical_for(entity: &str, text: &str) -> Vec<Field> {
+    let ws = crate::text::words(entity);
+    if TYPICAL.iter().any(|(keys, _)| ws.iter().any(|w| keys.contains(&w.as_str()))) {
+        typical_fields(entity)
+    } else {
+        typical_fields(text)
+    }
+}
+
 /// Typical fields for records described by `text` (the words of the description).
 pub fn typical_fields(text: &str) -> Vec<Field> {
     let ws = crate::text::words(text);

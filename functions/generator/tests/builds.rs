@@ -1,0 +1,86 @@
+//! Generates apps for invented descriptions of every kind and builds each one with the
+//! builder's template toolchain (tsc + vite), exactly as the build job does.
+//! Needs `functions/builder/template/node_modules` (installed by infra/local/setup.sh).
+
+use appgen_core::ports::{AgentContext, AgentEvent, AgentOutput, AppAgent};
+use appgen_generator::OfflineAgent;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Sink;
+impl AgentOutput for Sink {
+    fn emit(&mut self, _event: AgentEvent) {}
+}
+
+const DESCRIPTIONS: &[&str] = &[
+    "A guest list for a garden party: guest name, email, number of guests, dietary needs (none, vegetarian, vegan) and notes. Let me search by name and filter by dietary needs.",
+    "A chores list where we add chores with a due date and an assignee, tick them off, delete them and filter by all / active / done. Use a lavender background and indigo buttons.",
+    "Habit tracker for my morning routine: add a habit, mark it done today and show the streak.",
+    "Tennis court booking: pick a court (North, South), a date, a start and end time and your name. Refuse overlapping bookings.",
+    "Inventory for a flower shop: flower name, SKU, quantity and unit price; show stock value and flag rows with quantity below 3.",
+    "A spending dashboard: amount, category (groceries, travel, bills, fun) and date, with totals per category in a chart. Dark mode please.",
+    "A kanban board for a video team with Ideas, Filming, Editing and Published columns; cards have a title, an owner and a due date.",
+    "A BMI calculator with weight and height.",
+    "A 6-question quiz about world capitals with a score and a restart button.",
+    "A landing page for a bakery called \"Crumb & Co\" with a menu, opening hours, testimonials and a contact form. Use wheat as the background and saddle brown for buttons.",
+    "A film log: title, director, year, rating 1-5, watched on date, and a review. Sort and search by title, show the average rating.",
+    "Convert Fahrenheit to Celsius for my cooking.",
+    "Please implement a website for a volunteer program where users can sign up and see events. Set the background color to honeydew and the component color to dark olive green.",
+];
+
+fn template() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../builder/template")
+}
+
+fn run(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    let out = Command::new(dir.join("node_modules/.bin").join(program))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{program} {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn generated_apps_build_with_the_template_toolchain() {
+    let modules = template().join("node_modules");
+    assert!(
+        modules.join(".bin/vite").exists(),
+        "template node_modules missing at {}; run infra/local/setup.sh",
+        modules.display()
+    );
+    let root = std::env::temp_dir().join(format!("appgen-generator-builds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let agent = OfflineAgent;
+    let mut failures = vec![];
+    for (i, description) in DESCRIPTIONS.iter().enumerate() {
+        let ctx = AgentContext { description: (*description).to_owned(), ..Default::default() };
+        let files = agent.code(&ctx, &mut Sink).await.expect("code");
+        let dir = root.join(format!("app{i}"));
+        for (path, content) in &files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, content).expect("write");
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&modules, dir.join("node_modules")).expect("symlink");
+        let result = run(&dir, "tsc", &["-p", "tsconfig.json", "--noEmit"])
+            .and_then(|_| run(&dir, "vite", &["build", "--configLoader", "runner"]));
+        match result {
+            Ok(()) => assert!(dir.join("dist/index.html").exists(), "no dist for {description}"),
+            Err(e) => failures.push(format!("{description}\n{e}")),
+        }
+    }
+    if failures.is_empty() {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    assert!(failures.is_empty(), "{} of {} apps failed to build (kept in {}):\n{}", failures.len(), DESCRIPTIONS.len(), root.display(), failures.join("\n\n"));
+}
