@@ -15,6 +15,8 @@ use base64::Engine as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Largest message the service takes, counted after base64 (so 48 KiB of text).
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Longest visibility timeout / delay the service accepts (7 days).
 const MAX_VISIBILITY_SECS: u64 = 7 * 24 * 3600;
 
@@ -130,8 +132,17 @@ impl QueueService for AzureQueue {
 
     async fn send(&self, queue: &str, body: &str, delay: Duration) -> Result<(), QueueError> {
         let client = self.client(queue)?;
+        let text = base64::engine::general_purpose::STANDARD.encode(body);
+        if text.len() > MAX_MESSAGE_BYTES {
+            // Say why here rather than relay the service's bare 413/400.
+            return Err(QueueError::Backend(format!(
+                "message for {queue} is {} bytes, {} after base64; queue messages hold 64 KiB",
+                body.len(),
+                text.len()
+            )));
+        }
         let message = QueueMessage {
-            message_text: Some(base64::engine::general_purpose::STANDARD.encode(body)),
+            message_text: Some(text),
         };
         let content: RequestContent<QueueMessage, _> = message
             .try_into()
@@ -247,6 +258,17 @@ impl QueueService for AzureQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn oversized_messages_are_refused_before_sending() {
+        let q = AzureQueue::new(&StorageConnection::development()).expect("queue");
+        let body = "x".repeat(49 * 1024);
+        let err = q
+            .send("steps", &body, Duration::ZERO)
+            .await
+            .expect_err("too large");
+        assert!(err.to_string().contains("64 KiB"), "{err}");
+    }
 
     #[test]
     fn durations_round_up_to_seconds() {
