@@ -778,3 +778,56 @@ async fn a_server_ignoring_stream_true_is_read_whole() {
     assert_eq!(out.usage()[0].output_tokens, Some(5));
     assert_eq!(a.name(), "vllm (fast-model, strong-model)");
 }
+
+/// Hands out numbered tokens, each valid for an hour, and counts the calls.
+#[derive(Debug, Default)]
+struct FakeCredential {
+    calls: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl azure_core::credentials::TokenCredential for FakeCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _options: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+        assert_eq!(scopes, ["https://cognitiveservices.azure.com/.default"]);
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(azure_core::credentials::AccessToken::new(
+            format!("entra-token-{n}"),
+            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn azure_without_a_key_sends_a_cached_entra_token() {
+    let s = server(vec![
+        Reply::json(&clarify_answer()),
+        Reply::json(&clarify_answer()),
+    ])
+    .await;
+    let mut p = azure(&s);
+    p.auth = AuthConfig::Entra {
+        managed_identity: true,
+        client_id: None,
+    };
+    let cred = std::sync::Arc::new(FakeCredential::default());
+    let a = ModelAgent::with_credential(config(vec![p]), Some(cred.clone())).expect("agent");
+    for _ in 0..2 {
+        a.clarify(&ctx(), &mut Collect::default())
+            .await
+            .expect("clarify");
+    }
+    let reqs = s.requests();
+    for r in &reqs {
+        assert_eq!(r.authorization.as_deref(), Some("Bearer entra-token-0"));
+        assert!(r.api_key.is_none());
+    }
+    assert_eq!(
+        cred.calls.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the token is reused until it nears expiry"
+    );
+}

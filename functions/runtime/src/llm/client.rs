@@ -115,15 +115,27 @@ impl std::fmt::Debug for Provider {
 }
 
 impl Provider {
-    pub fn new(cfg: ProviderConfig) -> Result<Provider, String> {
-        let auth = match &cfg.auth {
-            AuthConfig::None => Auth::None,
-            AuthConfig::Bearer(k) => Auth::Bearer(k.expose().to_owned()),
-            AuthConfig::AzureKey(k) => Auth::AzureKey(k.expose().to_owned()),
-            AuthConfig::Entra {
-                managed_identity,
-                client_id,
-            } => {
+    /// `credential` replaces the Entra ID credential chosen from the environment (tests, or a
+    /// host that already holds one).
+    pub fn new(
+        cfg: ProviderConfig,
+        credential: Option<Arc<dyn TokenCredential>>,
+    ) -> Result<Provider, String> {
+        let auth = match (&cfg.auth, credential) {
+            (AuthConfig::None, _) => Auth::None,
+            (AuthConfig::Bearer(k), _) => Auth::Bearer(k.expose().to_owned()),
+            (AuthConfig::AzureKey(k), _) => Auth::AzureKey(k.expose().to_owned()),
+            (AuthConfig::Entra { .. }, Some(credential)) => Auth::Entra {
+                credential,
+                cached: Mutex::new(None),
+            },
+            (
+                AuthConfig::Entra {
+                    managed_identity,
+                    client_id,
+                },
+                None,
+            ) => {
                 let credential: Arc<dyn TokenCredential> = if *managed_identity {
                     let options = azure_identity::ManagedIdentityCredentialOptions {
                         user_assigned_id: client_id
@@ -267,12 +279,15 @@ pub struct Chain {
 }
 
 impl Chain {
-    pub fn new(cfg: ModelConfig) -> Result<Chain, String> {
+    pub fn new(
+        cfg: ModelConfig,
+        credential: Option<Arc<dyn TokenCredential>>,
+    ) -> Result<Chain, String> {
         let providers = cfg
             .providers
             .iter()
             .cloned()
-            .map(Provider::new)
+            .map(|p| Provider::new(p, credential.clone()))
             .collect::<Result<Vec<_>, _>>()?;
         let http = reqwest::Client::builder()
             .connect_timeout(cfg.timeout.min(Duration::from_secs(30)))

@@ -54,8 +54,17 @@ impl ModelAgent {
     }
 
     pub fn new(cfg: ModelConfig) -> Result<ModelAgent, ConfigError> {
+        ModelAgent::with_credential(cfg, None)
+    }
+
+    /// Like [`ModelAgent::new`], with this Entra ID credential for every Azure OpenAI provider
+    /// configured without a key.
+    pub fn with_credential(
+        cfg: ModelConfig,
+        credential: Option<std::sync::Arc<dyn azure_core::credentials::TokenCredential>>,
+    ) -> Result<ModelAgent, ConfigError> {
         let specs = specs::load(cfg.agents_dir.as_deref())?;
-        let chain = Chain::new(cfg).map_err(ConfigError::Credential)?;
+        let chain = Chain::new(cfg, credential).map_err(ConfigError::Credential)?;
         Ok(ModelAgent { chain, specs })
     }
 
