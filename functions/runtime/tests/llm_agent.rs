@@ -831,3 +831,24 @@ async fn azure_without_a_key_sends_a_cached_entra_token() {
         "the token is reused until it nears expiry"
     );
 }
+
+#[tokio::test]
+async fn a_continuation_opening_a_code_fence_is_still_stitched() {
+    let full = code_answer().to_string();
+    let cut = full.find("return").expect("cut point");
+    let s = server(vec![
+        Reply::truncated(format!("```json\n{}", &full[..cut])),
+        Reply::text(format!("```json\n{}\n```", &full[cut..])),
+    ])
+    .await;
+    let a = agent(vec![openai(&s, "openai")]);
+    let mut out = Collect::default();
+    let files = a.code(&ctx(), &mut out).await.expect("stitched");
+    assert_eq!(
+        files["src/App.tsx"],
+        "export default function App() {\n  return <h1>\"Todo\" ✓</h1>;\n}\n"
+    );
+    assert_eq!(out.streamed_files()["src/App.tsx"], files["src/App.tsx"]);
+    out.assert_files_balanced();
+    assert_eq!(s.requests().len(), 2, "no repair needed");
+}

@@ -110,7 +110,12 @@ impl ModelAgent {
                 }
             };
             sink.out.emit(AgentEvent::Usage(c.usage.clone()));
-            text.push_str(&c.text);
+            if round == 0 {
+                text.push_str(&c.text);
+            } else {
+                // Same rule as the stream, so what was shown and what is parsed agree.
+                text.push_str(&strip_opening_fence(&c.text).unwrap_or(c.text));
+            }
             match c.finish_reason.as_deref() {
                 Some("length") => {
                     tracing::info!(
@@ -122,6 +127,7 @@ impl ModelAgent {
                     msgs = messages.to_vec();
                     msgs.push(Msg::Assistant(text.clone()));
                     msgs.push(Msg::User(CONTINUE_PROMPT.into()));
+                    sink.state.fence_check = Some(String::new());
                 }
                 Some("content_filter") => {
                     sink.close_all();
@@ -508,6 +514,24 @@ impl AppAgent for ModelAgent {
     }
 }
 
+/// The text without an opening "```json" / "```" line, once enough has arrived to tell;
+/// `None` while it cannot be told yet.
+fn strip_opening_fence(held: &str) -> Option<String> {
+    let t = held.trim_start();
+    for fence in ["```json\n", "```JSON\n", "```\n"] {
+        if let Some(rest) = t.strip_prefix(fence) {
+            return Some(rest.to_owned());
+        }
+        if fence.starts_with(t) {
+            return None;
+        }
+    }
+    if t.is_empty() {
+        return None;
+    }
+    Some(held.to_owned())
+}
+
 fn tail(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_owned();
@@ -747,6 +771,9 @@ struct FileSlot {
 struct StreamState {
     scanner: JsonScanner,
     slots: BTreeMap<usize, FileSlot>,
+    /// A continuation is starting: hold its first characters to drop a code fence it may open
+    /// with (models do, despite the prompt).
+    fence_check: Option<String>,
 }
 
 /// Turns streamed model text into narration and file events.
@@ -869,7 +896,20 @@ impl DeltaSink for StreamSink<'_> {
     }
 
     fn delta(&mut self, text: &str) {
-        let events = self.state.scanner.feed(text);
+        let text = match &mut self.state.fence_check {
+            None => text.to_owned(),
+            Some(held) => {
+                held.push_str(text);
+                match strip_opening_fence(held) {
+                    None => return,
+                    Some(rest) => {
+                        self.state.fence_check = None;
+                        rest
+                    }
+                }
+            }
+        };
+        let events = self.state.scanner.feed(&text);
         for e in events {
             self.on_event(e);
         }
