@@ -1,6 +1,9 @@
 """The build job's image and the machine the tests run on are set up the same way.
 
 Contract with infra/local/setup.sh (owned by the builder engineer):
+  * it installs with its helper `apt_install PKG...` (literal names, or $VARS assigned once in
+    the file); a call commented `# dev-only` (packages only the tests need, e.g. python3-venv)
+    is not part of the image. Or, alternatively,
   * it declares the apt packages the build job needs on ONE line:
         APT_PACKAGES="chromium bubblewrap ..."
     (optionally prefixed by `readonly`, `export` or `local`), and apt-get installs them from
@@ -71,7 +74,9 @@ def apt_packages_setup(text: str) -> set[str]:
     assert len(marker) <= 1, "setup.sh declares APT_PACKAGES more than once"
     calls = [
         m.group(1)
-        for m in re.finditer(r"^\s*(?:[^#\n]*?(?:&&|\|\||;|then|else)\s*)?apt_install\s+([^;&|#\n]*)", text, re.M)
+        for m in re.finditer(r"^\s*(?:[^#\n]*?(?:&&|\|\||;|then|else)\s*)?apt_install\s+([^;&|#\n]*)(.*)$", text, re.M)
+        # Packages only the tests need (python3-venv, ...) are marked so and stay out of the image.
+        if "# dev-only" not in m.group(2)
     ]
     if marker:
         uses = re.findall(r"\$\{?APT_PACKAGES\b", text)
@@ -234,6 +239,13 @@ step_template() {
 def test_drift_check_passes_on_a_matching_setup_script():
     assert drift(DOCKERFILE.read_text(), GOOD_SETUP) == []
     assert drift(DOCKERFILE.read_text(), HELPER_SETUP) == []
+
+
+def test_dev_only_packages_stay_out_of_the_comparison():
+    dev = HELPER_SETUP + "step_dev() {\n  apt_install python3-venv  # dev-only: infra/tests/run.sh\n}\n"
+    assert drift(DOCKERFILE.read_text(), dev) == []
+    unmarked = HELPER_SETUP + "step_dev() {\n  apt_install python3-venv\n}\n"
+    assert "python3-venv" in drift(DOCKERFILE.read_text(), unmarked)[0]
 
 
 @pytest.mark.parametrize(
