@@ -215,6 +215,8 @@ contract! {
         large_values_round_trip,
         concurrent_if_match_racers_one_wins,
         concurrent_appenders_one_wins,
+        concurrent_creators_one_wins,
+        concurrent_first_appenders_one_wins,
     ],
     queue: [
         ensure_is_idempotent,
@@ -840,6 +842,73 @@ mod blob_cases {
         let blob = s.get(Threads, key).await.expect("get").expect("exists");
         assert_eq!(blob.bytes, format!("racer-{i}").into_bytes());
         assert_eq!(&blob.etag, etag);
+    }
+
+    /// Spawns `n` tasks running `f(i)` and returns the indices and values of those that won
+    /// (`Ok`); every loser must be a `Conflict`.
+    async fn race<T, F, Fut>(n: usize, f: F) -> Vec<(usize, T)>
+    where
+        T: Send + 'static,
+        F: Fn(usize) -> Fut,
+        Fut: std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        let tasks: Vec<_> = (0..n).map(|i| (i, tokio::spawn(f(i)))).collect();
+        let mut winners = Vec::new();
+        for (i, t) in tasks {
+            match t.await.expect("join") {
+                Ok(v) => winners.push((i, v)),
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => panic!("racer {i}: {e}"),
+            }
+        }
+        winners
+    }
+
+    pub async fn concurrent_creators_one_wins(s: Store) {
+        let key = "threads/new/snapshot.json";
+        let winners = race(8, |i| {
+            let s = s.clone();
+            async move {
+                let body = format!("creator-{i}").into_bytes();
+                s.put(
+                    Threads,
+                    key,
+                    body,
+                    "application/json",
+                    WriteCondition::CreateOnly,
+                )
+                .await
+            }
+        })
+        .await;
+        assert_eq!(winners.len(), 1, "exactly one creator wins");
+        let (i, etag) = &winners[0];
+        let blob = s.get(Threads, key).await.expect("get").expect("exists");
+        assert_eq!(blob.bytes, format!("creator-{i}").into_bytes());
+        assert_eq!(&blob.etag, etag);
+    }
+
+    /// The first line of a new event log: the blob does not exist yet, every writer creates it
+    /// and appends at 0, and still only one line lands.
+    pub async fn concurrent_first_appenders_one_wins(s: Store) {
+        let key = "threads/new/runs/r/events";
+        let winners = race(8, |i| {
+            let s = s.clone();
+            async move {
+                let line = format!("first-{i}\n").into_bytes();
+                s.append(Threads, key, line, Some(0)).await
+            }
+        })
+        .await;
+        assert_eq!(winners.len(), 1, "exactly one first line: {winners:?}");
+        let (i, len) = winners[0];
+        let all = s
+            .read_from(Threads, key, 0)
+            .await
+            .expect("read")
+            .expect("exists");
+        assert_eq!(all, format!("first-{i}\n").into_bytes());
+        assert_eq!(len, all.len() as u64);
     }
 
     pub async fn concurrent_appenders_one_wins(s: Store) {
