@@ -32,7 +32,12 @@ running_pid() {
     [[ -f "$PIDFILE" ]] || return 1
     local pid
     pid="$(cat "$PIDFILE")"
-    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+    # A stale pidfile whose PID now belongs to some other process must not be treated as ours.
+    if [[ -r "/proc/$pid/cmdline" ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q azurite; then
+        return 1
+    fi
+    echo "$pid"
 }
 
 install() {
