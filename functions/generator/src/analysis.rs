@@ -355,6 +355,15 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
         }
         _ => {}
     }
+    // Every record needs words that name it (and that a user can search for).
+    if kind.has_fields() && !fields.iter().any(|f| matches!(f.kind, FieldType::Text | FieldType::Longtext)) {
+        let label = if fields.iter().any(|f| f.kind == FieldType::Money) { "description" } else { "name" };
+        let mut f = make(label);
+        if let Some(f) = f.as_mut() {
+            f.kind = FieldType::Text;
+        }
+        push_front(fields, f);
+    }
     // The record's name is required so every saved record can be told apart.
     if let Some(first) = fields.iter_mut().find(|f| f.kind == FieldType::Text) {
         first.required = true;
@@ -362,6 +371,12 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
     if kind == AppKind::Bookings {
         for f in fields.iter_mut().filter(|f| matches!(f.kind, FieldType::Date | FieldType::Time)) {
             f.required = true;
+        }
+        // A valid slot to start from: start before end.
+        let mut times = fields.iter_mut().filter(|f| f.kind == FieldType::Time);
+        if let (Some(start), Some(end)) = (times.next(), times.next()) {
+            start.initial.get_or_insert_with(|| "09:00".to_owned());
+            end.initial.get_or_insert_with(|| "10:00".to_owned());
         }
     }
 }

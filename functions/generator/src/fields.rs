@@ -162,6 +162,7 @@ pub fn field_from_phrase(phrase: &str, original: &str, options: Vec<String>) -> 
             options,
             required: false,
             unit,
+            initial: None,
         },
         known,
     ))

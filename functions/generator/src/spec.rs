@@ -124,6 +124,9 @@ pub struct Field {
     pub required: bool,
     #[serde(default)]
     pub unit: Option<String>,
+    /// Value the form starts with (e.g. a booking's start and end times), if any.
+    #[serde(default)]
+    pub initial: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

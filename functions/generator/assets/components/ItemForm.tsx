@@ -12,6 +12,7 @@ interface Props {
 }
 
 function initialValue(field: Field): string {
+  if (field.initial) return field.initial;
   if (field.type === "enum") return field.options[0] ?? "";
   if (field.type === "rating") return "5";
   if (field.type === "boolean") return "false";

@@ -23,6 +23,7 @@ export interface Field {
   options: string[];
   required: boolean;
   unit: string | null;
+  initial?: string | null;
 }
 
 export type Values = Record<string, string>;
