@@ -714,14 +714,16 @@ async fn without_structured_output_fenced_answers_are_read() {
     let mut p = openai(&s, "llamacpp");
     p.structured_output = false;
     p.max_completion_tokens_field = false;
-    let a = agent(vec![p]);
+    let mut cfg = config(vec![p]);
+    cfg.max_output_tokens = Some(1500);
+    let a = ModelAgent::new(cfg).expect("agent");
     let mut out = Collect::default();
     let q = a.clarify(&ctx(), &mut out).await.expect("clarify");
     assert_eq!(q.len(), 2);
     assert_eq!(out.said(), "A todo list with due dates, got it.");
     let r = &s.requests()[0];
     assert!(r.response_format().is_none());
-    assert_eq!(r.body["max_tokens"], 2000);
+    assert_eq!(r.body["max_tokens"], 1500, "capped");
     assert!(r.body.get("max_completion_tokens").is_none());
 }
 

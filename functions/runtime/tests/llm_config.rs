@@ -146,6 +146,7 @@ fn presets_and_fallbacks() {
         ("APPGEN_LLAMACPP_BASE_URL", "http://127.0.0.1:9999/v1"),
         ("APPGEN_LLM_TIMEOUT_SECS", "2.5"),
         ("APPGEN_LLM_MAX_RETRIES", "1"),
+        ("APPGEN_LLM_MAX_OUTPUT_TOKENS", "8192"),
     ]);
     let names: Vec<_> = m.providers.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["groq", "cerebras", "llamacpp"]);
@@ -162,6 +163,7 @@ fn presets_and_fallbacks() {
     assert_eq!(m.providers[2].base_url, "http://127.0.0.1:9999/v1");
     assert_eq!(m.timeout, Duration::from_millis(2500));
     assert_eq!(m.max_retries, 1);
+    assert_eq!(m.max_output_tokens, Some(8192));
 
     let e = err(&[
         ("APPGEN_LLM", "ollama"),

@@ -341,7 +341,9 @@ impl Chain {
                         } = &e
                             && req.schema.is_some()
                             && p.structured.load(Ordering::Relaxed)
-                            && message.to_ascii_lowercase().contains("response_format")
+                            && ["response_format", "json_schema", "schema"]
+                                .iter()
+                                .any(|w| message.to_ascii_lowercase().contains(w))
                         {
                             p.structured.store(false, Ordering::Relaxed);
                             continue;

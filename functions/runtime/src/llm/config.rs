@@ -37,6 +37,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "How many times output cut by the token limit is continued before giving up (default 3)",
     ),
     (
+        "APPGEN_LLM_MAX_OUTPUT_TOKENS",
+        "Cap on output tokens per call, for models whose limit is below an agent's (code asks for 16000)",
+    ),
+    (
         "APPGEN_LLM_STRUCTURED",
         "true/false: send response_format json_schema to the primary provider (default per provider)",
     ),
@@ -171,6 +175,8 @@ pub struct ModelConfig {
     /// Longest single wait, also for Retry-After; a longer Retry-After moves on to the fallback.
     pub max_retry_wait: Duration,
     pub max_continuations: u32,
+    /// Cap on each call's output tokens (else each agent's own `max_tokens`).
+    pub max_output_tokens: Option<u32>,
     pub agents_dir: Option<PathBuf>,
 }
 
@@ -184,6 +190,7 @@ impl ModelConfig {
             retry_base: Duration::from_millis(500),
             max_retry_wait: Duration::from_secs(60),
             max_continuations: 3,
+            max_output_tokens: None,
             agents_dir: None,
         }
     }
@@ -321,6 +328,19 @@ impl LlmConfig {
         let timeout = secs(&get, "APPGEN_LLM_TIMEOUT_SECS", 120.0)?;
         let max_retries = count(&get, "APPGEN_LLM_MAX_RETRIES", 3)?;
         let max_continuations = count(&get, "APPGEN_LLM_MAX_CONTINUATIONS", 3)?;
+        let max_output_tokens = match get("APPGEN_LLM_MAX_OUTPUT_TOKENS") {
+            None => None,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if n >= 256 => Some(n),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        setting: "APPGEN_LLM_MAX_OUTPUT_TOKENS".into(),
+                        value: v,
+                        why: "expected a whole number of at least 256".into(),
+                    });
+                }
+            },
+        };
         let agents_dir = get("APPGEN_AGENTS_DIR").map(PathBuf::from);
         if let Some(dir) = &agents_dir
             && !dir.is_dir()
@@ -338,6 +358,7 @@ impl LlmConfig {
             retry_base: Duration::from_millis(500),
             max_retry_wait: Duration::from_secs(60),
             max_continuations,
+            max_output_tokens,
             agents_dir,
         }))
     }

@@ -100,7 +100,10 @@ impl ModelAgent {
                 messages: msgs,
                 // A continuation is not a whole object, so structured output would fight it.
                 schema: (round == 0).then(|| (format!("appgen_{agent}"), spec.schema.clone())),
-                max_tokens: spec.max_tokens,
+                max_tokens: match (spec.max_tokens, self.chain.cfg.max_output_tokens) {
+                    (Some(a), Some(cap)) => Some(a.min(cap)),
+                    (a, cap) => a.or(cap),
+                },
             };
             let c = match self.chain.complete(agent, &req, &mut sink).await {
                 Ok(c) => c,
