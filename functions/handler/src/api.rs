@@ -174,6 +174,39 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
     }
 }
 
+/// Reads a body up to `limit` bytes. Past the limit it keeps reading (and dropping) up to a
+/// hard cap, so the client finishes sending and can read the 413 instead of a reset connection.
+async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    use futures::StreamExt;
+    let hard_cap = limit.saturating_mul(8);
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("reading the body failed: {e}"),
+            )
+        })?;
+        seen += chunk.len();
+        if seen <= limit {
+            buf.extend_from_slice(&chunk);
+        } else if seen > hard_cap {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the request body has more than {limit} bytes"),
+        ));
+    }
+    Ok(Bytes::from(buf))
+}
+
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
@@ -187,9 +220,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 async fn run_agent(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let principal = state.auth.principal(&headers)?;
+    let body = read_limited(body, state.limits.body_bytes).await?;
     let input: RunAgentInput = parse_json(&body)?;
     for (name, id) in [("threadId", &input.thread_id), ("runId", &input.run_id)] {
         if !valid_id(id) {

@@ -126,7 +126,50 @@ async fn crash_in_review_before_the_run_ends() {
     crash_at("review:after_events").await;
 }
 
+/// The process dies after the run is recorded but before its first event and step message:
+/// the restart's recovery sends the step, the step writes the missing RUN_STARTED.
 #[tokio::test]
 async fn crash_while_starting_the_run() {
-    crash_at("start:after_commit").await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut server = Server::start(Spawn {
+        data: &data,
+        local: true,
+        env: vec![("APPGEN_FAILPOINT", "start:after_commit".into())],
+        ports: None,
+    });
+    let user =
+        json!([{"id": "u1", "role": "user", "content": "A birthday list with name and date"}]);
+    let r = client()
+        .post(format!("{}/api/agent", server.base))
+        .json(&run_input("t-start", "r1", user, None))
+        .send()
+        .await;
+    assert!(
+        r.is_err() || r.is_ok_and(|r| r.status().is_success()),
+        "the request dies with the process"
+    );
+    assert!(
+        server.wait_exit(Duration::from_secs(30)),
+        "failpoint never hit; log:\n{}",
+        server.log()
+    );
+    drop(server);
+    let server = Server::start(Spawn::local(&data));
+    let done = wait_idle(&server.base, "t-start", Duration::from_secs(60)).await;
+    assert_eq!(
+        done["state"]["status"], "awaiting_answers",
+        "{:#}",
+        done["state"]
+    );
+    let (report, ok) = agui_check(&[
+        "replay",
+        "--base",
+        &server.base,
+        "--thread",
+        "t-start",
+        "--run",
+        "r1",
+    ]);
+    assert!(ok, "replay failed: {report:#}");
 }

@@ -717,6 +717,7 @@ impl Pipeline {
                 next(StepName::Build)
             }
             StepName::Fix | StepName::Modify => {
+                let mut new_requirements = None;
                 let changes = if msg.step == StepName::Fix {
                     let build = snap.active.as_ref().and_then(|a| a.build.clone());
                     let failure = failure_of(build.as_ref(), msg.attempt);
@@ -728,7 +729,10 @@ impl Pipeline {
                         .map(|a| a.request.clone())
                         .unwrap_or_default();
                     match self.agent.modify(&ctx, &request, out).await {
-                        Ok(c) => c,
+                        Ok(c) => {
+                            new_requirements = self.agent.requirements_after(&ctx, &request);
+                            c
+                        }
                         Err(AgentError::Unsupported(why)) => {
                             out.emit(AgentEvent::Say(why));
                             return Ok(Next::Finish {
@@ -750,6 +754,9 @@ impl Pipeline {
                     out.emit(AgentEvent::Say(format!("\n{}", changes.summary)));
                 }
                 self.store_files(snap, &files).await?;
+                if let Some(r) = new_requirements {
+                    snap.requirements = Some(r);
+                }
                 next(StepName::Build)
             }
             StepName::Build => {
