@@ -4,6 +4,7 @@ pub mod azure;
 pub mod embedded;
 pub mod events;
 pub mod failpoint;
+pub mod llm;
 pub mod pipeline;
 pub mod preview;
 pub mod threads;
