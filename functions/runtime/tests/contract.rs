@@ -228,6 +228,7 @@ contract! {
         release_with_stale_receipt_fails,
         delayed_send_not_visible_before_delay,
         len_counts_visible_and_invisible,
+        missing_queue_is_empty_and_refuses_messages,
     ],
 }
 
@@ -1101,6 +1102,14 @@ mod queue_cases {
         let d = take(&q, VIS).await;
         assert_eq!(d.body, "later");
         assert_eq!(d.dequeue_count, 1);
+    }
+
+    pub async fn missing_queue_is_empty_and_refuses_messages(q: Queue) {
+        assert_eq!(q.len("never-created").await.expect("len"), 0);
+        let r = q.send("never-created", "x", Duration::ZERO).await;
+        assert!(matches!(r, Err(QueueError::Backend(_))), "send: {r:?}");
+        let r = q.receive("never-created", VIS).await;
+        assert!(matches!(r, Err(QueueError::Backend(_))), "receive: {r:?}");
     }
 
     pub async fn len_counts_visible_and_invisible(q: Queue) {

@@ -242,11 +242,12 @@ impl QueueService for AzureQueue {
     }
 
     async fn len(&self, queue: &str) -> Result<u64, QueueError> {
-        let r = self
-            .client(queue)?
-            .get_properties(None)
-            .await
-            .map_err(|e| backend(&format!("properties of {queue}"), e))?;
+        let r = match self.client(queue)?.get_properties(None).await {
+            Ok(r) => r,
+            // As the embedded queue: a queue nobody created holds nothing.
+            Err(e) if error_code(&e) == Some("QueueNotFound") => return Ok(0),
+            Err(e) => return Err(backend(&format!("properties of {queue}"), e)),
+        };
         let count = r
             .approximate_messages_count()
             .map_err(|e| backend(queue, e))?
