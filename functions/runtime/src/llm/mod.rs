@@ -268,10 +268,12 @@ impl ModelAgent {
                     still.extend(missing);
                     (ok2, still)
                 }
-                Err(e) => {
+                // Unusable repair output still leaves the rewrite; a dead provider does not.
+                Err(e @ AgentError::InvalidOutput(_)) => {
                     tracing::warn!(agent, error = %e, "edit repair round failed; rewriting files");
                     (Vec::new(), bad.clone())
                 }
+                Err(e) => return Err(e),
             };
             ok.extend(second);
             for path in still_bad {
