@@ -208,6 +208,10 @@ async fn clarify_openai_shape_streams_narration_and_records_usage() {
     assert_eq!(rf["json_schema"]["name"], "appgen_clarify");
     assert_eq!(rf["json_schema"]["strict"], true);
     assert!(r.system().contains("appgen agent: clarify"));
+    assert!(
+        r.system().contains("JSON Schema of your answer") && r.system().contains("single_choice"),
+        "the schema is in the prompt for providers without structured output"
+    );
     assert!(r.last_user().contains("A todo list with due dates"));
     assert_eq!(r.body["max_completion_tokens"], 2000);
 }

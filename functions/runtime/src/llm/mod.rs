@@ -76,10 +76,14 @@ impl ModelAgent {
 
     fn opening(&self, agent: &str, vars: &HashMap<&str, String>) -> Result<Vec<Msg>, AgentError> {
         let spec = self.spec(agent)?;
-        Ok(vec![
-            Msg::System(spec.system(vars)),
-            Msg::User(spec.user(vars)),
-        ])
+        // The schema goes into the prompt too: providers without structured output (and the
+        // repair prompt) need to see the shape, not only be held to it.
+        let mut system = spec.system(vars);
+        system.push_str(&format!(
+            "\n\nJSON Schema of your answer:\n```json\n{}\n```",
+            serde_json::to_string(&spec.schema).unwrap_or_default()
+        ));
+        Ok(vec![Msg::System(system), Msg::User(spec.user(vars))])
     }
 
     /// One answer, continued while it is cut by the token limit. Streams as it goes.
