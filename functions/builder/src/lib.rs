@@ -55,6 +55,7 @@ impl JobDir {
 pub struct LocalBuild {
     pub report: BuildReport,
     job: JobDir,
+    uid: Option<u32>,
 }
 
 impl LocalBuild {
@@ -72,6 +73,11 @@ impl LocalBuild {
 
     pub fn job_dir(&self) -> &Path {
         self.job.path()
+    }
+
+    /// The uid the build and check ran as (when the builder runs as root).
+    pub fn sandbox_uid(&self) -> Option<u32> {
+        self.uid
     }
 }
 
@@ -178,7 +184,11 @@ impl Builder {
             Err(e) => {
                 report.error = Some(e.to_string());
                 report.duration_ms = millis(started);
-                return Ok(LocalBuild { report, job });
+                return Ok(LocalBuild {
+                    report,
+                    job,
+                    uid: None,
+                });
             }
         }
         let uid = self.sandbox_uid();
@@ -198,7 +208,7 @@ impl Builder {
         if let Some(error) = self.build_error(&out, &combined, &app) {
             report.error = Some(error);
             report.duration_ms = millis(started);
-            return Ok(LocalBuild { report, job });
+            return Ok(LocalBuild { report, job, uid });
         }
 
         report.phase = BuildPhase::Check;
@@ -212,7 +222,7 @@ impl Builder {
         }
         report.check = Some(check);
         report.duration_ms = millis(started);
-        Ok(LocalBuild { report, job })
+        Ok(LocalBuild { report, job, uid })
     }
 
     /// Checks an already built `dist/` (for `appgen eval`).

