@@ -516,6 +516,8 @@ impl Chain {
                     }
                 }
                 read_usage(&v["usage"], &mut usage);
+                // Groq reports streamed usage under its own key.
+                read_usage(&v["x_groq"]["usage"], &mut usage);
             }
         }
         if !done && finish_reason.is_none() {
