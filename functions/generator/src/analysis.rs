@@ -7,7 +7,7 @@ use crate::knowledge::{calculators, landing, quiz, suggestions};
 use crate::lexicon::NOT_ENTITIES;
 use crate::spec::*;
 use crate::text::{
-    capitalize, has_any, has_phrase, has_word, ident, parse_count, plural, sentences, singular,
+    capitalize, has_any, has_phrase, has_word, parse_count, plural, sentences, singular,
     title_case, words,
 };
 
@@ -150,6 +150,9 @@ fn currency(lower: &str) -> String {
 
 /// The kind of app, from the words that signal each kind (first match in priority order).
 pub fn detect_kind(lower: &str) -> AppKind {
+    // "Trello-style", "to-do": hyphenated words also count as separate words.
+    let spaced = format!("{lower} {}", lower.replace('-', " "));
+    let lower = spaced.as_str();
     if has_any(lower, &["quiz", "trivia", "flashcard", "flashcards", "multiple-choice", "multiple choice"]) {
         return AppKind::Quiz;
     }
@@ -172,7 +175,7 @@ pub fn detect_kind(lower: &str) -> AppKind {
     if has_any(lower, &["habit", "habits", "streak", "streaks"]) {
         return AppKind::Habits;
     }
-    if has_any(lower, &["booking", "bookings", "reservation", "reservations", "appointment", "appointments", "overlap", "double-book", "book a room", "book a table"]) {
+    if has_any(lower, &["booking", "bookings", "reservation", "reservations", "appointment", "appointments", "overlap", "overlaps", "overlapping", "double-book", "double booking", "book a", "book an", "book the", "time slot", "time slots"]) {
         return AppKind::Bookings;
     }
     if has_any(lower, &["inventory", "stock level", "stock levels", "low stock", "warehouse", "sku"]) {
@@ -774,8 +777,8 @@ fn tagline(spec: &AppSpec, text: &str) -> String {
 }
 
 /// A stable key for a new field that does not collide with existing ones.
-pub fn unique_key(fields: &[Field], label: &str) -> String {
-    let base = ident(label);
+pub fn unique_key(fields: &[Field], base: &str) -> String {
+    let base = if base.is_empty() { "field".to_owned() } else { base.to_owned() };
     let mut key = base.clone();
     let mut n = 2;
     while fields.iter().any(|f| f.key == key) {

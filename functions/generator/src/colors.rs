@@ -28,14 +28,15 @@ pub fn find_colors(text: &str) -> Vec<Mention> {
     for clause in clauses(text) {
         let ws = words(&clause);
         let role = role_of(&ws);
-        let themed = role.is_some() || ws.iter().any(|w| THEME_WORDS.contains(&w.as_str()));
         for css in hex_codes(&clause) {
             out.push(Mention { css, role });
         }
-        if themed {
-            for css in named_colors(&ws) {
-                out.push(Mention { css, role });
-            }
+        if role.is_some() {
+            out.extend(named_colors(&ws).into_iter().map(|css| Mention { css, role }));
+        } else if let Some(t) = ws.iter().position(|w| THEME_WORDS.contains(&w.as_str())) {
+            // Only the words next to "theme" name it ("a snow report tracker with a lime theme").
+            let window = &ws[t.saturating_sub(4)..(t + 4).min(ws.len())];
+            out.extend(named_colors(window).into_iter().map(|css| Mention { css, role }));
         }
     }
     out

@@ -22,7 +22,7 @@ const INPUT_VERBS: &[&str] = &[
 /// Words that make a phrase about the UI or a computation rather than a field.
 const NOT_FIELD_WORDS: &[&str] = &[
     "filter", "search", "sort", "chart", "graph", "button", "buttons", "table", "list", "page",
-    "form", "total", "totals", "average", "per", "below", "above", "under", "over", "less",
+    "form", "total", "totals", "average", "below", "above", "under", "over", "less",
     "more", "than", "times", "column", "columns", "lanes", "section", "sections", "reload",
     "has", "have", "is", "are", "can", "should", "will", "want", "where", "which", "that",
     "when", "them", "it", "between", "option", "options", "ability", "functionality", "feature",
@@ -372,15 +372,9 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
             }
             absorbing = None;
         }
+        // Items that are not fields ("tick them off") are skipped; the list goes on.
         if let Some(p) = field_from_phrase(&item, original, options) {
             parsed.push(p);
-        } else if idx == 0 {
-            // The list's opening words often belong to the sentence ("each recipe has a
-            // title"); only that item may be skipped.
-            continue;
-        } else {
-            // An item that is not a field ends the list ("…and date, then show totals").
-            break;
         }
     }
     if !parsed.iter().any(|(_, known)| *known) {
