@@ -31,6 +31,9 @@ cargo test --workspace --quiet -- --test-threads=2
 step "web UI: browser end-to-end tests (playwright-core + Debian chromium)"
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e --silent)
 
+step "fuzzing: every cargo-fuzz target, 15 s each, from the seed corpus"
+bash infra/local/fuzz.sh 15
+
 step "infrastructure: Bicep syntax (pycep), names shared with the code, deploy dry run"
 bash infra/tests/run.sh
 
