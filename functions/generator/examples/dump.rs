@@ -7,12 +7,21 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let description = args.next().unwrap_or_default();
     let spec = analysis::analyze(&description, &[]);
-    println!("title: {}\nkind: {:?}\nentity: {} / {}", spec.title, spec.kind, spec.entity.singular, spec.entity.plural);
+    println!(
+        "title: {}\nkind: {:?}\nentity: {} / {}",
+        spec.title, spec.kind, spec.entity.singular, spec.entity.plural
+    );
     for f in &spec.entity.fields {
-        println!("  field {} [{}] {:?} {:?} req={} unit={:?}", f.label, f.key, f.kind, f.options, f.required, f.unit);
+        println!(
+            "  field {} [{}] {:?} {:?} req={} unit={:?}",
+            f.label, f.key, f.kind, f.options, f.required, f.unit
+        );
     }
     println!("features: {:?}", spec.features);
-    println!("theme: {:?}  persist={} layout={:?}", spec.theme, spec.persist, spec.layout);
+    println!(
+        "theme: {:?}  persist={} layout={:?}",
+        spec.theme, spec.persist, spec.layout
+    );
     if !spec.columns.is_empty() {
         println!("columns: {:?}", spec.columns);
     }

@@ -32,11 +32,19 @@ pub fn find_colors(text: &str) -> Vec<Mention> {
             out.push(Mention { css, role });
         }
         if role.is_some() {
-            out.extend(named_colors(&ws).into_iter().map(|css| Mention { css, role }));
+            out.extend(
+                named_colors(&ws)
+                    .into_iter()
+                    .map(|css| Mention { css, role }),
+            );
         } else if let Some(t) = ws.iter().position(|w| THEME_WORDS.contains(&w.as_str())) {
             // Only the words next to "theme" name it ("a snow report tracker with a lime theme").
             let window = &ws[t.saturating_sub(4)..(t + 4).min(ws.len())];
-            out.extend(named_colors(window).into_iter().map(|css| Mention { css, role }));
+            out.extend(
+                named_colors(window)
+                    .into_iter()
+                    .map(|css| Mention { css, role }),
+            );
         }
     }
     out
@@ -44,7 +52,12 @@ pub fn find_colors(text: &str) -> Vec<Mention> {
 
 /// The first colour of each role, with unassigned colours filling accent then background.
 pub fn assign_roles(mentions: &[Mention]) -> (Option<String>, Option<String>, Option<String>) {
-    let pick = |r: Role| mentions.iter().find(|m| m.role == Some(r)).map(|m| m.css.clone());
+    let pick = |r: Role| {
+        mentions
+            .iter()
+            .find(|m| m.role == Some(r))
+            .map(|m| m.css.clone())
+    };
     let mut background = pick(Role::Background);
     let mut accent = pick(Role::Accent);
     let text = pick(Role::Text);
@@ -77,7 +90,10 @@ fn clauses(text: &str) -> Vec<String> {
 fn role_of(ws: &[String]) -> Option<Role> {
     // The background wins over "page"/"layout" style words only when the clause names it.
     let has = |list: &[&str]| ws.iter().any(|w| list.contains(&w.as_str()));
-    if ws.iter().any(|w| w.starts_with("background") || w == "backdrop" || w == "bg" || w == "canvas") {
+    if ws
+        .iter()
+        .any(|w| w.starts_with("background") || w == "backdrop" || w == "bg" || w == "canvas")
+    {
         return Some(Role::Background);
     }
     if has(TEXT_WORDS) {
@@ -98,7 +114,10 @@ fn hex_codes(clause: &str) -> Vec<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == '#' {
-            let hex: String = bytes[i + 1..].iter().take_while(|c| c.is_ascii_hexdigit()).collect();
+            let hex: String = bytes[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_hexdigit())
+                .collect();
             if hex.len() == 6 || hex.len() == 3 {
                 out.push(format!("#{}", hex.to_lowercase()));
             }
@@ -210,17 +229,22 @@ mod tests {
 
     #[test]
     fn background_and_buttons_from_one_sentence() {
-        let (bg, accent, _) = roles("A site. Use ivory as the background and forest green for buttons.");
+        let (bg, accent, _) =
+            roles("A site. Use ivory as the background and forest green for buttons.");
         assert_eq!(bg.as_deref(), Some("ivory"));
         assert_eq!(accent.as_deref(), Some("forestgreen"));
     }
 
     #[test]
     fn component_colour_and_multiword_names() {
-        let (bg, accent, _) = roles("Set the page background to mint cream; style every component with dark olive green.");
+        let (bg, accent, _) = roles(
+            "Set the page background to mint cream; style every component with dark olive green.",
+        );
         assert_eq!(bg.as_deref(), Some("mintcream"));
         assert_eq!(accent.as_deref(), Some("darkolivegreen"));
-        let (bg, accent, _) = roles("Configure the background color to light goldenrod, with controls using medium violet red.");
+        let (bg, accent, _) = roles(
+            "Configure the background color to light goldenrod, with controls using medium violet red.",
+        );
         assert_eq!(bg.as_deref(), Some("lightgoldenrodyellow"));
         assert_eq!(accent.as_deref(), Some("mediumvioletred"));
     }

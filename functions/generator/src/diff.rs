@@ -21,7 +21,10 @@ pub fn changes_between(old: &FileMap, new: &FileMap) -> Vec<FileChange> {
         match old.get(path) {
             Some(before) if before == content => {}
             Some(before) => out.extend(file_edits(path, before, content)),
-            None => out.push(FileChange::Write { path: path.clone(), content: content.clone() }),
+            None => out.push(FileChange::Write {
+                path: path.clone(),
+                content: content.clone(),
+            }),
         }
     }
     out
@@ -29,7 +32,12 @@ pub fn changes_between(old: &FileMap, new: &FileMap) -> Vec<FileChange> {
 
 /// Edits for one file, or a single `Write` when edits cannot be made safely.
 pub fn file_edits(path: &str, old: &str, new: &str) -> Vec<FileChange> {
-    let write = || vec![FileChange::Write { path: path.to_owned(), content: new.to_owned() }];
+    let write = || {
+        vec![FileChange::Write {
+            path: path.to_owned(),
+            content: new.to_owned(),
+        }]
+    };
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
     if a.is_empty() || a.len().saturating_mul(b.len()) > MAX_CELLS {
@@ -52,12 +60,19 @@ pub fn file_edits(path: &str, old: &str, new: &str) -> Vec<FileChange> {
         next.extend(current[end..].iter());
         current = next;
         shift += replacement.len() as isize - (h.old_end - h.old_start) as isize;
-        edits.push(FileChange::Edit { path: path.to_owned(), search, replace });
+        edits.push(FileChange::Edit {
+            path: path.to_owned(),
+            search,
+            replace,
+        });
     }
     // Replay the edits exactly as the core will, to be sure they produce `new`.
     let mut replay = old.to_owned();
     for e in &edits {
-        if let FileChange::Edit { search, replace, .. } = e {
+        if let FileChange::Edit {
+            search, replace, ..
+        } = e
+        {
             if replay.matches(search.as_str()).count() != 1 {
                 return write();
             }
@@ -71,7 +86,12 @@ pub fn file_edits(path: &str, old: &str, new: &str) -> Vec<FileChange> {
 }
 
 /// Grows context around `current[start..end]` until the text occurs once in `current`.
-fn unique_hunk(current: &[&str], start: usize, end: usize, replacement: &[&str]) -> Option<(String, String)> {
+fn unique_hunk(
+    current: &[&str],
+    start: usize,
+    end: usize,
+    replacement: &[&str],
+) -> Option<(String, String)> {
     let whole: String = current.concat();
     let (mut before, mut after) = (0usize, 0usize);
     // Pure insertions need at least one anchoring line.
@@ -87,7 +107,8 @@ fn unique_hunk(current: &[&str], start: usize, end: usize, replacement: &[&str])
         let hi = end + after;
         let search: String = current[lo..hi].concat();
         if !search.is_empty() && whole.matches(search.as_str()).count() == 1 {
-            let replace: String = current[lo..start].concat() + &replacement.concat() + &current[end..hi].concat();
+            let replace: String =
+                current[lo..start].concat() + &replacement.concat() + &current[end..hi].concat();
             return Some((search, replace));
         }
         let can_before = lo > 0;
@@ -118,7 +139,11 @@ fn hunks(a: &[&str], b: &[&str]) -> Vec<Hunk> {
     let idx = |i: usize, j: usize| i * (m + 1) + j;
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[idx(i, j)] = if a[i] == b[j] { lcs[idx(i + 1, j + 1)] + 1 } else { lcs[idx(i + 1, j)].max(lcs[idx(i, j + 1)]) };
+            lcs[idx(i, j)] = if a[i] == b[j] {
+                lcs[idx(i + 1, j + 1)] + 1
+            } else {
+                lcs[idx(i + 1, j)].max(lcs[idx(i, j + 1)])
+            };
         }
     }
     let mut out: Vec<Hunk> = vec![];
@@ -133,7 +158,12 @@ fn hunks(a: &[&str], b: &[&str]) -> Vec<Hunk> {
             j += 1;
             continue;
         }
-        let h = open.get_or_insert(Hunk { old_start: i, old_end: i, new_start: j, new_end: j });
+        let h = open.get_or_insert(Hunk {
+            old_start: i,
+            old_end: i,
+            new_start: j,
+            new_end: j,
+        });
         if j < m && (i == n || lcs[idx(i, j + 1)] >= lcs[idx(i + 1, j)]) {
             j += 1;
             h.new_end = j;
@@ -184,7 +214,10 @@ mod tests {
 
     #[test]
     fn insertions_deletions_and_several_hunks() {
-        roundtrip("1\n2\n3\n4\n5\n6\n7\n8\n9\n", "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
+        roundtrip(
+            "1\n2\n3\n4\n5\n6\n7\n8\n9\n",
+            "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n",
+        );
         roundtrip("1\n2\n3\n4\n5\n6\n7\n8\n9\n", "1\n3\n4\n5\n6\n7\n9\n");
         roundtrip("same\nsame\nsame\n", "same\nsame\nsame\nsame\n");
         roundtrip("no newline", "no newline at all");

@@ -7,29 +7,123 @@ use crate::text::{capitalize, ident, sentences, words};
 
 /// Words after which a list of fields usually follows.
 const TRIGGERS: &[&str] = &[
-    " has ", " have ", " with ", " contains ", " containing ", " including ", " includes ",
-    " include ", " fields ", " columns ", " records ", " stores ", " tracks ", " track ",
-    " logs ", " log ", " capture ", " captures ", " collect ", " collects ", " asks for ",
-    " ask for ", " enter ", " enters ", " store ", " storing ", " for each ",
+    " has ",
+    " have ",
+    " with ",
+    " contains ",
+    " containing ",
+    " including ",
+    " includes ",
+    " include ",
+    " fields ",
+    " columns ",
+    " records ",
+    " stores ",
+    " tracks ",
+    " track ",
+    " logs ",
+    " log ",
+    " capture ",
+    " captures ",
+    " collect ",
+    " collects ",
+    " asks for ",
+    " ask for ",
+    " enter ",
+    " enters ",
+    " store ",
+    " storing ",
+    " for each ",
 ];
 
 /// Verbs that may start the first item of a list of inputs ("pick a room, a date").
 const INPUT_VERBS: &[&str] = &[
-    "pick", "choose", "select", "enter", "add", "record", "log", "set", "give", "provide",
-    "type", "input", "capture", "fill", "note", "specify", "upload",
+    "pick", "choose", "select", "enter", "add", "record", "log", "set", "give", "provide", "type",
+    "input", "capture", "fill", "note", "specify", "upload",
 ];
 
 /// Words that make a phrase about the UI or a computation rather than a field.
 const NOT_FIELD_WORDS: &[&str] = &[
-    "filter", "search", "sort", "chart", "graph", "button", "buttons", "table", "list", "page",
-    "form", "total", "totals", "average", "below", "above", "under", "over", "less",
-    "more", "than", "times", "column", "columns", "lanes", "section", "sections", "reload",
-    "has", "have", "is", "are", "can", "should", "will", "want", "where", "which", "that",
-    "when", "them", "it", "between", "option", "options", "ability", "functionality", "feature",
-    "features", "hero", "plans", "testimonials", "gallery", "faq", "questions", "background",
-    "color", "colour", "components", "theme", "streak", "score", "restart", "overall", "sum",
-    "highlight", "highlighted", "mean", "users", "user", "data", "information", "for", "about",
-    "my", "our", "we", "i", "with", "without",
+    "filter",
+    "search",
+    "sort",
+    "chart",
+    "graph",
+    "button",
+    "buttons",
+    "table",
+    "list",
+    "page",
+    "form",
+    "total",
+    "totals",
+    "average",
+    "below",
+    "above",
+    "under",
+    "over",
+    "less",
+    "more",
+    "than",
+    "times",
+    "column",
+    "columns",
+    "lanes",
+    "section",
+    "sections",
+    "reload",
+    "has",
+    "have",
+    "is",
+    "are",
+    "can",
+    "should",
+    "will",
+    "want",
+    "where",
+    "which",
+    "that",
+    "when",
+    "them",
+    "it",
+    "between",
+    "option",
+    "options",
+    "ability",
+    "functionality",
+    "feature",
+    "features",
+    "hero",
+    "plans",
+    "testimonials",
+    "gallery",
+    "faq",
+    "questions",
+    "background",
+    "color",
+    "colour",
+    "components",
+    "theme",
+    "streak",
+    "score",
+    "restart",
+    "overall",
+    "sum",
+    "highlight",
+    "highlighted",
+    "mean",
+    "users",
+    "user",
+    "data",
+    "information",
+    "for",
+    "about",
+    "my",
+    "our",
+    "we",
+    "i",
+    "with",
+    "without",
 ];
 
 /// Heads of choices that have sensible default options when the text lists none.
@@ -57,13 +151,28 @@ pub fn classify(phrase_words: &[String]) -> (FieldType, bool) {
     let joined = phrase_words.join(" ");
     let has = |w: &str| phrase_words.iter().any(|x| x == w);
     // Order matters: the phrase's head (last word) decides first, then any word.
-    if joined.contains("1-5") || joined.contains("1 to 5") || joined.contains("out of 5") || has("stars") {
+    if joined.contains("1-5")
+        || joined.contains("1 to 5")
+        || joined.contains("out of 5")
+        || has("stars")
+    {
         return (FieldType::Rating, true);
     }
-    if has("time") && (has("minutes") || has("hours") || has("cooking") || has("prep") || has("reading") || has("travel") || has("screen")) {
+    if has("time")
+        && (has("minutes")
+            || has("hours")
+            || has("cooking")
+            || has("prep")
+            || has("reading")
+            || has("travel")
+            || has("screen"))
+    {
         return (FieldType::Number, true);
     }
-    if joined.starts_with("number of") || joined.starts_with("no of") || joined.starts_with("amount of") && !has("money") {
+    if joined.starts_with("number of")
+        || joined.starts_with("no of")
+        || joined.starts_with("amount of") && !has("money")
+    {
         return (FieldType::Number, true);
     }
     let head = phrase_words.last().map(String::as_str).unwrap_or_default();
@@ -99,9 +208,17 @@ pub fn classify(phrase_words: &[String]) -> (FieldType, bool) {
 }
 
 /// One list item turned into a field; None when the phrase is not a field.
-pub fn field_from_phrase(phrase: &str, original: &str, options: Vec<String>) -> Option<(Field, bool)> {
+pub fn field_from_phrase(
+    phrase: &str,
+    original: &str,
+    options: Vec<String>,
+) -> Option<(Field, bool)> {
     let mut ws = words(phrase);
-    while ws.first().is_some_and(|w| DETERMINERS.contains(&w.as_str()) || w.parse::<f64>().is_ok() || crate::text::parse_count(w).is_some()) {
+    while ws.first().is_some_and(|w| {
+        DETERMINERS.contains(&w.as_str())
+            || w.parse::<f64>().is_ok()
+            || crate::text::parse_count(w).is_some()
+    }) {
         ws.remove(0);
     }
     if ws.is_empty() || ws.len() > 5 {
@@ -177,7 +294,10 @@ fn original_case(original: &str, lower: &str) -> String {
             // Keep acronyms ("SKU"); other words in lower case so labels read as sentence case.
             s.split(' ')
                 .map(|w| {
-                    if w.len() > 1 && w.chars().all(|c| c.is_uppercase() || !c.is_alphabetic()) && w.chars().any(char::is_alphabetic) {
+                    if w.len() > 1
+                        && w.chars().all(|c| c.is_uppercase() || !c.is_alphabetic())
+                        && w.chars().any(char::is_alphabetic)
+                    {
                         w.to_owned()
                     } else {
                         w.to_lowercase()
@@ -193,10 +313,21 @@ fn original_case(original: &str, lower: &str) -> String {
 /// Splits a list "a, b and c or d" into items.
 pub fn split_list(s: &str) -> Vec<String> {
     let mut t = format!(" {s} ");
-    for sep in [" and/or ", " and ", " or ", " & ", " as well as ", " plus ", " along with "] {
+    for sep in [
+        " and/or ",
+        " and ",
+        " or ",
+        " & ",
+        " as well as ",
+        " plus ",
+        " along with ",
+    ] {
         t = t.replace(sep, ",");
     }
-    t.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect()
+    t.split(',')
+        .map(|x| x.trim().to_owned())
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 /// "(food, transport, rent)" groups, replaced by a placeholder word `zzgroupN`.
@@ -236,10 +367,17 @@ fn protect_groups(s: &str) -> (String, Vec<String>) {
 /// Options written inside a group or after "of": "food, transport / rent or fun".
 pub fn options_from(s: &str) -> Vec<String> {
     let mut t = s.replace(['/', '|'], ",");
-    t = t.replace(" e.g. ", " ").replace("e.g.", "").replace(" such as ", " ");
+    t = t
+        .replace(" e.g. ", " ")
+        .replace("e.g.", "")
+        .replace(" such as ", " ");
     let items: Vec<String> = split_list(&t)
         .into_iter()
-        .map(|x| x.trim_matches(|c: char| c == '"' || c == '\'' || c == '“' || c == '”' || c == '.').trim().to_owned())
+        .map(|x| {
+            x.trim_matches(|c: char| c == '"' || c == '\'' || c == '“' || c == '”' || c == '.')
+                .trim()
+                .to_owned()
+        })
         .filter(|x| !x.is_empty() && x.split_whitespace().count() <= 4)
         .collect();
     let mut seen = vec![];
@@ -258,10 +396,36 @@ fn expand_pairs(s: &str) -> String {
     let mut out: Vec<String> = vec![];
     let mut i = 0;
     while i < ws.len() {
-        if i + 3 < ws.len() && ws[i + 1] == "and" && matches!(ws[i + 3].trim_end_matches(','), "time" | "date" | "times" | "dates" | "name" | "names" | "price" | "prices") {
+        if i + 3 < ws.len()
+            && ws[i + 1] == "and"
+            && matches!(
+                ws[i + 3].trim_end_matches(','),
+                "time" | "date" | "times" | "dates" | "name" | "names" | "price" | "prices"
+            )
+        {
             let noun = ws[i + 3].trim_end_matches(',').trim_end_matches('s');
             let tail = if ws[i + 3].ends_with(',') { "," } else { "" };
-            let pairable = ["start", "end", "first", "last", "check-in", "check-out", "pickup", "drop-off", "arrival", "departure", "opening", "closing", "buy", "sell", "purchase", "sale", "due", "begin", "finish"];
+            let pairable = [
+                "start",
+                "end",
+                "first",
+                "last",
+                "check-in",
+                "check-out",
+                "pickup",
+                "drop-off",
+                "arrival",
+                "departure",
+                "opening",
+                "closing",
+                "buy",
+                "sell",
+                "purchase",
+                "sale",
+                "due",
+                "begin",
+                "finish",
+            ];
             if pairable.contains(&ws[i]) && pairable.contains(&ws[i + 2]) {
                 out.push(format!("{} {noun}, {} {noun}{tail}", ws[i], ws[i + 2]));
                 i += 4;
@@ -300,7 +464,9 @@ pub fn extract_fields(text: &str) -> Vec<Field> {
             // A list runs after the last colon ("A guest book: name, email").
             let seg = seg.rsplit(':').next().unwrap_or_default().to_owned();
             for f in parse_segment(&seg, &original, &groups) {
-                if !in_sentence.iter().any(|x| x.key == f.key) && !found.iter().any(|x| x.key == f.key) {
+                if !in_sentence.iter().any(|x| x.key == f.key)
+                    && !found.iter().any(|x| x.key == f.key)
+                {
                     in_sentence.push(f);
                 }
             }
@@ -328,7 +494,12 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
         // Options in a protected group: "category zzgroup0".
         let mut options = vec![];
         if let Some(pos) = item.find("zzgroup") {
-            let n: usize = item[pos + 7..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(usize::MAX);
+            let n: usize = item[pos + 7..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(usize::MAX);
             if let Some(g) = groups.get(n) {
                 let opts = options_from(g);
                 if opts.len() >= 2 {
@@ -340,29 +511,42 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
                 }
             }
             if !options.is_empty() || item.contains("zzgroup") {
-                item = item.split("zzgroup").next().unwrap_or_default().trim().to_owned();
+                item = item
+                    .split("zzgroup")
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
             }
         }
         // "status of lead": a choice whose options run on through the next items.
         let ws = words(&item);
-        if let Some(of) = ws.iter().position(|w| w == "of" || w == "like" || w == "either")
+        if let Some(of) = ws
+            .iter()
+            .position(|w| w == "of" || w == "like" || w == "either")
             && of > 0
             && of + 1 < ws.len()
         {
             let head = ws[..of].join(" ");
             let (kind, _) = classify(&words(&head));
-            if kind == FieldType::Enum || crate::lexicon::ENUM_WORDS.iter().any(|t| head.ends_with(t.word)) {
-                if let Some((mut f, known)) = field_from_phrase(&head, original, vec![]) {
-                    f.kind = FieldType::Enum;
-                    f.options = vec![capitalize(&original_case(original, &ws[of + 1..].join(" ")))];
-                    parsed.push((f, known));
-                    absorbing = Some(parsed.len() - 1);
-                    continue;
-                }
+            let enum_head = kind == FieldType::Enum
+                || crate::lexicon::ENUM_WORDS
+                    .iter()
+                    .any(|t| head.ends_with(t.word));
+            if enum_head && let Some((mut f, known)) = field_from_phrase(&head, original, vec![]) {
+                f.kind = FieldType::Enum;
+                f.options = vec![capitalize(&original_case(
+                    original,
+                    &ws[of + 1..].join(" "),
+                ))];
+                parsed.push((f, known));
+                absorbing = Some(parsed.len() - 1);
+                continue;
             }
         }
         if let Some(at) = absorbing {
-            let is_field = field_from_phrase(&item, original, vec![]).is_some_and(|(_, known)| known);
+            let is_field =
+                field_from_phrase(&item, original, vec![]).is_some_and(|(_, known)| known);
             if !is_field && ws.len() <= 3 && !ws.is_empty() {
                 let opt = capitalize(&original_case(original, &ws.join(" ")));
                 if let Some((f, _)) = parsed.get_mut(at) {
@@ -383,7 +567,9 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
     let known_count = parsed.iter().filter(|(_, k)| *k).count();
     parsed
         .into_iter()
-        .filter(|(f, known)| *known || (known_count >= 2 && f.label.split_whitespace().count() <= 3))
+        .filter(|(f, known)| {
+            *known || (known_count >= 2 && f.label.split_whitespace().count() <= 3)
+        })
         .map(|(f, _)| f)
         .collect()
 }
@@ -393,7 +579,10 @@ mod tests {
     use super::*;
 
     fn summary(text: &str) -> Vec<(String, FieldType, Vec<String>)> {
-        extract_fields(text).into_iter().map(|f| (f.label, f.kind, f.options)).collect()
+        extract_fields(text)
+            .into_iter()
+            .map(|f| (f.label, f.kind, f.options))
+            .collect()
     }
 
     fn kinds(text: &str) -> Vec<(String, FieldType)> {
@@ -402,7 +591,9 @@ mod tests {
 
     #[test]
     fn colon_list_with_types() {
-        let got = kinds("A guest book for my wedding: guest name, email, phone, a 1-5 rating and a message.");
+        let got = kinds(
+            "A guest book for my wedding: guest name, email, phone, a 1-5 rating and a message.",
+        );
         assert_eq!(
             got,
             vec![
@@ -417,11 +608,15 @@ mod tests {
 
     #[test]
     fn enum_options_in_parentheses_and_after_of() {
-        let got = summary("Track plants with species, watering frequency (daily, weekly, monthly) and a health of thriving, okay or wilting.");
+        let got = summary(
+            "Track plants with species, watering frequency (daily, weekly, monthly) and a health of thriving, okay or wilting.",
+        );
         assert_eq!(got[0].0, "Species");
         assert_eq!(got[1].1, FieldType::Enum);
         assert_eq!(got[1].2, vec!["Daily", "Weekly", "Monthly"]);
-        let got = summary("A student roster: full name, email and a status of enrolled, graduated or dropped.");
+        let got = summary(
+            "A student roster: full name, email and a status of enrolled, graduated or dropped.",
+        );
         let status = got.iter().find(|f| f.0 == "Status").expect("status");
         assert_eq!(status.1, FieldType::Enum);
         assert_eq!(status.2, vec!["Enrolled", "Graduated", "Dropped"]);
@@ -429,12 +624,16 @@ mod tests {
 
     #[test]
     fn units_money_dates_and_pairs() {
-        let got = kinds("Each workout has a date, exercise, duration in minutes, calories burned and a start and end time.");
+        let got = kinds(
+            "Each workout has a date, exercise, duration in minutes, calories burned and a start and end time.",
+        );
         assert!(got.contains(&("Date".into(), FieldType::Date)));
         assert!(got.contains(&("Duration".into(), FieldType::Number)));
         assert!(got.contains(&("Start time".into(), FieldType::Time)));
         assert!(got.contains(&("End time".into(), FieldType::Time)));
-        let got = kinds("Order log: customer, product SKU, unit price, quantity, delivery date, paid and website.");
+        let got = kinds(
+            "Order log: customer, product SKU, unit price, quantity, delivery date, paid and website.",
+        );
         assert!(got.contains(&("Unit price".into(), FieldType::Money)));
         assert!(got.contains(&("Quantity".into(), FieldType::Number)));
         assert!(got.contains(&("Delivery date".into(), FieldType::Date)));
@@ -445,7 +644,9 @@ mod tests {
 
     #[test]
     fn actions_and_ui_words_are_not_fields() {
-        let got = kinds("A chore list where I can add chores with a due date, tick them off, delete them, and filter by all / active / done.");
+        let got = kinds(
+            "A chore list where I can add chores with a due date, tick them off, delete them, and filter by all / active / done.",
+        );
         assert_eq!(got, vec![("Due date".into(), FieldType::Date)]);
         let got = kinds("Show everything in a table with the average rating and a search box.");
         assert!(got.is_empty(), "{got:?}");

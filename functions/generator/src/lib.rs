@@ -43,7 +43,11 @@ impl OfflineAgent {
 /// The spec of the thread: the stored one when it is an offline spec, else derived from the
 /// description, the UI options and the answers.
 pub fn spec_for(ctx: &AgentContext) -> AppSpec {
-    if let Some(spec) = ctx.requirements.as_ref().and_then(|r| AppSpec::from_value(&r.spec)) {
+    if let Some(spec) = ctx
+        .requirements
+        .as_ref()
+        .and_then(|r| AppSpec::from_value(&r.spec))
+    {
         return spec;
     }
     let mut spec = analysis::analyze(&ctx.description, &ctx.options);
@@ -84,18 +88,28 @@ pub fn updated_requirements(
 }
 
 fn emit_file(out: &mut dyn AgentOutput, path: &str, content: &str) {
-    out.emit(AgentEvent::FileStarted { path: path.to_owned() });
+    out.emit(AgentEvent::FileStarted {
+        path: path.to_owned(),
+    });
     let mut chunk = String::new();
     for c in content.chars() {
         chunk.push(c);
         if chunk.len() >= DELTA_CHARS {
-            out.emit(AgentEvent::FileDelta { path: path.to_owned(), delta: std::mem::take(&mut chunk) });
+            out.emit(AgentEvent::FileDelta {
+                path: path.to_owned(),
+                delta: std::mem::take(&mut chunk),
+            });
         }
     }
     if !chunk.is_empty() {
-        out.emit(AgentEvent::FileDelta { path: path.to_owned(), delta: chunk });
+        out.emit(AgentEvent::FileDelta {
+            path: path.to_owned(),
+            delta: chunk,
+        });
     }
-    out.emit(AgentEvent::FileFinished { path: path.to_owned() });
+    out.emit(AgentEvent::FileFinished {
+        path: path.to_owned(),
+    });
 }
 
 fn say(out: &mut dyn AgentOutput, text: impl Into<String>) {
@@ -108,7 +122,12 @@ fn describe(spec: &AppSpec) -> String {
             "a {} of {} with {}",
             spec.kind.label(),
             spec.entity.plural.to_lowercase(),
-            spec.entity.fields.iter().map(|f| f.label.to_lowercase()).collect::<Vec<_>>().join(", ")
+            spec.entity
+                .fields
+                .iter()
+                .map(|f| f.label.to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         _ => format!("a {}", spec.kind.label()),
     };
@@ -121,29 +140,60 @@ impl AppAgent for OfflineAgent {
         "offline".to_owned()
     }
 
-    async fn clarify(&self, ctx: &AgentContext, out: &mut dyn AgentOutput) -> Result<Vec<Question>, AgentError> {
+    async fn clarify(
+        &self,
+        ctx: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<Vec<Question>, AgentError> {
         let spec = analysis::analyze(&ctx.description, &ctx.options);
-        say(out, format!("{} A few quick questions — the defaults are my best guess, so you can just accept them. (Offline generator: rule-based, no AI model.)", describe(&spec)));
+        say(
+            out,
+            format!(
+                "{} A few quick questions — the defaults are my best guess, so you can just accept them. (Offline generator: rule-based, no AI model.)",
+                describe(&spec)
+            ),
+        );
         Ok(questions::questions(&spec, &ctx.description))
     }
 
-    async fn requirements(&self, ctx: &AgentContext, out: &mut dyn AgentOutput) -> Result<Requirements, AgentError> {
+    async fn requirements(
+        &self,
+        ctx: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<Requirements, AgentError> {
         let mut spec = analysis::analyze(&ctx.description, &ctx.options);
         questions::apply_answers(&mut spec, &ctx.answers, &ctx.description);
         let req = requirements_of(&spec);
-        say(out, format!("{} It will: {}.", req.summary, req.features.join("; ")));
+        say(
+            out,
+            format!("{} It will: {}.", req.summary, req.features.join("; ")),
+        );
         Ok(req)
     }
 
-    async fn wireframe(&self, ctx: &AgentContext, out: &mut dyn AgentOutput) -> Result<String, AgentError> {
+    async fn wireframe(
+        &self,
+        ctx: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<String, AgentError> {
         let spec = spec_for(ctx);
         say(out, format!("Here is the layout of “{}”.", spec.title));
         Ok(wireframe::wireframe(&spec))
     }
 
-    async fn code(&self, ctx: &AgentContext, out: &mut dyn AgentOutput) -> Result<FileMap, AgentError> {
+    async fn code(
+        &self,
+        ctx: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<FileMap, AgentError> {
         let spec = spec_for(ctx);
-        say(out, format!("Writing a Vite + React + TypeScript app for “{}” from tested parts.", spec.title));
+        say(
+            out,
+            format!(
+                "Writing a Vite + React + TypeScript app for “{}” from tested parts.",
+                spec.title
+            ),
+        );
         let files = compose::compose(&spec);
         for (path, content) in &files {
             emit_file(out, path, content);
@@ -152,10 +202,20 @@ impl AppAgent for OfflineAgent {
         Ok(files)
     }
 
-    async fn fix(&self, ctx: &AgentContext, failure: &Failure, out: &mut dyn AgentOutput) -> Result<ChangeSet, AgentError> {
+    async fn fix(
+        &self,
+        ctx: &AgentContext,
+        failure: &Failure,
+        out: &mut dyn AgentOutput,
+    ) -> Result<ChangeSet, AgentError> {
         let spec = spec_for(ctx);
         let first_line = failure.error.lines().next().unwrap_or_default();
-        say(out, format!("The build or check failed ({first_line}). I have no model to reason about arbitrary errors, so I regenerate every file from the spec and restore any that differ."));
+        say(
+            out,
+            format!(
+                "The build or check failed ({first_line}). I have no model to reason about arbitrary errors, so I regenerate every file from the spec and restore any that differ."
+            ),
+        );
         let files = compose::compose(&spec);
         let mut changes = vec![];
         for (path, content) in &files {
@@ -163,7 +223,10 @@ impl AppAgent for OfflineAgent {
                 continue;
             }
             emit_file(out, path, content);
-            changes.push(FileChange::Write { path: path.clone(), content: content.clone() });
+            changes.push(FileChange::Write {
+                path: path.clone(),
+                content: content.clone(),
+            });
         }
         let summary = if changes.is_empty() {
             "Every file already matches what the offline generator produces; it cannot fix this failure on its own.".to_owned()
@@ -174,13 +237,22 @@ impl AppAgent for OfflineAgent {
         Ok(ChangeSet { summary, changes })
     }
 
-    async fn modify(&self, ctx: &AgentContext, request: &str, out: &mut dyn AgentOutput) -> Result<ChangeSet, AgentError> {
+    async fn modify(
+        &self,
+        ctx: &AgentContext,
+        request: &str,
+        out: &mut dyn AgentOutput,
+    ) -> Result<ChangeSet, AgentError> {
         let spec = spec_for(ctx);
-        let (next, done) = modify::apply_request(&spec, request).map_err(|e| AgentError::Unsupported(e.0))?;
+        let (next, done) =
+            modify::apply_request(&spec, request).map_err(|e| AgentError::Unsupported(e.0))?;
         let files = compose::compose(&next);
         let changes = diff::changes_between(&ctx.files, &files);
         let summary = done.join(" ");
-        say(out, format!("{summary} ({} change(s) to the files.)", changes.len()));
+        say(
+            out,
+            format!("{summary} ({} change(s) to the files.)", changes.len()),
+        );
         for c in &changes {
             if let FileChange::Write { path, content } = c {
                 emit_file(out, path, content);

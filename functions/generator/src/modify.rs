@@ -17,19 +17,26 @@ pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\")
 pub struct NotUnderstood(pub String);
 
 /// The spec after `request`, and a sentence per change made.
-pub fn apply_request(spec: &AppSpec, request: &str) -> Result<(AppSpec, Vec<String>), NotUnderstood> {
+pub fn apply_request(
+    spec: &AppSpec,
+    request: &str,
+) -> Result<(AppSpec, Vec<String>), NotUnderstood> {
     let mut next = spec.clone();
     let mut done: Vec<String> = vec![];
     let lower = request.to_lowercase();
 
     // Colours are read from the whole request: one sentence often sets several roles.
     let colour_mentions = find_colors(request);
-    let bare_colour = colour_mentions.is_empty() && has_any(&lower, &["make it", "colour", "color", "theme"]);
+    let bare_colour =
+        colour_mentions.is_empty() && has_any(&lower, &["make it", "colour", "color", "theme"]);
     if !colour_mentions.is_empty() || bare_colour {
         let before = next.theme.clone();
         apply_color_text(&mut next, request, true);
         if next.theme != before {
-            done.push(format!("Colours are now background {}, buttons {}.", next.theme.background, next.theme.accent));
+            done.push(format!(
+                "Colours are now background {}, buttons {}.",
+                next.theme.background, next.theme.accent
+            ));
         }
     }
 
@@ -40,15 +47,48 @@ pub fn apply_request(spec: &AppSpec, request: &str) -> Result<(AppSpec, Vec<Stri
         if let Some(name) = rename_target(&clause) {
             next.title = name.clone();
             done.push(format!("Renamed the app to “{name}”."));
-        } else if has_any(&c, &["don't save", "do not save", "stop saving", "disable persistence", "turn off persistence", "no persistence", "don't persist", "do not persist", "don't keep", "do not keep", "forget"]) {
+        } else if has_any(
+            &c,
+            &[
+                "don't save",
+                "do not save",
+                "stop saving",
+                "disable persistence",
+                "turn off persistence",
+                "no persistence",
+                "don't persist",
+                "do not persist",
+                "don't keep",
+                "do not keep",
+                "forget",
+            ],
+        ) {
             next.persist = false;
             done.push("Data is no longer kept after a reload.".into());
-        } else if has_any(&c, &["persist", "keep the data", "keep data", "save the data", "save data", "remember", "local storage", "localstorage", "after a reload", "after reload"]) {
+        } else if has_any(
+            &c,
+            &[
+                "persist",
+                "keep the data",
+                "keep data",
+                "save the data",
+                "save data",
+                "remember",
+                "local storage",
+                "localstorage",
+                "after a reload",
+                "after reload",
+            ],
+        ) {
             next.persist = true;
             done.push("Data is now kept after a reload.".into());
-        } else if ["add", "include", "also", "put", "insert", "create"].contains(&first) || c.contains("ask for") {
+        } else if ["add", "include", "also", "put", "insert", "create"].contains(&first)
+            || c.contains("ask for")
+        {
             add_something(&mut next, &clause, &mut done);
-        } else if ["remove", "delete", "drop", "hide", "without"].contains(&first) || has_any(&c, &["get rid of", "take out", "no longer need"]) {
+        } else if ["remove", "delete", "drop", "hide", "without"].contains(&first)
+            || has_any(&c, &["get rid of", "take out", "no longer need"])
+        {
             remove_something(&mut next, &clause, &mut done);
         } else if has_any(&c, &["search"]) {
             enable_search(&mut next, &c, &mut done);
@@ -60,7 +100,10 @@ pub fn apply_request(spec: &AppSpec, request: &str) -> Result<(AppSpec, Vec<Stri
         } else if has_any(&c, &["cards", "mobile"]) && next.kind.is_collection() {
             next.layout = Layout::Cards;
             done.push("Records are shown as cards.".into());
-        } else if has_any(&c, &["table"]) && next.kind.is_collection() && has_any(&c, &["use", "show", "switch", "as a"]) {
+        } else if has_any(&c, &["table"])
+            && next.kind.is_collection()
+            && has_any(&c, &["use", "show", "switch", "as a"])
+        {
             next.layout = Layout::Table;
             done.push("Records are shown in a table.".into());
         } else if has_any(&c, &["total", "totals", "average", "chart", "graph"]) {
@@ -68,7 +111,9 @@ pub fn apply_request(spec: &AppSpec, request: &str) -> Result<(AppSpec, Vec<Stri
         }
     }
     if done.is_empty() {
-        return Err(NotUnderstood(format!("I did not understand that request. {UNDERSTOOD}")));
+        return Err(NotUnderstood(format!(
+            "I did not understand that request. {UNDERSTOOD}"
+        )));
     }
     prune_features(&mut next);
     Ok((next, done))
@@ -76,16 +121,25 @@ pub fn apply_request(spec: &AppSpec, request: &str) -> Result<(AppSpec, Vec<Stri
 
 /// Splits a request into one intent per clause ("add a phone field and remove notes").
 fn clauses(request: &str) -> Vec<String> {
-    let intent_words = ["add", "remove", "delete", "rename", "make", "change", "set", "show", "hide", "use", "let", "turn", "enable", "disable", "sort", "filter", "search", "call", "include", "drop", "switch", "keep", "don't", "do", "stop", "put", "also"];
+    let intent_words = [
+        "add", "remove", "delete", "rename", "make", "change", "set", "show", "hide", "use", "let",
+        "turn", "enable", "disable", "sort", "filter", "search", "call", "include", "drop",
+        "switch", "keep", "don't", "do", "stop", "put", "also",
+    ];
     let mut out = vec![];
     for sentence in request.split(['.', ';', '\n', '!']) {
         let ws: Vec<&str> = sentence.split_whitespace().collect();
         let mut cur: Vec<&str> = vec![];
         for (i, w) in ws.iter().enumerate() {
-            let joiner = matches!(w.to_lowercase().trim_end_matches(',').as_ref(), "and" | "then") || w.ends_with(',');
-            let next_is_intent = ws.get(i + 1).is_some_and(|n| intent_words.contains(&n.to_lowercase().as_str()));
+            let joiner = matches!(w.to_lowercase().trim_end_matches(','), "and" | "then")
+                || w.ends_with(',');
+            let next_is_intent = ws
+                .get(i + 1)
+                .is_some_and(|n| intent_words.contains(&n.to_lowercase().as_str()));
             if joiner && next_is_intent {
-                if w.ends_with(',') && !matches!(w.to_lowercase().trim_end_matches(','), "and" | "then") {
+                if w.ends_with(',')
+                    && !matches!(w.to_lowercase().trim_end_matches(','), "and" | "then")
+                {
                     cur.push(w.trim_end_matches(','));
                 }
                 if !cur.is_empty() {
@@ -104,13 +158,35 @@ fn clauses(request: &str) -> Vec<String> {
 }
 
 fn strip_quotes(s: &str) -> String {
-    s.trim().trim_matches(|c| matches!(c, '"' | '\'' | '“' | '”' | '.' | '!')).trim().to_owned()
+    s.trim()
+        .trim_matches(|c| matches!(c, '"' | '\'' | '“' | '”' | '.' | '!'))
+        .trim()
+        .to_owned()
 }
 
 /// "rename it to X", "call it X", "change the title to X", "name the app X".
 fn rename_target(clause: &str) -> Option<String> {
     let lower = clause.to_lowercase();
-    let leads = ["rename the app to ", "rename it to ", "rename to ", "rename app to ", "change the title to ", "change the name to ", "change title to ", "set the title to ", "set title to ", "title it ", "call it ", "name it ", "call the app ", "name the app ", "the title should be ", "the app should be called ", "retitle to ", "rename the title to "];
+    let leads = [
+        "rename the app to ",
+        "rename it to ",
+        "rename to ",
+        "rename app to ",
+        "change the title to ",
+        "change the name to ",
+        "change title to ",
+        "set the title to ",
+        "set title to ",
+        "title it ",
+        "call it ",
+        "name it ",
+        "call the app ",
+        "name the app ",
+        "the title should be ",
+        "the app should be called ",
+        "retitle to ",
+        "rename the title to ",
+    ];
     for lead in leads {
         if let Some(i) = lower.find(lead) {
             let name = strip_quotes(&clause[i + lead.len()..]);
@@ -135,14 +211,26 @@ fn rename_target(clause: &str) -> Option<String> {
 /// date"; "add a phone number field" → "phone number".
 fn target_phrase(clause: &str) -> (String, String, Vec<String>) {
     let (main, opts) = match clause.split_once('(') {
-        Some((m, rest)) => (m.to_owned(), options_from(rest.split(')').next().unwrap_or_default())),
+        Some((m, rest)) => (
+            m.to_owned(),
+            options_from(rest.split(')').next().unwrap_or_default()),
+        ),
         None => (clause.to_owned(), vec![]),
     };
     let (main, opts) = if opts.is_empty() {
         // "add a priority field with options low, medium, high"
-        match main.to_lowercase().find(" with options ").or_else(|| main.to_lowercase().find(" options ")) {
+        match main
+            .to_lowercase()
+            .find(" with options ")
+            .or_else(|| main.to_lowercase().find(" options "))
+        {
             Some(i) => {
-                let tail = main[i..].splitn(3, ' ').last().unwrap_or_default().trim_start_matches("options").to_owned();
+                let tail = main[i..]
+                    .splitn(3, ' ')
+                    .last()
+                    .unwrap_or_default()
+                    .trim_start_matches("options")
+                    .to_owned();
                 (main[..i].to_owned(), options_from(&tail))
             }
             None => (main, opts),
@@ -152,16 +240,28 @@ fn target_phrase(clause: &str) -> (String, String, Vec<String>) {
     };
     let original = main.trim().to_owned();
     let mut ws: Vec<String> = words(&original);
-    let drop_front = ["add", "include", "also", "put", "insert", "create", "remove", "delete", "drop", "hide", "get", "rid", "of", "take", "out", "please", "a", "an", "the", "new", "another", "ask", "for", "without", "field", "column", "section", "input", "called", "named", "titled", "so", "i", "can", "enter"];
+    let drop_front = [
+        "add", "include", "also", "put", "insert", "create", "remove", "delete", "drop", "hide",
+        "get", "rid", "of", "take", "out", "please", "a", "an", "the", "new", "another", "ask",
+        "for", "without", "field", "column", "section", "input", "called", "named", "titled", "so",
+        "i", "can", "enter",
+    ];
     while ws.first().is_some_and(|w| drop_front.contains(&w.as_str())) {
         ws.remove(0);
     }
-    let drop_back = ["field", "fields", "column", "columns", "section", "sections", "input", "page", "to", "the", "form", "app", "too", "as", "well", "please", "part", "block", "area", "list", "board", "from"];
+    let drop_back = [
+        "field", "fields", "column", "columns", "section", "sections", "input", "page", "to",
+        "the", "form", "app", "too", "as", "well", "please", "part", "block", "area", "list",
+        "board", "from",
+    ];
     while ws.last().is_some_and(|w| drop_back.contains(&w.as_str())) {
         ws.pop();
     }
     // "remove the notes field from the form" → cut at a trailing "from …"/"to …".
-    if let Some(i) = ws.iter().position(|w| w == "from" || w == "to" || w == "on" || w == "in") {
+    if let Some(i) = ws
+        .iter()
+        .position(|w| w == "from" || w == "to" || w == "on" || w == "in")
+    {
         ws.truncate(i);
     }
     let phrase = ws.join(" ");
@@ -190,13 +290,19 @@ fn add_something(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) {
     }
     match spec.kind {
         AppKind::Landing => {
-            let Some(kind) = section_from_name(&phrase) else { return };
+            let Some(kind) = section_from_name(&phrase) else {
+                return;
+            };
             if let Some(l) = spec.landing.as_mut() {
                 if l.sections.iter().any(|s| s.kind == kind) {
-                    done.push(format!("The page already has a {} section.", crate::questions::section_name(kind)));
+                    done.push(format!(
+                        "The page already has a {} section.",
+                        crate::questions::section_name(kind)
+                    ));
                     return;
                 }
-                let s = landing::section(kind, &l.subject, &format!("{} {}", l.subject, spec.title));
+                let s =
+                    landing::section(kind, &l.subject, &format!("{} {}", l.subject, spec.title));
                 done.push(format!("Added a “{}” section.", s.title));
                 l.sections.push(s);
             }
@@ -210,13 +316,24 @@ fn add_something(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) {
         }
         k if k.has_fields() => {
             let original = clause.to_owned();
-            let Some((mut field, _)) = field_from_phrase(&phrase, &original, opts) else { return };
-            if spec.entity.fields.iter().any(|f| f.label.eq_ignore_ascii_case(&field.label)) {
+            let Some((mut field, _)) = field_from_phrase(&phrase, &original, opts) else {
+                return;
+            };
+            if spec
+                .entity
+                .fields
+                .iter()
+                .any(|f| f.label.eq_ignore_ascii_case(&field.label))
+            {
                 done.push(format!("There is already a “{}” field.", field.label));
                 return;
             }
             field.key = unique_key(&spec.entity.fields, &field.key);
-            done.push(format!("Added a “{}” field ({}).", field.label, field.kind.label()));
+            done.push(format!(
+                "Added a “{}” field ({}).",
+                field.label,
+                field.kind.label()
+            ));
             spec.entity.fields.push(field);
         }
         _ => {}
@@ -250,23 +367,33 @@ fn remove_something(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) {
     }
     match spec.kind {
         AppKind::Landing => {
-            let Some(kind) = section_from_name(&phrase) else { return };
+            let Some(kind) = section_from_name(&phrase) else {
+                return;
+            };
             if let Some(l) = spec.landing.as_mut() {
                 let before = l.sections.len();
                 l.sections.retain(|s| s.kind != kind);
                 if l.sections.len() < before {
-                    done.push(format!("Removed the {} section.", crate::questions::section_name(kind)));
+                    done.push(format!(
+                        "Removed the {} section.",
+                        crate::questions::section_name(kind)
+                    ));
                 }
             }
         }
         AppKind::Board if spec.columns.iter().any(|c| c.eq_ignore_ascii_case(&phrase)) => {
+            // A board keeps at least two columns.
             if spec.columns.len() > 2 {
                 spec.columns.retain(|c| !c.eq_ignore_ascii_case(&phrase));
                 done.push(format!("Removed the “{phrase}” column."));
+            } else {
+                done.push("A board needs at least two columns; nothing was removed.".into());
             }
         }
         k if k.has_fields() => {
-            let Some(field) = field_named(&spec.entity.fields, &phrase).cloned() else { return };
+            let Some(field) = field_named(&spec.entity.fields, &phrase).cloned() else {
+                return;
+            };
             if spec.entity.fields.len() <= 1 {
                 done.push("An app needs at least one field; nothing was removed.".into());
                 return;
@@ -274,7 +401,11 @@ fn remove_something(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) {
             spec.entity.fields.retain(|f| f.key != field.key);
             // Another text field takes over naming the records.
             if !spec.entity.fields.iter().any(|f| f.required)
-                && let Some(f) = spec.entity.fields.iter_mut().find(|f| f.kind == FieldType::Text)
+                && let Some(f) = spec
+                    .entity
+                    .fields
+                    .iter_mut()
+                    .find(|f| f.kind == FieldType::Text)
             {
                 f.required = true;
             }
@@ -288,10 +419,26 @@ fn enable_search(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
     if !spec.kind.is_collection() {
         return;
     }
-    let by = lower.split(" by ").nth(1).and_then(|p| field_named(&spec.entity.fields, p)).map(|f| f.key.clone());
+    let by = lower
+        .split(" by ")
+        .nth(1)
+        .and_then(|p| field_named(&spec.entity.fields, p))
+        .map(|f| f.key.clone());
     spec.features.search = match by {
         Some(k) => vec![k],
-        None => spec.entity.fields.iter().filter(|f| matches!(f.kind, FieldType::Text | FieldType::Longtext | FieldType::Email)).take(3).map(|f| f.key.clone()).collect(),
+        None => spec
+            .entity
+            .fields
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    FieldType::Text | FieldType::Longtext | FieldType::Email
+                )
+            })
+            .take(3)
+            .map(|f| f.key.clone())
+            .collect(),
     };
     if spec.features.search.is_empty()
         && let Some(f) = spec.entity.fields.first()
@@ -305,10 +452,20 @@ fn enable_filter(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
     if !spec.kind.is_collection() {
         return;
     }
-    let named = lower.split(" by ").nth(1).and_then(|p| field_named(&spec.entity.fields, p)).map(|f| f.key.clone());
+    let named = lower
+        .split(" by ")
+        .nth(1)
+        .and_then(|p| field_named(&spec.entity.fields, p))
+        .map(|f| f.key.clone());
     let key = named
         .filter(|k| spec.field(k).is_some_and(|f| f.kind == FieldType::Enum))
-        .or_else(|| spec.entity.fields.iter().find(|f| f.kind == FieldType::Enum).map(|f| f.key.clone()));
+        .or_else(|| {
+            spec.entity
+                .fields
+                .iter()
+                .find(|f| f.kind == FieldType::Enum)
+                .map(|f| f.key.clone())
+        });
     match key {
         Some(k) => {
             let label = spec.field(&k).map(|f| f.label.to_lowercase()).unwrap_or_default();
@@ -327,20 +484,49 @@ fn add_summary(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
     if !spec.kind.is_collection() {
         return;
     }
-    let numeric: Vec<String> = spec.entity.fields.iter().filter(|f| f.kind.is_numeric()).map(|f| f.key.clone()).collect();
+    let numeric: Vec<String> = spec
+        .entity
+        .fields
+        .iter()
+        .filter(|f| f.kind.is_numeric())
+        .map(|f| f.key.clone())
+        .collect();
     if has_any(lower, &["chart", "graph"]) {
         spec.features.chart = true;
         if spec.features.group_by.is_none()
-            && let Some(e) = spec.entity.fields.iter().find(|f| f.kind == FieldType::Enum)
+            && let Some(e) = spec
+                .entity
+                .fields
+                .iter()
+                .find(|f| f.kind == FieldType::Enum)
         {
-            let of = spec.entity.fields.iter().find(|f| f.kind == FieldType::Money || f.kind == FieldType::Number).map(|f| f.key.clone());
-            spec.features.group_by = Some(crate::spec::GroupBy { by: e.key.clone(), of });
+            let of = spec
+                .entity
+                .fields
+                .iter()
+                .find(|f| f.kind == FieldType::Money || f.kind == FieldType::Number)
+                .map(|f| f.key.clone());
+            spec.features.group_by = Some(crate::spec::GroupBy {
+                by: e.key.clone(),
+                of,
+            });
         }
         done.push("Added a bar chart.".into());
     }
     if has_any(lower, &["total", "totals", "sum"]) {
-        let named = lower.split("total").nth(1).and_then(|p| field_named(&spec.entity.fields, p)).filter(|f| f.kind.is_numeric()).map(|f| f.key.clone());
-        let keys = named.map(|k| vec![k]).unwrap_or_else(|| numeric.iter().filter(|k| spec.field(k).is_some_and(|f| f.kind != FieldType::Rating)).cloned().collect());
+        let named = lower
+            .split("total")
+            .nth(1)
+            .and_then(|p| field_named(&spec.entity.fields, p))
+            .filter(|f| f.kind.is_numeric())
+            .map(|f| f.key.clone());
+        let keys = named.map(|k| vec![k]).unwrap_or_else(|| {
+            numeric
+                .iter()
+                .filter(|k| spec.field(k).is_some_and(|f| f.kind != FieldType::Rating))
+                .cloned()
+                .collect()
+        });
         spec.features.count = true;
         for k in keys {
             if !spec.features.totals.contains(&k) {
@@ -350,8 +536,15 @@ fn add_summary(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
         done.push("Added totals.".into());
     }
     if has_any(lower, &["average", "mean"]) {
-        let named = lower.split("average").nth(1).and_then(|p| field_named(&spec.entity.fields, p)).filter(|f| f.kind.is_numeric()).map(|f| f.key.clone());
-        let keys = named.map(|k| vec![k]).unwrap_or_else(|| numeric.iter().take(1).cloned().collect());
+        let named = lower
+            .split("average")
+            .nth(1)
+            .and_then(|p| field_named(&spec.entity.fields, p))
+            .filter(|f| f.kind.is_numeric())
+            .map(|f| f.key.clone());
+        let keys = named
+            .map(|k| vec![k])
+            .unwrap_or_else(|| numeric.iter().take(1).cloned().collect());
         for k in keys {
             if !spec.features.averages.contains(&k) {
                 spec.features.averages.push(k);
@@ -380,7 +573,10 @@ pub fn prune_features(spec: &mut AppSpec) {
             g.of = None;
         }
     }
-    if f.overlap.as_ref().is_some_and(|o| !has(&o.date) || !has(&o.start) || !has(&o.end)) {
+    if f.overlap
+        .as_ref()
+        .is_some_and(|o| !has(&o.date) || !has(&o.start) || !has(&o.end))
+    {
         f.overlap = None;
     }
     if let Some(o) = &mut f.overlap
@@ -388,7 +584,10 @@ pub fn prune_features(spec: &mut AppSpec) {
     {
         o.resource = None;
     }
-    if f.computed.as_ref().is_some_and(|c| !c.factors.iter().all(has)) {
+    if f.computed
+        .as_ref()
+        .is_some_and(|c| !c.factors.iter().all(has))
+    {
         f.computed = None;
     }
     if f.low_stock.as_ref().is_some_and(|l| !has(&l.field)) {

@@ -48,7 +48,10 @@ pub fn section_from_name(name: &str) -> Option<SectionKind> {
 
 /// A human description of the theme that the colour parser reads back.
 pub fn describe_colors(spec: &AppSpec) -> String {
-    format!("background {}, buttons {}", spec.theme.background, spec.theme.accent)
+    format!(
+        "background {}, buttons {}",
+        spec.theme.background, spec.theme.accent
+    )
 }
 
 pub fn questions(spec: &AppSpec, description: &str) -> Vec<Question> {
@@ -62,9 +65,18 @@ pub fn questions(spec: &AppSpec, description: &str) -> Vec<Question> {
         }
         qs.push(Question {
             id: "fields".into(),
-            prompt: format!("Which fields should each {} have?", spec.entity.singular.to_lowercase()),
+            prompt: format!(
+                "Which fields should each {} have?",
+                spec.entity.singular.to_lowercase()
+            ),
             kind: QuestionKind::MultipleChoice,
-            default: json!(spec.entity.fields.iter().map(|f| f.label.clone()).collect::<Vec<_>>()),
+            default: json!(
+                spec.entity
+                    .fields
+                    .iter()
+                    .map(|f| f.label.clone())
+                    .collect::<Vec<_>>()
+            ),
             options,
             help: Some("Pick from the list; the first text field names each record.".into()),
         });
@@ -82,13 +94,21 @@ pub fn questions(spec: &AppSpec, description: &str) -> Vec<Question> {
             let current: Vec<String> = spec
                 .landing
                 .as_ref()
-                .map(|l| l.sections.iter().map(|s| section_name(s.kind).to_owned()).collect())
+                .map(|l| {
+                    l.sections
+                        .iter()
+                        .map(|s| section_name(s.kind).to_owned())
+                        .collect()
+                })
                 .unwrap_or_default();
             qs.push(Question {
                 id: "sections".into(),
                 prompt: "Which sections should the page have?".into(),
                 kind: QuestionKind::MultipleChoice,
-                options: ALL_SECTIONS.iter().map(|k| section_name(*k).to_owned()).collect(),
+                options: ALL_SECTIONS
+                    .iter()
+                    .map(|k| section_name(*k).to_owned())
+                    .collect(),
                 default: json!(current),
                 help: Some("A hero and a contact form are always included.".into()),
             });
@@ -99,7 +119,10 @@ pub fn questions(spec: &AppSpec, description: &str) -> Vec<Question> {
                 id: "questions".into(),
                 prompt: "How many questions?".into(),
                 kind: QuestionKind::SingleChoice,
-                options: ["3", "5", "6", "8"].iter().map(|s| (*s).to_owned()).collect(),
+                options: ["3", "5", "6", "8"]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
                 default: json!(n.to_string()),
                 help: None,
             });
@@ -131,7 +154,12 @@ pub fn questions(spec: &AppSpec, description: &str) -> Vec<Question> {
 
 fn as_list(v: &Value) -> Option<Vec<String>> {
     match v {
-        Value::Array(a) => Some(a.iter().filter_map(Value::as_str).map(str::to_owned).collect()),
+        Value::Array(a) => Some(
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+        ),
         Value::String(s) => Some(options_from(s)),
         _ => None,
     }
@@ -165,7 +193,10 @@ pub fn fields_from_labels(spec: &AppSpec, labels: &[String], description: &str) 
             None => {
                 // "Priority (low, high)" carries its options in parentheses.
                 let (phrase, opts) = match label.split_once('(') {
-                    Some((p, rest)) => (p.trim().to_owned(), options_from(rest.trim_end_matches(')'))),
+                    Some((p, rest)) => (
+                        p.trim().to_owned(),
+                        options_from(rest.trim_end_matches(')')),
+                    ),
                     None => (label.trim().to_owned(), vec![]),
                 };
                 let opts = if opts.len() >= 2 { opts } else { vec![] };
@@ -203,7 +234,11 @@ pub fn apply_answers(spec: &mut AppSpec, answers: &Value, description: &str) {
             if let Some(s) = value.as_str() {
                 apply_color_text(spec, s, true);
             }
-        } else if k.contains("persist") || k.contains("storage") || k.contains("save") || k.contains("reload") {
+        } else if k.contains("persist")
+            || k.contains("storage")
+            || k.contains("save")
+            || k.contains("reload")
+        {
             if let Some(b) = as_bool(value) {
                 spec.persist = b;
             }
@@ -213,21 +248,32 @@ pub fn apply_answers(spec: &mut AppSpec, answers: &Value, description: &str) {
             }
         } else if k.contains("section") && spec.kind == AppKind::Landing {
             if let (Some(names), Some(l)) = (as_list(value), spec.landing.as_mut()) {
-                let kinds: Vec<SectionKind> = names.iter().filter_map(|n| section_from_name(n)).collect();
-                l.sections = kinds.iter().map(|kd| landing::section(*kd, &l.subject, description)).collect();
+                let kinds: Vec<SectionKind> =
+                    names.iter().filter_map(|n| section_from_name(n)).collect();
+                l.sections = kinds
+                    .iter()
+                    .map(|kd| landing::section(*kd, &l.subject, description))
+                    .collect();
             }
         } else if k.contains("question") && spec.kind == AppKind::Quiz {
-            let n = value.as_str().and_then(|s| s.trim().parse::<usize>().ok()).or_else(|| value.as_u64().map(|n| n as usize));
+            let n = value
+                .as_str()
+                .and_then(|s| s.trim().parse::<usize>().ok())
+                .or_else(|| value.as_u64().map(|n| n as usize));
             if let (Some(n), Some(q)) = (n, spec.quiz.as_ref()) {
                 let topic = q.topic.clone();
                 let mut next = quiz::quiz_for(&format!("{description} {topic}"), Some(&topic), n);
                 next.topic = topic;
                 spec.quiz = Some(next);
             }
-        } else if (k == "title" || k == "name" || k.contains("app name")) && spec.kind != AppKind::Quiz {
-            if let Some(s) = value.as_str().map(str::trim).filter(|s| !s.is_empty() && s.len() <= 60) {
-                spec.title = s.to_owned();
-            }
+        } else if (k == "title" || k == "name" || k.contains("app name"))
+            && spec.kind != AppKind::Quiz
+            && let Some(s) = value
+                .as_str()
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && s.len() <= 60)
+        {
+            spec.title = s.to_owned();
         }
     }
     if fields_changed {

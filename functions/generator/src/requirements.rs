@@ -16,7 +16,9 @@ fn field_list(spec: &AppSpec) -> String {
 }
 
 fn label_of(spec: &AppSpec, key: &str) -> String {
-    spec.field(key).map(|f| f.label.to_lowercase()).unwrap_or_else(|| key.to_owned())
+    spec.field(key)
+        .map(|f| f.label.to_lowercase())
+        .unwrap_or_else(|| key.to_owned())
 }
 
 /// One line per thing the app does, each true of the generated code.
@@ -27,20 +29,37 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
     let f = &spec.features;
     match spec.kind {
         k if k.is_collection() => {
-            out.push(format!("Add {singular} with a labelled form: {}", field_list(spec)));
+            out.push(format!(
+                "Add {singular} with a labelled form: {}",
+                field_list(spec)
+            ));
             out.push(format!(
                 "See every {singular} in a {} and edit or delete it",
-                if spec.layout == crate::spec::Layout::Cards { "list of cards" } else { "table" }
+                if spec.layout == crate::spec::Layout::Cards {
+                    "list of cards"
+                } else {
+                    "table"
+                }
             ));
             if f.done {
-                out.push(format!("Mark {plural} done and show all, active or done ones"));
+                out.push(format!(
+                    "Mark {plural} done and show all, active or done ones"
+                ));
             }
             if f.streak {
-                out.push(format!("Mark each {singular} done for today and see its current streak"));
+                out.push(format!(
+                    "Mark each {singular} done for today and see its current streak"
+                ));
             }
             if let Some(o) = &f.overlap {
-                let what = o.resource.as_ref().map(|r| format!(" of the same {}", label_of(spec, r))).unwrap_or_default();
-                out.push(format!("Refuse {plural} that overlap an existing one{what} on the same date"));
+                let what = o
+                    .resource
+                    .as_ref()
+                    .map(|r| format!(" of the same {}", label_of(spec, r)))
+                    .unwrap_or_default();
+                out.push(format!(
+                    "Refuse {plural} that overlap an existing one{what} on the same date"
+                ));
             }
             if !f.search.is_empty() {
                 let by: Vec<String> = f.search.iter().map(|k| label_of(spec, k)).collect();
@@ -62,34 +81,70 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
                 out.push(format!("Average {}", label_of(spec, k)));
             }
             if let Some(g) = &f.group_by {
-                let of = g.of.as_ref().map(|o| format!("total {}", label_of(spec, o))).unwrap_or_else(|| format!("number of {plural}"));
-                out.push(format!("{} per {}{}", crate::text::capitalize(&of), label_of(spec, &g.by), if f.chart { " with a bar chart" } else { "" }));
+                let of =
+                    g.of.as_ref()
+                        .map(|o| format!("total {}", label_of(spec, o)))
+                        .unwrap_or_else(|| format!("number of {plural}"));
+                out.push(format!(
+                    "{} per {}{}",
+                    crate::text::capitalize(&of),
+                    label_of(spec, &g.by),
+                    if f.chart { " with a bar chart" } else { "" }
+                ));
             } else if f.chart {
                 out.push("Bar chart of recent entries".into());
             }
             if let Some(c) = &f.computed {
                 let factors: Vec<String> = c.factors.iter().map(|k| label_of(spec, k)).collect();
-                out.push(format!("{} per row ({}) and in total", c.label, factors.join(" × ")));
+                out.push(format!(
+                    "{} per row ({}) and in total",
+                    c.label,
+                    factors.join(" × ")
+                ));
             }
             if let Some(l) = &f.low_stock {
-                out.push(format!("Highlight rows with {} below {}", label_of(spec, &l.field), l.below));
+                out.push(format!(
+                    "Highlight rows with {} below {}",
+                    label_of(spec, &l.field),
+                    l.below
+                ));
             }
         }
         AppKind::Board => {
             out.push(format!("Columns: {}", spec.columns.join(", ")));
             out.push(format!("Add {plural} with {}", field_list(spec)));
-            out.push(format!("Move {plural} between columns with buttons or drag and drop, and delete them"));
+            out.push(format!(
+                "Move {plural} between columns with buttons or drag and drop, and delete them"
+            ));
         }
         AppKind::Calculator => {
             if let Some(c) = &spec.calculator {
-                out.push(format!("Inputs: {}", c.inputs.iter().map(|i| i.label.clone()).collect::<Vec<_>>().join(", ")));
-                out.push(format!("Results update as you type: {}", c.outputs.iter().map(|o| o.label.clone()).collect::<Vec<_>>().join(", ")));
+                out.push(format!(
+                    "Inputs: {}",
+                    c.inputs
+                        .iter()
+                        .map(|i| i.label.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                out.push(format!(
+                    "Results update as you type: {}",
+                    c.outputs
+                        .iter()
+                        .map(|o| o.label.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
                 out.push("Save calculations to a history list".into());
             }
         }
         AppKind::Quiz => {
             if let Some(q) = &spec.quiz {
-                out.push(format!("{} multiple-choice questions about {}", q.questions.len(), q.topic));
+                out.push(format!(
+                    "{} multiple-choice questions about {}",
+                    q.questions.len(),
+                    q.topic
+                ));
                 out.push("Score shown at the end with the correct answers".into());
                 out.push("Restart the quiz at any time; best score is remembered".into());
             }
@@ -107,11 +162,18 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
         }
     }
     if spec.kind != AppKind::Landing {
-        out.push(if spec.persist { "Data is kept after a reload (localStorage)".into() } else { "Data is kept in memory only".into() });
+        out.push(if spec.persist {
+            "Data is kept after a reload (localStorage)".into()
+        } else {
+            "Data is kept in memory only".into()
+        });
     } else if spec.persist {
         out.push("Sent messages are kept after a reload (localStorage)".into());
     }
-    out.push(format!("Colours: background {}, buttons {}", spec.theme.background, spec.theme.accent));
+    out.push(format!(
+        "Colours: background {}, buttons {}",
+        spec.theme.background, spec.theme.accent
+    ));
     out
 }
 
@@ -120,17 +182,44 @@ pub fn summary(spec: &AppSpec) -> String {
         AppKind::Landing => format!(
             "A landing page for {} with {}{}",
             spec.title,
-            spec.landing.as_ref().map(|l| l.sections.iter().map(|s| s.title.to_lowercase()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
-            if spec.landing.as_ref().is_some_and(|l| l.contact) { " and a contact form" } else { "" }
+            spec.landing
+                .as_ref()
+                .map(|l| l
+                    .sections
+                    .iter()
+                    .map(|s| s.title.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default(),
+            if spec.landing.as_ref().is_some_and(|l| l.contact) {
+                " and a contact form"
+            } else {
+                ""
+            }
         ),
         AppKind::Quiz => format!("A quiz: {}", spec.tagline),
         AppKind::Calculator => format!("{}: {}", spec.title, spec.tagline),
-        AppKind::Board => format!("A board with columns {} for {}", spec.columns.join(", "), spec.entity.plural.to_lowercase()),
+        AppKind::Board => format!(
+            "A board with columns {} for {}",
+            spec.columns.join(", "),
+            spec.entity.plural.to_lowercase()
+        ),
         _ => {
             let label = spec.kind.label();
-            let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) { "An" } else { "A" };
-            format!("{article} {label} of {} ({})", spec.entity.plural.to_lowercase(), field_list(spec))
+            let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "An"
+            } else {
+                "A"
+            };
+            format!(
+                "{article} {label} of {} ({})",
+                spec.entity.plural.to_lowercase(),
+                field_list(spec)
+            )
         }
     };
-    format!("{}. Built by the offline generator (rule-based, no AI model).", what.trim_end_matches('.'))
+    format!(
+        "{}. Built by the offline generator (rule-based, no AI model).",
+        what.trim_end_matches('.')
+    )
 }

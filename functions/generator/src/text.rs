@@ -34,7 +34,9 @@ pub fn capitalize(s: &str) -> String {
     }
 }
 
-const SMALL_WORDS: &[&str] = &["a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "with", "by", "at"];
+const SMALL_WORDS: &[&str] = &[
+    "a", "an", "the", "and", "or", "of", "for", "to", "in", "on", "with", "by", "at",
+];
 
 pub fn title_case(s: &str) -> String {
     s.split_whitespace()
@@ -89,20 +91,37 @@ pub fn slug(s: &str) -> String {
 
 pub fn plural(word: &str) -> String {
     let lower = word.to_lowercase();
-    let last = lower.split_whitespace().last().unwrap_or_default().to_owned();
+    let last = lower
+        .split_whitespace()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
     if UNCOUNTABLE.contains(&last.as_str()) {
         return word.to_owned();
     }
     if let Some((_, p)) = IRREGULAR_PLURALS.iter().find(|(s, _)| *s == last) {
         return format!("{}{}", &word[..word.len() - last.len()], p);
     }
-    if lower.ends_with('s') || lower.ends_with('x') || lower.ends_with("ch") || lower.ends_with("sh") {
-        if lower.ends_with("ss") || lower.ends_with('x') || lower.ends_with("ch") || lower.ends_with("sh") {
+    if lower.ends_with('s')
+        || lower.ends_with('x')
+        || lower.ends_with("ch")
+        || lower.ends_with("sh")
+    {
+        if lower.ends_with("ss")
+            || lower.ends_with('x')
+            || lower.ends_with("ch")
+            || lower.ends_with("sh")
+        {
             return format!("{word}es");
         }
         return word.to_owned();
     }
-    if lower.ends_with('y') && !lower.ends_with("ay") && !lower.ends_with("ey") && !lower.ends_with("oy") && !lower.ends_with("uy") {
+    if lower.ends_with('y')
+        && !lower.ends_with("ay")
+        && !lower.ends_with("ey")
+        && !lower.ends_with("oy")
+        && !lower.ends_with("uy")
+    {
         return format!("{}ies", &word[..word.len() - 1]);
     }
     format!("{word}s")
@@ -124,7 +143,12 @@ pub fn singular(word: &str) -> String {
             return word[..word.len() - 2].to_owned();
         }
     }
-    if lower.ends_with('s') && !lower.ends_with("ss") && !lower.ends_with("us") && !lower.ends_with("is") && lower.len() > 3 {
+    if lower.ends_with('s')
+        && !lower.ends_with("ss")
+        && !lower.ends_with("us")
+        && !lower.ends_with("is")
+        && lower.len() > 3
+    {
         return word[..word.len() - 1].to_owned();
     }
     word.to_owned()
@@ -132,11 +156,16 @@ pub fn singular(word: &str) -> String {
 
 /// A number written as digits or as an English word.
 pub fn parse_count(word: &str) -> Option<u32> {
-    let w = word.trim_end_matches("-question").trim_end_matches("-questions");
+    let w = word
+        .trim_end_matches("-question")
+        .trim_end_matches("-questions");
     if let Ok(n) = w.parse::<u32>() {
         return Some(n);
     }
-    NUMBER_WORDS_EN.iter().find(|(s, _)| *s == w).map(|(_, n)| *n)
+    NUMBER_WORDS_EN
+        .iter()
+        .find(|(s, _)| *s == w)
+        .map(|(_, n)| *n)
 }
 
 /// Splits a description into sentences (keeps decimals like 1.5 intact).

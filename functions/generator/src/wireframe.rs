@@ -3,7 +3,10 @@
 use crate::spec::{AppKind, AppSpec, FieldType};
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 const STYLE: &str = "body{margin:0;font:14px/1.4 system-ui,sans-serif;background:#f3f4f6;color:#374151}\
@@ -16,11 +19,21 @@ const STYLE: &str = "body{margin:0;font:14px/1.4 system-ui,sans-serif;background
 table{width:100%;border-collapse:collapse}th,td{border:1px solid #d1d5db;padding:6px;text-align:left;font-size:12px}th{background:#e5e7eb}";
 
 fn form(title: &str, fields: &[(String, String)], button: &str) -> String {
-    let mut s = format!("<div class=\"box\"><div class=\"label\">{}</div><div class=\"row\">", esc(title));
+    let mut s = format!(
+        "<div class=\"box\"><div class=\"label\">{}</div><div class=\"row\">",
+        esc(title)
+    );
     for (label, kind) in fields {
-        s.push_str(&format!("<div class=\"field\"><span>{} <em>({})</em></span><div class=\"input\"></div></div>", esc(label), esc(kind)));
+        s.push_str(&format!(
+            "<div class=\"field\"><span>{} <em>({})</em></span><div class=\"input\"></div></div>",
+            esc(label),
+            esc(kind)
+        ));
     }
-    s.push_str(&format!("</div><p><span class=\"btn\">{}</span></p></div>", esc(button)));
+    s.push_str(&format!(
+        "</div><p><span class=\"btn\">{}</span></p></div>",
+        esc(button)
+    ));
     s
 }
 
@@ -30,18 +43,32 @@ pub fn wireframe(spec: &AppSpec) -> String {
         esc(&spec.title),
         esc(&spec.tagline)
     );
-    let fields: Vec<(String, String)> = spec.entity.fields.iter().map(|f| (f.label.clone(), f.kind.label().to_owned())).collect();
+    let fields: Vec<(String, String)> = spec
+        .entity
+        .fields
+        .iter()
+        .map(|f| (f.label.clone(), f.kind.label().to_owned()))
+        .collect();
     let singular = spec.entity.singular.to_lowercase();
     match spec.kind {
         k if k.is_collection() => {
-            body.push_str(&form(&format!("Form: add {singular}"), &fields, &format!("Add {singular}")));
+            body.push_str(&form(
+                &format!("Form: add {singular}"),
+                &fields,
+                &format!("Add {singular}"),
+            ));
             let f = &spec.features;
             let mut tools = vec![];
             if !f.search.is_empty() {
                 tools.push("Search".to_owned());
             }
             if let Some(k) = &f.filter {
-                tools.push(format!("Filter by {}", spec.field(k).map(|x| x.label.to_lowercase()).unwrap_or_default()));
+                tools.push(format!(
+                    "Filter by {}",
+                    spec.field(k)
+                        .map(|x| x.label.to_lowercase())
+                        .unwrap_or_default()
+                ));
             }
             if f.sort {
                 tools.push("Sort by".into());
@@ -57,7 +84,12 @@ pub fn wireframe(spec: &AppSpec) -> String {
             }
             let summary = crate::requirements::features(spec)
                 .into_iter()
-                .filter(|l| l.starts_with("Total") || l.starts_with("Average") || l.contains(" per ") || l.starts_with("Count"))
+                .filter(|l| {
+                    l.starts_with("Total")
+                        || l.starts_with("Average")
+                        || l.contains(" per ")
+                        || l.starts_with("Count")
+                })
                 .collect::<Vec<_>>();
             if !summary.is_empty() {
                 body.push_str(&format!(
@@ -65,7 +97,8 @@ pub fn wireframe(spec: &AppSpec) -> String {
                     summary.iter().map(|t| format!("<div class=\"cell\">{}</div>", esc(t))).collect::<String>()
                 ));
             }
-            let mut head: Vec<String> = spec.entity.fields.iter().map(|f| f.label.clone()).collect();
+            let mut head: Vec<String> =
+                spec.entity.fields.iter().map(|f| f.label.clone()).collect();
             if let Some(c) = &f.computed {
                 head.push(c.label.clone());
             }
@@ -83,7 +116,11 @@ pub fn wireframe(spec: &AppSpec) -> String {
         AppKind::Board => {
             let mut with_col = fields.clone();
             with_col.push(("Column".into(), "choice".into()));
-            body.push_str(&form(&format!("Form: add {singular}"), &with_col, &format!("Add {singular}")));
+            body.push_str(&form(
+                &format!("Form: add {singular}"),
+                &with_col,
+                &format!("Add {singular}"),
+            ));
             body.push_str(&format!(
                 "<div class=\"box\"><div class=\"label\">Board</div><div class=\"grid\">{}</div></div>",
                 spec.columns.iter().map(|c| format!("<div class=\"cell\"><strong>{}</strong><div class=\"cell\" style=\"background:#d1d5db;margin-top:6px\">card · ← →</div></div>", esc(c))).collect::<String>()
@@ -91,7 +128,11 @@ pub fn wireframe(spec: &AppSpec) -> String {
         }
         AppKind::Calculator => {
             if let Some(c) = &spec.calculator {
-                let inputs: Vec<(String, String)> = c.inputs.iter().map(|i| (i.label.clone(), FieldType::Number.label().to_owned())).collect();
+                let inputs: Vec<(String, String)> = c
+                    .inputs
+                    .iter()
+                    .map(|i| (i.label.clone(), FieldType::Number.label().to_owned()))
+                    .collect();
                 body.push_str(&form("Inputs", &inputs, "Calculate and save"));
                 body.push_str(&format!(
                     "<div class=\"box\"><div class=\"label\">Results</div><div class=\"grid\">{}</div></div>",
@@ -127,7 +168,15 @@ pub fn wireframe(spec: &AppSpec) -> String {
                     ));
                 }
                 if l.contact {
-                    body.push_str(&form("Contact form", &[("Name".into(), "text".into()), ("Email".into(), "email".into()), ("Message".into(), "long text".into())], "Send message"));
+                    body.push_str(&form(
+                        "Contact form",
+                        &[
+                            ("Name".into(), "text".into()),
+                            ("Email".into(), "email".into()),
+                            ("Message".into(), "long text".into()),
+                        ],
+                        "Send message",
+                    ));
                 }
             }
         }

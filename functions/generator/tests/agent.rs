@@ -28,11 +28,19 @@ fn field<'a>(s: &'a AppSpec, label: &str) -> &'a appgen_generator::spec::Field {
         .fields
         .iter()
         .find(|f| f.label.eq_ignore_ascii_case(label))
-        .unwrap_or_else(|| panic!("no field {label:?} in {:?}", s.entity.fields.iter().map(|f| &f.label).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no field {label:?} in {:?}",
+                s.entity.fields.iter().map(|f| &f.label).collect::<Vec<_>>()
+            )
+        })
 }
 
 fn ctx(d: &str) -> AgentContext {
-    AgentContext { description: d.into(), ..Default::default() }
+    AgentContext {
+        description: d.into(),
+        ..Default::default()
+    }
 }
 
 // ------------------------------------------------------------------ analysis
@@ -41,16 +49,37 @@ fn ctx(d: &str) -> AgentContext {
 fn kinds_are_recognised_from_general_wording() {
     let cases = [
         ("Ten trivia questions on the human body", AppKind::Quiz),
-        ("A currency-free calculator to work out my BMI", AppKind::Calculator),
+        (
+            "A currency-free calculator to work out my BMI",
+            AppKind::Calculator,
+        ),
         ("Convert pounds to kilograms", AppKind::Calculator),
         ("Trello-style board for wedding planning", AppKind::Board),
-        ("A homepage for my dental clinic with services, team and FAQ", AppKind::Landing),
-        ("I want to build streaks for reading and running", AppKind::Habits),
-        ("Reserve a desk in our co-working space; no double-booking", AppKind::Bookings),
-        ("Keep tabs on the warehouse: SKU, quantity, price", AppKind::Inventory),
+        (
+            "A homepage for my dental clinic with services, team and FAQ",
+            AppKind::Landing,
+        ),
+        (
+            "I want to build streaks for reading and running",
+            AppKind::Habits,
+        ),
+        (
+            "Reserve a desk in our co-working space; no double-booking",
+            AppKind::Bookings,
+        ),
+        (
+            "Keep tabs on the warehouse: SKU, quantity, price",
+            AppKind::Inventory,
+        ),
         ("My weekly chores", AppKind::Tasks),
-        ("Analytics dashboard of monthly donations by campaign", AppKind::Dashboard),
-        ("A directory of local plumbers with phone and website", AppKind::List),
+        (
+            "Analytics dashboard of monthly donations by campaign",
+            AppKind::Dashboard,
+        ),
+        (
+            "A directory of local plumbers with phone and website",
+            AppKind::List,
+        ),
     ];
     for (d, kind) in cases {
         assert_eq!(spec(d).kind, kind, "{d}");
@@ -59,9 +88,14 @@ fn kinds_are_recognised_from_general_wording() {
 
 #[test]
 fn fields_types_and_options_from_an_invented_crm() {
-    let s = spec("A tiny CRM for a dog-walking business: owner name, dog name, phone, email, walks per week, a tier of basic, premium or vip and notes. Let me filter by tier.");
+    let s = spec(
+        "A tiny CRM for a dog-walking business: owner name, dog name, phone, email, walks per week, a tier of basic, premium or vip and notes. Let me filter by tier.",
+    );
     assert_eq!(field(&s, "owner name").kind, FieldType::Text);
-    assert!(field(&s, "owner name").required, "the first text field names records");
+    assert!(
+        field(&s, "owner name").required,
+        "the first text field names records"
+    );
     assert_eq!(field(&s, "phone").kind, FieldType::Tel);
     assert_eq!(field(&s, "email").kind, FieldType::Email);
     assert_eq!(field(&s, "notes").kind, FieldType::Longtext);
@@ -73,7 +107,9 @@ fn fields_types_and_options_from_an_invented_crm() {
 
 #[test]
 fn money_percent_rating_boolean_url_and_dates() {
-    let s = spec("Subscriptions tracker with service, monthly cost, discount percentage, renewal date, rating (1-5), website and paid.");
+    let s = spec(
+        "Subscriptions tracker with service, monthly cost, discount percentage, renewal date, rating (1-5), website and paid.",
+    );
     assert_eq!(field(&s, "monthly cost").kind, FieldType::Money);
     assert_eq!(field(&s, "discount percentage").kind, FieldType::Percent);
     assert_eq!(field(&s, "renewal date").kind, FieldType::Date);
@@ -85,26 +121,36 @@ fn money_percent_rating_boolean_url_and_dates() {
 
 #[test]
 fn totals_averages_groups_and_search() {
-    let s = spec("Expense log with amount, category (food, travel, other) and date. Show the total, the total per category, and let me search.");
+    let s = spec(
+        "Expense log with amount, category (food, travel, other) and date. Show the total, the total per category, and let me search.",
+    );
     let amount = field(&s, "amount").key.clone();
     assert_eq!(s.features.totals, vec![amount.clone()]);
     let g = s.features.group_by.clone().expect("group by");
     assert_eq!(g.by, field(&s, "category").key);
     assert_eq!(g.of.as_deref(), Some(amount.as_str()));
     assert!(!s.features.search.is_empty());
-    assert!(s.entity.fields.iter().any(|f| f.kind == FieldType::Text), "a naming text field is added");
-    let s = spec("Rate the cafés I visit: name, city, a 1-5 rating. Show the average rating and sort them.");
+    assert!(
+        s.entity.fields.iter().any(|f| f.kind == FieldType::Text),
+        "a naming text field is added"
+    );
+    let s = spec(
+        "Rate the cafés I visit: name, city, a 1-5 rating. Show the average rating and sort them.",
+    );
     assert_eq!(s.features.averages, vec![field(&s, "rating").key.clone()]);
     assert!(s.features.sort);
 }
 
 #[test]
 fn variants_get_what_they_need() {
-    let s = spec("Book the climbing wall: lane (A, B, C), date, start and end time, climber name. No overlaps.");
+    let s = spec(
+        "Book the climbing wall: lane (A, B, C), date, start and end time, climber name. No overlaps.",
+    );
     let o = s.features.overlap.clone().expect("overlap");
     assert_eq!(o.resource.as_deref(), Some(field(&s, "lane").key.as_str()));
     assert_eq!(field(&s, "start time").kind, FieldType::Time);
-    let s = spec("Inventory of my pantry: item, quantity, price each. Warn when fewer than 2 left.");
+    let s =
+        spec("Inventory of my pantry: item, quantity, price each. Warn when fewer than 2 left.");
     assert_eq!(s.features.low_stock.as_ref().map(|l| l.below), Some(2.0));
     assert!(s.features.computed.is_some());
     let s = spec("A todo list for groceries");
@@ -116,16 +162,34 @@ fn variants_get_what_they_need() {
 
 #[test]
 fn board_columns_from_the_text() {
-    assert_eq!(spec("A kanban with Backlog, Doing, Review and Shipped columns").columns, vec!["Backlog", "Doing", "Review", "Shipped"]);
-    assert_eq!(spec("Recruiting board. Columns: Applied, Interview, Offer.").columns, vec!["Applied", "Interview", "Offer"]);
-    assert_eq!(spec("A kanban board for my side projects").columns, vec!["To do", "In progress", "Done"]);
+    assert_eq!(
+        spec("A kanban with Backlog, Doing, Review and Shipped columns").columns,
+        vec!["Backlog", "Doing", "Review", "Shipped"]
+    );
+    assert_eq!(
+        spec("Recruiting board. Columns: Applied, Interview, Offer.").columns,
+        vec!["Applied", "Interview", "Offer"]
+    );
+    assert_eq!(
+        spec("A kanban board for my side projects").columns,
+        vec!["To do", "In progress", "Done"]
+    );
 }
 
 #[test]
 fn titles_quotes_called_and_derived() {
-    assert_eq!(spec("A landing page for a surf school called Salt Water with pricing and a gallery").title, "Salt Water");
-    assert_eq!(spec("An app named 'Pocket Chef' to store recipes").title, "Pocket Chef");
-    assert_eq!(spec("A recipe box: title and ingredients").title, "Recipe Box");
+    assert_eq!(
+        spec("A landing page for a surf school called Salt Water with pricing and a gallery").title,
+        "Salt Water"
+    );
+    assert_eq!(
+        spec("An app named 'Pocket Chef' to store recipes").title,
+        "Pocket Chef"
+    );
+    assert_eq!(
+        spec("A recipe box: title and ingredients").title,
+        "Recipe Box"
+    );
     assert_eq!(spec("A quiz about the planets").title, "Solar System Quiz");
     assert_eq!(spec("A tip calculator").title, "Tip Calculator");
 }
@@ -133,15 +197,26 @@ fn titles_quotes_called_and_derived() {
 #[test]
 fn colours_from_roles_and_phrases() {
     let s = spec("A notes app. Use a sky blue background and dark orange buttons.");
-    assert_eq!((s.theme.background.as_str(), s.theme.accent.as_str()), ("skyblue", "darkorange"));
-    let s = spec("Pet register. Apply old lace as the background; style all components with rosy brown.");
-    assert_eq!((s.theme.background.as_str(), s.theme.accent.as_str()), ("oldlace", "rosybrown"));
+    assert_eq!(
+        (s.theme.background.as_str(), s.theme.accent.as_str()),
+        ("skyblue", "darkorange")
+    );
+    let s = spec(
+        "Pet register. Apply old lace as the background; style all components with rosy brown.",
+    );
+    assert_eq!(
+        (s.theme.background.as_str(), s.theme.accent.as_str()),
+        ("oldlace", "rosybrown")
+    );
     let s = spec("Mood journal in dark mode with #ff8800 accents");
     assert_eq!(s.theme.accent, "#ff8800");
     assert_eq!(s.theme.text, "#ffffff", "light text on a dark background");
     let s = spec("A snow report tracker with a lime theme");
     assert_eq!(s.theme.accent, "lime");
-    assert_ne!(s.theme.background, "snow", "'snow' names the subject, not a colour");
+    assert_ne!(
+        s.theme.background, "snow",
+        "'snow' names the subject, not a colour"
+    );
 }
 
 #[test]
@@ -150,11 +225,25 @@ fn quiz_and_landing_content() {
     let q = s.quiz.expect("quiz");
     assert_eq!(q.questions.len(), 6, "capped at the bank size");
     assert!(q.questions.iter().all(|x| x.answer < x.choices.len()));
-    let s = spec("A landing page for a coffee roaster with a hero, menu, two pricing plans, testimonials and an FAQ");
+    let s = spec(
+        "A landing page for a coffee roaster with a hero, menu, two pricing plans, testimonials and an FAQ",
+    );
     let l = s.landing.expect("landing");
     let kinds: Vec<SectionKind> = l.sections.iter().map(|x| x.kind).collect();
-    assert_eq!(kinds, vec![SectionKind::Menu, SectionKind::Pricing, SectionKind::Testimonials, SectionKind::Faq]);
-    let pricing = l.sections.iter().find(|x| x.kind == SectionKind::Pricing).expect("pricing");
+    assert_eq!(
+        kinds,
+        vec![
+            SectionKind::Menu,
+            SectionKind::Pricing,
+            SectionKind::Testimonials,
+            SectionKind::Faq
+        ]
+    );
+    let pricing = l
+        .sections
+        .iter()
+        .find(|x| x.kind == SectionKind::Pricing)
+        .expect("pricing");
     assert_eq!(pricing.items.len(), 2);
     assert!(l.contact);
 }
@@ -163,11 +252,18 @@ fn quiz_and_landing_content() {
 fn options_from_the_ui() {
     let s = analyze(
         "A list of houseplants",
-        &[("mobile-first".into(), "true".into()), ("persistence".into(), "off".into()), ("colors".into(), "plum background, purple buttons".into())],
+        &[
+            ("mobile-first".into(), "true".into()),
+            ("persistence".into(), "off".into()),
+            ("colors".into(), "plum background, purple buttons".into()),
+        ],
     );
     assert_eq!(s.layout, Layout::Cards);
     assert!(!s.persist);
-    assert_eq!((s.theme.background.as_str(), s.theme.accent.as_str()), ("plum", "purple"));
+    assert_eq!(
+        (s.theme.background.as_str(), s.theme.accent.as_str()),
+        ("plum", "purple")
+    );
 }
 
 // ------------------------------------------------------------------ agent steps
@@ -177,7 +273,9 @@ async fn clarify_asks_real_questions_with_usable_defaults() {
     let agent = OfflineAgent;
     assert_eq!(agent.name(), "offline");
     let mut out = Recorder::default();
-    let c = ctx("A kanban board for a bakery with Orders, Baking and Delivered columns; cards have a customer and a due date. Use ivory background and chocolate buttons.");
+    let c = ctx(
+        "A kanban board for a bakery with Orders, Baking and Delivered columns; cards have a customer and a due date. Use ivory background and chocolate buttons.",
+    );
     let qs = agent.clarify(&c, &mut out).await.expect("clarify");
     let ids: Vec<&str> = qs.iter().map(|q| q.id.as_str()).collect();
     assert_eq!(ids, vec!["fields", "columns", "colors", "persist"]);
@@ -185,18 +283,37 @@ async fn clarify_asks_real_questions_with_usable_defaults() {
     let fields = &qs[0];
     assert_eq!(fields.kind, QuestionKind::MultipleChoice);
     for d in fields.default.as_array().expect("array") {
-        assert!(fields.options.contains(&d.as_str().unwrap_or_default().to_owned()));
+        assert!(
+            fields
+                .options
+                .contains(&d.as_str().unwrap_or_default().to_owned())
+        );
     }
     assert_eq!(qs[1].default, json!("Orders, Baking, Delivered"));
     assert_eq!(qs[3].default, json!(true));
 
     // Accepting every default gives the same app as no answers.
     let answers = answers_with_defaults(&qs, None);
-    let with = agent.requirements(&AgentContext { answers: answers.clone(), ..c.clone() }, &mut Recorder::default()).await.expect("req");
-    let without = agent.requirements(&c, &mut Recorder::default()).await.expect("req");
+    let with = agent
+        .requirements(
+            &AgentContext {
+                answers: answers.clone(),
+                ..c.clone()
+            },
+            &mut Recorder::default(),
+        )
+        .await
+        .expect("req");
+    let without = agent
+        .requirements(&c, &mut Recorder::default())
+        .await
+        .expect("req");
     assert_eq!(with.spec, without.spec);
     let s = AppSpec::from_value(&with.spec).expect("spec");
-    assert_eq!((s.theme.background.as_str(), s.theme.accent.as_str()), ("ivory", "chocolate"));
+    assert_eq!(
+        (s.theme.background.as_str(), s.theme.accent.as_str()),
+        ("ivory", "chocolate")
+    );
 }
 
 #[tokio::test]
@@ -206,7 +323,10 @@ async fn answers_change_fields_colours_persistence_and_columns() {
         answers: json!({"fields": ["Title", "Priority", "Estimate in hours"], "colors": "navy background, gold buttons", "persist": false, "columns": "Todo, Done", "topic": "ignored"}),
         ..ctx("A kanban board for my team")
     };
-    let req = agent.requirements(&c, &mut Recorder::default()).await.expect("req");
+    let req = agent
+        .requirements(&c, &mut Recorder::default())
+        .await
+        .expect("req");
     let s = AppSpec::from_value(&req.spec).expect("spec");
     let labels: Vec<&str> = s.entity.fields.iter().map(|f| f.label.as_str()).collect();
     assert_eq!(labels, vec!["Title", "Priority", "Estimate"]);
@@ -242,22 +362,48 @@ async fn every_kind_yields_valid_deterministic_files_and_streams_them() {
         let mut out = Recorder::default();
         let files = agent.code(&ctx(d), &mut out).await.expect("code");
         validate_app(&files).expect("valid paths");
-        for path in ["package.json", "index.html", "vite.config.ts", "tsconfig.json", "src/main.tsx", "src/App.tsx", "src/index.css", "src/config.ts", "README.md"] {
+        for path in [
+            "package.json",
+            "index.html",
+            "vite.config.ts",
+            "tsconfig.json",
+            "src/main.tsx",
+            "src/App.tsx",
+            "src/index.css",
+            "src/config.ts",
+            "README.md",
+        ] {
             assert!(files.contains_key(path), "{d}: missing {path}");
         }
         assert!(files["index.html"].contains("<link rel=\"icon\" href=\"data:,\""));
         assert!(files["src/index.css"].starts_with("@import \"tailwindcss\";"));
-        assert_eq!(files["vite.config.ts"], include_str!("../../builder/template/vite.config.ts"));
+        assert_eq!(
+            files["vite.config.ts"],
+            include_str!("../../builder/template/vite.config.ts")
+        );
         let pkg: serde_json::Value = serde_json::from_str(&files["package.json"]).expect("json");
-        assert_eq!(pkg["scripts"]["build"], "tsc -p tsconfig.json --noEmit && vite build --configLoader runner");
+        assert_eq!(
+            pkg["scripts"]["build"],
+            "tsc -p tsconfig.json --noEmit && vite build --configLoader runner"
+        );
         assert_eq!(pkg["type"], "module");
         // Every import of a local module resolves to a generated file.
-        for (path, body) in files.iter().filter(|(p, _)| p.ends_with(".tsx") || p.ends_with(".ts")) {
-            for line in body.lines().filter(|l| l.starts_with("import ") && l.contains("\"./") || l.contains("\"../")) {
-                let Some(spec) = line.split('"').nth(1) else { continue };
+        for (path, body) in files
+            .iter()
+            .filter(|(p, _)| p.ends_with(".tsx") || p.ends_with(".ts"))
+        {
+            for line in body
+                .lines()
+                .filter(|l| l.starts_with("import ") && l.contains("\"./") || l.contains("\"../"))
+            {
+                let Some(spec) = line.split('"').nth(1) else {
+                    continue;
+                };
                 let base = std::path::Path::new(path).parent().expect("dir").join(spec);
                 let norm = normalize(&base.to_string_lossy());
-                let found = ["", ".ts", ".tsx"].iter().any(|ext| files.contains_key(&format!("{norm}{ext}")));
+                let found = ["", ".ts", ".tsx"]
+                    .iter()
+                    .any(|ext| files.contains_key(&format!("{norm}{ext}")));
                 assert!(found, "{d}: {path} imports missing {spec}");
             }
         }
@@ -270,7 +416,14 @@ async fn every_kind_yields_valid_deterministic_files_and_streams_them() {
             }
         }
         assert_eq!(rebuilt, files, "{d}");
-        assert_eq!(agent.code(&ctx(d), &mut Recorder::default()).await.expect("code"), files, "deterministic");
+        assert_eq!(
+            agent
+                .code(&ctx(d), &mut Recorder::default())
+                .await
+                .expect("code"),
+            files,
+            "deterministic"
+        );
     }
 }
 
@@ -291,7 +444,13 @@ fn normalize(p: &str) -> String {
 #[tokio::test]
 async fn wireframe_names_the_real_fields() {
     let agent = OfflineAgent;
-    let html = agent.wireframe(&ctx("Plant log: plant name, watering date and sunlight (low, medium, high)"), &mut Recorder::default()).await.expect("wf");
+    let html = agent
+        .wireframe(
+            &ctx("Plant log: plant name, watering date and sunlight (low, medium, high)"),
+            &mut Recorder::default(),
+        )
+        .await
+        .expect("wf");
     assert!(html.starts_with("<!doctype html>") && html.contains("<style>"));
     for label in ["Plant name", "Watering date", "Sunlight"] {
         assert!(html.contains(label), "{label}");
@@ -303,48 +462,107 @@ async fn wireframe_names_the_real_fields() {
 async fn modify(d: &str, request: &str) -> (AppSpec, ChangeSet, BTreeMap<String, String>) {
     let agent = OfflineAgent;
     let mut c = ctx(d);
-    let req: Requirements = agent.requirements(&c, &mut Recorder::default()).await.expect("req");
+    let req: Requirements = agent
+        .requirements(&c, &mut Recorder::default())
+        .await
+        .expect("req");
     c.requirements = Some(req.clone());
-    c.files = agent.code(&c, &mut Recorder::default()).await.expect("code");
-    let changes = agent.modify(&c, request, &mut Recorder::default()).await.expect("modify");
+    c.files = agent
+        .code(&c, &mut Recorder::default())
+        .await
+        .expect("code");
+    let changes = agent
+        .modify(&c, request, &mut Recorder::default())
+        .await
+        .expect("modify");
     for ch in &changes.changes {
-        assert!(!PROTECTED_FILES.contains(&ch.path()), "protected {}", ch.path());
+        assert!(
+            !PROTECTED_FILES.contains(&ch.path()),
+            "protected {}",
+            ch.path()
+        );
     }
     let applied = apply_changes(&c.files, &changes.changes).expect("edits apply cleanly");
     let old = AppSpec::from_value(&req.spec).expect("spec");
     let next = apply_request(&old, request).expect("request");
-    assert_eq!(applied, compose(&next), "edits reproduce the regenerated app");
+    assert_eq!(
+        applied,
+        compose(&next),
+        "edits reproduce the regenerated app"
+    );
     (next, changes, applied)
 }
 
 #[tokio::test]
 async fn follow_up_requests_become_clean_edits() {
-    let (s, cs, files) = modify("Contacts: name, email, phone", "rename it to \"Friends & Family\"").await;
+    let (s, cs, files) = modify(
+        "Contacts: name, email, phone",
+        "rename it to \"Friends & Family\"",
+    )
+    .await;
     assert_eq!(s.title, "Friends & Family");
-    assert!(cs.changes.iter().all(|c| matches!(c, FileChange::Edit { .. })), "small changes are edits");
+    assert!(
+        cs.changes
+            .iter()
+            .all(|c| matches!(c, FileChange::Edit { .. })),
+        "small changes are edits"
+    );
     assert!(files["index.html"].contains("Friends &amp; Family"));
 
-    let (s, _, files) = modify("Contacts: name, email, phone", "make the background navy and the buttons gold").await;
-    assert_eq!((s.theme.background.as_str(), s.theme.accent.as_str()), ("navy", "gold"));
+    let (s, _, files) = modify(
+        "Contacts: name, email, phone",
+        "make the background navy and the buttons gold",
+    )
+    .await;
+    assert_eq!(
+        (s.theme.background.as_str(), s.theme.accent.as_str()),
+        ("navy", "gold")
+    );
     assert!(files["src/index.css"].contains("--bg: navy;"));
 
-    let (s, _, _) = modify("Contacts: name, email, phone", "add a birthday field and remove the phone field").await;
+    let (s, _, _) = modify(
+        "Contacts: name, email, phone",
+        "add a birthday field and remove the phone field",
+    )
+    .await;
     assert_eq!(field(&s, "birthday").kind, FieldType::Date);
     assert!(!s.entity.fields.iter().any(|f| f.label == "Phone"));
 
-    let (s, _, _) = modify("Contacts: name, email, phone", "add a status field (active, archived), then let me filter by status and sort").await;
+    let (s, _, _) = modify(
+        "Contacts: name, email, phone",
+        "add a status field (active, archived), then let me filter by status and sort",
+    )
+    .await;
     assert_eq!(field(&s, "status").options, vec!["Active", "Archived"]);
     assert_eq!(s.features.filter.as_deref(), Some("status"));
     assert!(s.features.sort);
 
-    let (s, _, _) = modify("Contacts: name, email, phone", "add search. Don't save the data after reload").await;
+    let (s, _, _) = modify(
+        "Contacts: name, email, phone",
+        "add search. Don't save the data after reload",
+    )
+    .await;
     assert!(!s.features.search.is_empty());
     assert!(!s.persist);
 
-    let (s, _, _) = modify("A landing page for a gym with pricing", "add a testimonials section").await;
-    assert!(s.landing.expect("landing").sections.iter().any(|x| x.kind == SectionKind::Testimonials));
+    let (s, _, _) = modify(
+        "A landing page for a gym with pricing",
+        "add a testimonials section",
+    )
+    .await;
+    assert!(
+        s.landing
+            .expect("landing")
+            .sections
+            .iter()
+            .any(|x| x.kind == SectionKind::Testimonials)
+    );
 
-    let (s, _, _) = modify("A kanban board with To do and Done columns", "add a Review column").await;
+    let (s, _, _) = modify(
+        "A kanban board with To do and Done columns",
+        "add a Review column",
+    )
+    .await;
     assert_eq!(s.columns, vec!["To do", "Done", "Review"]);
 }
 
@@ -352,8 +570,18 @@ async fn follow_up_requests_become_clean_edits() {
 async fn unknown_requests_are_refused_with_what_is_possible() {
     let agent = OfflineAgent;
     let mut c = ctx("Contacts: name, email");
-    c.files = agent.code(&c, &mut Recorder::default()).await.expect("code");
-    let err = agent.modify(&c, "integrate with Salesforce and send weekly emails", &mut Recorder::default()).await.expect_err("unsupported");
+    c.files = agent
+        .code(&c, &mut Recorder::default())
+        .await
+        .expect("code");
+    let err = agent
+        .modify(
+            &c,
+            "integrate with Salesforce and send weekly emails",
+            &mut Recorder::default(),
+        )
+        .await
+        .expect_err("unsupported");
     match err {
         AgentError::Unsupported(m) => assert!(m.contains("I can rename")),
         other => panic!("{other:?}"),
@@ -364,21 +592,39 @@ async fn unknown_requests_are_refused_with_what_is_possible() {
 async fn fix_restores_damaged_files_only() {
     let agent = OfflineAgent;
     let mut c = ctx("Reading list with title and author");
-    let files = agent.code(&c, &mut Recorder::default()).await.expect("code");
+    let files = agent
+        .code(&c, &mut Recorder::default())
+        .await
+        .expect("code");
     let mut broken = files.clone();
     broken.insert("src/App.tsx".into(), "export default 1 +".into());
     c.files = broken.clone();
-    let cs = agent.fix(&c, &Failure { error: "tsc: syntax error".into(), ..Default::default() }, &mut Recorder::default()).await.expect("fix");
+    let cs = agent
+        .fix(
+            &c,
+            &Failure {
+                error: "tsc: syntax error".into(),
+                ..Default::default()
+            },
+            &mut Recorder::default(),
+        )
+        .await
+        .expect("fix");
     assert_eq!(cs.changes.len(), 1);
     assert_eq!(apply_changes(&broken, &cs.changes).expect("apply"), files);
     c.files = files;
-    let cs = agent.fix(&c, &Failure::default(), &mut Recorder::default()).await.expect("fix");
+    let cs = agent
+        .fix(&c, &Failure::default(), &mut Recorder::default())
+        .await
+        .expect("fix");
     assert!(cs.changes.is_empty());
 }
 
 #[test]
 fn requirements_round_trip_through_json() {
-    let s = spec("Library of board games: name, players, duration in minutes, category (strategy, party)");
+    let s = spec(
+        "Library of board games: name, players, duration in minutes, category (strategy, party)",
+    );
     let r = requirements_of(&s);
     assert_eq!(AppSpec::from_value(&r.spec), Some(s));
 }

@@ -26,48 +26,119 @@ fn cases() -> Vec<(&'static str, Value)> {
     vec![
         (
             "A guest list for a garden party: guest name, email, number of guests, dietary needs (none, vegetarian, vegan) and notes. Let me search by name and filter by dietary needs. Use a mint cream background and teal buttons.",
-            with(vec![field(&["guest name"]), field(&["email"]), field(&["dietary"]), field(&["search"]), json!({"kind": "submit_roundtrip"}), json!({"kind": "persists"}), json!({"kind": "color", "target": "background", "name": "mintcream"}), json!({"kind": "color", "target": "accent", "name": "teal"})]),
+            with(vec![
+                field(&["guest name"]),
+                field(&["email"]),
+                field(&["dietary"]),
+                field(&["search"]),
+                json!({"kind": "submit_roundtrip"}),
+                json!({"kind": "persists"}),
+                json!({"kind": "color", "target": "background", "name": "mintcream"}),
+                json!({"kind": "color", "target": "accent", "name": "teal"}),
+            ]),
         ),
         (
             "A chores list where we add chores with a due date, tick them off, delete them and filter by all / active / done. Keep chores after reload.",
-            with(vec![field(&["task", "chore"]), field(&["due"]), json!({"kind": "submit_roundtrip"}), json!({"kind": "persists"}), json!({"kind": "text", "all": ["active", "done"]})]),
+            with(vec![
+                field(&["task", "chore"]),
+                field(&["due"]),
+                json!({"kind": "submit_roundtrip"}),
+                json!({"kind": "persists"}),
+                json!({"kind": "text", "all": ["active", "done"]}),
+            ]),
         ),
         (
             "Habit tracker for my morning routine: add a habit, mark it done today and show the streak.",
-            with(vec![field(&["habit"]), json!({"kind": "submit_roundtrip"}), text(&["streak"]), json!({"kind": "persists"})]),
+            with(vec![
+                field(&["habit"]),
+                json!({"kind": "submit_roundtrip"}),
+                text(&["streak"]),
+                json!({"kind": "persists"}),
+            ]),
         ),
         (
             "Tennis court booking: pick a court (North, South), a date, a start and end time and your name. Refuse overlapping bookings.",
-            with(vec![field(&["court"]), field(&["date"]), field(&["start"]), field(&["end"]), field(&["name"]), json!({"kind": "submit_roundtrip"})]),
+            with(vec![
+                field(&["court"]),
+                field(&["date"]),
+                field(&["start"]),
+                field(&["end"]),
+                field(&["name"]),
+                json!({"kind": "submit_roundtrip"}),
+            ]),
         ),
         (
             "Inventory for a flower shop: flower name, SKU, quantity and unit price; show stock value and flag rows with quantity below 3.",
-            with(vec![field(&["flower", "name"]), field(&["sku"]), field(&["quantity"]), field(&["price"]), json!({"kind": "submit_roundtrip"}), text(&["total", "value"])]),
+            with(vec![
+                field(&["flower", "name"]),
+                field(&["sku"]),
+                field(&["quantity"]),
+                field(&["price"]),
+                json!({"kind": "submit_roundtrip"}),
+                text(&["total", "value"]),
+            ]),
         ),
         (
             "A spending dashboard: amount, category (groceries, travel, bills, fun) and date, with totals per category in a chart. Use a dark navy background.",
-            with(vec![field(&["amount"]), field(&["category"]), json!({"kind": "submit_roundtrip"}), text(&["total"]), json!({"kind": "color", "target": "background", "name": "navy"})]),
+            with(vec![
+                field(&["amount"]),
+                field(&["category"]),
+                json!({"kind": "submit_roundtrip"}),
+                text(&["total"]),
+                json!({"kind": "color", "target": "background", "name": "navy"}),
+            ]),
         ),
         (
             "A kanban board for a video team with Ideas, Filming, Editing and Published columns; cards have a title, an owner and a due date.",
-            with(vec![json!({"kind": "text", "all": ["ideas", "filming", "editing", "published"]}), field(&["title"]), field(&["owner"]), json!({"kind": "submit_roundtrip"})]),
+            with(vec![
+                json!({"kind": "text", "all": ["ideas", "filming", "editing", "published"]}),
+                field(&["title"]),
+                field(&["owner"]),
+                json!({"kind": "submit_roundtrip"}),
+            ]),
         ),
         (
             "A split-the-bill tip calculator with the bill amount, tip percentage and number of people.",
-            with(vec![field(&["bill"]), field(&["tip"]), field(&["people"]), text(&["per person"])]),
+            with(vec![
+                field(&["bill"]),
+                field(&["tip"]),
+                field(&["people"]),
+                text(&["per person"]),
+            ]),
         ),
-        ("A 6-question quiz about world capitals with a score and a restart button.", with(vec![text(&["score"]), text(&["capital"])])),
+        (
+            "A 6-question quiz about world capitals with a score and a restart button.",
+            with(vec![text(&["score"]), text(&["capital"])]),
+        ),
         (
             "A landing page for a bakery called \"Crumb & Co\" with a menu, opening hours, testimonials and a contact form. Use wheat as the background and saddle brown for buttons.",
-            with(vec![text(&["crumb & co"]), text(&["menu"]), field(&["email"]), json!({"kind": "submit_roundtrip"}), json!({"kind": "color", "target": "background", "name": "wheat"}), json!({"kind": "color", "target": "accent", "name": "saddlebrown"})]),
+            with(vec![
+                text(&["crumb & co"]),
+                text(&["menu"]),
+                field(&["email"]),
+                json!({"kind": "submit_roundtrip"}),
+                json!({"kind": "color", "target": "background", "name": "wheat"}),
+                json!({"kind": "color", "target": "accent", "name": "saddlebrown"}),
+            ]),
         ),
         (
             "A film log: title, director, year, rating 1-5, watched on date, and a review. Sort and search by title, show the average rating.",
-            with(vec![field(&["title"]), field(&["director"]), field(&["rating"]), field(&["review"]), json!({"kind": "submit_roundtrip"}), text(&["average"])]),
+            with(vec![
+                field(&["title"]),
+                field(&["director"]),
+                field(&["rating"]),
+                field(&["review"]),
+                json!({"kind": "submit_roundtrip"}),
+                text(&["average"]),
+            ]),
         ),
         (
             "Please implement a website for a volunteer program where users can sign up and see events. Set the background color to honeydew and the component color to dark olive green.",
-            with(vec![json!({"kind": "submit_roundtrip"}), json!({"kind": "color", "target": "background", "name": "honeydew"}), json!({"kind": "color", "target": "accent", "name": "darkolivegreen"})]),
+            with(vec![
+                json!({"kind": "submit_roundtrip"}),
+                json!({"kind": "color", "target": "background", "name": "honeydew"}),
+                json!({"kind": "color", "target": "accent", "name": "darkolivegreen"}),
+            ]),
         ),
     ]
 }
@@ -85,12 +156,16 @@ fn ok(out: &std::process::Output) -> bool {
 async fn generated_apps_pass_the_browser_checks() {
     let modules = template().join("node_modules");
     let check = Path::new(env!("CARGO_MANIFEST_DIR")).join("../builder/check/check.mjs");
-    let root = std::env::temp_dir().join(format!("appgen-generator-browser-{}", std::process::id()));
+    let root =
+        std::env::temp_dir().join(format!("appgen-generator-browser-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let mut failed = vec![];
     let total = cases().len();
     for (i, (description, checks)) in cases().into_iter().enumerate() {
-        let ctx = AgentContext { description: description.to_owned(), ..Default::default() };
+        let ctx = AgentContext {
+            description: description.to_owned(),
+            ..Default::default()
+        };
         let files = OfflineAgent.code(&ctx, &mut Sink).await.expect("code");
         let dir = root.join(format!("app{i}"));
         for (path, content) in &files {
@@ -101,22 +176,59 @@ async fn generated_apps_pass_the_browser_checks() {
         #[cfg(unix)]
         std::os::unix::fs::symlink(&modules, dir.join("node_modules")).expect("symlink");
         let bin = |p: &str| dir.join("node_modules/.bin").join(p);
-        let built = Command::new(bin("vite")).args(["build", "--configLoader", "runner"]).current_dir(&dir).output().expect("vite");
-        assert!(ok(&built), "build failed: {}", String::from_utf8_lossy(&built.stderr));
+        let built = Command::new(bin("vite"))
+            .args(["build", "--configLoader", "runner"])
+            .current_dir(&dir)
+            .output()
+            .expect("vite");
+        assert!(
+            ok(&built),
+            "build failed: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
         // check.mjs resolves playwright-core from its own directory, so it runs from the app.
         std::fs::copy(&check, dir.join("check.mjs")).expect("copy check");
         let config = json!({"dist": dir.join("dist"), "checks": checks, "chromium": "/usr/bin/chromium", "timeoutMs": 60000});
         std::fs::write(dir.join("check.json"), config.to_string()).expect("config");
-        let out = Command::new("node").arg("check.mjs").arg("check.json").current_dir(&dir).output().expect("node");
+        let out = Command::new("node")
+            .arg("check.mjs")
+            .arg("check.json")
+            .current_dir(&dir)
+            .output()
+            .expect("node");
         let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         let bad: Vec<String> = report["checks"]
             .as_array()
-            .map(|a| a.iter().filter(|c| c["passed"] != json!(true)).map(|c| format!("{}: {}", c["kind"], c["detail"])).collect())
-            .unwrap_or_else(|| vec![format!("no report: {}", String::from_utf8_lossy(&out.stderr))]);
-        let console = report["consoleErrors"].as_array().map(|a| a.len()).unwrap_or(0);
-        println!("{} {description}\n   {}", if bad.is_empty() && console == 0 { "PASS" } else { "FAIL" }, bad.join("\n   "));
+            .map(|a| {
+                a.iter()
+                    .filter(|c| c["passed"] != json!(true))
+                    .map(|c| format!("{}: {}", c["kind"], c["detail"]))
+                    .collect()
+            })
+            .unwrap_or_else(|| {
+                vec![format!(
+                    "no report: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )]
+            });
+        let console = report["consoleErrors"]
+            .as_array()
+            .map(|a| a.len())
+            .unwrap_or(0);
+        println!(
+            "{} {description}\n   {}",
+            if bad.is_empty() && console == 0 {
+                "PASS"
+            } else {
+                "FAIL"
+            },
+            bad.join("\n   ")
+        );
         if !bad.is_empty() || console > 0 {
-            failed.push(format!("{description}: {bad:?} console={:?}", report["consoleErrors"]));
+            failed.push(format!(
+                "{description}: {bad:?} console={:?}",
+                report["consoleErrors"]
+            ));
         }
     }
     println!("{} / {total} apps passed every check", total - failed.len());

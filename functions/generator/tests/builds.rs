@@ -62,7 +62,10 @@ async fn generated_apps_build_with_the_template_toolchain() {
     let agent = OfflineAgent;
     let mut failures = vec![];
     for (i, description) in DESCRIPTIONS.iter().enumerate() {
-        let ctx = AgentContext { description: (*description).to_owned(), ..Default::default() };
+        let ctx = AgentContext {
+            description: (*description).to_owned(),
+            ..Default::default()
+        };
         let files = agent.code(&ctx, &mut Sink).await.expect("code");
         let dir = root.join(format!("app{i}"));
         for (path, content) in &files {
@@ -75,12 +78,22 @@ async fn generated_apps_build_with_the_template_toolchain() {
         let result = run(&dir, "tsc", &["-p", "tsconfig.json", "--noEmit"])
             .and_then(|_| run(&dir, "vite", &["build", "--configLoader", "runner"]));
         match result {
-            Ok(()) => assert!(dir.join("dist/index.html").exists(), "no dist for {description}"),
+            Ok(()) => assert!(
+                dir.join("dist/index.html").exists(),
+                "no dist for {description}"
+            ),
             Err(e) => failures.push(format!("{description}\n{e}")),
         }
     }
     if failures.is_empty() {
         let _ = std::fs::remove_dir_all(&root);
     }
-    assert!(failures.is_empty(), "{} of {} apps failed to build (kept in {}):\n{}", failures.len(), DESCRIPTIONS.len(), root.display(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} apps failed to build (kept in {}):\n{}",
+        failures.len(),
+        DESCRIPTIONS.len(),
+        root.display(),
+        failures.join("\n\n")
+    );
 }

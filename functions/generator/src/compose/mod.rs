@@ -15,7 +15,11 @@ macro_rules! asset {
     };
 }
 
-const LIB: &[(&str, &str)] = &[asset!("lib/types.ts"), asset!("lib/storage.ts"), asset!("lib/format.ts")];
+const LIB: &[(&str, &str)] = &[
+    asset!("lib/types.ts"),
+    asset!("lib/storage.ts"),
+    asset!("lib/format.ts"),
+];
 const FORM: (&str, &str) = asset!("components/ItemForm.tsx");
 const COLLECTION: &[(&str, &str)] = &[
     asset!("components/CollectionApp.tsx"),
@@ -27,7 +31,10 @@ const COLLECTION: &[(&str, &str)] = &[
 const BOARD: (&str, &str) = asset!("components/Board.tsx");
 const QUIZ: (&str, &str) = asset!("components/Quiz.tsx");
 const CALCULATOR: (&str, &str) = asset!("components/Calculator.tsx");
-const LANDING: &[(&str, &str)] = &[asset!("components/Landing.tsx"), asset!("components/ContactForm.tsx")];
+const LANDING: &[(&str, &str)] = &[
+    asset!("components/Landing.tsx"),
+    asset!("components/ContactForm.tsx"),
+];
 pub(crate) const MAIN_TSX: &str = include_str!("../../assets/main.tsx");
 pub(crate) const BASE_CSS: &str = include_str!("../../assets/base.css");
 

@@ -39,7 +39,10 @@ pub fn package_json(spec: &AppSpec) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub fn index_html(spec: &AppSpec) -> String {
@@ -70,9 +73,18 @@ pub fn app_tsx(spec: &AppSpec) -> String {
             "import { CollectionApp } from \"./components/CollectionApp\";",
             "{config.collection ? <CollectionApp spec={config.collection} /> : null}",
         ),
-        AppKind::Board => ("import { Board } from \"./components/Board\";", "{config.board ? <Board spec={config.board} /> : null}"),
-        AppKind::Quiz => ("import { Quiz } from \"./components/Quiz\";", "{config.quiz ? <Quiz spec={config.quiz} /> : null}"),
-        AppKind::Calculator => ("import { Calculator } from \"./components/Calculator\";", "<Calculator />"),
+        AppKind::Board => (
+            "import { Board } from \"./components/Board\";",
+            "{config.board ? <Board spec={config.board} /> : null}",
+        ),
+        AppKind::Quiz => (
+            "import { Quiz } from \"./components/Quiz\";",
+            "{config.quiz ? <Quiz spec={config.quiz} /> : null}",
+        ),
+        AppKind::Calculator => (
+            "import { Calculator } from \"./components/Calculator\";",
+            "<Calculator />",
+        ),
         _ => (
             "import { Landing } from \"./components/Landing\";",
             "{config.landing ? <Landing spec={config.landing} title={config.title} tagline={config.tagline} /> : null}",

@@ -5,7 +5,11 @@ use crate::compose::BASE_CSS;
 use crate::spec::AppSpec;
 
 pub fn index_css(spec: &AppSpec) -> String {
-    let scheme = if dark_background(spec) { "dark" } else { "light" };
+    let scheme = if dark_background(spec) {
+        "dark"
+    } else {
+        "light"
+    };
     format!(
         "@import \"tailwindcss\";\n\n/* Theme: colours are applied exactly as named, through these variables. */\n:root {{\n  --bg: {bg};\n  --text: {text};\n  --accent: {accent};\n  --accent-text: {accent_text};\n  color-scheme: {scheme};\n}}\n\n{BASE_CSS}",
         bg = spec.theme.background,

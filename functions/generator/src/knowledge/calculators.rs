@@ -22,14 +22,59 @@ fn output(label: &str, format: OutputFormat, expr: &str) -> CalcOutput {
     }
 }
 
-/// Linear unit pairs: (words naming unit A, label A, words naming unit B, label B, B per A).
-const CONVERSIONS: &[(&[&str], &str, &[&str], &str, f64)] = &[
-    (&["km", "kilometers", "kilometres", "kilometer", "kilometre"], "kilometres", &["miles", "mile", "mi"], "miles", 0.621371),
-    (&["kg", "kilograms", "kilogram", "kilos"], "kilograms", &["pounds", "lb", "lbs", "pound"], "pounds", 2.204623),
-    (&["cm", "centimeters", "centimetres"], "centimetres", &["inches", "inch", "in"], "inches", 0.393701),
-    (&["meters", "metres", "meter", "metre", "m"], "metres", &["feet", "foot", "ft"], "feet", 3.28084),
-    (&["liters", "litres", "liter", "litre", "l"], "litres", &["gallons", "gallon", "gal"], "US gallons", 0.264172),
-    (&["grams", "gram", "g"], "grams", &["ounces", "ounce", "oz"], "ounces", 0.035274),
+/// (words naming unit A, label A, words naming unit B, label B, B per A).
+type UnitPair = (
+    &'static [&'static str],
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    f64,
+);
+
+/// Linear unit pairs.
+const CONVERSIONS: &[UnitPair] = &[
+    (
+        &["km", "kilometers", "kilometres", "kilometer", "kilometre"],
+        "kilometres",
+        &["miles", "mile", "mi"],
+        "miles",
+        0.621371,
+    ),
+    (
+        &["kg", "kilograms", "kilogram", "kilos"],
+        "kilograms",
+        &["pounds", "lb", "lbs", "pound"],
+        "pounds",
+        2.204623,
+    ),
+    (
+        &["cm", "centimeters", "centimetres"],
+        "centimetres",
+        &["inches", "inch", "in"],
+        "inches",
+        0.393701,
+    ),
+    (
+        &["meters", "metres", "meter", "metre", "m"],
+        "metres",
+        &["feet", "foot", "ft"],
+        "feet",
+        3.28084,
+    ),
+    (
+        &["liters", "litres", "liter", "litre", "l"],
+        "litres",
+        &["gallons", "gallon", "gal"],
+        "US gallons",
+        0.264172,
+    ),
+    (
+        &["grams", "gram", "g"],
+        "grams",
+        &["ounces", "ounce", "oz"],
+        "ounces",
+        0.035274,
+    ),
     (&["km/h", "kph", "kmh"], "km/h", &["mph"], "mph", 0.621371),
 ];
 
@@ -46,10 +91,26 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
                 input("people", "Number of people", None, "2", Some(1.0)),
             ],
             outputs: vec![
-                output("Tip amount", OutputFormat::Money, "(v.bill * v.tipPercent) / 100"),
-                output("Total bill", OutputFormat::Money, "v.bill * (1 + v.tipPercent / 100)"),
-                output("Tip per person", OutputFormat::Money, "(v.bill * v.tipPercent) / 100 / Math.max(1, v.people)"),
-                output("Total per person", OutputFormat::Money, "(v.bill * (1 + v.tipPercent / 100)) / Math.max(1, v.people)"),
+                output(
+                    "Tip amount",
+                    OutputFormat::Money,
+                    "(v.bill * v.tipPercent) / 100",
+                ),
+                output(
+                    "Total bill",
+                    OutputFormat::Money,
+                    "v.bill * (1 + v.tipPercent / 100)",
+                ),
+                output(
+                    "Tip per person",
+                    OutputFormat::Money,
+                    "(v.bill * v.tipPercent) / 100 / Math.max(1, v.people)",
+                ),
+                output(
+                    "Total per person",
+                    OutputFormat::Money,
+                    "(v.bill * (1 + v.tipPercent / 100)) / Math.max(1, v.people)",
+                ),
             ],
         };
     }
@@ -61,7 +122,11 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
                 input("height", "Height", Some("cm"), "175", Some(1.0)),
             ],
             outputs: vec![
-                output("BMI", OutputFormat::Number, "v.weight / ((v.height / 100) * (v.height / 100))"),
+                output(
+                    "BMI",
+                    OutputFormat::Number,
+                    "v.weight / ((v.height / 100) * (v.height / 100))",
+                ),
                 output(
                     "Category",
                     OutputFormat::Text,
@@ -70,7 +135,17 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
             ],
         };
     }
-    if has_any(t, &["loan", "mortgage", "repayment", "car payment", "amortization", "amortisation"]) {
+    if has_any(
+        t,
+        &[
+            "loan",
+            "mortgage",
+            "repayment",
+            "car payment",
+            "amortization",
+            "amortisation",
+        ],
+    ) {
         let monthly = "(v.rate > 0 ? (v.principal * (v.rate / 1200)) / (1 - Math.pow(1 + v.rate / 1200, -v.years * 12)) : v.principal / (v.years * 12))";
         return CalculatorSpec {
             formula: "loan".into(),
@@ -81,12 +156,30 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
             ],
             outputs: vec![
                 output("Monthly payment", OutputFormat::Money, monthly),
-                output("Total paid", OutputFormat::Money, &format!("{monthly} * v.years * 12")),
-                output("Total interest", OutputFormat::Money, &format!("{monthly} * v.years * 12 - v.principal")),
+                output(
+                    "Total paid",
+                    OutputFormat::Money,
+                    &format!("{monthly} * v.years * 12"),
+                ),
+                output(
+                    "Total interest",
+                    OutputFormat::Money,
+                    &format!("{monthly} * v.years * 12 - v.principal"),
+                ),
             ],
         };
     }
-    if has_any(t, &["compound interest", "savings", "investment", "invest", "retirement", "interest"]) {
+    if has_any(
+        t,
+        &[
+            "compound interest",
+            "savings",
+            "investment",
+            "invest",
+            "retirement",
+            "interest",
+        ],
+    ) {
         let fv = "(v.initial * Math.pow(1 + v.rate / 1200, v.years * 12) + (v.rate > 0 ? v.monthly * ((Math.pow(1 + v.rate / 1200, v.years * 12) - 1) / (v.rate / 1200)) : v.monthly * v.years * 12))";
         return CalculatorSpec {
             formula: "savings".into(),
@@ -98,8 +191,16 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
             ],
             outputs: vec![
                 output("Future value", OutputFormat::Money, fv),
-                output("Total contributed", OutputFormat::Money, "v.initial + v.monthly * v.years * 12"),
-                output("Interest earned", OutputFormat::Money, &format!("{fv} - (v.initial + v.monthly * v.years * 12)")),
+                output(
+                    "Total contributed",
+                    OutputFormat::Money,
+                    "v.initial + v.monthly * v.years * 12",
+                ),
+                output(
+                    "Interest earned",
+                    OutputFormat::Money,
+                    &format!("{fv} - (v.initial + v.monthly * v.years * 12)"),
+                ),
             ],
         };
     }
@@ -111,8 +212,16 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
                 input("discount", "Discount", Some("%"), "20", Some(0.0)),
             ],
             outputs: vec![
-                output("You save", OutputFormat::Money, "(v.price * v.discount) / 100"),
-                output("Final price", OutputFormat::Money, "v.price * (1 - v.discount / 100)"),
+                output(
+                    "You save",
+                    OutputFormat::Money,
+                    "(v.price * v.discount) / 100",
+                ),
+                output(
+                    "Final price",
+                    OutputFormat::Money,
+                    "v.price * (1 - v.discount / 100)",
+                ),
             ],
         };
     }
@@ -125,7 +234,11 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
             ],
             outputs: vec![
                 output("Tax", OutputFormat::Money, "(v.amount * v.rate) / 100"),
-                output("Total with tax", OutputFormat::Money, "v.amount * (1 + v.rate / 100)"),
+                output(
+                    "Total with tax",
+                    OutputFormat::Money,
+                    "v.amount * (1 + v.rate / 100)",
+                ),
             ],
         };
     }
@@ -138,18 +251,42 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
         return if f_first {
             CalculatorSpec {
                 formula: "temperature".into(),
-                inputs: vec![input("fahrenheit", "Temperature in Fahrenheit", Some("°F"), "68", None)],
+                inputs: vec![input(
+                    "fahrenheit",
+                    "Temperature in Fahrenheit",
+                    Some("°F"),
+                    "68",
+                    None,
+                )],
                 outputs: vec![
-                    output("Celsius (°C)", OutputFormat::Number, "((v.fahrenheit - 32) * 5) / 9"),
-                    output("Kelvin (K)", OutputFormat::Number, "((v.fahrenheit - 32) * 5) / 9 + 273.15"),
+                    output(
+                        "Celsius (°C)",
+                        OutputFormat::Number,
+                        "((v.fahrenheit - 32) * 5) / 9",
+                    ),
+                    output(
+                        "Kelvin (K)",
+                        OutputFormat::Number,
+                        "((v.fahrenheit - 32) * 5) / 9 + 273.15",
+                    ),
                 ],
             }
         } else {
             CalculatorSpec {
                 formula: "temperature".into(),
-                inputs: vec![input("celsius", "Temperature in Celsius", Some("°C"), "20", None)],
+                inputs: vec![input(
+                    "celsius",
+                    "Temperature in Celsius",
+                    Some("°C"),
+                    "20",
+                    None,
+                )],
                 outputs: vec![
-                    output("Fahrenheit (°F)", OutputFormat::Number, "(v.celsius * 9) / 5 + 32"),
+                    output(
+                        "Fahrenheit (°F)",
+                        OutputFormat::Number,
+                        "(v.celsius * 9) / 5 + 32",
+                    ),
                     output("Kelvin (K)", OutputFormat::Number, "v.celsius + 273.15"),
                 ],
             }
@@ -160,12 +297,26 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
             formula: "fuel".into(),
             inputs: vec![
                 input("distance", "Distance", Some("km"), "300", Some(0.0)),
-                input("consumption", "Fuel consumption", Some("L/100 km"), "6.5", Some(0.0)),
+                input(
+                    "consumption",
+                    "Fuel consumption",
+                    Some("L/100 km"),
+                    "6.5",
+                    Some(0.0),
+                ),
                 input("price", "Fuel price per litre", None, "1.8", Some(0.0)),
             ],
             outputs: vec![
-                output("Fuel needed (litres)", OutputFormat::Number, "(v.distance * v.consumption) / 100"),
-                output("Trip cost", OutputFormat::Money, "((v.distance * v.consumption) / 100) * v.price"),
+                output(
+                    "Fuel needed (litres)",
+                    OutputFormat::Number,
+                    "(v.distance * v.consumption) / 100",
+                ),
+                output(
+                    "Trip cost",
+                    OutputFormat::Money,
+                    "((v.distance * v.consumption) / 100) * v.price",
+                ),
             ],
         };
     }
@@ -180,8 +331,18 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
             };
             return CalculatorSpec {
                 formula: "conversion".into(),
-                inputs: vec![input("value", &format!("Value in {from}"), None, "10", None)],
-                outputs: vec![output(&format!("Value in {to}"), OutputFormat::Number, &expr)],
+                inputs: vec![input(
+                    "value",
+                    &format!("Value in {from}"),
+                    None,
+                    "10",
+                    None,
+                )],
+                outputs: vec![output(
+                    &format!("Value in {to}"),
+                    OutputFormat::Number,
+                    &expr,
+                )],
             };
         }
     }
@@ -193,7 +354,11 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
                 input("whole", "Whole", None, "200", None),
             ],
             outputs: vec![
-                output("Percentage", OutputFormat::Percent, "v.whole !== 0 ? (v.part / v.whole) * 100 : NaN"),
+                output(
+                    "Percentage",
+                    OutputFormat::Percent,
+                    "v.whole !== 0 ? (v.part / v.whole) * 100 : NaN",
+                ),
                 output("Remaining", OutputFormat::Number, "v.whole - v.part"),
             ],
         };
@@ -215,9 +380,17 @@ fn generic(fields: &[Field]) -> CalculatorSpec {
             input("second", "Second value", None, "5", None),
         ];
     }
-    let sum = inputs.iter().map(|i| format!("v.{}", i.key)).collect::<Vec<_>>().join(" + ");
+    let sum = inputs
+        .iter()
+        .map(|i| format!("v.{}", i.key))
+        .collect::<Vec<_>>()
+        .join(" + ");
     let n = inputs.len();
-    let product = inputs.iter().map(|i| format!("v.{}", i.key)).collect::<Vec<_>>().join(" * ");
+    let product = inputs
+        .iter()
+        .map(|i| format!("v.{}", i.key))
+        .collect::<Vec<_>>()
+        .join(" * ");
     CalculatorSpec {
         formula: "generic".into(),
         inputs,

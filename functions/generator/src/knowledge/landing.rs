@@ -15,68 +15,236 @@ struct Domain {
 
 const DOMAINS: &[Domain] = &[
     Domain {
-        keys: &["yoga", "pilates", "fitness", "gym", "studio", "dance", "martial", "crossfit", "wellness", "meditation"],
+        keys: &[
+            "yoga",
+            "pilates",
+            "fitness",
+            "gym",
+            "studio",
+            "dance",
+            "martial",
+            "crossfit",
+            "wellness",
+            "meditation",
+        ],
         cta: "Book a class",
         tagline: "Move, breathe and grow stronger with classes for every level.",
-        offers: ["Morning Flow", "Power Session", "Gentle Stretch", "Core Strength", "Evening Unwind", "Weekend Workshop"],
+        offers: [
+            "Morning Flow",
+            "Power Session",
+            "Gentle Stretch",
+            "Core Strength",
+            "Evening Unwind",
+            "Weekend Workshop",
+        ],
         people: ["Maya Chen", "Jonas Weber", "Priya Patel"],
-        plans: [("Drop-in", "$18 / class"), ("Monthly", "$89 / month"), ("Annual", "$890 / year"), ("Family", "$149 / month")],
+        plans: [
+            ("Drop-in", "$18 / class"),
+            ("Monthly", "$89 / month"),
+            ("Annual", "$890 / year"),
+            ("Family", "$149 / month"),
+        ],
     },
     Domain {
-        keys: &["restaurant", "cafe", "café", "coffee", "bakery", "bistro", "bar", "pizzeria", "food", "kitchen", "catering"],
+        keys: &[
+            "restaurant",
+            "cafe",
+            "café",
+            "coffee",
+            "bakery",
+            "bistro",
+            "bar",
+            "pizzeria",
+            "food",
+            "kitchen",
+            "catering",
+        ],
         cta: "Reserve a table",
         tagline: "Fresh, seasonal food made with care — come hungry, leave happy.",
-        offers: ["Seasonal soup", "House salad", "Wood-fired flatbread", "Slow-roasted chicken", "Vegetable curry", "Chocolate tart"],
+        offers: [
+            "Seasonal soup",
+            "House salad",
+            "Wood-fired flatbread",
+            "Slow-roasted chicken",
+            "Vegetable curry",
+            "Chocolate tart",
+        ],
         people: ["Lucia Romano", "Tom Becker", "Aisha Khan"],
-        plans: [("Lunch menu", "$15"), ("Dinner for two", "$55"), ("Tasting menu", "$85"), ("Private event", "From $500")],
+        plans: [
+            ("Lunch menu", "$15"),
+            ("Dinner for two", "$55"),
+            ("Tasting menu", "$85"),
+            ("Private event", "From $500"),
+        ],
     },
     Domain {
-        keys: &["photographer", "photography", "portfolio", "designer", "artist", "illustrator", "architect", "creative", "freelance", "developer"],
+        keys: &[
+            "photographer",
+            "photography",
+            "portfolio",
+            "designer",
+            "artist",
+            "illustrator",
+            "architect",
+            "creative",
+            "freelance",
+            "developer",
+        ],
         cta: "Start a project",
         tagline: "Thoughtful work, crafted with care and delivered on time.",
-        offers: ["Brand identity", "Editorial", "Portraits", "Web design", "Product shoots", "Exhibitions"],
+        offers: [
+            "Brand identity",
+            "Editorial",
+            "Portraits",
+            "Web design",
+            "Product shoots",
+            "Exhibitions",
+        ],
         people: ["Sam Rivera", "Elena Novak", "Kwame Mensah"],
-        plans: [("Starter", "$490"), ("Standard", "$1,200"), ("Premium", "$2,900"), ("Retainer", "$900 / month")],
+        plans: [
+            ("Starter", "$490"),
+            ("Standard", "$1,200"),
+            ("Premium", "$2,900"),
+            ("Retainer", "$900 / month"),
+        ],
     },
     Domain {
-        keys: &["clinic", "dental", "dentist", "doctor", "medical", "physio", "therapy", "salon", "spa", "barber", "beauty", "massage", "vet"],
+        keys: &[
+            "clinic", "dental", "dentist", "doctor", "medical", "physio", "therapy", "salon",
+            "spa", "barber", "beauty", "massage", "vet",
+        ],
         cta: "Book an appointment",
         tagline: "Friendly experts, modern care and appointments that fit your day.",
-        offers: ["Consultation", "Check-up", "Treatment plan", "Follow-up visit", "Family care", "Same-day appointments"],
+        offers: [
+            "Consultation",
+            "Check-up",
+            "Treatment plan",
+            "Follow-up visit",
+            "Family care",
+            "Same-day appointments",
+        ],
         people: ["Dr. Anna Larsen", "Dr. Omar Haddad", "Grace Kim"],
-        plans: [("Basic", "$49"), ("Standard", "$99"), ("Complete", "$179"), ("Membership", "$29 / month")],
+        plans: [
+            ("Basic", "$49"),
+            ("Standard", "$99"),
+            ("Complete", "$179"),
+            ("Membership", "$29 / month"),
+        ],
     },
     Domain {
-        keys: &["software", "saas", "startup", "product", "platform", "tech", "ai", "cloud", "analytics"],
+        keys: &[
+            "software",
+            "saas",
+            "startup",
+            "product",
+            "platform",
+            "tech",
+            "ai",
+            "cloud",
+            "analytics",
+        ],
         cta: "Start free trial",
         tagline: "The simple way to get more done — set up in minutes, loved by teams.",
-        offers: ["Fast setup", "Real-time collaboration", "Secure by default", "Integrations", "Insightful reports", "24/7 support"],
+        offers: [
+            "Fast setup",
+            "Real-time collaboration",
+            "Secure by default",
+            "Integrations",
+            "Insightful reports",
+            "24/7 support",
+        ],
         people: ["Nora Fischer", "Daniel Okafor", "Mei Tanaka"],
-        plans: [("Free", "$0"), ("Pro", "$12 / month"), ("Team", "$29 / month"), ("Enterprise", "Contact us")],
+        plans: [
+            ("Free", "$0"),
+            ("Pro", "$12 / month"),
+            ("Team", "$29 / month"),
+            ("Enterprise", "Contact us"),
+        ],
     },
     Domain {
-        keys: &["school", "course", "courses", "academy", "tutoring", "tutor", "learning", "education", "training", "language", "music lessons", "workshop"],
+        keys: &[
+            "school",
+            "course",
+            "courses",
+            "academy",
+            "tutoring",
+            "tutor",
+            "learning",
+            "education",
+            "training",
+            "language",
+            "music lessons",
+            "workshop",
+        ],
         cta: "Enrol now",
         tagline: "Learn with expert teachers in small, friendly groups.",
-        offers: ["Beginner course", "Intermediate course", "Advanced course", "Private lessons", "Weekend intensive", "Online classes"],
+        offers: [
+            "Beginner course",
+            "Intermediate course",
+            "Advanced course",
+            "Private lessons",
+            "Weekend intensive",
+            "Online classes",
+        ],
         people: ["Clara Dubois", "Mateo García", "Hannah Schmidt"],
-        plans: [("Single lesson", "$35"), ("Term", "$320"), ("Year", "$900"), ("Private", "$60 / hour")],
+        plans: [
+            ("Single lesson", "$35"),
+            ("Term", "$320"),
+            ("Year", "$900"),
+            ("Private", "$60 / hour"),
+        ],
     },
     Domain {
-        keys: &["event", "conference", "festival", "fundraiser", "wedding", "concert", "meetup", "summit", "charity"],
+        keys: &[
+            "event",
+            "conference",
+            "festival",
+            "fundraiser",
+            "wedding",
+            "concert",
+            "meetup",
+            "summit",
+            "charity",
+        ],
         cta: "Get tickets",
         tagline: "A day of ideas, music and community — join us.",
-        offers: ["Opening keynote", "Panel discussion", "Workshops", "Lunch & networking", "Live music", "Closing party"],
+        offers: [
+            "Opening keynote",
+            "Panel discussion",
+            "Workshops",
+            "Lunch & networking",
+            "Live music",
+            "Closing party",
+        ],
         people: ["Liam O'Brien", "Sofia Rossi", "Ravi Sharma"],
-        plans: [("Standard", "$49"), ("VIP", "$129"), ("Group of 5", "$199"), ("Supporter", "$250")],
+        plans: [
+            ("Standard", "$49"),
+            ("VIP", "$129"),
+            ("Group of 5", "$199"),
+            ("Supporter", "$250"),
+        ],
     },
     Domain {
-        keys: &["hotel", "resort", "bnb", "inn", "hostel", "cabin", "villa", "travel", "tour", "tours"],
+        keys: &[
+            "hotel", "resort", "bnb", "inn", "hostel", "cabin", "villa", "travel", "tour", "tours",
+        ],
         cta: "Check availability",
         tagline: "Comfortable rooms, warm welcomes and everything close by.",
-        offers: ["Standard room", "Deluxe room", "Family suite", "Breakfast included", "Guided tours", "Airport transfer"],
+        offers: [
+            "Standard room",
+            "Deluxe room",
+            "Family suite",
+            "Breakfast included",
+            "Guided tours",
+            "Airport transfer",
+        ],
         people: ["Isabel Moreno", "Peter Hansen", "Yuki Sato"],
-        plans: [("Standard", "$120 / night"), ("Deluxe", "$180 / night"), ("Suite", "$260 / night"), ("Long stay", "$700 / week")],
+        plans: [
+            ("Standard", "$120 / night"),
+            ("Deluxe", "$180 / night"),
+            ("Suite", "$260 / night"),
+            ("Long stay", "$700 / week"),
+        ],
     },
 ];
 
@@ -84,13 +252,28 @@ const NEUTRAL: Domain = Domain {
     keys: &[],
     cta: "Get in touch",
     tagline: "Quality service from people who care about the details.",
-    offers: ["Consultation", "Custom solutions", "Ongoing support", "Fast turnaround", "Fair pricing", "Satisfaction guaranteed"],
+    offers: [
+        "Consultation",
+        "Custom solutions",
+        "Ongoing support",
+        "Fast turnaround",
+        "Fair pricing",
+        "Satisfaction guaranteed",
+    ],
     people: ["Alex Morgan", "Jamie Lee", "Chris Taylor"],
-    plans: [("Basic", "$29 / month"), ("Standard", "$59 / month"), ("Premium", "$99 / month"), ("Custom", "Contact us")],
+    plans: [
+        ("Basic", "$29 / month"),
+        ("Standard", "$59 / month"),
+        ("Premium", "$99 / month"),
+        ("Custom", "Contact us"),
+    ],
 };
 
 fn domain(text: &str) -> &'static Domain {
-    DOMAINS.iter().find(|d| has_any(text, d.keys)).unwrap_or(&NEUTRAL)
+    DOMAINS
+        .iter()
+        .find(|d| has_any(text, d.keys))
+        .unwrap_or(&NEUTRAL)
 }
 
 pub fn cta(text: &str) -> String {
@@ -105,24 +288,87 @@ pub fn tagline(text: &str) -> String {
 pub fn sections_named(text: &str) -> Vec<SectionKind> {
     let lower = text.to_lowercase();
     let vocab: &[(SectionKind, &[&str])] = &[
-        (SectionKind::About, &["about", "our story", "mission", "bio"]),
-        (SectionKind::Features, &["features", "services", "benefits", "what we do", "offerings", "products"]),
-        (SectionKind::Schedule, &["schedule", "timetable", "classes", "class times", "agenda", "program", "programme"]),
+        (
+            SectionKind::About,
+            &["about", "our story", "mission", "bio"],
+        ),
+        (
+            SectionKind::Features,
+            &[
+                "features",
+                "services",
+                "benefits",
+                "what we do",
+                "offerings",
+                "products",
+            ],
+        ),
+        (
+            SectionKind::Schedule,
+            &[
+                "schedule",
+                "timetable",
+                "classes",
+                "class times",
+                "agenda",
+                "program",
+                "programme",
+            ],
+        ),
         (SectionKind::Menu, &["menu", "dishes"]),
-        (SectionKind::Pricing, &["pricing", "price plans", "plans", "prices", "packages", "membership", "tickets", "rates"]),
-        (SectionKind::Testimonials, &["testimonials", "reviews", "what people say", "quotes"]),
-        (SectionKind::Gallery, &["gallery", "photos", "portfolio", "projects", "work samples", "showcase"]),
-        (SectionKind::Team, &["team", "instructors", "staff", "teachers", "trainers", "speakers", "our people"]),
-        (SectionKind::Events, &["events", "upcoming", "dates", "calendar"]),
-        (SectionKind::Hours, &["opening hours", "hours", "location", "find us", "visit us"]),
+        (
+            SectionKind::Pricing,
+            &[
+                "pricing",
+                "price plans",
+                "plans",
+                "prices",
+                "packages",
+                "membership",
+                "tickets",
+                "rates",
+            ],
+        ),
+        (
+            SectionKind::Testimonials,
+            &["testimonials", "reviews", "what people say", "quotes"],
+        ),
+        (
+            SectionKind::Gallery,
+            &[
+                "gallery",
+                "photos",
+                "portfolio",
+                "projects",
+                "work samples",
+                "showcase",
+            ],
+        ),
+        (
+            SectionKind::Team,
+            &[
+                "team",
+                "instructors",
+                "staff",
+                "teachers",
+                "trainers",
+                "speakers",
+                "our people",
+            ],
+        ),
+        (
+            SectionKind::Events,
+            &["events", "upcoming", "dates", "calendar"],
+        ),
+        (
+            SectionKind::Hours,
+            &["opening hours", "hours", "location", "find us", "visit us"],
+        ),
         (SectionKind::Faq, &["faq", "faqs", "questions", "q&a"]),
     ];
     let mut found: Vec<(usize, SectionKind)> = vec![];
     for (kind, keys) in vocab {
-        let pos = keys
-            .iter()
-            .filter_map(|k| find_word(&lower, k))
-            .min();
+        let pos = keys.iter().filter_map(|k| find_word(&lower, k)).min();
         if let Some(p) = pos {
             found.push((p, *kind));
         }
@@ -135,8 +381,14 @@ fn find_word(hay: &str, needle: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = hay[from..].find(needle) {
         let at = from + i;
-        let before = hay[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after = hay[at + needle.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+        let before = hay[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after = hay[at + needle.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
         if before && after {
             return Some(at);
         }
@@ -150,7 +402,11 @@ pub fn plan_count(text: &str) -> usize {
     let ws = crate::text::words(text);
     for (i, w) in ws.iter().enumerate() {
         if matches!(w.as_str(), "plans" | "tiers" | "packages" | "options")
-            && let Some(n) = ws[..i].iter().rev().take(3).find_map(|x| crate::text::parse_count(x))
+            && let Some(n) = ws[..i]
+                .iter()
+                .rev()
+                .take(3)
+                .find_map(|x| crate::text::parse_count(x))
         {
             return (n as usize).clamp(1, 4);
         }
@@ -161,7 +417,11 @@ pub fn plan_count(text: &str) -> usize {
 /// A filled section of `kind` for a page about `subject`.
 pub fn section(kind: SectionKind, subject: &str, text: &str) -> LandingSection {
     let d = domain(text);
-    let subj = if subject.is_empty() { "us".to_owned() } else { format!("our {subject}") };
+    let subj = if subject.is_empty() {
+        "us".to_owned()
+    } else {
+        format!("our {subject}")
+    };
     let item = |title: &str, text: &str, meta: &str| LandingItem {
         title: title.to_owned(),
         text: text.to_owned(),
@@ -173,33 +433,66 @@ pub fn section(kind: SectionKind, subject: &str, text: &str) -> LandingSection {
             "About us".into(),
             format!("Welcome to {subj}. We started with a simple idea: make every visit worth it."),
             vec![
-                item("Our story", "Founded by people who love what they do, and still run by them.", ""),
-                item("Our promise", "Honest advice, fair prices and a warm welcome every time.", ""),
-                item("Our community", "Hundreds of happy regulars — and room for you.", ""),
+                item(
+                    "Our story",
+                    "Founded by people who love what they do, and still run by them.",
+                    "",
+                ),
+                item(
+                    "Our promise",
+                    "Honest advice, fair prices and a warm welcome every time.",
+                    "",
+                ),
+                item(
+                    "Our community",
+                    "Hundreds of happy regulars — and room for you.",
+                    "",
+                ),
             ],
         ),
         SectionKind::Features => (
             "services",
             "What we offer".into(),
             String::new(),
-            d.offers.iter().take(3).map(|o| item(o, &format!("{o} tailored to you, with attention to every detail."), "")).collect(),
+            d.offers
+                .iter()
+                .take(3)
+                .map(|o| {
+                    item(
+                        o,
+                        &format!("{o} tailored to you, with attention to every detail."),
+                        "",
+                    )
+                })
+                .collect(),
         ),
         SectionKind::Schedule => (
             "schedule",
             "Class schedule".into(),
             "Drop in or book ahead — all levels welcome.".into(),
-            [("Monday", "07:00"), ("Tuesday", "18:30"), ("Wednesday", "12:15"), ("Thursday", "18:30"), ("Saturday", "09:00"), ("Sunday", "17:00")]
-                .iter()
-                .zip(d.offers.iter().cycle())
-                .zip(d.people.iter().cycle())
-                .map(|(((day, time), offer), person)| item(offer, person, &format!("{day} {time}")))
-                .collect(),
+            [
+                ("Monday", "07:00"),
+                ("Tuesday", "18:30"),
+                ("Wednesday", "12:15"),
+                ("Thursday", "18:30"),
+                ("Saturday", "09:00"),
+                ("Sunday", "17:00"),
+            ]
+            .iter()
+            .zip(d.offers.iter().cycle())
+            .zip(d.people.iter().cycle())
+            .map(|(((day, time), offer), person)| item(offer, person, &format!("{day} {time}")))
+            .collect(),
         ),
         SectionKind::Menu => (
             "menu",
             "Menu".into(),
             "Made fresh every day.".into(),
-            d.offers.iter().zip(["$8", "$11", "$14", "$19", "$16", "$9"]).map(|(o, p)| item(o, "Seasonal ingredients, prepared in house.", p)).collect(),
+            d.offers
+                .iter()
+                .zip(["$8", "$11", "$14", "$19", "$16", "$9"])
+                .map(|(o, p)| item(o, "Seasonal ingredients, prepared in house.", p))
+                .collect(),
         ),
         SectionKind::Pricing => {
             let n = plan_count(text);
@@ -212,7 +505,12 @@ pub fn section(kind: SectionKind, subject: &str, text: &str) -> LandingSection {
                     .take(n)
                     .enumerate()
                     .map(|(i, (name, price))| {
-                        let perks = ["Everything you need to start", "Our most popular choice", "The full experience", "Made to measure"];
+                        let perks = [
+                            "Everything you need to start",
+                            "Our most popular choice",
+                            "The full experience",
+                            "Made to measure",
+                        ];
                         item(name, perks[i.min(3)], price)
                     })
                     .collect(),
@@ -223,9 +521,21 @@ pub fn section(kind: SectionKind, subject: &str, text: &str) -> LandingSection {
             "What people say".into(),
             String::new(),
             vec![
-                item(d.people[0], &format!("The best decision I made this year. I recommend {subj} to everyone."), "Regular"),
-                item(d.people[1], "Friendly, professional and always on time.", "Customer"),
-                item(d.people[2], "I keep coming back — it just feels right.", "Member"),
+                item(
+                    d.people[0],
+                    &format!("The best decision I made this year. I recommend {subj} to everyone."),
+                    "Regular",
+                ),
+                item(
+                    d.people[1],
+                    "Friendly, professional and always on time.",
+                    "Customer",
+                ),
+                item(
+                    d.people[2],
+                    "I keep coming back — it just feels right.",
+                    "Member",
+                ),
             ],
         ),
         SectionKind::Gallery => (
@@ -238,13 +548,28 @@ pub fn section(kind: SectionKind, subject: &str, text: &str) -> LandingSection {
             "team",
             "Meet the team".into(),
             String::new(),
-            d.people.iter().zip(["Founder", "Lead", "Specialist"]).map(|(p, r)| item(p, "Years of experience and a passion for helping people.", r)).collect(),
+            d.people
+                .iter()
+                .zip(["Founder", "Lead", "Specialist"])
+                .map(|(p, r)| {
+                    item(
+                        p,
+                        "Years of experience and a passion for helping people.",
+                        r,
+                    )
+                })
+                .collect(),
         ),
         SectionKind::Events => (
             "events",
             "Upcoming events".into(),
             String::new(),
-            d.offers.iter().skip(3).zip(["March 14", "April 2", "May 21"]).map(|(o, when)| item(o, "Spaces are limited — reserve yours early.", when)).collect(),
+            d.offers
+                .iter()
+                .skip(3)
+                .zip(["March 14", "April 2", "May 21"])
+                .map(|(o, when)| item(o, "Spaces are limited — reserve yours early.", when))
+                .collect(),
         ),
         SectionKind::Hours => (
             "hours",
@@ -261,10 +586,26 @@ pub fn section(kind: SectionKind, subject: &str, text: &str) -> LandingSection {
             "Frequently asked questions".into(),
             String::new(),
             vec![
-                item("Do I need to book in advance?", "Booking ahead guarantees your place, but walk-ins are welcome when there is room.", ""),
-                item("How can I pay?", "We accept cards, cash and bank transfer.", ""),
-                item("Can I cancel or reschedule?", "Yes — let us know at least 24 hours before.", ""),
-                item("How do I contact you?", "Use the contact form below and we will reply within one working day.", ""),
+                item(
+                    "Do I need to book in advance?",
+                    "Booking ahead guarantees your place, but walk-ins are welcome when there is room.",
+                    "",
+                ),
+                item(
+                    "How can I pay?",
+                    "We accept cards, cash and bank transfer.",
+                    "",
+                ),
+                item(
+                    "Can I cancel or reschedule?",
+                    "Yes — let us know at least 24 hours before.",
+                    "",
+                ),
+                item(
+                    "How do I contact you?",
+                    "Use the contact form below and we will reply within one working day.",
+                    "",
+                ),
             ],
         ),
     };
