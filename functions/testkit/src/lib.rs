@@ -9,7 +9,9 @@
 
 mod responder;
 
-pub use responder::{BROKEN_LINE, appgen_responder, appgen_responder_broken_code, detect_agent};
+pub use responder::{
+    BROKEN_LINE, appgen_responder, appgen_responder_broken_code, detect_agent, in_schema_order,
+};
 
 use axum::Router;
 use axum::body::Body;

@@ -3,7 +3,7 @@
 //! `functions/runtime/agents/*.schema.json`.
 
 use crate::{RecordedRequest, Reply, Responder};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The appgen agent a request is for: the `response_format.json_schema.name` when structured
@@ -153,6 +153,55 @@ fn answer(req: &RecordedRequest, broken: bool) -> Reply {
             }),
             _ => return Reply::status(400, format!("scripted responder: unknown agent {agent:?}")),
         };
-        Reply::json(&v)
+        Reply::text(in_schema_order(&v))
+    }
+}
+
+/// JSON text with keys in the order the schemas list them (as a model writes them), so
+/// narration comes first and each file's path before its content; serde_json would sort them.
+pub fn in_schema_order(v: &Value) -> String {
+    const ORDER: &[&str] = &[
+        "message",
+        "questions",
+        "title",
+        "summary",
+        "features",
+        "spec",
+        "html",
+        "files",
+        "changes",
+        "id",
+        "prompt",
+        "kind",
+        "options",
+        "default",
+        "help",
+        "name",
+        "fields",
+        "type",
+        "purpose",
+        "entities",
+        "pages",
+        "style",
+        "path",
+        "search",
+        "replace",
+        "content",
+    ];
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_by_key(|k| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
+            let parts: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", Value::String(k.clone()), in_schema_order(&m[k])))
+                .collect();
+            format!("{{{}}}", parts.join(","))
+        }
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(in_schema_order).collect::<Vec<_>>().join(",")
+        ),
+        other => other.to_string(),
     }
 }
