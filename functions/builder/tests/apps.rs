@@ -239,12 +239,32 @@ async fn blank_page_fails_loads() {
 
 #[tokio::test]
 async fn submit_that_does_not_show_the_entry_fails_the_roundtrip() {
-    let (error, _) = check_failure("no-token", &default_checks()).await;
+    let builder = local_builder();
+    let local = builder
+        .build_files(&app("no-token"), &[json!({"kind": "submit_roundtrip"})])
+        .await
+        .expect("build");
+    let error = local.report.error.clone().unwrap_or_default();
+    assert_eq!(local.report.phase, BuildPhase::Check);
     assert!(
         error.starts_with("check submit_roundtrip: the typed text did not appear"),
         "{error}"
     );
     assert!(error.contains("pressed \"Save\""), "{error}");
+
+    // The pipeline's smoke test accepts a form that answers ("Saved!") and resets.
+    let dist = local.dist().expect("dist");
+    let report = builder
+        .check_dist(&dist, &default_checks())
+        .await
+        .expect("check");
+    assert!(report.passed, "{report:#?}");
+    assert!(
+        report.checks[1]
+            .detail
+            .contains("the form reset and the page changed"),
+        "{report:#?}"
+    );
 }
 
 #[tokio::test]
