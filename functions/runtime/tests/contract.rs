@@ -1035,6 +1035,7 @@ mod queue_cases {
         tokio::time::sleep(PAST).await;
         let again = take(&q, VIS).await;
         assert_eq!(again.id, d.id);
+        assert_eq!(again.body, "retry me", "release keeps the message text");
         assert_eq!(again.dequeue_count, 2);
         // Release with no delay: visible at once.
         q.release(QUEUE, &again, Duration::ZERO)
