@@ -934,7 +934,7 @@ fn threshold(lower: &str) -> Option<f64> {
 /// Board columns named in the text, else To do / In progress / Done.
 pub fn board_columns(text: &str) -> Vec<String> {
     for sentence in sentences(text) {
-        let lower = sentence.to_lowercase();
+        let lower = sentence.to_ascii_lowercase();
         for marker in ["columns", "lanes", "stages", "statuses", "lists"] {
             let Some(pos) = lower.find(marker) else {
                 continue;

@@ -166,7 +166,7 @@ fn strip_quotes(s: &str) -> String {
 
 /// "rename it to X", "call it X", "change the title to X", "name the app X".
 fn rename_target(clause: &str) -> Option<String> {
-    let lower = clause.to_lowercase();
+    let lower = clause.to_ascii_lowercase();
     let leads = [
         "rename the app to ",
         "rename it to ",
@@ -220,9 +220,9 @@ fn target_phrase(clause: &str) -> (String, String, Vec<String>) {
     let (main, opts) = if opts.is_empty() {
         // "add a priority field with options low, medium, high"
         match main
-            .to_lowercase()
+            .to_ascii_lowercase()
             .find(" with options ")
-            .or_else(|| main.to_lowercase().find(" options "))
+            .or_else(|| main.to_ascii_lowercase().find(" options "))
         {
             Some(i) => {
                 let tail = main[i..]

@@ -628,3 +628,33 @@ fn requirements_round_trip_through_json() {
     let r = requirements_of(&s);
     assert_eq!(AppSpec::from_value(&r.spec), Some(s));
 }
+
+#[tokio::test]
+async fn odd_inputs_never_panic_and_still_give_an_app() {
+    let agent = OfflineAgent;
+    let odd = [
+        "",
+        "   ",
+        "asdf qwer zxcv",
+        "İstanbul çay evi: İsim, ÉMAIL, telefon — called İİİ",
+        "\"\"",
+        "called",
+        "A list: , , , and and or",
+        "((((a, b)",
+        "Rename",
+        "🙂 app with 🙂 fields: 🙂, 🙂 and 🙂. Use 🙂 background.",
+        &"very long description with many words, ".repeat(200),
+    ];
+    for d in odd {
+        let c = ctx(d);
+        let qs = agent.clarify(&c, &mut Recorder::default()).await.expect("clarify");
+        assert!(!qs.is_empty());
+        let files = agent.code(&c, &mut Recorder::default()).await.expect("code");
+        validate_app(&files).expect("valid");
+        let mut c2 = c.clone();
+        c2.files = files;
+        for request in ["İİ rename İİ to İ", "add a İ field (a, b)", "remove the 🙂 field", "", "make it"] {
+            let _ = agent.modify(&c2, request, &mut Recorder::default()).await;
+        }
+    }
+}
