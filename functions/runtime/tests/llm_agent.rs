@@ -858,3 +858,28 @@ async fn a_continuation_opening_a_code_fence_is_still_stitched() {
     out.assert_files_balanced();
     assert_eq!(s.requests().len(), 2, "no repair needed");
 }
+
+#[tokio::test]
+async fn settings_from_the_scripted_server_configure_both_shapes() {
+    use appgen_runtime::llm::LlmConfig;
+    let s = ScriptedServer::start(Script::appgen())
+        .await
+        .expect("server");
+    for settings in [s.settings_azure(), s.settings_compatible()] {
+        let m: std::collections::HashMap<String, String> = settings.into_iter().collect();
+        let LlmConfig::Models(cfg) = LlmConfig::from_lookup(|k| m.get(k).cloned()).expect("valid")
+        else {
+            panic!("models expected")
+        };
+        let a = ModelAgent::new(cfg).expect("agent");
+        let q = a
+            .clarify(&ctx(), &mut Collect::default())
+            .await
+            .expect("clarify");
+        assert_eq!(q[0].id, "persist");
+    }
+    let reqs = s.requests();
+    assert_eq!(reqs[0].shape, "azure");
+    assert_eq!(reqs[1].shape, "openai");
+    assert_eq!(reqs[1].model, "scripted-fast");
+}

@@ -359,6 +359,36 @@ impl ScriptedServer {
         format!("http://{}/v1", self.addr)
     }
 
+    /// App settings pointing appgen at this server as an OpenAI-compatible endpoint
+    /// (`appgen bench`, end-to-end tests).
+    pub fn settings_compatible(&self) -> Vec<(String, String)> {
+        [
+            ("APPGEN_LLM", "compatible".to_owned()),
+            ("OPENAI_BASE_URL", self.openai_base_url()),
+            ("OPENAI_API_KEY", "scripted".to_owned()),
+            ("APPGEN_MODEL_FAST", "scripted-fast".to_owned()),
+            ("APPGEN_MODEL_STRONG", "scripted-strong".to_owned()),
+            ("APPGEN_LLM_STRUCTURED", "true".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// App settings pointing appgen at this server as an Azure OpenAI resource.
+    pub fn settings_azure(&self) -> Vec<(String, String)> {
+        [
+            ("APPGEN_LLM", "azure-openai".to_owned()),
+            ("AZURE_OPENAI_ENDPOINT", self.base_url()),
+            ("AZURE_OPENAI_API_KEY", "scripted".to_owned()),
+            ("APPGEN_MODEL_FAST", "scripted-fast".to_owned()),
+            ("APPGEN_MODEL_STRONG", "scripted-strong".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
     pub fn push(&self, reply: Reply) {
         lock(&self.inner.script).replies.push_back(reply);
     }
