@@ -227,12 +227,45 @@ fn bwrap_args(spec: &SandboxSpec) -> Vec<String> {
     a
 }
 
+/// Tasks (processes and threads) the current user runs now, from /proc.
+fn current_user_tasks() -> u64 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let me = unsafe { libc::getuid() };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut tasks = 0;
+    for entry in entries.flatten() {
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        if field("Uid:") == Some(u64::from(me)) {
+            tasks += field("Threads:").unwrap_or(1);
+        }
+    }
+    tasks
+}
+
 /// prlimit, then setpriv when switching uid, then the command.
 fn limited_argv(spec: &SandboxSpec) -> Vec<String> {
     let l = &spec.limits;
+    // Without a uid of its own the limit counts every task of the user, so it is raised
+    // by what the user already runs.
+    let processes = if spec.uid.is_none() && !is_root() {
+        l.processes + current_user_tasks()
+    } else {
+        l.processes
+    };
     let mut v = vec![
         "/usr/bin/prlimit".to_string(),
-        format!("--nproc={}", l.processes),
+        format!("--nproc={processes}"),
         format!("--data={}", l.memory_bytes),
         format!("--cpu={}", l.cpu_seconds),
         format!("--fsize={}", l.file_bytes),
