@@ -260,4 +260,11 @@ impl AppAgent for OfflineAgent {
         }
         Ok(ChangeSet { summary, changes })
     }
+
+    /// The spec after `request`, recomputed exactly as `modify` did, so the runner stores it.
+    fn requirements_after(&self, ctx: &AgentContext, request: &str) -> Option<Requirements> {
+        apply_request(&spec_for(ctx), request)
+            .ok()
+            .map(|s| requirements_of(&s))
+    }
 }

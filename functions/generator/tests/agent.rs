@@ -658,3 +658,22 @@ async fn odd_inputs_never_panic_and_still_give_an_app() {
         }
     }
 }
+
+#[tokio::test]
+async fn chained_follow_ups_keep_earlier_changes() {
+    let agent = OfflineAgent;
+    let mut c = ctx("Contacts: name, email, phone");
+    c.requirements = Some(agent.requirements(&c, &mut Recorder::default()).await.expect("req"));
+    c.files = agent.code(&c, &mut Recorder::default()).await.expect("code");
+    for request in ["add a company field", "make the buttons crimson", "remove the phone field", "rename it to Rolodex"] {
+        let cs = agent.modify(&c, request, &mut Recorder::default()).await.expect("modify");
+        c.files = apply_changes(&c.files, &cs.changes).expect("apply");
+        c.requirements = agent.requirements_after(&c, request);
+    }
+    let s = AppSpec::from_value(&c.requirements.expect("req").spec).expect("spec");
+    assert_eq!(s.title, "Rolodex");
+    assert_eq!(s.theme.accent, "crimson");
+    let labels: Vec<&str> = s.entity.fields.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(labels, vec!["Name", "Email", "Company"]);
+    assert_eq!(c.files, compose(&s));
+}
