@@ -24,6 +24,7 @@ const RUN_TIMEOUT = Number(process.env.E2E_RUN_TIMEOUT_MS ?? 240_000);
 const results = [];
 const metrics = {};
 let shotNo = 0;
+let currentPage = null;
 
 function log(...a) {
   console.log(`[e2e ${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -72,6 +73,7 @@ async function check(name, fn) {
   } catch (e) {
     results.push({ name, ok: false, ms: Date.now() - t0, error: String(e?.stack ?? e) });
     log(`FAIL ${name}: ${e?.message ?? e}`);
+    if (currentPage) await shot(currentPage, `FAILED-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`);
   }
 }
 
@@ -162,9 +164,16 @@ async function main() {
     });
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
+    currentPage = page;
     const pageErrors = [];
+    const previewErrors = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.on("console", (m) => m.type() === "error" && pageErrors.push(`console: ${m.text()}`));
+    const previewOrigin = `http://127.0.0.1:${previewPort}`;
+    page.on("console", (m) => {
+      if (m.type() !== "error") return;
+      if ((m.location()?.url ?? "").startsWith(previewOrigin) || m.text().includes(previewOrigin)) previewErrors.push(m.text());
+      else pageErrors.push(`console: ${m.text()}`);
+    });
     const eventRequests = [];
     page.on("request", (r) => {
       const m = /\/runs\/([^/]+)\/events\?after=(\d+)/.exec(r.url());
@@ -175,6 +184,7 @@ async function main() {
       const t0 = Date.now();
       await page.goto(base + "/", { waitUntil: "load" });
       metrics.loadMs = Date.now() - t0;
+      await page.waitForFunction(() => performance.getEntriesByName("first-contentful-paint").length > 0, null, { timeout: 5000 }).catch(() => undefined);
       const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType("paint").map((e) => [e.name, Math.round(e.startTime)])));
       metrics.firstPaintMs = paint["first-paint"];
       metrics.firstContentfulPaintMs = paint["first-contentful-paint"];
@@ -269,7 +279,9 @@ async function main() {
       assert(new URL(src).port === String(previewPort), `preview is not on the preview origin: ${src}`);
       const app = page.frameLocator("[data-testid=preview-frame]");
       const form = app.locator("form").first();
-      await form.waitFor({ timeout: 30_000 });
+      await form.waitFor({ timeout: 30_000 }).catch((e) => {
+        throw new Error(`${e.message}\nerrors inside the preview: ${previewErrors.slice(0, 4).join("\n")}`);
+      });
       const marker = `E2E task ${Date.now() % 100000}`;
       const input = form.locator("input[type=text], input:not([type]), textarea").first();
       await input.fill(marker);
@@ -348,7 +360,7 @@ async function main() {
     await check("reload mid-run resumes the stream with ?after=", async () => {
       const before = await versionCount(page);
       const composer = page.getByLabel("Ask for a change");
-      await composer.fill("Make the header say My Tasks");
+      await composer.fill("Rename it to My Tasks");
       await composer.press("Enter");
       await waitPhase(page, ["running", "building"], 30_000);
       // Wait until some events have been seen, then reload.

@@ -27,6 +27,10 @@ export function ChatPanel({
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   });
   const runId = machine.runId;
+  // A new run brings the view back to the bottom.
+  useEffect(() => {
+    stick.current = true;
+  }, [runId]);
   const before = machine.messages.filter((m) => m.runId !== runId || m.role === "user");
   const narration = machine.messages.filter((m) => m.runId === runId && m.role === "assistant");
 
@@ -71,7 +75,7 @@ function MessageBubble({ message: m }: { message: ChatMessage }) {
   if (m.role === "user") {
     return (
       <div className="flex justify-end">
-        <p className="max-w-[85%] rounded-2xl rounded-br-md bg-indigo-600 px-3.5 py-2 text-sm whitespace-pre-wrap text-white" data-testid="user-message">
+        <p className="max-w-[85%] rounded-2xl rounded-br-md bg-indigo-600 px-3.5 py-2 text-sm whitespace-pre-wrap [overflow-wrap:anywhere] text-white" data-testid="user-message">
           <span className="sr-only">You: </span>
           {m.text}
         </p>
@@ -80,7 +84,7 @@ function MessageBubble({ message: m }: { message: ChatMessage }) {
   }
   return (
     <div className="flex">
-      <p className={`max-w-[92%] rounded-2xl rounded-bl-md bg-white px-3.5 py-2 text-sm whitespace-pre-wrap text-slate-800 ring-1 ring-slate-200 ${m.streaming ? "caret" : ""}`} data-testid="assistant-message">
+      <p className={`max-w-[92%] rounded-2xl rounded-bl-md bg-white px-3.5 py-2 text-sm whitespace-pre-wrap break-words [overflow-wrap:anywhere] text-slate-800 ring-1 ring-slate-200 ${m.streaming ? "caret" : ""}`} data-testid="assistant-message">
         <span className="sr-only">appgen: </span>
         {m.text}
       </p>

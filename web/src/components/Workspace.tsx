@@ -32,7 +32,8 @@ export function Workspace({ app }: { app: Appgen }) {
       setTab("code");
       setCode({ version: "current", base: null });
     }
-    if (versions.length > p.versions || (m.phase === "done" && p.phase !== "done" && versions.length > 0)) {
+    // Only a run that ends switches to the preview; a restore keeps the user where they are.
+    if (m.phase === "done" && p.phase !== "done" && versions.length > 0) {
       setTab("preview");
       setPreviewVersion(null);
     }
