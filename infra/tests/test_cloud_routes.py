@@ -43,7 +43,5 @@ def test_api_functions_sit_under_api():
     assert api and all(r.startswith("/api/") for r in api.values()), api
 
 
-@pytest.mark.xfail(reason="asked of the lead: an HTTP function on p/{*path} at the host root "
-                   "(routePrefix \"\" with api/... routes), serving preview.rs's router", strict=False)
 def test_previews_have_a_function_at_the_root_of_the_host():
     assert any(r.startswith("/p/") for r in _http_routes().values()), _http_routes()

@@ -28,7 +28,6 @@ def test_preview_sends_strict_csp_nosniff_and_no_cookies():
     assert "SET_COOKIE" not in src.upper().replace("-", "_") or "remove(header::SET_COOKIE" in src
 
 
-@pytest.mark.xfail(reason="asked of preview.rs's owner: add `sandbox allow-scripts allow-forms allow-modals allow-popups` to the CSP", strict=False)
 def test_preview_csp_sandboxes_even_outside_the_iframe():
     """Without `sandbox`, a preview URL opened in its own tab runs with the Function App's
     origin, which is also the API's host."""

@@ -24,7 +24,9 @@ use std::sync::Arc;
 pub enum Trigger {
     /// A queue trigger on the step's queue.
     Queue(StepName),
-    /// An HTTP trigger: route (relative to the `api` prefix) and methods.
+    /// An HTTP trigger: route and methods. host.json's routePrefix is empty, so routes are
+    /// the paths the handler serves (`api/...` for the API, `p/...` for previews on the
+    /// Function App's own host).
     Http {
         route: &'static str,
         methods: &'static [&'static str],
@@ -45,28 +47,35 @@ pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "agent",
         trigger: Trigger::Http {
-            route: "agent",
+            route: "api/agent",
             methods: &["post"],
         },
     },
     Function {
         name: "threads",
         trigger: Trigger::Http {
-            route: "threads/{*path}",
+            route: "api/threads/{*path}",
             methods: &["get", "post"],
         },
     },
     Function {
         name: "threadlist",
         trigger: Trigger::Http {
-            route: "threads",
+            route: "api/threads",
             methods: &["get"],
         },
     },
     Function {
         name: "health",
         trigger: Trigger::Http {
-            route: "health",
+            route: "api/health",
+            methods: &["get"],
+        },
+    },
+    Function {
+        name: "preview",
+        trigger: Trigger::Http {
+            route: "p/{*path}",
             methods: &["get"],
         },
     },
@@ -375,19 +384,20 @@ mod tests {
             })
             .collect();
         for api in [
-            "agent",
-            "health",
-            "threads",
-            "threads/{thread}",
-            "threads/{thread}/runs/{run}/events",
-            "threads/{thread}/versions/{n}/restore",
+            "api/agent",
+            "api/health",
+            "api/threads",
+            "api/threads/{thread}",
+            "api/threads/{thread}/runs/{run}/events",
+            "api/threads/{thread}/versions/{n}/restore",
+            "p/{thread}/{n}/{token}/index.html",
         ] {
             let covered = routes.iter().any(|r| {
                 *r == api
                     || r.strip_suffix("{*path}")
                         .is_some_and(|p| api.starts_with(p) && api.len() > p.len())
             });
-            assert!(covered, "no HTTP function serves /api/{api}");
+            assert!(covered, "no HTTP function serves /{api}");
         }
     }
 

@@ -13,9 +13,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use std::sync::Arc;
 
-/// Keeps generated code to its own origin and resources; it may not frame anything or post
-/// forms elsewhere. (Scripts inline are not used by Vite builds.)
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'";
+/// Keeps generated code to its own resources, and in an opaque origin even when a preview is
+/// opened in its own tab (`sandbox` without `allow-same-origin`): in Azure the preview host is
+/// also the API's host. Generated apps treat storage as optional for this reason.
+const CSP: &str = "sandbox allow-scripts allow-forms allow-modals allow-popups; default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'";
 
 pub fn router(pipeline: Arc<Pipeline>) -> Router {
     Router::new()
@@ -116,6 +117,13 @@ async fn serve(
     h.insert(
         "cross-origin-resource-policy",
         HeaderValue::from_static("cross-origin"),
+    );
+    // A sandboxed document has an opaque origin ("null"): Vite's module scripts and stylesheets
+    // are CORS requests from it, so the assets must allow any origin. They are public behind
+    // the token anyway, and carry no credentials.
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(resp)

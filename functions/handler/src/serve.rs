@@ -128,7 +128,7 @@ pub async fn functions_host(args: HostArgs) -> anyhow::Result<()> {
     });
     let app = crate::api::router(state, None)
         .merge(crate::functions::router(pipeline.clone()))
-        .nest("/api", crate::preview::router(pipeline));
+        .merge(crate::preview::router(pipeline));
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await

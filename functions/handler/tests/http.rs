@@ -289,7 +289,24 @@ async fn the_official_client_accepts_an_initial_run_and_a_follow_up() {
     assert!(url.starts_with(&server.preview), "{url}");
     let page = c.get(&url).send().await.expect("preview");
     assert_eq!(page.status().as_u16(), 200);
-    assert!(page.headers().get("content-security-policy").is_some());
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        csp.starts_with("sandbox ") && !csp.contains("allow-same-origin"),
+        "previews run in an opaque origin: {csp}"
+    );
+    assert_eq!(
+        page.headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*"),
+        "assets load from the opaque origin"
+    );
+    assert!(page.headers().get("set-cookie").is_none());
     assert!(
         page.text()
             .await
