@@ -344,6 +344,8 @@ async function main() {
       await page.locator("[data-testid=diff], [data-testid=code-viewer] p").first().waitFor({ timeout: 15_000 });
       const changed = await page.getByText(/file\(s\) changed/).textContent();
       assert(!changed.startsWith("0 "), "no files changed between v1 and v2");
+      // The first changed file opens with its added and removed lines.
+      await page.locator("[data-testid=diff] table tr.bg-emerald-50, [data-testid=diff] table tr.bg-rose-50").first().waitFor({ timeout: 15_000 });
       await shot(page, "diff-v1-v2");
     });
 
@@ -379,6 +381,23 @@ async function main() {
       await page.waitForFunction((n) => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) > n, before, { timeout: 15_000 });
       assert(resumed, `the reloaded page did not resume with ?after=<seq> (requests: ${JSON.stringify(eventRequests)}); the run may have ended before the reload`);
       await shot(page, "resumed-done");
+    });
+
+    await check("phone width: chat and app panes, no sideways scrolling", async () => {
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      const p = await phone.newPage();
+      try {
+        await p.goto(page.url());
+        await waitPhase(p, ["done"], 30_000);
+        const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert(overflow <= 1, `page scrolls sideways by ${overflow}px`);
+        await shot(p, "phone-chat");
+        await p.getByRole("button", { name: "App", exact: true }).click();
+        await p.locator("[data-testid=preview-frame]").waitFor();
+        await shot(p, "phone-app");
+      } finally {
+        await phone.close();
+      }
     });
 
     await check("no page errors in the UI", async () => {

@@ -88,7 +88,8 @@ export function CodeView({
   useEffect(() => {
     if (selection.version === "current" && streamingPath) setPath(streamingPath);
   }, [streamingPath, selection.version]);
-  const current = path && paths.includes(path) ? path : (paths.find((p) => p.endsWith("App.tsx")) ?? paths[0] ?? null);
+  // A new comparison starts at its first changed file.
+  useEffect(() => setPath(null), [selection.base, selection.version]);
 
   const changes = useMemo(() => {
     if (!diffing || !files || !baseFiles) return {} as Record<string, "added" | "removed" | "modified">;
@@ -102,6 +103,9 @@ export function CodeView({
     }
     return out;
   }, [diffing, files, baseFiles, paths]);
+  const firstChanged = paths.find((p) => changes[p]);
+  const current =
+    path && paths.includes(path) ? path : ((diffing ? firstChanged : undefined) ?? paths.find((p) => p.endsWith("App.tsx")) ?? paths[0] ?? null);
 
   return (
     <div className="flex h-full min-h-0 flex-col">
