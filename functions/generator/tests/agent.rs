@@ -677,3 +677,21 @@ async fn chained_follow_ups_keep_earlier_changes() {
     assert_eq!(labels, vec!["Name", "Email", "Company"]);
     assert_eq!(c.files, compose(&s));
 }
+
+#[tokio::test]
+async fn generation_takes_milliseconds() {
+    let agent = OfflineAgent;
+    let start = std::time::Instant::now();
+    let mut n = 0;
+    for d in descriptions() {
+        let c = ctx(d);
+        agent.clarify(&c, &mut Recorder::default()).await.expect("clarify");
+        agent.requirements(&c, &mut Recorder::default()).await.expect("req");
+        agent.wireframe(&c, &mut Recorder::default()).await.expect("wf");
+        agent.code(&c, &mut Recorder::default()).await.expect("code");
+        n += 1;
+    }
+    let per_app = start.elapsed() / n;
+    println!("clarify+requirements+wireframe+code: {per_app:?} per app (debug build)");
+    assert!(per_app < std::time::Duration::from_millis(250), "{per_app:?}");
+}

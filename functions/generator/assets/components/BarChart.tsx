@@ -17,14 +17,14 @@ export function BarChart({ title, data, format = (n) => formatNumber(n) }: Props
       {data.length === 0 ? (
         <p className="muted">No data yet.</p>
       ) : (
-        <svg viewBox={`0 0 320 ${height}`} role="img" aria-label={title} width="100%" preserveAspectRatio="xMinYMin meet">
+        <svg viewBox={`0 0 420 ${height}`} role="img" aria-label={title} className="chart-svg" preserveAspectRatio="xMinYMin meet">
           {data.map((d, i) => {
-            const w = Math.max(2, (d.value / max) * 180);
+            const w = Math.max(2, (d.value / max) * 200);
             return (
               <g key={d.label} transform={`translate(0 ${i * row})`}>
                 <text x="0" y="18" className="chart-label">{d.label.slice(0, 14)}</text>
-                <rect x="100" y="6" width={w} height="16" rx="3" className="chart-bar" />
-                <text x={104 + w} y="19" className="chart-value">{format(d.value)}</text>
+                <rect x="110" y="6" width={w} height="16" rx="3" className="chart-bar" />
+                <text x={116 + w} y="19" className="chart-value">{format(d.value)}</text>
               </g>
             );
           })}
