@@ -24,10 +24,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// The build command, run in the app directory inside the sandbox. `--configLoader runner`
-/// keeps Vite from writing its bundled config into the shared, read-only template.
-const BUILD_SCRIPT: &str = "exec 2>&1; node_modules/.bin/tsc -p tsconfig.json --noEmit && \
-                            node_modules/.bin/vite build --configLoader runner";
+/// The build command, run in the app directory inside the sandbox. Type-checking and
+/// bundling run side by side (about a second less on two cores); the type errors are reported
+/// first because they say most about the code. `--configLoader runner` keeps Vite from writing
+/// its bundled config into the shared, read-only template.
+const BUILD_SCRIPT: &str = r#"exec 2>&1
+node_modules/.bin/tsc -p tsconfig.json --noEmit > "$TMPDIR/tsc.log" 2>&1 &
+tsc_pid=$!
+node_modules/.bin/vite build --configLoader runner > "$TMPDIR/vite.log" 2>&1
+vite_status=$?
+wait "$tsc_pid"
+tsc_status=$?
+cat "$TMPDIR/tsc.log"
+[ "$tsc_status" -eq 0 ] || exit "$tsc_status"
+cat "$TMPDIR/vite.log"
+exit "$vite_status"
+"#;
 
 /// Lines and bytes of build output kept in [`BuildReport::log`].
 const LOG_LINES: usize = 80;
@@ -192,13 +204,22 @@ impl Builder {
             }
         }
         let uid = self.sandbox_uid();
+        // Scratch space for unsandboxed modes (bwrap has its own /tmp).
+        let scratch = job.path().join("tmp");
+        std::fs::create_dir(&scratch)
+            .map_err(|e| BuildError::Unavailable(format!("creating {}: {e}", scratch.display())))?;
         if let Some(uid) = uid {
-            sandbox::chown_tree(&app, uid)
-                .map_err(|e| BuildError::Unavailable(format!("chown of the app directory: {e}")))?;
+            for dir in [&app, &scratch] {
+                sandbox::chown_tree(dir, uid).map_err(|e| {
+                    BuildError::Unavailable(format!("chown of {}: {e}", dir.display()))
+                })?;
+            }
         }
 
         report.phase = BuildPhase::Build;
-        let out = self.run_build(&app, &template, &node, uid).await?;
+        let out = self
+            .run_build(&app, &scratch, &template, &node, uid)
+            .await?;
         let combined = build_log::normalize(
             &format!("{}{}", out.stdout, out.stderr),
             &app,
@@ -300,6 +321,7 @@ impl Builder {
     async fn run_build(
         &self,
         app: &Path,
+        scratch: &Path,
         template: &Path,
         node: &Path,
         uid: Option<u32>,
@@ -311,7 +333,7 @@ impl Builder {
             read_only,
             writable: vec![app.to_path_buf()],
             cwd: app.to_path_buf(),
-            env: self.sandbox_env(node, app.parent().unwrap_or(app)),
+            env: self.sandbox_env(node, scratch),
             argv: vec!["/bin/sh".into(), "-c".into(), BUILD_SCRIPT.into()],
             limits: self.config.build_limits,
             uid,
