@@ -359,6 +359,24 @@ async function main() {
       await shot(page, "restored-v1");
     });
 
+    await check("download a version as a zip", async () => {
+      await openTab(page, "Versions");
+      const href = await page.getByRole("link", { name: "Download version 1 as zip" }).getAttribute("href");
+      const res = await page.request.get(new URL(href, base).href);
+      assert(res.ok(), `zip answered ${res.status()}`);
+      const body = await res.body();
+      assert(res.headers()["content-type"]?.includes("zip") && body.subarray(0, 2).toString() === "PK", "not a zip");
+    });
+
+    await check("tabs work with the arrow keys", async () => {
+      await page.getByRole("tab", { name: /Versions/ }).focus();
+      await page.keyboard.press("Home");
+      assert((await page.getByRole("tab", { selected: true }).textContent()).startsWith("Preview"), "Home did not select the first tab");
+      await page.keyboard.press("ArrowRight");
+      assert((await page.getByRole("tab", { selected: true }).textContent()).startsWith("Code"), "ArrowRight did not move to Code");
+      assert(await page.evaluate(() => document.activeElement?.getAttribute("role") === "tab"), "focus left the tab list");
+    });
+
     await check("reload mid-run resumes the stream with ?after=", async () => {
       const before = await versionCount(page);
       const composer = page.getByLabel("Ask for a change");

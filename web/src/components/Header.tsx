@@ -40,7 +40,7 @@ export function Header({
             {machine.state.agent === "offline" ? "Offline generator (no LLM)" : machine.state.agent}
           </span>
         )}
-        <Button variant="primary" size="sm" onClick={onNew}>New app</Button>
+        <Button variant="primary" size="sm" className="whitespace-nowrap" onClick={onNew}>New app</Button>
       </div>
     </header>
   );

@@ -21,13 +21,15 @@ export function Workspace({ app }: { app: Appgen }) {
   const busy = isBusy(m.phase);
 
   // Show what the run is working on: the wireframe, then the code, then the preview.
-  const prev = useRef({ wireframe: false, coding: false, phase: m.phase, versions: versions.length });
-  const activeStep = m.steps.find((s) => s.runId === m.runId && s.status === "active")?.name;
+  const runSteps = m.steps.filter((s) => s.runId === m.runId);
+  const activeStep = runSteps.find((s) => s.status === "active")?.name;
   const coding = activeStep === "code" || activeStep === "modify" || activeStep === "fix";
+  // The wireframe was just drawn by this run and no code is being written yet.
+  const drawn = runSteps.some((s) => s.name === "wireframe" && s.status === "ok") && !runSteps.some((s) => s.name === "code");
+  const prev = useRef({ drawn, coding, phase: m.phase });
   useEffect(() => {
     const p = prev.current;
-    const hasWireframe = Boolean(m.state?.wireframe);
-    if (busy && hasWireframe && !p.wireframe) setTab("wireframe");
+    if (drawn && !p.drawn) setTab("wireframe");
     if (coding && !p.coding) {
       setTab("code");
       setCode({ version: "current", base: null });
@@ -37,8 +39,8 @@ export function Workspace({ app }: { app: Appgen }) {
       setTab("preview");
       setPreviewVersion(null);
     }
-    prev.current = { wireframe: hasWireframe, coding, phase: m.phase, versions: versions.length };
-  }, [busy, coding, m.phase, m.state?.wireframe, versions.length]);
+    prev.current = { drawn, coding, phase: m.phase };
+  }, [drawn, coding, m.phase, versions.length]);
 
   const threadId = m.threadId ?? "";
   const badge = (n: number) => <span className="rounded-full bg-slate-100 px-1.5 text-[11px] text-slate-600">{n}</span>;
