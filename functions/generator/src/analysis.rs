@@ -445,10 +445,11 @@ fn find_entity(lower: &str, kind: AppKind, fields: &[Field]) -> Option<String> {
             }) {
                 j += 1;
             }
-            if let Some(n) = ws.get(j)
-                && is_entity_word(n)
-                && n.ends_with('s')
-                && !n.ends_with("ss")
+            // The first plural noun within a few words: "a list of my favourite podcasts".
+            if let Some(n) = ws[j.min(ws.len())..]
+                .iter()
+                .take(3)
+                .find(|n| is_entity_word(n) && n.ends_with('s') && !n.ends_with("ss"))
             {
                 return Some(singular(n));
             }

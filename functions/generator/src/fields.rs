@@ -105,7 +105,6 @@ const NOT_FIELD_WORDS: &[&str] = &[
     "components",
     "theme",
     "streak",
-    "score",
     "restart",
     "overall",
     "sum",
@@ -214,6 +213,26 @@ pub fn field_from_phrase(
     options: Vec<String>,
 ) -> Option<(Field, bool)> {
     let mut ws = words(phrase);
+    // "whether it's vegetarian" → "vegetarian"; "score out of 100" → "score".
+    for lead in [
+        &["whether", "it's"][..],
+        &["whether", "it", "is"],
+        &["whether"],
+        &["if", "it's"],
+        &["is", "it"],
+    ] {
+        if ws.len() > lead.len() && ws.iter().zip(lead.iter()).all(|(w, l)| w == l) {
+            ws.drain(..lead.len());
+            break;
+        }
+    }
+    let mut out_of: Option<f64> = None;
+    if let Some(i) = ws.windows(2).position(|w| w[0] == "out" && w[1] == "of")
+        && i > 0
+    {
+        out_of = ws.get(i + 2).and_then(|n| n.parse::<f64>().ok());
+        ws.truncate(i);
+    }
     while ws.first().is_some_and(|w| {
         DETERMINERS.contains(&w.as_str())
             || w.parse::<f64>().is_ok()
@@ -243,6 +262,11 @@ pub fn field_from_phrase(
     let (mut kind, known) = classify(&ws);
     if unit.is_some() && matches!(kind, FieldType::Text | FieldType::Time) {
         kind = FieldType::Number;
+    }
+    match out_of {
+        Some(n) if (n - 5.0).abs() < f64::EPSILON => kind = FieldType::Rating,
+        Some(_) => kind = FieldType::Number,
+        None => {}
     }
     let label_words: Vec<String> = ws
         .iter()
@@ -364,8 +388,43 @@ fn protect_groups(s: &str) -> (String, Vec<String>) {
     (out, groups)
 }
 
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// "Monday to Friday" → the weekdays in that range.
+fn weekday_range(s: &str) -> Option<Vec<String>> {
+    let ws = words(s);
+    let day = |w: &String| {
+        WEEKDAYS
+            .iter()
+            .position(|d| d.to_lowercase() == *w || d[..3].to_lowercase() == *w)
+    };
+    let days: Vec<usize> = ws.iter().filter_map(day).collect();
+    let ranged = ws
+        .iter()
+        .any(|w| matches!(w.as_str(), "to" | "through" | "till" | "until"))
+        || s.contains('-')
+        || s.contains('–');
+    match days.as_slice() {
+        [a, b] if ranged && a < b => {
+            Some(WEEKDAYS[*a..=*b].iter().map(|d| (*d).to_owned()).collect())
+        }
+        _ => None,
+    }
+}
+
 /// Options written inside a group or after "of": "food, transport / rent or fun".
 pub fn options_from(s: &str) -> Vec<String> {
+    if let Some(days) = weekday_range(s) {
+        return days;
+    }
     let mut t = s.replace(['/', '|'], ",");
     t = t
         .replace(" e.g. ", " ")

@@ -334,7 +334,12 @@ impl AppSpec {
             .fields
             .iter()
             .find(|f| f.kind == FieldType::Text)
-            .or_else(|| self.entity.fields.iter().find(|f| f.kind == FieldType::Longtext))
+            .or_else(|| {
+                self.entity
+                    .fields
+                    .iter()
+                    .find(|f| f.kind == FieldType::Longtext)
+            })
             .or_else(|| self.entity.fields.first())
             .map(|f| f.key.clone())
             .unwrap_or_default()

@@ -647,13 +647,25 @@ async fn odd_inputs_never_panic_and_still_give_an_app() {
     ];
     for d in odd {
         let c = ctx(d);
-        let qs = agent.clarify(&c, &mut Recorder::default()).await.expect("clarify");
+        let qs = agent
+            .clarify(&c, &mut Recorder::default())
+            .await
+            .expect("clarify");
         assert!(!qs.is_empty());
-        let files = agent.code(&c, &mut Recorder::default()).await.expect("code");
+        let files = agent
+            .code(&c, &mut Recorder::default())
+            .await
+            .expect("code");
         validate_app(&files).expect("valid");
         let mut c2 = c.clone();
         c2.files = files;
-        for request in ["İİ rename İİ to İ", "add a İ field (a, b)", "remove the 🙂 field", "", "make it"] {
+        for request in [
+            "İİ rename İİ to İ",
+            "add a İ field (a, b)",
+            "remove the 🙂 field",
+            "",
+            "make it",
+        ] {
             let _ = agent.modify(&c2, request, &mut Recorder::default()).await;
         }
     }
@@ -663,10 +675,26 @@ async fn odd_inputs_never_panic_and_still_give_an_app() {
 async fn chained_follow_ups_keep_earlier_changes() {
     let agent = OfflineAgent;
     let mut c = ctx("Contacts: name, email, phone");
-    c.requirements = Some(agent.requirements(&c, &mut Recorder::default()).await.expect("req"));
-    c.files = agent.code(&c, &mut Recorder::default()).await.expect("code");
-    for request in ["add a company field", "make the buttons crimson", "remove the phone field", "rename it to Rolodex"] {
-        let cs = agent.modify(&c, request, &mut Recorder::default()).await.expect("modify");
+    c.requirements = Some(
+        agent
+            .requirements(&c, &mut Recorder::default())
+            .await
+            .expect("req"),
+    );
+    c.files = agent
+        .code(&c, &mut Recorder::default())
+        .await
+        .expect("code");
+    for request in [
+        "add a company field",
+        "make the buttons crimson",
+        "remove the phone field",
+        "rename it to Rolodex",
+    ] {
+        let cs = agent
+            .modify(&c, request, &mut Recorder::default())
+            .await
+            .expect("modify");
         c.files = apply_changes(&c.files, &cs.changes).expect("apply");
         c.requirements = agent.requirements_after(&c, request);
     }
@@ -685,13 +713,44 @@ async fn generation_takes_milliseconds() {
     let mut n = 0;
     for d in descriptions() {
         let c = ctx(d);
-        agent.clarify(&c, &mut Recorder::default()).await.expect("clarify");
-        agent.requirements(&c, &mut Recorder::default()).await.expect("req");
-        agent.wireframe(&c, &mut Recorder::default()).await.expect("wf");
-        agent.code(&c, &mut Recorder::default()).await.expect("code");
+        agent
+            .clarify(&c, &mut Recorder::default())
+            .await
+            .expect("clarify");
+        agent
+            .requirements(&c, &mut Recorder::default())
+            .await
+            .expect("req");
+        agent
+            .wireframe(&c, &mut Recorder::default())
+            .await
+            .expect("wf");
+        agent
+            .code(&c, &mut Recorder::default())
+            .await
+            .expect("code");
         n += 1;
     }
     let per_app = start.elapsed() / n;
     println!("clarify+requirements+wireframe+code: {per_app:?} per app (debug build)");
-    assert!(per_app < std::time::Duration::from_millis(250), "{per_app:?}");
+    assert!(
+        per_app < std::time::Duration::from_millis(250),
+        "{per_app:?}"
+    );
+}
+
+#[test]
+fn ranges_questions_and_scores_read_as_fields() {
+    let s =
+        spec("Meal plan: each meal has a day (Monday to Friday), a dish and whether it's vegan.");
+    assert_eq!(
+        field(&s, "day").options,
+        vec!["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+    );
+    assert_eq!(field(&s, "vegan").kind, FieldType::Boolean);
+    let s = spec("Exam results: pupil name, score out of 100 and a difficulty out of 5.");
+    assert_eq!(field(&s, "score").kind, FieldType::Number);
+    assert_eq!(field(&s, "difficulty").kind, FieldType::Rating);
+    let s = spec("Keep a list of my favourite museums with city and website");
+    assert_eq!(s.entity.plural, "Museums");
 }
