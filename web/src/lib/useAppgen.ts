@@ -21,7 +21,7 @@ type Intent =
   | { kind: "message"; text: string; context: ContextEntry[] }
   | { kind: "answers"; interruptId: string; answers: Answers };
 
-const POLL_MS = 2500;
+const POLL_MS = 1000;
 
 export interface Appgen {
   machine: RunMachine;
