@@ -11,7 +11,7 @@ use crate::spec::{AppKind, AppSpec, FieldType, Layout};
 use crate::text::{has_any, words};
 
 /// What the offline generator can change, for the user when it cannot do a request.
-pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\"), change colours (\"make the background navy and the buttons gold\"), add or remove a field (\"add a phone field\", \"remove the notes field\"), add or remove a section on a landing page or a column on a board, turn saving after reload on or off, add search, a filter or sorting, show totals, averages or a chart, and switch between a table and cards.";
+pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\"), change colours (\"make the background navy and the buttons gold\"), add or remove a field (\"add a phone field\", \"remove the notes field\"), add or remove a section on a landing page or a column on a board, turn saving after reload on or off, add search, a filter or sorting, show totals, averages or a chart, switch between a table and cards, and change how many questions a quiz has.";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotUnderstood(pub String);
@@ -106,6 +106,8 @@ pub fn apply_request(
         {
             next.layout = Layout::Table;
             done.push("Records are shown in a table.".into());
+        } else if next.kind == AppKind::Quiz && has_any(&c, &["question", "questions"]) {
+            set_question_count(&mut next, &ws, &mut done);
         } else if has_any(&c, &["total", "totals", "average", "chart", "graph"]) {
             add_summary(&mut next, &c, &mut done);
         }
@@ -553,6 +555,46 @@ fn add_summary(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
         spec.features.count = true;
         done.push("Added averages.".into());
     }
+}
+
+/// "use 8 questions", "more questions", "fewer questions".
+fn set_question_count(spec: &mut AppSpec, ws: &[String], done: &mut Vec<String>) {
+    let Some(q) = spec.quiz.as_ref() else { return };
+    let current = q.questions.len();
+    let wanted = ws
+        .iter()
+        .find_map(|w| crate::text::parse_count(w))
+        .map(|n| n as usize)
+        .or_else(|| ws.iter().any(|w| w == "more").then_some(current + 2))
+        .or_else(|| {
+            ws.iter()
+                .any(|w| w == "fewer" || w == "less")
+                .then_some(current.saturating_sub(2))
+        });
+    let Some(n) = wanted else { return };
+    let topic = q.topic.clone();
+    let mut next = crate::knowledge::quiz::quiz_for(&topic, Some(&topic), n);
+    next.topic = topic;
+    if next.questions.len() == current {
+        done.push(format!(
+            "The quiz stays at {current} questions (the most I have on {}).",
+            next.topic
+        ));
+    } else {
+        done.push(format!(
+            "The quiz now has {} questions.",
+            next.questions.len()
+        ));
+    }
+    spec.quiz = Some(next);
+    spec.tagline = format!(
+        "{} questions about {}. Pick an answer and see your score at the end.",
+        spec.quiz.as_ref().map(|q| q.questions.len()).unwrap_or(0),
+        spec.quiz
+            .as_ref()
+            .map(|q| q.topic.clone())
+            .unwrap_or_default()
+    );
 }
 
 /// Drops feature references to fields that no longer exist.

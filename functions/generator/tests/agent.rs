@@ -754,3 +754,10 @@ fn ranges_questions_and_scores_read_as_fields() {
     let s = spec("Keep a list of my favourite museums with city and website");
     assert_eq!(s.entity.plural, "Museums");
 }
+
+#[tokio::test]
+async fn quiz_length_can_change() {
+    let (s, _, files) = modify("A quiz about the solar system", "use 3 questions").await;
+    assert_eq!(s.quiz.expect("quiz").questions.len(), 3);
+    assert!(files["src/config.ts"].contains("3 questions about the solar system"));
+}

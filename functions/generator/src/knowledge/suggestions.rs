@@ -104,6 +104,64 @@ const TYPICAL: &[(&[&str], &[&str])] = &[
     ),
     (&["game", "match", "score"], &["player", "score", "date"]),
     (
+        &[
+            "post",
+            "forum",
+            "thread",
+            "article",
+            "blog",
+            "news",
+            "story",
+            "discussion",
+        ],
+        &["title", "author", "category", "content"],
+    ),
+    (
+        &["poll", "vote", "survey", "question"],
+        &["question", "option", "votes"],
+    ),
+    (
+        &["ticket", "support", "issue", "bug", "complaint", "request"],
+        &["subject", "email", "priority", "status", "description"],
+    ),
+    (
+        &[
+            "property",
+            "apartment",
+            "house",
+            "rental",
+            "listing",
+            "estate",
+        ],
+        &["title", "location", "price", "bedrooms", "description"],
+    ),
+    (
+        &["vehicle", "car", "bike", "rental"],
+        &["make", "model", "year", "price per day"],
+    ),
+    (
+        &["patient", "hospital", "clinic", "doctor"],
+        &["patient name", "doctor", "date", "notes"],
+    ),
+    (
+        &[
+            "volunteer",
+            "signup",
+            "registration",
+            "attendee",
+            "participant",
+        ],
+        &["name", "email", "phone", "event"],
+    ),
+    (
+        &["song", "ringtone", "music", "track", "playlist"],
+        &["title", "artist", "genre", "rating"],
+    ),
+    (
+        &["photo", "image", "wallpaper", "gallery"],
+        &["title", "category", "link", "description"],
+    ),
+    (
         &["stock", "report", "ticker", "portfolio"],
         &["name", "code", "price", "change percent", "date"],
     ),
