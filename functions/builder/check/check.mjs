@@ -28,6 +28,7 @@ const VIEWPORT = { width: 1280, height: 800 };
 const ACTION_MS = 3000;
 const SETTLE_MS = 150;
 const APPEAR_MS = 2500;
+const LOAD_MS = 10000;
 
 // The 148 CSS named colours (CSS Color 4), sRGB hex.
 export const NAMED_COLORS = {
@@ -487,18 +488,20 @@ async function run(cfg) {
 
     let loadError = null;
     try {
-      await page.goto(`${origin}/`, { waitUntil: "load", timeout: 15000 });
+      await page.goto(`${origin}/`, { waitUntil: "load", timeout: LOAD_MS });
       await waitForText();
     } catch (e) {
       loadError = oneLine(e.message.split("\n")[0]);
     }
     let text = "";
     let media = false;
-    try {
-      text = await visibleText();
-      media = await evaluate(pageFns.hasVisibleMedia);
-    } catch (e) {
-      loadError ??= oneLine(e.message);
+    if (!loadError) {
+      try {
+        text = await visibleText();
+        media = await evaluate(pageFns.hasVisibleMedia);
+      } catch (e) {
+        loadError = oneLine(e.message);
+      }
     }
     report.visibleText = text.trim().length;
     const atLoad = {
@@ -507,8 +510,8 @@ async function run(cfg) {
       consoleErrors: [...report.consoleErrors],
     };
 
-    if (cfg.screenshot) {
-      await page.screenshot({ path: cfg.screenshot, timeout: 5000 }).catch(() => {});
+    if (cfg.screenshot && !loadError) {
+      await withTimeout(page.screenshot({ path: cfg.screenshot, timeout: 5000 }), 6000, "screenshot").catch(() => {});
     }
 
     const loads = () => {
@@ -712,7 +715,7 @@ async function run(cfg) {
       const token = roundtrip.token;
       if (!token) return [false, "no form with fillable controls"];
       try {
-        await page.reload({ waitUntil: "load", timeout: 15000 });
+        await page.reload({ waitUntil: "load", timeout: LOAD_MS });
         await waitForText();
         await page
           .waitForFunction((t) => document.body.innerText.toLowerCase().includes(t), token, { timeout: 1500 })
@@ -725,6 +728,9 @@ async function run(cfg) {
     };
 
     const runOne = async (c) => {
+      // A page that never finished loading (a busy loop, say) would make every check wait
+      // for its own timeout; they fail at once instead.
+      if (loadError && c.kind !== "builds") return [false, `page did not load: ${loadError}`];
       switch (c.kind) {
         case "builds": return distOk ? [true, ""] : [false, "dist/index.html is missing"];
         case "loads": return loads();

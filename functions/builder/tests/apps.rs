@@ -238,6 +238,27 @@ async fn blank_page_fails_loads() {
 }
 
 #[tokio::test]
+async fn page_that_never_finishes_loading_fails_fast() {
+    let started = std::time::Instant::now();
+    let checks = [
+        json!({"kind": "loads"}),
+        json!({"kind": "submit_roundtrip"}),
+    ];
+    let (error, check) = check_failure("busy-loop", &checks).await;
+    assert!(
+        error.starts_with("check loads: page did not load: page.goto: Timeout"),
+        "{error}"
+    );
+    assert!(!check.checks[1].passed);
+    // Well inside the 30 s check timeout: the remaining checks do not wait again.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(25),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn submit_that_does_not_show_the_entry_fails_the_roundtrip() {
     let builder = local_builder();
     let local = builder
@@ -375,4 +396,29 @@ fn named_colour_table_matches_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(stdout.trim(), r#"{"count":148,"wrong":[]}"#);
+}
+
+#[tokio::test]
+async fn builder_faults_are_errors_not_failed_apps() {
+    // No template node_modules: nothing to build with.
+    let mut cfg = config();
+    cfg.template_dir = tempfile::tempdir().expect("tempdir").path().to_path_buf();
+    let err = Builder::without_store(cfg)
+        .build_files(&app("good"), &default_checks())
+        .await
+        .err()
+        .expect("missing template is an error");
+    assert!(err.to_string().contains("template"), "{err}");
+
+    // Chromium that does not start.
+    let mut cfg = config();
+    cfg.chromium = "/nonexistent/chromium".into();
+    let dist = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dist.path().join("index.html"), "<p>hi</p>").expect("write");
+    let err = Builder::without_store(cfg)
+        .check_dist(dist.path(), &default_checks())
+        .await
+        .err()
+        .expect("no chromium is an error");
+    assert!(err.to_string().contains("chromium did not start"), "{err}");
 }
