@@ -418,7 +418,6 @@ async fn builder_faults_are_errors_not_failed_apps() {
     let err = Builder::without_store(cfg)
         .check_dist(dist.path(), &default_checks())
         .await
-        .err()
-        .expect("no chromium is an error");
+        .expect_err("no chromium is an error");
     assert!(err.to_string().contains("chromium did not start"), "{err}");
 }
