@@ -169,6 +169,29 @@ async fn pipeline_checks_pass_without_persistence_but_persists_fails() {
 }
 
 #[tokio::test]
+async fn form_without_a_form_element_is_filled_and_submitted() {
+    let checks = [
+        json!({"kind": "field", "any": ["task"]}),
+        json!({"kind": "field", "any": ["category"]}),
+        json!({"kind": "field", "any": ["due"]}),
+        json!({"kind": "field", "any": ["priority"]}),
+        json!({"kind": "field", "any": ["notes"]}),
+        json!({"kind": "submit_roundtrip"}),
+    ];
+    let local = local_builder()
+        .build_files(&app("no-form-element"), &checks)
+        .await
+        .expect("build");
+    let r = &local.report;
+    assert!(r.ok, "{r:#?}");
+    let roundtrip = &r.check.as_ref().expect("check").checks[5];
+    assert!(
+        roundtrip.detail.contains("pressed \"Add task\""),
+        "{roundtrip:?}"
+    );
+}
+
+#[tokio::test]
 async fn typescript_error_gives_the_same_line_on_every_build() {
     let builder = local_builder();
     let a = builder
