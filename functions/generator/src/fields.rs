@@ -268,13 +268,35 @@ pub fn field_from_phrase(
         Some(_) => kind = FieldType::Number,
         None => {}
     }
-    let label_words: Vec<String> = ws
+    let mut label_words: Vec<String> = ws
         .iter()
         .filter(|w| *w != "1-5" && w.parse::<f64>().is_err())
         .cloned()
         .collect();
     if label_words.is_empty() {
         return None;
+    }
+    // One record has one due date: "with due dates" labels the field "Due date".
+    if let Some(last) = label_words.last_mut()
+        && matches!(
+            last.as_str(),
+            "dates"
+                | "times"
+                | "names"
+                | "titles"
+                | "emails"
+                | "phones"
+                | "prices"
+                | "costs"
+                | "amounts"
+                | "ratings"
+                | "urls"
+                | "links"
+                | "deadlines"
+                | "birthdays"
+        )
+    {
+        last.pop();
     }
     let label_lower = label_words.join(" ");
     let label = capitalize(&original_case(original, &label_lower));

@@ -761,3 +761,10 @@ async fn quiz_length_can_change() {
     assert_eq!(s.quiz.expect("quiz").questions.len(), 3);
     assert!(files["src/config.ts"].contains("3 questions about the solar system"));
 }
+
+#[test]
+fn plural_field_words_become_singular_labels() {
+    let s = spec("A todo list with due dates and prices");
+    assert_eq!(field(&s, "due date").kind, FieldType::Date);
+    assert_eq!(field(&s, "price").kind, FieldType::Money);
+}
