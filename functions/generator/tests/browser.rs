@@ -234,3 +234,65 @@ async fn generated_apps_pass_the_browser_checks() {
     println!("{} / {total} apps passed every check", total - failed.len());
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
+
+/// The apps `browser/behaviour.mjs` drives, numbered from 1 in this order.
+const BEHAVIOUR_APPS: &[&str] = &[
+    "Tennis court booking: pick a court (North, South), a date, a start and end time and your name. Refuse overlapping bookings.",
+    "A quiz about the solar system",
+    "A kanban board with To do, Doing and Done columns; cards have a title and an owner.",
+    "A todo list with due dates",
+    "Habit tracker",
+    "A tip calculator: bill amount, tip percentage and number of people",
+];
+
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "slow: builds apps and drives headless Chromium"]
+async fn generated_apps_do_what_their_summary_claims() {
+    let modules = template().join("node_modules");
+    let root =
+        std::env::temp_dir().join(format!("appgen-generator-behaviour-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("root");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&modules, root.join("node_modules")).expect("symlink");
+    for (i, description) in BEHAVIOUR_APPS.iter().enumerate() {
+        let ctx = AgentContext {
+            description: (*description).to_owned(),
+            ..Default::default()
+        };
+        let files = OfflineAgent.code(&ctx, &mut Sink).await.expect("code");
+        let dir = root.join((i + 1).to_string());
+        for (path, content) in &files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, content).expect("write");
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&modules, dir.join("node_modules")).expect("symlink");
+        let built = Command::new(dir.join("node_modules/.bin/vite"))
+            .args(["build", "--configLoader", "runner"])
+            .current_dir(&dir)
+            .output()
+            .expect("vite");
+        assert!(
+            ok(&built),
+            "build failed: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+    }
+    // The script resolves playwright-core from where it lies, so it runs from the apps' root.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/behaviour.mjs"),
+        root.join("behaviour.mjs"),
+    )
+    .expect("copy");
+    let out = Command::new("node")
+        .arg("behaviour.mjs")
+        .arg(&root)
+        .current_dir(&root)
+        .output()
+        .expect("node");
+    let log = String::from_utf8_lossy(&out.stdout);
+    println!("{log}");
+    assert!(ok(&out), "{log}\n{}", String::from_utf8_lossy(&out.stderr));
+}
