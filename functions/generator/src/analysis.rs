@@ -121,9 +121,21 @@ pub fn apply_color_text(spec: &mut AppSpec, text: &str, bare_is_accent_first: bo
         mentions = find_colors(&format!("theme {text}"));
     }
     let (bg, accent, fg) = assign_roles(&mentions);
-    if has_any(&text.to_lowercase(), &["dark mode", "dark theme"]) && bg.is_none() {
+    let lower = text.to_lowercase();
+    if has_any(
+        &lower,
+        &["dark mode", "dark theme", "make it dark", "darker"],
+    ) && bg.is_none()
+    {
         spec.theme.background = DARK_BACKGROUND.into();
         spec.theme.text = readable_on(DARK_BACKGROUND).into();
+    } else if has_any(
+        &lower,
+        &["light mode", "light theme", "make it light", "lighter"],
+    ) && bg.is_none()
+    {
+        spec.theme.background = DEFAULT_BACKGROUND.into();
+        spec.theme.text = readable_on(DEFAULT_BACKGROUND).into();
     }
     if let Some(bg) = bg {
         spec.theme.text = readable_on(&bg).into();

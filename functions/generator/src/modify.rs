@@ -27,8 +27,20 @@ pub fn apply_request(
 
     // Colours are read from the whole request: one sentence often sets several roles.
     let colour_mentions = find_colors(request);
-    let bare_colour =
-        colour_mentions.is_empty() && has_any(&lower, &["make it", "colour", "color", "theme"]);
+    let bare_colour = colour_mentions.is_empty()
+        && has_any(
+            &lower,
+            &[
+                "make it",
+                "colour",
+                "color",
+                "theme",
+                "dark mode",
+                "light mode",
+                "darker",
+                "lighter",
+            ],
+        );
     if !colour_mentions.is_empty() || bare_colour {
         let before = next.theme.clone();
         apply_color_text(&mut next, request, true);

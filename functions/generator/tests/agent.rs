@@ -768,3 +768,11 @@ fn plural_field_words_become_singular_labels() {
     assert_eq!(field(&s, "due date").kind, FieldType::Date);
     assert_eq!(field(&s, "price").kind, FieldType::Money);
 }
+
+#[tokio::test]
+async fn dark_mode_follow_up() {
+    let (s, _, files) = modify("Contacts: name, email", "switch to dark mode").await;
+    assert!(appgen_generator::colors::is_dark(&s.theme.background));
+    assert_eq!(s.theme.text, "#ffffff");
+    assert!(files["src/index.css"].contains("color-scheme: dark"));
+}
