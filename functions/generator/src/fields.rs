@@ -331,6 +331,33 @@ pub fn field_from_phrase(
     ))
 }
 
+/// A field a person asked for by name: typed from its words when they say a type, else a
+/// text field with exactly that name ("Color", "Total").
+pub fn field_from_label(label: &str, options: Vec<String>) -> Option<Field> {
+    let label = label.trim();
+    let lower = label.to_lowercase();
+    if let Some((f, _)) = field_from_phrase(&lower, label, options.clone()) {
+        return Some(f);
+    }
+    let ws = words(&lower);
+    if ws.is_empty() || ws.len() > 6 {
+        return None;
+    }
+    Some(Field {
+        key: ident(&lower),
+        label: capitalize(&ws.join(" ")),
+        kind: if options.len() >= 2 {
+            FieldType::Enum
+        } else {
+            FieldType::Text
+        },
+        options,
+        required: false,
+        unit: None,
+        initial: None,
+    })
+}
+
 /// The words as they were written (so "SKU" stays upper-case); falls back to `lower`.
 fn original_case(original: &str, lower: &str) -> String {
     let hay = original.to_ascii_lowercase();

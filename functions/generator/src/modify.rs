@@ -4,7 +4,7 @@
 
 use crate::analysis::{apply_color_text, field_named, unique_key};
 use crate::colors::find_colors;
-use crate::fields::{field_from_phrase, options_from};
+use crate::fields::{field_from_label, field_from_phrase, options_from};
 use crate::knowledge::landing;
 use crate::questions::section_from_name;
 use crate::spec::{AppKind, AppSpec, FieldType, Layout};
@@ -330,7 +330,8 @@ fn add_something(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) {
         }
         k if k.has_fields() => {
             let original = clause.to_owned();
-            let Some((mut field, _)) = field_from_phrase(&phrase, &original, opts) else {
+            let from_text = field_from_phrase(&phrase, &original, opts.clone()).map(|(f, _)| f);
+            let Some(mut field) = from_text.or_else(|| field_from_label(&phrase, opts)) else {
                 return;
             };
             if spec

@@ -1,7 +1,7 @@
 //! Clarifying questions with defaults, and answers applied to the spec.
 
 use crate::analysis::{apply_color_text, refresh, unique_key};
-use crate::fields::{field_from_phrase, options_from};
+use crate::fields::{field_from_label, options_from};
 use crate::knowledge::{landing, quiz, suggestions};
 use crate::spec::{AppKind, AppSpec, Field, SectionKind};
 use appgen_core::app::{Question, QuestionKind};
@@ -200,7 +200,7 @@ pub fn fields_from_labels(spec: &AppSpec, labels: &[String], description: &str) 
                     None => (label.trim().to_owned(), vec![]),
                 };
                 let opts = if opts.len() >= 2 { opts } else { vec![] };
-                field_from_phrase(&phrase.to_lowercase(), &phrase, opts).map(|(f, _)| f)
+                field_from_label(&phrase, opts)
             }
         };
         if let Some(mut f) = field {

@@ -776,3 +776,24 @@ async fn dark_mode_follow_up() {
     assert_eq!(s.theme.text, "#ffffff");
     assert!(files["src/index.css"].contains("color-scheme: dark"));
 }
+
+#[tokio::test]
+async fn fields_asked_for_by_name_are_always_added() {
+    let (s, _, _) = modify("Products: name, price", "add a field called Color").await;
+    assert_eq!(field(&s, "color").kind, FieldType::Text);
+    let agent = OfflineAgent;
+    let c = AgentContext {
+        answers: json!({"fields": ["Name", "Color", "Size (S, M, L)"]}),
+        ..ctx("Products: name, price")
+    };
+    let s = AppSpec::from_value(
+        &agent
+            .requirements(&c, &mut Recorder::default())
+            .await
+            .expect("req")
+            .spec,
+    )
+    .expect("spec");
+    assert_eq!(field(&s, "color").kind, FieldType::Text);
+    assert_eq!(field(&s, "size").options, vec!["S", "M", "L"]);
+}
