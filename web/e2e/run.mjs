@@ -7,7 +7,7 @@
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,39 @@ async function freePort() {
       s.close(() => res(port));
     });
   });
+}
+
+/**
+ * A TCP pass-through in front of appgen, so the test can pull the cable: `cut(ms)` drops every
+ * open connection (the streams die mid-response) and refuses new ones for a while.
+ */
+async function cablePull(upstreamPort) {
+  const sockets = new Set();
+  let downUntil = 0;
+  const server = createServer((client) => {
+    if (Date.now() < downUntil) return client.destroy();
+    const up = connect(upstreamPort, "127.0.0.1");
+    sockets.add(client).add(up);
+    const drop = () => {
+      client.destroy();
+      up.destroy();
+      sockets.delete(client);
+      sockets.delete(up);
+    };
+    client.on("error", drop).on("close", drop);
+    up.on("error", drop).on("close", drop);
+    client.pipe(up).pipe(client);
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: server.address().port,
+    cut(ms) {
+      downUntil = Date.now() + ms;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    close: () => server.close(),
+  };
 }
 
 async function waitForHealth(base, proc, ms = 60_000) {
@@ -145,7 +178,10 @@ async function main() {
 
   const [port, previewPort] = [await freePort(), await freePort()];
   const data = mkdtempSync(join(tmpdir(), "appgen-e2e-"));
-  const base = `http://127.0.0.1:${port}`;
+  const direct = `http://127.0.0.1:${port}`;
+  const cable = await cablePull(port);
+  // The browser reaches the API through the cable, so the test can cut the network.
+  const base = `http://127.0.0.1:${cable.port}`;
   log(`starting ${bin} on ${base} (previews on :${previewPort}), data ${data}`);
   const serverLog = [];
   const proc = spawn(bin, ["serve", "--local", "--addr", `127.0.0.1:${port}`, "--preview-addr", `127.0.0.1:${previewPort}`, "--data", data, "--web-dir", dist], {
@@ -157,7 +193,7 @@ async function main() {
 
   let browser;
   try {
-    await waitForHealth(base, proc);
+    await waitForHealth(direct, proc);
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
@@ -167,7 +203,7 @@ async function main() {
     currentPage = page;
     const pageErrors = [];
     const previewErrors = [];
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("pageerror", (e) => pageErrors.push(`${e.message}\n${e.stack ?? ""}`));
     const previewOrigin = `http://127.0.0.1:${previewPort}`;
     page.on("console", (m) => {
       if (m.type() !== "error") return;
@@ -342,8 +378,7 @@ async function main() {
       await openTab(page, "Versions");
       await page.getByRole("button", { name: "Changes in version 2" }).click();
       await page.locator("[data-testid=diff], [data-testid=code-viewer] p").first().waitFor({ timeout: 15_000 });
-      const changed = await page.getByText(/file\(s\) changed/).textContent();
-      assert(!changed.startsWith("0 "), "no files changed between v1 and v2");
+      await page.getByText(/^[1-9]\d* file\(s\) changed/).waitFor({ timeout: 15_000 });
       // The first changed file opens with its added and removed lines.
       await page.locator("[data-testid=diff] table tr.bg-emerald-50, [data-testid=diff] table tr.bg-rose-50").first().waitFor({ timeout: 15_000 });
       await shot(page, "diff-v1-v2");
@@ -401,6 +436,25 @@ async function main() {
       await shot(page, "resumed-done");
     });
 
+    await check("network loss mid-run: the stream reconnects and the run finishes", async () => {
+      const before = await versionCount(page);
+      const composer = page.getByLabel("Ask for a change");
+      await composer.fill("Add a notes field");
+      await composer.press("Enter");
+      await waitPhase(page, ["running", "building"], 30_000);
+      await page.locator("[data-testid=progress] [data-step]").first().waitFor({ timeout: 30_000 });
+      eventRequests.length = 0;
+      cable.cut(2500);
+      await page.getByText("Reconnecting…").waitFor({ timeout: 5_000 });
+      await shot(page, "network-lost-reconnecting");
+      const phase = await waitPhase(page, ["done", "error"]);
+      assert(phase === "done", `run ended in ${phase} after the network came back`);
+      await page.waitForFunction((n) => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) > n, before, { timeout: 15_000 });
+      log("events requests after going offline:", JSON.stringify(eventRequests));
+      assert(eventRequests.some((r) => r.after > 0), "did not resume with ?after=<seq>");
+      await shot(page, "online-again-done");
+    });
+
     await check("phone width: chat and app panes, no sideways scrolling", async () => {
       const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
       const p = await phone.newPage();
@@ -427,6 +481,7 @@ async function main() {
     log("setup failed:", e?.message ?? e);
   } finally {
     await browser?.close().catch(() => undefined);
+    cable.close();
     proc.kill("SIGTERM");
     await new Promise((r) => setTimeout(r, 300));
     if (proc.exitCode === null) proc.kill("SIGKILL");

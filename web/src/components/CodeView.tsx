@@ -136,7 +136,11 @@ export function CodeView({
             ))}
           </select>
         </label>
-        {diffing && <span className="text-xs text-slate-500">{Object.keys(changes).length} file(s) changed</span>}
+        {diffing && (
+          <span className="text-xs text-slate-500" role="status">
+            {files && baseFiles ? `${Object.keys(changes).length} file(s) changed` : "Comparing…"}
+          </span>
+        )}
       </div>
       <div className="flex min-h-0 flex-1">
         <FileTree paths={paths} current={current} onPick={setPath} changes={changes} streaming={selection.version === "current" ? machine.files : {}} />

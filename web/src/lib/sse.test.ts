@@ -102,3 +102,20 @@ describe("seqTrackingFetch", () => {
     expect(seqs).toEqual([1, 2]);
   });
 });
+
+it("seqTrackingFetch ends the body cleanly when the connection drops", async () => {
+  const enc = new TextEncoder();
+  let n = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      n += 1;
+      if (n === 1) c.enqueue(enc.encode(frame(7, { type: "STEP_STARTED", stepName: "build" })));
+      else c.error(new TypeError("network error"));
+    },
+  });
+  const seqs: number[] = [];
+  const f = seqTrackingFetch((s) => seqs.push(s), (async () => new Response(body)) as typeof fetch);
+  const res = await f("/api/agent", {});
+  expect(await res.text()).toBe(frame(7, { type: "STEP_STARTED", stepName: "build" }));
+  expect(seqs).toEqual([7]);
+});

@@ -1,7 +1,7 @@
 // Following a run's event log: replay + follow with `?after=<seq>` and reconnect with backoff
 // when the connection drops (docs/api.md "GET …/runs/{runId}/events").
 
-import { readSse, type SseFrame } from "./sse";
+import { SseParser, readSse, type SseFrame } from "./sse";
 import type { WireEvent } from "./types";
 
 export type ConnectionStatus = "live" | "reconnecting";
@@ -102,16 +102,40 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Wraps fetch so the seq ids of a POST /api/agent stream are seen even though HttpAgent's own
- * parser drops them: the body is teed, one branch goes to HttpAgent, the other is read here.
+ * parser drops them. A dropped connection ends the body cleanly instead of erroring it: the
+ * caller then resumes from the last seq (and @ag-ui/client 1.0.0 would otherwise rethrow the
+ * error from its teardown as an unhandled rejection).
  */
 export function seqTrackingFetch(onSeq: (seq: number) => void, fetchFn: typeof fetch = fetch) {
   return async (url: string, init: RequestInit): Promise<Response> => {
     const res = await fetchFn(url, init);
     if (!res.ok || !res.body) return res;
-    const [forAgent, forSeq] = res.body.tee();
-    void readSse(forSeq, (f) => {
-      if (f.seq !== null) onSeq(f.seq);
-    }).catch(() => undefined);
-    return new Response(forAgent, { status: res.status, statusText: res.statusText, headers: res.headers });
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    const parser = new SseParser();
+    const see = (text: string) => {
+      for (const f of parser.push(text)) if (f.seq !== null) onSeq(f.seq);
+    };
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            see(decoder.decode());
+            controller.close();
+            return;
+          }
+          // Seen before HttpAgent parses the same bytes, so a seq never lags its event.
+          see(decoder.decode(value, { stream: true }));
+          controller.enqueue(value);
+        } catch {
+          controller.close();
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason).catch(() => undefined);
+      },
+    });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
 }

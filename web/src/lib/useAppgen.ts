@@ -134,6 +134,7 @@ export function useAppgen(initialThread: string | null): Appgen {
       const seqs: number[] = [];
       let count = 0;
       let terminal = false;
+      let failure: unknown = null;
       try {
         // Loaded on first use: keeps the AG-UI client (and zod, rxjs) out of the first paint.
         const { HttpAgent } = await import("@ag-ui/client");
@@ -155,6 +156,13 @@ export function useAppgen(initialThread: string | null): Appgen {
               : {}),
           },
           {
+            // Handled below, without the client's console.error: a dropped connection is
+            // expected and ends in a resume, not an error. The 1.0.0 runtime honours
+            // stopPropagation here although its type omits it.
+            onRunFailed: ({ error }) => {
+              failure = error;
+              return { stopPropagation: true } as unknown as void;
+            },
             onEvent: ({ event }) => {
               count += 1;
               const e = event as unknown as WireEvent;
@@ -167,8 +175,11 @@ export function useAppgen(initialThread: string | null): Appgen {
           },
         );
       } catch (e) {
+        failure = e;
+      }
+      if (failure !== null) {
         if (ac.signal.aborted) return;
-        const apiErr = apiErrorFromAgent(e);
+        const apiErr = apiErrorFromAgent(failure);
         if (apiErr) {
           following.current = null;
           stream.current = null;
