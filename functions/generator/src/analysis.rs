@@ -502,7 +502,13 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
             fields.retain(|f| !matches!(f.key.as_str(), "done" | "completed"));
             if !fields.iter().any(|f| {
                 f.kind == FieldType::Text
-                    && has_any(&f.label.to_lowercase(), &["task", "title", "name", "todo"])
+                    && has_any(
+                        &f.label.to_lowercase(),
+                        &[
+                            "task", "title", "name", "todo", "chore", "item", "errand", "job",
+                            "action", "to-do",
+                        ],
+                    )
             }) {
                 push_front(fields, make("task"));
             }

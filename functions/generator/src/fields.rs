@@ -220,6 +220,8 @@ pub fn field_from_phrase(
         &["whether"],
         &["if", "it's"],
         &["is", "it"],
+        &["which"],
+        &["what"],
     ] {
         if ws.len() > lead.len() && ws.iter().zip(lead.iter()).all(|(w, l)| w == l) {
             ws.drain(..lead.len());
@@ -243,7 +245,10 @@ pub fn field_from_phrase(
     if ws.is_empty() || ws.len() > 5 {
         return None;
     }
-    if ws.iter().any(|w| NOT_FIELD_WORDS.contains(&w.as_str())) {
+    // A phrase with its own list of options is a field even when it uses a UI word
+    // ("table (Window, Patio, Bar)").
+    let has_options = options.len() >= 2;
+    if !has_options && ws.iter().any(|w| NOT_FIELD_WORDS.contains(&w.as_str())) {
         return None;
     }
     if ws.first().is_some_and(|w| VERBS.contains(&w.as_str())) {
@@ -667,6 +672,12 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
         // Items that are not fields ("tick them off") are skipped; the list goes on.
         if let Some(p) = field_from_phrase(&item, original, options) {
             parsed.push(p);
+        }
+    }
+    // Choices with listed options ("who (Sam, Kim)") are fields whatever their name.
+    for (f, known) in parsed.iter_mut() {
+        if f.options.len() >= 2 {
+            *known = true;
         }
     }
     if !parsed.iter().any(|(_, known)| *known) {

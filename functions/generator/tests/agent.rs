@@ -797,3 +797,18 @@ async fn fields_asked_for_by_name_are_always_added() {
     assert_eq!(field(&s, "color").kind, FieldType::Text);
     assert_eq!(field(&s, "size").options, vec!["S", "M", "L"]);
 }
+
+#[test]
+fn option_lists_make_fields_of_any_word() {
+    let s = spec("Sign-up sheet: full name, email and which shift (morning or afternoon).");
+    assert_eq!(field(&s, "shift").options, vec!["Morning", "Afternoon"]);
+    let s = spec("Reservations: guest name, table (Window, Patio, Bar), date, start and end time.");
+    assert_eq!(field(&s, "table").options, vec!["Window", "Patio", "Bar"]);
+    assert_eq!(
+        s.features.overlap.and_then(|o| o.resource).as_deref(),
+        Some("table")
+    );
+    let s = spec("Household chores: chore, who (Sam, Alex, Kim), due date. Mark chores done.");
+    let labels: Vec<&str> = s.entity.fields.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(labels, vec!["Chore", "Who", "Due date"]);
+}

@@ -140,6 +140,88 @@ fn cases() -> Vec<(&'static str, Value)> {
                 json!({"kind": "color", "target": "accent", "name": "darkolivegreen"}),
             ]),
         ),
+        (
+            "Volunteer sign-up sheet for a beach clean-up: full name, phone, email, t-shirt size (S, M, L, XL) and which shift (morning or afternoon). Keep entries after reload.",
+            with(vec![
+                field(&["name"]),
+                field(&["phone"]),
+                field(&["size"]),
+                field(&["shift"]),
+                json!({"kind": "submit_roundtrip"}),
+                json!({"kind": "persists"}),
+            ]),
+        ),
+        (
+            "I need to track my reading: book title, author, pages, date finished and a 1-5 rating. Show total pages read and the average rating. Sky blue background, navy buttons.",
+            with(vec![
+                field(&["title"]),
+                field(&["author"]),
+                field(&["pages"]),
+                json!({"kind": "submit_roundtrip"}),
+                text(&["total"]),
+                text(&["average"]),
+                json!({"kind": "color", "target": "background", "name": "skyblue"}),
+                json!({"kind": "color", "target": "accent", "name": "navy"}),
+            ]),
+        ),
+        (
+            "Restaurant table reservations: guest name, party size, table (Window, Patio, Bar), date, start and end time. Don't allow two reservations of the same table at the same time.",
+            with(vec![
+                field(&["guest", "name"]),
+                field(&["table"]),
+                field(&["date"]),
+                field(&["start"]),
+                json!({"kind": "submit_roundtrip"}),
+                json!({"kind": "persists"}),
+            ]),
+        ),
+        (
+            "A loan repayment calculator for a car: loan amount, interest rate and term in years; show the monthly payment.",
+            with(vec![
+                field(&["amount"]),
+                field(&["rate", "interest"]),
+                field(&["term", "years"]),
+                text(&["monthly payment"]),
+            ]),
+        ),
+        (
+            "An eight question multiple choice quiz on basic maths for kids, with a final score and a try again button.",
+            with(vec![text(&["score"]), text(&["math"])]),
+        ),
+        (
+            "A portfolio website for a wedding photographer named Ava Stone with an about section, a gallery, packages with prices, reviews and a contact form. Use misty rose for the background and firebrick for buttons.",
+            with(vec![
+                text(&["ava stone"]),
+                text(&["gallery"]),
+                text(&["about"]),
+                field(&["email"]),
+                field(&["message"]),
+                json!({"kind": "submit_roundtrip"}),
+                json!({"kind": "color", "target": "background", "name": "mistyrose"}),
+                json!({"kind": "color", "target": "accent", "name": "firebrick"}),
+            ]),
+        ),
+        (
+            "Bug tracker board with columns New, In progress, Testing, Closed. Each bug has a title, reporter and severity (low, high, critical).",
+            with(vec![
+                json!({"kind": "text", "all": ["new", "in progress", "testing", "closed"]}),
+                field(&["title"]),
+                field(&["reporter"]),
+                field(&["severity"]),
+                json!({"kind": "submit_roundtrip"}),
+            ]),
+        ),
+        (
+            "Household chores: chore, who (Sam, Alex, Kim), due date. Mark chores done and filter to show only active ones.",
+            with(vec![
+                field(&["chore", "task"]),
+                field(&["who"]),
+                field(&["due"]),
+                json!({"kind": "submit_roundtrip"}),
+                json!({"kind": "persists"}),
+                json!({"kind": "text", "all": ["active", "done"]}),
+            ]),
+        ),
     ]
 }
 
