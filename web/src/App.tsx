@@ -16,7 +16,17 @@ export function App() {
       </a>
       <Header machine={app.machine} onNew={() => app.openThread(null)} onToggleSidebar={() => setSidebar((s) => !s)} sidebarOpen={sidebar} />
       <div className="flex min-h-0 flex-1">
-        <ThreadSidebar threads={app.threads} current={app.machine.threadId} onOpen={app.openThread} open={sidebar} />
+        <ThreadSidebar
+          threads={app.threads}
+          current={app.machine.threadId}
+          onOpen={(id) => {
+            app.openThread(id);
+            // On narrow screens the list covers the workspace: get it out of the way.
+            if (!matchMedia("(min-width: 1024px)").matches) setSidebar(false);
+          }}
+          onClose={() => setSidebar(false)}
+          open={sidebar}
+        />
         <div id="main" className="flex min-h-0 min-w-0 flex-1">
           {app.machine.threadId ? <Workspace app={app} /> : <StartScreen onStart={app.startApp} />}
         </div>

@@ -32,7 +32,12 @@ export function ProgressPanel({ machine, onRetry }: { machine: RunMachine; onRet
   const now = useNow(active);
   if (steps.length === 0) return null;
   const fixRounds = steps.filter((s) => s.name === "fix").length;
-  const totalTokens = steps.reduce((n, s) => n + (s.usage?.totalTokens ?? 0), 0);
+  const runUsage = machine.result?.usage ?? [];
+  // The run's own total (RUN_FINISHED.usage) when it has one, else the sum over its steps.
+  const totalTokens = runUsage.length
+    ? runUsage.reduce((n, u) => n + (u.totalTokens ?? (u.inputTokens ?? 0) + (u.outputTokens ?? 0)), 0)
+    : steps.reduce((n, s) => n + (s.usage?.totalTokens ?? 0), 0);
+  const models = [...new Set([...runUsage.map((u) => u.model), ...steps.map((s) => s.model)].filter((x): x is string => Boolean(x)))];
   return (
     <section aria-labelledby="progress-h" className="rounded-2xl border border-slate-200 bg-white p-4" data-testid="progress">
       <div className="flex items-center justify-between">
@@ -40,6 +45,7 @@ export function ProgressPanel({ machine, onRetry }: { machine: RunMachine; onRet
         <span className="text-xs text-slate-500">
           {fixRounds > 0 && <>{fixRounds} fix attempt{fixRounds === 1 ? "" : "s"} · </>}
           {totalTokens > 0 ? `${formatTokens(totalTokens)} tokens` : machine.state?.agent === "offline" ? "no model used" : ""}
+          {totalTokens > 0 && models.length > 0 && <> · {models.join(", ")}</>}
         </span>
       </div>
       <ol className="mt-3 space-y-2" aria-live="polite" aria-relevant="additions text">

@@ -14,11 +14,13 @@ export function ThreadSidebar({
   threads,
   current,
   onOpen,
+  onClose,
   open,
 }: {
   threads: ThreadListItem[];
   current: string | null;
   onOpen: (id: string) => void;
+  onClose: () => void;
   open: boolean;
 }) {
   return (
@@ -26,6 +28,7 @@ export function ThreadSidebar({
       id="thread-sidebar"
       aria-label="Your apps"
       hidden={!open}
+      onKeyDown={(e) => e.key === "Escape" && onClose()}
       className="w-64 shrink-0 overflow-y-auto border-r border-slate-200 bg-white p-2 max-lg:absolute max-lg:inset-y-14 max-lg:left-0 max-lg:z-20 max-lg:shadow-xl"
     >
       <h2 className="px-2 pt-1 pb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">Your apps</h2>

@@ -75,12 +75,19 @@ describe("runReducer", () => {
       [
         { type: "CUSTOM", name: "render_url", value: { url: "http://p/1", version: 1 } },
         { type: "STEP_FINISHED", stepName: "build" },
-        { type: "RUN_FINISHED", threadId: "t1", runId: "r2", outcome: { type: "success" }, result: { version: 1, previewUrl: "http://p/1" } },
+        {
+          type: "RUN_FINISHED",
+          threadId: "t1",
+          runId: "r2",
+          outcome: { type: "success" },
+          result: { version: 1, previewUrl: "http://p/1" },
+          usage: [{ model: "gpt-x", totalTokens: 1200 }],
+        },
       ],
       5,
     );
     expect(m.phase).toBe("done");
-    expect(m.result).toEqual({ version: 1, previewUrl: "http://p/1" });
+    expect(m.result).toEqual({ version: 1, previewUrl: "http://p/1", usage: [{ model: "gpt-x", totalTokens: 1200 }] });
   });
 
   it("streams a written file and records it on its step", () => {

@@ -70,7 +70,7 @@ export interface RunMachine {
   interrupt: InterruptView | null;
   error: RunError | null;
   connection: "idle" | "live" | "reconnecting";
-  result: { version?: number; previewUrl?: string } | null;
+  result: { version?: number; previewUrl?: string; usage?: TokenUsage[] } | null;
 }
 
 export type RunAction =
@@ -200,6 +200,7 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
         phase: "running",
         error: null,
         interrupt: null,
+        result: null,
         connection: "live",
         steps: m.steps.filter((s) => s.runId !== runId),
       };
@@ -343,7 +344,11 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
         phase: "done",
         connection: "idle",
         interrupt: null,
-        result: result ? { version: num(result.version), previewUrl: str(result.previewUrl) } : m.result,
+        result: {
+          ...m.result,
+          ...(result ? { version: num(result.version), previewUrl: str(result.previewUrl) } : {}),
+          ...(Array.isArray(e.usage) ? { usage: e.usage as TokenUsage[] } : {}),
+        },
       };
     }
     case "RUN_ERROR": {
