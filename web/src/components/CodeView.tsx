@@ -74,6 +74,10 @@ export function CodeView({
   onSelect: (s: CodeSelection) => void;
 }) {
   const versions = machine.state?.versions ?? [];
+  // What "the previous version" is: the one before a picked version, or the latest for the
+  // working copy (which shows a change while it is being made).
+  const latest = versions[versions.length - 1]?.number ?? null;
+  const previous = selection.version === "current" ? latest : selection.version > 1 ? selection.version - 1 : null;
   const files = useFiles(machine, selection.version);
   const baseFiles = useFiles(machine, selection.base ?? "current");
   const diffing = selection.base !== null;
@@ -136,6 +140,15 @@ export function CodeView({
             ))}
           </select>
         </label>
+        {previous !== null && selection.base !== previous && (
+          <button
+            type="button"
+            onClick={() => onSelect({ ...selection, base: previous })}
+            className="rounded-md px-2 py-1 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50"
+          >
+            Changes since v{previous}
+          </button>
+        )}
         {diffing && (
           <span className="text-xs text-slate-500" role="status">
             {files && baseFiles ? `${Object.keys(changes).length} file(s) changed` : "Comparing…"}
