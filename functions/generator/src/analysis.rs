@@ -582,6 +582,8 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
                     ],
                 ) {
                     "title"
+                } else if entity == "entry" && !has(fields, FieldType::Email) {
+                    "note"
                 } else {
                     "name"
                 };
@@ -596,8 +598,11 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
             .iter()
             .any(|f| matches!(f.kind, FieldType::Text | FieldType::Longtext))
     {
+        // Money records are described; anonymous log entries get a note; others a name.
         let label = if fields.iter().any(|f| f.kind == FieldType::Money) {
             "description"
+        } else if entity == "entry" {
+            "note"
         } else {
             "name"
         };
@@ -606,6 +611,25 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
             f.kind = FieldType::Text;
         }
         push_front(fields, f);
+    }
+    // Logs kept day by day need the day.
+    if matches!(kind, AppKind::List | AppKind::Dashboard)
+        && !has(fields, FieldType::Date)
+        && has_any(
+            lower,
+            &[
+                "daily",
+                "each day",
+                "per day",
+                "every day",
+                "weekly",
+                "per week",
+                "monthly",
+                "log",
+            ],
+        )
+    {
+        push(fields, make("date"));
     }
     // The record's name is required so every saved record can be told apart.
     if let Some(first) = fields.iter_mut().find(|f| f.kind == FieldType::Text) {
@@ -747,7 +771,14 @@ fn features(lower: &str, spec: &AppSpec) -> Features {
         &["total", "totals", "sum", "spent", "how much", "balance"],
     ) || kind == AppKind::Dashboard
     {
-        f.totals = if money.is_empty() {
+        // "total weight" names the field to add up.
+        let named = words_after(lower, &["total"])
+            .and_then(|p| field_named(fields, &p))
+            .filter(|x| x.kind.is_numeric() && x.kind != FieldType::Rating)
+            .map(|x| x.key.clone());
+        f.totals = if let Some(k) = named {
+            vec![k]
+        } else if money.is_empty() {
             fields
                 .iter()
                 .filter(|x| matches!(x.kind, FieldType::Number))
@@ -799,8 +830,9 @@ fn features(lower: &str, spec: &AppSpec) -> Features {
     );
     let group_field = group_phrase
         .and_then(|p| {
+            // A named grouping may be a choice or a text field ("per exercise").
             field_named(fields, &p)
-                .filter(|x| x.kind == FieldType::Enum)
+                .filter(|x| matches!(x.kind, FieldType::Enum | FieldType::Text))
                 .map(|x| x.key.clone())
         })
         .or_else(|| {
@@ -820,12 +852,17 @@ fn features(lower: &str, spec: &AppSpec) -> Features {
     if let Some(by) = group_field
         && kind != AppKind::Bookings
     {
-        let of = money.first().cloned().or_else(|| {
-            fields
-                .iter()
-                .find(|x| x.kind == FieldType::Number)
-                .map(|x| x.key.clone())
-        });
+        let of = f
+            .totals
+            .first()
+            .cloned()
+            .or_else(|| money.first().cloned())
+            .or_else(|| {
+                fields
+                    .iter()
+                    .find(|x| x.kind == FieldType::Number)
+                    .map(|x| x.key.clone())
+            });
         f.group_by = Some(GroupBy { by, of });
     }
     f.chart = kind == AppKind::Dashboard

@@ -228,6 +228,8 @@ pub fn field_from_phrase(
             break;
         }
     }
+    let yes_no = ws.iter().any(|w| w == "yesno");
+    ws.retain(|w| w != "yesno");
     let mut out_of: Option<f64> = None;
     if let Some(i) = ws.windows(2).position(|w| w[0] == "out" && w[1] == "of")
         && i > 0
@@ -265,8 +267,12 @@ pub fn field_from_phrase(
         }
     }
     let (mut kind, known) = classify(&ws);
+    let known = known || yes_no;
     if unit.is_some() && matches!(kind, FieldType::Text | FieldType::Time) {
         kind = FieldType::Number;
+    }
+    if yes_no {
+        kind = FieldType::Boolean;
     }
     match out_of {
         Some(n) if (n - 5.0).abs() < f64::EPSILON => kind = FieldType::Rating,
@@ -503,6 +509,35 @@ pub fn options_from(s: &str) -> Vec<String> {
     seen
 }
 
+/// "log my daily water intake in glasses" → a number field "Water intake" in glasses.
+fn measured_quantity(lower: &str) -> Option<Field> {
+    let ws = words(lower);
+    let verbs = [
+        "log", "track", "record", "measure", "count", "enter", "note",
+    ];
+    let start = ws.iter().position(|w| verbs.contains(&w.as_str()))? + 1;
+    let rest = &ws[start..];
+    let at = rest.iter().position(|w| w == "in")?;
+    let unit = rest.get(at + 1)?;
+    let skip = [
+        "my", "our", "the", "a", "an", "daily", "weekly", "monthly", "each", "every", "how",
+        "much", "many", "your",
+    ];
+    let phrase: Vec<&str> = rest[..at]
+        .iter()
+        .map(String::as_str)
+        .filter(|w| !skip.contains(w))
+        .collect();
+    if phrase.is_empty() || phrase.len() > 4 || unit.len() < 2 {
+        return None;
+    }
+    let text = format!("{} in {unit}", phrase.join(" "));
+    field_from_phrase(&text, &text, vec![]).map(|(mut f, _)| {
+        f.kind = FieldType::Number;
+        f
+    })
+}
+
 /// "start and end time" → "start time, end time"; "first and last name" likewise.
 fn expand_pairs(s: &str) -> String {
     let ws: Vec<&str> = s.split(' ').collect();
@@ -556,8 +591,21 @@ pub fn extract_fields(text: &str) -> Vec<Field> {
     let mut found: Vec<Field> = vec![];
     for sentence in sentences(text) {
         let (protected, groups) = protect_groups(&sentence);
-        let lower = expand_pairs(&protected.to_ascii_lowercase().replace(['"', '“', '”'], " "));
-        let original = expand_pairs(&protected);
+        // A dash opens a list like a colon ("RSVPs — name, guests"); "attending yes or no"
+        // is a yes/no field.
+        let normalized = protected
+            .replace(" — ", ": ")
+            .replace(" – ", ": ")
+            .replace(" - ", ": ")
+            .replace(" yes or no", " yesno")
+            .replace(" (yes/no)", " yesno")
+            .replace(" yes/no", " yesno");
+        let lower = expand_pairs(
+            &normalized
+                .to_ascii_lowercase()
+                .replace(['"', '“', '”'], " "),
+        );
+        let original = expand_pairs(&normalized);
         let mut segments: Vec<String> = vec![];
         if let Some(i) = lower.find(':') {
             segments.push(lower[i + 1..].to_owned());
@@ -583,6 +631,12 @@ pub fn extract_fields(text: &str) -> Vec<Field> {
                     in_sentence.push(f);
                 }
             }
+        }
+        if in_sentence.is_empty()
+            && let Some(f) = measured_quantity(&lower)
+            && !found.iter().any(|x| x.key == f.key)
+        {
+            in_sentence.push(f);
         }
         // Segments overlap; keep the fields in the order the sentence names them.
         in_sentence.sort_by_key(|f| lower.find(&f.label.to_lowercase()).unwrap_or(usize::MAX));

@@ -812,3 +812,21 @@ fn option_lists_make_fields_of_any_word() {
     let labels: Vec<&str> = s.entity.fields.iter().map(|f| f.label.as_str()).collect();
     assert_eq!(labels, vec!["Chore", "Who", "Due date"]);
 }
+
+#[test]
+fn logs_dashes_yes_no_and_named_totals() {
+    let s = spec("I want to log my daily steps in thousands and see the weekly total");
+    assert_eq!(field(&s, "daily steps").kind, FieldType::Number);
+    assert_eq!(field(&s, "daily steps").unit.as_deref(), Some("thousands"));
+    assert!(s.entity.fields.iter().any(|f| f.kind == FieldType::Date));
+    assert_eq!(s.features.totals, vec![field(&s, "daily steps").key.clone()]);
+    let s = spec("A page for RSVPs — name, number of guests, dietary needs, attending yes or no");
+    assert_eq!(field(&s, "attending").kind, FieldType::Boolean);
+    assert_eq!(field(&s, "dietary needs").kind, FieldType::Text);
+    let s = spec(
+        "Lifting log: exercise name, reps, weight in kg. Chart the total weight per exercise.",
+    );
+    let g = s.features.group_by.clone().expect("group");
+    assert_eq!(g.by, field(&s, "exercise name").key);
+    assert_eq!(g.of.as_deref(), Some(field(&s, "weight").key.as_str()));
+}
