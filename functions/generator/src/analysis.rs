@@ -1166,6 +1166,7 @@ pub fn title(text: &str, spec: &AppSpec) -> String {
                 "fuel" => "Fuel Cost Calculator",
                 "conversion" => "Unit Converter",
                 "percentage" => "Percentage Calculator",
+                "currency" => "Currency Converter",
                 _ => "Calculator",
             };
             return name.to_owned();

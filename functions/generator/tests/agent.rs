@@ -819,7 +819,10 @@ fn logs_dashes_yes_no_and_named_totals() {
     assert_eq!(field(&s, "daily steps").kind, FieldType::Number);
     assert_eq!(field(&s, "daily steps").unit.as_deref(), Some("thousands"));
     assert!(s.entity.fields.iter().any(|f| f.kind == FieldType::Date));
-    assert_eq!(s.features.totals, vec![field(&s, "daily steps").key.clone()]);
+    assert_eq!(
+        s.features.totals,
+        vec![field(&s, "daily steps").key.clone()]
+    );
     let s = spec("A page for RSVPs — name, number of guests, dietary needs, attending yes or no");
     assert_eq!(field(&s, "attending").kind, FieldType::Boolean);
     assert_eq!(field(&s, "dietary needs").kind, FieldType::Text);
@@ -829,4 +832,16 @@ fn logs_dashes_yes_no_and_named_totals() {
     let g = s.features.group_by.clone().expect("group");
     assert_eq!(g.by, field(&s, "exercise name").key);
     assert_eq!(g.of.as_deref(), Some(field(&s, "weight").key.as_str()));
+}
+
+#[test]
+fn currency_and_language_knowledge() {
+    let s = spec("A currency converter from euros to yen");
+    let c = s.calculator.expect("calculator");
+    assert_eq!(c.formula, "currency");
+    assert_eq!(c.inputs[0].label, "Amount in EUR");
+    assert!(c.outputs[0].label.contains("JPY"));
+    assert_eq!(s.title, "Currency Converter");
+    let s = spec("Flashcard quiz for learning Spanish words");
+    assert_eq!(s.quiz.expect("quiz").topic, "Spanish vocabulary");
 }

@@ -25,6 +25,8 @@ const DESCRIPTIONS: &[&str] = &[
     "A landing page for a bakery called \"Crumb & Co\" with a menu, opening hours, testimonials and a contact form. Use wheat as the background and saddle brown for buttons.",
     "A film log: title, director, year, rating 1-5, watched on date, and a review. Sort and search by title, show the average rating.",
     "Convert Fahrenheit to Celsius for my cooking.",
+    "A currency converter from euros to yen",
+    "I want an app where I can log my daily water intake in glasses and see the weekly total",
     "Please implement a website for a volunteer program where users can sign up and see events. Set the background color to honeydew and the component color to dark olive green.",
 ];
 

@@ -292,6 +292,9 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
             }
         };
     }
+    if let Some(spec) = currency(t) {
+        return spec;
+    }
     if has_any(t, &["fuel", "gas mileage", "petrol", "trip cost"]) {
         return CalculatorSpec {
             formula: "fuel".into(),
@@ -364,6 +367,87 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
         };
     }
     generic(fields)
+}
+
+/// (words naming it, ISO code, example units per US dollar). Offline there are no live rates,
+/// so the rate is an input the user can correct.
+const CURRENCIES: &[(&[&str], &str, f64)] = &[
+    (&["usd", "dollar", "dollars", "us$"], "USD", 1.0),
+    (&["eur", "euro", "euros"], "EUR", 0.92),
+    (&["gbp", "sterling", "british pounds"], "GBP", 0.79),
+    (&["jpy", "yen"], "JPY", 150.0),
+    (&["inr", "rupee", "rupees"], "INR", 83.0),
+    (&["cny", "yuan", "rmb"], "CNY", 7.2),
+    (&["cad", "canadian dollars"], "CAD", 1.36),
+    (&["aud", "australian dollars"], "AUD", 1.52),
+    (&["chf", "swiss francs", "franc", "francs"], "CHF", 0.88),
+    (&["mxn", "peso", "pesos"], "MXN", 17.0),
+];
+
+fn currency(t: &str) -> Option<CalculatorSpec> {
+    let words = crate::text::words(t);
+    let mut found: Vec<(usize, &str, f64)> = CURRENCIES
+        .iter()
+        .filter_map(|(keys, code, rate)| {
+            let pos = keys
+                .iter()
+                .filter_map(|k| {
+                    let kw = crate::text::words(k);
+                    words.windows(kw.len()).position(|w| w == kw.as_slice())
+                })
+                .min()?;
+            Some((pos, *code, *rate))
+        })
+        .collect();
+    let asked = has_any(t, &["currency", "exchange", "exchange rate"]) || found.len() >= 2;
+    if !asked {
+        return None;
+    }
+    found.sort_by_key(|(p, _, _)| *p);
+    let (from, from_rate) = found
+        .first()
+        .map(|(_, c, r)| (*c, *r))
+        .unwrap_or(("USD", 1.0));
+    let (to, to_rate) = found
+        .get(1)
+        .map(|(_, c, r)| (*c, *r))
+        .unwrap_or(if from == "EUR" {
+            ("USD", 1.0)
+        } else {
+            ("EUR", 0.92)
+        });
+    let rate = to_rate / from_rate;
+    Some(CalculatorSpec {
+        formula: "currency".into(),
+        inputs: vec![
+            input(
+                "amount",
+                &format!("Amount in {from}"),
+                None,
+                "100",
+                Some(0.0),
+            ),
+            input(
+                "rate",
+                &format!("Exchange rate ({to} per 1 {from})"),
+                None,
+                &format!("{rate:.4}"),
+                Some(0.0),
+            ),
+        ],
+        outputs: vec![
+            output(
+                &format!("Amount in {to}"),
+                OutputFormat::Number,
+                "v.amount * v.rate",
+            ),
+            output(
+                &format!("Inverse rate ({from} per 1 {to})"),
+                OutputFormat::Number,
+                "v.rate > 0 ? 1 / v.rate : NaN",
+            ),
+        ],
+    })
 }
 
 /// Sum and average of the numeric quantities the description names (or two plain values).

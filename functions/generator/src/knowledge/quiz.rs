@@ -372,6 +372,53 @@ const TOPICS: &[Topic] = &[
     },
 ];
 
+const SPANISH: Topic = Topic {
+    name: "Spanish vocabulary",
+    keys: &["spanish", "español", "espanol"],
+    questions: &[
+        (
+            "What does \"perro\" mean?",
+            ["Cat", "Dog", "Bird", "Horse"],
+            1,
+        ),
+        (
+            "How do you say \"thank you\" in Spanish?",
+            ["Por favor", "Hola", "Gracias", "Adiós"],
+            2,
+        ),
+        (
+            "What does \"agua\" mean?",
+            ["Water", "Fire", "Air", "Earth"],
+            0,
+        ),
+        (
+            "What is \"red\" in Spanish?",
+            ["Azul", "Verde", "Amarillo", "Rojo"],
+            3,
+        ),
+        (
+            "What does \"libro\" mean?",
+            ["Pen", "Book", "Table", "Door"],
+            1,
+        ),
+        (
+            "How do you say \"good morning\" in Spanish?",
+            [
+                "Buenas noches",
+                "Hasta luego",
+                "Buenos días",
+                "Buen provecho",
+            ],
+            2,
+        ),
+        (
+            "What does \"casa\" mean?",
+            ["House", "Car", "Street", "School"],
+            0,
+        ),
+    ],
+};
+
 const GENERAL: &[Q] = &[
     (
         "How many days are in a leap year?",
@@ -408,7 +455,10 @@ const GENERAL: &[Q] = &[
 /// A quiz of `count` questions (3–8) about the topic named in `text`; `topic_hint` is the
 /// phrase after "about"/"on", used to name a topic the bank does not know.
 pub fn quiz_for(text: &str, topic_hint: Option<&str>, count: usize) -> QuizSpec {
-    let topic = TOPICS.iter().find(|t| has_any(text, t.keys));
+    // A language named in the text wins over topic words it shares ("learning").
+    let topic = std::iter::once(&SPANISH)
+        .chain(TOPICS.iter())
+        .find(|t| has_any(text, t.keys));
     let (name, bank): (String, &[Q]) = match topic {
         Some(t) => (t.name.to_owned(), t.questions),
         None => (
@@ -435,5 +485,7 @@ pub fn quiz_for(text: &str, topic_hint: Option<&str>, count: usize) -> QuizSpec 
 
 /// Whether the bank has questions about `text`'s topic (else general knowledge is used).
 pub fn knows_topic(text: &str) -> bool {
-    TOPICS.iter().any(|t| has_any(text, t.keys))
+    std::iter::once(&SPANISH)
+        .chain(TOPICS.iter())
+        .any(|t| has_any(text, t.keys))
 }
