@@ -264,6 +264,8 @@ async function main() {
       log(`Continue reached after ${presses} Tab presses`);
       await page.keyboard.press("Enter");
       await waitPhase(page, ["running", "building"], 30_000);
+      // The answers stay in the transcript.
+      await page.locator("[data-testid=user-message]").nth(1).waitFor({ timeout: 5_000 });
     });
 
     await check("progress shows each step with agent and elapsed time", async () => {

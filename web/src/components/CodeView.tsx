@@ -87,13 +87,13 @@ export function CodeView({
     return [...set].sort();
   }, [files, baseFiles, diffing]);
   const [path, setPath] = useState<string | null>(null);
+  // A new comparison starts at its first changed file.
+  useEffect(() => setPath(null), [selection.base, selection.version]);
   const streamingPath = Object.values(machine.files).find((f) => !f.done)?.path ?? null;
   // Follow the file being written, like watching an editor; otherwise keep the user's pick.
   useEffect(() => {
     if (selection.version === "current" && streamingPath) setPath(streamingPath);
   }, [streamingPath, selection.version]);
-  // A new comparison starts at its first changed file.
-  useEffect(() => setPath(null), [selection.base, selection.version]);
 
   const changes = useMemo(() => {
     if (!diffing || !files || !baseFiles) return {} as Record<string, "added" | "removed" | "modified">;

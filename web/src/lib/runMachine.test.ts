@@ -168,3 +168,25 @@ describe("runReducer", () => {
     expect(m.error?.message).toBe("busy");
   });
 });
+
+describe("thread_loaded keeps local messages in place", () => {
+  it("puts the answers note back after the message it followed", () => {
+    let m = runReducer(initialMachine, { type: "run_requested", threadId: "t1", runId: "r0", userMessage: { id: "u1", text: "todo" } });
+    m = feed(m, "r0", [{ type: "TEXT_MESSAGE_START", messageId: "a1" }, { type: "TEXT_MESSAGE_CONTENT", messageId: "a1", delta: "q?" }, { type: "TEXT_MESSAGE_END", messageId: "a1" }]);
+    m = runReducer(m, { type: "run_requested", threadId: "t1", runId: "r1", userMessage: { id: "answers-r1", text: "Keep data? Yes" } });
+    m = feed(m, "r1", [{ type: "TEXT_MESSAGE_START", messageId: "a2" }, { type: "TEXT_MESSAGE_CONTENT", messageId: "a2", delta: "done" }, { type: "TEXT_MESSAGE_END", messageId: "a2" }]);
+    m = runReducer(m, {
+      type: "thread_loaded",
+      detail: {
+        state,
+        messages: [
+          { id: "u1", role: "user", content: "todo" },
+          { id: "a1", role: "assistant", content: "q?" },
+          { id: "a2", role: "assistant", content: "done" },
+        ],
+        runs: [],
+      },
+    });
+    expect(m.messages.map((x) => x.id)).toEqual(["u1", "a1", "answers-r1", "a2"]);
+  });
+});

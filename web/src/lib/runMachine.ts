@@ -410,7 +410,16 @@ function mergeMessages(detail: ThreadDetail, current: ChatMessage[]): ChatMessag
     out.push(live && live.text.length >= text.length ? live : { id: r.id, role: r.role, text, streaming: false, runId: live?.runId, step: live?.step });
     seen.add(r.id);
   }
-  for (const c of current) if (!seen.has(c.id)) out.push(c);
+  // Messages only this tab has (being streamed, or the answers note) keep their place: right
+  // after the message they followed here.
+  current.forEach((c, i) => {
+    if (seen.has(c.id)) return;
+    const before = i > 0 ? (current[i - 1] as ChatMessage).id : null;
+    const at = before === null ? -1 : out.findIndex((o) => o.id === before);
+    if (before !== null && at === -1) out.push(c);
+    else out.splice(at + 1, 0, c);
+    seen.add(c.id);
+  });
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultAnswers, fieldsFromSchema, toggleOption } from "./schemaForm";
+import { defaultAnswers, fieldsFromSchema, summarizeAnswers, toggleOption } from "./schemaForm";
 
 // The shape appgen-core's response_schema() sends.
 const schema = {
@@ -42,4 +42,11 @@ describe("fieldsFromSchema", () => {
     expect(toggleOption(f, ["due date"], "title")).toEqual(["title", "due date"]);
     expect(toggleOption(f, ["title", "due date"], "title")).toEqual(["due date"]);
   });
+});
+
+it("summarizes answers for the transcript", () => {
+  const fields = fieldsFromSchema(schema);
+  expect(summarizeAnswers(fields, { name: "Todos", fields: [], colors: "rose", persist: false })).toBe(
+    "App name: Todos\nWhich fields? none\nColour scheme: rose\nKeep data after reload? No",
+  );
 });

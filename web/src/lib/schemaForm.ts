@@ -73,3 +73,14 @@ export function toggleOption(f: FormField, current: AnswerValue | undefined, opt
   else set.add(option);
   return f.options.filter((o) => set.has(o)).concat([...set].filter((o) => !f.options.includes(o)));
 }
+
+/** One line per answer, for the chat transcript ("Keep the data? Yes"). */
+export function summarizeAnswers(fields: FormField[], answers: Answers): string {
+  return fields
+    .map((f) => {
+      const v = answers[f.id];
+      const text = typeof v === "boolean" ? (v ? "Yes" : "No") : Array.isArray(v) ? v.join(", ") || "none" : v || "—";
+      return /[?:]$/.test(f.label) ? `${f.label} ${text}` : `${f.label}: ${text}`;
+    })
+    .join("\n");
+}

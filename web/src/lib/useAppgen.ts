@@ -8,7 +8,7 @@ import { loadRun, saveRun, setThreadInUrl } from "./persist";
 import { initialMachine, isBusy, runReducer, type RunMachine } from "./runMachine";
 import { followRun, isTerminal, seqTrackingFetch } from "./stream";
 import type { ThreadListItem, WireEvent } from "./types";
-import type { Answers } from "./schemaForm";
+import { fieldsFromSchema, summarizeAnswers, type Answers } from "./schemaForm";
 
 interface UserMessage {
   id: string;
@@ -118,7 +118,7 @@ export function useAppgen(initialThread: string | null): Appgen {
   );
 
   const run = useCallback(
-    async (threadId: string, intent: Intent, userMessage: UserMessage | null) => {
+    async (threadId: string, intent: Intent, userMessage: UserMessage | null, note?: string) => {
       stopStream();
       lastIntent.current = intent;
       const runId = newId("run");
@@ -129,7 +129,11 @@ export function useAppgen(initialThread: string | null): Appgen {
         type: "run_requested",
         threadId,
         runId,
-        userMessage: userMessage ? { id: userMessage.id, text: userMessage.content } : undefined,
+        userMessage: userMessage
+          ? { id: userMessage.id, text: userMessage.content }
+          : note
+            ? { id: `answers-${runId}`, text: note }
+            : undefined,
       });
       const seqs: number[] = [];
       let count = 0;
@@ -296,7 +300,9 @@ export function useAppgen(initialThread: string | null): Appgen {
     (answers: Answers) => {
       const m = ref.current;
       if (!m.threadId || !m.interrupt) return;
-      void run(m.threadId, { kind: "answers", interruptId: m.interrupt.id, answers }, null);
+      // The answers show in the transcript like a message of the user's (local to this tab).
+      const summary = summarizeAnswers(fieldsFromSchema(m.interrupt.responseSchema), answers);
+      void run(m.threadId, { kind: "answers", interruptId: m.interrupt.id, answers }, null, summary);
     },
     [run],
   );
