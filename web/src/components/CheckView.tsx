@@ -16,7 +16,7 @@ export function CheckView({ threadId, versions, version }: { threadId: string; v
     return () => {
       live = false;
     };
-  }, [threadId, v?.number]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [threadId, v?.number]); // by number: a new summary object of the same version needs no refetch
   if (!v) return <p className="p-6 text-sm text-slate-500">The check report appears after the first build.</p>;
   const check = detail?.check ?? v.check;
   const list = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);

@@ -248,7 +248,7 @@ export function useAppgen(initialThread: string | null): Appgen {
       removeEventListener("popstate", onPop);
       stopStream();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Once per page: later navigation goes through openThread itself.
   }, []);
 
   // Another tab may start a run on this thread, or restore a version: poll while idle here.
