@@ -10,7 +10,9 @@
 pub mod analysis;
 pub mod colors;
 pub mod compose;
+pub mod content;
 pub mod diff;
+pub mod features;
 pub mod fields;
 pub mod knowledge;
 pub mod lexicon;
@@ -19,6 +21,7 @@ pub mod questions;
 pub mod requirements;
 pub mod spec;
 pub mod text;
+pub mod title;
 pub mod wireframe;
 
 use appgen_core::app::{ChangeSet, FileChange, FileMap, Question, Requirements};

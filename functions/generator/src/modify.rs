@@ -2,8 +2,9 @@
 //! section or column, persistence, search/filter/sort, layout. Deterministic: the same spec
 //! and request always give the same new spec.
 
-use crate::analysis::{apply_color_text, field_named, unique_key};
+use crate::analysis::{apply_color_text, unique_key};
 use crate::colors::find_colors;
+use crate::features::field_named;
 use crate::fields::{field_from_label, field_from_phrase, options_from};
 use crate::knowledge::landing;
 use crate::questions::section_from_name;

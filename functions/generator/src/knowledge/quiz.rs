@@ -468,7 +468,7 @@ pub fn quiz_for(text: &str, topic_hint: Option<&str>, count: usize) -> QuizSpec 
             GENERAL,
         ),
     };
-    let n = count.clamp(3, bank.len());
+    let n = count.max(3).min(bank.len());
     QuizSpec {
         topic: name,
         questions: bank
@@ -481,11 +481,4 @@ pub fn quiz_for(text: &str, topic_hint: Option<&str>, count: usize) -> QuizSpec 
             })
             .collect(),
     }
-}
-
-/// Whether the bank has questions about `text`'s topic (else general knowledge is used).
-pub fn knows_topic(text: &str) -> bool {
-    std::iter::once(&SPANISH)
-        .chain(TOPICS.iter())
-        .any(|t| has_any(text, t.keys))
 }

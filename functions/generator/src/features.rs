@@ -1,0 +1,341 @@
+//! Which actions and summaries a collection app has: search, filter, sort, totals, averages,
+//! groupings, charts, done/streak state, overlap refusal, computed values, low stock.
+
+use crate::spec::*;
+use crate::text::{has_any, has_word, parse_count, singular, words};
+
+/// The field a phrase like "by title" or "status" refers to.
+pub fn field_named<'a>(fields: &'a [Field], phrase: &str) -> Option<&'a Field> {
+    let target = words(phrase);
+    fields
+        .iter()
+        .find(|f| words(&f.label) == target)
+        .or_else(|| {
+            fields.iter().find(|f| {
+                target
+                    .iter()
+                    .any(|t| words(&f.label).contains(t) || words(&f.label).contains(&singular(t)))
+            })
+        })
+}
+
+/// The words after `lead` in `lower` (up to 3), e.g. after "filter by".
+fn words_after(lower: &str, leads: &[&str]) -> Option<String> {
+    let ws = words(lower);
+    for lead in leads {
+        let lw = words(lead);
+        if let Some(i) = ws.windows(lw.len()).position(|w| w == lw.as_slice()) {
+            let rest: Vec<String> = ws[i + lw.len()..]
+                .iter()
+                .skip_while(|w| {
+                    ["the", "their", "its", "a", "them", "it", "by", "on"].contains(&w.as_str())
+                })
+                .take(2)
+                .cloned()
+                .collect();
+            if !rest.is_empty() {
+                return Some(rest.join(" "));
+            }
+        }
+    }
+    None
+}
+
+pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
+    let fields = &spec.entity.fields;
+    let kind = spec.kind;
+    let mut f = Features::default();
+    let primary = spec.primary_key();
+    let numeric = |k: FieldType| {
+        fields
+            .iter()
+            .filter(move |f| f.kind == k)
+            .map(|f| f.key.clone())
+    };
+
+    if has_any(lower, &["search", "find", "look up", "lookup"]) {
+        let by = words_after(
+            lower,
+            &["search by", "search them by", "search for", "search"],
+        )
+        .and_then(|p| field_named(fields, &p).map(|f| f.key.clone()));
+        f.search = match by {
+            Some(k) => vec![k],
+            None => fields
+                .iter()
+                .filter(|f| {
+                    matches!(
+                        f.kind,
+                        FieldType::Text | FieldType::Longtext | FieldType::Email
+                    )
+                })
+                .take(3)
+                .map(|f| f.key.clone())
+                .collect(),
+        };
+    }
+    if has_any(lower, &["filter", "filtered", "filters", "only show"]) {
+        let by = words_after(
+            lower,
+            &["filter by", "filter them by", "filter on", "filtered by"],
+        )
+        .and_then(|p| field_named(fields, &p).map(|f| f.key.clone()))
+        .or_else(|| {
+            // "a status filter": the noun before "filter".
+            let ws = words(lower);
+            ws.iter()
+                .position(|w| w == "filter")
+                .and_then(|i| i.checked_sub(1))
+                .and_then(|i| field_named(fields, &ws[i]).map(|f| f.key.clone()))
+        })
+        .or_else(|| {
+            fields
+                .iter()
+                .find(|f| f.kind == FieldType::Enum)
+                .map(|f| f.key.clone())
+        });
+        if let Some(k) = by
+            && fields
+                .iter()
+                .any(|x| x.key == k && x.kind == FieldType::Enum)
+        {
+            f.filter = Some(k);
+        }
+    }
+    f.sort = has_any(
+        lower,
+        &[
+            "sort",
+            "sorted",
+            "sortable",
+            "order by",
+            "ordered by",
+            "rank",
+            "ranking",
+        ],
+    );
+    f.count = has_any(
+        lower,
+        &["count", "how many", "number of entries", "total number"],
+    );
+    let money: Vec<String> = numeric(FieldType::Money).collect();
+    if has_any(
+        lower,
+        &["total", "totals", "sum", "spent", "how much", "balance"],
+    ) || kind == AppKind::Dashboard
+    {
+        // "total weight" names the field to add up.
+        let named = words_after(lower, &["total"])
+            .and_then(|p| field_named(fields, &p))
+            .filter(|x| x.kind.is_numeric() && x.kind != FieldType::Rating)
+            .map(|x| x.key.clone());
+        f.totals = if let Some(k) = named {
+            vec![k]
+        } else if money.is_empty() {
+            fields
+                .iter()
+                .filter(|x| matches!(x.kind, FieldType::Number))
+                .map(|x| x.key.clone())
+                .take(2)
+                .collect()
+        } else {
+            money.clone()
+        };
+        if kind == AppKind::Inventory {
+            f.totals.retain(|k| {
+                fields
+                    .iter()
+                    .any(|x| &x.key == k && x.kind == FieldType::Number)
+            });
+        }
+    }
+    if has_any(lower, &["average", "averages", "mean", "avg"]) || kind == AppKind::Dashboard {
+        let named = words_after(lower, &["average"])
+            .and_then(|p| field_named(fields, &p).map(|f| f.key.clone()));
+        f.averages = match named {
+            Some(k) if fields.iter().any(|x| x.key == k && x.kind.is_numeric()) => vec![k],
+            _ => {
+                let ratings: Vec<String> = numeric(FieldType::Rating).collect();
+                if !ratings.is_empty() {
+                    ratings
+                } else {
+                    fields
+                        .iter()
+                        .filter(|x| x.kind.is_numeric())
+                        .map(|x| x.key.clone())
+                        .take(1)
+                        .collect()
+                }
+            }
+        };
+    }
+    let group_phrase = words_after(
+        lower,
+        &[
+            "per",
+            "by each",
+            "for each",
+            "breakdown by",
+            "grouped by",
+            "group by",
+            "broken down by",
+        ],
+    );
+    let group_field = group_phrase
+        .and_then(|p| {
+            // A named grouping may be a choice or a text field ("per exercise").
+            field_named(fields, &p)
+                .filter(|x| matches!(x.kind, FieldType::Enum | FieldType::Text))
+                .map(|x| x.key.clone())
+        })
+        .or_else(|| {
+            (kind == AppKind::Dashboard
+                || has_any(
+                    lower,
+                    &["breakdown", "by category", "per category", "each category"],
+                ))
+            .then(|| {
+                fields
+                    .iter()
+                    .find(|x| x.kind == FieldType::Enum)
+                    .map(|x| x.key.clone())
+            })
+            .flatten()
+        });
+    if let Some(by) = group_field
+        && kind != AppKind::Bookings
+    {
+        let of = f
+            .totals
+            .first()
+            .cloned()
+            .or_else(|| money.first().cloned())
+            .or_else(|| {
+                fields
+                    .iter()
+                    .find(|x| x.kind == FieldType::Number)
+                    .map(|x| x.key.clone())
+            });
+        f.group_by = Some(GroupBy { by, of });
+    }
+    f.chart = kind == AppKind::Dashboard
+        || has_any(
+            lower,
+            &[
+                "chart",
+                "charts",
+                "graph",
+                "graphs",
+                "visualize",
+                "visualise",
+                "plot",
+            ],
+        );
+    f.done = kind == AppKind::Tasks
+        || (kind.is_collection()
+            && kind != AppKind::Habits
+            && has_any(
+                lower,
+                &[
+                    "mark as done",
+                    "mark done",
+                    "tick off",
+                    "tick them off",
+                    "check off",
+                    "mark complete",
+                    "mark as complete",
+                    "completed",
+                ],
+            ));
+    f.streak = kind == AppKind::Habits;
+    if kind == AppKind::Bookings {
+        let date = fields
+            .iter()
+            .find(|x| x.kind == FieldType::Date)
+            .map(|x| x.key.clone());
+        let times: Vec<String> = fields
+            .iter()
+            .filter(|x| x.kind == FieldType::Time)
+            .map(|x| x.key.clone())
+            .collect();
+        let resource = fields
+            .iter()
+            .find(|x| x.kind == FieldType::Enum)
+            .map(|x| x.key.clone());
+        if let (Some(date), [start, end, ..]) = (date, times.as_slice()) {
+            f.overlap = Some(Overlap {
+                resource,
+                date,
+                start: start.clone(),
+                end: end.clone(),
+            });
+        }
+    }
+    let qty = fields
+        .iter()
+        .find(|x| {
+            x.kind == FieldType::Number
+                && has_any(
+                    &x.label.to_lowercase(),
+                    &["quantity", "qty", "stock", "units", "count", "amount"],
+                )
+        })
+        .or_else(|| fields.iter().find(|x| x.kind == FieldType::Number));
+    let price = fields.iter().find(|x| x.kind == FieldType::Money);
+    if let (Some(q), Some(p)) = (qty, price)
+        && (kind == AppKind::Inventory
+            || has_any(
+                lower,
+                &[
+                    "times",
+                    "multiplied",
+                    "line total",
+                    "subtotal",
+                    "stock value",
+                    "total value",
+                ],
+            ))
+    {
+        let label = if has_any(lower, &["stock value"]) || kind == AppKind::Inventory {
+            "Stock value"
+        } else if has_any(lower, &["subtotal"]) {
+            "Subtotal"
+        } else {
+            "Value"
+        };
+        f.computed = Some(Computed {
+            label: label.into(),
+            factors: vec![q.key.clone(), p.key.clone()],
+        });
+    }
+    if let Some(q) = qty
+        && (kind == AppKind::Inventory || has_any(lower, &["low stock", "running low"]))
+    {
+        let threshold = threshold(lower).unwrap_or(5.0);
+        f.low_stock = Some(LowStock {
+            field: q.key.clone(),
+            below: threshold,
+        });
+    }
+    if f.search.is_empty() && kind == AppKind::List && has_word(lower, "search") {
+        f.search = vec![primary];
+    }
+    f
+}
+
+/// The number in "below 5", "under 10", "less than 3", "fewer than 2".
+fn threshold(lower: &str) -> Option<f64> {
+    let ws = words(lower);
+    for (i, w) in ws.iter().enumerate() {
+        if matches!(w.as_str(), "below" | "under" | "than")
+            && let Some(n) = ws.get(i + 1).and_then(|x| {
+                x.parse::<f64>()
+                    .ok()
+                    .or_else(|| parse_count(x).map(f64::from))
+            })
+        {
+            return Some(n);
+        }
+    }
+    None
+}
