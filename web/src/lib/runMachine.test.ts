@@ -190,3 +190,12 @@ describe("thread_loaded keeps local messages in place", () => {
     expect(m.messages.map((x) => x.id)).toEqual(["u1", "a1", "answers-r1", "a2"]);
   });
 });
+
+it("a refused answers run keeps its questions open for a retry", () => {
+  let m = feed(runReducer(initialMachine, { type: "run_requested", threadId: "t1", runId: "r1" }), "r1", clarifyRun);
+  m = runReducer(m, { type: "run_requested", threadId: "t1", runId: "r2" });
+  expect(m.interrupt).toBeNull();
+  m = runReducer(m, { type: "failed", message: "busy", code: "busy" });
+  expect(m.phase).toBe("error");
+  expect(m.interrupt?.id).toBe("i1");
+});

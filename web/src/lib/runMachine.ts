@@ -68,6 +68,8 @@ export interface RunMachine {
   files: Record<string, StreamedFile>;
   toolCalls: Record<string, { name: string; args: string; runId: string }>;
   interrupt: InterruptView | null;
+  /** The questions being answered by the run just requested, until the server accepts it. */
+  answering: InterruptView | null;
   error: RunError | null;
   connection: "idle" | "live" | "reconnecting";
   result: { version?: number; previewUrl?: string; usage?: TokenUsage[] } | null;
@@ -93,6 +95,7 @@ export const initialMachine: RunMachine = {
   files: {},
   toolCalls: {},
   interrupt: null,
+  answering: null,
   error: null,
   connection: "idle",
   result: null,
@@ -126,6 +129,7 @@ export function runReducer(m: RunMachine, a: RunAction): RunMachine {
         runId: a.runId,
         messages,
         interrupt: null,
+        answering: m.interrupt,
         error: null,
         result: null,
         files: {},
@@ -143,7 +147,15 @@ export function runReducer(m: RunMachine, a: RunAction): RunMachine {
     case "connection":
       return { ...m, connection: a.status };
     case "failed":
-      return { ...m, phase: "error", connection: "idle", error: { message: a.message, code: a.code, runId: m.runId ?? undefined } };
+      // The server refused the run, so questions it was answering are still open there.
+      return {
+        ...m,
+        phase: "error",
+        connection: "idle",
+        interrupt: m.interrupt ?? m.answering,
+        answering: null,
+        error: { message: a.message, code: a.code, runId: m.runId ?? undefined },
+      };
     case "event": {
       const seq = a.seq === null ? m.seq : { ...m.seq, [a.runId]: Math.max(a.seq, m.seq[a.runId] ?? 0) };
       return applyEvent({ ...m, seq }, a.runId, a.event, eventTime(a.event, a.at));
@@ -200,6 +212,7 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
         phase: "running",
         error: null,
         interrupt: null,
+        answering: null,
         result: null,
         connection: "live",
         steps: m.steps.filter((s) => s.runId !== runId),

@@ -311,17 +311,19 @@ export function useAppgen(initialThread: string | null): Appgen {
     const m = ref.current;
     if (!m.threadId) return;
     const intent = lastIntent.current;
-    if (intent?.kind === "answers") {
+    // Answers can be sent again only while their questions are still pending (the request
+    // never reached the server); once a run used them, asking again starts from a message.
+    if (intent?.kind === "answers" && m.interrupt?.id === intent.interruptId) {
       void run(m.threadId, intent, null);
       return;
     }
     // Ask again with the request that failed (after a reload there is no intent in memory).
     const text =
-      intent?.text ??
-      [...m.messages].reverse().find((x) => x.role === "user")?.text ??
+      (intent?.kind === "message" ? intent.text : undefined) ??
+      [...m.messages].reverse().find((x) => x.role === "user" && !x.id.startsWith("answers-"))?.text ??
       "";
     if (!text) return;
-    void run(m.threadId, { kind: "message", text, context: intent?.context ?? [] }, { id: newId("m"), role: "user", content: text });
+    void run(m.threadId, { kind: "message", text, context: intent?.kind === "message" ? intent.context : [] }, { id: newId("m"), role: "user", content: text });
   }, [run]);
 
   const restore = useCallback(
