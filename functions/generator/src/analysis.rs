@@ -78,6 +78,22 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
     spec.title = title(text, &spec);
     spec.tagline = tagline(&spec, text);
     apply_options(&mut spec, options);
+    // "show them in a table" is a layout request even when the UI asks for mobile-first.
+    if has_any(
+        &lower,
+        &[
+            "in a table",
+            "a table of",
+            "table view",
+            "as a table",
+            "table under",
+            "table below",
+            "table with",
+            "in a spreadsheet",
+        ],
+    ) {
+        spec.layout = Layout::Table;
+    }
     spec
 }
 
@@ -107,10 +123,28 @@ pub fn apply_options(spec: &mut AppSpec, options: &[(String, String)]) {
                 spec.layout = Layout::Table;
             }
         } else if k.contains("color") || k.contains("colour") || k.contains("theme") {
-            apply_color_text(spec, value, true);
+            // Colours the description names win over the start screen's palette choice.
+            let described = spec.theme.accent != DEFAULT_ACCENT;
+            if let Some((_, hex)) = UI_PALETTE.iter().find(|(id, _)| *id == v) {
+                if !described {
+                    spec.theme.accent = (*hex).to_owned();
+                }
+            } else if !described || find_colors(value).iter().any(|m| m.role.is_some()) {
+                apply_color_text(spec, value, true);
+            }
         }
     }
 }
+
+/// The start screen's colour choices (ids → the swatch the user saw).
+const UI_PALETTE: &[(&str, &str)] = &[
+    ("indigo", "#4f46e5"),
+    ("emerald", "#059669"),
+    ("rose", "#e11d48"),
+    ("amber", "#d97706"),
+    ("sky", "#0284c7"),
+    ("slate", "#334155"),
+];
 
 /// Applies colours named in `text` to the theme. With `bare_is_accent_first`, colours without
 /// a role word fill the accent then the background.

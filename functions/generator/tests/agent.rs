@@ -845,3 +845,32 @@ fn currency_and_language_knowledge() {
     let s = spec("Flashcard quiz for learning Spanish words");
     assert_eq!(s.quiz.expect("quiz").topic, "Spanish vocabulary");
 }
+
+#[test]
+fn start_screen_options_never_override_the_description() {
+    let ui = |color: &str| {
+        vec![
+            ("mobile-first".to_owned(), "true".to_owned()),
+            ("persistence".to_owned(), "localStorage".to_owned()),
+            ("auth-ready".to_owned(), "false".to_owned()),
+            ("colors".to_owned(), color.to_owned()),
+        ]
+    };
+    let s = analyze(
+        "A landing page for a bakery. Use ivory as the background and forest green for buttons.",
+        &ui("indigo"),
+    );
+    assert_eq!(
+        (s.theme.background.as_str(), s.theme.accent.as_str()),
+        ("ivory", "forestgreen")
+    );
+    let s = analyze("A list of my plants", &ui("sky"));
+    assert_eq!(s.theme.accent, "#0284c7");
+    assert_eq!(s.layout, Layout::Cards);
+    let s = analyze(
+        "Feedback form: name, rating. Show all feedback in a table under the form.",
+        &ui("rose"),
+    );
+    assert_eq!(s.layout, Layout::Table);
+    assert_eq!(s.theme.accent, "#e11d48");
+}
