@@ -2,11 +2,17 @@
 //!
 //!   appgen-builder check --dist DIR [--checks JSON] [--screenshot PNG]
 //!   appgen-builder build --dir APPDIR [--out DIR] [--checks JSON]
+//!   appgen-builder job
+//!
+//! `job` is the Container Apps job: it takes one message from the build queue and runs the
+//! pipeline's build step on it, exactly as `appgen serve`'s in-process worker does (same
+//! `worker::handle`, same `Pipeline::run_step`), then exits.
 //!
 //! Exit code 0 when everything passed, 1 when the app failed, 2 when the builder could not run.
 
 use anyhow::{Context, Result, bail};
 use appgen_builder::{Builder, BuilderConfig, copy_tree, default_checks, materialize};
+use appgen_core::ports::{AgentContext, AgentError, AgentOutput};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -32,6 +38,9 @@ enum Command {
         #[arg(long)]
         screenshot: Option<PathBuf>,
     },
+    /// Take one message from the build queue, run the build step, enqueue review, exit.
+    /// Storage is `AzureWebJobsStorage` (or the embedded data dir in `APPGEN_DATA`).
+    Job,
     /// Materialise, build and check an app's source directory.
     Build {
         #[arg(long)]
@@ -55,17 +64,126 @@ fn parse_checks(arg: Option<&str>) -> Result<Vec<Value>> {
     }
 }
 
-async fn run(cli: Cli) -> Result<bool> {
+/// The only agent the build job has: it runs no agent step, and says so if it is ever asked.
+struct BuildOnly;
+
+#[async_trait::async_trait]
+impl appgen_core::ports::AppAgent for BuildOnly {
+    fn name(&self) -> String {
+        "build-job".into()
+    }
+    async fn clarify(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<Vec<appgen_core::app::Question>, AgentError> {
+        Err(not_here())
+    }
+    async fn requirements(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<appgen_core::app::Requirements, AgentError> {
+        Err(not_here())
+    }
+    async fn wireframe(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<String, AgentError> {
+        Err(not_here())
+    }
+    async fn code(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<appgen_core::app::FileMap, AgentError> {
+        Err(not_here())
+    }
+    async fn fix(
+        &self,
+        _: &AgentContext,
+        _: &appgen_core::ports::Failure,
+        _: &mut dyn AgentOutput,
+    ) -> Result<appgen_core::app::ChangeSet, AgentError> {
+        Err(not_here())
+    }
+    async fn modify(
+        &self,
+        _: &AgentContext,
+        _: &str,
+        _: &mut dyn AgentOutput,
+    ) -> Result<appgen_core::app::ChangeSet, AgentError> {
+        Err(not_here())
+    }
+}
+
+fn not_here() -> AgentError {
+    AgentError::Unsupported("the build job runs only the build step".into())
+}
+
+/// One build-queue message through the same worker code as `appgen serve`.
+async fn job() -> Result<bool> {
+    use appgen_runtime::events::EventLog;
+    use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
+    use appgen_runtime::threads::ThreadStore;
+    use appgen_runtime::worker::{WorkerConfig, handle};
+    use std::sync::Arc;
+    let data = std::env::var("APPGEN_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(".appgen/data"));
+    let storage = appgen_runtime::storage::open(&data).await?;
     let config = BuilderConfig::from_env()?;
-    let builder = Builder::without_store(config);
+    // The message stays hidden while the build and check run, with room to spare.
+    let visibility = (config.build_timeout + config.check_timeout) * 2;
+    let builder = Builder::new(config, storage.blobs.clone());
+    let preview_base =
+        std::env::var("APPGEN_PREVIEW_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:7072".into());
+    let pipeline = Pipeline::new(
+        ThreadStore::new(storage.blobs.clone()),
+        EventLog::new(storage.blobs.clone()),
+        storage.queue.clone(),
+        Arc::new(BuildOnly),
+        Arc::new(builder),
+        PipelineConfig::new(
+            appgen_runtime::storage::preview_urls(&preview_base, &data)?,
+            storage.single_process,
+        ),
+    );
+    pipeline.ensure_queues().await?;
+    let step = appgen_core::step::StepName::Build;
+    let Some(delivery) = pipeline.queue.receive(step.queue(), visibility).await? else {
+        eprintln!("appgen-builder job: no build is waiting");
+        return Ok(true);
+    };
+    handle(
+        &pipeline,
+        &WorkerConfig {
+            visibility,
+            ..WorkerConfig::default()
+        },
+        step,
+        delivery,
+    )
+    .await;
+    Ok(true)
+}
+
+/// A builder that publishes nothing (the CLI's reports go to stdout and `--out`).
+fn local_builder() -> Result<Builder> {
+    Ok(Builder::without_store(BuilderConfig::from_env()?))
+}
+
+async fn run(cli: Cli) -> Result<bool> {
     match cli.command {
+        Command::Job => job().await,
         Command::Check {
             dist,
             checks,
             screenshot,
         } => {
             let checks = parse_checks(checks.as_deref())?;
-            let report = builder
+            let report = local_builder()?
                 .check_dist_with_screenshot(&dist, &checks, screenshot.as_deref())
                 .await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -75,7 +193,7 @@ async fn run(cli: Cli) -> Result<bool> {
             let checks = parse_checks(checks.as_deref())?;
             let files = materialize::read_app_dir(&dir)
                 .with_context(|| format!("reading {}", dir.display()))?;
-            let local = builder.build_files(&files, &checks).await?;
+            let local = local_builder()?.build_files(&files, &checks).await?;
             let mut report = local.report.clone();
             if let Some(out) = out {
                 std::fs::create_dir_all(&out)?;

@@ -172,6 +172,8 @@ pub enum AgentEvent {
 }
 
 /// Sink for [`AgentEvent`]s. Synchronous and infallible: the runtime buffers and appends.
+/// Agents narrate everything the user should read (including a change set's summary): the
+/// runner adds only what it did itself (builds, reviews).
 pub trait AgentOutput: Send {
     fn emit(&mut self, event: AgentEvent);
 }

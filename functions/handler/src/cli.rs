@@ -1,7 +1,7 @@
 //! `appgen new` / `appgen edit`: the whole pipeline headless, through the same queue, steps and
 //! builder as a browser user's run; progress on stderr, one JSON line on stdout at the end.
 
-use crate::wiring::{RuntimeOptions, embedded};
+use crate::wiring::{RuntimeOptions, from_env};
 use anyhow::{Context, bail};
 use appgen_core::agui::{
     Event, Message, Outcome, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
@@ -83,7 +83,7 @@ fn input(thread: &str, messages: Vec<Message>, resume: Option<Vec<ResumeEntry>>)
 
 pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
     let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
-    let rt = embedded(&RuntimeOptions {
+    let rt = from_env(&RuntimeOptions {
         data,
         preview_base: args.preview_base_url.clone(),
     })
@@ -128,7 +128,7 @@ pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
 
 pub async fn edit(args: EditArgs) -> anyhow::Result<i32> {
     let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
-    let rt = embedded(&RuntimeOptions {
+    let rt = from_env(&RuntimeOptions {
         data,
         preview_base: args.preview_base_url.clone(),
     })

@@ -402,6 +402,22 @@ mod tests {
     }
 
     #[test]
+    fn host_json_and_the_code_agree() {
+        let host: Value = serde_json::from_str(HOST_JSON).expect("host.json");
+        assert_eq!(
+            host["extensions"]["queues"]["maxDequeueCount"],
+            json!(MAX_DEQUEUE_COUNT)
+        );
+        assert_eq!(host["extensions"]["queues"]["messageEncoding"], "base64");
+        assert_eq!(host["customHandler"]["enableProxyingHttpRequest"], true);
+        assert_eq!(
+            host["customHandler"]["description"]["arguments"],
+            json!(["functions-host"])
+        );
+        assert_eq!(host["extensions"]["http"]["routePrefix"], "");
+    }
+
+    #[test]
     fn recorded_queue_invocations_parse() {
         // Shapes from the custom-handler docs: the message as a JSON string, as a doubly encoded
         // string, and as an object; DequeueCount as number or string.

@@ -28,7 +28,6 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         )
         .route("/p/{thread}/{n}/{token}/", get(index))
         .route("/p/{thread}/{n}/{token}/{*path}", get(file))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .with_state(pipeline)
 }
 

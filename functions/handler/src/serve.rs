@@ -119,6 +119,13 @@ pub async fn functions_host(args: HostArgs) -> anyhow::Result<()> {
     })
     .await?;
     let pipeline = runtime.pipeline.clone();
+    if runtime.backend != "azure" {
+        anyhow::bail!(
+            "appgen functions-host needs Azure Storage: set AzureWebJobsStorage (a connection string, \
+             or AzureWebJobsStorage__blobServiceUri/__queueServiceUri with managed identity); the embedded \
+             backend cannot be shared by the host's instances"
+        );
+    }
     let state = Arc::new(AppState {
         pipeline: pipeline.clone(),
         auth: AuthConfig::from_env(false),

@@ -14,6 +14,12 @@ fn configured() -> Option<&'static str> {
     .as_deref()
 }
 
+/// Whether `APPGEN_FAILPOINT=<step>:error` asks this step to fail (a platform error, retried by
+/// the queue until it is poison).
+pub fn fails(step: &str) -> bool {
+    configured().and_then(|fp| fp.split_once(':')) == Some((step, "error"))
+}
+
 /// Aborts the process if `APPGEN_FAILPOINT` names this step and point.
 pub fn hit(step: &str, point: &str) {
     if let Some(fp) = configured()

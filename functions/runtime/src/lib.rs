@@ -7,6 +7,7 @@ pub mod failpoint;
 pub mod llm;
 pub mod pipeline;
 pub mod preview;
+pub mod storage;
 pub mod threads;
 pub mod worker;
 

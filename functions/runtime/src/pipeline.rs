@@ -436,6 +436,15 @@ impl Pipeline {
         };
         let claimed_etag = etag.clone();
         crate::failpoint::hit(msg.step.as_str(), "after_claim");
+        if crate::failpoint::fails(msg.step.as_str()) {
+            return self
+                .abandon(
+                    &snap,
+                    &claimed_etag,
+                    StepError::Internal("failpoint: injected step failure".into()),
+                )
+                .await;
+        }
 
         let mut writer = self.events.writer(&msg.thread_id, &msg.run_id).await?;
         if is_ended(&writer.existing) {
@@ -750,9 +759,6 @@ impl Pipeline {
                         code: "edit_failed",
                     })
                 })?;
-                if !changes.summary.is_empty() {
-                    out.emit(AgentEvent::Say(format!("\n{}", changes.summary)));
-                }
                 self.store_files(snap, &files).await?;
                 if let Some(r) = new_requirements {
                     snap.requirements = Some(r);

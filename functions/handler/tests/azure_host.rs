@@ -1,0 +1,288 @@
+//! The whole pipeline on real Storage APIs (Azurite): once under `appgen serve` with
+//! `AzureWebJobsStorage=UseDevelopmentStorage=true` (in-process workers on Azurite queues), and
+//! once under `appgen functions-host` driven by a stand-in for the Functions host that does what
+//! the host does for queue triggers: receive, POST the invocation payload to `/{function}`,
+//! delete on 2xx, leave for retry otherwise, move to `<queue>-poison` after maxDequeueCount.
+//! Skipped (with a notice) unless APPGEN_AZURITE=1 and Azurite runs.
+
+mod support;
+
+use appgen_core::ports::QueueService;
+use appgen_core::step::StepName;
+use appgen_runtime::azure::AzureQueue;
+use appgen_runtime::azure::config::StorageConnection;
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+use support::{Server, Spawn, agui_check, client, free_port};
+
+fn azurite() -> bool {
+    if std::env::var("APPGEN_AZURITE").is_err() {
+        eprintln!(
+            "skipped: set APPGEN_AZURITE=1 with Azurite running (infra/local/azurite.sh start)"
+        );
+        return false;
+    }
+    true
+}
+
+fn prefix() -> String {
+    format!("h{}-", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+#[tokio::test]
+async fn serve_runs_the_pipeline_on_azurite() {
+    if !azurite() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: true,
+        env: vec![
+            ("AzureWebJobsStorage", "UseDevelopmentStorage=true".into()),
+            ("APPGEN_STORAGE_PREFIX", prefix()),
+        ],
+        ports: None,
+    });
+    let (report, ok) = agui_check(&[
+        "flow",
+        "--base",
+        &server.base,
+        "--thread",
+        "t-az",
+        "--prompt",
+        "A workout log with exercise, sets, reps and date",
+        "--followup",
+        "Make the background honeydew",
+    ]);
+    assert!(ok, "{report:#}\nlog:\n{}", server.log());
+    assert_eq!(report["state"]["versions"], 2, "{report:#}");
+}
+
+struct Host {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_host(dir: &std::path::Path, prefix: &str, failpoint: Option<&str>) -> Host {
+    let port = free_port();
+    let mut cmd = Command::new(support::BIN);
+    cmd.arg("functions-host")
+        .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
+        .env("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+        .env("APPGEN_STORAGE_PREFIX", prefix)
+        .env("APPGEN_AUTH", "local")
+        .env("APPGEN_DATA", dir)
+        .env(
+            "APPGEN_PREVIEW_BASE_URL",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .env_remove("APPGEN_FAILPOINT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(fp) = failpoint {
+        cmd.env("APPGEN_FAILPOINT", fp);
+    }
+    let child = cmd.spawn().expect("spawn functions-host");
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..300 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Host { child, base }
+}
+
+/// Plays the Functions host's queue triggers until `stop`. Counts invocations that failed.
+fn emulate_host(
+    base: String,
+    prefix: String,
+    stop: Arc<AtomicBool>,
+    failures: Arc<AtomicU32>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let queue = AzureQueue::with_prefix(&StorageConnection::development(), &prefix)
+            .expect("queue client");
+        let http = client();
+        let max_dequeue = 5;
+        while !stop.load(Ordering::SeqCst) {
+            let mut any = false;
+            for step in StepName::ALL {
+                let Ok(Some(d)) = queue.receive(step.queue(), Duration::from_secs(60)).await else {
+                    continue;
+                };
+                any = true;
+                let payload = json!({
+                    "Data": {"message": d.body},
+                    "Metadata": {"DequeueCount": d.dequeue_count, "Id": d.id, "PopReceipt": d.pop_receipt,
+                                 "InsertionTime": "2026-11-25T10:00:00+00:00", "NextVisibleTime": "2026-11-25T10:01:00+00:00",
+                                 "sys": {"MethodName": step.as_str()}}
+                });
+                let ok = http
+                    .post(format!("{base}/{}", step.as_str()))
+                    .json(&payload)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                if ok {
+                    let _ = queue.delete(step.queue(), &d).await;
+                } else if d.dequeue_count >= max_dequeue {
+                    failures.fetch_add(1, Ordering::SeqCst);
+                    let _ = queue
+                        .send(&step.poison_queue(), &d.body, Duration::ZERO)
+                        .await;
+                    let _ = queue.delete(step.queue(), &d).await;
+                } else {
+                    failures.fetch_add(1, Ordering::SeqCst);
+                    let _ = queue
+                        .release(step.queue(), &d, Duration::from_millis(200))
+                        .await;
+                }
+            }
+            if !any {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    })
+}
+
+// The host stand-in runs as a task while the (blocking) client check runs: two threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_host_runs_the_pipeline_through_queue_invocations() {
+    if !azurite() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let prefix = prefix();
+    let host = start_host(dir.path(), &prefix, None);
+    assert_eq!(
+        reqwest::get(format!("{}/", host.base))
+            .await
+            .expect("ping")
+            .status()
+            .as_u16(),
+        200,
+        "readiness ping"
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicU32::new(0));
+    let emulator = emulate_host(
+        host.base.clone(),
+        prefix.clone(),
+        stop.clone(),
+        failures.clone(),
+    );
+    let (report, ok) = agui_check(&[
+        "flow",
+        "--base",
+        &host.base,
+        "--thread",
+        "t-host",
+        "--prompt",
+        "A simple book club list with book title, author and meeting date",
+        "--followup",
+        "Add a field for host",
+    ]);
+    stop.store(true, Ordering::SeqCst);
+    let _ = emulator.await;
+    assert!(ok, "{report:#}");
+    assert_eq!(
+        report["runs"][1]["steps"],
+        json!(["requirements", "wireframe", "code", "build", "review"])
+    );
+    assert_eq!(report["state"]["versions"], 2, "{report:#}");
+    assert_eq!(failures.load(Ordering::SeqCst), 0, "no invocation failed");
+    // The preview is served on the handler's own host, under /p/.
+    let preview = report["runs"][2]["last"]["result"]["previewUrl"]
+        .as_str()
+        .expect("preview")
+        .to_owned();
+    assert!(
+        preview.starts_with(&format!("{}/p/", host.base)),
+        "{preview}"
+    );
+    assert_eq!(
+        reqwest::get(&preview)
+            .await
+            .expect("preview")
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_failing_max_dequeue_times_is_poisoned_and_the_run_says_why() {
+    if !azurite() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    let prefix = prefix();
+    let host = start_host(dir.path(), &prefix, Some("requirements:error"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicU32::new(0));
+    let emulator = emulate_host(
+        host.base.clone(),
+        prefix.clone(),
+        stop.clone(),
+        failures.clone(),
+    );
+    let (report, _) = agui_check(&[
+        "flow",
+        "--base",
+        &host.base,
+        "--thread",
+        "t-poison",
+        "--prompt",
+        "A quote of the day page",
+    ]);
+    stop.store(true, Ordering::SeqCst);
+    let _ = emulator.await;
+    let end = &report["runs"][1]["last"];
+    assert_eq!(end["type"], "RUN_ERROR", "{report:#}");
+    assert!(
+        end["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("requirements step failed 5 times"),
+        "{end}"
+    );
+    assert_eq!(failures.load(Ordering::SeqCst), 5);
+    let queue = AzureQueue::with_prefix(&StorageConnection::development(), &prefix).expect("queue");
+    assert_eq!(
+        queue
+            .len(&StepName::Requirements.poison_queue())
+            .await
+            .expect("len"),
+        1
+    );
+    assert_eq!(
+        queue
+            .len(StepName::Requirements.queue())
+            .await
+            .expect("len"),
+        0
+    );
+    let (replay, ok) = agui_check(&[
+        "replay",
+        "--base",
+        &host.base,
+        "--thread",
+        "t-poison",
+        "--run",
+        "t-poison-r2",
+    ]);
+    assert!(ok, "{replay:#}");
+    let _: Value = replay;
+}

@@ -1,0 +1,96 @@
+//! Opens the storage a process runs on, the way the Functions host picks it: Azure Storage when
+//! `AzureWebJobsStorage` (or its identity-based settings) is set, else the embedded backend on
+//! a data directory. The API host, `appgen serve`, and the build job all open storage here.
+
+use crate::azure::config::{Backend, ConfigError, select_backend_from_env};
+use crate::azure::{AzureBlobStore, AzureQueue};
+use crate::embedded::{DataDirLock, DiskBlobStore, DiskQueue};
+use crate::preview::PreviewUrls;
+use appgen_core::ports::{BlobStore, QueueError, QueueService, StoreError};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Blob and queue services, and what must live as long as they do.
+pub struct Storage {
+    pub blobs: Arc<dyn BlobStore>,
+    pub queue: Arc<dyn QueueService>,
+    /// "embedded" or "azure".
+    pub kind: &'static str,
+    /// One process owns the storage (embedded): claims of an earlier boot are dead.
+    pub single_process: bool,
+    _lock: Option<DataDirLock>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> OpenError + '_ {
+    move |source| OpenError::DataDir {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Opens the storage `AzureWebJobsStorage` names, else the embedded one under `data`.
+/// `APPGEN_STORAGE_PREFIX` prefixes Azure container and queue names (tests share an Azurite).
+pub async fn open(data: &Path) -> Result<Storage, OpenError> {
+    match select_backend_from_env()? {
+        Backend::Embedded => {
+            let lock = DataDirLock::acquire(data).map_err(data_dir_error(data))?;
+            Ok(Storage {
+                blobs: Arc::new(DiskBlobStore::open(&data.join("blobs"))?),
+                queue: Arc::new(DiskQueue::open(&data.join("queues"))?),
+                kind: "embedded",
+                single_process: true,
+                _lock: Some(lock),
+            })
+        }
+        Backend::Azure(conn) => {
+            let prefix = std::env::var("APPGEN_STORAGE_PREFIX").unwrap_or_default();
+            let store = AzureBlobStore::with_prefix(&conn, &prefix)?;
+            store.ensure_containers().await?;
+            Ok(Storage {
+                blobs: Arc::new(store),
+                queue: Arc::new(AzureQueue::with_prefix(&conn, &prefix)?),
+                kind: "azure",
+                single_process: false,
+                _lock: None,
+            })
+        }
+    }
+}
+
+/// Preview URLs: the key from `APPGEN_PREVIEW_SECRET` (every process that renders state must
+/// share it: the API host and the build job), else a random key kept in `data` so URLs survive
+/// restarts of a single local server.
+pub fn preview_urls(base: &str, data: &Path) -> Result<PreviewUrls, OpenError> {
+    if let Ok(s) = std::env::var("APPGEN_PREVIEW_SECRET")
+        && !s.is_empty()
+    {
+        return Ok(PreviewUrls::new(base, s.as_bytes()));
+    }
+    std::fs::create_dir_all(data).map_err(data_dir_error(data))?;
+    let path = data.join("preview.key");
+    if let Ok(k) = std::fs::read(&path)
+        && k.len() >= 32
+    {
+        return Ok(PreviewUrls::new(base, &k));
+    }
+    let key: Vec<u8> = (0..4)
+        .flat_map(|_| uuid::Uuid::new_v4().into_bytes())
+        .collect();
+    std::fs::write(&path, &key).map_err(data_dir_error(data))?;
+    Ok(PreviewUrls::new(base, &key))
+}
