@@ -457,6 +457,31 @@ async function main() {
       await shot(page, "online-again-done");
     });
 
+    await check("an error shows where it happened, and Retry recovers", async () => {
+      const before = await versionCount(page);
+      // The API refuses the next run once (as when storage is briefly unavailable).
+      let refused = 0;
+      await page.route("**/api/agent", async (route) => {
+        if (refused++ > 0) return route.continue();
+        await route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { code: "storage_unavailable", message: "storage is unavailable; try again" } }) });
+      });
+      const composer = page.getByLabel("Ask for a change");
+      await composer.fill("Add a priority field");
+      await composer.press("Enter");
+      const alert = page.getByRole("alert").filter({ hasText: "storage is unavailable" });
+      await alert.waitFor({ timeout: 10_000 });
+      assert((await phaseOf(page)) === "error", "phase is not error");
+      await shot(page, "error-with-retry");
+      await alert.getByRole("button", { name: "Retry" }).focus();
+      await page.keyboard.press("Enter");
+      const phase = await waitPhase(page, ["done"], RUN_TIMEOUT).catch(() => phaseOf(page));
+      await page.unroute("**/api/agent");
+      assert(phase === "done", `retry ended in ${phase}`);
+      const asked = await page.locator("[data-testid=user-message]", { hasText: "Add a priority field" }).count();
+      assert(asked === 1, `the retried request shows ${asked} times`);
+      await page.waitForFunction((n) => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) > n, before, { timeout: 15_000 });
+    });
+
     await check("phone width: chat and app panes, no sideways scrolling", async () => {
       const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
       const p = await phone.newPage();
@@ -475,7 +500,7 @@ async function main() {
     });
 
     await check("no page errors in the UI", async () => {
-      const relevant = pageErrors.filter((e) => !/favicon|ERR_ABORTED|net::ERR/.test(e));
+      const relevant = pageErrors.filter((e) => !/favicon|ERR_ABORTED|net::ERR|status of 503/.test(e));
       assert(relevant.length === 0, relevant.join("\n"));
     });
   } catch (e) {

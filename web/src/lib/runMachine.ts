@@ -119,8 +119,12 @@ export function runReducer(m: RunMachine, a: RunAction): RunMachine {
     case "restored":
       return a.machine;
     case "run_requested": {
+      // A retry of a refused request reuses its message id: move it rather than repeat it.
       const messages = a.userMessage
-        ? [...m.messages, { id: a.userMessage.id, role: "user" as const, text: a.userMessage.text, streaming: false, runId: a.runId }]
+        ? [
+            ...m.messages.filter((x) => x.id !== a.userMessage?.id),
+            { id: a.userMessage.id, role: "user" as const, text: a.userMessage.text, streaming: false, runId: a.runId },
+          ]
         : m.messages;
       return {
         ...m,

@@ -323,7 +323,12 @@ export function useAppgen(initialThread: string | null): Appgen {
       [...m.messages].reverse().find((x) => x.role === "user" && !x.id.startsWith("answers-"))?.text ??
       "";
     if (!text) return;
-    void run(m.threadId, { kind: "message", text, context: intent?.kind === "message" ? intent.context : [] }, { id: newId("m"), role: "user", content: text });
+    // A request the server refused (no event of its run arrived) was never recorded there, so
+    // it keeps its id and its place in the transcript.
+    const refused = m.runId !== null && !m.seq[m.runId];
+    const last = [...m.messages].reverse().find((x) => x.role === "user" && x.text === text && !x.id.startsWith("answers-"));
+    const id = refused && last ? last.id : newId("m");
+    void run(m.threadId, { kind: "message", text, context: intent?.kind === "message" ? intent.context : [] }, { id, role: "user", content: text });
   }, [run]);
 
   const restore = useCallback(
