@@ -32,7 +32,6 @@ export interface Appgen {
   retry: () => void;
   openThread: (threadId: string | null) => void;
   restore: (n: number) => Promise<number | null>;
-  refresh: () => void;
 }
 
 export function useAppgen(initialThread: string | null): Appgen {
@@ -343,12 +342,6 @@ export function useAppgen(initialThread: string | null): Appgen {
     [syncThread, refreshThreads],
   );
 
-  const refresh = useCallback(() => {
-    const id = ref.current.threadId;
-    if (id) void syncThread(id);
-    refreshThreads();
-  }, [syncThread, refreshThreads]);
-
   return {
     machine,
     threads,
@@ -358,6 +351,5 @@ export function useAppgen(initialThread: string | null): Appgen {
     retry,
     openThread: (id) => void openThread(id),
     restore,
-    refresh,
   };
 }
