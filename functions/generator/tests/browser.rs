@@ -243,9 +243,25 @@ async fn generated_apps_pass_the_browser_checks() {
     let _ = std::fs::remove_dir_all(&root);
     let mut failed = vec![];
     let total = cases().len();
+    // APPGEN_UI_DEFAULTS=1 runs the cases with the start screen's default options
+    // (mobile-first cards, localStorage, indigo), as the web UI sends them.
+    let options: Vec<(String, String)> = if std::env::var("APPGEN_UI_DEFAULTS").is_ok() {
+        [
+            ("mobile-first", "true"),
+            ("persistence", "localStorage"),
+            ("auth-ready", "false"),
+            ("colors", "indigo"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+    } else {
+        vec![]
+    };
     for (i, (description, checks)) in cases().into_iter().enumerate() {
         let ctx = AgentContext {
             description: description.to_owned(),
+            options: options.clone(),
             ..Default::default()
         };
         let files = OfflineAgent.code(&ctx, &mut Sink).await.expect("code");
@@ -279,6 +295,9 @@ async fn generated_apps_pass_the_browser_checks() {
             .output()
             .expect("node");
         let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        if report.is_null() {
+            println!("check.mjs said: {}", String::from_utf8_lossy(&out.stderr));
+        }
         let bad: Vec<String> = report["checks"]
             .as_array()
             .map(|a| {
