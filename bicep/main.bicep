@@ -145,7 +145,6 @@ var buildQueueName = 'step-build'
 // The Function App's function on the build queue (FUNCTIONS in functions/handler/src/functions.rs),
 // disabled in Azure so that only the build job consumes step-build.
 var buildFunctionName = 'build'
-var reviewQueueName = 'step-review'
 
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var envName = toLower(environmentName)
@@ -248,7 +247,8 @@ module buildJob 'modules/buildjob.bicep' = {
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
     buildQueueName: buildQueueName
-    reviewQueueName: reviewQueueName
+    previewBaseUrl: previewBaseUrl
+    previewSecret: previewSecret
   }
 }
 

@@ -45,8 +45,12 @@ param queueEndpoint string
 @description('Queue that triggers the job (StepName::Build.queue()).')
 param buildQueueName string
 
-@description('Queue the job enqueues to when a build is done (StepName::Review.queue()).')
-param reviewQueueName string
+@description('Origin previews are served from (APPGEN_PREVIEW_BASE_URL), as the API host has it.')
+param previewBaseUrl string
+
+@description('HMAC key of preview tokens (APPGEN_PREVIEW_SECRET), the same as the API host\'s.')
+@secure()
+param previewSecret string
 
 @description('vCPUs of one execution (Consumption profile: up to 4).')
 param cpu string = '2.0'
@@ -113,6 +117,12 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
     workloadProfileName: 'Consumption'
     configuration: {
       triggerType: 'Event'
+      secrets: [
+        {
+          name: 'preview-secret'
+          value: previewSecret
+        }
+      ]
       replicaTimeout: replicaTimeout
       // Redelivery is the queue's job (visibility timeout, maxDequeueCount, -poison).
       replicaRetryLimit: 0
@@ -181,12 +191,14 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
               value: identityClientId
             }
             {
-              name: 'APPGEN_BUILD_QUEUE'
-              value: buildQueueName
+              // The build step renders the run's UI state, preview URLs included, so it signs
+              // them with the API host's key and base.
+              name: 'APPGEN_PREVIEW_BASE_URL'
+              value: previewBaseUrl
             }
             {
-              name: 'APPGEN_REVIEW_QUEUE'
-              value: reviewQueueName
+              name: 'APPGEN_PREVIEW_SECRET'
+              secretRef: 'preview-secret'
             }
           ]
         }

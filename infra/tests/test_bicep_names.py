@@ -144,12 +144,13 @@ def test_queue_names_are_valid_azure_queue_names():
         assert re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", q), q
 
 
-def test_build_job_is_triggered_by_the_build_queue_and_feeds_review():
+def test_build_job_is_triggered_by_the_build_queue_and_signs_previews_like_the_api():
     queues = rust_step_queues()
     main = _main()
     params = body(main["modules"]["buildJob"])["params"]
     assert main["variables"][params["buildQueueName"]]["value"] == queues["Build"]
-    assert main["variables"][params["reviewQueueName"]]["value"] == queues["Review"]
+    # The build step renders preview URLs: same base and key as the Function App.
+    assert params["previewBaseUrl"] == "previewBaseUrl" and params["previewSecret"] == "previewSecret"
 
     job = _module("buildjob")
     jobs = [r for _, r in resources(job) if r["type"] == "Microsoft.App/jobs"]
@@ -162,7 +163,7 @@ def test_build_job_is_triggered_by_the_build_queue_and_feeds_review():
     assert rule["metadata"]["accountName"] == "storageAccountName"
     # Managed identity, not a connection-string secret.
     assert rule["identity"] == "identityId"
-    assert "auth" not in rule and "secrets" not in cfg
+    assert "auth" not in rule, "the scale rule uses the identity, not a connection secret"
     assert jobs[0]["api_version"] >= "2025-01-01", "scale-rule `identity` needs Microsoft.App 2025-01-01"
     registries = cfg["registries"]["operator"]
     assert registries["type"] == "conditional" and registries["operands"]["true_value"] == []
@@ -170,7 +171,9 @@ def test_build_job_is_triggered_by_the_build_queue_and_feeds_review():
     assert registry["identity"] == "identityId" and "passwordSecretRef" not in registry
     (container,) = body(jobs[0])["properties"]["template"]["containers"]
     assert container["command"] == ["appgen-builder", "job"]
-    env = {e["name"]: e["value"] for e in container["env"]}
+    env = {e["name"]: e.get("value", e.get("secretRef")) for e in container["env"]}
+    assert env["APPGEN_PREVIEW_SECRET"] == "preview-secret", "the key comes from the job's secret"
+    assert env["APPGEN_PREVIEW_BASE_URL"] == "previewBaseUrl"
     for name in (
         "AzureWebJobsStorage__blobServiceUri",
         "AzureWebJobsStorage__queueServiceUri",
