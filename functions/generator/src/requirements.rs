@@ -30,7 +30,7 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
     match spec.kind {
         k if k.is_collection() => {
             out.push(format!(
-                "Add {singular} with a labelled form: {}",
+                "Add {plural} with a labelled form: {}",
                 field_list(spec)
             ));
             out.push(format!(
