@@ -14,6 +14,8 @@ use crate::title::{tagline, title};
 pub const DEFAULT_BACKGROUND: &str = "#f8fafc";
 pub const DEFAULT_ACCENT: &str = "#4f46e5";
 const DARK_BACKGROUND: &str = "#0f172a";
+/// Accent used on dark backgrounds when the description names none.
+const DARK_ACCENT: &str = "#818cf8";
 
 /// Reads a description and the UI's generation options into a full spec.
 pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
@@ -124,7 +126,7 @@ pub fn apply_options(spec: &mut AppSpec, options: &[(String, String)]) {
             }
         } else if k.contains("color") || k.contains("colour") || k.contains("theme") {
             // Colours the description names win over the start screen's palette choice.
-            let described = spec.theme.accent != DEFAULT_ACCENT;
+            let described = spec.theme.accent != DEFAULT_ACCENT && spec.theme.accent != DARK_ACCENT;
             if let Some((_, hex)) = UI_PALETTE.iter().find(|(id, _)| *id == v) {
                 if !described {
                     spec.theme.accent = (*hex).to_owned();
@@ -193,7 +195,7 @@ fn theme_from(text: &str) -> Theme {
     let lower = text.to_lowercase();
     if has_any(&lower, &["dark mode", "dark theme"]) {
         spec_theme.background = DARK_BACKGROUND.into();
-        spec_theme.accent = "#818cf8".into();
+        spec_theme.accent = DARK_ACCENT.into();
     }
     if let Some(bg) = bg {
         spec_theme.background = bg;
@@ -204,6 +206,10 @@ fn theme_from(text: &str) -> Theme {
     }
     if let Some(t) = fg {
         spec_theme.text = t;
+    }
+    // The default indigo is too dim on a dark background the description chose.
+    if spec_theme.accent == DEFAULT_ACCENT && is_dark(&spec_theme.background) {
+        spec_theme.accent = DARK_ACCENT.into();
     }
     spec_theme
 }
