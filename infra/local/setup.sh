@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prepares a Debian machine to build and check generated apps: Chromium, bubblewrap, the
-# resource-limit tools, and the template's node_modules. Idempotent: a step that is already
+# Prepares a Debian machine to run and test appgen: Chromium, bubblewrap, the resource-limit
+# tools, the generated-app template's node_modules, the web UI's and the test tools' npm
+# packages, and Python's venv for the infrastructure tests. Idempotent: a step that is already
 # done says so and does nothing. Run as root (it installs system packages).
 #
 #   infra/local/setup.sh
@@ -10,8 +11,6 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TEMPLATE="$REPO/functions/builder/template"
-# Inside node_modules, so `npm ci` (which empties node_modules) also drops a stale stamp.
-STAMP="$TEMPLATE/node_modules/.appgen-lock.sha256"
 APT_UPDATED=0
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -61,20 +60,52 @@ step_limit_tools() {
   fi
 }
 
-step_template_node_modules() {
-  [ -f "$TEMPLATE/package-lock.json" ] || die "$TEMPLATE/package-lock.json is missing"
-  local want
-  want="$(cat "$TEMPLATE/package.json" "$TEMPLATE/package-lock.json" | sha256sum | cut -d' ' -f1)"
-  if [ -d "$TEMPLATE/node_modules" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
-    log "template node_modules match package-lock.json"
-    return 0
+# needs_npm_ci DIR: true unless DIR's node_modules match package.json + package-lock.json
+# (a hash stamp inside node_modules, so `npm ci` emptying it also drops a stale stamp).
+lock_hash() { cat "$1/package.json" "$1/package-lock.json" | sha256sum | cut -d' ' -f1; }
+needs_npm_ci() {
+  [ -f "$1/package-lock.json" ] || die "$1/package-lock.json is missing"
+  local stamp="$1/node_modules/.appgen-lock.sha256"
+  if [ -d "$1/node_modules" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(lock_hash "$1")" ]; then
+    log "node_modules of ${1#"$REPO"/} match package-lock.json"
+    return 1
   fi
-  log "npm ci in $TEMPLATE"
-  (cd "$TEMPLATE" && npm ci --no-audit --no-fund --prefer-offline)
-  printf '%s\n' "$want" > "$STAMP"
+  log "npm ci in ${1#"$REPO"/}"
+}
+stamp_npm_ci() { lock_hash "$1" > "$1/node_modules/.appgen-lock.sha256"; }
+
+# npm_ci DIR: `npm ci` in DIR when needed.
+npm_ci() {
+  if needs_npm_ci "$1"; then
+    (cd "$1" && npm ci --no-audit --no-fund --prefer-offline)
+    stamp_npm_ci "$1"
+  fi
 }
 
-STEPS=(step_node step_chromium_and_sandbox step_limit_tools step_template_node_modules)
+# Spelled out (not npm_ci) so the image's Dockerfile can be checked against this line.
+step_template_node_modules() {
+  if needs_npm_ci "$TEMPLATE"; then
+    (cd "$TEMPLATE" && npm ci --no-audit --no-fund --prefer-offline)
+    stamp_npm_ci "$TEMPLATE"
+  fi
+}
+
+# The web UI (served by `appgen serve`) and the official AG-UI client the tests verify with.
+step_web_and_test_node_modules() {
+  npm_ci "$REPO/web"
+  npm_ci "$REPO/functions/handler/tests/agui"
+}
+
+# infra/tests/run.sh makes a venv; Debian's python3 needs python3-venv for that.
+step_python_venv() {
+  if python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    log "python3 venv available"
+  else
+    apt_install python3-venv # dev-only
+  fi
+}
+
+STEPS=(step_node step_chromium_and_sandbox step_limit_tools step_template_node_modules step_web_and_test_node_modules step_python_venv)
 
 main() {
   for step in "${STEPS[@]}"; do
