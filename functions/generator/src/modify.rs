@@ -12,7 +12,7 @@ use crate::spec::{AppKind, AppSpec, FieldType, Layout};
 use crate::text::{has_any, words};
 
 /// What the offline generator can change, for the user when it cannot do a request.
-pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\"), change colours (\"make the background navy and the buttons gold\"), add or remove a field (\"add a phone field\", \"remove the notes field\"), add or remove a section on a landing page or a column on a board, turn saving after reload on or off, add search, a filter or sorting, show totals, averages or a chart, switch between a table and cards, and change how many questions a quiz has.";
+pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\"), a field or a column (\"rename the owner field to Assignee\"), change the subtitle, change colours (\"make the background navy and the buttons gold\"), add or remove a field (\"add a phone field\", \"remove the notes field\"), add or remove a section on a landing page or a column on a board, turn saving after reload on or off, add search, a filter or sorting, show totals, averages or a chart, switch between a table and cards, and change how many questions a quiz has.";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotUnderstood(pub String);
@@ -60,6 +60,11 @@ pub fn apply_request(
         if let Some(name) = rename_target(&clause) {
             next.title = name.clone();
             done.push(format!("Renamed the app to “{name}”."));
+        } else if let Some(line) = tagline_target(&clause) {
+            next.tagline = line.clone();
+            done.push(format!("The subtitle now reads “{line}”."));
+        } else if first == "rename" && rename_part(&mut next, &clause, &mut done) {
+            // A field or board column was renamed.
         } else if has_any(
             &c,
             &[
@@ -220,6 +225,63 @@ fn rename_target(clause: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// "change the subtitle to X", "set the tagline to X".
+fn tagline_target(clause: &str) -> Option<String> {
+    let lower = clause.to_ascii_lowercase();
+    let verb = ["change", "set", "update", "make", "replace"]
+        .iter()
+        .any(|v| lower.trim_start().starts_with(v));
+    if !verb || lower.contains("field") {
+        return None;
+    }
+    for word in ["subtitle", "tagline", "slogan"] {
+        if let Some(i) = lower.find(word)
+            && let Some(j) = lower[i..].find(" to ")
+        {
+            let line = strip_quotes(&clause[i + j + 4..]);
+            if !line.is_empty() && line.len() <= 160 {
+                return Some(line);
+            }
+        }
+    }
+    None
+}
+
+/// "rename the owner field to Assignee", "rename the Doing column to In review". The field
+/// keeps its key so records already saved keep their values.
+fn rename_part(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) -> bool {
+    let lower = clause.to_ascii_lowercase();
+    let Some(i) = lower.find(" to ") else {
+        return false;
+    };
+    let new_name = crate::text::capitalize(&strip_quotes(&clause[i + 4..]));
+    let old: Vec<String> = words(&lower[..i])
+        .into_iter()
+        .filter(|w| !["rename", "the", "field", "column", "input", "label"].contains(&w.as_str()))
+        .collect();
+    if new_name.is_empty() || old.is_empty() || new_name.len() > 60 {
+        return false;
+    }
+    let old_name = old.join(" ");
+    if let Some(col) = spec
+        .columns
+        .iter_mut()
+        .find(|c| c.eq_ignore_ascii_case(&old_name))
+    {
+        done.push(format!("Renamed the “{col}” column to “{new_name}”."));
+        *col = new_name;
+        return true;
+    }
+    let Some(key) = field_named(&spec.entity.fields, &old_name).map(|f| f.key.clone()) else {
+        return false;
+    };
+    if let Some(f) = spec.entity.fields.iter_mut().find(|f| f.key == key) {
+        done.push(format!("Renamed the “{}” field to “{new_name}”.", f.label));
+        f.label = new_name;
+    }
+    true
 }
 
 /// The noun phrase an add/remove request is about: "add a field called Due date" → "due

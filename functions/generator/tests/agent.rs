@@ -874,3 +874,36 @@ fn start_screen_options_never_override_the_description() {
     assert_eq!(s.layout, Layout::Table);
     assert_eq!(s.theme.accent, "#e11d48");
 }
+
+#[tokio::test]
+async fn renaming_fields_columns_and_the_subtitle() {
+    let (s, _, _) = modify(
+        "A kanban board with To do, Doing and Done columns; cards have a title and an owner.",
+        "rename the owner field to Assignee and rename the Doing column to In review",
+    )
+    .await;
+    assert!(
+        s.entity
+            .fields
+            .iter()
+            .any(|f| f.label == "Assignee" && f.key == "owner"),
+        "keys stay so saved data keeps its values"
+    );
+    assert_eq!(s.columns, vec!["To do", "In review", "Done"]);
+    let (s, _, _) = modify(
+        "Contacts: name, email",
+        "change the subtitle to Everyone I know",
+    )
+    .await;
+    assert_eq!(s.tagline, "Everyone I know");
+}
+
+#[tokio::test]
+async fn adding_a_description_field_is_not_a_subtitle_change() {
+    let (s, _, _) = modify(
+        "Contacts: name, email",
+        "add a description field to the form",
+    )
+    .await;
+    assert_eq!(field(&s, "description").kind, FieldType::Longtext);
+}
