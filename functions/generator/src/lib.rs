@@ -156,6 +156,16 @@ impl AppAgent for OfflineAgent {
                 describe(&spec)
             ),
         );
+        let cannot = requirements::limitations(&ctx.description);
+        if !cannot.is_empty() {
+            say(
+                out,
+                format!(
+                    " Offline I cannot build {}; the app covers the rest.",
+                    cannot.join(", ")
+                ),
+            );
+        }
         Ok(questions::questions(&spec, &ctx.description))
     }
 

@@ -223,3 +223,82 @@ pub fn summary(spec: &AppSpec) -> String {
         what.trim_end_matches('.')
     )
 }
+
+/// Things a description asks for that a static, offline-generated app cannot do, in words
+/// for the user (so the summary never claims them).
+pub fn limitations(description: &str) -> Vec<&'static str> {
+    let lower = description.to_lowercase();
+    let rules: &[(&[&str], &str)] = &[
+        (
+            &[
+                "login",
+                "log in",
+                "sign in",
+                "sign up",
+                "signup",
+                "register",
+                "registration",
+                "accounts",
+                "authentication",
+                "password",
+            ],
+            "user accounts (everything is stored in this browser)",
+        ),
+        (
+            &[
+                "payment",
+                "payments",
+                "checkout",
+                "pay online",
+                "stripe",
+                "paypal",
+                "credit card",
+            ],
+            "real payments",
+        ),
+        (
+            &[
+                "send email",
+                "send emails",
+                "email notifications",
+                "sms",
+                "notify",
+                "notifications",
+                "newsletter",
+            ],
+            "sending emails or notifications",
+        ),
+        (
+            &[
+                "api",
+                "real-time",
+                "realtime",
+                "live data",
+                "live prices",
+                "stock prices",
+                "weather data",
+                "third-party",
+            ],
+            "live data from other services",
+        ),
+        (
+            &["upload", "uploads", "attachment", "attachments"],
+            "file uploads",
+        ),
+        (
+            &[
+                "chat",
+                "messaging",
+                "message each other",
+                "multiplayer",
+                "other users",
+            ],
+            "sharing data between users",
+        ),
+    ];
+    rules
+        .iter()
+        .filter(|(keys, _)| crate::text::has_any(&lower, keys))
+        .map(|(_, what)| *what)
+        .collect()
+}

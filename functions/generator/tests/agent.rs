@@ -907,3 +907,36 @@ async fn adding_a_description_field_is_not_a_subtitle_change() {
     .await;
     assert_eq!(field(&s, "description").kind, FieldType::Longtext);
 }
+
+#[tokio::test]
+async fn clarify_is_honest_about_what_it_cannot_build() {
+    let mut out = Recorder::default();
+    OfflineAgent
+        .clarify(
+            &ctx("A marketplace where users sign up, pay online and chat with sellers"),
+            &mut out,
+        )
+        .await
+        .expect("clarify");
+    let said: String = out
+        .0
+        .iter()
+        .filter_map(|e| {
+            if let AgentEvent::Say(s) = e {
+                Some(s.as_str())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert!(
+        said.contains("user accounts")
+            && said.contains("real payments")
+            && said.contains("sharing data"),
+        "{said}"
+    );
+    assert!(
+        appgen_generator::requirements::limitations("A recipe box with title and ingredients")
+            .is_empty()
+    );
+}
