@@ -3,6 +3,7 @@
 mod api;
 mod auth;
 mod cli;
+mod eval;
 mod functions;
 mod preview;
 mod ratelimit;
@@ -32,6 +33,8 @@ enum Command {
     New(cli::NewArgs),
     /// Change an app made by `appgen new` with a follow-up request.
     Edit(cli::EditArgs),
+    /// Run prompts through the whole pipeline and judge the apps in headless Chromium.
+    Eval(eval::EvalArgs),
     /// Run as the Azure Functions custom handler (started by the Functions host).
     FunctionsHost(serve::HostArgs),
     /// Write a deployable Function App (host.json, function folders, this binary) to a folder.
@@ -56,6 +59,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve::run(args).await.map(|()| 0),
             Command::New(args) => cli::new(args).await,
             Command::Edit(args) => cli::edit(args).await,
+            Command::Eval(args) => eval::eval(args).await,
             Command::FunctionsHost(args) => serve::functions_host(args).await.map(|()| 0),
             Command::Package { out } => {
                 functions::package(&out, &std::env::current_exe()?)?;
