@@ -2,7 +2,7 @@
 //! records and fields, which actions and summaries, which colours.
 
 use crate::colors::{assign_roles, find_colors, is_dark, readable_on};
-use crate::content::{board_columns, landing_spec, question_count, topic_hint};
+use crate::content::{board_columns, landing_spec, question_count};
 use crate::features::features;
 use crate::fields::{default_options, extract_fields};
 use crate::knowledge::{calculators, quiz, suggestions};
@@ -67,12 +67,7 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
             spec.calculator = Some(calculators::calculator_for(text, &spec.entity.fields))
         }
         AppKind::Quiz => {
-            let hint = topic_hint(&lower);
-            spec.quiz = Some(quiz::quiz_for(
-                &lower,
-                hint.as_deref(),
-                question_count(&lower),
-            ));
+            spec.quiz = Some(quiz::quiz_for(&lower, question_count(&lower)));
         }
         AppKind::Landing => spec.landing = Some(landing_spec(text)),
         _ => {}

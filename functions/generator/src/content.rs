@@ -74,7 +74,7 @@ pub(crate) fn question_count(lower: &str) -> usize {
     5
 }
 
-pub(crate) fn topic_hint(lower: &str) -> Option<String> {
+pub fn topic_hint(lower: &str) -> Option<String> {
     for lead in [" about ", " on ", " covering ", " of "] {
         if let Some(i) = lower.find(lead) {
             let rest = &lower[i + lead.len()..];

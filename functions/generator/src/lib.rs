@@ -156,6 +156,19 @@ impl AppAgent for OfflineAgent {
                 describe(&spec)
             ),
         );
+        if spec
+            .quiz
+            .as_ref()
+            .is_some_and(|q| q.topic == "general knowledge")
+            && let Some(topic) = content::topic_hint(&ctx.description.to_lowercase())
+        {
+            say(
+                out,
+                format!(
+                    " I have no questions about {topic} built in, so the quiz uses general-knowledge questions."
+                ),
+            );
+        }
         let cannot = requirements::limitations(&ctx.description);
         if !cannot.is_empty() {
             say(

@@ -649,7 +649,7 @@ fn set_question_count(spec: &mut AppSpec, ws: &[String], done: &mut Vec<String>)
         });
     let Some(n) = wanted else { return };
     let topic = q.topic.clone();
-    let mut next = crate::knowledge::quiz::quiz_for(&topic, Some(&topic), n);
+    let mut next = crate::knowledge::quiz::quiz_for(&topic, n);
     next.topic = topic;
     if next.questions.len() == current {
         done.push(format!(

@@ -262,7 +262,7 @@ pub fn apply_answers(spec: &mut AppSpec, answers: &Value, description: &str) {
                 .or_else(|| value.as_u64().map(|n| n as usize));
             if let (Some(n), Some(q)) = (n, spec.quiz.as_ref()) {
                 let topic = q.topic.clone();
-                let mut next = quiz::quiz_for(&format!("{description} {topic}"), Some(&topic), n);
+                let mut next = quiz::quiz_for(&format!("{description} {topic}"), n);
                 next.topic = topic;
                 spec.quiz = Some(next);
             }

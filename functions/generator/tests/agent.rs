@@ -940,3 +940,10 @@ async fn clarify_is_honest_about_what_it_cannot_build() {
             .is_empty()
     );
 }
+
+#[test]
+fn unknown_quiz_topics_are_named_truthfully() {
+    let s = spec("A quiz about Roman emperors");
+    assert_eq!(s.quiz.expect("quiz").topic, "general knowledge");
+    assert_eq!(s.title, "General Knowledge Quiz");
+}

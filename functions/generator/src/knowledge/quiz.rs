@@ -452,21 +452,17 @@ const GENERAL: &[Q] = &[
     ),
 ];
 
-/// A quiz of `count` questions (3–8) about the topic named in `text`; `topic_hint` is the
-/// phrase after "about"/"on", used to name a topic the bank does not know.
-pub fn quiz_for(text: &str, topic_hint: Option<&str>, count: usize) -> QuizSpec {
+/// A quiz of `count` questions (3 to the bank's size) about the topic named in `text`.
+pub fn quiz_for(text: &str, count: usize) -> QuizSpec {
     // A language named in the text wins over topic words it shares ("learning").
     let topic = std::iter::once(&SPANISH)
         .chain(TOPICS.iter())
         .find(|t| has_any(text, t.keys));
     let (name, bank): (String, &[Q]) = match topic {
         Some(t) => (t.name.to_owned(), t.questions),
-        None => (
-            topic_hint
-                .map(str::to_owned)
-                .unwrap_or_else(|| "general knowledge".to_owned()),
-            GENERAL,
-        ),
+        // Questions must be about what the title says: an unknown topic gets general
+        // knowledge, named as such (clarify tells the user).
+        None => ("general knowledge".to_owned(), GENERAL),
     };
     let n = count.max(3).min(bank.len());
     QuizSpec {
