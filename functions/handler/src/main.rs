@@ -2,6 +2,7 @@
 
 mod api;
 mod auth;
+mod bench;
 mod cli;
 mod eval;
 mod functions;
@@ -33,6 +34,8 @@ enum Command {
     New(cli::NewArgs),
     /// Change an app made by `appgen new` with a follow-up request.
     Edit(cli::EditArgs),
+    /// Measure latency, throughput and memory (reference workload, previews, scripted models).
+    Bench(bench::BenchArgs),
     /// Run prompts through the whole pipeline and judge the apps in headless Chromium.
     Eval(eval::EvalArgs),
     /// Run as the Azure Functions custom handler (started by the Functions host).
@@ -60,6 +63,7 @@ fn main() -> anyhow::Result<()> {
             Command::New(args) => cli::new(args).await,
             Command::Edit(args) => cli::edit(args).await,
             Command::Eval(args) => eval::eval(args).await,
+            Command::Bench(args) => bench::bench(args).await,
             Command::FunctionsHost(args) => serve::functions_host(args).await.map(|()| 0),
             Command::Package { out } => {
                 functions::package(&out, &std::env::current_exe()?)?;

@@ -137,7 +137,11 @@ impl BlobStore for DiskBlobStore {
                     None => return Err(StoreError::Conflict(format!("{key} does not exist"))),
                 },
             }
-            write_atomic(&ct_path(&path), content_type.as_bytes(), false).map_err(backend)?;
+            // The sidecar changes rarely (a blob keeps its type): skip rewriting it.
+            let ct = ct_path(&path);
+            if read_opt(&ct)?.as_deref() != Some(content_type.as_bytes()) {
+                write_atomic(&ct, content_type.as_bytes(), false).map_err(backend)?;
+            }
             write_atomic(&path, &bytes, inner.durable).map_err(backend)?;
             Ok(etag_of(&bytes))
         })
@@ -172,10 +176,10 @@ impl BlobStore for DiskBlobStore {
                     "{key} has {len} bytes, expected {expected}"
                 )));
             }
+            // Appended events survive a process crash (the page cache does); they are not
+            // fsynced one by one: the snapshot commit that follows a step is the durable point,
+            // and a run's missing tail is re-derived from it (terminal events, re-run steps).
             f.write_all(&bytes).map_err(backend)?;
-            if inner.durable {
-                f.sync_data().map_err(backend)?;
-            }
             Ok(len + bytes.len() as u64)
         })
         .await

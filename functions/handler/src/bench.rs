@@ -1,0 +1,543 @@
+//! `appgen bench`: numbers, measured from outside like any AG-UI client would, on the embedded
+//! backend and on Azurite. Prints a table; nothing here asserts a speed.
+//!
+//! - the reference workload (`serve --pipeline bench`: six scripted steps, 50 deltas each, a
+//!   ~20 KB file map committed per step): spawn → ready, spawn → first run, run latency, time to
+//!   first SSE byte and first event, per-step interval, event relay latency (append → client),
+//!   throughput of concurrent runs, the server's peak RSS;
+//! - the step chain in-process (no HTTP): time per step;
+//! - prompt → checked preview with the offline generator (a real build and Chromium check);
+//! - concurrent runs against the scripted model server with a fixed latency per call.
+
+use anyhow::{Context, bail};
+use appgen_runtime::events::EventLog;
+use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
+use appgen_runtime::threads::ThreadStore;
+use appgen_runtime::worker::{WorkerConfig, handle};
+use clap::Args;
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Sequential runs of the reference workload per backend.
+    #[arg(long, default_value_t = 200)]
+    pub runs: usize,
+    /// Runs at once in the throughput test.
+    #[arg(long, default_value_t = 20)]
+    pub concurrency: usize,
+    /// Backends: embedded, azurite (needs Azurite on 127.0.0.1:10000/10001), or both.
+    #[arg(long, default_value = "embedded", value_parser = ["embedded", "azurite", "both"])]
+    pub backend: String,
+    /// Prompt → checked preview runs with the offline generator (0 to skip).
+    #[arg(long, default_value_t = 3)]
+    pub previews: usize,
+    /// Concurrent full runs against the scripted model server (0 to skip).
+    #[arg(long, default_value_t = 4)]
+    pub model_runs: usize,
+    /// Latency of each scripted model call.
+    #[arg(long, default_value_t = 1000)]
+    pub model_latency_ms: u64,
+    /// Where servers keep their data.
+    #[arg(long, default_value = ".appgen/bench")]
+    pub dir: PathBuf,
+}
+
+/// p50 and p95 of samples, in the samples' unit.
+pub fn percentiles(samples: &mut [f64]) -> (f64, f64) {
+    if samples.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| samples[(((samples.len() - 1) as f64) * q).round() as usize];
+    (at(0.50), at(0.95))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn now_ms() -> i64 {
+    appgen_runtime::now_ms()
+}
+
+/// A spawned `appgen serve`.
+struct Served {
+    child: Child,
+    base: String,
+    spawned: Instant,
+    ready_ms: f64,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    /// Peak resident set size of the server so far (VmHWM), in MB.
+    fn peak_rss_mb(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .map(str::to_owned)
+            })
+            .and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn serve(
+    data: &Path,
+    pipeline: &str,
+    azurite: bool,
+    env: &[(String, String)],
+) -> anyhow::Result<Served> {
+    let _ = std::fs::remove_dir_all(data);
+    let (api, preview) = (free_port()?, free_port()?);
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.args(["serve", "--local", "--pipeline", pipeline])
+        .args([
+            "--addr",
+            &format!("127.0.0.1:{api}"),
+            "--preview-addr",
+            &format!("127.0.0.1:{preview}"),
+        ])
+        .arg("--data")
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .env("APPGEN_RUNS_PER_MINUTE", "100000")
+        .env_remove("AzureWebJobsStorage")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if azurite {
+        cmd.env("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+            .env(
+                "APPGEN_STORAGE_PREFIX",
+                format!("b{}-", &uuid::Uuid::new_v4().simple().to_string()[..10]),
+            );
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let spawned = Instant::now();
+    let child = cmd.spawn().context("spawning appgen serve")?;
+    let base = format!("http://127.0.0.1:{api}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if http
+            .get(format!("{base}/api/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("appgen serve did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Ok(Served {
+        child,
+        base,
+        spawned,
+        ready_ms: ms(spawned.elapsed()),
+    })
+}
+
+/// What one run looked like from the client.
+#[derive(Debug, Default)]
+struct Observed {
+    total_ms: f64,
+    first_byte_ms: f64,
+    first_event_ms: f64,
+    /// Receive time minus append time of every event, ms.
+    relay_ms: Vec<f64>,
+    /// Intervals between consecutive STEP_STARTED timestamps, ms.
+    step_intervals_ms: Vec<f64>,
+    last: Value,
+}
+
+/// POSTs a run and reads its SSE stream to the end.
+async fn run(http: &reqwest::Client, base: &str, body: &Value) -> anyhow::Result<Observed> {
+    let started = Instant::now();
+    let resp = http
+        .post(format!("{base}/api/agent"))
+        .json(body)
+        .send()
+        .await?;
+    if !resp.status().is_success() {
+        bail!(
+            "HTTP {}: {}",
+            resp.status(),
+            resp.text().await.unwrap_or_default()
+        );
+    }
+    let mut out = Observed::default();
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let mut step_starts = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        let received = now_ms();
+        if out.first_byte_ms == 0.0 {
+            out.first_byte_ms = ms(started.elapsed());
+        }
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) else {
+                continue;
+            };
+            let event: Value = serde_json::from_str(data)?;
+            if out.first_event_ms == 0.0 {
+                out.first_event_ms = ms(started.elapsed());
+            }
+            if let Some(ts) = event["timestamp"].as_i64() {
+                out.relay_ms.push((received - ts) as f64);
+                if event["type"] == "STEP_STARTED" {
+                    step_starts.push(ts);
+                }
+            }
+            out.last = event;
+        }
+    }
+    out.total_ms = ms(started.elapsed());
+    out.step_intervals_ms = step_starts
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as f64)
+        .collect();
+    Ok(out)
+}
+
+fn bench_input(i: usize) -> Value {
+    let id = format!("b{}-{i}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    json!({"threadId": id, "runId": format!("{id}-r"), "messages": [{"id": format!("{id}-m"), "role": "user", "content": "bench"}], "tools": [], "context": [], "state": {}, "forwardedProps": {}})
+}
+
+struct Row(String, String);
+
+fn row(rows: &mut Vec<Row>, name: &str, value: String) {
+    eprintln!("  {name}: {value}");
+    rows.push(Row(name.to_owned(), value));
+}
+
+/// The reference workload over HTTP on one backend.
+async fn reference(args: &BenchArgs, azurite: bool, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let tag = if azurite { "azurite" } else { "embedded" };
+    let server = serve(&args.dir.join(format!("ref-{tag}")), "bench", azurite, &[]).await?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?;
+    let first = run(&http, &server.base, &bench_input(0)).await?;
+    if first.last["type"] != "RUN_FINISHED" {
+        bail!("the bench run did not finish: {}", first.last);
+    }
+    row(
+        rows,
+        &format!("[{tag}] spawn → ready (cold start)"),
+        format!("{:.0} ms", server.ready_ms),
+    );
+    row(
+        rows,
+        &format!("[{tag}] spawn → first run finished"),
+        format!("{:.0} ms", ms(server.spawned.elapsed())),
+    );
+    let mut totals = Vec::new();
+    let mut ttfb = Vec::new();
+    let mut first_event = Vec::new();
+    let mut relay = Vec::new();
+    let mut steps = Vec::new();
+    for i in 0..args.runs {
+        let o = run(&http, &server.base, &bench_input(i + 1)).await?;
+        totals.push(o.total_ms);
+        ttfb.push(o.first_byte_ms);
+        first_event.push(o.first_event_ms);
+        relay.extend(o.relay_ms);
+        steps.extend(o.step_intervals_ms);
+    }
+    let fmt = |v: &mut Vec<f64>| {
+        let (p50, p95) = percentiles(v);
+        format!("p50 {p50:.1} ms, p95 {p95:.1} ms")
+    };
+    row(
+        rows,
+        &format!("[{tag}] run of 6 steps ({} runs)", args.runs),
+        fmt(&mut totals),
+    );
+    row(
+        rows,
+        &format!("[{tag}] time to first SSE byte"),
+        fmt(&mut ttfb),
+    );
+    row(
+        rows,
+        &format!("[{tag}] time to first event"),
+        fmt(&mut first_event),
+    );
+    row(
+        rows,
+        &format!("[{tag}] per step (STEP_STARTED → next, incl. queue hand-off, claim, commit)"),
+        fmt(&mut steps),
+    );
+    row(
+        rows,
+        &format!("[{tag}] event relay latency (append → client, ms clock)"),
+        fmt(&mut relay),
+    );
+
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..args.concurrency {
+        let (http, base) = (http.clone(), server.base.clone());
+        set.spawn(async move { run(&http, &base, &bench_input(10_000 + i)).await });
+    }
+    let mut conc = Vec::new();
+    while let Some(r) = set.join_next().await {
+        conc.push(r??.total_ms);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let (p50, p95) = percentiles(&mut conc);
+    row(
+        rows,
+        &format!("[{tag}] {} concurrent runs", args.concurrency),
+        format!(
+            "{:.1} runs/s, p50 {p50:.0} ms, p95 {p95:.0} ms",
+            args.concurrency as f64 / secs
+        ),
+    );
+    row(
+        rows,
+        &format!("[{tag}] server peak RSS"),
+        format!("{:.1} MB", server.peak_rss_mb()),
+    );
+    Ok(())
+}
+
+/// The step chain in-process on the embedded backend (durable writes): time per bench step.
+async fn in_process(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let data = args.dir.join("in-process");
+    let _ = std::fs::remove_dir_all(&data);
+    let storage = appgen_runtime::storage::open(&data).await?;
+    let agent = crate::wiring::agent()?;
+    let builder = crate::wiring::builder(storage.blobs.clone())?;
+    let p = Pipeline::new(
+        ThreadStore::new(storage.blobs.clone()),
+        EventLog::new(storage.blobs.clone()),
+        storage.queue.clone(),
+        agent,
+        builder,
+        PipelineConfig::new(
+            appgen_runtime::storage::preview_urls("http://127.0.0.1:7072", &data)?,
+            true,
+        ),
+    );
+    p.ensure_queues().await?;
+    let runs = args.runs.min(100);
+    let cfg = WorkerConfig::default();
+    let step = appgen_core::step::StepName::Bench;
+    let mut per_step = Vec::new();
+    for i in 0..runs {
+        let input: appgen_core::agui::RunAgentInput = serde_json::from_value(bench_input(i))?;
+        p.start_run(&input, "bench", true)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let started = Instant::now();
+        let mut n = 0;
+        while let Some(d) = p
+            .queue
+            .receive(step.queue(), Duration::from_secs(60))
+            .await?
+        {
+            handle(&p, &cfg, step, d).await;
+            n += 1;
+        }
+        if n > 0 {
+            per_step.push(ms(started.elapsed()) / n as f64);
+        }
+    }
+    let (p50, p95) = percentiles(&mut per_step);
+    row(
+        rows,
+        &format!("[embedded] in-process per step ({runs} runs, fsync on)"),
+        format!("p50 {p50:.2} ms, p95 {p95:.2} ms"),
+    );
+    Ok(())
+}
+
+/// A whole app run over HTTP: initial run, then answers with the defaults; returns the answers
+/// run's observation.
+async fn app_run(
+    http: &reqwest::Client,
+    base: &str,
+    prompt: &str,
+) -> anyhow::Result<(Observed, f64)> {
+    let id = format!("p{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    let started = Instant::now();
+    let first = run(http, base, &json!({"threadId": id, "runId": format!("{id}-1"), "messages": [{"id": "m1", "role": "user", "content": prompt}]})).await?;
+    let interrupt = first.last["outcome"]["interrupts"][0]["id"].clone();
+    if interrupt.is_null() {
+        bail!("expected questions, got {}", first.last);
+    }
+    let second = run(
+        http,
+        base,
+        &json!({"threadId": id, "runId": format!("{id}-2"), "messages": [], "resume": [{"interruptId": interrupt, "status": "resolved", "payload": {}}]}),
+    )
+    .await?;
+    if second.last["type"] != "RUN_FINISHED" {
+        bail!("the run did not finish: {}", second.last);
+    }
+    Ok((second, ms(started.elapsed())))
+}
+
+const PROMPTS: &[&str] = &[
+    "A plant care log: plant name, watering date and amount in ml; show the total water used",
+    "A small library catalogue with title, author, year and a genre filter",
+    "A pomodoro task list where I add tasks with an estimate in minutes and mark them done",
+    "A guest book where visitors leave their name and a message",
+];
+
+async fn previews(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let server = serve(&args.dir.join("preview"), "app", false, &[]).await?;
+    let http = reqwest::Client::new();
+    let mut times = Vec::new();
+    for i in 0..args.previews {
+        let (_, total) = app_run(&http, &server.base, PROMPTS[i % PROMPTS.len()]).await?;
+        times.push(total);
+    }
+    let (p50, p95) = percentiles(&mut times);
+    row(
+        rows,
+        &format!(
+            "[embedded] prompt → checked preview, offline generator ({} runs)",
+            args.previews
+        ),
+        format!("p50 {:.1} s, p95 {:.1} s", p50 / 1000.0, p95 / 1000.0),
+    );
+    Ok(())
+}
+
+async fn model_runs(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    use appgen_testkit::{Script, ScriptedServer};
+    let model = ScriptedServer::start(
+        Script::appgen().latency(Duration::from_millis(args.model_latency_ms)),
+    )
+    .await?;
+    let server = serve(
+        &args.dir.join("model"),
+        "app",
+        false,
+        &model.settings_compatible(),
+    )
+    .await?;
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..args.model_runs {
+        let (http, base) = (http.clone(), server.base.clone());
+        set.spawn(async move { app_run(&http, &base, PROMPTS[i % PROMPTS.len()]).await });
+    }
+    let mut times = Vec::new();
+    while let Some(r) = set.join_next().await {
+        times.push(r??.1);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let (p50, p95) = percentiles(&mut times);
+    row(
+        rows,
+        &format!(
+            "[embedded] {} concurrent model runs, {} ms per call (with builds)",
+            args.model_runs, args.model_latency_ms
+        ),
+        format!(
+            "{:.2} runs/s, p50 {:.1} s, p95 {:.1} s, peak RSS {:.0} MB",
+            args.model_runs as f64 / secs,
+            p50 / 1000.0,
+            p95 / 1000.0,
+            server.peak_rss_mb()
+        ),
+    );
+    Ok(())
+}
+
+pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
+    std::fs::create_dir_all(&args.dir)?;
+    let mut rows = Vec::new();
+    let backends: &[bool] = match args.backend.as_str() {
+        "embedded" => &[false],
+        "azurite" => &[true],
+        _ => &[false, true],
+    };
+    eprintln!("reference workload (serve --pipeline bench):");
+    for &azurite in backends {
+        reference(&args, azurite, &mut rows).await?;
+    }
+    eprintln!("step chain in-process:");
+    in_process(&args, &mut rows).await?;
+    if args.previews > 0 {
+        eprintln!("prompt → preview:");
+        previews(&args, &mut rows).await?;
+    }
+    if args.model_runs > 0 {
+        eprintln!("scripted model server:");
+        model_runs(&args, &mut rows).await?;
+    }
+    let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(10);
+    println!("\n| {:<width$} | value |", "measure");
+    println!("|{}|-------|", "-".repeat(width + 2));
+    for Row(k, v) in &rows {
+        println!("| {k:<width$} | {v} |");
+    }
+    println!(
+        "\nmachine: {} cores, {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        machine()
+    );
+    Ok(0)
+}
+
+fn machine() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_the_ranked_samples() {
+        let mut v: Vec<f64> = (1..=100).map(f64::from).rev().collect();
+        assert_eq!(percentiles(&mut v), (51.0, 95.0));
+        assert!(percentiles(&mut []).0.is_nan());
+    }
+}
