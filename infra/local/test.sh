@@ -31,6 +31,9 @@ cargo test --workspace --quiet -- --test-threads=2
 step "web UI: browser end-to-end tests (playwright-core + Debian chromium)"
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e --silent)
 
+step "chaos: concurrent threads while the server is killed and restarted"
+(cd functions/handler/tests/agui && node chaos.mjs --bin "$PWD/../../../../target/debug/appgen" --threads 3 --kills 4)
+
 step "fuzzing: every cargo-fuzz target, 15 s each, from the seed corpus"
 bash infra/local/fuzz.sh 15
 

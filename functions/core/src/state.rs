@@ -65,6 +65,7 @@ pub fn ui_state(snap: &ThreadSnapshot, preview_url: &dyn Fn(&Version) -> String)
         "run": run,
         "lastRun": last,
         "questions": snap.interrupt.as_ref().map(|i| &i.questions),
+        "interruptId": snap.interrupt.as_ref().map(|i| &i.id),
         "answers": snap.answers,
         "requirements": snap.requirements,
         "wireframe": snap.wireframe,
