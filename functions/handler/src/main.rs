@@ -6,6 +6,8 @@ mod bench;
 mod cli;
 mod eval;
 mod functions;
+#[cfg(feature = "aws-lambda")]
+mod lambda;
 mod preview;
 mod ratelimit;
 mod relay;
@@ -40,6 +42,9 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Run as the Azure Functions custom handler (started by the Functions host).
     FunctionsHost(serve::HostArgs),
+    /// Serve the HTTP API under AWS Lambda (API Gateway / ALB events).
+    #[cfg(feature = "aws-lambda")]
+    Lambda,
     /// Write a deployable Function App (host.json, function folders, this binary) to a folder.
     Package {
         /// Output folder.
@@ -64,6 +69,8 @@ fn main() -> anyhow::Result<()> {
             Command::Edit(args) => cli::edit(args).await,
             Command::Eval(args) => eval::eval(args).await,
             Command::Bench(args) => bench::bench(args).await,
+            #[cfg(feature = "aws-lambda")]
+            Command::Lambda => lambda::run().await.map(|()| 0),
             Command::FunctionsHost(args) => serve::functions_host(args).await.map(|()| 0),
             Command::Package { out } => {
                 functions::package(&out, &std::env::current_exe()?)?;
