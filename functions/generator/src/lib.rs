@@ -115,8 +115,14 @@ fn emit_file(out: &mut dyn AgentOutput, path: &str, content: &str) {
     });
 }
 
+/// One sentence of narration. Sentences of a step stream into one message, so each ends with
+/// a space to keep the next apart.
 fn say(out: &mut dyn AgentOutput, text: impl Into<String>) {
-    out.emit(AgentEvent::Say(text.into()));
+    let mut text = text.into();
+    if !text.ends_with(char::is_whitespace) {
+        text.push(' ');
+    }
+    out.emit(AgentEvent::Say(text));
 }
 
 fn describe(spec: &AppSpec) -> String {
