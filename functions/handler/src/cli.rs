@@ -54,11 +54,13 @@ pub struct EditArgs {
 
 const PRINCIPAL: &str = "local";
 
-fn new_id(prefix: &str) -> String {
+/// A time-ordered id with a prefix (`run-…`, `thread-…`).
+pub(crate) fn new_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
 }
 
-fn user(text: &str) -> Message {
+/// A user message with a fresh id.
+pub(crate) fn user(text: &str) -> Message {
     Message::User(UserMessage {
         id: new_id("msg"),
         content: UserContent::Text(text.to_owned()),
@@ -66,7 +68,12 @@ fn user(text: &str) -> Message {
     })
 }
 
-fn input(thread: &str, messages: Vec<Message>, resume: Option<Vec<ResumeEntry>>) -> RunAgentInput {
+/// A run request as an AG-UI client would send it.
+pub(crate) fn input(
+    thread: &str,
+    messages: Vec<Message>,
+    resume: Option<Vec<ResumeEntry>>,
+) -> RunAgentInput {
     RunAgentInput {
         thread_id: thread.to_owned(),
         run_id: new_id("run"),

@@ -4,12 +4,11 @@
 //!
 //! The judge reads only the eval file; the generator never sees the checks.
 
+use crate::cli::{input, user};
 use crate::wiring::{RuntimeOptions, from_env};
 use anyhow::{Context, bail};
 use appgen_builder::{Builder, BuilderConfig};
-use appgen_core::agui::{
-    Event, Message, Outcome, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
-};
+use appgen_core::agui::{Event, Outcome, ResumeEntry, ResumeStatus};
 use appgen_core::app::CheckResult;
 use appgen_core::ports::Container;
 use appgen_runtime::pipeline::Pipeline;
@@ -335,29 +334,6 @@ pub fn named_colours(instruction: &str) -> (Option<String>, Option<String>) {
             found.first().map(|f| f.2.clone()),
             found.get(1).map(|f| f.2.clone()),
         ),
-    }
-}
-
-fn user(text: &str) -> Message {
-    Message::User(UserMessage {
-        id: format!("msg-{}", uuid::Uuid::now_v7().simple()),
-        content: UserContent::Text(text.to_owned()),
-        name: None,
-    })
-}
-
-fn input(thread: &str, messages: Vec<Message>, resume: Option<Vec<ResumeEntry>>) -> RunAgentInput {
-    RunAgentInput {
-        thread_id: thread.to_owned(),
-        run_id: format!("run-{}", uuid::Uuid::now_v7().simple()),
-        messages,
-        protocol_version: Some("1.0".into()),
-        parent_run_id: None,
-        state: None,
-        tools: vec![],
-        context: vec![],
-        forwarded_props: None,
-        resume,
     }
 }
 
