@@ -291,9 +291,17 @@ pub fn named_colours(instruction: &str) -> (Option<String>, Option<String>) {
     while i < words.len() {
         let hit = (1..=4).rev().find_map(|n| {
             let joined: String = words.get(i..i + n)?.concat();
-            CSS_COLOURS
-                .contains(&joined.as_str())
-                .then_some((n, joined))
+            if CSS_COLOURS.contains(&joined.as_str()) {
+                return Some((n, joined));
+            }
+            // A shortened multi-word name ("light goldenrod") means the one CSS name it begins.
+            let mut longer = CSS_COLOURS
+                .iter()
+                .filter(|c| n >= 2 && c.starts_with(joined.as_str()));
+            match (longer.next(), longer.next()) {
+                (Some(c), None) => Some((n, (*c).to_owned())),
+                _ => None,
+            }
         });
         match hit {
             Some((n, name)) => {
@@ -709,6 +717,10 @@ mod tests {
             (
                 "Games. Components should be crimson while the background stays light goldenrod yellow.",
                 ("lightgoldenrodyellow", "crimson"),
+            ),
+            (
+                "A CRM. Assign light goldenrod to the background and olive drab to the UI elements.",
+                ("lightgoldenrodyellow", "olivedrab"),
             ),
         ];
         for (text, (bg, accent)) in cases {
