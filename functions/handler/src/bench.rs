@@ -243,9 +243,26 @@ fn row(rows: &mut Vec<Row>, name: &str, value: String) {
 }
 
 /// The reference workload over HTTP on one backend.
-async fn reference(args: &BenchArgs, azurite: bool, rows: &mut Vec<Row>) -> anyhow::Result<()> {
-    let tag = if azurite { "azurite" } else { "embedded" };
-    let server = serve(&args.dir.join(format!("ref-{tag}")), "bench", azurite, &[]).await?;
+async fn reference(
+    args: &BenchArgs,
+    azurite: bool,
+    env: &[(String, String)],
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    let tag = match (azurite, env.is_empty()) {
+        (true, _) => "azurite",
+        (false, true) => "embedded",
+        (false, false) => "embedded, fsync off",
+    };
+    let server = serve(
+        &args
+            .dir
+            .join(format!("ref-{}", tag.replace([',', ' '], ""))),
+        "bench",
+        azurite,
+        env,
+    )
+    .await?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(64)
         .build()?;
@@ -491,7 +508,18 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
     };
     eprintln!("reference workload (serve --pipeline bench):");
     for &azurite in backends {
-        reference(&args, azurite, &mut rows).await?;
+        reference(&args, azurite, &[], &mut rows).await?;
+    }
+    if backends.contains(&false) {
+        // The same on the embedded backend with fsync off (atomic writes only: safe against a
+        // killed process, not a power cut), for comparison with checkpointers that do not fsync.
+        reference(
+            &args,
+            false,
+            &[("APPGEN_FSYNC".into(), "0".into())],
+            &mut rows,
+        )
+        .await?;
     }
     eprintln!("step chain in-process:");
     in_process(&args, &mut rows).await?;

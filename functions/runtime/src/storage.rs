@@ -49,9 +49,10 @@ pub async fn open(data: &Path) -> Result<Storage, OpenError> {
     match select_backend_from_env()? {
         Backend::Embedded => {
             let lock = DataDirLock::acquire(data).map_err(data_dir_error(data))?;
+            let durable = fsync_enabled(std::env::var("APPGEN_FSYNC").ok().as_deref());
             Ok(Storage {
-                blobs: Arc::new(DiskBlobStore::open(&data.join("blobs"))?),
-                queue: Arc::new(DiskQueue::open(&data.join("queues"))?),
+                blobs: Arc::new(DiskBlobStore::open_with(&data.join("blobs"), durable)?),
+                queue: Arc::new(DiskQueue::open_with(&data.join("queues"), durable)?),
                 kind: "embedded",
                 single_process: true,
                 _lock: Some(lock),
@@ -70,6 +71,13 @@ pub async fn open(data: &Path) -> Result<Storage, OpenError> {
             })
         }
     }
+}
+
+/// `APPGEN_FSYNC=0` (or `false`, `off`) turns fsync off on the embedded backend: writes stay
+/// atomic (temp file + rename), so a killed process loses nothing, but a power cut may lose the
+/// last commits. On by default.
+pub fn fsync_enabled(setting: Option<&str>) -> bool {
+    !matches!(setting.map(str::trim), Some("0" | "false" | "off" | "no"))
 }
 
 /// Preview URLs: the key from `APPGEN_PREVIEW_SECRET` (every process that renders state must
@@ -93,4 +101,17 @@ pub fn preview_urls(base: &str, data: &Path) -> Result<PreviewUrls, OpenError> {
         .collect();
     std::fs::write(&path, &key).map_err(data_dir_error(data))?;
     Ok(PreviewUrls::new(base, &key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fsync_is_on_unless_turned_off() {
+        assert!(fsync_enabled(None));
+        assert!(fsync_enabled(Some("1")));
+        assert!(!fsync_enabled(Some("0")));
+        assert!(!fsync_enabled(Some(" off")));
+    }
 }
