@@ -95,3 +95,57 @@ fn help_is_there_for_every_command() {
         );
     }
 }
+
+#[test]
+fn package_writes_a_function_app() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = dir.path().join("app");
+    let run = Command::new(BIN)
+        .args(["package", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run appgen package");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let host: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("host.json")).expect("host.json"))
+            .expect("json");
+    assert_eq!(
+        host["customHandler"]["description"]["defaultExecutablePath"],
+        "appgen"
+    );
+    let binary = out.join("appgen");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&binary).expect("binary").permissions(),
+    );
+    assert!(mode & 0o111 != 0, "the handler binary is executable");
+    // One folder per function, each with a function.json whose trigger names a queue or a route.
+    let mut queues = Vec::new();
+    for entry in std::fs::read_dir(&out).expect("read") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            let f: Value = serde_json::from_str(
+                &std::fs::read_to_string(path.join("function.json")).expect("function.json"),
+            )
+            .expect("json");
+            let trigger = &f["bindings"][0];
+            match trigger["type"].as_str() {
+                Some("queueTrigger") => {
+                    queues.push(trigger["queueName"].as_str().unwrap_or_default().to_owned())
+                }
+                Some("httpTrigger") => assert!(trigger["route"].is_string()),
+                other => panic!("unexpected trigger {other:?} in {}", path.display()),
+            }
+        }
+    }
+    queues.sort();
+    let mut expected: Vec<String> = appgen_core::step::StepName::ALL
+        .iter()
+        .map(|s| s.queue().to_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(queues, expected, "every step queue has its function");
+}
