@@ -18,6 +18,7 @@ const TRIGGERS: &[&str] = &[
     " fields ",
     " columns ",
     " records ",
+    " record ",
     " stores ",
     " tracks ",
     " track ",
@@ -168,6 +169,17 @@ pub fn classify(phrase_words: &[String]) -> (FieldType, bool) {
     {
         return (FieldType::Number, true);
     }
+    // "hourly rate", "nightly rate": a price per unit of time, not a percentage.
+    if has("rate")
+        && phrase_words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "hourly" | "daily" | "nightly" | "weekly" | "monthly" | "day" | "hour" | "night"
+            )
+        })
+    {
+        return (FieldType::Money, true);
+    }
     if joined.starts_with("number of")
         || joined.starts_with("no of")
         || joined.starts_with("amount of") && !has("money")
@@ -228,6 +240,28 @@ pub fn field_from_phrase(
             break;
         }
     }
+    // "which room it is in", "the date it was last watered": a clause with its own subject
+    // ends the noun phrase.
+    if let Some(p) = ws
+        .iter()
+        .position(|w| {
+            matches!(
+                w.as_str(),
+                "it" | "they" | "he" | "she" | "i" | "we" | "you"
+            )
+        })
+        .filter(|p| *p > 0)
+    {
+        ws.truncate(p);
+    }
+    // "the time of each feed": the head is the time; the rest says which record.
+    if let Some(p) = ws
+        .windows(2)
+        .position(|w| w[0] == "of" && matches!(w[1].as_str(), "each" | "every"))
+        .filter(|p| *p > 0)
+    {
+        ws.truncate(p);
+    }
     let yes_no = ws.iter().any(|w| w == "yesno");
     ws.retain(|w| w != "yesno");
     let mut out_of: Option<f64> = None;
@@ -236,6 +270,20 @@ pub fn field_from_phrase(
     {
         out_of = ws.get(i + 2).and_then(|n| n.parse::<f64>().ok());
         ws.truncate(i);
+    }
+    // "score from 0 to 100", "rating 1 to 5": a numeric range qualifies the phrase before it.
+    let mut range: Option<(f64, f64)> = None;
+    if let Some(i) = ws
+        .windows(3)
+        .position(|w| w[1] == "to" && w[0].parse::<f64>().is_ok() && w[2].parse::<f64>().is_ok())
+        && i > 0
+    {
+        range = Some((
+            ws[i].parse().unwrap_or(0.0),
+            ws[i + 2].parse().unwrap_or(0.0),
+        ));
+        let cut = if ws[i - 1] == "from" { i - 1 } else { i };
+        ws.truncate(cut);
     }
     while ws.first().is_some_and(|w| {
         DETERMINERS.contains(&w.as_str())
@@ -271,8 +319,30 @@ pub fn field_from_phrase(
     if unit.is_some() && matches!(kind, FieldType::Text | FieldType::Time) {
         kind = FieldType::Number;
     }
+    // "amount in ml" measures a quantity; only a currency unit keeps it money.
+    if kind == FieldType::Money
+        && unit.as_deref().is_some_and(|u| {
+            !crate::text::has_any(
+                u,
+                &[
+                    "dollars", "dollar", "usd", "euros", "euro", "eur", "pounds", "gbp", "yen",
+                    "cents", "currency", "$", "€", "£",
+                ],
+            )
+        })
+    {
+        kind = FieldType::Number;
+    }
     if yes_no {
         kind = FieldType::Boolean;
+    }
+    let known = known || range.is_some();
+    match range {
+        Some((lo, hi)) if lo <= 1.0 && (hi - 5.0).abs() < f64::EPSILON => kind = FieldType::Rating,
+        Some(_) if !matches!(kind, FieldType::Money | FieldType::Percent) => {
+            kind = FieldType::Number
+        }
+        _ => {}
     }
     match out_of {
         Some(n) if (n - 5.0).abs() < f64::EPSILON => kind = FieldType::Rating,
@@ -538,6 +608,29 @@ fn measured_quantity(lower: &str) -> Option<Field> {
     })
 }
 
+/// "between 0 and 100" → "from 0 to 100", so a list split on "and" keeps the range whole.
+fn between_ranges(s: &str) -> String {
+    let ws: Vec<&str> = s.split(' ').collect();
+    let num = |w: &str| w.trim_end_matches(',').parse::<f64>().is_ok();
+    let mut out: Vec<&str> = vec![];
+    let mut i = 0;
+    while i < ws.len() {
+        if i + 3 < ws.len()
+            && ws[i].eq_ignore_ascii_case("between")
+            && num(ws[i + 1])
+            && ws[i + 2] == "and"
+            && num(ws[i + 3])
+        {
+            out.extend(["from", ws[i + 1], "to", ws[i + 3]]);
+            i += 4;
+            continue;
+        }
+        out.push(ws[i]);
+        i += 1;
+    }
+    out.join(" ")
+}
+
 /// "start and end time" → "start time, end time"; "first and last name" likewise.
 fn expand_pairs(s: &str) -> String {
     let ws: Vec<&str> = s.split(' ').collect();
@@ -600,6 +693,7 @@ pub fn extract_fields(text: &str) -> Vec<Field> {
             .replace(" yes or no", " yesno")
             .replace(" (yes/no)", " yesno")
             .replace(" yes/no", " yesno");
+        let normalized = between_ranges(&normalized);
         let lower = expand_pairs(
             &normalized
                 .to_ascii_lowercase()
@@ -610,10 +704,12 @@ pub fn extract_fields(text: &str) -> Vec<Field> {
         if let Some(i) = lower.find(':') {
             segments.push(lower[i + 1..].to_owned());
         }
+        // A trigger may open the sentence ("Log the time of each feed").
+        let padded = format!(" {lower}");
         for t in TRIGGERS {
             let mut from = 0;
-            while let Some(i) = lower[from..].find(t) {
-                segments.push(lower[from + i + t.len()..].to_owned());
+            while let Some(i) = padded[from..].find(t) {
+                segments.push(padded[from + i + t.len()..].to_owned());
                 from += i + t.len();
             }
         }
@@ -651,6 +747,15 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
     let mut absorbing: Option<usize> = None;
     for (idx, raw) in items.iter().enumerate() {
         let mut item = raw.clone();
+        // "…, and the page shows total revenue, number of orders": what the app shows is
+        // not something the user enters; the list of inputs ends there.
+        if idx > 0
+            && words(&item)
+                .iter()
+                .any(|w| matches!(w.as_str(), "shows" | "displays" | "show" | "display"))
+        {
+            break;
+        }
         // "pick a room" → "a room" when it opens the list.
         if idx == 0 {
             let ws: Vec<&str> = item.split_whitespace().collect();
@@ -686,7 +791,25 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
                     .to_owned();
             }
         }
-        // "status of lead": a choice whose options run on through the next items.
+        // "status of lead": a choice whose options run on through the next items; "status
+        // which can be applied, …" and "stage, one of …" say the same.
+        for connector in [
+            " which can be ",
+            " that can be ",
+            " which is either ",
+            " which is one of ",
+            " that is one of ",
+            " can be ",
+            " one of ",
+        ] {
+            if let Some(i) = format!(" {item} ").find(connector).filter(|i| *i > 0) {
+                let padded = format!(" {item} ");
+                item = format!("{} of {}", &padded[..i], &padded[i + connector.len()..])
+                    .trim()
+                    .to_owned();
+                break;
+            }
+        }
         let ws = words(&item);
         if let Some(of) = ws
             .iter()
@@ -823,5 +946,82 @@ mod tests {
         assert_eq!(got, vec![("Due date".into(), FieldType::Date)]);
         let got = kinds("Show everything in a table with the average rating and a search box.");
         assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn a_list_verb_may_open_the_sentence_and_of_each_names_the_record() {
+        let got = kinds("Log the distance of each run and the shoe brand.");
+        assert_eq!(
+            got,
+            vec![
+                ("Distance".into(), FieldType::Number),
+                ("Shoe brand".into(), FieldType::Text),
+            ]
+        );
+    }
+
+    #[test]
+    fn numeric_ranges_qualify_the_phrase_before_them() {
+        let got = kinds(
+            "Each wine has a name, a quality score between 1 and 20 and a taste rating from 1 to 5.",
+        );
+        assert!(
+            got.contains(&("Quality score".into(), FieldType::Number)),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("Taste rating".into(), FieldType::Rating)),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn which_can_be_lists_the_options_of_a_choice() {
+        let got = summary(
+            "A lead list with company, contact email and a stage that can be cold, warm or won.",
+        );
+        let stage = got.iter().find(|f| f.0 == "Stage").expect("stage");
+        assert_eq!(stage.1, FieldType::Enum);
+        assert_eq!(stage.2, vec!["Cold", "Warm", "Won"]);
+    }
+
+    #[test]
+    fn a_clause_with_its_own_subject_ends_the_noun_phrase() {
+        let got = summary(
+            "For each bird I want to record its species, which park it was seen in (north, south or riverside) and the date I saw it.",
+        );
+        let park = got.iter().find(|f| f.0 == "Park").expect("park");
+        assert_eq!(park.2, vec!["North", "South", "Riverside"]);
+        assert!(
+            got.iter().any(|f| f.0 == "Date" && f.1 == FieldType::Date),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn rates_per_time_are_money_and_measured_amounts_are_numbers() {
+        let got = kinds("Each babysitting job has a family, hours and a nightly rate.");
+        assert!(
+            got.contains(&("Nightly rate".into(), FieldType::Money)),
+            "{got:?}"
+        );
+        let got = kinds("Each coffee has a name, an amount in ml and a price in euros.");
+        assert!(
+            got.contains(&("Amount".into(), FieldType::Number)),
+            "{got:?}"
+        );
+        assert!(got.contains(&("Price".into(), FieldType::Money)), "{got:?}");
+    }
+
+    #[test]
+    fn what_the_page_shows_is_not_an_input() {
+        let got = kinds(
+            "I record sales with the product, sale amount and date, and the header shows total profit, number of customers and the best day.",
+        );
+        assert!(!got.iter().any(|(l, _)| l.contains("customers")), "{got:?}");
+        assert!(
+            got.contains(&("Sale amount".into(), FieldType::Money)),
+            "{got:?}"
+        );
     }
 }
