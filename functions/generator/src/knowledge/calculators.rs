@@ -76,6 +76,45 @@ const CONVERSIONS: &[UnitPair] = &[
         0.035274,
     ),
     (&["km/h", "kph", "kmh"], "km/h", &["mph"], "mph", 0.621371),
+    (
+        &["cups", "cup"],
+        "cups",
+        &[
+            "millilitres",
+            "milliliters",
+            "millilitre",
+            "milliliter",
+            "ml",
+        ],
+        "millilitres",
+        236.588,
+    ),
+    (
+        &["tablespoons", "tablespoon", "tbsp"],
+        "tablespoons",
+        &[
+            "millilitres",
+            "milliliters",
+            "millilitre",
+            "milliliter",
+            "ml",
+        ],
+        "millilitres",
+        14.7868,
+    ),
+    (
+        &["teaspoons", "teaspoon", "tsp"],
+        "teaspoons",
+        &[
+            "millilitres",
+            "milliliters",
+            "millilitre",
+            "milliliter",
+            "ml",
+        ],
+        "millilitres",
+        4.92892,
+    ),
 ];
 
 /// The calculator a description asks for, or None when it names no quantities at all.
@@ -325,29 +364,59 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
     }
     let words = crate::text::words(t);
     let names = |list: &[&str]| words.iter().position(|w| list.contains(&w.as_str()));
-    for (a_words, a, b_words, b, factor) in CONVERSIONS {
-        if let (Some(pa), Some(pb)) = (names(a_words), names(b_words)) {
-            let (from, to, expr) = if pa <= pb {
-                (a, b, format!("v.value * {factor}"))
+    // Every pair of units the description names, in the order it names them ("cups to
+    // millilitres and ounces to grams" is two conversions).
+    let mut pairs: Vec<(usize, &str, &str, bool, f64)> = CONVERSIONS
+        .iter()
+        .filter_map(|(a_words, a, b_words, b, factor)| {
+            let (pa, pb) = (names(a_words)?, names(b_words)?);
+            Some(if pa <= pb {
+                (pa, *a, *b, true, *factor)
             } else {
-                (b, a, format!("v.value / {factor}"))
+                (pb, *b, *a, false, *factor)
+            })
+        })
+        .collect();
+    pairs.sort_by_key(|p| p.0);
+    // A unit converts once: "teaspoons to ml" does not also make "cups to ml" unless named.
+    let mut used: Vec<&str> = vec![];
+    pairs.retain(|(_, from, _, _, _)| {
+        let fresh = !used.contains(from);
+        used.push(from);
+        fresh
+    });
+    if !pairs.is_empty() {
+        let single = pairs.len() == 1;
+        let mut inputs = vec![];
+        let mut outputs = vec![];
+        for (_, from, to, forward, factor) in pairs {
+            let key = if single {
+                "value".to_owned()
+            } else {
+                crate::text::ident(from)
             };
-            return CalculatorSpec {
-                formula: "conversion".into(),
-                inputs: vec![input(
-                    "value",
-                    &format!("Value in {from}"),
-                    None,
-                    "10",
-                    None,
-                )],
-                outputs: vec![output(
-                    &format!("Value in {to}"),
-                    OutputFormat::Number,
-                    &expr,
-                )],
+            let expr = if forward {
+                format!("v.{key} * {factor}")
+            } else {
+                format!("v.{key} / {factor}")
             };
+            inputs.push(input(&key, &format!("Value in {from}"), None, "10", None));
+            let what = if single {
+                "Value".to_owned()
+            } else {
+                crate::text::capitalize(from)
+            };
+            outputs.push(output(
+                &format!("{what} in {to}"),
+                OutputFormat::Number,
+                &expr,
+            ));
         }
+        return CalculatorSpec {
+            formula: "conversion".into(),
+            inputs,
+            outputs,
+        };
     }
     if has_any(t, &["percentage", "percent of", "what percent"]) {
         return CalculatorSpec {
@@ -483,5 +552,26 @@ fn generic(fields: &[Field]) -> CalculatorSpec {
             output("Average", OutputFormat::Number, &format!("({sum}) / {n}")),
             output("Product", OutputFormat::Number, &product),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_named_unit_pair_is_converted() {
+        let c = calculator_for(
+            "Convert teaspoons to millilitres and kilometres to miles.",
+            &[],
+        );
+        let labels: Vec<&str> = c.inputs.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels, vec!["Value in teaspoons", "Value in kilometres"]);
+        assert_eq!(c.outputs[0].label, "Teaspoons in millilitres");
+        assert_eq!(c.outputs[1].expr, "v.kilometres * 0.621371");
+        // One pair keeps the single-value form.
+        let c = calculator_for("A cups to ml converter", &[]);
+        assert_eq!(c.inputs[0].key, "value");
+        assert_eq!(c.outputs[0].label, "Value in millilitres");
     }
 }
