@@ -282,8 +282,16 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
         })
         .or_else(|| fields.iter().find(|x| x.kind == FieldType::Number));
     let price = fields.iter().find(|x| x.kind == FieldType::Money);
+    // A price per unit ("hourly rate", "unit price") times a quantity makes a value per record.
+    let per_unit = price.is_some_and(|p| {
+        has_any(
+            &p.label.to_lowercase(),
+            &["rate", "unit price", "price per", "per unit", "each"],
+        )
+    });
     if let (Some(q), Some(p)) = (qty, price)
-        && (kind == AppKind::Inventory
+        && (per_unit && kind != AppKind::Inventory && has_word(lower, "total")
+            || kind == AppKind::Inventory
             || has_any(
                 lower,
                 &[
@@ -297,14 +305,21 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
             ))
     {
         let label = if has_any(lower, &["stock value"]) || kind == AppKind::Inventory {
-            "Stock value"
+            "Stock value".to_owned()
         } else if has_any(lower, &["subtotal"]) {
-            "Subtotal"
+            "Subtotal".to_owned()
+        } else if let Some(named) = total_not_a_field(lower, fields) {
+            // "total earnings" names the value of hours times an hourly rate.
+            named
         } else {
-            "Value"
+            "Value".to_owned()
         };
+        if per_unit {
+            // Adding up rates means nothing; the total is of the computed value.
+            f.totals.retain(|k| k != &p.key);
+        }
         f.computed = Some(Computed {
-            label: label.into(),
+            label,
             factors: vec![q.key.clone(), p.key.clone()],
         });
     }
@@ -323,6 +338,21 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
     f
 }
 
+/// The noun after "total" that names no field ("total earnings"), capitalised.
+fn total_not_a_field(lower: &str, fields: &[Field]) -> Option<String> {
+    let ws = words(lower);
+    ws.windows(2)
+        .filter(|w| w[0] == "total")
+        .map(|w| w[1].clone())
+        .find(|n| {
+            n.len() > 2
+                && n.chars().all(char::is_alphabetic)
+                && !["of", "the", "and", "for", "per", "number", "amount"].contains(&n.as_str())
+                && field_named(fields, n).is_none()
+        })
+        .map(|n| crate::text::capitalize(&n))
+}
+
 /// The number in "below 5", "under 10", "less than 3", "fewer than 2".
 fn threshold(lower: &str) -> Option<f64> {
     let ws = words(lower);
@@ -338,4 +368,24 @@ fn threshold(lower: &str) -> Option<f64> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::analyze;
+
+    #[test]
+    fn a_rate_per_unit_times_a_quantity_is_the_named_total() {
+        let spec = analyze(
+            "Babysitting log: family, date, hours and nightly rate. Show the total income.",
+            &[],
+        );
+        let c = spec.features.computed.expect("computed");
+        assert_eq!(c.label, "Income");
+        assert_eq!(
+            c.factors,
+            vec!["hours".to_owned(), "nightlyRate".to_owned()]
+        );
+        assert!(!spec.features.totals.contains(&"nightlyRate".to_owned()));
+    }
 }
