@@ -14,6 +14,9 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(300);
 /// While a run is idle this long, check the snapshot for an end the log lacks.
 const STALL_CHECK: Duration = Duration::from_secs(5);
+/// After this much silence, re-send the run's step message if no attempt holds it (lost on
+/// shared storage between a commit and its send).
+const NUDGE_AFTER: Duration = Duration::from_secs(60);
 
 pub fn frame(seq: u64, event: &appgen_core::agui::Event) -> String {
     let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
@@ -36,76 +39,98 @@ pub fn sse(pipeline: Arc<Pipeline>, thread: String, run: String, after: u64) -> 
     resp
 }
 
+/// Where a relay is in its run's log.
+struct Cursor {
+    pipeline: Arc<Pipeline>,
+    thread: String,
+    run: String,
+    /// Last seq sent.
+    after: u64,
+    /// Byte offset read up to.
+    offset: u64,
+    done: bool,
+    last_sent: Instant,
+    /// Last time the log grew (for the nudge).
+    last_event: Instant,
+    /// Last stall check.
+    last_check: Instant,
+}
+
 fn async_stream(
     pipeline: Arc<Pipeline>,
     thread: String,
     run: String,
     after: u64,
 ) -> impl futures::Stream<Item = Result<String, std::io::Error>> {
-    futures::stream::unfold(
-        (
-            pipeline,
-            thread,
-            run,
-            after,
-            0u64,
-            false,
-            Instant::now(),
-            Instant::now(),
-        ),
-        |(pipeline, thread, run, mut after, mut offset, done, mut last_sent, mut last_event)| async move {
-            if done {
-                return None;
-            }
-            let waker = pipeline.events.waker(&thread, &run);
-            loop {
-                let notified = waker.notified();
-                match pipeline.events.read_from(&thread, &run, offset).await {
-                    Ok((events, next)) => {
-                        offset = next;
-                        let mut out = String::new();
-                        let mut ended = false;
-                        for e in events {
-                            if e.seq <= after {
-                                continue;
-                            }
-                            after = e.seq;
-                            ended |= e.event.is_terminal();
-                            out.push_str(&frame(e.seq, &e.event));
-                            if ended {
-                                break;
-                            }
+    let now = Instant::now();
+    let start = Cursor {
+        pipeline,
+        thread,
+        run,
+        after,
+        offset: 0,
+        done: false,
+        last_sent: now,
+        last_event: now,
+        last_check: now,
+    };
+    futures::stream::unfold(start, |mut c| async move {
+        if c.done {
+            return None;
+        }
+        let waker = c.pipeline.events.waker(&c.thread, &c.run);
+        loop {
+            let notified = waker.notified();
+            match c
+                .pipeline
+                .events
+                .read_from(&c.thread, &c.run, c.offset)
+                .await
+            {
+                Ok((events, next)) => {
+                    if next > c.offset {
+                        c.last_event = Instant::now();
+                    }
+                    c.offset = next;
+                    let mut out = String::new();
+                    for e in events {
+                        if e.seq <= c.after {
+                            continue;
                         }
-                        if !out.is_empty() {
-                            let now = Instant::now();
-                            return Some((
-                                Ok(out),
-                                (pipeline, thread, run, after, offset, ended, now, now),
-                            ));
+                        c.after = e.seq;
+                        out.push_str(&frame(e.seq, &e.event));
+                        if e.event.is_terminal() {
+                            c.done = true;
+                            break;
                         }
                     }
-                    Err(e) => {
-                        tracing::warn!(thread_id = %thread, run_id = %run, error = %e, "relay read failed");
+                    if !out.is_empty() {
+                        c.last_sent = Instant::now();
+                        return Some((Ok(out), c));
                     }
                 }
-                if last_event.elapsed() > STALL_CHECK {
-                    last_event = Instant::now();
-                    if let Err(e) = pipeline.ensure_terminal(&thread, &run).await {
-                        tracing::warn!(error = %e, "stall check failed");
-                    }
-                    continue;
+                Err(e) => {
+                    tracing::warn!(thread_id = %c.thread, run_id = %c.run, error = %e, "relay read failed");
                 }
-                if last_sent.elapsed() >= KEEPALIVE {
-                    last_sent = Instant::now();
-                    return Some((
-                        Ok(": keepalive\n\n".to_owned()),
-                        (
-                            pipeline, thread, run, after, offset, false, last_sent, last_event,
-                        ),
-                    ));
-                }
-                let _ = tokio::time::timeout(POLL, notified).await;
             }
-        },
-    )
+            if c.last_check.elapsed() > STALL_CHECK {
+                c.last_check = Instant::now();
+                if let Err(e) = c.pipeline.ensure_terminal(&c.thread, &c.run).await {
+                    tracing::warn!(error = %e, "stall check failed");
+                }
+                if c.last_event.elapsed() > NUDGE_AFTER {
+                    c.last_event = Instant::now();
+                    if let Err(e) = c.pipeline.nudge(&c.thread, &c.run).await {
+                        tracing::warn!(error = %e, "nudge failed");
+                    }
+                }
+                continue;
+            }
+            if c.last_sent.elapsed() >= KEEPALIVE {
+                c.last_sent = Instant::now();
+                return Some((Ok(": keepalive\n\n".to_owned()), c));
+            }
+            let _ = tokio::time::timeout(POLL, notified).await;
+        }
+    })
 }

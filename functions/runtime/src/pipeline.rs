@@ -306,6 +306,34 @@ impl Pipeline {
         Ok(resumed)
     }
 
+    /// Re-sends the step message of a running run whose step nobody holds, for when the message
+    /// may have been lost (a crash between commit and send on shared storage, where no startup
+    /// scan runs). A duplicate is harmless: its seq is deduplicated. Returns whether it sent.
+    pub async fn nudge(&self, thread: &str, run: &str) -> Result<bool, StepError> {
+        let Some((snap, _)) = self.threads.load(thread).await? else {
+            return Ok(false);
+        };
+        let Some(active) = snap.active.as_ref().filter(|a| a.run_id == run) else {
+            return Ok(false);
+        };
+        if active
+            .cursor
+            .claim
+            .as_ref()
+            .is_some_and(|c| c.expires_at > now_ms())
+        {
+            return Ok(false);
+        }
+        match Self::cursor_message(&snap) {
+            Some(msg) => {
+                warn!(thread_id = %thread, run_id = %run, step = %msg.step, seq = msg.seq, "run idle with no live claim; re-sending its step");
+                self.send(&msg).await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Appends the run's terminal event if the snapshot says it ended and the log lacks it.
     /// Safe to call from anywhere, any number of times: the append is conditional on the length
     /// read, so racing callers append it once.

@@ -270,6 +270,7 @@ on_both_backends!(
     a_poisoned_step_ends_the_run_with_run_error,
     rejected_requests_change_nothing,
     the_bench_workload_runs_six_scripted_steps,
+    a_lost_step_message_is_sent_again_by_a_nudge,
 );
 
 /// Runs every queued step (as the Functions host would) until all queues are empty.
@@ -1084,4 +1085,48 @@ async fn a_run_over_its_token_budget_ends_and_reports_usage() {
     }
     let within = answers_run_end("expensive app", |c| c.max_tokens_per_run = 5000).await;
     assert!(matches!(within, Event::RunFinished(_)), "{within:?}");
+}
+
+/// A step message lost between a commit and its send (shared storage has no startup scan):
+/// `nudge` re-sends it when no live attempt holds the step, and only then.
+async fn a_lost_step_message_is_sent_again_by_a_nudge(b: Backend) {
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    let lost = p
+        .queue
+        .receive(StepName::Clarify.queue(), Duration::from_secs(60))
+        .await
+        .expect("receive")
+        .expect("message");
+    p.queue
+        .delete(StepName::Clarify.queue(), &lost)
+        .await
+        .expect("delete");
+    assert!(
+        p.nudge("t", "r1").await.expect("nudge"),
+        "the run's step is re-sent"
+    );
+    drain(&p).await;
+    let log = events(&p, "t", "r1").await;
+    assert_well_formed(&log);
+    assert!(
+        p.threads
+            .load("t")
+            .await
+            .expect("load")
+            .expect("thread")
+            .0
+            .interrupt
+            .is_some()
+    );
+    assert!(
+        !p.nudge("t", "r1").await.expect("nudge"),
+        "a finished run is left alone"
+    );
 }
