@@ -394,9 +394,15 @@ async fn in_process(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()>
         }
     }
     let (p50, p95) = percentiles(&mut per_step);
+    let fsync =
+        if appgen_runtime::storage::fsync_enabled(std::env::var("APPGEN_FSYNC").ok().as_deref()) {
+            "on"
+        } else {
+            "off"
+        };
     row(
         rows,
-        &format!("[embedded] in-process per step ({runs} runs, fsync on)"),
+        &format!("[embedded] in-process per step ({runs} runs, fsync {fsync})"),
         format!("p50 {p50:.2} ms, p95 {p95:.2} ms"),
     );
     Ok(())
