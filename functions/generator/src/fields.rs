@@ -774,6 +774,20 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
                 .unwrap_or(usize::MAX);
             if let Some(g) = groups.get(n) {
                 let opts = options_from(g);
+                // "a form to add a ticket (subject, customer email, priority)": a group of
+                // fields after a phrase that is not a field itself lists fields, not choices.
+                let head = item[..pos].trim();
+                let known_items = split_list(&g.to_lowercase())
+                    .iter()
+                    .filter(|x| field_from_phrase(x, x, vec![]).is_some_and(|(_, k)| k))
+                    .count();
+                if known_items >= 2 && field_from_phrase(head, original, vec![]).is_none() {
+                    let nested = parse_segment(&g.to_lowercase(), g, &[]);
+                    if nested.len() >= 2 {
+                        parsed.extend(nested.into_iter().map(|f| (f, true)));
+                        continue;
+                    }
+                }
                 if opts.len() >= 2 {
                     options = opts;
                 } else if let Some(o) = opts.first() {
@@ -789,6 +803,23 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
                     .unwrap_or_default()
                     .trim()
                     .to_owned();
+            }
+        }
+        // "priority low/normal/urgent": a choice with its options written after it.
+        if options.is_empty() {
+            let tokens: Vec<&str> = item.split_whitespace().collect();
+            if let Some(at) = tokens
+                .iter()
+                .position(|t| t.contains('/'))
+                .filter(|a| *a > 0)
+            {
+                let head = tokens[..at].join(" ");
+                let opts = options_from(&tokens[at..].join(" "));
+                let enum_head = classify(&words(&head)).0 == FieldType::Enum;
+                if enum_head && opts.len() >= 2 {
+                    options = opts;
+                    item = head;
+                }
             }
         }
         // "status of lead": a choice whose options run on through the next items; "status
@@ -1023,5 +1054,23 @@ mod tests {
             got.contains(&("Sale amount".into(), FieldType::Money)),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn a_group_of_fields_is_a_field_list_and_slashes_list_options() {
+        let got = summary(
+            "An intake page with a form for new patients (full name, phone, severity mild/moderate/severe).",
+        );
+        assert_eq!(got[0].0, "Full name", "{got:?}");
+        assert_eq!(got[1].1, FieldType::Tel);
+        assert_eq!(got[2].0, "Severity");
+        assert_eq!(got[2].2, vec!["Mild", "Moderate", "Severe"]);
+        // A choice keeps its options even when they are type words.
+        let got = summary("Contacts with name and preferred contact (email, phone or letter).");
+        let pref = got
+            .iter()
+            .find(|f| f.0 == "Preferred contact")
+            .expect("pref");
+        assert_eq!(pref.2, vec!["Email", "Phone", "Letter"]);
     }
 }
