@@ -332,6 +332,23 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
             below: threshold,
         });
     }
+    // "shows total revenue" over order amounts: the total carries the description's word.
+    if f.computed.is_none()
+        && let Some(first) = f.totals.first()
+        && fields
+            .iter()
+            .any(|x| &x.key == first && x.kind == FieldType::Money)
+        && let Some(name) = total_not_a_field(lower, fields)
+        && (crate::lexicon::MONEY_WORDS
+            .iter()
+            .any(|t| t.word == name.to_lowercase())
+            || [
+                "earnings", "sales", "profit", "turnover", "takings", "spending",
+            ]
+            .contains(&name.to_lowercase().as_str()))
+    {
+        f.total_name = Some(name.to_lowercase());
+    }
     if f.search.is_empty() && kind == AppKind::List && has_word(lower, "search") {
         f.search = vec![primary];
     }
@@ -387,5 +404,19 @@ mod tests {
             vec!["hours".to_owned(), "nightlyRate".to_owned()]
         );
         assert!(!spec.features.totals.contains(&"nightlyRate".to_owned()));
+    }
+
+    #[test]
+    fn a_money_total_takes_the_name_the_description_gives_it() {
+        let spec = analyze(
+            "Market stall log: I record each sale with the product and sale price, and the header shows total takings.",
+            &[],
+        );
+        assert_eq!(spec.features.total_name.as_deref(), Some("takings"));
+        let spec = analyze(
+            "Expenses with a note and an amount. Show the total amount.",
+            &[],
+        );
+        assert_eq!(spec.features.total_name, None);
     }
 }

@@ -608,6 +608,35 @@ fn measured_quantity(lower: &str) -> Option<Field> {
     })
 }
 
+/// "I record the date, litres and total cost": a total the user enters (the sentence says
+/// they record, log or enter the list) is a field, not a summary the app computes.
+fn entered_total(item: &str, original: &str) -> Option<(Field, bool)> {
+    let mut ws = words(item);
+    while ws
+        .first()
+        .is_some_and(|w| DETERMINERS.contains(&w.as_str()))
+    {
+        ws.remove(0);
+    }
+    let [total, rest @ ..] = ws.as_slice() else {
+        return None;
+    };
+    let entered = words(original)
+        .iter()
+        .any(|w| matches!(w.as_str(), "record" | "log" | "enter" | "input" | "type"));
+    if total != "total" || rest.is_empty() || rest.len() > 2 || !entered {
+        return None;
+    }
+    let (mut f, known) = field_from_phrase(&rest.join(" "), original, vec![])?;
+    if !known || !f.kind.is_numeric() {
+        return None;
+    }
+    let label = format!("total {}", rest.join(" "));
+    f.key = ident(&label);
+    f.label = capitalize(&label);
+    Some((f, true))
+}
+
 /// "between 0 and 100" → "from 0 to 100", so a list split on "and" keeps the range whole.
 fn between_ranges(s: &str) -> String {
     let ws: Vec<&str> = s.split(' ').collect();
@@ -880,6 +909,8 @@ fn parse_segment(seg: &str, original: &str, groups: &[String]) -> Vec<Field> {
         // Items that are not fields ("tick them off") are skipped; the list goes on.
         if let Some(p) = field_from_phrase(&item, original, options) {
             parsed.push(p);
+        } else if let Some(p) = entered_total(&item, original) {
+            parsed.push(p);
         }
     }
     // Choices with listed options ("who (Sam, Kim)") are fields whatever their name.
@@ -1072,5 +1103,18 @@ mod tests {
             .find(|f| f.0 == "Preferred contact")
             .expect("pref");
         assert_eq!(pref.2, vec!["Email", "Phone", "Letter"]);
+    }
+
+    #[test]
+    fn a_total_the_user_records_is_a_field() {
+        let got =
+            kinds("For every delivery I log the date, the parcels carried and total distance.");
+        assert!(
+            got.contains(&("Total distance".into(), FieldType::Number)),
+            "{got:?}"
+        );
+        // A total the app shows is not.
+        let got = kinds("A list of trips with the date, a distance and the total distance.");
+        assert!(!got.iter().any(|(l, _)| l == "Total distance"), "{got:?}");
     }
 }

@@ -176,6 +176,10 @@ pub struct Features {
     pub sort: bool,
     pub count: bool,
     pub totals: Vec<String>,
+    /// What the description calls the first total when no field has that name
+    /// ("total revenue" of the order amounts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_name: Option<String>,
     pub averages: Vec<String>,
     pub group_by: Option<GroupBy>,
     pub chart: bool,

@@ -20,12 +20,13 @@ export function Summary({ spec, items }: { spec: CollectionConfig; items: Item[]
   const stats: { label: string; value: string }[] = [
     { label: `Total ${spec.plural.toLowerCase()}`, value: String(items.length) },
   ];
-  for (const key of spec.totals) {
+  spec.totals.forEach((key, i) => {
     const f = byKey(key);
-    if (!f) continue;
+    if (!f) return;
     const sum = items.reduce((acc, it) => acc + numeric(it.values[key]), 0);
-    stats.push({ label: `Total ${f.label.toLowerCase()}`, value: fmt(f, sum) });
-  }
+    const name = i === 0 && spec.totalName ? spec.totalName : f.label.toLowerCase();
+    stats.push({ label: `Total ${name}`, value: fmt(f, sum) });
+  });
   for (const key of spec.averages) {
     const f = byKey(key);
     if (!f) continue;

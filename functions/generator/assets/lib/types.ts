@@ -51,6 +51,7 @@ export interface CollectionConfig {
   count: boolean;
   layout: "table" | "cards";
   totals: string[];
+  totalName?: string | null;
   averages: string[];
   groupBy: { by: string; of: string | null } | null;
   chart: boolean;

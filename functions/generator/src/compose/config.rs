@@ -26,6 +26,7 @@ fn collection(spec: &AppSpec) -> Value {
         "count": f.count,
         "layout": if spec.layout == Layout::Cards { "cards" } else { "table" },
         "totals": f.totals,
+        "totalName": f.total_name,
         "averages": f.averages,
         "groupBy": f.group_by,
         "chart": f.chart,
