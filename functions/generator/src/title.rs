@@ -122,6 +122,7 @@ fn derived_title(text: &str) -> Option<String> {
         " using ",
         " in which ",
         " whose ",
+        " showing ",
     ] {
         if let Some(i) = s.find(cut)
             && i > 0
@@ -131,6 +132,15 @@ fn derived_title(text: &str) -> Option<String> {
     }
     let lead = [
         "please",
+        // Requests put as questions or asks for help: "Can you create …", "Help me track my …".
+        "can",
+        "could",
+        "you",
+        "help",
+        "keep",
+        "track",
+        "my",
+        "our",
         "i",
         "we",
         "want",
@@ -270,5 +280,27 @@ pub(crate) fn tagline(spec: &AppSpec, text: &str) -> String {
                 .unwrap_or_default()
         ),
         AppKind::Landing => landing::tagline(&text.to_lowercase()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::analyze;
+
+    #[test]
+    fn requests_put_as_questions_or_asks_for_help_name_the_subject() {
+        let t = |d: &str| analyze(d, &[]).title;
+        assert_eq!(
+            t("Could you make a garden log? Each bed has a crop and a sowing date."),
+            "Garden Log"
+        );
+        assert_eq!(
+            t("Help me keep track of my vinyl records: artist, album and year."),
+            "Vinyl Records"
+        );
+        assert_eq!(
+            t("Dashboard for a bakery showing daily sales and the best sellers."),
+            "Dashboard for a Bakery"
+        );
     }
 }
