@@ -768,9 +768,21 @@ async fn a_live_claim_makes_a_duplicate_back_off(b: Backend) {
     );
 }
 
-async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop(b: Backend) {
-    let builder = ScriptedBuilder::new(2, "src/App.tsx(1,1): error TS1: boom");
-    let p = b.pipeline(builder.clone()).await;
+/// The steps of an answers run whose first build fails once and is fixed (or given up on).
+const ONE_FIX_ROUND: [&str; 8] = [
+    "requirements",
+    "wireframe",
+    "code",
+    "build",
+    "review",
+    "fix",
+    "build",
+    "review",
+];
+
+/// Runs thread `t` through its questions (`r1`) and answers (`r2`); returns `r2`'s log, which
+/// must be well formed.
+async fn through_answers(p: &Pipeline) -> Vec<(u64, Event)> {
     p.start_run(
         &input("t", "r1", vec![user("u1", "x")], None),
         "alice",
@@ -778,25 +790,20 @@ async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop(b: Backend)
     )
     .await
     .expect("start");
-    drain(&p).await;
-    answer(&p, "t", "r2").await;
-    drain(&p).await;
-    let log = events(&p, "t", "r2").await;
+    drain(p).await;
+    answer(p, "t", "r2").await;
+    drain(p).await;
+    let log = events(p, "t", "r2").await;
     assert_well_formed(&log);
+    log
+}
+
+async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop(b: Backend) {
+    let builder = ScriptedBuilder::new(2, "src/App.tsx(1,1): error TS1: boom");
+    let p = b.pipeline(builder.clone()).await;
+    let log = through_answers(&p).await;
     // First build fails, fix, same error again → the stuck detector stops.
-    assert_eq!(
-        steps_of(&log),
-        [
-            "requirements",
-            "wireframe",
-            "code",
-            "build",
-            "review",
-            "fix",
-            "build",
-            "review"
-        ]
-    );
+    assert_eq!(steps_of(&log), ONE_FIX_ROUND);
     match &log.last().expect("end").1 {
         Event::RunError(e) => {
             assert_eq!(e.code.as_deref(), Some("build_failed"));
@@ -819,31 +826,8 @@ async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop(b: Backend)
 async fn a_build_fixed_in_one_round_becomes_a_version(b: Backend) {
     let builder = ScriptedBuilder::new(1, "boom once");
     let p = b.pipeline(builder.clone()).await;
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
-    drain(&p).await;
-    answer(&p, "t", "r2").await;
-    drain(&p).await;
-    let log = events(&p, "t", "r2").await;
-    assert_well_formed(&log);
-    assert_eq!(
-        steps_of(&log),
-        [
-            "requirements",
-            "wireframe",
-            "code",
-            "build",
-            "review",
-            "fix",
-            "build",
-            "review"
-        ]
-    );
+    let log = through_answers(&p).await;
+    assert_eq!(steps_of(&log), ONE_FIX_ROUND);
     assert!(matches!(log.last().expect("end").1, Event::RunFinished(_)));
     assert_eq!(builder.builds.load(Ordering::SeqCst), 2);
     let snap = p.threads.load("t").await.expect("load").expect("thread").0;
