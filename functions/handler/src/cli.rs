@@ -102,7 +102,7 @@ pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
     p.start_run(&first, PRINCIPAL, false)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let end = follow(&p, &thread, &first.run_id).await?;
+    let end = follow(&p, &thread, &first.run_id, true).await?;
     let end = match end {
         Event::RunFinished(f) => match f.outcome {
             Some(Outcome::Interrupt { interrupts }) => {
@@ -122,7 +122,7 @@ pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
                 p.start_run(&second, PRINCIPAL, false)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                follow(&p, &thread, &second.run_id).await?
+                follow(&p, &thread, &second.run_id, true).await?
             }
             _ => Event::RunFinished(f),
         },
@@ -146,7 +146,7 @@ pub async fn edit(args: EditArgs) -> anyhow::Result<i32> {
     p.start_run(&run, PRINCIPAL, false)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let end = follow(&p, &args.thread, &run.run_id).await?;
+    let end = follow(&p, &args.thread, &run.run_id, true).await?;
     let code = finish(&p, &args.thread, end, args.out.as_deref()).await?;
     workers.abort();
     Ok(code)
@@ -215,8 +215,14 @@ fn answers(questions: &[Question], file: Option<&Path>, yes: bool) -> anyhow::Re
     Ok(Value::Object(out))
 }
 
-/// Prints the run's progress to stderr until it ends; returns the terminal event.
-async fn follow(p: &Arc<Pipeline>, thread: &str, run: &str) -> anyhow::Result<Event> {
+/// Follows a run's event log until it ends; returns the terminal event. With `show`, prints
+/// its progress to stderr.
+pub(crate) async fn follow(
+    p: &Pipeline,
+    thread: &str,
+    run: &str,
+    show: bool,
+) -> anyhow::Result<Event> {
     let waker = p.events.waker(thread, run);
     let mut offset = 0;
     let mut err = std::io::stderr();
@@ -226,6 +232,12 @@ async fn follow(p: &Arc<Pipeline>, thread: &str, run: &str) -> anyhow::Result<Ev
         let (events, next) = p.events.read_from(thread, run, offset).await?;
         offset = next;
         for e in events {
+            if !show {
+                if e.event.is_terminal() {
+                    return Ok(e.event);
+                }
+                continue;
+            }
             match &e.event {
                 Event::StepStarted(s) => {
                     let _ = write!(

@@ -345,23 +345,11 @@ pub fn named_colours(instruction: &str) -> (Option<String>, Option<String>) {
     }
 }
 
-/// Waits for a run's terminal event.
+/// Waits for a run's terminal event, at most `limit`.
 async fn wait_end(p: &Pipeline, thread: &str, run: &str, limit: Duration) -> anyhow::Result<Event> {
-    let waker = p.events.waker(thread, run);
-    let deadline = Instant::now() + limit;
-    let mut offset = 0;
-    loop {
-        let notified = waker.notified();
-        let (events, next) = p.events.read_from(thread, run, offset).await?;
-        offset = next;
-        if let Some(e) = events.into_iter().find(|e| e.event.is_terminal()) {
-            return Ok(e.event);
-        }
-        if Instant::now() > deadline {
-            bail!("the run did not end within {} s", limit.as_secs());
-        }
-        let _ = tokio::time::timeout(Duration::from_millis(500), notified).await;
-    }
+    tokio::time::timeout(limit, crate::cli::follow(p, thread, run, false))
+        .await
+        .map_err(|_| anyhow::anyhow!("the run did not end within {} s", limit.as_secs()))?
 }
 
 /// Runs one case through the pipeline: initial run, answers (from the file, else the defaults),
