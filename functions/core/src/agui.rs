@@ -689,6 +689,16 @@ impl Event {
         self
     }
 
+    /// Stamp with `millis` unless the event already carries a timestamp.
+    pub fn at_if_unstamped(mut self, millis: i64) -> Event {
+        if let Some(base) = self.base_mut()
+            && base.timestamp.is_none()
+        {
+            base.timestamp = Some(millis);
+        }
+        self
+    }
+
     fn base_mut(&mut self) -> Option<&mut BaseFields> {
         Some(match self {
             Event::TextMessageStart(e) => &mut e.base,
@@ -729,6 +739,14 @@ impl Event {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn stamping_keeps_an_existing_timestamp() {
+        let fresh = Event::step_started("a").at_if_unstamped(5);
+        let kept = Event::step_started("a").at(3).at_if_unstamped(5);
+        assert_eq!(fresh, Event::step_started("a").at(5));
+        assert_eq!(kept, Event::step_started("a").at(3));
+    }
 
     #[test]
     fn optional_fields_are_omitted_not_null() {

@@ -247,28 +247,55 @@ pub fn next_step(step: StepName) -> Option<StepName> {
     }
 }
 
-/// Events that close what a dead attempt left open (tool calls, text messages, steps), in an
-/// order the AG-UI verifier accepts. Empty when nothing is open or the run already ended.
-pub fn closing_events(events: &[Event]) -> Vec<Event> {
-    let mut texts: Vec<String> = Vec::new();
-    let mut tools: Vec<String> = Vec::new();
-    let mut steps: Vec<String> = Vec::new();
-    for e in events {
-        match e {
-            Event::TextMessageStart(s) => texts.push(s.message_id.clone()),
-            Event::TextMessageEnd(s) => texts.retain(|m| m != &s.message_id),
-            Event::ToolCallStart(s) => tools.push(s.tool_call_id.clone()),
-            Event::ToolCallEnd(s) => tools.retain(|m| m != &s.tool_call_id),
-            Event::StepStarted(s) => steps.push(s.step_name.clone()),
-            Event::StepFinished(s) => steps.retain(|m| m != &s.step_name),
-            Event::RunFinished(_) | Event::RunError(_) => return Vec::new(),
+/// What a run's event log leaves open (text messages, tool calls, steps) and whether it has
+/// ended, folded event by event: a writer resumes a log from this summary and the bytes appended
+/// since, instead of re-reading the whole log every step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenSpans {
+    texts: Vec<String>,
+    tools: Vec<String>,
+    steps: Vec<String>,
+    ended: bool,
+}
+
+impl OpenSpans {
+    pub fn of(events: &[Event]) -> OpenSpans {
+        let mut spans = OpenSpans::default();
+        for e in events {
+            spans.observe(e);
+        }
+        spans
+    }
+
+    pub fn observe(&mut self, event: &Event) {
+        match event {
+            Event::TextMessageStart(s) => self.texts.push(s.message_id.clone()),
+            Event::TextMessageEnd(s) => self.texts.retain(|m| m != &s.message_id),
+            Event::ToolCallStart(s) => self.tools.push(s.tool_call_id.clone()),
+            Event::ToolCallEnd(s) => self.tools.retain(|m| m != &s.tool_call_id),
+            Event::StepStarted(s) => self.steps.push(s.step_name.clone()),
+            Event::StepFinished(s) => self.steps.retain(|m| m != &s.step_name),
+            Event::RunFinished(_) | Event::RunError(_) => self.ended = true,
             _ => {}
         }
     }
-    let mut out: Vec<Event> = tools.iter().map(|t| Event::tool_end(t)).collect();
-    out.extend(texts.iter().map(|m| Event::text_end(m)));
-    out.extend(steps.iter().rev().map(|s| Event::step_finished(s)));
-    out
+
+    /// The log holds the run's terminal event.
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Events that close what a dead attempt left open, in an order the AG-UI verifier accepts.
+    /// Empty when nothing is open or the run already ended.
+    pub fn closing_events(&self) -> Vec<Event> {
+        if self.ended {
+            return Vec::new();
+        }
+        let mut out: Vec<Event> = self.tools.iter().map(|t| Event::tool_end(t)).collect();
+        out.extend(self.texts.iter().map(|m| Event::text_end(m)));
+        out.extend(self.steps.iter().rev().map(|s| Event::step_finished(s)));
+        out
+    }
 }
 
 /// The event that ends a run, derived from its record in the snapshot, so whoever finds the
@@ -357,10 +384,6 @@ pub fn terminal_event(
 }
 
 /// Whether the run's log already ended (RUN_FINISHED or RUN_ERROR).
-pub fn is_ended(events: &[Event]) -> bool {
-    events.iter().any(Event::is_terminal)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,7 +593,7 @@ mod tests {
     }
 
     #[test]
-    fn closing_events_close_tools_then_texts_then_steps() {
+    fn open_spans_close_tools_then_texts_then_steps() {
         let log = vec![
             Event::step_started("code"),
             Event::text_start("m1"),
@@ -580,7 +603,7 @@ mod tests {
             Event::text_start("m0"),
             Event::text_end("m0"),
         ];
-        let close = closing_events(&log);
+        let close = OpenSpans::of(&log).closing_events();
         assert_eq!(
             close,
             vec![
@@ -591,7 +614,12 @@ mod tests {
         );
         let mut ended = log.clone();
         ended.push(Event::run_error("x", "E"));
-        assert!(closing_events(&ended).is_empty());
-        assert!(closing_events(&[Event::step_started("a"), Event::step_finished("a")]).is_empty());
+        assert!(OpenSpans::of(&ended).closing_events().is_empty());
+        assert!(OpenSpans::of(&ended).is_ended() && !OpenSpans::of(&log).is_ended());
+        assert!(
+            OpenSpans::of(&[Event::step_started("a"), Event::step_finished("a")])
+                .closing_events()
+                .is_empty()
+        );
     }
 }

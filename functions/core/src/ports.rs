@@ -80,6 +80,21 @@ pub trait BlobStore: Send + Sync + 'static {
         condition: WriteCondition,
     ) -> Result<ETag, StoreError>;
 
+    /// A `put` that need only survive a crash of the process, not of the machine: for leases,
+    /// which a restart takes over anyway, so the durable write that follows pays the only
+    /// flush. Backends whose every write is durable keep this default.
+    async fn put_volatile(
+        &self,
+        container: Container,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+        condition: WriteCondition,
+    ) -> Result<ETag, StoreError> {
+        self.put(container, key, bytes, content_type, condition)
+            .await
+    }
+
     /// Append to an append blob, creating it when absent. With `expected_len`, the append
     /// happens only if the blob's current length is exactly that (else `Conflict`), so two
     /// writers can never interleave. Returns the new length.

@@ -3,10 +3,12 @@
 //! One writer at a time (the step holding the claim); every append is conditional on the
 //! length the writer last saw, so a stale writer gets a conflict instead of interleaving.
 //! Readers follow by byte offset; in-process appends wake them at once, other processes'
-//! appends are seen by polling.
+//! appends are seen by polling. Writers resume where this process last left a log (its
+//! [`Tail`]), reading only what other processes appended since.
 
 use crate::now_ms;
 use appgen_core::agui::Event;
+use appgen_core::pipeline::OpenSpans;
 use appgen_core::ports::{BlobStore, Container, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -23,6 +25,26 @@ pub struct StoredEvent {
 pub struct EventLog {
     blobs: Arc<dyn BlobStore>,
     wakers: Arc<Mutex<HashMap<String, Arc<Notify>>>>,
+    tails: Arc<Mutex<HashMap<String, Tail>>>,
+}
+
+/// Where a writer of this process left a run's log. Only a hint: a writer reads what was
+/// appended after it, and a stale one (the log changed under it) fails the conditional append.
+#[derive(Debug, Clone, Default)]
+struct Tail {
+    len: u64,
+    seq: u64,
+    spans: OpenSpans,
+}
+
+/// Tails kept at most; past it the map is cleared (writers then read their logs once more).
+const MAX_TAILS: usize = 4096;
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
 }
 
 fn key(thread: &str, run: &str) -> String {
@@ -51,16 +73,32 @@ impl EventLog {
         EventLog {
             blobs,
             wakers: Arc::new(Mutex::new(HashMap::new())),
+            tails: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     /// The notifier of a run, woken on every in-process append.
     pub fn waker(&self, thread: &str, run: &str) -> Arc<Notify> {
-        let mut map = match self.wakers.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        map.entry(key(thread, run)).or_default().clone()
+        locked(&self.wakers)
+            .entry(key(thread, run))
+            .or_default()
+            .clone()
+    }
+
+    fn remember(&self, key: &str, tail: &Tail) {
+        let mut tails = locked(&self.tails);
+        if tail.spans.is_ended() {
+            tails.remove(key);
+            return;
+        }
+        if tails.len() >= MAX_TAILS && !tails.contains_key(key) {
+            tails.clear();
+        }
+        tails.insert(key.to_owned(), tail.clone());
+    }
+
+    fn forget(&self, key: &str) {
+        locked(&self.tails).remove(key);
     }
 
     fn wake(&self, thread: &str, run: &str) {
@@ -83,16 +121,23 @@ impl EventLog {
         Ok((events, offset + used as u64))
     }
 
-    /// Opens the log for writing: reads what is there (for span recovery) and its length.
+    /// Opens the log for writing: what it leaves open (for span recovery) and its length, read
+    /// from where this process last left it.
     pub async fn writer(&self, thread: &str, run: &str) -> Result<EventWriter, StoreError> {
-        let (events, len) = self.read_from(thread, run, 0).await?;
+        let key = key(thread, run);
+        let mut tail = locked(&self.tails).get(&key).cloned().unwrap_or_default();
+        let (events, len) = self.read_from(thread, run, tail.len).await?;
+        for e in &events {
+            tail.spans.observe(&e.event);
+            tail.seq = e.seq;
+        }
+        tail.len = len;
         Ok(EventWriter {
             log: self.clone(),
             thread: thread.to_owned(),
             run: run.to_owned(),
-            len,
-            seq: events.last().map(|e| e.seq).unwrap_or(0),
-            existing: events.into_iter().map(|e| e.event).collect(),
+            key,
+            tail,
         })
     }
 }
@@ -102,53 +147,69 @@ pub struct EventWriter {
     log: EventLog,
     thread: String,
     run: String,
-    len: u64,
-    seq: u64,
-    /// Events already in the log when the writer opened it.
-    pub existing: Vec<Event>,
+    key: String,
+    tail: Tail,
 }
 
 impl EventWriter {
     /// Appends events (timestamped now if they carry no timestamp). Returns the last seq.
     pub async fn append(&mut self, events: Vec<Event>) -> Result<u64, StoreError> {
         if events.is_empty() {
-            return Ok(self.seq);
+            return Ok(self.tail.seq);
         }
         let now = now_ms();
         let mut buf = Vec::new();
-        let mut seq = self.seq;
+        let mut tail = self.tail.clone();
         for e in events {
-            seq += 1;
-            let e = match serde_json::to_value(&e) {
-                Ok(v) if v.get("timestamp").is_some() => e,
-                _ => e.at(now),
-            };
-            serde_json::to_writer(&mut buf, &StoredEvent { seq, event: e })
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            tail.seq += 1;
+            let e = e.at_if_unstamped(now);
+            tail.spans.observe(&e);
+            serde_json::to_writer(
+                &mut buf,
+                &StoredEvent {
+                    seq: tail.seq,
+                    event: e,
+                },
+            )
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
             buf.push(b'\n');
         }
-        let new_len = self
+        match self
             .log
             .blobs
-            .append(
-                Container::Threads,
-                &key(&self.thread, &self.run),
-                buf,
-                Some(self.len),
-            )
-            .await?;
-        self.len = new_len;
-        self.seq = seq;
+            .append(Container::Threads, &self.key, buf, Some(self.tail.len))
+            .await
+        {
+            Ok(new_len) => tail.len = new_len,
+            Err(e) => {
+                // The log moved under this writer (or the store failed): the next writer reads
+                // it again from the start.
+                self.log.forget(&self.key);
+                return Err(e);
+            }
+        }
+        self.tail = tail;
+        self.log.remember(&self.key, &self.tail);
         self.log.wake(&self.thread, &self.run);
-        Ok(seq)
+        Ok(self.tail.seq)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.tail.len == 0
+    }
+
+    /// The log holds the run's terminal event.
+    pub fn is_ended(&self) -> bool {
+        self.tail.spans.is_ended()
+    }
+
+    /// Events that close what an earlier attempt left open.
+    pub fn closing_events(&self) -> Vec<Event> {
+        self.tail.spans.closing_events()
     }
 
     pub fn last_seq(&self) -> u64 {
-        self.seq
+        self.tail.seq
     }
 }
 
@@ -178,6 +239,62 @@ mod tests {
         assert_eq!(events[0].seq, 1);
         let (more, _) = log.read_from("t", "r", off).await.expect("read");
         assert!(more.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_writer_resumes_from_its_tail_and_reads_what_others_appended() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let blobs: Arc<dyn BlobStore> =
+            Arc::new(DiskBlobStore::open_with(dir.path(), false).expect("open"));
+        let (here, elsewhere) = (EventLog::new(blobs.clone()), EventLog::new(blobs));
+        let mut w = here.writer("t", "r").await.expect("w");
+        w.append(vec![Event::step_started("a"), Event::text_start("m")])
+            .await
+            .expect("append");
+
+        // Another process (its own EventLog) reads the log whole and closes what is open.
+        let mut other = elsewhere.writer("t", "r").await.expect("other");
+        assert_eq!(
+            other.closing_events(),
+            vec![Event::text_end("m"), Event::step_finished("a")]
+        );
+        let mut more = other.closing_events();
+        more.push(Event::step_started("b"));
+        assert_eq!(other.append(more).await.expect("other append"), 5);
+
+        // This process's next writer starts from its tail and still sees all of that.
+        let next = here.writer("t", "r").await.expect("next");
+        assert_eq!(next.last_seq(), 5);
+        assert_eq!(next.closing_events(), vec![Event::step_finished("b")]);
+        assert!(!next.is_ended());
+    }
+
+    #[tokio::test]
+    async fn a_stale_writer_conflicts_and_the_next_one_rereads() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let blobs: Arc<dyn BlobStore> =
+            Arc::new(DiskBlobStore::open_with(dir.path(), false).expect("open"));
+        let (here, elsewhere) = (EventLog::new(blobs.clone()), EventLog::new(blobs));
+        let mut stale = here.writer("t", "r").await.expect("stale");
+        let mut other = elsewhere.writer("t", "r").await.expect("other");
+        other
+            .append(vec![Event::step_started("x")])
+            .await
+            .expect("other");
+        assert!(matches!(
+            stale.append(vec![Event::step_started("y")]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let mut fresh = here.writer("t", "r").await.expect("fresh");
+        assert_eq!(fresh.closing_events(), vec![Event::step_finished("x")]);
+        assert_eq!(
+            fresh
+                .append(vec![Event::run_error("stopped", "E")])
+                .await
+                .expect("fresh"),
+            2
+        );
+        assert!(here.writer("t", "r").await.expect("ended").is_ended());
     }
 
     #[test]

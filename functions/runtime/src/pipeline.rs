@@ -15,9 +15,7 @@ use appgen_core::agui::{
 use appgen_core::app::{BuildReport, FileMap};
 use appgen_core::edits::apply_changes;
 use appgen_core::paths::validate_app;
-use appgen_core::pipeline::{
-    Rejection, ReviewDecision, closing_events, is_ended, plan_run, review, terminal_event,
-};
+use appgen_core::pipeline::{Rejection, ReviewDecision, plan_run, review, terminal_event};
 use appgen_core::ports::{
     AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
     ETag, Failure, QueueError, QueueService, StoreError,
@@ -155,8 +153,9 @@ pub struct Pipeline {
     pub config: PipelineConfig,
     /// This process's identity; claims are `{boot}:{attempt}`.
     boot: String,
-    /// Poked after every in-process send so workers pick messages up without polling delay.
-    pub wake: Arc<Notify>,
+    /// One per step queue, poked after every in-process send to it so its worker picks the
+    /// message up without polling delay (and the other queues' workers stay asleep).
+    wakers: HashMap<StepName, Arc<Notify>>,
 }
 
 impl Pipeline {
@@ -176,8 +175,16 @@ impl Pipeline {
             builder,
             config,
             boot: uuid::Uuid::new_v4().simple().to_string(),
-            wake: Arc::new(Notify::new()),
+            wakers: StepName::ALL
+                .into_iter()
+                .map(|s| (s, Arc::new(Notify::new())))
+                .collect(),
         }
+    }
+
+    /// The notifier poked after every in-process send to `step`'s queue.
+    pub fn waker(&self, step: StepName) -> Arc<Notify> {
+        self.wakers.get(&step).cloned().unwrap_or_default()
     }
 
     /// Creates every step queue and its poison queue.
@@ -204,7 +211,9 @@ impl Pipeline {
         self.queue
             .send(msg.step.queue(), &msg.to_json(), Duration::ZERO)
             .await?;
-        self.wake.notify_waiters();
+        if let Some(w) = self.wakers.get(&msg.step) {
+            w.notify_waiters();
+        }
         Ok(())
     }
 
@@ -348,14 +357,14 @@ impl Pipeline {
                 return Ok(false);
             };
             let mut writer = self.events.writer(thread, run).await?;
-            if is_ended(&writer.existing) {
+            if writer.is_ended() {
                 return Ok(false);
             }
             let mut events = Vec::new();
             if writer.is_empty() {
                 events.extend(self.prelude(&snap, run));
             }
-            events.extend(closing_events(&writer.existing));
+            events.extend(writer.closing_events());
             events.push(end);
             match writer.append(events).await {
                 Ok(_) => return Ok(true),
@@ -456,7 +465,7 @@ impl Pipeline {
                 worker: attempt_id.clone(),
                 expires_at: now + self.config.lease.as_millis() as i64,
             });
-            match self.threads.replace(&snap, &etag).await {
+            match self.threads.claim(&snap, &etag).await {
                 Ok(etag) => break (snap, etag),
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
@@ -475,14 +484,14 @@ impl Pipeline {
         }
 
         let mut writer = self.events.writer(&msg.thread_id, &msg.run_id).await?;
-        if is_ended(&writer.existing) {
+        if writer.is_ended() {
             return Ok(Disposition::Done);
         }
         let mut head = Vec::new();
         if writer.is_empty() {
             head.extend(self.prelude(&snap, &msg.run_id));
         }
-        head.extend(closing_events(&writer.existing));
+        head.extend(writer.closing_events());
         let before = self.state_of(&snap);
         head.push(Event::step_started(msg.step.as_str()));
         head.push(Event::custom(
@@ -681,7 +690,7 @@ impl Pipeline {
         if let Some(a) = released.active.as_mut() {
             a.cursor.claim = None;
         }
-        if let Err(err) = self.threads.replace(&released, etag).await {
+        if let Err(err) = self.threads.claim(&released, etag).await {
             warn!(error = %err, "could not release the claim after a failed step");
         }
         Err(e)

@@ -52,7 +52,7 @@ pub async fn open(data: &Path) -> Result<Storage, OpenError> {
             let durable = fsync_enabled(std::env::var("APPGEN_FSYNC").ok().as_deref());
             Ok(Storage {
                 blobs: Arc::new(DiskBlobStore::open_with(&data.join("blobs"), durable)?),
-                queue: Arc::new(DiskQueue::open_with(&data.join("queues"), durable)?),
+                queue: Arc::new(DiskQueue::open(&data.join("queues"))?),
                 kind: "embedded",
                 single_process: true,
                 _lock: Some(lock),

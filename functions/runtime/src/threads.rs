@@ -78,6 +78,21 @@ impl ThreadStore {
             .await
     }
 
+    /// Replaces a snapshot only if it is still at `etag`, with a write that need not survive a
+    /// power cut: a step's claim, which a restarted process takes over anyway.
+    pub async fn claim(&self, snap: &ThreadSnapshot, etag: &ETag) -> Result<ETag, StoreError> {
+        let bytes = serde_json::to_vec(snap).map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.blobs
+            .put_volatile(
+                Container::Threads,
+                &snapshot_key(&snap.thread_id)?,
+                bytes,
+                "application/json",
+                WriteCondition::IfMatch(etag.clone()),
+            )
+            .await
+    }
+
     async fn write(&self, snap: &ThreadSnapshot, cond: WriteCondition) -> Result<ETag, StoreError> {
         let bytes = serde_json::to_vec(snap).map_err(|e| StoreError::Backend(e.to_string()))?;
         self.blobs

@@ -59,13 +59,13 @@ pub async fn run_workers(pipeline: Arc<Pipeline>, config: WorkerConfig) {
 async fn queue_loop(pipeline: Arc<Pipeline>, config: WorkerConfig, step: StepName, limit: usize) {
     let slots = Arc::new(Semaphore::new(limit.max(1)));
     let queue = step.queue();
+    let woken = pipeline.waker(step);
     loop {
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return;
         };
         // Register for the wake-up before looking, so a send between the look and the wait
         // is not missed.
-        let woken = pipeline.wake.clone();
         let notified = woken.notified();
         match pipeline.queue.receive(queue, config.visibility).await {
             Ok(Some(delivery)) => {

@@ -201,6 +201,7 @@ contract! {
         create_only_twice_conflicts,
         if_match_stale_conflicts_current_succeeds,
         if_match_on_missing_blob_conflicts,
+        volatile_puts_keep_the_conditions_and_etags,
         unconditional_put_overwrites,
         content_type_round_trips,
         empty_blob_round_trips,
@@ -306,6 +307,74 @@ mod blob_cases {
         let blob = s.get(Threads, key).await.expect("get").expect("exists");
         assert_eq!(blob.bytes, b"v1");
         assert_eq!(blob.etag, e1);
+    }
+
+    /// A lease write (volatile) and the durable commit after it chain by ETag like any puts.
+    pub async fn volatile_puts_keep_the_conditions_and_etags(s: Store) {
+        let key = "threads/t1/snapshot.json";
+        let json = "application/json";
+        let e1 = s
+            .put(
+                Threads,
+                key,
+                b"v1".to_vec(),
+                json,
+                WriteCondition::CreateOnly,
+            )
+            .await
+            .expect("create");
+        conflict(
+            s.put_volatile(
+                Threads,
+                key,
+                b"x".to_vec(),
+                json,
+                WriteCondition::CreateOnly,
+            )
+            .await,
+            "volatile create-only on an existing blob",
+        );
+        let claimed = s
+            .put_volatile(
+                Threads,
+                key,
+                b"claimed".to_vec(),
+                json,
+                WriteCondition::IfMatch(e1.clone()),
+            )
+            .await
+            .expect("volatile If-Match current");
+        let blob = s.get(Threads, key).await.expect("get").expect("exists");
+        assert_eq!(
+            (
+                blob.bytes.as_slice(),
+                &blob.etag,
+                blob.content_type.as_str()
+            ),
+            (&b"claimed"[..], &claimed, json)
+        );
+        conflict(
+            s.put_volatile(
+                Threads,
+                key,
+                b"y".to_vec(),
+                json,
+                WriteCondition::IfMatch(e1),
+            )
+            .await,
+            "volatile If-Match stale",
+        );
+        s.put(
+            Threads,
+            key,
+            b"done".to_vec(),
+            json,
+            WriteCondition::IfMatch(claimed),
+        )
+        .await
+        .expect("durable commit after the volatile claim");
+        let blob = s.get(Threads, key).await.expect("get").expect("exists");
+        assert_eq!(blob.bytes, b"done");
     }
 
     pub async fn if_match_stale_conflicts_current_succeeds(s: Store) {

@@ -6,7 +6,7 @@ use appgen_core::agui::{
     Event, Message, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
 };
 use appgen_core::app::{BuildPhase, BuildReport, CheckReport};
-use appgen_core::pipeline::closing_events;
+use appgen_core::pipeline::OpenSpans;
 use appgen_core::ports::{AppBuilder, BuildError, BuildJob};
 use appgen_core::step::StepName;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
@@ -110,7 +110,9 @@ async fn events(p: &Pipeline, run: &str) -> Vec<Event> {
         "run {run} ends with a terminal event"
     );
     assert!(
-        closing_events(&ev[..ev.len() - 1]).is_empty(),
+        OpenSpans::of(&ev[..ev.len() - 1])
+            .closing_events()
+            .is_empty(),
         "run {run} left spans open"
     );
     ev
@@ -148,7 +150,7 @@ async fn a_whole_thread_on_the_model_agent() {
     let dir = tempfile::tempdir().expect("tmp");
     let blobs =
         Arc::new(DiskBlobStore::open_with(&dir.path().join("blobs"), false).expect("blobs"));
-    let queue = Arc::new(DiskQueue::open_with(&dir.path().join("queues"), false).expect("queue"));
+    let queue = Arc::new(DiskQueue::open(&dir.path().join("queues")).expect("queue"));
     let p = Pipeline::new(
         ThreadStore::new(blobs.clone()),
         EventLog::new(blobs),

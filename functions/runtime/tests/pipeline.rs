@@ -10,7 +10,7 @@ use appgen_core::app::{
     BuildPhase, BuildReport, ChangeSet, CheckReport, FileChange, FileMap, Question, QuestionKind,
     Requirements,
 };
-use appgen_core::pipeline::closing_events;
+use appgen_core::pipeline::OpenSpans;
 use appgen_core::ports::{
     AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
     Failure,
@@ -216,7 +216,7 @@ impl Backend {
                 Arc::new(
                     DiskBlobStore::open_with(&dir.path().join("blobs"), false).expect("blobs"),
                 ),
-                Arc::new(DiskQueue::open_with(&dir.path().join("queues"), false).expect("queue")),
+                Arc::new(DiskQueue::open(&dir.path().join("queues")).expect("queue")),
                 true,
             ),
             Backend::Azurite(prefix) => {
@@ -353,7 +353,9 @@ fn assert_well_formed(log: &[(u64, Event)]) {
         "terminal event last"
     );
     assert!(
-        closing_events(&events[..events.len() - 1]).is_empty(),
+        OpenSpans::of(&events[..events.len() - 1])
+            .closing_events()
+            .is_empty(),
         "spans left open before the end"
     );
     let mut open_steps = std::collections::HashSet::new();

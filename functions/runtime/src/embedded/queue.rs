@@ -1,5 +1,9 @@
-//! A durable local queue with Azure Storage Queue semantics: visibility timeouts, dequeue
-//! counts, pop receipts. Each message is a small JSON file; an in-memory index answers receives.
+//! A local queue with Azure Storage Queue semantics: visibility timeouts, dequeue counts, pop
+//! receipts. Each message is a small JSON file, written atomically but not flushed: messages
+//! survive the process crashing, and a power cut may lose the latest ones, which costs nothing
+//! because the embedded pipeline re-sends every unfinished run's step message from its durable
+//! snapshot when it starts ([`crate::pipeline::Pipeline::recover`]). An in-memory index answers
+//! receives; all of it runs on the calling task (microseconds, no thread hand-off).
 
 use super::write_atomic;
 use appgen_core::ports::{Delivery, QueueError, QueueService};
@@ -27,7 +31,6 @@ pub struct DiskQueue {
 #[derive(Debug)]
 struct Inner {
     root: PathBuf,
-    durable: bool,
     queues: Mutex<HashMap<String, BTreeMap<String, StoredMessage>>>,
 }
 
@@ -57,10 +60,6 @@ impl DiskQueue {
     /// dequeued) become visible at once: one process owns the directory, so nobody else holds
     /// them, and waiting out their timeout would only delay recovery.
     pub fn open(dir: &Path) -> Result<DiskQueue, QueueError> {
-        Self::open_with(dir, true)
-    }
-
-    pub fn open_with(dir: &Path, durable: bool) -> Result<DiskQueue, QueueError> {
         std::fs::create_dir_all(dir).map_err(backend)?;
         let now = now_ms();
         let mut queues = HashMap::new();
@@ -95,20 +94,13 @@ impl DiskQueue {
         Ok(DiskQueue {
             inner: Arc::new(Inner {
                 root: dir.to_owned(),
-                durable,
                 queues: Mutex::new(queues),
             }),
         })
     }
 
-    async fn blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Inner) -> Result<T, QueueError> + Send + 'static,
-    ) -> Result<T, QueueError> {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || f(&inner))
-            .await
-            .map_err(backend)?
+    fn with<T>(&self, f: impl FnOnce(&Inner) -> Result<T, QueueError>) -> Result<T, QueueError> {
+        f(&self.inner)
     }
 }
 
@@ -117,11 +109,9 @@ impl Inner {
         self.root.join(queue).join(format!("{id}.json"))
     }
 
-    /// `durable`: fsync (new messages). Visibility and dequeue-count updates are written
-    /// atomically but not fsynced: losing one to a power cut only makes a retry come sooner.
-    fn persist(&self, queue: &str, msg: &StoredMessage, durable: bool) -> Result<(), QueueError> {
+    fn persist(&self, queue: &str, msg: &StoredMessage) -> Result<(), QueueError> {
         let bytes = serde_json::to_vec(msg).map_err(backend)?;
-        write_atomic(&self.file(queue, &msg.id), &bytes, durable && self.durable).map_err(backend)
+        write_atomic(&self.file(queue, &msg.id), &bytes, false).map_err(backend)
     }
 }
 
@@ -132,7 +122,7 @@ impl QueueService for DiskQueue {
             return Err(QueueError::Backend(format!("invalid queue name {queue:?}")));
         }
         let queue = queue.to_owned();
-        self.blocking(move |inner| {
+        self.with(|inner| {
             std::fs::create_dir_all(inner.root.join(&queue)).map_err(backend)?;
             inner
                 .queues
@@ -142,7 +132,6 @@ impl QueueService for DiskQueue {
                 .or_default();
             Ok(())
         })
-        .await
     }
 
     async fn send(&self, queue: &str, body: &str, delay: Duration) -> Result<(), QueueError> {
@@ -154,16 +143,15 @@ impl QueueService for DiskQueue {
             visible_at: now_ms() + delay.as_millis() as u64,
             pop_receipt: String::new(),
         };
-        self.blocking(move |inner| {
+        self.with(|inner| {
             let mut queues = inner.queues.lock().map_err(backend)?;
             let q = queues
                 .get_mut(&queue)
                 .ok_or_else(|| QueueError::Backend(format!("queue {queue} does not exist")))?;
-            inner.persist(&queue, &msg, true)?;
+            inner.persist(&queue, &msg)?;
             q.insert(msg.id.clone(), msg);
             Ok(())
         })
-        .await
     }
 
     async fn receive(
@@ -172,7 +160,7 @@ impl QueueService for DiskQueue {
         visibility: Duration,
     ) -> Result<Option<Delivery>, QueueError> {
         let queue = queue.to_owned();
-        self.blocking(move |inner| {
+        self.with(|inner| {
             let mut queues = inner.queues.lock().map_err(backend)?;
             let q = queues
                 .get_mut(&queue)
@@ -193,7 +181,7 @@ impl QueueService for DiskQueue {
             next.dequeue_count += 1;
             next.visible_at = now + visibility.as_millis() as u64;
             next.pop_receipt = uuid::Uuid::new_v4().simple().to_string();
-            inner.persist(&queue, &next, false)?;
+            inner.persist(&queue, &next)?;
             *msg = next.clone();
             Ok(Some(Delivery {
                 id: next.id,
@@ -202,13 +190,12 @@ impl QueueService for DiskQueue {
                 body: next.body,
             }))
         })
-        .await
     }
 
     async fn delete(&self, queue: &str, delivery: &Delivery) -> Result<(), QueueError> {
         let queue = queue.to_owned();
         let delivery = delivery.clone();
-        self.blocking(move |inner| {
+        self.with(|inner| {
             let mut queues = inner.queues.lock().map_err(backend)?;
             let q = queues
                 .get_mut(&queue)
@@ -225,7 +212,6 @@ impl QueueService for DiskQueue {
             q.remove(&delivery.id);
             Ok(())
         })
-        .await
     }
 
     async fn release(
@@ -236,7 +222,7 @@ impl QueueService for DiskQueue {
     ) -> Result<String, QueueError> {
         let queue = queue.to_owned();
         let delivery = delivery.clone();
-        self.blocking(move |inner| {
+        self.with(|inner| {
             let mut queues = inner.queues.lock().map_err(backend)?;
             let q = queues
                 .get_mut(&queue)
@@ -248,11 +234,10 @@ impl QueueService for DiskQueue {
             let mut next = msg.clone();
             next.visible_at = now_ms() + delay.as_millis() as u64;
             next.pop_receipt = uuid::Uuid::new_v4().simple().to_string();
-            inner.persist(&queue, &next, false)?;
+            inner.persist(&queue, &next)?;
             *msg = next.clone();
             Ok(next.pop_receipt)
         })
-        .await
     }
 
     async fn len(&self, queue: &str) -> Result<u64, QueueError> {
