@@ -1,15 +1,17 @@
-//! Blobs as files: `{root}/{container}/{key}`. ETags are content hashes (like S3's), so a write
-//! of identical bytes keeps its ETag; conditional writes to a key are serialised by a lock
-//! striped by key.
+//! Blobs as files: `{root}/{container}/{key}`. A put appends a record to the blob's file (see
+//! [`super::record`]) and a file that has grown is rewritten with its last record. ETags are
+//! content hashes (like S3's), so a write of identical bytes keeps its ETag; conditional writes
+//! to a key are serialised by a lock striped by key. Append blobs (event logs) are plain files.
 //!
 //! I/O runs on the calling task: reads, appends and unflushed writes of small files take tens
 //! of microseconds from the page cache, less than handing them to another thread. Only writes
 //! that wait for the disk (fsync) go to the blocking pool.
 
+use super::record::{self, etag_of};
 use super::write_atomic;
 use appgen_core::ports::{Blob, BlobStore, Container, ETag, StoreError, WriteCondition};
 use async_trait::async_trait;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -31,6 +33,9 @@ struct Inner {
 
 const LOCK_STRIPES: usize = 64;
 
+/// A blob file past this size (and past four times the new record) is rewritten, not appended to.
+const REWRITE_AT: u64 = 256 * 1024;
+
 impl Inner {
     fn lock(&self, path: &Path) -> Result<std::sync::MutexGuard<'_, ()>, StoreError> {
         use std::hash::{Hash, Hasher};
@@ -51,26 +56,45 @@ impl Inner {
         durable: bool,
     ) -> Result<ETag, StoreError> {
         let _guard = self.lock(path)?;
-        match condition {
-            WriteCondition::Any => {}
-            WriteCondition::CreateOnly => {
-                if path.exists() {
-                    return Err(StoreError::Conflict(format!("{key} already exists")));
-                }
+        let current = record::read(path).map_err(backend)?;
+        match (condition, &current) {
+            (WriteCondition::Any, _) | (WriteCondition::CreateOnly, None) => {}
+            (WriteCondition::CreateOnly, Some(_)) => {
+                return Err(StoreError::Conflict(format!("{key} already exists")));
             }
-            WriteCondition::IfMatch(expected) => match read_opt(path)? {
-                Some(cur) if &etag_of(&cur) == expected => {}
-                Some(_) => return Err(StoreError::Conflict(format!("{key} changed"))),
-                None => return Err(StoreError::Conflict(format!("{key} does not exist"))),
-            },
+            (WriteCondition::IfMatch(expected), Some(c)) if &c.etag == expected => {}
+            (WriteCondition::IfMatch(_), Some(_)) => {
+                return Err(StoreError::Conflict(format!("{key} changed")));
+            }
+            (WriteCondition::IfMatch(_), None) => {
+                return Err(StoreError::Conflict(format!("{key} does not exist")));
+            }
         }
         // The sidecar changes rarely (a blob keeps its type): skip rewriting it.
         let ct = ct_path(path);
         if read_opt(&ct)?.as_deref() != Some(content_type.as_bytes()) {
             write_atomic(&ct, content_type.as_bytes(), false).map_err(backend)?;
         }
-        write_atomic(path, bytes, durable).map_err(backend)?;
-        Ok(etag_of(bytes))
+        let etag = etag_of(bytes);
+        let rec = record::encode(bytes, &etag);
+        let grown = |size: u64| size + rec.len() as u64 > REWRITE_AT.max(4 * rec.len() as u64);
+        match current {
+            Some(c) if c.framed && !grown(c.size) => {
+                let mut f = std::fs::File::options()
+                    .append(true)
+                    .open(path)
+                    .map_err(backend)?;
+                f.write_all(&rec).map_err(backend)?;
+                if durable {
+                    f.sync_data().map_err(backend)?;
+                }
+            }
+            // A new file (created, or rewritten because it grew) must have its name on disk
+            // before a later durable append to it counts, so that write is durable whenever
+            // the store is, even for a volatile put.
+            _ => write_atomic(path, &rec, self.durable).map_err(backend)?,
+        }
+        Ok(etag)
     }
 }
 
@@ -139,10 +163,6 @@ impl DiskBlobStore {
     }
 }
 
-fn etag_of(bytes: &[u8]) -> ETag {
-    ETag(appgen_core::snapshot::content_hash(bytes)[..32].to_owned())
-}
-
 fn read_opt(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
     match std::fs::read(path) {
         Ok(b) => Ok(Some(b)),
@@ -161,15 +181,15 @@ fn ct_path(path: &Path) -> PathBuf {
 impl BlobStore for DiskBlobStore {
     async fn get(&self, container: Container, key: &str) -> Result<Option<Blob>, StoreError> {
         let path = self.path(container, key)?;
-        let Some(bytes) = read_opt(&path)? else {
+        let Some(current) = record::read(&path).map_err(backend)? else {
             return Ok(None);
         };
         let content_type = read_opt(&ct_path(&path))?
             .and_then(|b| String::from_utf8(b).ok())
             .unwrap_or_else(|| "application/octet-stream".into());
         Ok(Some(Blob {
-            etag: etag_of(&bytes),
-            bytes,
+            etag: current.etag,
+            bytes: current.bytes,
             content_type,
         }))
     }
@@ -244,20 +264,7 @@ impl BlobStore for DiskBlobStore {
         key: &str,
         offset: u64,
     ) -> Result<Option<Vec<u8>>, StoreError> {
-        let path = self.path(container, key)?;
-        let mut f = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(backend(e)),
-        };
-        let len = f.metadata().map_err(backend)?.len();
-        if offset >= len {
-            return Ok(Some(Vec::new()));
-        }
-        f.seek(SeekFrom::Start(offset)).map_err(backend)?;
-        let mut out = Vec::with_capacity((len - offset) as usize);
-        f.read_to_end(&mut out).map_err(backend)?;
-        Ok(Some(out))
+        record::read_from(&self.path(container, key)?, offset).map_err(backend)
     }
 
     async fn list(&self, container: Container, prefix: &str) -> Result<Vec<String>, StoreError> {
@@ -309,5 +316,85 @@ impl BlobStore for DiskBlobStore {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn rewrites_append_records_and_stay_bounded() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = DiskBlobStore::open(dir.path()).expect("open");
+        let key = "t/snapshot.json";
+        let file = dir.path().join("threads").join(key);
+        let mut etag = store
+            .put(
+                Container::Threads,
+                key,
+                b"v0".to_vec(),
+                "application/json",
+                WriteCondition::CreateOnly,
+            )
+            .await
+            .expect("create");
+        let value = |i: usize| format!("{i:05}{}", "x".repeat(20_000)).into_bytes();
+        let mut sizes = Vec::new();
+        for i in 1..=40 {
+            let cond = WriteCondition::IfMatch(etag.clone());
+            etag = if i % 2 == 0 {
+                store
+                    .put(Container::Threads, key, value(i), "application/json", cond)
+                    .await
+            } else {
+                store
+                    .put_volatile(Container::Threads, key, value(i), "application/json", cond)
+                    .await
+            }
+            .expect("replace");
+            sizes.push(std::fs::metadata(&file).expect("file").len());
+        }
+        // Appends grow the file; past the threshold it is rewritten with the last record.
+        assert!(sizes.windows(2).any(|w| w[1] > w[0]), "{sizes:?}");
+        assert!(sizes.windows(2).any(|w| w[1] < w[0]), "{sizes:?}");
+        assert!(sizes.iter().all(|s| *s <= REWRITE_AT + 21_000), "{sizes:?}");
+        let blob = store
+            .get(Container::Threads, key)
+            .await
+            .expect("get")
+            .expect("blob");
+        assert_eq!((blob.bytes, blob.etag), (value(40), etag));
+    }
+
+    #[tokio::test]
+    async fn plain_files_from_older_data_directories_read_and_replace() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = DiskBlobStore::open(dir.path()).expect("open");
+        let file = dir.path().join("threads/t/snapshot.json");
+        std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&file, b"{\"old\":1}").expect("write");
+        let blob = store
+            .get(Container::Threads, "t/snapshot.json")
+            .await
+            .expect("get")
+            .expect("blob");
+        assert_eq!(blob.bytes, b"{\"old\":1}");
+        store
+            .put(
+                Container::Threads,
+                "t/snapshot.json",
+                b"{\"new\":2}".to_vec(),
+                "application/json",
+                WriteCondition::IfMatch(blob.etag),
+            )
+            .await
+            .expect("replace");
+        let blob = store
+            .get(Container::Threads, "t/snapshot.json")
+            .await
+            .expect("get")
+            .expect("blob");
+        assert_eq!(blob.bytes, b"{\"new\":2}");
     }
 }

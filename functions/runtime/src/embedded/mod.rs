@@ -4,6 +4,7 @@
 
 mod blobs;
 mod queue;
+mod record;
 
 pub use blobs::DiskBlobStore;
 pub use queue::DiskQueue;
