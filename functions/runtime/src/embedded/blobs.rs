@@ -29,9 +29,14 @@ struct Inner {
     /// Serialise check-then-write sections (conditional puts, appends) per key, so one key's
     /// flush does not hold up writes to others.
     locks: Vec<Mutex<()>>,
+    /// Bounds the writes waiting for the disk at once, so a burst of commits does not grow the
+    /// blocking pool a thread per commit (each costs memory); the filesystem's journal batches
+    /// concurrent flushes anyway.
+    flushes: tokio::sync::Semaphore,
 }
 
 const LOCK_STRIPES: usize = 64;
+const CONCURRENT_FLUSHES: usize = 4;
 
 /// A blob file past this size (and past four times the new record) is rewritten, not appended to.
 const REWRITE_AT: u64 = 256 * 1024;
@@ -118,6 +123,7 @@ impl DiskBlobStore {
                 root: dir.to_owned(),
                 durable,
                 locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+                flushes: tokio::sync::Semaphore::new(CONCURRENT_FLUSHES),
             }),
         })
     }
@@ -153,6 +159,7 @@ impl DiskBlobStore {
                 .inner
                 .put(&path, key, &bytes, content_type, &condition, false);
         }
+        let _flush = self.inner.flushes.acquire().await.map_err(backend)?;
         let inner = self.inner.clone();
         let (key, content_type) = (key.to_owned(), content_type.to_owned());
         tokio::task::spawn_blocking(move || {
