@@ -173,7 +173,8 @@ struct Observed {
     first_event_ms: f64,
     /// Receive time minus append time of every event, ms.
     relay_ms: Vec<f64>,
-    /// Intervals between consecutive STEP_STARTED timestamps, ms.
+    /// Intervals between the client's receipt of consecutive STEP_STARTED events, ms (the
+    /// events' own timestamps are whole milliseconds, too coarse for a step).
     step_intervals_ms: Vec<f64>,
     last: Value,
 }
@@ -215,18 +216,15 @@ async fn run(http: &reqwest::Client, base: &str, body: &Value) -> anyhow::Result
             }
             if let Some(ts) = event["timestamp"].as_i64() {
                 out.relay_ms.push((received - ts) as f64);
-                if event["type"] == "STEP_STARTED" {
-                    step_starts.push(ts);
-                }
+            }
+            if event["type"] == "STEP_STARTED" {
+                step_starts.push(ms(started.elapsed()));
             }
             out.last = event;
         }
     }
     out.total_ms = ms(started.elapsed());
-    out.step_intervals_ms = step_starts
-        .windows(2)
-        .map(|w| (w[1] - w[0]) as f64)
-        .collect();
+    out.step_intervals_ms = step_starts.windows(2).map(|w| w[1] - w[0]).collect();
     Ok(out)
 }
 
@@ -295,7 +293,7 @@ async fn reference(
     }
     let fmt = |v: &mut Vec<f64>| {
         let (p50, p95) = percentiles(v);
-        format!("p50 {p50:.1} ms, p95 {p95:.1} ms")
+        format!("p50 {p50:.2} ms, p95 {p95:.2} ms")
     };
     row(
         rows,
@@ -314,7 +312,9 @@ async fn reference(
     );
     row(
         rows,
-        &format!("[{tag}] per step (STEP_STARTED → next, incl. queue hand-off, claim, commit)"),
+        &format!(
+            "[{tag}] per step (STEP_STARTED → next as received, incl. queue hand-off, claim, commit)"
+        ),
         fmt(&mut steps),
     );
     row(
