@@ -293,15 +293,18 @@ impl Pipeline {
         ]
     }
 
-    /// Re-sends the cursor message of every unfinished run and appends any missing terminal
-    /// event. For the embedded backend at startup: a crash between commit and enqueue leaves a
-    /// run without a message. Duplicates are harmless (seq dedupe).
+    /// Re-sends the cursor message of every unfinished run, appends any missing terminal event
+    /// and re-indexes every thread under its owner. For the embedded backend at startup: a
+    /// crash between commit and enqueue leaves a run without a message, and a power cut may
+    /// lose queue messages and owner index entries (neither is flushed). Duplicates are
+    /// harmless (seq dedupe).
     pub async fn recover(&self) -> Result<usize, StepError> {
         let mut resumed = 0;
         for thread in self.threads.list_all().await? {
             let Some((snap, _)) = self.threads.load(&thread).await? else {
                 continue;
             };
+            self.threads.index_owner(&snap).await?;
             if let Some(msg) = Self::cursor_message(&snap) {
                 self.send(&msg).await?;
                 resumed += 1;

@@ -59,17 +59,29 @@ impl ThreadStore {
     /// Creates a new thread's snapshot (create-only) and indexes it under its owner.
     pub async fn create(&self, snap: &ThreadSnapshot) -> Result<ETag, StoreError> {
         let etag = self.write(snap, WriteCondition::CreateOnly).await?;
+        self.index_owner(snap).await?;
+        Ok(etag)
+    }
+
+    /// Lists a thread under its owner. The entry is derived from the snapshot, so it is written
+    /// volatile: the durable snapshot is the one flush of a new thread, and startup recovery
+    /// (which calls this for every thread) restores an entry a power cut lost.
+    pub async fn index_owner(&self, snap: &ThreadSnapshot) -> Result<(), StoreError> {
         let key = format!("{}{}", owner_prefix(&snap.owner), snap.thread_id);
-        self.blobs
-            .put(
+        match self
+            .blobs
+            .put_volatile(
                 Container::Threads,
                 &key,
                 Vec::new(),
                 "text/plain",
-                WriteCondition::Any,
+                WriteCondition::CreateOnly,
             )
-            .await?;
-        Ok(etag)
+            .await
+        {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Replaces a snapshot only if it is still at `etag`.

@@ -15,7 +15,7 @@ use appgen_core::ports::{
     AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
     Failure,
 };
-use appgen_core::ports::{BlobStore, QueueService};
+use appgen_core::ports::{BlobStore, Container, QueueService};
 use appgen_core::snapshot::{Claim, RunStatus};
 use appgen_core::step::{StepMessage, StepName};
 use appgen_runtime::azure::config::StorageConnection;
@@ -676,6 +676,61 @@ async fn a_claim_from_an_earlier_boot_is_taken_over_after_restart() {
     let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
     assert!(p.recover().await.expect("recover") >= 1);
     assert_taken_over(&p).await;
+}
+
+/// Embedded only: queue messages and owner index entries are not flushed, so a power cut may
+/// lose them; recovery at start re-derives both from the durable snapshots.
+#[tokio::test]
+async fn recovery_restores_lost_step_messages_and_owner_entries() {
+    let b = Backend::embedded();
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
+    p.start_run(
+        &input("t", "r1", vec![user("u1", "x")], None),
+        "alice",
+        false,
+    )
+    .await
+    .expect("start");
+    // What a power cut could take: the step message and the owner's index entry.
+    let lost = p
+        .queue
+        .receive(StepName::Clarify.queue(), Duration::from_secs(60))
+        .await
+        .expect("receive")
+        .expect("message");
+    p.queue
+        .delete(StepName::Clarify.queue(), &lost)
+        .await
+        .expect("delete");
+    let owned = p.threads.list_owned("alice").await.expect("owned");
+    assert_eq!(owned, vec!["t".to_owned()]);
+    let index: Vec<String> = p
+        .threads
+        .blobs()
+        .list(Container::Threads, "owners/")
+        .await
+        .expect("list");
+    for key in &index {
+        p.threads
+            .blobs()
+            .delete(Container::Threads, key)
+            .await
+            .expect("delete");
+    }
+    assert!(
+        p.threads
+            .list_owned("alice")
+            .await
+            .expect("owned")
+            .is_empty()
+    );
+
+    assert_eq!(p.recover().await.expect("recover"), 1);
+    assert_eq!(p.threads.list_owned("alice").await.expect("owned"), owned);
+    drain(&p).await;
+    let log = events(&p, "t", "r1").await;
+    assert_well_formed(&log);
+    assert!(log.last().is_some_and(|(_, e)| e.is_terminal()));
 }
 
 /// Two workers (two processes on shared storage) get the same step at once: exactly one commits,

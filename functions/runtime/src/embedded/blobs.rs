@@ -33,7 +33,14 @@ struct Inner {
     /// blocking pool a thread per commit (each costs memory); the filesystem's journal batches
     /// concurrent flushes anyway.
     flushes: tokio::sync::Semaphore,
+    /// Files whose directory entry this process has flushed: a durable put may append to these
+    /// (one `fdatasync`); any other file is rewritten and its directory flushed first, since an
+    /// append cannot make a name durable. Forgotten on restart and past `MAX_NAMED` (each file
+    /// then pays one rewrite again).
+    named: Mutex<std::collections::HashSet<PathBuf>>,
 }
+
+const MAX_NAMED: usize = 8192;
 
 const LOCK_STRIPES: usize = 64;
 const CONCURRENT_FLUSHES: usize = 4;
@@ -83,21 +90,31 @@ impl Inner {
         let etag = etag_of(bytes);
         let rec = record::encode(bytes, &etag);
         let grown = |size: u64| size + rec.len() as u64 > REWRITE_AT.max(4 * rec.len() as u64);
-        match current {
-            Some(c) if c.framed && !grown(c.size) => {
-                let mut f = std::fs::File::options()
-                    .append(true)
-                    .open(path)
-                    .map_err(backend)?;
-                f.write_all(&rec).map_err(backend)?;
-                if durable {
-                    f.sync_data().map_err(backend)?;
-                }
+        let appendable = current.is_some_and(|c| c.framed && !grown(c.size));
+        // The key's lock is held, so the set can be read and updated around the I/O.
+        let is_named = || -> Result<bool, StoreError> {
+            Ok(self.named.lock().map_err(backend)?.contains(path))
+        };
+        if appendable && (!durable || is_named()?) {
+            let mut f = std::fs::File::options()
+                .append(true)
+                .open(path)
+                .map_err(backend)?;
+            f.write_all(&rec).map_err(backend)?;
+            if durable {
+                f.sync_data().map_err(backend)?;
             }
-            // A new file (created, or rewritten because it grew) must have its name on disk
-            // before a later durable append to it counts, so that write is durable whenever
-            // the store is, even for a volatile put.
-            _ => write_atomic(path, &rec, self.durable).map_err(backend)?,
+        } else {
+            write_atomic(path, &rec, durable).map_err(backend)?;
+            let mut named = self.named.lock().map_err(backend)?;
+            if durable {
+                if named.len() >= MAX_NAMED {
+                    named.clear();
+                }
+                named.insert(path.to_owned());
+            } else {
+                named.remove(path);
+            }
         }
         Ok(etag)
     }
@@ -124,6 +141,7 @@ impl DiskBlobStore {
                 durable,
                 locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
                 flushes: tokio::sync::Semaphore::new(CONCURRENT_FLUSHES),
+                named: Mutex::new(std::collections::HashSet::new()),
             }),
         })
     }
@@ -372,6 +390,44 @@ mod tests {
             .expect("get")
             .expect("blob");
         assert_eq!((blob.bytes, blob.etag), (value(40), etag));
+    }
+
+    #[tokio::test]
+    async fn a_durable_put_appends_only_to_a_file_whose_name_was_flushed() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = DiskBlobStore::open(dir.path()).expect("open");
+        let file = dir.path().join("threads/k");
+        let ino = || std::fs::metadata(&file).expect("file").ino();
+        let t = Container::Threads;
+        let mut etag = store
+            .put_volatile(
+                t,
+                "k",
+                b"a".to_vec(),
+                "text/plain",
+                WriteCondition::CreateOnly,
+            )
+            .await
+            .expect("volatile create");
+        let created = ino();
+        let mut inodes = Vec::new();
+        for (i, durable) in [true, true, false, true].into_iter().enumerate() {
+            let bytes = format!("v{i}").into_bytes();
+            let cond = WriteCondition::IfMatch(etag.clone());
+            etag = if durable {
+                store.put(t, "k", bytes, "text/plain", cond).await
+            } else {
+                store.put_volatile(t, "k", bytes, "text/plain", cond).await
+            }
+            .expect("put");
+            inodes.push(ino());
+        }
+        // The first durable put rewrites (new name, flushed); the rest append in place.
+        assert_ne!(inodes[0], created);
+        assert!(inodes.iter().all(|i| *i == inodes[0]), "{inodes:?}");
+        let blob = store.get(t, "k").await.expect("get").expect("blob");
+        assert_eq!(blob.bytes, b"v3");
     }
 
     #[tokio::test]
