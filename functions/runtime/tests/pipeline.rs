@@ -678,12 +678,9 @@ async fn a_claim_from_an_earlier_boot_is_taken_over_after_restart() {
     assert_taken_over(&p).await;
 }
 
-/// Embedded only: queue messages and owner index entries are not flushed, so a power cut may
-/// lose them; recovery at start re-derives both from the durable snapshots.
-#[tokio::test]
-async fn recovery_restores_lost_step_messages_and_owner_entries() {
-    let b = Backend::embedded();
-    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
+/// Starts thread `t` run `r1` for alice and drops its clarify message, as a crash between
+/// commit and enqueue (or a power cut, on the embedded backend) would.
+async fn start_and_lose_the_first_step_message(p: &Pipeline) {
     p.start_run(
         &input("t", "r1", vec![user("u1", "x")], None),
         "alice",
@@ -691,7 +688,6 @@ async fn recovery_restores_lost_step_messages_and_owner_entries() {
     )
     .await
     .expect("start");
-    // What a power cut could take: the step message and the owner's index entry.
     let lost = p
         .queue
         .receive(StepName::Clarify.queue(), Duration::from_secs(60))
@@ -702,6 +698,16 @@ async fn recovery_restores_lost_step_messages_and_owner_entries() {
         .delete(StepName::Clarify.queue(), &lost)
         .await
         .expect("delete");
+}
+
+/// Embedded only: queue messages and owner index entries are not flushed, so a power cut may
+/// lose them; recovery at start re-derives both from the durable snapshots.
+#[tokio::test]
+async fn recovery_restores_lost_step_messages_and_owner_entries() {
+    let b = Backend::embedded();
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
+    start_and_lose_the_first_step_message(&p).await;
+    // A power cut could also take the owner's index entry.
     let owned = p.threads.list_owned("alice").await.expect("owned");
     assert_eq!(owned, vec!["t".to_owned()]);
     let index: Vec<String> = p
@@ -1132,23 +1138,7 @@ async fn a_run_over_its_token_budget_ends_and_reports_usage() {
 /// `nudge` re-sends it when no live attempt holds the step, and only then.
 async fn a_lost_step_message_is_sent_again_by_a_nudge(b: Backend) {
     let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
-    let lost = p
-        .queue
-        .receive(StepName::Clarify.queue(), Duration::from_secs(60))
-        .await
-        .expect("receive")
-        .expect("message");
-    p.queue
-        .delete(StepName::Clarify.queue(), &lost)
-        .await
-        .expect("delete");
+    start_and_lose_the_first_step_message(&p).await;
     assert!(
         p.nudge("t", "r1").await.expect("nudge"),
         "the run's step is re-sent"

@@ -83,31 +83,42 @@ pub(super) fn parse(bytes: Vec<u8>) -> Current {
     }
 }
 
-/// Reads a blob file's current value: the last record with two positioned reads, or the whole
-/// file when its tail is not a valid record.
-pub(super) fn read(path: &Path) -> io::Result<Option<Current>> {
+/// An open blob file, its size and the last TRAILER bytes (when it is that long).
+fn open_tail(path: &Path) -> io::Result<Option<(File, u64, Option<[u8; TRAILER]>)>> {
     let f = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
     let size = f.metadata()?.len();
+    let mut tail = None;
     if size >= TRAILER as u64 {
         let mut t = [0u8; TRAILER];
         f.read_exact_at(&mut t, size - TRAILER as u64)?;
-        if let Some((len, etag)) = trailer(&t)
-            && let Some(start) = (size - TRAILER as u64).checked_sub(len)
-        {
-            let mut bytes = vec![0u8; len as usize];
-            f.read_exact_at(&mut bytes, start)?;
-            if etag_of(&bytes).0 == etag {
-                return Ok(Some(Current {
-                    etag: ETag(etag.to_owned()),
-                    bytes,
-                    framed: true,
-                    size,
-                }));
-            }
+        tail = Some(t);
+    }
+    Ok(Some((f, size, tail)))
+}
+
+/// Reads a blob file's current value: the last record with two positioned reads, or the whole
+/// file when its tail is not a valid record.
+pub(super) fn read(path: &Path) -> io::Result<Option<Current>> {
+    let Some((f, size, tail)) = open_tail(path)? else {
+        return Ok(None);
+    };
+    if let Some(t) = &tail
+        && let Some((len, etag)) = trailer(t)
+        && let Some(start) = (size - TRAILER as u64).checked_sub(len)
+    {
+        let mut bytes = vec![0u8; len as usize];
+        f.read_exact_at(&mut bytes, start)?;
+        if etag_of(&bytes).0 == etag {
+            return Ok(Some(Current {
+                etag: ETag(etag.to_owned()),
+                bytes,
+                framed: true,
+                size,
+            }));
         }
     }
     let mut all = Vec::with_capacity(size as usize);
@@ -118,21 +129,14 @@ pub(super) fn read(path: &Path) -> io::Result<Option<Current>> {
 /// Bytes of a blob from `offset`: of its value when the file ends with a record, else of the
 /// plain file (append blobs, read incrementally: only what is past `offset` is read).
 pub(super) fn read_from(path: &Path, offset: u64) -> io::Result<Option<Vec<u8>>> {
-    let f = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+    let Some((f, size, tail)) = open_tail(path)? else {
+        return Ok(None);
     };
-    let size = f.metadata()?.len();
-    if size >= TRAILER as u64 {
-        let mut t = [0u8; TRAILER];
-        f.read_exact_at(&mut t, size - TRAILER as u64)?;
-        if trailer(&t).is_some() {
-            let value = read(path)?.map(|c| c.bytes).unwrap_or_default();
-            return Ok(Some(
-                value.get(offset as usize..).unwrap_or_default().to_vec(),
-            ));
-        }
+    if tail.as_ref().and_then(|t| trailer(t)).is_some() {
+        let value = read(path)?.map(|c| c.bytes).unwrap_or_default();
+        return Ok(Some(
+            value.get(offset as usize..).unwrap_or_default().to_vec(),
+        ));
     }
     if offset >= size {
         return Ok(Some(Vec::new()));
