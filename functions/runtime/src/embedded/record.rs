@@ -83,8 +83,10 @@ pub(super) fn parse(bytes: Vec<u8>) -> Current {
     }
 }
 
-/// An open blob file, its size and the last TRAILER bytes (when it is that long).
-fn open_tail(path: &Path) -> io::Result<Option<(File, u64, Option<[u8; TRAILER]>)>> {
+/// An open blob file, its size and its last TRAILER bytes (when it is that long).
+type OpenTail = (File, u64, Option<[u8; TRAILER]>);
+
+fn open_tail(path: &Path) -> io::Result<Option<OpenTail>> {
     let f = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
