@@ -141,6 +141,18 @@ pub enum QueueError {
     Backend(String),
 }
 
+/// Azure Storage's rule for queue names (3–63 of `a-z0-9-`, no leading, trailing or doubled
+/// hyphen); every backend enforces it so a name that works locally works in Azure.
+pub fn valid_queue_name(name: &str) -> bool {
+    (3..=63).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+}
+
 /// Storage queues with visibility timeouts: at-least-once delivery.
 #[async_trait]
 pub trait QueueService: Send + Sync + 'static {

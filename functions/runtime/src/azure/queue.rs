@@ -3,7 +3,7 @@
 //! messages.
 
 use super::{StorageConnection, client_setup, error_code, status, valid_prefix};
-use appgen_core::ports::{Delivery, QueueError, QueueService};
+use appgen_core::ports::{Delivery, QueueError, QueueService, valid_queue_name};
 use async_trait::async_trait;
 use azure_core::http::RequestContent;
 use azure_storage_queue::models::{
@@ -98,16 +98,6 @@ impl AzureQueue {
             Err(e) => Err(backend(&format!("delete queue {queue}"), e)),
         }
     }
-}
-
-fn valid_queue_name(name: &str) -> bool {
-    (3..=63).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && !name.contains("--")
 }
 
 /// A receipt that no longer holds: 404 MessageNotFound (deleted, or taken again and the

@@ -12,7 +12,7 @@
 //! ([`crate::pipeline::Pipeline::recover`]). Everything runs on the calling task.
 
 use super::write_atomic;
-use appgen_core::ports::{Delivery, QueueError, QueueService};
+use appgen_core::ports::{Delivery, QueueError, QueueService, valid_queue_name};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -72,16 +72,6 @@ fn now_ms() -> u64 {
 
 fn backend(e: impl std::fmt::Display) -> QueueError {
     QueueError::Backend(e.to_string())
-}
-
-fn valid_queue_name(name: &str) -> bool {
-    (3..=63).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && !name.contains("--")
 }
 
 fn journal_path(root: &Path, queue: &str) -> PathBuf {
