@@ -12,7 +12,7 @@ use appgen_core::pipeline::OpenSpans;
 use appgen_core::ports::{BlobStore, Container, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::Notify;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,7 +24,9 @@ pub struct StoredEvent {
 #[derive(Clone)]
 pub struct EventLog {
     blobs: Arc<dyn BlobStore>,
-    wakers: Arc<Mutex<HashMap<String, Arc<Notify>>>>,
+    /// Notifiers of the runs someone is following. Held weakly: an entry lives as long as a
+    /// follower holds it, so runs nobody watches cost nothing and the map does not grow forever.
+    wakers: Arc<Mutex<HashMap<String, Weak<Notify>>>>,
     tails: Arc<Mutex<HashMap<String, Tail>>>,
 }
 
@@ -38,6 +40,7 @@ struct Tail {
 }
 
 /// Tails kept at most; past it the map is cleared (writers then read their logs once more).
+/// Also the size at which followers' notifiers that nobody holds any more are swept.
 const MAX_TAILS: usize = 4096;
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -77,12 +80,19 @@ impl EventLog {
         }
     }
 
-    /// The notifier of a run, woken on every in-process append.
+    /// The notifier of a run, woken on every in-process append while the caller holds it.
     pub fn waker(&self, thread: &str, run: &str) -> Arc<Notify> {
-        locked(&self.wakers)
-            .entry(key(thread, run))
-            .or_default()
-            .clone()
+        let mut wakers = locked(&self.wakers);
+        let key = key(thread, run);
+        if let Some(n) = wakers.get(&key).and_then(Weak::upgrade) {
+            return n;
+        }
+        if wakers.len() >= MAX_TAILS {
+            wakers.retain(|_, w| w.strong_count() > 0);
+        }
+        let n = Arc::new(Notify::new());
+        wakers.insert(key, Arc::downgrade(&n));
+        n
     }
 
     fn remember(&self, key: &str, tail: &Tail) {
@@ -101,8 +111,10 @@ impl EventLog {
         locked(&self.tails).remove(key);
     }
 
-    fn wake(&self, thread: &str, run: &str) {
-        self.waker(thread, run).notify_waiters();
+    fn wake(&self, key: &str) {
+        if let Some(n) = locked(&self.wakers).get(key).and_then(Weak::upgrade) {
+            n.notify_waiters();
+        }
     }
 
     /// Events after byte `offset`; returns them and the offset after the last complete line.
@@ -134,8 +146,6 @@ impl EventLog {
         tail.len = len;
         Ok(EventWriter {
             log: self.clone(),
-            thread: thread.to_owned(),
-            run: run.to_owned(),
             key,
             tail,
         })
@@ -145,8 +155,6 @@ impl EventLog {
 /// The single writer of a run's log during one step.
 pub struct EventWriter {
     log: EventLog,
-    thread: String,
-    run: String,
     key: String,
     tail: Tail,
 }
@@ -190,7 +198,7 @@ impl EventWriter {
         }
         self.tail = tail;
         self.log.remember(&self.key, &self.tail);
-        self.log.wake(&self.thread, &self.run);
+        self.log.wake(&self.key);
         Ok(self.tail.seq)
     }
 
@@ -239,6 +247,28 @@ mod tests {
         assert_eq!(events[0].seq, 1);
         let (more, _) = log.read_from("t", "r", off).await.expect("read");
         assert!(more.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_append_wakes_the_runs_followers_and_unwatched_runs_keep_no_notifier() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let log = EventLog::new(Arc::new(
+            DiskBlobStore::open_with(dir.path(), false).expect("open"),
+        ));
+        let mut w = log.writer("t", "r").await.expect("w");
+        w.append(vec![Event::step_started("a")])
+            .await
+            .expect("unwatched");
+        assert!(locked(&log.wakers).is_empty());
+        let follower = log.waker("t", "r");
+        let woken = follower.notified();
+        w.append(vec![Event::step_finished("a")])
+            .await
+            .expect("append");
+        tokio::time::timeout(std::time::Duration::from_secs(5), woken)
+            .await
+            .expect("the follower is woken");
+        assert!(Arc::ptr_eq(&follower, &log.waker("t", "r")));
     }
 
     #[tokio::test]
