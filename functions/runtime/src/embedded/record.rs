@@ -105,9 +105,11 @@ fn open_tail(path: &Path) -> io::Result<Option<OpenTail>> {
 /// Reads a blob file's current value: the last record with two positioned reads, or the whole
 /// file when its tail is not a valid record.
 pub(super) fn read(path: &Path) -> io::Result<Option<Current>> {
-    let Some((f, size, tail)) = open_tail(path)? else {
-        return Ok(None);
-    };
+    open_tail(path)?.map(value).transpose()
+}
+
+/// The current value of an open blob file, given its tail.
+fn value((f, size, tail): OpenTail) -> io::Result<Current> {
     if let Some(t) = &tail
         && let Some((len, etag)) = trailer(t)
         && let Some(start) = (size - TRAILER as u64).checked_sub(len)
@@ -115,17 +117,17 @@ pub(super) fn read(path: &Path) -> io::Result<Option<Current>> {
         let mut bytes = vec![0u8; len as usize];
         f.read_exact_at(&mut bytes, start)?;
         if etag_of(&bytes).0 == etag {
-            return Ok(Some(Current {
+            return Ok(Current {
                 etag: ETag(etag.to_owned()),
                 bytes,
                 framed: true,
                 size,
-            }));
+            });
         }
     }
     let mut all = Vec::with_capacity(size as usize);
     (&f).read_to_end(&mut all)?;
-    Ok(Some(parse(all)))
+    Ok(parse(all))
 }
 
 /// Bytes of a blob from `offset`: of its value when the file ends with a record, else of the
@@ -135,9 +137,9 @@ pub(super) fn read_from(path: &Path, offset: u64) -> io::Result<Option<Vec<u8>>>
         return Ok(None);
     };
     if tail.as_ref().and_then(|t| trailer(t)).is_some() {
-        let value = read(path)?.map(|c| c.bytes).unwrap_or_default();
+        let bytes = value((f, size, tail))?.bytes;
         return Ok(Some(
-            value.get(offset as usize..).unwrap_or_default().to_vec(),
+            bytes.get(offset as usize..).unwrap_or_default().to_vec(),
         ));
     }
     if offset >= size {
