@@ -93,29 +93,32 @@ impl ThreadStore {
     /// Replaces a snapshot only if it is still at `etag`, with a write that need not survive a
     /// power cut: a step's claim, which a restarted process takes over anyway.
     pub async fn claim(&self, snap: &ThreadSnapshot, etag: &ETag) -> Result<ETag, StoreError> {
-        let bytes = serde_json::to_vec(snap).map_err(|e| StoreError::Backend(e.to_string()))?;
-        self.blobs
-            .put_volatile(
-                Container::Threads,
-                &snapshot_key(&snap.thread_id)?,
-                bytes,
-                "application/json",
-                WriteCondition::IfMatch(etag.clone()),
-            )
+        self.write_as(snap, WriteCondition::IfMatch(etag.clone()), true)
             .await
     }
 
     async fn write(&self, snap: &ThreadSnapshot, cond: WriteCondition) -> Result<ETag, StoreError> {
+        self.write_as(snap, cond, false).await
+    }
+
+    async fn write_as(
+        &self,
+        snap: &ThreadSnapshot,
+        cond: WriteCondition,
+        volatile: bool,
+    ) -> Result<ETag, StoreError> {
         let bytes = serde_json::to_vec(snap).map_err(|e| StoreError::Backend(e.to_string()))?;
-        self.blobs
-            .put(
-                Container::Threads,
-                &snapshot_key(&snap.thread_id)?,
-                bytes,
-                "application/json",
-                cond,
-            )
-            .await
+        let key = snapshot_key(&snap.thread_id)?;
+        let json = "application/json";
+        if volatile {
+            self.blobs
+                .put_volatile(Container::Threads, &key, bytes, json, cond)
+                .await
+        } else {
+            self.blobs
+                .put(Container::Threads, &key, bytes, json, cond)
+                .await
+        }
     }
 
     /// Ids of the threads an owner has.
