@@ -430,6 +430,24 @@ pub struct RunAgentInput {
     pub resume: Option<Vec<ResumeEntry>>,
 }
 
+impl RunAgentInput {
+    /// A request with these messages and nothing else (no state, tools, context or resume).
+    pub fn new(thread_id: &str, run_id: &str, messages: Vec<Message>) -> RunAgentInput {
+        RunAgentInput {
+            thread_id: thread_id.to_owned(),
+            run_id: run_id.to_owned(),
+            messages,
+            protocol_version: None,
+            parent_run_id: None,
+            state: None,
+            tools: vec![],
+            context: vec![],
+            forwarded_props: None,
+            resume: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tool {

@@ -383,7 +383,6 @@ pub fn terminal_event(
     }
 }
 
-/// Whether the run's log already ended (RUN_FINISHED or RUN_ERROR).
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,27 +392,17 @@ mod tests {
     use serde_json::json;
 
     fn input(thread: &str, run: &str, msgs: &[(&str, &str)]) -> RunAgentInput {
-        RunAgentInput {
-            thread_id: thread.into(),
-            run_id: run.into(),
-            messages: msgs
-                .iter()
-                .map(|(id, text)| {
-                    Message::User(UserMessage {
-                        id: (*id).into(),
-                        content: UserContent::Text((*text).into()),
-                        name: None,
-                    })
+        let messages = msgs
+            .iter()
+            .map(|(id, text)| {
+                Message::User(UserMessage {
+                    id: (*id).into(),
+                    content: UserContent::Text((*text).into()),
+                    name: None,
                 })
-                .collect(),
-            protocol_version: None,
-            parent_run_id: None,
-            state: None,
-            tools: vec![],
-            context: vec![],
-            forwarded_props: None,
-            resume: None,
-        }
+            })
+            .collect();
+        RunAgentInput::new(thread, run, messages)
     }
 
     fn finish(mut s: ThreadSnapshot) -> ThreadSnapshot {
