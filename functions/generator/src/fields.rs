@@ -621,10 +621,14 @@ fn entered_total(item: &str, original: &str) -> Option<(Field, bool)> {
     let [total, rest @ ..] = ws.as_slice() else {
         return None;
     };
+    if total != "total" || rest.is_empty() || rest.len() > 2 {
+        return None;
+    }
+    // Only now read the whole description: this runs for every list item.
     let entered = words(original)
         .iter()
         .any(|w| matches!(w.as_str(), "record" | "log" | "enter" | "input" | "type"));
-    if total != "total" || rest.is_empty() || rest.len() > 2 || !entered {
+    if !entered {
         return None;
     }
     let (mut f, known) = field_from_phrase(&rest.join(" "), original, vec![])?;
