@@ -41,6 +41,21 @@ fn words_after(lower: &str, leads: &[&str]) -> Option<String> {
     None
 }
 
+/// What search looks in when no field is named: the first three text-like fields.
+pub(crate) fn default_search(fields: &[Field]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FieldType::Text | FieldType::Longtext | FieldType::Email
+            )
+        })
+        .take(3)
+        .map(|f| f.key.clone())
+        .collect()
+}
+
 pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
     let fields = &spec.entity.fields;
     let kind = spec.kind;
@@ -61,17 +76,7 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
         .and_then(|p| field_named(fields, &p).map(|f| f.key.clone()));
         f.search = match by {
             Some(k) => vec![k],
-            None => fields
-                .iter()
-                .filter(|f| {
-                    matches!(
-                        f.kind,
-                        FieldType::Text | FieldType::Longtext | FieldType::Email
-                    )
-                })
-                .take(3)
-                .map(|f| f.key.clone())
-                .collect(),
+            None => default_search(fields),
         };
     }
     if has_any(lower, &["filter", "filtered", "filters", "only show"]) {

@@ -4,7 +4,7 @@
 
 use crate::analysis::{apply_color_text, unique_key};
 use crate::colors::find_colors;
-use crate::features::field_named;
+use crate::features::{default_search, field_named};
 use crate::fields::{field_from_label, field_from_phrase, options_from};
 use crate::knowledge::landing;
 use crate::questions::section_from_name;
@@ -504,19 +504,7 @@ fn enable_search(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
         .map(|f| f.key.clone());
     spec.features.search = match by {
         Some(k) => vec![k],
-        None => spec
-            .entity
-            .fields
-            .iter()
-            .filter(|f| {
-                matches!(
-                    f.kind,
-                    FieldType::Text | FieldType::Longtext | FieldType::Email
-                )
-            })
-            .take(3)
-            .map(|f| f.key.clone())
-            .collect(),
+        None => default_search(&spec.entity.fields),
     };
     if spec.features.search.is_empty()
         && let Some(f) = spec.entity.fields.first()
