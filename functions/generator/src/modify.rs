@@ -10,6 +10,7 @@ use crate::knowledge::landing;
 use crate::questions::section_from_name;
 use crate::spec::{AppKind, AppSpec, FieldType, Layout};
 use crate::text::{has_any, words};
+use crate::title::quiz_tagline;
 
 /// What the offline generator can change, for the user when it cannot do a request.
 pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\"), a field or a column (\"rename the owner field to Assignee\"), change the subtitle, change colours (\"make the background navy and the buttons gold\"), add or remove a field (\"add a phone field\", \"remove the notes field\"), add or remove a section on a landing page or a column on a board, turn saving after reload on or off, add search, a filter or sorting, show totals, averages or a chart, switch between a table and cards, and change how many questions a quiz has.";
@@ -650,15 +651,8 @@ fn set_question_count(spec: &mut AppSpec, ws: &[String], done: &mut Vec<String>)
             next.questions.len()
         ));
     }
+    spec.tagline = quiz_tagline(Some(&next));
     spec.quiz = Some(next);
-    spec.tagline = format!(
-        "{} questions about {}. Pick an answer and see your score at the end.",
-        spec.quiz.as_ref().map(|q| q.questions.len()).unwrap_or(0),
-        spec.quiz
-            .as_ref()
-            .map(|q| q.topic.clone())
-            .unwrap_or_default()
-    );
 }
 
 /// Drops feature references to fields that no longer exist.

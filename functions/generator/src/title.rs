@@ -271,16 +271,18 @@ pub(crate) fn tagline(spec: &AppSpec, text: &str) -> String {
             spec.columns.join(", ")
         ),
         AppKind::Calculator => "Enter your numbers — results update as you type.".into(),
-        AppKind::Quiz => format!(
-            "{} questions about {}. Pick an answer and see your score at the end.",
-            spec.quiz.as_ref().map(|q| q.questions.len()).unwrap_or(0),
-            spec.quiz
-                .as_ref()
-                .map(|q| q.topic.clone())
-                .unwrap_or_default()
-        ),
+        AppKind::Quiz => quiz_tagline(spec.quiz.as_ref()),
         AppKind::Landing => landing::tagline(&text.to_lowercase()),
     }
+}
+
+/// A quiz's tagline, also rewritten when a follow-up changes the number of questions.
+pub(crate) fn quiz_tagline(quiz: Option<&QuizSpec>) -> String {
+    format!(
+        "{} questions about {}. Pick an answer and see your score at the end.",
+        quiz.map(|q| q.questions.len()).unwrap_or(0),
+        quiz.map(|q| q.topic.as_str()).unwrap_or_default()
+    )
 }
 
 #[cfg(test)]
