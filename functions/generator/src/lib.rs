@@ -53,6 +53,11 @@ pub fn spec_for(ctx: &AgentContext) -> AppSpec {
     {
         return spec;
     }
+    answered_spec(ctx)
+}
+
+/// The spec read from the description and the UI options, with the user's answers applied.
+fn answered_spec(ctx: &AgentContext) -> AppSpec {
     let mut spec = analysis::analyze(&ctx.description, &ctx.options);
     questions::apply_answers(&mut spec, &ctx.answers, &ctx.description);
     spec
@@ -193,9 +198,7 @@ impl AppAgent for OfflineAgent {
         ctx: &AgentContext,
         out: &mut dyn AgentOutput,
     ) -> Result<Requirements, AgentError> {
-        let mut spec = analysis::analyze(&ctx.description, &ctx.options);
-        questions::apply_answers(&mut spec, &ctx.answers, &ctx.description);
-        let req = requirements_of(&spec);
+        let req = requirements_of(&answered_spec(ctx));
         say(
             out,
             format!("{} It will: {}.", req.summary, req.features.join("; ")),
