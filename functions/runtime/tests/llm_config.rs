@@ -28,6 +28,15 @@ fn models(pairs: &[(&str, &str)]) -> appgen_runtime::llm::ModelConfig {
 fn offline_is_the_default() {
     assert_eq!(cfg(&[]), Ok(LlmConfig::Offline));
     assert_eq!(cfg(&[("APPGEN_LLM", "offline")]), Ok(LlmConfig::Offline));
+    assert_eq!(cfg(&[("APPGEN_LLM", " ")]), Ok(LlmConfig::Offline));
+}
+
+#[test]
+fn presets_know_their_urls() {
+    let m = models(&[("APPGEN_LLM", "ollama"), ("APPGEN_MODEL_FAST", "qwen")]);
+    assert_eq!(m.providers[0].base_url, "http://127.0.0.1:11434/v1");
+    assert_eq!(m.providers[0].strong_model, "qwen");
+    assert_eq!(m.providers[0].auth, AuthConfig::None);
 }
 
 #[test]

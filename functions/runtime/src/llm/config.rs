@@ -328,19 +328,12 @@ impl LlmConfig {
         let timeout = secs(&get, "APPGEN_LLM_TIMEOUT_SECS", 120.0)?;
         let max_retries = count(&get, "APPGEN_LLM_MAX_RETRIES", 3)?;
         let max_continuations = count(&get, "APPGEN_LLM_MAX_CONTINUATIONS", 3)?;
-        let max_output_tokens = match get("APPGEN_LLM_MAX_OUTPUT_TOKENS") {
-            None => None,
-            Some(v) => match v.parse::<u32>() {
-                Ok(n) if n >= 256 => Some(n),
-                _ => {
-                    return Err(ConfigError::Invalid {
-                        setting: "APPGEN_LLM_MAX_OUTPUT_TOKENS".into(),
-                        value: v,
-                        why: "expected a whole number of at least 256".into(),
-                    });
-                }
-            },
-        };
+        let max_output_tokens = setting(
+            &get,
+            "APPGEN_LLM_MAX_OUTPUT_TOKENS",
+            "expected a whole number of at least 256",
+            |v| v.parse::<u32>().ok().filter(|n| *n >= 256),
+        )?;
         let agents_dir = get("APPGEN_AGENTS_DIR").map(PathBuf::from);
         if let Some(dir) = &agents_dir
             && !dir.is_dir()
@@ -379,19 +372,34 @@ fn env_part(name: &str) -> String {
     name.to_ascii_uppercase().replace('-', "_")
 }
 
-fn flag(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<Option<bool>, ConfigError> {
-    match get(key) {
-        None => Ok(None),
-        Some(v) => match v.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(Some(true)),
-            "0" | "false" | "no" | "off" => Ok(Some(false)),
-            _ => Err(ConfigError::Invalid {
-                setting: key.into(),
-                value: v,
-                why: "expected true or false".into(),
-            }),
-        },
+/// Reads an optional setting: `None` when unset, else `parse`'s value or `Invalid` with `why`.
+fn setting<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    why: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<Option<T>, ConfigError> {
+    let Some(v) = get(key) else {
+        return Ok(None);
+    };
+    match parse(&v) {
+        Some(t) => Ok(Some(t)),
+        None => Err(ConfigError::Invalid {
+            setting: key.into(),
+            value: v,
+            why: why.into(),
+        }),
     }
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, key: &str) -> Result<Option<bool>, ConfigError> {
+    setting(get, key, "expected true or false", |v| {
+        match v.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Some(true),
+            "0" | "false" | "no" | "off" => Some(false),
+            _ => None,
+        }
+    })
 }
 
 fn secs(
@@ -399,17 +407,12 @@ fn secs(
     key: &str,
     default: f64,
 ) -> Result<Duration, ConfigError> {
-    let Some(v) = get(key) else {
-        return Ok(Duration::from_secs_f64(default));
-    };
-    match v.parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 && s < 86_400.0 => Ok(Duration::from_secs_f64(s)),
-        _ => Err(ConfigError::Invalid {
-            setting: key.into(),
-            value: v,
-            why: "expected a positive number of seconds".into(),
-        }),
-    }
+    let s = setting(get, key, "expected a positive number of seconds", |v| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
+    })?;
+    Ok(Duration::from_secs_f64(s.unwrap_or(default)))
 }
 
 fn count(
@@ -417,17 +420,10 @@ fn count(
     key: &str,
     default: u32,
 ) -> Result<u32, ConfigError> {
-    let Some(v) = get(key) else {
-        return Ok(default);
-    };
-    match v.parse::<u32>() {
-        Ok(n) if n <= 20 => Ok(n),
-        _ => Err(ConfigError::Invalid {
-            setting: key.into(),
-            value: v,
-            why: "expected a whole number from 0 to 20".into(),
-        }),
-    }
+    let n = setting(get, key, "expected a whole number from 0 to 20", |v| {
+        v.parse::<u32>().ok().filter(|n| *n <= 20)
+    })?;
+    Ok(n.unwrap_or(default))
 }
 
 fn check_url(key: &str, v: String) -> Result<String, ConfigError> {
@@ -625,37 +621,5 @@ fn provider(
         Ok(cfg)
     } else {
         Err(ConfigError::Missing { context, missing })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn cfg(pairs: &[(&str, &str)]) -> Result<LlmConfig, ConfigError> {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        LlmConfig::from_lookup(|k| m.get(k).cloned())
-    }
-
-    #[test]
-    fn nothing_configured_is_offline() {
-        assert_eq!(cfg(&[]), Ok(LlmConfig::Offline));
-        assert_eq!(cfg(&[("APPGEN_LLM", " ")]), Ok(LlmConfig::Offline));
-    }
-
-    #[test]
-    fn presets_know_their_urls() {
-        let Ok(LlmConfig::Models(m)) =
-            cfg(&[("APPGEN_LLM", "ollama"), ("APPGEN_MODEL_FAST", "qwen")])
-        else {
-            panic!("ollama config")
-        };
-        assert_eq!(m.providers[0].base_url, "http://127.0.0.1:11434/v1");
-        assert_eq!(m.providers[0].strong_model, "qwen");
-        assert_eq!(m.providers[0].auth, AuthConfig::None);
     }
 }
