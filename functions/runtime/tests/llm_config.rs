@@ -17,6 +17,12 @@ fn err(pairs: &[(&str, &str)]) -> String {
     cfg(pairs).expect_err("invalid config").to_string()
 }
 
+/// The config is refused with a message that starts with `prefix`.
+fn assert_refused(pairs: &[(&str, &str)], prefix: &str) {
+    let e = err(pairs);
+    assert!(e.starts_with(prefix), "{e}");
+}
+
 fn models(pairs: &[(&str, &str)]) -> appgen_runtime::llm::ModelConfig {
     match cfg(pairs) {
         Ok(LlmConfig::Models(m)) => m,
@@ -187,35 +193,34 @@ fn presets_and_fallbacks() {
 
 #[test]
 fn bad_values_are_named() {
-    let e = err(&[("APPGEN_LLM", "gpt5")]);
-    assert!(
-        e.starts_with("APPGEN_LLM=\"gpt5\" is not valid: not a known provider"),
-        "{e}"
+    assert_refused(
+        &[("APPGEN_LLM", "gpt5")],
+        "APPGEN_LLM=\"gpt5\" is not valid: not a known provider",
     );
-    let e = err(&[
-        ("APPGEN_LLM", "ollama"),
-        ("APPGEN_MODEL_STRONG", "q"),
-        ("APPGEN_LLM_TIMEOUT_SECS", "soon"),
-    ]);
-    assert!(
-        e.starts_with("APPGEN_LLM_TIMEOUT_SECS=\"soon\" is not valid"),
-        "{e}"
+    assert_refused(
+        &[
+            ("APPGEN_LLM", "ollama"),
+            ("APPGEN_MODEL_STRONG", "q"),
+            ("APPGEN_LLM_TIMEOUT_SECS", "soon"),
+        ],
+        "APPGEN_LLM_TIMEOUT_SECS=\"soon\" is not valid",
     );
-    let e = err(&[
-        ("APPGEN_LLM", "compatible"),
-        ("APPGEN_MODEL_STRONG", "q"),
-        ("OPENAI_BASE_URL", "localhost:8000"),
-    ]);
-    assert!(
-        e.starts_with("OPENAI_BASE_URL=\"localhost:8000\" is not valid"),
-        "{e}"
+    assert_refused(
+        &[
+            ("APPGEN_LLM", "compatible"),
+            ("APPGEN_MODEL_STRONG", "q"),
+            ("OPENAI_BASE_URL", "localhost:8000"),
+        ],
+        "OPENAI_BASE_URL=\"localhost:8000\" is not valid",
     );
-    let e = err(&[
-        ("APPGEN_LLM", "ollama"),
-        ("APPGEN_MODEL_STRONG", "q"),
-        ("APPGEN_AGENTS_DIR", "/definitely/not/here"),
-    ]);
-    assert!(e.starts_with("APPGEN_AGENTS_DIR="), "{e}");
+    assert_refused(
+        &[
+            ("APPGEN_LLM", "ollama"),
+            ("APPGEN_MODEL_STRONG", "q"),
+            ("APPGEN_AGENTS_DIR", "/definitely/not/here"),
+        ],
+        "APPGEN_AGENTS_DIR=",
+    );
 }
 
 #[test]
