@@ -2,13 +2,11 @@
 //! questions, requirements, wireframe, code that fails to build, fix, a version, then a
 //! follow-up edit. Proves the model agent's events make well-formed AG-UI runs.
 
-use appgen_core::agui::{
-    Event, Message, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
-};
+mod common;
+
+use appgen_core::agui::{Event, RunAgentInput};
 use appgen_core::app::{BuildPhase, BuildReport, CheckReport};
-use appgen_core::pipeline::OpenSpans;
 use appgen_core::ports::{AppBuilder, BuildError, BuildJob};
-use appgen_core::step::StepName;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
 use appgen_runtime::events::EventLog;
 use appgen_runtime::llm::config::{AuthConfig, Secret};
@@ -16,9 +14,9 @@ use appgen_runtime::llm::{ModelAgent, ModelConfig, ProviderConfig, ProviderKind}
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
 use appgen_runtime::preview::PreviewUrls;
 use appgen_runtime::threads::ThreadStore;
-use appgen_runtime::worker::{WorkerConfig, handle};
 use appgen_testkit::{BROKEN_LINE, Script, ScriptedServer};
 use async_trait::async_trait;
+use common::{assert_ends_closed, drain, input, resolve, snapshot, start, step_names, user};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,77 +52,20 @@ impl AppBuilder for TscLikeBuilder {
     }
 }
 
-fn user(id: &str, text: &str) -> Message {
-    Message::User(UserMessage {
-        id: id.into(),
-        content: UserContent::Text(text.into()),
-        name: None,
-    })
-}
-
-fn input(run: &str, messages: Vec<Message>, resume: Option<Vec<ResumeEntry>>) -> RunAgentInput {
-    RunAgentInput {
-        thread_id: "t".into(),
-        run_id: run.into(),
-        messages,
-        protocol_version: None,
-        parent_run_id: None,
-        state: None,
-        tools: vec![],
-        context: vec![],
-        forwarded_props: None,
-        resume,
-    }
-}
-
-async fn drain(p: &Pipeline) {
-    let cfg = WorkerConfig {
-        max_dequeue: 5,
-        ..WorkerConfig::default()
-    };
-    for _ in 0..100 {
-        let mut any = false;
-        for step in StepName::ALL {
-            if let Some(d) = p
-                .queue
-                .receive(step.queue(), Duration::from_secs(60))
-                .await
-                .expect("receive")
-            {
-                handle(p, &cfg, step, d).await;
-                any = true;
-            }
-        }
-        if !any {
-            return;
-        }
-    }
-    panic!("the pipeline did not settle");
-}
-
+/// Reads a run's events; every run here must end closed.
 async fn events(p: &Pipeline, run: &str) -> Vec<Event> {
     let (ev, _) = p.events.read_from("t", run, 0).await.expect("read");
     let ev: Vec<Event> = ev.into_iter().map(|e| e.event).collect();
-    assert!(
-        ev.last().is_some_and(Event::is_terminal),
-        "run {run} ends with a terminal event"
-    );
-    assert!(
-        OpenSpans::of(&ev[..ev.len() - 1])
-            .closing_events()
-            .is_empty(),
-        "run {run} left spans open"
-    );
+    assert_ends_closed(&ev, run);
     ev
 }
 
-fn steps(ev: &[Event]) -> Vec<String> {
-    ev.iter()
-        .filter_map(|e| match e {
-            Event::StepStarted(s) => Some(s.step_name.clone()),
-            _ => None,
-        })
-        .collect()
+/// Starts `input`, runs the queues dry and returns the run's events.
+async fn run(p: &Pipeline, input: RunAgentInput, what: &str) -> Vec<Event> {
+    let run = input.run_id.clone();
+    start(p, input, what).await;
+    drain(p).await;
+    events(p, &run).await
 }
 
 #[tokio::test]
@@ -161,35 +102,22 @@ async fn a_whole_thread_on_the_model_agent() {
     );
     p.ensure_queues().await.expect("queues");
 
-    p.start_run(
-        &input("r1", vec![user("u1", "A todo app")], None),
-        "alice",
-        false,
+    let ev = run(
+        &p,
+        input("t", "r1", vec![user("u1", "A todo app")], None),
+        "start",
     )
-    .await
-    .expect("start");
-    drain(&p).await;
-    let ev = events(&p, "r1").await;
-    assert_eq!(steps(&ev), ["clarify"]);
+    .await;
+    assert_eq!(step_names(&ev), ["clarify"]);
 
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
-    let interrupt = snap.interrupt.expect("questions pending");
-    let resume = vec![ResumeEntry {
-        interrupt_id: interrupt.id,
-        status: ResumeStatus::Resolved,
-        payload: Some(serde_json::json!({"persist": true})),
-        metadata: None,
-    }];
-    p.start_run(
-        &input("r2", vec![user("u1", "A todo app")], Some(resume)),
-        "alice",
-        false,
+    let resume = resolve(&p, "t", Some(serde_json::json!({"persist": true}))).await;
+    let ev = run(
+        &p,
+        input("t", "r2", vec![user("u1", "A todo app")], Some(resume)),
+        "resume",
     )
-    .await
-    .expect("resume");
-    drain(&p).await;
-    let ev = events(&p, "r2").await;
-    let s = steps(&ev);
+    .await;
+    let s = step_names(&ev);
     assert!(
         s.starts_with(&["requirements".into(), "wireframe".into(), "code".into()]),
         "{s:?}"
@@ -203,7 +131,7 @@ async fn a_whole_thread_on_the_model_agent() {
             .any(|e| matches!(e, Event::ToolCallStart(t) if t.tool_call_name == "write_file")),
         "files streamed as write_file tool calls"
     );
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    let snap = snapshot(&p, "t").await;
     assert_eq!(snap.versions.len(), 1, "the fixed app became a version");
     assert!(!snap.usage.is_empty(), "token usage recorded per step");
     assert!(
@@ -213,20 +141,18 @@ async fn a_whole_thread_on_the_model_agent() {
                 && u.usage.input_tokens.is_some())
     );
 
-    p.start_run(
-        &input(
+    let ev = run(
+        &p,
+        input(
+            "t",
             "r3",
             vec![user("u1", "A todo app"), user("u2", "rename the heading")],
             None,
         ),
-        "alice",
-        false,
+        "follow-up",
     )
-    .await
-    .expect("follow-up");
-    drain(&p).await;
-    let ev = events(&p, "r3").await;
-    assert_eq!(steps(&ev)[0], "modify");
+    .await;
+    assert_eq!(step_names(&ev)[0], "modify");
     let said: String = ev
         .iter()
         .filter_map(|e| match e {
@@ -238,8 +164,7 @@ async fn a_whole_thread_on_the_model_agent() {
         said.starts_with("Updated the heading."),
         "model narration streams first: {said}"
     );
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
-    assert_eq!(snap.versions.len(), 2);
+    assert_eq!(snapshot(&p, "t").await.versions.len(), 2);
 
     let agents: Vec<String> = server.requests().iter().filter_map(|r| r.agent()).collect();
     assert_eq!(

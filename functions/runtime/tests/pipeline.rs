@@ -3,14 +3,13 @@
 //! The agent and builder here are scripted stand-ins: these tests are about the runner, not
 //! about generators or builds (those have their own suites).
 
-use appgen_core::agui::{
-    Event, Message, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
-};
+mod common;
+
+use appgen_core::agui::{Event, Message, ResumeEntry, ResumeStatus};
 use appgen_core::app::{
     BuildPhase, BuildReport, ChangeSet, CheckReport, FileChange, FileMap, Question, QuestionKind,
     Requirements,
 };
-use appgen_core::pipeline::OpenSpans;
 use appgen_core::ports::{
     AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
     Failure,
@@ -27,6 +26,7 @@ use appgen_runtime::preview::PreviewUrls;
 use appgen_runtime::threads::ThreadStore;
 use appgen_runtime::worker::{WorkerConfig, handle};
 use async_trait::async_trait;
+use common::{assert_ends_closed, drain, input, resolve, snapshot, start, step_names, user};
 use serde_json::json;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -273,62 +273,6 @@ on_both_backends!(
     a_lost_step_message_is_sent_again_by_a_nudge,
 );
 
-/// Runs every queued step (as the Functions host would) until all queues are empty.
-async fn drain(p: &Pipeline) -> usize {
-    let cfg = WorkerConfig {
-        max_dequeue: 5,
-        ..WorkerConfig::default()
-    };
-    let mut handled = 0;
-    for _ in 0..200 {
-        let mut any = false;
-        for step in StepName::ALL {
-            if let Some(d) = p
-                .queue
-                .receive(step.queue(), Duration::from_secs(60))
-                .await
-                .expect("receive")
-            {
-                handle(p, &cfg, step, d).await;
-                handled += 1;
-                any = true;
-            }
-        }
-        if !any {
-            return handled;
-        }
-    }
-    panic!("the pipeline did not settle");
-}
-
-fn user(id: &str, text: &str) -> Message {
-    Message::User(UserMessage {
-        id: id.into(),
-        content: UserContent::Text(text.into()),
-        name: None,
-    })
-}
-
-fn input(
-    thread: &str,
-    run: &str,
-    messages: Vec<Message>,
-    resume: Option<Vec<ResumeEntry>>,
-) -> RunAgentInput {
-    RunAgentInput {
-        thread_id: thread.into(),
-        run_id: run.into(),
-        messages,
-        protocol_version: None,
-        parent_run_id: None,
-        state: None,
-        tools: vec![],
-        context: vec![],
-        forwarded_props: None,
-        resume,
-    }
-}
-
 async fn events(p: &Pipeline, thread: &str, run: &str) -> Vec<(u64, Event)> {
     let (ev, _) = p.events.read_from(thread, run, 0).await.expect("read");
     ev.into_iter().map(|e| (e.seq, e.event)).collect()
@@ -348,16 +292,7 @@ fn assert_well_formed(log: &[(u64, Event)]) {
     let events: Vec<Event> = log.iter().map(|(_, e)| e.clone()).collect();
     let terminal: Vec<_> = events.iter().filter(|e| e.is_terminal()).collect();
     assert_eq!(terminal.len(), 1, "exactly one terminal event");
-    assert!(
-        events.last().is_some_and(Event::is_terminal),
-        "terminal event last"
-    );
-    assert!(
-        OpenSpans::of(&events[..events.len() - 1])
-            .closing_events()
-            .is_empty(),
-        "spans left open before the end"
-    );
+    assert_ends_closed(&events, "under test");
     let mut open_steps = std::collections::HashSet::new();
     let mut open_texts = std::collections::HashSet::new();
     for e in &events {
@@ -384,53 +319,73 @@ fn assert_well_formed(log: &[(u64, Event)]) {
 }
 
 fn steps_of(log: &[(u64, Event)]) -> Vec<String> {
-    log.iter()
-        .filter_map(|(_, e)| {
-            if let Event::StepStarted(s) = e {
-                Some(s.step_name.clone())
-            } else {
-                None
-            }
-        })
-        .collect()
+    step_names(log.iter().map(|(_, e)| e))
+}
+
+/// Runs the queues dry and returns the run's log, which must be well formed.
+async fn settled(p: &Pipeline, thread: &str, run: &str) -> Vec<(u64, Event)> {
+    drain(p).await;
+    let log = events(p, thread, run).await;
+    assert_well_formed(&log);
+    log
+}
+
+/// Starts thread `t` run `r1` for alice.
+async fn start_first_run(p: &Pipeline) {
+    start(p, input("t", "r1", vec![user("u1", "x")], None), "start").await;
+}
+
+/// The first step message of thread `t` run `r1`, as `start_first_run` sends it.
+fn clarify_message() -> StepMessage {
+    StepMessage {
+        thread_id: "t".into(),
+        run_id: "r1".into(),
+        step: StepName::Clarify,
+        seq: 1,
+        attempt: 0,
+    }
+}
+
+/// Receives the clarify queue's next message, which must be there.
+async fn take_clarify(p: &Pipeline) -> appgen_core::ports::Delivery {
+    p.queue
+        .receive(StepName::Clarify.queue(), Duration::from_secs(60))
+        .await
+        .expect("receive")
+        .expect("message")
+}
+
+/// A second worker on `shared`'s storage with `cfg`, as another process would be.
+fn worker_on(shared: &Pipeline, cfg: PipelineConfig) -> Pipeline {
+    Pipeline::new(
+        shared.threads.clone(),
+        shared.events.clone(),
+        shared.queue.clone(),
+        Arc::new(ScriptedAgent),
+        ScriptedBuilder::new(0, ""),
+        cfg,
+    )
 }
 
 async fn answer(p: &Pipeline, thread: &str, run: &str) {
-    let snap = p
-        .threads
-        .load(thread)
-        .await
-        .expect("load")
-        .expect("thread")
-        .0;
-    let interrupt = snap.interrupt.expect("pending questions");
-    let resume = vec![ResumeEntry {
-        interrupt_id: interrupt.id,
-        status: ResumeStatus::Resolved,
-        payload: Some(json!({"persist": false})),
-        metadata: None,
-    }];
-    p.start_run(
-        &input(thread, run, vec![user("u1", "A todo app")], Some(resume)),
-        "alice",
-        false,
+    let resume = resolve(p, thread, Some(json!({"persist": false}))).await;
+    start(
+        p,
+        input(thread, run, vec![user("u1", "A todo app")], Some(resume)),
+        "resume",
     )
-    .await
-    .expect("resume");
+    .await;
 }
 
 async fn initial_run_interrupts_then_builds_a_version(b: Backend) {
     let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
-    p.start_run(
-        &input("t1", "r1", vec![user("u1", "A todo app")], None),
-        "alice",
-        false,
+    start(
+        &p,
+        input("t1", "r1", vec![user("u1", "A todo app")], None),
+        "start",
     )
-    .await
-    .expect("start");
-    drain(&p).await;
-    let log = events(&p, "t1", "r1").await;
-    assert_well_formed(&log);
+    .await;
+    let log = settled(&p, "t1", "r1").await;
     match &log.last().expect("end").1 {
         Event::RunFinished(f) => match &f.outcome {
             Some(appgen_core::agui::Outcome::Interrupt { interrupts }) => {
@@ -447,9 +402,7 @@ async fn initial_run_interrupts_then_builds_a_version(b: Backend) {
     }
 
     answer(&p, "t1", "r2").await;
-    drain(&p).await;
-    let log = events(&p, "t1", "r2").await;
-    assert_well_formed(&log);
+    let log = settled(&p, "t1", "r2").await;
     assert_eq!(
         steps_of(&log),
         ["requirements", "wireframe", "code", "build", "review"]
@@ -462,7 +415,7 @@ async fn initial_run_interrupts_then_builds_a_version(b: Backend) {
         log.iter()
             .any(|(_, e)| matches!(e, Event::ToolCallStart(t) if t.tool_call_name == "write_file"))
     );
-    let snap = p.threads.load("t1").await.expect("load").expect("thread").0;
+    let snap = snapshot(&p, "t1").await;
     assert_eq!(snap.versions.len(), 1);
     assert_eq!(snap.answers, Some(json!({"persist": false})));
     assert!(snap.active.is_none());
@@ -478,33 +431,29 @@ async fn follow_up_edits_and_makes_version_two_and_unsupported_requests_answer_h
     b: Backend,
 ) {
     let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "A todo app")], None),
-        "alice",
-        false,
+    start(
+        &p,
+        input("t", "r1", vec![user("u1", "A todo app")], None),
+        "start",
     )
-    .await
-    .expect("start");
+    .await;
     drain(&p).await;
     answer(&p, "t", "r2").await;
     drain(&p).await;
-    p.start_run(
-        &input(
+    start(
+        &p,
+        input(
             "t",
             "r3",
             vec![user("u1", "A todo app"), user("u2", "make it 2")],
             None,
         ),
-        "alice",
-        false,
+        "follow-up",
     )
-    .await
-    .expect("follow-up");
-    drain(&p).await;
-    let log = events(&p, "t", "r3").await;
-    assert_well_formed(&log);
+    .await;
+    let log = settled(&p, "t", "r3").await;
     assert_eq!(steps_of(&log), ["modify", "build", "review"]);
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    let snap = snapshot(&p, "t").await;
     assert_eq!(snap.versions.len(), 2);
     let files = p
         .threads
@@ -513,17 +462,14 @@ async fn follow_up_edits_and_makes_version_two_and_unsupported_requests_answer_h
         .expect("files");
     assert!(files["src/App.tsx"].contains("\"2\""));
 
-    p.start_run(
-        &input("t", "r4", vec![user("u3", "something impossible")], None),
-        "alice",
-        false,
+    start(
+        &p,
+        input("t", "r4", vec![user("u3", "something impossible")], None),
+        "follow-up",
     )
-    .await
-    .expect("follow-up");
-    drain(&p).await;
-    let log = events(&p, "t", "r4").await;
-    assert_well_formed(&log);
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    .await;
+    settled(&p, "t", "r4").await;
+    let snap = snapshot(&p, "t").await;
     assert_eq!(
         snap.versions.len(),
         2,
@@ -537,21 +483,9 @@ async fn follow_up_edits_and_makes_version_two_and_unsupported_requests_answer_h
 
 async fn duplicate_deliveries_write_no_duplicate_events(b: Backend) {
     let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
+    start_first_run(&p).await;
     // Deliver the first message three more times before anything runs.
-    let msg = StepMessage {
-        thread_id: "t".into(),
-        run_id: "r1".into(),
-        step: StepName::Clarify,
-        seq: 1,
-        attempt: 0,
-    };
+    let msg = clarify_message();
     for _ in 0..3 {
         p.queue
             .send(StepName::Clarify.queue(), &msg.to_json(), Duration::ZERO)
@@ -594,28 +528,12 @@ async fn duplicate_deliveries_write_no_duplicate_events(b: Backend) {
         unique.dedup();
         assert_eq!(steps, unique, "a step ran twice in {run}");
     }
-    assert_eq!(
-        p.threads
-            .load("t")
-            .await
-            .expect("load")
-            .expect("thread")
-            .0
-            .versions
-            .len(),
-        1
-    );
+    assert_eq!(snapshot(&p, "t").await.versions.len(), 1);
 }
 
 /// Simulates a worker that claimed `clarify`, wrote half its events and died.
 async fn leave_a_dead_attempt(p: &Pipeline, claim: Claim) {
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
+    start_first_run(p).await;
     let (mut snap, etag) = p.threads.load("t").await.expect("load").expect("thread");
     if let Some(a) = snap.active.as_mut() {
         a.cursor.claim = Some(claim);
@@ -632,15 +550,13 @@ async fn leave_a_dead_attempt(p: &Pipeline, claim: Claim) {
 }
 
 async fn assert_taken_over(p: &Pipeline) {
-    drain(p).await;
-    let log = events(p, "t", "r1").await;
-    assert_well_formed(&log);
+    let log = settled(p, "t", "r1").await;
     assert_eq!(
         steps_of(&log),
         ["clarify", "clarify"],
         "the dead attempt's step is closed, then redone"
     );
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    let snap = snapshot(p, "t").await;
     assert!(snap.interrupt.is_some());
 }
 
@@ -681,19 +597,8 @@ async fn a_claim_from_an_earlier_boot_is_taken_over_after_restart() {
 /// Starts thread `t` run `r1` for alice and drops its clarify message, as a crash between
 /// commit and enqueue (or a power cut, on the embedded backend) would.
 async fn start_and_lose_the_first_step_message(p: &Pipeline) {
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
-    let lost = p
-        .queue
-        .receive(StepName::Clarify.queue(), Duration::from_secs(60))
-        .await
-        .expect("receive")
-        .expect("message");
+    start_first_run(p).await;
+    let lost = take_clarify(p).await;
     p.queue
         .delete(StepName::Clarify.queue(), &lost)
         .await
@@ -733,9 +638,7 @@ async fn recovery_restores_lost_step_messages_and_owner_entries() {
 
     assert_eq!(p.recover().await.expect("recover"), 1);
     assert_eq!(p.threads.list_owned("alice").await.expect("owned"), owned);
-    drain(&p).await;
-    let log = events(&p, "t", "r1").await;
-    assert_well_formed(&log);
+    let log = settled(&p, "t", "r1").await;
     assert!(log.last().is_some_and(|(_, e)| e.is_terminal()));
 }
 
@@ -748,49 +651,24 @@ async fn racing_workers_commit_once(b: Backend) {
     let worker = || {
         let mut cfg = shared.config.clone();
         cfg.single_process = false;
-        Pipeline::new(
-            shared.threads.clone(),
-            shared.events.clone(),
-            shared.queue.clone(),
-            Arc::new(ScriptedAgent),
-            ScriptedBuilder::new(0, ""),
-            cfg,
-        )
+        worker_on(&shared, cfg)
     };
     let (p1, p2) = (worker(), worker());
-    p1.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
-    let msg = StepMessage {
-        thread_id: "t".into(),
-        run_id: "r1".into(),
-        step: StepName::Clarify,
-        seq: 1,
-        attempt: 0,
-    };
+    start_first_run(&p1).await;
+    let msg = clarify_message();
     let (a, b2) = tokio::join!(p1.run_step(&msg), p2.run_step(&msg));
     let outcomes = [a.expect("p1"), b2.expect("p2")];
     let log = events(&p1, "t", "r1").await;
     assert_well_formed(&log);
     assert_eq!(steps_of(&log), ["clarify"], "outcomes: {outcomes:?}");
-    let snap = p1.threads.load("t").await.expect("load").expect("thread").0;
+    let snap = snapshot(&p1, "t").await;
     assert_eq!(snap.seq, 1);
     assert!(snap.interrupt.is_some());
 }
 
 async fn a_live_claim_makes_a_duplicate_back_off(b: Backend) {
     let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
+    start_first_run(&p).await;
     let (mut snap, etag) = p.threads.load("t").await.expect("load").expect("thread");
     let boot_of_this_process = "live"; // not this pipeline's boot, but single_process=false below
     if let Some(a) = snap.active.as_mut() {
@@ -802,21 +680,8 @@ async fn a_live_claim_makes_a_duplicate_back_off(b: Backend) {
     p.threads.replace(&snap, &etag).await.expect("claim");
     let mut cfg = p.config.clone();
     cfg.single_process = false;
-    let p2 = Pipeline::new(
-        p.threads.clone(),
-        p.events.clone(),
-        p.queue.clone(),
-        Arc::new(ScriptedAgent),
-        ScriptedBuilder::new(0, ""),
-        cfg,
-    );
-    let msg = StepMessage {
-        thread_id: "t".into(),
-        run_id: "r1".into(),
-        step: StepName::Clarify,
-        seq: 1,
-        attempt: 0,
-    };
+    let p2 = worker_on(&p, cfg);
+    let msg = clarify_message();
     match p2.run_step(&msg).await.expect("run") {
         appgen_runtime::pipeline::Disposition::Retry(d) => assert!(
             d >= Duration::from_secs(29),
@@ -846,19 +711,10 @@ const ONE_FIX_ROUND: [&str; 8] = [
 /// Runs thread `t` through its questions (`r1`) and answers (`r2`); returns `r2`'s log, which
 /// must be well formed.
 async fn through_answers(p: &Pipeline) -> Vec<(u64, Event)> {
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
+    start_first_run(p).await;
     drain(p).await;
     answer(p, "t", "r2").await;
-    drain(p).await;
-    let log = events(p, "t", "r2").await;
-    assert_well_formed(&log);
-    log
+    settled(p, "t", "r2").await
 }
 
 async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop(b: Backend) {
@@ -874,16 +730,7 @@ async fn failed_builds_are_fixed_and_a_repeated_error_stops_the_loop(b: Backend)
         }
         other => panic!("expected RUN_ERROR, got {other:?}"),
     }
-    assert!(
-        p.threads
-            .load("t")
-            .await
-            .expect("load")
-            .expect("thread")
-            .0
-            .versions
-            .is_empty()
-    );
+    assert!(snapshot(&p, "t").await.versions.is_empty());
 }
 
 async fn a_build_fixed_in_one_round_becomes_a_version(b: Backend) {
@@ -893,7 +740,7 @@ async fn a_build_fixed_in_one_round_becomes_a_version(b: Backend) {
     assert_eq!(steps_of(&log), ONE_FIX_ROUND);
     assert!(matches!(log.last().expect("end").1, Event::RunFinished(_)));
     assert_eq!(builder.builds.load(Ordering::SeqCst), 2);
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    let snap = snapshot(&p, "t").await;
     let files = p
         .threads
         .read_tree("t", &snap.versions[0].files)
@@ -904,36 +751,20 @@ async fn a_build_fixed_in_one_round_becomes_a_version(b: Backend) {
 
 async fn a_poisoned_step_ends_the_run_with_run_error(b: Backend) {
     let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
+    start_first_run(&p).await;
     let cfg = WorkerConfig {
         max_dequeue: 2,
         ..WorkerConfig::default()
     };
     // Receive (and abandon) the message until it exceeds max_dequeue.
     for _ in 0..2 {
-        let d = p
-            .queue
-            .receive(StepName::Clarify.queue(), Duration::from_secs(60))
-            .await
-            .expect("receive")
-            .expect("message");
+        let d = take_clarify(&p).await;
         p.queue
             .release(StepName::Clarify.queue(), &d, Duration::ZERO)
             .await
             .expect("release");
     }
-    let d = p
-        .queue
-        .receive(StepName::Clarify.queue(), Duration::from_secs(60))
-        .await
-        .expect("receive")
-        .expect("message");
+    let d = take_clarify(&p).await;
     assert_eq!(d.dequeue_count, 3);
     handle(&p, &cfg, StepName::Clarify, d).await;
     assert_eq!(
@@ -956,14 +787,8 @@ async fn a_poisoned_step_ends_the_run_with_run_error(b: Backend) {
 
 async fn rejected_requests_change_nothing(b: Backend) {
     let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
-    p.start_run(
-        &input("t", "r1", vec![user("u1", "x")], None),
-        "alice",
-        false,
-    )
-    .await
-    .expect("start");
-    let before = p.threads.load("t").await.expect("load").expect("thread").0;
+    start_first_run(&p).await;
+    let before = snapshot(&p, "t").await;
     assert!(
         p.start_run(
             &input("t", "r2", vec![user("u2", "y")], None),
@@ -1005,10 +830,7 @@ async fn rejected_requests_change_nothing(b: Backend) {
         "resume on an unknown thread"
     );
     assert!(p.threads.load("nope").await.expect("load").is_none());
-    assert_eq!(
-        p.threads.load("t").await.expect("load").expect("thread").0,
-        before
-    );
+    assert_eq!(snapshot(&p, "t").await, before);
 }
 
 async fn the_bench_workload_runs_six_scripted_steps(b: Backend) {
@@ -1020,9 +842,7 @@ async fn the_bench_workload_runs_six_scripted_steps(b: Backend) {
     )
     .await
     .expect("start");
-    drain(&p).await;
-    let log = events(&p, "b", "r1").await;
-    assert_well_formed(&log);
+    let log = settled(&p, "b", "r1").await;
     assert_eq!(steps_of(&log), vec!["bench"; 6]);
     let count = |f: &dyn Fn(&Event) -> bool| log.iter().filter(|(_, e)| f(e)).count();
     assert_eq!(
@@ -1046,7 +866,7 @@ async fn the_bench_workload_runs_six_scripted_steps(b: Backend) {
         })
         .sum();
     assert_eq!(chars, 12_000, "2,000 characters a step");
-    let snap = p.threads.load("b").await.expect("load").expect("thread").0;
+    let snap = snapshot(&p, "b").await;
     let bytes: usize = snap.bench_files.values().map(String::len).sum();
     assert!(
         (19_000..=21_000).contains(&bytes),
@@ -1066,36 +886,17 @@ async fn answers_run_end(description: &str, tweak: impl Fn(&mut PipelineConfig))
     let base = b.pipeline(ScriptedBuilder::new(0, "")).await;
     let mut cfg = base.config.clone();
     tweak(&mut cfg);
-    base.start_run(
-        &input("t", "r1", vec![user("u1", description)], None),
-        "alice",
-        false,
+    start(
+        &base,
+        input("t", "r1", vec![user("u1", description)], None),
+        "start",
     )
-    .await
-    .expect("start");
+    .await;
     drain(&base).await;
-    let p = Pipeline::new(
-        base.threads.clone(),
-        base.events.clone(),
-        base.queue.clone(),
-        Arc::new(ScriptedAgent),
-        ScriptedBuilder::new(0, ""),
-        cfg,
-    );
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
-    let interrupt = snap.interrupt.expect("questions");
-    let resume = vec![ResumeEntry {
-        interrupt_id: interrupt.id,
-        status: ResumeStatus::Resolved,
-        payload: None,
-        metadata: None,
-    }];
-    p.start_run(&input("t", "r2", vec![], Some(resume)), "alice", false)
-        .await
-        .expect("resume");
-    drain(&p).await;
-    let log = events(&p, "t", "r2").await;
-    assert_well_formed(&log);
+    let p = worker_on(&base, cfg);
+    let resume = resolve(&p, "t", None).await;
+    start(&p, input("t", "r2", vec![], Some(resume)), "resume").await;
+    let log = settled(&p, "t", "r2").await;
     log.last().expect("end").1.clone()
 }
 
@@ -1143,19 +944,8 @@ async fn a_lost_step_message_is_sent_again_by_a_nudge(b: Backend) {
         p.nudge("t", "r1").await.expect("nudge"),
         "the run's step is re-sent"
     );
-    drain(&p).await;
-    let log = events(&p, "t", "r1").await;
-    assert_well_formed(&log);
-    assert!(
-        p.threads
-            .load("t")
-            .await
-            .expect("load")
-            .expect("thread")
-            .0
-            .interrupt
-            .is_some()
-    );
+    settled(&p, "t", "r1").await;
+    assert!(snapshot(&p, "t").await.interrupt.is_some());
     assert!(
         !p.nudge("t", "r1").await.expect("nudge"),
         "a finished run is left alone"
