@@ -3,16 +3,13 @@
 //! kinds. Slow and needs Chromium, so it is ignored by default:
 //! `cargo test -p appgen-generator --test browser -- --ignored --nocapture`.
 
-use appgen_core::ports::{AgentContext, AgentEvent, AgentOutput, AppAgent};
-use appgen_generator::OfflineAgent;
-use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-struct Sink;
-impl AgentOutput for Sink {
-    fn emit(&mut self, _event: AgentEvent) {}
-}
+use appgen_core::ports::AgentContext;
+use common::{generate_into, template_modules};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
 
 fn cases() -> Vec<(&'static str, Value)> {
     let field = |any: &[&str]| json!({"kind": "field", "any": any});
@@ -225,10 +222,6 @@ fn cases() -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn template() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../builder/template")
-}
-
 fn ok(out: &std::process::Output) -> bool {
     out.status.success()
 }
@@ -236,7 +229,7 @@ fn ok(out: &std::process::Output) -> bool {
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "slow: builds apps and drives headless Chromium"]
 async fn generated_apps_pass_the_browser_checks() {
-    let modules = template().join("node_modules");
+    let modules = template_modules();
     let check = Path::new(env!("CARGO_MANIFEST_DIR")).join("../builder/check/check.mjs");
     let root =
         std::env::temp_dir().join(format!("appgen-generator-browser-{}", std::process::id()));
@@ -264,15 +257,8 @@ async fn generated_apps_pass_the_browser_checks() {
             options: options.clone(),
             ..Default::default()
         };
-        let files = OfflineAgent.code(&ctx, &mut Sink).await.expect("code");
         let dir = root.join(format!("app{i}"));
-        for (path, content) in &files {
-            let p = dir.join(path);
-            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&p, content).expect("write");
-        }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&modules, dir.join("node_modules")).expect("symlink");
+        generate_into(&ctx, &dir, &modules).await;
         let bin = |p: &str| dir.join("node_modules/.bin").join(p);
         let built = Command::new(bin("vite"))
             .args(["build", "--configLoader", "runner"])
@@ -349,7 +335,7 @@ const BEHAVIOUR_APPS: &[&str] = &[
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "slow: builds apps and drives headless Chromium"]
 async fn generated_apps_do_what_their_summary_claims() {
-    let modules = template().join("node_modules");
+    let modules = template_modules();
     let root =
         std::env::temp_dir().join(format!("appgen-generator-behaviour-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
@@ -361,15 +347,8 @@ async fn generated_apps_do_what_their_summary_claims() {
             description: (*description).to_owned(),
             ..Default::default()
         };
-        let files = OfflineAgent.code(&ctx, &mut Sink).await.expect("code");
         let dir = root.join((i + 1).to_string());
-        for (path, content) in &files {
-            let p = dir.join(path);
-            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&p, content).expect("write");
-        }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&modules, dir.join("node_modules")).expect("symlink");
+        generate_into(&ctx, &dir, &modules).await;
         let built = Command::new(dir.join("node_modules/.bin/vite"))
             .args(["build", "--configLoader", "runner"])
             .current_dir(&dir)

@@ -2,15 +2,12 @@
 //! builder's template toolchain (tsc + vite), exactly as the build job does.
 //! Needs `functions/builder/template/node_modules` (installed by infra/local/setup.sh).
 
-use appgen_core::ports::{AgentContext, AgentEvent, AgentOutput, AppAgent};
-use appgen_generator::OfflineAgent;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-struct Sink;
-impl AgentOutput for Sink {
-    fn emit(&mut self, _event: AgentEvent) {}
-}
+use appgen_core::ports::AgentContext;
+use common::{generate_into, template_modules};
+use std::path::Path;
+use std::process::Command;
 
 const DESCRIPTIONS: &[&str] = &[
     "A guest list for a garden party: guest name, email, number of guests, dietary needs (none, vegetarian, vegan) and notes. Let me search by name and filter by dietary needs.",
@@ -29,10 +26,6 @@ const DESCRIPTIONS: &[&str] = &[
     "I want an app where I can log my daily water intake in glasses and see the weekly total",
     "Please implement a website for a volunteer program where users can sign up and see events. Set the background color to honeydew and the component color to dark olive green.",
 ];
-
-fn template() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../builder/template")
-}
 
 fn run(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
     let out = Command::new(dir.join("node_modules/.bin").join(program))
@@ -53,7 +46,7 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn generated_apps_build_with_the_template_toolchain() {
-    let modules = template().join("node_modules");
+    let modules = template_modules();
     assert!(
         modules.join(".bin/vite").exists(),
         "template node_modules missing at {}; run infra/local/setup.sh",
@@ -61,22 +54,14 @@ async fn generated_apps_build_with_the_template_toolchain() {
     );
     let root = std::env::temp_dir().join(format!("appgen-generator-builds-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    let agent = OfflineAgent;
     let mut failures = vec![];
     for (i, description) in DESCRIPTIONS.iter().enumerate() {
         let ctx = AgentContext {
             description: (*description).to_owned(),
             ..Default::default()
         };
-        let files = agent.code(&ctx, &mut Sink).await.expect("code");
         let dir = root.join(format!("app{i}"));
-        for (path, content) in &files {
-            let p = dir.join(path);
-            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&p, content).expect("write");
-        }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(&modules, dir.join("node_modules")).expect("symlink");
+        generate_into(&ctx, &dir, &modules).await;
         let result = run(&dir, "tsc", &["-p", "tsconfig.json", "--noEmit"])
             .and_then(|_| run(&dir, "vite", &["build", "--configLoader", "runner"]));
         match result {
