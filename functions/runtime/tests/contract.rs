@@ -11,7 +11,7 @@
 //! never collide.
 
 use appgen_core::ports::{
-    BlobStore, Container, Delivery, QueueError, QueueService, StoreError, WriteCondition,
+    BlobStore, Container, Delivery, ETag, QueueError, QueueService, StoreError, WriteCondition,
 };
 use appgen_runtime::azure::{AzureBlobStore, AzureQueue, StorageConnection};
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
@@ -249,6 +249,17 @@ mod blob_cases {
         );
     }
 
+    /// A JSON put into Threads, the write most cases make.
+    async fn put_json(
+        s: &Store,
+        key: &str,
+        bytes: Vec<u8>,
+        condition: WriteCondition,
+    ) -> Result<ETag, StoreError> {
+        s.put(Threads, key, bytes, "application/json", condition)
+            .await
+    }
+
     async fn bytes(s: &Store, c: Container, key: &str) -> Option<Vec<u8>> {
         s.get(c, key).await.expect("get").map(|b| b.bytes)
     }
@@ -282,26 +293,12 @@ mod blob_cases {
 
     pub async fn create_only_twice_conflicts(s: Store) {
         let key = "threads/t1/snapshot.json";
-        let e1 = s
-            .put(
-                Threads,
-                key,
-                b"v1".to_vec(),
-                "application/json",
-                WriteCondition::CreateOnly,
-            )
+        let e1 = put_json(&s, key, b"v1".to_vec(), WriteCondition::CreateOnly)
             .await
             .expect("first create");
         assert!(!e1.0.is_empty());
         conflict(
-            s.put(
-                Threads,
-                key,
-                b"v2".to_vec(),
-                "application/json",
-                WriteCondition::CreateOnly,
-            )
-            .await,
+            put_json(&s, key, b"v2".to_vec(), WriteCondition::CreateOnly).await,
             "second create",
         );
         let blob = s.get(Threads, key).await.expect("get").expect("exists");
@@ -313,14 +310,7 @@ mod blob_cases {
     pub async fn volatile_puts_keep_the_conditions_and_etags(s: Store) {
         let key = "threads/t1/snapshot.json";
         let json = "application/json";
-        let e1 = s
-            .put(
-                Threads,
-                key,
-                b"v1".to_vec(),
-                json,
-                WriteCondition::CreateOnly,
-            )
+        let e1 = put_json(&s, key, b"v1".to_vec(), WriteCondition::CreateOnly)
             .await
             .expect("create");
         conflict(
@@ -364,64 +354,30 @@ mod blob_cases {
             .await,
             "volatile If-Match stale",
         );
-        s.put(
-            Threads,
-            key,
-            b"done".to_vec(),
-            json,
-            WriteCondition::IfMatch(claimed),
-        )
-        .await
-        .expect("durable commit after the volatile claim");
+        put_json(&s, key, b"done".to_vec(), WriteCondition::IfMatch(claimed))
+            .await
+            .expect("durable commit after the volatile claim");
         let blob = s.get(Threads, key).await.expect("get").expect("exists");
         assert_eq!(blob.bytes, b"done");
     }
 
     pub async fn if_match_stale_conflicts_current_succeeds(s: Store) {
         let key = "threads/t1/snapshot.json";
-        let e1 = s
-            .put(
-                Threads,
-                key,
-                b"v1".to_vec(),
-                "application/json",
-                WriteCondition::Any,
-            )
+        let e1 = put_json(&s, key, b"v1".to_vec(), WriteCondition::Any)
             .await
             .expect("put v1");
-        let e2 = s
-            .put(
-                Threads,
-                key,
-                b"v2".to_vec(),
-                "application/json",
-                WriteCondition::IfMatch(e1.clone()),
-            )
+        let e2 = put_json(&s, key, b"v2".to_vec(), WriteCondition::IfMatch(e1.clone()))
             .await
             .expect("If-Match current");
         assert_ne!(e1, e2, "a changed blob gets a new ETag");
         conflict(
-            s.put(
-                Threads,
-                key,
-                b"v3".to_vec(),
-                "application/json",
-                WriteCondition::IfMatch(e1),
-            )
-            .await,
+            put_json(&s, key, b"v3".to_vec(), WriteCondition::IfMatch(e1)).await,
             "If-Match stale",
         );
         let blob = s.get(Threads, key).await.expect("get").expect("exists");
         assert_eq!(blob.bytes, b"v2");
         assert_eq!(blob.etag, e2, "get returns the ETag the write returned");
-        let e3 = s
-            .put(
-                Threads,
-                key,
-                b"v3".to_vec(),
-                "application/json",
-                WriteCondition::IfMatch(e2.clone()),
-            )
+        let e3 = put_json(&s, key, b"v3".to_vec(), WriteCondition::IfMatch(e2.clone()))
             .await
             .expect("If-Match the ETag from get");
         assert_ne!(e3, e2);
@@ -865,41 +821,39 @@ mod blob_cases {
 
     pub async fn concurrent_if_match_racers_one_wins(s: Store) {
         let key = "threads/race/snapshot.json";
-        let e0 = s
-            .put(
-                Threads,
-                key,
-                b"v0".to_vec(),
-                "application/json",
-                WriteCondition::CreateOnly,
-            )
+        let e0 = put_json(&s, key, b"v0".to_vec(), WriteCondition::CreateOnly)
             .await
             .expect("create");
-        let winners = race(8, |i| {
-            let s = s.clone();
-            let e0 = e0.clone();
-            async move {
-                let body = format!("racer-{i}").into_bytes();
-                s.put(
-                    Threads,
-                    key,
-                    body,
-                    "application/json",
-                    WriteCondition::IfMatch(e0),
-                )
-                .await
-            }
-        })
+        race_puts(
+            &s,
+            key,
+            "racer",
+            WriteCondition::IfMatch(e0),
+            "If-Match racer",
+        )
         .await;
-        assert_eq!(
-            winners.len(),
-            1,
-            "exactly one If-Match racer wins: {winners:?}"
-        );
-        let (i, etag) = &winners[0];
-        let blob = s.get(Threads, key).await.expect("get").expect("exists");
-        assert_eq!(blob.bytes, format!("racer-{i}").into_bytes());
-        assert_eq!(&blob.etag, etag);
+    }
+
+    pub async fn concurrent_creators_one_wins(s: Store) {
+        let key = "threads/new/snapshot.json";
+        race_puts(&s, key, "creator", WriteCondition::CreateOnly, "creator").await;
+    }
+
+    /// The first line of a new event log: the blob does not exist yet, every writer creates it
+    /// and appends at 0, and still only one line lands.
+    pub async fn concurrent_first_appenders_one_wins(s: Store) {
+        let key = "threads/new/runs/r/events";
+        let (i, all) = race_appends(&s, key, 0, "first", "first line").await;
+        assert_eq!(all, format!("first-{i}\n").into_bytes());
+    }
+
+    pub async fn concurrent_appenders_one_wins(s: Store) {
+        let key = "threads/race/runs/r/events";
+        s.append(Threads, key, b"start\n".to_vec(), Some(0))
+            .await
+            .expect("append");
+        let (i, all) = race_appends(&s, key, 6, "writer", "appender").await;
+        assert_eq!(all, format!("start\nwriter-{i}\n").into_bytes());
     }
 
     /// Spawns `n` tasks running `f(i)` and returns the indices and values of those that won
@@ -922,75 +876,57 @@ mod blob_cases {
         winners
     }
 
-    pub async fn concurrent_creators_one_wins(s: Store) {
-        let key = "threads/new/snapshot.json";
+    /// 8 racers put `{name}-{i}` under `condition`: exactly one wins, and the blob is its body
+    /// with the ETag its put returned.
+    async fn race_puts(
+        s: &Store,
+        key: &'static str,
+        name: &'static str,
+        condition: WriteCondition,
+        who: &str,
+    ) {
         let winners = race(8, |i| {
             let s = s.clone();
+            let condition = condition.clone();
             async move {
-                let body = format!("creator-{i}").into_bytes();
-                s.put(
-                    Threads,
-                    key,
-                    body,
-                    "application/json",
-                    WriteCondition::CreateOnly,
-                )
-                .await
+                let body = format!("{name}-{i}").into_bytes();
+                put_json(&s, key, body, condition).await
             }
         })
         .await;
-        assert_eq!(winners.len(), 1, "exactly one creator wins");
+        assert_eq!(winners.len(), 1, "exactly one {who} wins: {winners:?}");
         let (i, etag) = &winners[0];
         let blob = s.get(Threads, key).await.expect("get").expect("exists");
-        assert_eq!(blob.bytes, format!("creator-{i}").into_bytes());
+        assert_eq!(blob.bytes, format!("{name}-{i}").into_bytes());
         assert_eq!(&blob.etag, etag);
     }
 
-    /// The first line of a new event log: the blob does not exist yet, every writer creates it
-    /// and appends at 0, and still only one line lands.
-    pub async fn concurrent_first_appenders_one_wins(s: Store) {
-        let key = "threads/new/runs/r/events";
+    /// 8 racers append `{name}-{i}\n` expecting length `at`: exactly one lands, and its append
+    /// returns the new length. Returns the winner and the whole blob.
+    async fn race_appends(
+        s: &Store,
+        key: &'static str,
+        at: u64,
+        name: &'static str,
+        who: &str,
+    ) -> (usize, Vec<u8>) {
         let winners = race(8, |i| {
             let s = s.clone();
             async move {
-                let line = format!("first-{i}\n").into_bytes();
-                s.append(Threads, key, line, Some(0)).await
+                let line = format!("{name}-{i}\n").into_bytes();
+                s.append(Threads, key, line, Some(at)).await
             }
         })
         .await;
-        assert_eq!(winners.len(), 1, "exactly one first line: {winners:?}");
+        assert_eq!(winners.len(), 1, "exactly one {who} wins: {winners:?}");
         let (i, len) = winners[0];
         let all = s
             .read_from(Threads, key, 0)
             .await
             .expect("read")
             .expect("exists");
-        assert_eq!(all, format!("first-{i}\n").into_bytes());
         assert_eq!(len, all.len() as u64);
-    }
-
-    pub async fn concurrent_appenders_one_wins(s: Store) {
-        let key = "threads/race/runs/r/events";
-        s.append(Threads, key, b"start\n".to_vec(), Some(0))
-            .await
-            .expect("append");
-        let winners = race(8, |i| {
-            let s = s.clone();
-            async move {
-                let line = format!("writer-{i}\n").into_bytes();
-                s.append(Threads, key, line, Some(6)).await
-            }
-        })
-        .await;
-        assert_eq!(winners.len(), 1, "exactly one appender wins: {winners:?}");
-        let (i, len) = winners[0];
-        let all = s
-            .read_from(Threads, key, 0)
-            .await
-            .expect("read")
-            .expect("exists");
-        assert_eq!(all, format!("start\nwriter-{i}\n").into_bytes());
-        assert_eq!(len, all.len() as u64);
+        (i, all)
     }
 }
 
