@@ -494,16 +494,20 @@ fn remove_something(spec: &mut AppSpec, clause: &str, done: &mut Vec<String>) {
     }
 }
 
+/// The key of the field named after " by " ("search by title", "filter by status").
+fn field_after_by(spec: &AppSpec, lower: &str) -> Option<String> {
+    lower
+        .split(" by ")
+        .nth(1)
+        .and_then(|p| field_named(&spec.entity.fields, p))
+        .map(|f| f.key.clone())
+}
+
 fn enable_search(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
     if !spec.kind.is_collection() {
         return;
     }
-    let by = lower
-        .split(" by ")
-        .nth(1)
-        .and_then(|p| field_named(&spec.entity.fields, p))
-        .map(|f| f.key.clone());
-    spec.features.search = match by {
+    spec.features.search = match field_after_by(spec, lower) {
         Some(k) => vec![k],
         None => default_search(&spec.entity.fields),
     };
@@ -519,12 +523,7 @@ fn enable_filter(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
     if !spec.kind.is_collection() {
         return;
     }
-    let named = lower
-        .split(" by ")
-        .nth(1)
-        .and_then(|p| field_named(&spec.entity.fields, p))
-        .map(|f| f.key.clone());
-    let key = named
+    let key = field_after_by(spec, lower)
         .filter(|k| spec.field(k).is_some_and(|f| f.kind == FieldType::Enum))
         .or_else(|| {
             spec.entity
