@@ -136,6 +136,14 @@ fn ctx() -> AgentContext {
     }
 }
 
+/// `ctx()` with an app already written, for the agents that change one.
+fn app_ctx() -> AgentContext {
+    AgentContext {
+        files: app_files(),
+        ..ctx()
+    }
+}
+
 fn app_files() -> FileMap {
     FileMap::from([
         (
@@ -564,10 +572,7 @@ async fn modify_edits_apply_and_protected_files_are_refused() {
     });
     let s = server(vec![Reply::json(&answer)]).await;
     let a = agent(vec![openai(&s, "openai")]);
-    let c = AgentContext {
-        files: app_files(),
-        ..ctx()
-    };
+    let c = app_ctx();
     let mut out = Collect::default();
     let cs = a
         .modify(&c, "call it Tasks", &mut out)
@@ -598,10 +603,7 @@ async fn only_protected_changes_is_an_error() {
         json!({"message": "x", "changes": [change("write", "vite.config.ts", "", "", "x")]});
     let s = server(vec![Reply::json(&answer)]).await;
     let a = agent(vec![openai(&s, "openai")]);
-    let c = AgentContext {
-        files: app_files(),
-        ..ctx()
-    };
+    let c = app_ctx();
     let err = a
         .modify(&c, "change the build", &mut Collect::default())
         .await
@@ -630,10 +632,7 @@ async fn unmatched_edit_gets_a_repair_round_then_a_full_rewrite() {
     ])
     .await;
     let a = agent(vec![openai(&s, "openai")]);
-    let c = AgentContext {
-        files: app_files(),
-        ..ctx()
-    };
+    let c = app_ctx();
     let mut out = Collect::default();
     let cs = a
         .modify(&c, "call it Tasks", &mut out)
@@ -684,10 +683,7 @@ async fn fix_sees_the_failure_and_repairs_in_one_round() {
     ]});
     let s = server(vec![Reply::json(&bad), Reply::json(&good)]).await;
     let a = agent(vec![azure(&s)]);
-    let c = AgentContext {
-        files: app_files(),
-        ..ctx()
-    };
+    let c = app_ctx();
     let failure = Failure {
         error: "src/App.tsx(2,10): error TS2304: Cannot find name 'Todoo'.".into(),
         log: "vite build\n".repeat(10),
