@@ -31,6 +31,15 @@ type UnitPair = (
     f64,
 );
 
+/// Words naming millilitres, the B side of the kitchen-measure pairs.
+const ML: &[&str] = &[
+    "millilitres",
+    "milliliters",
+    "millilitre",
+    "milliliter",
+    "ml",
+];
+
 /// Linear unit pairs.
 const CONVERSIONS: &[UnitPair] = &[
     (
@@ -76,42 +85,18 @@ const CONVERSIONS: &[UnitPair] = &[
         0.035274,
     ),
     (&["km/h", "kph", "kmh"], "km/h", &["mph"], "mph", 0.621371),
-    (
-        &["cups", "cup"],
-        "cups",
-        &[
-            "millilitres",
-            "milliliters",
-            "millilitre",
-            "milliliter",
-            "ml",
-        ],
-        "millilitres",
-        236.588,
-    ),
+    (&["cups", "cup"], "cups", ML, "millilitres", 236.588),
     (
         &["tablespoons", "tablespoon", "tbsp"],
         "tablespoons",
-        &[
-            "millilitres",
-            "milliliters",
-            "millilitre",
-            "milliliter",
-            "ml",
-        ],
+        ML,
         "millilitres",
         14.7868,
     ),
     (
         &["teaspoons", "teaspoon", "tsp"],
         "teaspoons",
-        &[
-            "millilitres",
-            "milliliters",
-            "millilitre",
-            "milliliter",
-            "ml",
-        ],
+        ML,
         "millilitres",
         4.92892,
     ),
@@ -533,17 +518,10 @@ fn generic(fields: &[Field]) -> CalculatorSpec {
             input("second", "Second value", None, "5", None),
         ];
     }
-    let sum = inputs
-        .iter()
-        .map(|i| format!("v.{}", i.key))
-        .collect::<Vec<_>>()
-        .join(" + ");
+    let vars: Vec<String> = inputs.iter().map(|i| format!("v.{}", i.key)).collect();
+    let sum = vars.join(" + ");
     let n = inputs.len();
-    let product = inputs
-        .iter()
-        .map(|i| format!("v.{}", i.key))
-        .collect::<Vec<_>>()
-        .join(" * ");
+    let product = vars.join(" * ");
     CalculatorSpec {
         formula: "generic".into(),
         inputs,
