@@ -8,7 +8,6 @@ use appgen_core::ports::BlobStore;
 use appgen_core::ports::{AppBuilder, BuildJob, Container, WriteCondition};
 use common::{app, config, local_builder, store};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 fn every_kind() -> Vec<Value> {
     vec![
@@ -36,9 +35,10 @@ fn failing(report: &CheckReport) -> Vec<(&str, &str)> {
 #[tokio::test]
 async fn good_app_passes_every_check_and_is_published() {
     let store = store();
-    let builder = Builder::new(config(), store.clone());
+    let builder = Builder::new(config(), store.blobs.clone());
     // A stale file from an earlier attempt at the same version must not survive.
     store
+        .blobs
         .put(
             Container::Artifacts,
             "t1/v3/dist/assets/old.js",
@@ -69,13 +69,14 @@ async fn good_app_passes_every_check_and_is_published() {
     assert_eq!(report.artifact.as_deref(), Some("t1/v3"));
     assert_eq!(check.screenshot.as_deref(), Some("t1/v3/screenshot.png"));
 
-    let keys = store.keys();
+    let keys = store.keys(Container::Artifacts).await;
     assert!(
         !keys.contains(&"t1/v3/dist/assets/old.js".to_string()),
         "{keys:?}"
     );
     let (html, ct) = store
         .get_blob(Container::Artifacts, "t1/v3/dist/index.html")
+        .await
         .expect("index.html");
     assert_eq!(ct, "text/html; charset=utf-8");
     // base './' makes the app work under any preview path.
@@ -85,21 +86,31 @@ async fn good_app_passes_every_check_and_is_published() {
         .find(|k| k.starts_with("t1/v3/dist/assets/") && k.ends_with(".js"))
         .expect("js");
     assert_eq!(
-        store.get_blob(Container::Artifacts, js).expect("js").1,
+        store
+            .get_blob(Container::Artifacts, js)
+            .await
+            .expect("js")
+            .1,
         "text/javascript; charset=utf-8"
     );
     let css = keys.iter().find(|k| k.ends_with(".css")).expect("css");
     assert_eq!(
-        store.get_blob(Container::Artifacts, css).expect("css").1,
+        store
+            .get_blob(Container::Artifacts, css)
+            .await
+            .expect("css")
+            .1,
         "text/css; charset=utf-8"
     );
     let (png, ct) = store
         .get_blob(Container::Artifacts, "t1/v3/screenshot.png")
+        .await
         .expect("png");
     assert_eq!(ct, "image/png");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 1000);
     let (json, _) = store
         .get_blob(Container::Artifacts, "t1/v3/check.json")
+        .await
         .expect("check.json");
     let published: CheckReport = serde_json::from_slice(&json).expect("check.json parses");
     assert_eq!(published, check);
@@ -391,7 +402,8 @@ async fn invalid_thread_id_and_missing_store_are_builder_errors() {
         version: 1,
         files: app("good"),
     };
-    let with_store = Builder::new(config(), Arc::new(common::MemoryStore::default()));
+    let store = store();
+    let with_store = Builder::new(config(), store.blobs.clone());
     assert!(with_store.build(job("../x")).await.is_err());
     assert!(local_builder().build(job("t1")).await.is_err());
 }

@@ -1,35 +1,16 @@
-//! Shared by the integration tests: fixture apps, an in-memory blob store, builders.
+//! Shared by the integration tests: fixture apps, a blob store, builders.
 #![allow(dead_code)] // each test binary uses a different part
 
+use appgen_builder::materialize::read_app_dir;
 use appgen_builder::{Builder, BuilderConfig};
 use appgen_core::app::FileMap;
-use appgen_core::ports::{Blob, BlobStore, Container, ETag, StoreError, WriteCondition};
-use async_trait::async_trait;
-use std::collections::BTreeMap;
+use appgen_core::ports::{BlobStore, Container};
+use appgen_runtime::embedded::DiskBlobStore;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 pub fn apps_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps")
-}
-
-fn read_tree(dir: &Path, files: &mut FileMap) {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read fixture dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(dir)
-                    .expect("relative")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.insert(rel, std::fs::read_to_string(&path).expect("read fixture"));
-            }
-        }
-    }
 }
 
 /// The files of fixture `name`: `good/` with `name/` laid over it, or `name/files.json`.
@@ -40,10 +21,10 @@ pub fn app(name: &str) -> FileMap {
         let text = std::fs::read_to_string(json).expect("files.json");
         return serde_json::from_str(&text).expect("files.json is a path -> content object");
     }
-    let mut files = FileMap::new();
-    read_tree(&apps_dir().join("good"), &mut files);
+    let read = |d: &Path| read_app_dir(d).expect("read fixture");
+    let mut files = read(&apps_dir().join("good"));
     if name != "good" {
-        read_tree(&dir, &mut files);
+        files.extend(read(&dir));
     }
     files
 }
@@ -67,102 +48,34 @@ pub fn local_builder() -> Builder {
     Builder::without_store(config())
 }
 
-/// (container, key) → (bytes, content type).
-type Blobs = BTreeMap<(String, String), (Vec<u8>, String)>;
-
-/// Blobs in memory, enough for publishing.
-#[derive(Default)]
-pub struct MemoryStore {
-    pub blobs: Mutex<Blobs>,
+/// The embedded backend's real blob store, in a directory that lives as long as it does.
+pub struct Store {
+    pub blobs: Arc<DiskBlobStore>,
+    _dir: tempfile::TempDir,
 }
 
-impl MemoryStore {
-    pub fn get_blob(&self, container: Container, key: &str) -> Option<(Vec<u8>, String)> {
-        self.blobs
-            .lock()
-            .expect("lock")
-            .get(&(container.name().to_string(), key.to_string()))
-            .cloned()
+impl Store {
+    /// Every key in a container.
+    pub async fn keys(&self, container: Container) -> Vec<String> {
+        self.blobs.list(container, "").await.expect("list")
     }
 
-    pub fn keys(&self) -> Vec<String> {
+    /// A blob's bytes and content type.
+    pub async fn get_blob(&self, container: Container, key: &str) -> Option<(Vec<u8>, String)> {
         self.blobs
-            .lock()
-            .expect("lock")
-            .keys()
-            .map(|(_, k)| k.clone())
-            .collect()
+            .get(container, key)
+            .await
+            .expect("get")
+            .map(|b| (b.bytes, b.content_type))
     }
 }
 
-#[async_trait]
-impl BlobStore for MemoryStore {
-    async fn get(&self, container: Container, key: &str) -> Result<Option<Blob>, StoreError> {
-        Ok(self
-            .get_blob(container, key)
-            .map(|(bytes, content_type)| Blob {
-                bytes,
-                etag: ETag("x".into()),
-                content_type,
-            }))
+/// Unflushed, like the tests of the runtime: durability is not what these tests check.
+pub fn store() -> Store {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let blobs = DiskBlobStore::open_with(dir.path(), false).expect("blob store");
+    Store {
+        blobs: Arc::new(blobs),
+        _dir: dir,
     }
-
-    async fn put(
-        &self,
-        container: Container,
-        key: &str,
-        bytes: Vec<u8>,
-        content_type: &str,
-        _condition: WriteCondition,
-    ) -> Result<ETag, StoreError> {
-        self.blobs.lock().expect("lock").insert(
-            (container.name().to_string(), key.to_string()),
-            (bytes, content_type.to_string()),
-        );
-        Ok(ETag("x".into()))
-    }
-
-    async fn append(
-        &self,
-        _container: Container,
-        key: &str,
-        _bytes: Vec<u8>,
-        _expected_len: Option<u64>,
-    ) -> Result<u64, StoreError> {
-        Err(StoreError::Backend(format!("append not supported: {key}")))
-    }
-
-    async fn read_from(
-        &self,
-        container: Container,
-        key: &str,
-        offset: u64,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .get_blob(container, key)
-            .map(|(b, _)| b.into_iter().skip(offset as usize).collect()))
-    }
-
-    async fn list(&self, container: Container, prefix: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self
-            .blobs
-            .lock()
-            .expect("lock")
-            .keys()
-            .filter(|(c, k)| c == container.name() && k.starts_with(prefix))
-            .map(|(_, k)| k.clone())
-            .collect())
-    }
-
-    async fn delete(&self, container: Container, key: &str) -> Result<(), StoreError> {
-        self.blobs
-            .lock()
-            .expect("lock")
-            .remove(&(container.name().to_string(), key.to_string()));
-        Ok(())
-    }
-}
-
-pub fn store() -> Arc<MemoryStore> {
-    Arc::new(MemoryStore::default())
 }
