@@ -30,16 +30,8 @@ pub fn input(
     resume: Option<Vec<ResumeEntry>>,
 ) -> RunAgentInput {
     RunAgentInput {
-        thread_id: thread.into(),
-        run_id: run.into(),
-        messages,
-        protocol_version: None,
-        parent_run_id: None,
-        state: None,
-        tools: vec![],
-        context: vec![],
-        forwarded_props: None,
         resume,
+        ..RunAgentInput::new(thread, run, messages)
     }
 }
 
