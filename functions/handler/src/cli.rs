@@ -1,7 +1,7 @@
 //! `appgen new` / `appgen edit`: the whole pipeline headless, through the same queue, steps and
 //! builder as a browser user's run; progress on stderr, one JSON line on stdout at the end.
 
-use crate::wiring::{RuntimeOptions, from_env};
+use crate::wiring::{Runtime, RuntimeOptions, from_env};
 use anyhow::{Context, bail};
 use appgen_core::agui::{
     Event, Message, Outcome, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
@@ -14,7 +14,7 @@ use clap::Args;
 use serde_json::{Value, json};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use tokio::task::JoinHandle;
 
 #[derive(Args)]
 pub struct NewArgs {
@@ -26,15 +26,8 @@ pub struct NewArgs {
     /// Accept the proposed default answers.
     #[arg(long, short)]
     pub yes: bool,
-    /// Where to write the app's sources and dist/ (default: ./<app-name>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Data directory of the embedded backend.
-    #[arg(long, env = "APPGEN_DATA")]
-    pub data: Option<PathBuf>,
-    /// Preview origin announced in the result (where `appgen serve` serves previews).
-    #[arg(long, default_value = "http://127.0.0.1:7072")]
-    pub preview_base_url: String,
+    #[command(flatten)]
+    pub local: LocalArgs,
 }
 
 #[derive(Args)]
@@ -44,10 +37,20 @@ pub struct EditArgs {
     pub thread: String,
     /// The change, in plain words.
     pub request: String,
+    #[command(flatten)]
+    pub local: LocalArgs,
+}
+
+// What `new` and `edit` share: where the data is and where the app goes.
+#[derive(Args)]
+pub struct LocalArgs {
+    /// Where to write the app's sources and dist/ (default: ./<app-name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Data directory of the embedded backend.
     #[arg(long, env = "APPGEN_DATA")]
     pub data: Option<PathBuf>,
+    /// Preview origin announced in the result (where `appgen serve` serves previews).
     #[arg(long, default_value = "http://127.0.0.1:7072")]
     pub preview_base_url: String,
 }
@@ -88,21 +91,30 @@ pub(crate) fn input(
     }
 }
 
-pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
-    let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
+/// The pipeline on `--data` with every step worker in-process; the runtime must outlive them.
+async fn open(args: &LocalArgs) -> anyhow::Result<(Runtime, JoinHandle<()>)> {
     let rt = from_env(&RuntimeOptions {
-        data,
+        data: args.data.clone().unwrap_or_else(crate::default_data_dir),
         preview_base: args.preview_base_url.clone(),
     })
     .await?;
-    let p = rt.pipeline.clone();
-    let workers = tokio::spawn(run_workers(p.clone(), WorkerConfig::default()));
-    let thread = new_id("thread");
-    let first = input(&thread, vec![user(&args.description)], None);
-    p.start_run(&first, PRINCIPAL, false)
+    let workers = tokio::spawn(run_workers(rt.pipeline.clone(), WorkerConfig::default()));
+    Ok((rt, workers))
+}
+
+/// Starts a run and shows its progress until it ends; returns the terminal event.
+async fn run(p: &Pipeline, req: RunAgentInput) -> anyhow::Result<Event> {
+    p.start_run(&req, PRINCIPAL, false)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let end = follow(&p, &thread, &first.run_id, true).await?;
+    follow(p, &req.thread_id, &req.run_id, true).await
+}
+
+pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
+    let (rt, workers) = open(&args.local).await?;
+    let p = &rt.pipeline;
+    let thread = new_id("thread");
+    let end = run(p, input(&thread, vec![user(&args.description)], None)).await?;
     let end = match end {
         Event::RunFinished(f) => match f.outcome {
             Some(Outcome::Interrupt { interrupts }) => {
@@ -118,36 +130,22 @@ pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
                     payload: Some(payload),
                     metadata: None,
                 }];
-                let second = input(&thread, vec![], Some(resume));
-                p.start_run(&second, PRINCIPAL, false)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-                follow(&p, &thread, &second.run_id, true).await?
+                run(p, input(&thread, vec![], Some(resume))).await?
             }
             _ => Event::RunFinished(f),
         },
         other => other,
     };
-    let code = finish(&p, &thread, end, args.out.as_deref()).await?;
+    let code = finish(p, &thread, end, args.local.out.as_deref()).await?;
     workers.abort();
     Ok(code)
 }
 
 pub async fn edit(args: EditArgs) -> anyhow::Result<i32> {
-    let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
-    let rt = from_env(&RuntimeOptions {
-        data,
-        preview_base: args.preview_base_url.clone(),
-    })
-    .await?;
-    let p = rt.pipeline.clone();
-    let workers = tokio::spawn(run_workers(p.clone(), WorkerConfig::default()));
-    let run = input(&args.thread, vec![user(&args.request)], None);
-    p.start_run(&run, PRINCIPAL, false)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let end = follow(&p, &args.thread, &run.run_id, true).await?;
-    let code = finish(&p, &args.thread, end, args.out.as_deref()).await?;
+    let (rt, workers) = open(&args.local).await?;
+    let p = &rt.pipeline;
+    let end = run(p, input(&args.thread, vec![user(&args.request)], None)).await?;
+    let code = finish(p, &args.thread, end, args.local.out.as_deref()).await?;
     workers.abort();
     Ok(code)
 }
@@ -270,12 +268,7 @@ pub(crate) async fn follow(
 }
 
 /// Writes sources and dist/, prints the JSON line; exit code 0 when a checked version exists.
-async fn finish(
-    p: &Arc<Pipeline>,
-    thread: &str,
-    end: Event,
-    out: Option<&Path>,
-) -> anyhow::Result<i32> {
+async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> anyhow::Result<i32> {
     let snap = p.threads.load(thread).await?.context("thread vanished")?.0;
     let run_id = snap
         .runs
@@ -294,29 +287,10 @@ async fn finish(
     if let Some(v) = version {
         let files = p.threads.read_tree(thread, &v.files).await?;
         for (path, content) in &files {
-            let target = dir.join(path);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&target, content)?;
+            write_file(&dir.join(path), content.as_bytes())?;
         }
         if let Some(artifact) = &v.artifact {
-            let prefix = format!("{artifact}/dist/");
-            for key in p
-                .threads
-                .blobs()
-                .list(Container::Artifacts, &prefix)
-                .await?
-            {
-                if let Some(blob) = p.threads.blobs().get(Container::Artifacts, &key).await? {
-                    let rel = key.trim_start_matches(&prefix);
-                    let target = dir.join("dist").join(rel);
-                    if let Some(parent) = target.parent() {
-                        std::fs::create_dir_all(parent)?;
-                    }
-                    std::fs::write(&target, &blob.bytes)?;
-                }
-            }
+            copy_dist(p, artifact, &dir.join("dist")).await?;
         }
         written = Some(dir.clone());
     }
@@ -339,4 +313,27 @@ async fn finish(
     });
     println!("{line}");
     Ok(if version.is_some() { 0 } else { 1 })
+}
+
+/// Copies an artifact's published dist/ to a local directory.
+pub(crate) async fn copy_dist(p: &Pipeline, artifact: &str, to: &Path) -> anyhow::Result<()> {
+    let prefix = format!("{artifact}/dist/");
+    for key in p
+        .threads
+        .blobs()
+        .list(Container::Artifacts, &prefix)
+        .await?
+    {
+        if let Some(blob) = p.threads.blobs().get(Container::Artifacts, &key).await? {
+            write_file(&to.join(key.trim_start_matches(&prefix)), &blob.bytes)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(target, bytes)
 }

@@ -10,7 +10,6 @@ use anyhow::{Context, bail};
 use appgen_builder::{Builder, BuilderConfig};
 use appgen_core::agui::{Event, Outcome, ResumeEntry, ResumeStatus};
 use appgen_core::app::CheckResult;
-use appgen_core::ports::Container;
 use appgen_runtime::pipeline::Pipeline;
 use appgen_runtime::worker::{WorkerConfig, run_workers};
 use clap::Args;
@@ -400,22 +399,7 @@ async fn fetch_dist(p: &Pipeline, thread: &str, version: u32, to: &Path) -> anyh
         .find(|v| v.number == version)
         .and_then(|v| v.artifact.clone())
         .context("the version has no artifact")?;
-    let prefix = format!("{artifact}/dist/");
-    for key in p
-        .threads
-        .blobs()
-        .list(Container::Artifacts, &prefix)
-        .await?
-    {
-        if let Some(blob) = p.threads.blobs().get(Container::Artifacts, &key).await? {
-            let target = to.join(key.trim_start_matches(&prefix));
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(target, blob.bytes)?;
-        }
-    }
-    Ok(())
+    crate::cli::copy_dist(p, &artifact, to).await
 }
 
 async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBuf) -> CaseResult {
