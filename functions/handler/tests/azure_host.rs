@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
-use support::{Server, Spawn, agui_check, client, free_port};
+use support::{Server, Spawn, agui_flow, agui_replay, client, free_port};
 
 fn azurite() -> bool {
     if std::env::var("APPGEN_AZURITE").is_err() {
@@ -38,26 +38,17 @@ async fn serve_runs_the_pipeline_on_azurite() {
         return;
     }
     let dir = tempfile::tempdir().expect("tmp");
-    let server = Server::start(Spawn {
-        data: &dir.path().join("data"),
-        local: true,
-        env: vec![
-            ("AzureWebJobsStorage", "UseDevelopmentStorage=true".into()),
-            ("APPGEN_STORAGE_PREFIX", prefix()),
-        ],
-        ports: None,
-    });
-    let (report, ok) = agui_check(&[
-        "flow",
-        "--base",
+    let server = Server::start(
+        Spawn::local(&dir.path().join("data"))
+            .with_env("AzureWebJobsStorage", "UseDevelopmentStorage=true")
+            .with_env("APPGEN_STORAGE_PREFIX", prefix()),
+    );
+    let (report, ok) = agui_flow(
         &server.base,
-        "--thread",
         "t-az",
-        "--prompt",
         "A workout log with exercise, sets, reps and date",
-        "--followup",
-        "Make the background honeydew",
-    ]);
+        Some("Make the background honeydew"),
+    );
     assert!(ok, "{report:#}\nlog:\n{}", server.log());
     assert_eq!(report["state"]["versions"], 2, "{report:#}");
 }
@@ -102,6 +93,38 @@ fn start_host(dir: &std::path::Path, prefix: &str, failpoint: Option<&str>) -> H
         std::thread::sleep(Duration::from_millis(50));
     }
     Host { child, base }
+}
+
+/// The Functions host's queue triggers, played as a task until stopped.
+struct Emulator {
+    stop: Arc<AtomicBool>,
+    failures: Arc<AtomicU32>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    fn start(host: &Host, prefix: &str) -> Emulator {
+        let stop = Arc::new(AtomicBool::new(false));
+        let failures = Arc::new(AtomicU32::new(0));
+        let task = emulate_host(
+            host.base.clone(),
+            prefix.to_owned(),
+            stop.clone(),
+            failures.clone(),
+        );
+        Emulator {
+            stop,
+            failures,
+            task,
+        }
+    }
+
+    /// Stops and returns how many invocations failed.
+    async fn stop(self) -> u32 {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = self.task.await;
+        self.failures.load(Ordering::SeqCst)
+    }
 }
 
 /// Plays the Functions host's queue triggers until `stop`. Counts invocations that failed.
@@ -175,34 +198,21 @@ async fn functions_host_runs_the_pipeline_through_queue_invocations() {
         200,
         "readiness ping"
     );
-    let stop = Arc::new(AtomicBool::new(false));
-    let failures = Arc::new(AtomicU32::new(0));
-    let emulator = emulate_host(
-        host.base.clone(),
-        prefix.clone(),
-        stop.clone(),
-        failures.clone(),
-    );
-    let (report, ok) = agui_check(&[
-        "flow",
-        "--base",
+    let emulator = Emulator::start(&host, &prefix);
+    let (report, ok) = agui_flow(
         &host.base,
-        "--thread",
         "t-host",
-        "--prompt",
         "A simple book club list with book title, author and meeting date",
-        "--followup",
-        "Add a field for host",
-    ]);
-    stop.store(true, Ordering::SeqCst);
-    let _ = emulator.await;
+        Some("Add a field for host"),
+    );
+    let failures = emulator.stop().await;
     assert!(ok, "{report:#}");
     assert_eq!(
         report["runs"][1]["steps"],
         json!(["requirements", "wireframe", "code", "build", "review"])
     );
     assert_eq!(report["state"]["versions"], 2, "{report:#}");
-    assert_eq!(failures.load(Ordering::SeqCst), 0, "no invocation failed");
+    assert_eq!(failures, 0, "no invocation failed");
     // The preview is served on the handler's own host, under /p/.
     let preview = report["runs"][2]["last"]["result"]["previewUrl"]
         .as_str()
@@ -230,25 +240,9 @@ async fn a_step_failing_max_dequeue_times_is_poisoned_and_the_run_says_why() {
     let dir = tempfile::tempdir().expect("tmp");
     let prefix = prefix();
     let host = start_host(dir.path(), &prefix, Some("requirements:error"));
-    let stop = Arc::new(AtomicBool::new(false));
-    let failures = Arc::new(AtomicU32::new(0));
-    let emulator = emulate_host(
-        host.base.clone(),
-        prefix.clone(),
-        stop.clone(),
-        failures.clone(),
-    );
-    let (report, _) = agui_check(&[
-        "flow",
-        "--base",
-        &host.base,
-        "--thread",
-        "t-poison",
-        "--prompt",
-        "A quote of the day page",
-    ]);
-    stop.store(true, Ordering::SeqCst);
-    let _ = emulator.await;
+    let emulator = Emulator::start(&host, &prefix);
+    let (report, _) = agui_flow(&host.base, "t-poison", "A quote of the day page", None);
+    let failures = emulator.stop().await;
     let end = &report["runs"][1]["last"];
     assert_eq!(end["type"], "RUN_ERROR", "{report:#}");
     assert!(
@@ -258,7 +252,7 @@ async fn a_step_failing_max_dequeue_times_is_poisoned_and_the_run_says_why() {
             .contains("requirements step failed 5 times"),
         "{end}"
     );
-    assert_eq!(failures.load(Ordering::SeqCst), 5);
+    assert_eq!(failures, 5);
     let queue = AzureQueue::with_prefix(&StorageConnection::development(), &prefix).expect("queue");
     assert_eq!(
         queue
@@ -274,15 +268,7 @@ async fn a_step_failing_max_dequeue_times_is_poisoned_and_the_run_says_why() {
             .expect("len"),
         0
     );
-    let (replay, ok) = agui_check(&[
-        "replay",
-        "--base",
-        &host.base,
-        "--thread",
-        "t-poison",
-        "--run",
-        "t-poison-r2",
-    ]);
+    let (replay, ok) = agui_replay(&host.base, "t-poison", "t-poison-r2");
     assert!(ok, "{replay:#}");
     let _: Value = replay;
 }

@@ -3,18 +3,34 @@
 mod support;
 
 use serde_json::Value;
+use std::path::Path;
 use std::process::Command;
 use support::BIN;
 
-fn json_line(out: &std::process::Output) -> Value {
+/// Runs `appgen <args> --data <data> --out <out>`, asserts it succeeded, returns its JSON line.
+fn appgen(args: &[&str], data: &Path, out_dir: &Path) -> Value {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .arg("--out")
+        .arg(out_dir)
+        .output()
+        .expect("run appgen");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line).unwrap_or_else(|_| {
-        panic!(
-            "no JSON line: {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    let line: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|_| {
+            panic!(
+                "no JSON line: {stdout}\nstderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{line:#}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    line
 }
 
 #[test]
@@ -22,23 +38,14 @@ fn new_then_edit_builds_checked_versions() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("data");
     let out_dir = dir.path().join("app");
-    let out = Command::new(BIN)
-        .args([
+    let line = appgen(
+        &[
             "new",
             "--yes",
             "A guest list with name, email and number of guests; show the total number of guests",
-        ])
-        .arg("--data")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out_dir)
-        .output()
-        .expect("run appgen new");
-    let line = json_line(&out);
-    assert!(
-        out.status.success(),
-        "{line:#}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &data,
+        &out_dir,
     );
     assert_eq!(line["ok"], true);
     assert_eq!(line["version"], 1);
@@ -49,24 +56,15 @@ fn new_then_edit_builds_checked_versions() {
     assert!(out_dir.join("dist/index.html").exists(), "dist/ is written");
     let thread = line["threadId"].as_str().expect("thread").to_owned();
 
-    let out = Command::new(BIN)
-        .args([
+    let line = appgen(
+        &[
             "edit",
             "--thread",
             &thread,
             "Change the background to lavender",
-        ])
-        .arg("--data")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out_dir)
-        .output()
-        .expect("run appgen edit");
-    let line = json_line(&out);
-    assert!(
-        out.status.success(),
-        "{line:#}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        &data,
+        &out_dir,
     );
     assert_eq!(line["version"], 2);
     let css: String = ["src/index.css", "src/App.tsx"]

@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Server, Spawn, agui_check, client};
+use support::{Server, Spawn, agui_flow, agui_replay, client, get_json, post_json};
 
 fn run_input(thread: &str, run: &str, text: &str) -> Value {
     json!({"threadId": thread, "runId": run, "messages": [{"id": format!("{run}-m"), "role": "user", "content": text}], "tools": [], "context": [], "state": {}, "forwardedProps": {}})
@@ -38,71 +38,46 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
         .expect("send");
     assert_eq!(error_of(r).await, (400, "bad_request".into()));
 
-    let r = c
-        .post(&agent)
-        .json(&json!({"runId": "r", "messages": []}))
-        .send()
-        .await
-        .expect("send");
+    let r = post_json(&c, &agent, &json!({"runId": "r", "messages": []})).await;
     assert_eq!(
         error_of(r).await,
         (400, "bad_request".into()),
         "missing threadId"
     );
 
-    let r = c
-        .post(&agent)
-        .json(&json!({"threadId": "t", "messages": []}))
-        .send()
-        .await
-        .expect("send");
+    let r = post_json(&c, &agent, &json!({"threadId": "t", "messages": []})).await;
     assert_eq!(
         error_of(r).await,
         (400, "bad_request".into()),
         "missing runId"
     );
 
-    let r = c
-        .post(&agent)
-        .json(&run_input("../etc", "r1", "x"))
-        .send()
-        .await
-        .expect("send");
+    let r = post_json(&c, &agent, &run_input("../etc", "r1", "x")).await;
     assert_eq!(error_of(r).await, (400, "bad_request".into()), "unsafe id");
 
     let big = "x".repeat(2 * 1024 * 1024);
-    let r = c
-        .post(&agent)
-        .json(&run_input("t-big", "r1", &big))
-        .send()
-        .await
-        .expect("send");
+    let r = post_json(&c, &agent, &run_input("t-big", "r1", &big)).await;
     assert_eq!(r.status().as_u16(), 413, "oversized body");
 
     let long = "word ".repeat(5000);
-    let r = c
-        .post(&agent)
-        .json(&run_input("t-long", "r1", &long))
-        .send()
-        .await
-        .expect("send");
+    let r = post_json(&c, &agent, &run_input("t-long", "r1", &long)).await;
     assert_eq!(error_of(r).await, (413, "message_too_long".into()));
 
     let mut resume = run_input("t-unknown", "r1", "x");
     resume["resume"] = json!([{"interruptId": "i1", "status": "resolved", "payload": {}}]);
-    let r = c.post(&agent).json(&resume).send().await.expect("send");
+    let r = post_json(&c, &agent, &resume).await;
     assert_eq!(
         error_of(r).await,
         (404, "not_found".into()),
         "resume on an unknown thread"
     );
 
-    let r = c
-        .post(&agent)
-        .json(&json!({"threadId": "t-empty", "runId": "r1", "messages": []}))
-        .send()
-        .await
-        .expect("send");
+    let r = post_json(
+        &c,
+        &agent,
+        &json!({"threadId": "t-empty", "runId": "r1", "messages": []}),
+    )
+    .await;
     assert_eq!(
         error_of(r).await,
         (400, "bad_request".into()),
@@ -110,34 +85,18 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     );
 
     // None of that created a thread.
-    let threads: Value = c
-        .get(format!("{}/api/threads", server.base))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let threads = get_json(&c, &format!("{}/api/threads", server.base)).await;
     assert_eq!(threads["threads"], json!([]));
 
     // A run in progress makes a second run on the thread a 409, and leaves the first intact.
-    let first = c
-        .post(&agent)
-        .json(&run_input(
-            "t-busy",
-            "r1",
-            "A guest book with name and message",
-        ))
-        .send()
-        .await
-        .expect("send");
+    let first = post_json(
+        &c,
+        &agent,
+        &run_input("t-busy", "r1", "A guest book with name and message"),
+    )
+    .await;
     assert_eq!(first.status().as_u16(), 200);
-    let r = c
-        .post(&agent)
-        .json(&run_input("t-busy", "r2", "another"))
-        .send()
-        .await
-        .expect("send");
+    let r = post_json(&c, &agent, &run_input("t-busy", "r2", "another")).await;
     let (status, code) = error_of(r).await;
     if status == 409 {
         assert_eq!(code, "busy");
@@ -169,15 +128,11 @@ async fn another_principals_thread_is_not_found() {
         ports: None,
     });
     let c = client();
-    let r = c
-        .post(format!("{}/api/agent", server.base))
-        .json(&run_input("t-a", "r1", "A note pad"))
-        .send()
-        .await
-        .expect("send");
+    let agent = format!("{}/api/agent", server.base);
+    let r = post_json(&c, &agent, &run_input("t-a", "r1", "A note pad")).await;
     assert_eq!(error_of(r).await, (401, "unauthorized".into()), "no key");
     let r = c
-        .post(format!("{}/api/agent", server.base))
+        .post(&agent)
         .bearer_auth("alice-key")
         .json(&run_input("t-a", "r1", "A note pad with a title and body"))
         .send()
@@ -206,7 +161,7 @@ async fn another_principals_thread_is_not_found() {
         assert_ne!(r.status().as_u16(), 401, "{path} for alice");
     }
     let r = c
-        .post(format!("{}/api/agent", server.base))
+        .post(&agent)
         .bearer_auth("bob-key")
         .json(&run_input("t-a", "r2", "hijack"))
         .send()
@@ -233,17 +188,12 @@ async fn another_principals_thread_is_not_found() {
 async fn the_official_client_accepts_an_initial_run_and_a_follow_up() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(Spawn::local(&dir.path().join("data")));
-    let (report, ok) = agui_check(&[
-        "flow",
-        "--base",
+    let (report, ok) = agui_flow(
         &server.base,
-        "--thread",
         "t-flow",
-        "--prompt",
         "A reading list: each book has a title, an author and a rating from 1 to 5. Show the average rating.",
-        "--followup",
-        "Rename the app to Shelfie",
-    ]);
+        Some("Rename the app to Shelfie"),
+    );
     assert!(
         ok,
         "AG-UI client check failed: {report:#}\nserver log:\n{}",
@@ -268,15 +218,7 @@ async fn the_official_client_accepts_an_initial_run_and_a_follow_up() {
 
     // Every run replays from the log and verifies again.
     for run in ["t-flow-r1", "t-flow-r2", "t-flow-r3"] {
-        let (replay, ok) = agui_check(&[
-            "replay",
-            "--base",
-            &server.base,
-            "--thread",
-            "t-flow",
-            "--run",
-            run,
-        ]);
+        let (replay, ok) = agui_replay(&server.base, "t-flow", run);
         assert!(ok, "replay of {run} failed: {replay:#}");
     }
 
@@ -323,29 +265,22 @@ async fn the_official_client_accepts_an_initial_run_and_a_follow_up() {
 #[tokio::test]
 async fn runs_per_minute_are_limited_per_principal() {
     let dir = tempfile::tempdir().expect("tmp");
-    let server = Server::start(Spawn {
-        data: &dir.path().join("data"),
-        local: true,
-        env: vec![("APPGEN_RUNS_PER_MINUTE", "2".into())],
-        ports: None,
-    });
+    let server = Server::start(
+        Spawn::local(&dir.path().join("data")).with_env("APPGEN_RUNS_PER_MINUTE", "2"),
+    );
     let c = client();
+    let agent = format!("{}/api/agent", server.base);
     for i in 0..2 {
-        let r = c
-            .post(format!("{}/api/agent", server.base))
-            .json(&run_input(&format!("t-rate-{i}"), "r1", "A counter"))
-            .send()
-            .await
-            .expect("send");
+        let r = post_json(
+            &c,
+            &agent,
+            &run_input(&format!("t-rate-{i}"), "r1", "A counter"),
+        )
+        .await;
         assert_eq!(r.status().as_u16(), 200);
         let _ = r.text().await;
     }
-    let r = c
-        .post(format!("{}/api/agent", server.base))
-        .json(&run_input("t-rate-3", "r1", "A counter"))
-        .send()
-        .await
-        .expect("send");
+    let r = post_json(&c, &agent, &run_input("t-rate-3", "r1", "A counter")).await;
     let retry = r
         .headers()
         .get("retry-after")

@@ -5,14 +5,10 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::{Server, Spawn, agui_check, client, wait_idle};
+use support::{Server, Spawn, agui_replay, client, get_json, post_json, wait_idle};
 
-fn run_input(thread: &str, run: &str, messages: Value, resume: Option<Value>) -> Value {
-    let mut v = json!({"threadId": thread, "runId": run, "messages": messages, "tools": [], "context": [], "state": {}, "forwardedProps": {}});
-    if let Some(r) = resume {
-        v["resume"] = r;
-    }
-    v
+fn run_input(thread: &str, run: &str, messages: Value) -> Value {
+    json!({"threadId": thread, "runId": run, "messages": messages, "tools": [], "context": [], "state": {}, "forwardedProps": {}})
 }
 
 /// Runs clarify normally, then answers on a server that aborts at `failpoint`; restarts and
@@ -22,31 +18,15 @@ async fn crash_at(failpoint: &str) {
     let data = dir.path().join("data");
     let thread = "t-crash";
     let user = json!([{"id": "u1", "role": "user", "content": "A plant watering log with plant name, date and amount in ml"}]);
-    let mut server = Server::start(Spawn {
-        data: &data,
-        local: true,
-        env: vec![("APPGEN_FAILPOINT", failpoint.to_owned())],
-        ports: None,
-    });
+    let mut server = Server::start(Spawn::local(&data).with_env("APPGEN_FAILPOINT", failpoint));
     let c = client();
     let agent = format!("{}/api/agent", server.base);
-    let first = c
-        .post(&agent)
-        .json(&run_input(thread, "r1", user.clone(), None))
-        .send()
+    let first = post_json(&c, &agent, &run_input(thread, "r1", user.clone()))
         .await
-        .expect("r1")
         .text()
         .await
         .expect("stream");
-    let snapshot: Value = c
-        .get(format!("{}/api/threads/{thread}", server.base))
-        .send()
-        .await
-        .expect("thread")
-        .json()
-        .await
-        .expect("json");
+    let snapshot = get_json(&c, &format!("{}/api/threads/{thread}", server.base)).await;
     let interrupt = first
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
@@ -55,11 +35,12 @@ async fn crash_at(failpoint: &str) {
         .map(|e| e["outcome"]["interrupts"][0]["id"].clone())
         .expect("clarify ends with an interrupt");
     assert!(snapshot["state"]["questions"].is_array());
-    let resume = json!([{"interruptId": interrupt, "status": "resolved", "payload": {}}]);
+    let mut answers = run_input(thread, "r2", user);
+    answers["resume"] = json!([{"interruptId": interrupt, "status": "resolved", "payload": {}}]);
     // The answers run: the server aborts at the failpoint, breaking this stream.
     let _ = c
         .post(&agent)
-        .json(&run_input(thread, "r2", user.clone(), Some(resume)))
+        .json(&answers)
         .send()
         .await
         .map(|r| async { r.text().await });
@@ -93,15 +74,7 @@ async fn crash_at(failpoint: &str) {
     assert_eq!(users, 1, "the user's message is kept exactly once");
     assert!(!done["state"]["answers"].is_null(), "the answers are kept");
     for run in ["r1", "r2"] {
-        let (report, ok) = agui_check(&[
-            "replay",
-            "--base",
-            &server.base,
-            "--thread",
-            thread,
-            "--run",
-            run,
-        ]);
+        let (report, ok) = agui_replay(&server.base, thread, run);
         assert!(ok, "after {failpoint}, replay of {run} failed: {report:#}");
     }
 }
@@ -132,17 +105,13 @@ async fn crash_in_review_before_the_run_ends() {
 async fn crash_while_starting_the_run() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("data");
-    let mut server = Server::start(Spawn {
-        data: &data,
-        local: true,
-        env: vec![("APPGEN_FAILPOINT", "start:after_commit".into())],
-        ports: None,
-    });
+    let mut server =
+        Server::start(Spawn::local(&data).with_env("APPGEN_FAILPOINT", "start:after_commit"));
     let user =
         json!([{"id": "u1", "role": "user", "content": "A birthday list with name and date"}]);
     let r = client()
         .post(format!("{}/api/agent", server.base))
-        .json(&run_input("t-start", "r1", user, None))
+        .json(&run_input("t-start", "r1", user))
         .send()
         .await;
     assert!(
@@ -162,14 +131,6 @@ async fn crash_while_starting_the_run() {
         "{:#}",
         done["state"]
     );
-    let (report, ok) = agui_check(&[
-        "replay",
-        "--base",
-        &server.base,
-        "--thread",
-        "t-start",
-        "--run",
-        "r1",
-    ]);
+    let (report, ok) = agui_replay(&server.base, "t-start", "r1");
     assert!(ok, "replay failed: {report:#}");
 }

@@ -41,6 +41,11 @@ impl<'a> Spawn<'a> {
             ports: None,
         }
     }
+
+    pub fn with_env(mut self, key: &'a str, value: impl Into<String>) -> Spawn<'a> {
+        self.env.push((key, value.into()));
+        self
+    }
 }
 
 impl Server {
@@ -155,11 +160,37 @@ pub fn agui_check(args: &[&str]) -> (Value, bool) {
     (report, out.status.success())
 }
 
+/// The official client's whole flow on a new thread: the prompt, the default answers, and the
+/// follow-up if given.
+pub fn agui_flow(base: &str, thread: &str, prompt: &str, followup: Option<&str>) -> (Value, bool) {
+    let mut args = vec![
+        "flow", "--base", base, "--thread", thread, "--prompt", prompt,
+    ];
+    if let Some(f) = followup {
+        args.extend(["--followup", f]);
+    }
+    agui_check(&args)
+}
+
+/// The official client replays one run from its log and verifies it.
+pub fn agui_replay(base: &str, thread: &str, run: &str) -> (Value, bool) {
+    agui_check(&["replay", "--base", base, "--thread", thread, "--run", run])
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
         .build()
         .expect("client")
+}
+
+pub async fn post_json(c: &reqwest::Client, url: &str, body: &Value) -> reqwest::Response {
+    c.post(url).json(body).send().await.expect("send")
+}
+
+pub async fn get_json(c: &reqwest::Client, url: &str) -> Value {
+    let r = c.get(url).send().await.expect("send");
+    r.json().await.expect("json")
 }
 
 /// Polls the thread until no run is active; returns the thread JSON.
