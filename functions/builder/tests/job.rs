@@ -109,22 +109,15 @@ async fn the_job_runs_the_build_step_and_hands_over_to_review() {
     {
         let p = pipeline(&data);
         p.ensure_queues().await.expect("queues");
-        let input = RunAgentInput {
-            thread_id: "t".into(),
-            run_id: "r".into(),
-            messages: vec![Message::User(UserMessage {
+        let input = RunAgentInput::new(
+            "t",
+            "r",
+            vec![Message::User(UserMessage {
                 id: "u".into(),
                 content: UserContent::Text("a list".into()),
                 name: None,
             })],
-            protocol_version: None,
-            parent_run_id: None,
-            state: None,
-            tools: vec![],
-            context: vec![],
-            forwarded_props: None,
-            resume: None,
-        };
+        );
         p.start_run(&input, "alice", false).await.expect("start");
         // Run every step up to the build (the API host's functions), leaving the build message.
         loop {

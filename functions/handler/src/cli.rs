@@ -78,16 +78,9 @@ pub(crate) fn input(
     resume: Option<Vec<ResumeEntry>>,
 ) -> RunAgentInput {
     RunAgentInput {
-        thread_id: thread.to_owned(),
-        run_id: new_id("run"),
-        messages,
         protocol_version: Some("1.0".into()),
-        parent_run_id: None,
-        state: None,
-        tools: vec![],
-        context: vec![],
-        forwarded_props: None,
         resume,
+        ..RunAgentInput::new(thread, &new_id("run"), messages)
     }
 }
 
