@@ -45,6 +45,19 @@ pub struct AppState {
     pub rate: crate::ratelimit::RateLimiter,
 }
 
+impl AppState {
+    /// Sign-in and rate limits as the environment sets them, the default request limits.
+    pub fn from_env(pipeline: Arc<Pipeline>, local: bool, bench: bool) -> AppState {
+        AppState {
+            pipeline,
+            auth: AuthConfig::from_env(local),
+            limits: Limits::default(),
+            bench,
+            rate: crate::ratelimit::RateLimiter::from_env(),
+        }
+    }
+}
+
 /// A JSON error: `{"error":{"code","message"}}`.
 #[derive(Debug)]
 pub struct ApiError {

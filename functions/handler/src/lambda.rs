@@ -1,8 +1,7 @@
 //! `appgen lambda` (feature `aws-lambda`): the same axum router under AWS Lambda, so users on
 //! AWS get the HTTP API unchanged. Steps run in-process (workers), with storage as configured.
 
-use crate::api::{AppState, Limits};
-use crate::auth::AuthConfig;
+use crate::api::AppState;
 use crate::wiring::{RuntimeOptions, from_env};
 use appgen_runtime::worker::{WorkerConfig, run_workers};
 use std::sync::Arc;
@@ -24,14 +23,7 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 fn router(pipeline: Arc<appgen_runtime::pipeline::Pipeline>) -> axum::Router {
-    let state = Arc::new(AppState {
-        pipeline,
-        auth: AuthConfig::from_env(false),
-        limits: Limits::default(),
-        bench: false,
-        rate: crate::ratelimit::RateLimiter::from_env(),
-    });
-    crate::api::router(state, None)
+    crate::api::router(Arc::new(AppState::from_env(pipeline, false, false)), None)
 }
 
 #[cfg(test)]

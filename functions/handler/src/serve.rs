@@ -1,7 +1,6 @@
 //! `appgen serve`: API + UI on one port, previews on another, every step worker in-process.
 
-use crate::api::{AppState, Limits};
-use crate::auth::AuthConfig;
+use crate::api::AppState;
 use crate::wiring::{RuntimeOptions, from_env};
 use anyhow::Context;
 use appgen_runtime::worker::{WorkerConfig, run_workers};
@@ -60,13 +59,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let d = PathBuf::from("web/dist");
         d.join("index.html").exists().then_some(d)
     });
-    let state = Arc::new(AppState {
-        pipeline: pipeline.clone(),
-        auth: AuthConfig::from_env(args.local),
-        limits: Limits::default(),
-        bench: args.pipeline == "bench",
-        rate: crate::ratelimit::RateLimiter::from_env(),
-    });
+    let state = Arc::new(AppState::from_env(
+        pipeline.clone(),
+        args.local,
+        args.pipeline == "bench",
+    ));
     let app = crate::api::router(state, web_dir.clone());
     let api = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -129,13 +126,7 @@ pub async fn functions_host(args: HostArgs) -> anyhow::Result<()> {
              backend cannot be shared by the host's instances"
         );
     }
-    let state = Arc::new(AppState {
-        pipeline: pipeline.clone(),
-        auth: AuthConfig::from_env(false),
-        limits: Limits::default(),
-        bench: false,
-        rate: crate::ratelimit::RateLimiter::from_env(),
-    });
+    let state = Arc::new(AppState::from_env(pipeline.clone(), false, false));
     let app = crate::api::router(state, None)
         .merge(crate::functions::router(pipeline.clone()))
         .merge(crate::preview::router(pipeline));
