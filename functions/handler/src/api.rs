@@ -74,6 +74,9 @@ impl ApiError {
             message: message.into(),
         }
     }
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
     fn not_found(what: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -103,11 +106,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(&what),
-            StoreError::InvalidKey(k) => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("invalid id {k:?}"),
-            ),
+            StoreError::InvalidKey(k) => ApiError::bad_request(format!("invalid id {k:?}")),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 ApiError::new(
@@ -134,9 +133,7 @@ impl From<StartError> for ApiError {
                 Rejection::Limit(_) => {
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "limit", r.to_string())
                 }
-                Rejection::BadRequest(_) => {
-                    ApiError::new(StatusCode::BAD_REQUEST, "bad_request", r.to_string())
-                }
+                Rejection::BadRequest(_) => ApiError::bad_request(r.to_string()),
             },
             StartError::Step(StepError::Store(s)) => s.into(),
             StartError::Step(other) => {
@@ -196,13 +193,8 @@ async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     let mut buf = Vec::new();
     let mut seen = 0usize;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("reading the body failed: {e}"),
-            )
-        })?;
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("reading the body failed: {e}")))?;
         seen += chunk.len();
         if seen <= limit {
             buf.extend_from_slice(&chunk);
@@ -222,11 +214,9 @@ async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("the request body is not a valid RunAgentInput: {e}"),
-        )
+        ApiError::bad_request(format!(
+            "the request body is not a valid RunAgentInput: {e}"
+        ))
     })
 }
 
@@ -240,11 +230,9 @@ async fn run_agent(
     let input: RunAgentInput = parse_json(&body)?;
     for (name, id) in [("threadId", &input.thread_id), ("runId", &input.run_id)] {
         if !valid_id(id) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("{name} must be 1-100 characters of letters, digits, '-', '_' or '.'"),
-            ));
+            return Err(ApiError::bad_request(format!(
+                "{name} must be 1-100 characters of letters, digits, '-', '_' or '.'"
+            )));
         }
     }
     if let Some(long) = input

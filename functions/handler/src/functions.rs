@@ -230,12 +230,7 @@ async fn invoke(
         .into_response();
     };
     let Trigger::Queue(step) = f.trigger else {
-        return ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "HTTP functions are proxied, not invoked",
-        )
-        .into_response();
+        return ApiError::bad_request("HTTP functions are proxied, not invoked").into_response();
     };
     let inv: Invocation = match serde_json::from_slice(&body) {
         Ok(i) => i,
