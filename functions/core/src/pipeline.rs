@@ -350,9 +350,7 @@ pub fn terminal_event(
             ))
         }
         RunStatus::Finished => {
-            let version = record
-                .version
-                .and_then(|n| snap.versions.iter().find(|v| v.number == n));
+            let version = record.version.and_then(|n| snap.version(n));
             let result = json!({
                 "version": record.version,
                 "previewUrl": version.map(preview_url),

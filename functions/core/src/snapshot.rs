@@ -238,6 +238,10 @@ impl ThreadSnapshot {
         self.runs.iter().find(|r| r.run_id == run_id)
     }
 
+    pub fn version(&self, number: u32) -> Option<&Version> {
+        self.versions.iter().find(|v| v.number == number)
+    }
+
     pub fn latest_version(&self) -> Option<&Version> {
         self.versions.last()
     }

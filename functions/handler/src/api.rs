@@ -368,9 +368,7 @@ async fn get_blob(
 }
 
 fn version_of(snap: &ThreadSnapshot, n: u32) -> Result<&appgen_core::snapshot::Version, ApiError> {
-    snap.versions
-        .iter()
-        .find(|v| v.number == n)
+    snap.version(n)
         .ok_or_else(|| ApiError::not_found(&format!("version {n}")))
 }
 

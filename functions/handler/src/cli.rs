@@ -272,7 +272,7 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
         .runs
         .last()
         .and_then(|r| r.version)
-        .and_then(|n| snap.versions.iter().find(|v| v.number == n));
+        .and_then(|n| snap.version(n));
     let dir = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(crate::api::slug(&snap.title)));

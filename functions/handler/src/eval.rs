@@ -394,9 +394,7 @@ async fn generate(p: &Pipeline, case: &Case) -> anyhow::Result<(String, Option<u
 async fn fetch_dist(p: &Pipeline, thread: &str, version: u32, to: &Path) -> anyhow::Result<()> {
     let snap = p.threads.load(thread).await?.context("thread vanished")?.0;
     let artifact = snap
-        .versions
-        .iter()
-        .find(|v| v.number == version)
+        .version(version)
         .and_then(|v| v.artifact.clone())
         .context("the version has no artifact")?;
     crate::cli::copy_dist(p, &artifact, to).await

@@ -70,9 +70,7 @@ async fn serve(
         return Err(nf());
     };
     let artifact = snap
-        .versions
-        .iter()
-        .find(|v| v.number == n)
+        .version(n)
         .and_then(|v| v.artifact.clone())
         .ok_or_else(nf)?;
     let blob = match p

@@ -956,7 +956,7 @@ impl Pipeline {
             if let Some(a) = &snap.active {
                 return Err(Rejection::Busy(a.run_id.clone()).into());
             }
-            let Some(old) = snap.versions.iter().find(|v| v.number == number).cloned() else {
+            let Some(old) = snap.version(number).cloned() else {
                 return Err(Rejection::NotFound(format!("{thread} version {number}")).into());
             };
             let n = snap.versions.len() as u32 + 1;
