@@ -124,9 +124,7 @@ fn not_here() -> AgentError {
 
 /// One build-queue message through the same worker code as `appgen serve`.
 async fn job() -> Result<bool> {
-    use appgen_runtime::events::EventLog;
     use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
-    use appgen_runtime::threads::ThreadStore;
     use appgen_runtime::worker::{WorkerConfig, handle};
     use std::sync::Arc;
     let data = std::env::var("APPGEN_DATA")
@@ -140,8 +138,7 @@ async fn job() -> Result<bool> {
     let preview_base =
         std::env::var("APPGEN_PREVIEW_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:7072".into());
     let pipeline = Pipeline::new(
-        ThreadStore::new(storage.blobs.clone()),
-        EventLog::new(storage.blobs.clone()),
+        storage.blobs.clone(),
         storage.queue.clone(),
         Arc::new(BuildOnly),
         Arc::new(builder),

@@ -9,10 +9,8 @@ use appgen_core::app::{ChangeSet, FileMap, Question, Requirements};
 use appgen_core::ports::{AgentContext, AgentError, AgentOutput, AppAgent, Failure};
 use appgen_core::step::StepName;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
-use appgen_runtime::events::EventLog;
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
 use appgen_runtime::preview::PreviewUrls;
-use appgen_runtime::threads::ThreadStore;
 use appgen_runtime::worker::{WorkerConfig, handle};
 use std::path::Path;
 use std::sync::Arc;
@@ -81,8 +79,7 @@ fn pipeline(data: &Path) -> Pipeline {
             .expect("fixture");
     let builder = Builder::new(BuilderConfig::from_env().expect("config"), blobs.clone());
     Pipeline::new(
-        ThreadStore::new(blobs.clone()),
-        EventLog::new(blobs),
+        blobs,
         queue,
         Arc::new(FixtureAgent(files)),
         Arc::new(builder),

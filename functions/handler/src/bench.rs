@@ -10,9 +10,7 @@
 //! - concurrent runs against the scripted model server with a fixed latency per call.
 
 use anyhow::{Context, bail};
-use appgen_runtime::events::EventLog;
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
-use appgen_runtime::threads::ThreadStore;
 use appgen_runtime::worker::{WorkerConfig, handle};
 use clap::Args;
 use futures::StreamExt;
@@ -359,8 +357,7 @@ async fn in_process(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()>
     let agent = crate::wiring::agent()?;
     let builder = crate::wiring::builder(storage.blobs.clone())?;
     let p = Pipeline::new(
-        ThreadStore::new(storage.blobs.clone()),
-        EventLog::new(storage.blobs.clone()),
+        storage.blobs.clone(),
         storage.queue.clone(),
         agent,
         builder,

@@ -1,10 +1,8 @@
 //! Wires adapters into a [`Pipeline`]: which storage, which agent, which builder.
 
 use appgen_core::ports::{AppAgent, AppBuilder, BlobStore};
-use appgen_runtime::events::EventLog;
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
 use appgen_runtime::storage::{Storage, open, preview_urls};
-use appgen_runtime::threads::ThreadStore;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -39,8 +37,7 @@ pub fn builder(blobs: Arc<dyn BlobStore>) -> anyhow::Result<Arc<dyn AppBuilder>>
 pub async fn from_env(opts: &RuntimeOptions) -> anyhow::Result<Runtime> {
     let storage = open(&opts.data).await?;
     let pipeline = Arc::new(Pipeline::new(
-        ThreadStore::new(storage.blobs.clone()),
-        EventLog::new(storage.blobs.clone()),
+        storage.blobs.clone(),
         storage.queue.clone(),
         agent()?,
         builder(storage.blobs.clone())?,

@@ -17,8 +17,8 @@ use appgen_core::edits::apply_changes;
 use appgen_core::paths::validate_app;
 use appgen_core::pipeline::{Rejection, ReviewDecision, plan_run, review, terminal_event};
 use appgen_core::ports::{
-    AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
-    ETag, Failure, QueueError, QueueService, StoreError,
+    AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BlobStore, BuildError,
+    BuildJob, ETag, Failure, QueueError, QueueService, StoreError,
 };
 use appgen_core::snapshot::{
     Claim, Cursor, PendingInterrupt, RunKind, RunStatus, StepUsage, ThreadSnapshot, Version,
@@ -159,17 +159,17 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// A pipeline on one blob store (snapshots, files and event logs) and one queue service.
     pub fn new(
-        threads: ThreadStore,
-        events: EventLog,
+        blobs: Arc<dyn BlobStore>,
         queue: Arc<dyn QueueService>,
         agent: Arc<dyn AppAgent>,
         builder: Arc<dyn AppBuilder>,
         config: PipelineConfig,
     ) -> Pipeline {
         Pipeline {
-            threads,
-            events,
+            threads: ThreadStore::new(blobs.clone()),
+            events: EventLog::new(blobs),
             queue,
             agent,
             builder,

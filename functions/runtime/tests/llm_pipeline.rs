@@ -8,12 +8,10 @@ use appgen_core::agui::{Event, RunAgentInput};
 use appgen_core::app::{BuildPhase, BuildReport, CheckReport};
 use appgen_core::ports::{AppBuilder, BuildError, BuildJob};
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
-use appgen_runtime::events::EventLog;
 use appgen_runtime::llm::config::{AuthConfig, Secret};
 use appgen_runtime::llm::{ModelAgent, ModelConfig, ProviderConfig, ProviderKind};
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
 use appgen_runtime::preview::PreviewUrls;
-use appgen_runtime::threads::ThreadStore;
 use appgen_testkit::{BROKEN_LINE, Script, ScriptedServer};
 use async_trait::async_trait;
 use common::{assert_ends_closed, drain, input, resolve, snapshot, start, step_names, user};
@@ -93,8 +91,7 @@ async fn a_whole_thread_on_the_model_agent() {
         Arc::new(DiskBlobStore::open_with(&dir.path().join("blobs"), false).expect("blobs"));
     let queue = Arc::new(DiskQueue::open(&dir.path().join("queues")).expect("queue"));
     let p = Pipeline::new(
-        ThreadStore::new(blobs.clone()),
-        EventLog::new(blobs),
+        blobs,
         queue,
         agent,
         Arc::new(TscLikeBuilder),

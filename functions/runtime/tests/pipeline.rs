@@ -20,10 +20,8 @@ use appgen_core::step::{StepMessage, StepName};
 use appgen_runtime::azure::config::StorageConnection;
 use appgen_runtime::azure::{AzureBlobStore, AzureQueue};
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
-use appgen_runtime::events::EventLog;
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
 use appgen_runtime::preview::PreviewUrls;
-use appgen_runtime::threads::ThreadStore;
 use appgen_runtime::worker::{WorkerConfig, handle};
 use async_trait::async_trait;
 use common::{assert_ends_closed, drain, input, resolve, snapshot, start, step_names, user};
@@ -231,8 +229,7 @@ impl Backend {
             }
         };
         let p = Arc::new(Pipeline::new(
-            ThreadStore::new(blobs.clone()),
-            EventLog::new(blobs),
+            blobs,
             queue,
             Arc::new(ScriptedAgent),
             builder,
@@ -358,8 +355,7 @@ async fn take_clarify(p: &Pipeline) -> appgen_core::ports::Delivery {
 /// A second worker on `shared`'s storage with `cfg`, as another process would be.
 fn worker_on(shared: &Pipeline, cfg: PipelineConfig) -> Pipeline {
     Pipeline::new(
-        shared.threads.clone(),
-        shared.events.clone(),
+        shared.threads.blobs().clone(),
         shared.queue.clone(),
         Arc::new(ScriptedAgent),
         ScriptedBuilder::new(0, ""),
