@@ -511,23 +511,27 @@ impl Pipeline {
             &attempt_id[attempt_id.len() - 8..]
         );
         let (tx, rx) = mpsc::unbounded_channel();
-        let pump = tokio::spawn(Pump::new(writer, say_id.clone()).run(rx));
-        let mut out = ChannelOutput { tx };
+        // The pump works beside the agent in this task, appending while the agent awaits its
+        // model: no task to spawn and no thread hand-off per event batch.
+        let pump = Pump::new(writer, say_id.clone()).run(rx);
         let mut extra = Vec::new();
         let run_age = snap
             .active
             .as_ref()
             .map(|a| now - a.started_at)
             .unwrap_or(0);
-        let result = if run_age > self.config.run_timeout.as_millis() as i64 {
-            Err(StepFault::Run(RunFailure {
-                message: format!(
-                    "the run took longer than {} s, so it was stopped",
-                    self.config.run_timeout.as_secs()
-                ),
-                code: "run_timeout",
-            }))
-        } else {
+        let work = async {
+            // Owned here so the pump's channel closes when the agent is done (or timed out).
+            let mut out = ChannelOutput { tx };
+            if run_age > self.config.run_timeout.as_millis() as i64 {
+                return Err(StepFault::Run(RunFailure {
+                    message: format!(
+                        "the run took longer than {} s, so it was stopped",
+                        self.config.run_timeout.as_secs()
+                    ),
+                    code: "run_timeout",
+                }));
+            }
             match tokio::time::timeout(
                 self.config.step_timeout,
                 self.execute(msg, &mut snap, &mut out, &mut extra),
@@ -545,15 +549,10 @@ impl Pipeline {
                 })),
             }
         };
-        drop(out);
-        let mut pump = match pump.await {
-            Ok(Ok(p)) => p,
-            Ok(Err(e)) => return self.abandon(&snap, &claimed_etag, e.into()).await,
-            Err(e) => {
-                return self
-                    .abandon(&snap, &claimed_etag, StepError::Internal(e.to_string()))
-                    .await;
-            }
+        let (result, pump) = tokio::join!(work, pump);
+        let mut pump = match pump {
+            Ok(p) => p,
+            Err(e) => return self.abandon(&snap, &claimed_etag, e.into()).await,
         };
 
         let next = match result {
