@@ -41,9 +41,14 @@ struct Inner {
     /// since a write in place cannot make a name durable. Forgotten on restart and past `MAX_NAMED` (each file
     /// then pays one rewrite again).
     named: Mutex<std::collections::HashSet<PathBuf>>,
+    /// Append blobs (event logs) open for appending: a run's log gets a few appends per step,
+    /// and opening it each time (directory check, path walk, open, close) cost more than the
+    /// write. A put or delete of the key drops its handle; past `MAX_APPENDING` all are closed.
+    appending: Mutex<std::collections::HashMap<PathBuf, Arc<File>>>,
 }
 
 const MAX_NAMED: usize = 8192;
+const MAX_APPENDING: usize = 128;
 
 const LOCK_STRIPES: usize = 64;
 
@@ -55,6 +60,36 @@ impl Inner {
         self.locks[h.finish() as usize % self.locks.len()]
             .lock()
             .map_err(backend)
+    }
+
+    /// The open handle of an append blob, opening (creating) it if needed. The key's lock is held.
+    fn append_handle(&self, path: &Path) -> Result<Arc<File>, StoreError> {
+        if let Some(f) = self.appending.lock().map_err(backend)?.get(path) {
+            return Ok(f.clone());
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(backend)?;
+        }
+        let f = Arc::new(
+            File::options()
+                .create(true)
+                .append(true)
+                .read(true)
+                .open(path)
+                .map_err(backend)?,
+        );
+        let mut open = self.appending.lock().map_err(backend)?;
+        if open.len() >= MAX_APPENDING {
+            open.clear();
+        }
+        open.insert(path.to_owned(), f.clone());
+        Ok(f)
+    }
+
+    /// Forgets an append handle: the key is being replaced or deleted. The key's lock is held.
+    fn close_append(&self, path: &Path) -> Result<(), StoreError> {
+        self.appending.lock().map_err(backend)?.remove(path);
+        Ok(())
     }
 
     fn is_named(&self, path: &Path) -> Result<bool, StoreError> {
@@ -76,6 +111,7 @@ impl Inner {
             )));
         }
         let _guard = self.lock(path)?;
+        self.close_append(path)?;
         let file = match File::options().read(true).write(true).open(path) {
             Ok(f) => Some(f),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -191,6 +227,7 @@ impl DiskBlobStore {
                 durable,
                 locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
                 named: Mutex::new(std::collections::HashSet::new()),
+                appending: Mutex::new(std::collections::HashMap::new()),
             }),
         })
     }
@@ -298,15 +335,7 @@ impl BlobStore for DiskBlobStore {
     ) -> Result<u64, StoreError> {
         let path = self.path(container, key)?;
         let _guard = self.inner.lock(&path)?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(backend)?;
-        }
-        let mut f = std::fs::File::options()
-            .create(true)
-            .append(true)
-            .read(true)
-            .open(&path)
-            .map_err(backend)?;
+        let f = self.inner.append_handle(&path)?;
         let len = f.metadata().map_err(backend)?.len();
         if let Some(expected) = expected_len
             && expected != len
@@ -318,7 +347,7 @@ impl BlobStore for DiskBlobStore {
         // Appended events survive a process crash (the page cache does); they are not
         // fsynced one by one: the snapshot commit that follows a step is the durable point,
         // and a run's missing tail is re-derived from it (terminal events, re-run steps).
-        f.write_all(&bytes).map_err(backend)?;
+        (&*f).write_all(&bytes).map_err(backend)?;
         Ok(len + bytes.len() as u64)
     }
 
@@ -372,6 +401,7 @@ impl BlobStore for DiskBlobStore {
     async fn delete(&self, container: Container, key: &str) -> Result<(), StoreError> {
         let path = self.path(container, key)?;
         let _guard = self.inner.lock(&path)?;
+        self.inner.close_append(&path)?;
         remove_if_present(&ct_path(&path))?;
         remove_if_present(&path)
     }
@@ -429,6 +459,62 @@ mod tests {
         assert_eq!((blob.bytes, blob.etag), (value(40), etag));
         assert_eq!(blob.content_type, "application/json");
         assert!(!ct_path(&file).exists(), "a slab needs no sidecar");
+    }
+
+    #[tokio::test]
+    async fn appends_after_a_delete_or_a_put_go_to_the_new_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = DiskBlobStore::open(dir.path()).expect("open");
+        let e = Container::Threads;
+        assert_eq!(
+            store
+                .append(e, "t/r", b"ab".to_vec(), Some(0))
+                .await
+                .expect("append"),
+            2
+        );
+        store.delete(e, "t/r").await.expect("delete");
+        // A handle kept open across the delete would append to the unlinked file.
+        assert_eq!(
+            store
+                .append(e, "t/r", b"c".to_vec(), Some(0))
+                .await
+                .expect("append"),
+            1
+        );
+        assert_eq!(
+            store.read_from(e, "t/r", 0).await.expect("read"),
+            Some(b"c".to_vec())
+        );
+        store
+            .put(e, "t/r", b"put".to_vec(), "text/plain", WriteCondition::Any)
+            .await
+            .expect("put");
+        store
+            .append(e, "t/r", b"!".to_vec(), None)
+            .await
+            .expect("append");
+        let on_disk = std::fs::read(dir.path().join("threads/t/r")).expect("file");
+        assert!(
+            on_disk.ends_with(b"!"),
+            "the append reached the file the put wrote"
+        );
+        // More logs than handles kept open: each still appends to its own file.
+        for i in 0..MAX_APPENDING + 5 {
+            let key = format!("many/{i}");
+            store
+                .append(e, &key, b"x".to_vec(), Some(0))
+                .await
+                .expect("append");
+            store
+                .append(e, &key, b"y".to_vec(), Some(1))
+                .await
+                .expect("append");
+            assert_eq!(
+                store.read_from(e, &key, 0).await.expect("read"),
+                Some(b"xy".to_vec())
+            );
+        }
     }
 
     #[tokio::test]
