@@ -1,8 +1,8 @@
 //! Blobs as files: `{root}/{container}/{key}`. A put writes a record into the blob's file (a
 //! slab, see [`super::record`]) next to the current one, so a durable put is one `fdatasync`
-//! that changes no metadata. ETags are content hashes (like S3's), so a write of identical bytes
-//! keeps its ETag; conditional writes to a key are serialised by a lock striped by key. Append
-//! blobs (event logs) are plain files.
+//! that changes no metadata. An ETag names a version (the record's sequence number, CRC and
+//! length), so every put makes a new one, as Azure's do; conditional writes to a key are
+//! serialised by a lock striped by key. Append blobs (event logs) are plain files.
 //!
 //! All I/O, flushes included, runs on the calling task. Reads and unflushed writes take tens of
 //! microseconds from the page cache; a flush of a slab takes about 0.1 ms here. Handing either to
@@ -12,7 +12,7 @@
 //! slower than that stalls the runtime's worker for the flush; the embedded backend is for one
 //! machine with a local disk.
 
-use super::record::{self, DATA_START, Header, MAX_CONTENT_TYPE, SLOT, etag_of};
+use super::record::{self, DATA_START, Header, MAX_CONTENT_TYPE, SLOT};
 use super::write_atomic;
 use appgen_core::ports::{Blob, BlobStore, Container, ETag, StoreError, WriteCondition};
 use async_trait::async_trait;
@@ -135,7 +135,6 @@ impl Inner {
                 return Err(StoreError::Conflict(format!("{key} does not exist")));
             }
         }
-        let etag = etag_of(bytes);
         let len = bytes.len() as u64;
         let slab = current.as_ref().and_then(|c| c.slab);
         // The key's lock is held, so the named set can be read and updated around the I/O.
@@ -148,7 +147,7 @@ impl Inner {
                         pos.offset + pos.len
                     }
                 };
-                let header = Header::new(pos.seq + 1, at, bytes, etag.clone(), content_type);
+                let header = Header::new(pos.seq + 1, at, bytes, content_type);
                 let slot = header
                     .encode()
                     .ok_or_else(|| backend("header does not fit"))?;
@@ -158,10 +157,11 @@ impl Inner {
                 if durable {
                     f.sync_data().map_err(backend)?;
                 }
+                Ok(header.etag())
             }
             _ => {
-                let seq = slab.map_or(0, |p| p.seq) + 1;
-                let header = Header::new(seq, DATA_START, bytes, etag.clone(), content_type);
+                let seq = slab.map_or_else(record::first_seq, |p| p.seq + 1);
+                let header = Header::new(seq, DATA_START, bytes, content_type);
                 let file = record::new_slab(bytes, &header)
                     .ok_or_else(|| backend("header does not fit"))?;
                 write_atomic(path, &file, durable).map_err(backend)?;
@@ -178,9 +178,9 @@ impl Inner {
                 if current.is_some_and(|c| c.content_type.is_none()) {
                     remove_if_present(&ct_path(path))?;
                 }
+                Ok(header.etag())
             }
         }
-        Ok(etag)
     }
 }
 
@@ -515,6 +515,27 @@ mod tests {
                 Some(b"xy".to_vec())
             );
         }
+    }
+
+    #[tokio::test]
+    async fn every_put_makes_a_new_etag_even_of_the_same_bytes() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = DiskBlobStore::open(dir.path()).expect("open");
+        let t = Container::Threads;
+        let put = |cond| store.put(t, "k", b"same".to_vec(), "text/plain", cond);
+        let first = put(WriteCondition::CreateOnly).await.expect("create");
+        let second = put(WriteCondition::IfMatch(first.clone()))
+            .await
+            .expect("put");
+        assert_ne!(first, second);
+        let stale = put(WriteCondition::IfMatch(first.clone())).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        // Deleted and created again: the old life's ETags do not come back.
+        store.delete(t, "k").await.expect("delete");
+        let reborn = put(WriteCondition::CreateOnly).await.expect("create");
+        assert!(reborn != first && reborn != second);
+        let blob = store.get(t, "k").await.expect("get").expect("blob");
+        assert_eq!(blob.etag, reborn);
     }
 
     #[tokio::test]
