@@ -8,6 +8,7 @@ mod eval;
 mod functions;
 #[cfg(feature = "aws-lambda")]
 mod lambda;
+mod libm_shim;
 mod preview;
 mod ratelimit;
 mod relay;
