@@ -503,7 +503,9 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
     // An earlier bench's data moves aside and is deleted only after this one has measured:
     // for about 30 s after a mass delete ext4 allocates inodes slowly (it skips recently freed
     // ones), which would bill the first runs' new threads for the cleanup.
-    let stale = args.dir.with_extension(format!("old-{}", std::process::id()));
+    let stale = args
+        .dir
+        .with_extension(format!("old-{}", std::process::id()));
     if args.dir.exists() {
         std::fs::rename(&args.dir, &stale)?;
     }

@@ -31,7 +31,11 @@ mod tests {
             (3.0, 0.5, 1.7320508075688772),
         ];
         for (x, y, glibc) in cases {
-            assert_eq!(super::pow(x, y).to_bits(), f64::to_bits(glibc), "pow({x}, {y})");
+            assert_eq!(
+                super::pow(x, y).to_bits(),
+                f64::to_bits(glibc),
+                "pow({x}, {y})"
+            );
         }
         assert!(super::pow(-1.0, 0.5).is_nan());
     }
