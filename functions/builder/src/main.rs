@@ -124,7 +124,6 @@ fn not_here() -> AgentError {
 
 /// One build-queue message through the same worker code as `appgen serve`.
 async fn job() -> Result<bool> {
-    use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
     use appgen_runtime::worker::{WorkerConfig, handle};
     use std::sync::Arc;
     let data = std::env::var("APPGEN_DATA")
@@ -137,17 +136,9 @@ async fn job() -> Result<bool> {
     let builder = Builder::new(config, storage.blobs.clone());
     let preview_base =
         std::env::var("APPGEN_PREVIEW_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:7072".into());
-    let pipeline = Pipeline::new(
-        storage.blobs.clone(),
-        storage.queue.clone(),
-        Arc::new(BuildOnly),
-        Arc::new(builder),
-        PipelineConfig::new(
-            appgen_runtime::storage::preview_urls(&preview_base, &data)?,
-            storage.single_process,
-        ),
-    );
-    pipeline.ensure_queues().await?;
+    let pipeline = storage
+        .pipeline(&data, &preview_base, Arc::new(BuildOnly), Arc::new(builder))
+        .await?;
     let step = appgen_core::step::StepName::Build;
     let Some(delivery) = pipeline.queue.receive(step.queue(), visibility).await? else {
         eprintln!("appgen-builder job: no build is waiting");

@@ -10,7 +10,6 @@
 //! - concurrent runs against the scripted model server with a fixed latency per call.
 
 use anyhow::{Context, bail};
-use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
 use appgen_runtime::worker::{WorkerConfig, handle};
 use clap::Args;
 use futures::StreamExt;
@@ -354,17 +353,9 @@ async fn in_process(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()>
     let storage = appgen_runtime::storage::open(&data).await?;
     let agent = crate::wiring::agent()?;
     let builder = crate::wiring::builder(storage.blobs.clone())?;
-    let p = Pipeline::new(
-        storage.blobs.clone(),
-        storage.queue.clone(),
-        agent,
-        builder,
-        PipelineConfig::new(
-            appgen_runtime::storage::preview_urls("http://127.0.0.1:7072", &data)?,
-            true,
-        ),
-    );
-    p.ensure_queues().await?;
+    let p = storage
+        .pipeline(&data, "http://127.0.0.1:7072", agent, builder)
+        .await?;
     let runs = args.runs.min(100);
     let cfg = WorkerConfig::default();
     let step = appgen_core::step::StepName::Bench;

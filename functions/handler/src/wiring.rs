@@ -1,8 +1,8 @@
 //! Wires adapters into a [`Pipeline`]: which storage, which agent, which builder.
 
 use appgen_core::ports::{AppAgent, AppBuilder, BlobStore};
-use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
-use appgen_runtime::storage::{Storage, open, preview_urls};
+use appgen_runtime::pipeline::Pipeline;
+use appgen_runtime::storage::{Storage, open};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -36,19 +36,16 @@ pub fn builder(blobs: Arc<dyn BlobStore>) -> anyhow::Result<Arc<dyn AppBuilder>>
 /// it), else on the embedded backend under `opts.data`.
 pub async fn from_env(opts: &RuntimeOptions) -> anyhow::Result<Runtime> {
     let storage = open(&opts.data).await?;
-    let pipeline = Arc::new(Pipeline::new(
-        storage.blobs.clone(),
-        storage.queue.clone(),
-        agent()?,
-        builder(storage.blobs.clone())?,
-        PipelineConfig::new(
-            preview_urls(&opts.preview_base, &opts.data)?,
-            storage.single_process,
-        ),
-    ));
-    pipeline.ensure_queues().await?;
+    let pipeline = storage
+        .pipeline(
+            &opts.data,
+            &opts.preview_base,
+            agent()?,
+            builder(storage.blobs.clone())?,
+        )
+        .await?;
     Ok(Runtime {
-        pipeline,
+        pipeline: Arc::new(pipeline),
         backend: storage.kind,
         _storage: storage,
     })

@@ -5,8 +5,9 @@
 use crate::azure::config::{Backend, ConfigError, select_backend_from_env};
 use crate::azure::{AzureBlobStore, AzureQueue};
 use crate::embedded::{DataDirLock, DiskBlobStore, DiskQueue};
+use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::preview::PreviewUrls;
-use appgen_core::ports::{BlobStore, QueueError, QueueService, StoreError};
+use appgen_core::ports::{AppAgent, AppBuilder, BlobStore, QueueError, QueueService, StoreError};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -34,6 +35,29 @@ pub enum OpenError {
         path: String,
         source: std::io::Error,
     },
+}
+
+impl Storage {
+    /// The pipeline on this storage, its step queues created, previews under `preview_base`
+    /// (keyed as [`preview_urls`] says). `appgen serve`, the Functions host, the build job and
+    /// the bench all wire their pipeline here; they differ only in agent and builder.
+    pub async fn pipeline(
+        &self,
+        data: &Path,
+        preview_base: &str,
+        agent: Arc<dyn AppAgent>,
+        builder: Arc<dyn AppBuilder>,
+    ) -> Result<Pipeline, OpenError> {
+        let pipeline = Pipeline::new(
+            self.blobs.clone(),
+            self.queue.clone(),
+            agent,
+            builder,
+            PipelineConfig::new(preview_urls(preview_base, data)?, self.single_process),
+        );
+        pipeline.ensure_queues().await?;
+        Ok(pipeline)
+    }
 }
 
 fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> OpenError + '_ {
