@@ -137,7 +137,7 @@ async fn job() -> Result<bool> {
     let preview_base =
         std::env::var("APPGEN_PREVIEW_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:7072".into());
     let pipeline = storage
-        .pipeline(&data, &preview_base, Arc::new(BuildOnly), Arc::new(builder))
+        .pipeline(&preview_base, Arc::new(BuildOnly), Arc::new(builder))
         .await?;
     let step = appgen_core::step::StepName::Build;
     let Some(delivery) = pipeline.queue.receive(step.queue(), visibility).await? else {

@@ -354,7 +354,7 @@ async fn in_process(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()>
     let agent = crate::wiring::agent()?;
     let builder = crate::wiring::builder(storage.blobs.clone())?;
     let p = storage
-        .pipeline(&data, "http://127.0.0.1:7072", agent, builder)
+        .pipeline("http://127.0.0.1:7072", agent, builder)
         .await?;
     let runs = args.runs.min(100);
     let cfg = WorkerConfig::default();

@@ -38,7 +38,6 @@ pub async fn from_env(opts: &RuntimeOptions) -> anyhow::Result<Runtime> {
     let storage = open(&opts.data).await?;
     let pipeline = storage
         .pipeline(
-            &opts.data,
             &opts.preview_base,
             agent()?,
             builder(storage.blobs.clone())?,

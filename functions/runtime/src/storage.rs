@@ -8,7 +8,7 @@ use crate::embedded::{DataDirLock, DiskBlobStore, DiskQueue};
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::preview::PreviewUrls;
 use appgen_core::ports::{AppAgent, AppBuilder, BlobStore, QueueError, QueueService, StoreError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Blob and queue services, and what must live as long as they do.
@@ -19,6 +19,8 @@ pub struct Storage {
     pub kind: &'static str,
     /// One process owns the storage (embedded): claims of an earlier boot are dead.
     pub single_process: bool,
+    /// The data directory it was opened with (the embedded store, the local preview key).
+    data: PathBuf,
     _lock: Option<DataDirLock>,
 }
 
@@ -43,7 +45,6 @@ impl Storage {
     /// the bench all wire their pipeline here; they differ only in agent and builder.
     pub async fn pipeline(
         &self,
-        data: &Path,
         preview_base: &str,
         agent: Arc<dyn AppAgent>,
         builder: Arc<dyn AppBuilder>,
@@ -53,7 +54,7 @@ impl Storage {
             self.queue.clone(),
             agent,
             builder,
-            PipelineConfig::new(preview_urls(preview_base, data)?, self.single_process),
+            PipelineConfig::new(preview_urls(preview_base, &self.data)?, self.single_process),
         );
         pipeline.ensure_queues().await?;
         Ok(pipeline)
@@ -79,6 +80,7 @@ pub async fn open(data: &Path) -> Result<Storage, OpenError> {
                 queue: Arc::new(DiskQueue::open(&data.join("queues"))?),
                 kind: "embedded",
                 single_process: true,
+                data: data.to_owned(),
                 _lock: Some(lock),
             })
         }
@@ -91,6 +93,7 @@ pub async fn open(data: &Path) -> Result<Storage, OpenError> {
                 queue: Arc::new(AzureQueue::with_prefix(&conn, &prefix)?),
                 kind: "azure",
                 single_process: false,
+                data: data.to_owned(),
                 _lock: None,
             })
         }
