@@ -279,6 +279,25 @@ impl Pipeline {
         Err(StepError::Internal("the thread kept changing; try again".into()).into())
     }
 
+    /// A writer for a run's log and the events that must come first: the prelude when the log
+    /// is empty, then whatever an earlier attempt left open. `None` when the run's log has ended.
+    async fn resume_log(
+        &self,
+        snap: &ThreadSnapshot,
+        run_id: &str,
+    ) -> Result<Option<(EventWriter, Vec<Event>)>, StoreError> {
+        let writer = self.events.writer(&snap.thread_id, run_id).await?;
+        if writer.is_ended() {
+            return Ok(None);
+        }
+        let mut head = Vec::new();
+        if writer.is_empty() {
+            head.extend(self.prelude(snap, run_id));
+        }
+        head.extend(writer.closing_events());
+        Ok(Some((writer, head)))
+    }
+
     fn prelude(&self, snap: &ThreadSnapshot, run_id: &str) -> Vec<Event> {
         vec![
             Event::RunStarted(RunStarted {
@@ -359,15 +378,9 @@ impl Pipeline {
             }) else {
                 return Ok(false);
             };
-            let mut writer = self.events.writer(thread, run).await?;
-            if writer.is_ended() {
+            let Some((mut writer, mut events)) = self.resume_log(&snap, run).await? else {
                 return Ok(false);
-            }
-            let mut events = Vec::new();
-            if writer.is_empty() {
-                events.extend(self.prelude(&snap, run));
-            }
-            events.extend(writer.closing_events());
+            };
             events.push(end);
             match writer.append(events).await {
                 Ok(_) => return Ok(true),
@@ -486,15 +499,9 @@ impl Pipeline {
                 .await;
         }
 
-        let mut writer = self.events.writer(&msg.thread_id, &msg.run_id).await?;
-        if writer.is_ended() {
+        let Some((mut writer, mut head)) = self.resume_log(&snap, &msg.run_id).await? else {
             return Ok(Disposition::Done);
-        }
-        let mut head = Vec::new();
-        if writer.is_empty() {
-            head.extend(self.prelude(&snap, &msg.run_id));
-        }
-        head.extend(writer.closing_events());
+        };
         let before = self.state_of(&snap);
         head.push(Event::step_started(msg.step.as_str()));
         head.push(Event::custom(
