@@ -226,12 +226,15 @@ mod tests {
     use super::*;
     use crate::embedded::DiskBlobStore;
 
+    /// An unflushed embedded store in `dir`, shared by the logs a test opens on it.
+    fn store(dir: &tempfile::TempDir) -> Arc<dyn BlobStore> {
+        Arc::new(DiskBlobStore::open_with(dir.path(), false).expect("open"))
+    }
+
     #[tokio::test]
     async fn two_writers_cannot_interleave() {
         let dir = tempfile::tempdir().expect("tmp");
-        let log = EventLog::new(Arc::new(
-            DiskBlobStore::open_with(dir.path(), false).expect("open"),
-        ));
+        let log = EventLog::new(store(&dir));
         let mut a = log.writer("t", "r").await.expect("a");
         let mut b = log.writer("t", "r").await.expect("b");
         assert_eq!(
@@ -252,9 +255,7 @@ mod tests {
     #[tokio::test]
     async fn an_append_wakes_the_runs_followers_and_unwatched_runs_keep_no_notifier() {
         let dir = tempfile::tempdir().expect("tmp");
-        let log = EventLog::new(Arc::new(
-            DiskBlobStore::open_with(dir.path(), false).expect("open"),
-        ));
+        let log = EventLog::new(store(&dir));
         let mut w = log.writer("t", "r").await.expect("w");
         w.append(vec![Event::step_started("a")])
             .await
@@ -274,8 +275,7 @@ mod tests {
     #[tokio::test]
     async fn a_writer_resumes_from_its_tail_and_reads_what_others_appended() {
         let dir = tempfile::tempdir().expect("tmp");
-        let blobs: Arc<dyn BlobStore> =
-            Arc::new(DiskBlobStore::open_with(dir.path(), false).expect("open"));
+        let blobs = store(&dir);
         let (here, elsewhere) = (EventLog::new(blobs.clone()), EventLog::new(blobs));
         let mut w = here.writer("t", "r").await.expect("w");
         w.append(vec![Event::step_started("a"), Event::text_start("m")])
@@ -302,8 +302,7 @@ mod tests {
     #[tokio::test]
     async fn a_stale_writer_conflicts_and_the_next_one_rereads() {
         let dir = tempfile::tempdir().expect("tmp");
-        let blobs: Arc<dyn BlobStore> =
-            Arc::new(DiskBlobStore::open_with(dir.path(), false).expect("open"));
+        let blobs = store(&dir);
         let (here, elsewhere) = (EventLog::new(blobs.clone()), EventLog::new(blobs));
         let mut stale = here.writer("t", "r").await.expect("stale");
         let mut other = elsewhere.writer("t", "r").await.expect("other");

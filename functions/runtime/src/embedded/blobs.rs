@@ -38,8 +38,8 @@ struct Inner {
     locks: Vec<Mutex<()>>,
     /// Files whose directory entry this process has flushed: a durable put may write into these
     /// in place (one `fdatasync`); any other file is rewritten and its directory flushed first,
-    /// since a write in place cannot make a name durable. Forgotten on restart and past `MAX_NAMED` (each file
-    /// then pays one rewrite again).
+    /// since a write in place cannot make a name durable. Forgotten on restart and past
+    /// `MAX_NAMED` (each file then pays one rewrite again).
     named: Mutex<std::collections::HashSet<PathBuf>>,
     /// Append blobs (event logs) open for appending: a run's log gets a few appends per step,
     /// and opening it each time (directory check, path walk, open, close) cost more than the
