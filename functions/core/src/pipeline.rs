@@ -372,8 +372,9 @@ pub fn terminal_event(
             code: Some(
                 record
                     .error_code
-                    .clone()
-                    .unwrap_or_else(|| "run_failed".into()),
+                    .unwrap_or(crate::run_error::ErrorCode::Internal)
+                    .as_str()
+                    .to_owned(),
             ),
             usage,
             base: BaseFields::default(),

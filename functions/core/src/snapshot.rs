@@ -2,6 +2,7 @@
 
 use crate::agui::{Message, TokenUsage};
 use crate::app::{BuildReport, CheckReport, Question, Requirements};
+use crate::run_error::ErrorCode;
 use crate::step::StepName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -65,9 +66,9 @@ pub struct RunRecord {
     pub version: Option<u32>,
     #[serde(default)]
     pub error: Option<String>,
-    /// Machine-readable error code for RUN_ERROR (e.g. `build_failed`).
+    /// Why it failed, for RUN_ERROR's `code`.
     #[serde(default)]
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorCode>,
 }
 
 /// A worker's claim on the next step: set (If-Match) before the step appends any event, so a

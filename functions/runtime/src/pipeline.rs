@@ -15,6 +15,7 @@ use appgen_core::agui::{
 use appgen_core::app::{BuildReport, FileMap};
 use appgen_core::edits::apply_changes;
 use appgen_core::paths::validate_app;
+use appgen_core::run_error::ErrorCode;
 use appgen_core::pipeline::{Rejection, ReviewDecision, plan_run, review, terminal_event};
 use appgen_core::ports::{
     AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BlobStore, BuildError,
@@ -101,7 +102,7 @@ enum Next {
     Finish {
         status: RunStatus,
         message: Option<String>,
-        code: Option<String>,
+        code: Option<ErrorCode>,
     },
 }
 
@@ -109,16 +110,16 @@ enum Next {
 /// with RUN_ERROR, the message is not retried.
 struct RunFailure {
     message: String,
-    code: &'static str,
+    code: ErrorCode,
 }
 
 impl From<AgentError> for RunFailure {
     fn from(e: AgentError) -> Self {
         let code = match e {
-            AgentError::InvalidOutput(_) => "invalid_model_output",
-            AgentError::Provider(_) => "model_provider_error",
-            AgentError::Timeout(_) => "model_timeout",
-            AgentError::Unsupported(_) => "unsupported_request",
+            AgentError::InvalidOutput(_) => ErrorCode::InvalidModelOutput,
+            AgentError::Provider(_) => ErrorCode::ModelProviderError,
+            AgentError::Timeout(_) => ErrorCode::ModelTimeout,
+            AgentError::Unsupported(_) => ErrorCode::UnsupportedRequest,
         };
         RunFailure {
             message: e.to_string(),
@@ -405,7 +406,7 @@ impl Pipeline {
                 &msg.run_id,
                 RunStatus::Failed,
                 Some(reason.to_owned()),
-                Some("step_failed".into()),
+                Some(ErrorCode::StepFailed),
             );
             snap.seq = snap.seq.max(msg.seq);
             match self.threads.replace(&snap, &etag).await {
@@ -426,7 +427,7 @@ impl Pipeline {
         run: &str,
         status: RunStatus,
         message: Option<String>,
-        code: Option<String>,
+        code: Option<ErrorCode>,
     ) {
         let now = now_ms();
         if let Some(r) = snap.run_mut(run) {
@@ -536,7 +537,7 @@ impl Pipeline {
                         "the run took longer than {} s, so it was stopped",
                         self.config.run_timeout.as_secs()
                     ),
-                    code: "run_timeout",
+                    code: ErrorCode::RunTimeout,
                 }));
             }
             match tokio::time::timeout(
@@ -552,7 +553,7 @@ impl Pipeline {
                         msg.step,
                         self.config.step_timeout.as_secs()
                     ),
-                    code: "step_timeout",
+                    code: ErrorCode::StepTimeout,
                 })),
             }
         };
@@ -570,7 +571,7 @@ impl Pipeline {
                 Next::Finish {
                     status: RunStatus::Failed,
                     message: Some(f.message),
-                    code: Some(f.code.into()),
+                    code: Some(f.code),
                 }
             }
         };
@@ -619,7 +620,7 @@ impl Pipeline {
                 Next::Finish {
                     status: RunStatus::Failed,
                     message: Some(message),
-                    code: Some("token_budget".into()),
+                    code: Some(ErrorCode::TokenBudget),
                 }
             }
             other => other,
@@ -802,7 +803,7 @@ impl Pipeline {
                 let files = apply_changes(&ctx.files, &changes.changes).map_err(|e| {
                     StepFault::Run(RunFailure {
                         message: format!("the changes could not be applied: {e}"),
-                        code: "edit_failed",
+                        code: ErrorCode::EditFailed,
                     })
                 })?;
                 self.store_files(snap, &files).await?;
@@ -829,7 +830,7 @@ impl Pipeline {
                         BuildError::Store(s) => StepFault::Platform(s.into()),
                         BuildError::Unavailable(why) => StepFault::Run(RunFailure {
                             message: format!("the builder is unavailable: {why}"),
-                            code: "builder_unavailable",
+                            code: ErrorCode::BuilderUnavailable,
                         }),
                     })?;
                 out.emit(AgentEvent::Say(format!("\n{}", describe_build(&report))));
@@ -858,7 +859,7 @@ impl Pipeline {
         let Some(report) = active.build.clone() else {
             return Err(StepFault::Run(RunFailure {
                 message: "there is no build to review".into(),
-                code: "internal",
+                code: ErrorCode::Internal,
             }));
         };
         match review(&active, &report, self.config.max_fix_rounds) {
@@ -922,7 +923,7 @@ impl Pipeline {
                 Ok(Next::Finish {
                     status: RunStatus::Failed,
                     message: Some(format!("{reason}.{restored}")),
-                    code: Some("build_failed".into()),
+                    code: Some(ErrorCode::BuildFailed),
                 })
             }
         }
@@ -936,7 +937,7 @@ impl Pipeline {
         validate_app(files).map_err(|e| {
             StepFault::Run(RunFailure {
                 message: format!("the generated app is not acceptable: {e}"),
-                code: "invalid_app",
+                code: ErrorCode::InvalidApp,
             })
         })?;
         snap.files = self.threads.put_files(&snap.thread_id, files).await?;
