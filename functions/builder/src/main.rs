@@ -12,7 +12,6 @@
 
 use anyhow::{Context, Result, bail};
 use appgen_builder::{Builder, BuilderConfig, copy_tree, default_checks, materialize};
-use appgen_core::ports::{AgentContext, AgentError, AgentOutput};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -64,66 +63,9 @@ fn parse_checks(arg: Option<&str>) -> Result<Vec<Value>> {
     }
 }
 
-/// The only agent the build job has: it runs no agent step, and says so if it is ever asked.
-struct BuildOnly;
-
-#[async_trait::async_trait]
-impl appgen_core::ports::AppAgent for BuildOnly {
-    fn name(&self) -> String {
-        "build-job".into()
-    }
-    async fn clarify(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<Vec<appgen_core::app::Question>, AgentError> {
-        Err(not_here())
-    }
-    async fn requirements(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<appgen_core::app::Requirements, AgentError> {
-        Err(not_here())
-    }
-    async fn wireframe(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<String, AgentError> {
-        Err(not_here())
-    }
-    async fn code(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<appgen_core::app::FileMap, AgentError> {
-        Err(not_here())
-    }
-    async fn fix(
-        &self,
-        _: &AgentContext,
-        _: &appgen_core::ports::Failure,
-        _: &mut dyn AgentOutput,
-    ) -> Result<appgen_core::app::ChangeSet, AgentError> {
-        Err(not_here())
-    }
-    async fn modify(
-        &self,
-        _: &AgentContext,
-        _: &str,
-        _: &mut dyn AgentOutput,
-    ) -> Result<appgen_core::app::ChangeSet, AgentError> {
-        Err(not_here())
-    }
-}
-
-fn not_here() -> AgentError {
-    AgentError::Unsupported("the build job runs only the build step".into())
-}
-
 /// One build-queue message through the same worker code as `appgen serve`.
 async fn job() -> Result<bool> {
+    use appgen_runtime::pipeline::Steps;
     use appgen_runtime::worker::{WorkerConfig, handle};
     use std::sync::Arc;
     let data = std::env::var("APPGEN_DATA")
@@ -136,11 +78,11 @@ async fn job() -> Result<bool> {
     let builder = Builder::new(config, storage.blobs.clone());
     let preview_base =
         std::env::var("APPGEN_PREVIEW_BASE_URL").unwrap_or_else(|_| "http://127.0.0.1:7072".into());
-    let pipeline = storage
-        .pipeline(&preview_base, Arc::new(BuildOnly), Arc::new(builder))
-        .await?;
+    // The job registers only the build step: it needs no agent.
+    let steps = Steps::default().with_builder(Arc::new(builder));
+    let pipeline = storage.pipeline(&preview_base, steps).await?;
     let step = appgen_core::step::StepName::Build;
-    let Some(delivery) = pipeline.queue.receive(step.queue(), visibility).await? else {
+    let Some(delivery) = pipeline.queue().receive(step.queue(), visibility).await? else {
         eprintln!("appgen-builder job: no build is waiting");
         return Ok(true);
     };

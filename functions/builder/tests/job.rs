@@ -9,7 +9,7 @@ use appgen_core::app::{ChangeSet, FileMap, Question, Requirements};
 use appgen_core::ports::{AgentContext, AgentError, AgentOutput, AppAgent, Failure};
 use appgen_core::step::StepName;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
-use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
+use appgen_runtime::pipeline::{Pipeline, PipelineConfig, Steps};
 use appgen_runtime::preview::PreviewUrls;
 use appgen_runtime::worker::{WorkerConfig, handle};
 use std::path::Path;
@@ -81,8 +81,7 @@ fn pipeline(data: &Path) -> Pipeline {
     Pipeline::new(
         blobs,
         queue,
-        Arc::new(FixtureAgent(files)),
-        Arc::new(builder),
+        Steps::app(Arc::new(FixtureAgent(files)), Arc::new(builder)),
         PipelineConfig::new(PreviewUrls::new("http://preview", b"key"), true),
     )
 }
@@ -126,7 +125,7 @@ async fn the_job_runs_the_build_step_and_hands_over_to_review() {
                 StepName::Code,
             ] {
                 if let Some(d) = p
-                    .queue
+                    .queue()
                     .receive(step.queue(), Duration::from_secs(60))
                     .await
                     .expect("receive")
@@ -139,7 +138,10 @@ async fn the_job_runs_the_build_step_and_hands_over_to_review() {
                 break;
             }
         }
-        assert_eq!(p.queue.len(StepName::Build.queue()).await.expect("len"), 1);
+        assert_eq!(
+            p.queue().len(StepName::Build.queue()).await.expect("len"),
+            1
+        );
     }
 
     let out = job(&data);
@@ -151,16 +153,22 @@ async fn the_job_runs_the_build_step_and_hands_over_to_review() {
 
     let p = pipeline(&data);
     assert_eq!(
-        p.queue.len(StepName::Build.queue()).await.expect("len"),
+        p.queue().len(StepName::Build.queue()).await.expect("len"),
         0,
         "the build message is done"
     );
     assert_eq!(
-        p.queue.len(StepName::Review.queue()).await.expect("len"),
+        p.queue().len(StepName::Review.queue()).await.expect("len"),
         1,
         "review is next"
     );
-    let snap = p.threads.load("t").await.expect("load").expect("thread").0;
+    let snap = p
+        .threads()
+        .load("t")
+        .await
+        .expect("load")
+        .expect("thread")
+        .0;
     let build = snap
         .active
         .and_then(|a| a.build)
@@ -171,7 +179,7 @@ async fn the_job_runs_the_build_step_and_hands_over_to_review() {
             .check
             .is_some_and(|c| c.passed && c.screenshot.is_some())
     );
-    let (events, _) = p.events.read_from("t", "r", 0).await.expect("events");
+    let (events, _) = p.events().read_from("t", "r", 0).await.expect("events");
     assert!(
         events
             .iter()

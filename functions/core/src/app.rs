@@ -141,6 +141,10 @@ impl FileChange {
 pub struct ChangeSet {
     pub summary: String,
     pub changes: Vec<FileChange>,
+    /// The requirements as the change leaves them, when the agent keeps them up to date (the
+    /// offline generator re-derives its spec); `None` leaves them as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<Requirements>,
 }
 
 /// Result of one named check of a built app in the browser.

@@ -7,6 +7,7 @@ pub mod edits;
 pub mod paths;
 pub mod pipeline;
 pub mod ports;
+pub mod retry;
 pub mod run_error;
 pub mod snapshot;
 pub mod state;

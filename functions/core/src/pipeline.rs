@@ -3,6 +3,7 @@
 
 use crate::agui::{Event, Message, ResumeStatus, RunAgentInput};
 use crate::app::BuildReport;
+use crate::run_error::{ErrorCode, RunError};
 use crate::snapshot::{ActiveRun, Cursor, RunKind, RunRecord, RunStatus, ThreadSnapshot};
 use crate::step::StepName;
 use std::collections::BTreeSet;
@@ -51,7 +52,7 @@ pub fn plan_run(
     bench: bool,
 ) -> Result<(ThreadSnapshot, RunPlan), Rejection> {
     let mut snap = match snapshot {
-        Some(s) if s.owner != principal => {
+        Some(s) if !s.visible_to(principal) => {
             return Err(Rejection::NotFound(input.thread_id.clone()));
         }
         Some(s) => s,
@@ -154,8 +155,9 @@ pub fn plan_run(
     let cursor = Cursor {
         step: first,
         seq: snap.seq + 1,
-        attempt: 0,
+        fix_round: 0,
         claim: None,
+        claims: 0,
     };
     snap.runs.push(RunRecord {
         run_id: input.run_id.clone(),
@@ -222,7 +224,7 @@ pub fn review(active: &ActiveRun, report: &BuildReport, max_rounds: u32) -> Revi
         .error
         .clone()
         .unwrap_or_else(|| "the build failed".into());
-    let round = active.cursor.attempt;
+    let round = active.cursor.fix_round;
     if active.errors.iter().any(|e| e == &error) {
         return ReviewDecision::GiveUp {
             reason: format!("the same error came back after a fix, so I stopped: {error}"),
@@ -236,14 +238,115 @@ pub fn review(active: &ActiveRun, report: &BuildReport, max_rounds: u32) -> Revi
     ReviewDecision::Fix { round: round + 1 }
 }
 
-/// The step that follows `step` when it succeeds (review decides for itself).
-pub fn next_step(step: StepName) -> Option<StepName> {
+/// What one step's work came to, as the step runner hands it to [`transition`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// The step did its part; the chain goes on.
+    Done,
+    /// Clarify asked questions: the run waits for the user's answers.
+    AskedQuestions,
+    /// A follow-up the agent cannot make: the run ends with no new version.
+    NoChange,
+    /// Review's verdict on the build.
+    Reviewed(ReviewDecision),
+    /// The run itself failed (bad model output, an unusable app, a timeout…).
+    Failed(RunError),
+}
+
+/// How a run ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Waiting for answers to the questions (RUN_FINISHED with an interrupt).
+    Interrupted,
+    /// Done; `note` says why there is no new version when there is none.
+    Finished {
+        note: Option<String>,
+    },
+    Failed(RunError),
+}
+
+/// Where a run goes after a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Run `step` next, in fix round `fix_round`.
+    Step {
+        step: StepName,
+        fix_round: u32,
+    },
+    End(RunEnd),
+}
+
+/// Model tokens a run has spent and may spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenBudget {
+    pub spent: u64,
+    pub limit: u64,
+}
+
+/// The one owner of the step transitions: from the step that ran, its fix round, what its work
+/// came to and the run's token budget, where the run goes next.
+///
+/// The chain: clarify → requirements → wireframe → code → build → review; a follow-up starts at
+/// modify, a fix round at fix, and both lead to build. Review accepts (the run finishes), sends
+/// the failure to fix, or gives up. A run over its token budget stops before its next step.
+pub fn transition(
+    step: StepName,
+    fix_round: u32,
+    outcome: StepOutcome,
+    budget: TokenBudget,
+) -> Next {
+    let next = match outcome {
+        StepOutcome::Failed(e) => return Next::End(RunEnd::Failed(e)),
+        StepOutcome::AskedQuestions => return Next::End(RunEnd::Interrupted),
+        StepOutcome::NoChange => {
+            return Next::End(RunEnd::Finished {
+                note: Some("no change made".into()),
+            });
+        }
+        StepOutcome::Reviewed(ReviewDecision::Accept) => {
+            return Next::End(RunEnd::Finished { note: None });
+        }
+        StepOutcome::Reviewed(ReviewDecision::GiveUp { reason }) => {
+            return Next::End(RunEnd::Failed(RunError::new(
+                ErrorCode::BuildFailed,
+                reason,
+            )));
+        }
+        StepOutcome::Reviewed(ReviewDecision::Fix { round }) => Next::Step {
+            step: StepName::Fix,
+            fix_round: round,
+        },
+        StepOutcome::Done => match following(step) {
+            Some(step) => Next::Step { step, fix_round },
+            None => {
+                return Next::End(RunEnd::Failed(RunError::new(
+                    ErrorCode::Internal,
+                    format!("the {step} step has no successor and made no decision"),
+                )));
+            }
+        },
+    };
+    if budget.spent > budget.limit {
+        return Next::End(RunEnd::Failed(RunError::new(
+            ErrorCode::TokenBudget,
+            format!(
+                "the run used {} model tokens, over its budget of {}, so it was stopped",
+                budget.spent, budget.limit
+            ),
+        )));
+    }
+    next
+}
+
+/// The step after one that is simply done (review decides for itself).
+fn following(step: StepName) -> Option<StepName> {
     match step {
+        StepName::Clarify => Some(StepName::Requirements),
         StepName::Requirements => Some(StepName::Wireframe),
         StepName::Wireframe => Some(StepName::Code),
         StepName::Code | StepName::Fix | StepName::Modify => Some(StepName::Build),
         StepName::Build => Some(StepName::Review),
-        StepName::Clarify | StepName::Review | StepName::Bench => None,
+        StepName::Review | StepName::Bench => None,
     }
 }
 
@@ -564,7 +667,7 @@ mod tests {
             ReviewDecision::Fix { round: 1 }
         );
         a.errors.push("E1".into());
-        a.cursor.attempt = 1;
+        a.cursor.fix_round = 1;
         assert!(matches!(
             review(&a, &report(false, "E1"), 3),
             ReviewDecision::GiveUp { .. }
@@ -573,7 +676,7 @@ mod tests {
             review(&a, &report(false, "E2"), 3),
             ReviewDecision::Fix { round: 2 }
         );
-        a.cursor.attempt = 3;
+        a.cursor.fix_round = 3;
         assert!(matches!(
             review(&a, &report(false, "E4"), 3),
             ReviewDecision::GiveUp { .. }
@@ -609,5 +712,122 @@ mod tests {
                 .closing_events()
                 .is_empty()
         );
+    }
+
+    const ROOMY: TokenBudget = TokenBudget {
+        spent: 10,
+        limit: 100,
+    };
+
+    fn step(step: StepName, fix_round: u32) -> Next {
+        Next::Step { step, fix_round }
+    }
+
+    #[test]
+    fn a_done_step_goes_down_the_chain_keeping_its_fix_round() {
+        use StepName::*;
+        for (from, to) in [
+            (Clarify, Requirements),
+            (Requirements, Wireframe),
+            (Wireframe, Code),
+            (Code, Build),
+            (Modify, Build),
+            (Build, Review),
+        ] {
+            assert_eq!(
+                transition(from, 0, StepOutcome::Done, ROOMY),
+                step(to, 0),
+                "{from}"
+            );
+        }
+        assert_eq!(transition(Fix, 2, StepOutcome::Done, ROOMY), step(Build, 2));
+        assert_eq!(
+            transition(Build, 2, StepOutcome::Done, ROOMY),
+            step(Review, 2)
+        );
+    }
+
+    #[test]
+    fn questions_interrupt_and_an_unmade_change_finishes_with_a_note() {
+        assert_eq!(
+            transition(StepName::Clarify, 0, StepOutcome::AskedQuestions, ROOMY),
+            Next::End(RunEnd::Interrupted)
+        );
+        assert_eq!(
+            transition(StepName::Modify, 0, StepOutcome::NoChange, ROOMY),
+            Next::End(RunEnd::Finished {
+                note: Some("no change made".into())
+            })
+        );
+    }
+
+    #[test]
+    fn review_accepts_fixes_or_gives_up_as_a_build_failure() {
+        let r = |d| transition(StepName::Review, 1, StepOutcome::Reviewed(d), ROOMY);
+        assert_eq!(
+            r(ReviewDecision::Accept),
+            Next::End(RunEnd::Finished { note: None })
+        );
+        assert_eq!(r(ReviewDecision::Fix { round: 2 }), step(StepName::Fix, 2));
+        assert_eq!(
+            r(ReviewDecision::GiveUp {
+                reason: "stuck".into()
+            }),
+            Next::End(RunEnd::Failed(RunError::new(
+                ErrorCode::BuildFailed,
+                "stuck"
+            )))
+        );
+    }
+
+    #[test]
+    fn a_failure_ends_the_run_with_its_own_code() {
+        let e = RunError::new(ErrorCode::InvalidModelOutput, "bad json");
+        assert_eq!(
+            transition(StepName::Code, 0, StepOutcome::Failed(e.clone()), ROOMY),
+            Next::End(RunEnd::Failed(e))
+        );
+    }
+
+    #[test]
+    fn a_spent_budget_stops_the_run_before_its_next_step_but_not_its_end() {
+        let over = TokenBudget {
+            spent: 101,
+            limit: 100,
+        };
+        let Next::End(RunEnd::Failed(e)) = transition(StepName::Code, 0, StepOutcome::Done, over)
+        else {
+            panic!("over budget must stop the run");
+        };
+        assert_eq!(e.code, ErrorCode::TokenBudget);
+        assert!(e.message.contains("101"), "{}", e.message);
+        let at_limit = TokenBudget {
+            spent: 100,
+            limit: 100,
+        };
+        assert_eq!(
+            transition(StepName::Code, 0, StepOutcome::Done, at_limit),
+            step(StepName::Build, 0)
+        );
+        // A run that ends anyway ends as it would have: the budget only stops further steps.
+        assert_eq!(
+            transition(
+                StepName::Review,
+                0,
+                StepOutcome::Reviewed(ReviewDecision::Accept),
+                over
+            ),
+            Next::End(RunEnd::Finished { note: None })
+        );
+    }
+
+    #[test]
+    fn review_done_without_a_decision_is_an_internal_error() {
+        let Next::End(RunEnd::Failed(e)) =
+            transition(StepName::Review, 0, StepOutcome::Done, ROOMY)
+        else {
+            panic!("review must decide");
+        };
+        assert_eq!(e.code, ErrorCode::Internal);
     }
 }

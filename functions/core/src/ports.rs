@@ -282,11 +282,6 @@ pub trait AppAgent: Send + Sync {
         request: &str,
         out: &mut dyn AgentOutput,
     ) -> Result<ChangeSet, AgentError>;
-    /// The requirements after a follow-up `request` was applied, when the agent keeps its
-    /// understanding of the app there (the offline generator's spec). `None`: unchanged.
-    fn requirements_after(&self, _ctx: &AgentContext, _request: &str) -> Option<Requirements> {
-        None
-    }
 }
 
 // ---------------------------------------------------------------- builder

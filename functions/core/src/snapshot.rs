@@ -86,10 +86,18 @@ pub struct Claim {
 pub struct Cursor {
     pub step: StepName,
     pub seq: u64,
-    #[serde(default)]
-    pub attempt: u32,
+    /// Fix rounds done in this run (0 before the first fix).
+    #[serde(default, alias = "attempt")]
+    pub fix_round: u32,
     #[serde(default)]
     pub claim: Option<Claim>,
+    /// Attempts that claimed this step; past the retry limit the run ends (`step_failed`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub claims: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The run in progress on a thread (at most one).
@@ -221,6 +229,12 @@ impl ThreadSnapshot {
             agent: String::new(),
             bench_files: BTreeMap::new(),
         }
+    }
+
+    /// Whether `principal` may see and change this thread: the one owner check (everyone
+    /// else is told the thread does not exist).
+    pub fn visible_to(&self, principal: &str) -> bool {
+        self.owner == principal
     }
 
     /// The first user message: the app's description.

@@ -21,7 +21,7 @@ pub fn ui_state(snap: &ThreadSnapshot, preview_url: &dyn Fn(&Version) -> String)
             "runId": a.run_id,
             "kind": a.kind,
             "step": a.cursor.step,
-            "fixRound": a.cursor.attempt,
+            "fixRound": a.cursor.fix_round,
             "lastBuild": a.build.as_ref().map(|b| json!({"ok": b.ok, "error": b.error, "phase": b.phase})),
         })
     });

@@ -93,7 +93,8 @@ impl std::fmt::Display for StepName {
 /// The queue message that triggers one step: `{threadId, runId, step, seq, attempt}`.
 ///
 /// `seq` is the thread-wide step counter: a step whose `seq` is already committed in the
-/// snapshot is a duplicate delivery. `attempt` is the fix round (0 before any fix).
+/// snapshot is a duplicate delivery. `fixRound` is the run's fix round (0 before any fix);
+/// messages queued before it was named so carry it as `attempt`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepMessage {
@@ -101,8 +102,8 @@ pub struct StepMessage {
     pub run_id: String,
     pub step: StepName,
     pub seq: u64,
-    #[serde(default)]
-    pub attempt: u32,
+    #[serde(default, alias = "attempt")]
+    pub fix_round: u32,
 }
 
 impl StepMessage {
@@ -147,12 +148,18 @@ mod tests {
             run_id: "r".into(),
             step: StepName::Code,
             seq: 4,
-            attempt: 1,
+            fix_round: 1,
         };
         assert_eq!(
             m.to_json(),
-            r#"{"threadId":"t","runId":"r","step":"code","seq":4,"attempt":1}"#
+            r#"{"threadId":"t","runId":"r","step":"code","seq":4,"fixRound":1}"#
         );
         assert_eq!(StepMessage::from_json(&m.to_json()).expect("parse"), m);
+        let queued_before_the_rename =
+            r#"{"threadId":"t","runId":"r","step":"code","seq":4,"attempt":1}"#;
+        assert_eq!(
+            StepMessage::from_json(queued_before_the_rename).expect("parse"),
+            m
+        );
     }
 }

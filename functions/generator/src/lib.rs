@@ -269,7 +269,11 @@ impl AppAgent for OfflineAgent {
             format!("Restored {} file(s) from the spec.", changes.len())
         };
         say(out, summary.clone());
-        Ok(ChangeSet { summary, changes })
+        Ok(ChangeSet {
+            summary,
+            changes,
+            requirements: None,
+        })
     }
 
     async fn modify(
@@ -293,13 +297,10 @@ impl AppAgent for OfflineAgent {
                 emit_file(out, path, content);
             }
         }
-        Ok(ChangeSet { summary, changes })
-    }
-
-    /// The spec after `request`, recomputed exactly as `modify` did, so the runner stores it.
-    fn requirements_after(&self, ctx: &AgentContext, request: &str) -> Option<Requirements> {
-        apply_request(&spec_for(ctx), request)
-            .ok()
-            .map(|s| requirements_of(&s))
+        Ok(ChangeSet {
+            summary,
+            changes,
+            requirements: Some(requirements_of(&next)),
+        })
     }
 }

@@ -696,7 +696,7 @@ async fn chained_follow_ups_keep_earlier_changes() {
             .await
             .expect("modify");
         c.files = apply_changes(&c.files, &cs.changes).expect("apply");
-        c.requirements = agent.requirements_after(&c, request);
+        c.requirements = cs.requirements;
     }
     let s = AppSpec::from_value(&c.requirements.expect("req").spec).expect("spec");
     assert_eq!(s.title, "Rolodex");

@@ -4,19 +4,21 @@ use crate::auth::{AuthConfig, AuthError};
 use crate::relay;
 use appgen_core::agui::RunAgentInput;
 use appgen_core::pipeline::Rejection;
-use appgen_core::ports::{Container, StoreError};
+use appgen_core::ports::StoreError;
 use appgen_core::snapshot::ThreadSnapshot;
-use appgen_runtime::pipeline::{Pipeline, StartError, StepError};
+use appgen_runtime::pipeline::{Fault, Pipeline, StartError};
 use appgen_runtime::threads::valid_id;
 use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -135,8 +137,8 @@ impl From<StartError> for ApiError {
                 }
                 Rejection::BadRequest(_) => ApiError::bad_request(r.to_string()),
             },
-            StartError::Step(StepError::Store(s)) => s.into(),
-            StartError::Step(other) => {
+            StartError::Fault(Fault::Store(s)) => s.into(),
+            StartError::Fault(other) => {
                 tracing::error!(error = %other, "could not start a run");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -222,10 +224,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 
 async fn run_agent(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Principal(principal): Principal,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let principal = state.auth.principal(&headers)?;
     let body = read_limited(body, state.limits.body_bytes).await?;
     let input: RunAgentInput = parse_json(&body)?;
     for (name, id) in [("threadId", &input.thread_id), ("runId", &input.run_id)] {
@@ -275,44 +276,62 @@ async fn run_agent(
     ))
 }
 
-/// Loads a thread the caller owns; anyone else's is "not found", like an unknown one.
-async fn owned(
-    state: &AppState,
-    headers: &HeaderMap,
-    thread: &str,
-) -> Result<ThreadSnapshot, ApiError> {
-    let principal = state.auth.principal(headers)?;
-    if !valid_id(thread) {
-        return Err(ApiError::not_found("thread"));
+/// The signed-in caller (401 when nobody is).
+pub struct Principal(pub String);
+
+impl FromRequestParts<Arc<AppState>> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Principal(state.auth.principal(&parts.headers)?))
     }
-    match state.pipeline.threads.load(thread).await? {
-        Some((snap, _)) if snap.owner == principal => Ok(snap),
-        _ => Err(ApiError::not_found(&format!("thread {thread}"))),
+}
+
+/// The thread named by the route's `{thread}` segment, if the caller may see it. Anyone else's
+/// thread is "not found", exactly like an unknown one: no handler checks ownership by hand.
+pub struct OwnedThread(pub ThreadSnapshot);
+
+impl FromRequestParts<Arc<AppState>> for OwnedThread {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let Principal(principal) = Principal::from_request_parts(parts, state).await?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found("thread"))?;
+        let thread = params.get("thread").map(String::as_str).unwrap_or_default();
+        if !valid_id(thread) {
+            return Err(ApiError::not_found("thread"));
+        }
+        match state.pipeline.thread_for(thread, &principal).await? {
+            Some(snap) => Ok(OwnedThread(snap)),
+            None => Err(ApiError::not_found(&format!("thread {thread}"))),
+        }
     }
 }
 
 async fn list_threads(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Principal(principal): Principal,
 ) -> Result<Json<Value>, ApiError> {
-    let principal = state.auth.principal(&headers)?;
     let mut threads = Vec::new();
-    for id in state.pipeline.threads.list_owned(&principal).await? {
-        if let Some((s, _)) = state.pipeline.threads.load(&id).await? {
-            let st = state.pipeline.state_of(&s);
-            threads.push(json!({"threadId": s.thread_id, "title": s.title, "status": st["status"], "updatedAt": s.updated_at, "versions": s.versions.len()}));
-        }
+    for s in state.pipeline.threads_of(&principal).await? {
+        let st = state.pipeline.state_of(&s);
+        threads.push(json!({"threadId": s.thread_id, "title": s.title, "status": st["status"], "updatedAt": s.updated_at, "versions": s.versions.len()}));
     }
-    threads.sort_by_key(|t| std::cmp::Reverse(t["updatedAt"].as_i64().unwrap_or(0)));
     Ok(Json(json!({"threads": threads})))
 }
 
 async fn get_thread(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path(thread): Path<String>,
+    OwnedThread(snap): OwnedThread,
 ) -> Result<Json<Value>, ApiError> {
-    let snap = owned(&state, &headers, &thread).await?;
     Ok(Json(
         json!({"state": state.pipeline.state_of(&snap), "messages": snap.messages, "runs": snap.runs}),
     ))
@@ -325,11 +344,11 @@ struct AfterQuery {
 
 async fn run_events(
     State(state): State<Arc<AppState>>,
+    OwnedThread(snap): OwnedThread,
     headers: HeaderMap,
     Path((thread, run)): Path<(String, String)>,
     Query(q): Query<AfterQuery>,
 ) -> Result<Response, ApiError> {
-    let snap = owned(&state, &headers, &thread).await?;
     if snap.run(&run).is_none() {
         return Err(ApiError::not_found(&format!("run {run}")));
     }
@@ -344,14 +363,12 @@ async fn run_events(
 
 async fn get_blob(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path((thread, hash)): Path<(String, String)>,
+    OwnedThread(snap): OwnedThread,
+    Path((_, hash)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    owned(&state, &headers, &thread).await?;
     let content = state
         .pipeline
-        .threads
-        .get_file(&thread, &hash)
+        .file(&snap, &hash)
         .await?
         .ok_or_else(|| ApiError::not_found("blob"))?;
     Ok((
@@ -374,10 +391,9 @@ fn version_of(snap: &ThreadSnapshot, n: u32) -> Result<&appgen_core::snapshot::V
 
 async fn get_version(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    OwnedThread(snap): OwnedThread,
     Path((thread, n)): Path<(String, u32)>,
 ) -> Result<Json<Value>, ApiError> {
-    let snap = owned(&state, &headers, &thread).await?;
     let v = version_of(&snap, n)?;
     Ok(Json(json!({
         "number": v.number, "request": v.request, "runId": v.run_id, "createdAt": v.created_at,
@@ -388,12 +404,11 @@ async fn get_version(
 
 async fn get_zip(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path((thread, n)): Path<(String, u32)>,
+    OwnedThread(snap): OwnedThread,
+    Path((_, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
-    let snap = owned(&state, &headers, &thread).await?;
     let v = version_of(&snap, n)?;
-    let files = state.pipeline.threads.read_tree(&thread, &v.files).await?;
+    let files = state.pipeline.version_files(&snap, v).await?;
     let bytes = zip_files(&files).map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -447,10 +462,9 @@ pub fn zip_files(files: &appgen_core::app::FileMap) -> zip::result::ZipResult<Ve
 
 async fn get_screenshot(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Path((thread, n)): Path<(String, u32)>,
+    OwnedThread(snap): OwnedThread,
+    Path((_, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
-    let snap = owned(&state, &headers, &thread).await?;
     let v = version_of(&snap, n)?;
     let key = v
         .check
@@ -459,9 +473,7 @@ async fn get_screenshot(
         .ok_or_else(|| ApiError::not_found("screenshot"))?;
     let blob = state
         .pipeline
-        .threads
-        .blobs()
-        .get(Container::Artifacts, &key)
+        .artifact(&key)
         .await?
         .ok_or_else(|| ApiError::not_found("screenshot"))?;
     Ok((
@@ -473,10 +485,9 @@ async fn get_screenshot(
 
 async fn restore_version(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    Principal(principal): Principal,
     Path((thread, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
-    let principal = state.auth.principal(&headers)?;
     if !valid_id(&thread) {
         return Err(ApiError::not_found("thread"));
     }

@@ -10,6 +10,7 @@
 //! - concurrent runs against the scripted model server with a fixed latency per call.
 
 use anyhow::{Context, bail};
+use appgen_runtime::pipeline::Steps;
 use appgen_runtime::worker::{WorkerConfig, handle};
 use clap::Args;
 use futures::StreamExt;
@@ -354,7 +355,7 @@ async fn in_process(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()>
     let agent = crate::wiring::agent()?;
     let builder = crate::wiring::builder(storage.blobs.clone())?;
     let p = storage
-        .pipeline("http://127.0.0.1:7072", agent, builder)
+        .pipeline("http://127.0.0.1:7072", Steps::app(agent, builder))
         .await?;
     let runs = args.runs.min(100);
     let cfg = WorkerConfig::default();
@@ -368,7 +369,7 @@ async fn in_process(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()>
         let started = Instant::now();
         let mut n = 0;
         while let Some(d) = p
-            .queue
+            .queue()
             .receive(step.queue(), Duration::from_secs(60))
             .await?
         {

@@ -7,7 +7,7 @@ use appgen_core::agui::{
     Event, Message, Outcome, ResumeEntry, ResumeStatus, RunAgentInput, UserContent, UserMessage,
 };
 use appgen_core::app::{Question, QuestionKind};
-use appgen_core::ports::Container;
+
 use appgen_runtime::pipeline::Pipeline;
 use appgen_runtime::worker::{WorkerConfig, run_workers};
 use clap::Args;
@@ -114,7 +114,10 @@ pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
                 let Some(interrupt) = interrupts.into_iter().next() else {
                     bail!("an interrupt without questions")
                 };
-                let snap = p.threads.load(&thread).await?.context("thread vanished")?.0;
+                let snap = p
+                    .thread_for(&thread, PRINCIPAL)
+                    .await?
+                    .context("thread vanished")?;
                 let questions = snap.interrupt.map(|i| i.questions).unwrap_or_default();
                 let payload = answers(&questions, args.answers.as_deref(), args.yes)?;
                 let resume = vec![ResumeEntry {
@@ -214,13 +217,13 @@ pub(crate) async fn follow(
     run: &str,
     show: bool,
 ) -> anyhow::Result<Event> {
-    let waker = p.events.waker(thread, run);
+    let waker = p.events().waker(thread, run);
     let mut offset = 0;
     let mut err = std::io::stderr();
     let started = std::time::Instant::now();
     loop {
         let notified = waker.notified();
-        let (events, next) = p.events.read_from(thread, run, offset).await?;
+        let (events, next) = p.events().read_from(thread, run, offset).await?;
         offset = next;
         for e in events {
             if !show {
@@ -262,7 +265,10 @@ pub(crate) async fn follow(
 
 /// Writes sources and dist/, prints the JSON line; exit code 0 when a checked version exists.
 async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> anyhow::Result<i32> {
-    let snap = p.threads.load(thread).await?.context("thread vanished")?.0;
+    let snap = p
+        .thread_for(thread, PRINCIPAL)
+        .await?
+        .context("thread vanished")?;
     let run_id = snap
         .runs
         .last()
@@ -278,7 +284,7 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
         .unwrap_or_else(|| PathBuf::from(crate::api::slug(&snap.title)));
     let mut written = None;
     if let Some(v) = version {
-        let files = p.threads.read_tree(thread, &v.files).await?;
+        let files = p.version_files(&snap, v).await?;
         for (path, content) in &files {
             write_file(&dir.join(path), content.as_bytes())?;
         }
@@ -310,16 +316,8 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
 
 /// Copies an artifact's published dist/ to a local directory.
 pub(crate) async fn copy_dist(p: &Pipeline, artifact: &str, to: &Path) -> anyhow::Result<()> {
-    let prefix = format!("{artifact}/dist/");
-    for key in p
-        .threads
-        .blobs()
-        .list(Container::Artifacts, &prefix)
-        .await?
-    {
-        if let Some(blob) = p.threads.blobs().get(Container::Artifacts, &key).await? {
-            write_file(&to.join(key.trim_start_matches(&prefix)), &blob.bytes)?;
-        }
+    for (path, bytes) in p.dist_files(artifact).await? {
+        write_file(&to.join(path), &bytes)?;
     }
     Ok(())
 }

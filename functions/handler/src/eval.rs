@@ -386,13 +386,23 @@ async fn generate(p: &Pipeline, case: &Case) -> anyhow::Result<(String, Option<u
     if let Event::RunError(e) = &end {
         bail!("{}", e.message);
     }
-    let snap = p.threads.load(&thread).await?.context("thread vanished")?.0;
+    let snap = p
+        .threads()
+        .load(&thread)
+        .await?
+        .context("thread vanished")?
+        .0;
     Ok((thread, snap.versions.last().map(|v| v.number)))
 }
 
 /// Copies a version's published dist/ to a local directory for the judge.
 async fn fetch_dist(p: &Pipeline, thread: &str, version: u32, to: &Path) -> anyhow::Result<()> {
-    let snap = p.threads.load(thread).await?.context("thread vanished")?.0;
+    let snap = p
+        .threads()
+        .load(thread)
+        .await?
+        .context("thread vanished")?
+        .0;
     let artifact = snap
         .version(version)
         .and_then(|v| v.artifact.clone())

@@ -6,8 +6,10 @@
 //! (`enableProxyingHttpRequest`), so they reach the ordinary `/api/...` routes and can stream.
 
 use crate::api::ApiError;
+use appgen_core::retry::{Action, RetryPolicy, decide, give_up_reason};
 use appgen_core::step::{StepMessage, StepName};
-use appgen_runtime::pipeline::{Disposition, Pipeline};
+use appgen_runtime::pipeline::Pipeline;
+use appgen_runtime::worker::delivered;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -24,6 +26,8 @@ use std::sync::Arc;
 pub enum Trigger {
     /// A queue trigger on the step's queue.
     Queue(StepName),
+    /// A timer trigger (NCRONTAB with seconds): the sweeper.
+    Timer { schedule: &'static str },
     /// An HTTP trigger: route and methods. host.json's routePrefix is empty, so routes are
     /// the paths the handler serves (`api/...` for the API, `p/...` for previews on the
     /// Function App's own host).
@@ -115,7 +119,18 @@ pub const FUNCTIONS: &[Function] = &[
         name: "bench",
         trigger: Trigger::Queue(StepName::Bench),
     },
+    Function {
+        name: SWEEP_FUNCTION,
+        trigger: Trigger::Timer {
+            schedule: SWEEP_SCHEDULE,
+        },
+    },
 ];
+
+/// The sweeper's function: re-sends stalled runs' steps, appends missing terminal events.
+pub const SWEEP_FUNCTION: &str = "sweep";
+/// Every 30 seconds.
+pub const SWEEP_SCHEDULE: &str = "*/30 * * * * *";
 
 /// The `function.json` of a function.
 pub fn function_json(f: &Function) -> Value {
@@ -124,16 +139,15 @@ pub fn function_json(f: &Function) -> Value {
             "name": QUEUE_BINDING, "type": "queueTrigger", "direction": "in",
             "queueName": step.queue(), "connection": "AzureWebJobsStorage"
         }]}),
+        Trigger::Timer { schedule } => json!({"bindings": [{
+            "name": "timer", "type": "timerTrigger", "direction": "in", "schedule": schedule
+        }]}),
         Trigger::Http { route, methods } => json!({"bindings": [
             {"name": "req", "type": "httpTrigger", "direction": "in", "authLevel": "anonymous", "route": route, "methods": methods},
             {"name": "res", "type": "http", "direction": "out"}
         ]}),
     }
 }
-
-/// `maxDequeueCount` in host.json: on the last try a failing step ends its run with RUN_ERROR
-/// before the host moves the message to `<queue>-poison`.
-pub const MAX_DEQUEUE_COUNT: u32 = 5;
 
 /// The host's invocation request for a queue trigger.
 #[derive(Debug, Deserialize)]
@@ -229,10 +243,20 @@ async fn invoke(
         )
         .into_response();
     };
-    let Trigger::Queue(step) = f.trigger else {
-        return ApiError::bad_request("HTTP functions are proxied, not invoked").into_response();
-    };
-    let inv: Invocation = match serde_json::from_slice(&body) {
+    match f.trigger {
+        Trigger::Queue(step) => invoke_step(&p, f.name, step, &body).await,
+        Trigger::Timer { .. } => invoke_sweep(&p).await,
+        Trigger::Http { .. } => {
+            ApiError::bad_request("HTTP functions are proxied, not invoked").into_response()
+        }
+    }
+}
+
+/// A queue trigger: run the step, then answer as the one retry policy decides. The host
+/// retries a failed invocation and, after `maxDequeueCount` (= `retry::MAX_TRIES`, tested)
+/// failed ones, moves the message to `<queue>-poison`; on that last try the run is ended first.
+async fn invoke_step(p: &Pipeline, function: &str, step: StepName, body: &[u8]) -> Response {
+    let inv: Invocation = match serde_json::from_slice(body) {
         Ok(i) => i,
         Err(e) => {
             return invocation_response(
@@ -243,51 +267,68 @@ async fn invoke(
     };
     let msg = match step_message(&inv) {
         Ok(m) if m.step == step => m,
+        // A message on the wrong queue, or none, can never succeed: ack it so it is not retried.
         Ok(m) => {
-            // A message on the wrong queue can never succeed: ack it (200) so it is not retried.
-            return invocation_response(
-                StatusCode::OK,
-                vec![format!(
-                    "ignored: a {} message on the {} queue",
-                    m.step, step
-                )],
-            );
+            let why = format!("ignored: a {} message on the {step} queue", m.step);
+            return invocation_response(StatusCode::OK, vec![why]);
         }
         Err(e) => return invocation_response(StatusCode::OK, vec![format!("ignored: {e}")]),
     };
     let tries = inv.metadata.dequeue_count();
-    let md = &inv.metadata;
-    tracing::info!(
-        function, thread_id = %msg.thread_id, run_id = %msg.run_id, seq = msg.seq, dequeue = tries,
-        message_id = md.id.as_deref().unwrap_or(""), inserted = md.insertion_time.as_deref().unwrap_or(""),
-        next_visible = md.next_visible_time.as_deref().unwrap_or(""), receipt = md.pop_receipt.is_some(),
-        "queue invocation"
-    );
-    match p.run_step(&msg).await {
-        Ok(Disposition::Done) => {
+    log_invocation(function, &msg, &inv.metadata, tries);
+    let result = p.run_step(&msg).await;
+    match decide(delivered(&result), tries, &RetryPolicy::default()) {
+        Action::Ack => {
             invocation_response(StatusCode::OK, vec![format!("{step} seq {} done", msg.seq)])
         }
-        Ok(Disposition::Retry(_)) => invocation_response(
+        Action::Retry(_) if result.is_ok() => invocation_response(
             StatusCode::SERVICE_UNAVAILABLE,
             vec![format!(
                 "{step} seq {} is held by another attempt; retry",
                 msg.seq
             )],
         ),
-        Err(e) => {
-            if tries >= MAX_DEQUEUE_COUNT {
-                let reason = format!(
-                    "the {step} step failed {tries} times in a row ({e}), so the run was stopped"
-                );
-                if let Err(err) = p.fail_run(&msg, &reason).await {
-                    tracing::error!(error = %err, "could not end the failing run");
-                }
-            }
+        Action::Retry(_) => {
+            let fault = result.err().map(|e| e.to_string()).unwrap_or_default();
             invocation_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                vec![format!("{step} failed: {e}")],
+                vec![format!("{step} failed: {fault}")],
             )
         }
+        Action::GiveUp => {
+            let fault = result.err().map(|e| e.to_string()).unwrap_or_default();
+            let reason = give_up_reason(step.as_str(), tries, &fault);
+            if let Err(err) = p.fail_run(&msg, &reason).await {
+                tracing::error!(error = %err, "could not end the failing run");
+            }
+            invocation_response(StatusCode::INTERNAL_SERVER_ERROR, vec![reason])
+        }
+    }
+}
+
+fn log_invocation(function: &str, msg: &StepMessage, md: &InvocationMetadata, tries: u32) {
+    tracing::info!(
+        function, thread_id = %msg.thread_id, run_id = %msg.run_id, seq = msg.seq, dequeue = tries,
+        message_id = md.id.as_deref().unwrap_or(""), inserted = md.insertion_time.as_deref().unwrap_or(""),
+        next_visible = md.next_visible_time.as_deref().unwrap_or(""), receipt = md.pop_receipt.is_some(),
+        "queue invocation"
+    );
+}
+
+/// The timer trigger: one pass of the sweeper.
+async fn invoke_sweep(p: &Pipeline) -> Response {
+    match p.sweep(p.config().lease).await {
+        Ok(r) => invocation_response(
+            StatusCode::OK,
+            vec![format!(
+                "swept {} threads: {} steps re-sent, {} terminal events appended",
+                r.threads, r.resent, r.terminals
+            )],
+        ),
+        Err(e) => invocation_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            vec![format!("sweep: {e}")],
+        ),
     }
 }
 
@@ -361,6 +402,11 @@ mod tests {
                     assert_eq!(b["route"], route);
                     assert_eq!(j["bindings"][1]["type"], "http");
                 }
+                Trigger::Timer { schedule } => {
+                    assert_eq!(b["type"], "timerTrigger");
+                    // NCRONTAB with seconds: six fields.
+                    assert_eq!(schedule.split_whitespace().count(), 6, "{schedule}");
+                }
             }
         }
     }
@@ -401,7 +447,7 @@ mod tests {
         let host: Value = serde_json::from_str(HOST_JSON).expect("host.json");
         assert_eq!(
             host["extensions"]["queues"]["maxDequeueCount"],
-            json!(MAX_DEQUEUE_COUNT)
+            json!(appgen_core::retry::MAX_TRIES)
         );
         assert_eq!(host["extensions"]["queues"]["messageEncoding"], "base64");
         assert_eq!(host["customHandler"]["enableProxyingHttpRequest"], true);

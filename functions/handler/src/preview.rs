@@ -2,9 +2,9 @@
 //! the UI's origin, behind an unguessable token. No cookies, strict headers.
 
 use crate::api::ApiError;
-use appgen_core::ports::Container;
+
 use appgen_runtime::pipeline::Pipeline;
-use appgen_runtime::threads::valid_id;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -57,38 +57,10 @@ async fn serve(
     path: &str,
 ) -> Result<Response, ApiError> {
     let nf = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such preview");
-    if !valid_id(thread) || !p.config.preview.verify(thread, n, token) {
-        return Err(nf());
-    }
-    if path
-        .split('/')
-        .any(|s| s.is_empty() || s == "." || s == "..")
-    {
-        return Err(nf());
-    }
-    let Some((snap, _)) = p.threads.load(thread).await? else {
-        return Err(nf());
-    };
-    let artifact = snap
-        .version(n)
-        .and_then(|v| v.artifact.clone())
-        .ok_or_else(nf)?;
-    let blob = match p
-        .threads
-        .blobs()
-        .get(Container::Artifacts, &format!("{artifact}/dist/{path}"))
+    let blob = p
+        .preview_file(thread, n, token, path)
         .await?
-    {
-        Some(b) => b,
-        // Single-page apps: unknown paths without an extension get index.html.
-        None if !path.rsplit('/').next().unwrap_or_default().contains('.') => p
-            .threads
-            .blobs()
-            .get(Container::Artifacts, &format!("{artifact}/dist/index.html"))
-            .await?
-            .ok_or_else(nf)?,
-        None => return Err(nf()),
-    };
+        .ok_or_else(nf)?;
     let mut resp = Response::new(Body::from(blob.bytes));
     let h = resp.headers_mut();
     let ct = if blob.content_type == "application/octet-stream" {

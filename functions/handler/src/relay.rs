@@ -78,12 +78,12 @@ fn async_stream(
         if c.done {
             return None;
         }
-        let waker = c.pipeline.events.waker(&c.thread, &c.run);
+        let waker = c.pipeline.events().waker(&c.thread, &c.run);
         loop {
             let notified = waker.notified();
             match c
                 .pipeline
-                .events
+                .events()
                 .read_from(&c.thread, &c.run, c.offset)
                 .await
             {

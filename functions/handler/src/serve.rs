@@ -3,7 +3,7 @@
 use crate::api::AppState;
 use crate::wiring::{RuntimeOptions, from_env};
 use anyhow::Context;
-use appgen_runtime::worker::{WorkerConfig, run_workers};
+use appgen_runtime::worker::{WorkerConfig, run_sweeper, run_workers, sweep_every};
 use axum::serve::ListenerExt;
 use clap::Args;
 use std::net::SocketAddr;
@@ -54,6 +54,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let workers = tokio::spawn(run_workers(pipeline.clone(), WorkerConfig::default()));
+    let sweeper = tokio::spawn(run_sweeper(pipeline.clone(), sweep_every()));
 
     let web_dir = args.web_dir.clone().or_else(|| {
         let d = PathBuf::from("web/dist");
@@ -75,7 +76,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .tap_io(no_delay);
     tracing::info!(
         addr = %args.addr, preview = %args.preview_addr, data = %data.display(), backend = runtime.backend,
-        agent = %pipeline.agent.name(), ui = web_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "none (build web/)".into()),
+        agent = %pipeline.steps().maker(), ui = web_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "none (build web/)".into()),
         "appgen is ready"
     );
     eprintln!("appgen is ready: open http://{}/", args.addr);
@@ -89,6 +90,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         _ = shutdown => tracing::info!("shutting down"),
     }
     workers.abort();
+    sweeper.abort();
     Ok(())
 }
 

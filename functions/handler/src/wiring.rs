@@ -1,7 +1,7 @@
 //! Wires adapters into a [`Pipeline`]: which storage, which agent, which builder.
 
 use appgen_core::ports::{AppAgent, AppBuilder, BlobStore};
-use appgen_runtime::pipeline::Pipeline;
+use appgen_runtime::pipeline::{Pipeline, Steps};
 use appgen_runtime::storage::{Storage, open};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,8 +39,7 @@ pub async fn from_env(opts: &RuntimeOptions) -> anyhow::Result<Runtime> {
     let pipeline = storage
         .pipeline(
             &opts.preview_base,
-            agent()?,
-            builder(storage.blobs.clone())?,
+            Steps::app(agent()?, builder(storage.blobs.clone())?),
         )
         .await?;
     Ok(Runtime {

@@ -120,8 +120,10 @@ fn package_writes_a_function_app() {
         &std::fs::metadata(&binary).expect("binary").permissions(),
     );
     assert!(mode & 0o111 != 0, "the handler binary is executable");
-    // One folder per function, each with a function.json whose trigger names a queue or a route.
+    // One folder per function, each with a function.json whose trigger names a queue, a route
+    // or the sweeper's schedule.
     let mut queues = Vec::new();
+    let mut timers = Vec::new();
     for entry in std::fs::read_dir(&out).expect("read") {
         let path = entry.expect("entry").path();
         if path.is_dir() {
@@ -135,6 +137,7 @@ fn package_writes_a_function_app() {
                     queues.push(trigger["queueName"].as_str().unwrap_or_default().to_owned())
                 }
                 Some("httpTrigger") => assert!(trigger["route"].is_string()),
+                Some("timerTrigger") => timers.push(trigger["schedule"].clone()),
                 other => panic!("unexpected trigger {other:?} in {}", path.display()),
             }
         }
@@ -146,4 +149,5 @@ fn package_writes_a_function_app() {
         .collect();
     expected.sort();
     assert_eq!(queues, expected, "every step queue has its function");
+    assert_eq!(timers.len(), 1, "one timer: the sweeper");
 }

@@ -5,9 +5,9 @@
 use crate::azure::config::{Backend, ConfigError, select_backend_from_env};
 use crate::azure::{AzureBlobStore, AzureQueue};
 use crate::embedded::{DataDirLock, DiskBlobStore, DiskQueue};
-use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::pipeline::{Pipeline, PipelineConfig, Steps};
 use crate::preview::PreviewUrls;
-use appgen_core::ports::{AppAgent, AppBuilder, BlobStore, QueueError, QueueService, StoreError};
+use appgen_core::ports::{BlobStore, QueueError, QueueService, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -40,20 +40,14 @@ pub enum OpenError {
 }
 
 impl Storage {
-    /// The pipeline on this storage, its step queues created, previews under `preview_base`
-    /// (keyed as [`preview_urls`] says). `appgen serve`, the Functions host, the build job and
-    /// the bench all wire their pipeline here; they differ only in agent and builder.
-    pub async fn pipeline(
-        &self,
-        preview_base: &str,
-        agent: Arc<dyn AppAgent>,
-        builder: Arc<dyn AppBuilder>,
-    ) -> Result<Pipeline, OpenError> {
+    /// The pipeline on this storage running `steps`, its step queues created, previews under
+    /// `preview_base` (keyed as [`preview_urls`] says). `appgen serve`, the Functions host, the
+    /// build job and the devtools all wire their pipeline here; they differ only in their steps.
+    pub async fn pipeline(&self, preview_base: &str, steps: Steps) -> Result<Pipeline, OpenError> {
         let pipeline = Pipeline::new(
             self.blobs.clone(),
             self.queue.clone(),
-            agent,
-            builder,
+            steps,
             PipelineConfig::new(preview_urls(preview_base, &self.data)?, self.single_process),
         );
         pipeline.ensure_queues().await?;

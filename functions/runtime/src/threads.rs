@@ -29,6 +29,9 @@ fn snapshot_key(thread: &str) -> Result<String, StoreError> {
     Ok(format!("{thread}/snapshot.json"))
 }
 
+/// Where [`ThreadStore::mark_running`] lists threads with a run that may be going.
+const RUNNING: &str = "running/";
+
 fn owner_prefix(owner: &str) -> String {
     format!("owners/{}/", &content_hash(owner.as_bytes())[..32])
 }
@@ -131,6 +134,44 @@ impl ThreadStore {
             .into_iter()
             .filter_map(|k| k.strip_prefix(&prefix).map(str::to_owned))
             .collect())
+    }
+
+    /// Lists a thread as possibly running, for the sweeper. Written before the run is
+    /// committed, so no committed run is ever missing from the list; an entry whose run has
+    /// ended (or never started) is removed by the sweeper, so steps never pay for it.
+    pub async fn mark_running(&self, thread: &str) -> Result<(), StoreError> {
+        let key = format!("{RUNNING}{}", snapshot_key(thread).map(|_| thread)?);
+        match self
+            .blobs
+            .put_volatile(
+                Container::Threads,
+                &key,
+                Vec::new(),
+                "text/plain",
+                WriteCondition::CreateOnly,
+            )
+            .await
+        {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Threads listed by [`ThreadStore::mark_running`] and not yet swept.
+    pub async fn list_running(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .blobs
+            .list(Container::Threads, RUNNING)
+            .await?
+            .into_iter()
+            .filter_map(|k| k.strip_prefix(RUNNING).map(str::to_owned))
+            .collect())
+    }
+
+    pub async fn unmark_running(&self, thread: &str) -> Result<(), StoreError> {
+        self.blobs
+            .delete(Container::Threads, &format!("{RUNNING}{thread}"))
+            .await
     }
 
     /// Ids of every thread (recovery scans on the embedded backend).

@@ -1,9 +1,11 @@
 //! Queue workers: what the Functions host does for queue triggers, done in-process for
-//! `appgen serve` — receive, invoke the step, delete on success, leave for retry on failure,
-//! move to `<queue>-poison` after `max_dequeue` tries and end the run with RUN_ERROR.
+//! `appgen serve` and the build job — receive, run the step, then do what the one retry policy
+//! (`appgen_core::retry::decide`) says: delete, release for another try, or give up (end the
+//! run with RUN_ERROR `step_failed` and move the message to `<queue>-poison`).
 
-use crate::pipeline::{Disposition, Pipeline};
+use crate::pipeline::{Disposition, Fault, Pipeline};
 use appgen_core::ports::Delivery;
+use appgen_core::retry::{Action, Delivered, RetryPolicy, decide, give_up_reason};
 use appgen_core::step::{StepMessage, StepName};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,8 +18,8 @@ pub struct WorkerConfig {
     /// How long a received message stays hidden (the Functions `visibilityTimeout` analogue is
     /// the retry delay; this is the lease on the message while a step runs).
     pub visibility: Duration,
-    /// Tries before a message is poison (host.json `maxDequeueCount`).
-    pub max_dequeue: u32,
+    /// Tries and backoff (the one policy every host uses).
+    pub retry: RetryPolicy,
     /// Steps run at once per queue; builds are CPU-heavy, so they get fewer.
     pub concurrency: usize,
     pub build_concurrency: usize,
@@ -29,7 +31,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             visibility: Duration::from_secs(300),
-            max_dequeue: 5,
+            retry: RetryPolicy::default(),
             concurrency: 16,
             build_concurrency: 2,
             poll: Duration::from_millis(250),
@@ -37,15 +39,10 @@ impl Default for WorkerConfig {
     }
 }
 
-/// Backoff before a failed step is retried: 1 s, 2 s, 4 s … capped at 30 s.
-pub fn retry_delay(dequeue_count: u32) -> Duration {
-    Duration::from_secs(1u64 << dequeue_count.saturating_sub(1).min(5)).min(Duration::from_secs(30))
-}
-
-/// Runs workers for every step queue until the task is dropped or aborted.
+/// Runs workers for every step this process registered until the task is dropped or aborted.
 pub async fn run_workers(pipeline: Arc<Pipeline>, config: WorkerConfig) {
     let mut set = JoinSet::new();
-    for step in StepName::ALL {
+    for step in pipeline.steps().names() {
         let limit = if step == StepName::Build {
             config.build_concurrency
         } else {
@@ -67,7 +64,7 @@ async fn queue_loop(pipeline: Arc<Pipeline>, config: WorkerConfig, step: StepNam
         // Register for the wake-up before looking, so a send between the look and the wait
         // is not missed.
         let notified = woken.notified();
-        match pipeline.queue.receive(queue, config.visibility).await {
+        match pipeline.queue().receive(queue, config.visibility).await {
             Ok(Some(delivery)) => {
                 let pipeline = pipeline.clone();
                 let config = config.clone();
@@ -89,7 +86,32 @@ async fn queue_loop(pipeline: Arc<Pipeline>, config: WorkerConfig, step: StepNam
     }
 }
 
-/// Handles one delivery the way the Functions host would.
+/// How often the sweeper runs: `APPGEN_SWEEP_SECS` (default 30; 0 turns it off).
+pub fn sweep_every() -> Option<Duration> {
+    let secs = std::env::var("APPGEN_SWEEP_SECS")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(30);
+    (secs > 0).then(|| Duration::from_secs(secs))
+}
+
+/// The sweeper as a task (`appgen serve`; in Azure it is the `sweep` timer function): every
+/// `every`, re-send the steps of runs stalled for longer than a lease and append missing
+/// terminal events, so no run depends on someone watching it.
+pub async fn run_sweeper(pipeline: Arc<Pipeline>, every: Option<Duration>) {
+    let Some(every) = every else {
+        return;
+    };
+    let stalled_after = pipeline.config().lease;
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = pipeline.sweep(stalled_after).await {
+            warn!(error = %e, "sweep failed; the next one tries again");
+        }
+    }
+}
+
+/// Handles one delivery the way the Functions host does, under the same retry policy.
 pub async fn handle(
     pipeline: &Pipeline,
     config: &WorkerConfig,
@@ -101,32 +123,34 @@ pub async fn handle(
         Ok(m) => m,
         Err(e) => {
             error!(queue, error = %e, "unreadable step message; moving it to poison");
-            poison(pipeline, step, &delivery, None, "unreadable step message").await;
+            poison(pipeline, step, &delivery).await;
             return;
         }
     };
-    let span = info_span!("step", thread_id = %msg.thread_id, run_id = %msg.run_id, step = %msg.step, seq = msg.seq, dequeue = delivery.dequeue_count);
+    let tries = delivery.dequeue_count;
+    let span = info_span!("step", thread_id = %msg.thread_id, run_id = %msg.run_id, step = %msg.step, seq = msg.seq, dequeue = tries);
     async {
-        if delivery.dequeue_count > config.max_dequeue {
-            let reason = format!(
-                "the {} step failed {} times in a row, so the run was stopped; try again, and if it keeps failing, report it",
-                msg.step, config.max_dequeue
-            );
-            poison(pipeline, step, &delivery, Some(&msg), &reason).await;
-            return;
+        let result = pipeline.run_step(&msg).await;
+        if let Err(e) = &result {
+            warn!(error = %e, "step failed");
         }
-        match pipeline.run_step(&msg).await {
-            Ok(Disposition::Done) => {
-                if let Err(e) = pipeline.queue.delete(queue, &delivery).await {
-                    warn!(error = %e, "delete after success failed; a redelivery will be deduplicated");
+        match decide(delivered(&result), tries, &config.retry) {
+            Action::Ack => {
+                if let Err(e) = pipeline.queue().delete(queue, &delivery).await {
+                    warn!(error = %e, "delete failed; a redelivery will be deduplicated");
                 }
             }
-            Ok(Disposition::Retry(delay)) => {
-                let _ = pipeline.queue.release(queue, &delivery, delay).await;
+            Action::Retry(delay) => {
+                let _ = pipeline.queue().release(queue, &delivery, delay).await;
             }
-            Err(e) => {
-                warn!(error = %e, "step failed; it will be retried");
-                let _ = pipeline.queue.release(queue, &delivery, retry_delay(delivery.dequeue_count)).await;
+            Action::GiveUp => {
+                let fault = result.err().map(|e| e.to_string()).unwrap_or_default();
+                let reason = give_up_reason(msg.step.as_str(), tries, &fault);
+                if let Err(e) = pipeline.fail_run(&msg, &reason).await {
+                    error!(error = %e, "could not end the run; its message stays for another try");
+                    return;
+                }
+                poison(pipeline, step, &delivery).await;
             }
         }
     }
@@ -134,38 +158,24 @@ pub async fn handle(
     .await
 }
 
-async fn poison(
-    pipeline: &Pipeline,
-    step: StepName,
-    delivery: &Delivery,
-    msg: Option<&StepMessage>,
-    reason: &str,
-) {
-    if let Err(e) = pipeline
-        .queue
+/// What the retry policy weighs: how running a step message went.
+pub fn delivered(result: &Result<Disposition, Fault>) -> Delivered {
+    match result {
+        Ok(Disposition::Done) => Delivered::Done,
+        Ok(Disposition::Held(wait)) => Delivered::Held(*wait),
+        Err(_) => Delivered::Faulted,
+    }
+}
+
+/// Moves a message to its poison queue, as the Functions host does after the last try.
+async fn poison(pipeline: &Pipeline, step: StepName, delivery: &Delivery) {
+    let queue = pipeline.queue();
+    if let Err(e) = queue
         .send(&step.poison_queue(), &delivery.body, Duration::ZERO)
         .await
     {
         error!(error = %e, "could not write the poison message; leaving it in the queue");
         return;
     }
-    let _ = pipeline.queue.delete(step.queue(), delivery).await;
-    if let Some(msg) = msg
-        && let Err(e) = pipeline.fail_run(msg, reason).await
-    {
-        error!(error = %e, "could not end the poisoned run");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_delay_grows_and_caps() {
-        assert_eq!(retry_delay(1), Duration::from_secs(1));
-        assert_eq!(retry_delay(2), Duration::from_secs(2));
-        assert_eq!(retry_delay(4), Duration::from_secs(8));
-        assert_eq!(retry_delay(50), Duration::from_secs(30));
-    }
+    let _ = queue.delete(step.queue(), delivery).await;
 }

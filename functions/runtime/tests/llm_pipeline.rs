@@ -10,7 +10,7 @@ use appgen_core::ports::{AppBuilder, BuildError, BuildJob};
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
 use appgen_runtime::llm::config::{AuthConfig, Secret};
 use appgen_runtime::llm::{ModelAgent, ModelConfig, ProviderConfig, ProviderKind};
-use appgen_runtime::pipeline::{Pipeline, PipelineConfig};
+use appgen_runtime::pipeline::{Pipeline, PipelineConfig, Steps};
 use appgen_runtime::preview::PreviewUrls;
 use appgen_testkit::{BROKEN_LINE, Script, ScriptedServer};
 use async_trait::async_trait;
@@ -52,7 +52,7 @@ impl AppBuilder for TscLikeBuilder {
 
 /// Reads a run's events; every run here must end closed.
 async fn events(p: &Pipeline, run: &str) -> Vec<Event> {
-    let (ev, _) = p.events.read_from("t", run, 0).await.expect("read");
+    let (ev, _) = p.events().read_from("t", run, 0).await.expect("read");
     let ev: Vec<Event> = ev.into_iter().map(|e| e.event).collect();
     assert_ends_closed(&ev, run);
     ev
@@ -93,8 +93,7 @@ async fn a_whole_thread_on_the_model_agent() {
     let p = Pipeline::new(
         blobs,
         queue,
-        agent,
-        Arc::new(TscLikeBuilder),
+        Steps::app(agent, Arc::new(TscLikeBuilder)),
         PipelineConfig::new(PreviewUrls::new("http://preview", b"k"), true),
     );
     p.ensure_queues().await.expect("queues");

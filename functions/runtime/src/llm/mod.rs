@@ -311,6 +311,7 @@ impl ModelAgent {
         Ok(ChangeSet {
             summary: message,
             changes: ok,
+            requirements: None,
         })
     }
 

@@ -42,16 +42,13 @@ pub async fn start(p: &Pipeline, input: RunAgentInput, what: &str) {
 
 /// Runs every queued step (as the Functions host would) until all queues are empty.
 pub async fn drain(p: &Pipeline) -> usize {
-    let cfg = WorkerConfig {
-        max_dequeue: 5,
-        ..WorkerConfig::default()
-    };
+    let cfg = WorkerConfig::default();
     let mut handled = 0;
     for _ in 0..200 {
         let mut any = false;
         for step in StepName::ALL {
             if let Some(d) = p
-                .queue
+                .queue()
                 .receive(step.queue(), Duration::from_secs(60))
                 .await
                 .expect("receive")
@@ -69,7 +66,7 @@ pub async fn drain(p: &Pipeline) -> usize {
 }
 
 pub async fn snapshot(p: &Pipeline, thread: &str) -> ThreadSnapshot {
-    p.threads
+    p.threads()
         .load(thread)
         .await
         .expect("load")
