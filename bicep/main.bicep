@@ -194,22 +194,20 @@ module openAi 'modules/openai.bicep' = {
     name: 'oai-${envName}-${resourceToken}'
     location: openAiLocation
     tags: allTags
-    deployments: [
-      {
-        name: fastModelDeploymentName
-        modelName: fastModelName
-        modelVersion: fastModelVersion
-        skuName: modelSkuName
-        capacity: fastModelCapacity
-      }
-      {
-        name: strongModelDeploymentName
-        modelName: strongModelName
-        modelVersion: strongModelVersion
-        skuName: modelSkuName
-        capacity: strongModelCapacity
-      }
-    ]
+    fastDeployment: {
+      name: fastModelDeploymentName
+      modelName: fastModelName
+      modelVersion: fastModelVersion
+      skuName: modelSkuName
+      capacity: fastModelCapacity
+    }
+    strongDeployment: {
+      name: strongModelDeploymentName
+      modelName: strongModelName
+      modelVersion: strongModelVersion
+      skuName: modelSkuName
+      capacity: strongModelCapacity
+    }
   }
 }
 

@@ -82,6 +82,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   location: location
   tags: tags
   kind: 'functionapp'
+  // checkov:skip=CKV_AZURE_225: zone redundancy on Flex keeps >= 2 billed always-ready instances per function group; the cheapest profile must cost nothing idle, and all state is in zone-independent storage (docs/cloud-model.md)
   sku: {
     tier: 'FlexConsumption'
     name: 'FC1'
@@ -96,6 +97,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   location: location
   tags: tags
   kind: 'functionapp,linux'
+  // checkov:skip=CKV_AZURE_222: public by design: browsers stream /api/.../events and load previews from this host (main.bicep, PREVIEW HOSTING); /api is locked to the SWA proxy by the link
+  // checkov:skip=CKV_AZURE_17: browsers and the SWA proxy carry no client certificate; callers are authenticated by SWA (x-ms-client-principal) and previews by HMAC tokens
+  // checkov:skip=CKV_AZURE_212: Flex Consumption has no instance count (numberOfWorkers); warm capacity is the alwaysReadySteps knob, 0 in the cheapest profile (docs/cloud-model.md)
+  // checkov:skip=CKV_AZURE_213: Flex Consumption does not run the App Service health check (platform-managed instances); /api/health exists for external probes (docs/first-deployment.md)
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {
@@ -109,6 +114,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     clientAffinityEnabled: false
     siteConfig: {
       minTlsVersion: '1.2'
+      http20Enabled: true
+      // No FTP or FTPS at all (publishing credentials are also off, below): deploy.sh uses Entra ID.
+      ftpsState: 'Disabled'
       cors: {
         allowedOrigins: [
           webOrigin

@@ -329,8 +329,12 @@ def test_openai_deployments_are_parameters():
     deps = [r for _, r in resources(oai) if r["type"] == "Microsoft.CognitiveServices/accounts/deployments"]
     assert len(deps) == 1
     assert body(deps[0])["name"] == {"operator": {"type": "property_accessor", "operands": {"operand_1": "d", "operand_2": "name"}}}
-    names = [d["name"] for d in body(main["modules"]["openAi"])["params"]["deployments"]]
-    assert names == ["fastModelDeploymentName", "strongModelDeploymentName"]
+    passed = body(main["modules"]["openAi"])["params"]
+    assert passed["fastDeployment"]["name"] == "fastModelDeploymentName"
+    assert passed["strongDeployment"]["name"] == "strongModelDeploymentName"
+    # Both are created, by one loop over the module's `deployments` var.
+    assert oai["variables"]["deployments"]["value"] == ["fastDeployment", "strongDeployment"]
+    assert deps[0]["config"]["loop_type"]["detail"]["array_name"] == "deployments"
 
 
 @pytest.mark.parametrize("param", ["environmentName", "location"])
