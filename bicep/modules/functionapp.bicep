@@ -73,6 +73,35 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+@description('Always-ready instances of the HTTP function group; 0 = pay-per-use only.')
+@minValue(0)
+param alwaysReadyHttp int = 0
+
+@description('Always-ready instances of each step function in stepFunctionNames; 0 = pay-per-use only.')
+@minValue(0)
+param alwaysReadySteps int = 0
+
+@description('Queue-triggered step functions (per-function scaling: each has its own instances).')
+param stepFunctionNames array
+
+@description('host.json extensions.queues.maxPollingInterval for this app (hh:mm:ss).')
+param queueMaxPollingInterval string = '00:00:01'
+
+@description('Enable the build function here as well as the Container Apps job (needs a package that carries Node and Chromium).')
+param buildInFunctionApp bool = false
+
+// Flex names an always-ready group `http` or one function `function:<name>`; 0 keeps none warm.
+var stepAlwaysReady = [for f in stepFunctionNames: {
+  name: 'function:${f}'
+  instanceCount: alwaysReadySteps
+}]
+var alwaysReady = concat([
+  {
+    name: 'http'
+    instanceCount: alwaysReadyHttp
+  }
+], stepAlwaysReady)
+
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
@@ -193,10 +222,16 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPGEN_BUILD_JOB_ID'
           value: buildJobId
         }
-        // The build step runs in the Container Apps job, not here: the host must not take its messages.
+        // The build step runs in the Container Apps job, not here: the host must not take its
+        // messages (unless buildInFunctionApp: then both consume; claims keep effects exactly-once).
         {
           name: 'AzureWebJobs.${buildFunctionName}.Disabled'
-          value: 'true'
+          value: buildInFunctionApp ? 'false' : 'true'
+        }
+        // Per-profile override of host.json's queue polling (the host reads AzureFunctionsJobHost__*).
+        {
+          name: 'AzureFunctionsJobHost__extensions__queues__maxPollingInterval'
+          value: queueMaxPollingInterval
         }
       ]
     }
@@ -214,6 +249,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReady
       }
       runtime: {
         name: 'custom'

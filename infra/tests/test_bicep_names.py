@@ -363,6 +363,7 @@ PLATFORM_OR_PROPOSED = {
     "APPGEN_BUILD_JOB_ID",  # resource ID of the build job, for a direct start (Jobs Operator role)
     "APPGEN_BUILD_QUEUE",  # build job: the queue it was triggered from
     "APPGEN_REVIEW_QUEUE",  # build job: the queue it enqueues to
+    "AzureFunctionsJobHost__extensions__queues__maxPollingInterval",  # Functions host: host.json override
 }
 
 
@@ -395,6 +396,11 @@ def test_only_the_build_job_consumes_the_build_queue():
     assert body(main["modules"]["functionApp"])["params"]["buildFunctionName"] == "buildFunctionName"
     _, site, _ = _site()
     settings = {s["name"]: s["value"] for s in site["properties"]["siteConfig"]["appSettings"]}
-    assert settings.get("AzureWebJobs.${buildFunctionName}.Disabled") == "true"
+    # Disabled unless buildInFunctionApp (off by default and in every profile: docs/cloud-model.md).
+    assert settings.get("AzureWebJobs.${buildFunctionName}.Disabled") == {
+        "operator": {"type": "conditional", "operands": {"condition": "buildInFunctionApp", "true_value": "false", "false_value": "true"}}
+    }
+    assert parse_bicep(MODULES / "functionapp.bicep")["parameters"]["buildInFunctionApp"]["default"] is False
+    assert main["parameters"]["buildInFunctionApp"]["default"] is False
     # ...and no other step is disabled.
     assert [n for n in settings if n.endswith(".Disabled")] == ["AzureWebJobs.${buildFunctionName}.Disabled"]
