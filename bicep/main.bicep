@@ -137,6 +137,13 @@ param buildMinExecutions int = 0
 @description('Let the Function App take build messages too (its `build` function enabled). Only for a package that carries Node, Chromium and the template: `appgen package` does not today (docs/cloud-model.md).')
 param buildInFunctionApp bool = false
 
+@description('Registry SKU: Standard doubles the image pull bandwidth the build job gets (docs/cloud-model.md) for 4x the daily price.')
+@allowed([
+  'Basic'
+  'Standard'
+])
+param registrySkuName string = 'Basic'
+
 @description('Link the Function App as the Static Web App /api backend.')
 param linkBackend bool = true
 
@@ -258,6 +265,7 @@ module registry 'modules/registry.bicep' = {
     name: 'cr${resourceToken}'
     location: location
     tags: allTags
+    skuName: registrySkuName
   }
 }
 
