@@ -2,6 +2,7 @@
 
     python3 infra/cloud/model.py                    # every profile: hops, run totals, costs
     python3 infra/cloud/model.py --readme           # the README's profile table (markdown)
+    python3 infra/cloud/model.py --doc              # docs/cloud-model.md's hop and cost tables
     python3 infra/cloud/model.py --profile NAME     # one profile
     python3 infra/cloud/model.py --bicep-params NAME  # the Bicep parameters NAME sets, k=v per line
     python3 infra/cloud/model.py --json             # everything, machine-readable
@@ -369,6 +370,50 @@ def readme_table(inp: dict) -> str:
     return "\n".join(lines)
 
 
+def doc_tables(inp: dict) -> str:
+    """docs/cloud-model.md's two generated tables: every hop of each phase, and the monthly
+    cost by part, for the three profiles at the reference volume."""
+    results = {n: evaluate(inp, n) for n in inp["profiles"]}
+    names = list(results)
+    lines = [
+        f"Hops at {inp['reference_volume']:,} apps a month, seconds, p50 / p95:",
+        "",
+        "| phase | hop | " + " | ".join(names) + " |",
+        "|" + "---|" * (2 + len(names)),
+    ]
+    first = results[names[0]]
+    for pi, phase in enumerate(first["phases"]):
+        for hi, hop in enumerate(phase["hops"]):
+            cells = []
+            for n in names:
+                h = results[n]["phases"][pi]["hops"][hi]
+                cells.append(f"{h['p50']:.2f} / {h['p95']:.2f}")
+            lines.append(f"| {phase['name'] if hi == 0 else ''} | {hop['name']} | " + " | ".join(cells) + " |")
+        totals = " | ".join(f"**{results[n]['phases'][pi]['p50']:.1f} / {results[n]['phases'][pi]['p95']:.1f}**" for n in names)
+        lines.append(f"| | **total** | {totals} |")
+    lines += ["", "Monthly cost by part, USD (per app in brackets):", ""]
+    vols = inp["volumes"]
+    lines.append("| part | " + " | ".join(f"{n} at {v:,}" for n in names for v in vols) + " |")
+    lines.append("|" + "---|" * (1 + len(names) * len(vols)))
+    parts = list(first["cost"][str(vols[0])]["parts"])
+    for part in parts + ["total"]:
+        cells = []
+        for n in names:
+            for v in vols:
+                c = results[n]["cost"][str(v)]
+                x = c["total"] if part == "total" else c["parts"][part]
+                cells.append(f"{x:,.2f}" + (f" ({c['per_app']:.3g})" if part == "total" else ""))
+        label = f"**{part}**" if part == "total" else part
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    t = first["tokens_per_app"]
+    lines += [
+        "",
+        f"Tokens per app ({t['calls']:.1f} calls): fast model {t['fast']['input']:,.0f} in / {t['fast']['output']:,.0f} out, "
+        f"strong model {t['strong']['input']:,.0f} in / {t['strong']['output']:,.0f} out.",
+    ]
+    return "\n".join(lines)
+
+
 def print_profile(inp: dict, name: str) -> None:
     r = evaluate(inp, name)
     print(f"== {name} at {r['volume']:,} apps/month: {inp['profiles'][name]['about']}")
@@ -394,6 +439,9 @@ def main(argv: list[str]) -> int:
         return 0
     if "--readme" in argv:
         print(readme_table(inp))
+        return 0
+    if "--doc" in argv:
+        print(doc_tables(inp))
         return 0
     names = [argv[argv.index("--profile") + 1]] if "--profile" in argv else list(inp["profiles"])
     if "--json" in argv:

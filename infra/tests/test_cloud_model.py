@@ -147,3 +147,8 @@ def test_profiles_set_real_bicep_parameters_within_their_bounds(profile):
 def test_the_readme_table_is_the_models_output():
     readme = (ROOT / "README.md").read_text()
     assert model.readme_table(INPUTS) in readme, "README's cloud profiles table is stale: paste `python3 infra/cloud/model.py --readme`"
+
+
+def test_the_docs_tables_are_the_models_output():
+    doc = (ROOT / "docs" / "cloud-model.md").read_text()
+    assert model.doc_tables(INPUTS) in doc, "docs/cloud-model.md is stale: paste `python3 infra/cloud/model.py --doc`"
