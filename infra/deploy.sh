@@ -10,7 +10,7 @@
 #   --dry-run  print every command, in order, instead of running it (needs none of the tools).
 #
 # Environment (flags win): APPGEN_ENV, AZURE_LOCATION, AZURE_RESOURCE_GROUP,
-# APPGEN_SWA_LOCATION, APPGEN_IMAGE_TAG, APPGEN_PREVIEW_SECRET (else the deployed one is kept,
+# APPGEN_SWA_LOCATION, APPGEN_IMAGE_TAG, APPGEN_PROFILE, APPGEN_PREVIEW_SECRET (else the deployed one is kept,
 # or a new one is generated on the first deployment).
 #
 # Secrets (the preview HMAC key, the Static Web Apps deployment token) are fetched or made at
@@ -30,7 +30,7 @@ PROFILE="${APPGEN_PROFILE:-}"
 SWA_CLI="@azure/static-web-apps-cli@2.0.10"
 WORK="target/appgen-deploy"
 
-usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
