@@ -106,26 +106,26 @@ def test_tokens_come_from_the_agent_files():
     assert clarify["input"] > chars / 4  # the prompt plus the description
 
 
-def _sourced(node, path=""):
+def _numbers(node, path: str, source: str | None):
+    """(path, inherited source) of every number under node; a dict's `source` covers its children."""
     if isinstance(node, dict):
-        if any(k in node for k in ("value", "p50")) or path.startswith("prices.model"):
-            yield path, node
-            return
+        source = node.get("source", source)
         for k, v in node.items():
-            yield from _sourced(v, f"{path}.{k}" if path else k)
+            yield from _numbers(v, f"{path}.{k}", source)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _numbers(v, f"{path}[{i}]", source)
+    elif isinstance(node, (int, float)) and not isinstance(node, bool):
+        yield path, source
 
 
 @pytest.mark.parametrize("section", ["latency", "image", "run", "tokens", "prices"])
-def test_every_input_names_a_known_source(section):
+def test_every_number_names_a_known_source(section):
     sources = set(INPUTS["sources"])
-    entries = list(_sourced(INPUTS[section], section))
-    assert entries
-    for path, entry in entries:
-        src = entry.get("source") or INPUTS[section].get("source")
-        assert src in sources, f"{path}: source {src!r} is not in sources"
-    for key in ("registry_mbps",):
-        if key in INPUTS[section]:
-            assert INPUTS[section][key]["source"] in sources
+    numbers = list(_numbers(INPUTS[section], section, None))
+    assert numbers
+    for path, source in numbers:
+        assert source in sources, f"{path}: source {source!r} is not one of {sorted(sources)}"
 
 
 @pytest.mark.parametrize("profile", PROFILES)
