@@ -107,6 +107,43 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+// ---- latency/cost knobs: infra/cloud/inputs.json names three profiles (cheapest, balanced,
+// fastest) that set these; `deploy.sh --profile NAME` passes them; docs/cloud-model.md gives
+// each one's effect on p50 latency and monthly cost.
+
+@description('Always-ready instances of the HTTP function group (API, event stream, previews): billed while idle, no cold start for the first request. 0 = pure pay-per-use.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyHttp int = 0
+
+@description('Always-ready instances of each step function (clarify, requirements, wireframe, code, review, fix, modify; Flex scales each on its own instances). 0 = pure pay-per-use.')
+@minValue(0)
+@maxValue(20)
+param alwaysReadySteps int = 0
+
+@description('Longest wait between queue polls of a running host (host.json extensions.queues.maxPollingInterval, overridden by app setting): shorter picks steps up sooner and costs more queue transactions.')
+param queueMaxPollingInterval string = '00:00:01'
+
+@description('Seconds between the build job scaler\'s polls of the build queue (KEDA pollingInterval).')
+@minValue(1)
+@maxValue(300)
+param buildPollingInterval int = 10
+
+@description('Build job executions started every polling interval even when the queue is empty (a warm builder, billed per second).')
+@minValue(0)
+@maxValue(10)
+param buildMinExecutions int = 0
+
+@description('Let the Function App take build messages too (its `build` function enabled). Only for a package that carries Node, Chromium and the template: `appgen package` does not today (docs/cloud-model.md).')
+param buildInFunctionApp bool = false
+
+@description('Registry SKU: Standard doubles the image pull bandwidth the build job gets (docs/cloud-model.md) for 4x the daily price.')
+@allowed([
+  'Basic'
+  'Standard'
+])
+param registrySkuName string = 'Basic'
+
 @description('Link the Function App as the Static Web App /api backend.')
 param linkBackend bool = true
 
@@ -145,6 +182,17 @@ var buildQueueName = 'step-build'
 // The Function App's function on the build queue (FUNCTIONS in functions/handler/src/functions.rs),
 // disabled in Azure so that only the build job consumes step-build.
 var buildFunctionName = 'build'
+// The step functions that can be kept warm (FUNCTIONS in functions/handler/src/functions.rs;
+// build runs in the job unless buildInFunctionApp).
+var stepFunctionNames = [
+  'clarify'
+  'requirements'
+  'wireframe'
+  'code'
+  'review'
+  'fix'
+  'modify'
+]
 
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var envName = toLower(environmentName)
@@ -194,22 +242,20 @@ module openAi 'modules/openai.bicep' = {
     name: 'oai-${envName}-${resourceToken}'
     location: openAiLocation
     tags: allTags
-    deployments: [
-      {
-        name: fastModelDeploymentName
-        modelName: fastModelName
-        modelVersion: fastModelVersion
-        skuName: modelSkuName
-        capacity: fastModelCapacity
-      }
-      {
-        name: strongModelDeploymentName
-        modelName: strongModelName
-        modelVersion: strongModelVersion
-        skuName: modelSkuName
-        capacity: strongModelCapacity
-      }
-    ]
+    fastDeployment: {
+      name: fastModelDeploymentName
+      modelName: fastModelName
+      modelVersion: fastModelVersion
+      skuName: modelSkuName
+      capacity: fastModelCapacity
+    }
+    strongDeployment: {
+      name: strongModelDeploymentName
+      modelName: strongModelName
+      modelVersion: strongModelVersion
+      skuName: modelSkuName
+      capacity: strongModelCapacity
+    }
   }
 }
 
@@ -219,6 +265,7 @@ module registry 'modules/registry.bicep' = {
     name: 'cr${resourceToken}'
     location: location
     tags: allTags
+    skuName: registrySkuName
   }
 }
 
@@ -249,6 +296,8 @@ module buildJob 'modules/buildjob.bicep' = {
     buildQueueName: buildQueueName
     previewBaseUrl: previewBaseUrl
     previewSecret: previewSecret
+    pollingInterval: buildPollingInterval
+    minExecutions: buildMinExecutions
   }
 }
 
@@ -288,6 +337,11 @@ module functionApp 'modules/functionapp.bicep' = {
     previewSecret: previewSecret
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    alwaysReadyHttp: alwaysReadyHttp
+    alwaysReadySteps: alwaysReadySteps
+    stepFunctionNames: stepFunctionNames
+    queueMaxPollingInterval: queueMaxPollingInterval
+    buildInFunctionApp: buildInFunctionApp
   }
   // The host reads its storage and deployment package with the identity from its first start.
   dependsOn: [

@@ -3,12 +3,14 @@
 # build job's image and the web UI. Needs: az (logged in), cargo, npm, python3, git.
 #
 #   infra/deploy.sh [--env NAME] [--location REGION] [--resource-group RG]
-#                   [--swa-location REGION] [--tag TAG] [--dry-run]
+#                   [--swa-location REGION] [--tag TAG] [--profile NAME] [--dry-run]
 #
+#   --profile  cheapest | balanced | fastest: the latency/cost knobs of infra/cloud/inputs.json
+#              (docs/cloud-model.md); without it the template's defaults (pay-per-use) apply.
 #   --dry-run  print every command, in order, instead of running it (needs none of the tools).
 #
 # Environment (flags win): APPGEN_ENV, AZURE_LOCATION, AZURE_RESOURCE_GROUP,
-# APPGEN_SWA_LOCATION, APPGEN_IMAGE_TAG, APPGEN_PREVIEW_SECRET (else the deployed one is kept,
+# APPGEN_SWA_LOCATION, APPGEN_IMAGE_TAG, APPGEN_PROFILE, APPGEN_PREVIEW_SECRET (else the deployed one is kept,
 # or a new one is generated on the first deployment).
 #
 # Secrets (the preview HMAC key, the Static Web Apps deployment token) are fetched or made at
@@ -24,14 +26,15 @@ LOCATION="${AZURE_LOCATION:-eastus2}"
 RESOURCE_GROUP="${AZURE_RESOURCE_GROUP:-}"
 SWA_LOCATION="${APPGEN_SWA_LOCATION:-eastus2}"
 IMAGE_TAG="${APPGEN_IMAGE_TAG:-}"
+PROFILE="${APPGEN_PROFILE:-}"
 SWA_CLI="@azure/static-web-apps-cli@2.0.10"
 WORK="target/appgen-deploy"
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --env|--location|--resource-group|--swa-location|--tag)
+    --env|--location|--resource-group|--swa-location|--tag|--profile)
       [[ $# -ge 2 && -n "$2" ]] || { echo "deploy.sh: $1 needs a value" >&2; exit 2; } ;;
   esac
   case "$1" in
@@ -41,6 +44,7 @@ while [[ $# -gt 0 ]]; do
     --resource-group) RESOURCE_GROUP="$2"; shift ;;
     --swa-location) SWA_LOCATION="$2"; shift ;;
     --tag) IMAGE_TAG="$2"; shift ;;
+    --profile) PROFILE="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "deploy.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -52,6 +56,15 @@ if ! [[ "$ENV_NAME" =~ ^[a-z0-9]{2,12}$ ]]; then
   exit 2
 fi
 RESOURCE_GROUP="${RESOURCE_GROUP:-rg-$ENV_NAME}"
+# The profile's Bicep parameters (k=v), read from the model's one input file.
+PROFILE_PARAMS=()
+if [[ -n "$PROFILE" ]]; then
+  if ! profile_out="$(python3 infra/cloud/model.py --bicep-params "$PROFILE")"; then
+    echo "deploy.sh: --profile must be one of the profiles in infra/cloud/inputs.json" >&2
+    exit 2
+  fi
+  mapfile -t PROFILE_PARAMS <<<"$profile_out"
+fi
 DEPLOYMENT="appgen-$ENV_NAME"
 if [[ -z "$IMAGE_TAG" ]]; then
   IMAGE_TAG="$(git rev-parse --short=12 HEAD 2>/dev/null || date -u +%Y%m%d%H%M%S)"
@@ -108,6 +121,7 @@ note() { printf '# %s\n' "$*" >&3; }
 
 # ---- 0. preflight ---------------------------------------------------------------------------
 note "appgen deploy: env=$ENV_NAME location=$LOCATION resource-group=$RESOURCE_GROUP tag=$IMAGE_TAG$([[ $DRY_RUN -eq 1 ]] && echo ' (dry run)')"
+note "profile: ${PROFILE:-none (template defaults)}${PROFILE_PARAMS[*]:+: ${PROFILE_PARAMS[*]}}"
 if [[ $DRY_RUN -eq 0 ]]; then
   for tool in az cargo npm python3 git; do
     command -v "$tool" >/dev/null || { echo "deploy.sh: '$tool' is required" >&2; exit 1; }
@@ -157,6 +171,7 @@ deploy_infra() {
     --name "$DEPLOYMENT" \
     --template-file bicep/main.bicep \
     --parameters environmentName="$ENV_NAME" location="$LOCATION" staticWebAppLocation="$SWA_LOCATION" builderImage="$1" \
+    ${PROFILE_PARAMS[@]+"${PROFILE_PARAMS[@]}"} \
     --parameters "@$SECRET_PARAMS" \
     --output none
 }

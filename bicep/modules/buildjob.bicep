@@ -68,6 +68,16 @@ param replicaTimeout int = 1800
 @maxValue(100)
 param maxExecutions int = 10
 
+@description('Seconds between the scaler\'s polls of the build queue: a build waits up to this long before its execution is started.')
+@minValue(1)
+@maxValue(300)
+param pollingInterval int = 10
+
+@description('Executions started every polling interval even with an empty queue (a warm builder: each takes a waiting message or exits).')
+@minValue(0)
+@maxValue(10)
+param minExecutions int = 0
+
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart-jobs:latest'
 
 resource environment 'Microsoft.App/managedEnvironments@2025-01-01' = {
@@ -138,9 +148,9 @@ resource job 'Microsoft.App/jobs@2025-01-01' = {
         parallelism: 1
         replicaCompletionCount: 1
         scale: {
-          minExecutions: 0
+          minExecutions: minExecutions
           maxExecutions: maxExecutions
-          pollingInterval: 10
+          pollingInterval: pollingInterval
           rules: [
             {
               name: 'build-queue'

@@ -73,6 +73,35 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
+@description('Always-ready instances of the HTTP function group; 0 = pay-per-use only.')
+@minValue(0)
+param alwaysReadyHttp int = 0
+
+@description('Always-ready instances of each step function in stepFunctionNames; 0 = pay-per-use only.')
+@minValue(0)
+param alwaysReadySteps int = 0
+
+@description('Queue-triggered step functions (per-function scaling: each has its own instances).')
+param stepFunctionNames array
+
+@description('host.json extensions.queues.maxPollingInterval for this app (hh:mm:ss).')
+param queueMaxPollingInterval string = '00:00:01'
+
+@description('Enable the build function here as well as the Container Apps job (needs a package that carries Node and Chromium).')
+param buildInFunctionApp bool = false
+
+// Flex names an always-ready group `http` or one function `function:<name>`; 0 keeps none warm.
+var stepAlwaysReady = [for f in stepFunctionNames: {
+  name: 'function:${f}'
+  instanceCount: alwaysReadySteps
+}]
+var alwaysReady = concat([
+  {
+    name: 'http'
+    instanceCount: alwaysReadyHttp
+  }
+], stepAlwaysReady)
+
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
@@ -82,6 +111,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   location: location
   tags: tags
   kind: 'functionapp'
+  // checkov:skip=CKV_AZURE_225: zone redundancy on Flex keeps >= 2 billed always-ready instances per function group; the cheapest profile must cost nothing idle, and all state is in zone-independent storage (docs/cloud-model.md)
   sku: {
     tier: 'FlexConsumption'
     name: 'FC1'
@@ -96,6 +126,10 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   location: location
   tags: tags
   kind: 'functionapp,linux'
+  // checkov:skip=CKV_AZURE_222: public by design: browsers stream /api/.../events and load previews from this host (main.bicep, PREVIEW HOSTING); /api is locked to the SWA proxy by the link
+  // checkov:skip=CKV_AZURE_17: browsers and the SWA proxy carry no client certificate; callers are authenticated by SWA (x-ms-client-principal) and previews by HMAC tokens
+  // checkov:skip=CKV_AZURE_212: Flex Consumption has no instance count (numberOfWorkers); warm capacity is the alwaysReadySteps knob, 0 in the cheapest profile (docs/cloud-model.md)
+  // checkov:skip=CKV_AZURE_213: Flex Consumption does not run the App Service health check (platform-managed instances); /api/health exists for external probes (docs/first-deployment.md)
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {
@@ -109,6 +143,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     clientAffinityEnabled: false
     siteConfig: {
       minTlsVersion: '1.2'
+      http20Enabled: true
+      // No FTP or FTPS at all (publishing credentials are also off, below): deploy.sh uses Entra ID.
+      ftpsState: 'Disabled'
       cors: {
         allowedOrigins: [
           webOrigin
@@ -185,10 +222,16 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPGEN_BUILD_JOB_ID'
           value: buildJobId
         }
-        // The build step runs in the Container Apps job, not here: the host must not take its messages.
+        // The build step runs in the Container Apps job, not here: the host must not take its
+        // messages (unless buildInFunctionApp: then both consume; claims keep effects exactly-once).
         {
           name: 'AzureWebJobs.${buildFunctionName}.Disabled'
-          value: 'true'
+          value: buildInFunctionApp ? 'false' : 'true'
+        }
+        // Per-profile override of host.json's queue polling (the host reads AzureFunctionsJobHost__*).
+        {
+          name: 'AzureFunctionsJobHost__extensions__queues__maxPollingInterval'
+          value: queueMaxPollingInterval
         }
       ]
     }
@@ -206,6 +249,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        alwaysReady: alwaysReady
       }
       runtime: {
         name: 'custom'

@@ -19,14 +19,30 @@ param location string
 @description('Tags applied to every resource.')
 param tags object = {}
 
-@description('Model deployments to create, one at a time.')
-param deployments modelDeployment[]
+// Two typed parameters rather than one `modelDeployment[]`: Checkov's Bicep parser (pycep 0.5)
+// cannot read typed arrays, and the code calls exactly two deployments (APPGEN_MODEL_FAST/STRONG).
+@description('The fast model deployment (clarify, requirements).')
+param fastDeployment modelDeployment
+
+@description('The strong model deployment (code, fix, modify).')
+param strongDeployment modelDeployment
+
+// Created one at a time (@batchSize(1)): Azure OpenAI rejects concurrent deployment writes.
+var deployments = [
+  fastDeployment
+  strongDeployment
+]
 
 resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
   name: name
   location: location
   tags: tags
   kind: 'OpenAI'
+  // checkov:skip=CKV_AZURE_134: the Function App has no VNet (a private endpoint needs one plus private DNS, a fixed monthly cost); access is Entra ID only (disableLocalAuth) with the OpenAI User role
+  // Its own identity (for customer-managed keys or other outbound calls); costs nothing.
+  identity: {
+    type: 'SystemAssigned'
+  }
   sku: {
     name: 'S0'
   }

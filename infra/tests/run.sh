@@ -1,33 +1,40 @@
 #!/usr/bin/env bash
-# Runs the infrastructure tests: Bicep syntax (pycep-parser), names shared with the Rust code,
+# Runs the infrastructure tests: Bicep syntax (pycep-parser), Checkov, names shared with the Rust code,
 # no secrets in outputs, Dockerfile vs infra/local/setup.sh drift, deploy.sh --dry-run, workflows.
 #
 #   bash infra/tests/run.sh [pytest args...]
 #
-# Creates infra/.venv on first use and installs infra/requirements-test.txt (pinned) into it;
-# later runs reinstall only when that file changes, so they start in well under a second.
+# Creates infra/.venv (infra/requirements-test.txt) and infra/.venv-checkov
+# (infra/requirements-checkov.txt) on first use, both pinned; later runs reinstall only when
+# those files change, so they start in well under a second.
 set -euo pipefail
 
 INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$INFRA/.venv"
-REQ="$INFRA/requirements-test.txt"
-STAMP="$VENV/.requirements.sha256"
 
-if [[ ! -x "$VENV/bin/python" ]]; then
-  if ! python3 -m venv "$VENV"; then
-    rm -rf "$VENV"
-    echo "infra/tests/run.sh: 'python3 -m venv' failed; on Debian install python3-venv (apt-get install python3-venv)" >&2
-    exit 1
+# ensure_venv DIR REQUIREMENTS: a venv at DIR with exactly REQUIREMENTS installed (reinstalled
+# only when that file changes, so later runs start in well under a second).
+ensure_venv() {
+  local venv="$1" req="$2" stamp="$1/.requirements.sha256" want
+  if [[ ! -x "$venv/bin/python" ]]; then
+    if ! python3 -m venv "$venv"; then
+      rm -rf "$venv"
+      echo "infra/tests/run.sh: 'python3 -m venv' failed; on Debian install python3-venv (apt-get install python3-venv)" >&2
+      exit 1
+    fi
   fi
-fi
-# The venv ignores itself, so no .gitignore entry is needed.
-[[ -f "$VENV/.gitignore" ]] || printf '*\n' >"$VENV/.gitignore"
+  # The venv ignores itself, so no .gitignore entry is needed.
+  [[ -f "$venv/.gitignore" ]] || printf '*\n' >"$venv/.gitignore"
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --requirement "$req"
+    printf '%s\n' "$want" >"$stamp"
+  fi
+}
 
-want="$(sha256sum "$REQ" | cut -d' ' -f1)"
-if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$want" ]]; then
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --requirement "$REQ"
-  printf '%s\n' "$want" >"$STAMP"
-fi
+ensure_venv "$INFRA/.venv" "$INFRA/requirements-test.txt"
+# Checkov in its own venv (it pins an older pycep-parser than the tests use).
+ensure_venv "$INFRA/.venv-checkov" "$INFRA/requirements-checkov.txt"
+export APPGEN_CHECKOV="$INFRA/.venv-checkov/bin/checkov"
 
 cd "$INFRA/.."
-exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$INFRA/tests" "$@"
+exec "$INFRA/.venv/bin/python" -m pytest -q -p no:cacheprovider "$INFRA/tests" "$@"

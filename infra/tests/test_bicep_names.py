@@ -329,8 +329,12 @@ def test_openai_deployments_are_parameters():
     deps = [r for _, r in resources(oai) if r["type"] == "Microsoft.CognitiveServices/accounts/deployments"]
     assert len(deps) == 1
     assert body(deps[0])["name"] == {"operator": {"type": "property_accessor", "operands": {"operand_1": "d", "operand_2": "name"}}}
-    names = [d["name"] for d in body(main["modules"]["openAi"])["params"]["deployments"]]
-    assert names == ["fastModelDeploymentName", "strongModelDeploymentName"]
+    passed = body(main["modules"]["openAi"])["params"]
+    assert passed["fastDeployment"]["name"] == "fastModelDeploymentName"
+    assert passed["strongDeployment"]["name"] == "strongModelDeploymentName"
+    # Both are created, by one loop over the module's `deployments` var.
+    assert oai["variables"]["deployments"]["value"] == ["fastDeployment", "strongDeployment"]
+    assert deps[0]["config"]["loop_type"]["detail"]["array_name"] == "deployments"
 
 
 @pytest.mark.parametrize("param", ["environmentName", "location"])
@@ -359,6 +363,7 @@ PLATFORM_OR_PROPOSED = {
     "APPGEN_BUILD_JOB_ID",  # resource ID of the build job, for a direct start (Jobs Operator role)
     "APPGEN_BUILD_QUEUE",  # build job: the queue it was triggered from
     "APPGEN_REVIEW_QUEUE",  # build job: the queue it enqueues to
+    "AzureFunctionsJobHost__extensions__queues__maxPollingInterval",  # Functions host: host.json override
 }
 
 
@@ -391,6 +396,11 @@ def test_only_the_build_job_consumes_the_build_queue():
     assert body(main["modules"]["functionApp"])["params"]["buildFunctionName"] == "buildFunctionName"
     _, site, _ = _site()
     settings = {s["name"]: s["value"] for s in site["properties"]["siteConfig"]["appSettings"]}
-    assert settings.get("AzureWebJobs.${buildFunctionName}.Disabled") == "true"
+    # Disabled unless buildInFunctionApp (off by default and in every profile: docs/cloud-model.md).
+    assert settings.get("AzureWebJobs.${buildFunctionName}.Disabled") == {
+        "operator": {"type": "conditional", "operands": {"condition": "buildInFunctionApp", "true_value": "false", "false_value": "true"}}
+    }
+    assert parse_bicep(MODULES / "functionapp.bicep")["parameters"]["buildInFunctionApp"]["default"] is False
+    assert main["parameters"]["buildInFunctionApp"]["default"] is False
     # ...and no other step is disabled.
     assert [n for n in settings if n.endswith(".Disabled")] == ["AzureWebJobs.${buildFunctionName}.Disabled"]

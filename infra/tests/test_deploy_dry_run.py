@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,9 @@ def _bare_path(tmp_path: Path) -> str:
     bindir.mkdir()
     for tool in ALLOWED_TOOLS:
         found = shutil.which(tool)
+        if tool == "python3":
+            # The interpreter itself: a version-manager shim (pyenv) on PATH needs its own tools.
+            found = os.path.realpath(sys.executable)
         if found:
             (bindir / tool).symlink_to(found)
     return str(bindir)
@@ -136,7 +140,7 @@ def test_flags_reach_the_commands(tmp_path):
     assert "appgen-builder:t1" in cmds
 
 
-@pytest.mark.parametrize("args", [["--bogus"], ["--env", "Bad_Name"], ["--env", "x"], ["--env"], ["--location", ""]])
+@pytest.mark.parametrize("args", [["--bogus"], ["--env", "Bad_Name"], ["--env", "x"], ["--env"], ["--location", ""], ["--profile"]])
 def test_bad_arguments_fail(tmp_path, args):
     r = dry_run(tmp_path, *args)
     assert r.returncode == 2
@@ -178,3 +182,42 @@ def test_every_resource_provider_the_template_uses_is_registered(result):
     }
     used.discard("Microsoft.Authorization")  # always registered
     assert used <= registered, f"not registered by deploy.sh: {sorted(used - registered)}"
+
+
+@pytest.mark.parametrize("profile", ["cheapest", "balanced", "fastest"])
+def test_a_profile_passes_its_bicep_parameters_to_both_deployments(tmp_path, profile):
+    """--profile NAME: the parameters infra/cloud/inputs.json names for that profile reach both
+    `az deployment group create` commands, and the plan says which they are."""
+    import json
+
+    knobs = json.loads((ROOT / "infra" / "cloud" / "inputs.json").read_text())["profiles"][profile]["bicep"]
+    r = dry_run(tmp_path, "--profile", profile)
+    assert r.returncode == 0, r.stderr
+    expected = [f"{k}={v}" for k, v in knobs.items()]
+    assert f"# profile: {profile}: {' '.join(expected)}" in r.stdout
+    creates = [c for c in commands(r.stdout) if c.startswith("az deployment group create")]
+    assert len(creates) == 2
+    for create in creates:
+        words = create.split()
+        for kv in expected:
+            assert kv in words, f"{kv} missing from: {create}"
+
+
+def test_profiles_differ_and_no_profile_keeps_the_template_defaults(tmp_path):
+    seen = set()
+    for profile in ("cheapest", "balanced", "fastest"):
+        (tmp_path / profile).mkdir()
+        r = dry_run(tmp_path / profile, "--profile", profile)
+        create = next(c for c in commands(r.stdout) if c.startswith("az deployment group create"))
+        seen.add(create)
+    assert len(seen) == 3
+    (tmp_path / "none").mkdir()
+    r = dry_run(tmp_path / "none")
+    create = next(c for c in commands(r.stdout) if c.startswith("az deployment group create"))
+    assert "alwaysReady" not in create and "# profile: none" in r.stdout
+
+
+def test_an_unknown_profile_fails(tmp_path):
+    r = dry_run(tmp_path, "--profile", "turbo")
+    assert r.returncode == 2
+    assert "turbo" in r.stderr
