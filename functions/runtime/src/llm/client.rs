@@ -5,6 +5,7 @@
 //! async-openai's errors drop the response headers, so `Retry-After` would be lost, and its
 //! strictly typed stream turns a quirky chunk from a compatible server into a hard error.
 
+use super::agents::AgentName;
 use super::config::{AZURE_SCOPE, AuthConfig, ModelConfig, ProviderConfig, ProviderKind};
 use appgen_core::agui::TokenUsage;
 use appgen_core::ports::AgentError;
@@ -303,7 +304,7 @@ impl Chain {
     /// Runs `req` on the chain: retries per provider, then the next provider.
     pub async fn complete(
         &self,
-        agent: &str,
+        agent: AgentName,
         req: &ChatRequest,
         sink: &mut dyn DeltaSink,
     ) -> Result<Completion, AgentError> {
@@ -318,7 +319,7 @@ impl Chain {
                 match result {
                     Ok(c) => {
                         tracing::info!(
-                            agent,
+                            %agent,
                             provider = %p.cfg.name,
                             model = %model,
                             attempt,
@@ -331,7 +332,7 @@ impl Chain {
                     }
                     Err(e) => {
                         sink.rollback();
-                        tracing::warn!(agent, provider = %p.cfg.name, model = %model, attempt, error = %e, "model call failed");
+                        tracing::warn!(%agent, provider = %p.cfg.name, model = %model, attempt, error = %e, "model call failed");
                         last_timeout = matches!(e, CallError::Timeout(_));
                         // A provider that rejects response_format gets free text instead.
                         if let CallError::Status {
@@ -356,7 +357,7 @@ impl Chain {
                         if retryable && attempt < self.cfg.max_retries {
                             let wait = self.backoff(attempt, &e);
                             if let Some(wait) = wait {
-                                tracing::info!(agent, provider = %p.cfg.name, wait_ms = wait.as_millis() as u64, "retrying");
+                                tracing::info!(%agent, provider = %p.cfg.name, wait_ms = wait.as_millis() as u64, "retrying");
                                 tokio::time::sleep(wait).await;
                                 attempt += 1;
                                 continue;
