@@ -281,9 +281,15 @@ fn an_override_with_an_unknown_placeholder_fails_at_start_naming_file_and_placeh
         "rewrite.md",
         "# appgen agent: rewrite\n{{path}}\n<!-- user -->\n{{description}}",
     )]);
-    assert!(e.contains(&dir.path().join("rewrite.md").display().to_string()), "{e}");
+    assert!(
+        e.contains(&dir.path().join("rewrite.md").display().to_string()),
+        "{e}"
+    );
     assert!(e.contains("unknown placeholder {{description}}"), "{e}");
-    assert!(e.contains("{{file_content}}"), "names what rewrite offers: {e}");
+    assert!(
+        e.contains("{{file_content}}"),
+        "names what rewrite offers: {e}"
+    );
 }
 
 #[test]
@@ -292,7 +298,10 @@ fn an_override_file_for_no_agent_fails_at_start() {
         ("README.md", "notes are fine"),
         ("clarifer.md", "# appgen agent: clarify\n<!-- user -->\n"),
     ]);
-    assert!(e.contains(&dir.path().join("clarifer.md").display().to_string()), "{e}");
+    assert!(
+        e.contains(&dir.path().join("clarifer.md").display().to_string()),
+        "{e}"
+    );
     assert!(e.contains("no agent named \"clarifer\""), "{e}");
 }
 
@@ -300,7 +309,13 @@ fn an_override_file_for_no_agent_fails_at_start() {
 fn an_override_schema_that_drifts_from_the_answer_type_fails_at_start() {
     let schema = include_str!("../agents/rewrite.schema.json").replace("\"content\"", "\"body\"");
     let (dir, e) = refused_override(&[("rewrite.schema.json", &schema)]);
-    assert!(e.contains(&dir.path().join("rewrite.schema.json").display().to_string()), "{e}");
+    assert!(
+        e.contains(&dir.path().join("rewrite.schema.json").display().to_string()),
+        "{e}"
+    );
     assert!(e.contains("$.body: in the schema, not in the type"), "{e}");
-    assert!(e.contains("$.content: in the type, not in the schema"), "{e}");
+    assert!(
+        e.contains("$.content: in the type, not in the schema"),
+        "{e}"
+    );
 }
