@@ -250,3 +250,72 @@ fn agents_dir_overrides_one_agent_and_is_validated() {
     let e = ModelAgent::new(m).expect_err("bad template").to_string();
     assert!(e.contains("fix.md has no `<!-- user -->`"), "{e}");
 }
+
+/// An override directory with `files`, and the error `ModelAgent::new` refuses it with.
+fn refused_override(files: &[(&str, &str)]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let m = models(&[
+        ("APPGEN_LLM", "ollama"),
+        ("APPGEN_MODEL_STRONG", "q"),
+        ("APPGEN_AGENTS_DIR", dir.path().to_str().expect("utf8")),
+    ]);
+    let e = ModelAgent::new(m).expect_err("refused").to_string();
+    (dir, e)
+}
+
+#[test]
+fn an_override_with_an_unknown_placeholder_fails_at_start_naming_file_and_placeholder() {
+    let (dir, e) = refused_override(&[(
+        "wireframe.md",
+        "# appgen agent: wireframe\nDraw it.\n<!-- user -->\n{{description}}\n{{descripton}}",
+    )]);
+    let path = dir.path().join("wireframe.md");
+    assert!(e.contains(&path.display().to_string()), "{e}");
+    assert!(e.contains("unknown placeholder {{descripton}}"), "{e}");
+
+    // A real placeholder the agent is not given is refused too, not rendered as "".
+    let (dir, e) = refused_override(&[(
+        "rewrite.md",
+        "# appgen agent: rewrite\n{{path}}\n<!-- user -->\n{{description}}",
+    )]);
+    assert!(
+        e.contains(&dir.path().join("rewrite.md").display().to_string()),
+        "{e}"
+    );
+    assert!(e.contains("unknown placeholder {{description}}"), "{e}");
+    assert!(
+        e.contains("{{file_content}}"),
+        "names what rewrite offers: {e}"
+    );
+}
+
+#[test]
+fn an_override_file_for_no_agent_fails_at_start() {
+    let (dir, e) = refused_override(&[
+        ("README.md", "notes are fine"),
+        ("clarifer.md", "# appgen agent: clarify\n<!-- user -->\n"),
+    ]);
+    assert!(
+        e.contains(&dir.path().join("clarifer.md").display().to_string()),
+        "{e}"
+    );
+    assert!(e.contains("no agent named \"clarifer\""), "{e}");
+}
+
+#[test]
+fn an_override_schema_that_drifts_from_the_answer_type_fails_at_start() {
+    let schema = include_str!("../agents/rewrite.schema.json").replace("\"content\"", "\"body\"");
+    let (dir, e) = refused_override(&[("rewrite.schema.json", &schema)]);
+    assert!(
+        e.contains(&dir.path().join("rewrite.schema.json").display().to_string()),
+        "{e}"
+    );
+    assert!(e.contains("$.body: in the schema, not in the type"), "{e}");
+    assert!(
+        e.contains("$.content: in the type, not in the schema"),
+        "{e}"
+    );
+}

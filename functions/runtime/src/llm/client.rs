@@ -5,6 +5,7 @@
 //! async-openai's errors drop the response headers, so `Retry-After` would be lost, and its
 //! strictly typed stream turns a quirky chunk from a compatible server into a hard error.
 
+use super::agents::AgentName;
 use super::config::{AZURE_SCOPE, AuthConfig, ModelConfig, ProviderConfig, ProviderKind};
 use appgen_core::agui::TokenUsage;
 use appgen_core::ports::AgentError;
@@ -86,6 +87,34 @@ pub enum CallError {
     /// Our side: credentials, request building.
     #[error("{0}")]
     Local(String),
+}
+
+impl CallError {
+    /// A 400 that blames `response_format` (the provider or model has no structured output).
+    fn rejects_response_format(&self) -> bool {
+        let CallError::Status {
+            status: 400,
+            message,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        let message = message.to_ascii_lowercase();
+        ["response_format", "json_schema", "schema"]
+            .iter()
+            .any(|w| message.contains(w))
+    }
+
+    /// Worth another attempt at the same provider: rate limits, server errors, broken
+    /// connections and streams. A timeout is not: the fallback is the better bet.
+    fn is_retryable(&self) -> bool {
+        match self {
+            CallError::Status { status, .. } => *status == 429 || *status >= 500,
+            CallError::Connect(_) | CallError::Protocol(_) => true,
+            CallError::Timeout(_) | CallError::Local(_) => false,
+        }
+    }
 }
 
 enum Auth {
@@ -303,7 +332,7 @@ impl Chain {
     /// Runs `req` on the chain: retries per provider, then the next provider.
     pub async fn complete(
         &self,
-        agent: &str,
+        agent: AgentName,
         req: &ChatRequest,
         sink: &mut dyn DeltaSink,
     ) -> Result<Completion, AgentError> {
@@ -318,7 +347,7 @@ impl Chain {
                 match result {
                     Ok(c) => {
                         tracing::info!(
-                            agent,
+                            %agent,
                             provider = %p.cfg.name,
                             model = %model,
                             attempt,
@@ -331,32 +360,20 @@ impl Chain {
                     }
                     Err(e) => {
                         sink.rollback();
-                        tracing::warn!(agent, provider = %p.cfg.name, model = %model, attempt, error = %e, "model call failed");
+                        tracing::warn!(%agent, provider = %p.cfg.name, model = %model, attempt, error = %e, "model call failed");
                         last_timeout = matches!(e, CallError::Timeout(_));
                         // A provider that rejects response_format gets free text instead.
-                        if let CallError::Status {
-                            status: 400,
-                            message,
-                            ..
-                        } = &e
-                            && req.schema.is_some()
+                        if req.schema.is_some()
                             && p.structured.load(Ordering::Relaxed)
-                            && ["response_format", "json_schema", "schema"]
-                                .iter()
-                                .any(|w| message.to_ascii_lowercase().contains(w))
+                            && e.rejects_response_format()
                         {
                             p.structured.store(false, Ordering::Relaxed);
                             continue;
                         }
-                        let retryable = match &e {
-                            CallError::Status { status, .. } => *status == 429 || *status >= 500,
-                            CallError::Connect(_) | CallError::Protocol(_) => true,
-                            CallError::Timeout(_) | CallError::Local(_) => false,
-                        };
-                        if retryable && attempt < self.cfg.max_retries {
+                        if e.is_retryable() && attempt < self.cfg.max_retries {
                             let wait = self.backoff(attempt, &e);
                             if let Some(wait) = wait {
-                                tracing::info!(agent, provider = %p.cfg.name, wait_ms = wait.as_millis() as u64, "retrying");
+                                tracing::info!(%agent, provider = %p.cfg.name, wait_ms = wait.as_millis() as u64, "retrying");
                                 tokio::time::sleep(wait).await;
                                 attempt += 1;
                                 continue;
@@ -408,6 +425,32 @@ impl Chain {
         req: &ChatRequest,
         sink: &mut dyn DeltaSink,
     ) -> Result<Completion, CallError> {
+        let resp = self.send(p, model, req).await?;
+        let usage = TokenUsage {
+            provider: Some(p.cfg.name.clone()),
+            model: Some(model.to_owned()),
+            ..TokenUsage::default()
+        };
+        let is_sse = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("event-stream"));
+        if is_sse {
+            self.read_stream(resp, usage, sink).await
+        } else {
+            // A server that ignored `stream: true` and answered in one piece.
+            self.read_whole(resp, usage, sink).await
+        }
+    }
+
+    /// Posts the request; a response with a success status, else its status as the error.
+    async fn send(
+        &self,
+        p: &Provider,
+        model: &str,
+        req: &ChatRequest,
+    ) -> Result<reqwest::Response, CallError> {
         let timeout = self.cfg.timeout;
         let (url, query) = p.endpoint(model);
         let body = p.body(req, model);
@@ -422,59 +465,69 @@ impl Chain {
             Ok(Ok(r)) => r,
         };
         let status = resp.status();
-        if !status.is_success() {
-            let retry_after = retry_after(resp.headers());
-            let text = tokio::time::timeout(timeout, resp.text())
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .unwrap_or_default();
-            let message = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
-                .unwrap_or_else(|| text.chars().take(300).collect());
-            return Err(CallError::Status {
-                status: status.as_u16(),
-                retry_after,
-                message,
-            });
+        if status.is_success() {
+            return Ok(resp);
         }
-        let mut usage = TokenUsage {
-            provider: Some(p.cfg.name.clone()),
-            model: Some(model.to_owned()),
-            ..TokenUsage::default()
-        };
-        let is_sse = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("event-stream"));
-        if !is_sse {
-            // A server that ignored `stream: true` and answered in one piece.
-            let text = match tokio::time::timeout(timeout, resp.text()).await {
-                Err(_) => return Err(CallError::Timeout(timeout)),
-                Ok(Err(e)) => return Err(CallError::Connect(without_url(&e))),
-                Ok(Ok(t)) => t,
-            };
-            let v: Value = serde_json::from_str(&text)
-                .map_err(|e| CallError::Protocol(format!("response is not JSON: {e}")))?;
-            let choice = &v["choices"][0];
-            let content = choice["message"]["content"]
-                .as_str()
-                .ok_or_else(|| CallError::Protocol("response has no message content".into()))?;
-            sink.delta(content);
-            read_usage(&v["usage"], &mut usage);
-            return Ok(Completion {
-                text: content.to_owned(),
-                finish_reason: choice["finish_reason"].as_str().map(str::to_owned),
-                usage,
-            });
-        }
+        let retry_after = retry_after(resp.headers());
+        let text = tokio::time::timeout(timeout, resp.text())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| text.chars().take(300).collect());
+        Err(CallError::Status {
+            status: status.as_u16(),
+            retry_after,
+            message,
+        })
+    }
 
+    /// A whole (non-streamed) chat completion.
+    async fn read_whole(
+        &self,
+        resp: reqwest::Response,
+        mut usage: TokenUsage,
+        sink: &mut dyn DeltaSink,
+    ) -> Result<Completion, CallError> {
+        let timeout = self.cfg.timeout;
+        let text = match tokio::time::timeout(timeout, resp.text()).await {
+            Err(_) => return Err(CallError::Timeout(timeout)),
+            Ok(Err(e)) => return Err(CallError::Connect(without_url(&e))),
+            Ok(Ok(t)) => t,
+        };
+        let v: Value = serde_json::from_str(&text)
+            .map_err(|e| CallError::Protocol(format!("response is not JSON: {e}")))?;
+        let choice = &v["choices"][0];
+        let content = choice["message"]["content"]
+            .as_str()
+            .ok_or_else(|| CallError::Protocol("response has no message content".into()))?;
+        sink.delta(content);
+        read_usage(&v["usage"], &mut usage);
+        Ok(Completion {
+            text: content.to_owned(),
+            finish_reason: choice["finish_reason"].as_str().map(str::to_owned),
+            usage,
+        })
+    }
+
+    /// A streamed chat completion, each content delta passed to `sink` as it arrives.
+    async fn read_stream(
+        &self,
+        resp: reqwest::Response,
+        usage: TokenUsage,
+        sink: &mut dyn DeltaSink,
+    ) -> Result<Completion, CallError> {
+        let timeout = self.cfg.timeout;
         let mut stream = resp.bytes_stream();
         let mut sse = SseParser::default();
-        let mut text = String::new();
-        let mut finish_reason: Option<String> = None;
+        let mut acc = StreamedCompletion {
+            text: String::new(),
+            finish_reason: None,
+            usage,
+        };
         let mut done = false;
         while !done {
             let next = match tokio::time::timeout(timeout, stream.next()).await {
@@ -491,45 +544,60 @@ impl Chain {
                     done = true;
                     break;
                 }
-                let v: Value = serde_json::from_str(&data)
-                    .map_err(|e| CallError::Protocol(format!("stream chunk is not JSON: {e}")))?;
-                if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
-                    let message = err["message"]
-                        .as_str()
-                        .unwrap_or("error in stream")
-                        .to_owned();
-                    return Err(CallError::Status {
-                        status: 500,
-                        retry_after: None,
-                        message,
-                    });
-                }
-                if let Some(choice) = v["choices"].as_array().and_then(|c| c.first()) {
-                    if let Some(delta) = choice["delta"]["content"].as_str()
-                        && !delta.is_empty()
-                    {
-                        text.push_str(delta);
-                        sink.delta(delta);
-                    }
-                    if let Some(fr) = choice["finish_reason"].as_str() {
-                        finish_reason = Some(fr.to_owned());
-                    }
-                }
-                read_usage(&v["usage"], &mut usage);
-                // Groq reports streamed usage under its own key.
-                read_usage(&v["x_groq"]["usage"], &mut usage);
+                acc.chunk(&data, sink)?;
             }
         }
-        if !done && finish_reason.is_none() {
+        if !done && acc.finish_reason.is_none() {
             return Err(CallError::Protocol(
                 "the stream ended before the answer did".into(),
             ));
         }
         Ok(Completion {
-            text,
-            finish_reason,
-            usage,
+            text: acc.text,
+            finish_reason: acc.finish_reason,
+            usage: acc.usage,
         })
+    }
+}
+
+/// What the chunks of a stream add up to so far.
+struct StreamedCompletion {
+    text: String,
+    finish_reason: Option<String>,
+    usage: TokenUsage,
+}
+
+impl StreamedCompletion {
+    /// One `data:` payload: content, finish reason, usage, or an error reported mid-stream.
+    fn chunk(&mut self, data: &str, sink: &mut dyn DeltaSink) -> Result<(), CallError> {
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| CallError::Protocol(format!("stream chunk is not JSON: {e}")))?;
+        if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
+            let message = err["message"]
+                .as_str()
+                .unwrap_or("error in stream")
+                .to_owned();
+            return Err(CallError::Status {
+                status: 500,
+                retry_after: None,
+                message,
+            });
+        }
+        if let Some(choice) = v["choices"].as_array().and_then(|c| c.first()) {
+            if let Some(delta) = choice["delta"]["content"].as_str()
+                && !delta.is_empty()
+            {
+                self.text.push_str(delta);
+                sink.delta(delta);
+            }
+            if let Some(fr) = choice["finish_reason"].as_str() {
+                self.finish_reason = Some(fr.to_owned());
+            }
+        }
+        read_usage(&v["usage"], &mut self.usage);
+        // Groq reports streamed usage under its own key.
+        read_usage(&v["x_groq"]["usage"], &mut self.usage);
+        Ok(())
     }
 }
 

@@ -439,6 +439,14 @@ fn check_url(key: &str, v: String) -> Result<String, ConfigError> {
     }
 }
 
+/// What a provider's settings share, whatever its kind.
+struct Common {
+    name: String,
+    fast: String,
+    strong: String,
+    structured: Option<bool>,
+}
+
 fn provider(
     get: &impl Fn(&str) -> Option<String>,
     name: &str,
@@ -451,8 +459,53 @@ fn provider(
     };
     let mut missing: Vec<(String, String)> = Vec::new();
     let p = env_part(name);
+    let (fast, strong) = models(get, name, primary, &mut missing);
+    let structured_key = if primary {
+        "APPGEN_LLM_STRUCTURED".to_owned()
+    } else {
+        format!("APPGEN_{p}_STRUCTURED")
+    };
+    let common = Common {
+        name: name.into(),
+        fast,
+        strong,
+        structured: flag(get, &structured_key)?,
+    };
+    let cfg = match name {
+        "azure-openai" => azure_openai(get, common, &mut missing)?,
+        "openai" => openai(get, common, &mut missing)?,
+        "compatible" => compatible(get, common, &mut missing)?,
+        other => {
+            let Some(preset) = PRESETS.iter().find(|pr| pr.name == other) else {
+                return Err(ConfigError::Invalid {
+                    setting: if primary {
+                        "APPGEN_LLM".into()
+                    } else {
+                        "APPGEN_LLM_FALLBACK".into()
+                    },
+                    value: other.into(),
+                    why: format!("not a known provider; use one of {KNOWN}"),
+                });
+            };
+            from_preset(get, preset, common, &mut missing)?
+        }
+    };
+    if missing.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(ConfigError::Missing { context, missing })
+    }
+}
 
-    // Models: a fallback's own names first, then the primary's.
+/// The fast and strong model: a fallback's own names first, then the primary's; one of the
+/// two stands in for the other.
+fn models(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    primary: bool,
+    missing: &mut Vec<(String, String)>,
+) -> (String, String) {
+    let p = env_part(name);
     let own = |which: &str| {
         if primary {
             None
@@ -465,7 +518,7 @@ fn provider(
         (None, None) => (get("APPGEN_MODEL_FAST"), get("APPGEN_MODEL_STRONG")),
         named => named,
     };
-    let (fast, strong) = match (fast, strong) {
+    match (fast, strong) {
         (Some(f), Some(s)) => (f, s),
         (Some(f), None) => (f.clone(), f),
         (None, Some(s)) => (s.clone(), s),
@@ -483,143 +536,142 @@ fn provider(
             missing.push((key, what.into()));
             (String::new(), String::new())
         }
-    };
-    let structured_key = if primary {
-        "APPGEN_LLM_STRUCTURED".to_owned()
-    } else {
-        format!("APPGEN_{p}_STRUCTURED")
-    };
-    let structured = flag(get, &structured_key)?;
-
-    let cfg = match name {
-        "azure-openai" => {
-            let endpoint = match get("AZURE_OPENAI_ENDPOINT") {
-                Some(v) => check_url("AZURE_OPENAI_ENDPOINT", v)?,
-                None => {
-                    missing.push((
-                        "AZURE_OPENAI_ENDPOINT".into(),
-                        "the resource endpoint, e.g. https://NAME.openai.azure.com".into(),
-                    ));
-                    String::new()
-                }
-            };
-            let auth = match get("AZURE_OPENAI_API_KEY") {
-                Some(k) => AuthConfig::AzureKey(Secret::new(k)),
-                None => {
-                    let client_id = get("AZURE_CLIENT_ID");
-                    // App Service / Functions expose IDENTITY_ENDPOINT; older hosts MSI_ENDPOINT.
-                    let managed = client_id.is_some()
-                        || get("IDENTITY_ENDPOINT").is_some()
-                        || get("MSI_ENDPOINT").is_some();
-                    AuthConfig::Entra {
-                        managed_identity: managed,
-                        client_id,
-                    }
-                }
-            };
-            ProviderConfig {
-                name: name.into(),
-                kind: ProviderKind::AzureOpenAi,
-                base_url: endpoint,
-                api_version: get("AZURE_OPENAI_API_VERSION")
-                    .unwrap_or_else(|| DEFAULT_AZURE_API_VERSION.into()),
-                auth,
-                fast_model: fast,
-                strong_model: strong,
-                structured_output: structured.unwrap_or(true),
-                max_completion_tokens_field: true,
-            }
-        }
-        "openai" => {
-            let auth = match get("OPENAI_API_KEY") {
-                Some(k) => AuthConfig::Bearer(Secret::new(k)),
-                None => {
-                    missing.push(("OPENAI_API_KEY".into(), "the OpenAI API key".into()));
-                    AuthConfig::None
-                }
-            };
-            let base = match get("OPENAI_BASE_URL") {
-                Some(v) => check_url("OPENAI_BASE_URL", v)?,
-                None => "https://api.openai.com/v1".into(),
-            };
-            ProviderConfig {
-                name: name.into(),
-                kind: ProviderKind::OpenAiCompatible,
-                base_url: base,
-                api_version: String::new(),
-                auth,
-                fast_model: fast,
-                strong_model: strong,
-                structured_output: structured.unwrap_or(true),
-                max_completion_tokens_field: true,
-            }
-        }
-        "compatible" => {
-            let base = match get("OPENAI_BASE_URL") {
-                Some(v) => check_url("OPENAI_BASE_URL", v)?,
-                None => {
-                    missing.push((
-                        "OPENAI_BASE_URL".into(),
-                        "the server's base URL, e.g. http://127.0.0.1:8000/v1".into(),
-                    ));
-                    String::new()
-                }
-            };
-            ProviderConfig {
-                name: name.into(),
-                kind: ProviderKind::OpenAiCompatible,
-                base_url: base,
-                api_version: String::new(),
-                auth: get("OPENAI_API_KEY")
-                    .map(|k| AuthConfig::Bearer(Secret::new(k)))
-                    .unwrap_or(AuthConfig::None),
-                fast_model: fast,
-                strong_model: strong,
-                structured_output: structured.unwrap_or(false),
-                max_completion_tokens_field: false,
-            }
-        }
-        other => {
-            let Some(preset) = PRESETS.iter().find(|pr| pr.name == other) else {
-                return Err(ConfigError::Invalid {
-                    setting: if primary {
-                        "APPGEN_LLM".into()
-                    } else {
-                        "APPGEN_LLM_FALLBACK".into()
-                    },
-                    value: other.into(),
-                    why: format!("not a known provider; use one of {KNOWN}"),
-                });
-            };
-            let base_key = format!("APPGEN_{p}_BASE_URL");
-            let base = match get(&base_key) {
-                Some(v) => check_url(&base_key, v)?,
-                None => preset.base_url.into(),
-            };
-            let auth = match get(preset.key_env) {
-                Some(k) => AuthConfig::Bearer(Secret::new(k)),
-                None if preset.key_required => {
-                    missing.push((preset.key_env.into(), format!("the {other} API key")));
-                    AuthConfig::None
-                }
-                None => AuthConfig::None,
-            };
-            ProviderConfig {
-                name: other.into(),
-                kind: ProviderKind::OpenAiCompatible,
-                base_url: base,
-                api_version: String::new(),
-                auth,
-                fast_model: fast,
-                strong_model: strong,
-                structured_output: structured.unwrap_or(preset.structured),
-                max_completion_tokens_field: false,
-            }
-        }
-    };
-    if missing.is_empty() {
-        Ok(cfg)
-    } else {
-        Err(ConfigError::Missing { context, missing })
     }
+}
+
+fn azure_openai(
+    get: &impl Fn(&str) -> Option<String>,
+    c: Common,
+    missing: &mut Vec<(String, String)>,
+) -> Result<ProviderConfig, ConfigError> {
+    let endpoint = match get("AZURE_OPENAI_ENDPOINT") {
+        Some(v) => check_url("AZURE_OPENAI_ENDPOINT", v)?,
+        None => {
+            missing.push((
+                "AZURE_OPENAI_ENDPOINT".into(),
+                "the resource endpoint, e.g. https://NAME.openai.azure.com".into(),
+            ));
+            String::new()
+        }
+    };
+    let auth = match get("AZURE_OPENAI_API_KEY") {
+        Some(k) => AuthConfig::AzureKey(Secret::new(k)),
+        None => {
+            let client_id = get("AZURE_CLIENT_ID");
+            // App Service / Functions expose IDENTITY_ENDPOINT; older hosts MSI_ENDPOINT.
+            let managed = client_id.is_some()
+                || get("IDENTITY_ENDPOINT").is_some()
+                || get("MSI_ENDPOINT").is_some();
+            AuthConfig::Entra {
+                managed_identity: managed,
+                client_id,
+            }
+        }
+    };
+    Ok(ProviderConfig {
+        name: c.name,
+        kind: ProviderKind::AzureOpenAi,
+        base_url: endpoint,
+        api_version: get("AZURE_OPENAI_API_VERSION")
+            .unwrap_or_else(|| DEFAULT_AZURE_API_VERSION.into()),
+        auth,
+        fast_model: c.fast,
+        strong_model: c.strong,
+        structured_output: c.structured.unwrap_or(true),
+        max_completion_tokens_field: true,
+    })
+}
+
+fn openai(
+    get: &impl Fn(&str) -> Option<String>,
+    c: Common,
+    missing: &mut Vec<(String, String)>,
+) -> Result<ProviderConfig, ConfigError> {
+    let auth = match get("OPENAI_API_KEY") {
+        Some(k) => AuthConfig::Bearer(Secret::new(k)),
+        None => {
+            missing.push(("OPENAI_API_KEY".into(), "the OpenAI API key".into()));
+            AuthConfig::None
+        }
+    };
+    let base = match get("OPENAI_BASE_URL") {
+        Some(v) => check_url("OPENAI_BASE_URL", v)?,
+        None => "https://api.openai.com/v1".into(),
+    };
+    Ok(ProviderConfig {
+        name: c.name,
+        kind: ProviderKind::OpenAiCompatible,
+        base_url: base,
+        api_version: String::new(),
+        auth,
+        fast_model: c.fast,
+        strong_model: c.strong,
+        structured_output: c.structured.unwrap_or(true),
+        max_completion_tokens_field: true,
+    })
+}
+
+fn compatible(
+    get: &impl Fn(&str) -> Option<String>,
+    c: Common,
+    missing: &mut Vec<(String, String)>,
+) -> Result<ProviderConfig, ConfigError> {
+    let base = match get("OPENAI_BASE_URL") {
+        Some(v) => check_url("OPENAI_BASE_URL", v)?,
+        None => {
+            missing.push((
+                "OPENAI_BASE_URL".into(),
+                "the server's base URL, e.g. http://127.0.0.1:8000/v1".into(),
+            ));
+            String::new()
+        }
+    };
+    Ok(ProviderConfig {
+        name: c.name,
+        kind: ProviderKind::OpenAiCompatible,
+        base_url: base,
+        api_version: String::new(),
+        auth: get("OPENAI_API_KEY")
+            .map(|k| AuthConfig::Bearer(Secret::new(k)))
+            .unwrap_or(AuthConfig::None),
+        fast_model: c.fast,
+        strong_model: c.strong,
+        structured_output: c.structured.unwrap_or(false),
+        max_completion_tokens_field: false,
+    })
+}
+
+fn from_preset(
+    get: &impl Fn(&str) -> Option<String>,
+    preset: &Preset,
+    c: Common,
+    missing: &mut Vec<(String, String)>,
+) -> Result<ProviderConfig, ConfigError> {
+    let base_key = format!("APPGEN_{}_BASE_URL", env_part(preset.name));
+    let base = match get(&base_key) {
+        Some(v) => check_url(&base_key, v)?,
+        None => preset.base_url.into(),
+    };
+    let auth = match get(preset.key_env) {
+        Some(k) => AuthConfig::Bearer(Secret::new(k)),
+        None if preset.key_required => {
+            missing.push((
+                preset.key_env.into(),
+                format!("the {} API key", preset.name),
+            ));
+            AuthConfig::None
+        }
+        None => AuthConfig::None,
+    };
+    Ok(ProviderConfig {
+        name: c.name,
+        kind: ProviderKind::OpenAiCompatible,
+        base_url: base,
+        api_version: String::new(),
+        auth,
+        fast_model: c.fast,
+        strong_model: c.strong,
+        structured_output: c.structured.unwrap_or(preset.structured),
+        max_completion_tokens_field: false,
+    })
 }

@@ -81,107 +81,139 @@ impl JsonScanner {
                 }
                 continue;
             }
-            if let Some(s) = &mut self.string {
-                let mut push: Option<char> = None;
-                let mut end = false;
-                match &mut s.esc {
-                    Esc::Backslash => {
-                        s.esc = Esc::None;
-                        match c {
-                            'n' => push = Some('\n'),
-                            't' => push = Some('\t'),
-                            'r' => push = Some('\r'),
-                            'b' => push = Some('\u{8}'),
-                            'f' => push = Some('\u{c}'),
-                            'u' => s.esc = Esc::Unicode(String::new()),
-                            other => push = Some(other),
-                        }
-                    }
-                    Esc::Unicode(hex) => {
-                        hex.push(c);
-                        if hex.len() == 4 {
-                            let code = u32::from_str_radix(hex, 16).unwrap_or(0xFFFD);
-                            s.esc = Esc::None;
-                            if (0xD800..0xDC00).contains(&code) {
-                                s.high_surrogate = Some(code);
-                            } else if (0xDC00..0xE000).contains(&code) {
-                                let hi = s.high_surrogate.take().unwrap_or(0xD800);
-                                let full = 0x10000 + ((hi - 0xD800) << 10) + (code - 0xDC00);
-                                push = Some(char::from_u32(full).unwrap_or('\u{FFFD}'));
-                            } else {
-                                push = Some(char::from_u32(code).unwrap_or('\u{FFFD}'));
-                            }
-                        }
-                    }
-                    Esc::None => match c {
-                        '\\' => s.esc = Esc::Backslash,
-                        '"' => end = true,
-                        other => push = Some(other),
-                    },
-                }
-                if let Some(ch) = push {
-                    if s.is_key {
-                        s.key_buf.push(ch);
-                    } else {
-                        chunk.push(ch);
-                    }
-                }
-                if end {
-                    let s = self.string.take();
-                    if let Some(s) = s {
-                        if s.is_key {
-                            if let Some(Frame::Object { key }) = self.stack.last_mut() {
-                                *key = Some(s.key_buf);
-                            }
-                        } else {
-                            let path = self.path();
-                            if !chunk.is_empty() {
-                                out.push(ScanEvent::Chunk(
-                                    path.clone(),
-                                    std::mem::take(&mut chunk),
-                                ));
-                            }
-                            out.push(ScanEvent::End(path));
-                        }
-                    }
-                }
-                continue;
-            }
-            match c {
-                '"' => {
-                    // In an object, a string before ':' is a key; we track that by clearing
-                    // the key at ',' and '{'.
-                    let is_key = matches!(self.stack.last(), Some(Frame::Object { key: None }));
-                    if !is_key {
-                        out.push(ScanEvent::Start(self.path()));
-                    }
-                    self.string = Some(Str {
-                        is_key,
-                        key_buf: String::new(),
-                        esc: Esc::None,
-                        high_surrogate: None,
-                    });
-                }
-                '{' => self.stack.push(Frame::Object { key: None }),
-                '[' => self.stack.push(Frame::Array { index: 0 }),
-                '}' | ']' => {
-                    self.stack.pop();
-                    if self.stack.is_empty() {
-                        self.done = true;
-                    }
-                }
-                ',' => match self.stack.last_mut() {
-                    Some(Frame::Object { key }) => *key = None,
-                    Some(Frame::Array { index }) => *index += 1,
-                    None => {}
-                },
-                _ => {}
+            if self.string.is_some() {
+                self.in_string(c, &mut chunk, &mut out);
+            } else {
+                self.structural(c, &mut out);
             }
         }
         if !chunk.is_empty() {
             out.push(ScanEvent::Chunk(self.path(), chunk));
         }
         out
+    }
+
+    /// A character inside a string: decoded into the key or into `chunk`, or the string ends.
+    fn in_string(&mut self, c: char, chunk: &mut String, out: &mut Vec<ScanEvent>) {
+        let Some(s) = &mut self.string else {
+            return;
+        };
+        match s.step(c) {
+            StrStep::Nothing => {}
+            StrStep::Char(ch) if s.is_key => s.key_buf.push(ch),
+            StrStep::Char(ch) => chunk.push(ch),
+            StrStep::End => self.end_string(chunk, out),
+        }
+    }
+
+    fn end_string(&mut self, chunk: &mut String, out: &mut Vec<ScanEvent>) {
+        let Some(s) = self.string.take() else {
+            return;
+        };
+        if s.is_key {
+            if let Some(Frame::Object { key }) = self.stack.last_mut() {
+                *key = Some(s.key_buf);
+            }
+            return;
+        }
+        let path = self.path();
+        if !chunk.is_empty() {
+            out.push(ScanEvent::Chunk(path.clone(), std::mem::take(chunk)));
+        }
+        out.push(ScanEvent::End(path));
+    }
+
+    /// A character outside strings: structure only (numbers, booleans and null carry nothing
+    /// we stream).
+    fn structural(&mut self, c: char, out: &mut Vec<ScanEvent>) {
+        match c {
+            '"' => {
+                // In an object, a string before ':' is a key; we track that by clearing
+                // the key at ',' and '{'.
+                let is_key = matches!(self.stack.last(), Some(Frame::Object { key: None }));
+                if !is_key {
+                    out.push(ScanEvent::Start(self.path()));
+                }
+                self.string = Some(Str {
+                    is_key,
+                    key_buf: String::new(),
+                    esc: Esc::None,
+                    high_surrogate: None,
+                });
+            }
+            '{' => self.stack.push(Frame::Object { key: None }),
+            '[' => self.stack.push(Frame::Array { index: 0 }),
+            '}' | ']' => {
+                self.stack.pop();
+                if self.stack.is_empty() {
+                    self.done = true;
+                }
+            }
+            ',' => match self.stack.last_mut() {
+                Some(Frame::Object { key }) => *key = None,
+                Some(Frame::Array { index }) => *index += 1,
+                None => {}
+            },
+            _ => {}
+        }
+    }
+}
+
+/// What one character of a string's source text amounts to.
+enum StrStep {
+    Char(char),
+    End,
+    /// Part of an escape sequence still incomplete.
+    Nothing,
+}
+
+impl Str {
+    /// Decodes one character: escapes, `\uXXXX` and surrogate pairs, the closing quote.
+    fn step(&mut self, c: char) -> StrStep {
+        match &mut self.esc {
+            Esc::Backslash => {
+                self.esc = Esc::None;
+                match c {
+                    'n' => StrStep::Char('\n'),
+                    't' => StrStep::Char('\t'),
+                    'r' => StrStep::Char('\r'),
+                    'b' => StrStep::Char('\u{8}'),
+                    'f' => StrStep::Char('\u{c}'),
+                    'u' => {
+                        self.esc = Esc::Unicode(String::new());
+                        StrStep::Nothing
+                    }
+                    other => StrStep::Char(other),
+                }
+            }
+            Esc::Unicode(hex) => {
+                hex.push(c);
+                if hex.len() < 4 {
+                    return StrStep::Nothing;
+                }
+                let code = u32::from_str_radix(hex, 16).unwrap_or(0xFFFD);
+                self.esc = Esc::None;
+                if (0xD800..0xDC00).contains(&code) {
+                    self.high_surrogate = Some(code);
+                    return StrStep::Nothing;
+                }
+                let full = if (0xDC00..0xE000).contains(&code) {
+                    let hi = self.high_surrogate.take().unwrap_or(0xD800);
+                    0x10000 + ((hi - 0xD800) << 10) + (code - 0xDC00)
+                } else {
+                    code
+                };
+                StrStep::Char(char::from_u32(full).unwrap_or('\u{FFFD}'))
+            }
+            Esc::None => match c {
+                '\\' => {
+                    self.esc = Esc::Backslash;
+                    StrStep::Nothing
+                }
+                '"' => StrStep::End,
+                other => StrStep::Char(other),
+            },
+        }
     }
 }
 
