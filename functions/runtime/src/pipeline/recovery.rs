@@ -65,7 +65,7 @@ impl Pipeline {
             };
             if snap.active.is_some() {
                 let idle = now - snap.updated_at;
-                if idle > stalled_after.as_millis() as i64 && self.resend_if_unheld(&snap).await? {
+                if idle >= stalled_after.as_millis() as i64 && self.resend_if_unheld(&snap).await? {
                     report.resent += 1;
                 }
                 continue;
