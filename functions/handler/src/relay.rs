@@ -40,7 +40,8 @@ pub fn sse(pipeline: Arc<Pipeline>, thread: String, run: String, after: u64) -> 
 }
 
 /// Where a relay is in its run's log.
-struct Cursor {
+/// One client following one run's log (not the snapshot's step cursor).
+struct Follower {
     pipeline: Arc<Pipeline>,
     thread: String,
     run: String,
@@ -63,7 +64,7 @@ fn async_stream(
     after: u64,
 ) -> impl futures::Stream<Item = Result<String, std::io::Error>> {
     let now = Instant::now();
-    let start = Cursor {
+    let start = Follower {
         pipeline,
         thread,
         run,

@@ -138,7 +138,7 @@ fn emulate_host(
         let queue = AzureQueue::with_prefix(&StorageConnection::development(), &prefix)
             .expect("queue client");
         let http = client();
-        let max_dequeue = 5;
+        let max_dequeue = appgen_core::retry::MAX_TRIES;
         while !stop.load(Ordering::SeqCst) {
             let mut any = false;
             for step in StepName::ALL {
