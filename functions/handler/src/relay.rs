@@ -39,8 +39,7 @@ pub fn sse(pipeline: Arc<Pipeline>, thread: String, run: String, after: u64) -> 
     resp
 }
 
-/// Where a relay is in its run's log.
-/// One client following one run's log (not the snapshot's step cursor).
+/// One client following one run's log: where it is, and when it last saw the log grow.
 struct Follower {
     pipeline: Arc<Pipeline>,
     thread: String,
