@@ -9,6 +9,7 @@ pub mod pipeline;
 pub mod ports;
 pub mod retry;
 pub mod run_error;
+pub mod scenario;
 pub mod snapshot;
 pub mod state;
 pub mod step;

@@ -1,0 +1,332 @@
+//! Acceptance scenarios: what a user would do with an app and what they should then see, as
+//! data. The QA step writes them from the requirements (before the code exists, so they do not
+//! copy the code's mistakes) and the browser check runs them on every version. The format is
+//! documented in `docs/qa.md`.
+//!
+//! Steps use accessible locators only (a label, a role and a name, visible text), the way a
+//! person finds things on a page, so a scenario survives a restyled or restructured app. A
+//! scenario that cannot be run as written (an unknown action, a missing target, no
+//! expectation) is refused with an error naming it; it is never skipped.
+
+use serde::{Deserialize, Serialize};
+
+/// One acceptance test of an app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scenario {
+    /// Short and unique within the app: "adding a book lists it".
+    pub name: String,
+    /// The requirement it covers, in the requirements' words.
+    pub requirement: String,
+    pub steps: Vec<ScenarioStep>,
+}
+
+/// One thing the user does, or one thing they should see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScenarioStep {
+    /// Types `value` into the control labelled `label` (replacing what is there).
+    Fill { label: String, value: String },
+    /// Picks the option shown as `option` in the select labelled `label`.
+    Select { label: String, option: String },
+    /// Ticks (or, with `checked: false`, unticks) the checkbox or switch labelled `label`.
+    Check {
+        label: String,
+        #[serde(default = "yes")]
+        checked: bool,
+    },
+    /// Clicks the element with this role and accessible name.
+    Click { role: Role, name: String },
+    /// Presses a key (`Enter`, `Escape`, `ArrowDown`…), in the control labelled `label` if given.
+    Press {
+        key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+    /// Reloads the page (what was saved must still be there).
+    Reload,
+    /// Opens the app in a fresh browser context: no storage, no cookies (another person).
+    FreshContext,
+    /// Waits for this long (a timer ticking), at most [`MAX_WAIT_MS`].
+    Wait { ms: u64 },
+    /// Checks what the page shows now.
+    Expect { expect: Expectation },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The longest a scenario may wait in one step.
+pub const MAX_WAIT_MS: u64 = 10_000;
+
+/// Roles a click may target (ARIA roles of things people click).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Button,
+    Link,
+    Tab,
+    Checkbox,
+    Radio,
+    Option,
+    Menuitem,
+    Switch,
+    /// A cell of a grid (a board game's square).
+    Gridcell,
+}
+
+/// What the page should show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expectation {
+    /// `text` is visible somewhere (case-insensitive, whitespace folded).
+    TextVisible { text: String },
+    /// `text` is nowhere visible.
+    TextHidden { text: String },
+    /// The control labelled `label` holds `value`.
+    Value { label: String, value: String },
+    /// The list (the one labelled `list`, else the page's main list) has `count` items.
+    Count {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        list: Option<String>,
+        count: u32,
+    },
+    /// These texts are visible in this order, top to bottom.
+    Order { texts: Vec<String> },
+    /// The number shown beside `label` (in the same element or its labelled region) is
+    /// `value` ± `tolerance`.
+    Number {
+        label: String,
+        value: f64,
+        #[serde(default)]
+        tolerance: f64,
+    },
+}
+
+/// Why a scenario cannot be run as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("scenario {index} does not parse: {reason}")]
+    Unreadable { index: usize, reason: String },
+    #[error("scenario {name:?}: {reason}")]
+    Invalid { name: String, reason: String },
+    #[error("two scenarios are named {0:?}; names must be unique")]
+    DuplicateName(String),
+}
+
+impl Scenario {
+    /// Every step can be run as written and the scenario checks something.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let invalid = |reason: String| ScenarioError::Invalid {
+            name: self.name.clone(),
+            reason,
+        };
+        if self.name.trim().is_empty() {
+            return Err(invalid("it has no name".into()));
+        }
+        if self.requirement.trim().is_empty() {
+            return Err(invalid("it names no requirement it covers".into()));
+        }
+        if !self
+            .steps
+            .iter()
+            .any(|s| matches!(s, ScenarioStep::Expect { .. }))
+        {
+            return Err(invalid("it expects nothing, so it cannot fail".into()));
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            step.validate()
+                .map_err(|why| invalid(format!("step {}: {why}", i + 1)))?;
+        }
+        Ok(())
+    }
+}
+
+impl ScenarioStep {
+    fn validate(&self) -> Result<(), String> {
+        let named = |what: &str, s: &str| {
+            if s.trim().is_empty() {
+                Err(format!("{what} is empty"))
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            ScenarioStep::Fill { label, .. }
+            | ScenarioStep::Select { label, .. }
+            | ScenarioStep::Check { label, .. } => named("the label", label),
+            ScenarioStep::Click { name, .. } => named("the name to click", name),
+            ScenarioStep::Press { key, label } => {
+                named("the key", key)?;
+                label.as_deref().map_or(Ok(()), |l| named("the label", l))
+            }
+            ScenarioStep::Reload | ScenarioStep::FreshContext => Ok(()),
+            ScenarioStep::Wait { ms } if *ms > MAX_WAIT_MS => Err(format!(
+                "a wait of {ms} ms is over the {MAX_WAIT_MS} ms limit"
+            )),
+            ScenarioStep::Wait { .. } => Ok(()),
+            ScenarioStep::Expect { expect } => expect.validate(),
+        }
+    }
+}
+
+impl Expectation {
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            Expectation::TextVisible { text } | Expectation::TextHidden { text } => {
+                if text.trim().is_empty() {
+                    return Err("the text to look for is empty".into());
+                }
+                Ok(())
+            }
+            Expectation::Value { label, .. } if label.trim().is_empty() => {
+                Err("the label is empty".into())
+            }
+            Expectation::Value { .. } | Expectation::Count { .. } => Ok(()),
+            Expectation::Order { texts } if texts.len() < 2 => {
+                Err("an order needs at least two texts".into())
+            }
+            Expectation::Order { texts } if texts.iter().any(|t| t.trim().is_empty()) => {
+                Err("an order holds an empty text".into())
+            }
+            Expectation::Order { .. } => Ok(()),
+            Expectation::Number { label, .. } if label.trim().is_empty() => {
+                Err("the label is empty".into())
+            }
+            Expectation::Number {
+                value, tolerance, ..
+            } if !value.is_finite() || !tolerance.is_finite() || *tolerance < 0.0 => {
+                Err("the number and its tolerance must be finite, the tolerance ≥ 0".into())
+            }
+            Expectation::Number { .. } => Ok(()),
+        }
+    }
+}
+
+/// Reads a JSON array of scenarios, refusing the whole set if any one cannot be run as
+/// written (with the error naming it) or two share a name.
+pub fn parse_scenarios(json: &str) -> Result<Vec<Scenario>, ScenarioError> {
+    let raw: Vec<serde_json::Value> =
+        serde_json::from_str(json).map_err(|e| ScenarioError::Unreadable {
+            index: 0,
+            reason: format!("not a JSON array of scenarios: {e}"),
+        })?;
+    let mut out: Vec<Scenario> = Vec::with_capacity(raw.len());
+    for (index, value) in raw.into_iter().enumerate() {
+        let scenario: Scenario =
+            serde_json::from_value(value).map_err(|e| ScenarioError::Unreadable {
+                index: index + 1,
+                reason: e.to_string(),
+            })?;
+        scenario.validate()?;
+        if out.iter().any(|s| s.name == scenario.name) {
+            return Err(ScenarioError::DuplicateName(scenario.name));
+        }
+        out.push(scenario);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"[{
+        "name": "adding a book lists it",
+        "requirement": "Books have a title, an author and a rating from 1 to 5",
+        "steps": [
+            {"do": "fill", "label": "Title", "value": "Dune"},
+            {"do": "select", "label": "Rating", "option": "5"},
+            {"do": "click", "role": "button", "name": "Add book"},
+            {"do": "expect", "expect": {"kind": "text_visible", "text": "Dune"}},
+            {"do": "reload"},
+            {"do": "expect", "expect": {"kind": "count", "count": 1}},
+            {"do": "expect", "expect": {"kind": "number", "label": "Average rating", "value": 5, "tolerance": 0.01}}
+        ]
+    }]"#;
+
+    #[test]
+    fn a_good_scenario_reads_and_round_trips() {
+        let s = parse_scenarios(GOOD).expect("good");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].steps.len(), 7);
+        assert!(matches!(
+            &s[0].steps[2],
+            ScenarioStep::Click { role: Role::Button, name } if name == "Add book"
+        ));
+        let again = serde_json::to_string(&s).expect("write");
+        assert_eq!(parse_scenarios(&again).expect("again"), s);
+    }
+
+    fn refused(json: &str) -> String {
+        parse_scenarios(json)
+            .expect_err("must be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn an_unknown_action_is_refused_naming_the_scenario() {
+        let why =
+            refused(r#"[{"name":"a","requirement":"r","steps":[{"do":"hover","label":"x"}]}]"#);
+        assert!(why.contains("scenario 1") && why.contains("hover"), "{why}");
+    }
+
+    #[test]
+    fn a_missing_target_is_refused() {
+        let why = refused(
+            r#"[{"name":"a","requirement":"r","steps":[{"do":"click","role":"button"},
+                {"do":"expect","expect":{"kind":"text_visible","text":"x"}}]}]"#,
+        );
+        assert!(why.contains("name"), "{why}");
+        let empty = refused(
+            r#"[{"name":"adds","requirement":"r","steps":[{"do":"fill","label":" ","value":"v"},
+                {"do":"expect","expect":{"kind":"text_visible","text":"x"}}]}]"#,
+        );
+        assert!(
+            empty.contains("\"adds\"") && empty.contains("step 1") && empty.contains("label"),
+            "{empty}"
+        );
+    }
+
+    #[test]
+    fn a_scenario_that_expects_nothing_is_refused() {
+        let why = refused(
+            r#"[{"name":"a","requirement":"r","steps":[{"do":"click","role":"button","name":"Go"}]}]"#,
+        );
+        assert!(why.contains("cannot fail"), "{why}");
+    }
+
+    #[test]
+    fn bad_expectations_and_waits_are_refused() {
+        for (json, needle) in [
+            (r#"{"kind":"order","texts":["only one"]}"#, "two texts"),
+            (
+                r#"{"kind":"number","label":"Total","value":3,"tolerance":-1}"#,
+                "tolerance",
+            ),
+            (r#"{"kind":"text_hidden","text":""}"#, "empty"),
+            (r#"{"kind":"colour","name":"red"}"#, "colour"),
+        ] {
+            let why = refused(&format!(
+                r#"[{{"name":"a","requirement":"r","steps":[{{"do":"expect","expect":{json}}}]}}]"#
+            ));
+            assert!(why.contains(needle), "{json}: {why}");
+        }
+        let long = refused(
+            r#"[{"name":"a","requirement":"r","steps":[{"do":"wait","ms":60000},
+                {"do":"expect","expect":{"kind":"text_visible","text":"x"}}]}]"#,
+        );
+        assert!(long.contains("over the"), "{long}");
+    }
+
+    #[test]
+    fn names_must_be_unique_and_fields_known() {
+        let one = r#"{"name":"a","requirement":"r","steps":[{"do":"expect","expect":{"kind":"text_visible","text":"x"}}]}"#;
+        assert!(refused(&format!("[{one},{one}]")).contains("two scenarios"));
+        let extra = refused(
+            r#"[{"name":"a","requirement":"r","priority":1,"steps":[{"do":"expect","expect":{"kind":"text_visible","text":"x"}}]}]"#,
+        );
+        assert!(extra.contains("priority"), "{extra}");
+    }
+}
