@@ -1,6 +1,7 @@
 //! The app model shared by agents, the builder and the UI: questions, requirements, files,
 //! build and check reports.
 
+use crate::check::CheckKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -143,11 +144,11 @@ pub struct ChangeSet {
     pub changes: Vec<FileChange>,
 }
 
-/// Result of one named check of a built app in the browser.
+/// Result of one check of a built app in the browser, in the order the checks were asked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
-    pub kind: String,
+    pub kind: CheckKind,
     pub passed: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
@@ -169,6 +170,9 @@ pub struct CheckReport {
     pub visible_text: u64,
     #[serde(default)]
     pub checks: Vec<CheckResult>,
+    /// Why the check as a whole did not finish (timeout, crash); its checks are then not judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Artifact key of the screenshot (PNG), if one was taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screenshot: Option<String>,
