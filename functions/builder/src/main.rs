@@ -10,7 +10,8 @@
 //!
 //! Exit code 0 when everything passed, 1 when the app failed, 2 when the builder could not run.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use appgen_core::check::Check;
 use appgen_builder::{Builder, BuilderConfig, copy_tree, default_checks, materialize};
 use appgen_core::ports::{AgentContext, AgentError, AgentOutput};
 use clap::{Parser, Subcommand};
@@ -53,15 +54,17 @@ enum Command {
     },
 }
 
-fn parse_checks(arg: Option<&str>) -> Result<Vec<Value>> {
-    match arg {
-        None => Ok(default_checks()),
-        Some(s) => match serde_json::from_str::<Value>(s).context("--checks is not JSON")? {
-            Value::Array(items) => Ok(items),
-            Value::Object(_) => Ok(vec![serde_json::from_str(s)?]),
-            _ => bail!("--checks must be a JSON array of check objects"),
-        },
-    }
+/// `--checks`: a JSON array of checks, or one check; a check it does not know is an error.
+fn parse_checks(arg: Option<&str>) -> Result<Vec<Check>> {
+    let Some(s) = arg else {
+        return Ok(default_checks());
+    };
+    let value = serde_json::from_str::<Value>(s).context("--checks is not JSON")?;
+    let checks = match value {
+        Value::Object(_) => Check::from_json(value).map(|c| vec![c]),
+        other => Check::list_from_json(other),
+    };
+    checks.context("--checks")
 }
 
 /// The only agent the build job has: it runs no agent step, and says so if it is ever asked.
