@@ -133,7 +133,10 @@ mod tests {
         );
         assert_eq!(r.checks.len(), 2);
         assert_eq!(r.checks[1].kind, CheckKind::SubmitRoundtrip);
-        assert_eq!(r.checks[1].detail, "not judged: the check timed out after 30 s");
+        assert_eq!(
+            r.checks[1].detail,
+            "not judged: the check timed out after 30 s"
+        );
         r.error = None;
         r.checks = vec![
             CheckResult {

@@ -11,8 +11,8 @@
 //! Exit code 0 when everything passed, 1 when the app failed, 2 when the builder could not run.
 
 use anyhow::{Context, Result};
-use appgen_core::check::Check;
 use appgen_builder::{Builder, BuilderConfig, copy_tree, default_checks, materialize};
+use appgen_core::check::Check;
 use appgen_core::ports::{AgentContext, AgentError, AgentOutput};
 use clap::{Parser, Subcommand};
 use serde_json::Value;

@@ -297,7 +297,10 @@ async fn page_that_never_finishes_loading_fails_fast() {
 async fn submit_that_does_not_show_the_entry_fails_the_roundtrip() {
     let builder = local_builder();
     let local = builder
-        .build_files(&app("no-token"), &checks(json!([{"kind": "submit_roundtrip"}])))
+        .build_files(
+            &app("no-token"),
+            &checks(json!([{"kind": "submit_roundtrip"}])),
+        )
         .await
         .expect("build");
     let error = local.report.error.clone().unwrap_or_default();
@@ -325,9 +328,11 @@ async fn submit_that_does_not_show_the_entry_fails_the_roundtrip() {
 
 #[tokio::test]
 async fn wrong_background_colour_fails() {
-    let checks = checks(json!([{"kind": "color", "target": "background", "name": "navy"},
-        {"kind": "color", "target": "background", "name": "whitesmoke"},
-    ]));
+    let checks = checks(
+        json!([{"kind": "color", "target": "background", "name": "navy"},
+            {"kind": "color", "target": "background", "name": "whitesmoke"},
+        ]),
+    );
     let (error, check) = check_failure("wrong-background", &checks).await;
     assert!(
         error.starts_with("check color: background is not navy"),
@@ -342,10 +347,12 @@ async fn wrong_background_colour_fails() {
 
 #[tokio::test]
 async fn wrong_accent_colour_fails() {
-    let checks = checks(json!([{"kind": "color", "target": "accent", "name": "forestgreen"},
-        {"kind": "color", "target": "accent", "name": "white"},
-        {"kind": "color", "target": "background", "name": "navy"},
-    ]));
+    let checks = checks(
+        json!([{"kind": "color", "target": "accent", "name": "forestgreen"},
+            {"kind": "color", "target": "accent", "name": "white"},
+            {"kind": "color", "target": "background", "name": "navy"},
+        ]),
+    );
     let (error, check) = check_failure("wrong-accent", &checks).await;
     assert!(
         error.starts_with("check color: no button is forestgreen"),
@@ -524,7 +531,8 @@ async fn clicks_fails_without_buttons_or_when_a_click_throws() {
     let f = failing(&report);
     assert_eq!(f.len(), 1, "{report:#?}");
     assert!(
-        f[0].1.starts_with("clicking \"Two\" caused an error: TypeError"),
+        f[0].1
+            .starts_with("clicking \"Two\" caused an error: TypeError"),
         "{f:?}"
     );
 }
