@@ -3,7 +3,9 @@
 //   node check.mjs CONFIG.json     -> prints one JSON CheckReport (camelCase) on stdout
 //   node check.mjs --colors-selftest CHROMIUM -> verifies the named-colour table against Chromium
 //
-// CONFIG: {dist, checks: [{kind, ...}], screenshot?: path, chromium, timeoutMs}
+// CONFIG: {dist, checks: [{kind, ...}], screenshot?: path, chromium, timeoutMs}; the checks are
+// appgen_core::check::Check as JSON (docs/eval/checks.md), already validated by the builder.
+// named-colors.json (the colour table) must sit beside this script.
 // It serves `dist/` itself on a loopback port, so it needs no network beyond 127.0.0.1.
 // Exit codes: 0 report printed (checks may have failed), 3 the checker itself could not run
 // (the report then carries `fatal`).
