@@ -10,9 +10,8 @@
 //!
 //! Exit code 0 when everything passed, 1 when the app failed, 2 when the builder could not run.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use appgen_builder::{Builder, BuilderConfig, copy_tree, default_checks, materialize};
-use appgen_core::check::Check;
 use appgen_core::ports::{AgentContext, AgentError, AgentOutput};
 use clap::{Parser, Subcommand};
 use serde_json::Value;
@@ -55,14 +54,16 @@ enum Command {
 }
 
 /// `--checks`: a JSON array of checks, or one check; a check it does not know is an error.
-fn parse_checks(arg: Option<&str>) -> Result<Vec<Check>> {
+fn parse_checks(arg: Option<&str>) -> Result<Vec<appgen_core::check::Check>> {
+    use appgen_core::check::Check;
     let Some(s) = arg else {
         return Ok(default_checks());
     };
     let value = serde_json::from_str::<Value>(s).context("--checks is not JSON")?;
     let checks = match value {
         Value::Object(_) => Check::from_json(value).map(|c| vec![c]),
-        other => Check::list_from_json(other),
+        Value::Array(_) => Check::list_from_json(value),
+        _ => bail!("--checks must be a JSON array of checks, or one check"),
     };
     checks.context("--checks")
 }
