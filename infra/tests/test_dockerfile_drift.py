@@ -302,3 +302,65 @@ def test_every_copy_source_is_in_the_build_context():
         src = src.rstrip("/")
         assert any(t == src or t.startswith(src + "/") for t in tracked), f"COPY {src}: not tracked by git"
     assert not any("/node_modules/" in t for t in tracked if t.startswith("functions/builder/template/"))
+
+
+# ---- what the builder embeds is in the image's build context ---------------------------------------
+
+_EMBED = re.compile(r'include_(?:str|bytes)!\(\s*"([^"]+)"\s*\)')
+
+
+def builder_crate_dirs() -> list:
+    """The workspace crates `cargo build -p appgen-builder` compiles: it and its path dependencies."""
+    import tomllib
+
+    crates = {}
+    for manifest in (ROOT / "functions").glob("*/Cargo.toml"):
+        doc = tomllib.loads(manifest.read_text())
+        crates[doc["package"]["name"]] = (manifest.parent, doc.get("dependencies", {}))
+    todo, seen = ["appgen-builder"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in crates:
+            continue
+        seen.add(name)
+        todo += [dep for dep in crates[name][1] if dep in crates]
+    return [crates[name][0] for name in sorted(seen)]
+
+
+def embedded_files() -> set[str]:
+    """Repository paths the image's crates embed at compile time (include_str!/include_bytes!)."""
+    found = set()
+    for src in (s for d in builder_crate_dirs() for s in d.glob("src/**/*.rs")):
+        for rel in _EMBED.findall(src.read_text()):
+            found.add((src.parent / rel).resolve().relative_to(ROOT).as_posix())
+    return found
+
+
+def build_stage_copies(dockerfile: str) -> list[str]:
+    """COPY sources of the first (compile) stage."""
+    text = _join_continuations(dockerfile)
+    stage = re.split(r"^FROM ", text, flags=re.M)[1]
+    sources = []
+    for line in stage.splitlines():
+        m = re.match(r"^COPY\s+(?!--from)(.+)$", line)
+        if m:
+            sources += [s.rstrip("/") for s in m.group(1).split()[:-1]]
+    return sources
+
+
+def test_files_the_crates_embed_are_copied_into_the_build_stage():
+    """check.mjs and the colour table it reads are compiled into appgen-builder (include_str!),
+    so the image's compile stage must have them: a data file moved outside the copied folders
+    would break `az acr build` but no local build."""
+    embedded = embedded_files()
+    assert {"functions/builder/check/check.mjs", "functions/core/data/named-colors.json"} <= embedded
+    copies = build_stage_copies(DOCKERFILE.read_text())
+    missing = [f for f in sorted(embedded) if not any(f == c or f.startswith(c + "/") for c in copies)]
+    assert not missing, f"embedded but not copied into the build stage ({copies}): {missing}"
+
+
+def test_the_embed_check_sees_a_file_outside_the_build_context():
+    narrow = DOCKERFILE.read_text().replace("COPY functions ./functions", "COPY functions/handler ./functions/handler")
+    copies = build_stage_copies(narrow)
+    assert "functions/handler" in copies and "functions" not in copies
+    assert not any("functions/core/data/named-colors.json".startswith(c + "/") for c in copies)

@@ -3,7 +3,9 @@
 //   node check.mjs CONFIG.json     -> prints one JSON CheckReport (camelCase) on stdout
 //   node check.mjs --colors-selftest CHROMIUM -> verifies the named-colour table against Chromium
 //
-// CONFIG: {dist, checks: [{kind, ...}], screenshot?: path, chromium, timeoutMs}
+// CONFIG: {dist, checks: [{kind, ...}], screenshot?: path, chromium, timeoutMs}; the checks are
+// appgen_core::check::Check as JSON (docs/eval/checks.md), already validated by the builder.
+// named-colors.json (the colour table) must sit beside this script.
 // It serves `dist/` itself on a loopback port, so it needs no network beyond 127.0.0.1.
 // Exit codes: 0 report printed (checks may have failed), 3 the checker itself could not run
 // (the report then carries `fatal`).
@@ -30,46 +32,15 @@ const SETTLE_MS = 150;
 const APPEAR_MS = 2500;
 const LOAD_MS = 10000;
 
-// The 148 CSS named colours (CSS Color 4), sRGB hex.
-export const NAMED_COLORS = {
-  aliceblue: "f0f8ff", antiquewhite: "faebd7", aqua: "00ffff", aquamarine: "7fffd4",
-  azure: "f0ffff", beige: "f5f5dc", bisque: "ffe4c4", black: "000000",
-  blanchedalmond: "ffebcd", blue: "0000ff", blueviolet: "8a2be2", brown: "a52a2a",
-  burlywood: "deb887", cadetblue: "5f9ea0", chartreuse: "7fff00", chocolate: "d2691e",
-  coral: "ff7f50", cornflowerblue: "6495ed", cornsilk: "fff8dc", crimson: "dc143c",
-  cyan: "00ffff", darkblue: "00008b", darkcyan: "008b8b", darkgoldenrod: "b8860b",
-  darkgray: "a9a9a9", darkgreen: "006400", darkgrey: "a9a9a9", darkkhaki: "bdb76b",
-  darkmagenta: "8b008b", darkolivegreen: "556b2f", darkorange: "ff8c00", darkorchid: "9932cc",
-  darkred: "8b0000", darksalmon: "e9967a", darkseagreen: "8fbc8f", darkslateblue: "483d8b",
-  darkslategray: "2f4f4f", darkslategrey: "2f4f4f", darkturquoise: "00ced1", darkviolet: "9400d3",
-  deeppink: "ff1493", deepskyblue: "00bfff", dimgray: "696969", dimgrey: "696969",
-  dodgerblue: "1e90ff", firebrick: "b22222", floralwhite: "fffaf0", forestgreen: "228b22",
-  fuchsia: "ff00ff", gainsboro: "dcdcdc", ghostwhite: "f8f8ff", gold: "ffd700",
-  goldenrod: "daa520", gray: "808080", green: "008000", greenyellow: "adff2f",
-  grey: "808080", honeydew: "f0fff0", hotpink: "ff69b4", indianred: "cd5c5c",
-  indigo: "4b0082", ivory: "fffff0", khaki: "f0e68c", lavender: "e6e6fa",
-  lavenderblush: "fff0f5", lawngreen: "7cfc00", lemonchiffon: "fffacd", lightblue: "add8e6",
-  lightcoral: "f08080", lightcyan: "e0ffff", lightgoldenrodyellow: "fafad2", lightgray: "d3d3d3",
-  lightgreen: "90ee90", lightgrey: "d3d3d3", lightpink: "ffb6c1", lightsalmon: "ffa07a",
-  lightseagreen: "20b2aa", lightskyblue: "87cefa", lightslategray: "778899", lightslategrey: "778899",
-  lightsteelblue: "b0c4de", lightyellow: "ffffe0", lime: "00ff00", limegreen: "32cd32",
-  linen: "faf0e6", magenta: "ff00ff", maroon: "800000", mediumaquamarine: "66cdaa",
-  mediumblue: "0000cd", mediumorchid: "ba55d3", mediumpurple: "9370db", mediumseagreen: "3cb371",
-  mediumslateblue: "7b68ee", mediumspringgreen: "00fa9a", mediumturquoise: "48d1cc", mediumvioletred: "c71585",
-  midnightblue: "191970", mintcream: "f5fffa", mistyrose: "ffe4e1", moccasin: "ffe4b5",
-  navajowhite: "ffdead", navy: "000080", oldlace: "fdf5e6", olive: "808000",
-  olivedrab: "6b8e23", orange: "ffa500", orangered: "ff4500", orchid: "da70d6",
-  palegoldenrod: "eee8aa", palegreen: "98fb98", paleturquoise: "afeeee", palevioletred: "db7093",
-  papayawhip: "ffefd5", peachpuff: "ffdab9", peru: "cd853f", pink: "ffc0cb",
-  plum: "dda0dd", powderblue: "b0e0e6", purple: "800080", rebeccapurple: "663399",
-  red: "ff0000", rosybrown: "bc8f8f", royalblue: "4169e1", saddlebrown: "8b4513",
-  salmon: "fa8072", sandybrown: "f4a460", seagreen: "2e8b57", seashell: "fff5ee",
-  sienna: "a0522d", silver: "c0c0c0", skyblue: "87ceeb", slateblue: "6a5acd",
-  slategray: "708090", slategrey: "708090", snow: "fffafa", springgreen: "00ff7f",
-  steelblue: "4682b4", tan: "d2b48c", teal: "008080", thistle: "d8bfd8",
-  tomato: "ff6347", turquoise: "40e0d0", violet: "ee82ee", wheat: "f5deb3",
-  white: "ffffff", whitesmoke: "f5f5f5", yellow: "ffff00", yellowgreen: "9acd32",
-};
+const CLICK_MAX_BUTTONS = 12;
+const CLICK_MS = 1000;
+const CLICK_IDLE_MS = 150;
+const CLICK_SETTLE_MS = 500;
+const MAX_DELTA_E = 5;
+
+// The CSS named colours, {name: "#rrggbb"}: the one table of the repository
+// (functions/core/data/named-colors.json), written beside this script by the builder.
+export const NAMED_COLORS = JSON.parse(fs.readFileSync(new URL("./named-colors.json", import.meta.url), "utf8"));
 
 const MIME = {
   ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -117,7 +88,7 @@ export function deltaE76(a, b) {
 
 function namedColor(name) {
   const key = String(name ?? "").toLowerCase().replace(/[\s_-]+/g, "");
-  if (NAMED_COLORS[key]) return hexToRgb(NAMED_COLORS[key]);
+  if (Object.hasOwn(NAMED_COLORS, key)) return hexToRgb(NAMED_COLORS[key]);
   if (/^#?[0-9a-f]{6}$/.test(key)) return hexToRgb(key);
   return null;
 }
@@ -342,6 +313,52 @@ const pageFns = {
       .filter((el) => ["INPUT", "TEXTAREA"].includes(el.tagName) && !["checkbox", "radio", "date", "time", "number", "range", "color"].includes(el.type))
       .every((el) => el.value === ""),
 
+  // Marks (data-appgen-click) up to `max` visible, enabled buttons that do not submit a form,
+  // in document order, and returns their labels.
+  markButtons: (max) => {
+    for (const el of document.querySelectorAll("[data-appgen-click]")) el.removeAttribute("data-appgen-click");
+    const visible = (el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) return false;
+      const s = getComputedStyle(el);
+      return s.visibility !== "hidden" && s.display !== "none";
+    };
+    // A <button> without a type submits its form; outside a form it is a plain button.
+    const submits = (el) =>
+      el.tagName === "INPUT" ? false : el.tagName === "BUTTON" && !!el.form && (el.getAttribute("type") || "submit").toLowerCase() === "submit";
+    const labels = [];
+    for (const el of document.querySelectorAll("button, [role=button], input[type=button]")) {
+      if (labels.length >= max) break;
+      if (!visible(el) || el.disabled || el.getAttribute("aria-disabled") === "true" || submits(el)) continue;
+      el.setAttribute("data-appgen-click", String(labels.length));
+      labels.push((el.innerText || el.value || el.getAttribute("aria-label") || el.title || "").replace(/\s+/g, " ").trim().slice(0, 30));
+    }
+    return labels;
+  },
+
+  // What the page shows, one hash per element in document order (its own text, class, style,
+  // aria-pressed/aria-checked and, for a form control, its value), to tell what a click changed.
+  pageState: () => {
+    const hash = (parts) => {
+      let h = 2166136261;
+      for (const p of parts) {
+        const s = String(p ?? "") + "\u0001";
+        for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+      }
+      return (h >>> 0).toString(36);
+    };
+    const els = document.body ? [document.body, ...document.body.querySelectorAll("*")].slice(0, 5000) : [];
+    return els.map((el) => {
+      let own = "";
+      for (const n of el.childNodes) if (n.nodeType === Node.TEXT_NODE) own += n.data;
+      const value = ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName)
+        ? (el.type === "checkbox" || el.type === "radio" ? el.checked : el.value)
+        : "";
+      const attr = (a) => el.getAttribute(a);
+      return hash([el.tagName, own, attr("class"), attr("style"), attr("aria-pressed"), attr("aria-checked"), value]);
+    });
+  },
+
   // Colours as the browser paints them: a 1x1 canvas converts any CSS colour syntax
   // (Tailwind 4 emits oklch) to sRGB and composites translucent layers.
   colors: () => {
@@ -412,6 +429,293 @@ const pageFns = {
     return { page, dominant, buttons };
   },
 };
+
+// ------------------------------------------------------------------ the check kinds
+
+// One function per check kind (docs/eval/checks.md), each (ctx, check) -> [passed, detail].
+// The checks arrive typed and validated by the builder (appgen_core::check::Check); a kind
+// missing here is still reported, as a failed check, never skipped.
+const CHECKS = {
+  builds: checkBuilds,
+  loads: checkLoads,
+  text: checkText,
+  field: checkField,
+  submit_roundtrip: checkSubmitRoundtrip,
+  persists: checkPersists,
+  clicks: checkClicks,
+  color: checkColor,
+};
+
+// When each kind runs (default 0: on the page as loaded).
+const PHASES = { submit_roundtrip: 1, persists: 2, clicks: 3 };
+
+async function runCheck(ctx, c) {
+  const check = CHECKS[c?.kind];
+  if (!Object.hasOwn(CHECKS, c?.kind)) return [false, `unknown check kind ${JSON.stringify(c?.kind)}`];
+  // A page that never finished loading (a busy loop, say) would make every check wait
+  // for its own timeout; they fail at once instead.
+  if (ctx.loadError && c.kind !== "builds") return [false, `page did not load: ${ctx.loadError}`];
+  return check(ctx, c);
+}
+
+function checkBuilds(ctx) {
+  return ctx.distOk ? [true, ""] : [false, "dist/index.html is missing"];
+}
+
+function checkLoads(ctx) {
+  const { atLoad } = ctx;
+  if (!ctx.distOk) return [false, "dist/index.html is missing"];
+  if (atLoad.pageErrors.length) return [false, `uncaught ${atLoad.pageErrors[0]}`];
+  if (atLoad.failedRequests.length) return [false, `failed request: ${atLoad.failedRequests[0]}`];
+  // A failed request also logs "Failed to load resource"; that says less than the request.
+  const consoleErr = atLoad.consoleErrors.find((m) => !m.startsWith("Failed to load resource"));
+  if (consoleErr ?? atLoad.consoleErrors[0]) return [false, `console error: ${consoleErr ?? atLoad.consoleErrors[0]}`];
+  if (ctx.report.visibleText === 0 && !ctx.media) return [false, "blank page: no visible text or images"];
+  return [true, ""];
+}
+
+function checkText(ctx, c) {
+  const hay = ctx.text.toLowerCase();
+  const any = c.any ?? [];
+  const all = c.all ?? [];
+  if (any.length && !any.some((s) => hay.includes(s.toLowerCase()))) {
+    return [false, `visible text contains none of ${quoteList(any)}`];
+  }
+  const missing = all.filter((s) => !hay.includes(s.toLowerCase()));
+  if (missing.length) return [false, `visible text lacks ${quoteList(missing)}`];
+  return [true, ""];
+}
+
+async function checkField(ctx, c) {
+  const any = c.any.map((s) => s.toLowerCase());
+  const names = await ctx.evaluate(pageFns.controls);
+  const hit = names.find((n) => any.some((s) => n.toLowerCase().includes(s)));
+  if (hit) return [true, `found "${oneLine(hit, 80)}"`];
+  if (names.length === 0) return [false, `no visible form control (wanted ${quoteList(any)})`];
+  return [false, `no visible field named ${quoteList(any)}; fields: ${quoteList(names.map((n) => oneLine(n, 40) || "(unnamed)")).slice(0, 200)}`];
+}
+
+async function checkColor(ctx, c) {
+  const target = namedColor(c.name);
+  if (!target) return [false, `unknown colour name ${JSON.stringify(c.name)}`];
+  const seen = await ctx.evaluate(pageFns.colors);
+  const dist = (rgb) => deltaE76(rgb, target);
+  const fmt = (rgb) => `${rgbHex(rgb)} (ΔE ${dist(rgb).toFixed(1)})`;
+  if (c.target === "accent") {
+    if (seen.buttons.length === 0) return [false, "no visible button"];
+    let best = null;
+    for (const b of seen.buttons) {
+      for (const [part, rgb] of [["background", b.background], ["text", b.text]]) {
+        if (!best || dist(rgb) < best.d) best = { d: dist(rgb), rgb, part, label: b.label };
+      }
+    }
+    const desc = `${best.part} of button "${best.label}" is ${fmt(best.rgb)}`;
+    return best.d <= MAX_DELTA_E ? [true, desc] : [false, `no button is ${c.name}; closest: ${desc}`];
+  }
+  const ok = dist(seen.page) <= MAX_DELTA_E || dist(seen.dominant) <= MAX_DELTA_E;
+  const desc = `body ${fmt(seen.page)}, most of the viewport ${fmt(seen.dominant)}`;
+  return ok ? [true, desc] : [false, `background is not ${c.name}: ${desc}`];
+}
+
+// Fills the form and submits it; remembers the token it typed (ctx.roundtrip) for persists.
+async function checkSubmitRoundtrip(ctx, c) {
+  const optional = c.optional === true;
+  if (ctx.roundtrip) return ctx.roundtrip.result;
+  const token = "tok" + Math.random().toString(36).slice(2, 10);
+  const finish = (result) => {
+    ctx.roundtrip = { result, token: result[0] ? token : null };
+    return result;
+  };
+  const form = await ctx.evaluate(pageFns.markForm);
+  if (!form || form.controls.length === 0) {
+    return finish(optional ? [true, "no form on the page"] : [false, "no form with fillable controls"]);
+  }
+  // The pipeline's smoke test only round-trips forms that take free text.
+  if (optional && form.tokenFields === 0) return finish([true, "no text form to round-trip"]);
+  const count = async () => (await ctx.visibleText()).toLowerCase().split(token).length - 1;
+  const errorsBefore = ctx.report.pageErrors.length;
+  const radioGroups = new Set();
+  const today = new Date().toISOString().slice(0, 10);
+  let filled = 0;
+  for (let i = 0; i < form.controls.length; i++) {
+    const c = form.controls[i];
+    const loc = ctx.page.locator(`[data-appgen-fill="${i}"]`);
+    const num = (v) => (v === null || v === "" || Number.isNaN(Number(v)) ? null : Number(v));
+    const setText = async (value) => {
+      const v = c.maxLength > 0 ? value.slice(0, c.maxLength) : value;
+      await loc.fill(v, { timeout: ACTION_MS, force: !c.visible });
+      filled++;
+    };
+    try {
+      switch (c.type) {
+        case "checkbox":
+          if (!c.checked) {
+            await loc.check({ timeout: ACTION_MS, force: true });
+            filled++;
+          }
+          break;
+        case "radio":
+          if (!radioGroups.has(c.name || i)) {
+            radioGroups.add(c.name || i);
+            const groupChecked = form.controls.some((o) => o.type === "radio" && o.name && o.name === c.name && o.checked);
+            if (!groupChecked) {
+              await loc.check({ timeout: ACTION_MS, force: true });
+              filled++;
+            }
+          }
+          break;
+        case "select": {
+          const current = c.options.find((o) => o.value === c.value);
+          if (!c.value || current?.disabled) {
+            const pick = c.options.find((o) => o.value !== "" && !o.disabled);
+            if (pick) {
+              await loc.selectOption(pick.value, { timeout: ACTION_MS });
+              filled++;
+            }
+          }
+          break;
+        }
+        default: {
+          if (c.value !== "") break;
+          const lo = num(c.min);
+          const hi = num(c.max);
+          const clampNum = (v) => Math.min(hi ?? Infinity, Math.max(lo ?? -Infinity, v));
+          const clampDate = (v) => (c.min && v < c.min ? c.min : c.max && v > c.max ? c.max : v);
+          switch (c.type) {
+            case "email": await setText("tok@example.com"); break;
+            case "number":
+            case "range": {
+              const step = num(c.step);
+              let v = clampNum(3);
+              if (step && step > 0 && lo !== null) v = lo + Math.ceil((v - lo) / step) * step;
+              await setText(String(clampNum(v)));
+              break;
+            }
+            case "date": await setText(clampDate(today)); break;
+            case "time": await setText(clampDate("12:30")); break;
+            case "datetime-local": await setText(clampDate(`${today}T12:30`)); break;
+            case "month": await setText(clampDate(today.slice(0, 7))); break;
+            case "week": await setText(clampDate(`${today.slice(0, 4)}-W10`)); break;
+            case "tel": await setText("5551234567"); break;
+            case "url": await setText("https://example.com"); break;
+            case "password": await setText("Passw0rd!" + token); break;
+            case "color": await setText("#336699"); break;
+            default: await setText(token); // text, search, textarea, unknown types
+          }
+        }
+      }
+    } catch (e) {
+      return finish([false, `could not fill a ${c.type} field: ${oneLine(e.message.split("\n")[0], 120)}`]);
+    }
+  }
+  const before = await count();
+  const textBefore = await ctx.visibleText();
+  const invalid = await ctx.evaluate(pageFns.formValidity);
+  let how;
+  if (form.button !== null) {
+    const button = ctx.page.locator("[data-appgen-submit]");
+    how = `pressed "${form.button}"`;
+    try {
+      await button.click({ timeout: ACTION_MS });
+    } catch {
+      await button.click({ timeout: ACTION_MS, force: true }).catch(() => {});
+    }
+  } else if (form.isForm) {
+    how = "submitted the form (no submit button)";
+    await ctx.evaluate(() => document.querySelector("[data-appgen-fill]")?.closest("form")?.requestSubmit());
+  } else {
+    how = "pressed Enter (no button)";
+    await ctx.page.locator('[data-appgen-fill="0"]').press("Enter").catch(() => {});
+  }
+  const deadline = Date.now() + APPEAR_MS;
+  let after = await count();
+  while (after <= before && Date.now() < deadline) {
+    await ctx.page.waitForTimeout(100);
+    after = await count().catch(() => 0);
+  }
+  const newErrors = ctx.report.pageErrors.slice(errorsBefore);
+  if (newErrors.length) return finish([false, `uncaught ${newErrors[0]} after submit (${how})`]);
+  if (after > before || (after > 0 && (await ctx.evaluate(pageFns.textFieldsEmpty)))) {
+    return finish([true, `filled ${filled} field(s), ${how}`]);
+  }
+  // The smoke test accepts a form that answers and resets without echoing what was typed
+  // (a contact form's "Thanks!"); a form that shows an error keeps its fields filled.
+  if (
+    optional &&
+    !invalid &&
+    (await ctx.visibleText().catch(() => textBefore)) !== textBefore &&
+    (await ctx.evaluate(pageFns.textFieldsEmpty).catch(() => false))
+  ) {
+    return finish([true, `filled ${filled} field(s), ${how}; the form reset and the page changed (the typed text is not shown)`]);
+  }
+  const why = invalid ? `; the form is invalid: ${oneLine(invalid, 120)}` : "";
+  return finish([false, `the typed text did not appear after filling ${filled} field(s) and ${how}${why}`]);
+}
+
+async function checkPersists(ctx) {
+  const [ok, detail] = await checkSubmitRoundtrip(ctx, { optional: false });
+  if (!ok) return [false, `submit_roundtrip failed first: ${detail}`];
+  const token = ctx.roundtrip.token;
+  if (!token) return [false, "no form with fillable controls"];
+  try {
+    await ctx.page.reload({ waitUntil: "load", timeout: LOAD_MS });
+    await ctx.waitForText();
+    await ctx.page
+      .waitForFunction((t) => document.body.innerText.toLowerCase().includes(t), token, { timeout: 1500 })
+      .catch(() => {});
+  } catch (e) {
+    return [false, `reload failed: ${oneLine(e.message.split("\n")[0])}`];
+  }
+  const hay = (await ctx.visibleText()).toLowerCase();
+  return hay.includes(token) ? [true, ""] : [false, "the submitted entry is gone after a reload"];
+}
+
+// Clicks each visible, enabled button that is not a form's submit button (up to
+// CLICK_MAX_BUTTONS, in document order) and counts those after which the page shows something
+// else. An element that changed by itself (a clock) in the moment before a click does not count.
+async function checkClicks(ctx, c) {
+  const min = c.min ?? 2;
+  const labels = await ctx.evaluate(pageFns.markButtons, CLICK_MAX_BUTTONS);
+  if (labels.length < min) {
+    return [false, `${labels.length} clickable button(s) besides submit buttons, ${min} needed to change the page`];
+  }
+  const errorsBefore = ctx.report.pageErrors.length + ctx.report.consoleErrors.length;
+  const changed = [];
+  const unchanged = [];
+  for (let i = 0; i < labels.length; i++) {
+    const name = labels[i] || `#${i + 1}`;
+    const loc = ctx.page.locator(`[data-appgen-click="${i}"]`);
+    if ((await loc.count()) === 0) {
+      unchanged.push(`${name} (gone)`);
+      continue;
+    }
+    const before = await ctx.evaluate(pageFns.pageState);
+    await ctx.page.waitForTimeout(CLICK_IDLE_MS);
+    const idle = await ctx.evaluate(pageFns.pageState);
+    const busy = new Set(idle.flatMap((h, j) => (h !== before[j] ? [j] : [])));
+    const differs = (after) => after.length !== idle.length || after.some((h, j) => h !== idle[j] && !busy.has(j));
+    try {
+      await loc.first().click({ timeout: CLICK_MS });
+    } catch {
+      // Covered (by a dialog an earlier click opened, say): a script click still runs its handler.
+      await loc.first().evaluate((el) => el.click()).catch(() => {});
+    }
+    const deadline = Date.now() + CLICK_SETTLE_MS;
+    let changedIt = false;
+    do {
+      await ctx.page.waitForTimeout(50);
+      changedIt = differs(await ctx.evaluate(pageFns.pageState).catch(() => idle));
+    } while (!changedIt && Date.now() < deadline);
+    (changedIt ? changed : unchanged).push(name);
+    const errors = [...ctx.report.pageErrors, ...ctx.report.consoleErrors];
+    if (errors.length > errorsBefore) {
+      return [false, `clicking "${name}" caused an error: ${errors[errors.length - 1]}`];
+    }
+  }
+  const tally = `${changed.length} of ${labels.length} button(s) changed the page, ${min} needed`;
+  if (changed.length >= min) return [true, tally];
+  return [false, `${tally}; no change after ${quoteList(unchanged)}`];
+}
 
 // ------------------------------------------------------------------ the check
 
@@ -514,248 +818,21 @@ async function run(cfg) {
       await withTimeout(page.screenshot({ path: cfg.screenshot, timeout: 5000 }), 6000, "screenshot").catch(() => {});
     }
 
-    const loads = () => {
-      if (!distOk) return [false, "dist/index.html is missing"];
-      if (loadError) return [false, `page did not load: ${loadError}`];
-      if (atLoad.pageErrors.length) return [false, `uncaught ${atLoad.pageErrors[0]}`];
-      if (atLoad.failedRequests.length) return [false, `failed request: ${atLoad.failedRequests[0]}`];
-      // A failed request also logs "Failed to load resource"; that says less than the request.
-      const consoleErr = atLoad.consoleErrors.find((m) => !m.startsWith("Failed to load resource"));
-      if (consoleErr ?? atLoad.consoleErrors[0]) return [false, `console error: ${consoleErr ?? atLoad.consoleErrors[0]}`];
-      if (report.visibleText === 0 && !media) return [false, "blank page: no visible text or images"];
-      return [true, ""];
-    };
-
-    const textCheck = (c) => {
-      const hay = text.toLowerCase();
-      const any = Array.isArray(c.any) ? c.any.map(String) : [];
-      const all = Array.isArray(c.all) ? c.all.map(String) : [];
-      if (any.length === 0 && all.length === 0) return [false, "the check names no text (any/all)"];
-      if (any.length && !any.some((s) => hay.includes(s.toLowerCase()))) {
-        return [false, `visible text contains none of ${quoteList(any)}`];
-      }
-      const missing = all.filter((s) => !hay.includes(s.toLowerCase()));
-      if (missing.length) return [false, `visible text lacks ${quoteList(missing)}`];
-      return [true, ""];
-    };
-
-    const fieldCheck = async (c) => {
-      const any = (Array.isArray(c.any) ? c.any : []).map((s) => String(s).toLowerCase());
-      if (any.length === 0) return [false, "the check names no field (any)"];
-      const names = await evaluate(pageFns.controls);
-      const hit = names.find((n) => any.some((s) => n.toLowerCase().includes(s)));
-      if (hit) return [true, `found "${oneLine(hit, 80)}"`];
-      if (names.length === 0) return [false, `no visible form control (wanted ${quoteList(any)})`];
-      return [false, `no visible field named ${quoteList(any)}; fields: ${quoteList(names.map((n) => oneLine(n, 40) || "(unnamed)")).slice(0, 200)}`];
-    };
-
-    const colorCheck = async (c) => {
-      const target = namedColor(c.name);
-      if (!target) return [false, `unknown colour name ${JSON.stringify(c.name)}`];
-      const seen = await evaluate(pageFns.colors);
-      const dist = (rgb) => deltaE76(rgb, target);
-      const fmt = (rgb) => `${rgbHex(rgb)} (ΔE ${dist(rgb).toFixed(1)})`;
-      if (c.target === "accent") {
-        if (seen.buttons.length === 0) return [false, "no visible button"];
-        let best = null;
-        for (const b of seen.buttons) {
-          for (const [part, rgb] of [["background", b.background], ["text", b.text]]) {
-            if (!best || dist(rgb) < best.d) best = { d: dist(rgb), rgb, part, label: b.label };
-          }
-        }
-        const desc = `${best.part} of button "${best.label}" is ${fmt(best.rgb)}`;
-        return best.d <= 5 ? [true, desc] : [false, `no button is ${c.name}; closest: ${desc}`];
-      }
-      if (c.target !== "background" && c.target !== undefined) {
-        return [false, `unknown colour target ${JSON.stringify(c.target)}`];
-      }
-      const ok = dist(seen.page) <= 5 || dist(seen.dominant) <= 5;
-      const desc = `body ${fmt(seen.page)}, most of the viewport ${fmt(seen.dominant)}`;
-      return ok ? [true, desc] : [false, `background is not ${c.name}: ${desc}`];
-    };
-
-    // submit_roundtrip: the token it typed, or null when it failed.
-    let roundtrip = null;
-    const submitRoundtrip = async (optional) => {
-      if (roundtrip) return roundtrip.result;
-      const token = "tok" + Math.random().toString(36).slice(2, 10);
-      const finish = (result) => {
-        roundtrip = { result, token: result[0] ? token : null };
-        return result;
-      };
-      const form = await evaluate(pageFns.markForm);
-      if (!form || form.controls.length === 0) {
-        return finish(optional ? [true, "no form on the page"] : [false, "no form with fillable controls"]);
-      }
-      // The pipeline's smoke test only round-trips forms that take free text.
-      if (optional && form.tokenFields === 0) return finish([true, "no text form to round-trip"]);
-      const count = async () => (await visibleText()).toLowerCase().split(token).length - 1;
-      const errorsBefore = report.pageErrors.length;
-      const radioGroups = new Set();
-      const today = new Date().toISOString().slice(0, 10);
-      let filled = 0;
-      for (let i = 0; i < form.controls.length; i++) {
-        const c = form.controls[i];
-        const loc = page.locator(`[data-appgen-fill="${i}"]`);
-        const num = (v) => (v === null || v === "" || Number.isNaN(Number(v)) ? null : Number(v));
-        const setText = async (value) => {
-          const v = c.maxLength > 0 ? value.slice(0, c.maxLength) : value;
-          await loc.fill(v, { timeout: ACTION_MS, force: !c.visible });
-          filled++;
-        };
-        try {
-          switch (c.type) {
-            case "checkbox":
-              if (!c.checked) {
-                await loc.check({ timeout: ACTION_MS, force: true });
-                filled++;
-              }
-              break;
-            case "radio":
-              if (!radioGroups.has(c.name || i)) {
-                radioGroups.add(c.name || i);
-                const groupChecked = form.controls.some((o) => o.type === "radio" && o.name && o.name === c.name && o.checked);
-                if (!groupChecked) {
-                  await loc.check({ timeout: ACTION_MS, force: true });
-                  filled++;
-                }
-              }
-              break;
-            case "select": {
-              const current = c.options.find((o) => o.value === c.value);
-              if (!c.value || current?.disabled) {
-                const pick = c.options.find((o) => o.value !== "" && !o.disabled);
-                if (pick) {
-                  await loc.selectOption(pick.value, { timeout: ACTION_MS });
-                  filled++;
-                }
-              }
-              break;
-            }
-            default: {
-              if (c.value !== "") break;
-              const lo = num(c.min);
-              const hi = num(c.max);
-              const clampNum = (v) => Math.min(hi ?? Infinity, Math.max(lo ?? -Infinity, v));
-              const clampDate = (v) => (c.min && v < c.min ? c.min : c.max && v > c.max ? c.max : v);
-              switch (c.type) {
-                case "email": await setText("tok@example.com"); break;
-                case "number":
-                case "range": {
-                  const step = num(c.step);
-                  let v = clampNum(3);
-                  if (step && step > 0 && lo !== null) v = lo + Math.ceil((v - lo) / step) * step;
-                  await setText(String(clampNum(v)));
-                  break;
-                }
-                case "date": await setText(clampDate(today)); break;
-                case "time": await setText(clampDate("12:30")); break;
-                case "datetime-local": await setText(clampDate(`${today}T12:30`)); break;
-                case "month": await setText(clampDate(today.slice(0, 7))); break;
-                case "week": await setText(clampDate(`${today.slice(0, 4)}-W10`)); break;
-                case "tel": await setText("5551234567"); break;
-                case "url": await setText("https://example.com"); break;
-                case "password": await setText("Passw0rd!" + token); break;
-                case "color": await setText("#336699"); break;
-                default: await setText(token); // text, search, textarea, unknown types
-              }
-            }
-          }
-        } catch (e) {
-          return finish([false, `could not fill a ${c.type} field: ${oneLine(e.message.split("\n")[0], 120)}`]);
-        }
-      }
-      const before = await count();
-      const textBefore = await visibleText();
-      const invalid = await evaluate(pageFns.formValidity);
-      let how;
-      if (form.button !== null) {
-        const button = page.locator("[data-appgen-submit]");
-        how = `pressed "${form.button}"`;
-        try {
-          await button.click({ timeout: ACTION_MS });
-        } catch {
-          await button.click({ timeout: ACTION_MS, force: true }).catch(() => {});
-        }
-      } else if (form.isForm) {
-        how = "submitted the form (no submit button)";
-        await evaluate(() => document.querySelector("[data-appgen-fill]")?.closest("form")?.requestSubmit());
-      } else {
-        how = "pressed Enter (no button)";
-        await page.locator('[data-appgen-fill="0"]').press("Enter").catch(() => {});
-      }
-      const deadline = Date.now() + APPEAR_MS;
-      let after = await count();
-      while (after <= before && Date.now() < deadline) {
-        await page.waitForTimeout(100);
-        after = await count().catch(() => 0);
-      }
-      const newErrors = report.pageErrors.slice(errorsBefore);
-      if (newErrors.length) return finish([false, `uncaught ${newErrors[0]} after submit (${how})`]);
-      if (after > before || (after > 0 && (await evaluate(pageFns.textFieldsEmpty)))) {
-        return finish([true, `filled ${filled} field(s), ${how}`]);
-      }
-      // The smoke test accepts a form that answers and resets without echoing what was typed
-      // (a contact form's "Thanks!"); a form that shows an error keeps its fields filled.
-      if (
-        optional &&
-        !invalid &&
-        (await visibleText().catch(() => textBefore)) !== textBefore &&
-        (await evaluate(pageFns.textFieldsEmpty).catch(() => false))
-      ) {
-        return finish([true, `filled ${filled} field(s), ${how}; the form reset and the page changed (the typed text is not shown)`]);
-      }
-      const why = invalid ? `; the form is invalid: ${oneLine(invalid, 120)}` : "";
-      return finish([false, `the typed text did not appear after filling ${filled} field(s) and ${how}${why}`]);
-    };
-
-    const persists = async () => {
-      const [ok, detail] = await submitRoundtrip(false);
-      if (!ok) return [false, `submit_roundtrip failed first: ${detail}`];
-      const token = roundtrip.token;
-      if (!token) return [false, "no form with fillable controls"];
-      try {
-        await page.reload({ waitUntil: "load", timeout: LOAD_MS });
-        await waitForText();
-        await page
-          .waitForFunction((t) => document.body.innerText.toLowerCase().includes(t), token, { timeout: 1500 })
-          .catch(() => {});
-      } catch (e) {
-        return [false, `reload failed: ${oneLine(e.message.split("\n")[0])}`];
-      }
-      const hay = (await visibleText()).toLowerCase();
-      return hay.includes(token) ? [true, ""] : [false, "the submitted entry is gone after a reload"];
-    };
-
-    const runOne = async (c) => {
-      // A page that never finished loading (a busy loop, say) would make every check wait
-      // for its own timeout; they fail at once instead.
-      if (loadError && c.kind !== "builds") return [false, `page did not load: ${loadError}`];
-      switch (c.kind) {
-        case "builds": return distOk ? [true, ""] : [false, "dist/index.html is missing"];
-        case "loads": return loads();
-        case "text": return textCheck(c);
-        case "field": return fieldCheck(c);
-        case "color": return colorCheck(c);
-        case "submit_roundtrip": return submitRoundtrip(c.optional === true);
-        case "persists": return persists();
-        default: return [false, `unknown check kind ${JSON.stringify(c.kind)}`];
-      }
-    };
-
-    // Read-only checks see the page as loaded; then the form is used, then reloaded.
-    const order = (c) => (c.kind === "submit_roundtrip" ? 1 : c.kind === "persists" ? 2 : 0);
+    const ctx = { page, report, distOk, loadError, text, media, atLoad, evaluate, visibleText, waitForText, roundtrip: null };
+    // Read-only checks see the page as loaded; then the form is used, then reloaded; the
+    // buttons are clicked last, as they may change anything.
+    const phase = (c) => PHASES[c?.kind] ?? 0;
     const results = new Array(checks.length);
-    const indexed = checks.map((c, i) => [c ?? {}, i]).sort((a, b) => order(a[0]) - order(b[0]));
+    const indexed = checks.map((c, i) => [c, i]).sort((a, b) => phase(a[0]) - phase(b[0]));
     for (const [c, i] of indexed) {
       let passed;
       let detail;
       try {
-        [passed, detail] = await runOne(c);
+        [passed, detail] = await runCheck(ctx, c);
       } catch (e) {
         [passed, detail] = [false, `check failed to run: ${oneLine(e.message.split("\n")[0])}`];
       }
-      results[i] = { kind: String(c.kind ?? ""), passed, ...(detail ? { detail: oneLine(detail, 400) } : {}) };
+      results[i] = { kind: String(c?.kind ?? ""), passed, ...(detail ? { detail: oneLine(detail, 400) } : {}) };
     }
     report.checks = results;
     report.passed = results.every((r) => r.passed);
@@ -785,7 +862,7 @@ async function colorsSelftest(executablePath) {
     });
   }, names);
   await context.close();
-  const wrong = names.filter((n, i) => seen[i] !== "#" + NAMED_COLORS[n]);
+  const wrong = names.filter((n, i) => seen[i] !== NAMED_COLORS[n]);
   return { count: names.length, wrong };
 }
 

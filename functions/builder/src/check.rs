@@ -2,20 +2,32 @@
 //! built `dist/`, and its JSON report.
 
 use appgen_core::app::{CheckReport, CheckResult};
-use serde_json::{Value, json};
+use appgen_core::check::{Check, SubmitRoundtrip};
+use appgen_core::colors::NAMED_COLORS_JSON;
+use serde_json::Value;
+use std::path::Path;
 
 /// The check script, written next to a `node_modules` link so Node resolves playwright-core.
 pub const CHECK_SCRIPT: &str = include_str!("../check/check.mjs");
 
+/// The file beside the script that holds the named-colour table it reads.
+pub const COLORS_FILE: &str = "named-colors.json";
+
 /// Exit code of the script when it could not run at all (Chromium did not start).
 pub const EXIT_FATAL: i32 = 3;
 
+/// Writes the script and the colour table it reads into `dir`.
+pub fn write_script(dir: &Path) -> std::io::Result<()> {
+    std::fs::write(dir.join("check.mjs"), CHECK_SCRIPT)?;
+    std::fs::write(dir.join(COLORS_FILE), NAMED_COLORS_JSON)
+}
+
 /// The checks of the pipeline: the page loads cleanly and, when it has a form, submitting it
 /// shows what was typed.
-pub fn default_checks() -> Vec<Value> {
+pub fn default_checks() -> Vec<Check> {
     vec![
-        json!({"kind": "loads"}),
-        json!({"kind": "submit_roundtrip", "optional": true}),
+        Check::Loads,
+        Check::SubmitRoundtrip(SubmitRoundtrip { optional: true }),
     ]
 }
 
@@ -45,15 +57,20 @@ pub fn parse_output(stdout: &str) -> Result<ScriptOutcome, String> {
         .map_err(|e| format!("the check's report has the wrong shape: {e}"))
 }
 
-/// A report for a check that could not finish (timeout, crash): the app failed it.
-pub fn failed_report(detail: &str, duration_ms: u64) -> CheckReport {
+/// A report for a check that could not finish (timeout, crash): the app failed it, and each
+/// check it asked for is reported as not judged.
+pub fn failed_report(checks: &[Check], detail: &str, duration_ms: u64) -> CheckReport {
     CheckReport {
         passed: false,
-        checks: vec![CheckResult {
-            kind: "check".into(),
-            passed: false,
-            detail: detail.to_string(),
-        }],
+        checks: checks
+            .iter()
+            .map(|c| CheckResult {
+                kind: c.kind(),
+                passed: false,
+                detail: format!("not judged: {detail}"),
+            })
+            .collect(),
+        error: Some(detail.to_string()),
         duration_ms,
         ..CheckReport::default()
     }
@@ -61,10 +78,11 @@ pub fn failed_report(detail: &str, duration_ms: u64) -> CheckReport {
 
 /// One line for the first failing check: `check loads: console error: …`.
 pub fn first_failure(report: &CheckReport) -> Option<String> {
-    let failed = report.checks.iter().find(|c| !c.passed);
-    match failed {
+    if let Some(e) = &report.error {
         // The whole check (not one kind) failed: timeout, crash.
-        Some(c) if c.kind == "check" => Some(format!("check: {}", c.detail)),
+        return Some(format!("check: {e}"));
+    }
+    match report.checks.iter().find(|c| !c.passed) {
         Some(c) if c.detail.is_empty() => Some(format!("check {} failed", c.kind)),
         Some(c) => Some(format!("check {}: {}", c.kind, c.detail)),
         None if !report.passed => Some("check failed".into()),
@@ -75,6 +93,7 @@ pub fn first_failure(report: &CheckReport) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use appgen_core::check::CheckKind;
 
     #[test]
     fn parses_the_last_json_line_as_a_report() {
@@ -107,19 +126,26 @@ mod tests {
 
     #[test]
     fn first_failure_names_the_check() {
-        let mut r = failed_report("the check timed out after 30 s", 30_000);
+        let mut r = failed_report(&default_checks(), "the check timed out after 30 s", 30_000);
         assert_eq!(
             first_failure(&r).as_deref(),
             Some("check: the check timed out after 30 s")
         );
+        assert_eq!(r.checks.len(), 2);
+        assert_eq!(r.checks[1].kind, CheckKind::SubmitRoundtrip);
+        assert_eq!(
+            r.checks[1].detail,
+            "not judged: the check timed out after 30 s"
+        );
+        r.error = None;
         r.checks = vec![
             CheckResult {
-                kind: "loads".into(),
+                kind: CheckKind::Loads,
                 passed: true,
                 detail: String::new(),
             },
             CheckResult {
-                kind: "persists".into(),
+                kind: CheckKind::Persists,
                 passed: false,
                 detail: String::new(),
             },
@@ -132,26 +158,35 @@ mod tests {
 
     #[test]
     fn default_checks_are_loads_and_an_optional_roundtrip() {
-        let d = default_checks();
-        assert_eq!(d[0]["kind"], "loads");
-        assert_eq!(d[1]["optional"], true);
+        assert_eq!(
+            serde_json::to_value(default_checks()).expect("json"),
+            serde_json::json!([{"kind": "loads"}, {"kind": "submit_roundtrip", "optional": true}])
+        );
     }
 
     #[test]
-    fn the_script_knows_every_eval_check_kind() {
-        for kind in [
-            "builds",
-            "loads",
-            "text",
-            "field",
-            "submit_roundtrip",
-            "persists",
-            "color",
-        ] {
-            assert!(
-                CHECK_SCRIPT.contains(&format!("case \"{kind}\"")),
-                "check.mjs does not handle {kind}"
-            );
-        }
+    fn the_script_has_one_function_per_check_kind() {
+        // The dispatch table's keys, between its markers, are exactly core's kinds.
+        let table = CHECK_SCRIPT
+            .split_once("const CHECKS = {")
+            .and_then(|(_, rest)| rest.split_once("};"))
+            .map(|(body, _)| body)
+            .expect("check.mjs has `const CHECKS = { … };`");
+        let keys: Vec<&str> = table
+            .lines()
+            .filter_map(|l| l.trim().split_once(':').map(|(k, _)| k.trim()))
+            .filter(|k| !k.is_empty() && !k.starts_with("//"))
+            .collect();
+        let kinds: Vec<&str> = CheckKind::ALL.map(CheckKind::as_str).to_vec();
+        assert_eq!(keys, kinds);
+    }
+
+    #[test]
+    fn the_script_reads_the_colour_table_written_beside_it() {
+        assert!(CHECK_SCRIPT.contains(&format!("\"./{COLORS_FILE}\"")));
+        let dir = tempfile::tempdir().expect("tempdir");
+        write_script(dir.path()).expect("write");
+        let written = std::fs::read_to_string(dir.path().join(COLORS_FILE)).expect("read");
+        assert_eq!(written, NAMED_COLORS_JSON);
     }
 }

@@ -14,12 +14,13 @@ pub use check::default_checks;
 pub use config::{BuilderConfig, Limits, SandboxMode};
 
 use appgen_core::app::{BuildPhase, BuildReport, CheckReport, FileMap};
+use appgen_core::check::Check;
 use appgen_core::ports::{AppBuilder, BlobStore, BuildError, BuildJob};
 use async_trait::async_trait;
 use check::ScriptOutcome;
 use materialize::MaterializeError;
 use sandbox::{RunOutput, SandboxSpec};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -114,13 +115,13 @@ impl Builder {
         &self.config
     }
 
-    /// Builds, checks with `checks` (objects as in the eval files) and publishes under
+    /// Builds, checks with `checks` and publishes under
     /// `{thread}/v{n}/`. Artifacts are published whenever the build step succeeded, also
     /// when a check failed: the fix agent and the UI want the screenshot.
     pub async fn build_with_checks(
         &self,
         job: BuildJob,
-        checks: &[Value],
+        checks: &[Check],
     ) -> Result<BuildReport, BuildError> {
         let started = Instant::now();
         if !publish::valid_thread_id(&job.thread_id) {
@@ -174,7 +175,7 @@ impl Builder {
     pub async fn build_files(
         &self,
         files: &FileMap,
-        checks: &[Value],
+        checks: &[Check],
     ) -> Result<LocalBuild, BuildError> {
         let started = Instant::now();
         let template = self.template_dir()?;
@@ -250,7 +251,7 @@ impl Builder {
     pub async fn check_dist(
         &self,
         dist_dir: &Path,
-        checks: &[Value],
+        checks: &[Check],
     ) -> Result<CheckReport, BuildError> {
         self.check_dist_with_screenshot(dist_dir, checks, None)
             .await
@@ -261,7 +262,7 @@ impl Builder {
     pub async fn check_dist_with_screenshot(
         &self,
         dist_dir: &Path,
-        checks: &[Value],
+        checks: &[Check],
         screenshot_to: Option<&Path>,
     ) -> Result<CheckReport, BuildError> {
         let template = self.template_dir()?;
@@ -352,7 +353,7 @@ impl Builder {
         &self,
         job: &Path,
         dist: &Path,
-        checks: &[Value],
+        checks: &[Check],
         template: &Path,
         node: &Path,
         uid: Option<u32>,
@@ -363,8 +364,7 @@ impl Builder {
         let dir = job.join("check");
         std::fs::create_dir_all(&dir)
             .map_err(|e| unavailable("creating the check directory", e))?;
-        std::fs::write(dir.join("check.mjs"), check::CHECK_SCRIPT)
-            .map_err(|e| unavailable("writing check.mjs", e))?;
+        check::write_script(&dir).map_err(|e| unavailable("writing check.mjs", e))?;
         std::os::unix::fs::symlink(template.join("node_modules"), dir.join("node_modules"))
             .map_err(|e| unavailable("linking node_modules for the check", e))?;
         // A copy, so the sandbox sees exactly dist/ whatever the caller's permissions.
@@ -411,6 +411,7 @@ impl Builder {
         tracing::debug!(elapsed_ms = ms, code = ?out.code, "check step");
         if out.timed_out {
             return Ok(check::failed_report(
+                checks,
                 &format!("the check timed out after {} s", timeout.as_secs()),
                 ms,
             ));
@@ -427,12 +428,13 @@ impl Builder {
             Ok(ScriptOutcome::Fatal(msg)) if out.code == Some(check::EXIT_FATAL) => {
                 Err(BuildError::Unavailable(msg))
             }
-            Ok(ScriptOutcome::Fatal(msg)) => Ok(check::failed_report(&msg, ms)),
+            Ok(ScriptOutcome::Fatal(msg)) => Ok(check::failed_report(checks, &msg, ms)),
             // Node could not even run the script (missing playwright-core, bad node): ours.
             Err(_) if out.code == Some(1) && out.stdout.trim().is_empty() => Err(
                 BuildError::Unavailable(format!("the check could not run: {}", stderr_line())),
             ),
             Err(e) => Ok(check::failed_report(
+                checks,
                 &format!("the browser check crashed: {e} ({})", stderr_line()),
                 ms,
             )),

@@ -52,15 +52,19 @@ enum Command {
     },
 }
 
-fn parse_checks(arg: Option<&str>) -> Result<Vec<Value>> {
-    match arg {
-        None => Ok(default_checks()),
-        Some(s) => match serde_json::from_str::<Value>(s).context("--checks is not JSON")? {
-            Value::Array(items) => Ok(items),
-            Value::Object(_) => Ok(vec![serde_json::from_str(s)?]),
-            _ => bail!("--checks must be a JSON array of check objects"),
-        },
-    }
+/// `--checks`: a JSON array of checks, or one check; a check it does not know is an error.
+fn parse_checks(arg: Option<&str>) -> Result<Vec<appgen_core::check::Check>> {
+    use appgen_core::check::Check;
+    let Some(s) = arg else {
+        return Ok(default_checks());
+    };
+    let value = serde_json::from_str::<Value>(s).context("--checks is not JSON")?;
+    let checks = match value {
+        Value::Object(_) => Check::from_json(value).map(|c| vec![c]),
+        Value::Array(_) => Check::list_from_json(value),
+        _ => bail!("--checks must be a JSON array of checks, or one check"),
+    };
+    checks.context("--checks")
 }
 
 /// One build-queue message through the same worker code as `appgen serve`.

@@ -2,25 +2,31 @@
 
 mod common;
 
-use appgen_builder::{Builder, check::CHECK_SCRIPT, default_checks};
+use appgen_builder::{Builder, check, default_checks};
 use appgen_core::app::{BuildPhase, CheckReport};
+use appgen_core::check::{Check, CheckKind};
 use appgen_core::ports::BlobStore;
 use appgen_core::ports::{AppBuilder, BuildJob, Container, WriteCondition};
 use common::{app, config, local_builder, store};
 use serde_json::{Value, json};
 
-fn every_kind() -> Vec<Value> {
-    vec![
-        json!({"kind": "builds"}),
-        json!({"kind": "loads"}),
-        json!({"kind": "text", "all": ["shopping list"], "any": ["item(s)", "items"]}),
-        json!({"kind": "field", "any": ["item", "title"]}),
-        json!({"kind": "field", "any": ["quantity"]}),
-        json!({"kind": "submit_roundtrip"}),
-        json!({"kind": "persists"}),
-        json!({"kind": "color", "target": "background", "name": "navy"}),
-        json!({"kind": "color", "target": "accent", "name": "Forest Green"}),
-    ]
+/// Checks as the eval files write them.
+fn checks(list: Value) -> Vec<Check> {
+    Check::list_from_json(list).expect("valid checks")
+}
+
+fn every_kind() -> Vec<Check> {
+    checks(json!([
+        {"kind": "builds"},
+        {"kind": "loads"},
+        {"kind": "text", "all": ["shopping list"], "any": ["item(s)", "items"]},
+        {"kind": "field", "any": ["item", "title"]},
+        {"kind": "field", "any": ["quantity"]},
+        {"kind": "submit_roundtrip"},
+        {"kind": "persists"},
+        {"kind": "color", "target": "background", "name": "navy"},
+        {"kind": "color", "target": "accent", "name": "Forest Green"},
+    ]))
 }
 
 fn failing(report: &CheckReport) -> Vec<(&str, &str)> {
@@ -122,10 +128,9 @@ async fn pipeline_checks_pass_without_persistence_but_persists_fails() {
     let local = builder
         .build_files(
             &app("no-persist"),
-            &[
-                json!({"kind": "submit_roundtrip"}),
-                json!({"kind": "persists"}),
-            ],
+            &checks(json!([{"kind": "submit_roundtrip"},
+                {"kind": "persists"},
+            ])),
         )
         .await
         .expect("build");
@@ -144,26 +149,25 @@ async fn pipeline_checks_pass_without_persistence_but_persists_fails() {
         .await
         .expect("check");
     assert!(report.passed, "{report:#?}");
-    let kinds: Vec<&str> = report.checks.iter().map(|c| c.kind.as_str()).collect();
-    assert_eq!(kinds, ["loads", "submit_roundtrip"]);
+    let kinds: Vec<CheckKind> = report.checks.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, [CheckKind::Loads, CheckKind::SubmitRoundtrip]);
 
-    // Negative text and field checks, and an unknown kind.
+    // Negative text and field checks.
     let report = builder
         .check_dist(
             &dist,
-            &[
-                json!({"kind": "builds"}),
-                json!({"kind": "text", "any": ["zebra", "giraffe"]}),
-                json!({"kind": "text", "all": ["shopping", "zebra"]}),
-                json!({"kind": "field", "any": ["email"]}),
-                json!({"kind": "teleport"}),
-            ],
+            &checks(json!([
+                {"kind": "builds"},
+                {"kind": "text", "any": ["zebra", "giraffe"]},
+                {"kind": "text", "all": ["shopping", "zebra"]},
+                {"kind": "field", "any": ["email"]},
+            ])),
         )
         .await
         .expect("check");
     assert!(!report.passed);
     let f = failing(&report);
-    assert_eq!(f.len(), 4, "{f:?}");
+    assert_eq!(f.len(), 3, "{f:?}");
     assert_eq!(
         f[0],
         (
@@ -176,19 +180,17 @@ async fn pipeline_checks_pass_without_persistence_but_persists_fails() {
         f[2].1.starts_with("no visible field named \"email\""),
         "{f:?}"
     );
-    assert!(f[3].1.contains("unknown check kind"), "{f:?}");
 }
 
 #[tokio::test]
 async fn form_without_a_form_element_is_filled_and_submitted() {
-    let checks = [
-        json!({"kind": "field", "any": ["task"]}),
-        json!({"kind": "field", "any": ["category"]}),
-        json!({"kind": "field", "any": ["due"]}),
-        json!({"kind": "field", "any": ["priority"]}),
-        json!({"kind": "field", "any": ["notes"]}),
-        json!({"kind": "submit_roundtrip"}),
-    ];
+    let checks = checks(json!([{"kind": "field", "any": ["task"]},
+        {"kind": "field", "any": ["category"]},
+        {"kind": "field", "any": ["due"]},
+        {"kind": "field", "any": ["priority"]},
+        {"kind": "field", "any": ["notes"]},
+        {"kind": "submit_roundtrip"},
+    ]));
     let local = local_builder()
         .build_files(&app("no-form-element"), &checks)
         .await
@@ -228,7 +230,7 @@ async fn typescript_error_gives_the_same_line_on_every_build() {
     assert!(a.report.check.is_none() && a.dist().is_none());
 }
 
-async fn check_failure(name: &str, checks: &[Value]) -> (String, CheckReport) {
+async fn check_failure(name: &str, checks: &[Check]) -> (String, CheckReport) {
     let local = local_builder()
         .build_files(&app(name), checks)
         .await
@@ -274,10 +276,9 @@ async fn blank_page_fails_loads() {
 #[tokio::test]
 async fn page_that_never_finishes_loading_fails_fast() {
     let started = std::time::Instant::now();
-    let checks = [
-        json!({"kind": "loads"}),
-        json!({"kind": "submit_roundtrip"}),
-    ];
+    let checks = checks(json!([{"kind": "loads"},
+        {"kind": "submit_roundtrip"},
+    ]));
     let (error, check) = check_failure("busy-loop", &checks).await;
     assert!(
         error.starts_with("check loads: page did not load: page.goto: Timeout"),
@@ -296,7 +297,10 @@ async fn page_that_never_finishes_loading_fails_fast() {
 async fn submit_that_does_not_show_the_entry_fails_the_roundtrip() {
     let builder = local_builder();
     let local = builder
-        .build_files(&app("no-token"), &[json!({"kind": "submit_roundtrip"})])
+        .build_files(
+            &app("no-token"),
+            &checks(json!([{"kind": "submit_roundtrip"}])),
+        )
         .await
         .expect("build");
     let error = local.report.error.clone().unwrap_or_default();
@@ -324,10 +328,11 @@ async fn submit_that_does_not_show_the_entry_fails_the_roundtrip() {
 
 #[tokio::test]
 async fn wrong_background_colour_fails() {
-    let checks = [
-        json!({"kind": "color", "target": "background", "name": "navy"}),
-        json!({"kind": "color", "target": "background", "name": "whitesmoke"}),
-    ];
+    let checks = checks(
+        json!([{"kind": "color", "target": "background", "name": "navy"},
+            {"kind": "color", "target": "background", "name": "whitesmoke"},
+        ]),
+    );
     let (error, check) = check_failure("wrong-background", &checks).await;
     assert!(
         error.starts_with("check color: background is not navy"),
@@ -342,11 +347,12 @@ async fn wrong_background_colour_fails() {
 
 #[tokio::test]
 async fn wrong_accent_colour_fails() {
-    let checks = [
-        json!({"kind": "color", "target": "accent", "name": "forestgreen"}),
-        json!({"kind": "color", "target": "accent", "name": "white"}),
-        json!({"kind": "color", "target": "background", "name": "navy"}),
-    ];
+    let checks = checks(
+        json!([{"kind": "color", "target": "accent", "name": "forestgreen"},
+            {"kind": "color", "target": "accent", "name": "white"},
+            {"kind": "color", "target": "background", "name": "navy"},
+        ]),
+    );
     let (error, check) = check_failure("wrong-accent", &checks).await;
     assert!(
         error.starts_with("check color: no button is forestgreen"),
@@ -411,7 +417,7 @@ async fn invalid_thread_id_and_missing_store_are_builder_errors() {
 #[test]
 fn named_colour_table_matches_chromium() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("check.mjs"), CHECK_SCRIPT).expect("write");
+    check::write_script(dir.path()).expect("write");
     std::os::unix::fs::symlink(
         config().template_dir.join("node_modules"),
         dir.path().join("node_modules"),
@@ -455,4 +461,78 @@ async fn builder_faults_are_errors_not_failed_apps() {
         .await
         .expect_err("no chromium is an error");
     assert!(err.to_string().contains("chromium did not start"), "{err}");
+}
+
+/// A page of buttons: three change it (text, a class, aria-pressed), one does nothing, and a
+/// clock changes the page by itself; the submit, disabled and hidden buttons are not clicked.
+const BUTTONS_PAGE: &str = r#"<!doctype html><html><body>
+<p id="clock">0</p>
+<p id="count">clicked 0 times</p>
+<div id="panel" class="closed">panel</div>
+<button id="inc">Count</button>
+<button onclick="document.getElementById('panel').classList.toggle('open')">Toggle</button>
+<button aria-pressed="false" onclick="this.setAttribute('aria-pressed', String(this.getAttribute('aria-pressed') !== 'true'))">Bold</button>
+<button>Nothing</button>
+<button disabled onclick="document.body.append('disabled ran')">Disabled</button>
+<button style="display:none" onclick="document.body.append('hidden ran')">Hidden</button>
+<form onsubmit="event.preventDefault(); document.body.append('submitted')"><input name="q"><button>Save</button></form>
+<script>
+let n = 0, t = 0;
+document.getElementById('inc').onclick = () => { n++; document.getElementById('count').textContent = `clicked ${n} times`; };
+setInterval(() => { document.getElementById('clock').textContent = String(++t); }, 40);
+</script>
+</body></html>"#;
+
+async fn check_page(html: &str, list: Value) -> CheckReport {
+    let dist = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dist.path().join("index.html"), html).expect("write");
+    local_builder()
+        .check_dist(dist.path(), &checks(list))
+        .await
+        .expect("check")
+}
+
+#[tokio::test]
+async fn clicks_counts_the_buttons_that_change_the_page() {
+    let report = check_page(
+        BUTTONS_PAGE,
+        json!([{"kind": "clicks", "min": 3}, {"kind": "clicks", "min": 4}]),
+    )
+    .await;
+    let [three, four] = &report.checks[..] else {
+        panic!("two results: {report:#?}");
+    };
+    assert_eq!(three.kind, CheckKind::Clicks);
+    assert!(three.passed, "{report:#?}");
+    assert_eq!(three.detail, "3 of 4 button(s) changed the page, 3 needed");
+    assert!(!four.passed, "{report:#?}");
+    assert_eq!(
+        four.detail,
+        "3 of 4 button(s) changed the page, 4 needed; no change after \"Nothing\""
+    );
+    assert!(report.page_errors.is_empty(), "{report:#?}");
+}
+
+#[tokio::test]
+async fn clicks_fails_without_buttons_or_when_a_click_throws() {
+    let report = check_page("<p>No buttons here</p>", json!([{"kind": "clicks"}])).await;
+    assert_eq!(
+        failing(&report),
+        [(
+            "clicks",
+            "0 clickable button(s) besides submit buttons, 2 needed to change the page"
+        )]
+    );
+    let throws = r#"<p id="n">0</p>
+        <button onclick="document.getElementById('n').textContent = '1'">One</button>
+        <button onclick="null.boom()">Two</button>
+        <button onclick="document.getElementById('n').textContent = '3'">Three</button>"#;
+    let report = check_page(throws, json!([{"kind": "clicks", "min": 1}])).await;
+    let f = failing(&report);
+    assert_eq!(f.len(), 1, "{report:#?}");
+    assert!(
+        f[0].1
+            .starts_with("clicking \"Two\" caused an error: TypeError"),
+        "{f:?}"
+    );
 }

@@ -1,6 +1,7 @@
 //! The app model shared by agents, the builder and the UI: questions, requirements, files,
 //! build and check reports.
 
+use crate::check::CheckKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -147,11 +148,11 @@ pub struct ChangeSet {
     pub requirements: Option<Requirements>,
 }
 
-/// Result of one named check of a built app in the browser.
+/// Result of one check of a built app in the browser, in the order the checks were asked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
-    pub kind: String,
+    pub kind: CheckKind,
     pub passed: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
@@ -171,13 +172,29 @@ pub struct CheckReport {
     /// Characters of visible text on the page after load.
     #[serde(default)]
     pub visible_text: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "results_of_typed_kinds")]
     pub checks: Vec<CheckResult>,
+    /// Why the check as a whole did not finish (timeout, crash); its checks are then not judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Artifact key of the screenshot (PNG), if one was taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screenshot: Option<String>,
     #[serde(default)]
     pub duration_ms: u64,
+}
+
+/// Reports stored before checks were typed may hold a `{"kind": "check"}` result for a check that
+/// did not finish (what `CheckReport::error` says now; `BuildReport::error` kept its line). It
+/// is dropped so those snapshots still load; any other unknown kind is an error.
+fn results_of_typed_kinds<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<CheckResult>, D::Error> {
+    Vec::<Value>::deserialize(d)?
+        .into_iter()
+        .filter(|r| r.get("kind").and_then(Value::as_str) != Some("check"))
+        .map(|r| serde_json::from_value(r).map_err(serde::de::Error::custom))
+        .collect()
 }
 
 /// Where a build stopped.
@@ -215,6 +232,23 @@ pub struct BuildReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_reports_name_typed_kinds_and_old_whole_check_entries_still_load() {
+        let old = json!({"passed": false, "checks": [
+            {"kind": "check", "passed": false, "detail": "the check timed out after 30 s"},
+            {"kind": "loads", "passed": true}
+        ], "durationMs": 30000});
+        let r: CheckReport = serde_json::from_value(old).expect("an old report loads");
+        assert_eq!(r.checks.len(), 1);
+        assert_eq!(r.checks[0].kind, CheckKind::Loads);
+        let unknown = json!({"passed": false, "checks": [{"kind": "teleport", "passed": true}]});
+        let err = serde_json::from_value::<CheckReport>(unknown).expect_err("unknown kind");
+        assert!(err.to_string().contains("teleport"), "{err}");
+        let again = serde_json::to_value(&r).expect("json");
+        assert_eq!(again["checks"], json!([{"kind": "loads", "passed": true}]));
+        assert!(again.get("error").is_none());
+    }
 
     fn questions() -> Vec<Question> {
         vec![

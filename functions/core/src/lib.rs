@@ -3,6 +3,8 @@
 
 pub mod agui;
 pub mod app;
+pub mod check;
+pub mod colors;
 pub mod edits;
 pub mod paths;
 pub mod pipeline;

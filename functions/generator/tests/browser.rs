@@ -5,6 +5,8 @@
 
 mod common;
 
+use appgen_core::check::Check;
+use appgen_core::colors::NAMED_COLORS_JSON;
 use appgen_core::ports::AgentContext;
 use common::{generate_into, template_modules};
 use serde_json::{Value, json};
@@ -270,8 +272,11 @@ async fn generated_apps_pass_the_browser_checks() {
             "build failed: {}",
             String::from_utf8_lossy(&built.stderr)
         );
-        // check.mjs resolves playwright-core from its own directory, so it runs from the app.
+        // check.mjs resolves playwright-core from its own directory, so it runs from the app,
+        // with the colour table it reads beside it (as the builder writes them).
         std::fs::copy(&check, dir.join("check.mjs")).expect("copy check");
+        std::fs::write(dir.join("named-colors.json"), NAMED_COLORS_JSON).expect("colour table");
+        let checks = Check::list_from_json(checks).expect("valid checks");
         let config = json!({"dist": dir.join("dist"), "checks": checks, "chromium": "/usr/bin/chromium", "timeoutMs": 60000});
         std::fs::write(dir.join("check.json"), config.to_string()).expect("config");
         let out = Command::new("node")

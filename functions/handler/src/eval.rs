@@ -1,6 +1,6 @@
 //! `appgen eval`: runs prompts through the full pipeline (same queue, steps and builder as a
 //! user's run), then judges each built app in headless Chromium with the check kinds of
-//! `shared/eval/README.md` (implemented in the builder's check script).
+//! `docs/eval/checks.md` (typed as `appgen_core::check::Check`, run by the builder's check script).
 //!
 //! The judge reads only the eval file; the generator never sees the checks.
 
@@ -10,6 +10,8 @@ use anyhow::{Context, bail};
 use appgen_builder::{Builder, BuilderConfig};
 use appgen_core::agui::{Event, Outcome, ResumeEntry, ResumeStatus};
 use appgen_core::app::CheckResult;
+use appgen_core::check::{Check, CheckKind, ColorCheck, ColorTarget};
+use appgen_core::colors::{ColorName, named_colors, named_rgb};
 use appgen_runtime::pipeline::Pipeline;
 use appgen_runtime::worker::{WorkerConfig, run_workers};
 use clap::Args;
@@ -48,7 +50,7 @@ pub struct Case {
     pub id: String,
     pub prompt: String,
     pub answers: Option<Value>,
-    pub checks: Vec<Value>,
+    pub checks: Vec<Check>,
     /// WebGen-Bench's application type (for the per-type table).
     pub group: Option<String>,
 }
@@ -84,13 +86,14 @@ pub fn parse_cases(text: &str, webgen: bool) -> anyhow::Result<Vec<Case>> {
             let instruction = v["instruction"]
                 .as_str()
                 .with_context(|| format!("{id}: no instruction"))?;
-            let mut checks = vec![json!({"kind": "builds"}), json!({"kind": "loads"})];
+            let mut checks = vec![Check::Builds, Check::Loads];
             let (bg, accent) = named_colours(instruction);
-            if let Some(bg) = bg {
-                checks.push(json!({"kind": "color", "target": "background", "name": bg}));
-            }
-            if let Some(accent) = accent {
-                checks.push(json!({"kind": "color", "target": "accent", "name": accent}));
+            for (target, name) in [(ColorTarget::Background, bg), (ColorTarget::Accent, accent)] {
+                if let Some(name) = name {
+                    let name = ColorName::parse(&name)
+                        .with_context(|| format!("{id}: {name:?} is not in the colour table"))?;
+                    checks.push(Check::Color(ColorCheck { target, name }));
+                }
             }
             out.push(Case {
                 id,
@@ -103,7 +106,11 @@ pub fn parse_cases(text: &str, webgen: bool) -> anyhow::Result<Vec<Case>> {
             let prompt = v["prompt"]
                 .as_str()
                 .with_context(|| format!("{id}: no prompt"))?;
-            let checks = v["checks"].as_array().cloned().unwrap_or_default();
+            let checks = match v.get("checks") {
+                None => Vec::new(),
+                Some(list) => Check::list_from_json(list.clone())
+                    .with_context(|| format!("line {} ({id})", i + 1))?,
+            };
             out.push(Case {
                 id,
                 prompt: prompt.to_owned(),
@@ -115,158 +122,6 @@ pub fn parse_cases(text: &str, webgen: bool) -> anyhow::Result<Vec<Case>> {
     }
     Ok(out)
 }
-
-/// The CSS colour names the judge knows (CSS Color 4 named colours).
-const CSS_COLOURS: &[&str] = &[
-    "aliceblue",
-    "antiquewhite",
-    "aqua",
-    "aquamarine",
-    "azure",
-    "beige",
-    "bisque",
-    "black",
-    "blanchedalmond",
-    "blue",
-    "blueviolet",
-    "brown",
-    "burlywood",
-    "cadetblue",
-    "chartreuse",
-    "chocolate",
-    "coral",
-    "cornflowerblue",
-    "cornsilk",
-    "crimson",
-    "cyan",
-    "darkblue",
-    "darkcyan",
-    "darkgoldenrod",
-    "darkgray",
-    "darkgreen",
-    "darkgrey",
-    "darkkhaki",
-    "darkmagenta",
-    "darkolivegreen",
-    "darkorange",
-    "darkorchid",
-    "darkred",
-    "darksalmon",
-    "darkseagreen",
-    "darkslateblue",
-    "darkslategray",
-    "darkslategrey",
-    "darkturquoise",
-    "darkviolet",
-    "deeppink",
-    "deepskyblue",
-    "dimgray",
-    "dimgrey",
-    "dodgerblue",
-    "firebrick",
-    "floralwhite",
-    "forestgreen",
-    "fuchsia",
-    "gainsboro",
-    "ghostwhite",
-    "gold",
-    "goldenrod",
-    "gray",
-    "green",
-    "greenyellow",
-    "grey",
-    "honeydew",
-    "hotpink",
-    "indianred",
-    "indigo",
-    "ivory",
-    "khaki",
-    "lavender",
-    "lavenderblush",
-    "lawngreen",
-    "lemonchiffon",
-    "lightblue",
-    "lightcoral",
-    "lightcyan",
-    "lightgoldenrodyellow",
-    "lightgray",
-    "lightgreen",
-    "lightgrey",
-    "lightpink",
-    "lightsalmon",
-    "lightseagreen",
-    "lightskyblue",
-    "lightslategray",
-    "lightslategrey",
-    "lightsteelblue",
-    "lightyellow",
-    "lime",
-    "limegreen",
-    "linen",
-    "magenta",
-    "maroon",
-    "mediumaquamarine",
-    "mediumblue",
-    "mediumorchid",
-    "mediumpurple",
-    "mediumseagreen",
-    "mediumslateblue",
-    "mediumspringgreen",
-    "mediumturquoise",
-    "mediumvioletred",
-    "midnightblue",
-    "mintcream",
-    "mistyrose",
-    "moccasin",
-    "navajowhite",
-    "navy",
-    "oldlace",
-    "olive",
-    "olivedrab",
-    "orange",
-    "orangered",
-    "orchid",
-    "palegoldenrod",
-    "palegreen",
-    "paleturquoise",
-    "palevioletred",
-    "papayawhip",
-    "peachpuff",
-    "peru",
-    "pink",
-    "plum",
-    "powderblue",
-    "purple",
-    "rebeccapurple",
-    "red",
-    "rosybrown",
-    "royalblue",
-    "saddlebrown",
-    "salmon",
-    "sandybrown",
-    "seagreen",
-    "seashell",
-    "sienna",
-    "silver",
-    "skyblue",
-    "slateblue",
-    "slategray",
-    "slategrey",
-    "snow",
-    "springgreen",
-    "steelblue",
-    "tan",
-    "teal",
-    "thistle",
-    "tomato",
-    "turquoise",
-    "violet",
-    "wheat",
-    "white",
-    "whitesmoke",
-    "yellow",
-    "yellowgreen",
-];
 
 /// The background and component colours an instruction names in its last sentence, as CSS
 /// colour names (written with or without spaces). The background's is the one the phrase around
@@ -290,12 +145,13 @@ pub fn named_colours(instruction: &str) -> (Option<String>, Option<String>) {
     while i < words.len() {
         let hit = (1..=4).rev().find_map(|n| {
             let joined: String = words.get(i..i + n)?.concat();
-            if CSS_COLOURS.contains(&joined.as_str()) {
+            if named_rgb(&joined).is_some() {
                 return Some((n, joined));
             }
             // A shortened multi-word name ("light goldenrod") means the one CSS name it begins.
-            let mut longer = CSS_COLOURS
+            let mut longer = named_colors()
                 .iter()
+                .map(|(c, _)| c)
                 .filter(|c| n >= 2 && c.starts_with(joined.as_str()));
             match (longer.next(), longer.next()) {
                 (Some(c), None) => Some((n, (*c).to_owned())),
@@ -420,10 +276,10 @@ async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBu
     let builds = version.is_some();
     let mut checks = Vec::new();
     let mut screenshot = None;
-    let browser_checks: Vec<Value> = case
+    let browser_checks: Vec<Check> = case
         .checks
         .iter()
-        .filter(|c| c["kind"] != "builds")
+        .filter(|c| c.kind() != CheckKind::Builds)
         .cloned()
         .collect();
     let mut judged = None;
@@ -453,8 +309,8 @@ async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBu
         _ => Vec::new(),
     };
     for c in &case.checks {
-        let kind = c["kind"].as_str().unwrap_or_default().to_owned();
-        if kind == "builds" {
+        let kind = c.kind();
+        if kind == CheckKind::Builds {
             checks.push(CheckResult {
                 kind,
                 passed: builds,
@@ -486,26 +342,6 @@ async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBu
         error,
         checks,
         screenshot,
-    }
-}
-
-fn label(c: &Value) -> String {
-    let kind = c["kind"].as_str().unwrap_or("?");
-    match kind {
-        "color" => format!(
-            "color:{}:{}",
-            c["target"].as_str().unwrap_or("?"),
-            c["name"].as_str().unwrap_or("?")
-        ),
-        "field" | "text" => {
-            let words: Vec<&str> = c["any"]
-                .as_array()
-                .or(c["all"].as_array())
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            format!("{kind}:{}", words.join("|"))
-        }
-        _ => kind.to_owned(),
     }
 }
 
@@ -573,13 +409,13 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
             .checks
             .iter()
             .zip(&r.checks)
-            .map(|(c, res)| format!("{}{}", if res.passed { "✓" } else { "✗" }, label(c)))
+            .map(|(c, res)| format!("{}{}", if res.passed { "✓" } else { "✗" }, c.label()))
             .collect();
         passed += r.checks.iter().filter(|c| c.passed).count();
         failed += r.checks.iter().filter(|c| !c.passed).count();
         println!("{:<28} {:>7.1}  {}", r.id, r.seconds, cells.join(" "));
     }
-    let rate = |kind: &str| {
+    let rate = |kind: CheckKind| {
         let all: Vec<&CheckResult> = results
             .iter()
             .flat_map(|r| r.checks.iter().filter(|c| c.kind == kind))
@@ -592,19 +428,23 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
             .entry(r.group.clone().unwrap_or_else(|| "all".into()))
             .or_default();
         g.0 += 1;
-        let ok = |k: &str| r.checks.iter().filter(|c| c.kind == k).all(|c| c.passed);
-        if ok("builds") && ok("loads") {
+        let ok = |k: CheckKind| r.checks.iter().filter(|c| c.kind == k).all(|c| c.passed);
+        if ok(CheckKind::Builds) && ok(CheckKind::Loads) {
             g.1 += 1;
         }
         g.2 += r
             .checks
             .iter()
-            .filter(|c| c.kind == "color" && c.passed)
+            .filter(|c| c.kind == CheckKind::Color && c.passed)
             .count();
-        g.3 += r.checks.iter().filter(|c| c.kind == "color").count();
+        g.3 += r
+            .checks
+            .iter()
+            .filter(|c| c.kind == CheckKind::Color)
+            .count();
         if r.checks
             .iter()
-            .filter(|c| c.kind == "color")
+            .filter(|c| c.kind == CheckKind::Color)
             .all(|c| c.passed)
         {
             g.4 += 1;
@@ -619,20 +459,20 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
             println!("{g:<40} {n:>5} {bl:>9}/{n:<4} {cp:>10}/{ct:<5}");
         }
     }
-    let (b, bt) = rate("builds");
-    let (l, lt) = rate("loads");
-    let (c, ct) = rate("color");
+    let (b, bt) = rate(CheckKind::Builds);
+    let (l, lt) = rate(CheckKind::Loads);
+    let (c, ct) = rate(CheckKind::Color);
     let all_color_apps = results
         .iter()
-        .filter(|r| r.checks.iter().any(|c| c.kind == "color"))
+        .filter(|r| r.checks.iter().any(|c| c.kind == CheckKind::Color))
         .count();
     let color_apps_ok = results
         .iter()
         .filter(|r| {
-            r.checks.iter().any(|c| c.kind == "color")
+            r.checks.iter().any(|c| c.kind == CheckKind::Color)
                 && r.checks
                     .iter()
-                    .filter(|c| c.kind == "color")
+                    .filter(|c| c.kind == CheckKind::Color)
                     .all(|c| c.passed)
         })
         .count();
@@ -748,5 +588,55 @@ mod tests {
         assert_eq!(cases[0].checks.len(), 4);
         assert_eq!(cases[0].group.as_deref(), Some("Blogs"));
         assert!(parse_cases("{nope", false).is_err());
+        let color = &cases[0].checks[3];
+        assert_eq!(color.label(), "color:accent:navy");
+    }
+
+    #[test]
+    fn a_check_the_judge_does_not_know_stops_the_eval_naming_line_kind_and_field() {
+        let err = |line: &str| format!("{:#}", parse_cases(line, false).expect_err(line));
+        let unknown = r#"{"id":"a","prompt":"p","checks":[{"kind":"builds"},{"kind":"teleport"}]}"#;
+        assert!(
+            err(unknown)
+                .starts_with("line 1 (a): check #2 of the list: unknown check kind \"teleport\""),
+            "{}",
+            err(unknown)
+        );
+        let missing = "\n{\"id\":\"b\",\"prompt\":\"p\",\"checks\":[{\"kind\":\"field\"}]}";
+        assert!(
+            err(missing)
+                .contains("line 2 (b): check #1 of the list: check field: missing field `any`"),
+            "{}",
+            err(missing)
+        );
+    }
+
+    #[test]
+    fn every_eval_file_parses_into_typed_checks() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let files = [
+            root.join("docs/eval/holdout.jsonl"),
+            root.join("../shared/eval/prompts.jsonl"),
+            root.join("../shared/eval/breadth.jsonl"),
+        ];
+        let mut parsed = 0;
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                eprintln!("skipped: {} not found", path.display());
+                continue;
+            };
+            let cases =
+                parse_cases(&text, false).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+            assert!(
+                cases.iter().all(|c| !c.checks.is_empty()),
+                "{}",
+                path.display()
+            );
+            parsed += 1;
+        }
+        assert!(
+            parsed >= 1,
+            "the repository's own holdout set must be there"
+        );
     }
 }
