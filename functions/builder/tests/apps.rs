@@ -275,7 +275,6 @@ async fn blank_page_fails_loads() {
 
 #[tokio::test]
 async fn page_that_never_finishes_loading_fails_fast() {
-    let started = std::time::Instant::now();
     let checks = checks(json!([{"kind": "loads"},
         {"kind": "submit_roundtrip"},
     ]));
@@ -284,12 +283,13 @@ async fn page_that_never_finishes_loading_fails_fast() {
         error.starts_with("check loads: page did not load: page.goto: Timeout"),
         "{error}"
     );
+    // The remaining checks fail on the load error itself rather than each waiting for the
+    // page again (a wall-clock bound here flaked on a loaded machine).
     assert!(!check.checks[1].passed);
-    // Well inside the 30 s check timeout: the remaining checks do not wait again.
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(25),
+        check.checks[1].detail.starts_with("page did not load: "),
         "{:?}",
-        started.elapsed()
+        check.checks[1]
     );
 }
 
