@@ -25,6 +25,7 @@ pub fn content_hash(content: &[u8]) -> String {
     hex::encode(Sha256::digest(content))
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
@@ -38,6 +39,7 @@ pub enum RunKind {
     Bench,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
@@ -87,7 +89,7 @@ pub struct Cursor {
     pub step: StepName,
     pub seq: u64,
     /// Fix rounds done in this run (0 before the first fix).
-    #[serde(default, alias = "attempt")]
+    #[serde(default)]
     pub fix_round: u32,
     #[serde(default)]
     pub claim: Option<Claim>,
@@ -156,6 +158,9 @@ pub struct PendingInterrupt {
     pub questions: Vec<Question>,
 }
 
+/// The thread's stored state. Stored as JSON with a `schemaVersion` ([`SCHEMA_VERSION`]): write
+/// it with [`ThreadSnapshot::to_stored`] and read it with [`ThreadSnapshot::from_stored`], which
+/// upgrades older layouts. What clients see is `view.rs`, not this.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreadSnapshot {
@@ -205,7 +210,71 @@ pub struct ThreadSnapshot {
     pub bench_files: BTreeMap<String, String>,
 }
 
+/// The layout of a stored snapshot. 1 had no `schemaVersion` field and could name a cursor's fix
+/// round `attempt`; 2 writes `schemaVersion` and names it `fixRound`.
+pub const SCHEMA_VERSION: u64 = 2;
+
+/// A stored snapshot this build cannot read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("the snapshot does not parse: {0}")]
+    Parse(#[from] serde_json::Error),
+    #[error("the snapshot's schemaVersion is {0}, not a positive whole number")]
+    BadVersion(Value),
+    #[error(
+        "the snapshot has schemaVersion {0}, newer than this build reads ({SCHEMA_VERSION}): \
+         it was written by a newer appgen, so run that one"
+    )]
+    Newer(u64),
+}
+
+/// What is written: the version first, then the snapshot's fields.
+#[derive(Serialize)]
+struct Stored<'a> {
+    #[serde(rename = "schemaVersion")]
+    schema_version: u64,
+    #[serde(flatten)]
+    snap: &'a ThreadSnapshot,
+}
+
+/// Upgrades a v1 snapshot's JSON to v2 in place.
+fn upgrade_v1(v: &mut Value) {
+    let cursor = v.get_mut("active").and_then(|a| a.get_mut("cursor"));
+    if let Some(Value::Object(c)) = cursor
+        && let Some(fix_round) = c.remove("attempt")
+    {
+        c.entry("fixRound").or_insert(fix_round);
+    }
+}
+
 impl ThreadSnapshot {
+    /// The stored form: JSON with `schemaVersion` set to [`SCHEMA_VERSION`].
+    pub fn to_stored(&self) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec(&Stored {
+            schema_version: SCHEMA_VERSION,
+            snap: self,
+        })
+    }
+
+    /// Reads a stored snapshot, upgrading an older layout; a newer one is refused.
+    pub fn from_stored(bytes: &[u8]) -> Result<ThreadSnapshot, SnapshotError> {
+        let mut v: Value = serde_json::from_slice(bytes)?;
+        let version = match v.as_object_mut().and_then(|m| m.remove("schemaVersion")) {
+            None => 1,
+            Some(n) => n
+                .as_u64()
+                .filter(|n| *n >= 1)
+                .ok_or(SnapshotError::BadVersion(n))?,
+        };
+        if version > SCHEMA_VERSION {
+            return Err(SnapshotError::Newer(version));
+        }
+        if version < 2 {
+            upgrade_v1(&mut v);
+        }
+        Ok(serde_json::from_value(v)?)
+    }
+
     pub fn new(thread_id: &str, owner: &str, now: i64) -> ThreadSnapshot {
         ThreadSnapshot {
             thread_id: thread_id.to_owned(),
