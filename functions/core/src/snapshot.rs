@@ -369,3 +369,73 @@ impl ThreadSnapshot {
             .sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real snapshots written by appgen before `schemaVersion` (`appgen new -y "A todo list with a
+    // title and a due date"`): the finished thread, and the same thread mid-run at review.
+    const V1_FINISHED: &str = include_str!("testdata/snapshot-v1-finished.json");
+    const V1_RUNNING: &str = include_str!("testdata/snapshot-v1-running.json");
+
+    fn json(bytes: &[u8]) -> Value {
+        serde_json::from_slice(bytes).expect("json")
+    }
+
+    #[test]
+    fn a_stored_v1_snapshot_loads_and_is_written_back_as_v2_with_nothing_lost() {
+        let snap = ThreadSnapshot::from_stored(V1_FINISHED.as_bytes()).expect("v1 loads");
+        assert_eq!((snap.seq, snap.versions.len(), snap.runs.len()), (6, 1, 2));
+        assert!(snap.active.is_none());
+        assert_eq!(snap.runs[1].status, RunStatus::Finished);
+        let mut expected = json(V1_FINISHED.as_bytes());
+        expected["schemaVersion"] = SCHEMA_VERSION.into();
+        let stored = snap.to_stored().expect("serialise");
+        assert_eq!(json(&stored), expected);
+        let again = ThreadSnapshot::from_stored(&stored).expect("v2 loads");
+        assert_eq!(again, snap);
+    }
+
+    #[test]
+    fn a_v1_cursor_that_names_its_fix_round_attempt_is_upgraded() {
+        let running = ThreadSnapshot::from_stored(V1_RUNNING.as_bytes()).expect("v1 loads");
+        let cursor = &running.active.as_ref().expect("mid-run").cursor;
+        assert_eq!(
+            (cursor.step, cursor.seq, cursor.claims),
+            (StepName::Review, 6, 1)
+        );
+        let older = V1_RUNNING.replace(r#""fixRound":0"#, r#""attempt":2"#);
+        assert_ne!(older, V1_RUNNING);
+        let snap = ThreadSnapshot::from_stored(older.as_bytes()).expect("upgraded");
+        assert_eq!(snap.active.expect("mid-run").cursor.fix_round, 2);
+        // A v2 snapshot is not upgraded: there `attempt` means nothing.
+        let mut v2 = json(older.as_bytes());
+        v2["schemaVersion"] = 2.into();
+        let snap = ThreadSnapshot::from_stored(v2.to_string().as_bytes()).expect("v2 loads");
+        assert_eq!(snap.active.expect("mid-run").cursor.fix_round, 0);
+    }
+
+    #[test]
+    fn a_newer_or_malformed_schema_version_is_refused() {
+        let mut v = json(V1_FINISHED.as_bytes());
+        v["schemaVersion"] = (SCHEMA_VERSION + 1).into();
+        let err = ThreadSnapshot::from_stored(v.to_string().as_bytes()).expect_err("newer");
+        assert!(matches!(err, SnapshotError::Newer(3)), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("schemaVersion 3") && text.contains("(2)"),
+            "{text}"
+        );
+        for bad in [
+            Value::from("2"),
+            Value::from(0),
+            Value::from(-1),
+            Value::Null,
+        ] {
+            v["schemaVersion"] = bad;
+            let err = ThreadSnapshot::from_stored(v.to_string().as_bytes()).expect_err("bad");
+            assert!(matches!(err, SnapshotError::BadVersion(_)), "{err:?}");
+        }
+    }
+}
