@@ -654,13 +654,6 @@ impl Event {
             base: BaseFields::default(),
         })
     }
-    pub fn custom(name: &str, value: Value) -> Event {
-        Event::Custom(CustomEvent {
-            name: name.to_owned(),
-            value,
-            base: BaseFields::default(),
-        })
-    }
     pub fn state_delta(delta: Vec<Value>) -> Event {
         Event::StateDelta(StateDelta {
             delta,
@@ -673,10 +666,11 @@ impl Event {
             base: BaseFields::default(),
         })
     }
-    pub fn run_error(message: impl Into<String>, code: &str) -> Event {
+    /// RUN_ERROR with one of appgen's codes (`run_error::ErrorCode`).
+    pub fn run_error(message: impl Into<String>, code: crate::run_error::ErrorCode) -> Event {
         Event::RunError(RunError {
             message: message.into(),
-            code: Some(code.to_owned()),
+            code: Some(code.as_str().to_owned()),
             usage: None,
             base: BaseFields::default(),
         })
@@ -851,10 +845,14 @@ mod tests {
             Event::tool_start("c", "write_file", None),
             Event::tool_args("c", "{}"),
             Event::tool_end("c"),
-            Event::custom("render_url", json!({"url":"x"})),
+            crate::view::AppEvent::RenderUrl(crate::view::RenderUrl {
+                url: "x".into(),
+                version: 1,
+            })
+            .into_event(),
             Event::state_delta(vec![json!({"op":"add","path":"/a","value":1})]),
             Event::state_snapshot(json!({})),
-            Event::run_error("boom", "E"),
+            Event::run_error("boom", crate::run_error::ErrorCode::Internal),
         ];
         let names = [
             "TEXT_MESSAGE_START",

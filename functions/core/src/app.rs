@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 pub type FileMap = BTreeMap<String, String>;
 
 /// How a clarifying question is answered.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
@@ -20,6 +21,7 @@ pub enum QuestionKind {
 }
 
 /// A clarifying question with a default the pipeline can proceed on.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Question {
@@ -96,6 +98,7 @@ pub fn answers_with_defaults(questions: &[Question], given: Option<&Value>) -> V
 
 /// What the requirements step settled on. `spec` is the agent's own structured form (the
 /// offline generator's app spec, or a model's JSON); the rest is for people.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Requirements {
@@ -149,6 +152,7 @@ pub struct ChangeSet {
 }
 
 /// Result of one check of a built app in the browser, in the order the checks were asked.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
@@ -159,6 +163,7 @@ pub struct CheckResult {
 }
 
 /// What the headless-Chromium check saw.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckReport {
@@ -198,6 +203,7 @@ fn results_of_typed_kinds<'de, D: serde::Deserializer<'de>>(
 }
 
 /// Where a build stopped.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BuildPhase {

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 /// The kinds of check, as written in `kind`.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckKind {

@@ -13,5 +13,8 @@ pub mod retry;
 pub mod run_error;
 pub mod scenario;
 pub mod snapshot;
-pub mod state;
 pub mod step;
+pub mod view;
+
+#[cfg(test)]
+mod contract;

@@ -410,7 +410,7 @@ pub fn terminal_event(
     preview_url: &dyn Fn(&crate::snapshot::Version) -> String,
 ) -> Option<Event> {
     use crate::agui::{BaseFields, Interrupt, Outcome, RunError, RunFinished};
-    use serde_json::json;
+    use crate::view::{CheckVerdict, InterruptReason, RunResult};
     let record = snap.run(run_id)?;
     let usage = Some(snap.run_usage(run_id)).filter(|u| !u.is_empty());
     let finished = |outcome: Outcome, result: Option<serde_json::Value>| {
@@ -437,7 +437,7 @@ pub fn terminal_event(
                 Outcome::Interrupt {
                     interrupts: vec![Interrupt {
                         id,
-                        reason: "input_required".into(),
+                        reason: InterruptReason::InputRequired.as_str().into(),
                         message: Some(format!(
                             "{} question{} before I build: answer or accept the defaults.",
                             questions.len(),
@@ -454,17 +454,20 @@ pub fn terminal_event(
         }
         RunStatus::Finished => {
             let version = record.version.and_then(|n| snap.version(n));
-            let result = json!({
-                "version": record.version,
-                "previewUrl": version.map(preview_url),
-                "check": version.and_then(|v| v.check.as_ref()).map(|c| json!({"passed": c.passed, "checks": c.checks})),
-                "message": record.error,
-            });
+            let result = RunResult {
+                version: record.version,
+                preview_url: version.map(preview_url),
+                check: (version.and_then(|v| v.check.as_ref())).map(|c| CheckVerdict {
+                    passed: c.passed,
+                    checks: c.checks.clone(),
+                }),
+                message: record.error.clone(),
+            };
             Some(finished(
                 Outcome::Success {
                     pending_tool_call_ids: None,
                 },
-                Some(result),
+                serde_json::to_value(result).ok(),
             ))
         }
         RunStatus::Failed => Some(Event::RunError(RunError {
@@ -472,13 +475,7 @@ pub fn terminal_event(
                 .error
                 .clone()
                 .unwrap_or_else(|| "the run failed".into()),
-            code: Some(
-                record
-                    .error_code
-                    .unwrap_or(crate::run_error::ErrorCode::Internal)
-                    .as_str()
-                    .to_owned(),
-            ),
+            code: Some(record.error_code.unwrap_or(ErrorCode::Internal).to_string()),
             usage,
             base: BaseFields::default(),
         })),
@@ -704,7 +701,7 @@ mod tests {
             ]
         );
         let mut ended = log.clone();
-        ended.push(Event::run_error("x", "E"));
+        ended.push(Event::run_error("x", ErrorCode::Internal));
         assert!(OpenSpans::of(&ended).closing_events().is_empty());
         assert!(OpenSpans::of(&ended).is_ended() && !OpenSpans::of(&log).is_ended());
         assert!(

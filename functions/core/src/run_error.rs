@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The `code` of a RUN_ERROR event and of a failed run's record.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

@@ -25,6 +25,7 @@ pub fn content_hash(content: &[u8]) -> String {
     hex::encode(Sha256::digest(content))
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
@@ -38,6 +39,7 @@ pub enum RunKind {
     Bench,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
@@ -87,7 +89,7 @@ pub struct Cursor {
     pub step: StepName,
     pub seq: u64,
     /// Fix rounds done in this run (0 before the first fix).
-    #[serde(default, alias = "attempt")]
+    #[serde(default)]
     pub fix_round: u32,
     #[serde(default)]
     pub claim: Option<Claim>,
@@ -156,6 +158,9 @@ pub struct PendingInterrupt {
     pub questions: Vec<Question>,
 }
 
+/// The thread's stored state. Stored as JSON with a `schemaVersion` ([`SCHEMA_VERSION`]): write
+/// it with [`ThreadSnapshot::to_stored`] and read it with [`ThreadSnapshot::from_stored`], which
+/// upgrades older layouts. What clients see is `view.rs`, not this.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreadSnapshot {
@@ -205,7 +210,71 @@ pub struct ThreadSnapshot {
     pub bench_files: BTreeMap<String, String>,
 }
 
+/// The layout of a stored snapshot. 1 had no `schemaVersion` field and could name a cursor's fix
+/// round `attempt`; 2 writes `schemaVersion` and names it `fixRound`.
+pub const SCHEMA_VERSION: u64 = 2;
+
+/// A stored snapshot this build cannot read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("the snapshot does not parse: {0}")]
+    Parse(#[from] serde_json::Error),
+    #[error("the snapshot's schemaVersion is {0}, not a positive whole number")]
+    BadVersion(Value),
+    #[error(
+        "the snapshot has schemaVersion {0}, newer than this build reads ({SCHEMA_VERSION}): \
+         it was written by a newer appgen, so run that one"
+    )]
+    Newer(u64),
+}
+
+/// What is written: the version first, then the snapshot's fields.
+#[derive(Serialize)]
+struct Stored<'a> {
+    #[serde(rename = "schemaVersion")]
+    schema_version: u64,
+    #[serde(flatten)]
+    snap: &'a ThreadSnapshot,
+}
+
+/// Upgrades a v1 snapshot's JSON to v2 in place.
+fn upgrade_v1(v: &mut Value) {
+    let cursor = v.get_mut("active").and_then(|a| a.get_mut("cursor"));
+    if let Some(Value::Object(c)) = cursor
+        && let Some(fix_round) = c.remove("attempt")
+    {
+        c.entry("fixRound").or_insert(fix_round);
+    }
+}
+
 impl ThreadSnapshot {
+    /// The stored form: JSON with `schemaVersion` set to [`SCHEMA_VERSION`].
+    pub fn to_stored(&self) -> Result<Vec<u8>, serde_json::Error> {
+        serde_json::to_vec(&Stored {
+            schema_version: SCHEMA_VERSION,
+            snap: self,
+        })
+    }
+
+    /// Reads a stored snapshot, upgrading an older layout; a newer one is refused.
+    pub fn from_stored(bytes: &[u8]) -> Result<ThreadSnapshot, SnapshotError> {
+        let mut v: Value = serde_json::from_slice(bytes)?;
+        let version = match v.as_object_mut().and_then(|m| m.remove("schemaVersion")) {
+            None => 1,
+            Some(n) => n
+                .as_u64()
+                .filter(|n| *n >= 1)
+                .ok_or(SnapshotError::BadVersion(n))?,
+        };
+        if version > SCHEMA_VERSION {
+            return Err(SnapshotError::Newer(version));
+        }
+        if version < 2 {
+            upgrade_v1(&mut v);
+        }
+        Ok(serde_json::from_value(v)?)
+    }
+
     pub fn new(thread_id: &str, owner: &str, now: i64) -> ThreadSnapshot {
         ThreadSnapshot {
             thread_id: thread_id.to_owned(),
@@ -298,5 +367,75 @@ impl ThreadSnapshot {
             .filter(|u| u.run_id == run_id)
             .map(|u| u.calls)
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Real snapshots written by appgen before `schemaVersion` (`appgen new -y "A todo list with a
+    // title and a due date"`): the finished thread, and the same thread mid-run at review.
+    const V1_FINISHED: &str = include_str!("testdata/snapshot-v1-finished.json");
+    const V1_RUNNING: &str = include_str!("testdata/snapshot-v1-running.json");
+
+    fn json(bytes: &[u8]) -> Value {
+        serde_json::from_slice(bytes).expect("json")
+    }
+
+    #[test]
+    fn a_stored_v1_snapshot_loads_and_is_written_back_as_v2_with_nothing_lost() {
+        let snap = ThreadSnapshot::from_stored(V1_FINISHED.as_bytes()).expect("v1 loads");
+        assert_eq!((snap.seq, snap.versions.len(), snap.runs.len()), (6, 1, 2));
+        assert!(snap.active.is_none());
+        assert_eq!(snap.runs[1].status, RunStatus::Finished);
+        let mut expected = json(V1_FINISHED.as_bytes());
+        expected["schemaVersion"] = SCHEMA_VERSION.into();
+        let stored = snap.to_stored().expect("serialise");
+        assert_eq!(json(&stored), expected);
+        let again = ThreadSnapshot::from_stored(&stored).expect("v2 loads");
+        assert_eq!(again, snap);
+    }
+
+    #[test]
+    fn a_v1_cursor_that_names_its_fix_round_attempt_is_upgraded() {
+        let running = ThreadSnapshot::from_stored(V1_RUNNING.as_bytes()).expect("v1 loads");
+        let cursor = &running.active.as_ref().expect("mid-run").cursor;
+        assert_eq!(
+            (cursor.step, cursor.seq, cursor.claims),
+            (StepName::Review, 6, 1)
+        );
+        let older = V1_RUNNING.replace(r#""fixRound":0"#, r#""attempt":2"#);
+        assert_ne!(older, V1_RUNNING);
+        let snap = ThreadSnapshot::from_stored(older.as_bytes()).expect("upgraded");
+        assert_eq!(snap.active.expect("mid-run").cursor.fix_round, 2);
+        // A v2 snapshot is not upgraded: there `attempt` means nothing.
+        let mut v2 = json(older.as_bytes());
+        v2["schemaVersion"] = 2.into();
+        let snap = ThreadSnapshot::from_stored(v2.to_string().as_bytes()).expect("v2 loads");
+        assert_eq!(snap.active.expect("mid-run").cursor.fix_round, 0);
+    }
+
+    #[test]
+    fn a_newer_or_malformed_schema_version_is_refused() {
+        let mut v = json(V1_FINISHED.as_bytes());
+        v["schemaVersion"] = (SCHEMA_VERSION + 1).into();
+        let err = ThreadSnapshot::from_stored(v.to_string().as_bytes()).expect_err("newer");
+        assert!(matches!(err, SnapshotError::Newer(3)), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("schemaVersion 3") && text.contains("(2)"),
+            "{text}"
+        );
+        for bad in [
+            Value::from("2"),
+            Value::from(0),
+            Value::from(-1),
+            Value::Null,
+        ] {
+            v["schemaVersion"] = bad;
+            let err = ThreadSnapshot::from_stored(v.to_string().as_bytes()).expect_err("bad");
+            assert!(matches!(err, SnapshotError::BadVersion(_)), "{err:?}");
+        }
     }
 }

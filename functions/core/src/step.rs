@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One stateless step function. Each has its own queue (named by [`StepName::queue`]).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepName {

@@ -6,6 +6,10 @@ use appgen_core::agui::RunAgentInput;
 use appgen_core::pipeline::Rejection;
 use appgen_core::ports::StoreError;
 use appgen_core::snapshot::ThreadSnapshot;
+use appgen_core::view::{
+    ApiErrorBody, ApiErrorCode, ApiErrorInfo, Health, Restored, ThreadDetail, ThreadList,
+    ThreadListItem, VersionDetail,
+};
 use appgen_runtime::pipeline::{Fault, Pipeline, StartError};
 use appgen_runtime::threads::valid_id;
 use axum::Json;
@@ -17,7 +21,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,47 +63,46 @@ impl AppState {
     }
 }
 
-/// A JSON error: `{"error":{"code","message"}}`.
+/// A JSON error: `{"error":{"code","message"}}` ([`ApiErrorBody`]), with the status its code
+/// carries (`ApiErrorCode::http_status`).
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
+    code: ApiErrorCode,
     message: String,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(code: ApiErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
             code,
             message: message.into(),
         }
     }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        ApiError::new(ApiErrorCode::BadRequest, message)
     }
-    fn not_found(what: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(ApiErrorCode::NotFound, format!("{what} not found"))
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({"error": {"code": self.code, "message": self.message}})),
-        )
-            .into_response()
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = ApiErrorBody {
+            error: ApiErrorInfo {
+                code: self.code,
+                message: self.message,
+            },
+        };
+        (status, Json(body)).into_response()
     }
 }
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
+        ApiError::new(ApiErrorCode::Unauthorized, e.to_string())
     }
 }
 
@@ -112,8 +114,7 @@ impl From<StoreError> for ApiError {
             other => {
                 tracing::error!(error = %other, "storage failure");
                 ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "storage_unavailable",
+                    ApiErrorCode::StorageUnavailable,
                     "storage is unavailable; try again",
                 )
             }
@@ -124,27 +125,20 @@ impl From<StoreError> for ApiError {
 impl From<StartError> for ApiError {
     fn from(e: StartError) -> Self {
         match e {
-            StartError::Rejected(r) => match r {
-                Rejection::NotFound(_) => {
-                    ApiError::new(StatusCode::NOT_FOUND, "not_found", r.to_string())
-                }
-                Rejection::Busy(_) => ApiError::new(StatusCode::CONFLICT, "busy", r.to_string()),
-                Rejection::DuplicateRun(_) => {
-                    ApiError::new(StatusCode::CONFLICT, "duplicate_run", r.to_string())
-                }
-                Rejection::Limit(_) => {
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "limit", r.to_string())
-                }
-                Rejection::BadRequest(_) => ApiError::bad_request(r.to_string()),
-            },
+            StartError::Rejected(r) => {
+                let code = match r {
+                    Rejection::NotFound(_) => ApiErrorCode::NotFound,
+                    Rejection::Busy(_) => ApiErrorCode::Busy,
+                    Rejection::DuplicateRun(_) => ApiErrorCode::DuplicateRun,
+                    Rejection::Limit(_) => ApiErrorCode::Limit,
+                    Rejection::BadRequest(_) => ApiErrorCode::BadRequest,
+                };
+                ApiError::new(code, r.to_string())
+            }
             StartError::Fault(Fault::Store(s)) => s.into(),
             StartError::Fault(other) => {
                 tracing::error!(error = %other, "could not start a run");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    other.to_string(),
-                )
+                ApiError::new(ApiErrorCode::Unavailable, other.to_string())
             }
         }
     }
@@ -153,7 +147,7 @@ impl From<StartError> for ApiError {
 pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
     let body_limit = state.limits.body_bytes;
     let api = Router::new()
-        .route("/api/health", get(|| async { Json(json!({"ok": true})) }))
+        .route("/api/health", get(|| async { Json(Health { ok: true }) }))
         .route("/api/agent", post(run_agent))
         .route("/api/threads", get(list_threads))
         .route("/api/threads/{thread}", get(get_thread))
@@ -206,8 +200,7 @@ async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     }
     if seen > limit {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+            ApiErrorCode::BodyTooLarge,
             format!("the request body has more than {limit} bytes"),
         ));
     }
@@ -243,8 +236,7 @@ async fn run_agent(
         .find(|t| t.chars().count() > state.limits.message_chars)
     {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "message_too_long",
+            ApiErrorCode::MessageTooLong,
             format!(
                 "a message has {} characters; the limit is {}",
                 long.chars().count(),
@@ -255,8 +247,7 @@ async fn run_agent(
     if let Err(wait) = state.rate.take(&principal) {
         let secs = wait.as_secs() + 1;
         let mut resp = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ApiErrorCode::RateLimited,
             format!("too many runs; try again in {secs} s"),
         )
         .into_response();
@@ -319,22 +310,20 @@ impl FromRequestParts<Arc<AppState>> for OwnedThread {
 async fn list_threads(
     State(state): State<Arc<AppState>>,
     Principal(principal): Principal,
-) -> Result<Json<Value>, ApiError> {
-    let mut threads = Vec::new();
-    for s in state.pipeline.threads_of(&principal).await? {
-        let st = state.pipeline.state_of(&s);
-        threads.push(json!({"threadId": s.thread_id, "title": s.title, "status": st["status"], "updatedAt": s.updated_at, "versions": s.versions.len()}));
-    }
-    Ok(Json(json!({"threads": threads})))
+) -> Result<Json<ThreadList>, ApiError> {
+    let threads = state.pipeline.threads_of(&principal).await?;
+    Ok(Json(ThreadList {
+        threads: threads.iter().map(ThreadListItem::of).collect(),
+    }))
 }
 
 async fn get_thread(
     State(state): State<Arc<AppState>>,
     OwnedThread(snap): OwnedThread,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({"state": state.pipeline.state_of(&snap), "messages": snap.messages, "runs": snap.runs}),
-    ))
+) -> Result<Json<ThreadDetail>, ApiError> {
+    let p = &state.pipeline;
+    let url = |v: &appgen_core::snapshot::Version| p.preview_url(&snap.thread_id, v);
+    Ok(Json(ThreadDetail::of(&snap, &url)))
 }
 
 #[derive(Deserialize)]
@@ -393,13 +382,10 @@ async fn get_version(
     State(state): State<Arc<AppState>>,
     OwnedThread(snap): OwnedThread,
     Path((thread, n)): Path<(String, u32)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VersionDetail>, ApiError> {
     let v = version_of(&snap, n)?;
-    Ok(Json(json!({
-        "number": v.number, "request": v.request, "runId": v.run_id, "createdAt": v.created_at,
-        "restoredFrom": v.restored_from, "files": v.files, "check": v.check,
-        "previewUrl": state.pipeline.preview_url(&thread, v),
-    })))
+    let url = state.pipeline.preview_url(&thread, v);
+    Ok(Json(VersionDetail::of(v, url)))
 }
 
 async fn get_zip(
@@ -409,13 +395,8 @@ async fn get_zip(
 ) -> Result<Response, ApiError> {
     let v = version_of(&snap, n)?;
     let files = state.pipeline.version_files(&snap, v).await?;
-    let bytes = zip_files(&files).map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "zip_failed",
-            e.to_string(),
-        )
-    })?;
+    let bytes =
+        zip_files(&files).map_err(|e| ApiError::new(ApiErrorCode::ZipFailed, e.to_string()))?;
     let name = format!("attachment; filename=\"{}-v{n}.zip\"", slug(&snap.title));
     let mut resp = (StatusCode::OK, bytes).into_response();
     resp.headers_mut().insert(
@@ -492,5 +473,5 @@ async fn restore_version(
         return Err(ApiError::not_found("thread"));
     }
     let version = state.pipeline.restore(&thread, &principal, n).await?;
-    Ok((StatusCode::CREATED, Json(json!({"version": version}))).into_response())
+    Ok((StatusCode::CREATED, Json(Restored { version })).into_response())
 }

@@ -8,6 +8,7 @@
 use crate::api::ApiError;
 use appgen_core::retry::{Action, RetryPolicy, decide, give_up_reason};
 use appgen_core::step::{StepMessage, StepName};
+use appgen_core::view::ApiErrorCode;
 use appgen_runtime::pipeline::Pipeline;
 use appgen_runtime::worker::delivered;
 use axum::Json;
@@ -236,12 +237,8 @@ async fn invoke(
     body: Bytes,
 ) -> Response {
     let Some(f) = FUNCTIONS.iter().find(|f| f.name == function) else {
-        return ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no function {function}"),
-        )
-        .into_response();
+        return ApiError::new(ApiErrorCode::NotFound, format!("no function {function}"))
+            .into_response();
     };
     match f.trigger {
         Trigger::Queue(step) => invoke_step(&p, f.name, step, &body).await,

@@ -2,13 +2,14 @@
 //! the UI's origin, behind an unguessable token. No cookies, strict headers.
 
 use crate::api::ApiError;
+use appgen_core::view::ApiErrorCode;
 
 use appgen_runtime::pipeline::Pipeline;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use std::sync::Arc;
@@ -56,7 +57,7 @@ async fn serve(
     token: &str,
     path: &str,
 ) -> Result<Response, ApiError> {
-    let nf = || ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such preview");
+    let nf = || ApiError::new(ApiErrorCode::NotFound, "no such preview");
     let blob = p
         .preview_file(thread, n, token, path)
         .await?

@@ -318,7 +318,10 @@ mod tests {
         assert_eq!(fresh.closing_events(), vec![Event::step_finished("x")]);
         assert_eq!(
             fresh
-                .append(vec![Event::run_error("stopped", "E")])
+                .append(vec![Event::run_error(
+                    "stopped",
+                    appgen_core::run_error::ErrorCode::Internal
+                )])
                 .await
                 .expect("fresh"),
             2

@@ -53,9 +53,8 @@ impl ThreadStore {
         else {
             return Ok(None);
         };
-        let snap: ThreadSnapshot = serde_json::from_slice(&blob.bytes).map_err(|e| {
-            StoreError::Backend(format!("snapshot of {thread} does not parse: {e}"))
-        })?;
+        let snap = ThreadSnapshot::from_stored(&blob.bytes)
+            .map_err(|e| StoreError::Backend(format!("snapshot of {thread}: {e}")))?;
         Ok(Some((snap, blob.etag)))
     }
 
@@ -110,7 +109,9 @@ impl ThreadStore {
         cond: WriteCondition,
         volatile: bool,
     ) -> Result<ETag, StoreError> {
-        let bytes = serde_json::to_vec(snap).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let bytes = snap
+            .to_stored()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
         let key = snapshot_key(&snap.thread_id)?;
         let json = "application/json";
         if volatile {

@@ -19,6 +19,7 @@ use appgen_core::ports::{BlobStore, Container, QueueService};
 use appgen_core::retry::{MAX_TRIES, RetryPolicy};
 use appgen_core::snapshot::{Claim, RunStatus};
 use appgen_core::step::{StepMessage, StepName};
+use appgen_core::view::{AppEvent, RunResult, UiState};
 use appgen_runtime::azure::config::StorageConnection;
 use appgen_runtime::azure::{AzureBlobStore, AzureQueue};
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
@@ -412,10 +413,31 @@ async fn initial_run_interrupts_then_builds_a_version(b: Backend) {
         steps_of(&log),
         ["requirements", "wireframe", "code", "build", "review"]
     );
-    assert!(
-        log.iter()
-            .any(|(_, e)| matches!(e, Event::Custom(c) if c.name == "render_url"))
-    );
+    let rendered = log.iter().find_map(|(_, e)| match e {
+        Event::Custom(c) => match AppEvent::from_custom(c) {
+            Some(AppEvent::RenderUrl(r)) => Some(r),
+            _ => None,
+        },
+        _ => None,
+    });
+    assert_eq!(rendered.map(|r| r.version), Some(1));
+    // What the browser reads is what contract.ts says: appgen's CUSTOM events, the state, the
+    // result.
+    for (_, e) in &log {
+        match e {
+            Event::Custom(c) => assert!(AppEvent::from_custom(c).is_some(), "{c:?}"),
+            Event::StateSnapshot(s) => {
+                serde_json::from_value::<UiState>(s.snapshot.clone()).expect("a UiState");
+            }
+            Event::RunFinished(f) => {
+                let result = f.result.clone().expect("a result");
+                let result: RunResult = serde_json::from_value(result).expect("a RunResult");
+                assert_eq!(result.version, Some(1));
+                assert!(result.check.expect("checked").passed);
+            }
+            _ => {}
+        }
+    }
     assert!(
         log.iter()
             .any(|(_, e)| matches!(e, Event::ToolCallStart(t) if t.tool_call_name == "write_file"))

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { api } from "../lib/api";
-import type { VersionDetail, VersionSummary } from "../lib/types";
+import type { VersionDetail, VersionSummary } from "../lib/contract";
 import { Badge, formatDuration } from "./ui";
 
 export function CheckView({ threadId, versions, version }: { threadId: string; versions: VersionSummary[]; version: number | null }) {
@@ -18,14 +18,16 @@ export function CheckView({ threadId, versions, version }: { threadId: string; v
     };
   }, [threadId, v?.number]); // by number: a new summary object of the same version needs no refetch
   if (!v) return <p className="p-6 text-sm text-slate-500">The check report appears after the first build.</p>;
-  const check = detail?.check ?? v.check;
-  const list = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
+  // The full report once fetched; until then the state's summary (counts only).
+  const report = detail?.check ?? null;
+  const check = report ?? v.check;
+  const screenshot = report ? Boolean(report.screenshot) : Boolean(v.check?.screenshot);
   return (
     <div className="h-full overflow-y-auto p-4" data-testid="check-report">
       <div className="flex items-center gap-2">
         <h2 className="text-sm font-semibold text-slate-900">Browser check of v{v.number}</h2>
         {check ? <Badge ok={check.passed}>{check.passed ? "passed" : "failed"}</Badge> : <Badge ok={null}>not checked</Badge>}
-        {check?.durationMs !== undefined && <span className="text-xs text-slate-500">{formatDuration(check.durationMs)}</span>}
+        {report && <span className="text-xs text-slate-500">{formatDuration(report.durationMs)}</span>}
       </div>
       {check?.checks && check.checks.length > 0 && (
         <ul className="mt-3 space-y-1.5">
@@ -40,7 +42,7 @@ export function CheckView({ threadId, versions, version }: { threadId: string; v
         </ul>
       )}
       {(["consoleErrors", "pageErrors", "failedRequests"] as const).map((k) => {
-        const items = list(check?.[k]);
+        const items = report?.[k] ?? [];
         if (items.length === 0) return null;
         return (
           <details key={k} className="mt-3 rounded-lg bg-rose-50 p-2 text-xs text-rose-800" open>
@@ -49,7 +51,7 @@ export function CheckView({ threadId, versions, version }: { threadId: string; v
           </details>
         );
       })}
-      {check?.screenshot ? (
+      {screenshot ? (
         <figure className="mt-4">
           <img src={api.screenshotUrl(threadId, v.number)} alt={`Screenshot of version ${v.number} taken by the browser check`} className="max-w-full rounded-lg shadow-sm ring-1 ring-slate-200" loading="lazy" />
           <figcaption className="mt-1 text-xs text-slate-500">Headless Chromium, after load and the main interaction.</figcaption>

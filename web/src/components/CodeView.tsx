@@ -6,7 +6,7 @@ import { api, fetchBlob } from "../lib/api";
 import { diffLines, diffStats, type DiffLine } from "../lib/diff";
 import { TOKEN_CLASS, highlight } from "../lib/highlight";
 import type { RunMachine } from "../lib/runMachine";
-import type { FileRef } from "../lib/types";
+import type { FileInfo } from "../lib/contract";
 import { Badge } from "./ui";
 
 export type VersionRef = number | "current";
@@ -18,9 +18,9 @@ export interface CodeSelection {
 }
 
 /** Files of a version (or the working tree), as path → ref. */
-function useFiles(machine: RunMachine, version: VersionRef): Record<string, FileRef> | null {
+function useFiles(machine: RunMachine, version: VersionRef): Record<string, FileInfo> | null {
   const threadId = machine.threadId;
-  const [byVersion, setByVersion] = useState<Record<string, Record<string, FileRef>>>({});
+  const [byVersion, setByVersion] = useState<Record<string, Record<string, FileInfo>>>({});
   useEffect(() => {
     if (version === "current" || !threadId || byVersion[`${threadId}/${version}`]) return;
     let live = true;
@@ -34,7 +34,7 @@ function useFiles(machine: RunMachine, version: VersionRef): Record<string, File
   }, [threadId, version, byVersion]);
   return useMemo(() => {
     if (version !== "current") return byVersion[`${threadId}/${version}`] ?? null;
-    const out: Record<string, FileRef> = {};
+    const out: Record<string, FileInfo> = {};
     for (const f of machine.state?.files ?? []) out[f.path] = { hash: f.hash, size: f.size };
     for (const f of Object.values(machine.files)) if (!out[f.path]) out[f.path] = { hash: "", size: f.content.length };
     return out;
@@ -42,7 +42,7 @@ function useFiles(machine: RunMachine, version: VersionRef): Record<string, File
 }
 
 /** A file's text: the streamed content while it is being written, else the blob. */
-function useContent(machine: RunMachine, version: VersionRef, path: string | null, ref: FileRef | undefined): string | null {
+function useContent(machine: RunMachine, version: VersionRef, path: string | null, ref: FileInfo | undefined): string | null {
   const streamed = version === "current" && path ? machine.files[path] : undefined;
   const [text, setText] = useState<{ key: string; text: string } | null>(null);
   const key = `${machine.threadId}/${ref?.hash ?? ""}`;
@@ -217,7 +217,7 @@ function FileTree({
   );
 }
 
-function FileViewer({ machine, path, version, ref_ }: { machine: RunMachine; path: string; version: VersionRef; ref_: FileRef | undefined }) {
+function FileViewer({ machine, path, version, ref_ }: { machine: RunMachine; path: string; version: VersionRef; ref_: FileInfo | undefined }) {
   const text = useContent(machine, version, path, ref_);
   if (text === null) return <p className="p-6 text-sm text-slate-500">Loading {path}…</p>;
   return <HighlightedCode path={path} text={text} />;
@@ -258,9 +258,9 @@ function FileDiff({
   machine: RunMachine;
   path: string;
   base: number;
-  baseRef: FileRef | undefined;
+  baseRef: FileInfo | undefined;
   version: VersionRef;
-  ref_: FileRef | undefined;
+  ref_: FileInfo | undefined;
 }) {
   const before = useContent(machine, base, path, baseRef);
   const after = useContent(machine, version, path, ref_);

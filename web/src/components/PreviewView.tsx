@@ -2,7 +2,7 @@
 // allow-same-origin so generated code can never reach this page or its session.
 
 import { useState } from "react";
-import type { VersionSummary } from "../lib/types";
+import type { VersionSummary } from "../lib/contract";
 import { Button } from "./ui";
 
 export const PREVIEW_SANDBOX = "allow-scripts allow-forms allow-modals allow-popups";

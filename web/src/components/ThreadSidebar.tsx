@@ -1,4 +1,4 @@
-import type { ThreadListItem } from "../lib/types";
+import type { ThreadListItem } from "../lib/contract";
 import { formatTime } from "./ui";
 
 const STATUS_DOT: Record<string, string> = {

@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { api } from "../lib/api";
-import type { VersionSummary } from "../lib/types";
+import type { VersionSummary } from "../lib/contract";
 import { Badge, Button, formatTime } from "./ui";
 
 export function VersionsView({

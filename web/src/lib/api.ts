@@ -1,14 +1,17 @@
 // The thread API (docs/api.md). Same origin by default; VITE_API_BASE points the UI at an API
 // on another host (e.g. the Function App when the UI is on Static Web Apps).
 
-import type { ThreadDetail, ThreadListItem, VersionDetail } from "./types";
+import type { ApiErrorBody, ApiErrorCode, Restored, ThreadDetail, ThreadList, VersionDetail } from "./contract";
 
 export const API_BASE: string = (import.meta.env.VITE_API_BASE as string | undefined) ?? "";
+
+/** The API's own codes, or what the UI calls an answer that is not one of its error bodies. */
+export type ApiFailureCode = ApiErrorCode | `http_${number}` | "error";
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiFailureCode,
     message: string,
   ) {
     super(message);
@@ -19,14 +22,15 @@ export class ApiError extends Error {
 /** Turns an error body `{"error":{"code","message"}}` (or anything else) into an ApiError. */
 export function apiErrorFrom(status: number, body: string): ApiError {
   try {
-    const j = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    if (j.error && typeof j.error.message === "string") {
+    // Checked, not trusted: a proxy in front of the API may answer with its own JSON.
+    const j = JSON.parse(body) as Partial<ApiErrorBody> | null;
+    if (j?.error && typeof j.error.message === "string") {
       return new ApiError(status, typeof j.error.code === "string" ? j.error.code : "error", j.error.message);
     }
   } catch {
     // Not JSON: fall through to the raw text.
   }
-  return new ApiError(status, "http_" + status, body.trim() || `The server answered ${status}.`);
+  return new ApiError(status, `http_${status}`, body.trim() || `The server answered ${status}.`);
 }
 
 /** HttpAgent rejects with `HTTP <status>: <body>`; recover the API error inside. */
@@ -46,11 +50,11 @@ async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
 const enc = encodeURIComponent;
 
 export const api = {
-  threads: () => getJson<{ threads: ThreadListItem[] }>("/api/threads").then((r) => r.threads),
+  threads: () => getJson<ThreadList>("/api/threads").then((r) => r.threads),
   thread: (id: string) => getJson<ThreadDetail>(`/api/threads/${enc(id)}`),
   version: (id: string, n: number) => getJson<VersionDetail>(`/api/threads/${enc(id)}/versions/${n}`),
   restore: (id: string, n: number) =>
-    getJson<{ version: number | { number: number } }>(`/api/threads/${enc(id)}/versions/${n}/restore`, { method: "POST" }),
+    getJson<Restored>(`/api/threads/${enc(id)}/versions/${n}/restore`, { method: "POST" }),
   zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
   screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
 };

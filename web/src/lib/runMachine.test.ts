@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { initialMachine, runReducer, type RunAction, type RunMachine } from "./runMachine";
-import type { UiState, WireEvent } from "./types";
+import type { UiState } from "./contract";
+import type { AgUiEvent } from "./types";
 
 const state: UiState = {
   threadId: "t1",
@@ -10,6 +11,7 @@ const state: UiState = {
   run: null,
   lastRun: null,
   questions: null,
+  interruptId: null,
   answers: null,
   requirements: null,
   wireframe: null,
@@ -19,18 +21,18 @@ const state: UiState = {
   usage: [],
 };
 
-function feed(m: RunMachine, runId: string, events: WireEvent[], start = 1): RunMachine {
+function feed(m: RunMachine, runId: string, events: AgUiEvent[], start = 1): RunMachine {
   return events.reduce<RunMachine>(
     (acc, event, i) => runReducer(acc, { type: "event", runId, event, seq: start + i, at: 1000 * (i + 1) } satisfies RunAction),
     m,
   );
 }
 
-const clarifyRun: WireEvent[] = [
+const clarifyRun: AgUiEvent[] = [
   { type: "RUN_STARTED", threadId: "t1", runId: "r1" },
   { type: "STATE_SNAPSHOT", snapshot: state },
   { type: "STEP_STARTED", stepName: "clarify" },
-  { type: "CUSTOM", name: "step", value: { step: "clarify", agent: "clarifier", model: "offline", attempt: 0, seq: 1 } },
+  { type: "CUSTOM", name: "step", value: { step: "clarify", agent: "clarifier", model: "offline", fixRound: 0, seq: 1 } },
   { type: "TEXT_MESSAGE_START", messageId: "a1", role: "assistant" },
   { type: "TEXT_MESSAGE_CONTENT", messageId: "a1", delta: "A few questions\nbefore I start" },
   { type: "TEXT_MESSAGE_END", messageId: "a1" },
@@ -112,12 +114,12 @@ describe("runReducer", () => {
     m = feed(m, "r3", [
       { type: "RUN_STARTED", threadId: "t1", runId: "r3" },
       { type: "STEP_STARTED", stepName: "build" },
-      { type: "CUSTOM", name: "step_result", value: { step: "build", ok: false, error: "tsc failed" } },
+      { type: "CUSTOM", name: "step_result", value: { step: "build", ok: false, durationMs: 900, usage: null } },
       { type: "RUN_ERROR", message: "build failed 3 times", code: "build_failed" },
     ]);
     expect(m.phase).toBe("error");
     expect(m.error).toEqual({ message: "build failed 3 times", code: "build_failed", step: "build", runId: "r3" });
-    expect(m.steps[0]).toMatchObject({ status: "failed", error: "tsc failed" });
+    expect(m.steps[0]).toMatchObject({ status: "failed", error: "This step failed.", durationMs: 900 });
   });
 
   it("replaying a run from seq 0 lands in the same state as watching it live", () => {
@@ -150,7 +152,7 @@ describe("runReducer", () => {
         messages: [
           { id: "u1", role: "user", content: "todo app" },
           { id: "s1", role: "system", content: "x" },
-          { id: "a1", role: "assistant", content: [{ type: "text", text: "ok" }] },
+          { id: "a1", role: "assistant", content: "ok" },
         ],
         runs: [],
       },

@@ -2,9 +2,12 @@
 // done | error. One reducer takes user intents and AG-UI events (live or replayed) alike, so a
 // reload that replays the log lands in the same state as watching it live.
 
-import { applyPatch, type PatchOp } from "./jsonPatch";
+import type { TokenUsage } from "@ag-ui/core";
+import type { AppEvent, ErrorCode, InterruptReason, RunResult, StepName, ThreadDetail, UiState } from "./contract";
+import type { ApiFailureCode } from "./api";
+import { applyPatch } from "./jsonPatch";
 import { partialStringMember } from "./partialJson";
-import type { ThreadDetail, TokenUsage, UiState, WireEvent } from "./types";
+import type { AgUiEvent, AgUiEventOf } from "./types";
 
 export type Phase = "idle" | "running" | "awaiting_answers" | "building" | "done" | "error";
 
@@ -23,7 +26,8 @@ export interface StepView {
   name: string;
   agent?: string;
   model?: string;
-  attempt: number;
+  /** The run's fix round when the step started (0 before the first fix). */
+  fixRound: number;
   startedAt: number;
   finishedAt?: number;
   durationMs?: number;
@@ -51,7 +55,8 @@ export interface InterruptView {
 
 export interface RunError {
   message: string;
-  code?: string;
+  /** RUN_ERROR's code, or why the server refused the run. */
+  code?: ErrorCode | ApiFailureCode;
   step?: string;
   runId?: string;
 }
@@ -78,11 +83,11 @@ export interface RunMachine {
 export type RunAction =
   | { type: "reset" }
   | { type: "run_requested"; threadId: string; runId: string; userMessage?: { id: string; text: string } }
-  | { type: "event"; runId: string; event: WireEvent; seq: number | null; at: number }
+  | { type: "event"; runId: string; event: AgUiEvent; seq: number | null; at: number }
   | { type: "thread_loaded"; detail: ThreadDetail }
   | { type: "restored"; machine: RunMachine }
   | { type: "connection"; status: RunMachine["connection"] }
-  | { type: "failed"; message: string; code?: string };
+  | { type: "failed"; message: string; code?: ApiFailureCode };
 
 export const initialMachine: RunMachine = {
   phase: "idle",
@@ -101,7 +106,8 @@ export const initialMachine: RunMachine = {
   result: null,
 };
 
-const BUILD_STEPS = new Set(["build", "review"]);
+const BUILD_STEPS: ReadonlySet<string> = new Set<StepName>(["build", "review"]);
+const INPUT_REQUIRED: InterruptReason = "input_required";
 
 /** Whether the machine is in a phase where a run is in flight. */
 export function isBusy(phase: Phase): boolean {
@@ -167,20 +173,24 @@ export function runReducer(m: RunMachine, a: RunAction): RunMachine {
   }
 }
 
-function eventTime(e: WireEvent, fallback: number): number {
-  return typeof e.timestamp === "number" ? e.timestamp : fallback;
+function eventTime(e: AgUiEvent, fallback: number): number {
+  return e.timestamp ?? fallback;
 }
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-function num(v: unknown): number | undefined {
-  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
-}
-
 function obj(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** appgen's CUSTOM event names (contract.ts `AppEvent`); the Record keeps the list complete. */
+const APP_EVENTS: Record<AppEvent["name"], true> = { step: true, step_result: true, render_url: true };
+
+/** A CUSTOM event as one of appgen's, or null for a name it does not send. */
+function appEvent(e: AgUiEventOf<"CUSTOM">): AppEvent | null {
+  return e.name in APP_EVENTS ? ({ name: e.name, value: e.value } as AppEvent) : null;
 }
 
 function activeStepIndex(steps: StepView[], runId: string): number {
@@ -205,14 +215,14 @@ function lastLine(text: string): string {
   return l.length > 140 ? `${l.slice(0, 137)}…` : l;
 }
 
-function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): RunMachine {
+function applyEvent(m: RunMachine, runId: string, e: AgUiEvent, at: number): RunMachine {
   switch (e.type) {
     case "RUN_STARTED": {
       // A replayed run restarts its own view: drop steps of this run seen before.
       return {
         ...m,
-        runId: str(e.runId) ?? runId,
-        threadId: str(e.threadId) ?? m.threadId,
+        runId: e.runId,
+        threadId: e.threadId,
         phase: "running",
         error: null,
         interrupt: null,
@@ -223,25 +233,26 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
       };
     }
     case "STATE_SNAPSHOT": {
+      // The state is appgen's (contract.ts); AG-UI leaves its shape open.
       const snapshot = obj(e.snapshot) as UiState | undefined;
       return snapshot ? { ...m, state: snapshot } : m;
     }
     case "STATE_DELTA": {
-      if (!m.state || !Array.isArray(e.delta)) return m;
+      if (!m.state) return m;
       try {
-        return { ...m, state: applyPatch(m.state, e.delta as PatchOp[]) };
+        return { ...m, state: applyPatch(m.state, e.delta) };
       } catch {
         // Keep the last good state; the UI refetches the thread when a run ends.
         return m;
       }
     }
     case "STEP_STARTED": {
-      const name = str(e.stepName) ?? "step";
+      const name = e.stepName;
       const step: StepView = {
         id: `${runId}:${m.steps.length}:${name}`,
         runId,
         name,
-        attempt: 0,
+        fixRound: 0,
         startedAt: at,
         status: "active",
         activity: "Starting…",
@@ -264,10 +275,12 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
       };
       return { ...m, steps };
     }
-    case "CUSTOM":
-      return applyCustom(m, runId, str(e.name) ?? "", obj(e.value) ?? {});
+    case "CUSTOM": {
+      const app = appEvent(e);
+      return app ? applyCustom(m, runId, app) : m;
+    }
     case "TEXT_MESSAGE_START": {
-      const id = str(e.messageId) ?? "";
+      const id = e.messageId;
       const role = e.role === "user" ? "user" : "assistant";
       const step = m.steps[activeStepIndex(m.steps, runId)]?.name;
       const msg: ChatMessage = { id, role, text: "", streaming: true, runId, step };
@@ -278,8 +291,8 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
       return { ...m, messages };
     }
     case "TEXT_MESSAGE_CONTENT": {
-      const id = str(e.messageId) ?? "";
-      const delta = str(e.delta) ?? "";
+      const id = e.messageId;
+      const delta = e.delta;
       let text = "";
       const messages = m.messages.map((x) => {
         if (x.id !== id) return x;
@@ -289,22 +302,22 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
       return updateActiveStep({ ...m, messages }, runId, (s) => ({ ...s, activity: lastLine(text) || s.activity }));
     }
     case "TEXT_MESSAGE_END": {
-      const id = str(e.messageId) ?? "";
+      const id = e.messageId;
       return { ...m, messages: m.messages.map((x) => (x.id === id ? { ...x, streaming: false } : x)) };
     }
     case "TOOL_CALL_START": {
-      const id = str(e.toolCallId) ?? "";
-      const name = str(e.toolCallName) ?? "tool";
+      const id = e.toolCallId;
+      const name = e.toolCallName;
       return updateActiveStep({ ...m, toolCalls: { ...m.toolCalls, [id]: { name, args: "", runId } } }, runId, (s) => ({
         ...s,
         activity: name === "write_file" ? "Writing a file…" : `Calling ${name}…`,
       }));
     }
     case "TOOL_CALL_ARGS": {
-      const id = str(e.toolCallId) ?? "";
+      const id = e.toolCallId;
       const call = m.toolCalls[id];
       if (!call) return m; // its start came before a resume point; the state delta brings the file
-      const args = call.args + (str(e.delta) ?? "");
+      const args = call.args + e.delta;
       let next: RunMachine = { ...m, toolCalls: { ...m.toolCalls, [id]: { ...call, args } } };
       if (call.name === "write_file") {
         const path = partialStringMember(args, "path");
@@ -317,7 +330,7 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
       return next;
     }
     case "TOOL_CALL_END": {
-      const id = str(e.toolCallId) ?? "";
+      const id = e.toolCallId;
       const call = m.toolCalls[id];
       if (!call) return m;
       const toolCalls = { ...m.toolCalls };
@@ -339,44 +352,18 @@ function applyEvent(m: RunMachine, runId: string, e: WireEvent, at: number): Run
       }
       return next;
     }
-    case "RUN_FINISHED": {
-      const outcome = obj(e.outcome);
-      const steps = closeSteps(m.steps, runId, at, false);
-      if (outcome?.type === "interrupt" && Array.isArray(outcome.interrupts)) {
-        const first = obj(outcome.interrupts.find((i) => obj(i)?.reason === "input_required") ?? outcome.interrupts[0]);
-        if (first) {
-          return {
-            ...m,
-            steps,
-            phase: "awaiting_answers",
-            connection: "idle",
-            interrupt: { id: str(first.id) ?? "", runId, message: str(first.message), responseSchema: first.responseSchema },
-          };
-        }
-      }
-      const result = obj(e.result);
-      return {
-        ...m,
-        steps,
-        phase: "done",
-        connection: "idle",
-        interrupt: null,
-        result: {
-          ...m.result,
-          ...(result ? { version: num(result.version), previewUrl: str(result.previewUrl) } : {}),
-          ...(Array.isArray(e.usage) ? { usage: e.usage as TokenUsage[] } : {}),
-        },
-      };
-    }
+    case "RUN_FINISHED":
+      return finishRun(m, runId, e, at);
     case "RUN_ERROR": {
       const step = m.steps[activeStepIndex(m.steps, runId)]?.name;
-      const message = str(e.message) ?? "The run failed.";
+      const message = e.message || "The run failed.";
       return {
         ...m,
         steps: closeSteps(m.steps, runId, at, true, message),
         phase: "error",
         connection: "idle",
-        error: { message, code: str(e.code), step, runId },
+        // appgen sends one of its ErrorCodes (contract.ts); AG-UI types it as any string.
+        error: { message, code: e.code as ErrorCode | undefined, step, runId },
       };
     }
     default:
@@ -392,26 +379,55 @@ function closeSteps(steps: StepView[], runId: string, at: number, failed: boolea
   );
 }
 
-function applyCustom(m: RunMachine, runId: string, name: string, v: Record<string, unknown>): RunMachine {
-  switch (name) {
-    case "step":
+/** RUN_FINISHED: questions to answer (an interrupt), or the run's result. */
+function finishRun(m: RunMachine, runId: string, e: AgUiEventOf<"RUN_FINISHED">, at: number): RunMachine {
+  const steps = closeSteps(m.steps, runId, at, false);
+  const outcome = e.outcome;
+  if (outcome?.type === "interrupt") {
+    const first = outcome.interrupts.find((i) => i.reason === INPUT_REQUIRED) ?? outcome.interrupts[0];
+    if (first) {
+      return {
+        ...m,
+        steps,
+        phase: "awaiting_answers",
+        connection: "idle",
+        interrupt: { id: first.id, runId, message: first.message, responseSchema: first.responseSchema },
+      };
+    }
+  }
+  // The result is appgen's (contract.ts `RunResult`); AG-UI leaves its shape open.
+  const result = obj(e.result) as RunResult | undefined;
+  return {
+    ...m,
+    steps,
+    phase: "done",
+    connection: "idle",
+    interrupt: null,
+    result: {
+      ...m.result,
+      ...(result ? { version: result.version ?? undefined, previewUrl: result.previewUrl ?? undefined } : {}),
+      ...(e.usage ? { usage: e.usage } : {}),
+    },
+  };
+}
+
+function applyCustom(m: RunMachine, runId: string, e: AppEvent): RunMachine {
+  switch (e.name) {
+    case "step": {
+      const v = e.value;
+      return updateActiveStep(m, runId, (s) => ({ ...s, agent: v.agent, model: v.model, fixRound: v.fixRound }));
+    }
+    case "step_result": {
+      const v = e.value;
       return updateActiveStep(m, runId, (s) => ({
         ...s,
-        agent: str(v.agent) ?? s.agent,
-        model: str(v.model) ?? s.model,
-        attempt: num(v.attempt) ?? s.attempt,
+        durationMs: v.durationMs,
+        usage: v.usage ?? s.usage,
+        error: v.ok ? s.error : (s.error ?? "This step failed."),
       }));
-    case "step_result":
-      return updateActiveStep(m, runId, (s) => ({
-        ...s,
-        durationMs: num(v.durationMs) ?? s.durationMs,
-        usage: (obj(v.usage) as TokenUsage | undefined) ?? s.usage,
-        error: v.ok === false ? (str(v.error) ?? str(v.message) ?? "This step failed.") : s.error,
-      }));
+    }
     case "render_url":
-      return { ...m, result: { ...m.result, previewUrl: str(v.url), version: num(v.version) } };
-    default:
-      return m;
+      return { ...m, result: { ...m.result, previewUrl: e.value.url, version: e.value.version } };
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SseParser } from "./sse";
 import { followRun, seqTrackingFetch } from "./stream";
-import type { WireEvent } from "./types";
+import type { AgUiEvent } from "./types";
 
 describe("SseParser", () => {
   it("keeps ids, joins data lines, skips keepalives and survives split chunks", () => {
@@ -29,7 +29,7 @@ function sseResponse(frames: string[], status = 200): Response {
   return new Response(body, { status, headers: { "Content-Type": "text/event-stream" } });
 }
 
-const frame = (seq: number, e: WireEvent) => `id: ${seq}\ndata: ${JSON.stringify(e)}\n\n`;
+const frame = (seq: number, e: AgUiEvent) => `id: ${seq}\ndata: ${JSON.stringify(e)}\n\n`;
 
 describe("followRun", () => {
   it("resumes after a dropped stream from the last seq and stops at the terminal event", async () => {
@@ -93,7 +93,7 @@ describe("followRun", () => {
 
 describe("seqTrackingFetch", () => {
   it("sees every id while passing the body through untouched", async () => {
-    const body = frame(1, { type: "RUN_STARTED" }) + frame(2, { type: "RUN_FINISHED" });
+    const body = frame(1, { type: "RUN_STARTED", threadId: "t", runId: "r" }) + frame(2, { type: "RUN_FINISHED", threadId: "t", runId: "r" });
     const seqs: number[] = [];
     const f = seqTrackingFetch((s) => seqs.push(s), (async () => sseResponse([body])) as typeof fetch);
     const res = await f("/api/agent", {});

@@ -2,7 +2,7 @@
 // when the connection drops (docs/api.md "GET …/runs/{runId}/events").
 
 import { SseParser, readSse, type SseFrame } from "./sse";
-import type { WireEvent } from "./types";
+import type { AgUiEvent } from "./types";
 
 export type ConnectionStatus = "live" | "reconnecting";
 
@@ -11,7 +11,7 @@ export interface FollowOptions {
   runId: string;
   /** Last seq already applied; the server sends only what comes after it. */
   after: number;
-  onEvent: (event: WireEvent, seq: number | null) => void;
+  onEvent: (event: AgUiEvent, seq: number | null) => void;
   onStatus?: (status: ConnectionStatus) => void;
   signal: AbortSignal;
   fetchFn?: typeof fetch;
@@ -28,15 +28,15 @@ export function eventsUrl(base: string, threadId: string, runId: string, after: 
   return `${base}/api/threads/${encodeURIComponent(threadId)}/runs/${encodeURIComponent(runId)}/events?after=${after}`;
 }
 
-export function isTerminal(event: WireEvent): boolean {
+export function isTerminal(event: AgUiEvent): boolean {
   return event.type === "RUN_FINISHED" || event.type === "RUN_ERROR";
 }
 
 /** Parses one SSE frame into an event; null for frames that are not AG-UI events. */
-export function frameToEvent(frame: SseFrame): WireEvent | null {
+export function frameToEvent(frame: SseFrame): AgUiEvent | null {
   try {
     const v: unknown = JSON.parse(frame.data);
-    if (v && typeof v === "object" && typeof (v as { type?: unknown }).type === "string") return v as WireEvent;
+    if (v && typeof v === "object" && typeof (v as { type?: unknown }).type === "string") return v as AgUiEvent;
   } catch {
     // A malformed frame is skipped rather than ending the stream.
   }

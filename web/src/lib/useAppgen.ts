@@ -7,7 +7,8 @@ import type { ContextEntry } from "./options";
 import { loadRun, saveRun, setThreadInUrl } from "./persist";
 import { initialMachine, isBusy, runReducer, type RunMachine } from "./runMachine";
 import { followRun, isTerminal, seqTrackingFetch } from "./stream";
-import type { ThreadListItem, WireEvent } from "./types";
+import type { ThreadListItem } from "./contract";
+import type { AgUiEvent } from "./types";
 import { fieldsFromSchema, summarizeAnswers, type Answers } from "./schemaForm";
 
 interface UserMessage {
@@ -168,7 +169,7 @@ export function useAppgen(initialThread: string | null): Appgen {
             },
             onEvent: ({ event }) => {
               count += 1;
-              const e = event as unknown as WireEvent;
+              const e = event as unknown as AgUiEvent;
               if (isTerminal(e)) {
                 terminal = true;
                 ended.current.add(runId);
@@ -337,7 +338,7 @@ export function useAppgen(initialThread: string | null): Appgen {
       const r = await api.restore(threadId, n);
       await syncThread(threadId);
       refreshThreads();
-      return typeof r.version === "number" ? r.version : r.version.number;
+      return r.version;
     },
     [syncThread, refreshThreads],
   );

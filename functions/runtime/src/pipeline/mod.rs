@@ -29,9 +29,8 @@ use appgen_core::app::FileMap;
 use appgen_core::pipeline::Rejection;
 use appgen_core::ports::{Blob, Container, QueueError, QueueService, StoreError};
 use appgen_core::snapshot::{ThreadSnapshot, Version};
-use appgen_core::state::ui_state;
 use appgen_core::step::{StepMessage, StepName};
-use serde_json::Value;
+use appgen_core::view::UiState;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -295,11 +294,8 @@ impl Pipeline {
     }
 
     /// The UI state of a thread (STATE_SNAPSHOT).
-    pub fn state_of(&self, snap: &ThreadSnapshot) -> Value {
-        let thread = snap.thread_id.clone();
-        ui_state(snap, &|v: &Version| {
-            self.config.preview.url(&thread, v.number)
-        })
+    pub fn state_of(&self, snap: &ThreadSnapshot) -> UiState {
+        UiState::of(snap, &|v: &Version| self.preview_url(&snap.thread_id, v))
     }
 
     // ------------------------------------------------------------ queue plumbing

@@ -23,7 +23,8 @@ use appgen_core::ports::{AgentContext, ETag, StoreError};
 use appgen_core::run_error::{ErrorCode, RunError};
 use appgen_core::snapshot::{Claim, Cursor, StepUsage, ThreadSnapshot};
 use appgen_core::step::StepMessage;
-use serde_json::{Value, json};
+use appgen_core::view::{AppEvent, StepInfo, StepResult, UiState, state_delta};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
@@ -51,7 +52,7 @@ enum ClaimResult {
 /// A step's log while it works: the writer (inside the pump) and the state before the step.
 struct OpenLog {
     writer: EventWriter,
-    before: Value,
+    before: UiState,
     started: Instant,
 }
 
@@ -204,10 +205,14 @@ impl Pipeline {
             .map(|h| h.worker_name())
             .unwrap_or_default();
         head.push(Event::step_started(msg.step.as_str()));
-        head.push(Event::custom(
-            "step",
-            json!({"step": msg.step, "agent": msg.step.agent(), "model": worker, "attempt": msg.fix_round, "seq": msg.seq}),
-        ));
+        let info = StepInfo {
+            step: msg.step,
+            agent: msg.step.agent().to_owned(),
+            model: worker,
+            fix_round: msg.fix_round,
+            seq: msg.seq,
+        };
+        head.push(AppEvent::Step(info).into_event());
         writer.append(head).await?;
         Ok(Some(OpenLog {
             writer,
@@ -320,7 +325,7 @@ impl Pipeline {
         mut snap: ThreadSnapshot,
         mut pump: Pump,
         worked: Worked,
-        before: &Value,
+        before: &UiState,
         started: Instant,
     ) -> Settled {
         let Worked { outcome, extra } = worked;
@@ -342,15 +347,18 @@ impl Pipeline {
         let follow = self.advance(&mut snap, msg, next);
         let mut tail = pump.close();
         tail.extend(extra);
-        let delta = appgen_core::state::diff(before, &self.state_of(&snap));
+        let delta = state_delta(before, &self.state_of(&snap));
         if !delta.is_empty() {
             tail.push(Event::state_delta(delta));
         }
         let duration_ms = started.elapsed().as_millis() as u64;
-        tail.push(Event::custom(
-            "step_result",
-            json!({"step": msg.step, "ok": ok, "durationMs": duration_ms, "usage": step_usage}),
-        ));
+        let result = StepResult {
+            step: msg.step,
+            ok,
+            duration_ms,
+            usage: step_usage,
+        };
+        tail.push(AppEvent::StepResult(result).into_event());
         tail.push(Event::step_finished(msg.step.as_str()));
         Settled {
             snap,

@@ -122,7 +122,7 @@ impl Pipeline {
                 input: None,
                 base: BaseFields::default(),
             }),
-            Event::state_snapshot(self.state_of(snap)),
+            Event::state_snapshot(self.state_of(snap).to_value()),
         ]
     }
 }

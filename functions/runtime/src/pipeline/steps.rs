@@ -19,6 +19,7 @@ use appgen_core::ports::{
 use appgen_core::run_error::{ErrorCode, RunError};
 use appgen_core::snapshot::{PendingInterrupt, ThreadSnapshot, Version};
 use appgen_core::step::{StepMessage, StepName};
+use appgen_core::view::{AppEvent, RenderUrl};
 use async_trait::async_trait;
 use serde_json::json;
 use std::collections::HashMap;
@@ -308,10 +309,11 @@ fn accept(w: StepWork<'_>, report: &BuildReport) -> ReviewDecision {
     w.out.emit(AgentEvent::Say(format!(
         "Version {number} is built and passed its browser check. Preview: {url}"
     )));
-    w.extra.push(Event::custom(
-        "render_url",
-        json!({"url": url, "version": number}),
-    ));
+    let render = RenderUrl {
+        url,
+        version: number,
+    };
+    w.extra.push(AppEvent::RenderUrl(render).into_event());
     ReviewDecision::Accept
 }
 

@@ -1,0 +1,823 @@
+//! What clients see, as types: the UI state (STATE_SNAPSHOT, diffed into STATE_DELTA), the
+//! thread status, appgen's own CUSTOM events, RUN_FINISHED's result, the HTTP API's bodies and
+//! its error codes (docs/api.md).
+//!
+//! These are not the stored snapshot's types (`snapshot.rs`): the snapshot may change its layout
+//! (and upgrade old ones) without changing what clients read. `web/src/lib/contract.ts` is
+//! generated from these types, and a test fails when it drifts (`contract.rs`).
+
+use crate::agui::{BaseFields, CustomEvent, Event, Message, TokenUsage};
+use crate::app::{BuildPhase, CheckReport, CheckResult, Question, Requirements};
+use crate::run_error::ErrorCode;
+use crate::snapshot::{RunKind, RunRecord, RunStatus, StepUsage, ThreadSnapshot, Version};
+use crate::step::StepName;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Where a thread is, as the UI shows it.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadStatus {
+    /// No run yet.
+    Idle,
+    /// A run is in a model step.
+    Running,
+    /// The last run asked questions; the next run answers them.
+    AwaitingAnswers,
+    /// A run is building or checking the app.
+    Building,
+    /// The last run finished.
+    Done,
+    /// The last run ended with RUN_ERROR.
+    Error,
+}
+
+impl ThreadStatus {
+    pub fn of(snap: &ThreadSnapshot) -> ThreadStatus {
+        match (&snap.active, &snap.interrupt, snap.runs.last()) {
+            (Some(a), _, _) => match a.cursor.step {
+                StepName::Build | StepName::Review => ThreadStatus::Building,
+                _ => ThreadStatus::Running,
+            },
+            (None, Some(_), _) => ThreadStatus::AwaitingAnswers,
+            (None, None, Some(r)) if r.status == RunStatus::Failed => ThreadStatus::Error,
+            (None, None, Some(_)) => ThreadStatus::Done,
+            (None, None, None) => ThreadStatus::Idle,
+        }
+    }
+}
+
+/// The state of a thread as the UI sees it: sent whole (STATE_SNAPSHOT) at run start and as
+/// JSON Patch (STATE_DELTA) after each step; also `state` in `GET /api/threads/{id}`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiState {
+    pub thread_id: String,
+    pub title: String,
+    pub status: ThreadStatus,
+    /// Which agent makes the app ("offline" or a model id).
+    pub agent: String,
+    pub run: Option<ActiveRunView>,
+    pub last_run: Option<LastRunView>,
+    /// The questions waiting for answers.
+    pub questions: Option<Vec<Question>>,
+    /// The interrupt the answers resume.
+    pub interrupt_id: Option<String>,
+    pub answers: Option<Value>,
+    pub requirements: Option<Requirements>,
+    /// The wireframe, as an HTML document.
+    pub wireframe: Option<String>,
+    /// The working tree.
+    pub files: Vec<FileEntry>,
+    pub versions: Vec<VersionSummary>,
+    /// The latest version's preview.
+    pub preview: Option<PreviewView>,
+    pub usage: Vec<StepUsageView>,
+}
+
+/// The run in progress.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActiveRunView {
+    pub run_id: String,
+    pub kind: RunKind,
+    /// The step it does now (or next).
+    pub step: StepName,
+    /// Fix rounds done in this run (0 before the first fix).
+    pub fix_round: u32,
+    pub last_build: Option<LastBuild>,
+}
+
+/// The last build of the run in progress.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastBuild {
+    pub ok: bool,
+    pub error: Option<String>,
+    pub phase: BuildPhase,
+}
+
+/// The thread's last run, in the state.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastRunView {
+    pub run_id: String,
+    pub kind: RunKind,
+    pub status: RunStatus,
+    pub error: Option<String>,
+    pub version: Option<u32>,
+}
+
+/// A file of the working tree: its content is at `GET /api/threads/{id}/blobs/{hash}`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileEntry {
+    pub path: String,
+    pub hash: String,
+    pub size: u64,
+}
+
+/// A file of a version, by path in [`VersionDetail::files`].
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileInfo {
+    pub hash: String,
+    pub size: u64,
+}
+
+/// A version in the state: counts only (the full report is [`VersionDetail`]).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionSummary {
+    pub number: u32,
+    pub request: String,
+    pub run_id: String,
+    pub created_at: i64,
+    pub restored_from: Option<u32>,
+    /// How many files the version has.
+    pub files: u32,
+    pub check: Option<CheckSummary>,
+    pub preview_url: String,
+}
+
+/// A browser check in the state: what passed, and counts.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckSummary {
+    pub passed: bool,
+    pub checks: Vec<CheckResult>,
+    /// How many console errors the page logged.
+    pub console_errors: u32,
+    /// Whether a screenshot was taken (`GET …/versions/{n}/screenshot`).
+    pub screenshot: bool,
+}
+
+/// The latest version's preview.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewView {
+    pub version: u32,
+    pub url: String,
+}
+
+/// Model usage of one step.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepUsageView {
+    pub run_id: String,
+    pub step: StepName,
+    pub calls: u32,
+    #[cfg_attr(test, ts(type = "TokenUsage"))]
+    pub usage: TokenUsage,
+}
+
+impl UiState {
+    /// Renders the state. `preview_url` turns a version into its URL on the preview origin.
+    pub fn of(snap: &ThreadSnapshot, preview_url: &dyn Fn(&Version) -> String) -> UiState {
+        UiState {
+            thread_id: snap.thread_id.clone(),
+            title: snap.title.clone(),
+            status: ThreadStatus::of(snap),
+            agent: snap.agent.clone(),
+            run: snap.active.as_ref().map(|a| ActiveRunView {
+                run_id: a.run_id.clone(),
+                kind: a.kind,
+                step: a.cursor.step,
+                fix_round: a.cursor.fix_round,
+                last_build: a.build.as_ref().map(|b| LastBuild {
+                    ok: b.ok,
+                    error: b.error.clone(),
+                    phase: b.phase,
+                }),
+            }),
+            last_run: snap.runs.last().map(|r| LastRunView {
+                run_id: r.run_id.clone(),
+                kind: r.kind,
+                status: r.status,
+                error: r.error.clone(),
+                version: r.version,
+            }),
+            questions: snap.interrupt.as_ref().map(|i| i.questions.clone()),
+            interrupt_id: snap.interrupt.as_ref().map(|i| i.id.clone()),
+            answers: snap.answers.clone(),
+            requirements: snap.requirements.clone(),
+            wireframe: snap.wireframe.clone(),
+            files: (snap.files.iter())
+                .map(|(p, f)| FileEntry {
+                    path: p.clone(),
+                    hash: f.hash.clone(),
+                    size: f.size,
+                })
+                .collect(),
+            versions: (snap.versions.iter())
+                .map(|v| VersionSummary::of(v, preview_url(v)))
+                .collect(),
+            preview: snap.latest_version().map(|v| PreviewView {
+                version: v.number,
+                url: preview_url(v),
+            }),
+            usage: snap.usage.iter().map(StepUsageView::of).collect(),
+        }
+    }
+
+    /// The state as JSON, for STATE_SNAPSHOT and for diffing.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+impl VersionSummary {
+    fn of(v: &Version, preview_url: String) -> VersionSummary {
+        VersionSummary {
+            number: v.number,
+            request: v.request.clone(),
+            run_id: v.run_id.clone(),
+            created_at: v.created_at,
+            restored_from: v.restored_from,
+            files: v.files.len() as u32,
+            check: v.check.as_ref().map(|c| CheckSummary {
+                passed: c.passed,
+                checks: c.checks.clone(),
+                console_errors: c.console_errors.len() as u32,
+                screenshot: c.screenshot.is_some(),
+            }),
+            preview_url,
+        }
+    }
+}
+
+impl StepUsageView {
+    fn of(u: &StepUsage) -> StepUsageView {
+        StepUsageView {
+            run_id: u.run_id.clone(),
+            step: u.step,
+            calls: u.calls,
+            usage: u.usage.clone(),
+        }
+    }
+}
+
+/// RFC 6902 operations that turn one state into the next (STATE_DELTA).
+pub fn state_delta(before: &UiState, after: &UiState) -> Vec<Value> {
+    let patch = json_patch::diff(&before.to_value(), &after.to_value());
+    match serde_json::to_value(patch) {
+        Ok(Value::Array(ops)) => ops,
+        _ => Vec::new(),
+    }
+}
+
+// ------------------------------------------------------------------ appgen's CUSTOM events
+
+/// appgen's own events, sent as AG-UI `CUSTOM {name, value}`: the name says which payload.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", content = "value", rename_all = "snake_case")]
+pub enum AppEvent {
+    /// After STEP_STARTED: who does the step.
+    Step(StepInfo),
+    /// Before STEP_FINISHED: how the step went.
+    StepResult(StepResult),
+    /// A new version's preview is ready.
+    RenderUrl(RenderUrl),
+}
+
+/// Who does a step.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepInfo {
+    pub step: StepName,
+    /// The agent's role ("coder", "builder", …).
+    pub agent: String,
+    /// The model or worker that does it ("offline" for the offline generator).
+    pub model: String,
+    /// The run's fix round (0 before the first fix).
+    pub fix_round: u32,
+    /// The thread-wide step counter.
+    pub seq: u64,
+}
+
+/// How a step went.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepResult {
+    pub step: StepName,
+    /// False when the run ends with this step's failure.
+    pub ok: bool,
+    pub duration_ms: u64,
+    /// The step's model usage; null when it called no model.
+    #[cfg_attr(test, ts(type = "TokenUsage | null"))]
+    pub usage: Option<TokenUsage>,
+}
+
+/// A new version's preview.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderUrl {
+    pub url: String,
+    pub version: u32,
+}
+
+impl AppEvent {
+    /// The CUSTOM event's `name`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AppEvent::Step(_) => "step",
+            AppEvent::StepResult(_) => "step_result",
+            AppEvent::RenderUrl(_) => "render_url",
+        }
+    }
+
+    /// The AG-UI event that carries it.
+    pub fn into_event(self) -> Event {
+        let value = match &self {
+            AppEvent::Step(v) => serde_json::to_value(v),
+            AppEvent::StepResult(v) => serde_json::to_value(v),
+            AppEvent::RenderUrl(v) => serde_json::to_value(v),
+        };
+        Event::Custom(CustomEvent {
+            name: self.name().to_owned(),
+            value: value.unwrap_or(Value::Null),
+            base: BaseFields::default(),
+        })
+    }
+
+    /// Reads one back from a CUSTOM event; `None` for names that are not appgen's.
+    pub fn from_custom(e: &CustomEvent) -> Option<AppEvent> {
+        let tagged = serde_json::json!({"name": e.name, "value": e.value});
+        serde_json::from_value(tagged).ok()
+    }
+}
+
+// ------------------------------------------------------------------ how a run ends
+
+/// RUN_FINISHED `result` of a run that did not stop for questions.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    /// The version the run made, if any.
+    pub version: Option<u32>,
+    pub preview_url: Option<String>,
+    pub check: Option<CheckVerdict>,
+    /// Why the run made no version (it gave up and kept the last good one).
+    pub message: Option<String>,
+}
+
+/// What the new version's browser check found.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckVerdict {
+    pub passed: bool,
+    pub checks: Vec<CheckResult>,
+}
+
+/// Why a run stopped for the user (RUN_FINISHED `outcome.interrupts[].reason`).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterruptReason {
+    /// Clarifying questions: answer them (or accept the defaults) in a resume.
+    InputRequired,
+}
+
+impl InterruptReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterruptReason::InputRequired => "input_required",
+        }
+    }
+}
+
+// ------------------------------------------------------------------ the HTTP API's bodies
+
+/// `GET /api/threads`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadList {
+    /// Newest first.
+    pub threads: Vec<ThreadListItem>,
+}
+
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadListItem {
+    pub thread_id: String,
+    pub title: String,
+    pub status: ThreadStatus,
+    pub updated_at: i64,
+    /// How many versions the thread has.
+    pub versions: u32,
+}
+
+impl ThreadListItem {
+    pub fn of(snap: &ThreadSnapshot) -> ThreadListItem {
+        ThreadListItem {
+            thread_id: snap.thread_id.clone(),
+            title: snap.title.clone(),
+            status: ThreadStatus::of(snap),
+            updated_at: snap.updated_at,
+            versions: snap.versions.len() as u32,
+        }
+    }
+}
+
+/// `GET /api/threads/{threadId}`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadDetail {
+    pub state: UiState,
+    /// The conversation, as AG-UI messages.
+    #[cfg_attr(test, ts(type = "Array<Message>"))]
+    pub messages: Vec<Message>,
+    pub runs: Vec<RunView>,
+}
+
+impl ThreadDetail {
+    pub fn of(snap: &ThreadSnapshot, preview_url: &dyn Fn(&Version) -> String) -> ThreadDetail {
+        ThreadDetail {
+            state: UiState::of(snap, preview_url),
+            messages: snap.messages.clone(),
+            runs: snap.runs.iter().map(RunView::of).collect(),
+        }
+    }
+}
+
+/// A run of the thread.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunView {
+    pub run_id: String,
+    pub kind: RunKind,
+    pub status: RunStatus,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// The user's request that started the run.
+    pub request: String,
+    /// The version it made.
+    pub version: Option<u32>,
+    pub error: Option<String>,
+    /// RUN_ERROR's `code` when it failed.
+    pub error_code: Option<ErrorCode>,
+}
+
+impl RunView {
+    fn of(r: &RunRecord) -> RunView {
+        RunView {
+            run_id: r.run_id.clone(),
+            kind: r.kind,
+            status: r.status,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            request: r.request.clone(),
+            version: r.version,
+            error: r.error.clone(),
+            error_code: r.error_code,
+        }
+    }
+}
+
+/// `GET /api/threads/{threadId}/versions/{n}`: the version with its full check report.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionDetail {
+    pub number: u32,
+    pub request: String,
+    pub run_id: String,
+    pub created_at: i64,
+    pub restored_from: Option<u32>,
+    /// Path → file (content at `GET /api/threads/{id}/blobs/{hash}`).
+    pub files: BTreeMap<String, FileInfo>,
+    pub check: Option<CheckReport>,
+    pub preview_url: String,
+}
+
+impl VersionDetail {
+    pub fn of(v: &Version, preview_url: String) -> VersionDetail {
+        VersionDetail {
+            number: v.number,
+            request: v.request.clone(),
+            run_id: v.run_id.clone(),
+            created_at: v.created_at,
+            restored_from: v.restored_from,
+            files: (v.files.iter())
+                .map(|(p, f)| {
+                    let info = FileInfo {
+                        hash: f.hash.clone(),
+                        size: f.size,
+                    };
+                    (p.clone(), info)
+                })
+                .collect(),
+            check: v.check.clone(),
+            preview_url,
+        }
+    }
+}
+
+/// `POST /api/threads/{threadId}/versions/{n}/restore` (201): the new version's number.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Restored {
+    pub version: u32,
+}
+
+/// `GET /api/health`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub ok: bool,
+}
+
+/// Every error answer of the HTTP API: `{"error":{"code","message"}}`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiErrorBody {
+    pub error: ApiErrorInfo,
+}
+
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiErrorInfo {
+    pub code: ApiErrorCode,
+    /// A sentence for people.
+    pub message: String,
+}
+
+/// The `code` of an HTTP error answer; each has one status ([`ApiErrorCode::http_status`]).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorCode {
+    /// 400: malformed body, invalid id, a resume that does not fit.
+    BadRequest,
+    /// 401: no principal.
+    Unauthorized,
+    /// 404: unknown route, thread (or another principal's), run, version, blob or screenshot.
+    NotFound,
+    /// 409: a run is still in progress on the thread.
+    Busy,
+    /// 409: the runId was used before.
+    DuplicateRun,
+    /// 413: the request body is too large.
+    BodyTooLarge,
+    /// 413: a message has too many characters.
+    MessageTooLong,
+    /// 422: a limit of the thread (versions, messages…) is reached.
+    Limit,
+    /// 429: too many runs; `Retry-After` says when to try again.
+    RateLimited,
+    /// 500: the version's zip could not be made.
+    ZipFailed,
+    /// 503: storage did not answer; try again.
+    StorageUnavailable,
+    /// 503: the run could not be started (queue unavailable); try again.
+    Unavailable,
+}
+
+impl ApiErrorCode {
+    pub const ALL: [ApiErrorCode; 12] = [
+        ApiErrorCode::BadRequest,
+        ApiErrorCode::Unauthorized,
+        ApiErrorCode::NotFound,
+        ApiErrorCode::Busy,
+        ApiErrorCode::DuplicateRun,
+        ApiErrorCode::BodyTooLarge,
+        ApiErrorCode::MessageTooLong,
+        ApiErrorCode::Limit,
+        ApiErrorCode::RateLimited,
+        ApiErrorCode::ZipFailed,
+        ApiErrorCode::StorageUnavailable,
+        ApiErrorCode::Unavailable,
+    ];
+
+    /// The HTTP status that carries this code: the one place the pairing is written.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ApiErrorCode::BadRequest => 400,
+            ApiErrorCode::Unauthorized => 401,
+            ApiErrorCode::NotFound => 404,
+            ApiErrorCode::Busy | ApiErrorCode::DuplicateRun => 409,
+            ApiErrorCode::BodyTooLarge | ApiErrorCode::MessageTooLong => 413,
+            ApiErrorCode::Limit => 422,
+            ApiErrorCode::RateLimited => 429,
+            ApiErrorCode::ZipFailed => 500,
+            ApiErrorCode::StorageUnavailable | ApiErrorCode::Unavailable => 503,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{ActiveRun, Cursor, FileRef, PendingInterrupt};
+    use serde_json::json;
+
+    fn url(v: &Version) -> String {
+        format!("http://p/{}", v.number)
+    }
+
+    #[test]
+    fn diff_applies_back_to_the_new_state() {
+        let snap = ThreadSnapshot::new("t", "o", 1);
+        let before = UiState::of(&snap, &url);
+        let mut snap2 = snap.clone();
+        snap2.title = "Todo".into();
+        snap2.wireframe = Some("<html></html>".into());
+        let after = UiState::of(&snap2, &url);
+        let ops = state_delta(&before, &after);
+        assert!(!ops.is_empty());
+        let mut patched = before.to_value();
+        let patch: json_patch::Patch = serde_json::from_value(Value::Array(ops)).expect("patch");
+        json_patch::patch(&mut patched, &patch).expect("apply");
+        assert_eq!(patched, after.to_value());
+        assert!(state_delta(&after, &after).is_empty());
+    }
+
+    fn active(step: StepName) -> ActiveRun {
+        ActiveRun {
+            run_id: "r".into(),
+            kind: RunKind::Answers,
+            cursor: Cursor {
+                step,
+                seq: 3,
+                fix_round: 1,
+                claim: None,
+                claims: 0,
+            },
+            request: String::new(),
+            errors: Vec::new(),
+            build: None,
+            started_at: 1,
+        }
+    }
+
+    #[test]
+    fn status_follows_the_active_step_the_interrupt_and_the_last_run() {
+        let mut snap = ThreadSnapshot::new("t", "o", 1);
+        assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Idle);
+        snap.active = Some(active(StepName::Code));
+        assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Running);
+        snap.active = Some(active(StepName::Review));
+        assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Building);
+        snap.active = None;
+        snap.interrupt = Some(PendingInterrupt {
+            id: "i".into(),
+            run_id: "r".into(),
+            questions: Vec::new(),
+        });
+        assert_eq!(ThreadStatus::of(&snap), ThreadStatus::AwaitingAnswers);
+        snap.interrupt = None;
+        snap.runs.push(RunRecord {
+            run_id: "r".into(),
+            kind: RunKind::Answers,
+            status: RunStatus::Failed,
+            started_at: 1,
+            finished_at: Some(2),
+            request: String::new(),
+            version: None,
+            error: Some("x".into()),
+            error_code: Some(ErrorCode::BuildFailed),
+        });
+        assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Error);
+        snap.runs[0].status = RunStatus::Finished;
+        assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Done);
+    }
+
+    /// The state's wire shape: absent things are `null`, never missing (the UI patches them).
+    #[test]
+    fn state_wire_shape() {
+        let mut snap = ThreadSnapshot::new("t", "o", 1);
+        snap.active = Some(active(StepName::Build));
+        snap.files.insert(
+            "src/App.tsx".into(),
+            FileRef {
+                hash: "h".into(),
+                size: 3,
+            },
+        );
+        let v = UiState::of(&snap, &url).to_value();
+        assert_eq!(v["status"], "building");
+        assert_eq!(
+            v["run"],
+            json!({"runId": "r", "kind": "answers", "step": "build", "fixRound": 1, "lastBuild": null})
+        );
+        assert_eq!(
+            v["files"],
+            json!([{"path": "src/App.tsx", "hash": "h", "size": 3}])
+        );
+        for key in [
+            "lastRun",
+            "questions",
+            "interruptId",
+            "answers",
+            "requirements",
+            "wireframe",
+            "preview",
+        ] {
+            assert_eq!(v[key], Value::Null, "{key}");
+        }
+    }
+
+    #[test]
+    fn app_events_are_custom_events_with_a_name_and_a_value() {
+        let e = step_info();
+        let Event::Custom(c) = e.clone().into_event() else {
+            panic!("not CUSTOM");
+        };
+        assert_eq!(c.name, "step");
+        assert_eq!(
+            c.value,
+            json!({"step": "code", "agent": "coder", "model": "offline", "fixRound": 2, "seq": 7})
+        );
+        assert_eq!(AppEvent::from_custom(&c), Some(e));
+        let r = AppEvent::RenderUrl(RenderUrl {
+            url: "u".into(),
+            version: 1,
+        });
+        let Event::Custom(c) = r.into_event() else {
+            panic!("not CUSTOM");
+        };
+        assert_eq!(c.name, "render_url");
+        let foreign = CustomEvent {
+            name: "someone_else".into(),
+            value: json!({}),
+            base: BaseFields::default(),
+        };
+        assert_eq!(AppEvent::from_custom(&foreign), None);
+    }
+
+    fn step_info() -> AppEvent {
+        AppEvent::Step(StepInfo {
+            step: StepName::Code,
+            agent: "coder".into(),
+            model: "offline".into(),
+            fix_round: 2,
+            seq: 7,
+        })
+    }
+
+    #[test]
+    fn names_match_their_serialised_form() {
+        let events = [
+            step_info(),
+            AppEvent::StepResult(StepResult {
+                step: StepName::Build,
+                ok: true,
+                duration_ms: 5,
+                usage: None,
+            }),
+            AppEvent::RenderUrl(RenderUrl {
+                url: "u".into(),
+                version: 1,
+            }),
+        ];
+        for e in events {
+            let v = serde_json::to_value(&e).expect("json");
+            assert_eq!(v["name"], e.name());
+        }
+        let reason = serde_json::to_value(InterruptReason::InputRequired).expect("json");
+        assert_eq!(reason, InterruptReason::InputRequired.as_str());
+    }
+
+    #[test]
+    fn every_api_error_code_has_an_error_status() {
+        for code in ApiErrorCode::ALL {
+            assert!((400..600).contains(&code.http_status()), "{code:?}");
+        }
+        let body = ApiErrorBody {
+            error: ApiErrorInfo {
+                code: ApiErrorCode::DuplicateRun,
+                message: "m".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(body).expect("json"),
+            json!({"error": {"code": "duplicate_run", "message": "m"}})
+        );
+    }
+}

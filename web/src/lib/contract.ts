@@ -1,0 +1,320 @@
+// Generated from the Rust types in functions/core (view.rs and the types it uses): do not edit.
+// Regenerate with `UPDATE_CONTRACT=1 cargo test -p appgen-core --lib contract`.
+// AG-UI's own types come from @ag-ui/core; these are appgen's payloads (docs/api.md).
+
+import type { Message, TokenUsage } from "@ag-ui/core";
+
+/**
+ * The state of a thread as the UI sees it: sent whole (STATE_SNAPSHOT) at run start and as
+ * JSON Patch (STATE_DELTA) after each step; also `state` in `GET /api/threads/{id}`.
+ */
+export type UiState = { threadId: string, title: string, status: ThreadStatus, 
+/**
+ * Which agent makes the app ("offline" or a model id).
+ */
+agent: string, run: ActiveRunView | null, lastRun: LastRunView | null, 
+/**
+ * The questions waiting for answers.
+ */
+questions: Array<Question> | null, 
+/**
+ * The interrupt the answers resume.
+ */
+interruptId: string | null, answers: JsonValue | null, requirements: Requirements | null, 
+/**
+ * The wireframe, as an HTML document.
+ */
+wireframe: string | null, 
+/**
+ * The working tree.
+ */
+files: Array<FileEntry>, versions: Array<VersionSummary>, 
+/**
+ * The latest version's preview.
+ */
+preview: PreviewView | null, usage: Array<StepUsageView>, };
+
+/**
+ * Where a thread is, as the UI shows it.
+ */
+export type ThreadStatus = "idle" | "running" | "awaiting_answers" | "building" | "done" | "error";
+
+/**
+ * The run in progress.
+ */
+export type ActiveRunView = { runId: string, kind: RunKind, 
+/**
+ * The step it does now (or next).
+ */
+step: StepName, 
+/**
+ * Fix rounds done in this run (0 before the first fix).
+ */
+fixRound: number, lastBuild: LastBuild | null, };
+
+/**
+ * The last build of the run in progress.
+ */
+export type LastBuild = { ok: boolean, error: string | null, phase: BuildPhase, };
+
+/**
+ * The thread's last run, in the state.
+ */
+export type LastRunView = { runId: string, kind: RunKind, status: RunStatus, error: string | null, version: number | null, };
+
+/**
+ * A file of the working tree: its content is at `GET /api/threads/{id}/blobs/{hash}`.
+ */
+export type FileEntry = { path: string, hash: string, size: number, };
+
+/**
+ * A version in the state: counts only (the full report is [`VersionDetail`]).
+ */
+export type VersionSummary = { number: number, request: string, runId: string, createdAt: number, restoredFrom: number | null, 
+/**
+ * How many files the version has.
+ */
+files: number, check: CheckSummary | null, previewUrl: string, };
+
+/**
+ * A browser check in the state: what passed, and counts.
+ */
+export type CheckSummary = { passed: boolean, checks: Array<CheckResult>, 
+/**
+ * How many console errors the page logged.
+ */
+consoleErrors: number, 
+/**
+ * Whether a screenshot was taken (`GET …/versions/{n}/screenshot`).
+ */
+screenshot: boolean, };
+
+/**
+ * The latest version's preview.
+ */
+export type PreviewView = { version: number, url: string, };
+
+/**
+ * Model usage of one step.
+ */
+export type StepUsageView = { runId: string, step: StepName, calls: number, usage: TokenUsage, };
+
+/**
+ * appgen's own events, sent as AG-UI `CUSTOM {name, value}`: the name says which payload.
+ */
+export type AppEvent = { "name": "step", "value": StepInfo } | { "name": "step_result", "value": StepResult } | { "name": "render_url", "value": RenderUrl };
+
+/**
+ * Who does a step.
+ */
+export type StepInfo = { step: StepName, 
+/**
+ * The agent's role ("coder", "builder", …).
+ */
+agent: string, 
+/**
+ * The model or worker that does it ("offline" for the offline generator).
+ */
+model: string, 
+/**
+ * The run's fix round (0 before the first fix).
+ */
+fixRound: number, 
+/**
+ * The thread-wide step counter.
+ */
+seq: number, };
+
+/**
+ * How a step went.
+ */
+export type StepResult = { step: StepName, 
+/**
+ * False when the run ends with this step's failure.
+ */
+ok: boolean, durationMs: number, 
+/**
+ * The step's model usage; null when it called no model.
+ */
+usage: TokenUsage | null, };
+
+/**
+ * A new version's preview.
+ */
+export type RenderUrl = { url: string, version: number, };
+
+/**
+ * RUN_FINISHED `result` of a run that did not stop for questions.
+ */
+export type RunResult = { 
+/**
+ * The version the run made, if any.
+ */
+version: number | null, previewUrl: string | null, check: CheckVerdict | null, 
+/**
+ * Why the run made no version (it gave up and kept the last good one).
+ */
+message: string | null, };
+
+/**
+ * What the new version's browser check found.
+ */
+export type CheckVerdict = { passed: boolean, checks: Array<CheckResult>, };
+
+/**
+ * Why a run stopped for the user (RUN_FINISHED `outcome.interrupts[].reason`).
+ */
+export type InterruptReason = "input_required";
+
+/**
+ * The `code` of a RUN_ERROR event and of a failed run's record.
+ */
+export type ErrorCode = "invalid_model_output" | "model_provider_error" | "model_timeout" | "unsupported_request" | "run_timeout" | "step_timeout" | "edit_failed" | "builder_unavailable" | "invalid_app" | "build_failed" | "token_budget" | "step_failed" | "internal";
+
+/**
+ * `GET /api/threads`.
+ */
+export type ThreadList = { 
+/**
+ * Newest first.
+ */
+threads: Array<ThreadListItem>, };
+
+export type ThreadListItem = { threadId: string, title: string, status: ThreadStatus, updatedAt: number, 
+/**
+ * How many versions the thread has.
+ */
+versions: number, };
+
+/**
+ * `GET /api/threads/{threadId}`.
+ */
+export type ThreadDetail = { state: UiState, 
+/**
+ * The conversation, as AG-UI messages.
+ */
+messages: Array<Message>, runs: Array<RunView>, };
+
+/**
+ * A run of the thread.
+ */
+export type RunView = { runId: string, kind: RunKind, status: RunStatus, startedAt: number, finishedAt: number | null, 
+/**
+ * The user's request that started the run.
+ */
+request: string, 
+/**
+ * The version it made.
+ */
+version: number | null, error: string | null, 
+/**
+ * RUN_ERROR's `code` when it failed.
+ */
+errorCode: ErrorCode | null, };
+
+/**
+ * `GET /api/threads/{threadId}/versions/{n}`: the version with its full check report.
+ */
+export type VersionDetail = { number: number, request: string, runId: string, createdAt: number, restoredFrom: number | null, 
+/**
+ * Path → file (content at `GET /api/threads/{id}/blobs/{hash}`).
+ */
+files: { [key in string]: FileInfo }, check: CheckReport | null, previewUrl: string, };
+
+/**
+ * A file of a version, by path in [`VersionDetail::files`].
+ */
+export type FileInfo = { hash: string, size: number, };
+
+/**
+ * What the headless-Chromium check saw.
+ */
+export type CheckReport = { passed: boolean, consoleErrors: Array<string>, pageErrors: Array<string>, failedRequests: Array<string>, 
+/**
+ * Characters of visible text on the page after load.
+ */
+visibleText: number, checks: Array<CheckResult>, 
+/**
+ * Why the check as a whole did not finish (timeout, crash); its checks are then not judged.
+ */
+error?: string | null, 
+/**
+ * Artifact key of the screenshot (PNG), if one was taken.
+ */
+screenshot?: string | null, durationMs: number, };
+
+/**
+ * `POST /api/threads/{threadId}/versions/{n}/restore` (201): the new version's number.
+ */
+export type Restored = { version: number, };
+
+/**
+ * `GET /api/health`.
+ */
+export type Health = { ok: boolean, };
+
+/**
+ * Every error answer of the HTTP API: `{"error":{"code","message"}}`.
+ */
+export type ApiErrorBody = { error: ApiErrorInfo, };
+
+export type ApiErrorInfo = { code: ApiErrorCode, 
+/**
+ * A sentence for people.
+ */
+message: string, };
+
+/**
+ * The `code` of an HTTP error answer; each has one status ([`ApiErrorCode::http_status`]).
+ */
+export type ApiErrorCode = "bad_request" | "unauthorized" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "zip_failed" | "storage_unavailable" | "unavailable";
+
+/**
+ * One stateless step function. Each has its own queue (named by [`StepName::queue`]).
+ */
+export type StepName = "clarify" | "requirements" | "wireframe" | "code" | "build" | "review" | "fix" | "modify" | "bench";
+
+export type RunKind = "initial" | "answers" | "follow_up" | "bench";
+
+export type RunStatus = "running" | "interrupted" | "finished" | "failed";
+
+/**
+ * Where a build stopped.
+ */
+export type BuildPhase = "materialize" | "build" | "check" | "publish" | "done";
+
+/**
+ * A clarifying question with a default the pipeline can proceed on.
+ */
+export type Question = { 
+/**
+ * Stable key, also the property name in the answers object (e.g. `fields`, `colors`).
+ */
+id: string, prompt: string, kind: QuestionKind, options?: Array<string>, 
+/**
+ * The proposed answer: a string, a bool or an array of strings, by kind.
+ */
+default: JsonValue, help?: string | null, };
+
+/**
+ * How a clarifying question is answered.
+ */
+export type QuestionKind = "text" | "single_choice" | "multiple_choice" | "yes_no";
+
+/**
+ * What the requirements step settled on. `spec` is the agent's own structured form (the
+ * offline generator's app spec, or a model's JSON); the rest is for people.
+ */
+export type Requirements = { title: string, summary: string, features: Array<string>, spec: JsonValue, };
+
+/**
+ * Result of one check of a built app in the browser, in the order the checks were asked.
+ */
+export type CheckResult = { kind: CheckKind, passed: boolean, detail?: string, };
+
+/**
+ * The kinds of check, as written in `kind`.
+ */
+export type CheckKind = "builds" | "loads" | "text" | "field" | "submit_roundtrip" | "persists" | "clicks" | "color";
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
