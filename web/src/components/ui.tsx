@@ -1,6 +1,6 @@
 // Small shared pieces: buttons, status pill, spinner, formatters.
 
-import type { ButtonHTMLAttributes, ReactNode } from "react";
+import type { ComponentProps, ReactNode } from "react";
 import type { Phase } from "../lib/runMachine";
 
 type Variant = "primary" | "secondary" | "ghost" | "danger";
@@ -17,7 +17,7 @@ export function Button({
   size = "md",
   className = "",
   ...rest
-}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: "sm" | "md" }) {
+}: ComponentProps<"button"> & { variant?: Variant; size?: "sm" | "md" }) {
   const pad = size === "sm" ? "px-2.5 py-1 text-xs" : "px-3.5 py-2 text-sm";
   return (
     <button
