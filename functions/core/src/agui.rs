@@ -411,6 +411,14 @@ pub struct TokenUsage {
     pub cost_usd: Option<f64>,
 }
 
+impl TokenUsage {
+    /// The total, or input + output when the provider gave no total.
+    pub fn tokens(&self) -> u64 {
+        self.total_tokens
+            .unwrap_or(self.input_tokens.unwrap_or(0) + self.output_tokens.unwrap_or(0))
+    }
+}
+
 /// The body of `POST /api/agent`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

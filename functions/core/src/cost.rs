@@ -119,6 +119,16 @@ impl PriceTable {
     }
 }
 
+/// Model calls, tokens and what they cost, over some steps.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Spend {
+    pub calls: u32,
+    pub tokens: u64,
+    /// US dollars; `None` (JSON `null`) when a model's price is unknown.
+    pub cost_usd: Option<f64>,
+}
+
 /// The sum of costs, unknown as soon as one of them is.
 pub fn sum(costs: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
     costs.into_iter().try_fold(0.0, |acc, c| c.map(|c| acc + c))
@@ -242,6 +252,11 @@ mod tests {
             ]
         );
         assert_eq!(snap.run_usage("r2")[0].cost_usd, None);
+        let all = snap.spend();
+        assert_eq!((all.calls, all.tokens, all.cost_usd), (4, 2_500_020, None));
+        snap.usage.pop();
+        let known = snap.spend().cost_usd.expect("all priced");
+        assert!((known - 9.4).abs() < 1e-12, "{known}");
     }
 
     #[test]

@@ -294,6 +294,15 @@ impl ThreadSnapshot {
         by_model.into_values().collect()
     }
 
+    /// The whole thread's model calls, tokens and cost (unknown when one step's is).
+    pub fn spend(&self) -> crate::cost::Spend {
+        crate::cost::Spend {
+            calls: self.usage.iter().map(|u| u.calls).sum(),
+            tokens: self.usage.iter().map(|u| u.usage.tokens()).sum(),
+            cost_usd: crate::cost::sum(self.usage.iter().map(|u| u.usage.cost_usd)),
+        }
+    }
+
     /// Number of model calls in a run.
     pub fn run_calls(&self, run_id: &str) -> u32 {
         self.usage

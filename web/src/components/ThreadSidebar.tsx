@@ -1,3 +1,4 @@
+import { formatSpend } from "../lib/cost";
 import type { ThreadListItem } from "../lib/types";
 import { formatTime } from "./ui";
 
@@ -17,7 +18,8 @@ export function ThreadSidebar({
   onClose,
   open,
 }: {
-  threads: ThreadListItem[];
+  /** `spend` is the thread's model usage so far (`GET /api/threads`). */
+  threads: (ThreadListItem & { spend?: { calls: number; tokens: number; costUsd: number | null } })[];
   current: string | null;
   onOpen: (id: string) => void;
   onClose: () => void;
@@ -49,6 +51,11 @@ export function ThreadSidebar({
               <span className="mt-0.5 block pl-4 text-xs text-muted">
                 {t.versions} version{t.versions === 1 ? "" : "s"} · {t.status.replace("_", " ")} · {formatTime(t.updatedAt)}
               </span>
+              {t.spend && t.spend.calls > 0 && (
+                <span className="block pl-4 text-xs text-muted" data-testid="thread-list-spend">
+                  {formatSpend({ calls: t.spend.calls, tokens: t.spend.tokens, usd: t.spend.costUsd })}
+                </span>
+              )}
             </button>
           </li>
         ))}

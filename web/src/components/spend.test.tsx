@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { initialMachine, runReducer, type RunMachine } from "../lib/runMachine";
 import type { StepUsage, VersionSummary, WireEvent } from "../lib/types";
 import { ProgressPanel } from "./ProgressPanel";
+import { ThreadSidebar } from "./ThreadSidebar";
 import { VersionsView } from "./VersionsView";
 
 const PRICE = { "gpt-4.1-mini": [0.4, 1.6], "gpt-4.1": [2, 8] } as const;
@@ -85,5 +86,16 @@ describe("tokens and cost in the UI", () => {
     // A restore calls no model.
     expect(shown).toContain("no model used, no cost");
     expect(shown).toContain("This app so far: 16.0k tokens · $0.09");
+  });
+
+  it("shows each thread's spend in the threads list, and nothing for one that used no model", () => {
+    const item = (threadId: string, spend: { calls: number; tokens: number; costUsd: number | null }) => ({ threadId, title: threadId, status: "done" as const, updatedAt: 1, versions: 1, spend });
+    const html = renderToStaticMarkup(
+      <ThreadSidebar threads={[item("a", { calls: 3, tokens: 15200, costUsd: 0.0421 }), item("b", { calls: 1, tokens: 10, costUsd: null }), item("c", { calls: 0, tokens: 0, costUsd: 0 })]} current={null} onOpen={() => undefined} onClose={() => undefined} open />,
+    );
+    const shown = text(html);
+    expect(shown).toContain("15.2k tokens · $0.042");
+    expect(shown).toContain("10 tokens · cost unknown");
+    expect(html.match(/thread-list-spend/g)?.length).toBe(2);
   });
 });
