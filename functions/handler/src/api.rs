@@ -323,7 +323,7 @@ async fn list_threads(
     let mut threads = Vec::new();
     for s in state.pipeline.threads_of(&principal).await? {
         let st = state.pipeline.state_of(&s);
-        threads.push(json!({"threadId": s.thread_id, "title": s.title, "status": st["status"], "updatedAt": s.updated_at, "versions": s.versions.len()}));
+        threads.push(json!({"threadId": s.thread_id, "title": s.title, "status": st["status"], "updatedAt": s.updated_at, "versions": s.versions.len(), "spend": s.spend()}));
     }
     Ok(Json(json!({"threads": threads})))
 }
