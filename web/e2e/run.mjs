@@ -454,7 +454,7 @@ async function main() {
 
     await check("download a version as a zip", async () => {
       await openTab(page, "Versions");
-      const href = await page.getByRole("link", { name: "Download version 1 as zip" }).getAttribute("href");
+      const href = await page.getByRole("link", { name: "Download zip of version 1" }).getAttribute("href");
       const res = await page.request.get(new URL(href, base).href);
       assert(res.ok(), `zip answered ${res.status()}`);
       const body = await res.body();

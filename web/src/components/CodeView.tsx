@@ -201,13 +201,15 @@ function FileTree({
                 onClick={() => onPick(p)}
                 aria-current={p === current ? "true" : undefined}
                 title={p}
-                aria-label={`${p}${change ? `, ${change}` : ""}${writing ? ", being written" : ""}`}
                 className={`flex w-full items-center gap-1.5 truncate py-1 pr-2 text-left font-mono text-xs hover:bg-slate-200/60 ${p === current ? "bg-indigo-100 text-indigo-900" : "text-slate-700"}`}
                 style={{ paddingLeft: 8 + depth * 12 }}
               >
                 <span className="truncate">{depth > 0 ? <span className="text-muted">{p.slice(0, p.lastIndexOf("/") + 1)}</span> : null}{name}</span>
                 {writing && <span aria-hidden className="ml-auto size-1.5 animate-pulse rounded-full bg-indigo-500" />}
-                {change && <span aria-hidden className={`ml-auto text-[10px] font-semibold ${change === "added" ? "text-emerald-700" : change === "removed" ? "text-rose-700" : "text-amber-700"}`}>{change[0]?.toUpperCase()}</span>}
+                {/* The name is the visible path plus what happened to it (WCAG 2.5.3, label in name); the
+                    letter is drawn by CSS so it is not part of either. */}
+                <span className="sr-only">{`${change ? `, ${change}` : ""}${writing ? ", being written" : ""}`}</span>
+                {change && <span aria-hidden data-letter={change[0]?.toUpperCase()} className={`ml-auto text-[10px] font-semibold after:content-[attr(data-letter)] ${change === "added" ? "text-emerald-700" : change === "removed" ? "text-rose-700" : "text-amber-700"}`} />}
               </button>
             </li>
           );

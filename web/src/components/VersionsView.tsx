@@ -74,8 +74,8 @@ export function VersionsView({
               <Button size="sm" onClick={() => onCode(v.number)} aria-label={`Code of version ${v.number}`}>Code</Button>
               {v.number > 1 && <Button size="sm" onClick={() => onCompare(v.number - 1, v.number)} aria-label={`Changes in version ${v.number}`}>Changes</Button>}
               <Button size="sm" disabled={busy || v.number === latest} onClick={() => void restore(v.number)} aria-label={`Restore version ${v.number}`}>Restore</Button>
-              <a href={api.zipUrl(threadId, v.number)} download className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50" aria-label={`Download version ${v.number} as zip`}>
-                Download zip
+              <a href={api.zipUrl(threadId, v.number)} download className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
+                Download zip<span className="sr-only"> of version {v.number}</span>
               </a>
             </div>
           </li>
