@@ -1,4 +1,4 @@
-// Small shared pieces: buttons, status pill, spinner, formatters.
+// Small shared pieces: buttons, status pill, spinner, formatters (tokens and cost: lib/cost.ts).
 
 import type { ComponentProps, ReactNode } from "react";
 import type { Phase } from "../lib/runMachine";
@@ -78,9 +78,4 @@ export function formatTime(ms: number): string {
   // Accept seconds or milliseconds since the epoch.
   const d = new Date(ms < 1e12 ? ms * 1000 : ms);
   return d.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-}
-
-export function formatTokens(n: number | undefined): string {
-  if (n === undefined) return "–";
-  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }
