@@ -13,6 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { axeViolations, describeViolations, expectNoViolations } from "./axe.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const webDir = resolve(here, "..");
@@ -22,6 +23,8 @@ const bin = resolve(webDir, process.env.APPGEN_BIN ?? "../target/debug/appgen");
 const RUN_TIMEOUT = Number(process.env.E2E_RUN_TIMEOUT_MS ?? 240_000);
 
 const results = [];
+/** axe results of states that pass too quickly to check in a step of their own. */
+const axeSeen = {};
 const metrics = {};
 let shotNo = 0;
 let currentPage = null;
@@ -234,6 +237,26 @@ async function main() {
       assert(bad.length === 0, `unnamed controls: ${bad.join("\n")}`);
     });
 
+    await check("axe: start screen (threads list open), 0 WCAG 2.1 AA violations", () => expectNoViolations(page, "the start screen"));
+
+    await check("axe fails on a low-contrast element (the check can fail)", async () => {
+      await page.evaluate(() => {
+        const p = document.createElement("p");
+        p.id = "axe-probe";
+        p.textContent = "Deliberately low contrast";
+        p.style.cssText = "color:#c8ccd2;background:#ffffff;font-size:14px";
+        document.getElementById("main")?.prepend(p);
+      });
+      try {
+        const v = await axeViolations(page);
+        const contrast = v.find((x) => x.id === "color-contrast");
+        assert(contrast?.nodes.some((n) => n.startsWith("#axe-probe")), `axe did not report the probe: ${describeViolations(v) || "no violations"}`);
+      } finally {
+        await page.evaluate(() => document.getElementById("axe-probe")?.remove());
+      }
+      await expectNoViolations(page, "the start screen after the probe was removed");
+    });
+
     const prompt = "A todo list with a title, due date and priority for each task, and a filter for done tasks";
     await check("type a prompt (keyboard only) and start", async () => {
       // The prompt box has focus on load; type and press Enter like a user would.
@@ -259,6 +282,8 @@ async function main() {
       assert(bad.length === 0, `unnamed controls: ${bad.join("\n")}`);
     });
 
+    await check("axe: questions form, 0 violations", () => expectNoViolations(page, "the questions form"));
+
     await check("answer the questions with the keyboard (resume)", async () => {
       const presses = await tabTo(page, "the Continue button", () => document.activeElement?.textContent?.includes("Continue with these answers"));
       log(`Continue reached after ${presses} Tab presses`);
@@ -270,6 +295,7 @@ async function main() {
 
     await check("progress shows each step with agent and elapsed time", async () => {
       await page.locator("[data-testid=progress] [data-step]").first().waitFor({ timeout: 30_000 });
+      axeSeen.running = { phase: await phaseOf(page), violations: await axeViolations(page) };
       await page.locator("[data-testid=progress] [data-step=code], [data-testid=progress] [data-step=build]").first().waitFor({ timeout: RUN_TIMEOUT });
       await shot(page, "progress");
       const steps = await page.locator("[data-testid=progress] [data-step]").evaluateAll((els) => els.map((e) => `${e.dataset.step}:${e.dataset.status}`));
@@ -279,11 +305,26 @@ async function main() {
       assert(/\d+(\.\d)? (ms|s)/.test(text), "no elapsed time shown");
     });
 
+    await check("axe: a run in progress, 0 violations", async () => {
+      assert(axeSeen.running, "the running state was not checked");
+      assert(["running", "building"].includes(axeSeen.running.phase), `checked in phase ${axeSeen.running.phase}, not while running`);
+      assert(axeSeen.running.violations.length === 0, describeViolations(axeSeen.running.violations));
+    });
+
     await check("the run finishes with a version", async () => {
       const phase = await waitPhase(page, ["done", "error"]);
       await shot(page, "run-done");
       assert(phase === "done", `run ended in ${phase}: ${await page.locator("[role=alert]").allTextContents()}`);
       await page.waitForFunction(() => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) >= 1, null, { timeout: 10_000 });
+    });
+
+    await check("the offline generator's run says it used no model and cost nothing", async () => {
+      const spend = await page.locator("[data-testid=run-spend]").textContent();
+      assert(spend === "no model used, no cost", `the progress panel says ${JSON.stringify(spend)}`);
+      await openTab(page, "Versions");
+      const v1 = await page.locator("[data-version='1'] [data-testid=version-spend]").textContent();
+      assert(v1 === "no model used, no cost", `version 1 says ${JSON.stringify(v1)}`);
+      assert((await page.locator("[data-testid=thread-spend]").textContent()).endsWith("no model used, no cost"), "the thread total is not shown");
     });
 
     await check("wireframe renders in a sandboxed iframe", async () => {
@@ -344,6 +385,18 @@ async function main() {
       assert(/passed|failed/.test(text), "no check result shown");
     });
 
+    await check("axe: workspace with each tab, 0 violations", async () => {
+      const found = [];
+      for (const t of ["Preview", "Code", "Wireframe", "Check", "Versions"]) {
+        await openTab(page, t);
+        await page.locator(`#panel-${t.toLowerCase()} > *`).first().waitFor();
+        if (t === "Code") await page.locator("[data-testid=code-viewer] table").first().waitFor({ timeout: 15_000 });
+        const v = await axeViolations(page);
+        if (v.length) found.push(`${t} tab:\n${describeViolations(v)}`);
+      }
+      assert(found.length === 0, found.join("\n"));
+    });
+
     await check("workspace: every control has an accessible name", async () => {
       for (const t of ["Preview", "Code", "Versions"]) {
         await openTab(page, t);
@@ -384,6 +437,9 @@ async function main() {
       // The first changed file opens with its added and removed lines.
       await page.locator("[data-testid=diff] table tr.bg-emerald-50, [data-testid=diff] table tr.bg-rose-50").first().waitFor({ timeout: 15_000 });
       await shot(page, "diff-v1-v2");
+      await expectNoViolations(page, "the diff of v1 → v2");
+      await openTab(page, "Versions");
+      await expectNoViolations(page, "the versions list after a change");
     });
 
     await check("restore v1 creates a new version", async () => {
@@ -398,7 +454,7 @@ async function main() {
 
     await check("download a version as a zip", async () => {
       await openTab(page, "Versions");
-      const href = await page.getByRole("link", { name: "Download version 1 as zip" }).getAttribute("href");
+      const href = await page.getByRole("link", { name: "Download zip of version 1" }).getAttribute("href");
       const res = await page.request.get(new URL(href, base).href);
       assert(res.ok(), `zip answered ${res.status()}`);
       const body = await res.body();
@@ -472,6 +528,7 @@ async function main() {
       await alert.waitFor({ timeout: 10_000 });
       assert((await phaseOf(page)) === "error", "phase is not error");
       await shot(page, "error-with-retry");
+      axeSeen.error = await axeViolations(page);
       await alert.getByRole("button", { name: "Retry" }).focus();
       await page.keyboard.press("Enter");
       const phase = await waitPhase(page, ["done"], RUN_TIMEOUT).catch(() => phaseOf(page));
@@ -482,7 +539,12 @@ async function main() {
       await page.waitForFunction((n) => Number(document.querySelector("#tab-versions span")?.textContent ?? 0) > n, before, { timeout: 15_000 });
     });
 
-    await check("phone width: chat and app panes, no sideways scrolling", async () => {
+    await check("axe: an error with Retry, 0 violations", async () => {
+      assert(axeSeen.error, "the error state was not checked");
+      assert(axeSeen.error.length === 0, describeViolations(axeSeen.error));
+    });
+
+    await check("phone 390×844: conversation and input first, drawer closed, app one tap away, preview fits", async () => {
       const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
       const p = await phone.newPage();
       try {
@@ -490,13 +552,55 @@ async function main() {
         await waitPhase(p, ["done"], 30_000);
         const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert(overflow <= 1, `page scrolls sideways by ${overflow}px`);
+        assert(await p.locator("#thread-sidebar").isHidden(), "the threads drawer is open on a phone");
+        assert((await p.getByRole("button", { name: "Chat", exact: true }).getAttribute("aria-pressed")) === "true", "the chat is not what shows first");
+        const composer = p.getByLabel("Ask for a change");
+        const box = await composer.boundingBox();
+        assert(box && box.y >= 0 && box.y + box.height <= 844 && box.x >= 0 && box.x + box.width <= 390, `the input is not on screen: ${JSON.stringify(box)}`);
+        await composer.tap();
+        await p.keyboard.type("make it blue", { delay: 2 });
+        assert((await composer.inputValue()) === "make it blue", "typing into the input did not work");
+        await composer.fill("");
+        assert((await p.locator("[data-testid=user-message]").count()) > 0, "the conversation is not visible");
         await shot(p, "phone-chat");
-        await p.getByRole("button", { name: "App", exact: true }).click();
-        await p.locator("[data-testid=preview-frame]").waitFor();
+        await expectNoViolations(p, "the phone chat pane");
+
+        // The drawer: opens over the chat, Escape closes it and gives focus back to its toggle.
+        const toggle = p.getByRole("button", { name: "Show your apps" });
+        await toggle.tap();
+        await p.locator("#thread-sidebar").waitFor();
+        await shot(p, "phone-drawer");
+        await expectNoViolations(p, "the phone threads drawer");
+        await p.locator("#thread-sidebar button").first().focus();
+        await p.keyboard.press("Escape");
+        assert(await p.locator("#thread-sidebar").isHidden(), "Escape did not close the drawer");
+        assert(await p.evaluate(() => document.activeElement?.getAttribute("aria-controls") === "thread-sidebar"), "focus did not go back to the drawer's toggle");
+        // Picking a thread closes it too.
+        await toggle.tap();
+        await p.locator("#thread-sidebar [aria-current=page]").tap();
+        assert(await p.locator("#thread-sidebar").isHidden(), "picking a thread did not close the drawer");
+
+        await p.getByRole("button", { name: "App", exact: true }).tap();
+        const frame = p.locator("[data-testid=preview-frame]");
+        await frame.waitFor();
+        const fb = await frame.boundingBox();
+        assert(fb && fb.x >= 0 && fb.x + fb.width <= 390 + 0.5, `the preview does not fit the width: ${JSON.stringify(fb)}`);
+        assert(await p.getByRole("tab", { name: "Code" }).isVisible(), "the app tabs are not shown");
         await shot(p, "phone-app");
+        await expectNoViolations(p, "the phone app pane");
       } finally {
         await phone.close();
       }
+    });
+
+    await check("a window that narrows below the desktop breakpoint closes the drawer", async () => {
+      await page.setViewportSize({ width: 1440, height: 900 });
+      if (await page.locator("#thread-sidebar").isHidden()) await page.getByRole("button", { name: "Show your apps" }).click();
+      await page.locator("#thread-sidebar").waitFor();
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.waitForFunction(() => document.getElementById("thread-sidebar")?.hidden === true, null, { timeout: 5_000 });
+      assert(await page.getByLabel("Ask for a change").isVisible(), "the input is not visible after narrowing");
+      await page.setViewportSize({ width: 1440, height: 900 });
     });
 
     await check("no page errors in the UI", async () => {

@@ -1,33 +1,51 @@
-import { useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Header } from "./components/Header";
 import { StartScreen } from "./components/StartScreen";
 import { ThreadSidebar } from "./components/ThreadSidebar";
 import { Workspace } from "./components/Workspace";
 import { threadFromUrl } from "./lib/persist";
 import { useAppgen } from "./lib/useAppgen";
+import { DESKTOP, useMediaQuery } from "./lib/useMediaQuery";
 
 export function App() {
   const app = useAppgen(threadFromUrl());
+  const desktop = useMediaQuery(DESKTOP);
+  // Open by default only where it fits beside a workspace; on a phone the conversation comes first.
   const [sidebar, setSidebar] = useState(() => typeof matchMedia === "function" && matchMedia("(min-width: 1280px)").matches);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const main = useRef<HTMLDivElement>(null);
+
+  // Closing the drawer must not leave focus on a control that just disappeared.
+  const close = useCallback((focus: "toggle" | "main" = "toggle") => {
+    const inside = document.getElementById("thread-sidebar")?.contains(document.activeElement);
+    setSidebar(false);
+    if (inside) (focus === "main" ? main : toggle).current?.focus();
+  }, []);
+  // Below the desktop breakpoint the drawer covers the chat: a window that narrows closes it.
+  useEffect(() => {
+    if (!desktop) close();
+  }, [desktop, close]);
+
   return (
     <div className="relative flex h-dvh flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <Header machine={app.machine} onNew={() => app.openThread(null)} onToggleSidebar={() => setSidebar((s) => !s)} sidebarOpen={sidebar} />
-      <div className="flex min-h-0 flex-1">
+      <Header machine={app.machine} onNew={() => app.openThread(null)} onToggleSidebar={() => (sidebar ? close() : setSidebar(true))} sidebarOpen={sidebar} toggleRef={toggle} />
+      <div className="relative flex min-h-0 flex-1">
+        {sidebar && !desktop && <div aria-hidden className="absolute inset-0 z-10 bg-slate-900/20" onClick={() => close()} />}
         <ThreadSidebar
           threads={app.threads}
           current={app.machine.threadId}
           onOpen={(id) => {
             app.openThread(id);
             // On narrow screens the list covers the workspace: get it out of the way.
-            if (!matchMedia("(min-width: 1024px)").matches) setSidebar(false);
+            if (!desktop) close("main");
           }}
-          onClose={() => setSidebar(false)}
+          onClose={() => close()}
           open={sidebar}
         />
-        <div id="main" className="flex min-h-0 min-w-0 flex-1">
+        <div id="main" ref={main} tabIndex={-1} className="flex min-h-0 min-w-0 flex-1 focus:outline-none">
           {app.machine.threadId ? <Workspace app={app} /> : <StartScreen onStart={app.startApp} />}
         </div>
       </div>

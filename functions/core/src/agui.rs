@@ -385,8 +385,9 @@ pub struct Interrupt {
     pub metadata: Option<serde_json::Map<String, Value>>,
 }
 
-/// Token usage of one model (AG-UI 1.0 `TokenUsage`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Token usage of one model (AG-UI 1.0 `TokenUsage`, whose schema lets other fields through:
+/// ours is `costUsd`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenUsage {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -405,6 +406,17 @@ pub struct TokenUsage {
     pub cached_input_tokens: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_write_input_tokens: Option<u64>,
+    /// What the tokens cost in US dollars (`cost.rs`); absent when the price is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+}
+
+impl TokenUsage {
+    /// The total, or input + output when the provider gave no total.
+    pub fn tokens(&self) -> u64 {
+        self.total_tokens
+            .unwrap_or(self.input_tokens.unwrap_or(0) + self.output_tokens.unwrap_or(0))
+    }
 }
 
 /// The body of `POST /api/agent`.

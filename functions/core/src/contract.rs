@@ -77,6 +77,7 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<ErrorCode>()
         .add::<ThreadList>()
         .add::<ThreadListItem>()
+        .add::<crate::cost::Spend>()
         .add::<ThreadDetail>()
         .add::<RunView>()
         .add::<VersionDetail>()

@@ -5,6 +5,7 @@ pub mod agui;
 pub mod app;
 pub mod check;
 pub mod colors;
+pub mod cost;
 pub mod edits;
 pub mod paths;
 pub mod pipeline;

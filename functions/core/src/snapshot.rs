@@ -330,7 +330,8 @@ impl ThreadSnapshot {
         self.versions.last()
     }
 
-    /// Total usage over all steps of one run, one entry per model.
+    /// Total usage over all steps of one run, one entry per model; a model's cost is unknown
+    /// when one of its steps' is.
     pub fn run_usage(&self, run_id: &str) -> Vec<TokenUsage> {
         let mut by_model: BTreeMap<(String, String), TokenUsage> = BTreeMap::new();
         for u in self.usage.iter().filter(|u| u.run_id == run_id) {
@@ -344,8 +345,10 @@ impl ThreadSnapshot {
                 input_tokens: Some(0),
                 output_tokens: Some(0),
                 total_tokens: Some(0),
+                cost_usd: Some(0.0),
                 ..TokenUsage::default()
             });
+            e.cost_usd = crate::cost::sum([e.cost_usd, u.usage.cost_usd]);
             let add =
                 |a: &mut Option<u64>, b: Option<u64>| *a = Some(a.unwrap_or(0) + b.unwrap_or(0));
             add(&mut e.input_tokens, u.usage.input_tokens);
@@ -358,6 +361,15 @@ impl ThreadSnapshot {
             );
         }
         by_model.into_values().collect()
+    }
+
+    /// The whole thread's model calls, tokens and cost (unknown when one step's is).
+    pub fn spend(&self) -> crate::cost::Spend {
+        crate::cost::Spend {
+            calls: self.usage.iter().map(|u| u.calls).sum(),
+            tokens: self.usage.iter().map(|u| u.usage.tokens()).sum(),
+            cost_usd: crate::cost::sum(self.usage.iter().map(|u| u.usage.cost_usd)),
+        }
     }
 
     /// Number of model calls in a run.

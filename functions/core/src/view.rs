@@ -10,6 +10,7 @@ use crate::agui::{BaseFields, CustomEvent, Event, Message, TokenUsage};
 use crate::app::{BuildPhase, CheckReport, CheckResult, Question, Requirements};
 use crate::run_error::ErrorCode;
 use crate::snapshot::{RunKind, RunRecord, RunStatus, StepUsage, ThreadSnapshot, Version};
+use crate::cost::Spend;
 use crate::step::StepName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -179,7 +180,7 @@ pub struct StepUsageView {
     pub run_id: String,
     pub step: StepName,
     pub calls: u32,
-    #[cfg_attr(test, ts(type = "TokenUsage"))]
+    #[cfg_attr(test, ts(type = "TokenUsage & { costUsd?: number }"))]
     pub usage: TokenUsage,
 }
 
@@ -319,7 +320,7 @@ pub struct StepResult {
     pub ok: bool,
     pub duration_ms: u64,
     /// The step's model usage; null when it called no model.
-    #[cfg_attr(test, ts(type = "TokenUsage | null"))]
+    #[cfg_attr(test, ts(type = "(TokenUsage & { costUsd?: number }) | null"))]
     pub usage: Option<TokenUsage>,
 }
 
@@ -425,6 +426,8 @@ pub struct ThreadListItem {
     pub updated_at: i64,
     /// How many versions the thread has.
     pub versions: u32,
+    /// Model calls, tokens and their cost over all the thread's runs.
+    pub spend: Spend,
 }
 
 impl ThreadListItem {
@@ -435,6 +438,7 @@ impl ThreadListItem {
             status: ThreadStatus::of(snap),
             updated_at: snap.updated_at,
             versions: snap.versions.len() as u32,
+            spend: snap.spend(),
         }
     }
 }

@@ -297,6 +297,7 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
         Event::RunError(e) => Some(e.message.clone()),
         _ => None,
     };
+    let usage = snap.run_usage(&run_id);
     let line = json!({
         "threadId": thread,
         "runId": run_id,
@@ -305,7 +306,9 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
         "preview": version.map(|v| p.preview_url(thread, v)),
         "out": written.map(|d| d.display().to_string()),
         "checks": version.and_then(|v| v.check.as_ref()).map(|c| json!({"passed": c.passed, "checks": c.checks, "consoleErrors": c.console_errors})),
-        "usage": snap.run_usage(&run_id),
+        "usage": usage,
+        // null when a model has no price; 0 when no model was called (offline).
+        "costUsd": appgen_core::cost::sum(usage.iter().map(|u| u.cost_usd)),
         "modelCalls": snap.run_calls(&run_id),
         "agent": snap.agent,
         "error": error,

@@ -51,6 +51,9 @@ fn new_then_edit_builds_checked_versions() {
     assert_eq!(line["version"], 1);
     assert_eq!(line["checks"]["passed"], true, "{line:#}");
     assert_eq!(line["agent"], "offline");
+    // No model used, no cost.
+    assert_eq!(line["modelCalls"], 0);
+    assert_eq!(line["costUsd"], 0.0, "{line:#}");
     assert!(out_dir.join("src/App.tsx").exists());
     assert!(out_dir.join("package.json").exists());
     assert!(out_dir.join("dist/index.html").exists(), "dist/ is written");
@@ -150,4 +153,88 @@ fn package_writes_a_function_app() {
     expected.sort();
     assert_eq!(queues, expected, "every step queue has its function");
     assert_eq!(timers.len(), 1, "one timer: the sweeper");
+}
+
+/// `appgen new` against the scripted model server: the JSON line's cost is each model's token
+/// counts × the prices given in `APPGEN_PRICES`, and their sum; a model with no price makes the
+/// cost unknown (null), not zero.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_line_carries_cost_from_tokens_and_prices() {
+    use appgen_testkit::{Script, ScriptedServer};
+    let server = ScriptedServer::start(Script::appgen())
+        .await
+        .expect("scripted server");
+    let settings = server.settings_compatible();
+    let dir = tempfile::tempdir().expect("tmp");
+    let (data, out_dir) = (dir.path().join("data"), dir.path().join("app"));
+    let prices = [("scripted-fast", 0.4, 1.6), ("scripted-strong", 2.0, 8.0)];
+    let json = prices
+        .iter()
+        .map(|(m, i, o)| format!("\"{m}\": {{\"input\": {i}, \"output\": {o}}}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let run = |args: Vec<String>, priced: bool| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(&args)
+            .envs(settings.clone())
+            .env_remove("APPGEN_PRICES");
+        if priced {
+            cmd.env("APPGEN_PRICES", format!("{{{json}}}"));
+        }
+        let (data, out_dir) = (data.clone(), out_dir.clone());
+        tokio::task::spawn_blocking(move || {
+            let out = cmd
+                .arg("--data")
+                .arg(data)
+                .arg("--out")
+                .arg(out_dir)
+                .output()
+                .expect("run");
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            serde_json::from_str::<Value>(stdout.lines().last().unwrap_or_default())
+                .unwrap_or_else(|_| panic!("no JSON line: {stdout}\n{err}"))
+        })
+    };
+    let new = ["new", "--yes", "A guest list with name and email"];
+    let line = run(new.map(String::from).to_vec(), true)
+        .await
+        .expect("join");
+    assert_eq!(line["ok"], true, "{line:#}");
+    let usage = line["usage"].as_array().expect("usage");
+    let mut total = 0.0;
+    for u in usage {
+        let model = u["model"].as_str().expect("model");
+        let (_, i, o) = prices
+            .iter()
+            .find(|p| p.0 == model)
+            .expect("a priced model");
+        let tokens = |k: &str| u[k].as_u64().expect("counts") as f64;
+        assert!(
+            tokens("inputTokens") > 0.0 && tokens("outputTokens") > 0.0,
+            "{u}"
+        );
+        let want = (tokens("inputTokens") * i + tokens("outputTokens") * o) / 1e6;
+        let got = u["costUsd"].as_f64().expect("costUsd");
+        assert!((got - want).abs() < 1e-9, "{model}: {got} != {want}");
+        total += want;
+    }
+    assert_eq!(usage.len(), 2, "both models were used: {line:#}");
+    let got = line["costUsd"].as_f64().expect("total costUsd");
+    assert!((got - total).abs() < 1e-9, "{got} != {total}");
+
+    let thread = line["threadId"].as_str().expect("thread").to_owned();
+    let edit = vec![
+        "edit".into(),
+        "--thread".into(),
+        thread,
+        "Add a phone field".into(),
+    ];
+    let line = run(edit, false).await.expect("join");
+    assert!(
+        line["usage"][0]["inputTokens"].as_u64() > Some(0),
+        "{line:#}"
+    );
+    assert!(line["usage"][0].get("costUsd").is_none(), "{line:#}");
+    assert!(line["costUsd"].is_null(), "unknown, not zero: {line:#}");
 }

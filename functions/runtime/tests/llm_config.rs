@@ -319,3 +319,38 @@ fn an_override_schema_that_drifts_from_the_answer_type_fails_at_start() {
         "{e}"
     );
 }
+
+#[test]
+fn prices_are_the_defaults_with_appgen_prices_over_them() {
+    let base = [("APPGEN_LLM", "ollama"), ("APPGEN_MODEL_FAST", "qwen")];
+    let m = models(&base);
+    let p = m
+        .prices
+        .price(Some("azure-openai"), "gpt-4.1")
+        .expect("default");
+    assert_eq!((p.input_per_m, p.output_per_m), (2.0, 8.0));
+    assert!(
+        m.prices.price(Some("groq"), "qwen").is_none(),
+        "unknown, not guessed"
+    );
+
+    let priced = [
+        base[0],
+        base[1],
+        (
+            "APPGEN_PRICES",
+            r#"{"groq/qwen": {"input": 0.3, "output": 0.6}}"#,
+        ),
+    ];
+    let p = models(&priced)
+        .prices
+        .price(Some("groq"), "qwen")
+        .cloned()
+        .expect("override");
+    assert_eq!((p.input_per_m, p.output_per_m), (0.3, 0.6));
+
+    assert_refused(
+        &[base[0], base[1], ("APPGEN_PRICES", r#"{"qwen": 1}"#)],
+        "APPGEN_PRICES=",
+    );
+}

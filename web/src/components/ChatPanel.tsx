@@ -42,6 +42,10 @@ export function ChatPanel({
           const el = e.currentTarget;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
+        // Focusable so keyboard users can scroll it (WCAG 2.1.1, axe scrollable-region-focusable).
+        tabIndex={0}
+        role="region"
+        aria-label="Messages"
         className="min-h-0 flex-1 space-y-3 overflow-y-auto p-4"
         data-testid="chat"
       >
@@ -97,7 +101,7 @@ function ErrorBanner({ error, onRetry }: { error: NonNullable<RunMachine["error"
     <div role="alert" className="rounded-2xl border border-rose-200 bg-rose-50 p-4">
       <p className="text-sm font-semibold text-rose-800">
         {error.step ? `The ${error.step} step failed` : "Something went wrong"}
-        {error.code && <span className="ml-2 font-mono text-xs font-normal text-rose-600">{error.code}</span>}
+        {error.code && <span className="ml-2 font-mono text-xs font-normal text-rose-700">{error.code}</span>}
       </p>
       <p className="mt-1 text-sm whitespace-pre-wrap text-rose-700">{error.message}</p>
       <Button className="mt-3" variant="danger" onClick={onRetry}>Retry</Button>
@@ -139,7 +143,7 @@ function Composer({ disabled, busy, onSend }: { disabled: boolean; busy: boolean
           Send
         </Button>
       </div>
-      <span id={`${id}-count`} className="mt-1 block text-right text-[11px] text-slate-400">{text.length.toLocaleString()} / {PROMPT_LIMIT.toLocaleString()}</span>
+      <span id={`${id}-count`} className="mt-1 block text-right text-[11px] text-muted">{text.length.toLocaleString()} / {PROMPT_LIMIT.toLocaleString()}</span>
     </form>
   );
 }

@@ -17,26 +17,26 @@ export function CheckView({ threadId, versions, version }: { threadId: string; v
       live = false;
     };
   }, [threadId, v?.number]); // by number: a new summary object of the same version needs no refetch
-  if (!v) return <p className="p-6 text-sm text-slate-500">The check report appears after the first build.</p>;
+  if (!v) return <p className="p-6 text-sm text-muted">The check report appears after the first build.</p>;
   // The full report once fetched; until then the state's summary (counts only).
   const report = detail?.check ?? null;
   const check = report ?? v.check;
   const screenshot = report ? Boolean(report.screenshot) : Boolean(v.check?.screenshot);
   return (
-    <div className="h-full overflow-y-auto p-4" data-testid="check-report">
+    <div tabIndex={0} role="region" aria-label={`Browser check of v${v.number}`} className="h-full overflow-y-auto p-4" data-testid="check-report">
       <div className="flex items-center gap-2">
         <h2 className="text-sm font-semibold text-slate-900">Browser check of v{v.number}</h2>
         {check ? <Badge ok={check.passed}>{check.passed ? "passed" : "failed"}</Badge> : <Badge ok={null}>not checked</Badge>}
-        {report && <span className="text-xs text-slate-500">{formatDuration(report.durationMs)}</span>}
+        {report && <span className="text-xs text-muted">{formatDuration(report.durationMs)}</span>}
       </div>
       {check?.checks && check.checks.length > 0 && (
         <ul className="mt-3 space-y-1.5">
           {check.checks.map((c, i) => (
             <li key={i} className="flex items-start gap-2 text-sm">
-              <span aria-hidden className={c.passed ? "text-emerald-600" : "text-rose-600"}>{c.passed ? "✓" : "✕"}</span>
+              <span aria-hidden className={c.passed ? "text-emerald-700" : "text-rose-700"}>{c.passed ? "✓" : "✕"}</span>
               <span className="font-medium text-slate-800">{c.kind.replace(/_/g, " ")}</span>
               <span className="sr-only">{c.passed ? "passed" : "failed"}</span>
-              {c.detail && <span className="text-slate-500">— {c.detail}</span>}
+              {c.detail && <span className="text-muted">— {c.detail}</span>}
             </li>
           ))}
         </ul>
@@ -54,7 +54,7 @@ export function CheckView({ threadId, versions, version }: { threadId: string; v
       {screenshot ? (
         <figure className="mt-4">
           <img src={api.screenshotUrl(threadId, v.number)} alt={`Screenshot of version ${v.number} taken by the browser check`} className="max-w-full rounded-lg shadow-sm ring-1 ring-slate-200" loading="lazy" />
-          <figcaption className="mt-1 text-xs text-slate-500">Headless Chromium, after load and the main interaction.</figcaption>
+          <figcaption className="mt-1 text-xs text-muted">Headless Chromium, after load and the main interaction.</figcaption>
         </figure>
       ) : null}
     </div>

@@ -150,14 +150,14 @@ export function CodeView({
           </button>
         )}
         {diffing && (
-          <span className="text-xs text-slate-500" role="status">
+          <span className="text-xs text-muted" role="status">
             {files && baseFiles ? `${Object.keys(changes).length} file(s) changed` : "Comparing…"}
           </span>
         )}
       </div>
       <div className="flex min-h-0 flex-1">
         <FileTree paths={paths} current={current} onPick={setPath} changes={changes} streaming={selection.version === "current" ? machine.files : {}} />
-        <div className="min-w-0 flex-1 overflow-auto bg-white" data-testid="code-viewer">
+        <div tabIndex={0} role="region" aria-label={current ? `${diffing ? "Changes in" : "Contents of"} ${current}` : "File contents"} className="min-w-0 flex-1 overflow-auto bg-white" data-testid="code-viewer">
           {current ? (
             diffing ? (
               <FileDiff machine={machine} path={current} base={selection.base as number} baseRef={baseFiles?.[current]} version={selection.version} ref_={files?.[current]} />
@@ -165,7 +165,7 @@ export function CodeView({
               <FileViewer machine={machine} path={current} version={selection.version} ref_={files?.[current]} />
             )
           ) : (
-            <p className="p-6 text-sm text-slate-500">{files === null ? "Loading files…" : "No files yet. They appear here as the code is written."}</p>
+            <p className="p-6 text-sm text-muted">{files === null ? "Loading files…" : "No files yet. They appear here as the code is written."}</p>
           )}
         </div>
       </div>
@@ -201,13 +201,15 @@ function FileTree({
                 onClick={() => onPick(p)}
                 aria-current={p === current ? "true" : undefined}
                 title={p}
-                aria-label={`${p}${change ? `, ${change}` : ""}${writing ? ", being written" : ""}`}
                 className={`flex w-full items-center gap-1.5 truncate py-1 pr-2 text-left font-mono text-xs hover:bg-slate-200/60 ${p === current ? "bg-indigo-100 text-indigo-900" : "text-slate-700"}`}
                 style={{ paddingLeft: 8 + depth * 12 }}
               >
-                <span className="truncate">{depth > 0 ? <span className="text-slate-400">{p.slice(0, p.lastIndexOf("/") + 1)}</span> : null}{name}</span>
+                <span className="truncate">{depth > 0 ? <span className="text-muted">{p.slice(0, p.lastIndexOf("/") + 1)}</span> : null}{name}</span>
                 {writing && <span aria-hidden className="ml-auto size-1.5 animate-pulse rounded-full bg-indigo-500" />}
-                {change && <span aria-hidden className={`ml-auto text-[10px] font-semibold ${change === "added" ? "text-emerald-600" : change === "removed" ? "text-rose-600" : "text-amber-600"}`}>{change[0]?.toUpperCase()}</span>}
+                {/* The name is the visible path plus what happened to it (WCAG 2.5.3, label in name); the
+                    letter is drawn by CSS so it is not part of either. */}
+                <span className="sr-only">{`${change ? `, ${change}` : ""}${writing ? ", being written" : ""}`}</span>
+                {change && <span aria-hidden data-letter={change[0]?.toUpperCase()} className={`ml-auto text-[10px] font-semibold after:content-[attr(data-letter)] ${change === "added" ? "text-emerald-700" : change === "removed" ? "text-rose-700" : "text-amber-700"}`} />}
               </button>
             </li>
           );
@@ -219,7 +221,7 @@ function FileTree({
 
 function FileViewer({ machine, path, version, ref_ }: { machine: RunMachine; path: string; version: VersionRef; ref_: FileInfo | undefined }) {
   const text = useContent(machine, version, path, ref_);
-  if (text === null) return <p className="p-6 text-sm text-slate-500">Loading {path}…</p>;
+  if (text === null) return <p className="p-6 text-sm text-muted">Loading {path}…</p>;
   return <HighlightedCode path={path} text={text} />;
 }
 
@@ -235,7 +237,7 @@ const HighlightedCode = memo(function HighlightedCode({ path, text }: { path: st
         <tbody>
           {lines.map((tokens, i) => (
             <tr key={i}>
-              <td className="px-3 text-right text-slate-400 select-none">{i + 1}</td>
+              <td className="px-3 text-right text-muted select-none">{i + 1}</td>
               <td className="pr-6 whitespace-pre text-slate-800">
                 {tokens.map((t, j) => (t.kind === "plain" ? t.text : <span key={j} className={TOKEN_CLASS[t.kind]}>{t.text}</span>))}
               </td>
@@ -265,7 +267,7 @@ function FileDiff({
   const before = useContent(machine, base, path, baseRef);
   const after = useContent(machine, version, path, ref_);
   const lines = useMemo(() => (before === null || after === null ? null : diffLines(before, after)), [before, after]);
-  if (!lines) return <p className="p-6 text-sm text-slate-500">Loading diff…</p>;
+  if (!lines) return <p className="p-6 text-sm text-muted">Loading diff…</p>;
   const stats = diffStats(lines);
   return (
     <div role="region" aria-label={`Changes to ${path} from v${base}`} tabIndex={0} className="min-w-max font-mono text-xs leading-5" data-testid="diff">
@@ -275,7 +277,7 @@ function FileDiff({
         <Badge ok={false}>−{stats.removed}</Badge>
         <span>v{base} → {version === "current" ? "latest" : `v${version}`}</span>
       </div>
-      {stats.added + stats.removed === 0 ? <p className="p-6 font-sans text-sm text-slate-500">No changes in this file.</p> : <DiffTable lines={lines} />}
+      {stats.added + stats.removed === 0 ? <p className="p-6 font-sans text-sm text-muted">No changes in this file.</p> : <DiffTable lines={lines} />}
     </div>
   );
 }
@@ -286,8 +288,8 @@ function DiffTable({ lines }: { lines: DiffLine[] }) {
       <tbody>
         {lines.map((l, i) => (
           <tr key={i} className={l.kind === "add" ? "bg-emerald-50" : l.kind === "del" ? "bg-rose-50" : ""}>
-            <td className="px-2 text-right text-slate-400 select-none">{l.kind !== "add" ? l.oldNo : ""}</td>
-            <td className="px-2 text-right text-slate-400 select-none">{l.kind !== "del" ? l.newNo : ""}</td>
+            <td className="px-2 text-right text-muted select-none">{l.kind !== "add" ? l.oldNo : ""}</td>
+            <td className="px-2 text-right text-muted select-none">{l.kind !== "del" ? l.newNo : ""}</td>
             <td className={`w-4 text-center select-none ${l.kind === "add" ? "text-emerald-700" : l.kind === "del" ? "text-rose-700" : "text-slate-300"}`}>
               {l.kind === "add" ? "+" : l.kind === "del" ? "−" : " "}
               <span className="sr-only">{l.kind === "add" ? "added" : l.kind === "del" ? "removed" : ""}</span>

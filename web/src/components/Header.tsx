@@ -1,3 +1,4 @@
+import type { RefObject } from "react";
 import type { RunMachine } from "../lib/runMachine";
 import { Button, PhasePill } from "./ui";
 
@@ -6,27 +7,31 @@ export function Header({
   onNew,
   onToggleSidebar,
   sidebarOpen,
+  toggleRef,
 }: {
   machine: RunMachine;
   onNew: () => void;
   onToggleSidebar: () => void;
   sidebarOpen: boolean;
+  /** The drawer's toggle, where focus goes back when the drawer closes. */
+  toggleRef?: RefObject<HTMLButtonElement | null>;
 }) {
   const title = machine.state?.title || (machine.threadId ? "New app" : "");
   return (
     <header className="flex h-14 shrink-0 items-center gap-3 border-b border-slate-200 bg-white px-3 sm:px-4">
-      <Button variant="ghost" size="sm" aria-label={sidebarOpen ? "Hide your apps" : "Show your apps"} aria-expanded={sidebarOpen} aria-controls="thread-sidebar" onClick={onToggleSidebar}>
+      <Button ref={toggleRef} variant="ghost" size="sm" aria-label={sidebarOpen ? "Hide your apps" : "Show your apps"} aria-expanded={sidebarOpen} aria-controls="thread-sidebar" onClick={onToggleSidebar}>
         <svg aria-hidden viewBox="0 0 20 20" className="size-5" fill="currentColor"><path d="M3 5h14v2H3zm0 4h14v2H3zm0 4h14v2H3z" /></svg>
       </Button>
       <a href="/" onClick={(e) => { e.preventDefault(); onNew(); }} className="flex items-center gap-2 rounded-md font-semibold tracking-tight text-slate-900" aria-label="appgen home">
         <span aria-hidden className="grid size-7 place-items-center rounded-lg bg-indigo-600 text-white">
           <svg viewBox="0 0 32 32" className="size-4" fill="currentColor"><path d="M9 22l7-12 7 12z" /></svg>
         </span>
-        appgen
+        {/* On a phone the thread's title needs the room; the link keeps its name. */}
+        <span className={title ? "max-sm:hidden" : ""}>appgen</span>
       </a>
       {title && (
         <>
-          <span aria-hidden className="text-slate-300">/</span>
+          <span aria-hidden className="text-slate-300 max-sm:hidden">/</span>
           <h1 className="min-w-0 truncate text-sm font-medium text-slate-700" data-testid="thread-title">{title}</h1>
           <PhasePill phase={machine.phase} />
         </>

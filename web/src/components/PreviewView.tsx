@@ -23,7 +23,7 @@ export function PreviewView({
   const v = versions.find((x) => x.number === version) ?? versions[versions.length - 1];
   if (!v) {
     return (
-      <div className="grid h-full place-items-center p-8 text-center text-sm text-slate-500">
+      <div className="grid h-full place-items-center p-8 text-center text-sm text-muted">
         <p>{building ? "Building your app… the preview opens here when the check passes." : "No preview yet. It appears after the first successful build."}</p>
       </div>
     );

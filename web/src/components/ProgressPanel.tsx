@@ -1,8 +1,9 @@
-// Every step of the run: agent, model, elapsed time, what it is doing, fix attempts, tokens.
+// Every step of the run: agent, model, elapsed time, what it is doing, fix attempts, tokens and cost.
 
 import { useEffect, useState } from "react";
 import type { RunMachine, StepView } from "../lib/runMachine";
-import { Badge, Button, Spinner, formatDuration, formatTokens } from "./ui";
+import { type Costed, formatSpend, spend } from "../lib/cost";
+import { Badge, Button, Spinner, formatDuration } from "./ui";
 
 const STEP_LABEL: Record<string, string> = {
   clarify: "Understanding your request",
@@ -32,20 +33,20 @@ export function ProgressPanel({ machine, onRetry }: { machine: RunMachine; onRet
   const now = useNow(active);
   if (steps.length === 0) return null;
   const fixRounds = steps.filter((s) => s.name === "fix").length;
-  const runUsage = machine.result?.usage ?? [];
-  // The run's own total (RUN_FINISHED.usage) when it has one, else the sum over its steps.
-  const totalTokens = runUsage.length
-    ? runUsage.reduce((n, u) => n + (u.totalTokens ?? (u.inputTokens ?? 0) + (u.outputTokens ?? 0)), 0)
-    : steps.reduce((n, s) => n + (s.usage?.totalTokens ?? 0), 0);
+  // The run's own total (RUN_FINISHED.usage, per model) when it has one, else the sum over its steps.
+  const runUsage: Costed[] = machine.result?.usage ?? [];
+  const total = runUsage.length ? spend(runUsage) : spend(steps.flatMap((s) => (s.usage ? [s.usage] : [])));
   const models = [...new Set([...runUsage.map((u) => u.model), ...steps.map((s) => s.model)].filter((x): x is string => Boolean(x)))];
+  // With a model, a run has no spend to show until its first model step ends.
+  const showSpend = total.calls > 0 || machine.state?.agent === "offline";
   return (
     <section aria-labelledby="progress-h" className="rounded-2xl border border-slate-200 bg-white p-4" data-testid="progress">
       <div className="flex items-center justify-between">
         <h2 id="progress-h" className="text-sm font-semibold text-slate-900">Progress</h2>
-        <span className="text-xs text-slate-500">
+        <span className="text-xs text-muted">
           {fixRounds > 0 && <>{fixRounds} fix attempt{fixRounds === 1 ? "" : "s"} · </>}
-          {totalTokens > 0 ? `${formatTokens(totalTokens)} tokens` : machine.state?.agent === "offline" ? "no model used" : ""}
-          {totalTokens > 0 && models.length > 0 && <> · {models.join(", ")}</>}
+          {showSpend && <span data-testid="run-spend">{formatSpend(total)}</span>}
+          {total.calls > 0 && models.length > 0 && <> · {models.join(", ")}</>}
         </span>
       </div>
       <ol className="mt-3 space-y-2" aria-live="polite" aria-relevant="additions text">
@@ -60,22 +61,22 @@ export function ProgressPanel({ machine, onRetry }: { machine: RunMachine; onRet
 function StepRow({ step: s, now, onRetry, canRetry }: { step: StepView; now: number; onRetry: () => void; canRetry: boolean }) {
   const elapsed = s.status === "active" ? now - s.startedAt : (s.durationMs ?? 0);
   const icon =
-    s.status === "active" ? <Spinner /> : s.status === "ok" ? <span aria-hidden className="text-emerald-600">✓</span> : <span aria-hidden className="text-rose-600">✕</span>;
+    s.status === "active" ? <Spinner /> : s.status === "ok" ? <span aria-hidden className="text-emerald-700">✓</span> : <span aria-hidden className="text-rose-700">✕</span>;
   return (
     <li className={`rounded-xl px-3 py-2 ${s.status === "failed" ? "bg-rose-50" : s.status === "active" ? "bg-indigo-50/60" : "bg-slate-50"}`} data-step={s.name} data-status={s.status}>
       <div className="flex items-center gap-2 text-sm">
         <span className="grid w-4 place-items-center">{icon}</span>
         <span className="font-medium text-slate-800">{STEP_LABEL[s.name] ?? s.name}</span>
         {s.fixRound > 0 && <Badge ok={null}>attempt {s.fixRound + 1}</Badge>}
-        <span className="ml-auto font-mono text-xs text-slate-500 tabular-nums" aria-label={`elapsed ${formatDuration(elapsed)}`}>{formatDuration(elapsed)}</span>
+        <span className="ml-auto font-mono text-xs text-muted tabular-nums" aria-label={`elapsed ${formatDuration(elapsed)}`}>{formatDuration(elapsed)}</span>
       </div>
-      <div className="mt-0.5 pl-6 text-xs text-slate-500">
-        {[s.agent && `agent ${s.agent}`, s.model && `model ${s.model}`, s.usage?.totalTokens !== undefined && `${formatTokens(s.usage.totalTokens)} tokens`]
+      <div className="mt-0.5 pl-6 text-xs text-muted">
+        {[s.agent && `agent ${s.agent}`, s.model && `model ${s.model}`, s.usage && formatSpend(spend([s.usage]))]
           .filter(Boolean)
           .join(" · ")}
       </div>
       {s.status === "active" && s.activity && <p className="mt-1 truncate pl-6 text-xs text-indigo-800" data-testid="activity">{s.activity}</p>}
-      {s.files.length > 0 && <p className="mt-1 pl-6 text-xs text-slate-500">{s.files.length} file{s.files.length === 1 ? "" : "s"} written</p>}
+      {s.files.length > 0 && <p className="mt-1 pl-6 text-xs text-muted">{s.files.length} file{s.files.length === 1 ? "" : "s"} written</p>}
       {s.error && (
         <div className="mt-1.5 flex items-start gap-2 pl-6">
           <p role="alert" className="flex-1 text-xs whitespace-pre-wrap text-rose-700">{s.error}</p>

@@ -38,7 +38,7 @@ export function QuestionForm({
         A few questions before I build
       </h2>
       {message && <p className="mt-1 text-sm text-slate-600">{message}</p>}
-      <p className="mt-1 text-xs text-slate-500">The proposed answers are filled in. Change what you like, or just continue.</p>
+      <p className="mt-1 text-xs text-muted">The proposed answers are filled in. Change what you like, or just continue.</p>
       <div className="mt-4 space-y-5">
         {fields.map((f) => (
           <QuestionField key={f.id} field={f} value={answers[f.id]} onChange={(v) => set(f.id, v)} />
@@ -53,7 +53,7 @@ export function QuestionForm({
 
 function QuestionField({ field: f, value, onChange }: { field: FormField; value: AnswerValue | undefined; onChange: (v: AnswerValue) => void }) {
   const id = useId();
-  const help = f.help ? <p id={`${id}-help`} className="mt-0.5 text-xs text-slate-500">{f.help}</p> : null;
+  const help = f.help ? <p id={`${id}-help`} className="mt-0.5 text-xs text-muted">{f.help}</p> : null;
   const describedBy = f.help ? `${id}-help` : undefined;
   if (f.kind === "text") {
     return (

@@ -41,10 +41,10 @@ export function StartScreen({ onStart }: { onStart: (prompt: string, context: Co
             onKeyDown={onKey}
             placeholder="A todo list with due dates and priorities…"
             aria-describedby={`${id}-count`}
-            className="w-full resize-none border-0 bg-transparent p-2 text-base text-slate-900 placeholder:text-slate-400 focus:outline-none focus-visible:outline-none"
+            className="w-full resize-none border-0 bg-transparent p-2 text-base text-slate-900 placeholder:text-slate-500 focus:outline-none focus-visible:outline-none"
           />
           <div className="flex items-center justify-between gap-3 px-1">
-            <span id={`${id}-count`} className={`text-xs ${tooLong ? "font-medium text-rose-600" : "text-slate-500"}`} aria-live="polite">
+            <span id={`${id}-count`} className={`text-xs ${tooLong ? "font-medium text-rose-700" : "text-muted"}`} aria-live="polite">
               {prompt.length.toLocaleString()} / {PROMPT_LIMIT.toLocaleString()} characters
             </span>
             <Button type="submit" variant="primary" disabled={!canSubmit}>
@@ -57,7 +57,7 @@ export function StartScreen({ onStart }: { onStart: (prompt: string, context: Co
         <OptionsPanel opts={opts} onChange={setOpts} />
 
         <section aria-labelledby={`${id}-examples`} className="mt-8">
-          <h2 id={`${id}-examples`} className="text-xs font-semibold tracking-wide text-slate-500 uppercase">Try an example</h2>
+          <h2 id={`${id}-examples`} className="text-xs font-semibold tracking-wide text-muted uppercase">Try an example</h2>
           <ul className="mt-3 grid gap-2 sm:grid-cols-2">
             {EXAMPLE_PROMPTS.map((p) => (
               <li key={p}>

@@ -1,3 +1,4 @@
+import { formatSpend } from "../lib/cost";
 import type { ThreadListItem } from "../lib/contract";
 import { formatTime } from "./ui";
 
@@ -17,6 +18,7 @@ export function ThreadSidebar({
   onClose,
   open,
 }: {
+  /** Each item's `spend` is the thread's model usage so far (`GET /api/threads`). */
   threads: ThreadListItem[];
   current: string | null;
   onOpen: (id: string) => void;
@@ -29,10 +31,10 @@ export function ThreadSidebar({
       aria-label="Your apps"
       hidden={!open}
       onKeyDown={(e) => e.key === "Escape" && onClose()}
-      className="w-64 shrink-0 overflow-y-auto border-r border-slate-200 bg-white p-2 max-lg:absolute max-lg:inset-y-14 max-lg:left-0 max-lg:z-20 max-lg:shadow-xl"
+      className="w-64 shrink-0 overflow-y-auto border-r border-slate-200 bg-white p-2 max-lg:absolute max-lg:inset-y-0 max-lg:left-0 max-lg:z-20 max-lg:max-w-[85vw] max-lg:shadow-xl"
     >
-      <h2 className="px-2 pt-1 pb-2 text-xs font-semibold tracking-wide text-slate-500 uppercase">Your apps</h2>
-      {threads.length === 0 && <p className="px-2 text-sm text-slate-500">No apps yet. Describe one to start.</p>}
+      <h2 className="px-2 pt-1 pb-2 text-xs font-semibold tracking-wide text-muted uppercase">Your apps</h2>
+      {threads.length === 0 && <p className="px-2 text-sm text-muted">No apps yet. Describe one to start.</p>}
       <ul className="space-y-0.5">
         {threads.map((t) => (
           <li key={t.threadId}>
@@ -46,9 +48,14 @@ export function ThreadSidebar({
                 <span aria-hidden className={`size-2 shrink-0 rounded-full ${STATUS_DOT[t.status] ?? "bg-slate-300"}`} />
                 <span className="truncate font-medium">{t.title || "Untitled app"}</span>
               </span>
-              <span className="mt-0.5 block pl-4 text-xs text-slate-500">
+              <span className="mt-0.5 block pl-4 text-xs text-muted">
                 {t.versions} version{t.versions === 1 ? "" : "s"} · {t.status.replace("_", " ")} · {formatTime(t.updatedAt)}
               </span>
+              {t.spend.calls > 0 && (
+                <span className="block pl-4 text-xs text-muted" data-testid="thread-list-spend">
+                  {formatSpend({ calls: t.spend.calls, tokens: t.spend.tokens, usd: t.spend.costUsd })}
+                </span>
+              )}
             </button>
           </li>
         ))}

@@ -2,12 +2,14 @@
 
 import { useState } from "react";
 import { api } from "../lib/api";
-import type { VersionSummary } from "../lib/contract";
+import { formatSpend, runSpend, spend } from "../lib/cost";
+import type { StepUsageView, VersionSummary } from "../lib/contract";
 import { Badge, Button, formatTime } from "./ui";
 
 export function VersionsView({
   threadId,
   versions,
+  usage,
   busy,
   onPreview,
   onCode,
@@ -16,6 +18,8 @@ export function VersionsView({
 }: {
   threadId: string;
   versions: VersionSummary[];
+  /** The thread's model usage per step (`state.usage`): each version's run and the thread's total. */
+  usage: StepUsageView[];
   busy: boolean;
   onPreview: (n: number) => void;
   onCode: (n: number) => void;
@@ -25,7 +29,7 @@ export function VersionsView({
   const [picked, setPicked] = useState<number[]>([]);
   const [status, setStatus] = useState<string>("");
   const latest = versions[versions.length - 1]?.number;
-  if (versions.length === 0) return <p className="p-6 text-sm text-slate-500">Versions appear here after each successful build.</p>;
+  if (versions.length === 0) return <p className="p-6 text-sm text-muted">Versions appear here after each successful build.</p>;
 
   function toggle(n: number) {
     setPicked((p) => (p.includes(n) ? p.filter((x) => x !== n) : [...p, n].slice(-2)));
@@ -41,10 +45,11 @@ export function VersionsView({
   }
   const [a, b] = [...picked].sort((x, y) => x - y);
   return (
-    <div className="h-full overflow-y-auto p-4">
+    <div tabIndex={0} role="region" aria-label="Versions" className="h-full overflow-y-auto p-4">
       <div className="mb-3 flex flex-wrap items-center gap-2">
         <h2 className="text-sm font-semibold text-slate-900">Versions</h2>
-        <span className="text-xs text-slate-500">Restoring makes a new version; history is never deleted.</span>
+        <span className="text-xs text-muted">Restoring makes a new version; history is never deleted.</span>
+        <span className="text-xs text-muted" data-testid="thread-spend">This app so far: {formatSpend(spend(usage.map((u) => u.usage)))}</span>
         <Button size="sm" className="ml-auto" disabled={picked.length !== 2} onClick={() => a !== undefined && b !== undefined && onCompare(a, b)}>
           {picked.length === 2 ? `Compare v${a} → v${b}` : "Pick two to compare"}
         </Button>
@@ -60,16 +65,17 @@ export function VersionsView({
               {v.number === latest && <Badge ok={null}>latest</Badge>}
               {v.restoredFrom != null && <Badge ok={null}>restored from v{v.restoredFrom}</Badge>}
               {v.check ? <Badge ok={v.check.passed}>{v.check.passed ? "check passed" : "check failed"}</Badge> : <Badge ok={null}>not checked</Badge>}
-              <span className="ml-auto text-xs text-slate-500">{formatTime(v.createdAt)}</span>
+              <span className="ml-auto text-xs text-muted">{formatTime(v.createdAt)}</span>
             </div>
             <p className="mt-1 line-clamp-2 text-sm text-slate-700">{v.request || "—"}</p>
+            <p className="mt-0.5 text-xs text-muted" data-testid="version-spend">{formatSpend(runSpend(usage, v.runId))}</p>
             <div className="mt-2 flex flex-wrap gap-1.5">
               <Button size="sm" onClick={() => onPreview(v.number)} aria-label={`Preview version ${v.number}`}>Preview</Button>
               <Button size="sm" onClick={() => onCode(v.number)} aria-label={`Code of version ${v.number}`}>Code</Button>
               {v.number > 1 && <Button size="sm" onClick={() => onCompare(v.number - 1, v.number)} aria-label={`Changes in version ${v.number}`}>Changes</Button>}
               <Button size="sm" disabled={busy || v.number === latest} onClick={() => void restore(v.number)} aria-label={`Restore version ${v.number}`}>Restore</Button>
-              <a href={api.zipUrl(threadId, v.number)} download className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50" aria-label={`Download version ${v.number} as zip`}>
-                Download zip
+              <a href={api.zipUrl(threadId, v.number)} download className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
+                Download zip<span className="sr-only"> of version {v.number}</span>
               </a>
             </div>
           </li>

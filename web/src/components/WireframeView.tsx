@@ -3,7 +3,7 @@
 export function WireframeView({ html, running }: { html: string | null | undefined; running: boolean }) {
   if (!html) {
     return (
-      <div className="grid h-full place-items-center p-8 text-center text-sm text-slate-500">
+      <div className="grid h-full place-items-center p-8 text-center text-sm text-muted">
         <p>{running ? "The wireframe appears here once the requirements are settled." : "No wireframe for this app yet."}</p>
       </div>
     );

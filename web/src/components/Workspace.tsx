@@ -67,6 +67,7 @@ export function Workspace({ app }: { app: Appgen }) {
               <VersionsView
                 threadId={threadId}
                 versions={versions}
+                usage={m.state?.usage ?? []}
                 busy={busy}
                 onPreview={(n) => {
                   setPreviewVersion(n);

@@ -1,6 +1,6 @@
-// Small shared pieces: buttons, status pill, spinner, formatters.
+// Small shared pieces: buttons, status pill, spinner, formatters (tokens and cost: lib/cost.ts).
 
-import type { ButtonHTMLAttributes, ReactNode } from "react";
+import type { ComponentProps, ReactNode } from "react";
 import type { Phase } from "../lib/runMachine";
 
 type Variant = "primary" | "secondary" | "ghost" | "danger";
@@ -17,7 +17,7 @@ export function Button({
   size = "md",
   className = "",
   ...rest
-}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; size?: "sm" | "md" }) {
+}: ComponentProps<"button"> & { variant?: Variant; size?: "sm" | "md" }) {
   const pad = size === "sm" ? "px-2.5 py-1 text-xs" : "px-3.5 py-2 text-sm";
   return (
     <button
@@ -78,9 +78,4 @@ export function formatTime(ms: number): string {
   // Accept seconds or milliseconds since the epoch.
   const d = new Date(ms < 1e12 ? ms * 1000 : ms);
   return d.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
-}
-
-export function formatTokens(n: number | undefined): string {
-  if (n === undefined) return "–";
-  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
 }

@@ -97,7 +97,7 @@ export type PreviewView = { version: number, url: string, };
 /**
  * Model usage of one step.
  */
-export type StepUsageView = { runId: string, step: StepName, calls: number, usage: TokenUsage, };
+export type StepUsageView = { runId: string, step: StepName, calls: number, usage: TokenUsage & { costUsd?: number }, };
 
 /**
  * appgen's own events, sent as AG-UI `CUSTOM {name, value}`: the name says which payload.
@@ -136,7 +136,7 @@ ok: boolean, durationMs: number,
 /**
  * The step's model usage; null when it called no model.
  */
-usage: TokenUsage | null, };
+usage: (TokenUsage & { costUsd?: number }) | null, };
 
 /**
  * A new version's preview.
@@ -184,7 +184,20 @@ export type ThreadListItem = { threadId: string, title: string, status: ThreadSt
 /**
  * How many versions the thread has.
  */
-versions: number, };
+versions: number, 
+/**
+ * Model calls, tokens and their cost over all the thread's runs.
+ */
+spend: Spend, };
+
+/**
+ * Model calls, tokens and what they cost, over some steps.
+ */
+export type Spend = { calls: number, tokens: number, 
+/**
+ * US dollars; `None` (JSON `null`) when a model's price is unknown.
+ */
+costUsd: number | null, };
 
 /**
  * `GET /api/threads/{threadId}`.

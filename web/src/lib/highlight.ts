@@ -57,7 +57,7 @@ export function highlight(text: string, path: string): Token[] {
 }
 
 export const TOKEN_CLASS: Record<TokenKind, string> = {
-  comment: "text-slate-400 italic",
+  comment: "text-muted italic",
   string: "text-emerald-700",
   keyword: "text-violet-700 font-medium",
   number: "text-amber-700",

@@ -2,6 +2,7 @@
 //!
 //! Every setting and its meaning is in [`SETTINGS`]; a missing one is named in the error.
 
+use appgen_core::cost::PriceTable;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -43,6 +44,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "APPGEN_LLM_STRUCTURED",
         "true/false: send response_format json_schema to the primary provider (default per provider)",
+    ),
+    (
+        "APPGEN_PRICES",
+        "JSON {\"MODEL\": {\"input\": USD, \"output\": USD}} per million tokens (MODEL, provider/MODEL or provider/*), over the dated defaults; a model with no price costs \"unknown\"",
     ),
     (
         "APPGEN_AGENTS_DIR",
@@ -178,6 +183,8 @@ pub struct ModelConfig {
     /// Cap on each call's output tokens (else each agent's own `max_tokens`).
     pub max_output_tokens: Option<u32>,
     pub agents_dir: Option<PathBuf>,
+    /// What each model's tokens cost (defaults + `APPGEN_PRICES`).
+    pub prices: PriceTable,
 }
 
 impl ModelConfig {
@@ -192,6 +199,7 @@ impl ModelConfig {
             max_continuations: 3,
             max_output_tokens: None,
             agents_dir: None,
+            prices: PriceTable::default(),
         }
     }
 }
@@ -353,8 +361,23 @@ impl LlmConfig {
             max_continuations,
             max_output_tokens,
             agents_dir,
+            prices: prices(&get)?,
         }))
     }
+}
+
+/// The default prices with `APPGEN_PRICES` laid over them.
+fn prices(get: &impl Fn(&str) -> Option<String>) -> Result<PriceTable, ConfigError> {
+    let Some(json) = get("APPGEN_PRICES") else {
+        return Ok(PriceTable::default());
+    };
+    PriceTable::default()
+        .with_overrides(&json)
+        .map_err(|e| ConfigError::Invalid {
+            setting: "APPGEN_PRICES".into(),
+            value: json.clone(),
+            why: e.to_string(),
+        })
 }
 
 fn normalize(s: &str) -> String {

@@ -54,7 +54,9 @@ impl ModelAgent {
             let req = self.request(spec, msgs, round);
             let result = self.chain.complete(agent, &req, &mut sink).await;
             let end = result.and_then(|c| {
-                sink.out.emit(AgentEvent::Usage(c.usage.clone()));
+                sink.out.emit(AgentEvent::Usage(
+                    self.chain.cfg.prices.priced(c.usage.clone()),
+                ));
                 append(&mut text, round, &c);
                 round_end(agent, &c)
             });

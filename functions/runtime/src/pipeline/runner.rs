@@ -456,7 +456,8 @@ fn record_said(snap: &mut ThreadSnapshot, msg: &StepMessage, pump: &Pump) {
     }));
 }
 
-/// Adds up the step's model calls into one usage entry. `None` when it called no model.
+/// Adds up the step's model calls into one usage entry (its cost unknown when one call's is).
+/// `None` when it called no model.
 fn record_usage(
     snap: &mut ThreadSnapshot,
     msg: &StepMessage,
@@ -465,8 +466,12 @@ fn record_usage(
     if calls.is_empty() {
         return None;
     }
-    let mut total = TokenUsage::default();
+    let mut total = TokenUsage {
+        cost_usd: Some(0.0),
+        ..TokenUsage::default()
+    };
     for u in calls {
+        total.cost_usd = appgen_core::cost::sum([total.cost_usd, u.cost_usd]);
         total.provider = u.provider.clone().or(total.provider);
         total.model = u.model.clone().or(total.model);
         let add = |a: &mut Option<u64>, b: Option<u64>| *a = Some(a.unwrap_or(0) + b.unwrap_or(0));
