@@ -130,6 +130,15 @@ describe("runReducer", () => {
     expect(replayed.messages.filter((x) => x.role === "assistant")).toEqual(live.messages.filter((x) => x.role === "assistant"));
   });
 
+  it("ignores CUSTOM events that are not appgen's", () => {
+    const m = feed(initialMachine, "r1", [
+      { type: "STEP_STARTED", stepName: "code" },
+      { type: "CUSTOM", name: "someone_else", value: { agent: "x", fixRound: 9 } },
+    ]);
+    expect(m.steps[0]).toMatchObject({ name: "code", fixRound: 0 });
+    expect(m.steps[0]?.agent).toBeUndefined();
+  });
+
   it("ignores args of a tool call whose start came before the resume point", () => {
     const m = feed(initialMachine, "r1", [{ type: "TOOL_CALL_ARGS", toolCallId: "zz", delta: "{" }], 40);
     expect(m.toolCalls).toEqual({});

@@ -3,13 +3,14 @@
 // reload that replays the log lands in the same state as watching it live.
 
 import type { TokenUsage } from "@ag-ui/core";
-import type { AppEvent, ErrorCode, InterruptReason, RunResult, StepName, ThreadDetail, UiState } from "./contract";
+import type { AppEvent, ErrorCode, InterruptReason, RunResult, StepName, ThreadDetail, ThreadStatus, UiState } from "./contract";
 import type { ApiFailureCode } from "./api";
 import { applyPatch } from "./jsonPatch";
 import { partialStringMember } from "./partialJson";
 import type { AgUiEvent, AgUiEventOf } from "./types";
 
-export type Phase = "idle" | "running" | "awaiting_answers" | "building" | "done" | "error";
+/** The machine's phases are the thread statuses the server reports (contract.ts). */
+export type Phase = ThreadStatus;
 
 export interface ChatMessage {
   id: string;
