@@ -34,8 +34,6 @@ pub enum RunKind {
     Answers,
     /// A change request on a thread that has an app: modify → build → review.
     FollowUp,
-    /// The reference workload (six scripted steps).
-    Bench,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,9 +198,6 @@ pub struct ThreadSnapshot {
     /// Which agent made the app ("offline" or a model id), shown in the UI.
     #[serde(default)]
     pub agent: String,
-    /// The reference workload's file map, kept inline (`appgen serve --pipeline bench`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub bench_files: BTreeMap<String, String>,
 }
 
 impl ThreadSnapshot {
@@ -227,7 +222,6 @@ impl ThreadSnapshot {
             usage: Vec::new(),
             seq: 0,
             agent: String::new(),
-            bench_files: BTreeMap::new(),
         }
     }
 

@@ -14,12 +14,10 @@ pub enum StepName {
     Review,
     Fix,
     Modify,
-    /// The reference workload of `appgen serve --pipeline bench` (no model, no build).
-    Bench,
 }
 
 impl StepName {
-    pub const ALL: [StepName; 9] = [
+    pub const ALL: [StepName; 8] = [
         StepName::Clarify,
         StepName::Requirements,
         StepName::Wireframe,
@@ -28,7 +26,6 @@ impl StepName {
         StepName::Review,
         StepName::Fix,
         StepName::Modify,
-        StepName::Bench,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,7 +38,6 @@ impl StepName {
             StepName::Review => "review",
             StepName::Fix => "fix",
             StepName::Modify => "modify",
-            StepName::Bench => "bench",
         }
     }
 
@@ -57,7 +53,6 @@ impl StepName {
             StepName::Review => "step-review",
             StepName::Fix => "step-fix",
             StepName::Modify => "step-modify",
-            StepName::Bench => "step-bench",
         }
     }
 
@@ -79,7 +74,6 @@ impl StepName {
             StepName::Code | StepName::Fix | StepName::Modify => "coder",
             StepName::Build => "builder",
             StepName::Review => "reviewer",
-            StepName::Bench => "bench",
         }
     }
 }
