@@ -149,5 +149,32 @@ fn package_writes_a_function_app() {
         .collect();
     expected.sort();
     assert_eq!(queues, expected, "every step queue has its function");
+    // What ships is the app's chain only: nothing of the harness (that is appgen-devtools).
+    assert_eq!(
+        queues,
+        [
+            "step-build",
+            "step-clarify",
+            "step-code",
+            "step-fix",
+            "step-modify",
+            "step-requirements",
+            "step-review",
+            "step-wireframe"
+        ]
+    );
     assert_eq!(timers.len(), 1, "one timer: the sweeper");
+}
+
+#[test]
+fn the_product_binary_has_no_harness_commands() {
+    for harness in ["bench", "eval", "serve-bench"] {
+        let run = Command::new(BIN).arg(harness).output().expect("run appgen");
+        assert!(!run.status.success(), "appgen {harness} should not exist");
+        assert!(
+            String::from_utf8_lossy(&run.stderr).contains("unrecognized subcommand"),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
 }
