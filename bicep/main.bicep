@@ -175,8 +175,6 @@ var queueNames = [
   'step-fix-poison'
   'step-modify'
   'step-modify-poison'
-  'step-bench'
-  'step-bench-poison'
 ]
 var buildQueueName = 'step-build'
 // The Function App's function on the build queue (FUNCTIONS in functions/handler/src/functions.rs),

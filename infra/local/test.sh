@@ -29,7 +29,7 @@ step "cargo test (unit, integration, end-to-end against the real binary)"
 cargo test --workspace --quiet -- --test-threads=2
 
 step "AWS Lambda: the same router through lambda_http's request types (feature aws-lambda)"
-cargo test -p appgen --features aws-lambda --bin appgen --quiet lambda
+cargo test -p appgen --features aws-lambda --lib --quiet lambda
 
 step "web UI: browser end-to-end tests (playwright-core + Debian chromium)"
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e --silent)

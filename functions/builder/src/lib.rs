@@ -247,7 +247,7 @@ impl Builder {
         Ok(LocalBuild { report, job, uid })
     }
 
-    /// Checks an already built `dist/` (for `appgen eval`).
+    /// Checks an already built `dist/` (for `appgen-devtools eval`).
     pub async fn check_dist(
         &self,
         dist_dir: &Path,

@@ -114,7 +114,7 @@ async fn the_job_runs_the_build_step_and_hands_over_to_review() {
                 name: None,
             })],
         );
-        p.start_run(&input, "alice", false).await.expect("start");
+        p.start_run(&input, "alice").await.expect("start");
         // Run every step up to the build (the API host's functions), leaving the build message.
         loop {
             let mut any = false;

@@ -49,7 +49,6 @@ pub fn plan_run(
     input: &RunAgentInput,
     principal: &str,
     now: i64,
-    bench: bool,
 ) -> Result<(ThreadSnapshot, RunPlan), Rejection> {
     let mut snap = match snapshot {
         Some(s) if !s.visible_to(principal) => {
@@ -93,9 +92,7 @@ pub fn plan_run(
         .map(|t| t.trim().to_owned())
         .rfind(|t| !t.is_empty());
 
-    let kind = if bench {
-        RunKind::Bench
-    } else if let Some(pending) = snap.interrupt.clone() {
+    let kind = if let Some(pending) = snap.interrupt.clone() {
         let entry = input
             .resume
             .as_ref()
@@ -146,7 +143,6 @@ pub fn plan_run(
         RunKind::Initial => StepName::Clarify,
         RunKind::Answers => StepName::Requirements,
         RunKind::FollowUp => StepName::Modify,
-        RunKind::Bench => StepName::Bench,
     };
     let request = match kind {
         RunKind::Answers => snap.description(),
@@ -346,7 +342,7 @@ fn following(step: StepName) -> Option<StepName> {
         StepName::Wireframe => Some(StepName::Code),
         StepName::Code | StepName::Fix | StepName::Modify => Some(StepName::Build),
         StepName::Build => Some(StepName::Review),
-        StepName::Review | StepName::Bench => None,
+        StepName::Review => None,
     }
 }
 
@@ -517,7 +513,6 @@ mod tests {
             &input("t", "r1", &[("u1", "A todo list")]),
             "alice",
             5,
-            false,
         )
         .expect("plan");
         assert_eq!(plan.kind, RunKind::Initial);
@@ -530,26 +525,18 @@ mod tests {
 
     #[test]
     fn refusals() {
-        let (s, _) =
-            plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5, false).expect("plan");
+        let (s, _) = plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5).expect("plan");
         assert_eq!(
             plan_run(
                 Some(s.clone()),
                 &input("t", "r2", &[("u2", "y")]),
                 "alice",
-                6,
-                false
+                6
             ),
             Err(Rejection::Busy("r1".into()))
         );
         assert_eq!(
-            plan_run(
-                Some(s.clone()),
-                &input("t", "r2", &[("u2", "y")]),
-                "bob",
-                6,
-                false
-            ),
+            plan_run(Some(s.clone()), &input("t", "r2", &[("u2", "y")]), "bob", 6),
             Err(Rejection::NotFound("t".into()))
         );
         let s = finish(s);
@@ -558,31 +545,23 @@ mod tests {
                 Some(s.clone()),
                 &input("t", "r1", &[("u2", "y")]),
                 "alice",
-                6,
-                false
+                6
             ),
             Err(Rejection::DuplicateRun("r1".into()))
         );
         assert!(matches!(
-            plan_run(
-                Some(s),
-                &input("t", "r3", &[("u1", "x")]),
-                "alice",
-                6,
-                false
-            ),
+            plan_run(Some(s), &input("t", "r3", &[("u1", "x")]), "alice", 6),
             Err(Rejection::BadRequest(_))
         ));
         assert!(matches!(
-            plan_run(None, &input("t", "r1", &[]), "alice", 5, false),
+            plan_run(None, &input("t", "r1", &[]), "alice", 5),
             Err(Rejection::BadRequest(_))
         ));
     }
 
     #[test]
     fn a_full_thread_refuses_more_messages() {
-        let (s, _) =
-            plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5, false).expect("plan");
+        let (s, _) = plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5).expect("plan");
         let mut s = finish(s);
         s.files.insert(
             "a".into(),
@@ -596,16 +575,15 @@ mod tests {
             .collect();
         let msgs: Vec<(&str, &str)> = ids.iter().map(|i| (i.as_str(), "more")).collect();
         assert!(matches!(
-            plan_run(Some(s.clone()), &input("t", "r2", &msgs), "alice", 6, false),
+            plan_run(Some(s.clone()), &input("t", "r2", &msgs), "alice", 6),
             Err(Rejection::Limit(_))
         ));
-        assert!(plan_run(Some(s), &input("t", "r2", &msgs[..10]), "alice", 6, false).is_ok());
+        assert!(plan_run(Some(s), &input("t", "r2", &msgs[..10]), "alice", 6).is_ok());
     }
 
     #[test]
     fn resume_stores_answers_with_defaults_and_goes_to_requirements() {
-        let (s, _) =
-            plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5, false).expect("plan");
+        let (s, _) = plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5).expect("plan");
         let mut s = finish(s);
         s.interrupt = Some(PendingInterrupt {
             id: "i1".into(),
@@ -621,7 +599,7 @@ mod tests {
         });
         let mut no_resume = input("t", "r2", &[("u1", "x")]);
         assert!(matches!(
-            plan_run(Some(s.clone()), &no_resume, "alice", 6, false),
+            plan_run(Some(s.clone()), &no_resume, "alice", 6),
             Err(Rejection::BadRequest(_))
         ));
         no_resume.resume = Some(vec![ResumeEntry {
@@ -630,7 +608,7 @@ mod tests {
             payload: Some(json!({"persist": false})),
             metadata: None,
         }]);
-        let (s2, plan) = plan_run(Some(s), &no_resume, "alice", 6, false).expect("plan");
+        let (s2, plan) = plan_run(Some(s), &no_resume, "alice", 6).expect("plan");
         assert_eq!(plan.first.step, StepName::Requirements);
         assert_eq!(plan.first.seq, 2);
         assert_eq!(s2.answers, Some(json!({"persist": false})));
@@ -655,8 +633,7 @@ mod tests {
 
     #[test]
     fn review_fixes_at_most_n_times_and_stops_when_stuck() {
-        let (s, _) =
-            plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5, false).expect("plan");
+        let (s, _) = plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5).expect("plan");
         let mut a = s.active.expect("active");
         assert_eq!(review(&a, &report(true, ""), 3), ReviewDecision::Accept);
         assert_eq!(

@@ -35,8 +35,6 @@ pub enum RunKind {
     Answers,
     /// A change request on a thread that has an app: modify → build → review.
     FollowUp,
-    /// The reference workload (six scripted steps).
-    Bench,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -205,9 +203,6 @@ pub struct ThreadSnapshot {
     /// Which agent made the app ("offline" or a model id), shown in the UI.
     #[serde(default)]
     pub agent: String,
-    /// The reference workload's file map, kept inline (`appgen serve --pipeline bench`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub bench_files: BTreeMap<String, String>,
 }
 
 /// The layout of a stored snapshot. 1 had no `schemaVersion` field and could name a cursor's fix
@@ -296,7 +291,6 @@ impl ThreadSnapshot {
             usage: Vec::new(),
             seq: 0,
             agent: String::new(),
-            bench_files: BTreeMap::new(),
         }
     }
 

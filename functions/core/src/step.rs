@@ -15,12 +15,10 @@ pub enum StepName {
     Review,
     Fix,
     Modify,
-    /// The reference workload of `appgen serve --pipeline bench` (no model, no build).
-    Bench,
 }
 
 impl StepName {
-    pub const ALL: [StepName; 9] = [
+    pub const ALL: [StepName; 8] = [
         StepName::Clarify,
         StepName::Requirements,
         StepName::Wireframe,
@@ -29,7 +27,6 @@ impl StepName {
         StepName::Review,
         StepName::Fix,
         StepName::Modify,
-        StepName::Bench,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,7 +39,6 @@ impl StepName {
             StepName::Review => "review",
             StepName::Fix => "fix",
             StepName::Modify => "modify",
-            StepName::Bench => "bench",
         }
     }
 
@@ -58,7 +54,6 @@ impl StepName {
             StepName::Review => "step-review",
             StepName::Fix => "step-fix",
             StepName::Modify => "step-modify",
-            StepName::Bench => "step-bench",
         }
     }
 
@@ -80,7 +75,6 @@ impl StepName {
             StepName::Code | StepName::Fix | StepName::Modify => "coder",
             StepName::Build => "builder",
             StepName::Review => "reviewer",
-            StepName::Bench => "bench",
         }
     }
 }

@@ -45,19 +45,16 @@ pub struct AppState {
     pub pipeline: Arc<Pipeline>,
     pub auth: AuthConfig,
     pub limits: Limits,
-    /// Serve the bench pipeline instead of the app pipeline.
-    pub bench: bool,
     pub rate: crate::ratelimit::RateLimiter,
 }
 
 impl AppState {
     /// Sign-in and rate limits as the environment sets them, the default request limits.
-    pub fn from_env(pipeline: Arc<Pipeline>, local: bool, bench: bool) -> AppState {
+    pub fn from_env(pipeline: Arc<Pipeline>, local: bool) -> AppState {
         AppState {
             pipeline,
             auth: AuthConfig::from_env(local),
             limits: Limits::default(),
-            bench,
             rate: crate::ratelimit::RateLimiter::from_env(),
         }
     }
@@ -255,10 +252,7 @@ async fn run_agent(
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return Ok(resp);
     }
-    state
-        .pipeline
-        .start_run(&input, &principal, state.bench)
-        .await?;
+    state.pipeline.start_run(&input, &principal).await?;
     Ok(relay::sse(
         state.pipeline.clone(),
         input.thread_id,

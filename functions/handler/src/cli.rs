@@ -58,12 +58,12 @@ pub struct LocalArgs {
 const PRINCIPAL: &str = "local";
 
 /// A time-ordered id with a prefix (`run-…`, `thread-…`).
-pub(crate) fn new_id(prefix: &str) -> String {
+pub fn new_id(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::now_v7().simple())
 }
 
 /// A user message with a fresh id.
-pub(crate) fn user(text: &str) -> Message {
+pub fn user(text: &str) -> Message {
     Message::User(UserMessage {
         id: new_id("msg"),
         content: UserContent::Text(text.to_owned()),
@@ -72,7 +72,7 @@ pub(crate) fn user(text: &str) -> Message {
 }
 
 /// A run request as an AG-UI client would send it.
-pub(crate) fn input(
+pub fn input(
     thread: &str,
     messages: Vec<Message>,
     resume: Option<Vec<ResumeEntry>>,
@@ -97,7 +97,7 @@ async fn open(args: &LocalArgs) -> anyhow::Result<(Runtime, JoinHandle<()>)> {
 
 /// Starts a run and shows its progress until it ends; returns the terminal event.
 async fn run(p: &Pipeline, req: RunAgentInput) -> anyhow::Result<Event> {
-    p.start_run(&req, PRINCIPAL, false)
+    p.start_run(&req, PRINCIPAL)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     follow(p, &req.thread_id, &req.run_id, true).await
@@ -211,12 +211,7 @@ fn answers(questions: &[Question], file: Option<&Path>, yes: bool) -> anyhow::Re
 
 /// Follows a run's event log until it ends; returns the terminal event. With `show`, prints
 /// its progress to stderr.
-pub(crate) async fn follow(
-    p: &Pipeline,
-    thread: &str,
-    run: &str,
-    show: bool,
-) -> anyhow::Result<Event> {
+pub async fn follow(p: &Pipeline, thread: &str, run: &str, show: bool) -> anyhow::Result<Event> {
     let waker = p.events().waker(thread, run);
     let mut offset = 0;
     let mut err = std::io::stderr();
@@ -318,7 +313,7 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
 }
 
 /// Copies an artifact's published dist/ to a local directory.
-pub(crate) async fn copy_dist(p: &Pipeline, artifact: &str, to: &Path) -> anyhow::Result<()> {
+pub async fn copy_dist(p: &Pipeline, artifact: &str, to: &Path) -> anyhow::Result<()> {
     for (path, bytes) in p.dist_files(artifact).await? {
         write_file(&to.join(path), &bytes)?;
     }

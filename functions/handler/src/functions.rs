@@ -117,10 +117,6 @@ pub const FUNCTIONS: &[Function] = &[
         trigger: Trigger::Queue(StepName::Modify),
     },
     Function {
-        name: "bench",
-        trigger: Trigger::Queue(StepName::Bench),
-    },
-    Function {
         name: SWEEP_FUNCTION,
         trigger: Trigger::Timer {
             schedule: SWEEP_SCHEDULE,

@@ -23,7 +23,7 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 fn router(pipeline: Arc<appgen_runtime::pipeline::Pipeline>) -> axum::Router {
-    crate::api::router(Arc::new(AppState::from_env(pipeline, false, false)), None)
+    crate::api::router(Arc::new(AppState::from_env(pipeline, false)), None)
 }
 
 #[cfg(test)]

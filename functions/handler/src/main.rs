@@ -1,20 +1,11 @@
 //! `appgen`: the Azure Functions custom handler, the local host (`appgen serve`) and the CLI.
+//! Only wiring: the parts are in the library (`lib.rs`).
 
-mod api;
-mod auth;
-mod bench;
-mod cli;
-mod eval;
-mod functions;
-#[cfg(feature = "aws-lambda")]
-mod lambda;
 mod libm_shim;
-mod preview;
-mod ratelimit;
-mod relay;
-mod serve;
-mod wiring;
 
+#[cfg(feature = "aws-lambda")]
+use appgen::lambda;
+use appgen::{cli, functions, serve};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -37,10 +28,6 @@ enum Command {
     New(cli::NewArgs),
     /// Change an app made by `appgen new` with a follow-up request.
     Edit(cli::EditArgs),
-    /// Measure latency, throughput and memory (reference workload, previews, scripted models).
-    Bench(bench::BenchArgs),
-    /// Run prompts through the whole pipeline and judge the apps in headless Chromium.
-    Eval(eval::EvalArgs),
     /// Run as the Azure Functions custom handler (started by the Functions host).
     FunctionsHost(serve::HostArgs),
     /// Serve the HTTP API under AWS Lambda (API Gateway / ALB events).
@@ -68,8 +55,6 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve::run(args).await.map(|()| 0),
             Command::New(args) => cli::new(args).await,
             Command::Edit(args) => cli::edit(args).await,
-            Command::Eval(args) => eval::eval(args).await,
-            Command::Bench(args) => bench::bench(args).await,
             #[cfg(feature = "aws-lambda")]
             Command::Lambda => lambda::run().await.map(|()| 0),
             Command::FunctionsHost(args) => serve::functions_host(args).await.map(|()| 0),
@@ -97,9 +82,4 @@ fn init_tracing(server: bool) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .try_init();
-}
-
-/// `.appgen/data` under the current directory unless given.
-pub fn default_data_dir() -> PathBuf {
-    PathBuf::from(".appgen").join("data")
 }

@@ -1,7 +1,7 @@
 //! `appgen serve`: API + UI on one port, previews on another, every step worker in-process.
 
 use crate::api::AppState;
-use crate::wiring::{RuntimeOptions, from_env};
+use crate::wiring::{Runtime, RuntimeOptions, from_env};
 use anyhow::Context;
 use appgen_runtime::worker::{WorkerConfig, run_sweeper, run_workers, sweep_every};
 use axum::serve::ListenerExt;
@@ -30,22 +30,31 @@ pub struct ServeArgs {
     /// Single-user local mode: no sign-in; every request is the user `local`.
     #[arg(long)]
     pub local: bool,
-    /// Which pipeline `POST /api/agent` runs.
-    #[arg(long, default_value = "app", value_parser = ["app", "bench"])]
-    pub pipeline: String,
 }
 
+impl ServeArgs {
+    /// Where the pipeline keeps its data and how its previews are addressed.
+    pub fn runtime_options(&self) -> RuntimeOptions {
+        RuntimeOptions {
+            data: self.data.clone().unwrap_or_else(crate::default_data_dir),
+            preview_base: self
+                .preview_base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.preview_addr)),
+        }
+    }
+}
+
+/// `appgen serve`: the app pipeline (agent and builder as the environment sets them).
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let data = args.data.clone().unwrap_or_else(crate::default_data_dir);
-    let preview_base = args
-        .preview_base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.preview_addr));
-    let runtime = from_env(&RuntimeOptions {
-        data: data.clone(),
-        preview_base,
-    })
-    .await?;
+    let runtime = from_env(&args.runtime_options()).await?;
+    host(args, runtime).await
+}
+
+/// Serves `runtime`'s pipeline: recovery, the step workers and the sweeper in-process, the API
+/// and UI on one port, previews on another, until Ctrl-C.
+pub async fn host(args: ServeArgs, runtime: Runtime) -> anyhow::Result<()> {
+    let data = args.runtime_options().data;
     let pipeline = runtime.pipeline.clone();
     if runtime.backend == "embedded" {
         let resumed = pipeline.recover().await?;
@@ -60,11 +69,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let d = PathBuf::from("web/dist");
         d.join("index.html").exists().then_some(d)
     });
-    let state = Arc::new(AppState::from_env(
-        pipeline.clone(),
-        args.local,
-        args.pipeline == "bench",
-    ));
+    let state = Arc::new(AppState::from_env(pipeline.clone(), args.local));
     let app = crate::api::router(state, web_dir.clone());
     let api = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -128,7 +133,7 @@ pub async fn functions_host(args: HostArgs) -> anyhow::Result<()> {
              backend cannot be shared by the host's instances"
         );
     }
-    let state = Arc::new(AppState::from_env(pipeline.clone(), false, false));
+    let state = Arc::new(AppState::from_env(pipeline.clone(), false));
     let app = crate::api::router(state, None)
         .merge(crate::functions::router(pipeline.clone()))
         .merge(crate::preview::router(pipeline));

@@ -35,13 +35,21 @@ pub fn builder(blobs: Arc<dyn BlobStore>) -> anyhow::Result<Arc<dyn AppBuilder>>
 /// The pipeline on the storage `AzureWebJobsStorage` names (exactly as the Functions host reads
 /// it), else on the embedded backend under `opts.data`.
 pub async fn from_env(opts: &RuntimeOptions) -> anyhow::Result<Runtime> {
+    with_steps(opts, |storage| {
+        Ok(Steps::app(agent()?, builder(storage.blobs.clone())?))
+    })
+    .await
+}
+
+/// The pipeline on the same storage as [`from_env`], running the steps `steps` registers
+/// (`appgen-devtools serve-bench` runs the reference workload's).
+pub async fn with_steps(
+    opts: &RuntimeOptions,
+    steps: impl FnOnce(&Storage) -> anyhow::Result<Steps>,
+) -> anyhow::Result<Runtime> {
     let storage = open(&opts.data).await?;
-    let pipeline = storage
-        .pipeline(
-            &opts.preview_base,
-            Steps::app(agent()?, builder(storage.blobs.clone())?),
-        )
-        .await?;
+    let steps = steps(&storage)?;
+    let pipeline = storage.pipeline(&opts.preview_base, steps).await?;
     Ok(Runtime {
         pipeline: Arc::new(pipeline),
         backend: storage.kind,

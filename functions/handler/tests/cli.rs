@@ -152,6 +152,20 @@ fn package_writes_a_function_app() {
         .collect();
     expected.sort();
     assert_eq!(queues, expected, "every step queue has its function");
+    // What ships is the app's chain only: nothing of the harness (that is appgen-devtools).
+    assert_eq!(
+        queues,
+        [
+            "step-build",
+            "step-clarify",
+            "step-code",
+            "step-fix",
+            "step-modify",
+            "step-requirements",
+            "step-review",
+            "step-wireframe"
+        ]
+    );
     assert_eq!(timers.len(), 1, "one timer: the sweeper");
 }
 
@@ -237,4 +251,17 @@ async fn the_json_line_carries_cost_from_tokens_and_prices() {
     );
     assert!(line["usage"][0].get("costUsd").is_none(), "{line:#}");
     assert!(line["costUsd"].is_null(), "unknown, not zero: {line:#}");
+}
+
+#[test]
+fn the_product_binary_has_no_harness_commands() {
+    for harness in ["bench", "eval", "serve-bench"] {
+        let run = Command::new(BIN).arg(harness).output().expect("run appgen");
+        assert!(!run.status.success(), "appgen {harness} should not exist");
+        assert!(
+            String::from_utf8_lossy(&run.stderr).contains("unrecognized subcommand"),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
 }

@@ -279,6 +279,7 @@ on_both_backends!(
     the_sweeper_appends_a_missing_terminal_event,
     rejected_requests_change_nothing,
     a_lost_step_message_is_sent_again_by_a_nudge,
+    the_reference_workload_runs_through_the_ordinary_chain,
 );
 
 async fn events(p: &Pipeline, thread: &str, run: &str) -> Vec<(u64, Event)> {
@@ -916,23 +917,15 @@ async fn rejected_requests_change_nothing(b: Backend) {
     start_first_run(&p).await;
     let before = snapshot(&p, "t").await;
     assert!(
-        p.start_run(
-            &input("t", "r2", vec![user("u2", "y")], None),
-            "alice",
-            false
-        )
-        .await
-        .is_err(),
+        p.start_run(&input("t", "r2", vec![user("u2", "y")], None), "alice",)
+            .await
+            .is_err(),
         "busy"
     );
     assert!(
-        p.start_run(
-            &input("t", "r3", vec![user("u3", "y")], None),
-            "mallory",
-            false
-        )
-        .await
-        .is_err(),
+        p.start_run(&input("t", "r3", vec![user("u3", "y")], None), "mallory",)
+            .await
+            .is_err(),
         "not yours"
     );
     assert!(
@@ -949,7 +942,6 @@ async fn rejected_requests_change_nothing(b: Backend) {
                 }])
             ),
             "alice",
-            false
         )
         .await
         .is_err(),
@@ -957,6 +949,55 @@ async fn rejected_requests_change_nothing(b: Backend) {
     );
     assert!(p.threads().load("nope").await.expect("load").is_none());
     assert_eq!(snapshot(&p, "t").await, before);
+}
+
+/// The test kit's reference workload (what `appgen-devtools bench` measures) is the ordinary
+/// chain on a scripted agent and builder: six steps, 50 deltas of 40 characters in each agent
+/// step, one ~20 KB file stored, and version 1 at the end.
+async fn the_reference_workload_runs_through_the_ordinary_chain(b: Backend) {
+    use appgen_testkit::workload;
+    let p = b
+        .pipeline_with(Steps::app(
+            Arc::new(workload::ScriptedAgent),
+            Arc::new(workload::ScriptedBuilder),
+        ))
+        .await;
+    start(
+        &p,
+        input("w", "r1", vec![user("u1", "bench")], None),
+        "start",
+    )
+    .await;
+    let log = settled(&p, "w", "r1").await;
+    assert_eq!(
+        steps_of(&log),
+        [
+            "clarify",
+            "requirements",
+            "wireframe",
+            "code",
+            "build",
+            "review"
+        ],
+    );
+    assert_eq!(workload::STEPS, 6);
+    assert!(matches!(log.last(), Some((_, Event::RunFinished(_)))));
+    let deltas = log
+        .iter()
+        .filter(|(_, e)| {
+            matches!(e, Event::TextMessageContent(c) if c.delta.chars().count() == workload::DELTA_CHARS)
+        })
+        .count();
+    assert_eq!(deltas, 4 * workload::DELTAS, "50 deltas in each agent step");
+    let snap = snapshot(&p, "w").await;
+    assert_eq!(snap.versions.len(), 1);
+    let files = p
+        .threads()
+        .read_tree("w", &snap.files)
+        .await
+        .expect("files");
+    assert_eq!(files.len(), 1, "one file");
+    assert_eq!(files[workload::FILE_PATH].len(), workload::FILE_BYTES);
 }
 
 /// Runs `description` to its answers run with a tweaked config; returns the answers run's end.

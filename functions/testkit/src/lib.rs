@@ -8,6 +8,7 @@
 //! Every request is recorded for assertions.
 
 mod responder;
+pub mod workload;
 
 pub use responder::{
     BROKEN_LINE, appgen_responder, appgen_responder_broken_code, detect_agent, in_schema_order,
@@ -219,7 +220,7 @@ pub type Responder = Arc<dyn Fn(&RecordedRequest) -> Reply + Send + Sync>;
 #[derive(Clone)]
 pub struct Script {
     pub replies: VecDeque<Reply>,
-    /// Delay before each response starts (models are slow; `appgen bench` uses 1 s).
+    /// Delay before each response starts (models are slow; `appgen-devtools bench` uses 1 s).
     pub latency: Duration,
     /// Delay between streamed chunks.
     pub chunk_delay: Duration,
@@ -360,7 +361,7 @@ impl ScriptedServer {
     }
 
     /// App settings pointing appgen at this server as an OpenAI-compatible endpoint
-    /// (`appgen bench`, end-to-end tests).
+    /// (`appgen-devtools bench`, end-to-end tests).
     pub fn settings_compatible(&self) -> Vec<(String, String)> {
         [
             ("APPGEN_LLM", "compatible".to_owned()),

@@ -1,4 +1,4 @@
-//! A responder that plays every appgen agent, so whole pipelines (and `appgen bench`) can run
+//! A responder that plays every appgen agent, so whole pipelines (and `appgen-devtools bench`) can run
 //! against the scripted server. Its answers follow the output schemas in
 //! `functions/runtime/agents/*.schema.json`.
 

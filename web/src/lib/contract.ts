@@ -285,9 +285,9 @@ export type ApiErrorCode = "bad_request" | "unauthorized" | "not_found" | "busy"
 /**
  * One stateless step function. Each has its own queue (named by [`StepName::queue`]).
  */
-export type StepName = "clarify" | "requirements" | "wireframe" | "code" | "build" | "review" | "fix" | "modify" | "bench";
+export type StepName = "clarify" | "requirements" | "wireframe" | "code" | "build" | "review" | "fix" | "modify";
 
-export type RunKind = "initial" | "answers" | "follow_up" | "bench";
+export type RunKind = "initial" | "answers" | "follow_up";
 
 export type RunStatus = "running" | "interrupted" | "finished" | "failed";
 

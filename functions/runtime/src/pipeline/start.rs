@@ -20,13 +20,11 @@ impl Pipeline {
         &self,
         input: &RunAgentInput,
         principal: &str,
-        bench: bool,
     ) -> Result<RunKind, StartError> {
         for _ in 0..COMMIT_RETRIES {
             let loaded = self.threads.load(&input.thread_id).await?;
             let etag = loaded.as_ref().map(|(_, e)| e.clone());
-            let (mut snap, plan) =
-                plan_run(loaded.map(|(s, _)| s), input, principal, now_ms(), bench)?;
+            let (mut snap, plan) = plan_run(loaded.map(|(s, _)| s), input, principal, now_ms())?;
             if snap.agent.is_empty() {
                 snap.agent = self.steps.maker();
             }

@@ -35,9 +35,9 @@ pub fn input(
     }
 }
 
-/// Starts `input` for alice (not a bench run); `what` names the request if it is refused.
+/// Starts `input` for alice; `what` names the request if it is refused.
 pub async fn start(p: &Pipeline, input: RunAgentInput, what: &str) {
-    p.start_run(&input, "alice", false).await.expect(what);
+    p.start_run(&input, "alice").await.expect(what);
 }
 
 /// Runs every queued step (as the Functions host would) until all queues are empty.

@@ -1,16 +1,17 @@
-//! `appgen bench`: numbers, measured from outside like any AG-UI client would, on the embedded
-//! backend and on Azurite. Prints a table; nothing here asserts a speed.
+//! `appgen-devtools bench`: numbers, measured from outside like any AG-UI client would, on the
+//! embedded backend and on Azurite. Prints a table; nothing here asserts a speed.
 //!
-//! - the reference workload (`serve --pipeline bench`: six scripted steps, 50 deltas each, a
-//!   ~20 KB file map committed per step): spawn → ready, spawn → first run, run latency, time to
-//!   first SSE byte and first event, per-step interval, event relay latency (append → client),
-//!   throughput of concurrent runs, the server's peak RSS;
+//! - the reference workload (`serve-bench`: the ordinary six-step chain on the test kit's
+//!   scripted agent and builder, 50 deltas of 40 characters in each agent step, one ~20 KB file
+//!   committed durably): spawn → ready, spawn → first run, run latency, time to first SSE byte
+//!   and first event, per-step interval, event relay latency (append → client), throughput of
+//!   concurrent runs, the server's peak RSS;
 //! - the step chain in-process (no HTTP): time per step;
 //! - prompt → checked preview with the offline generator (a real build and Chromium check);
 //! - concurrent runs against the scripted model server with a fixed latency per call.
 
 use anyhow::{Context, bail};
-use appgen_runtime::pipeline::Steps;
+use appgen_core::step::StepName;
 use appgen_runtime::worker::{WorkerConfig, handle};
 use clap::Args;
 use futures::StreamExt;
@@ -42,6 +43,11 @@ pub struct BenchArgs {
     /// Where servers keep their data.
     #[arg(long, default_value = ".appgen/bench")]
     pub dir: PathBuf,
+    /// Measure the reference workload on a server already running at this base URL (any server
+    /// that answers it with `appgen serve`'s API, as `serve-bench` does) instead of spawning
+    /// one; only the HTTP rows, nothing else.
+    #[arg(long)]
+    pub url: Option<String>,
 }
 
 /// p50 and p95 of samples, in the samples' unit.
@@ -62,7 +68,37 @@ fn now_ms() -> i64 {
     appgen_runtime::now_ms()
 }
 
-/// A spawned `appgen serve`.
+/// Which server a measurement spawns.
+#[derive(Clone, Copy)]
+enum Server {
+    /// `appgen-devtools serve-bench`: the reference workload.
+    Reference,
+    /// `appgen serve`: the product, with the agent the environment sets.
+    App,
+}
+
+impl Server {
+    /// The binary and its subcommand. `appgen` is looked for beside this binary (`cargo build
+    /// --release -p appgen -p appgen-devtools` puts both in `target/release`).
+    fn command(self) -> anyhow::Result<(PathBuf, &'static str)> {
+        let me = std::env::current_exe()?;
+        match self {
+            Server::Reference => Ok((me, "serve-bench")),
+            Server::App => {
+                let appgen = me.with_file_name("appgen");
+                if !appgen.exists() {
+                    bail!(
+                        "{} not found: build it beside appgen-devtools (cargo build --release -p appgen -p appgen-devtools)",
+                        appgen.display()
+                    );
+                }
+                Ok((appgen, "serve"))
+            }
+        }
+    }
+}
+
+/// A spawned server (`appgen serve` or `appgen-devtools serve-bench`).
 struct Served {
     child: Child,
     base: String,
@@ -105,13 +141,14 @@ fn free_port() -> anyhow::Result<u16> {
 
 async fn serve(
     data: &Path,
-    pipeline: &str,
+    server: Server,
     azurite: bool,
     env: &[(String, String)],
 ) -> anyhow::Result<Served> {
     let (api, preview) = (free_port()?, free_port()?);
-    let mut cmd = Command::new(std::env::current_exe()?);
-    cmd.args(["serve", "--local", "--pipeline", pipeline])
+    let (exe, subcommand) = server.command()?;
+    let mut cmd = Command::new(&exe);
+    cmd.args([subcommand, "--local"])
         .args([
             "--addr",
             &format!("127.0.0.1:{api}"),
@@ -136,7 +173,9 @@ async fn serve(
         cmd.env(k, v);
     }
     let spawned = Instant::now();
-    let child = cmd.spawn().context("spawning appgen serve")?;
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("spawning {} {subcommand}", exe.display()))?;
     let base = format!("http://127.0.0.1:{api}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -150,7 +189,7 @@ async fn serve(
             break;
         }
         if Instant::now() > deadline {
-            bail!("appgen serve did not start");
+            bail!("{} {subcommand} did not start", exe.display());
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -225,6 +264,34 @@ async fn run(http: &reqwest::Client, base: &str, body: &Value) -> anyhow::Result
     Ok(out)
 }
 
+/// Handles queued steps until every queue is empty; returns how many ran and the time until the
+/// last one was done.
+async fn run_queued_steps(
+    p: &appgen_runtime::pipeline::Pipeline,
+) -> anyhow::Result<(usize, Duration)> {
+    let cfg = WorkerConfig::default();
+    let started = Instant::now();
+    let (mut n, mut took) = (0, Duration::ZERO);
+    loop {
+        let before = n;
+        // In chain order, so one pass usually runs a whole run.
+        for step in StepName::ALL {
+            while let Some(d) = p
+                .queue()
+                .receive(step.queue(), Duration::from_secs(60))
+                .await?
+            {
+                handle(p, &cfg, step, d).await;
+                n += 1;
+                took = started.elapsed();
+            }
+        }
+        if n == before {
+            return Ok((n, took));
+        }
+    }
+}
+
 fn bench_input(i: usize) -> Value {
     let id = format!("b{}-{i}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     json!({"threadId": id, "runId": format!("{id}-r"), "messages": [{"id": format!("{id}-m"), "role": "user", "content": "bench"}], "tools": [], "context": [], "state": {}, "forwardedProps": {}})
@@ -237,7 +304,7 @@ fn row(rows: &mut Vec<Row>, name: &str, value: String) {
     rows.push(Row(name.to_owned(), value));
 }
 
-/// The reference workload over HTTP on one backend.
+/// The reference workload over HTTP on one backend, on a `serve-bench` spawned for it.
 async fn reference(
     args: &BenchArgs,
     azurite: bool,
@@ -253,18 +320,13 @@ async fn reference(
         &args
             .dir
             .join(format!("ref-{}", tag.replace([',', ' '], ""))),
-        "bench",
+        Server::Reference,
         azurite,
         env,
     )
     .await?;
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(64)
-        .build()?;
-    let first = run(&http, &server.base, &bench_input(0)).await?;
-    if first.last["type"] != "RUN_FINISHED" {
-        bail!("the bench run did not finish: {}", first.last);
-    }
+    let http = client()?;
+    first_run(&http, &server.base).await?;
     row(
         rows,
         &format!("[{tag}] spawn → ready (cold start)"),
@@ -275,13 +337,45 @@ async fn reference(
         &format!("[{tag}] spawn → first run finished"),
         format!("{:.0} ms", ms(server.spawned.elapsed())),
     );
+    measure(args, &http, &server.base, tag, rows).await?;
+    row(
+        rows,
+        &format!("[{tag}] server peak RSS"),
+        format!("{:.1} MB", server.peak_rss_mb()),
+    );
+    Ok(())
+}
+
+fn client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()?)
+}
+
+/// One run, which must finish (it also warms the server and the connection pool).
+async fn first_run(http: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    let first = run(http, base, &bench_input(0)).await?;
+    if first.last["type"] != "RUN_FINISHED" {
+        bail!("the bench run did not finish: {}", first.last);
+    }
+    Ok(())
+}
+
+/// Sequential runs (latencies) and concurrent runs (throughput) against `base`.
+async fn measure(
+    args: &BenchArgs,
+    http: &reqwest::Client,
+    base: &str,
+    tag: &str,
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
     let mut totals = Vec::new();
     let mut ttfb = Vec::new();
     let mut first_event = Vec::new();
     let mut relay = Vec::new();
     let mut steps = Vec::new();
     for i in 0..args.runs {
-        let o = run(&http, &server.base, &bench_input(i + 1)).await?;
+        let o = run(http, base, &bench_input(i + 1)).await?;
         totals.push(o.total_ms);
         ttfb.push(o.first_byte_ms);
         first_event.push(o.first_event_ms);
@@ -323,7 +417,7 @@ async fn reference(
     let started = Instant::now();
     let mut set = tokio::task::JoinSet::new();
     for i in 0..args.concurrency {
-        let (http, base) = (http.clone(), server.base.clone());
+        let (http, base) = (http.clone(), base.to_owned());
         set.spawn(async move { run(&http, &base, &bench_input(10_000 + i)).await });
     }
     let mut conc = Vec::new();
@@ -340,44 +434,27 @@ async fn reference(
             args.concurrency as f64 / secs
         ),
     );
-    row(
-        rows,
-        &format!("[{tag}] server peak RSS"),
-        format!("{:.1} MB", server.peak_rss_mb()),
-    );
     Ok(())
 }
 
-/// The step chain in-process on the embedded backend (durable writes): time per bench step.
+/// The step chain in-process on the embedded backend (durable writes): time per step of the
+/// reference workload, each step delivered from its queue as the workers would.
 async fn in_process(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let data = args.dir.join("in-process");
     let storage = appgen_runtime::storage::open(&data).await?;
-    let agent = crate::wiring::agent()?;
-    let builder = crate::wiring::builder(storage.blobs.clone())?;
     let p = storage
-        .pipeline("http://127.0.0.1:7072", Steps::app(agent, builder))
+        .pipeline("http://127.0.0.1:7072", crate::serve_bench::steps())
         .await?;
     let runs = args.runs.min(100);
-    let cfg = WorkerConfig::default();
-    let step = appgen_core::step::StepName::Bench;
     let mut per_step = Vec::new();
     for i in 0..runs {
         let input: appgen_core::agui::RunAgentInput = serde_json::from_value(bench_input(i))?;
-        p.start_run(&input, "bench", true)
+        p.start_run(&input, "bench")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let started = Instant::now();
-        let mut n = 0;
-        while let Some(d) = p
-            .queue()
-            .receive(step.queue(), Duration::from_secs(60))
-            .await?
-        {
-            handle(&p, &cfg, step, d).await;
-            n += 1;
-        }
+        let (n, took) = run_queued_steps(&p).await?;
         if n > 0 {
-            per_step.push(ms(started.elapsed()) / n as f64);
+            per_step.push(ms(took) / n as f64);
         }
     }
     let (p50, p95) = percentiles(&mut per_step);
@@ -429,7 +506,7 @@ const PROMPTS: &[&str] = &[
 ];
 
 async fn previews(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
-    let server = serve(&args.dir.join("preview"), "app", false, &[]).await?;
+    let server = serve(&args.dir.join("preview"), Server::App, false, &[]).await?;
     let http = reqwest::Client::new();
     let mut times = Vec::new();
     for i in 0..args.previews {
@@ -456,7 +533,7 @@ async fn model_runs(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()>
     .await?;
     let server = serve(
         &args.dir.join("model"),
-        "app",
+        Server::App,
         false,
         &model.settings_compatible(),
     )
@@ -492,6 +569,14 @@ async fn model_runs(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()>
 }
 
 pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
+    if let Some(url) = &args.url {
+        eprintln!("reference workload at {url}:");
+        let (http, mut rows) = (client()?, Vec::new());
+        first_run(&http, url).await?;
+        measure(&args, &http, url, url, &mut rows).await?;
+        print_table(&rows);
+        return Ok(0);
+    }
     // An earlier bench's data moves aside and is deleted only after this one has measured:
     // for about 30 s after a mass delete ext4 allocates inodes slowly (it skips recently freed
     // ones), which would bill the first runs' new threads for the cleanup.
@@ -502,13 +587,13 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
         std::fs::rename(&args.dir, &stale)?;
     }
     std::fs::create_dir_all(&args.dir)?;
-    let mut rows = Vec::new();
     let backends: &[bool] = match args.backend.as_str() {
         "embedded" => &[false],
         "azurite" => &[true],
         _ => &[false, true],
     };
-    eprintln!("reference workload (serve --pipeline bench):");
+    let mut rows = Vec::new();
+    eprintln!("reference workload (serve-bench):");
     for &azurite in backends {
         reference(&args, azurite, &[], &mut rows).await?;
     }
@@ -534,10 +619,16 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
         model_runs(&args, &mut rows).await?;
     }
     let _ = std::fs::remove_dir_all(&stale);
+    print_table(&rows);
+    Ok(0)
+}
+
+/// The rows as a Markdown table, and the machine they were measured on.
+fn print_table(rows: &[Row]) {
     let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(10);
     println!("\n| {:<width$} | value |", "measure");
     println!("|{}|-------|", "-".repeat(width + 2));
-    for Row(k, v) in &rows {
+    for Row(k, v) in rows {
         println!("| {k:<width$} | {v} |");
     }
     println!(
@@ -547,7 +638,6 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
             .unwrap_or(0),
         machine()
     );
-    Ok(0)
 }
 
 fn machine() -> String {

@@ -1,12 +1,12 @@
-//! `appgen eval`: runs prompts through the full pipeline (same queue, steps and builder as a
+//! `appgen-devtools eval`: runs prompts through the full pipeline (same queue, steps and builder as a
 //! user's run), then judges each built app in headless Chromium with the check kinds of
 //! `docs/eval/checks.md` (typed as `appgen_core::check::Check`, run by the builder's check script).
 //!
 //! The judge reads only the eval file; the generator never sees the checks.
 
-use crate::cli::{input, user};
-use crate::wiring::{RuntimeOptions, from_env};
 use anyhow::{Context, bail};
+use appgen::cli::{input, user};
+use appgen::wiring::{RuntimeOptions, from_env};
 use appgen_builder::{Builder, BuilderConfig};
 use appgen_core::agui::{Event, Outcome, ResumeEntry, ResumeStatus};
 use appgen_core::app::CheckResult;
@@ -202,7 +202,7 @@ pub fn named_colours(instruction: &str) -> (Option<String>, Option<String>) {
 
 /// Waits for a run's terminal event, at most `limit`.
 async fn wait_end(p: &Pipeline, thread: &str, run: &str, limit: Duration) -> anyhow::Result<Event> {
-    tokio::time::timeout(limit, crate::cli::follow(p, thread, run, false))
+    tokio::time::timeout(limit, appgen::cli::follow(p, thread, run, false))
         .await
         .map_err(|_| anyhow::anyhow!("the run did not end within {} s", limit.as_secs()))?
 }
@@ -212,11 +212,11 @@ async fn wait_end(p: &Pipeline, thread: &str, run: &str, limit: Duration) -> any
 async fn generate(p: &Pipeline, case: &Case) -> anyhow::Result<(String, Option<u32>)> {
     let thread = format!(
         "eval-{}-{}",
-        crate::api::slug(&case.id),
+        appgen::api::slug(&case.id),
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let first = input(&thread, vec![user(&case.prompt)], None);
-    p.start_run(&first, "eval", false)
+    p.start_run(&first, "eval")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let limit = Duration::from_secs(600);
@@ -234,7 +234,7 @@ async fn generate(p: &Pipeline, case: &Case) -> anyhow::Result<(String, Option<u
             metadata: None,
         }];
         let second = input(&thread, vec![], Some(resume));
-        p.start_run(&second, "eval", false)
+        p.start_run(&second, "eval")
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         end = wait_end(p, &thread, &second.run_id, limit).await?;
@@ -263,7 +263,7 @@ async fn fetch_dist(p: &Pipeline, thread: &str, version: u32, to: &Path) -> anyh
         .version(version)
         .and_then(|v| v.artifact.clone())
         .context("the version has no artifact")?;
-    crate::cli::copy_dist(p, &artifact, to).await
+    appgen::cli::copy_dist(p, &artifact, to).await
 }
 
 async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBuf) -> CaseResult {
@@ -284,12 +284,12 @@ async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBu
         .collect();
     let mut judged = None;
     if let Some(v) = version {
-        let dir = out.join("apps").join(crate::api::slug(&case.id));
+        let dir = out.join("apps").join(appgen::api::slug(&case.id));
         let dist = dir.join("dist");
         let _ = std::fs::remove_dir_all(&dir);
         let shot = out
             .join("screenshots")
-            .join(format!("{}.png", crate::api::slug(&case.id)));
+            .join(format!("{}.png", appgen::api::slug(&case.id)));
         if let Some(parent) = shot.parent() {
             let _ = std::fs::create_dir_all(parent);
         }

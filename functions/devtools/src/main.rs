@@ -1,0 +1,63 @@
+//! `appgen-devtools`: the harness around appgen, kept out of the production binary.
+//! `eval` judges apps made from prompts, `bench` measures from outside, `serve-bench` serves the
+//! reference workload (the test kit's scripted agent and builder on the ordinary step chain)
+//! behind the same HTTP API as `appgen serve`.
+
+mod bench;
+mod eval;
+mod serve_bench;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "appgen-devtools",
+    version,
+    about = "appgen's harness: evals, benchmarks and the reference workload's server."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run prompts through the whole pipeline and judge the apps in headless Chromium.
+    Eval(eval::EvalArgs),
+    /// Measure latency, throughput and memory (reference workload, previews, scripted models).
+    Bench(bench::BenchArgs),
+    /// Serve the reference workload with the same HTTP API as `appgen serve`.
+    ServeBench(appgen::serve::ServeArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(matches!(cli.command, Command::ServeBench(_)));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let code = rt.block_on(async {
+        match cli.command {
+            Command::Eval(args) => eval::eval(args).await,
+            Command::Bench(args) => bench::bench(args).await,
+            Command::ServeBench(args) => serve_bench::run(args).await.map(|()| 0),
+        }
+    })?;
+    std::process::exit(code);
+}
+
+/// Logs to stderr; `RUST_LOG` overrides. Quiet by default except the server.
+fn init_tracing(server: bool) {
+    let default = if server {
+        "info,tower_http=warn"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
