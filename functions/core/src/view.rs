@@ -8,9 +8,9 @@
 
 use crate::agui::{BaseFields, CustomEvent, Event, Message, TokenUsage};
 use crate::app::{BuildPhase, CheckReport, CheckResult, Question, Requirements};
+use crate::cost::Spend;
 use crate::run_error::ErrorCode;
 use crate::snapshot::{RunKind, RunRecord, RunStatus, StepUsage, ThreadSnapshot, Version};
-use crate::cost::Spend;
 use crate::step::StepName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
