@@ -149,6 +149,9 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
                 out.push("Restart the quiz at any time; best score is remembered".into());
             }
         }
+        AppKind::Archetype => {
+            out.extend(spec.archetype.iter().flat_map(|a| a.features()));
+        }
         _ => {
             if let Some(l) = &spec.landing {
                 out.push(format!("Hero with a call to action ({})", l.cta));
@@ -161,7 +164,8 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
             }
         }
     }
-    if spec.kind != AppKind::Landing {
+    let keeps_data = spec.archetype.as_ref().is_none_or(|a| a.keeps_data());
+    if spec.kind != AppKind::Landing && keeps_data {
         out.push(if spec.persist {
             "Data is kept after a reload (localStorage)".into()
         } else {
@@ -174,6 +178,11 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
         "Colours: background {}, buttons {}",
         spec.theme.background, spec.theme.accent
     ));
+    out.extend(
+        spec.not_built
+            .iter()
+            .map(|w| format!("Not built (offline): {w}")),
+    );
     out
 }
 
@@ -198,6 +207,11 @@ pub fn summary(spec: &AppSpec) -> String {
             }
         ),
         AppKind::Quiz => format!("A quiz: {}", spec.tagline),
+        AppKind::Archetype => spec
+            .archetype
+            .as_ref()
+            .map(|a| crate::text::capitalize(&a.describe()))
+            .unwrap_or_default(),
         AppKind::Calculator => format!("{}: {}", spec.title, spec.tagline),
         AppKind::Board => format!(
             "A board with columns {} for {}",
@@ -218,8 +232,13 @@ pub fn summary(spec: &AppSpec) -> String {
             )
         }
     };
+    let left_out = if spec.not_built.is_empty() {
+        String::new()
+    } else {
+        format!(" Not built: {}.", spec.not_built.join("; "))
+    };
     format!(
-        "{}. Built by the offline generator (rule-based, no AI model).",
+        "{}. Built by the offline generator (rule-based, no AI model).{left_out}",
         what.trim_end_matches('.')
     )
 }
@@ -229,6 +248,20 @@ pub fn summary(spec: &AppSpec) -> String {
 pub fn limitations(description: &str) -> Vec<&'static str> {
     let lower = description.to_lowercase();
     let rules: &[(&[&str], &str)] = &[
+        (
+            &[
+                "ai",
+                "a.i",
+                "artificial intelligence",
+                "intelligent",
+                "machine learning",
+                "smart suggestions",
+                "gpt",
+                "chatbot",
+                "llm",
+            ],
+            "AI features (the app has no model to think with)",
+        ),
         (
             &[
                 "login",

@@ -42,6 +42,11 @@ pub fn title(text: &str, spec: &AppSpec) -> String {
             };
             return name.to_owned();
         }
+        AppKind::Archetype => {
+            if let Some(a) = &spec.archetype {
+                return a.title();
+            }
+        }
         _ => {}
     }
     derived_title(text)
@@ -273,6 +278,11 @@ pub(crate) fn tagline(spec: &AppSpec, text: &str) -> String {
         AppKind::Calculator => "Enter your numbers — results update as you type.".into(),
         AppKind::Quiz => quiz_tagline(spec.quiz.as_ref()),
         AppKind::Landing => landing::tagline(&text.to_lowercase()),
+        AppKind::Archetype => spec
+            .archetype
+            .as_ref()
+            .map(|a| a.tagline())
+            .unwrap_or_default(),
     }
 }
 

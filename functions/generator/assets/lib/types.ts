@@ -100,6 +100,41 @@ export interface LandingConfig {
   contact: boolean;
 }
 
+export interface GridGameConfig {
+  archetype: "grid_game";
+  name: string;
+  columns: number;
+  rows: number;
+  win: number;
+  gravity: boolean;
+  players: [string, string];
+  score: boolean;
+}
+
+export interface MemoryConfig {
+  archetype: "memory";
+  theme: string;
+  symbols: string[];
+  counter: string;
+  timer: boolean;
+}
+
+export interface ShopConfig {
+  archetype: "shop";
+  products: { name: string; price: number }[];
+  cart: string;
+  fees: { label: string; percent: number }[];
+}
+
+export interface TimerConfig {
+  archetype: "timer";
+  mode: "stopwatch" | "countdown" | "pomodoro";
+  presets: { label: string; seconds: number }[];
+  lap: string;
+}
+
+export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig;
+
 export interface AppConfig {
   title: string;
   tagline: string;
@@ -110,4 +145,7 @@ export interface AppConfig {
   board: BoardConfig | null;
   quiz: QuizConfig | null;
   landing: LandingConfig | null;
+  archetype: ArchetypeConfig | null;
+  /** What the description asked for that the offline generator did not build. */
+  notBuilt: string[];
 }

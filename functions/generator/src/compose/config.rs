@@ -59,6 +59,8 @@ pub fn config_ts(spec: &AppSpec) -> String {
         "landing": if is(AppKind::Landing) {
             spec.landing.as_ref().map(|l| json!({"cta": l.cta, "sections": l.sections, "contact": l.contact})).unwrap_or(Value::Null)
         } else { Value::Null },
+        "archetype": if is(AppKind::Archetype) { json!(spec.archetype) } else { Value::Null },
+        "notBuilt": spec.not_built,
     });
     let body = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned());
     format!(

@@ -75,6 +75,11 @@ pub fn compose(spec: &AppSpec) -> FileMap {
             put("src/calculator.ts", config::calculator_ts(spec));
         }
         AppKind::Landing => components.extend_from_slice(LANDING),
+        AppKind::Archetype => {
+            if let Some((file, body, _)) = spec.archetype.as_ref().map(|a| a.component()) {
+                put(&format!("src/components/{file}"), body.to_owned());
+            }
+        }
         _ => {}
     }
     for (path, body) in components {
