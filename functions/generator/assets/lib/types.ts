@@ -133,7 +133,19 @@ export interface TimerConfig {
   lap: string;
 }
 
-export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig;
+export interface FlashcardsConfig {
+  archetype: "flashcards";
+  fields: Field[];
+}
+
+export interface FeedConfig {
+  archetype: "feed";
+  fields: Field[];
+  reaction: string;
+  icon: string;
+}
+
+export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig | FlashcardsConfig | FeedConfig;
 
 export interface AppConfig {
   title: string;

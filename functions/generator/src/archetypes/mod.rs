@@ -3,6 +3,8 @@
 //! dispatch point, [`detect`]. To add one: a module with `read`, `describe`, `features` and
 //! `tagline`, a variant of [`Archetype`], a line in [`detect`] and its component in `assets/`.
 
+pub mod feed;
+pub mod flashcards;
 pub mod grid_game;
 pub mod memory;
 pub mod shop;
@@ -18,6 +20,8 @@ pub enum Archetype {
     Memory(memory::Memory),
     Shop(shop::Shop),
     Timer(timer::Timer),
+    Flashcards(flashcards::Flashcards),
+    Feed(feed::Feed),
 }
 
 /// The one dispatch point: the first archetype whose grammar reads the description. Games
@@ -28,7 +32,9 @@ pub fn detect(text: &str) -> Option<Archetype> {
         .map(Archetype::GridGame)
         .or_else(|| memory::read(&lower).map(Archetype::Memory))
         .or_else(|| shop::read(text, &lower).map(Archetype::Shop))
+        .or_else(|| flashcards::read(&lower).map(Archetype::Flashcards))
         .or_else(|| timer::read(&lower).map(Archetype::Timer))
+        .or_else(|| feed::read(text, &lower).map(Archetype::Feed))
 }
 
 impl Archetype {
@@ -39,6 +45,8 @@ impl Archetype {
             Archetype::Memory(m) => m.describe(),
             Archetype::Shop(s) => s.describe(),
             Archetype::Timer(t) => t.describe(),
+            Archetype::Flashcards(f) => f.describe(),
+            Archetype::Feed(f) => f.describe(),
         }
     }
 
@@ -49,6 +57,8 @@ impl Archetype {
             Archetype::Memory(m) => m.features(),
             Archetype::Shop(s) => s.features(),
             Archetype::Timer(t) => t.features(),
+            Archetype::Flashcards(f) => f.features(),
+            Archetype::Feed(f) => f.features(),
         }
     }
 
@@ -58,13 +68,15 @@ impl Archetype {
             Archetype::Memory(m) => m.tagline(),
             Archetype::Shop(s) => s.tagline(),
             Archetype::Timer(t) => t.tagline(),
+            Archetype::Flashcards(f) => f.tagline(),
+            Archetype::Feed(f) => f.tagline(),
         }
     }
 
     /// Whether the app keeps something in the browser (the cart, the sessions done).
     pub fn keeps_data(&self) -> bool {
         match self {
-            Archetype::Shop(_) => true,
+            Archetype::Shop(_) | Archetype::Flashcards(_) | Archetype::Feed(_) => true,
             Archetype::Timer(t) => t.mode == timer::TimerMode::Pomodoro,
             Archetype::GridGame(_) | Archetype::Memory(_) => false,
         }
@@ -81,32 +93,42 @@ impl Archetype {
                 timer::TimerMode::Countdown => "Countdown Timer".into(),
                 timer::TimerMode::Pomodoro => "Pomodoro Timer".into(),
             },
+            Archetype::Flashcards(_) => "Flashcards".into(),
+            Archetype::Feed(_) => "Feed".into(),
         }
     }
 
-    /// The component that renders it: (file under `src/components`, its source, its name).
-    pub fn component(&self) -> (&'static str, &'static str, &'static str) {
+    /// The component that renders it (its name) and the files it needs under
+    /// `src/components`.
+    pub fn component(&self) -> (&'static str, Vec<(&'static str, &'static str)>) {
+        const FORM: (&str, &str) = (
+            "ItemForm.tsx",
+            include_str!("../../assets/components/ItemForm.tsx"),
+        );
+        macro_rules! file {
+            ($name:literal) => {
+                (
+                    concat!($name, ".tsx"),
+                    include_str!(concat!("../../assets/components/", $name, ".tsx")),
+                )
+            };
+        }
         match self {
-            Archetype::GridGame(_) => (
-                "GridGame.tsx",
-                include_str!("../../assets/components/GridGame.tsx"),
-                "GridGame",
-            ),
-            Archetype::Memory(_) => (
-                "Memory.tsx",
-                include_str!("../../assets/components/Memory.tsx"),
-                "Memory",
-            ),
-            Archetype::Shop(_) => (
-                "Shop.tsx",
-                include_str!("../../assets/components/Shop.tsx"),
-                "Shop",
-            ),
-            Archetype::Timer(_) => (
-                "Timer.tsx",
-                include_str!("../../assets/components/Timer.tsx"),
-                "Timer",
-            ),
+            Archetype::GridGame(_) => ("GridGame", vec![file!("GridGame")]),
+            Archetype::Memory(_) => ("Memory", vec![file!("Memory")]),
+            Archetype::Shop(_) => ("Shop", vec![file!("Shop")]),
+            Archetype::Timer(_) => ("Timer", vec![file!("Timer")]),
+            Archetype::Flashcards(_) => ("Flashcards", vec![file!("Flashcards"), FORM]),
+            Archetype::Feed(_) => ("Feed", vec![file!("Feed"), FORM]),
+        }
+    }
+
+    /// The form fields the archetype's records have, if any (clarify suggests from these).
+    pub fn fields(&self) -> &[crate::spec::Field] {
+        match self {
+            Archetype::Flashcards(f) => &f.fields,
+            Archetype::Feed(f) => &f.fields,
+            _ => &[],
         }
     }
 }
@@ -122,6 +144,8 @@ mod tests {
             Some(Archetype::Memory(_)) => "memory",
             Some(Archetype::Shop(_)) => "shop",
             Some(Archetype::Timer(_)) => "timer",
+            Some(Archetype::Flashcards(_)) => "flashcards",
+            Some(Archetype::Feed(_)) => "feed",
             None => "none",
         };
         assert_eq!(kind("Connect four for two players"), "game");
@@ -133,6 +157,14 @@ mod tests {
             "shop"
         );
         assert_eq!(kind("A pomodoro timer"), "timer");
+        assert_eq!(
+            kind("Flashcards with a term and a definition"),
+            "flashcards"
+        );
+        assert_eq!(
+            kind("A neighbourhood feed: post a message, like posts"),
+            "feed"
+        );
         assert_eq!(kind("A recipe box with ingredients and steps"), "none");
     }
 

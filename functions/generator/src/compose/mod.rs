@@ -76,7 +76,7 @@ pub fn compose(spec: &AppSpec) -> FileMap {
         }
         AppKind::Landing => components.extend_from_slice(LANDING),
         AppKind::Archetype => {
-            if let Some((file, body, _)) = spec.archetype.as_ref().map(|a| a.component()) {
+            for (file, body) in spec.archetype.iter().flat_map(|a| a.component().1) {
                 put(&format!("src/components/{file}"), body.to_owned());
             }
         }

@@ -72,11 +72,7 @@ pub fn app_tsx(spec: &AppSpec) -> String {
     let archetype_body;
     let (import, body) = match spec.kind {
         AppKind::Archetype => {
-            let (file, _, name) = spec
-                .archetype
-                .as_ref()
-                .map(|a| a.component())
-                .unwrap_or(("", "", ""));
+            let name = spec.archetype.as_ref().map_or("", |a| a.component().0);
             let tag = serde_json::to_value(&spec.archetype)
                 .ok()
                 .and_then(|v| {
@@ -85,10 +81,7 @@ pub fn app_tsx(spec: &AppSpec) -> String {
                         .map(str::to_owned)
                 })
                 .unwrap_or_default();
-            archetype_import = format!(
-                "import {{ {name} }} from \"./components/{}\";",
-                file.trim_end_matches(".tsx")
-            );
+            archetype_import = format!("import {{ {name} }} from \"./components/{name}\";");
             archetype_body = format!(
                 "{{config.archetype?.archetype === \"{tag}\" ? <{name} spec={{config.archetype}} /> : null}}"
             );
