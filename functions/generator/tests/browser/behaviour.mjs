@@ -27,7 +27,7 @@ const report = (name, ok, extra = "") => {
 }
 { // quiz
   const { page, errs, close } = await open(2);
-  for (let i = 0; i < 5; i++) { await page.locator("input[type=radio]").first().check(); await page.getByRole("button", { name: /next question|finish/i }).click(); }
+  for (let i = 0; i < 5; i++) { await page.getByRole("radio").first().click(); await page.getByRole("button", { name: /next question|finish/i }).click(); }
   const t = await text(page);
   report("quiz shows score and restarts", /your score: \d \/ 5/i.test(t), t.match(/Your score.*/)?.[0]);
   await page.getByRole("button", { name: /restart quiz/i }).click();
