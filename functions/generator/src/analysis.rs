@@ -33,6 +33,15 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
     } else {
         extract_fields(text)
     };
+    // A field that names what cannot be built ("photo upload", the account of a description
+    // with accounts) is not a field.
+    let cannot = crate::requirements::limitations(text);
+    let accounts = cannot.iter().any(|w| w.starts_with("user accounts"));
+    fields.retain(|f| {
+        let l = f.label.to_lowercase();
+        crate::requirements::limitations(&l).is_empty()
+            && !(accounts && ["account", "password", "login", "username"].contains(&l.as_str()))
+    });
     let (singular_name, plural_name) = entity_names(&lower, kind, &fields);
     complete_fields(kind, &mut fields, &singular_name, &lower);
     let mut spec = AppSpec {
@@ -50,10 +59,7 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
         quiz: None,
         landing: None,
         archetype,
-        not_built: crate::requirements::limitations(text)
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+        not_built: cannot.into_iter().map(str::to_owned).collect(),
         theme: theme_from(text),
         persist: !has_any(
             &lower,

@@ -246,7 +246,19 @@ pub fn summary(spec: &AppSpec) -> String {
 /// Things a description asks for that a static, offline-generated app cannot do, in words
 /// for the user (so the summary never claims them).
 pub fn limitations(description: &str) -> Vec<&'static str> {
-    let lower = description.to_lowercase();
+    let mut lower = description.to_lowercase();
+    // Signing up for a newsletter stores an email; it is not an account.
+    for p in [
+        "newsletter signup",
+        "newsletter sign up",
+        "email signup",
+        "signup with email",
+        "sign up with email",
+        "sign up for the newsletter",
+        "sign up for our newsletter",
+    ] {
+        lower = lower.replace(p, "newsletter");
+    }
     let rules: &[(&[&str], &str)] = &[
         (
             &[
@@ -270,10 +282,12 @@ pub fn limitations(description: &str) -> Vec<&'static str> {
                 "sign up",
                 "signup",
                 "register",
-                "registration",
                 "accounts",
+                "user account",
+                "an account",
                 "authentication",
                 "password",
+                "user registration",
             ],
             "user accounts (everything is stored in this browser)",
         ),
@@ -334,4 +348,27 @@ pub fn limitations(description: &str) -> Vec<&'static str> {
         .filter(|(keys, _)| crate::text::has_any(&lower, keys))
         .map(|(_, what)| *what)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::limitations;
+
+    #[test]
+    fn what_cannot_be_built_is_named() {
+        let l =
+            limitations("A meal planner where users log in, upload photos and AI suggests recipes");
+        assert!(l.iter().any(|w| w.starts_with("AI features")), "{l:?}");
+        assert!(l.iter().any(|w| w.starts_with("user accounts")), "{l:?}");
+        assert!(l.contains(&"file uploads"), "{l:?}");
+        let l = limitations("A project management tool with intelligent task automation");
+        assert!(l.iter().any(|w| w.starts_with("AI features")), "{l:?}");
+    }
+
+    #[test]
+    fn other_wording_a_newsletter_signup_is_not_an_account() {
+        let l = limitations("A landing page with a hero and a newsletter signup with email");
+        assert!(!l.iter().any(|w| w.starts_with("user accounts")), "{l:?}");
+        assert!(limitations("A savings tracker for my bank account balance").is_empty());
+    }
 }

@@ -76,7 +76,12 @@ fn explicit_name(text: &str) -> Option<String> {
     let ws: Vec<&str> = text.split_whitespace().collect();
     for (i, w) in ws.iter().enumerate() {
         let lw = w.to_lowercase();
-        if matches!(lw.as_str(), "called" | "named" | "titled" | "branded") {
+        // "a website for Trattoria Sole": a capitalised name after a page's "for".
+        let page_for = lw == "for"
+            && i > 0
+            && ["website", "site", "page", "homepage", "one-page"]
+                .contains(&ws[i - 1].to_lowercase().as_str());
+        if page_for || matches!(lw.as_str(), "called" | "named" | "titled" | "branded") {
             let mut name: Vec<String> = vec![];
             for x in &ws[i + 1..] {
                 let clean = x.trim_end_matches([',', '.', ';', ':', '!', '?', ')']);

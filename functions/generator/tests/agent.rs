@@ -947,3 +947,34 @@ fn unknown_quiz_topics_are_named_truthfully() {
     assert_eq!(s.quiz.expect("quiz").topic, "general knowledge");
     assert_eq!(s.title, "General Knowledge Quiz");
 }
+
+#[test]
+fn a_page_for_a_named_business_is_titled_with_the_name() {
+    let s =
+        spec("One-page website for Trattoria Sole, an Italian restaurant: a menu and a gallery.");
+    assert_eq!(s.title, "Trattoria Sole");
+    let s = spec("A homepage for Blue Fern Studio with a gallery and testimonials");
+    assert_eq!(s.title, "Blue Fern Studio");
+}
+
+#[test]
+fn what_cannot_be_built_is_not_a_field_and_is_listed() {
+    let s = spec(
+        "A meal planner where users log in with an account and AI suggests recipes; save meal plans with a day and a meal name.",
+    );
+    assert!(
+        !s.entity
+            .fields
+            .iter()
+            .any(|f| f.label.to_lowercase().contains("account"))
+    );
+    let req = appgen_generator::requirements_of(&s);
+    assert!(
+        req.features
+            .iter()
+            .any(|f| f.starts_with("Not built (offline): AI features")),
+        "{:?}",
+        req.features
+    );
+    assert!(req.summary.contains("Not built:"), "{}", req.summary);
+}
