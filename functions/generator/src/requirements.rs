@@ -46,6 +46,11 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
                     "Mark {plural} done and show all, active or done ones"
                 ));
             }
+            if f.week {
+                out.push(format!(
+                    "A week grid: {plural} as rows, Monday to Sunday as columns; click a cell to mark that day done"
+                ));
+            }
             if f.streak {
                 out.push(format!(
                     "Mark each {singular} done for today and see its current streak"

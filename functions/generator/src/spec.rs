@@ -188,6 +188,9 @@ pub struct Features {
     pub chart: bool,
     pub done: bool,
     pub streak: bool,
+    /// Habits: a grid of this week's days (Mon–Sun) to tick, besides today's button.
+    #[serde(default)]
+    pub week: bool,
     pub overlap: Option<Overlap>,
     pub computed: Option<Computed>,
     pub low_stock: Option<LowStock>,

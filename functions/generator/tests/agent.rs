@@ -978,3 +978,20 @@ fn what_cannot_be_built_is_not_a_field_and_is_listed() {
     );
     assert!(req.summary.contains("Not built:"), "{}", req.summary);
 }
+
+#[test]
+fn habits_with_the_days_of_the_week_get_a_week_grid() {
+    let s = spec(
+        "A habit tracker with a week grid: habits as rows, Monday to Sunday as columns, click a cell to mark it done, and show the streak per habit.",
+    );
+    assert!(s.features.week && s.features.streak);
+    let s = spec(
+        "Weekly reading tracker: add the books or habits as rows, days Mon to Sun as columns, tick a box per day and show each row's streak.",
+    );
+    assert!(s.features.week, "other wording");
+    assert!(
+        !spec("Habit tracker: mark it done today and show the streak")
+            .features
+            .week
+    );
+}

@@ -57,6 +57,7 @@ export interface CollectionConfig {
   chart: boolean;
   done: boolean;
   streak: boolean;
+  week?: boolean;
   overlap: { resource: string | null; date: string; start: string; end: string } | null;
   computed: { label: string; factors: string[] } | null;
   lowStock: { field: string; below: number } | null;

@@ -32,6 +32,7 @@ fn collection(spec: &AppSpec) -> Value {
         "chart": f.chart,
         "done": f.done,
         "streak": f.streak,
+        "week": f.week,
         "overlap": f.overlap,
         "computed": f.computed,
         "lowStock": f.low_stock,
