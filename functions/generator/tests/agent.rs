@@ -995,3 +995,40 @@ fn habits_with_the_days_of_the_week_get_a_week_grid() {
             .week
     );
 }
+
+#[test]
+fn a_mortgage_with_a_deposit_borrows_the_price_less_the_deposit() {
+    let s = spec(
+        "Mortgage calculator — house price, deposit, interest rate and term in years; output the monthly repayment and the total interest.",
+    );
+    let c = s.calculator.expect("calculator");
+    let labels: Vec<&str> = c.inputs.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "House price",
+            "Deposit",
+            "Annual interest rate",
+            "Loan term"
+        ]
+    );
+    assert_eq!(c.outputs[0].expr, "(v.price - v.deposit)");
+    let s = spec("Car loan calculator with the purchase price and a down payment");
+    let labels: Vec<String> = s
+        .calculator
+        .expect("calculator")
+        .inputs
+        .iter()
+        .map(|i| i.label.clone())
+        .collect();
+    assert_eq!(
+        labels[..2],
+        ["Purchase price".to_owned(), "Down payment".to_owned()],
+        "other wording"
+    );
+    let s = spec("A loan calculator: amount, yearly interest rate and years");
+    assert_eq!(
+        s.calculator.expect("calculator").inputs[0].label,
+        "Loan amount"
+    );
+}
