@@ -21,7 +21,10 @@ pub struct GridGame {
     pub score: bool,
 }
 
-const NAMED: &[(&[&str], &str, u32, u32, u32, bool)] = &[
+/// A named game: what people call it, its name, columns, rows, how many win, gravity.
+type Named = (&'static [&'static str], &'static str, u32, u32, u32, bool);
+
+const NAMED: &[Named] = &[
     (
         &[
             "tic tac toe",

@@ -127,7 +127,7 @@ fn countdown_presets(lower: &str) -> Vec<Preset> {
 }
 
 fn label_of(seconds: u32) -> String {
-    if seconds % 60 == 0 {
+    if seconds.is_multiple_of(60) {
         format!("{} min", seconds / 60)
     } else {
         format!("{seconds} s")
