@@ -146,7 +146,13 @@ export interface FeedConfig {
   icon: string;
 }
 
-export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig | FlashcardsConfig | FeedConfig;
+export interface ScalerConfig {
+  archetype: "scaler";
+  fields: Field[];
+  yields: string;
+}
+
+export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig | FlashcardsConfig | FeedConfig | ScalerConfig;
 
 export interface AppConfig {
   title: string;

@@ -7,6 +7,7 @@ pub mod feed;
 pub mod flashcards;
 pub mod grid_game;
 pub mod memory;
+pub mod scaler;
 pub mod shop;
 pub mod timer;
 
@@ -22,6 +23,7 @@ pub enum Archetype {
     Timer(timer::Timer),
     Flashcards(flashcards::Flashcards),
     Feed(feed::Feed),
+    Scaler(scaler::Scaler),
 }
 
 /// The one dispatch point: the first archetype whose grammar reads the description. Games
@@ -33,6 +35,7 @@ pub fn detect(text: &str) -> Option<Archetype> {
         .or_else(|| memory::read(&lower).map(Archetype::Memory))
         .or_else(|| shop::read(text, &lower).map(Archetype::Shop))
         .or_else(|| flashcards::read(&lower).map(Archetype::Flashcards))
+        .or_else(|| scaler::read(&lower).map(Archetype::Scaler))
         .or_else(|| timer::read(&lower).map(Archetype::Timer))
         .or_else(|| feed::read(text, &lower).map(Archetype::Feed))
 }
@@ -47,6 +50,7 @@ impl Archetype {
             Archetype::Timer(t) => t.describe(),
             Archetype::Flashcards(f) => f.describe(),
             Archetype::Feed(f) => f.describe(),
+            Archetype::Scaler(s) => s.describe(),
         }
     }
 
@@ -59,6 +63,7 @@ impl Archetype {
             Archetype::Timer(t) => t.features(),
             Archetype::Flashcards(f) => f.features(),
             Archetype::Feed(f) => f.features(),
+            Archetype::Scaler(s) => s.features(),
         }
     }
 
@@ -70,13 +75,17 @@ impl Archetype {
             Archetype::Timer(t) => t.tagline(),
             Archetype::Flashcards(f) => f.tagline(),
             Archetype::Feed(f) => f.tagline(),
+            Archetype::Scaler(s) => s.tagline(),
         }
     }
 
     /// Whether the app keeps something in the browser (the cart, the sessions done).
     pub fn keeps_data(&self) -> bool {
         match self {
-            Archetype::Shop(_) | Archetype::Flashcards(_) | Archetype::Feed(_) => true,
+            Archetype::Shop(_)
+            | Archetype::Flashcards(_)
+            | Archetype::Feed(_)
+            | Archetype::Scaler(_) => true,
             Archetype::Timer(t) => t.mode == timer::TimerMode::Pomodoro,
             Archetype::GridGame(_) | Archetype::Memory(_) => false,
         }
@@ -95,6 +104,7 @@ impl Archetype {
             },
             Archetype::Flashcards(_) => "Flashcards".into(),
             Archetype::Feed(_) => "Feed".into(),
+            Archetype::Scaler(_) => "Recipe Scaler".into(),
         }
     }
 
@@ -120,6 +130,7 @@ impl Archetype {
             Archetype::Timer(_) => ("Timer", vec![file!("Timer")]),
             Archetype::Flashcards(_) => ("Flashcards", vec![file!("Flashcards"), FORM]),
             Archetype::Feed(_) => ("Feed", vec![file!("Feed"), FORM]),
+            Archetype::Scaler(_) => ("Scaler", vec![file!("Scaler"), FORM]),
         }
     }
 
@@ -128,6 +139,7 @@ impl Archetype {
         match self {
             Archetype::Flashcards(f) => &f.fields,
             Archetype::Feed(f) => &f.fields,
+            Archetype::Scaler(s) => &s.fields,
             _ => &[],
         }
     }
@@ -146,6 +158,7 @@ mod tests {
             Some(Archetype::Timer(_)) => "timer",
             Some(Archetype::Flashcards(_)) => "flashcards",
             Some(Archetype::Feed(_)) => "feed",
+            Some(Archetype::Scaler(_)) => "scaler",
             None => "none",
         };
         assert_eq!(kind("Connect four for two players"), "game");
