@@ -1032,3 +1032,30 @@ fn a_mortgage_with_a_deposit_borrows_the_price_less_the_deposit() {
         "Loan amount"
     );
 }
+
+#[test]
+fn a_choice_named_by_a_verb_and_a_bounded_count_are_fields() {
+    let s = spec(
+        "Ticket booking for a small theatre: pick a show (Hamlet, Cats, Chicago), a date and a number of seats up to 6.",
+    );
+    let show = field(&s, "show");
+    assert_eq!((show.kind, show.options.len()), (FieldType::Enum, 3));
+    let by_label = |s: &AppSpec, l: &str| {
+        s.entity
+            .fields
+            .iter()
+            .find(|f| f.label == l)
+            .map(|f| f.kind)
+    };
+    assert_eq!(by_label(&s, "Number of seats"), Some(FieldType::Number));
+    let s = spec("Coffee brewing log: a name, a filter (Paper, Metal, Cloth) and cups at most 10.");
+    assert_eq!(
+        by_label(&s, "Filter"),
+        Some(FieldType::Enum),
+        "other wording"
+    );
+    assert!(
+        by_label(&s, "Cups").is_some(),
+        "the bound is not part of the name"
+    );
+}
