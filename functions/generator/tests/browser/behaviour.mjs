@@ -129,7 +129,7 @@ const report = (name, ok, extra = "") => {
 }
 { // recipe scaler: doubling the batch doubles every amount
   const { page, errs, close } = await open(14);
-  await page.getByLabel("Ingredient").fill("Flour"); await page.getByLabel("Amount").fill("200"); await page.getByLabel("Unit").fill("g");
+  await page.getByRole("textbox", { name: "Ingredient", exact: true }).fill("Flour"); await page.getByLabel("Amount").fill("200"); await page.getByLabel("Unit").fill("g");
   await page.getByRole("button", { name: "Add ingredient" }).click();
   await page.getByLabel("Original cookies").fill("12"); await page.getByLabel("New cookies").fill("24");
   report("amounts scale", (await text(page)).includes("400 g"), JSON.stringify(errs));
