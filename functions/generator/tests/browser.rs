@@ -343,6 +343,7 @@ const BEHAVIOUR_APPS: &[&str] = &[
     "Vocabulary cards for learning German: German word and English meaning; tap to reveal the meaning, next and previous.",
     "A neighbourhood notice feed where residents post updates with their name and a message; latest posts on top and a like button with a count.",
     "Scale a cookie recipe: each ingredient with an amount and unit for the original batch, then a target number of cookies.",
+    "Split costs between flatmates: add flatmates, then expenses with who paid and the amount; show who owes what.",
 ];
 
 #[tokio::test(flavor = "current_thread")]

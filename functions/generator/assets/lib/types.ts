@@ -152,7 +152,13 @@ export interface ScalerConfig {
   yields: string;
 }
 
-export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig | FlashcardsConfig | FeedConfig | ScalerConfig;
+export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig | FlashcardsConfig | FeedConfig | ScalerConfig | SplitConfig;
+
+export interface SplitConfig {
+  archetype: "split";
+  person: string;
+  cost: string;
+}
 
 export interface AppConfig {
   title: string;

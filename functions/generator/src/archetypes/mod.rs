@@ -9,6 +9,7 @@ pub mod grid_game;
 pub mod memory;
 pub mod scaler;
 pub mod shop;
+pub mod split;
 pub mod timer;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,7 @@ pub enum Archetype {
     Flashcards(flashcards::Flashcards),
     Feed(feed::Feed),
     Scaler(scaler::Scaler),
+    Split(split::Split),
 }
 
 /// The one dispatch point: the first archetype whose grammar reads the description. Games
@@ -36,6 +38,7 @@ pub fn detect(text: &str) -> Option<Archetype> {
         .or_else(|| shop::read(text, &lower).map(Archetype::Shop))
         .or_else(|| flashcards::read(&lower).map(Archetype::Flashcards))
         .or_else(|| scaler::read(&lower).map(Archetype::Scaler))
+        .or_else(|| split::read(&lower).map(Archetype::Split))
         .or_else(|| timer::read(&lower).map(Archetype::Timer))
         .or_else(|| feed::read(text, &lower).map(Archetype::Feed))
 }
@@ -51,6 +54,7 @@ impl Archetype {
             Archetype::Flashcards(f) => f.describe(),
             Archetype::Feed(f) => f.describe(),
             Archetype::Scaler(s) => s.describe(),
+            Archetype::Split(s) => s.describe(),
         }
     }
 
@@ -64,6 +68,7 @@ impl Archetype {
             Archetype::Flashcards(f) => f.features(),
             Archetype::Feed(f) => f.features(),
             Archetype::Scaler(s) => s.features(),
+            Archetype::Split(s) => s.features(),
         }
     }
 
@@ -76,6 +81,7 @@ impl Archetype {
             Archetype::Flashcards(f) => f.tagline(),
             Archetype::Feed(f) => f.tagline(),
             Archetype::Scaler(s) => s.tagline(),
+            Archetype::Split(s) => s.tagline(),
         }
     }
 
@@ -85,7 +91,8 @@ impl Archetype {
             Archetype::Shop(_)
             | Archetype::Flashcards(_)
             | Archetype::Feed(_)
-            | Archetype::Scaler(_) => true,
+            | Archetype::Scaler(_)
+            | Archetype::Split(_) => true,
             Archetype::Timer(t) => t.mode == timer::TimerMode::Pomodoro,
             Archetype::GridGame(_) | Archetype::Memory(_) => false,
         }
@@ -105,6 +112,7 @@ impl Archetype {
             Archetype::Flashcards(_) => "Flashcards".into(),
             Archetype::Feed(_) => "Feed".into(),
             Archetype::Scaler(_) => "Recipe Scaler".into(),
+            Archetype::Split(s) => format!("Shared {}s", s.cost),
         }
     }
 
@@ -131,6 +139,7 @@ impl Archetype {
             Archetype::Flashcards(_) => ("Flashcards", vec![file!("Flashcards"), FORM]),
             Archetype::Feed(_) => ("Feed", vec![file!("Feed"), FORM]),
             Archetype::Scaler(_) => ("Scaler", vec![file!("Scaler"), FORM]),
+            Archetype::Split(_) => ("Split", vec![file!("Split")]),
         }
     }
 
@@ -159,6 +168,7 @@ mod tests {
             Some(Archetype::Flashcards(_)) => "flashcards",
             Some(Archetype::Feed(_)) => "feed",
             Some(Archetype::Scaler(_)) => "scaler",
+            Some(Archetype::Split(_)) => "split",
             None => "none",
         };
         assert_eq!(kind("Connect four for two players"), "game");

@@ -135,5 +135,14 @@ const report = (name, ok, extra = "") => {
   report("amounts scale", (await text(page)).includes("400 g"), JSON.stringify(errs));
   close();
 }
+{ // split: a cost paid by one is owed by the others
+  const { page, errs, close } = await open(15);
+  for (const n of ["Ana", "Ben"]) { await page.getByLabel("Flatmate name").fill(n); await page.getByRole("button", { name: "Add flatmate" }).click(); }
+  await page.getByLabel("What it was").fill("Dinner"); await page.getByLabel("Paid by").fill("Ana"); await page.getByLabel("Amount").fill("30");
+  await page.getByRole("button", { name: "Add expense" }).click();
+  const t = await text(page);
+  report("balances split equally", t.includes("Ben: owes $15.00") && t.includes("Ana: is owed $15.00"), JSON.stringify(errs));
+  close();
+}
 await browser.close();
 process.exit(failures > 0 ? 1 : 0);
