@@ -63,10 +63,11 @@ pub fn read(lower: &str) -> Option<Split> {
     let (true, Some(person), true) = (splitting, person, paid) else {
         return None;
     };
-    let cost = words(&spaced)
-        .into_iter()
-        .find(|w| COSTS.contains(&w.as_str()))
-        .map_or_else(|| "expense".to_owned(), |w| singular(&w));
+    let ws = words(&spaced);
+    let cost = COSTS
+        .iter()
+        .find(|c| ws.iter().any(|w| w == *c))
+        .map_or_else(|| "expense".to_owned(), |w| singular(w));
     Some(Split {
         person: capitalize(&singular(&person)),
         cost: capitalize(&cost),
@@ -111,7 +112,7 @@ mod tests {
     #[test]
     fn other_wording_a_trip_with_friends() {
         let s = read("split costs on a ski trip: add the friends who came, then each expense with a description, who paid and how much; show everyone's balance").expect("split");
-        assert_eq!((s.person.as_str(), s.cost.as_str()), ("Friend", "Cost"));
+        assert_eq!((s.person.as_str(), s.cost.as_str()), ("Friend", "Expense"));
     }
 
     #[test]
