@@ -142,16 +142,6 @@ impl Archetype {
             Archetype::Split(_) => ("Split", vec![file!("Split")]),
         }
     }
-
-    /// The form fields the archetype's records have, if any (clarify suggests from these).
-    pub fn fields(&self) -> &[crate::spec::Field] {
-        match self {
-            Archetype::Flashcards(f) => &f.fields,
-            Archetype::Feed(f) => &f.fields,
-            Archetype::Scaler(s) => &s.fields,
-            _ => &[],
-        }
-    }
 }
 
 #[cfg(test)]
