@@ -1059,3 +1059,38 @@ fn a_choice_named_by_a_verb_and_a_bounded_count_are_fields() {
         "the bound is not part of the name"
     );
 }
+
+#[tokio::test]
+async fn clarify_names_the_archetype_in_plain_words() {
+    for (description, words) in [
+        (
+            "Noughts and crosses for two people",
+            "a two-player game on a 3×3 grid",
+        ),
+        (
+            "A pizza menu: Margherita $9, Pepperoni $11; add to cart and see the total",
+            "a shop with a cart",
+        ),
+        (
+            "Study deck: each card has a term and a definition; flip to reveal",
+            "flashcards shown one at a time",
+        ),
+    ] {
+        let mut out = Recorder::default();
+        let questions = OfflineAgent
+            .clarify(&ctx(description), &mut out)
+            .await
+            .expect("clarify");
+        let said: String = out
+            .0
+            .iter()
+            .filter_map(|e| match e {
+                AgentEvent::Say(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(said.contains(words), "{description}: {said}");
+        // No unrelated default fields are suggested for an archetype.
+        assert!(!questions.iter().any(|q| q.id == "fields"), "{description}");
+    }
+}
