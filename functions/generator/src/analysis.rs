@@ -21,8 +21,27 @@ const DARK_ACCENT: &str = "#818cf8";
 pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
     let text = description.trim();
     let lower = text.to_lowercase();
-    let kind = detect_kind(&lower);
-    let mut fields = extract_fields(text);
+    let archetype = crate::archetypes::detect(text);
+    let kind = if archetype.is_some() {
+        AppKind::Archetype
+    } else {
+        detect_kind(&lower)
+    };
+    // An archetype's parts are its own; words of its description are not record fields.
+    let mut fields = if kind == AppKind::Archetype {
+        vec![]
+    } else {
+        extract_fields(text)
+    };
+    // A field that names what cannot be built ("photo upload", the account of a description
+    // with accounts) is not a field.
+    let cannot = crate::requirements::limitations(text);
+    let accounts = cannot.iter().any(|w| w.starts_with("user accounts"));
+    fields.retain(|f| {
+        let l = f.label.to_lowercase();
+        crate::requirements::limitations(&l).is_empty()
+            && !(accounts && ["account", "password", "login", "username"].contains(&l.as_str()))
+    });
     let (singular_name, plural_name) = entity_names(&lower, kind, &fields);
     complete_fields(kind, &mut fields, &singular_name, &lower);
     let mut spec = AppSpec {
@@ -39,6 +58,8 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
         calculator: None,
         quiz: None,
         landing: None,
+        archetype,
+        not_built: cannot.into_iter().map(str::to_owned).collect(),
         theme: theme_from(text),
         persist: !has_any(
             &lower,

@@ -253,6 +253,21 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
                 ],
             ));
     f.streak = kind == AppKind::Habits;
+    // "a week grid", "Monday to Sunday as columns": one check-in cell per day of this week.
+    f.week = f.streak
+        && has_any(
+            lower,
+            &[
+                "week grid",
+                "weekly grid",
+                "week view",
+                "days of the week",
+                "monday",
+                "sunday",
+                "mon",
+                "sun",
+            ],
+        );
     if kind == AppKind::Bookings {
         let date = fields
             .iter()

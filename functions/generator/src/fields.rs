@@ -240,6 +240,19 @@ pub fn field_from_phrase(
             break;
         }
     }
+    // "seats up to 6", "guests at most 10": a bound on the value ends the noun phrase.
+    if let Some(p) = ws
+        .windows(2)
+        .position(|w| {
+            matches!(
+                (w[0].as_str(), w[1].as_str()),
+                ("up", "to") | ("at", "most")
+            )
+        })
+        .filter(|p| *p > 0)
+    {
+        ws.truncate(p);
+    }
     // "which room it is in", "the date it was last watered": a clause with its own subject
     // ends the noun phrase.
     if let Some(p) = ws
@@ -301,7 +314,8 @@ pub fn field_from_phrase(
     if !has_options && ws.iter().any(|w| NOT_FIELD_WORDS.contains(&w.as_str())) {
         return None;
     }
-    if ws.first().is_some_and(|w| VERBS.contains(&w.as_str())) {
+    // "a show (Hamlet, Cats)": with its own options the word is a noun, not an action.
+    if !has_options && ws.first().is_some_and(|w| VERBS.contains(&w.as_str())) {
         return None;
     }
     // "cooking time in minutes" → unit "minutes".

@@ -8,6 +8,7 @@
 //! [`diff::changes_between`] turns the regenerated files into search/replace edits.
 
 pub mod analysis;
+pub mod archetypes;
 pub mod colors;
 pub mod compose;
 pub mod content;
@@ -28,6 +29,7 @@ use appgen_core::app::{ChangeSet, FileChange, FileMap, Question, Requirements};
 use appgen_core::edits::PROTECTED_FILES;
 use appgen_core::ports::{AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, Failure};
 use async_trait::async_trait;
+use spec::AppKind;
 pub use spec::AppSpec;
 
 /// Characters per `FileDelta` event.
@@ -143,6 +145,11 @@ fn describe(spec: &AppSpec) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        AppKind::Archetype => spec
+            .archetype
+            .as_ref()
+            .map(|a| a.describe())
+            .unwrap_or_else(|| "an app".to_owned()),
         _ => format!("a {}", spec.kind.label()),
     };
     format!("I read this as {what}, called “{}”.", spec.title)

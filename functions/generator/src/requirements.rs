@@ -46,6 +46,11 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
                     "Mark {plural} done and show all, active or done ones"
                 ));
             }
+            if f.week {
+                out.push(format!(
+                    "A week grid: {plural} as rows, Monday to Sunday as columns; click a cell to mark that day done"
+                ));
+            }
             if f.streak {
                 out.push(format!(
                     "Mark each {singular} done for today and see its current streak"
@@ -149,6 +154,9 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
                 out.push("Restart the quiz at any time; best score is remembered".into());
             }
         }
+        AppKind::Archetype => {
+            out.extend(spec.archetype.iter().flat_map(|a| a.features()));
+        }
         _ => {
             if let Some(l) = &spec.landing {
                 out.push(format!("Hero with a call to action ({})", l.cta));
@@ -161,7 +169,8 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
             }
         }
     }
-    if spec.kind != AppKind::Landing {
+    let keeps_data = spec.archetype.as_ref().is_none_or(|a| a.keeps_data());
+    if spec.kind != AppKind::Landing && keeps_data {
         out.push(if spec.persist {
             "Data is kept after a reload (localStorage)".into()
         } else {
@@ -174,6 +183,11 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
         "Colours: background {}, buttons {}",
         spec.theme.background, spec.theme.accent
     ));
+    out.extend(
+        spec.not_built
+            .iter()
+            .map(|w| format!("Not built (offline): {w}")),
+    );
     out
 }
 
@@ -198,6 +212,11 @@ pub fn summary(spec: &AppSpec) -> String {
             }
         ),
         AppKind::Quiz => format!("A quiz: {}", spec.tagline),
+        AppKind::Archetype => spec
+            .archetype
+            .as_ref()
+            .map(|a| crate::text::capitalize(&a.describe()))
+            .unwrap_or_default(),
         AppKind::Calculator => format!("{}: {}", spec.title, spec.tagline),
         AppKind::Board => format!(
             "A board with columns {} for {}",
@@ -218,8 +237,13 @@ pub fn summary(spec: &AppSpec) -> String {
             )
         }
     };
+    let left_out = if spec.not_built.is_empty() {
+        String::new()
+    } else {
+        format!(" Not built: {}.", spec.not_built.join("; "))
+    };
     format!(
-        "{}. Built by the offline generator (rule-based, no AI model).",
+        "{}. Built by the offline generator (rule-based, no AI model).{left_out}",
         what.trim_end_matches('.')
     )
 }
@@ -227,8 +251,34 @@ pub fn summary(spec: &AppSpec) -> String {
 /// Things a description asks for that a static, offline-generated app cannot do, in words
 /// for the user (so the summary never claims them).
 pub fn limitations(description: &str) -> Vec<&'static str> {
-    let lower = description.to_lowercase();
+    let mut lower = description.to_lowercase();
+    // Signing up for a newsletter stores an email; it is not an account.
+    for p in [
+        "newsletter signup",
+        "newsletter sign up",
+        "email signup",
+        "signup with email",
+        "sign up with email",
+        "sign up for the newsletter",
+        "sign up for our newsletter",
+    ] {
+        lower = lower.replace(p, "newsletter");
+    }
     let rules: &[(&[&str], &str)] = &[
+        (
+            &[
+                "ai",
+                "a.i",
+                "artificial intelligence",
+                "intelligent",
+                "machine learning",
+                "smart suggestions",
+                "gpt",
+                "chatbot",
+                "llm",
+            ],
+            "AI features (the app has no model to think with)",
+        ),
         (
             &[
                 "login",
@@ -237,10 +287,12 @@ pub fn limitations(description: &str) -> Vec<&'static str> {
                 "sign up",
                 "signup",
                 "register",
-                "registration",
                 "accounts",
+                "user account",
+                "an account",
                 "authentication",
                 "password",
+                "user registration",
             ],
             "user accounts (everything is stored in this browser)",
         ),
@@ -301,4 +353,27 @@ pub fn limitations(description: &str) -> Vec<&'static str> {
         .filter(|(keys, _)| crate::text::has_any(&lower, keys))
         .map(|(_, what)| *what)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::limitations;
+
+    #[test]
+    fn what_cannot_be_built_is_named() {
+        let l =
+            limitations("A meal planner where users log in, upload photos and AI suggests recipes");
+        assert!(l.iter().any(|w| w.starts_with("AI features")), "{l:?}");
+        assert!(l.iter().any(|w| w.starts_with("user accounts")), "{l:?}");
+        assert!(l.contains(&"file uploads"), "{l:?}");
+        let l = limitations("A project management tool with intelligent task automation");
+        assert!(l.iter().any(|w| w.starts_with("AI features")), "{l:?}");
+    }
+
+    #[test]
+    fn other_wording_a_newsletter_signup_is_not_an_account() {
+        let l = limitations("A landing page with a hero and a newsletter signup with email");
+        assert!(!l.iter().any(|w| w.starts_with("user accounts")), "{l:?}");
+        assert!(limitations("A savings tracker for my bank account balance").is_empty());
+    }
 }

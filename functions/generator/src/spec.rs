@@ -28,6 +28,8 @@ pub enum AppKind {
     Quiz,
     /// Landing or portfolio page with sections and a contact form.
     Landing,
+    /// One of the composed archetypes (games, shop, timers); which one is `AppSpec::archetype`.
+    Archetype,
 }
 
 impl AppKind {
@@ -43,6 +45,7 @@ impl AppKind {
             AppKind::Calculator => "calculator",
             AppKind::Quiz => "quiz",
             AppKind::Landing => "landing page",
+            AppKind::Archetype => "app",
         }
     }
 
@@ -185,6 +188,9 @@ pub struct Features {
     pub chart: bool,
     pub done: bool,
     pub streak: bool,
+    /// Habits: a grid of this week's days (Mon–Sun) to tick, besides today's button.
+    #[serde(default)]
+    pub week: bool,
     pub overlap: Option<Overlap>,
     pub computed: Option<Computed>,
     pub low_stock: Option<LowStock>,
@@ -320,6 +326,13 @@ pub struct AppSpec {
     pub quiz: Option<QuizSpec>,
     #[serde(default)]
     pub landing: Option<LandingSpec>,
+    /// What an `AppKind::Archetype` app is, with what it needs to be built.
+    #[serde(default)]
+    pub archetype: Option<crate::archetypes::Archetype>,
+    /// What the description asked for that the offline generator does not build, in words
+    /// for the user; requirements, the final message and the app itself list it.
+    #[serde(default)]
+    pub not_built: Vec<String>,
     pub theme: Theme,
     pub persist: bool,
     pub layout: Layout,

@@ -42,6 +42,11 @@ pub fn title(text: &str, spec: &AppSpec) -> String {
             };
             return name.to_owned();
         }
+        AppKind::Archetype => {
+            if let Some(a) = &spec.archetype {
+                return a.title();
+            }
+        }
         _ => {}
     }
     derived_title(text)
@@ -71,7 +76,12 @@ fn explicit_name(text: &str) -> Option<String> {
     let ws: Vec<&str> = text.split_whitespace().collect();
     for (i, w) in ws.iter().enumerate() {
         let lw = w.to_lowercase();
-        if matches!(lw.as_str(), "called" | "named" | "titled" | "branded") {
+        // "a website for Trattoria Sole": a capitalised name after a page's "for".
+        let page_for = lw == "for"
+            && i > 0
+            && ["website", "site", "page", "homepage", "one-page"]
+                .contains(&ws[i - 1].to_lowercase().as_str());
+        if page_for || matches!(lw.as_str(), "called" | "named" | "titled" | "branded") {
             let mut name: Vec<String> = vec![];
             for x in &ws[i + 1..] {
                 let clean = x.trim_end_matches([',', '.', ';', ':', '!', '?', ')']);
@@ -273,6 +283,11 @@ pub(crate) fn tagline(spec: &AppSpec, text: &str) -> String {
         AppKind::Calculator => "Enter your numbers — results update as you type.".into(),
         AppKind::Quiz => quiz_tagline(spec.quiz.as_ref()),
         AppKind::Landing => landing::tagline(&text.to_lowercase()),
+        AppKind::Archetype => spec
+            .archetype
+            .as_ref()
+            .map(|a| a.tagline())
+            .unwrap_or_default(),
     }
 }
 

@@ -153,6 +153,18 @@ pub fn wireframe(spec: &AppSpec) -> String {
                 body.push_str("<div class=\"box\"><div class=\"label\">End</div>Your score: N / total · <span class=\"btn\">Restart quiz</span></div>");
             }
         }
+        AppKind::Archetype => {
+            if let Some(a) = &spec.archetype {
+                body.push_str(&format!(
+                    "<div class=\"box\"><div class=\"label\">{}</div><ul>{}</ul></div>",
+                    esc(&crate::text::capitalize(&a.describe())),
+                    a.features()
+                        .iter()
+                        .map(|f| format!("<li>{}</li>", esc(f)))
+                        .collect::<String>()
+                ));
+            }
+        }
         _ => {
             if let Some(l) = &spec.landing {
                 body.push_str(&format!(

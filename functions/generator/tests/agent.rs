@@ -947,3 +947,150 @@ fn unknown_quiz_topics_are_named_truthfully() {
     assert_eq!(s.quiz.expect("quiz").topic, "general knowledge");
     assert_eq!(s.title, "General Knowledge Quiz");
 }
+
+#[test]
+fn a_page_for_a_named_business_is_titled_with_the_name() {
+    let s =
+        spec("One-page website for Trattoria Sole, an Italian restaurant: a menu and a gallery.");
+    assert_eq!(s.title, "Trattoria Sole");
+    let s = spec("A homepage for Blue Fern Studio with a gallery and testimonials");
+    assert_eq!(s.title, "Blue Fern Studio");
+}
+
+#[test]
+fn what_cannot_be_built_is_not_a_field_and_is_listed() {
+    let s = spec(
+        "A meal planner where users log in with an account and AI suggests recipes; save meal plans with a day and a meal name.",
+    );
+    assert!(
+        !s.entity
+            .fields
+            .iter()
+            .any(|f| f.label.to_lowercase().contains("account"))
+    );
+    let req = appgen_generator::requirements_of(&s);
+    assert!(
+        req.features
+            .iter()
+            .any(|f| f.starts_with("Not built (offline): AI features")),
+        "{:?}",
+        req.features
+    );
+    assert!(req.summary.contains("Not built:"), "{}", req.summary);
+}
+
+#[test]
+fn habits_with_the_days_of_the_week_get_a_week_grid() {
+    let s = spec(
+        "A habit tracker with a week grid: habits as rows, Monday to Sunday as columns, click a cell to mark it done, and show the streak per habit.",
+    );
+    assert!(s.features.week && s.features.streak);
+    let s = spec(
+        "Weekly reading tracker: add the books or habits as rows, days Mon to Sun as columns, tick a box per day and show each row's streak.",
+    );
+    assert!(s.features.week, "other wording");
+    assert!(
+        !spec("Habit tracker: mark it done today and show the streak")
+            .features
+            .week
+    );
+}
+
+#[test]
+fn a_mortgage_with_a_deposit_borrows_the_price_less_the_deposit() {
+    let s = spec(
+        "Mortgage calculator — house price, deposit, interest rate and term in years; output the monthly repayment and the total interest.",
+    );
+    let c = s.calculator.expect("calculator");
+    let labels: Vec<&str> = c.inputs.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "House price",
+            "Deposit",
+            "Annual interest rate",
+            "Loan term"
+        ]
+    );
+    assert_eq!(c.outputs[0].expr, "(v.price - v.deposit)");
+    let s = spec("Car loan calculator with the purchase price and a down payment");
+    let labels: Vec<String> = s
+        .calculator
+        .expect("calculator")
+        .inputs
+        .iter()
+        .map(|i| i.label.clone())
+        .collect();
+    assert_eq!(
+        labels[..2],
+        ["Purchase price".to_owned(), "Down payment".to_owned()],
+        "other wording"
+    );
+    let s = spec("A loan calculator: amount, yearly interest rate and years");
+    assert_eq!(
+        s.calculator.expect("calculator").inputs[0].label,
+        "Loan amount"
+    );
+}
+
+#[test]
+fn a_choice_named_by_a_verb_and_a_bounded_count_are_fields() {
+    let s = spec(
+        "Ticket booking for a small theatre: pick a show (Hamlet, Cats, Chicago), a date and a number of seats up to 6.",
+    );
+    let show = field(&s, "show");
+    assert_eq!((show.kind, show.options.len()), (FieldType::Enum, 3));
+    let by_label = |s: &AppSpec, l: &str| {
+        s.entity
+            .fields
+            .iter()
+            .find(|f| f.label == l)
+            .map(|f| f.kind)
+    };
+    assert_eq!(by_label(&s, "Number of seats"), Some(FieldType::Number));
+    let s = spec("Coffee brewing log: a name, a filter (Paper, Metal, Cloth) and cups at most 10.");
+    assert_eq!(
+        by_label(&s, "Filter"),
+        Some(FieldType::Enum),
+        "other wording"
+    );
+    assert!(
+        by_label(&s, "Cups").is_some(),
+        "the bound is not part of the name"
+    );
+}
+
+#[tokio::test]
+async fn clarify_names_the_archetype_in_plain_words() {
+    for (description, words) in [
+        (
+            "Noughts and crosses for two people",
+            "a two-player game on a 3×3 grid",
+        ),
+        (
+            "A pizza menu: Margherita $9, Pepperoni $11; add to cart and see the total",
+            "a shop with a cart",
+        ),
+        (
+            "Study deck: each card has a term and a definition; flip to reveal",
+            "flashcards shown one at a time",
+        ),
+    ] {
+        let mut out = Recorder::default();
+        let questions = OfflineAgent
+            .clarify(&ctx(description), &mut out)
+            .await
+            .expect("clarify");
+        let said: String = out
+            .0
+            .iter()
+            .filter_map(|e| match e {
+                AgentEvent::Say(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert!(said.contains(words), "{description}: {said}");
+        // No unrelated default fields are suggested for an archetype.
+        assert!(!questions.iter().any(|q| q.id == "fields"), "{description}");
+    }
+}

@@ -335,6 +335,15 @@ const BEHAVIOUR_APPS: &[&str] = &[
     "A todo list with due dates",
     "Habit tracker",
     "A tip calculator: bill amount, tip percentage and number of people",
+    "Noughts and crosses for two people on one screen, with a new game button.",
+    "Connect four for two players: a 7 by 6 grid, click a column to drop a disc.",
+    "Concentration game with animal pictures: 12 tiles face down, turn over two, count the tries.",
+    "A flower shop: roses 12.00, tulips 8.50 and sunflowers 9.90; add bouquets to a basket and see the basket total with 5% delivery fee.",
+    "Running stopwatch for track training: start/stop, record split times per lap, clear everything.",
+    "Vocabulary cards for learning German: German word and English meaning; tap to reveal the meaning, next and previous.",
+    "A neighbourhood notice feed where residents post updates with their name and a message; latest posts on top and a like button with a count.",
+    "Scale a cookie recipe: each ingredient with an amount and unit for the original batch, then a target number of cookies.",
+    "Split costs between flatmates: add flatmates, then expenses with who paid and the amount; show who owes what.",
 ];
 
 #[tokio::test(flavor = "current_thread")]

@@ -25,6 +25,15 @@ const DESCRIPTIONS: &[&str] = &[
     "A currency converter from euros to yen",
     "I want an app where I can log my daily water intake in glasses and see the weekly total",
     "Please implement a website for a volunteer program where users can sign up and see events. Set the background color to honeydew and the component color to dark olive green.",
+    "Tic tac toe with a scoreboard of wins for each side",
+    "Four in a row: red and yellow take turns dropping counters into a 7-column board",
+    "A memory game with 16 cards of fruit emojis, a timer and a moves counter",
+    "Pizza menu with a cart: Margherita $9, Pepperoni $11, Veggie $10, and the order total with 8% tax",
+    "A stopwatch with laps",
+    "A tea countdown timer with presets for green (3 min) and black (5 min)",
+    "Pomodoro timer with 25 minute work and 5 minute break phases",
+    "Flashcards with a term and a definition",
+    "A team kudos wall: post a thank-you with your name and a message, newest first, with hearts",
 ];
 
 fn run(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {

@@ -112,8 +112,8 @@ export function CollectionApp({ spec }: { spec: CollectionConfig }) {
             if (editing?.id === it.id) setEditing(null);
           }}
           onToggleDone={(it) => setItems((prev) => prev.map((x) => (x.id === it.id ? { ...x, done: !x.done } : x)))}
-          onToggleToday={(it) => {
-            const today = todayIso();
+          onToggleToday={(it, day) => {
+            const today = day ?? todayIso();
             setItems((prev) =>
               prev.map((x) => {
                 if (x.id !== it.id) return x;

@@ -9,7 +9,20 @@ interface Props {
   onEdit: (item: Item) => void;
   onDelete: (item: Item) => void;
   onToggleDone: (item: Item) => void;
-  onToggleToday: (item: Item) => void;
+  onToggleToday: (item: Item, day?: string) => void;
+}
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+// This week's days, Monday first, as ISO dates.
+function thisWeek(): string[] {
+  const d = new Date();
+  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
+  return WEEKDAYS.map(() => {
+    const iso = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    d.setDate(d.getDate() + 1);
+    return iso;
+  });
 }
 
 // Consecutive days with a check-in, ending today (or yesterday, so a streak survives until
@@ -28,15 +41,33 @@ export function streak(log: string[] | undefined): number {
 }
 
 export function ItemList({ spec, items, total, onEdit, onDelete, onToggleDone, onToggleToday }: Props) {
+  const week = spec.week ? thisWeek() : [];
   if (items.length === 0) {
     return (
       <p className="empty card">
         {total === 0
           ? `No ${spec.plural.toLowerCase()} yet. Add your first ${spec.singular.toLowerCase()} above.`
           : `No ${spec.plural.toLowerCase()} match the current search or filter.`}
+        {spec.week ? ` Each one gets a row in the week grid: ${WEEKDAYS.join(", ")}.` : ""}
       </p>
     );
   }
+  const weekCells = (it: Item) =>
+    week.map((day, i) => {
+      const on = it.log?.includes(day) ?? false;
+      return (
+        <button
+          key={day}
+          type="button"
+          className={`btn small ${on ? "primary" : "ghost"} week-cell`}
+          aria-pressed={on}
+          aria-label={`${it.values[spec.primary] || spec.singular} on ${WEEKDAYS[i] ?? day}`}
+          onClick={() => onToggleToday(it, day)}
+        >
+          {on ? "✓" : "·"}
+        </button>
+      );
+    });
   const name = (it: Item) => it.values[spec.primary] || spec.singular;
   const money = spec.computed?.factors.some((k) => spec.fields.find((f) => f.key === k)?.type === "money");
   const isLow = (it: Item) => (spec.lowStock ? numeric(it.values[spec.lowStock.field]) < spec.lowStock.below : false);
@@ -94,6 +125,16 @@ export function ItemList({ spec, items, total, onEdit, onDelete, onToggleDone, o
                 ))}
             </dl>
             <div className="item-extras">{extras(it)}</div>
+            {spec.week ? (
+              <div className="week-row" aria-label="This week">
+                {weekCells(it).map((cell, i) => (
+                  <span key={cell.key} className="week-day">
+                    <span className="muted small">{WEEKDAYS[i]}</span>
+                    {cell}
+                  </span>
+                ))}
+              </div>
+            ) : null}
             {actions(it)}
           </li>
         ))}
@@ -110,6 +151,9 @@ export function ItemList({ spec, items, total, onEdit, onDelete, onToggleDone, o
               <th scope="col" key={f.key}>{f.label}</th>
             ))}
             {spec.computed ? <th scope="col">{spec.computed.label}</th> : null}
+            {week.map((day, i) => (
+              <th scope="col" key={day}>{WEEKDAYS[i]}</th>
+            ))}
             {spec.streak ? <th scope="col">Streak</th> : null}
             <th scope="col">Actions</th>
           </tr>
@@ -125,6 +169,9 @@ export function ItemList({ spec, items, total, onEdit, onDelete, onToggleDone, o
                 </td>
               ))}
               {spec.computed ? <td>{money ? formatMoney(computedValue(spec, it)) : formatNumber(computedValue(spec, it))}</td> : null}
+              {weekCells(it).map((cell) => (
+                <td key={cell.key}>{cell}</td>
+              ))}
               {spec.streak ? (
                 <td>
                   {streak(it.log)} {streak(it.log) === 1 ? "day" : "days"}

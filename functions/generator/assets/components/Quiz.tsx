@@ -69,13 +69,21 @@ export function Quiz({ spec }: { spec: QuizConfig }) {
         Question {index + 1} of {total} · Score so far: {score}
       </p>
       <fieldset>
-        <legend>{q.question}</legend>
-        {q.choices.map((c, ci) => (
-          <div className="choice" key={c}>
-            <input type="radio" id={`${uid}-${ci}`} name="choice" checked={selected === ci} onChange={() => setSelected(ci)} />
-            <label htmlFor={`${uid}-${ci}`}>{c}</label>
-          </div>
-        ))}
+        <legend id={`${uid}-q`}>{q.question}</legend>
+        <div role="radiogroup" aria-labelledby={`${uid}-q`} className="choices">
+          {q.choices.map((c, ci) => (
+            <button
+              type="button"
+              role="radio"
+              aria-checked={selected === ci}
+              className={`btn chip choice${selected === ci ? " selected" : ""}`}
+              key={c}
+              onClick={() => setSelected(ci)}
+            >
+              {c}
+            </button>
+          ))}
+        </div>
       </fieldset>
       <div className="actions">
         <button type="submit" className="btn primary" disabled={selected === null}>

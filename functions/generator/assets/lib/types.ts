@@ -57,6 +57,7 @@ export interface CollectionConfig {
   chart: boolean;
   done: boolean;
   streak: boolean;
+  week?: boolean;
   overlap: { resource: string | null; date: string; start: string; end: string } | null;
   computed: { label: string; factors: string[] } | null;
   lowStock: { field: string; below: number } | null;
@@ -100,6 +101,65 @@ export interface LandingConfig {
   contact: boolean;
 }
 
+export interface GridGameConfig {
+  archetype: "grid_game";
+  name: string;
+  columns: number;
+  rows: number;
+  win: number;
+  gravity: boolean;
+  players: [string, string];
+  score: boolean;
+}
+
+export interface MemoryConfig {
+  archetype: "memory";
+  theme: string;
+  symbols: string[];
+  counter: string;
+  timer: boolean;
+}
+
+export interface ShopConfig {
+  archetype: "shop";
+  products: { name: string; price: number }[];
+  cart: string;
+  fees: { label: string; percent: number }[];
+}
+
+export interface TimerConfig {
+  archetype: "timer";
+  mode: "stopwatch" | "countdown" | "pomodoro";
+  presets: { label: string; seconds: number }[];
+  lap: string;
+}
+
+export interface FlashcardsConfig {
+  archetype: "flashcards";
+  fields: Field[];
+}
+
+export interface FeedConfig {
+  archetype: "feed";
+  fields: Field[];
+  reaction: string;
+  icon: string;
+}
+
+export interface ScalerConfig {
+  archetype: "scaler";
+  fields: Field[];
+  yields: string;
+}
+
+export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig | FlashcardsConfig | FeedConfig | ScalerConfig | SplitConfig;
+
+export interface SplitConfig {
+  archetype: "split";
+  person: string;
+  cost: string;
+}
+
 export interface AppConfig {
   title: string;
   tagline: string;
@@ -110,4 +170,7 @@ export interface AppConfig {
   board: BoardConfig | null;
   quiz: QuizConfig | null;
   landing: LandingConfig | null;
+  archetype: ArchetypeConfig | null;
+  /** What the description asked for that the offline generator did not build. */
+  notBuilt: string[];
 }

@@ -32,6 +32,7 @@ fn collection(spec: &AppSpec) -> Value {
         "chart": f.chart,
         "done": f.done,
         "streak": f.streak,
+        "week": f.week,
         "overlap": f.overlap,
         "computed": f.computed,
         "lowStock": f.low_stock,
@@ -59,6 +60,8 @@ pub fn config_ts(spec: &AppSpec) -> String {
         "landing": if is(AppKind::Landing) {
             spec.landing.as_ref().map(|l| json!({"cta": l.cta, "sections": l.sections, "contact": l.contact})).unwrap_or(Value::Null)
         } else { Value::Null },
+        "archetype": if is(AppKind::Archetype) { json!(spec.archetype) } else { Value::Null },
+        "notBuilt": spec.not_built,
     });
     let body = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned());
     format!(

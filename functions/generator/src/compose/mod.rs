@@ -75,6 +75,11 @@ pub fn compose(spec: &AppSpec) -> FileMap {
             put("src/calculator.ts", config::calculator_ts(spec));
         }
         AppKind::Landing => components.extend_from_slice(LANDING),
+        AppKind::Archetype => {
+            for (file, body) in spec.archetype.iter().flat_map(|a| a.component().1) {
+                put(&format!("src/components/{file}"), body.to_owned());
+            }
+        }
         _ => {}
     }
     for (path, body) in components {

@@ -68,7 +68,25 @@ pub fn index_html(spec: &AppSpec) -> String {
 }
 
 pub fn app_tsx(spec: &AppSpec) -> String {
+    let archetype_import;
+    let archetype_body;
     let (import, body) = match spec.kind {
+        AppKind::Archetype => {
+            let name = spec.archetype.as_ref().map_or("", |a| a.component().0);
+            let tag = serde_json::to_value(&spec.archetype)
+                .ok()
+                .and_then(|v| {
+                    v.get("archetype")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            archetype_import = format!("import {{ {name} }} from \"./components/{name}\";");
+            archetype_body = format!(
+                "{{config.archetype?.archetype === \"{tag}\" ? <{name} spec={{config.archetype}} /> : null}}"
+            );
+            (archetype_import.as_str(), archetype_body.as_str())
+        }
         k if k.is_collection() => (
             "import { CollectionApp } from \"./components/CollectionApp\";",
             "{config.collection ? <CollectionApp spec={config.collection} /> : null}",
@@ -100,6 +118,8 @@ pub fn app_tsx(spec: &AppSpec) -> String {
     } else {
         "{config.persist ? \"Your data is saved in this browser.\" : \"Data is kept until you reload the page.\"}"
     };
+    // What was asked for and not built, said in the app itself.
+    let not_built = "\n        {config.notBuilt.length > 0 ? (\n          <p className=\"notice not-built\" role=\"note\">Not built (offline generator): {config.notBuilt.join(\"; \")}.</p>\n        ) : null}";
     format!(
         r#"import {{ config }} from "./config";
 {import}
@@ -110,7 +130,7 @@ export default function App() {{
       <header className="app-header">
         <h1>{{config.title}}</h1>{tagline}
       </header>
-      <main className="container">
+      <main className="container">{not_built}
         {body}
       </main>
       <footer className="app-footer muted">{footer}</footer>

@@ -170,27 +170,70 @@ pub fn calculator_for(text: &str, fields: &[Field]) -> CalculatorSpec {
             "amortisation",
         ],
     ) {
-        let monthly = "(v.rate > 0 ? (v.principal * (v.rate / 1200)) / (1 - Math.pow(1 + v.rate / 1200, -v.years * 12)) : v.principal / (v.years * 12))";
+        // "house price, deposit": the loan is the price less the deposit.
+        let deposit = ["down payment", "downpayment", "deposit"]
+            .into_iter()
+            .find(|w| has_any(t, &[w]));
+        let principal = if deposit.is_some() {
+            "(v.price - v.deposit)"
+        } else {
+            "v.principal"
+        };
+        let monthly = format!(
+            "({principal} > 0 ? (v.rate > 0 ? ({principal} * (v.rate / 1200)) / (1 - Math.pow(1 + v.rate / 1200, -v.years * 12)) : {principal} / (v.years * 12)) : 0)"
+        );
+        let mut inputs = match deposit {
+            Some(d) => vec![
+                input(
+                    "price",
+                    if has_any(t, &["house", "home", "property", "flat", "apartment"]) {
+                        "House price"
+                    } else {
+                        "Purchase price"
+                    },
+                    None,
+                    "300000",
+                    Some(0.0),
+                ),
+                input(
+                    "deposit",
+                    &crate::text::capitalize(d),
+                    None,
+                    "60000",
+                    Some(0.0),
+                ),
+            ],
+            None => vec![input("principal", "Loan amount", None, "200000", Some(0.0))],
+        };
+        inputs.push(input(
+            "rate",
+            "Annual interest rate",
+            Some("%"),
+            "5",
+            Some(0.0),
+        ));
+        inputs.push(input("years", "Loan term", Some("years"), "25", Some(1.0)));
+        let mut outputs = vec![];
+        if deposit.is_some() {
+            outputs.push(output("Loan amount", OutputFormat::Money, principal));
+        }
+        outputs.extend([
+            output("Monthly payment", OutputFormat::Money, &monthly),
+            output(
+                "Total paid",
+                OutputFormat::Money,
+                &format!("{monthly} * v.years * 12"),
+            ),
+            output(
+                "Total interest",
+                OutputFormat::Money,
+                &format!("{monthly} * v.years * 12 - {principal}"),
+            ),
+        ]);
         return CalculatorSpec {
             formula: "loan".into(),
-            inputs: vec![
-                input("principal", "Loan amount", None, "200000", Some(0.0)),
-                input("rate", "Annual interest rate", Some("%"), "5", Some(0.0)),
-                input("years", "Loan term", Some("years"), "25", Some(1.0)),
-            ],
-            outputs: vec![
-                output("Monthly payment", OutputFormat::Money, monthly),
-                output(
-                    "Total paid",
-                    OutputFormat::Money,
-                    &format!("{monthly} * v.years * 12"),
-                ),
-                output(
-                    "Total interest",
-                    OutputFormat::Money,
-                    &format!("{monthly} * v.years * 12 - v.principal"),
-                ),
-            ],
+            inputs,
+            outputs,
         };
     }
     if has_any(

@@ -1,0 +1,205 @@
+//! A feed: people post with their name and a message, newest first, with a reaction button
+//! and its count (likes, hearts, upvotes, kudos). The grammar reads the feed's names (feed,
+//! wall, microblog, timeline, social media) with posts and a reaction or an order, the
+//! fields a post has, and what the reaction is called.
+
+use crate::fields::{extract_fields, field_from_label};
+use crate::spec::{Field, FieldType};
+use crate::text::{has_any, has_phrase};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Feed {
+    /// A post's fields; the first text field is its author, the longest its message.
+    pub fields: Vec<Field>,
+    /// What a reaction is called ("Like", "Heart", "Upvote").
+    pub reaction: String,
+    /// Icon shown on the reaction button.
+    pub icon: String,
+}
+
+const REACTIONS: &[(&[&str], &str, &str)] = &[
+    (&["heart", "hearts", "love"], "Heart", "❤"),
+    (&["upvote", "upvotes", "vote", "votes"], "Upvote", "▲"),
+    (&["kudos", "applause", "clap", "claps"], "Clap", "👏"),
+    (&["like", "likes", "thumbs up"], "Like", "👍"),
+];
+
+/// Words that describe the feed's behaviour, never a field of a post.
+const NOT_FIELDS: &[&str] = &[
+    "heart", "like", "upvote", "vote", "newest", "latest", "oldest", "count", "first", "top",
+    "button", "kudos", "clap", "comment", "number",
+];
+
+/// Reads a feed, or `None` when the description is not one.
+pub fn read(text: &str, lower: &str) -> Option<Feed> {
+    let spaced = lower.replace('-', " ");
+    let named = has_any(
+        &spaced,
+        &[
+            "feed",
+            "wall",
+            "microblog",
+            "timeline",
+            "social media",
+            "social network",
+            "message board",
+            "guestbook",
+            "guest book",
+        ],
+    );
+    let posts = has_any(&spaced, &["post", "posts", "share", "shares", "posting"]);
+    let reaction = REACTIONS.iter().find(|(keys, ..)| has_any(&spaced, keys));
+    let ordered = has_any(
+        &spaced,
+        &[
+            "newest first",
+            "latest first",
+            "latest posts",
+            "newest on top",
+            "on top",
+        ],
+    );
+    // A social network is a feed by itself; a "wall" or "feed" needs posts or reactions.
+    let social = has_any(
+        &spaced,
+        &[
+            "social media",
+            "social network",
+            "microblog",
+            "twitter",
+            "instagram",
+        ],
+    );
+    if !(social || named && (posts || reaction.is_some()) || posts && reaction.is_some() && ordered)
+    {
+        return None;
+    }
+    let (_, reaction, icon) = reaction.copied().unwrap_or((&[], "Like", "👍"));
+    Some(Feed {
+        fields: post_fields(text, lower),
+        reaction: reaction.to_owned(),
+        icon: icon.to_owned(),
+    })
+}
+
+fn post_fields(text: &str, lower: &str) -> Vec<Field> {
+    let mut fields: Vec<Field> = extract_fields(text)
+        .into_iter()
+        .filter(|f| {
+            !f.label
+                .to_lowercase()
+                .split_whitespace()
+                .any(|w| NOT_FIELDS.contains(&w.trim_end_matches('s')))
+        })
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FieldType::Text | FieldType::Longtext | FieldType::Enum | FieldType::Date
+            )
+        })
+        .collect();
+    // "who it is for" names the recipient, which "Who" alone does not say.
+    if has_any(lower, &["who it is for", "who it's for", "who its for"]) {
+        for f in fields.iter_mut().filter(|f| f.key == "who") {
+            f.label = "For (who it is for)".to_owned();
+        }
+    }
+    let has_author = fields.iter().any(|f| f.kind == FieldType::Text);
+    if !has_author && let Some(f) = field_from_label("Author", vec![]) {
+        fields.insert(0, f);
+    }
+    if !fields.iter().any(|f| f.kind == FieldType::Longtext) {
+        let label = if has_phrase(lower, "message") {
+            "Message"
+        } else {
+            "Post"
+        };
+        if let Some(mut f) = field_from_label(label, vec![]) {
+            f.kind = FieldType::Longtext;
+            fields.push(f);
+        }
+    }
+    for f in fields
+        .iter_mut()
+        .filter(|f| matches!(f.kind, FieldType::Text | FieldType::Longtext))
+    {
+        f.required = true;
+    }
+    fields.truncate(5);
+    fields
+}
+
+impl Feed {
+    pub fn describe(&self) -> String {
+        format!(
+            "a feed of posts ({}), newest first, with a {} button and count",
+            self.fields
+                .iter()
+                .map(|f| f.label.to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.reaction.to_lowercase()
+        )
+    }
+
+    pub fn features(&self) -> Vec<String> {
+        vec![
+            format!(
+                "Post with a form: {}",
+                self.fields
+                    .iter()
+                    .map(|f| f.label.clone())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "Posts shown newest first with when they were posted".to_owned(),
+            format!(
+                "A {} button on each post with its count",
+                self.reaction.to_lowercase()
+            ),
+            "Delete a post".to_owned(),
+        ]
+    }
+
+    pub fn tagline(&self) -> String {
+        "Share a post; the newest are on top.".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(f: &Feed) -> Vec<&str> {
+        f.fields.iter().map(|x| x.label.as_str()).collect()
+    }
+
+    #[test]
+    fn kudos_wall_with_hearts() {
+        let d = "A team kudos wall: anyone posts a thank-you with their name, who it is for and a message; posts show newest first with a heart button and heart count.";
+        let f = read(d, &d.to_lowercase()).expect("feed");
+        assert_eq!(labels(&f), ["Name", "For (who it is for)", "Message"]);
+        assert_eq!(f.reaction, "Heart");
+    }
+
+    #[test]
+    fn other_wording_microblog_with_upvotes() {
+        let d = "Microblog for our book club: members share a short post with author and text, newest first, upvote posts and show the number of upvotes.";
+        let f = read(d, &d.to_lowercase()).expect("feed");
+        assert_eq!(labels(&f), ["Author", "Text"]);
+        assert_eq!(f.reaction, "Upvote");
+        let d = "Build a social media app for pet owners to share photos and stories";
+        let f = read(d, &d.to_lowercase()).expect("feed");
+        assert_eq!(labels(&f).last(), Some(&"Post"));
+    }
+
+    #[test]
+    fn lists_of_posts_without_a_feed_are_not_one() {
+        let d = "A blog post planner with a title, a status and a publish date";
+        assert!(read(d, &d.to_lowercase()).is_none());
+        let d = "A wall planner for the office with a title and a date";
+        assert!(read(d, &d.to_lowercase()).is_none());
+    }
+}

@@ -1,0 +1,191 @@
+//! Apps that are not lists of records, each composed from its own tested component: one
+//! module a kind (its grammar, its spec, its words for clarify and the requirements) and one
+//! dispatch point, [`detect`]. To add one: a module with `read`, `describe`, `features` and
+//! `tagline`, a variant of [`Archetype`], a line in [`detect`] and its component in `assets/`.
+
+pub mod feed;
+pub mod flashcards;
+pub mod grid_game;
+pub mod memory;
+pub mod scaler;
+pub mod shop;
+pub mod split;
+pub mod timer;
+
+use serde::{Deserialize, Serialize};
+
+/// The archetype the description was read as, with what it needs to be built.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "archetype", rename_all = "snake_case")]
+pub enum Archetype {
+    GridGame(grid_game::GridGame),
+    Memory(memory::Memory),
+    Shop(shop::Shop),
+    Timer(timer::Timer),
+    Flashcards(flashcards::Flashcards),
+    Feed(feed::Feed),
+    Scaler(scaler::Scaler),
+    Split(split::Split),
+}
+
+/// The one dispatch point: the first archetype whose grammar reads the description. Games
+/// come before timers ("a memory game with a timer"), shops before timers.
+pub fn detect(text: &str) -> Option<Archetype> {
+    let lower = text.to_lowercase();
+    grid_game::read(&lower)
+        .map(Archetype::GridGame)
+        .or_else(|| memory::read(&lower).map(Archetype::Memory))
+        .or_else(|| shop::read(text, &lower).map(Archetype::Shop))
+        .or_else(|| flashcards::read(&lower).map(Archetype::Flashcards))
+        .or_else(|| scaler::read(&lower).map(Archetype::Scaler))
+        .or_else(|| split::read(&lower).map(Archetype::Split))
+        .or_else(|| timer::read(&lower).map(Archetype::Timer))
+        .or_else(|| feed::read(text, &lower).map(Archetype::Feed))
+}
+
+impl Archetype {
+    /// The app in plain words for clarify ("a two-player game on a 3×3 grid").
+    pub fn describe(&self) -> String {
+        match self {
+            Archetype::GridGame(g) => g.describe(),
+            Archetype::Memory(m) => m.describe(),
+            Archetype::Shop(s) => s.describe(),
+            Archetype::Timer(t) => t.describe(),
+            Archetype::Flashcards(f) => f.describe(),
+            Archetype::Feed(f) => f.describe(),
+            Archetype::Scaler(s) => s.describe(),
+            Archetype::Split(s) => s.describe(),
+        }
+    }
+
+    /// One line per thing the app does, each true of its component.
+    pub fn features(&self) -> Vec<String> {
+        match self {
+            Archetype::GridGame(g) => g.features(),
+            Archetype::Memory(m) => m.features(),
+            Archetype::Shop(s) => s.features(),
+            Archetype::Timer(t) => t.features(),
+            Archetype::Flashcards(f) => f.features(),
+            Archetype::Feed(f) => f.features(),
+            Archetype::Scaler(s) => s.features(),
+            Archetype::Split(s) => s.features(),
+        }
+    }
+
+    pub fn tagline(&self) -> String {
+        match self {
+            Archetype::GridGame(g) => g.tagline(),
+            Archetype::Memory(m) => m.tagline(),
+            Archetype::Shop(s) => s.tagline(),
+            Archetype::Timer(t) => t.tagline(),
+            Archetype::Flashcards(f) => f.tagline(),
+            Archetype::Feed(f) => f.tagline(),
+            Archetype::Scaler(s) => s.tagline(),
+            Archetype::Split(s) => s.tagline(),
+        }
+    }
+
+    /// Whether the app keeps something in the browser (the cart, the sessions done).
+    pub fn keeps_data(&self) -> bool {
+        match self {
+            Archetype::Shop(_)
+            | Archetype::Flashcards(_)
+            | Archetype::Feed(_)
+            | Archetype::Scaler(_)
+            | Archetype::Split(_) => true,
+            Archetype::Timer(t) => t.mode == timer::TimerMode::Pomodoro,
+            Archetype::GridGame(_) | Archetype::Memory(_) => false,
+        }
+    }
+
+    /// A title when the description names none.
+    pub fn title(&self) -> String {
+        match self {
+            Archetype::GridGame(g) => g.name.clone(),
+            Archetype::Memory(m) => format!("{} Memory", crate::text::title_case(&m.theme)),
+            Archetype::Shop(s) => format!("Shop with a {}", s.cart),
+            Archetype::Timer(t) => match t.mode {
+                timer::TimerMode::Stopwatch => "Stopwatch".into(),
+                timer::TimerMode::Countdown => "Countdown Timer".into(),
+                timer::TimerMode::Pomodoro => "Pomodoro Timer".into(),
+            },
+            Archetype::Flashcards(_) => "Flashcards".into(),
+            Archetype::Feed(_) => "Feed".into(),
+            Archetype::Scaler(_) => "Recipe Scaler".into(),
+            Archetype::Split(s) => format!("Shared {}s", s.cost),
+        }
+    }
+
+    /// The component that renders it (its name) and the files it needs under
+    /// `src/components`.
+    pub fn component(&self) -> (&'static str, Vec<(&'static str, &'static str)>) {
+        const FORM: (&str, &str) = (
+            "ItemForm.tsx",
+            include_str!("../../assets/components/ItemForm.tsx"),
+        );
+        macro_rules! file {
+            ($name:literal) => {
+                (
+                    concat!($name, ".tsx"),
+                    include_str!(concat!("../../assets/components/", $name, ".tsx")),
+                )
+            };
+        }
+        match self {
+            Archetype::GridGame(_) => ("GridGame", vec![file!("GridGame")]),
+            Archetype::Memory(_) => ("Memory", vec![file!("Memory")]),
+            Archetype::Shop(_) => ("Shop", vec![file!("Shop")]),
+            Archetype::Timer(_) => ("Timer", vec![file!("Timer")]),
+            Archetype::Flashcards(_) => ("Flashcards", vec![file!("Flashcards"), FORM]),
+            Archetype::Feed(_) => ("Feed", vec![file!("Feed"), FORM]),
+            Archetype::Scaler(_) => ("Scaler", vec![file!("Scaler"), FORM]),
+            Archetype::Split(_) => ("Split", vec![file!("Split")]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_dispatch_reads_each_kind() {
+        let kind = |d: &str| match detect(d) {
+            Some(Archetype::GridGame(_)) => "game",
+            Some(Archetype::Memory(_)) => "memory",
+            Some(Archetype::Shop(_)) => "shop",
+            Some(Archetype::Timer(_)) => "timer",
+            Some(Archetype::Flashcards(_)) => "flashcards",
+            Some(Archetype::Feed(_)) => "feed",
+            Some(Archetype::Scaler(_)) => "scaler",
+            Some(Archetype::Split(_)) => "split",
+            None => "none",
+        };
+        assert_eq!(kind("Connect four for two players"), "game");
+        assert_eq!(kind("A memory game with a timer and 12 cards"), "memory");
+        assert_eq!(
+            kind(
+                "Coffee stand: espresso 2.50, latte 3.80; tap to add to the order, total with 8% tax"
+            ),
+            "shop"
+        );
+        assert_eq!(kind("A pomodoro timer"), "timer");
+        assert_eq!(
+            kind("Flashcards with a term and a definition"),
+            "flashcards"
+        );
+        assert_eq!(
+            kind("A neighbourhood feed: post a message, like posts"),
+            "feed"
+        );
+        assert_eq!(kind("A recipe box with ingredients and steps"), "none");
+    }
+
+    #[test]
+    fn specs_round_trip_through_json() {
+        let a = detect("tic tac toe with a scoreboard").expect("game");
+        let v = serde_json::to_value(&a).expect("json");
+        assert_eq!(v["archetype"], "grid_game");
+        assert_eq!(serde_json::from_value::<Archetype>(v).expect("back"), a);
+    }
+}
