@@ -2,6 +2,7 @@
 //! build and check reports.
 
 use crate::check::CheckKind;
+use crate::scenario::{ScenarioResult, Tally};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -182,6 +183,44 @@ pub struct CheckReport {
     pub screenshot: Option<String>,
     #[serde(default)]
     pub duration_ms: u64,
+    /// The app's acceptance scenarios, run after the checks (`passed` is the checks' verdict:
+    /// a version may be built with some scenarios failing, and says so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acceptance: Vec<ScenarioResult>,
+}
+
+impl CheckReport {
+    /// How many acceptance scenarios passed, when there were any.
+    pub fn tally(&self) -> Option<Tally> {
+        (!self.acceptance.is_empty()).then(|| Tally::of(&self.acceptance))
+    }
+
+    /// The evidence of the failed scenarios, one line each: what the fix agent gets.
+    pub fn acceptance_failures(&self) -> Option<String> {
+        let lines: Vec<String> = self
+            .acceptance
+            .iter()
+            .filter(|r| !r.passed)
+            .map(ScenarioResult::evidence)
+            .collect();
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+
+    /// What the check says of a version in a few words: "checked", or "built, N of M
+    /// acceptance checks pass" (never plain "checked" when a scenario failed).
+    pub fn verdict(&self) -> String {
+        match self.tally() {
+            _ if !self.passed => "check failed".into(),
+            Some(t) if !t.all_pass() => {
+                format!("built, {} of {} acceptance checks pass", t.passed, t.total)
+            }
+            Some(t) => format!(
+                "checked, {} of {} acceptance checks pass",
+                t.passed, t.total
+            ),
+            None => "checked".into(),
+        }
+    }
 }
 
 /// Reports stored before checks were typed may hold a `{"kind": "check"}` result for a check that

@@ -3,6 +3,7 @@
 use crate::agui::{Message, TokenUsage};
 use crate::app::{BuildReport, CheckReport, Question, Requirements};
 use crate::run_error::ErrorCode;
+use crate::scenario::Scenario;
 use crate::step::StepName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -203,6 +204,10 @@ pub struct ThreadSnapshot {
     /// The reference workload's file map, kept inline (`appgen serve --pipeline bench`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bench_files: BTreeMap<String, String>,
+    /// The app's acceptance scenarios: written by the qa step, kept across follow-ups (the
+    /// regression suite), run on every build.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<Scenario>,
 }
 
 impl ThreadSnapshot {
@@ -228,6 +233,7 @@ impl ThreadSnapshot {
             seq: 0,
             agent: String::new(),
             bench_files: BTreeMap::new(),
+            scenarios: Vec::new(),
         }
     }
 

@@ -46,6 +46,8 @@ pub fn ui_state(snap: &ThreadSnapshot, preview_url: &dyn Fn(&Version) -> String)
                     "checks": c.checks,
                     "consoleErrors": c.console_errors.len(),
                     "screenshot": c.screenshot.is_some(),
+                    "verdict": c.verdict(),
+                    "acceptance": c.acceptance,
                 })),
                 "previewUrl": preview_url(v),
             })
@@ -73,6 +75,7 @@ pub fn ui_state(snap: &ThreadSnapshot, preview_url: &dyn Fn(&Version) -> String)
         "versions": versions,
         "preview": preview,
         "usage": snap.usage,
+        "scenarios": snap.scenarios,
     })
 }
 
