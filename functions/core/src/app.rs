@@ -2,7 +2,7 @@
 //! build and check reports.
 
 use crate::check::CheckKind;
-use crate::scenario::{ScenarioResult, Tally};
+use crate::scenario::{Scenario, ScenarioResult, Tally};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -147,6 +147,41 @@ pub struct ChangeSet {
     /// offline generator re-derives its spec); `None` leaves them as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirements: Option<Requirements>,
+    /// What the change does to the acceptance suite.
+    #[serde(default, skip_serializing_if = "SuiteChange::is_empty")]
+    pub suite: SuiteChange,
+}
+
+/// A follow-up's change to the acceptance suite: the scenarios it retires (by name: the
+/// behaviour they test was changed on purpose) and the ones it adds. The rest are kept and run
+/// on the new version, so a change that breaks earlier behaviour is caught.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuiteChange {
+    #[serde(default)]
+    pub retire: Vec<String>,
+    #[serde(default)]
+    pub add: Vec<Scenario>,
+}
+
+impl SuiteChange {
+    pub fn is_empty(&self) -> bool {
+        self.retire.is_empty() && self.add.is_empty()
+    }
+
+    /// The suite after the change: retired ones dropped, added ones appended (replacing any
+    /// of the same name).
+    pub fn apply(&self, suite: &[Scenario]) -> Vec<Scenario> {
+        let mut out: Vec<Scenario> = suite
+            .iter()
+            .filter(|s| {
+                !self.retire.contains(&s.name) && !self.add.iter().any(|a| a.name == s.name)
+            })
+            .cloned()
+            .collect();
+        out.extend(self.add.iter().cloned());
+        out
+    }
 }
 
 /// Result of one check of a built app in the browser, in the order the checks were asked.

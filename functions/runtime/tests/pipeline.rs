@@ -118,6 +118,7 @@ impl AppAgent for ScriptedAgent {
                 content: format!("{cur}// fix {}\n", f.round),
             }],
             requirements: None,
+            suite: Default::default(),
         })
     }
     async fn modify(
@@ -137,6 +138,7 @@ impl AppAgent for ScriptedAgent {
                 replace: "\"2\"".into(),
             }],
             requirements: None,
+            suite: Default::default(),
         })
     }
 }
