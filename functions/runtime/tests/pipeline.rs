@@ -77,6 +77,13 @@ impl AppAgent for ScriptedAgent {
             spec: ctx.answers.clone(),
         })
     }
+    async fn qa(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<Vec<appgen_core::scenario::Scenario>, AgentError> {
+        Ok(Vec::new())
+    }
     async fn wireframe(
         &self,
         _: &AgentContext,
@@ -412,7 +419,7 @@ async fn initial_run_interrupts_then_builds_a_version(b: Backend) {
     let log = settled(&p, "t1", "r2").await;
     assert_eq!(
         steps_of(&log),
-        ["requirements", "wireframe", "code", "build", "review"]
+        ["requirements", "qa", "wireframe", "code", "build", "review"]
     );
     assert!(
         log.iter()

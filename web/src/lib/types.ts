@@ -29,6 +29,8 @@ export interface CheckSummary {
   screenshot?: boolean | string;
   durationMs?: number;
   visibleText?: number;
+  /** "checked", or "built, N of M acceptance checks pass" when a scenario failed. */
+  verdict?: string;
 }
 
 export interface VersionSummary {

@@ -58,18 +58,19 @@ fn colours(spec: &AppSpec) -> Vec<Scenario> {
         &spec.theme.background,
         &[DEFAULT_BACKGROUND, DARK_BACKGROUND],
     ) {
-        out.push(colour(ColorTarget::Background, name, "background"));
+        out.push(colour(ColorTarget::Background, name, "background is"));
     }
     if let Some(name) = asked(&spec.theme.accent, &[DEFAULT_ACCENT, DARK_ACCENT]) {
-        out.push(colour(ColorTarget::Accent, name, "buttons"));
+        out.push(colour(ColorTarget::Accent, name, "buttons are"));
     }
     out
 }
 
 fn colour(target: ColorTarget, name: ColorName, what: &str) -> Scenario {
+    let part = what.split(' ').next().unwrap_or(what);
     scenario(
-        &format!("the {what} are {name}"),
-        &format!("Use {name} for the {what}"),
+        &format!("the {what} {name}"),
+        &format!("Use {name} for the {part}"),
         vec![expect(Expectation::Color { target, name })],
     )
 }

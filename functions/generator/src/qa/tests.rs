@@ -121,7 +121,7 @@ fn filters_sorting_done_and_colours_asked_for_are_covered() {
     );
     let n = names(&landing);
     assert!(
-        n.contains(&"the background are ivory") || n.iter().any(|x| x.contains("ivory")),
+        n.contains(&"the background is ivory") || n.iter().any(|x| x.contains("ivory")),
         "{n:?}"
     );
     assert!(n.iter().any(|x| x.contains("forestgreen")), "{n:?}");

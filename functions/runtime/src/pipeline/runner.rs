@@ -22,7 +22,7 @@ use appgen_core::pipeline::{Next, RunEnd, StepOutcome, TokenBudget, transition};
 use appgen_core::ports::{AgentContext, ETag, StoreError};
 use appgen_core::run_error::{ErrorCode, RunError};
 use appgen_core::snapshot::{Claim, Cursor, StepUsage, ThreadSnapshot};
-use appgen_core::step::StepMessage;
+use appgen_core::step::{StepMessage, StepName};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -309,6 +309,7 @@ impl Pipeline {
             requirements: snap.requirements.clone(),
             wireframe: snap.wireframe.clone(),
             files: self.threads.read_tree(&snap.thread_id, &snap.files).await?,
+            scenarios: snap.scenarios.clone(),
         })
     }
 
@@ -339,6 +340,7 @@ impl Pipeline {
             pump.say(&format!("\n{}", e.message)); // the budget stopped it
         }
         let ok = !matches!(next, Next::End(RunEnd::Failed(_)));
+        let acceptance = acceptance_of(&snap, msg.step);
         let follow = self.advance(&mut snap, msg, next);
         let mut tail = pump.close();
         tail.extend(extra);
@@ -347,10 +349,12 @@ impl Pipeline {
             tail.push(Event::state_delta(delta));
         }
         let duration_ms = started.elapsed().as_millis() as u64;
-        tail.push(Event::custom(
-            "step_result",
-            json!({"step": msg.step, "ok": ok, "durationMs": duration_ms, "usage": step_usage}),
-        ));
+        let mut result =
+            json!({"step": msg.step, "ok": ok, "durationMs": duration_ms, "usage": step_usage});
+        if let Some(acceptance) = acceptance {
+            result["acceptance"] = acceptance;
+        }
+        tail.push(Event::custom("step_result", result));
         tail.push(Event::step_finished(msg.step.as_str()));
         Settled {
             snap,
@@ -480,4 +484,10 @@ fn run_tokens(snap: &ThreadSnapshot, run: &str) -> u64 {
         .iter()
         .map(|u| u.total_tokens.unwrap_or(0))
         .sum()
+}
+
+/// The build's scenario results, for its `step_result` event.
+fn acceptance_of(snap: &ThreadSnapshot, step: StepName) -> Option<Value> {
+    let check = snap.active.as_ref()?.build.as_ref()?.check.as_ref()?;
+    (step == StepName::Build && !check.acceptance.is_empty()).then(|| json!(check.acceptance))
 }
