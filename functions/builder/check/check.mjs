@@ -788,10 +788,14 @@ const norm = (s) => String(s ?? "").replace(/\s+/g, " ").trim().toLowerCase();
 
 // The control a person would call `label`: an exact label (or aria-label) first, then one
 // that contains the words.
+// Only controls count: a form or region can carry the same words as its aria-label, and a
+// required field's label often ends in a hidden " *".
+const CONTROLS = "input, select, textarea, [contenteditable=true], [role=textbox], [role=combobox], [role=checkbox], [role=switch], [role=radio], [role=slider], [role=spinbutton]";
+
 async function byLabel(page, label) {
-  const exact = page.getByLabel(label, { exact: true });
+  const exact = page.getByLabel(label, { exact: true }).and(page.locator(CONTROLS));
   if ((await exact.count()) > 0) return exact.first();
-  const loose = page.getByLabel(label);
+  const loose = page.getByLabel(label).and(page.locator(CONTROLS));
   if ((await loose.count()) > 0) return loose.first();
   throw new StepError(`a control labelled "${label}"`, `no control has that label; fields: ${quoteList((await page.evaluate(pageFns.controls)).slice(0, 8))}`);
 }

@@ -165,24 +165,25 @@ impl<'a> App<'a> {
         };
         let mut out = Vec::new();
         let filter = self.spec.features.filter.as_ref();
-        if let Some(field) = filter.and_then(|k| self.spec.field(k)) {
-            if field.kind == FieldType::Enum && field.options.len() >= 2 {
-                let mut steps = self.add(0, &[]);
-                steps.extend(self.add(1, &[]));
-                steps.push(select(
-                    &format!("Filter by {}", field.label.to_lowercase()),
-                    &field.options[1],
-                ));
-                steps.extend([hidden(a), visible(b)]);
-                out.push(scenario(
-                    &format!(
-                        "filtering by {} shows only matches",
-                        field.label.to_lowercase()
-                    ),
-                    &format!("Filter by {}", field.label.to_lowercase()),
-                    steps,
-                ));
-            }
+        if let Some(field) = filter.and_then(|k| self.spec.field(k))
+            && field.kind == FieldType::Enum
+            && field.options.len() >= 2
+        {
+            let mut steps = self.add(0, &[]);
+            steps.extend(self.add(1, &[]));
+            steps.push(select(
+                &format!("Filter by {}", field.label.to_lowercase()),
+                &field.options[1],
+            ));
+            steps.extend([hidden(a), visible(b)]);
+            out.push(scenario(
+                &format!(
+                    "filtering by {} shows only matches",
+                    field.label.to_lowercase()
+                ),
+                &format!("Filter by {}", field.label.to_lowercase()),
+                steps,
+            ));
         }
         if self.spec.features.search.contains(&self.spec.primary_key()) {
             let mut steps = self.add(0, &[]);
