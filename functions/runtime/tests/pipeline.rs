@@ -711,8 +711,9 @@ async fn a_live_claim_makes_a_duplicate_back_off(b: Backend) {
 }
 
 /// The steps of an answers run whose first build fails once and is fixed (or given up on).
-const ONE_FIX_ROUND: [&str; 8] = [
+const ONE_FIX_ROUND: [&str; 9] = [
     "requirements",
+    "qa",
     "wireframe",
     "code",
     "build",
