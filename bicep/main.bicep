@@ -116,7 +116,7 @@ param instanceMemoryMB int = 2048
 @maxValue(20)
 param alwaysReadyHttp int = 0
 
-@description('Always-ready instances of each step function (clarify, requirements, wireframe, code, review, fix, modify; Flex scales each on its own instances). 0 = pure pay-per-use.')
+@description('Always-ready instances of each step function (clarify, requirements, qa, wireframe, code, review, fix, modify; Flex scales each on its own instances). 0 = pure pay-per-use.')
 @minValue(0)
 @maxValue(20)
 param alwaysReadySteps int = 0
@@ -163,6 +163,8 @@ var queueNames = [
   'step-clarify-poison'
   'step-requirements'
   'step-requirements-poison'
+  'step-qa'
+  'step-qa-poison'
   'step-wireframe'
   'step-wireframe-poison'
   'step-code'

@@ -3,8 +3,10 @@
 //   node check.mjs CONFIG.json     -> prints one JSON CheckReport (camelCase) on stdout
 //   node check.mjs --colors-selftest CHROMIUM -> verifies the named-colour table against Chromium
 //
-// CONFIG: {dist, checks: [{kind, ...}], screenshot?: path, chromium, timeoutMs}; the checks are
-// appgen_core::check::Check as JSON (docs/eval/checks.md), already validated by the builder.
+// CONFIG: {dist, checks: [{kind, ...}], scenarios?: [...], screenshot?: path, chromium, timeoutMs};
+// the checks are appgen_core::check::Check as JSON (docs/eval/checks.md), the scenarios
+// appgen_core::scenario::Scenario (docs/qa.md), both already validated by the builder. The
+// scenarios run after the checks; a failed one leaves acceptance-N.png beside the screenshot.
 // named-colors.json (the colour table) must sit beside this script.
 // It serves `dist/` itself on a loopback port, so it needs no network beyond 127.0.0.1.
 // Exit codes: 0 report printed (checks may have failed), 3 the checker itself could not run
@@ -357,6 +359,63 @@ const pageFns = {
       const attr = (a) => el.getAttribute(a);
       return hash([el.tagName, own, attr("class"), attr("style"), attr("aria-pressed"), attr("aria-checked"), value]);
     });
+  },
+
+  // Items of the list labelled `name` (rows of its table body, else its list items), or of the
+  // page's biggest list; null when there is no list of that name.
+  listCount: (name) => {
+    const items = (scope) => {
+      const rows = scope.querySelectorAll("tbody tr, [role=row]:not(thead [role=row])");
+      return rows.length || scope.querySelectorAll("li, [role=listitem]").length;
+    };
+    if (name) {
+      const want = name.replace(/\s+/g, " ").trim().toLowerCase();
+      const named = [...document.querySelectorAll("[aria-label], section, ul, ol, table")].find((el) => {
+        const label = (el.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim().toLowerCase();
+        return label === want;
+      });
+      return named ? items(named) : null;
+    }
+    const lists = [...document.querySelectorAll("ul, ol, tbody")].filter((l) => !l.closest("nav"));
+    return lists.reduce((m, l) => Math.max(m, l.children.length), 0);
+  },
+
+  // Where each text first shows: the index of the first list item (row, li) holding it, or,
+  // when some text is in no item, its offset in the page's text. -1 when not visible.
+  textOrder: (texts) => {
+    const low = (s) => s.replace(/\s+/g, " ").trim().toLowerCase();
+    const items = [...document.querySelectorAll("tbody tr, li, [role=row], [role=listitem]")].map((el) => low(el.innerText || ""));
+    const inItems = texts.map((t) => items.findIndex((x) => x.includes(low(t))));
+    if (inItems.every((i) => i >= 0)) return inItems;
+    const hay = low(document.body.innerText || "");
+    return texts.map((t) => hay.indexOf(low(t)));
+  },
+
+  // The number shown beside `label`: in the element that says it ("Total: 5"), else in its
+  // parent or grandparent (a <dt> and its <dd>, a label and its output). Nearest level first.
+  numberBeside: (label) => {
+    const low = (s) => s.replace(/\s+/g, " ").trim().toLowerCase();
+    const want = low(label);
+    const says = (el) => {
+      const t = low(el.innerText || "");
+      return t === want || t.startsWith(want + ":") || t.startsWith(want + " :");
+    };
+    const all = [...document.body.querySelectorAll("*")].filter((el) => el.offsetParent !== null || el.tagName === "BODY");
+    const hits = all.filter((el) => says(el) && ![...el.children].some(says));
+    const number = (text) => {
+      const rest = low(text).replace(want, " ").replace(/[$€£¥%]/g, "");
+      const m = rest.match(/-?\d[\d,]*(\.\d+)?|-?\.\d+/);
+      return m ? { value: Number(m[0].replace(/,/g, "")), text: text.replace(/\s+/g, " ").trim().slice(0, 80) } : null;
+    };
+    for (const level of [0, 1, 2]) {
+      for (const el of hits) {
+        let node = el;
+        for (let i = 0; i < level && node.parentElement; i++) node = node.parentElement;
+        const n = number(node.innerText || "");
+        if (n) return n;
+      }
+    }
+    return null;
   },
 
   // Colours as the browser paints them: a 1x1 canvas converts any CSS colour syntax
@@ -717,6 +776,177 @@ async function checkClicks(ctx, c) {
   return [false, `${tally}; no change after ${quoteList(unchanged)}`];
 }
 
+// ------------------------------------------------------------------ acceptance scenarios
+
+// Scenarios (appgen_core::scenario, docs/qa.md) arrive validated by the builder. Each starts
+// from an empty app (storage cleared, page reloaded); steps run in order and the first that
+// fails ends the scenario with what it expected, what the page showed and a screenshot.
+const SCENARIO_MS = 20000;
+const EXPECT_MS = 2500;
+
+const norm = (s) => String(s ?? "").replace(/\s+/g, " ").trim().toLowerCase();
+
+// The control a person would call `label`: an exact label (or aria-label) first, then one
+// that contains the words.
+// Only controls count: a form or region can carry the same words as its aria-label, and a
+// required field's label often ends in a hidden " *".
+const CONTROLS = "input, select, textarea, [contenteditable=true], [role=textbox], [role=combobox], [role=checkbox], [role=switch], [role=radio], [role=slider], [role=spinbutton]";
+
+async function byLabel(page, label) {
+  const exact = page.getByLabel(label, { exact: true }).and(page.locator(CONTROLS));
+  if ((await exact.count()) > 0) return exact.first();
+  const loose = page.getByLabel(label).and(page.locator(CONTROLS));
+  if ((await loose.count()) > 0) return loose.first();
+  throw new StepError(`a control labelled "${label}"`, `no control has that label; fields: ${quoteList((await page.evaluate(pageFns.controls)).slice(0, 8))}`);
+}
+
+async function byRole(page, role, name) {
+  const exact = page.getByRole(role, { name, exact: true });
+  if ((await exact.count()) > 0) return exact.first();
+  const loose = page.getByRole(role, { name });
+  if ((await loose.count()) > 0) return loose.first();
+  const names = await page.getByRole(role).evaluateAll((els) => els.slice(0, 10).map((e) => (e.innerText || e.getAttribute("aria-label") || e.value || "").trim()));
+  throw new StepError(`a ${role} named "${name}"`, `no such ${role}; ${role}s: ${quoteList(names.filter(Boolean))}`);
+}
+
+class StepError extends Error {
+  constructor(expected, seen) {
+    super(`expected ${expected}; saw ${seen}`);
+    this.expected = expected;
+    this.seen = seen;
+  }
+}
+
+// One function per step kind (`do`), each (ctx, step) -> nothing, or throws StepError.
+const SCENARIO_STEPS = {
+  fill: async ({ page }, s) => (await byLabel(page, s.label)).fill(String(s.value), { timeout: ACTION_MS }),
+  select: async ({ page }, s) => {
+    const loc = await byLabel(page, s.label);
+    try {
+      await loc.selectOption({ label: s.option }, { timeout: ACTION_MS });
+    } catch {
+      const options = await loc.evaluate((el) => [...(el.options ?? [])].map((o) => o.text)).catch(() => []);
+      const hit = options.find((o) => norm(o) === norm(s.option));
+      if (!hit) throw new StepError(`an option "${s.option}" in "${s.label}"`, `options ${quoteList(options)}`);
+      await loc.selectOption({ label: hit }, { timeout: ACTION_MS });
+    }
+  },
+  check: async ({ page }, s) => (await byLabel(page, s.label)).setChecked(s.checked !== false, { timeout: ACTION_MS, force: true }),
+  click: async ({ page }, s) => (await byRole(page, s.role, s.name)).click({ timeout: ACTION_MS }),
+  press: async ({ page }, s) => (s.label ? (await byLabel(page, s.label)).press(s.key) : page.keyboard.press(s.key)),
+  reload: async (ctx) => {
+    await ctx.page.reload({ waitUntil: "load", timeout: LOAD_MS });
+    await ctx.waitForText();
+  },
+  fresh_context: async (ctx) => resetApp(ctx),
+  wait: async ({ page }, s) => page.waitForTimeout(Math.min(Number(s.ms) || 0, 10000)),
+  expect: async (ctx, s) => expectEventually(ctx, s.expect),
+};
+
+// One function per expectation kind, each (ctx, e) -> [passed, expected, seen].
+const EXPECTATIONS = {
+  text_visible: async (ctx, e) => {
+    const hay = norm(await ctx.visibleText());
+    return [hay.includes(norm(e.text)), `text "${e.text}" visible`, `page text "${oneLine(hay, 160)}"`];
+  },
+  text_hidden: async (ctx, e) => {
+    const hay = norm(await ctx.visibleText());
+    const at = hay.indexOf(norm(e.text));
+    return [at < 0, `no visible "${e.text}"`, `"…${hay.slice(Math.max(0, at - 40), at + 60)}…"`];
+  },
+  value: async (ctx, e) => {
+    const v = await (await byLabel(ctx.page, e.label)).inputValue();
+    return [v.trim() === String(e.value).trim(), `"${e.label}" holds "${e.value}"`, `"${v}"`];
+  },
+  count: async (ctx, e) => {
+    const n = await ctx.page.evaluate(pageFns.listCount, e.list ?? null);
+    const where = e.list ? `the list "${e.list}"` : "the main list";
+    if (n === null) return [false, `${where} with ${e.count} item(s)`, "no such list"];
+    return [n === e.count, `${where} with ${e.count} item(s)`, `${n} item(s)`];
+  },
+  order: async (ctx, e) => {
+    const pos = await ctx.page.evaluate(pageFns.textOrder, e.texts);
+    const missing = e.texts.filter((_, i) => pos[i] < 0);
+    const want = `${quoteList(e.texts)} in this order`;
+    if (missing.length) return [false, want, `${quoteList(missing)} not visible`];
+    const sorted = [...e.texts].map((t, i) => [t, pos[i]]).sort((a, b) => a[1] - b[1]).map((x) => x[0]);
+    return [pos.every((p, i) => i === 0 || p > pos[i - 1]), want, `the order ${quoteList(sorted)}`];
+  },
+  number: async (ctx, e) => {
+    const shown = await ctx.page.evaluate(pageFns.numberBeside, e.label);
+    const want = `${e.value} beside "${e.label}"${e.tolerance ? ` (± ${e.tolerance})` : ""}`;
+    if (shown === null) return [false, want, `no number beside "${e.label}"`];
+    const ok = Math.abs(shown.value - e.value) <= (e.tolerance ?? 0) + 1e-9;
+    return [ok, want, `"${shown.text}"`];
+  },
+  color: async (ctx, e) => {
+    const [ok, detail] = await checkColor(ctx, e);
+    return [ok, `the ${e.target === "accent" ? "buttons" : "background"} ${e.name}`, detail];
+  },
+};
+
+// Expectations are polled briefly: the app may still be rendering what the last step did.
+async function expectEventually(ctx, e) {
+  const judge = EXPECTATIONS[e?.kind];
+  if (!Object.hasOwn(EXPECTATIONS, e?.kind)) throw new StepError(`a known expectation`, `kind ${JSON.stringify(e?.kind)}`);
+  const deadline = Date.now() + EXPECT_MS;
+  for (;;) {
+    const [ok, expected, seen] = await judge(ctx, e);
+    if (ok) return;
+    if (Date.now() > deadline) throw new StepError(expected, seen);
+    await ctx.page.waitForTimeout(100);
+  }
+}
+
+// An empty app: no storage, no cookies, loaded afresh.
+async function resetApp(ctx) {
+  await ctx.page.context().clearCookies();
+  await ctx.page.evaluate(async () => {
+    localStorage.clear();
+    sessionStorage.clear();
+    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
+  });
+  await ctx.page.goto(`${ctx.origin}/`, { waitUntil: "load", timeout: LOAD_MS });
+  await ctx.waitForText();
+}
+
+async function runScenario(ctx, sc, index) {
+  const result = { name: sc.name, requirement: sc.requirement, passed: false };
+  let at = 0;
+  try {
+    await resetApp(ctx);
+    for (const [i, step] of (sc.steps ?? []).entries()) {
+      at = i + 1;
+      const run = SCENARIO_STEPS[step?.do];
+      if (!Object.hasOwn(SCENARIO_STEPS, step?.do)) throw new StepError("a known step", `do ${JSON.stringify(step?.do)}`);
+      await run(ctx, step);
+    }
+    result.passed = true;
+    return result;
+  } catch (e) {
+    result.failedStep = at;
+    result.expected = e instanceof StepError ? oneLine(e.expected, 300) : `step ${at} (${sc.steps?.[at - 1]?.do}) to run`;
+    result.seen = e instanceof StepError ? oneLine(e.seen, 300) : oneLine(e.message.split("\n")[0], 300);
+  }
+  if (ctx.shotsDir) {
+    const file = `acceptance-${index + 1}.png`;
+    const shot = ctx.page.screenshot({ path: path.join(ctx.shotsDir, file), timeout: 5000 });
+    if (await withTimeout(shot, 6000, "screenshot").then(() => true, () => false)) result.screenshot = file;
+  }
+  return result;
+}
+
+async function runScenarios(ctx, scenarios) {
+  const out = [];
+  for (const [i, sc] of scenarios.entries()) {
+    const r = await withTimeout(runScenario(ctx, sc, i), SCENARIO_MS, `scenario "${sc.name}"`).catch((e) => ({
+      name: sc.name, requirement: sc.requirement, passed: false, expected: "the scenario to finish", seen: oneLine(e.message),
+    }));
+    out.push(r);
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ the check
 
 async function run(cfg) {
@@ -836,6 +1066,16 @@ async function run(cfg) {
     }
     report.checks = results;
     report.passed = results.every((r) => r.passed);
+    const scenarios = Array.isArray(cfg.scenarios) ? cfg.scenarios : [];
+    if (scenarios.length && !loadError) {
+      const shotsDir = cfg.screenshot ? path.dirname(cfg.screenshot) : null;
+      report.acceptance = await runScenarios({ ...ctx, origin, shotsDir }, scenarios);
+    } else if (scenarios.length) {
+      report.acceptance = scenarios.map((sc) => ({
+        name: sc.name, requirement: sc.requirement, passed: false, failedStep: 0,
+        expected: "the page to load", seen: oneLine(loadError, 300),
+      }));
+    }
   } finally {
     await withTimeout(context.close(), 5000, "closing chromium").catch(() => {});
     server.close();

@@ -16,6 +16,7 @@ pub use config::{BuilderConfig, Limits, SandboxMode};
 use appgen_core::app::{BuildPhase, BuildReport, CheckReport, FileMap};
 use appgen_core::check::Check;
 use appgen_core::ports::{AppBuilder, BlobStore, BuildError, BuildJob};
+use appgen_core::scenario::Scenario;
 use async_trait::async_trait;
 use check::ScriptOutcome;
 use materialize::MaterializeError;
@@ -45,6 +46,16 @@ exit "$vite_status"
 /// Lines and bytes of build output kept in [`BuildReport::log`].
 const LOG_LINES: usize = 80;
 const LOG_BYTES: usize = 16 * 1024;
+
+/// Time the check gets for each acceptance scenario (usually well under it).
+const SCENARIO_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What the browser check runs: the checks, then the acceptance scenarios.
+#[derive(Clone, Copy)]
+struct Suite<'a> {
+    checks: &'a [Check],
+    scenarios: &'a [Scenario],
+}
 
 /// Builds and checks apps; see the crate docs.
 pub struct Builder {
@@ -86,6 +97,28 @@ impl LocalBuild {
 
     pub fn job_dir(&self) -> &Path {
         self.job.path()
+    }
+
+    /// The images to publish under `prefix` (the screenshot, each failed scenario's), with
+    /// the report's references rewritten to their artifact keys.
+    fn images(&self, check: Option<&mut CheckReport>, prefix: &str) -> Vec<(String, PathBuf)> {
+        let mut out = Vec::new();
+        let Some(check) = check else {
+            return out;
+        };
+        if let Some(shot) = self.screenshot() {
+            check.screenshot = Some(format!("{prefix}/screenshot.png"));
+            out.push(("screenshot.png".to_owned(), shot));
+        }
+        for r in &mut check.acceptance {
+            let file = r.screenshot.take().filter(|f| valid_shot_name(f));
+            let path = file.as_ref().map(|f| self.job.path().join("check").join(f));
+            if let (Some(f), Some(p)) = (file, path.filter(|p| p.is_file())) {
+                r.screenshot = Some(format!("{prefix}/{f}"));
+                out.push((f, p));
+            }
+        }
+        out
     }
 
     /// The uid the build and check ran as (when the builder runs as root).
@@ -134,27 +167,17 @@ impl Builder {
             .store
             .clone()
             .ok_or_else(|| BuildError::Unavailable("no artifact store configured".into()))?;
-        let local = self.build_files(&job.files, checks).await?;
+        let local = self
+            .build_files_with(&job.files, checks, &job.scenarios)
+            .await?;
         let dist = local.dist();
-        let screenshot = local.screenshot();
         let mut report = local.report.clone();
         if let Some(dist) = dist {
             let prefix = format!("{}/v{}", job.thread_id, job.version);
-            if let Some(check) = report.check.as_mut() {
-                check.screenshot = screenshot
-                    .as_ref()
-                    .map(|_| format!("{prefix}/screenshot.png"));
-            }
+            let images = local.images(report.check.as_mut(), &prefix);
             let check_json = serde_json::to_vec_pretty(&report.check)
                 .map_err(|e| BuildError::Unavailable(format!("encoding check.json: {e}")))?;
-            publish::publish(
-                store.as_ref(),
-                &prefix,
-                &dist,
-                screenshot.as_deref(),
-                &check_json,
-            )
-            .await?;
+            publish::publish(store.as_ref(), &prefix, &dist, &images, &check_json).await?;
             report.artifact = Some(prefix);
         }
         report.duration_ms = millis(started);
@@ -176,6 +199,16 @@ impl Builder {
         &self,
         files: &FileMap,
         checks: &[Check],
+    ) -> Result<LocalBuild, BuildError> {
+        self.build_files_with(files, checks, &[]).await
+    }
+
+    /// [`Self::build_files`], then the acceptance `scenarios` in the same browser.
+    pub async fn build_files_with(
+        &self,
+        files: &FileMap,
+        checks: &[Check],
+        scenarios: &[Scenario],
     ) -> Result<LocalBuild, BuildError> {
         let started = Instant::now();
         let template = self.template_dir()?;
@@ -234,8 +267,9 @@ impl Builder {
         }
 
         report.phase = BuildPhase::Check;
+        let suite = Suite { checks, scenarios };
         let check = self
-            .run_check(job.path(), &app.join("dist"), checks, &template, &node, uid)
+            .run_check(job.path(), &app.join("dist"), suite, &template, &node, uid)
             .await?;
         report.ok = check.passed;
         report.error = check::first_failure(&check);
@@ -253,16 +287,17 @@ impl Builder {
         dist_dir: &Path,
         checks: &[Check],
     ) -> Result<CheckReport, BuildError> {
-        self.check_dist_with_screenshot(dist_dir, checks, None)
+        self.check_dist_with_screenshot(dist_dir, checks, &[], None)
             .await
     }
 
-    /// [`Self::check_dist`], copying the screenshot to `screenshot_to` when given (the
-    /// report's `screenshot` is then that path).
+    /// [`Self::check_dist`] with acceptance `scenarios`, copying the screenshot to
+    /// `screenshot_to` when given (the report's `screenshot` is then that path).
     pub async fn check_dist_with_screenshot(
         &self,
         dist_dir: &Path,
         checks: &[Check],
+        scenarios: &[Scenario],
         screenshot_to: Option<&Path>,
     ) -> Result<CheckReport, BuildError> {
         let template = self.template_dir()?;
@@ -275,8 +310,9 @@ impl Builder {
         }
         let job = self.job_dir()?;
         let uid = self.sandbox_uid();
+        let suite = Suite { checks, scenarios };
         let mut report = self
-            .run_check(job.path(), dist_dir, checks, &template, &node, uid)
+            .run_check(job.path(), dist_dir, suite, &template, &node, uid)
             .await?;
         let shot = job.path().join("check/screenshot.png");
         if let Some(to) = screenshot_to
@@ -353,7 +389,7 @@ impl Builder {
         &self,
         job: &Path,
         dist: &Path,
-        checks: &[Check],
+        Suite { checks, scenarios }: Suite<'_>,
         template: &Path,
         node: &Path,
         uid: Option<u32>,
@@ -370,10 +406,12 @@ impl Builder {
         // A copy, so the sandbox sees exactly dist/ whatever the caller's permissions.
         let served = dir.join("dist");
         copy_tree(dist, &served).map_err(|e| unavailable("copying dist", e))?;
-        let timeout = self.config.check_timeout;
+        // Each scenario gets its own time on top of the checks' (check.mjs stops one at 20 s).
+        let timeout = self.config.check_timeout + SCENARIO_TIME * scenarios.len() as u32;
         let config = json!({
             "dist": served,
             "checks": checks,
+            "scenarios": scenarios,
             "screenshot": dir.join("screenshot.png"),
             "chromium": self.config.chromium,
             // The script stops itself a little before it would be killed, to report.
@@ -423,6 +461,7 @@ impl Builder {
         match check::parse_output(&out.stdout) {
             Ok(ScriptOutcome::Report(mut r)) => {
                 r.screenshot = None;
+                // Failure screenshots stay file names in the check directory until published.
                 Ok(r)
             }
             Ok(ScriptOutcome::Fatal(msg)) if out.code == Some(check::EXIT_FATAL) => {
@@ -532,6 +571,14 @@ impl AppBuilder for Builder {
     async fn build(&self, job: BuildJob) -> Result<BuildReport, BuildError> {
         self.build_with_checks(job, &default_checks()).await
     }
+}
+
+/// A failure screenshot's name as check.mjs writes it (`acceptance-N.png`): nothing else is
+/// read from the check directory.
+fn valid_shot_name(name: &str) -> bool {
+    name.strip_prefix("acceptance-")
+        .and_then(|n| n.strip_suffix(".png"))
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn millis(since: Instant) -> u64 {

@@ -118,7 +118,7 @@ async fn run(cli: Cli) -> Result<bool> {
         } => {
             let checks = parse_checks(checks.as_deref())?;
             let report = local_builder()?
-                .check_dist_with_screenshot(&dist, &checks, screenshot.as_deref())
+                .check_dist_with_screenshot(&dist, &checks, &[], screenshot.as_deref())
                 .await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(report.passed)

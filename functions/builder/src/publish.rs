@@ -1,5 +1,6 @@
 //! Publishes a build's outputs to the artifacts container: `{thread}/v{n}/dist/<path>`,
-//! `{thread}/v{n}/screenshot.png`, `{thread}/v{n}/check.json`.
+//! `{thread}/v{n}/screenshot.png`, `{thread}/v{n}/acceptance-N.png` (a failed scenario's
+//! screenshot), `{thread}/v{n}/check.json`.
 
 use appgen_core::ports::{BlobStore, BuildError, Container, WriteCondition};
 use std::path::Path;
@@ -80,7 +81,7 @@ pub async fn publish(
     store: &dyn BlobStore,
     prefix: &str,
     dist: &Path,
-    screenshot: Option<&Path>,
+    images: &[(String, std::path::PathBuf)],
     check_json: &[u8],
 ) -> Result<(), BuildError> {
     let io = |what: &str, e: std::io::Error| BuildError::Unavailable(format!("{what}: {e}"));
@@ -104,14 +105,14 @@ pub async fn publish(
             )
             .await?;
     }
-    if let Some(shot) = screenshot {
+    for (name, shot) in images {
         let bytes = tokio::fs::read(shot)
             .await
-            .map_err(|e| io("reading the screenshot", e))?;
+            .map_err(|e| io(&format!("reading {name}"), e))?;
         store
             .put(
                 Container::Artifacts,
-                &format!("{prefix}/screenshot.png"),
+                &format!("{prefix}/{name}"),
                 bytes,
                 "image/png",
                 WriteCondition::Any,

@@ -58,6 +58,7 @@ async fn good_app_passes_every_check_and_is_published() {
         thread_id: "t1".into(),
         version: 3,
         files: app("good"),
+        scenarios: Vec::new(),
     };
     let report = builder
         .build_with_checks(job, &every_kind())
@@ -407,6 +408,7 @@ async fn invalid_thread_id_and_missing_store_are_builder_errors() {
         thread_id: t.into(),
         version: 1,
         files: app("good"),
+        scenarios: Vec::new(),
     };
     let store = store();
     let with_store = Builder::new(config(), store.blobs.clone());

@@ -43,6 +43,13 @@ impl AppAgent for FixtureAgent {
             spec: serde_json::Value::Null,
         })
     }
+    async fn qa(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<Vec<appgen_core::scenario::Scenario>, AgentError> {
+        Ok(Vec::new())
+    }
     async fn wireframe(
         &self,
         _: &AgentContext,

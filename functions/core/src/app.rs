@@ -2,6 +2,7 @@
 //! build and check reports.
 
 use crate::check::CheckKind;
+use crate::scenario::{Scenario, ScenarioResult, Tally};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -149,6 +150,41 @@ pub struct ChangeSet {
     /// offline generator re-derives its spec); `None` leaves them as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirements: Option<Requirements>,
+    /// What the change does to the acceptance suite.
+    #[serde(default, skip_serializing_if = "SuiteChange::is_empty")]
+    pub suite: SuiteChange,
+}
+
+/// A follow-up's change to the acceptance suite: the scenarios it retires (by name: the
+/// behaviour they test was changed on purpose) and the ones it adds. The rest are kept and run
+/// on the new version, so a change that breaks earlier behaviour is caught.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuiteChange {
+    #[serde(default)]
+    pub retire: Vec<String>,
+    #[serde(default)]
+    pub add: Vec<Scenario>,
+}
+
+impl SuiteChange {
+    pub fn is_empty(&self) -> bool {
+        self.retire.is_empty() && self.add.is_empty()
+    }
+
+    /// The suite after the change: retired ones dropped, added ones appended (replacing any
+    /// of the same name).
+    pub fn apply(&self, suite: &[Scenario]) -> Vec<Scenario> {
+        let mut out: Vec<Scenario> = suite
+            .iter()
+            .filter(|s| {
+                !self.retire.contains(&s.name) && !self.add.iter().any(|a| a.name == s.name)
+            })
+            .cloned()
+            .collect();
+        out.extend(self.add.iter().cloned());
+        out
+    }
 }
 
 /// Result of one check of a built app in the browser, in the order the checks were asked.
@@ -187,6 +223,44 @@ pub struct CheckReport {
     pub screenshot: Option<String>,
     #[serde(default)]
     pub duration_ms: u64,
+    /// The app's acceptance scenarios, run after the checks (`passed` is the checks' verdict:
+    /// a version may be built with some scenarios failing, and says so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acceptance: Vec<ScenarioResult>,
+}
+
+impl CheckReport {
+    /// How many acceptance scenarios passed, when there were any.
+    pub fn tally(&self) -> Option<Tally> {
+        (!self.acceptance.is_empty()).then(|| Tally::of(&self.acceptance))
+    }
+
+    /// The evidence of the failed scenarios, one line each: what the fix agent gets.
+    pub fn acceptance_failures(&self) -> Option<String> {
+        let lines: Vec<String> = self
+            .acceptance
+            .iter()
+            .filter(|r| !r.passed)
+            .map(ScenarioResult::evidence)
+            .collect();
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+
+    /// What the check says of a version in a few words: "checked", or "built, N of M
+    /// acceptance checks pass" (never plain "checked" when a scenario failed).
+    pub fn verdict(&self) -> String {
+        match self.tally() {
+            _ if !self.passed => "check failed".into(),
+            Some(t) if !t.all_pass() => {
+                format!("built, {} of {} acceptance checks pass", t.passed, t.total)
+            }
+            Some(t) => format!(
+                "checked, {} of {} acceptance checks pass",
+                t.passed, t.total
+            ),
+            None => "checked".into(),
+        }
+    }
 }
 
 /// Reports stored before checks were typed may hold a `{"kind": "check"}` result for a check that

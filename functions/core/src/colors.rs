@@ -69,6 +69,7 @@ pub fn named_rgb(name: &str) -> Option<Rgb> {
 
 /// A colour a check names: a CSS named colour or `#rrggbb`, kept in its canonical spelling
 /// (`"Forest Green"` → `forestgreen`, `#2E8B57` → `#2e8b57`).
+#[cfg_attr(test, derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ColorName(String);

@@ -97,6 +97,13 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<Requirements>()
         .add::<CheckResult>()
         .add::<CheckKind>()
+        .add::<crate::scenario::Scenario>()
+        .add::<crate::scenario::ScenarioStep>()
+        .add::<crate::scenario::Role>()
+        .add::<crate::scenario::Expectation>()
+        .add::<crate::scenario::ScenarioResult>()
+        .add::<crate::check::ColorTarget>()
+        .add::<crate::colors::ColorName>()
         .add::<serde_json::Value>();
     let missing = c.used.difference(&c.declared).cloned().collect();
     (c.out, missing)

@@ -211,16 +211,26 @@ pub enum ReviewDecision {
 }
 
 /// Accept, fix again, or stop: at most `max_rounds` fixes, and stop early when the same error
-/// comes back (the stuck detector).
+/// comes back (the stuck detector). A build that works but fails acceptance scenarios is sent
+/// to fix with their evidence while rounds remain; after that it is accepted as a version that
+/// says how many scenarios pass (it works, and the user sees what does not).
 pub fn review(active: &ActiveRun, report: &BuildReport, max_rounds: u32) -> ReviewDecision {
+    let round = active.cursor.fix_round;
     if report.ok {
-        return ReviewDecision::Accept;
+        let failing = report.check.as_ref().and_then(|c| c.acceptance_failures());
+        return match failing {
+            Some(evidence)
+                if round < max_rounds && !active.errors.iter().any(|e| e == &evidence) =>
+            {
+                ReviewDecision::Fix { round: round + 1 }
+            }
+            _ => ReviewDecision::Accept,
+        };
     }
     let error = report
         .error
         .clone()
         .unwrap_or_else(|| "the build failed".into());
-    let round = active.cursor.fix_round;
     if active.errors.iter().any(|e| e == &error) {
         return ReviewDecision::GiveUp {
             reason: format!("the same error came back after a fix, so I stopped: {error}"),
@@ -282,7 +292,7 @@ pub struct TokenBudget {
 /// The one owner of the step transitions: from the step that ran, its fix round, what its work
 /// came to and the run's token budget, where the run goes next.
 ///
-/// The chain: clarify → requirements → wireframe → code → build → review; a follow-up starts at
+/// The chain: clarify → requirements → qa → wireframe → code → build → review; a follow-up starts at
 /// modify, a fix round at fix, and both lead to build. Review accepts (the run finishes), sends
 /// the failure to fix, or gives up. A run over its token budget stops before its next step.
 pub fn transition(
@@ -338,7 +348,8 @@ pub fn transition(
 fn following(step: StepName) -> Option<StepName> {
     match step {
         StepName::Clarify => Some(StepName::Requirements),
-        StepName::Requirements => Some(StepName::Wireframe),
+        StepName::Requirements => Some(StepName::Qa),
+        StepName::Qa => Some(StepName::Wireframe),
         StepName::Wireframe => Some(StepName::Code),
         StepName::Code | StepName::Fix | StepName::Modify => Some(StepName::Build),
         StepName::Build => Some(StepName::Review),
@@ -450,13 +461,16 @@ pub fn terminal_event(
         }
         RunStatus::Finished => {
             let version = record.version.and_then(|n| snap.version(n));
+            let check = version.and_then(|v| v.check.as_ref());
             let result = RunResult {
                 version: record.version,
                 preview_url: version.map(preview_url),
-                check: (version.and_then(|v| v.check.as_ref())).map(|c| CheckVerdict {
+                check: check.map(|c| CheckVerdict {
                     passed: c.passed,
                     checks: c.checks.clone(),
+                    verdict: c.verdict(),
                 }),
+                acceptance: check.map(|c| c.acceptance.clone()),
                 message: record.error.clone(),
             };
             Some(finished(
@@ -658,6 +672,59 @@ mod tests {
     }
 
     #[test]
+    fn failing_acceptance_is_fixed_while_rounds_remain_then_accepted_as_partial() {
+        use crate::app::CheckReport;
+        use crate::scenario::ScenarioResult;
+        let (s, _) = plan_run(None, &input("t", "r1", &[("u1", "x")]), "alice", 5).expect("plan");
+        let mut a = s.active.expect("active");
+        let result = |passed| ScenarioResult {
+            name: "adding a book lists it".into(),
+            requirement: "books".into(),
+            passed,
+            failed_step: (!passed).then_some(3),
+            expected: (!passed).then(|| "text \"Dune\" visible".into()),
+            seen: (!passed).then(|| "No books yet".into()),
+            screenshot: None,
+        };
+        let mut built = report(true, "");
+        built.check = Some(CheckReport {
+            passed: true,
+            acceptance: vec![result(true), result(false)],
+            ..CheckReport::default()
+        });
+        assert_eq!(review(&a, &built, 3), ReviewDecision::Fix { round: 1 });
+        let evidence = built.check.as_ref().and_then(|c| c.acceptance_failures());
+        assert!(
+            evidence
+                .as_deref()
+                .is_some_and(|e| e.contains("step 3") && e.contains("No books yet"))
+        );
+        a.errors.push(evidence.unwrap_or_default());
+        a.cursor.fix_round = 1;
+        assert_eq!(
+            review(&a, &built, 3),
+            ReviewDecision::Accept,
+            "stuck: accept as partial"
+        );
+        a.errors.clear();
+        a.cursor.fix_round = 3;
+        assert_eq!(
+            review(&a, &built, 3),
+            ReviewDecision::Accept,
+            "rounds spent"
+        );
+        let check = built.check.as_ref().expect("check");
+        assert_eq!(check.verdict(), "built, 1 of 2 acceptance checks pass");
+        a.cursor.fix_round = 0;
+        if let Some(c) = built.check.as_mut() {
+            c.acceptance[1] = result(true);
+        }
+        assert_eq!(review(&a, &built, 3), ReviewDecision::Accept);
+        let check = built.check.as_ref().expect("check");
+        assert_eq!(check.verdict(), "checked, 2 of 2 acceptance checks pass");
+    }
+
+    #[test]
     fn open_spans_close_tools_then_texts_then_steps() {
         let log = vec![
             Event::step_started("code"),
@@ -702,7 +769,8 @@ mod tests {
         use StepName::*;
         for (from, to) in [
             (Clarify, Requirements),
-            (Requirements, Wireframe),
+            (Requirements, Qa),
+            (Qa, Wireframe),
             (Wireframe, Code),
             (Code, Build),
             (Modify, Build),

@@ -4,6 +4,7 @@
 
 use crate::agui::TokenUsage;
 use crate::app::{BuildReport, ChangeSet, FileMap, Question, Requirements};
+use crate::scenario::Scenario;
 use async_trait::async_trait;
 use serde_json::Value;
 use std::time::Duration;
@@ -218,6 +219,8 @@ pub struct AgentContext {
     pub wireframe: Option<String>,
     /// Current files of the app.
     pub files: FileMap,
+    /// The app's acceptance scenarios so far (the regression suite a follow-up keeps).
+    pub scenarios: Vec<Scenario>,
 }
 
 /// Why a build failed, for the fix agent.
@@ -259,6 +262,13 @@ pub trait AppAgent: Send + Sync {
         ctx: &AgentContext,
         out: &mut dyn AgentOutput,
     ) -> Result<Requirements, AgentError>;
+    /// Acceptance scenarios from the requirements (before the code exists, so they do not
+    /// copy its mistakes). Validated by the caller: a scenario that cannot run ends the run.
+    async fn qa(
+        &self,
+        ctx: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<Vec<Scenario>, AgentError>;
     /// A self-contained HTML wireframe.
     async fn wireframe(
         &self,
@@ -293,6 +303,8 @@ pub struct BuildJob {
     /// The version number this build would become; artifacts go under `{thread}/v{n}/`.
     pub version: u32,
     pub files: FileMap,
+    /// Acceptance scenarios the check runs after its own checks.
+    pub scenarios: Vec<Scenario>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -8,9 +8,12 @@
 //! scenario that cannot be run as written (an unknown action, a missing target, no
 //! expectation) is refused with an error naming it; it is never skipped.
 
+use crate::check::ColorTarget;
+use crate::colors::ColorName;
 use serde::{Deserialize, Serialize};
 
 /// One acceptance test of an app.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
@@ -22,6 +25,7 @@ pub struct Scenario {
 }
 
 /// One thing the user does, or one thing they should see.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ScenarioStep {
@@ -61,6 +65,7 @@ fn yes() -> bool {
 pub const MAX_WAIT_MS: u64 = 10_000;
 
 /// Roles a click may target (ARIA roles of things people click).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -77,6 +82,7 @@ pub enum Role {
 }
 
 /// What the page should show.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Expectation {
@@ -101,6 +107,12 @@ pub enum Expectation {
         value: f64,
         #[serde(default)]
         tolerance: f64,
+    },
+    /// The page's background (or some button's, for `accent`) is the named colour, within
+    /// the browser check's ΔE 5.
+    Color {
+        target: ColorTarget,
+        name: ColorName,
     },
 }
 
@@ -199,8 +211,67 @@ impl Expectation {
             } if !value.is_finite() || !tolerance.is_finite() || *tolerance < 0.0 => {
                 Err("the number and its tolerance must be finite, the tolerance ≥ 0".into())
             }
-            Expectation::Number { .. } => Ok(()),
+            Expectation::Number { .. } | Expectation::Color { .. } => Ok(()),
         }
+    }
+}
+
+/// What running one scenario in the browser came to. A failure says which step failed, what
+/// it expected and what the page showed, with a screenshot of the page at that moment.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioResult {
+    pub name: String,
+    pub requirement: String,
+    pub passed: bool,
+    /// 1-based index of the step that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_step: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<String>,
+    /// The failure screenshot: a file name in the check directory, then its artifact key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot: Option<String>,
+}
+
+impl ScenarioResult {
+    /// One line of evidence for the fix agent and the user: `"adding a book lists it":
+    /// step 4 expected text "Dune" visible, saw "No books yet"`.
+    pub fn evidence(&self) -> String {
+        let step = self
+            .failed_step
+            .map(|n| format!(" step {n}"))
+            .unwrap_or_default();
+        let expected = self.expected.as_deref().unwrap_or("it to pass");
+        let seen = self.seen.as_deref().unwrap_or("something else");
+        format!(
+            "acceptance check {:?} failed at{step}: expected {expected}; saw {seen}",
+            self.name
+        )
+    }
+}
+
+/// How many of a version's scenarios passed, of how many.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub passed: u32,
+    pub total: u32,
+}
+
+impl Tally {
+    pub fn of(results: &[ScenarioResult]) -> Tally {
+        Tally {
+            passed: results.iter().filter(|r| r.passed).count() as u32,
+            total: results.len() as u32,
+        }
+    }
+
+    pub fn all_pass(self) -> bool {
+        self.passed == self.total
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::agui::{Message, TokenUsage};
 use crate::app::{BuildReport, CheckReport, Question, Requirements};
 use crate::run_error::ErrorCode;
+use crate::scenario::Scenario;
 use crate::step::StepName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -203,6 +204,10 @@ pub struct ThreadSnapshot {
     /// Which agent made the app ("offline" or a model id), shown in the UI.
     #[serde(default)]
     pub agent: String,
+    /// The app's acceptance scenarios: written by the qa step, kept across follow-ups (the
+    /// regression suite), run on every build.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<Scenario>,
 }
 
 /// The layout of a stored snapshot. 1 had no `schemaVersion` field and could name a cursor's fix
@@ -291,6 +296,7 @@ impl ThreadSnapshot {
             usage: Vec::new(),
             seq: 0,
             agent: String::new(),
+            scenarios: Vec::new(),
         }
     }
 

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 pub enum StepName {
     Clarify,
     Requirements,
+    /// Acceptance scenarios from the requirements, before the code exists.
+    Qa,
     Wireframe,
     Code,
     Build,
@@ -18,9 +20,10 @@ pub enum StepName {
 }
 
 impl StepName {
-    pub const ALL: [StepName; 8] = [
+    pub const ALL: [StepName; 9] = [
         StepName::Clarify,
         StepName::Requirements,
+        StepName::Qa,
         StepName::Wireframe,
         StepName::Code,
         StepName::Build,
@@ -33,6 +36,7 @@ impl StepName {
         match self {
             StepName::Clarify => "clarify",
             StepName::Requirements => "requirements",
+            StepName::Qa => "qa",
             StepName::Wireframe => "wireframe",
             StepName::Code => "code",
             StepName::Build => "build",
@@ -48,6 +52,7 @@ impl StepName {
         match self {
             StepName::Clarify => "step-clarify",
             StepName::Requirements => "step-requirements",
+            StepName::Qa => "step-qa",
             StepName::Wireframe => "step-wireframe",
             StepName::Code => "step-code",
             StepName::Build => "step-build",
@@ -71,6 +76,7 @@ impl StepName {
         match self {
             StepName::Clarify => "clarifier",
             StepName::Requirements => "analyst",
+            StepName::Qa => "qa engineer",
             StepName::Wireframe => "designer",
             StepName::Code | StepName::Fix | StepName::Modify => "coder",
             StepName::Build => "builder",

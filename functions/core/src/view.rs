@@ -10,6 +10,7 @@ use crate::agui::{BaseFields, CustomEvent, Event, Message, TokenUsage};
 use crate::app::{BuildPhase, CheckReport, CheckResult, Question, Requirements};
 use crate::cost::Spend;
 use crate::run_error::ErrorCode;
+use crate::scenario::{Scenario, ScenarioResult};
 use crate::snapshot::{RunKind, RunRecord, RunStatus, StepUsage, ThreadSnapshot, Version};
 use crate::step::StepName;
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,8 @@ pub struct UiState {
     /// The latest version's preview.
     pub preview: Option<PreviewView>,
     pub usage: Vec<StepUsageView>,
+    /// The app's acceptance suite (the qa step's scenarios, kept across follow-ups).
+    pub scenarios: Vec<Scenario>,
 }
 
 /// The run in progress.
@@ -161,6 +164,10 @@ pub struct CheckSummary {
     pub console_errors: u32,
     /// Whether a screenshot was taken (`GET …/versions/{n}/screenshot`).
     pub screenshot: bool,
+    /// "checked", or "built, N of M acceptance checks pass" (`CheckReport::verdict`).
+    pub verdict: String,
+    /// Each acceptance scenario's result on this version.
+    pub acceptance: Vec<ScenarioResult>,
 }
 
 /// The latest version's preview.
@@ -230,6 +237,7 @@ impl UiState {
                 url: preview_url(v),
             }),
             usage: snap.usage.iter().map(StepUsageView::of).collect(),
+            scenarios: snap.scenarios.clone(),
         }
     }
 
@@ -253,6 +261,8 @@ impl VersionSummary {
                 checks: c.checks.clone(),
                 console_errors: c.console_errors.len() as u32,
                 screenshot: c.screenshot.is_some(),
+                verdict: c.verdict(),
+                acceptance: c.acceptance.clone(),
             }),
             preview_url,
         }
@@ -322,6 +332,10 @@ pub struct StepResult {
     /// The step's model usage; null when it called no model.
     #[cfg_attr(test, ts(type = "(TokenUsage & { costUsd?: number }) | null"))]
     pub usage: Option<TokenUsage>,
+    /// The build's acceptance scenario results (build steps that ran scenarios only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub acceptance: Option<Vec<ScenarioResult>>,
 }
 
 /// A new version's preview.
@@ -375,6 +389,8 @@ pub struct RunResult {
     pub version: Option<u32>,
     pub preview_url: Option<String>,
     pub check: Option<CheckVerdict>,
+    /// Each acceptance scenario's result on the new version.
+    pub acceptance: Option<Vec<ScenarioResult>>,
     /// Why the run made no version (it gave up and kept the last good one).
     pub message: Option<String>,
 }
@@ -386,6 +402,8 @@ pub struct RunResult {
 pub struct CheckVerdict {
     pub passed: bool,
     pub checks: Vec<CheckResult>,
+    /// "checked", or "built, N of M acceptance checks pass".
+    pub verdict: String,
 }
 
 /// Why a run stopped for the user (RUN_FINISHED `outcome.interrupts[].reason`).
@@ -794,6 +812,7 @@ mod tests {
                 ok: true,
                 duration_ms: 5,
                 usage: None,
+                acceptance: None,
             }),
             AppEvent::RenderUrl(RenderUrl {
                 url: "u".into(),

@@ -1,7 +1,7 @@
 //! `appgen-devtools bench`: numbers, measured from outside like any AG-UI client would, on the
 //! embedded backend and on Azurite. Prints a table; nothing here asserts a speed.
 //!
-//! - the reference workload (`serve-bench`: the ordinary six-step chain on the test kit's
+//! - the reference workload (`serve-bench`: the ordinary seven-step chain on the test kit's
 //!   scripted agent and builder, 50 deltas of 40 characters in each agent step, one ~20 KB file
 //!   committed durably): spawn → ready, spawn → first run, run latency, time to first SSE byte
 //!   and first event, per-step interval, event relay latency (append → client), throughput of

@@ -12,6 +12,7 @@ use appgen_core::agui::{Event, Outcome, ResumeEntry, ResumeStatus};
 use appgen_core::app::CheckResult;
 use appgen_core::check::{Check, CheckKind, ColorCheck, ColorTarget};
 use appgen_core::colors::{ColorName, named_colors, named_rgb};
+use appgen_core::scenario::ScenarioResult;
 use appgen_runtime::pipeline::Pipeline;
 use appgen_runtime::worker::{WorkerConfig, run_workers};
 use clap::Args;
@@ -66,6 +67,8 @@ struct CaseResult {
     error: Option<String>,
     checks: Vec<CheckResult>,
     screenshot: Option<String>,
+    /// The app's acceptance scenarios as the pipeline's own check ran them on the version.
+    acceptance: Vec<ScenarioResult>,
 }
 
 /// Parses an eval file (either format).
@@ -266,6 +269,29 @@ async fn fetch_dist(p: &Pipeline, thread: &str, version: u32, to: &Path) -> anyh
     appgen::cli::copy_dist(p, &artifact, to).await
 }
 
+/// The scenario results the build step recorded on the version.
+async fn acceptance_of(p: &Pipeline, thread: &str, version: u32) -> Vec<ScenarioResult> {
+    let snap = p.threads().load(thread).await.ok().flatten().map(|s| s.0);
+    snap.and_then(|s| s.version(version).and_then(|v| v.check.clone()))
+        .map(|c| c.acceptance)
+        .unwrap_or_default()
+}
+
+/// Apps with scenarios, of them the ones whose scenarios all pass, scenarios passed, total.
+fn acceptance_totals(results: &[CaseResult]) -> [usize; 4] {
+    let with: Vec<&CaseResult> = results
+        .iter()
+        .filter(|r| !r.acceptance.is_empty())
+        .collect();
+    let all_pass = with
+        .iter()
+        .filter(|r| r.acceptance.iter().all(|a| a.passed))
+        .count();
+    let scenarios = with.iter().flat_map(|r| &r.acceptance);
+    let passed = scenarios.clone().filter(|a| a.passed).count();
+    [with.len(), all_pass, passed, scenarios.count()]
+}
+
 async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBuf) -> CaseResult {
     let started = Instant::now();
     let generated = generate(&p, &case).await;
@@ -295,7 +321,7 @@ async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBu
         }
         judged = Some(match fetch_dist(&p, &thread_id, v, &dist).await {
             Ok(()) => judge
-                .check_dist_with_screenshot(&dist, &browser_checks, Some(&shot))
+                .check_dist_with_screenshot(&dist, &browser_checks, &[], Some(&shot))
                 .await
                 .map_err(anyhow::Error::from),
             Err(e) => Err(e),
@@ -333,7 +359,12 @@ async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBu
             },
         }));
     }
+    let acceptance = match version {
+        Some(v) => acceptance_of(&p, &thread_id, v).await,
+        None => Vec::new(),
+    };
     CaseResult {
+        acceptance,
         id: case.id,
         group: case.group,
         thread_id,
@@ -481,7 +512,18 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
         results.len(),
         started.elapsed().as_secs_f64()
     );
+    let [with, all_pass, sp, st] = acceptance_totals(&results);
+    println!(
+        "acceptance: {with}/{} apps have scenarios, {all_pass}/{with} pass them all, {sp}/{st} scenarios pass",
+        results.len()
+    );
+    for r in &results {
+        for a in r.acceptance.iter().filter(|a| !a.passed) {
+            println!("  ✗ {}: {}", r.id, a.evidence());
+        }
+    }
     let report = json!({
+        "acceptance": {"apps": results.len(), "withScenarios": with, "allPass": all_pass, "passed": sp, "total": st},
         "file": args.file.display().to_string(),
         "webgen": args.webgen,
         "passed": passed, "failed": failed,

@@ -1,5 +1,5 @@
 //! `appgen-devtools serve-bench` answers the reference workload over `appgen serve`'s HTTP API:
-//! a run goes through the ordinary six steps and ends with RUN_FINISHED and a version.
+//! a run goes through the ordinary seven steps and ends with RUN_FINISHED and a version.
 
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -94,6 +94,7 @@ async fn a_reference_run_goes_through_the_ordinary_chain_over_http() {
         [
             "clarify",
             "requirements",
+            "qa",
             "wireframe",
             "code",
             "build",

@@ -13,9 +13,9 @@ use crate::title::{tagline, title};
 
 pub const DEFAULT_BACKGROUND: &str = "#f8fafc";
 pub const DEFAULT_ACCENT: &str = "#4f46e5";
-const DARK_BACKGROUND: &str = "#0f172a";
+pub const DARK_BACKGROUND: &str = "#0f172a";
 /// Accent used on dark backgrounds when the description names none.
-const DARK_ACCENT: &str = "#818cf8";
+pub const DARK_ACCENT: &str = "#818cf8";
 
 /// Reads a description and the UI's generation options into a full spec.
 pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {

@@ -18,6 +18,7 @@ pub mod fields;
 pub mod knowledge;
 pub mod lexicon;
 pub mod modify;
+pub mod qa;
 pub mod questions;
 pub mod requirements;
 pub mod spec;
@@ -25,9 +26,10 @@ pub mod text;
 pub mod title;
 pub mod wireframe;
 
-use appgen_core::app::{ChangeSet, FileChange, FileMap, Question, Requirements};
+use appgen_core::app::{ChangeSet, FileChange, FileMap, Question, Requirements, SuiteChange};
 use appgen_core::edits::PROTECTED_FILES;
 use appgen_core::ports::{AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, Failure};
+use appgen_core::scenario::Scenario;
 use async_trait::async_trait;
 use spec::AppKind;
 pub use spec::AppSpec;
@@ -213,6 +215,24 @@ impl AppAgent for OfflineAgent {
         Ok(req)
     }
 
+    async fn qa(
+        &self,
+        ctx: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<Vec<Scenario>, AgentError> {
+        let scenarios = qa::scenarios(&spec_for(ctx));
+        let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+        say(
+            out,
+            format!(
+                "I wrote {} acceptance check(s) from the requirements, to run in the browser on every version: {}.",
+                scenarios.len(),
+                names.join("; ")
+            ),
+        );
+        Ok(scenarios)
+    }
+
     async fn wireframe(
         &self,
         ctx: &AgentContext,
@@ -280,6 +300,7 @@ impl AppAgent for OfflineAgent {
             summary,
             changes,
             requirements: None,
+            suite: Default::default(),
         })
     }
 
@@ -295,6 +316,7 @@ impl AppAgent for OfflineAgent {
         let files = compose::compose(&next);
         let changes = diff::changes_between(&ctx.files, &files);
         let summary = done.join(" ");
+        let (retire, add) = qa::changes(&spec, &next);
         say(
             out,
             format!("{summary} ({} change(s) to the files.)", changes.len()),
@@ -308,6 +330,7 @@ impl AppAgent for OfflineAgent {
             summary,
             changes,
             requirements: Some(requirements_of(&next)),
+            suite: SuiteChange { retire, add },
         })
     }
 }

@@ -300,7 +300,8 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
         "version": version.map(|v| v.number),
         "preview": version.map(|v| p.preview_url(thread, v)),
         "out": written.map(|d| d.display().to_string()),
-        "checks": version.and_then(|v| v.check.as_ref()).map(|c| json!({"passed": c.passed, "checks": c.checks, "consoleErrors": c.console_errors})),
+        "checks": version.and_then(|v| v.check.as_ref()).map(|c| json!({"passed": c.passed, "checks": c.checks, "consoleErrors": c.console_errors, "verdict": c.verdict()})),
+        "acceptance": version.and_then(|v| v.check.as_ref()).map(|c| acceptance_json(&c.acceptance)),
         "usage": usage,
         // null when a model has no price; 0 when no model was called (offline).
         "costUsd": appgen_core::cost::sum(usage.iter().map(|u| u.cost_usd)),
@@ -310,6 +311,21 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
     });
     println!("{line}");
     Ok(if version.is_some() { 0 } else { 1 })
+}
+
+/// The scenario results as the JSON line shows them: name, requirement, passed, and for a
+/// failure its evidence (the step, what was expected and seen, the screenshot's artifact key).
+fn acceptance_json(results: &[appgen_core::scenario::ScenarioResult]) -> Vec<Value> {
+    results
+        .iter()
+        .map(|r| {
+            let mut v = json!(r);
+            if !r.passed {
+                v["evidence"] = json!(r.evidence());
+            }
+            v
+        })
+        .collect()
 }
 
 /// Copies an artifact's published dist/ to a local directory.

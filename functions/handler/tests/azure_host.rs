@@ -209,7 +209,7 @@ async fn functions_host_runs_the_pipeline_through_queue_invocations() {
     assert!(ok, "{report:#}");
     assert_eq!(
         report["runs"][1]["steps"],
-        json!(["requirements", "wireframe", "code", "build", "review"])
+        json!(["requirements", "qa", "wireframe", "code", "build", "review"])
     );
     assert_eq!(report["state"]["versions"], 2, "{report:#}");
     assert_eq!(failures, 0, "no invocation failed");

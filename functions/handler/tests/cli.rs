@@ -54,6 +54,20 @@ fn new_then_edit_builds_checked_versions() {
     // No model used, no cost.
     assert_eq!(line["modelCalls"], 0);
     assert_eq!(line["costUsd"], 0.0, "{line:#}");
+    let acceptance = line["acceptance"].as_array().cloned().unwrap_or_default();
+    assert!(
+        acceptance.len() >= 3,
+        "scenarios were written and run: {line:#}"
+    );
+    for a in &acceptance {
+        assert!(a["name"].is_string() && a["requirement"].is_string(), "{a}");
+        assert_eq!(a["passed"], true, "{a:#}");
+    }
+    assert!(
+        line["checks"]["verdict"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("checked"))
+    );
     assert!(out_dir.join("src/App.tsx").exists());
     assert!(out_dir.join("package.json").exists());
     assert!(out_dir.join("dist/index.html").exists(), "dist/ is written");
@@ -70,6 +84,16 @@ fn new_then_edit_builds_checked_versions() {
         &out_dir,
     );
     assert_eq!(line["version"], 2);
+    // The whole suite ran again, with the new colour's scenario added.
+    let again = line["acceptance"].as_array().cloned().unwrap_or_default();
+    assert_eq!(again.len(), acceptance.len() + 1, "{line:#}");
+    assert!(again.iter().all(|a| a["passed"] == true), "{line:#}");
+    assert!(
+        again
+            .iter()
+            .any(|a| a["name"] == "the background is lavender"),
+        "{line:#}"
+    );
     let css: String = ["src/index.css", "src/App.tsx"]
         .iter()
         .filter_map(|p| std::fs::read_to_string(out_dir.join(p)).ok())

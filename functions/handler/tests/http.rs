@@ -208,7 +208,7 @@ async fn the_official_client_accepts_an_initial_run_and_a_follow_up() {
     );
     assert_eq!(
         runs[1]["steps"],
-        json!(["requirements", "wireframe", "code", "build", "review"])
+        json!(["requirements", "qa", "wireframe", "code", "build", "review"])
     );
     assert_eq!(runs[1]["last"]["type"], "RUN_FINISHED", "{:#}", runs[1]);
     assert_eq!(runs[1]["last"]["result"]["version"], 1);

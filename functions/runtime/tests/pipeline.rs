@@ -78,6 +78,13 @@ impl AppAgent for ScriptedAgent {
             spec: ctx.answers.clone(),
         })
     }
+    async fn qa(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<Vec<appgen_core::scenario::Scenario>, AgentError> {
+        Ok(Vec::new())
+    }
     async fn wireframe(
         &self,
         _: &AgentContext,
@@ -119,6 +126,7 @@ impl AppAgent for ScriptedAgent {
                 content: format!("{cur}// fix {}\n", f.round),
             }],
             requirements: None,
+            suite: Default::default(),
         })
     }
     async fn modify(
@@ -138,6 +146,7 @@ impl AppAgent for ScriptedAgent {
                 replace: "\"2\"".into(),
             }],
             requirements: None,
+            suite: Default::default(),
         })
     }
 }
@@ -412,7 +421,7 @@ async fn initial_run_interrupts_then_builds_a_version(b: Backend) {
     let log = settled(&p, "t1", "r2").await;
     assert_eq!(
         steps_of(&log),
-        ["requirements", "wireframe", "code", "build", "review"]
+        ["requirements", "qa", "wireframe", "code", "build", "review"]
     );
     let rendered = log.iter().find_map(|(_, e)| match e {
         Event::Custom(c) => match AppEvent::from_custom(c) {
@@ -725,8 +734,9 @@ async fn a_live_claim_makes_a_duplicate_back_off(b: Backend) {
 }
 
 /// The steps of an answers run whose first build fails once and is fixed (or given up on).
-const ONE_FIX_ROUND: [&str; 8] = [
+const ONE_FIX_ROUND: [&str; 9] = [
     "requirements",
+    "qa",
     "wireframe",
     "code",
     "build",
@@ -952,8 +962,8 @@ async fn rejected_requests_change_nothing(b: Backend) {
 }
 
 /// The test kit's reference workload (what `appgen-devtools bench` measures) is the ordinary
-/// chain on a scripted agent and builder: six steps, 50 deltas of 40 characters in each agent
-/// step, one ~20 KB file stored, and version 1 at the end.
+/// chain on a scripted agent and builder: seven steps, 50 deltas of 40 characters in each agent
+/// step but qa, one ~20 KB file stored, and version 1 at the end.
 async fn the_reference_workload_runs_through_the_ordinary_chain(b: Backend) {
     use appgen_testkit::workload;
     let p = b
@@ -974,13 +984,14 @@ async fn the_reference_workload_runs_through_the_ordinary_chain(b: Backend) {
         [
             "clarify",
             "requirements",
+            "qa",
             "wireframe",
             "code",
             "build",
             "review"
         ],
     );
-    assert_eq!(workload::STEPS, 6);
+    assert_eq!(workload::STEPS, 7);
     assert!(matches!(log.last(), Some((_, Event::RunFinished(_)))));
     let deltas = log
         .iter()

@@ -1,8 +1,9 @@
 //! The reference workload, as a scripted agent and builder that run through the ordinary step
 //! chain (`Steps::app(ScriptedAgent, ScriptedBuilder)`): no model, no build, no step of its own.
 //!
-//! A first message runs six steps: clarify (no questions) → requirements → wireframe → code →
-//! build → review. Each of the agent's steps streams [`DELTAS`] deltas of [`DELTA_CHARS`]
+//! A first message runs seven steps: clarify (no questions) → requirements → qa (no scenarios,
+//! nothing streamed: a hop of the chain) → wireframe → code → build → review. Each of the
+//! agent's other steps streams [`DELTAS`] deltas of [`DELTA_CHARS`]
 //! characters; code writes one ~[`FILE_BYTES`] file, which the runner stores as a durable
 //! content blob before it commits the snapshot (one file, not many: each durable blob is a
 //! flush of its own, and the workload measures the step chain, not the disk); the scripted build
@@ -15,11 +16,12 @@ use appgen_core::ports::{
     AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
     Failure,
 };
+use appgen_core::scenario::Scenario;
 use async_trait::async_trait;
 use serde_json::json;
 
 /// Steps a first message runs through (clarify … review).
-pub const STEPS: usize = 6;
+pub const STEPS: usize = 7;
 /// Text deltas each of the agent's steps streams.
 pub const DELTAS: usize = 50;
 /// Characters in each delta.
@@ -77,6 +79,15 @@ impl AppAgent for ScriptedAgent {
             features: Vec::new(),
             spec: json!({}),
         })
+    }
+
+    /// No scenarios: the step is a hop of the chain like any other, with nothing to stream.
+    async fn qa(
+        &self,
+        _: &AgentContext,
+        _: &mut dyn AgentOutput,
+    ) -> Result<Vec<Scenario>, AgentError> {
+        Ok(Vec::new())
     }
 
     async fn wireframe(

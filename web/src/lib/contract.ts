@@ -32,7 +32,11 @@ files: Array<FileEntry>, versions: Array<VersionSummary>,
 /**
  * The latest version's preview.
  */
-preview: PreviewView | null, usage: Array<StepUsageView>, };
+preview: PreviewView | null, usage: Array<StepUsageView>, 
+/**
+ * The app's acceptance suite (the qa step's scenarios, kept across follow-ups).
+ */
+scenarios: Array<Scenario>, };
 
 /**
  * Where a thread is, as the UI shows it.
@@ -87,7 +91,15 @@ consoleErrors: number,
 /**
  * Whether a screenshot was taken (`GET …/versions/{n}/screenshot`).
  */
-screenshot: boolean, };
+screenshot: boolean, 
+/**
+ * "checked", or "built, N of M acceptance checks pass" (`CheckReport::verdict`).
+ */
+verdict: string, 
+/**
+ * Each acceptance scenario's result on this version.
+ */
+acceptance: Array<ScenarioResult>, };
 
 /**
  * The latest version's preview.
@@ -136,7 +148,11 @@ ok: boolean, durationMs: number,
 /**
  * The step's model usage; null when it called no model.
  */
-usage: (TokenUsage & { costUsd?: number }) | null, };
+usage: (TokenUsage & { costUsd?: number }) | null, 
+/**
+ * The build's acceptance scenario results (build steps that ran scenarios only).
+ */
+acceptance?: Array<ScenarioResult>, };
 
 /**
  * A new version's preview.
@@ -152,6 +168,10 @@ export type RunResult = {
  */
 version: number | null, previewUrl: string | null, check: CheckVerdict | null, 
 /**
+ * Each acceptance scenario's result on the new version.
+ */
+acceptance: Array<ScenarioResult> | null, 
+/**
  * Why the run made no version (it gave up and kept the last good one).
  */
 message: string | null, };
@@ -159,7 +179,11 @@ message: string | null, };
 /**
  * What the new version's browser check found.
  */
-export type CheckVerdict = { passed: boolean, checks: Array<CheckResult>, };
+export type CheckVerdict = { passed: boolean, checks: Array<CheckResult>, 
+/**
+ * "checked", or "built, N of M acceptance checks pass".
+ */
+verdict: string, };
 
 /**
  * Why a run stopped for the user (RUN_FINISHED `outcome.interrupts[].reason`).
@@ -254,7 +278,12 @@ error?: string | null,
 /**
  * Artifact key of the screenshot (PNG), if one was taken.
  */
-screenshot?: string | null, durationMs: number, };
+screenshot?: string | null, durationMs: number, 
+/**
+ * The app's acceptance scenarios, run after the checks (`passed` is the checks' verdict:
+ * a version may be built with some scenarios failing, and says so).
+ */
+acceptance?: Array<ScenarioResult>, };
 
 /**
  * `POST /api/threads/{threadId}/versions/{n}/restore` (201): the new version's number.
@@ -285,7 +314,7 @@ export type ApiErrorCode = "bad_request" | "unauthorized" | "not_found" | "busy"
 /**
  * One stateless step function. Each has its own queue (named by [`StepName::queue`]).
  */
-export type StepName = "clarify" | "requirements" | "wireframe" | "code" | "build" | "review" | "fix" | "modify";
+export type StepName = "clarify" | "requirements" | "qa" | "wireframe" | "code" | "build" | "review" | "fix" | "modify";
 
 export type RunKind = "initial" | "answers" | "follow_up";
 
@@ -329,5 +358,55 @@ export type CheckResult = { kind: CheckKind, passed: boolean, detail?: string, }
  * The kinds of check, as written in `kind`.
  */
 export type CheckKind = "builds" | "loads" | "text" | "field" | "submit_roundtrip" | "persists" | "clicks" | "color";
+
+/**
+ * One acceptance test of an app.
+ */
+export type Scenario = { 
+/**
+ * Short and unique within the app: "adding a book lists it".
+ */
+name: string, 
+/**
+ * The requirement it covers, in the requirements' words.
+ */
+requirement: string, steps: Array<ScenarioStep>, };
+
+/**
+ * One thing the user does, or one thing they should see.
+ */
+export type ScenarioStep = { "do": "fill", label: string, value: string, } | { "do": "select", label: string, option: string, } | { "do": "check", label: string, checked: boolean, } | { "do": "click", role: Role, name: string, } | { "do": "press", key: string, label?: string | null, } | { "do": "reload" } | { "do": "fresh_context" } | { "do": "wait", ms: number, } | { "do": "expect", expect: Expectation, };
+
+/**
+ * Roles a click may target (ARIA roles of things people click).
+ */
+export type Role = "button" | "link" | "tab" | "checkbox" | "radio" | "option" | "menuitem" | "switch" | "gridcell";
+
+/**
+ * What the page should show.
+ */
+export type Expectation = { "kind": "text_visible", text: string, } | { "kind": "text_hidden", text: string, } | { "kind": "value", label: string, value: string, } | { "kind": "count", list?: string | null, count: number, } | { "kind": "order", texts: Array<string>, } | { "kind": "number", label: string, value: number, tolerance: number, } | { "kind": "color", target: ColorTarget, name: ColorName, };
+
+/**
+ * What running one scenario in the browser came to. A failure says which step failed, what
+ * it expected and what the page showed, with a screenshot of the page at that moment.
+ */
+export type ScenarioResult = { name: string, requirement: string, passed: boolean, 
+/**
+ * 1-based index of the step that failed.
+ */
+failedStep?: number | null, expected?: string | null, seen?: string | null, 
+/**
+ * The failure screenshot: a file name in the check directory, then its artifact key.
+ */
+screenshot?: string | null, };
+
+export type ColorTarget = "background" | "accent";
+
+/**
+ * A colour a check names: a CSS named colour or `#rrggbb`, kept in its canonical spelling
+ * (`"Forest Green"` → `forestgreen`, `#2E8B57` → `#2e8b57`).
+ */
+export type ColorName = string;
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;

@@ -18,7 +18,7 @@ const state: UiState = {
   files: [],
   versions: [],
   preview: null,
-  usage: [],
+  usage: [], scenarios: [],
 };
 
 function feed(m: RunMachine, runId: string, events: AgUiEvent[], start = 1): RunMachine {

@@ -25,6 +25,8 @@ pub enum AgentName {
     Clarify,
     /// The plan: title, features, entities, pages.
     Requirements,
+    /// Acceptance scenarios from the requirements.
+    Qa,
     /// A low-fidelity HTML sketch.
     Wireframe,
     /// The app's source files.
@@ -51,13 +53,23 @@ const CONTEXT: &[Placeholder] = &[
 ];
 
 impl AgentName {
-    pub const ALL: [AgentName; 7] = [Clarify, Requirements, Wireframe, Code, Fix, Modify, Rewrite];
+    pub const ALL: [AgentName; 8] = [
+        Clarify,
+        Requirements,
+        Qa,
+        Wireframe,
+        Code,
+        Fix,
+        Modify,
+        Rewrite,
+    ];
 
     /// Its name in file names (`NAME.md`), logs and schema names.
     pub fn as_str(self) -> &'static str {
         match self {
             Clarify => "clarify",
             Requirements => "requirements",
+            Qa => "qa",
             Wireframe => "wireframe",
             Code => "code",
             Fix => "fix",
@@ -69,7 +81,7 @@ impl AgentName {
     /// The strong model writes code; the fast one plans. Front matter may choose otherwise.
     pub fn default_route(self) -> Route {
         match self {
-            Clarify | Requirements | Wireframe => Route::Fast,
+            Clarify | Requirements | Qa | Wireframe => Route::Fast,
             Code | Fix | Modify | Rewrite => Route::Strong,
         }
     }
@@ -77,7 +89,7 @@ impl AgentName {
     /// What its prompt may ask for; `prompts` provides exactly these (a test holds it to that).
     pub fn placeholders(self) -> &'static [Placeholder] {
         match self {
-            Clarify | Requirements | Wireframe | Code => CONTEXT,
+            Clarify | Requirements | Qa | Wireframe | Code => CONTEXT,
             Modify => &[
                 P::Description,
                 P::Options,
@@ -116,6 +128,7 @@ impl AgentName {
         match self {
             Clarify => files!("clarify"),
             Requirements => files!("requirements"),
+            Qa => files!("qa"),
             Wireframe => files!("wireframe"),
             Code => files!("code"),
             Fix => files!("fix"),
@@ -134,7 +147,7 @@ impl fmt::Display for AgentName {
 /// A name that is not one of [`AgentName::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "no agent named {0:?} (agents: clarify, requirements, wireframe, code, fix, modify, rewrite)"
+    "no agent named {0:?} (agents: clarify, requirements, qa, wireframe, code, fix, modify, rewrite)"
 )]
 pub struct UnknownAgent(pub String);
 
@@ -254,6 +267,7 @@ impl FrontMatter {
 pub struct Agents {
     clarify: AgentSpec,
     requirements: AgentSpec,
+    qa: AgentSpec,
     wireframe: AgentSpec,
     code: AgentSpec,
     fix: AgentSpec,
@@ -272,6 +286,7 @@ impl Agents {
         Ok(Agents {
             clarify: load(Clarify)?,
             requirements: load(Requirements)?,
+            qa: load(Qa)?,
             wireframe: load(Wireframe)?,
             code: load(Code)?,
             fix: load(Fix)?,
@@ -284,6 +299,7 @@ impl Agents {
         match agent {
             Clarify => &self.clarify,
             Requirements => &self.requirements,
+            Qa => &self.qa,
             Wireframe => &self.wireframe,
             Code => &self.code,
             Fix => &self.fix,

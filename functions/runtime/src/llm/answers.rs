@@ -12,6 +12,7 @@ use super::agents::AgentName;
 use super::shape::{self, Shape};
 use appgen_core::app::{FileChange, Question, QuestionKind, Requirements};
 use appgen_core::paths::validate_path;
+use appgen_core::scenario::{Scenario, parse_scenarios};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -30,6 +31,7 @@ impl AgentName {
         match self {
             AgentName::Clarify => shape::of::<ClarifyAnswer>(),
             AgentName::Requirements => shape::of::<RequirementsAnswer>(),
+            AgentName::Qa => shape::of::<QaAnswer>(),
             AgentName::Wireframe => shape::of::<WireframeAnswer>(),
             AgentName::Code => shape::of::<CodeAnswer>(),
             AgentName::Fix | AgentName::Modify => shape::of::<ChangesAnswer>(),
@@ -146,6 +148,27 @@ impl Answer for RequirementsAnswer {
             features: self.features,
             spec: self.spec,
         })
+    }
+}
+
+/// qa: acceptance scenarios. Read as JSON and validated by core (`parse_scenarios`), whose
+/// error, naming the scenario and step, goes back to the model.
+#[derive(Debug, Deserialize)]
+pub struct QaAnswer {
+    #[serde(default)]
+    pub message: String,
+    pub scenarios: Value,
+}
+
+impl Answer for QaAnswer {
+    type Accepted = Vec<Scenario>;
+
+    fn accept(self) -> Result<Vec<Scenario>, String> {
+        let scenarios = parse_scenarios(&self.scenarios.to_string()).map_err(|e| e.to_string())?;
+        if scenarios.is_empty() {
+            return Err("`scenarios` is empty: write at least one per requirement".into());
+        }
+        Ok(scenarios)
     }
 }
 
@@ -303,6 +326,7 @@ mod tests {
                 AgentName::Requirements,
                 include_str!("../../agents/requirements.schema.json"),
             ),
+            (AgentName::Qa, include_str!("../../agents/qa.schema.json")),
             (
                 AgentName::Wireframe,
                 include_str!("../../agents/wireframe.schema.json"),
@@ -359,6 +383,14 @@ mod tests {
         ]}))
         .expect("accepted");
         assert_eq!(q[0].default, json!(true));
+        let bad = accept::<QaAnswer>(json!({"scenarios": [{"name": "adds", "requirement": "r",
+            "steps": [{"do": "click", "role": "button", "name": "Add"}]}]}));
+        assert!(bad.is_err_and(|e| e.contains("\"adds\"") && e.contains("cannot fail")));
+        let good = accept::<QaAnswer>(json!({"scenarios": [{"name": "adds", "requirement": "r",
+            "steps": [{"do": "press", "key": "Enter", "label": null},
+                      {"do": "expect", "expect": {"kind": "count", "list": null, "count": 1}}]}]}))
+        .expect("a scenario with nulls for absent options reads");
+        assert_eq!(good.len(), 1);
         assert_eq!(
             accept::<WireframeAnswer>(json!({"message": "hi"})),
             Err("`html` is missing or is not an HTML document".into())

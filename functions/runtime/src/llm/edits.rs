@@ -71,6 +71,7 @@ impl ModelAgent {
             summary: message,
             changes: ok,
             requirements: None,
+            suite: Default::default(),
         })
     }
 

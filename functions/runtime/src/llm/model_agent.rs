@@ -5,7 +5,9 @@
 //! streaming, providers) live in sibling modules so each step here reads on one screen.
 
 use super::agents::{AgentName, Agents};
-use super::answers::{Answer, ClarifyAnswer, CodeAnswer, RequirementsAnswer, WireframeAnswer};
+use super::answers::{
+    Answer, ClarifyAnswer, CodeAnswer, QaAnswer, RequirementsAnswer, WireframeAnswer,
+};
 use super::client::Chain;
 use super::config::{ConfigError, LlmConfig, ModelConfig};
 use super::prompts;
@@ -13,6 +15,7 @@ use super::stream::FileMode;
 use super::template::Vars;
 use appgen_core::app::{ChangeSet, FileMap, Question, Requirements};
 use appgen_core::ports::{AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, Failure};
+use appgen_core::scenario::Scenario;
 use async_trait::async_trait;
 
 /// The rule-based generator's counterpart: every agent step done by a language model.
@@ -105,6 +108,16 @@ impl AppAgent for ModelAgent {
     ) -> Result<Requirements, AgentError> {
         let vars = prompts::context(ctx);
         self.step::<RequirementsAnswer>(AgentName::Requirements, &vars, out, &FileMode::None)
+            .await
+    }
+
+    async fn qa(
+        &self,
+        ctx: &AgentContext,
+        out: &mut dyn AgentOutput,
+    ) -> Result<Vec<Scenario>, AgentError> {
+        let vars = prompts::context(ctx);
+        self.step::<QaAnswer>(AgentName::Qa, &vars, out, &FileMode::None)
             .await
     }
 

@@ -21,8 +21,9 @@ use appgen_core::agui::{AssistantMessage, Event, Message, TokenUsage};
 use appgen_core::pipeline::{Next, RunEnd, StepOutcome, TokenBudget, transition};
 use appgen_core::ports::{AgentContext, ETag, StoreError};
 use appgen_core::run_error::{ErrorCode, RunError};
+use appgen_core::scenario::ScenarioResult;
 use appgen_core::snapshot::{Claim, Cursor, StepUsage, ThreadSnapshot};
-use appgen_core::step::StepMessage;
+use appgen_core::step::{StepMessage, StepName};
 use appgen_core::view::{AppEvent, StepInfo, StepResult, UiState, state_delta};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -314,6 +315,7 @@ impl Pipeline {
             requirements: snap.requirements.clone(),
             wireframe: snap.wireframe.clone(),
             files: self.threads.read_tree(&snap.thread_id, &snap.files).await?,
+            scenarios: snap.scenarios.clone(),
         })
     }
 
@@ -344,6 +346,7 @@ impl Pipeline {
             pump.say(&format!("\n{}", e.message)); // the budget stopped it
         }
         let ok = !matches!(next, Next::End(RunEnd::Failed(_)));
+        let acceptance = acceptance_of(&snap, msg.step);
         let follow = self.advance(&mut snap, msg, next);
         let mut tail = pump.close();
         tail.extend(extra);
@@ -357,6 +360,7 @@ impl Pipeline {
             ok,
             duration_ms,
             usage: step_usage,
+            acceptance,
         };
         tail.push(AppEvent::StepResult(result).into_event());
         tail.push(Event::step_finished(msg.step.as_str()));
@@ -493,4 +497,10 @@ fn run_tokens(snap: &ThreadSnapshot, run: &str) -> u64 {
         .iter()
         .map(|u| u.total_tokens.unwrap_or(0))
         .sum()
+}
+
+/// The build's scenario results, for its `step_result` event.
+fn acceptance_of(snap: &ThreadSnapshot, step: StepName) -> Option<Vec<ScenarioResult>> {
+    let check = snap.active.as_ref()?.build.as_ref()?.check.as_ref()?;
+    (step == StepName::Build && !check.acceptance.is_empty()).then(|| check.acceptance.clone())
 }

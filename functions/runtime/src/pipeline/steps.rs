@@ -62,7 +62,7 @@ impl Steps {
         Steps::default().with_agent(agent).with_builder(builder)
     }
 
-    /// The agent's steps (clarify, requirements, wireframe, code, fix, modify) and review.
+    /// The agent's steps (clarify, requirements, qa, wireframe, code, fix, modify) and review.
     pub fn with_agent(mut self, agent: Arc<dyn AppAgent>) -> Steps {
         self.maker = agent.name();
         let steps = Arc::new(AgentSteps { agent });
@@ -107,9 +107,10 @@ struct AgentSteps {
 }
 
 impl AgentSteps {
-    const STEPS: [StepName; 6] = [
+    const STEPS: [StepName; 7] = [
         StepName::Clarify,
         StepName::Requirements,
+        StepName::Qa,
         StepName::Wireframe,
         StepName::Code,
         StepName::Fix,
@@ -129,6 +130,19 @@ impl AgentSteps {
             questions,
         });
         Ok(StepOutcome::AskedQuestions)
+    }
+
+    /// Acceptance scenarios from the requirements; a set that cannot run as written ends the
+    /// run (it is never skipped).
+    async fn qa(&self, w: StepWork<'_>) -> Result<StepOutcome, AgentError> {
+        let scenarios = self.agent.qa(&w.ctx, w.out).await?;
+        let json = serde_json::to_string(&scenarios).unwrap_or_default();
+        if let Err(e) = appgen_core::scenario::parse_scenarios(&json) {
+            let why = format!("the acceptance scenarios cannot run as written: {e}");
+            return Err(AgentError::InvalidOutput(why));
+        }
+        w.snap.scenarios = scenarios;
+        Ok(StepOutcome::Done)
     }
 
     /// Fix and modify: changes to the current files, applied atomically.
@@ -171,6 +185,16 @@ impl AgentSteps {
         if let Some(r) = changes.requirements {
             w.snap.requirements = Some(r);
         }
+        let suite = changes.suite.apply(&w.snap.scenarios);
+        let json = serde_json::to_string(&suite).unwrap_or_default();
+        if let Err(e) = appgen_core::scenario::parse_scenarios(&json) {
+            let why = format!("the change's acceptance scenarios cannot run as written: {e}");
+            return Ok(StepOutcome::Failed(RunError::new(
+                ErrorCode::InvalidModelOutput,
+                why,
+            )));
+        }
+        w.snap.scenarios = suite;
         Ok(StepOutcome::Done)
     }
 }
@@ -185,6 +209,7 @@ impl StepHandler for AgentSteps {
         let agent = &self.agent;
         let done = match w.msg.step {
             StepName::Clarify => self.clarify(w).await,
+            StepName::Qa => self.qa(w).await,
             StepName::Requirements => agent.requirements(&w.ctx, w.out).await.map(|r| {
                 w.snap.requirements = Some(r);
                 StepOutcome::Done
@@ -227,6 +252,7 @@ impl StepHandler for BuildStep {
             thread_id: w.snap.thread_id.clone(),
             version,
             files: w.ctx.files,
+            scenarios: w.snap.scenarios.clone(),
         };
         let report = match self.builder.build(job).await {
             Ok(r) => r,
@@ -267,7 +293,7 @@ impl StepHandler for ReviewStep {
         let decision = match decision {
             ReviewDecision::Accept => accept(w, &report),
             ReviewDecision::Fix { round } => {
-                let error = report.error.clone().unwrap_or_default();
+                let error = fix_evidence(&report);
                 w.out.emit(AgentEvent::Say(format!(
                     "The check failed ({error}). Fix attempt {round} of {}.",
                     w.max_fix_rounds
@@ -306,8 +332,16 @@ fn accept(w: StepWork<'_>, report: &BuildReport) -> ReviewDecision {
     if let Some(r) = w.snap.run_mut(&w.msg.run_id) {
         r.version = Some(number);
     }
+    let verdict = match report.check.as_ref() {
+        Some(c) if c.tally().is_some_and(|t| !t.all_pass()) => {
+            let failing = c.acceptance_failures().unwrap_or_default();
+            format!("is {}; still failing:\n{failing}\n", c.verdict())
+        }
+        Some(c) => format!("is built and passed its browser check ({})", c.verdict()),
+        None => "is built".into(),
+    };
     w.out.emit(AgentEvent::Say(format!(
-        "Version {number} is built and passed its browser check. Preview: {url}"
+        "Version {number} {verdict}. Preview: {url}"
     )));
     let render = RenderUrl {
         url,
@@ -370,10 +404,21 @@ fn run_error(e: AgentError) -> RunError {
     RunError::new(code, e.to_string())
 }
 
+/// What the fix agent is told failed: the build or check error, else the failed acceptance
+/// scenarios with their evidence (step, expected, seen). Also the stuck detector's key.
+fn fix_evidence(b: &BuildReport) -> String {
+    let acceptance = b.check.as_ref().and_then(|c| c.acceptance_failures());
+    match (&b.error, acceptance) {
+        (Some(e), _) => e.clone(),
+        (None, Some(a)) => a,
+        (None, None) => String::new(),
+    }
+}
+
 fn failure_of(build: Option<&BuildReport>, round: u32) -> Failure {
     match build {
         Some(b) => Failure {
-            error: b.error.clone().unwrap_or_default(),
+            error: fix_evidence(b),
             log: b.log.clone(),
             console_errors: b
                 .check
@@ -403,7 +448,8 @@ fn describe_build(r: &BuildReport) -> String {
                     .join(", ")
             })
             .unwrap_or_default();
-        format!("Built and checked in {secs:.1} s: {checks}.")
+        let verdict = r.check.as_ref().map(|c| c.verdict()).unwrap_or_default();
+        format!("Built in {secs:.1} s ({verdict}): {checks}.")
     } else {
         format!(
             "The {:?} phase failed after {secs:.1} s: {}",

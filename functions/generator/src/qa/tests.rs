@@ -1,0 +1,157 @@
+use super::*;
+use crate::analysis::analyze;
+use appgen_core::scenario::parse_scenarios;
+
+/// The spec the pipeline builds: the description read, the questions' defaults applied.
+fn spec_of(prompt: &str) -> crate::AppSpec {
+    let mut spec = analyze(prompt, &[]);
+    let qs = crate::questions::questions(&spec, prompt);
+    let answers = appgen_core::app::answers_with_defaults(&qs, None);
+    crate::questions::apply_answers(&mut spec, &answers, prompt);
+    spec
+}
+
+fn for_prompt(prompt: &str) -> Vec<Scenario> {
+    let s = scenarios(&spec_of(prompt));
+    let json = serde_json::to_string(&s).expect("json");
+    parse_scenarios(&json).expect("every derived scenario is valid")
+}
+
+fn names(s: &[Scenario]) -> Vec<&str> {
+    s.iter().map(|s| s.name.as_str()).collect()
+}
+
+fn numbers(s: &Scenario) -> Vec<(String, f64)> {
+    s.steps
+        .iter()
+        .filter_map(|st| match st {
+            ScenarioStep::Expect {
+                expect: Expectation::Number { label, value, .. },
+            } => Some((label.clone(), *value)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_entity_gets_added_listed_and_kept_after_reload() {
+    let s = for_prompt(
+        "A recipe box: each recipe has a title, cuisine, cooking time in minutes and ingredients. I want to add recipes, search them by title and see the total count.",
+    );
+    let n = names(&s);
+    assert!(n.contains(&"adding a recipe lists it"), "{n:?}");
+    assert!(n.contains(&"recipes are kept after a reload"), "{n:?}");
+    assert!(n.contains(&"searching finds only matches"), "{n:?}");
+    let add = &s[0];
+    assert!(add.steps.iter().any(|st| matches!(st, ScenarioStep::Fill { label, value } if label == "Title" && value == "Amber")));
+    assert!(
+        add.steps
+            .iter()
+            .any(|st| matches!(st, ScenarioStep::Click { name, .. } if name == "Add recipe"))
+    );
+    let totals = s.iter().find(|x| x.name.contains("totals")).expect("count");
+    assert!(
+        numbers(totals).contains(&("Total recipes".to_owned(), 2.0)),
+        "{:?}",
+        numbers(totals)
+    );
+}
+
+#[test]
+fn computed_values_expect_the_exact_result_of_known_inputs() {
+    let s = for_prompt(
+        "Inventory for a bike shop: part name, SKU, quantity and unit price. Show the stock value (quantity times price) per row and in total, and highlight rows with quantity below 5.",
+    );
+    let totals = s
+        .iter()
+        .find(|x| x.name.contains("totals"))
+        .expect("totals");
+    // Quantities 3 and 8 at 12.50 and 30: 37.5 + 240.
+    assert!(
+        numbers(totals).contains(&("Total stock value".to_owned(), 277.5)),
+        "{:?}",
+        numbers(totals)
+    );
+    let low = s
+        .iter()
+        .find(|x| x.name.contains("low stock"))
+        .expect("low stock");
+    assert_eq!(
+        numbers(low),
+        vec![("Low stock".to_owned(), 1.0), ("Low stock".to_owned(), 1.0)]
+    );
+
+    let tip = for_prompt(
+        "A tip calculator: bill amount, tip percentage and number of people; show tip per person and total per person.",
+    );
+    let calc = tip.iter().find(|x| x.name.contains("exact")).expect("calc");
+    // Bill 100, tip 30 %, 4 people.
+    let got = numbers(calc);
+    assert!(got.contains(&("Tip per person".to_owned(), 7.5)), "{got:?}");
+    assert!(
+        got.contains(&("Total per person".to_owned(), 32.5)),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn filters_sorting_done_and_colours_asked_for_are_covered() {
+    let todo = for_prompt(
+        "A todo list where I can add tasks with a due date, tick them off, delete them, and filter by all / active / done. Keep the tasks after a page reload.",
+    );
+    assert!(
+        names(&todo).contains(&"ticking one off moves it to done"),
+        "{:?}",
+        names(&todo)
+    );
+    let books = for_prompt(
+        "A reading list: each book has a title, an author and a genre (fiction, history, science). Let me filter by genre and sort the list.",
+    );
+    let n = names(&books);
+    assert!(
+        n.contains(&"filtering by genre shows only matches"),
+        "{n:?}"
+    );
+    assert!(
+        n.contains(&"the newest comes first and sorting reorders"),
+        "{n:?}"
+    );
+    let landing = for_prompt(
+        "A landing page for a yoga studio called Lotus Flow with a hero section, a class schedule, three pricing plans and a contact form. Use ivory as the background and forest green for buttons.",
+    );
+    let n = names(&landing);
+    assert!(
+        n.contains(&"the background is ivory") || n.iter().any(|x| x.contains("ivory")),
+        "{n:?}"
+    );
+    assert!(n.iter().any(|x| x.contains("forestgreen")), "{n:?}");
+    let plain = for_prompt("A todo list");
+    assert!(
+        !names(&plain).iter().any(|x| x.contains("background")),
+        "no colour asked for"
+    );
+}
+
+#[test]
+fn a_follow_up_retires_what_it_changed_and_keeps_the_rest() {
+    let before = spec_of("A recipe box: each recipe has a title and cuisine.");
+    let after = crate::apply_request(&before, "add a search by title").expect("change");
+    let (retire, add) = changes(&before, &after);
+    assert!(retire.is_empty(), "nothing earlier changed: {retire:?}");
+    assert!(
+        add.iter().any(|s| s.name == "searching finds only matches"),
+        "{add:?}"
+    );
+    let (back, _) = changes(&after, &before);
+    assert_eq!(back, vec!["searching finds only matches".to_owned()]);
+}
+
+#[test]
+fn every_eval_prompt_gets_valid_scenarios() {
+    let prompts = include_str!("../../../../docs/eval/holdout.jsonl");
+    for line in prompts.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("jsonl");
+        let prompt = v["prompt"].as_str().expect("prompt");
+        assert!(!for_prompt(prompt).is_empty(), "{prompt}");
+    }
+}
