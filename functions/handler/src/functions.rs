@@ -93,6 +93,10 @@ pub const FUNCTIONS: &[Function] = &[
         trigger: Trigger::Queue(StepName::Requirements),
     },
     Function {
+        name: "qa",
+        trigger: Trigger::Queue(StepName::Qa),
+    },
+    Function {
         name: "wireframe",
         trigger: Trigger::Queue(StepName::Wireframe),
     },

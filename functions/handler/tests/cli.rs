@@ -185,6 +185,7 @@ fn package_writes_a_function_app() {
             "step-code",
             "step-fix",
             "step-modify",
+            "step-qa",
             "step-requirements",
             "step-review",
             "step-wireframe"
