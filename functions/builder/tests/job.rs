@@ -128,6 +128,7 @@ async fn the_job_runs_the_build_step_and_hands_over_to_review() {
             for step in [
                 StepName::Clarify,
                 StepName::Requirements,
+                StepName::Qa,
                 StepName::Wireframe,
                 StepName::Code,
             ] {

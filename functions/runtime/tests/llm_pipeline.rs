@@ -115,7 +115,12 @@ async fn a_whole_thread_on_the_model_agent() {
     .await;
     let s = step_names(&ev);
     assert!(
-        s.starts_with(&["requirements".into(), "wireframe".into(), "code".into()]),
+        s.starts_with(&[
+            "requirements".into(),
+            "qa".into(),
+            "wireframe".into(),
+            "code".into()
+        ]),
         "{s:?}"
     );
     assert!(
@@ -168,6 +173,7 @@ async fn a_whole_thread_on_the_model_agent() {
         [
             "clarify",
             "requirements",
+            "qa",
             "wireframe",
             "code",
             "fix",

@@ -120,6 +120,14 @@ fn answer(req: &RecordedRequest, broken: bool) -> Reply {
                     "style": "clean, light"
                 }
             }),
+            "qa" => json!({
+                "message": "One check: the app opens on its list.",
+                "scenarios": [{
+                    "name": "the app opens on its list",
+                    "requirement": "See all items",
+                    "steps": [{"do": "expect", "expect": {"kind": "text_visible", "text": "Scripted app"}}]
+                }]
+            }),
             "wireframe" => json!({
                 "message": "A single page with a form and a list.",
                 "html": "<!doctype html><html><body><h1>Scripted app</h1><form><input><button>Add</button></form><ul><li>Item</li></ul></body></html>"
