@@ -44,6 +44,12 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
     });
     let (singular_name, plural_name) = entity_names(&lower, kind, &fields);
     complete_fields(kind, &mut fields, &singular_name, &lower);
+    if kind.is_collection()
+        && let Some(parent) = crate::rollup::parent_field(&lower, &fields, &singular_name)
+    {
+        // After the first field, which stays the record's name.
+        fields.insert(fields.len().min(1), parent);
+    }
     let mut spec = AppSpec {
         title: String::new(),
         tagline: String::new(),

@@ -221,7 +221,17 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
                     .find(|x| x.kind == FieldType::Number)
                     .map(|x| x.key.clone())
             });
-        f.group_by = Some(GroupBy { by, of });
+        f.group_by = Some(GroupBy {
+            by,
+            of,
+            rollup: None,
+        });
+    }
+    // A roll-up over related records is the grouping the description asked for.
+    if kind.is_collection()
+        && let Some(g) = crate::rollup::read(lower, fields)
+    {
+        f.group_by = Some(g);
     }
     f.chart = kind == AppKind::Dashboard
         || has_any(

@@ -20,6 +20,7 @@ pub mod lexicon;
 pub mod modify;
 pub mod questions;
 pub mod requirements;
+pub mod rollup;
 pub mod spec;
 pub mod text;
 pub mod title;
