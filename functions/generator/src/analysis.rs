@@ -677,6 +677,7 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
     // Logs kept day by day need the day.
     if matches!(kind, AppKind::List | AppKind::Dashboard)
         && !has(fields, FieldType::Date)
+        && !fields.iter().any(|f| f.key == "day")
         && has_any(
             lower,
             &[
