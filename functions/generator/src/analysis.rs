@@ -43,6 +43,11 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
             && !(accounts && ["account", "password", "login", "username"].contains(&l.as_str()))
     });
     let (singular_name, plural_name) = entity_names(&lower, kind, &fields);
+    // "courses and their lessons … done per course": the app keeps the lessons.
+    let (singular_name, plural_name) = match crate::rollup::child_of(&lower, &singular_name) {
+        Some(child) if kind.is_collection() => (child.clone(), crate::text::plural(&child)),
+        _ => (singular_name, plural_name),
+    };
     complete_fields(kind, &mut fields, &singular_name, &lower);
     if kind.is_collection()
         && let Some(parent) = crate::rollup::parent_field(&lower, &fields, &singular_name)

@@ -53,6 +53,29 @@ fn asks_percent_done(lower: &str) -> bool {
     has_any(lower, &["percentage", "percent", "%", "progress"]) && has_any(lower, DONE_WORDS)
 }
 
+/// The child records, singular, when the description names the parent as its records
+/// ("courses and their lessons", "each lesson belongs to a course") and asks for a roll-up
+/// per parent: the app keeps the children, each naming its parent.
+pub fn child_of(lower: &str, parent: &str) -> Option<String> {
+    if capacity(lower).is_none() && !asks_percent_done(lower) {
+        return None;
+    }
+    if parent_noun(lower).as_deref() != Some(parent) {
+        return None;
+    }
+    words(lower).windows(4).find_map(|w| {
+        let child = if singular(&w[0]) == parent && w[1] == "and" && w[2] == "their" {
+            &w[3]
+        } else if w[0] == "each" && w[2] == "belongs" && w[3] == "to" {
+            &w[1]
+        } else {
+            return None;
+        };
+        let child = singular(child);
+        (child != parent && child.chars().all(char::is_alphabetic)).then_some(child)
+    })
+}
+
 /// The parent field to add when the records have none ("Project" on tasks).
 pub fn parent_field(lower: &str, fields: &[Field], singular_name: &str) -> Option<Field> {
     if capacity(lower).is_none() && !asks_percent_done(lower) {
@@ -176,6 +199,15 @@ mod tests {
                 status: Some("state".into())
             })
         );
+    }
+
+    #[test]
+    fn the_records_are_the_children_of_the_parent_named() {
+        let lower = "albums and their songs: each album has a name; mark songs as finished and show each album's percent done";
+        assert_eq!(child_of(lower, "album").as_deref(), Some("song"));
+        let lower = "each recipe belongs to a cookbook; show the percentage of tried recipes per cookbook (done)";
+        assert_eq!(child_of(lower, "cookbook").as_deref(), Some("recipe"));
+        assert_eq!(child_of("albums and their songs", "album"), None);
     }
 
     #[test]
