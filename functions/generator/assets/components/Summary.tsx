@@ -34,7 +34,7 @@ function Rollups({ spec, items, by }: { spec: CollectionConfig; items: Item[]; b
   const names = by.options.length ? by.options : [...new Set(items.map((it) => it.values[by.key] ?? "").filter((n) => n !== ""))];
   const title = rollup.kind === "left" ? `Left per ${by.label.toLowerCase()}` : `% done per ${by.label.toLowerCase()}`;
   return (
-    <div aria-label={title}>
+    <div className="rollup">
       <h3>{title}</h3>
       {names.length === 0 ? <p className="muted">Add {spec.plural.toLowerCase()} to see each {by.label.toLowerCase()}'s figure.</p> : null}
       <ul className="groups">
