@@ -43,7 +43,18 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
             && !(accounts && ["account", "password", "login", "username"].contains(&l.as_str()))
     });
     let (singular_name, plural_name) = entity_names(&lower, kind, &fields);
+    // "courses and their lessons … done per course": the app keeps the lessons.
+    let (singular_name, plural_name) = match crate::rollup::child_of(&lower, &singular_name) {
+        Some(child) if kind.is_collection() => (child.clone(), crate::text::plural(&child)),
+        _ => (singular_name, plural_name),
+    };
     complete_fields(kind, &mut fields, &singular_name, &lower);
+    if kind.is_collection()
+        && let Some(parent) = crate::rollup::parent_field(&lower, &fields, &singular_name)
+    {
+        // After the first field, which stays the record's name.
+        fields.insert(fields.len().min(1), parent);
+    }
     let mut spec = AppSpec {
         title: String::new(),
         tagline: String::new(),
@@ -671,6 +682,7 @@ fn complete_fields(kind: AppKind, fields: &mut Vec<Field>, entity: &str, lower: 
     // Logs kept day by day need the day.
     if matches!(kind, AppKind::List | AppKind::Dashboard)
         && !has(fields, FieldType::Date)
+        && !fields.iter().any(|f| f.key == "day")
         && has_any(
             lower,
             &[

@@ -221,7 +221,17 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
                     .find(|x| x.kind == FieldType::Number)
                     .map(|x| x.key.clone())
             });
-        f.group_by = Some(GroupBy { by, of });
+        f.group_by = Some(GroupBy {
+            by,
+            of,
+            rollup: None,
+        });
+    }
+    // A roll-up over related records is the grouping the description asked for.
+    if kind.is_collection()
+        && let Some(g) = crate::rollup::read(lower, fields)
+    {
+        f.group_by = Some(g);
     }
     f.chart = kind == AppKind::Dashboard
         || has_any(
@@ -236,7 +246,13 @@ pub(crate) fn features(lower: &str, spec: &AppSpec) -> Features {
                 "plot",
             ],
         );
-    f.done = kind == AppKind::Tasks
+    // Done per parent without a status choice counts the records' done ticks.
+    let ticks_roll_up = matches!(
+        f.group_by.as_ref().and_then(|g| g.rollup.as_ref()),
+        Some(crate::spec::Rollup::Done { status: None })
+    );
+    f.done = ticks_roll_up
+        || kind == AppKind::Tasks
         || (kind.is_collection()
             && kind != AppKind::Habits
             && has_any(

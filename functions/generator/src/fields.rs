@@ -138,6 +138,15 @@ pub fn default_options(head: &str) -> Vec<String> {
         "gender" => &["Female", "Male", "Other"],
         "condition" => &["New", "Good", "Used"],
         "meal" => &["Breakfast", "Lunch", "Dinner", "Snack"],
+        "day" | "weekday" | "day of the week" => &[
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ],
         "level" | "tier" => &["Beginner", "Intermediate", "Advanced"],
         "payment method" | "method" => &["Cash", "Card", "Transfer"],
         "category" | "type" | "kind" => &["General", "Work", "Personal", "Other"],
@@ -168,6 +177,10 @@ pub fn classify(phrase_words: &[String]) -> (FieldType, bool) {
             || has("screen"))
     {
         return (FieldType::Number, true);
+    }
+    // "a day" of a plan is a day of the week; a dated record says "date".
+    if matches!(joined.as_str(), "day" | "weekday" | "day of the week") {
+        return (FieldType::Enum, true);
     }
     // "hourly rate", "nightly rate": a price per unit of time, not a percentage.
     if has("rate")
@@ -266,6 +279,30 @@ pub fn field_from_phrase(
         .filter(|p| *p > 0)
     {
         ws.truncate(p);
+    }
+    // "who is doing it", "who does it": the person's name, whatever the verb.
+    if ws.len() >= 2
+        && ws[0] == "who"
+        && matches!(
+            ws[1].as_str(),
+            "is" | "does" | "did" | "will" | "was" | "has"
+        )
+    {
+        let kind = if options.len() >= 2 {
+            FieldType::Enum
+        } else {
+            FieldType::Text
+        };
+        let field = Field {
+            key: "who".into(),
+            label: "Who".into(),
+            kind,
+            options,
+            required: false,
+            unit: None,
+            initial: None,
+        };
+        return Some((field, true));
     }
     // "the time of each feed": the head is the time; the rest says which record.
     if let Some(p) = ws
@@ -601,6 +638,9 @@ fn measured_quantity(lower: &str) -> Option<Field> {
     ];
     let start = ws.iter().position(|w| verbs.contains(&w.as_str()))? + 1;
     let rest = &ws[start..];
+    if let Some(f) = units_of_thing(rest) {
+        return Some(f);
+    }
     let at = rest.iter().position(|w| w == "in")?;
     let unit = rest.get(at + 1)?;
     let skip = [
@@ -619,6 +659,45 @@ fn measured_quantity(lower: &str) -> Option<Field> {
     field_from_phrase(&text, &text, vec![]).map(|(mut f, _)| {
         f.kind = FieldType::Number;
         f
+    })
+}
+
+/// "hours of sleep", "glasses of water" right after the verb: a number of that unit, named
+/// after the thing measured.
+fn units_of_thing(rest: &[String]) -> Option<Field> {
+    const UNITS: &[&str] = &[
+        "hours",
+        "minutes",
+        "glasses",
+        "cups",
+        "pages",
+        "steps",
+        "litres",
+        "liters",
+        "km",
+        "miles",
+        "kilometres",
+        "kilometers",
+        "laps",
+        "servings",
+    ];
+    let rest: Vec<&str> = rest
+        .iter()
+        .map(String::as_str)
+        .skip_while(|w| ["my", "our", "the", "your", "daily"].contains(w))
+        .collect();
+    let (unit, of, thing) = (rest.first()?, rest.get(1)?, rest.get(2)?);
+    if !UNITS.contains(unit) || *of != "of" || thing.len() < 3 {
+        return None;
+    }
+    Some(Field {
+        key: ident(thing),
+        label: capitalize(thing),
+        kind: FieldType::Number,
+        options: vec![],
+        required: false,
+        unit: Some((*unit).to_owned()),
+        initial: None,
     })
 }
 
@@ -775,7 +854,9 @@ pub fn extract_fields(text: &str) -> Vec<Field> {
                 }
             }
         }
-        if in_sentence.is_empty()
+        // A sentence that names only a date still measures something ("log hours of sleep
+        // each night with the date").
+        if !in_sentence.iter().any(|f| f.kind.is_numeric())
             && let Some(f) = measured_quantity(&lower)
             && !found.iter().any(|x| x.key == f.key)
         {
@@ -963,6 +1044,35 @@ mod tests {
 
     fn kinds(text: &str) -> Vec<(String, FieldType)> {
         summary(text).into_iter().map(|(l, k, _)| (l, k)).collect()
+    }
+
+    #[test]
+    fn who_does_it_is_a_person_field() {
+        let got = kinds("Garden jobs: each job has a title and who does it");
+        assert_eq!(
+            got,
+            vec![
+                ("Title".into(), FieldType::Text),
+                ("Who".into(), FieldType::Text)
+            ]
+        );
+    }
+
+    #[test]
+    fn units_of_a_thing_next_to_a_date_are_measured() {
+        let got = kinds("Record minutes of practice every evening with the date");
+        assert!(
+            got.contains(&("Practice".into(), FieldType::Number)),
+            "{got:?}"
+        );
+        assert!(got.contains(&("Date".into(), FieldType::Date)), "{got:?}");
+    }
+
+    #[test]
+    fn a_day_of_a_plan_is_a_weekday() {
+        let got = summary("A study timetable: each session has a subject and a day");
+        let day = got.iter().find(|(l, _, _)| l == "Day").expect("day");
+        assert_eq!((day.1, day.2.len()), (FieldType::Enum, 7));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod modify;
 pub mod qa;
 pub mod questions;
 pub mod requirements;
+pub mod rollup;
 pub mod spec;
 pub mod text;
 pub mod title;

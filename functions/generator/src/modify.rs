@@ -575,6 +575,7 @@ fn add_summary(spec: &mut AppSpec, lower: &str, done: &mut Vec<String>) {
             spec.features.group_by = Some(crate::spec::GroupBy {
                 by: e.key.clone(),
                 of,
+                rollup: None,
             });
         }
         done.push("Added a bar chart.".into());

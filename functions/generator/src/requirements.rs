@@ -85,7 +85,19 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
             for k in &f.averages {
                 out.push(format!("Average {}", label_of(spec, k)));
             }
-            if let Some(g) = &f.group_by {
+            if let Some(g) = &f.group_by
+                && let Some(r) = &g.rollup
+            {
+                let by = label_of(spec, &g.by).to_lowercase();
+                out.push(match r {
+                    crate::spec::Rollup::Done { .. } => {
+                        format!("Each {by}'s percentage of done {plural}")
+                    }
+                    crate::spec::Rollup::Left { capacity } => {
+                        format!("What is left per {by} out of {capacity}")
+                    }
+                });
+            } else if let Some(g) = &f.group_by {
                 let of =
                     g.of.as_ref()
                         .map(|o| format!("total {}", label_of(spec, o)))

@@ -145,6 +145,20 @@ pub struct Entity {
 pub struct GroupBy {
     pub by: String,
     pub of: Option<String>,
+    /// A figure per group over related records (percent done, capacity left).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<Rollup>,
+}
+
+/// What a group shows instead of its total: see [`crate::rollup`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Rollup {
+    /// The percentage of the group's records that are done: the status choice's done option
+    /// when there is one, else the record's done tick.
+    Done { status: Option<String> },
+    /// The capacity minus the sum of `of` (or the number of records).
+    Left { capacity: f64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

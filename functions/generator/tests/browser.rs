@@ -344,6 +344,8 @@ const BEHAVIOUR_APPS: &[&str] = &[
     "A neighbourhood notice feed where residents post updates with their name and a message; latest posts on top and a like button with a count.",
     "Scale a cookie recipe: each ingredient with an amount and unit for the original batch, then a target number of cookies.",
     "Split costs between flatmates: add flatmates, then expenses with who paid and the amount; show who owes what.",
+    "Workshop sign-ups: pick a workshop (Pottery, Painting), your name and a number of places; show places left per workshop out of 10.",
+    "Chapters of my novels: each chapter has a title and a state (draft, finished); show every novel's progress in percent.",
 ];
 
 #[tokio::test(flavor = "current_thread")]

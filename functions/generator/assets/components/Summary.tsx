@@ -1,6 +1,6 @@
 import { config } from "../config";
 import { formatMoney, formatNumber, numeric } from "../lib/format";
-import type { CollectionConfig, Field, Item } from "../lib/types";
+import type { CollectionConfig, Field, Item, Rollup } from "../lib/types";
 import { BarChart } from "./BarChart";
 
 function fmt(field: Field, n: number): string {
@@ -13,6 +13,40 @@ export function computedValue(spec: CollectionConfig, item: Item): number {
   const c = spec.computed;
   if (!c) return 0;
   return c.factors.reduce((acc, key) => acc * numeric(item.values[key]), 1);
+}
+
+// A group's done share ("Done" option of the status choice, else the done tick) or what is
+// left of its capacity after the booked amount (or one per record).
+function rollupOf(rollup: Rollup, of: string | null, group: Item[]): string {
+  if (rollup.kind === "left") {
+    const used = group.reduce((acc, it) => acc + (of ? numeric(it.values[of]) : 1), 0);
+    return `${formatNumber(rollup.capacity - used, 0)} left of ${formatNumber(rollup.capacity, 0)}`;
+  }
+  const status = rollup.status;
+  const done = group.filter((it) => (status ? /^(done|complete|completed|finished|watched|read)$/i.test(it.values[status] ?? "") : it.done)).length;
+  return group.length ? `${Math.round((100 * done) / group.length)}% done (${done} of ${group.length})` : "0% done (none yet)";
+}
+
+function Rollups({ spec, items, by }: { spec: CollectionConfig; items: Item[]; by: Field }) {
+  const g = spec.groupBy;
+  if (!g?.rollup) return null;
+  const rollup = g.rollup;
+  const names = by.options.length ? by.options : [...new Set(items.map((it) => it.values[by.key] ?? "").filter((n) => n !== ""))];
+  const title = rollup.kind === "left" ? `Left per ${by.label.toLowerCase()}` : `% done per ${by.label.toLowerCase()}`;
+  return (
+    <div className="rollup">
+      <h3>{title}</h3>
+      {names.length === 0 ? <p className="muted">Add {spec.plural.toLowerCase()} to see each {by.label.toLowerCase()}'s figure.</p> : null}
+      <ul className="groups">
+        {names.map((name) => (
+          <li key={name}>
+            <span>{name}</span>
+            <strong>{rollupOf(rollup, g.of, items.filter((it) => it.values[by.key] === name))}</strong>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }
 
 export function Summary({ spec, items }: { spec: CollectionConfig; items: Item[] }) {
@@ -75,7 +109,9 @@ export function Summary({ spec, items }: { spec: CollectionConfig; items: Item[]
           </div>
         ))}
       </dl>
-      {spec.groupBy && groups.length > 0 ? (
+      {spec.groupBy?.rollup && byKey(spec.groupBy.by) ? (
+        <Rollups spec={spec} items={items} by={byKey(spec.groupBy.by) as Field} />
+      ) : spec.groupBy && groups.length > 0 ? (
         spec.chart ? (
           <BarChart title={groupTitle} data={groups} format={format} />
         ) : (

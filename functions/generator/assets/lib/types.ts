@@ -53,7 +53,7 @@ export interface CollectionConfig {
   totals: string[];
   totalName?: string | null;
   averages: string[];
-  groupBy: { by: string; of: string | null } | null;
+  groupBy: { by: string; of: string | null; rollup?: Rollup } | null;
   chart: boolean;
   done: boolean;
   streak: boolean;
@@ -174,3 +174,6 @@ export interface AppConfig {
   /** What the description asked for that the offline generator did not build. */
   notBuilt: string[];
 }
+
+/** A figure per group over related records: percent done, or capacity left. */
+export type Rollup = { kind: "done"; status: string | null } | { kind: "left"; capacity: number };

@@ -144,5 +144,24 @@ const report = (name, ok, extra = "") => {
   report("balances split equally", t.includes("Ben: owes $15.00") && t.includes("Ana: is owed $15.00"), JSON.stringify(errs));
   close();
 }
+{ // roll-up: a sign-up takes its places from its workshop's capacity
+  const { page, errs, close } = await open(16);
+  const left = () => page.locator("ul.groups li").filter({ hasText: "Pottery" }).innerText();
+  report("capacity before", /10 left of 10/.test(await left()), await left());
+  await page.getByLabel("Workshop", { exact: true }).selectOption("Pottery"); await page.getByRole("textbox", { name: /^Name/ }).fill("Ana"); await page.getByLabel("Number of places", { exact: true }).fill("3");
+  await page.getByRole("button", { name: /^add/i }).click();
+  report("places left per workshop", /7 left of 10/.test(await left()) && /10 left of 10/.test(await page.locator("ul.groups li").filter({ hasText: "Painting" }).innerText()), JSON.stringify(errs));
+  close();
+}
+{ // roll-up: a finished chapter raises its novel's percentage
+  const { page, errs, close } = await open(17);
+  const add = async (title, state) => { await page.getByRole("textbox", { name: /^Title/ }).fill(title); await page.getByRole("textbox", { name: /^Novel/ }).fill("Dune"); await page.getByLabel("State", { exact: true }).selectOption(state); await page.getByRole("button", { name: /^add/i }).click(); };
+  await add("One", "Draft");
+  const dune = () => page.locator("ul.groups li").filter({ hasText: "Dune" }).innerText();
+  report("percent done before", /0% done \(0 of 1\)/.test(await dune()), await dune());
+  await add("Two", "Finished");
+  report("percent done per parent", /50% done \(1 of 2\)/.test(await dune()), JSON.stringify(errs));
+  close();
+}
 await browser.close();
 process.exit(failures > 0 ? 1 : 0);
