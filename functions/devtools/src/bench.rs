@@ -388,7 +388,11 @@ async fn measure(
     };
     row(
         rows,
-        &format!("[{tag}] run of 6 steps ({} runs)", args.runs),
+        &format!(
+            "[{tag}] run of {} steps ({} runs)",
+            appgen_testkit::workload::STEPS,
+            args.runs
+        ),
         fmt(&mut totals),
     );
     row(
