@@ -32,7 +32,7 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_tracing(matches!(cli.command, Command::ServeBench(_)));
+    appgen::init_tracing(matches!(cli.command, Command::ServeBench(_)));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -44,20 +44,4 @@ fn main() -> anyhow::Result<()> {
         }
     })?;
     std::process::exit(code);
-}
-
-/// Logs to stderr; `RUST_LOG` overrides. Quiet by default except the server.
-fn init_tracing(server: bool) {
-    let default = if server {
-        "info,tower_http=warn"
-    } else {
-        "warn"
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
 }

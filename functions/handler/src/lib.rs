@@ -20,3 +20,20 @@ use std::path::PathBuf;
 pub fn default_data_dir() -> PathBuf {
     PathBuf::from(".appgen").join("data")
 }
+
+/// Logs to stderr; `RUST_LOG` overrides. Quiet by default (a command's progress is its output)
+/// except a server, which logs at info. One setup for `appgen` and `appgen-devtools`.
+pub fn init_tracing(server: bool) {
+    let default = if server {
+        "info,tower_http=warn"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
