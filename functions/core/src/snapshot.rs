@@ -237,6 +237,17 @@ struct Stored<'a> {
     snap: &'a ThreadSnapshot,
 }
 
+/// The `schemaVersion` that [`ThreadSnapshot::to_stored`] writes first, read from the bytes
+/// without parsing the rest; `None` when the document does not start that way.
+fn leading_version(bytes: &[u8]) -> Option<u64> {
+    let rest = bytes.strip_prefix(b"{\"schemaVersion\":")?;
+    let end = rest.iter().position(|b| !b.is_ascii_digit())?;
+    if rest[end] != b',' {
+        return None;
+    }
+    std::str::from_utf8(&rest[..end]).ok()?.parse().ok()
+}
+
 /// Upgrades a v1 snapshot's JSON to v2 in place.
 fn upgrade_v1(v: &mut Value) {
     let cursor = v.get_mut("active").and_then(|a| a.get_mut("cursor"));
@@ -258,6 +269,10 @@ impl ThreadSnapshot {
 
     /// Reads a stored snapshot, upgrading an older layout; a newer one is refused.
     pub fn from_stored(bytes: &[u8]) -> Result<ThreadSnapshot, SnapshotError> {
+        if leading_version(bytes) == Some(SCHEMA_VERSION) {
+            // Every step loads the snapshot: going through a `Value` would cost as much again.
+            return Ok(serde_json::from_slice(bytes)?);
+        }
         let mut v: Value = serde_json::from_slice(bytes)?;
         let version = match v.as_object_mut().and_then(|m| m.remove("schemaVersion")) {
             None => 1,
@@ -426,6 +441,37 @@ mod tests {
         v2["schemaVersion"] = 2.into();
         let snap = ThreadSnapshot::from_stored(v2.to_string().as_bytes()).expect("v2 loads");
         assert_eq!(snap.active.expect("mid-run").cursor.fix_round, 0);
+    }
+
+    #[test]
+    fn a_current_snapshot_reads_the_same_whether_its_version_leads_or_not() {
+        let snap = ThreadSnapshot::from_stored(V1_RUNNING.as_bytes()).expect("v1 loads");
+        let stored = snap.to_stored().expect("serialise");
+        assert_eq!(leading_version(&stored), Some(SCHEMA_VERSION));
+        // A `Value` sorts the keys: the version no longer leads and the general path reads it.
+        let reordered = json(&stored).to_string();
+        assert_eq!(leading_version(reordered.as_bytes()), None);
+        let fast = ThreadSnapshot::from_stored(&stored).expect("fast path");
+        let general = ThreadSnapshot::from_stored(reordered.as_bytes()).expect("general path");
+        assert_eq!((&fast, &general), (&snap, &snap));
+        let cut = &stored[..stored.len() - 1];
+        assert!(matches!(
+            ThreadSnapshot::from_stored(cut),
+            Err(SnapshotError::Parse(_))
+        ));
+        for (bytes, want) in [
+            (&b"{\"schemaVersion\":2,\"x\":1}"[..], Some(2)),
+            (b"{\"schemaVersion\":12}", None),
+            (b"{\"schemaVersion\":\"2\",", None),
+            (b"{ \"schemaVersion\":2,", None),
+        ] {
+            assert_eq!(
+                leading_version(bytes),
+                want,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
     }
 
     #[test]

@@ -226,7 +226,11 @@ impl ThreadStore {
             .blobs
             .get(Container::Threads, &format!("{thread}/files/{hash}"))
             .await?;
-        Ok(blob.map(|b| String::from_utf8_lossy(&b.bytes).into_owned()))
+        // Files are written from `&str`, so the bytes are UTF-8: no copy, lossy only if not.
+        Ok(blob.map(|b| {
+            String::from_utf8(b.bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }))
     }
 
     /// The contents of a file tree.

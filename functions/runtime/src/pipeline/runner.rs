@@ -104,9 +104,12 @@ impl Pipeline {
         let Some(log) = self.open_log(msg, &claimed).await? else {
             return Ok(Disposition::Done);
         };
-        let before = log.before.clone();
-        let started = log.started;
-        let (worked, pump) = self.work(msg, &mut claimed, log).await;
+        let OpenLog {
+            writer,
+            before,
+            started,
+        } = log;
+        let (worked, pump) = self.work(msg, &mut claimed, writer).await;
         let pump = match pump {
             Ok(p) => p,
             Err(e) => return self.abandon(&claimed, e.into()).await,
@@ -228,12 +231,12 @@ impl Pipeline {
         &self,
         msg: &StepMessage,
         claimed: &mut Claimed,
-        log: OpenLog,
+        writer: EventWriter,
     ) -> (Result<Worked, Fault>, Result<Pump, StoreError>) {
         let suffix = &claimed.claim_id[claimed.claim_id.len().saturating_sub(8)..];
         let say_id = format!("{}-{}-{}", msg.run_id, msg.step, suffix);
         let (tx, rx) = mpsc::unbounded_channel();
-        let pump = Pump::new(log.writer, say_id).run(rx);
+        let pump = Pump::new(writer, say_id).run(rx);
         let work = async {
             // Owned here so the pump's channel closes when the handler is done (or timed out).
             let mut out = ChannelOutput { tx };
