@@ -221,10 +221,15 @@ fn tools(step: AgentName) -> Vec<Tool> {
     }
 }
 
-/// The answer as JSON (the output, else one made of the tool calls), parsed and accepted
-/// exactly as a model's answer is.
+/// The answer as JSON (the output, else one made of the tool calls, else the JSON its text
+/// holds, read as a model's reply is), parsed and accepted exactly as a model's answer is.
 fn answer<A: Answer>(c: &Collected) -> Result<A::Accepted, String> {
-    let json = c.output().unwrap_or_else(|| from_calls(c));
+    let json = match c.output() {
+        Some(output) => output,
+        None if !c.calls.is_empty() => from_calls(c),
+        None => super::parse::extract_json(&c.text)
+            .map_err(|e| format!("no output in its state, no tool calls, and its text: {e}"))?,
+    };
     let parsed: A = serde_json::from_value(json).map_err(|e| format!("{e}"))?;
     parsed.accept()
 }

@@ -44,6 +44,8 @@ pub struct Collected {
     /// RUN_FINISHED's `result`.
     pub result: Option<Value>,
     pub calls: Vec<Call>,
+    /// Everything its text messages said (a chat agent's answer is its last JSON in there).
+    pub text: String,
 }
 
 impl Collected {
@@ -187,13 +189,18 @@ impl Reader {
             }
             Event::TextMessageContent(e) => {
                 self.open_text(kind, &e.message_id)?;
+                self.collected.text.push_str(&e.delta);
                 say(out, e.delta);
             }
             Event::TextMessageEnd(e) => {
                 self.open_text(kind, &e.message_id)?;
                 self.texts.remove(&e.message_id);
             }
-            Event::TextMessageChunk(e) => say(out, e.delta.unwrap_or_default()),
+            Event::TextMessageChunk(e) => {
+                let delta = e.delta.unwrap_or_default();
+                self.collected.text.push_str(&delta);
+                say(out, delta);
+            }
             Event::ToolCallStart(e) => {
                 self.start_call(e.tool_call_id, e.tool_call_name, false)?;
             }
