@@ -264,6 +264,10 @@ pub enum AgentError {
 pub trait AppAgent: Send + Sync {
     /// "offline" or the model route, shown to the user.
     fn name(&self) -> String;
+    /// The external agent serving `step` instead of this one, if any (docs/agents.md).
+    fn external(&self, _step: crate::step::StepName) -> Option<crate::view::ExternalAgent> {
+        None
+    }
     async fn clarify(
         &self,
         ctx: &AgentContext,

@@ -15,6 +15,7 @@ use appgen_core::ports::{
 };
 use appgen_core::retry::RetryPolicy;
 use appgen_core::scenario::Scenario;
+use appgen_core::view::AppEvent;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
 use appgen_runtime::llm::agents::Agents;
 use appgen_runtime::llm::remote::{RemoteAgents, RemoteSettings};
@@ -485,7 +486,12 @@ impl AppBuilder for PassingBuilder {
 async fn the_run_log_nests_the_remote_events_in_subagent_spans() {
     let (url, _script) = agui_server(vec![Reply::Status(500), good_requirements()]).await;
     let builtin = Arc::new(Builtin::default());
-    let agent = Arc::new(remote(builtin, &url, &[("REQUIREMENTS_URL", "")], true));
+    let env = [
+        ("REQUIREMENTS_URL", ""),
+        ("REQUIREMENTS_NAME", "planner"),
+        ("REQUIREMENTS_FRAMEWORK", "LangGraph"),
+    ];
+    let agent = Arc::new(remote(builtin, &url, &env, true));
     let dir = tempfile::tempdir().expect("tmp");
     let blobs = Arc::new(DiskBlobStore::open_with(&dir.path().join("b"), false).expect("blobs"));
     let queue = Arc::new(DiskQueue::open(&dir.path().join("q")).expect("queue"));
@@ -546,4 +552,22 @@ async fn the_run_log_nests_the_remote_events_in_subagent_spans() {
         snap.requirements.map(|r| r.title).as_deref(),
         Some("Team plan")
     );
+    let served: Vec<(String, Option<String>)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Custom(c) => match AppEvent::from_custom(c) {
+                Some(AppEvent::Step(info)) => {
+                    Some((info.step.to_string(), info.external.map(|x| x.label())))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let planner = (
+        "requirements".to_owned(),
+        Some("LangGraph (planner)".to_owned()),
+    );
+    assert!(served.contains(&planner), "{served:?}");
+    assert!(served.contains(&("code".into(), None)), "{served:?}");
 }

@@ -53,6 +53,21 @@ const CONTEXT: &[Placeholder] = &[
 ];
 
 impl AgentName {
+    /// The agent that does `step`; `None` for the steps no agent does (build, review).
+    pub fn of_step(step: appgen_core::step::StepName) -> Option<AgentName> {
+        use appgen_core::step::StepName as S;
+        match step {
+            S::Clarify => Some(Clarify),
+            S::Requirements => Some(Requirements),
+            S::Qa => Some(Qa),
+            S::Wireframe => Some(Wireframe),
+            S::Code => Some(Code),
+            S::Fix => Some(Fix),
+            S::Modify => Some(Modify),
+            S::Build | S::Review => None,
+        }
+    }
+
     pub const ALL: [AgentName; 8] = [
         Clarify,
         Requirements,

@@ -31,6 +31,8 @@ use appgen_core::app::{ChangeSet, FileMap, Question, Requirements};
 use appgen_core::ports::{AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, Failure};
 use appgen_core::retry::backoff;
 use appgen_core::scenario::Scenario;
+use appgen_core::step::StepName;
+use appgen_core::view::ExternalAgent;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -96,7 +98,7 @@ impl RemoteAgents {
                 run_id: run_id.clone(),
                 ..input.clone()
             };
-            let name = agent.name.clone();
+            let name = agent.external().label();
             out.emit(AgentEvent::SubagentStarted {
                 run_id: run_id.clone(),
                 name,
@@ -281,6 +283,11 @@ fn as_is<T>(t: T) -> Result<T, String> {
 impl AppAgent for RemoteAgents {
     fn name(&self) -> String {
         self.builtin.name()
+    }
+
+    fn external(&self, step: StepName) -> Option<ExternalAgent> {
+        let step = AgentName::of_step(step)?;
+        self.settings.agents.get(&step).map(RemoteAgent::external)
     }
 
     async fn clarify(

@@ -5,6 +5,7 @@
 use super::super::agents::{AgentName, Agents};
 use super::super::config::ConfigError;
 use appgen_core::retry::RetryPolicy;
+use appgen_core::view::ExternalAgent;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -42,7 +43,19 @@ pub struct RemoteAgent {
     pub url: url::Url,
     /// Who serves the step, as the user reads it (`APPGEN_AGENT_<STEP>_NAME`, else the host).
     pub name: String,
+    /// The framework it runs on, as the user reads it (`APPGEN_AGENT_<STEP>_FRAMEWORK`).
+    pub framework: Option<String>,
     pub token: Option<Token>,
+}
+
+impl RemoteAgent {
+    /// Who serves the step, as events and the UI name it.
+    pub fn external(&self) -> ExternalAgent {
+        ExternalAgent {
+            name: self.name.clone(),
+            framework: self.framework.clone(),
+        }
+    }
 }
 
 /// Every step's external agent, and what happens when one fails.
@@ -76,7 +89,14 @@ impl RemoteSettings {
             let name =
                 get(&key("NAME")).unwrap_or_else(|| url.host_str().unwrap_or("agent").into());
             let token = get(&key("TOKEN")).map(Token);
-            out.insert(step, RemoteAgent { url, name, token });
+            let framework = get(&key("FRAMEWORK"));
+            let agent = RemoteAgent {
+                url,
+                name,
+                framework,
+                token,
+            };
+            out.insert(step, agent);
         }
         let tries =
             match get("APPGEN_AGENT_TRIES") {
@@ -141,6 +161,7 @@ mod tests {
             ("APPGEN_AGENT_REQUIREMENTS_TOKEN", "s3cret"),
             ("APPGEN_AGENT_CODE_URL", "https://coder.example/run"),
             ("APPGEN_AGENT_CODE_NAME", "team-coder"),
+            ("APPGEN_AGENT_CODE_FRAMEWORK", "CrewAI"),
         ])
         .expect("valid");
         let req = &s.agents[&AgentName::Requirements];
@@ -148,6 +169,10 @@ mod tests {
         assert_eq!(req.token.as_ref().map(Token::expose), Some("s3cret"));
         assert!(!format!("{s:?}").contains("s3cret"));
         assert_eq!(s.agents[&AgentName::Code].name, "team-coder");
+        assert_eq!(
+            s.agents[&AgentName::Code].framework.as_deref(),
+            Some("CrewAI")
+        );
         assert!(!s.agents.contains_key(&AgentName::Clarify));
         assert_eq!((s.policy.max_tries, s.fallback), (2, true));
     }
