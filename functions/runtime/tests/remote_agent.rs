@@ -571,3 +571,48 @@ async fn the_run_log_nests_the_remote_events_in_subagent_spans() {
     assert!(served.contains(&planner), "{served:?}");
     assert!(served.contains(&("code".into(), None)), "{served:?}");
 }
+
+/// docs/agents.md's minimal agent (examples/agents/minimal, standard-library Python) serves
+/// the requirements step: the contract as documented is the contract as implemented.
+#[tokio::test]
+async fn the_documented_minimal_agent_serves_a_step() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/agents/minimal/agent.py"
+    );
+    let mut child = tokio::process::Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("python3");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = format!("http://127.0.0.1:{port}/");
+    let builtin = Arc::new(Builtin::default());
+    let agent = remote(builtin.clone(), &url, &[("REQUIREMENTS_URL", "")], false);
+    let mut seen = Seen::default();
+    let got = agent.requirements(&ctx(), &mut seen).await;
+    let _ = child.kill().await;
+    let got = got.expect("the minimal agent's plan");
+    assert_eq!(
+        got.title, "A todo app",
+        "the title is the description it was sent"
+    );
+    assert!(
+        seen.0
+            .contains(&AgentEvent::Say("Planning it my way.".into()))
+    );
+    assert_eq!(builtin.calls.load(Ordering::SeqCst), 0);
+}
