@@ -786,10 +786,10 @@ mod tests {
 
     #[test]
     fn nesting_under_a_subagent_skips_run_events() {
-        let text = serde_json::to_value(Event::text_start("m").in_subagent("s1")).unwrap();
+        let text = serde_json::to_value(Event::text_start("m").in_subagent("s1")).expect("json");
         assert_eq!(text["subagentRunId"], "s1");
         let err = Event::run_error("x", crate::run_error::ErrorCode::Internal).in_subagent("s1");
-        let err = serde_json::to_value(err).unwrap();
+        let err = serde_json::to_value(err).expect("json");
         assert!(err.get("subagentRunId").is_none());
     }
 

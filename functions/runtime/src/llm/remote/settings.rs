@@ -179,11 +179,11 @@ mod tests {
 
     #[test]
     fn bad_settings_are_refused_naming_them() {
-        let e = settings(&[("APPGEN_AGENT_QA_URL", "ftp://x")]).unwrap_err();
+        let e = settings(&[("APPGEN_AGENT_QA_URL", "ftp://x")]).expect_err("ftp");
         assert!(e.to_string().contains("APPGEN_AGENT_QA_URL"), "{e}");
-        let e = settings(&[("APPGEN_AGENT_TRIES", "0")]).unwrap_err();
+        let e = settings(&[("APPGEN_AGENT_TRIES", "0")]).expect_err("zero");
         assert!(e.to_string().contains("APPGEN_AGENT_TRIES"), "{e}");
-        let e = settings(&[("APPGEN_AGENT_FALLBACK", "maybe")]).unwrap_err();
+        let e = settings(&[("APPGEN_AGENT_FALLBACK", "maybe")]).expect_err("maybe");
         assert!(e.to_string().contains("builtin or none"), "{e}");
     }
 
