@@ -1,5 +1,5 @@
-//! End to end: `appgen serve` with its `requirements` step served by the Pydantic AI example
-//! (examples/agents/pydantic-ai, installed by infra/local/setup.sh) over AG-UI, the example's
+//! End to end: `appgen serve` with its `requirements` step served over AG-UI by the Pydantic AI
+//! and LangGraph examples (examples/agents/*, installed by infra/local/setup.sh), each example's
 //! model being the scripted OpenAI-compatible server. The official `@ag-ui/client` runs a whole
 //! conversation (questions → v1 → follow-up → v2) and verifies every stream, SUBAGENT_* included.
 
@@ -58,24 +58,23 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
     Example(child)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pydantic_ai_agent_serves_the_requirements_step() {
+/// The official client's whole conversation through `appgen serve` with the example in
+/// `examples/agents/<dir>` serving the requirements step as `framework`.
+async fn requirements_served_by(dir: &str, framework: &str) {
     let model = ScriptedServer::start(Script::appgen())
         .await
         .expect("scripted model");
-    let dir = tempfile::tempdir().expect("tmp");
-    let (port, log) = (free_port(), dir.path().join("agent.log"));
-    let _agent = start_example("pydantic-ai", port, &model.openai_base_url(), &log);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (port, log) = (free_port(), tmp.path().join("agent.log"));
+    let _agent = start_example(dir, port, &model.openai_base_url(), &log);
     let server = Server::start(
-        Spawn::local(&dir.path().join("data"))
+        Spawn::local(&tmp.path().join("data"))
             .with_env(
                 "APPGEN_AGENT_REQUIREMENTS_URL",
                 format!("http://127.0.0.1:{port}/"),
             )
-            .with_env(
-                "APPGEN_AGENT_REQUIREMENTS_NAME",
-                "Pydantic AI (team-planner)",
-            )
+            .with_env("APPGEN_AGENT_REQUIREMENTS_NAME", "team-planner")
+            .with_env("APPGEN_AGENT_REQUIREMENTS_FRAMEWORK", framework)
             .with_env("APPGEN_AGENT_FALLBACK", "none"),
     );
     let base = server.base.clone();
@@ -97,8 +96,17 @@ async fn a_pydantic_ai_agent_serves_the_requirements_step() {
     );
     let runs = report["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 3, "{report:#}");
-    assert_eq!(runs[1]["counts"]["SUBAGENT_STARTED"], 1, "{:#}", runs[1]);
-    assert_eq!(runs[1]["counts"]["SUBAGENT_FINISHED"], 1, "{:#}", runs[1]);
+    assert!(
+        runs[1]["counts"]["SUBAGENT_STARTED"].as_u64() >= Some(1),
+        "{:#}",
+        runs[1]
+    );
+    assert_eq!(
+        runs[1]["counts"]["SUBAGENT_ERROR"],
+        serde_json::Value::Null,
+        "{:#}",
+        runs[1]
+    );
     assert_eq!(runs[1]["result"]["version"], 1, "{:#}", runs[1]);
     assert_eq!(runs[2]["result"]["version"], 2, "{:#}", runs[2]);
 
@@ -113,4 +121,14 @@ async fn a_pydantic_ai_agent_serves_the_requirements_step() {
         ["requirements"],
         "only the served step reached the model"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pydantic_ai_agent_serves_the_requirements_step() {
+    requirements_served_by("pydantic-ai", "Pydantic AI").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_langgraph_graph_serves_the_requirements_step() {
+    requirements_served_by("langgraph", "LangGraph").await;
 }

@@ -291,6 +291,11 @@ async fn a_served_step_sends_the_contract_and_uses_the_answer() {
         context.contains("features"),
         "the answer's schema is in context: {context}"
     );
+    let instructions = body["context"][2]["value"].as_str().unwrap_or_default();
+    assert!(
+        instructions.contains("appgen agent: requirements"),
+        "{context}"
+    );
     assert_eq!(body["tools"], json!([]), "requirements writes no files");
 
     let run_id = body["runId"].as_str().expect("runId").to_owned();

@@ -147,7 +147,13 @@ impl RemoteAgents {
         thread_id: &str,
     ) -> Result<RunAgentInput, AgentError> {
         let spec = self.agents.get(step);
-        let messages = prompts::opening(spec, vars)?
+        let opening = prompts::opening(spec, vars)?;
+        // Some adapters (ag-ui-langgraph) drop system messages; context carries them too.
+        let instructions = opening.iter().find_map(|m| match m {
+            Msg::System(text) => Some(text.clone()),
+            _ => None,
+        });
+        let messages = opening
             .into_iter()
             .enumerate()
             .map(|(i, m)| message(i, m))
@@ -166,6 +172,10 @@ impl RemoteAgents {
                 value: serde_json::to_string(&spec.schema).unwrap_or_default(),
             },
         ];
+        input.context.extend(instructions.map(|value| Context {
+            description: "instructions (the system message)".into(),
+            value,
+        }));
         Ok(input)
     }
 }
