@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine to run and test appgen: Chromium, bubblewrap, the resource-limit
 # tools, the generated-app template's node_modules, the web UI's and the test tools' npm
-# packages, and Python's venv for the infrastructure tests. Idempotent: a step that is already
-# done says so and does nothing. Run as root (it installs system packages).
+# packages, Python's venv for the infrastructure tests, and the external-agent examples' venv.
+# Idempotent: a step that is already done says so and does nothing. Run as root (it installs system packages).
 #
 #   infra/local/setup.sh
 #
@@ -105,7 +105,25 @@ step_python_venv() {
   fi
 }
 
-STEPS=(step_node step_chromium_and_sandbox step_limit_tools step_template_node_modules step_web_and_test_node_modules step_python_venv)
+# The external-agent examples (examples/agents/*/requirements.txt, pinned) in one venv, which
+# functions/handler/tests/external_agent.rs runs them from. Reinstalled when a pin changes.
+AGENTS_VENV="$REPO/infra/local/.venv-agents"
+step_agent_examples() {
+  local stamp="$AGENTS_VENV/.installed" want
+  want="$(cat "$REPO"/examples/agents/*/requirements.txt | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    log "agent examples venv up to date"
+    return 0
+  fi
+  log "agent examples venv: installing examples/agents/*/requirements.txt"
+  python3 -m venv "$AGENTS_VENV"
+  for r in "$REPO"/examples/agents/*/requirements.txt; do
+    "$AGENTS_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$r"
+  done
+  echo "$want" >"$stamp"
+}
+
+STEPS=(step_node step_chromium_and_sandbox step_limit_tools step_template_node_modules step_web_and_test_node_modules step_python_venv step_agent_examples)
 
 main() {
   for step in "${STEPS[@]}"; do

@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR=never
 start=$(date +%s)
 step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
-step "setup (system packages, template and test node_modules)"
+step "setup (system packages, template and test node_modules, the agent examples' venv)"
 bash infra/local/setup.sh
 
 step "cargo fmt --check"
@@ -25,7 +25,7 @@ export APPGEN_AZURITE=1
 step "web UI: build (the e2e tests serve it) and unit tests"
 (cd web && npm run build --silent && npm test --silent)
 
-step "cargo test (unit, integration, end-to-end against the real binary)"
+step "cargo test (unit, integration, end-to-end against the real binary, external AG-UI agents included)"
 cargo test --workspace --quiet -- --test-threads=2
 
 step "AWS Lambda: the same router through lambda_http's request types (feature aws-lambda)"

@@ -54,6 +54,10 @@ pub struct BaseFields {
     pub raw_event: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Map<String, Value>>,
+    /// The sub-agent run this event belongs to (AG-UI 1.0; never on RUN_* and
+    /// MESSAGES_SNAPSHOT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subagent_run_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -723,6 +727,22 @@ impl Event {
         self
     }
 
+    /// Nests this event under a sub-agent run (`subagentRunId`); RUN_* and MESSAGES_SNAPSHOT
+    /// may not carry one and are returned as they are.
+    pub fn in_subagent(mut self, subagent_run_id: &str) -> Event {
+        let nestable = !matches!(
+            self,
+            Event::RunStarted(_)
+                | Event::RunFinished(_)
+                | Event::RunError(_)
+                | Event::MessagesSnapshot(_)
+        );
+        if nestable && let Some(base) = self.base_mut() {
+            base.subagent_run_id = Some(subagent_run_id.to_owned());
+        }
+        self
+    }
+
     fn base_mut(&mut self) -> Option<&mut BaseFields> {
         Some(match self {
             Event::TextMessageStart(e) => &mut e.base,
@@ -763,6 +783,15 @@ impl Event {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn nesting_under_a_subagent_skips_run_events() {
+        let text = serde_json::to_value(Event::text_start("m").in_subagent("s1")).expect("json");
+        assert_eq!(text["subagentRunId"], "s1");
+        let err = Event::run_error("x", crate::run_error::ErrorCode::Internal).in_subagent("s1");
+        let err = serde_json::to_value(err).expect("json");
+        assert!(err.get("subagentRunId").is_none());
+    }
 
     #[test]
     fn stamping_keeps_an_existing_timestamp() {

@@ -69,6 +69,7 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<StepUsageView>()
         .add::<AppEvent>()
         .add::<StepInfo>()
+        .add::<ExternalAgent>()
         .add::<StepResult>()
         .add::<RenderUrl>()
         .add::<RunResult>()

@@ -362,8 +362,11 @@ fn following(step: StepName) -> Option<StepName> {
 /// since, instead of re-reading the whole log every step.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenSpans {
-    texts: Vec<String>,
-    tools: Vec<String>,
+    /// Open text messages and tool calls, each with the sub-agent run it is nested under: its
+    /// closing event must name the same one.
+    texts: Vec<(String, Option<String>)>,
+    tools: Vec<(String, Option<String>)>,
+    subagents: Vec<String>,
     steps: Vec<String>,
     ended: bool,
 }
@@ -379,10 +382,23 @@ impl OpenSpans {
 
     pub fn observe(&mut self, event: &Event) {
         match event {
-            Event::TextMessageStart(s) => self.texts.push(s.message_id.clone()),
-            Event::TextMessageEnd(s) => self.texts.retain(|m| m != &s.message_id),
-            Event::ToolCallStart(s) => self.tools.push(s.tool_call_id.clone()),
-            Event::ToolCallEnd(s) => self.tools.retain(|m| m != &s.tool_call_id),
+            Event::TextMessageStart(s) => {
+                let owner = s.base.subagent_run_id.clone();
+                self.texts.push((s.message_id.clone(), owner));
+            }
+            Event::TextMessageEnd(s) => self.texts.retain(|(m, _)| m != &s.message_id),
+            Event::ToolCallStart(s) => {
+                let owner = s.base.subagent_run_id.clone();
+                self.tools.push((s.tool_call_id.clone(), owner));
+            }
+            Event::ToolCallEnd(s) => self.tools.retain(|(m, _)| m != &s.tool_call_id),
+            Event::SubagentStarted(s) => self.subagents.push(s.subagent_run_id.clone()),
+            Event::SubagentFinished(crate::agui::SubagentFinished {
+                subagent_run_id, ..
+            })
+            | Event::SubagentError(crate::agui::SubagentError {
+                subagent_run_id, ..
+            }) => self.subagents.retain(|r| r != subagent_run_id),
             Event::StepStarted(s) => self.steps.push(s.step_name.clone()),
             Event::StepFinished(s) => self.steps.retain(|m| m != &s.step_name),
             Event::RunFinished(_) | Event::RunError(_) => self.ended = true,
@@ -401,8 +417,22 @@ impl OpenSpans {
         if self.ended {
             return Vec::new();
         }
-        let mut out: Vec<Event> = self.tools.iter().map(|t| Event::tool_end(t)).collect();
-        out.extend(self.texts.iter().map(|m| Event::text_end(m)));
+        let nest = |e: Event, owner: &Option<String>| match owner {
+            Some(run) => e.in_subagent(run),
+            None => e,
+        };
+        let mut out: Vec<Event> = (self.tools.iter())
+            .map(|(t, owner)| nest(Event::tool_end(t), owner))
+            .collect();
+        out.extend(self.texts.iter().map(|(m, o)| nest(Event::text_end(m), o)));
+        out.extend(self.subagents.iter().rev().map(|run| {
+            Event::SubagentError(crate::agui::SubagentError {
+                subagent_run_id: run.clone(),
+                message: "the attempt serving this step stopped".into(),
+                code: None,
+                base: crate::agui::BaseFields::default(),
+            })
+        }));
         out.extend(self.steps.iter().rev().map(|s| Event::step_finished(s)));
         out
     }
@@ -753,6 +783,31 @@ mod tests {
                 .closing_events()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn open_spans_close_a_subagent_with_its_nested_spans() {
+        let sub = crate::agui::SubagentStarted {
+            subagent_run_id: "s1".into(),
+            name: "planner".into(),
+            description: None,
+            parent_subagent_run_id: None,
+            parent_tool_call_id: None,
+            parent_message_id: None,
+            base: crate::agui::BaseFields::default(),
+        };
+        let log = vec![
+            Event::step_started("code"),
+            Event::SubagentStarted(sub),
+            Event::text_start("m1").in_subagent("s1"),
+        ];
+        let close = OpenSpans::of(&log).closing_events();
+        assert_eq!(close[0], Event::text_end("m1").in_subagent("s1"));
+        assert!(matches!(&close[1], Event::SubagentError(e) if e.subagent_run_id == "s1"));
+        assert_eq!(close[2], Event::step_finished("code"));
+        let mut done = log.clone();
+        done.extend(close);
+        assert!(OpenSpans::of(&done).closing_events().is_empty());
     }
 
     const ROOMY: TokenBudget = TokenBudget {

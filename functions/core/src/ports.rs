@@ -197,6 +197,18 @@ pub enum AgentEvent {
     },
     /// One model call finished with this usage.
     Usage(TokenUsage),
+    /// An external (AG-UI) agent starts serving the step: what the agent emits until
+    /// `SubagentEnded` is nested under `run_id` (SUBAGENT_STARTED … FINISHED / ERROR).
+    SubagentStarted {
+        run_id: String,
+        /// Who serves the step, e.g. "LangGraph (team-planner)".
+        name: String,
+    },
+    /// The external agent's run ended; `error` says what it did wrong.
+    SubagentEnded {
+        run_id: String,
+        error: Option<String>,
+    },
 }
 
 /// Sink for [`AgentEvent`]s. Synchronous and infallible: the runtime buffers and appends.
@@ -252,6 +264,10 @@ pub enum AgentError {
 pub trait AppAgent: Send + Sync {
     /// "offline" or the model route, shown to the user.
     fn name(&self) -> String;
+    /// The external agent serving `step` instead of this one, if any (docs/agents.md).
+    fn external(&self, _step: crate::step::StepName) -> Option<crate::view::ExternalAgent> {
+        None
+    }
     async fn clarify(
         &self,
         ctx: &AgentContext,

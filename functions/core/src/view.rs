@@ -314,10 +314,36 @@ pub struct StepInfo {
     pub agent: String,
     /// The model or worker that does it ("offline" for the offline generator).
     pub model: String,
+    /// The external AG-UI agent serving the step, if one does (docs/agents.md); `model` is then
+    /// the built-in agent it falls back to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub external: Option<ExternalAgent>,
     /// The run's fix round (0 before the first fix).
     pub fix_round: u32,
     /// The thread-wide step counter.
     pub seq: u64,
+}
+
+/// An external agent serving a step, as the user sees it: "requirements — LangGraph (planner)".
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalAgent {
+    /// The name its settings give it (`APPGEN_AGENT_<STEP>_NAME`, else the URL's host).
+    pub name: String,
+    /// The framework it runs on (`APPGEN_AGENT_<STEP>_FRAMEWORK`), e.g. "LangGraph".
+    pub framework: Option<String>,
+}
+
+impl ExternalAgent {
+    /// "LangGraph (team-planner)", or the name alone when the framework is unknown.
+    pub fn label(&self) -> String {
+        match &self.framework {
+            Some(f) => format!("{f} ({})", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// How a step went.
@@ -798,9 +824,35 @@ mod tests {
             step: StepName::Code,
             agent: "coder".into(),
             model: "offline".into(),
+            external: None,
             fix_round: 2,
             seq: 7,
         })
+    }
+
+    #[test]
+    fn a_step_names_the_external_agent_serving_it() {
+        let mut e = step_info();
+        if let AppEvent::Step(info) = &mut e {
+            info.external = Some(ExternalAgent {
+                name: "team-planner".into(),
+                framework: Some("LangGraph".into()),
+            });
+        }
+        let Event::Custom(c) = e.clone().into_event() else {
+            panic!("not CUSTOM");
+        };
+        let external = &c.value["external"];
+        assert_eq!(
+            external,
+            &json!({"name": "team-planner", "framework": "LangGraph"})
+        );
+        assert_eq!(AppEvent::from_custom(&c), Some(e));
+        let bare = ExternalAgent {
+            name: "planner".into(),
+            framework: None,
+        };
+        assert_eq!(bare.label(), "planner");
     }
 
     #[test]

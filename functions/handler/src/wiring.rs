@@ -19,12 +19,17 @@ pub struct RuntimeOptions {
 }
 
 /// A model-backed agent when `APPGEN_LLM` names a provider (its settings are validated here,
-/// at start, with a message naming what is missing), else the offline generator.
+/// at start, with a message naming what is missing), else the offline generator; the steps
+/// `APPGEN_AGENT_<STEP>_URL` (or front matter `agui:`) gives to external AG-UI agents go to
+/// them, with the built-in agent as their fallback.
 pub fn agent() -> anyhow::Result<Arc<dyn AppAgent>> {
-    match appgen_runtime::llm::ModelAgent::from_env()? {
-        Some(model) => Ok(Arc::new(model)),
-        None => Ok(Arc::new(appgen_generator::OfflineAgent)),
-    }
+    let builtin: Arc<dyn AppAgent> = match appgen_runtime::llm::ModelAgent::from_env()? {
+        Some(model) => Arc::new(model),
+        None => Arc::new(appgen_generator::OfflineAgent),
+    };
+    Ok(appgen_runtime::llm::remote::RemoteAgents::from_env(
+        builtin,
+    )?)
 }
 
 pub fn builder(blobs: Arc<dyn BlobStore>) -> anyhow::Result<Arc<dyn AppBuilder>> {

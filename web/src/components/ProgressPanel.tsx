@@ -67,6 +67,7 @@ function StepRow({ step: s, now, onRetry, canRetry }: { step: StepView; now: num
       <div className="flex items-center gap-2 text-sm">
         <span className="grid w-4 place-items-center">{icon}</span>
         <span className="font-medium text-slate-800">{STEP_LABEL[s.name] ?? s.name}</span>
+        {s.external && <span className="text-slate-600" data-testid="external-agent">— {s.external}</span>}
         {s.fixRound > 0 && <Badge ok={null}>attempt {s.fixRound + 1}</Badge>}
         <span className="ml-auto font-mono text-xs text-muted tabular-nums" aria-label={`elapsed ${formatDuration(elapsed)}`}>{formatDuration(elapsed)}</span>
       </div>

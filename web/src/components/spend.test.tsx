@@ -99,4 +99,20 @@ describe("tokens and cost in the UI", () => {
     expect(shown).toContain("10 tokens · cost unknown");
     expect(html.match(/thread-list-spend/g)?.length).toBe(2);
   });
+
+  it("names the external agent serving a step", () => {
+    let m = runReducer(initialMachine, { type: "run_requested", threadId: "t1", runId: "r1" });
+    const send = (event: AgUiEvent) => {
+      m = runReducer(m, { type: "event", runId: "r1", event, seq: null, at: 1000 });
+    };
+    send({ type: "RUN_STARTED", threadId: "t1", runId: "r1" });
+    send({ type: "STEP_STARTED", stepName: "requirements" });
+    const external = { name: "team-planner", framework: "LangGraph" };
+    send({ type: "CUSTOM", name: "step", value: { step: "requirements", agent: "planner", model: "offline", external, fixRound: 0, seq: 1 } });
+    send({ type: "STEP_STARTED", stepName: "qa" });
+    send({ type: "CUSTOM", name: "step", value: { step: "qa", agent: "qa", model: "offline", fixRound: 0, seq: 2 } });
+    const html = renderToStaticMarkup(<ProgressPanel machine={m} onRetry={() => undefined} />);
+    expect(text(html)).toContain("— LangGraph (team-planner)");
+    expect(html.match(/data-testid="external-agent"/g)?.length).toBe(1);
+  });
 });

@@ -129,6 +129,11 @@ agent: string,
  */
 model: string, 
 /**
+ * The external AG-UI agent serving the step, if one does (docs/agents.md); `model` is then
+ * the built-in agent it falls back to.
+ */
+external?: ExternalAgent, 
+/**
  * The run's fix round (0 before the first fix).
  */
 fixRound: number, 
@@ -136,6 +141,19 @@ fixRound: number,
  * The thread-wide step counter.
  */
 seq: number, };
+
+/**
+ * An external agent serving a step, as the user sees it: "requirements — LangGraph (planner)".
+ */
+export type ExternalAgent = { 
+/**
+ * The name its settings give it (`APPGEN_AGENT_<STEP>_NAME`, else the URL's host).
+ */
+name: string, 
+/**
+ * The framework it runs on (`APPGEN_AGENT_<STEP>_FRAMEWORK`), e.g. "LangGraph".
+ */
+framework: string | null, };
 
 /**
  * How a step went.

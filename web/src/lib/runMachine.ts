@@ -27,6 +27,8 @@ export interface StepView {
   name: string;
   agent?: string;
   model?: string;
+  /** The external AG-UI agent serving the step, e.g. "LangGraph (team-planner)". */
+  external?: string;
   /** The run's fix round when the step started (0 before the first fix). */
   fixRound: number;
   startedAt: number;
@@ -416,7 +418,8 @@ function applyCustom(m: RunMachine, runId: string, e: AppEvent): RunMachine {
   switch (e.name) {
     case "step": {
       const v = e.value;
-      return updateActiveStep(m, runId, (s) => ({ ...s, agent: v.agent, model: v.model, fixRound: v.fixRound }));
+      const external = v.external && (v.external.framework ? `${v.external.framework} (${v.external.name})` : v.external.name);
+      return updateActiveStep(m, runId, (s) => ({ ...s, agent: v.agent, model: v.model, external: external || undefined, fixRound: v.fixRound }));
     }
     case "step_result": {
       const v = e.value;

@@ -7,7 +7,7 @@
 //! match the answer type) is refused at start with the file it came from.
 //!
 //! Template layout: optional front matter (`---` lines with `route: fast|strong` and
-//! `max_tokens: N`), the system prompt, a line `<!-- user -->`, then the user message.
+//! `max_tokens: N`, and `agui: <url>` for an external AG-UI agent serving the step), the system prompt, a line `<!-- user -->`, then the user message.
 
 use super::client::Route;
 use super::config::ConfigError;
@@ -53,6 +53,21 @@ const CONTEXT: &[Placeholder] = &[
 ];
 
 impl AgentName {
+    /// The agent that does `step`; `None` for the steps no agent does (build, review).
+    pub fn of_step(step: appgen_core::step::StepName) -> Option<AgentName> {
+        use appgen_core::step::StepName as S;
+        match step {
+            S::Clarify => Some(Clarify),
+            S::Requirements => Some(Requirements),
+            S::Qa => Some(Qa),
+            S::Wireframe => Some(Wireframe),
+            S::Code => Some(Code),
+            S::Fix => Some(Fix),
+            S::Modify => Some(Modify),
+            S::Build | S::Review => None,
+        }
+    }
+
     pub const ALL: [AgentName; 8] = [
         Clarify,
         Requirements,
@@ -168,6 +183,8 @@ pub struct AgentSpec {
     pub agent: AgentName,
     pub route: Route,
     pub max_tokens: Option<u32>,
+    /// Front matter `agui: <url>`: an external AG-UI agent serves this step (`llm::remote`).
+    pub agui: Option<String>,
     system: Template,
     user: Template,
     pub schema: Value,
@@ -204,6 +221,7 @@ impl AgentSpec {
             agent,
             route: front.route,
             max_tokens: front.max_tokens,
+            agui: front.agui,
             system: parse(system)?,
             user: parse(user)?,
             schema,
@@ -223,6 +241,7 @@ impl AgentSpec {
 struct FrontMatter {
     route: Route,
     max_tokens: Option<u32>,
+    agui: Option<String>,
 }
 
 impl FrontMatter {
@@ -235,6 +254,7 @@ impl FrontMatter {
         let mut front = FrontMatter {
             route: agent.default_route(),
             max_tokens: None,
+            agui: None,
         };
         let Some((head, body)) = text.strip_prefix("---\n").and_then(|rest| {
             rest.find("\n---\n")
@@ -249,6 +269,7 @@ impl FrontMatter {
             match (k.trim(), v.trim()) {
                 ("route", "fast") => front.route = Route::Fast,
                 ("route", "strong") => front.route = Route::Strong,
+                ("agui", url) => front.agui = Some(url.to_owned()),
                 ("max_tokens", n) => {
                     front.max_tokens =
                         Some(n.parse().map_err(|_| {

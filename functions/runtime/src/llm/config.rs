@@ -54,6 +54,30 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "Directory with NAME.md / NAME.schema.json files overriding the built-in agent prompts and schemas",
     ),
     (
+        "APPGEN_AGENT_<STEP>_URL",
+        "An external AG-UI agent serves this step (STEP: CLARIFY, REQUIREMENTS, QA, WIREFRAME, CODE, FIX, MODIFY); also front matter `agui: <url>` in the step's agent file (docs/agents.md)",
+    ),
+    (
+        "APPGEN_AGENT_<STEP>_TOKEN",
+        "Bearer token sent to that agent (a secret: never logged)",
+    ),
+    (
+        "APPGEN_AGENT_<STEP>_NAME",
+        "That agent's name as the progress panel shows it (default: the URL's host)",
+    ),
+    (
+        "APPGEN_AGENT_<STEP>_FRAMEWORK",
+        "The framework it runs on, shown beside its name, e.g. LangGraph",
+    ),
+    (
+        "APPGEN_AGENT_TRIES",
+        "Tries per step before an external agent is given up (default 2; core::retry::backoff between them)",
+    ),
+    (
+        "APPGEN_AGENT_FALLBACK",
+        "builtin (default): the built-in agent does a step its external agent failed; none: the run ends with the agent's error",
+    ),
+    (
         "AZURE_OPENAI_ENDPOINT",
         "azure-openai: resource endpoint, e.g. https://NAME.openai.azure.com",
     ),

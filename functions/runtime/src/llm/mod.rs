@@ -10,7 +10,8 @@
 //! [`template`] (placeholders), [`answers`] (one type per answer shape) held to the schema
 //! files by [`shape`], [`prompts`] (a step's values), `model_agent` (the port), `conversation`
 //! (continue, parse, repair), `edits` (modify/fix rounds), `stream` (live narration and files),
-//! [`client`] (providers, retries, fallback), [`config`] (settings), [`parse`] (JSON from text).
+//! [`client`] (providers, retries, fallback), [`config`] (settings), [`parse`] (JSON from text),
+//! [`remote`] (steps served by external AG-UI agents).
 
 pub mod agents;
 pub mod answers;
@@ -21,6 +22,7 @@ mod edits;
 mod model_agent;
 pub mod parse;
 pub mod prompts;
+pub mod remote;
 pub mod shape;
 mod stream;
 pub mod template;

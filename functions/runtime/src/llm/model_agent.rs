@@ -140,18 +140,10 @@ impl AppAgent for ModelAgent {
         let files = self
             .step::<CodeAnswer>(AgentName::Code, &vars, out, &FileMode::Array("files"))
             .await?;
-        let mut map = ctx.files.clone();
-        for (path, content) in files {
-            if appgen_core::edits::PROTECTED_FILES.contains(&path.as_str()) {
-                // The template owns the build; a model's version is dropped, not an error.
-                out.emit(AgentEvent::Say(format!("\nKept the template's {path}.\n")));
-                continue;
-            }
-            map.insert(path, content);
+        let (map, kept) = merge_code(ctx, files)?;
+        for path in kept {
+            out.emit(AgentEvent::Say(format!("\nKept the template's {path}.\n")));
         }
-        appgen_core::paths::validate_app(&map).map_err(|e| {
-            AgentError::InvalidOutput(format!("the generated app is not acceptable: {e}"))
-        })?;
         Ok(map)
     }
 
@@ -177,4 +169,25 @@ impl AppAgent for ModelAgent {
         self.edit_round(AgentName::Modify, ctx, vars, request, out)
             .await
     }
+}
+
+/// The code step's files over the current ones, validated as an app; the protected files it
+/// proposed are dropped (the template owns the build) and returned so the user is told.
+pub(super) fn merge_code(
+    ctx: &AgentContext,
+    files: Vec<(String, String)>,
+) -> Result<(FileMap, Vec<String>), AgentError> {
+    let mut map = ctx.files.clone();
+    let mut kept = Vec::new();
+    for (path, content) in files {
+        if appgen_core::edits::PROTECTED_FILES.contains(&path.as_str()) {
+            kept.push(path);
+            continue;
+        }
+        map.insert(path, content);
+    }
+    appgen_core::paths::validate_app(&map).map_err(|e| {
+        AgentError::InvalidOutput(format!("the generated app is not acceptable: {e}"))
+    })?;
+    Ok((map, kept))
 }

@@ -2,7 +2,9 @@
 //! for streamed files) and appends them in batches while the handler works.
 
 use crate::events::EventWriter;
-use appgen_core::agui::{Event, TokenUsage};
+use appgen_core::agui::{
+    BaseFields, Event, SubagentError, SubagentFinished, SubagentStarted, TokenUsage,
+};
 use appgen_core::ports::{AgentEvent, AgentOutput, StoreError};
 use std::collections::HashMap;
 use tokio::sync::mpsc;
@@ -23,6 +25,12 @@ pub(super) struct Pump {
     pub(super) writer: EventWriter,
     say_id: String,
     say_open: bool,
+    /// The id of the text message now streaming: `say_id` first; a new one after each
+    /// sub-agent opens or closes (a closed message is never reopened).
+    segment_id: String,
+    segments: usize,
+    /// The external agent run that events are nested under now.
+    subagent: Option<String>,
     pub(super) said: String,
     tools: HashMap<String, String>,
     tool_count: usize,
@@ -34,8 +42,11 @@ impl Pump {
     pub(super) fn new(writer: EventWriter, say_id: String) -> Pump {
         Pump {
             writer,
+            segment_id: say_id.clone(),
             say_id,
             say_open: false,
+            segments: 0,
+            subagent: None,
             said: String::new(),
             tools: HashMap::new(),
             tool_count: 0,
@@ -69,11 +80,72 @@ impl Pump {
 
     pub(super) fn say(&mut self, text: &str) {
         if !self.say_open {
-            self.pending.push(Event::text_start(&self.say_id));
+            self.push(Event::text_start(&self.segment_id.clone()));
             self.say_open = true;
         }
         self.said.push_str(text);
-        self.pending.push(Event::text_content(&self.say_id, text));
+        self.push(Event::text_content(&self.segment_id.clone(), text));
+    }
+
+    /// Queues `e`, nested under the open sub-agent run if there is one.
+    fn push(&mut self, e: Event) {
+        match &self.subagent {
+            Some(id) => self.pending.push(e.in_subagent(id)),
+            None => self.pending.push(e),
+        }
+    }
+
+    /// Ends the open text message and file writes, so the next ones start under a new owner.
+    fn end_segment(&mut self) {
+        let mut open: Vec<String> = self.tools.drain().map(|(_, id)| id).collect();
+        open.sort();
+        for id in open {
+            self.push(Event::tool_args(&id, "\"}"));
+            self.push(Event::tool_end(&id));
+        }
+        if self.say_open {
+            self.push(Event::text_end(&self.segment_id.clone()));
+            self.say_open = false;
+        }
+        self.segments += 1;
+        self.segment_id = format!("{}-s{}", self.say_id, self.segments);
+    }
+
+    fn subagent_started(&mut self, run_id: String, name: String) {
+        self.end_segment();
+        self.pending.push(Event::SubagentStarted(SubagentStarted {
+            subagent_run_id: run_id.clone(),
+            name,
+            description: None,
+            parent_subagent_run_id: None,
+            parent_tool_call_id: None,
+            parent_message_id: None,
+            base: BaseFields::default(),
+        }));
+        self.subagent = Some(run_id);
+    }
+
+    fn subagent_ended(&mut self, run_id: String, error: Option<String>) {
+        if self.subagent.as_deref() != Some(run_id.as_str()) {
+            return;
+        }
+        self.end_segment();
+        self.subagent = None;
+        let base = BaseFields::default();
+        self.pending.push(match error {
+            None => Event::SubagentFinished(SubagentFinished {
+                subagent_run_id: run_id,
+                result: None,
+                outcome: None,
+                base,
+            }),
+            Some(message) => Event::SubagentError(SubagentError {
+                subagent_run_id: run_id,
+                message,
+                code: None,
+                base,
+            }),
+        });
     }
 
     fn convert(&mut self, e: AgentEvent) {
@@ -83,47 +155,41 @@ impl Pump {
             AgentEvent::FileStarted { path } => {
                 self.tool_count += 1;
                 let id = format!("{}-f{}", self.say_id, self.tool_count);
-                self.pending
-                    .push(Event::tool_start(&id, "write_file", None));
+                self.push(Event::tool_start(&id, "write_file", None));
                 let head = format!(
                     "{{\"path\":{},\"content\":\"",
                     serde_json::to_string(&path).unwrap_or_default()
                 );
-                self.pending.push(Event::tool_args(&id, &head));
+                self.push(Event::tool_args(&id, &head));
                 self.tools.insert(path, id);
             }
             AgentEvent::FileDelta { path, delta } => {
-                if let Some(id) = self.tools.get(&path) {
+                if let Some(id) = self.tools.get(&path).cloned() {
                     let quoted = serde_json::to_string(&delta).unwrap_or_default();
                     let inner = &quoted[1..quoted.len().saturating_sub(1)];
                     if !inner.is_empty() {
-                        self.pending.push(Event::tool_args(id, inner));
+                        self.push(Event::tool_args(&id, inner));
                     }
                 }
             }
             AgentEvent::FileFinished { path } => {
                 if let Some(id) = self.tools.remove(&path) {
-                    self.pending.push(Event::tool_args(&id, "\"}"));
-                    self.pending.push(Event::tool_end(&id));
+                    self.push(Event::tool_args(&id, "\"}"));
+                    self.push(Event::tool_end(&id));
                 }
             }
             AgentEvent::Usage(u) => self.usage.push(u),
+            AgentEvent::SubagentStarted { run_id, name } => self.subagent_started(run_id, name),
+            AgentEvent::SubagentEnded { run_id, error } => self.subagent_ended(run_id, error),
         }
     }
 
-    /// Closes what is still open (pending events first).
+    /// Closes what is still open (pending events first), a sub-agent left open included.
     pub(super) fn close(&mut self) -> Vec<Event> {
-        let mut out = std::mem::take(&mut self.pending);
-        let mut open: Vec<String> = self.tools.drain().map(|(_, id)| id).collect();
-        open.sort();
-        for id in open {
-            out.push(Event::tool_args(&id, "\"}"));
-            out.push(Event::tool_end(&id));
+        match self.subagent.clone() {
+            Some(id) => self.subagent_ended(id, Some("the agent's step ended first".into())),
+            None => self.end_segment(),
         }
-        if self.say_open {
-            out.push(Event::text_end(&self.say_id));
-            self.say_open = false;
-        }
-        out
+        std::mem::take(&mut self.pending)
     }
 }

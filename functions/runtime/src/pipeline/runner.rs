@@ -203,16 +203,15 @@ impl Pipeline {
         let Some((mut writer, mut head)) = self.resume_log(snap, &msg.run_id).await? else {
             return Ok(None);
         };
-        let worker = self
-            .steps
-            .handler(msg.step)
-            .map(|h| h.worker_name())
-            .unwrap_or_default();
+        let handler = self.steps.handler(msg.step);
+        let worker = handler.map(|h| h.worker_name()).unwrap_or_default();
+        let external = handler.and_then(|h| h.external(msg.step));
         head.push(Event::step_started(msg.step.as_str()));
         let info = StepInfo {
             step: msg.step,
             agent: msg.step.agent().to_owned(),
             model: worker,
+            external,
             fix_round: msg.fix_round,
             seq: msg.seq,
         };

@@ -19,7 +19,7 @@ use appgen_core::ports::{
 use appgen_core::run_error::{ErrorCode, RunError};
 use appgen_core::snapshot::{PendingInterrupt, ThreadSnapshot, Version};
 use appgen_core::step::{StepMessage, StepName};
-use appgen_core::view::{AppEvent, RenderUrl};
+use appgen_core::view::{AppEvent, ExternalAgent, RenderUrl};
 use async_trait::async_trait;
 use serde_json::json;
 use std::collections::HashMap;
@@ -46,6 +46,10 @@ pub struct StepWork<'a> {
 pub trait StepHandler: Send + Sync {
     /// Who does the step, as the UI shows it (a model id, "offline", "builder").
     fn worker_name(&self) -> String;
+    /// The external agent serving `step`, if one does.
+    fn external(&self, _step: StepName) -> Option<ExternalAgent> {
+        None
+    }
     async fn run(&self, work: StepWork<'_>) -> Result<StepOutcome, Fault>;
 }
 
@@ -203,6 +207,10 @@ impl AgentSteps {
 impl StepHandler for AgentSteps {
     fn worker_name(&self) -> String {
         self.agent.name()
+    }
+
+    fn external(&self, step: StepName) -> Option<ExternalAgent> {
+        self.agent.external(step)
     }
 
     async fn run(&self, w: StepWork<'_>) -> Result<StepOutcome, Fault> {

@@ -1,0 +1,134 @@
+//! End to end: `appgen serve` with its `requirements` step served over AG-UI by the Pydantic AI
+//! and LangGraph examples (examples/agents/*, installed by infra/local/setup.sh), each example's
+//! model being the scripted OpenAI-compatible server. The official `@ag-ui/client` runs a whole
+//! conversation (questions → v1 → follow-up → v2) and verifies every stream, SUBAGENT_* included.
+
+mod support;
+
+use appgen_testkit::{Script, ScriptedServer};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Server, Spawn, agui_flow, client, free_port, get_json};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// An example agent under uvicorn from the examples' venv; killed on drop.
+struct Example(Child);
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
+    let python = repo().join("infra/local/.venv-agents/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run infra/local/setup.sh (step_agent_examples)",
+        python.display()
+    );
+    let child = Command::new(python)
+        .args(["-m", "uvicorn", "agent:app", "--host", "127.0.0.1"])
+        .args(["--port", &port.to_string()])
+        .current_dir(repo().join("examples/agents").join(dir))
+        .env("OPENAI_BASE_URL", model_url)
+        .env("OPENAI_API_KEY", "scripted")
+        .stdout(Stdio::null())
+        .stderr(
+            std::fs::File::create(log)
+                .map(Stdio::from)
+                .unwrap_or(Stdio::null()),
+        )
+        .spawn()
+        .expect("start the example agent");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the example agent did not listen; log:\n{}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Example(child)
+}
+
+/// The official client's whole conversation through `appgen serve` with the example in
+/// `examples/agents/<dir>` serving the requirements step as `framework`.
+async fn requirements_served_by(dir: &str, framework: &str) {
+    let model = ScriptedServer::start(Script::appgen())
+        .await
+        .expect("scripted model");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (port, log) = (free_port(), tmp.path().join("agent.log"));
+    let _agent = start_example(dir, port, &model.openai_base_url(), &log);
+    let server = Server::start(
+        Spawn::local(&tmp.path().join("data"))
+            .with_env(
+                "APPGEN_AGENT_REQUIREMENTS_URL",
+                format!("http://127.0.0.1:{port}/"),
+            )
+            .with_env("APPGEN_AGENT_REQUIREMENTS_NAME", "team-planner")
+            .with_env("APPGEN_AGENT_REQUIREMENTS_FRAMEWORK", framework)
+            .with_env("APPGEN_AGENT_FALLBACK", "none"),
+    );
+    let base = server.base.clone();
+    let (report, ok) = tokio::task::spawn_blocking(move || {
+        agui_flow(
+            &base,
+            "t-ext",
+            "A todo list",
+            Some("Rename the app to Shelfie"),
+        )
+    })
+    .await
+    .expect("check");
+    let agent_log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        ok,
+        "AG-UI check failed: {report:#}\nserver:\n{}\nagent:\n{agent_log}",
+        server.log()
+    );
+    let runs = report["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 3, "{report:#}");
+    assert!(
+        runs[1]["counts"]["SUBAGENT_STARTED"].as_u64() >= Some(1),
+        "{:#}",
+        runs[1]
+    );
+    assert_eq!(
+        runs[1]["counts"]["SUBAGENT_ERROR"],
+        serde_json::Value::Null,
+        "{:#}",
+        runs[1]
+    );
+    assert_eq!(runs[1]["result"]["version"], 1, "{:#}", runs[1]);
+    assert_eq!(runs[2]["result"]["version"], 2, "{:#}", runs[2]);
+
+    let thread = get_json(&client(), &format!("{}/api/threads/t-ext", server.base)).await;
+    assert!(
+        thread.to_string().contains("Scripted app"),
+        "the requirements are the external agent's (its model's answer): {thread:#}"
+    );
+    let asked: Vec<String> = model.requests().iter().filter_map(|r| r.agent()).collect();
+    assert_eq!(
+        asked,
+        ["requirements"],
+        "only the served step reached the model"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pydantic_ai_agent_serves_the_requirements_step() {
+    requirements_served_by("pydantic-ai", "Pydantic AI").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_langgraph_graph_serves_the_requirements_step() {
+    requirements_served_by("langgraph", "LangGraph").await;
+}
