@@ -125,9 +125,24 @@ step_agent_examples() {
 
 STEPS=(step_node step_chromium_and_sandbox step_limit_tools step_template_node_modules step_web_and_test_node_modules step_python_venv step_agent_examples)
 
+# setup.sh                      every step
+# setup.sh step_a step_b        only those steps
+# setup.sh --without step_a     every step but those (test.sh runs the slow venv beside the build)
 main() {
-  for step in "${STEPS[@]}"; do
-    "$step"
+  local steps=("${STEPS[@]}") skip=() s
+  if [ "${1:-}" = "--without" ]; then
+    shift
+    skip=("$@")
+    steps=()
+    for s in "${STEPS[@]}"; do
+      [[ " ${skip[*]} " == *" $s "* ]] || steps+=("$s")
+    done
+  elif [ $# -gt 0 ]; then
+    steps=("$@")
+  fi
+  for s in "${steps[@]}"; do
+    declare -F "$s" >/dev/null || die "no such step: $s (steps: ${STEPS[*]})"
+    "$s"
   done
   log "done"
 }

@@ -8,8 +8,13 @@ export CARGO_TERM_COLOR=never
 start=$(date +%s)
 step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
-step "setup (system packages, template and test node_modules, the agent examples' venv)"
-bash infra/local/setup.sh
+step "setup (system packages, template and test node_modules; the agent examples' venv beside the build)"
+bash infra/local/setup.sh --without step_agent_examples
+# The examples' venv is minutes of downloads on a fresh machine and needs nothing of the build:
+# it installs while clippy and the first compile run, and cargo test waits for it.
+mkdir -p target
+bash infra/local/setup.sh step_agent_examples >target/setup-agents.log 2>&1 &
+agents_venv=$!
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -24,6 +29,10 @@ export APPGEN_AZURITE=1
 
 step "web UI: build (the e2e tests serve it) and unit tests"
 (cd web && npm run build --silent && npm test --silent)
+
+step "agent examples' venv (installed beside the build)"
+wait "$agents_venv" || { cat target/setup-agents.log; exit 1; }
+cat target/setup-agents.log
 
 step "cargo test (unit, integration, end-to-end against the real binary, external AG-UI agents included)"
 cargo test --workspace --quiet -- --test-threads=2
