@@ -85,6 +85,7 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
                 "not saved",
             ],
         ),
+        data: DataLocation::Device,
         layout: if has_any(&lower, &["mobile", "phone-first", "on my phone", "cards"]) {
             Layout::Cards
         } else {
@@ -93,6 +94,9 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
         currency: currency(&lower),
     };
     spec.features = features(&lower, &spec);
+    if spec.can_share() {
+        spec.data = DataLocation::from_description(&lower);
+    }
     match kind {
         AppKind::Board => spec.columns = board_columns(text),
         AppKind::Calculator => {
