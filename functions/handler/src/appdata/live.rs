@@ -90,9 +90,7 @@ fn follow(
                 f,
             ));
         }
-        let Some(waker) = f.data.follower(&f.space, true) else {
-            return None;
-        };
+        let waker = f.data.follower(&f.space, true)?;
         loop {
             let notified = waker.notified();
             match f.data.changes_from(&f.space, f.offset).await {
