@@ -11,8 +11,8 @@
 use crate::api::ApiError;
 use crate::ratelimit::RateLimiter;
 use appgen_core::appdata::{
-    self as core, AppSchema, CollectionSchema, DataError, ListQuery, MAX_RECORDS_PER_COLLECTION,
-    Record, Space, check_fields, parse_record,
+    self as core, AppSchema, CollectionSchema, DataError, ListQuery, Record, Space, check_fields,
+    parse_record,
 };
 use appgen_core::ports::{ETag, StoreError};
 use appgen_core::view::ApiErrorCode;
@@ -274,9 +274,7 @@ async fn create(
         let schema = o.collection(&collection)?;
         let data = parse_record(schema, &body, false)?;
         // Counted before the write: racing creators can pass the limit by a few at most.
-        if st.data.count(&o.space, &collection).await? >= MAX_RECORDS_PER_COLLECTION {
-            return Err(DataError::CollectionFull(collection.clone()).into());
-        }
+        core::check_capacity(&collection, st.data.count(&o.space, &collection).await?)?;
         let now = now_ms();
         let record = Record {
             id: new_record_id(),

@@ -406,6 +406,27 @@ async fn one_client_past_its_rate_gets_429_with_retry_after() {
         .await
         .expect("send");
     assert_eq!(other.status().as_u16(), 200, "another client still gets in");
+
+    // All clients together: the app's own limit.
+    let per_app = appgen_core::appdata::REQUESTS_PER_MINUTE_PER_APP as usize;
+    let mut app_limited = None;
+    for i in 0..per_app {
+        let r = app
+            .c
+            .get(app.url("t-shop", "preview", "items?limit=1"))
+            .header("x-app-key", app.key("t-shop", "preview"))
+            .header("x-client-id", format!("c{}", i % 8))
+            .send()
+            .await
+            .expect("send");
+        if r.status().as_u16() == 429 {
+            app_limited = Some((i, error_of(r).await.2));
+            break;
+        }
+    }
+    let (i, message) = app_limited.expect("the app was limited");
+    assert!(i + 320 >= per_app, "limited after {i}");
+    assert!(message.contains("for this app"), "{message}");
 }
 
 /// Reads the stream until `want` appears (or 5 s pass); returns what was read.

@@ -313,6 +313,14 @@ fn check_value(schema: &CollectionSchema, key: &str, v: &Value) -> Result<(), Da
     }
 }
 
+/// Whether a collection holding `count` records may take one more.
+pub fn check_capacity(collection: &str, count: usize) -> Result<(), DataError> {
+    if count >= MAX_RECORDS_PER_COLLECTION {
+        return Err(DataError::CollectionFull(collection.to_owned()));
+    }
+    Ok(())
+}
+
 /// A stored record: the server's fields and the app's, one flat JSON object on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

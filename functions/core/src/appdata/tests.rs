@@ -221,3 +221,12 @@ fn records_are_flat_on_the_wire() {
     let back: Record = serde_json::from_value(v).expect("back");
     assert_eq!(back, r);
 }
+
+#[test]
+fn a_full_collection_refuses_the_next_record() {
+    assert!(check_capacity("items", MAX_RECORDS_PER_COLLECTION - 1).is_ok());
+    let err = check_capacity("items", MAX_RECORDS_PER_COLLECTION).expect_err("full");
+    assert_eq!(err, DataError::CollectionFull("items".into()));
+    assert_eq!(err.code().http_status(), 422);
+    assert!(err.to_string().contains("10000"), "{err}");
+}
