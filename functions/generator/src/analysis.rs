@@ -143,7 +143,14 @@ pub fn apply_options(spec: &mut AppSpec, options: &[(String, String)]) {
             v.as_str(),
             "false" | "no" | "off" | "0" | "disabled" | "none"
         );
-        if k.contains("persist") || k.contains("storage") || k.contains("save") {
+        if k == "data" {
+            // The start screen's "Data" choice; "auto" keeps the description's default.
+            if let Some(d) = DataLocation::from_answer(&v)
+                && spec.can_share()
+            {
+                spec.data = d;
+            }
+        } else if k.contains("persist") || k.contains("storage") || k.contains("save") {
             if on {
                 spec.persist = true;
             } else if off {

@@ -1141,6 +1141,14 @@ fn where_data_lives_defaults_from_the_description_and_follows_the_answer() {
         None,
         "no sign-in yet"
     );
+    // The start screen's choice wins over the description; "auto" keeps its default.
+    let opt = |v: &str| vec![("data".to_owned(), v.to_owned())];
+    assert_eq!(analyze(d, &opt("device")).data, DataLocation::Device);
+    assert_eq!(analyze(d, &opt("auto")).data, DataLocation::Cloud);
+    assert_eq!(
+        analyze("A reading list with title and author", &opt("cloud")).data,
+        DataLocation::Cloud
+    );
     let game = spec("Tic-tac-toe for our family");
     assert!(
         questions(&game, "Tic-tac-toe for our family")
