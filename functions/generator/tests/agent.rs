@@ -1149,6 +1149,14 @@ fn where_data_lives_defaults_from_the_description_and_follows_the_answer() {
         analyze("A reading list with title and author", &opt("cloud")).data,
         DataLocation::Cloud
     );
+    let shared = apply_request(
+        &spec("A reading list with title and author"),
+        "share it with my family in the cloud",
+    )
+    .expect("follow-up");
+    assert!(shared.cloud_collection().is_some());
+    let back = apply_request(&shared, "keep the data on this device").expect("follow-up");
+    assert_eq!(back.data, DataLocation::Device);
     let game = spec("Tic-tac-toe for our family");
     assert!(
         questions(&game, "Tic-tac-toe for our family")
