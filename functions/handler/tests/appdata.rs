@@ -307,6 +307,31 @@ async fn a_key_opens_one_space_of_one_app_and_only_the_data_api_allows_other_ori
         .expect("json");
     assert_eq!(live["records"], json!([]), "preview never leaks into live");
 
+    // Only the preview space can be emptied, and only its own records go.
+    let reset = |space: &str| {
+        app.req(reqwest::Method::POST, "t-shop", space, "_reset")
+            .send()
+    };
+    assert_eq!(error_of(reset("live").await.expect("send")).await.0, 400);
+    let live_key = app.key("t-shop", "live");
+    let r = app
+        .c
+        .post(app.url("t-shop", "live", "items"))
+        .header("x-app-key", &live_key)
+        .json(&json!({"item": "Bread"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 201);
+    let r = app
+        .c
+        .post(app.url("t-other", "preview", "_reset"))
+        .header("x-app-key", app.key("t-shop", "preview"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 404, "another app's key resets nothing");
+
     // A preview's own URL is its key for the preview space.
     let token = PreviewUrls::new("", SECRET.as_bytes()).token("t-shop", 3);
     let r = get("t-shop", "preview", format!("3.{token}"))
