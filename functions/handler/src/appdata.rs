@@ -339,6 +339,7 @@ async fn update(
         record.data.extend(patch);
         record.data.retain(|_, v| !v.is_null());
         check_fields(schema, &record.data)?;
+        core::check_size(&record.data)?;
         record.updated_at = now_ms().max(record.updated_at);
         // The write is conditional on the ETag just read: a writer in between loses, never
         // the earlier update.

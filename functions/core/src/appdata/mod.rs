@@ -313,6 +313,15 @@ fn check_value(schema: &CollectionSchema, key: &str, v: &Value) -> Result<(), Da
     }
 }
 
+/// A merged record (an update adds to what is stored) stays within [`MAX_RECORD_BYTES`].
+pub fn check_size(map: &Map<String, Value>) -> Result<(), DataError> {
+    let n = serde_json::to_vec(map).map_or(usize::MAX, |b| b.len());
+    if n > MAX_RECORD_BYTES {
+        return Err(DataError::TooLarge(n));
+    }
+    Ok(())
+}
+
 /// Whether a collection holding `count` records may take one more.
 pub fn check_capacity(collection: &str, count: usize) -> Result<(), DataError> {
     if count >= MAX_RECORDS_PER_COLLECTION {

@@ -230,3 +230,16 @@ fn a_full_collection_refuses_the_next_record() {
     assert_eq!(err.code().http_status(), 422);
     assert!(err.to_string().contains("10000"), "{err}");
 }
+
+#[test]
+fn updates_cannot_grow_a_record_past_the_limit() {
+    let s = schema();
+    let half = "x".repeat(MAX_RECORD_BYTES / 2 + 10);
+    let mut stored =
+        parse_record(&s, format!(r#"{{"item":"{half}"}}"#).as_bytes(), false).expect("fits");
+    let patch =
+        parse_record(&s, format!(r#"{{"addedBy":"{half}"}}"#).as_bytes(), true).expect("fits");
+    assert!(check_size(&stored).is_ok());
+    stored.extend(patch);
+    assert!(matches!(check_size(&stored), Err(DataError::TooLarge(_))));
+}
