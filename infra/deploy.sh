@@ -227,21 +227,23 @@ deploy_infra "$IMAGE"
 # Linking the Function App to the Static Web App turns on App Service authentication with an
 # "Azure Static Web Apps (Linked)" provider: any request that does not come through the SWA
 # proxy gets 401. Previews (/p/{thread}/{n}/{token}/, authorised by their HMAC token) must load
-# directly from the Function App's host, so exclude exactly that prefix, read-modify-write, keeping
-# the provider the link created. /api/* stays locked: only the SWA proxy may assert a principal.
+# directly from the Function App's host, and so must the data API of generated apps (/data/,
+# authorised by its per-app keys, docs/appdata.md), so exclude exactly those prefixes,
+# read-modify-write, keeping the provider the link created. /api/* stays locked: only the SWA
+# proxy may assert a principal.
 # (After the last template deployment: re-linking may rewrite these settings.)
 AUTH_URL="https://management.azure.com/subscriptions/$SUBSCRIPTION/resourceGroups/$RESOURCE_GROUP/providers/Microsoft.Web/sites/$FUNCTION_APP/config/authsettingsV2?api-version=2024-04-01"
 AUTH_SETTINGS="$(capture '{}' az rest --method get --url "$AUTH_URL")"
 AUTH_PATCHED="$WORK/authsettingsV2.json"
 if [[ $DRY_RUN -eq 1 ]]; then
-  note "set properties.globalValidation.excludedPaths += [\"/p/\"] in the settings above -> $AUTH_PATCHED"
+  note "set properties.globalValidation.excludedPaths += [\"/p/\", \"/data/\"] in the settings above -> $AUTH_PATCHED"
 else
   python3 -c '
 import json, sys
 doc = json.loads(sys.stdin.read() or "{}")
 props = doc.setdefault("properties", {})
 gv = props.setdefault("globalValidation", {})
-gv["excludedPaths"] = sorted(set(gv.get("excludedPaths") or []) | {"/p/"})
+gv["excludedPaths"] = sorted(set(gv.get("excludedPaths") or []) | {"/p/", "/data/"})
 json.dump({"properties": props}, open(sys.argv[1], "w"))
 ' "$AUTH_PATCHED" <<<"$AUTH_SETTINGS"
 fi

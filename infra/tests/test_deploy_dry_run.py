@@ -156,14 +156,15 @@ def test_script_is_strict_bash():
 
 
 def test_only_previews_bypass_the_static_web_apps_lock(result):
-    """The read-modify-write of authsettingsV2 excludes /p/ and nothing else: /api/* must only
+    """The read-modify-write of authsettingsV2 excludes /p/ and the apps' /data/ and nothing
+    else: /api/* must only
     be reachable through the SWA proxy, or anyone could send a forged x-ms-client-principal."""
     cmds = commands(result.stdout)
     put = next(c for c in cmds if c.startswith("az rest --method put"))
     assert "/config/authsettingsV2" in put
     text = DEPLOY_SH.read_text()
     block = text[text.index("# ---- 3b."):text.index("# ---- 4.")]
-    assert '{"/p/"}' in block
+    assert '{"/p/", "/data/"}' in block
     assert "/api" not in block.replace("/api/*", "")
 
 

@@ -201,7 +201,7 @@ def test_authsettings_keep_the_link_and_exclude_only_previews(scratch):
     props = put["properties"]
     assert props["identityProviders"] == LINKED_AUTH["properties"]["identityProviders"]
     assert props["globalValidation"]["requireAuthentication"] is True
-    assert props["globalValidation"]["excludedPaths"] == ["/p/"]
+    assert props["globalValidation"]["excludedPaths"] == ["/data/", "/p/"]
     url = next(c["args"] for c in calls if c["tool"] == "az" and c["args"][:3] == ["rest", "--method", "put"])
     assert "/subscriptions/sub-123/resourceGroups/rg-t1/providers/Microsoft.Web/sites/func-t1-abc/config/authsettingsV2" in " ".join(url)
 

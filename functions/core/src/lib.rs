@@ -3,6 +3,7 @@
 
 pub mod agui;
 pub mod app;
+pub mod appdata;
 pub mod check;
 pub mod colors;
 pub mod cost;

@@ -645,10 +645,17 @@ pub enum ApiErrorCode {
     StorageUnavailable,
     /// 503: the run could not be started (queue unavailable); try again.
     Unavailable,
+    /// 400: an app's record has an unknown field, a field of the wrong type, or lacks a
+    /// required one; the message names the field.
+    InvalidRecord,
+    /// 413: an app's record is larger than 64 KB.
+    RecordTooLarge,
+    /// 412: the record changed since the ETag in `If-Match`.
+    PreconditionFailed,
 }
 
 impl ApiErrorCode {
-    pub const ALL: [ApiErrorCode; 12] = [
+    pub const ALL: [ApiErrorCode; 15] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::Unauthorized,
         ApiErrorCode::NotFound,
@@ -661,16 +668,22 @@ impl ApiErrorCode {
         ApiErrorCode::ZipFailed,
         ApiErrorCode::StorageUnavailable,
         ApiErrorCode::Unavailable,
+        ApiErrorCode::InvalidRecord,
+        ApiErrorCode::RecordTooLarge,
+        ApiErrorCode::PreconditionFailed,
     ];
 
     /// The HTTP status that carries this code: the one place the pairing is written.
     pub fn http_status(self) -> u16 {
         match self {
-            ApiErrorCode::BadRequest => 400,
+            ApiErrorCode::BadRequest | ApiErrorCode::InvalidRecord => 400,
             ApiErrorCode::Unauthorized => 401,
             ApiErrorCode::NotFound => 404,
             ApiErrorCode::Busy | ApiErrorCode::DuplicateRun => 409,
-            ApiErrorCode::BodyTooLarge | ApiErrorCode::MessageTooLong => 413,
+            ApiErrorCode::PreconditionFailed => 412,
+            ApiErrorCode::BodyTooLarge
+            | ApiErrorCode::MessageTooLong
+            | ApiErrorCode::RecordTooLarge => 413,
             ApiErrorCode::Limit => 422,
             ApiErrorCode::RateLimited => 429,
             ApiErrorCode::ZipFailed => 500,

@@ -6,6 +6,8 @@
 //!   committed durably): spawn → ready, spawn → first run, run latency, time to first SSE byte
 //!   and first event, per-step interval, event relay latency (append → client), throughput of
 //!   concurrent runs, the server's peak RSS;
+//! - generated apps' data service: write → other-client latency with 20 clients on one app's
+//!   live stream (`appdata_bench.rs`);
 //! - the step chain in-process (no HTTP): time per step;
 //! - prompt → checked preview with the offline generator (a real build and Chromium check);
 //! - concurrent runs against the scripted model server with a fixed latency per call.
@@ -40,6 +42,10 @@ pub struct BenchArgs {
     /// Latency of each scripted model call.
     #[arg(long, default_value_t = 1000)]
     pub model_latency_ms: u64,
+    /// Clients following one generated app's live data stream in the write → other-client
+    /// latency row (0 to skip).
+    #[arg(long, default_value_t = 20)]
+    pub app_data_clients: usize,
     /// Where servers keep their data.
     #[arg(long, default_value = ".appgen/bench")]
     pub dir: PathBuf,
@@ -102,6 +108,8 @@ impl Server {
 struct Served {
     child: Child,
     base: String,
+    /// The preview origin, where generated apps and their data API are served.
+    preview: String,
     spawned: Instant,
     ready_ms: f64,
 }
@@ -196,6 +204,7 @@ async fn serve(
     Ok(Served {
         child,
         base,
+        preview: format!("http://127.0.0.1:{preview}"),
         spawned,
         ready_ms: ms(spawned.elapsed()),
     })
@@ -529,6 +538,25 @@ async fn previews(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Write → other-client latency of the apps' live data stream, on `appgen serve`.
+async fn app_data(args: &BenchArgs, azurite: bool, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let name = if azurite { "azurite" } else { "embedded" };
+    let data = args.dir.join(format!("appdata-{name}"));
+    let seeded = crate::appdata_bench::seed(&data, azurite).await?;
+    let server = serve(&data, Server::App, azurite, &seeded.env).await?;
+    let (p50, p95, n) =
+        crate::appdata_bench::latency(&server.preview, args.app_data_clients).await?;
+    row(
+        rows,
+        &format!(
+            "[{name}] app data: write → {} other clients (live stream, {n} deliveries)",
+            args.app_data_clients
+        ),
+        format!("p50 {p50:.1} ms, p95 {p95:.1} ms"),
+    );
+    Ok(())
+}
+
 async fn model_runs(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     use appgen_testkit::{Script, ScriptedServer};
     let model = ScriptedServer::start(
@@ -611,6 +639,12 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
             &mut rows,
         )
         .await?;
+    }
+    if args.app_data_clients > 0 {
+        eprintln!("generated apps' data service:");
+        for &azurite in backends {
+            app_data(&args, azurite, &mut rows).await?;
+        }
     }
     eprintln!("step chain in-process:");
     in_process(&args, &mut rows).await?;

@@ -3,6 +3,7 @@
 //! reference workload (the test kit's scripted agent and builder on the ordinary step chain)
 //! behind the same HTTP API as `appgen serve`.
 
+mod appdata_bench;
 mod bench;
 mod eval;
 mod serve_bench;

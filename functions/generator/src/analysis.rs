@@ -85,6 +85,7 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
                 "not saved",
             ],
         ),
+        data: DataLocation::Device,
         layout: if has_any(&lower, &["mobile", "phone-first", "on my phone", "cards"]) {
             Layout::Cards
         } else {
@@ -93,6 +94,9 @@ pub fn analyze(description: &str, options: &[(String, String)]) -> AppSpec {
         currency: currency(&lower),
     };
     spec.features = features(&lower, &spec);
+    if spec.can_share() {
+        spec.data = DataLocation::from_description(&lower);
+    }
     match kind {
         AppKind::Board => spec.columns = board_columns(text),
         AppKind::Calculator => {
@@ -139,7 +143,14 @@ pub fn apply_options(spec: &mut AppSpec, options: &[(String, String)]) {
             v.as_str(),
             "false" | "no" | "off" | "0" | "disabled" | "none"
         );
-        if k.contains("persist") || k.contains("storage") || k.contains("save") {
+        if k == "data" {
+            // The start screen's "Data" choice; "auto" keeps the description's default.
+            if let Some(d) = DataLocation::from_answer(&v)
+                && spec.can_share()
+            {
+                spec.data = d;
+            }
+        } else if k.contains("persist") || k.contains("storage") || k.contains("save") {
             if on {
                 spec.persist = true;
             } else if off {

@@ -8,7 +8,7 @@ use crate::features::{default_search, field_named};
 use crate::fields::{field_from_label, field_from_phrase, options_from};
 use crate::knowledge::landing;
 use crate::questions::section_from_name;
-use crate::spec::{AppKind, AppSpec, FieldType, Layout};
+use crate::spec::{AppKind, AppSpec, DataLocation, FieldType, Layout};
 use crate::text::{has_any, words};
 use crate::title::quiz_tagline;
 
@@ -66,6 +66,12 @@ pub fn apply_request(
             done.push(format!("The subtitle now reads “{line}”."));
         } else if first == "rename" && rename_part(&mut next, &clause, &mut done) {
             // A field or board column was renamed.
+        } else if let Some(d) = data_target(&next, &c) {
+            next.data = d;
+            done.push(match d {
+                DataLocation::Cloud => "The data is now shared in the cloud: everyone who opens the app sees the same records, live.".into(),
+                _ => "The data is now kept on this device.".into(),
+            });
         } else if has_any(
             &c,
             &[
@@ -692,5 +698,38 @@ pub fn prune_features(spec: &mut AppSpec) {
     }
     if f.low_stock.as_ref().is_some_and(|l| !has(&l.field)) {
         f.low_stock = None;
+    }
+}
+
+/// "Share it with everyone" / "keep the data on this device": where a record app's data lives.
+fn data_target(spec: &AppSpec, clause: &str) -> Option<DataLocation> {
+    if !spec.can_share() {
+        return None;
+    }
+    let cloud = has_any(
+        clause,
+        &[
+            "share it",
+            "make it shared",
+            "in the cloud",
+            "share the data",
+            "sync it",
+            "shared between",
+        ],
+    );
+    let device = has_any(
+        clause,
+        &[
+            "on this device",
+            "on the device",
+            "only on my device",
+            "stop sharing",
+            "not shared",
+        ],
+    );
+    match (cloud, device) {
+        (true, false) => Some(DataLocation::Cloud),
+        (false, true) => Some(DataLocation::Device),
+        _ => None,
     }
 }

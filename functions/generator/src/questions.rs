@@ -3,7 +3,7 @@
 use crate::analysis::{apply_color_text, refresh, unique_key};
 use crate::fields::{field_from_label, options_from};
 use crate::knowledge::{landing, quiz, suggestions};
-use crate::spec::{AppKind, AppSpec, Field, SectionKind};
+use crate::spec::{AppKind, AppSpec, DataLocation, Field, SectionKind};
 use appgen_core::app::{Question, QuestionKind};
 use serde_json::{Value, json};
 
@@ -137,6 +137,19 @@ pub fn questions(spec: &AppSpec, description: &str) -> Vec<Question> {
         default: json!(describe_colors(spec)),
         help: Some("Name the background and button colours, e.g. \"ivory background, forest green buttons\".".into()),
     });
+    if spec.can_share() {
+        qs.push(Question {
+            id: "data".into(),
+            prompt: "Where should the data live?".into(),
+            kind: QuestionKind::SingleChoice,
+            options: DataLocation::CHOICES
+                .iter()
+                .map(|(_, l)| (*l).to_owned())
+                .collect(),
+            default: json!(spec.data.label()),
+            help: Some("Shared in the cloud: everyone who opens the app sees the same records, live. Sign-in for private data is not built yet.".into()),
+        });
+    }
     qs.push(Question {
         id: "persist".into(),
         prompt: if spec.kind == AppKind::Landing {
@@ -233,6 +246,12 @@ pub fn apply_answers(spec: &mut AppSpec, answers: &Value, description: &str) {
         } else if k.contains("color") || k.contains("colour") || k.contains("theme") {
             if let Some(s) = value.as_str() {
                 apply_color_text(spec, s, true);
+            }
+        } else if k == "data" || k.contains("where") {
+            if let Some(d) = value.as_str().and_then(DataLocation::from_answer)
+                && spec.can_share()
+            {
+                spec.data = d;
             }
         } else if k.contains("persist")
             || k.contains("storage")

@@ -182,7 +182,9 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
         }
     }
     let keeps_data = spec.archetype.as_ref().is_none_or(|a| a.keeps_data());
-    if spec.kind != AppKind::Landing && keeps_data {
+    if spec.cloud_collection().is_some() {
+        out.push("Data is shared in the cloud (appgen's data service): everyone who opens the app sees the same records, and changes appear live".into());
+    } else if spec.kind != AppKind::Landing && keeps_data {
         out.push(if spec.persist {
             "Data is kept after a reload (localStorage)".into()
         } else {

@@ -349,12 +349,119 @@ pub struct AppSpec {
     pub not_built: Vec<String>,
     pub theme: Theme,
     pub persist: bool,
+    /// Where the records live: this browser, or appgen's data service (docs/appdata.md).
+    #[serde(default, skip_serializing_if = "DataLocation::is_device")]
+    pub data: DataLocation,
     pub layout: Layout,
     /// ISO 4217 code for money fields.
     pub currency: String,
 }
 
+/// Where an app's records live, as clarify asks it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataLocation {
+    /// In this browser (localStorage when allowed).
+    #[default]
+    Device,
+    /// In appgen's data service, shared by everyone who opens the app, with live updates.
+    Cloud,
+    /// In the cloud, each signed-in person seeing only their own (sign-in is not built yet:
+    /// such apps keep their data on the device and say so).
+    Private,
+}
+
+impl DataLocation {
+    pub const CHOICES: [(DataLocation, &'static str); 3] = [
+        (DataLocation::Device, "This device"),
+        (DataLocation::Cloud, "Shared in the cloud"),
+        (DataLocation::Private, "Private per signed-in person"),
+    ];
+
+    pub fn is_device(&self) -> bool {
+        *self == DataLocation::Device
+    }
+
+    pub fn label(self) -> &'static str {
+        Self::CHOICES
+            .iter()
+            .find(|(d, _)| *d == self)
+            .map_or("This device", |(_, l)| l)
+    }
+
+    /// The default read from the description: words of accounts first, then of sharing.
+    pub fn from_description(lower: &str) -> DataLocation {
+        const PRIVATE: &[&str] = &[
+            "sign in",
+            "signs in",
+            "log in",
+            "logs in",
+            "login",
+            "account",
+            "accounts",
+            "my own",
+            "their own",
+            "each person",
+            "private",
+        ];
+        const SHARED: &[&str] = &[
+            "shared",
+            "share",
+            "family",
+            "household",
+            "team",
+            "everyone",
+            "live",
+            "together",
+            "our",
+            "roommates",
+            "flatmates",
+            "colleagues",
+            "sync",
+        ];
+        if crate::text::has_any(lower, PRIVATE) {
+            DataLocation::Private
+        } else if crate::text::has_any(lower, SHARED) {
+            DataLocation::Cloud
+        } else {
+            DataLocation::Device
+        }
+    }
+
+    /// An answer to clarify's question (its label, or words like "cloud").
+    pub fn from_answer(answer: &str) -> Option<DataLocation> {
+        let a = answer.to_lowercase();
+        if a.contains("private") || a.contains("signed") {
+            Some(DataLocation::Private)
+        } else if a.contains("cloud") || a.contains("shared") {
+            Some(DataLocation::Cloud)
+        } else if a.contains("device") || a.contains("browser") || a.contains("local") {
+            Some(DataLocation::Device)
+        } else {
+            None
+        }
+    }
+}
+
 impl AppSpec {
+    /// Whether the record kind can keep its records in the data service.
+    pub fn can_share(&self) -> bool {
+        matches!(
+            self.kind,
+            AppKind::List
+                | AppKind::Tasks
+                | AppKind::Inventory
+                | AppKind::Dashboard
+                | AppKind::Bookings
+        )
+    }
+
+    /// The backend collection the app uses, when its data lives in the cloud.
+    pub fn cloud_collection(&self) -> Option<String> {
+        (self.data == DataLocation::Cloud && self.can_share())
+            .then(|| appgen_core::appdata::collection_name(&self.entity.plural))
+    }
+
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.entity.fields.iter().find(|f| f.key == key)
     }

@@ -1094,3 +1094,73 @@ async fn clarify_names_the_archetype_in_plain_words() {
         assert!(!questions.iter().any(|q| q.id == "fields"), "{description}");
     }
 }
+
+// ------------------------------------------------------------------ where data lives
+
+#[test]
+fn where_data_lives_defaults_from_the_description_and_follows_the_answer() {
+    use appgen_core::appdata::AppSchema;
+    use appgen_generator::questions::{apply_answers, questions};
+    use appgen_generator::spec::DataLocation;
+    let d = "A shared shopping list for our household: item, quantity and who added it; everyone sees changes live.";
+    let s = spec(d);
+    assert_eq!(s.data, DataLocation::Cloud);
+    let q = questions(&s, d);
+    let data = q
+        .iter()
+        .find(|q| q.id == "data")
+        .expect("asked where data lives");
+    assert_eq!(data.kind, QuestionKind::SingleChoice);
+    assert_eq!(data.default, json!("Shared in the cloud"));
+    let coll = s.cloud_collection().expect("a cloud collection");
+    // The server's schema (from the requirements) has the collection the app calls.
+    let schema = AppSchema::of(&requirements_of(&s));
+    let c = schema
+        .collection(&coll)
+        .expect("server knows the collection");
+    assert!(c.field("quantity").is_some(), "{c:?}");
+    let files = compose(&s);
+    assert!(files["src/config.ts"].contains(&format!("\"cloudCollection\": \"{coll}\"")));
+    assert!(files.contains_key("src/lib/backend.ts"));
+
+    let mut local = s.clone();
+    apply_answers(&mut local, &json!({"data": "This device"}), d);
+    assert_eq!(local.cloud_collection(), None);
+    assert!(compose(&local)["src/config.ts"].contains("\"cloudCollection\": null"));
+
+    assert_eq!(
+        spec("A reading list with title and author").data,
+        DataLocation::Device
+    );
+    assert_eq!(
+        spec("A journal where each person signs in and writes entries").data,
+        DataLocation::Private
+    );
+    assert_eq!(
+        spec("A journal where each person signs in").cloud_collection(),
+        None,
+        "no sign-in yet"
+    );
+    // The start screen's choice wins over the description; "auto" keeps its default.
+    let opt = |v: &str| vec![("data".to_owned(), v.to_owned())];
+    assert_eq!(analyze(d, &opt("device")).data, DataLocation::Device);
+    assert_eq!(analyze(d, &opt("auto")).data, DataLocation::Cloud);
+    assert_eq!(
+        analyze("A reading list with title and author", &opt("cloud")).data,
+        DataLocation::Cloud
+    );
+    let shared = apply_request(
+        &spec("A reading list with title and author"),
+        "share it with my family in the cloud",
+    )
+    .expect("follow-up");
+    assert!(shared.cloud_collection().is_some());
+    let back = apply_request(&shared, "keep the data on this device").expect("follow-up");
+    assert_eq!(back.data, DataLocation::Device);
+    let game = spec("Tic-tac-toe for our family");
+    assert!(
+        questions(&game, "Tic-tac-toe for our family")
+            .iter()
+            .all(|q| q.id != "data")
+    );
+}

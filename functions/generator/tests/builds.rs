@@ -34,6 +34,7 @@ const DESCRIPTIONS: &[&str] = &[
     "Pomodoro timer with 25 minute work and 5 minute break phases",
     "Flashcards with a term and a definition",
     "A team kudos wall: post a thank-you with your name and a message, newest first, with hearts",
+    "A shared shopping list for our household: item, quantity and who added it; everyone sees changes live.",
 ];
 
 fn run(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {

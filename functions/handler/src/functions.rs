@@ -85,6 +85,13 @@ pub const FUNCTIONS: &[Function] = &[
         },
     },
     Function {
+        name: "appdata",
+        trigger: Trigger::Http {
+            route: "data/{*path}",
+            methods: &["get", "post", "patch", "delete", "options"],
+        },
+    },
+    Function {
         name: "clarify",
         trigger: Trigger::Queue(StepName::Clarify),
     },
@@ -429,6 +436,8 @@ mod tests {
             "api/threads/{thread}/runs/{run}/events",
             "api/threads/{thread}/versions/{n}/restore",
             "p/{thread}/{n}/{token}/index.html",
+            "data/{thread}/{space}/{collection}",
+            "data/{thread}/{space}/_changes",
         ] {
             let covered = routes.iter().any(|r| {
                 *r == api

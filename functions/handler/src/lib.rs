@@ -3,6 +3,7 @@
 //! measure the reference workload and to run evals.
 
 pub mod api;
+pub mod appdata;
 pub mod auth;
 pub mod cli;
 pub mod functions;

@@ -29,7 +29,8 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         )
         .route("/p/{thread}/{n}/{token}/", get(index))
         .route("/p/{thread}/{n}/{token}/{*path}", get(file))
-        .with_state(pipeline)
+        .with_state(pipeline.clone())
+        .merge(crate::appdata::router(pipeline))
 }
 
 async fn index(

@@ -54,6 +54,26 @@ impl PreviewUrls {
         )
     }
 
+    /// The key an app sends for one of its data spaces (`X-App-Key`): an HMAC of thread and
+    /// space, so one app's key opens neither another app's data nor its other space.
+    pub fn data_key(&self, thread: &str, space: &str) -> String {
+        self.token(&format!("data/{space}/{thread}"), 0)
+    }
+
+    /// Whether `key` opens `space` of `thread`: its data key, or, for the preview space, any
+    /// of its preview URLs' `{version}.{token}` (what a preview can read from its own URL).
+    pub fn verify_data_key(&self, thread: &str, space: &str, key: &str) -> bool {
+        if self.verify(&format!("data/{space}/{thread}"), 0, key) {
+            return true;
+        }
+        match key.split_once('.') {
+            Some((n, token)) if space == "preview" => n
+                .parse::<u32>()
+                .is_ok_and(|n| n > 0 && self.verify(thread, n, token)),
+            _ => false,
+        }
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }
@@ -73,5 +93,22 @@ mod tests {
         assert!(!p.verify("t1", 2, "00"));
         assert!(!PreviewUrls::new("x", b"other").verify("t1", 2, &t));
         assert_eq!(p.url("t1", 2), format!("http://127.0.0.1:7072/p/t1/2/{t}/"));
+    }
+
+    #[test]
+    fn data_keys_open_one_space_of_one_app() {
+        let p = PreviewUrls::new("http://p", b"secret");
+        let live = p.data_key("t1", "live");
+        assert!(p.verify_data_key("t1", "live", &live));
+        assert!(!p.verify_data_key("t1", "preview", &live));
+        assert!(!p.verify_data_key("t2", "live", &live));
+        let from_url = format!("2.{}", p.token("t1", 2));
+        assert!(p.verify_data_key("t1", "preview", &from_url));
+        assert!(
+            !p.verify_data_key("t1", "live", &from_url),
+            "a preview never opens live"
+        );
+        assert!(!p.verify_data_key("t2", "preview", &from_url));
+        assert!(!p.verify_data_key("t1", "preview", "2.00"));
     }
 }

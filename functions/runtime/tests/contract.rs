@@ -219,6 +219,9 @@ contract! {
         concurrent_appenders_one_wins,
         concurrent_creators_one_wins,
         concurrent_first_appenders_one_wins,
+        appdata_records_round_trip_and_log_changes,
+        appdata_stale_updates_conflict_and_one_racer_wins,
+        appdata_spaces_and_apps_never_leak,
     ],
     queue: [
         ensure_is_idempotent,
@@ -241,6 +244,7 @@ mod blob_cases {
     use Container::{Artifacts, Threads};
 
     type Store = Arc<dyn BlobStore>;
+    pub use super::appdata_cases::*;
 
     fn conflict<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {
         assert!(
@@ -858,7 +862,7 @@ mod blob_cases {
 
     /// Spawns `n` tasks running `f(i)` and returns the indices and values of those that won
     /// (`Ok`); every loser must be a `Conflict`.
-    async fn race<T, F, Fut>(n: usize, f: F) -> Vec<(usize, T)>
+    pub(crate) async fn race<T, F, Fut>(n: usize, f: F) -> Vec<(usize, T)>
     where
         T: Send + 'static,
         F: Fn(usize) -> Fut,
@@ -1283,4 +1287,122 @@ async fn azurite_wrong_key_is_an_auth_error() {
         "auth errors are not retried"
     );
     assert!(err.to_string().contains("403"), "{err}");
+}
+
+// ------------------------------------------------------------------ app data cases
+
+/// The records of generated apps (`appgen_runtime::appdata`) on each backend.
+mod appdata_cases {
+    use super::*;
+    use appgen_core::appdata::{ChangeKind, Record, Space};
+    use appgen_runtime::appdata::{AppData, DataSpace, new_record_id};
+    use serde_json::json;
+
+    type Store = Arc<dyn BlobStore>;
+
+    fn record(item: &str) -> Record {
+        let mut data = serde_json::Map::new();
+        data.insert("item".into(), json!(item));
+        Record {
+            id: new_record_id(),
+            created_at: 1,
+            updated_at: 1,
+            created_by: "c".into(),
+            data,
+        }
+    }
+
+    fn space(thread: &str, space: Space) -> DataSpace {
+        DataSpace::new(thread, space).expect("space")
+    }
+
+    pub async fn appdata_records_round_trip_and_log_changes(s: Store) {
+        let d = AppData::new(s);
+        let ds = space("t1", Space::Preview);
+        let recs: Vec<Record> = ["Milk", "Eggs", "Tea"].iter().map(|i| record(i)).collect();
+        for r in &recs {
+            d.create(&ds, "items", r).await.expect("create");
+        }
+        let (got, _) = d
+            .get(&ds, "items", &recs[1].id)
+            .await
+            .expect("get")
+            .expect("there");
+        assert_eq!(got, recs[1]);
+        let mut listed = d.list(&ds, "items").await.expect("list");
+        listed.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(listed, recs, "ids are time-ordered");
+        assert_eq!(d.count(&ds, "items").await.expect("count"), 3);
+        assert!(d.get(&ds, "items", "nope").await.expect("get").is_none());
+        let log = d.changes_from(&ds, 0).await.expect("log");
+        assert_eq!(log.len(), 3);
+        assert!(log.iter().all(|c| c.change.kind == ChangeKind::Created));
+        let rest = d.changes_from(&ds, log[0].next).await.expect("resume");
+        assert_eq!(rest, log[1..].to_vec(), "resumes after an offset");
+        assert_eq!(d.log_end(&ds).await.expect("end"), log[2].next);
+        assert!(
+            d.create(&ds, "items", &recs[0]).await.is_err(),
+            "an id is never reused"
+        );
+        assert!(d.get(&ds, "../x", "a").await.is_err(), "names are checked");
+    }
+
+    pub async fn appdata_stale_updates_conflict_and_one_racer_wins(s: Store) {
+        let d = AppData::new(s);
+        let ds = space("t1", Space::Live);
+        let mut r = record("Milk");
+        let e0 = d.create(&ds, "items", &r).await.expect("create");
+        r.data.insert("item".into(), json!("Oat milk"));
+        let e1 = d
+            .replace(&ds, "items", &r, &e0)
+            .await
+            .expect("first writer");
+        r.data.insert("item".into(), json!("Soy milk"));
+        let stale = d.replace(&ds, "items", &r, &e0).await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        let winners = blob_cases::race(8, |i| {
+            let (d, ds, mut r, e1) = (d.clone(), ds.clone(), r.clone(), e1.clone());
+            async move {
+                r.data.insert("item".into(), json!(format!("racer-{i}")));
+                d.replace(&ds, "items", &r, &e1).await
+            }
+        })
+        .await;
+        assert_eq!(winners.len(), 1, "exactly one racer: {winners:?}");
+        let (now, etag) = d
+            .get(&ds, "items", &r.id)
+            .await
+            .expect("get")
+            .expect("there");
+        assert_eq!(now.data["item"], json!(format!("racer-{}", winners[0].0)));
+        assert_eq!(etag, winners[0].1);
+    }
+
+    pub async fn appdata_spaces_and_apps_never_leak(s: Store) {
+        let d = AppData::new(s);
+        let preview = space("t1", Space::Preview);
+        let live = space("t1", Space::Live);
+        let other = space("t2", Space::Preview);
+        d.create(&preview, "items", &record("Milk"))
+            .await
+            .expect("create");
+        d.create(&live, "items", &record("Bread"))
+            .await
+            .expect("create");
+        assert_eq!(d.list(&other, "items").await.expect("list"), vec![]);
+        assert!(d.changes_from(&other, 0).await.expect("log").is_empty());
+        let live_items = d.list(&live, "items").await.expect("list");
+        assert_eq!(live_items.len(), 1);
+        assert_eq!(live_items[0].data["item"], json!("Bread"));
+        assert_eq!(d.reset(&preview).await.expect("reset"), 1);
+        assert!(d.list(&preview, "items").await.expect("list").is_empty());
+        let log = d.changes_from(&preview, 0).await.expect("log");
+        assert_eq!(log.last().map(|c| c.change.kind), Some(ChangeKind::Deleted));
+        assert_eq!(
+            d.list(&live, "items").await.expect("list"),
+            live_items,
+            "live untouched"
+        );
+        assert!(DataSpace::new("../t", Space::Live).is_err());
+    }
 }

@@ -1,7 +1,7 @@
 // The first screen: describe the app, pick options, go.
 
 import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
-import { COLORS, EXAMPLE_PROMPTS, PROMPT_LIMIT, defaultOptions, optionsToContext, type ContextEntry, type GenerationOptions } from "../lib/options";
+import { COLORS, EXAMPLE_PROMPTS, PROMPT_LIMIT, defaultOptions, optionsToContext, type ContextEntry, type DataChoice, type GenerationOptions } from "../lib/options";
 import { Button } from "./ui";
 
 export function StartScreen({ onStart }: { onStart: (prompt: string, context: ContextEntry[]) => void }) {
@@ -89,6 +89,18 @@ function OptionsPanel({ opts, onChange }: { opts: GenerationOptions; onChange: (
       <label className="inline-flex items-center gap-2">
         <input type="checkbox" className="size-4 accent-indigo-600" checked={opts.persistence === "localStorage"} onChange={(e) => onChange({ ...opts, persistence: e.target.checked ? "localStorage" : "none" })} />
         Save data in the browser
+      </label>
+      <label className="inline-flex items-center gap-2">
+        Data
+        <select
+          className="rounded-md border border-slate-300 bg-white px-2 py-1"
+          value={opts.data}
+          onChange={(e) => onChange({ ...opts, data: e.target.value as DataChoice })}
+        >
+          <option value="auto">As described</option>
+          <option value="device">This device</option>
+          <option value="cloud">Shared in the cloud</option>
+        </select>
       </label>
       <label className="inline-flex items-center gap-2">
         <input type="checkbox" className="size-4 accent-indigo-600" checked={opts.authReady} onChange={(e) => onChange({ ...opts, authReady: e.target.checked })} />

@@ -327,7 +327,7 @@ message: string, };
 /**
  * The `code` of an HTTP error answer; each has one status ([`ApiErrorCode::http_status`]).
  */
-export type ApiErrorCode = "bad_request" | "unauthorized" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "zip_failed" | "storage_unavailable" | "unavailable";
+export type ApiErrorCode = "bad_request" | "unauthorized" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "zip_failed" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed";
 
 /**
  * One stateless step function. Each has its own queue (named by [`StepName::queue`]).

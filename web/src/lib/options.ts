@@ -1,10 +1,13 @@
 // Generation options on the start screen, sent as AG-UI `context` entries {description, value}.
 
 export type Persistence = "none" | "localStorage";
+/** Where a record app's data lives; "auto" lets the description decide (docs/appdata.md). */
+export type DataChoice = "auto" | "device" | "cloud";
 
 export interface GenerationOptions {
   mobileFirst: boolean;
   persistence: Persistence;
+  data: DataChoice;
   authReady: boolean;
   color: string;
 }
@@ -21,6 +24,7 @@ export const COLORS: { id: string; label: string; swatch: string }[] = [
 export const defaultOptions: GenerationOptions = {
   mobileFirst: true,
   persistence: "localStorage",
+  data: "auto",
   authReady: false,
   color: "indigo",
 };
@@ -34,6 +38,7 @@ export function optionsToContext(o: GenerationOptions): ContextEntry[] {
   return [
     { description: "mobile-first", value: String(o.mobileFirst) },
     { description: "persistence", value: o.persistence },
+    { description: "data", value: o.data },
     { description: "auth-ready", value: String(o.authReady) },
     { description: "colors", value: o.color },
   ];

@@ -1,6 +1,7 @@
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { config } from "../config";
-import { loadItems, newId, saveJson } from "../lib/storage";
+import { useItems } from "../lib/items";
+import { newId } from "../lib/storage";
 import { todayIso } from "../lib/format";
 import type { CollectionConfig, Item, Values } from "../lib/types";
 import { ItemForm } from "./ItemForm";
@@ -30,12 +31,10 @@ function overlapProblem(spec: CollectionConfig, items: Item[], values: Values, e
 
 export function CollectionApp({ spec }: { spec: CollectionConfig }) {
   const key = `${config.storageKey}:items`;
-  const [items, setItems] = useState<Item[]>(() => loadItems<Item>(key, config.persist));
+  const [items, setItems, dataNote] = useItems(spec, key, config.persist, config.cloudCollection ?? null);
   const [editing, setEditing] = useState<Item | null>(null);
   const [view, setView] = useState<View>({ query: "", filter: "", sort: "", status: "all" });
   const [notice, setNotice] = useState<string | null>(null);
-
-  useEffect(() => saveJson(key, items, config.persist), [key, items]);
 
   function submit(values: Values): string | null {
     const refused = overlapProblem(spec, items, values, editing?.id ?? null);
@@ -93,6 +92,7 @@ export function CollectionApp({ spec }: { spec: CollectionConfig }) {
       {notice ? (
         <p className="notice" role="status">{notice}</p>
       ) : null}
+      {dataNote ? <p className="muted">{dataNote}</p> : null}
       {spec.variant !== "dashboard" && showSummary ? <Summary spec={spec} items={items} /> : null}
       <section aria-label={spec.plural} className="stack">
         <div className="section-head">

@@ -165,6 +165,8 @@ export interface AppConfig {
   tagline: string;
   storageKey: string;
   persist: boolean;
+  /** The backend collection (lib/backend.ts) when the app's data lives in the cloud. */
+  cloudCollection?: string | null;
   currency: string;
   collection: CollectionConfig | null;
   board: BoardConfig | null;

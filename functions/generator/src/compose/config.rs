@@ -46,6 +46,7 @@ pub fn config_ts(spec: &AppSpec) -> String {
         "tagline": spec.tagline,
         "storageKey": format!("appgen:{}", slug(&spec.title)),
         "persist": spec.persist,
+        "cloudCollection": spec.cloud_collection(),
         "currency": spec.currency,
         "collection": if spec.kind.is_collection() { collection(spec) } else { Value::Null },
         "board": if is(AppKind::Board) {

@@ -22,6 +22,8 @@ const LIB: &[(&str, &str)] = &[
 ];
 const FORM: (&str, &str) = asset!("components/ItemForm.tsx");
 const COLLECTION: &[(&str, &str)] = &[
+    asset!("lib/backend.ts"),
+    asset!("lib/items.ts"),
     asset!("components/CollectionApp.tsx"),
     asset!("components/ItemList.tsx"),
     asset!("components/Toolbar.tsx"),

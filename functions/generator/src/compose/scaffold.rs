@@ -116,7 +116,7 @@ pub fn app_tsx(spec: &AppSpec) -> String {
     let footer = if spec.kind == AppKind::Landing {
         "© {new Date().getFullYear()} {config.title}"
     } else {
-        "{config.persist ? \"Your data is saved in this browser.\" : \"Data is kept until you reload the page.\"}"
+        "{config.cloudCollection ? \"Your data is shared through appgen's data service.\" : config.persist ? \"Your data is saved in this browser.\" : \"Data is kept until you reload the page.\"}"
     };
     // What was asked for and not built, said in the app itself.
     let not_built = "\n        {config.notBuilt.length > 0 ? (\n          <p className=\"notice not-built\" role=\"note\">Not built (offline generator): {config.notBuilt.join(\"; \")}.</p>\n        ) : null}";

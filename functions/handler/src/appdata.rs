@@ -1,0 +1,386 @@
+//! The data API of generated apps (docs/appdata.md), on the origin the apps are served from:
+//! `/data/{thread}/{space}/{collection}[/{id}]`, `/data/{thread}/{space}/_changes` (SSE),
+//! `/data/{thread}/{space}/_schema`, `/data/{thread}/preview/_reset`.
+//!
+//! An app proves which app and space it is with `X-App-Key` (a key per space, or for the
+//! preview space its preview URL's `{version}.{token}`); a wrong key answers 404, like an
+//! unknown app. Every answer allows any origin — the sandboxed preview's is `null`, a published
+//! app's is its own — because nothing here rides on cookies; appgen's own `/api` gets no CORS
+//! headers at all. Validation, the query and the limits are `appgen_core::appdata`'s.
+
+use crate::api::ApiError;
+use crate::ratelimit::RateLimiter;
+use appgen_core::appdata::{
+    self as core, AppSchema, CollectionSchema, DataError, ListQuery, Record, Space, check_fields,
+    parse_record,
+};
+use appgen_core::ports::{ETag, StoreError};
+use appgen_core::view::ApiErrorCode;
+use appgen_runtime::appdata::{AppData, DataSpace, new_record_id};
+use appgen_runtime::pipeline::Pipeline;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use std::sync::Arc;
+
+mod live;
+
+/// Bodies larger than this are cut off before they are read whole; the record limit (64 KB)
+/// answers the ones in between with its own error.
+const BODY_LIMIT: usize = 256 * 1024;
+
+pub struct DataState {
+    pipeline: Arc<Pipeline>,
+    data: AppData,
+    per_app: RateLimiter,
+    per_client: RateLimiter,
+}
+
+pub fn router(pipeline: Arc<Pipeline>) -> Router {
+    let state = Arc::new(DataState {
+        data: AppData::new(pipeline.threads().blobs().clone()),
+        pipeline,
+        per_app: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_APP),
+        per_client: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_CLIENT),
+    });
+    Router::new()
+        .route("/data/{thread}/{space}/_changes", get(live::changes))
+        .route("/data/{thread}/{space}/_schema", get(schema))
+        .route("/data/{thread}/{space}/_reset", post(reset))
+        .route(
+            "/data/{thread}/{space}/{collection}",
+            get(list).post(create),
+        )
+        .route(
+            "/data/{thread}/{space}/{collection}/{id}",
+            get(read).patch(update).delete(remove),
+        )
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(cors))
+        .with_state(state)
+}
+
+/// Any origin may call the data API (see the module doc); preflights answer here.
+async fn cors(req: Request, next: Next) -> Response {
+    let mut resp = if req.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = resp.headers_mut();
+    let allow = [
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            "GET, POST, PATCH, DELETE",
+        ),
+        (
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            "content-type, if-match, x-app-key, x-client-id, last-event-id",
+        ),
+        (header::ACCESS_CONTROL_EXPOSE_HEADERS, "etag, retry-after"),
+        (header::ACCESS_CONTROL_MAX_AGE, "600"),
+    ];
+    for (name, value) in allow {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    resp
+}
+
+impl From<DataError> for ApiError {
+    fn from(e: DataError) -> Self {
+        ApiError::new(e.code(), e.to_string())
+    }
+}
+
+/// An app's space the caller may use, with its collections.
+pub(crate) struct Opened {
+    space: DataSpace,
+    schema: AppSchema,
+    client: String,
+}
+
+impl Opened {
+    fn collection(&self, name: &str) -> Result<&CollectionSchema, ApiError> {
+        self.schema
+            .collection(name)
+            .ok_or_else(|| DataError::UnknownCollection(name.to_owned()).into())
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(ApiErrorCode::NotFound, "no such app")
+}
+
+fn rate_limited(wait: std::time::Duration, who: &str) -> Response {
+    let secs = wait.as_secs() + 1;
+    let mut resp = ApiError::new(
+        ApiErrorCode::RateLimited,
+        format!("too many requests {who}; try again in {secs} s"),
+    )
+    .into_response();
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    resp
+}
+
+/// Who is calling, for `createdBy` and the per-client limit: the client's own id when it
+/// sends one (`X-Client-Id`, generated per session by `backend.ts`), else "anonymous".
+fn client_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-client-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| core::valid_record_id(v))
+        .unwrap_or("anonymous")
+        .to_owned()
+}
+
+/// Checks the key and the rate limits, then loads the app's schema.
+pub(crate) async fn open(
+    st: &DataState,
+    thread: &str,
+    space: &str,
+    key: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Opened, Response> {
+    let space_kind = Space::parse(space).ok_or_else(|| not_found().into_response())?;
+    let preview = &st.pipeline.config().preview;
+    let key = key.or_else(|| headers.get("x-app-key").and_then(|v| v.to_str().ok()));
+    if !key.is_some_and(|k| preview.verify_data_key(thread, space, k)) {
+        return Err(not_found().into_response());
+    }
+    let client = client_id(headers);
+    let app = format!("{thread}/{space}");
+    st.per_app
+        .take(&app)
+        .map_err(|w| rate_limited(w, "for this app"))?;
+    st.per_client
+        .take(&format!("{app}/{client}"))
+        .map_err(|w| rate_limited(w, "from this client"))?;
+    let snap = match st.pipeline.threads().load(thread).await {
+        Ok(Some((snap, _))) => snap,
+        Ok(None) => return Err(not_found().into_response()),
+        Err(e) => return Err(ApiError::from(e).into_response()),
+    };
+    let schema = snap
+        .requirements
+        .as_ref()
+        .map(AppSchema::of)
+        .unwrap_or_default();
+    let space = DataSpace::new(thread, space_kind).map_err(|_| not_found().into_response())?;
+    Ok(Opened {
+        space,
+        schema,
+        client,
+    })
+}
+
+type Target = Path<(String, String, String)>;
+type RecordTarget = Path<(String, String, String, String)>;
+
+fn etag_header(etag: &ETag) -> HeaderValue {
+    let t = etag.0.trim_matches('"');
+    HeaderValue::from_str(&format!("\"{t}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+}
+
+fn with_etag(record: &Record, etag: &ETag, status: StatusCode) -> Response {
+    let mut resp = (status, Json(record)).into_response();
+    resp.headers_mut().insert(header::ETAG, etag_header(etag));
+    resp
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+async fn schema(
+    State(st): State<Arc<DataState>>,
+    Path((thread, space)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    match open(&st, &thread, &space, None, &headers).await {
+        Ok(o) => Json(o.schema).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn list(
+    State(st): State<Arc<DataState>>,
+    Path((thread, space, collection)): Target,
+    Query(pairs): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let o = open(&st, &thread, &space, None, &headers).await?;
+    let run = async {
+        let schema = o.collection(&collection)?;
+        let query = ListQuery::parse(schema, &pairs)?;
+        let page = query.apply(st.data.list(&o.space, &collection).await?);
+        Ok::<_, ApiError>(Json(
+            json!({"records": page.records, "nextCursor": page.next_cursor}),
+        ))
+    };
+    run.await
+        .map(IntoResponse::into_response)
+        .map_err(IntoResponse::into_response)
+}
+
+async fn read(
+    State(st): State<Arc<DataState>>,
+    Path((thread, space, collection, id)): RecordTarget,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let o = open(&st, &thread, &space, None, &headers).await?;
+    let (record, etag) = current(&st, &o, &collection, &id)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok(with_etag(&record, &etag, StatusCode::OK))
+}
+
+/// The record as stored now; 404 for an unknown collection or id.
+async fn current(
+    st: &DataState,
+    o: &Opened,
+    collection: &str,
+    id: &str,
+) -> Result<(Record, ETag), ApiError> {
+    o.collection(collection)?;
+    if !core::valid_record_id(id) {
+        return Err(ApiError::not_found("record"));
+    }
+    st.data
+        .get(&o.space, collection, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("record"))
+}
+
+async fn create(
+    State(st): State<Arc<DataState>>,
+    Path((thread, space, collection)): Target,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Response> {
+    let o = open(&st, &thread, &space, None, &headers).await?;
+    let run = async {
+        let body = body_of(body)?;
+        let schema = o.collection(&collection)?;
+        let data = parse_record(schema, &body, false)?;
+        // Counted before the write: racing creators can pass the limit by a few at most.
+        core::check_capacity(&collection, st.data.count(&o.space, &collection).await?)?;
+        let now = now_ms();
+        let record = Record {
+            id: new_record_id(),
+            created_at: now,
+            updated_at: now,
+            created_by: o.client.clone(),
+            data,
+        };
+        let etag = st.data.create(&o.space, &collection, &record).await?;
+        Ok::<_, ApiError>(with_etag(&record, &etag, StatusCode::CREATED))
+    };
+    run.await.map_err(IntoResponse::into_response)
+}
+
+/// A body past [`BODY_LIMIT`] is refused with the record limit's own code.
+fn body_of(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        ApiError::new(
+            ApiErrorCode::RecordTooLarge,
+            format!(
+                "{e}; a record may be at most {} bytes",
+                core::MAX_RECORD_BYTES
+            ),
+        )
+    })
+}
+
+/// `If-Match` as the client sent it (quotes and weak marker dropped); `*` is no condition.
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::IF_MATCH)?.to_str().ok()?.trim();
+    let v = v.strip_prefix("W/").unwrap_or(v).trim_matches('"');
+    (v != "*").then(|| v.to_owned())
+}
+
+fn check_precondition(headers: &HeaderMap, etag: &ETag) -> Result<(), ApiError> {
+    match if_match(headers) {
+        Some(want) if want != etag.0.trim_matches('"') => Err(stale()),
+        _ => Ok(()),
+    }
+}
+
+fn stale() -> ApiError {
+    ApiError::new(
+        ApiErrorCode::PreconditionFailed,
+        "the record changed since you read it; read it again",
+    )
+}
+
+async fn update(
+    State(st): State<Arc<DataState>>,
+    Path((thread, space, collection, id)): RecordTarget,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Response> {
+    let o = open(&st, &thread, &space, None, &headers).await?;
+    let run = async {
+        let body = body_of(body)?;
+        let schema = o.collection(&collection)?;
+        let patch = parse_record(schema, &body, true)?;
+        let (mut record, etag) = current(&st, &o, &collection, &id).await?;
+        check_precondition(&headers, &etag)?;
+        record.data.extend(patch);
+        record.data.retain(|_, v| !v.is_null());
+        check_fields(schema, &record.data)?;
+        core::check_size(&record.data)?;
+        record.updated_at = now_ms().max(record.updated_at);
+        // The write is conditional on the ETag just read: a writer in between loses, never
+        // the earlier update.
+        let new = match st.data.replace(&o.space, &collection, &record, &etag).await {
+            Err(StoreError::Conflict(_)) => return Err(stale()),
+            other => other?,
+        };
+        Ok::<_, ApiError>(with_etag(&record, &new, StatusCode::OK))
+    };
+    run.await.map_err(IntoResponse::into_response)
+}
+
+async fn remove(
+    State(st): State<Arc<DataState>>,
+    Path((thread, space, collection, id)): RecordTarget,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let o = open(&st, &thread, &space, None, &headers).await?;
+    let run = async {
+        let (record, etag) = current(&st, &o, &collection, &id).await?;
+        check_precondition(&headers, &etag)?;
+        st.data.delete(&o.space, &collection, &record).await?;
+        Ok::<_, ApiError>(StatusCode::NO_CONTENT.into_response())
+    };
+    run.await.map_err(IntoResponse::into_response)
+}
+
+/// Empties the preview space (the live space is never reset through the API).
+async fn reset(
+    State(st): State<Arc<DataState>>,
+    Path((thread, space)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Response> {
+    let o = open(&st, &thread, &space, None, &headers).await?;
+    if o.space.space != Space::Preview {
+        return Err(ApiError::bad_request("only the preview space can be reset").into_response());
+    }
+    let n = st
+        .data
+        .reset(&o.space)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    Ok(Json(json!({"deleted": n})).into_response())
+}

@@ -1,0 +1,523 @@
+//! The data API of generated apps over real HTTP, against the real binary (`appgen serve`):
+//! records with server fields, validation that changes nothing, conditional updates, keys that
+//! open one space of one app, CORS for the apps' origins only, limits, and the live stream.
+
+mod support;
+
+use appgen_core::app::Requirements;
+use appgen_core::snapshot::ThreadSnapshot;
+use appgen_runtime::embedded::DiskBlobStore;
+use appgen_runtime::preview::PreviewUrls;
+use appgen_runtime::threads::ThreadStore;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::{Server, Spawn, client};
+
+const SECRET: &str = "appdata-test-secret-0123456789abcdef";
+
+fn shopping() -> Requirements {
+    Requirements {
+        title: "Shopping".into(),
+        summary: String::new(),
+        features: vec![],
+        spec: json!({"kind": "list", "entity": {"singular": "item", "plural": "items", "fields": [
+            {"key": "item", "label": "Item", "type": "text", "required": true},
+            {"key": "quantity", "label": "Quantity", "type": "number"},
+            {"key": "addedBy", "label": "Added by", "type": "text"}
+        ]}, "features": {}}),
+    }
+}
+
+/// Writes two apps' snapshots into the data dir before the server owns it.
+async fn seed(data: &Path) {
+    let blobs = DiskBlobStore::open(&data.join("blobs")).expect("blobs");
+    let threads = ThreadStore::new(Arc::new(blobs));
+    for t in ["t-shop", "t-other"] {
+        let mut snap = ThreadSnapshot::new(t, "local", 1);
+        snap.requirements = Some(shopping());
+        threads.create(&snap).await.expect("seed");
+    }
+}
+
+struct App {
+    server: Server,
+    c: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl App {
+    async fn start() -> App {
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = dir.path().join("data");
+        seed(&data).await;
+        let server = Server::start(Spawn::local(&data).with_env("APPGEN_PREVIEW_SECRET", SECRET));
+        App {
+            server,
+            c: client(),
+            _dir: dir,
+        }
+    }
+
+    fn key(&self, thread: &str, space: &str) -> String {
+        PreviewUrls::new("", SECRET.as_bytes()).data_key(thread, space)
+    }
+
+    fn url(&self, thread: &str, space: &str, rest: &str) -> String {
+        format!("{}/data/{thread}/{space}/{rest}", self.server.preview)
+    }
+
+    fn req(
+        &self,
+        method: reqwest::Method,
+        thread: &str,
+        space: &str,
+        rest: &str,
+    ) -> reqwest::RequestBuilder {
+        self.c
+            .request(method, self.url(thread, space, rest))
+            .header("x-app-key", self.key(thread, space))
+            .header("x-client-id", "client-a")
+    }
+
+    async fn create(&self, body: &str) -> reqwest::Response {
+        self.req(reqwest::Method::POST, "t-shop", "preview", "items")
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("send")
+    }
+
+    async fn list(&self, query: &str) -> Value {
+        let r = self
+            .req(
+                reqwest::Method::GET,
+                "t-shop",
+                "preview",
+                &format!("items{query}"),
+            )
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status().as_u16(), 200);
+        r.json().await.expect("json")
+    }
+}
+
+async fn error_of(resp: reqwest::Response) -> (u16, String, String) {
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.expect("JSON error body");
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (status, code, message)
+}
+
+#[tokio::test]
+async fn records_are_validated_stored_and_updated_only_from_their_current_version() {
+    let app = App::start().await;
+    let r = app
+        .create(r#"{"item":"Milk","quantity":2,"addedBy":"Ann"}"#)
+        .await;
+    assert_eq!(r.status().as_u16(), 201);
+    let etag = r.headers()["etag"].to_str().expect("etag").to_owned();
+    let milk: Value = r.json().await.expect("json");
+    assert_eq!(milk["createdBy"], "client-a");
+    assert!(milk["id"].as_str().is_some_and(|i| i.len() >= 16));
+    assert!(
+        milk["createdAt"]
+            .as_u64()
+            .is_some_and(|t| t > 1_700_000_000_000)
+    );
+    assert_eq!(
+        app.create(r#"{"item":"Eggs","quantity":12}"#)
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+
+    for (body, want, names) in [
+        ("{not json", (400, "bad_request"), "JSON"),
+        (r#"{"quantity":2}"#, (400, "invalid_record"), "\"item\""),
+        (
+            r#"{"item":"Tea","colour":"red"}"#,
+            (400, "invalid_record"),
+            "\"colour\"",
+        ),
+        (
+            r#"{"item":"Tea","quantity":"two"}"#,
+            (400, "invalid_record"),
+            "\"quantity\"",
+        ),
+        (
+            r#"{"item":"Tea","id":"mine"}"#,
+            (400, "invalid_record"),
+            "\"id\"",
+        ),
+    ] {
+        let (status, code, message) = error_of(app.create(body).await).await;
+        assert_eq!((status, code.as_str()), want, "{body}");
+        assert!(message.contains(names), "{body}: {message}");
+    }
+    let big = format!(r#"{{"item":"{}"}}"#, "x".repeat(70_000));
+    assert_eq!(error_of(app.create(&big).await).await.1, "record_too_large");
+    let huge = format!(r#"{{"item":"{}"}}"#, "x".repeat(2_000_000));
+    assert_eq!(error_of(app.create(&huge).await).await.0, 413);
+    assert_eq!(
+        app.list("").await["records"].as_array().map(Vec::len),
+        Some(2),
+        "nothing changed"
+    );
+
+    let found = app.list("?quantity=2").await;
+    assert_eq!(found["records"][0]["item"], "Milk");
+    assert_eq!(found["records"].as_array().map(Vec::len), Some(1));
+    let sorted = app.list("?sort=-quantity&limit=1").await;
+    assert_eq!(sorted["records"][0]["item"], "Eggs");
+    assert!(sorted["nextCursor"].is_string());
+    let (status, code, _) = error_of(
+        app.req(
+            reqwest::Method::GET,
+            "t-shop",
+            "preview",
+            "items?colour=red",
+        )
+        .send()
+        .await
+        .expect("send"),
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (400, "bad_request"));
+
+    let id = milk["id"].as_str().expect("id");
+    let patch = |tag: &str, body: &str| {
+        app.req(
+            reqwest::Method::PATCH,
+            "t-shop",
+            "preview",
+            &format!("items/{id}"),
+        )
+        .header("if-match", tag)
+        .body(body.to_owned())
+        .send()
+    };
+    let r = patch(&etag, r#"{"quantity":3}"#).await.expect("send");
+    assert_eq!(r.status().as_u16(), 200);
+    let new_tag = r.headers()["etag"].to_str().expect("etag").to_owned();
+    assert_ne!(new_tag, etag);
+    let updated: Value = r.json().await.expect("json");
+    assert_eq!(
+        (updated["quantity"].clone(), updated["item"].clone()),
+        (json!(3), json!("Milk"))
+    );
+    let (status, code, _) = error_of(patch(&etag, r#"{"quantity":9}"#).await.expect("send")).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (412, "precondition_failed"),
+        "a stale writer loses"
+    );
+    let (status, code, _) = error_of(patch(&new_tag, r#"{"item":""}"#).await.expect("send")).await;
+    assert_eq!((status, code.as_str()), (400, "invalid_record"));
+    let now: Value = app
+        .req(
+            reqwest::Method::GET,
+            "t-shop",
+            "preview",
+            &format!("items/{id}"),
+        )
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        now["quantity"], 3,
+        "the stale and the bad update changed nothing"
+    );
+
+    let r = app
+        .req(
+            reqwest::Method::DELETE,
+            "t-shop",
+            "preview",
+            &format!("items/{id}"),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 204);
+    let r = app
+        .req(
+            reqwest::Method::GET,
+            "t-shop",
+            "preview",
+            &format!("items/{id}"),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn a_key_opens_one_space_of_one_app_and_only_the_data_api_allows_other_origins() {
+    let app = App::start().await;
+    assert_eq!(
+        app.create(r#"{"item":"Milk"}"#).await.status().as_u16(),
+        201
+    );
+    let get = |thread: &str, space: &str, key: String| {
+        app.c
+            .get(app.url(thread, space, "items"))
+            .header("x-app-key", key)
+            .send()
+    };
+    // Another app's key, another space's key, an unknown app, no key: all 404.
+    for (thread, space, key) in [
+        ("t-shop", "preview", app.key("t-other", "preview")),
+        ("t-shop", "preview", app.key("t-shop", "live")),
+        ("t-nope", "preview", app.key("t-nope", "preview")),
+        ("t-shop", "preview", String::new()),
+        ("t-shop", "staging", app.key("t-shop", "staging")),
+    ] {
+        let r = get(thread, space, key).await.expect("send");
+        assert_eq!(r.status().as_u16(), 404, "{thread}/{space}");
+    }
+    let other: Value = get("t-other", "preview", app.key("t-other", "preview"))
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(other["records"], json!([]), "apps never share records");
+    let live: Value = get("t-shop", "live", app.key("t-shop", "live"))
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(live["records"], json!([]), "preview never leaks into live");
+
+    // Only the preview space can be emptied, and only its own records go.
+    let reset = |space: &str| {
+        app.req(reqwest::Method::POST, "t-shop", space, "_reset")
+            .send()
+    };
+    assert_eq!(error_of(reset("live").await.expect("send")).await.0, 400);
+    let live_key = app.key("t-shop", "live");
+    let r = app
+        .c
+        .post(app.url("t-shop", "live", "items"))
+        .header("x-app-key", &live_key)
+        .json(&json!({"item": "Bread"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 201);
+    let r = app
+        .c
+        .post(app.url("t-other", "preview", "_reset"))
+        .header("x-app-key", app.key("t-shop", "preview"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 404, "another app's key resets nothing");
+
+    // A preview's own URL is its key for the preview space.
+    let token = PreviewUrls::new("", SECRET.as_bytes()).token("t-shop", 3);
+    let r = get("t-shop", "preview", format!("3.{token}"))
+        .await
+        .expect("send");
+    let mine: Value = r.json().await.expect("json");
+    assert_eq!(mine["records"][0]["item"], "Milk");
+
+    let pre = app
+        .c
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("t-shop", "preview", "items"),
+        )
+        .header("origin", "null")
+        .header("access-control-request-method", "PATCH")
+        .header("access-control-request-headers", "x-app-key, if-match")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(pre.status().is_success());
+    let h = pre.headers();
+    assert_eq!(h["access-control-allow-origin"], "*");
+    assert!(
+        h["access-control-allow-methods"]
+            .to_str()
+            .is_ok_and(|m| m.contains("PATCH"))
+    );
+    assert!(
+        h["access-control-allow-headers"]
+            .to_str()
+            .is_ok_and(|m| m.contains("x-app-key"))
+    );
+    let api = app
+        .c
+        .get(format!("{}/api/threads", app.server.base))
+        .header("origin", "null")
+        .send()
+        .await
+        .expect("api");
+    assert!(
+        api.headers().get("access-control-allow-origin").is_none(),
+        "appgen's API stays closed"
+    );
+    let api_pre = app
+        .c
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/threads", app.server.base),
+        )
+        .header("origin", "null")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .expect("api preflight");
+    assert!(
+        api_pre
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn one_client_past_its_rate_gets_429_with_retry_after() {
+    let app = App::start().await;
+    let mut limited = None;
+    // The bucket refills while the loop runs (5 a second), so allow for more than the limit.
+    for i in 0..2 * appgen_core::appdata::REQUESTS_PER_MINUTE_PER_CLIENT {
+        let r = app
+            .req(reqwest::Method::GET, "t-shop", "preview", "items?limit=1")
+            .send()
+            .await
+            .expect("send");
+        if r.status().as_u16() == 429 {
+            limited = Some((i, r));
+            break;
+        }
+    }
+    let (i, r) = limited.expect("the client was limited");
+    assert!(
+        i >= appgen_core::appdata::REQUESTS_PER_MINUTE_PER_CLIENT - 5,
+        "limited after {i}"
+    );
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .expect("h")
+        .parse()
+        .expect("secs");
+    assert!((1..=60).contains(&wait));
+    assert_eq!(error_of(r).await.1, "rate_limited");
+    let other = app
+        .c
+        .get(app.url("t-shop", "preview", "items"))
+        .header("x-app-key", app.key("t-shop", "preview"))
+        .header("x-client-id", "client-b")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(other.status().as_u16(), 200, "another client still gets in");
+
+    // All clients together: the app's own limit.
+    let per_app = appgen_core::appdata::REQUESTS_PER_MINUTE_PER_APP as usize;
+    let mut app_limited = None;
+    for i in 0..2 * per_app {
+        let r = app
+            .c
+            .get(app.url("t-shop", "preview", "items?limit=1"))
+            .header("x-app-key", app.key("t-shop", "preview"))
+            .header("x-client-id", format!("c{}", i % 8))
+            .send()
+            .await
+            .expect("send");
+        if r.status().as_u16() == 429 {
+            app_limited = Some((i, error_of(r).await.2));
+            break;
+        }
+    }
+    let (i, message) = app_limited.expect("the app was limited");
+    assert!(i + 320 >= per_app, "limited after {i}");
+    assert!(message.contains("for this app"), "{message}");
+}
+
+/// Reads the stream until `want` appears (or 5 s pass); returns what was read.
+async fn read_until(resp: &mut reqwest::Response, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut text = String::new();
+    while !text.contains(want) && Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(500), resp.chunk()).await {
+            Ok(Ok(Some(b))) => text.push_str(&String::from_utf8_lossy(&b)),
+            Ok(_) => break,
+            Err(_) => {}
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn changes_stream_live_and_resume_from_the_last_event_id() {
+    let app = App::start().await;
+    let changes = format!(
+        "{}?key={}",
+        app.url("t-shop", "preview", "_changes"),
+        app.key("t-shop", "preview")
+    );
+    let mut stream = app.c.get(&changes).send().await.expect("stream");
+    assert_eq!(stream.status().as_u16(), 200);
+    read_until(&mut stream, "following").await;
+    let t0 = Instant::now();
+    let milk: Value = app
+        .create(r#"{"item":"Milk"}"#)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let seen = read_until(&mut stream, "\"Milk\"").await;
+    assert!(seen.contains("\"kind\":\"created\""), "{seen}");
+    assert!(t0.elapsed() < Duration::from_secs(2), "{:?}", t0.elapsed());
+    let first_id: u64 = seen
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .and_then(|v| v.parse().ok())
+        .expect("id");
+    let id = milk["id"].as_str().expect("id");
+    app.req(
+        reqwest::Method::DELETE,
+        "t-shop",
+        "preview",
+        &format!("items/{id}"),
+    )
+    .send()
+    .await
+    .expect("delete");
+    assert!(read_until(&mut stream, "deleted").await.contains(id));
+    drop(stream);
+
+    let mut again = app
+        .c
+        .get(&changes)
+        .header("last-event-id", first_id.to_string())
+        .send()
+        .await
+        .expect("resume");
+    let replay = read_until(&mut again, "deleted").await;
+    assert!(
+        replay.contains("\"kind\":\"deleted\"") && !replay.contains("created"),
+        "{replay}"
+    );
+}
