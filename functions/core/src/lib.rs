@@ -10,6 +10,7 @@ pub mod edits;
 pub mod paths;
 pub mod pipeline;
 pub mod ports;
+pub mod publish;
 pub mod retry;
 pub mod run_error;
 pub mod scenario;
