@@ -39,10 +39,10 @@ pub struct LiveVersion {
     pub artifact: String,
 }
 
-/// Key of a slug's pointer record in the threads container (outside `threads/`, so no thread
-/// id can collide with it).
+/// Key of a slug's pointer record in the threads container. Thread ids never start with `.`,
+/// so no thread's keys can collide with it.
 pub fn pointer_key(slug: &str) -> String {
-    format!("published/{slug}.json")
+    format!(".published/{slug}.json")
 }
 
 /// Why a publish or unpublish request is refused.

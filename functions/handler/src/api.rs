@@ -46,6 +46,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     pub limits: Limits,
     pub rate: crate::ratelimit::RateLimiter,
+    /// Where published apps live (`published.rs`).
+    pub apps: appgen_core::publish::AppsOrigin,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             auth: AuthConfig::from_env(local),
             limits: Limits::default(),
             rate: crate::ratelimit::RateLimiter::from_env(),
+            apps: crate::published::apps_origin_from_env(),
         }
     }
 }
@@ -160,6 +163,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
             "/api/threads/{thread}/versions/{n}/restore",
             post(restore_version),
         )
+        .merge(crate::published::api_routes())
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
@@ -317,7 +321,8 @@ async fn get_thread(
 ) -> Result<Json<ThreadDetail>, ApiError> {
     let p = &state.pipeline;
     let url = |v: &appgen_core::snapshot::Version| p.preview_url(&snap.thread_id, v);
-    Ok(Json(ThreadDetail::of(&snap, &url)))
+    let app_url = |slug: &str| state.apps.url(slug);
+    Ok(Json(ThreadDetail::of(&snap, &url, &app_url)))
 }
 
 #[derive(Deserialize)]

@@ -60,7 +60,7 @@ pub const FUNCTIONS: &[Function] = &[
         name: "threads",
         trigger: Trigger::Http {
             route: "api/threads/{*path}",
-            methods: &["get", "post"],
+            methods: &["get", "post", "delete"],
         },
     },
     Function {
@@ -82,6 +82,15 @@ pub const FUNCTIONS: &[Function] = &[
         trigger: Trigger::Http {
             route: "p/{*path}",
             methods: &["get"],
+        },
+    },
+    Function {
+        // Published apps on the wildcard apps domain (`published::by_host`): the catch-all
+        // ranks below every literal route above.
+        name: "apps",
+        trigger: Trigger::Http {
+            route: "{*path}",
+            methods: &["get", "head"],
         },
     },
     Function {

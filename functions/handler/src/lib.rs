@@ -9,6 +9,7 @@ pub mod functions;
 #[cfg(feature = "aws-lambda")]
 pub mod lambda;
 pub mod preview;
+pub mod published;
 pub mod ratelimit;
 pub mod relay;
 pub mod serve;
