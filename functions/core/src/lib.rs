@@ -7,6 +7,7 @@ pub mod check;
 pub mod colors;
 pub mod cost;
 pub mod edits;
+pub mod export;
 pub mod paths;
 pub mod pipeline;
 pub mod ports;

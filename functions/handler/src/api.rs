@@ -393,9 +393,9 @@ async fn get_zip(
     Path((_, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = version_of(&snap, n)?;
-    let files = state.pipeline.version_files(&snap, v).await?;
-    let bytes =
-        zip_files(&files).map_err(|e| ApiError::new(ApiErrorCode::ZipFailed, e.to_string()))?;
+    let project = crate::export::project(&state.pipeline, &snap, v).await?;
+    let bytes = crate::export::zip(&project)
+        .map_err(|e| ApiError::new(ApiErrorCode::ZipFailed, e.to_string()))?;
     let name = format!("attachment; filename=\"{}-v{n}.zip\"", slug(&snap.title));
     let mut resp = (StatusCode::OK, bytes).into_response();
     resp.headers_mut().insert(
@@ -426,18 +426,6 @@ pub fn slug(title: &str) -> String {
         .collect::<Vec<_>>()
         .join("-");
     if s.is_empty() { "app".into() } else { s }
-}
-
-pub fn zip_files(files: &appgen_core::app::FileMap) -> zip::result::ZipResult<Vec<u8>> {
-    use std::io::Write;
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (path, content) in files {
-        w.start_file(path.as_str(), opts)?;
-        w.write_all(content.as_bytes())?;
-    }
-    Ok(w.finish()?.into_inner())
 }
 
 async fn get_screenshot(

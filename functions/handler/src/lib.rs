@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod export;
 pub mod functions;
 #[cfg(feature = "aws-lambda")]
 pub mod lambda;
