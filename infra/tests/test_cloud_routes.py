@@ -4,7 +4,9 @@ function.json files):
   * every API function sits under /api/ -- the only prefix a Static Web Apps linked backend
     forwards, and what the UI calls;
   * previews need a function on /p/ at the root of the Function App's host, the origin
-    main.bicep sets as APPGEN_PREVIEW_BASE_URL and deploy.sh exempts from the SWA-link auth."""
+    main.bicep sets as APPGEN_PREVIEW_BASE_URL and deploy.sh exempts from the SWA-link auth;
+  * published apps need one catch-all function (`apps`, every path of the wildcard apps
+    domain); the handler routes it by host, so it never answers for the API's routes."""
 
 from __future__ import annotations
 
@@ -39,9 +41,13 @@ def test_host_json_uses_the_custom_handler_with_proxying():
 
 def test_api_functions_sit_under_api():
     routes = _http_routes()
-    api = {n: r for n, r in routes.items() if not r.startswith("/p/")}
+    api = {n: r for n, r in routes.items() if not r.startswith("/p/") and n != "apps"}
     assert api and all(r.startswith("/api/") for r in api.values()), api
 
 
 def test_previews_have_a_function_at_the_root_of_the_host():
     assert any(r.startswith("/p/") for r in _http_routes().values()), _http_routes()
+
+
+def test_published_apps_have_one_catch_all_function():
+    assert _http_routes()["apps"] == "/{*path}"

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { expectNoViolations } from "./axe.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const webDir = resolve(here, "..");
@@ -115,13 +116,14 @@ async function main() {
     let v1Script = "";
 
     await check("the versions list publishes v1; the URL is on its own origin", async () => {
-      await ui.getByRole("button", { name: "Publish version 1" }).click();
+      await ui.getByRole("button", { name: "Publish this version (v1)" }).click();
       const link = ui.locator("[data-testid=published-url]");
       await link.waitFor({ timeout: 10_000 });
       url = (await link.getAttribute("href")) ?? "";
       assert(new RegExp(`^http://[a-z0-9-]+\\.localhost:${appsPort}/$`).test(url), `not an apps URL: ${url}`);
       await ui.locator("[data-version='1']").getByText("published").waitFor();
       await ui.getByRole("button", { name: "Copy the published URL" }).waitFor();
+      await expectNoViolations(ui, "the versions list with a published version");
     });
 
     await check("a fresh context opens the published app and it works", async () => {
@@ -135,7 +137,7 @@ async function main() {
     });
 
     await check("publish v2: the same URL serves v2", async () => {
-      await ui.getByRole("button", { name: "Publish version 2" }).click();
+      await ui.getByRole("button", { name: "Publish this version (v2)" }).click();
       await ui.locator("[data-version='2']").getByText("published").waitFor({ timeout: 10_000 });
       assert((await ui.locator("[data-testid=published-url]").getAttribute("href")) === url, "the URL changed");
       const { context, page, status } = await fresh(browser, url);

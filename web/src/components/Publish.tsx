@@ -66,8 +66,9 @@ export function PublishBar({ p, versions }: { p: Publishing; versions: VersionSu
           <a href={p.published.url} target="_blank" rel="noopener noreferrer" data-testid="published-url" className="break-all text-indigo-700 underline">
             {p.published.url}
           </a>
-          <Button size="sm" variant="secondary" onClick={() => p.published && void copy(p.published.url)} aria-label="Copy the published URL">
+          <Button size="sm" variant="secondary" onClick={() => p.published && void copy(p.published.url)}>
             {copied ? "Copied" : "Copy"}
+            <span className="sr-only"> the published URL</span>
           </Button>
           <Button size="sm" variant="secondary" className="ml-auto" onClick={() => void p.unpublish()}>
             Unpublish

@@ -80,8 +80,8 @@ export function VersionsView({
               {v.number > 1 && <Button size="sm" onClick={() => onCompare(v.number - 1, v.number)} aria-label={`Changes in version ${v.number}`}>Changes</Button>}
               <Button size="sm" disabled={busy || v.number === latest} onClick={() => void restore(v.number)} aria-label={`Restore version ${v.number}`}>Restore</Button>
               {publishable(v) && v.number !== live && (
-                <Button size="sm" onClick={() => void publishing.publish(v.number)} aria-label={`Publish version ${v.number}`}>
-                  Publish this version
+                <Button size="sm" onClick={() => void publishing.publish(v.number)}>
+                  Publish this version<span className="sr-only"> (v{v.number})</span>
                 </Button>
               )}
               <a href={api.zipUrl(threadId, v.number)} download className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
