@@ -125,10 +125,7 @@ pub fn by_host(main: Router, pipeline: Arc<Pipeline>, origin: AppsOrigin) -> Rou
     Router::new().fallback(move |req: Request| {
         let (apps, main, origin) = (apps.clone(), main.clone(), origin.clone());
         async move {
-            let target = if host(req.headers())
-                .and_then(|h| origin.slug_of(h))
-                .is_some()
-            {
+            let target = if app_slug(req.headers(), &origin).is_some() {
                 apps
             } else {
                 main
@@ -138,18 +135,20 @@ pub fn by_host(main: Router, pipeline: Arc<Pipeline>, origin: AppsOrigin) -> Rou
     })
 }
 
-/// The host the client asked for: behind the Functions host's proxy, the forwarded one.
-fn host(headers: &HeaderMap) -> Option<&str> {
-    ["x-forwarded-host", "host"]
-        .iter()
-        .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+/// The app a request's host names: `Host`, or behind a proxy that rewrites it (the Functions
+/// host may), the forwarded host.
+fn app_slug(headers: &HeaderMap, origin: &AppsOrigin) -> Option<String> {
+    ["host", "x-forwarded-host"].iter().find_map(|h| {
+        let value = headers.get(*h)?.to_str().ok()?;
+        origin.slug_of(value)
+    })
 }
 
 async fn serve_app(State(apps): State<Apps>, req: Request) -> Response {
     if !matches!(req.method().as_str(), "GET" | "HEAD") {
         return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD");
     }
-    let Some(slug) = host(req.headers()).and_then(|h| apps.origin.slug_of(h)) else {
+    let Some(slug) = app_slug(req.headers(), &apps.origin) else {
         return plain(StatusCode::NOT_FOUND, "no such app");
     };
     let path = req.uri().path().trim_start_matches('/');
