@@ -94,6 +94,12 @@ param builderImage string = ''
 @secure()
 param previewSecret string
 
+@description('Wildcard domain of published apps (APPGEN_APPS_DOMAIN): each app is served by the Function App at https://{slug}.<appsDomain>. Empty: publishing gives no public URL. DNS first: a wildcard CNAME *.<appsDomain> to the Function App\'s default host and an asuid.<appsDomain> TXT record with its custom domain verification id (bicep/README.md).')
+param appsDomain string = ''
+
+@description('Thumbprint of a certificate for *.<appsDomain> already in the Function App\'s resource group (App Service managed certificates do not cover wildcards). Empty: the binding is made without TLS.')
+param appsCertificateThumbprint string = ''
+
 @description('Most instances the Function App may scale out to.')
 @minValue(40)
 @maxValue(1000)
@@ -335,6 +341,8 @@ module functionApp 'modules/functionapp.bicep' = {
     buildFunctionName: buildFunctionName
     previewBaseUrl: previewBaseUrl
     previewSecret: previewSecret
+    appsDomain: appsDomain
+    appsCertificateThumbprint: appsCertificateThumbprint
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttp: alwaysReadyHttp
@@ -366,6 +374,10 @@ output apiBaseUrl string = 'https://${functionApp.outputs.defaultHostname}'
 
 @description('Origin previews are served from (APPGEN_PREVIEW_BASE_URL).')
 output previewBaseUrl string = previewBaseUrl
+
+@description('Address pattern of published apps ({slug} is each app\'s slug); empty without appsDomain.')
+output appsUrlPattern string = empty(appsDomain) ? '' : 'https://{slug}.${appsDomain}/'
+
 
 @description('Name of the Static Web App (deploy.sh fetches its deployment token at deploy time).')
 output staticWebAppName string = staticWebApp.outputs.name

@@ -60,6 +60,12 @@ param buildFunctionName string
 @secure()
 param previewSecret string
 
+@description('Wildcard domain of published apps (APPGEN_APPS_DOMAIN); empty for none.')
+param appsDomain string = ''
+
+@description('Thumbprint of the *.<appsDomain> certificate; empty binds without TLS.')
+param appsCertificateThumbprint string = ''
+
 @description('Most instances Flex may scale out to.')
 @minValue(40)
 @maxValue(1000)
@@ -222,6 +228,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'APPGEN_BUILD_JOB_ID'
           value: buildJobId
         }
+        // Published apps: the handler routes https://{slug}.<appsDomain> by host
+        // (functions/handler/src/published.rs) through the catch-all `apps` function.
+        {
+          name: 'APPGEN_APPS_DOMAIN'
+          value: appsDomain
+        }
         // The build step runs in the Container Apps job, not here: the host must not take its
         // messages (unless buildInFunctionApp: then both consume; claims keep effects exactly-once).
         {
@@ -256,6 +268,19 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         version: '1.0'
       }
     }
+  }
+}
+
+// Published apps: the wildcard custom domain, so every app is its own origin on this host.
+resource appsBinding 'Microsoft.Web/sites/hostNameBindings@2024-04-01' = if (!empty(appsDomain)) {
+  parent: site
+  name: '*.${appsDomain}'
+  properties: {
+    siteName: site.name
+    hostNameType: 'Verified'
+    customHostNameDnsRecordType: 'CName'
+    sslState: empty(appsCertificateThumbprint) ? 'Disabled' : 'SniEnabled'
+    thumbprint: empty(appsCertificateThumbprint) ? null : appsCertificateThumbprint
   }
 }
 

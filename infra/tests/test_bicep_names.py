@@ -40,6 +40,7 @@ REQUIRED_APP_SETTINGS = {
     "APPGEN_WEB_ORIGIN",
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
     "APPGEN_PREVIEW_SECRET",
+    "APPGEN_APPS_DOMAIN",
 }
 
 # Built-in role definition ids (MS Docs built-in roles; /work/shared/research/azure-functions.md).

@@ -5,7 +5,9 @@ function.json files):
     forwards, and what the UI calls;
   * previews need a function on /p/ at the root of the Function App's host, the origin
     main.bicep sets as APPGEN_PREVIEW_BASE_URL and deploy.sh exempts from the SWA-link auth;
-    the generated apps' data API (/data/) sits beside them on the same origin."""
+    the generated apps' data API (/data/) sits beside them on the same origin;
+  * published apps need one catch-all function (`apps`, every path of the wildcard apps
+    domain); the handler routes it by host, so it never answers for the API's routes."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def test_host_json_uses_the_custom_handler_with_proxying():
 
 def test_api_functions_sit_under_api():
     routes = _http_routes()
-    api = {n: r for n, r in routes.items() if not r.startswith(("/p/", "/data/"))}
+    api = {n: r for n, r in routes.items() if not r.startswith(("/p/", "/data/")) and n != "apps"}
     assert api and all(r.startswith("/api/") for r in api.values()), api
 
 
@@ -50,3 +52,7 @@ def test_previews_have_a_function_at_the_root_of_the_host():
 
 def test_the_apps_data_api_sits_beside_the_previews():
     assert _http_routes().get("appdata") == "/data/{*path}", _http_routes()
+
+
+def test_published_apps_have_one_catch_all_function():
+    assert _http_routes()["apps"] == "/{*path}"

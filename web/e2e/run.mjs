@@ -179,7 +179,7 @@ async function main() {
   metrics.allAssetsGzipBytes = readdirSync(join(dist, "assets")).reduce((n, f) => n + gz(`assets/${f}`), gz("index.html"));
   log(`bundle: initial ${(metrics.initialGzipBytes / 1024).toFixed(1)} KiB gzipped, all assets ${(metrics.allAssetsGzipBytes / 1024).toFixed(1)} KiB gzipped`);
 
-  const [port, previewPort] = [await freePort(), await freePort()];
+  const [port, previewPort, appsPort] = [await freePort(), await freePort(), await freePort()];
   const data = mkdtempSync(join(tmpdir(), "appgen-e2e-"));
   const direct = `http://127.0.0.1:${port}`;
   const cable = await cablePull(port);
@@ -187,7 +187,7 @@ async function main() {
   const base = `http://127.0.0.1:${cable.port}`;
   log(`starting ${bin} on ${base} (previews on :${previewPort}), data ${data}`);
   const serverLog = [];
-  const proc = spawn(bin, ["serve", "--local", "--addr", `127.0.0.1:${port}`, "--preview-addr", `127.0.0.1:${previewPort}`, "--data", data, "--web-dir", dist], {
+  const proc = spawn(bin, ["serve", "--local", "--addr", `127.0.0.1:${port}`, "--preview-addr", `127.0.0.1:${previewPort}`, "--apps-port", String(appsPort), "--data", data, "--web-dir", dist], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, RUST_BACKTRACE: "0" },
   });

@@ -84,6 +84,8 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<VersionDetail>()
         .add::<FileInfo>()
         .add::<crate::app::CheckReport>()
+        .add::<PublishedView>()
+        .add::<PublishRequest>()
         .add::<Restored>()
         .add::<Health>()
         .add::<ApiErrorBody>()

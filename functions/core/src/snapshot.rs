@@ -208,6 +208,13 @@ pub struct ThreadSnapshot {
     /// regression suite), run on every build.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenarios: Vec<Scenario>,
+    /// The slug reserved for this thread's app (`publish.rs`); kept after unpublishing, so
+    /// republishing gives the same address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_slug: Option<String>,
+    /// What is published, while it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<crate::publish::Published>,
 }
 
 /// The layout of a stored snapshot. 1 had no `schemaVersion` field and could name a cursor's fix
@@ -312,6 +319,8 @@ impl ThreadSnapshot {
             seq: 0,
             agent: String::new(),
             scenarios: Vec::new(),
+            app_slug: None,
+            published: None,
         }
     }
 

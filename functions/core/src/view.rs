@@ -497,16 +497,60 @@ pub struct ThreadDetail {
     #[cfg_attr(test, ts(type = "Array<Message>"))]
     pub messages: Vec<Message>,
     pub runs: Vec<RunView>,
+    /// What is published, and where (`POST /api/threads/{threadId}/publish`).
+    pub published: Option<PublishedView>,
 }
 
 impl ThreadDetail {
-    pub fn of(snap: &ThreadSnapshot, preview_url: &dyn Fn(&Version) -> String) -> ThreadDetail {
+    /// The thread as the API shows it; `app_url` makes a published slug's address.
+    pub fn of(
+        snap: &ThreadSnapshot,
+        preview_url: &dyn Fn(&Version) -> String,
+        app_url: &dyn Fn(&str) -> String,
+    ) -> ThreadDetail {
         ThreadDetail {
             state: UiState::of(snap, preview_url),
             messages: snap.messages.clone(),
             runs: snap.runs.iter().map(RunView::of).collect(),
+            published: snap
+                .published
+                .as_ref()
+                .map(|p| PublishedView::of(p, app_url(&p.slug))),
         }
     }
+}
+
+/// A published app: the answer of `POST /api/threads/{threadId}/publish` and
+/// `ThreadDetail.published`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishedView {
+    /// The app's address on its own origin.
+    pub url: String,
+    pub slug: String,
+    pub version: u32,
+    pub published_at: i64,
+}
+
+impl PublishedView {
+    pub fn of(p: &crate::publish::Published, url: String) -> PublishedView {
+        PublishedView {
+            url,
+            slug: p.slug.clone(),
+            version: p.version,
+            published_at: p.published_at,
+        }
+    }
+}
+
+/// The body of `POST /api/threads/{threadId}/publish`; no version means the latest checked.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PublishRequest {
+    #[serde(default)]
+    pub version: Option<u32>,
 }
 
 /// A run of the thread.
@@ -639,6 +683,11 @@ pub enum ApiErrorCode {
     Limit,
     /// 429: too many runs; `Retry-After` says when to try again.
     RateLimited,
+    /// 422: the version did not pass its browser check (or none has): only checked versions
+    /// are published.
+    NotChecked,
+    /// 404: unpublishing an app that is not published.
+    NotPublished,
     /// 500: the version's zip could not be made.
     ZipFailed,
     /// 503: storage did not answer; try again.
@@ -678,13 +727,13 @@ impl ApiErrorCode {
         match self {
             ApiErrorCode::BadRequest | ApiErrorCode::InvalidRecord => 400,
             ApiErrorCode::Unauthorized => 401,
-            ApiErrorCode::NotFound => 404,
+            ApiErrorCode::NotFound | ApiErrorCode::NotPublished => 404,
             ApiErrorCode::Busy | ApiErrorCode::DuplicateRun => 409,
             ApiErrorCode::PreconditionFailed => 412,
             ApiErrorCode::BodyTooLarge
             | ApiErrorCode::MessageTooLong
             | ApiErrorCode::RecordTooLarge => 413,
-            ApiErrorCode::Limit => 422,
+            ApiErrorCode::Limit | ApiErrorCode::NotChecked => 422,
             ApiErrorCode::RateLimited => 429,
             ApiErrorCode::ZipFailed => 500,
             ApiErrorCode::StorageUnavailable | ApiErrorCode::Unavailable => 503,

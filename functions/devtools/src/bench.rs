@@ -153,7 +153,7 @@ async fn serve(
     azurite: bool,
     env: &[(String, String)],
 ) -> anyhow::Result<Served> {
-    let (api, preview) = (free_port()?, free_port()?);
+    let (api, preview, apps) = (free_port()?, free_port()?, free_port()?);
     let (exe, subcommand) = server.command()?;
     let mut cmd = Command::new(&exe);
     cmd.args([subcommand, "--local"])
@@ -162,6 +162,8 @@ async fn serve(
             &format!("127.0.0.1:{api}"),
             "--preview-addr",
             &format!("127.0.0.1:{preview}"),
+            "--apps-port",
+            &apps.to_string(),
         ])
         .arg("--data")
         .arg(data)

@@ -64,12 +64,13 @@ async fn run(http: &reqwest::Client, base: &str, thread: &str) -> Vec<Value> {
 #[tokio::test]
 async fn a_reference_run_goes_through_the_ordinary_chain_over_http() {
     let data = tempfile::tempdir().expect("tmp");
-    let (api, preview) = (free_port(), free_port());
+    let (api, preview, apps) = (free_port(), free_port(), free_port());
     let _server = Killed(
         Command::new(BIN)
             .args(["serve-bench", "--local"])
             .args(["--addr", &format!("127.0.0.1:{api}")])
             .args(["--preview-addr", &format!("127.0.0.1:{preview}")])
+            .args(["--apps-port", &apps.to_string()])
             .arg("--data")
             .arg(data.path())
             .env_remove("AzureWebJobsStorage")

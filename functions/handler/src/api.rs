@@ -46,6 +46,8 @@ pub struct AppState {
     pub auth: AuthConfig,
     pub limits: Limits,
     pub rate: crate::ratelimit::RateLimiter,
+    /// Where published apps live (`published.rs`).
+    pub apps: appgen_core::publish::AppsOrigin,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             auth: AuthConfig::from_env(local),
             limits: Limits::default(),
             rate: crate::ratelimit::RateLimiter::from_env(),
+            apps: crate::published::apps_origin_from_env(),
         }
     }
 }
@@ -160,6 +163,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
             "/api/threads/{thread}/versions/{n}/restore",
             post(restore_version),
         )
+        .merge(crate::published::api_routes())
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
@@ -317,7 +321,8 @@ async fn get_thread(
 ) -> Result<Json<ThreadDetail>, ApiError> {
     let p = &state.pipeline;
     let url = |v: &appgen_core::snapshot::Version| p.preview_url(&snap.thread_id, v);
-    Ok(Json(ThreadDetail::of(&snap, &url)))
+    let app_url = |slug: &str| state.apps.url(slug);
+    Ok(Json(ThreadDetail::of(&snap, &url, &app_url)))
 }
 
 #[derive(Deserialize)]
@@ -388,9 +393,9 @@ async fn get_zip(
     Path((_, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     let v = version_of(&snap, n)?;
-    let files = state.pipeline.version_files(&snap, v).await?;
-    let bytes =
-        zip_files(&files).map_err(|e| ApiError::new(ApiErrorCode::ZipFailed, e.to_string()))?;
+    let project = crate::export::project(&state.pipeline, &snap, v).await?;
+    let bytes = crate::export::zip(&project)
+        .map_err(|e| ApiError::new(ApiErrorCode::ZipFailed, e.to_string()))?;
     let name = format!("attachment; filename=\"{}-v{n}.zip\"", slug(&snap.title));
     let mut resp = (StatusCode::OK, bytes).into_response();
     resp.headers_mut().insert(
@@ -421,18 +426,6 @@ pub fn slug(title: &str) -> String {
         .collect::<Vec<_>>()
         .join("-");
     if s.is_empty() { "app".into() } else { s }
-}
-
-pub fn zip_files(files: &appgen_core::app::FileMap) -> zip::result::ZipResult<Vec<u8>> {
-    use std::io::Write;
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (path, content) in files {
-        w.start_file(path.as_str(), opts)?;
-        w.write_all(content.as_bytes())?;
-    }
-    Ok(w.finish()?.into_inner())
 }
 
 async fn get_screenshot(

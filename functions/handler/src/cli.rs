@@ -55,6 +55,38 @@ pub struct LocalArgs {
     pub preview_base_url: String,
 }
 
+#[derive(Args)]
+pub struct PublishArgs {
+    /// The thread printed by `appgen new`.
+    #[arg(long)]
+    pub thread: String,
+    /// The version to publish (default: the latest that passed its check).
+    #[arg(long)]
+    pub version: Option<u32>,
+    /// Take the app offline instead.
+    #[arg(long, conflicts_with = "version")]
+    pub unpublish: bool,
+    /// Data directory of the embedded backend.
+    #[arg(long, env = "APPGEN_DATA")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    /// The thread printed by `appgen new`.
+    #[arg(long)]
+    pub thread: String,
+    /// The version to export (default: the latest).
+    #[arg(long)]
+    pub version: Option<u32>,
+    /// Where to write the ready-to-deploy project.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Data directory of the embedded backend.
+    #[arg(long, env = "APPGEN_DATA")]
+    pub data: Option<PathBuf>,
+}
+
 const PRINCIPAL: &str = "local";
 
 /// A time-ordered id with a prefix (`run-…`, `thread-…`).
@@ -341,4 +373,57 @@ fn write_file(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(parent)?;
     }
     std::fs::write(target, bytes)
+}
+
+/// The pipeline on `--data`, no workers: publishing and exporting run no steps.
+async fn open_data(data: Option<&Path>) -> anyhow::Result<Runtime> {
+    from_env(&RuntimeOptions {
+        data: data.map_or_else(crate::default_data_dir, Path::to_path_buf),
+        preview_base: "http://127.0.0.1:7072".into(),
+    })
+    .await
+}
+
+/// `appgen publish`: prints the app's URL (on `appgen serve`'s apps origin, or
+/// `APPGEN_APPS_DOMAIN`); `--unpublish` takes it offline.
+pub async fn publish(args: PublishArgs) -> anyhow::Result<i32> {
+    let rt = open_data(args.data.as_deref()).await?;
+    let p = &rt.pipeline;
+    if args.unpublish {
+        p.unpublish(&args.thread, PRINCIPAL).await?;
+        eprintln!("unpublished {}", args.thread);
+        return Ok(0);
+    }
+    let published = p.publish(&args.thread, PRINCIPAL, args.version).await?;
+    eprintln!("published version {}", published.version);
+    println!(
+        "{}",
+        crate::published::apps_origin_from_env().url(&published.slug)
+    );
+    Ok(0)
+}
+
+/// `appgen export`: writes a version as a ready-to-deploy project (`export.rs`).
+pub async fn export(args: ExportArgs) -> anyhow::Result<i32> {
+    let rt = open_data(args.data.as_deref()).await?;
+    let p = &rt.pipeline;
+    let snap = p
+        .thread_for(&args.thread, PRINCIPAL)
+        .await?
+        .with_context(|| format!("no thread {}", args.thread))?;
+    let v = match args.version {
+        Some(n) => snap.version(n).with_context(|| format!("no version {n}"))?,
+        None => snap
+            .latest_version()
+            .context("the thread has no version yet")?,
+    };
+    let project = crate::export::project(p, &snap, v).await?;
+    crate::export::write(&project, &args.out)?;
+    eprintln!(
+        "wrote version {} ({} files) to {}; see its README to deploy",
+        v.number,
+        project.len(),
+        args.out.display()
+    );
+    Ok(0)
 }

@@ -60,7 +60,7 @@ pub const FUNCTIONS: &[Function] = &[
         name: "threads",
         trigger: Trigger::Http {
             route: "api/threads/{*path}",
-            methods: &["get", "post"],
+            methods: &["get", "post", "delete"],
         },
     },
     Function {
@@ -89,6 +89,15 @@ pub const FUNCTIONS: &[Function] = &[
         trigger: Trigger::Http {
             route: "data/{*path}",
             methods: &["get", "post", "patch", "delete", "options"],
+        },
+    },
+    Function {
+        // Published apps on the wildcard apps domain (`published::by_host`): the catch-all
+        // ranks below every literal route above.
+        name: "apps",
+        trigger: Trigger::Http {
+            route: "{*path}",
+            methods: &["get", "head"],
         },
     },
     Function {

@@ -6,10 +6,12 @@ pub mod api;
 pub mod appdata;
 pub mod auth;
 pub mod cli;
+pub mod export;
 pub mod functions;
 #[cfg(feature = "aws-lambda")]
 pub mod lambda;
 pub mod preview;
+pub mod published;
 pub mod ratelimit;
 pub mod relay;
 pub mod serve;

@@ -28,6 +28,10 @@ enum Command {
     New(cli::NewArgs),
     /// Change an app made by `appgen new` with a follow-up request.
     Edit(cli::EditArgs),
+    /// Publish a checked version at its own origin and print the URL (or take it offline).
+    Publish(cli::PublishArgs),
+    /// Write a version as a ready-to-deploy project (sources, dist/, host configs, README).
+    Export(cli::ExportArgs),
     /// Run as the Azure Functions custom handler (started by the Functions host).
     FunctionsHost(serve::HostArgs),
     /// Serve the HTTP API under AWS Lambda (API Gateway / ALB events).
@@ -55,6 +59,8 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve::run(args).await.map(|()| 0),
             Command::New(args) => cli::new(args).await,
             Command::Edit(args) => cli::edit(args).await,
+            Command::Publish(args) => cli::publish(args).await,
+            Command::Export(args) => cli::export(args).await,
             #[cfg(feature = "aws-lambda")]
             Command::Lambda => lambda::run().await.map(|()| 0),
             Command::FunctionsHost(args) => serve::functions_host(args).await.map(|()| 0),

@@ -1,4 +1,5 @@
-//! `appgen serve`: API + UI on one port, previews on another, every step worker in-process.
+//! `appgen serve`: API + UI on one port, previews on another, published apps on a third, every
+//! step worker in-process.
 
 use crate::api::AppState;
 use crate::wiring::{Runtime, RuntimeOptions, from_env};
@@ -18,6 +19,10 @@ pub struct ServeArgs {
     /// Preview origin address: a different port is a different origin.
     #[arg(long, env = "APPGEN_PREVIEW_ADDR", default_value = "127.0.0.1:7072")]
     pub preview_addr: SocketAddr,
+    /// Port of the published apps' origin, on the preview address's IP: each app is served at
+    /// `http://{slug}.localhost:{port}` (browsers resolve `*.localhost` to loopback).
+    #[arg(long, env = "APPGEN_APPS_PORT", default_value_t = crate::published::DEFAULT_APPS_PORT)]
+    pub apps_port: u16,
     /// Public base URL of the preview origin, if not http://<preview-addr>.
     #[arg(long, env = "APPGEN_PREVIEW_BASE_URL")]
     pub preview_base_url: Option<String>,
@@ -69,8 +74,12 @@ pub async fn host(args: ServeArgs, runtime: Runtime) -> anyhow::Result<()> {
         let d = PathBuf::from("web/dist");
         d.join("index.html").exists().then_some(d)
     });
-    let state = Arc::new(AppState::from_env(pipeline.clone(), args.local));
-    let app = crate::api::router(state, web_dir.clone());
+    let mut state = AppState::from_env(pipeline.clone(), args.local);
+    if std::env::var_os("APPGEN_APPS_DOMAIN").is_none() {
+        state.apps = crate::published::local_origin(args.apps_port);
+    }
+    let apps_app = crate::published::apps_router(pipeline.clone(), state.apps.clone());
+    let app = crate::api::router(Arc::new(state), web_dir.clone());
     let api = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("binding {}", args.addr))?
@@ -79,8 +88,13 @@ pub async fn host(args: ServeArgs, runtime: Runtime) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.preview_addr))?
         .tap_io(no_delay);
+    let apps_addr = SocketAddr::new(args.preview_addr.ip(), args.apps_port);
+    let apps = tokio::net::TcpListener::bind(apps_addr)
+        .await
+        .with_context(|| format!("binding {apps_addr}"))?
+        .tap_io(no_delay);
     tracing::info!(
-        addr = %args.addr, preview = %args.preview_addr, data = %data.display(), backend = runtime.backend,
+        addr = %args.addr, preview = %args.preview_addr, apps = %apps_addr, data = %data.display(), backend = runtime.backend,
         agent = %pipeline.steps().maker(), ui = web_dir.as_ref().map(|d| d.display().to_string()).unwrap_or_else(|| "none (build web/)".into()),
         "appgen is ready"
     );
@@ -92,6 +106,7 @@ pub async fn host(args: ServeArgs, runtime: Runtime) -> anyhow::Result<()> {
     tokio::select! {
         r = axum::serve(api, app) => r?,
         r = axum::serve(previews, preview_app) => r?,
+        r = axum::serve(apps, apps_app) => r?,
         _ = shutdown => tracing::info!("shutting down"),
     }
     workers.abort();
@@ -133,10 +148,12 @@ pub async fn functions_host(args: HostArgs) -> anyhow::Result<()> {
              backend cannot be shared by the host's instances"
         );
     }
-    let state = Arc::new(AppState::from_env(pipeline.clone(), false));
-    let app = crate::api::router(state, None)
+    let state = AppState::from_env(pipeline.clone(), false);
+    let origin = state.apps.clone();
+    let app = crate::api::router(Arc::new(state), None)
         .merge(crate::functions::router(pipeline.clone()))
-        .merge(crate::preview::router(pipeline));
+        .merge(crate::preview::router(pipeline.clone()));
+    let app = crate::published::by_host(app, pipeline, origin);
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = tokio::net::TcpListener::bind(addr)
         .await

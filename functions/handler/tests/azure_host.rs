@@ -73,6 +73,7 @@ fn start_host(dir: &std::path::Path, prefix: &str, failpoint: Option<&str>) -> H
         .env("AzureWebJobsStorage", "UseDevelopmentStorage=true")
         .env("APPGEN_STORAGE_PREFIX", prefix)
         .env("APPGEN_AUTH", "local")
+        .env("APPGEN_APPS_DOMAIN", "apps.test")
         .env("APPGEN_DATA", dir)
         .env(
             "APPGEN_PREVIEW_BASE_URL",
@@ -230,6 +231,40 @@ async fn functions_host_runs_the_pipeline_through_queue_invocations() {
             .as_u16(),
         200
     );
+
+    // Published apps: the same handler answers the wildcard apps domain by host.
+    let c = reqwest::Client::new();
+    let published: serde_json::Value = c
+        .post(format!("{}/api/threads/t-host/publish", host.base))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("publish")
+        .json()
+        .await
+        .expect("json");
+    let slug = published["slug"].as_str().expect("slug").to_owned();
+    assert_eq!(published["url"], format!("https://{slug}.apps.test/"));
+    let app = |path: &'static str| {
+        c.get(format!("{}{path}", host.base))
+            .header("host", format!("{slug}.apps.test"))
+            .send()
+    };
+    let page = app("/").await.expect("app");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("<div id=\"root\"")
+    );
+    let health = app("/api/health").await.expect("app");
+    assert!(
+        !health.text().await.expect("text").contains("\"ok\""),
+        "no API on an app's host"
+    );
+    let ping = reqwest::get(format!("{}/", host.base)).await.expect("ping");
+    assert_eq!(ping.text().await.expect("text"), "appgen custom handler");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,5 @@
-//! `appgen new` and `appgen edit` through the real binary: the whole pipeline headless.
+//! `appgen new`, `edit`, `publish` and `export` through the real binary: the whole pipeline
+//! headless.
 
 mod support;
 
@@ -289,4 +290,87 @@ fn the_product_binary_has_no_harness_commands() {
             String::from_utf8_lossy(&run.stderr)
         );
     }
+}
+
+/// Runs the binary, asserts success, returns stdout.
+fn ok(args: &[&str], data: &Path) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env_remove("APPGEN_APPS_DOMAIN")
+        .env("APPGEN_APPS_PORT", "7999")
+        .output()
+        .expect("run appgen");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn publish_prints_the_url_and_export_writes_a_deployable_project() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let line = appgen(
+        &[
+            "new",
+            "--yes",
+            "A packing list with item name and packed yes or no",
+        ],
+        &data,
+        &dir.path().join("app"),
+    );
+    let thread = line["threadId"].as_str().expect("thread").to_owned();
+
+    let url = ok(&["publish", "--thread", &thread], &data);
+    let url = url.trim();
+    assert!(
+        url.starts_with("http://") && url.ends_with(".localhost:7999/"),
+        "{url}"
+    );
+    assert_eq!(
+        ok(&["publish", "--thread", &thread, "--version", "1"], &data).trim(),
+        url
+    );
+    ok(&["publish", "--thread", &thread, "--unpublish"], &data);
+
+    let out = dir.path().join("export");
+    let out_s = out.to_string_lossy().into_owned();
+    ok(&["export", "--thread", &thread, "--out", &out_s], &data);
+    for f in [
+        "package.json",
+        "package-lock.json",
+        "src/App.tsx",
+        "dist/index.html",
+        "staticwebapp.config.json",
+        ".github/workflows/azure-static-web-apps.yml",
+        "vercel.json",
+        "netlify.toml",
+        ".replit",
+    ] {
+        assert!(out.join(f).exists(), "{f} is exported");
+    }
+    let readme = std::fs::read_to_string(out.join("README.md")).expect("README");
+    assert!(readme.contains("npm ci") && readme.contains("npm run build"));
+
+    // The project builds from the export alone, with the pinned dependencies (from npm's
+    // cache, which infra/local/setup.sh filled: no network).
+    std::fs::remove_dir_all(out.join("dist")).expect("rm dist");
+    for cmd in ["npm ci --offline --no-audit --no-fund", "npm run build"] {
+        let run = Command::new("sh")
+            .args(["-c", cmd])
+            .current_dir(&out)
+            .output()
+            .expect("run npm");
+        assert!(
+            run.status.success(),
+            "{cmd}: {}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    assert!(
+        out.join("dist/index.html").exists(),
+        "npm run build wrote dist/"
+    );
 }

@@ -172,6 +172,50 @@ async fn another_principals_thread_is_not_found() {
         (404, "not_found".into()),
         "bob cannot run on alice's thread"
     );
+    // Publishing is the owner's too; the owner is refused only by the checked-versions rule.
+    let publish = format!("{}/api/threads/t-a/publish", server.base);
+    let r = c
+        .post(&publish)
+        .header("x-api-key", "bob-key")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (404, "not_found".into()),
+        "bob cannot publish"
+    );
+    let r = c
+        .delete(&publish)
+        .header("x-api-key", "bob-key")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (404, "not_found".into()),
+        "bob cannot unpublish"
+    );
+    let r = c
+        .post(&publish)
+        .header("x-api-key", "alice-key")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        error_of(r).await,
+        (422, "not_checked".into()),
+        "no checked version yet"
+    );
+    let r = c
+        .delete(&publish)
+        .header("x-api-key", "alice-key")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(error_of(r).await, (404, "not_published".into()));
     let bobs: Value = c
         .get(format!("{}/api/threads", server.base))
         .bearer_auth("bob-key")

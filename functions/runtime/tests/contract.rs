@@ -222,6 +222,7 @@ contract! {
         appdata_records_round_trip_and_log_changes,
         appdata_stale_updates_conflict_and_one_racer_wins,
         appdata_spaces_and_apps_never_leak,
+        published_pointer_reserves_once_and_switches_by_etag,
     ],
     queue: [
         ensure_is_idempotent,
@@ -308,6 +309,59 @@ mod blob_cases {
         let blob = s.get(Threads, key).await.expect("get").expect("exists");
         assert_eq!(blob.bytes, b"v1");
         assert_eq!(blob.etag, e1);
+    }
+
+    /// Publishing's pointer record (`appgen_core::publish`): a slug is reserved create-only
+    /// (a second thread loses), then switched with If-Match (a stale switch loses), under a key
+    /// that starts with `.` so no thread's keys can collide with it.
+    pub async fn published_pointer_reserves_once_and_switches_by_etag(s: Store) {
+        use appgen_core::publish::{AppPointer, LiveVersion, pointer_key};
+        let key = pointer_key("todo");
+        let json = |thread: &str, live: Option<u32>| {
+            serde_json::to_vec(&AppPointer {
+                thread_id: thread.into(),
+                live: live.map(|version| LiveVersion {
+                    version,
+                    artifact: format!("{thread}/v{version}"),
+                }),
+            })
+            .expect("json")
+        };
+        let reserved = put_json(&s, &key, json("t1", None), WriteCondition::CreateOnly)
+            .await
+            .expect("reserve");
+        conflict(
+            put_json(&s, &key, json("t2", None), WriteCondition::CreateOnly).await,
+            "another thread's reservation",
+        );
+        let v1 = put_json(
+            &s,
+            &key,
+            json("t1", Some(1)),
+            WriteCondition::IfMatch(reserved.clone()),
+        )
+        .await
+        .expect("switch to v1");
+        conflict(
+            put_json(
+                &s,
+                &key,
+                json("t1", Some(2)),
+                WriteCondition::IfMatch(reserved),
+            )
+            .await,
+            "a stale switch",
+        );
+        put_json(&s, &key, json("t1", None), WriteCondition::IfMatch(v1))
+            .await
+            .expect("unpublish");
+        let blob = s.get(Threads, &key).await.expect("get").expect("kept");
+        let p: AppPointer = serde_json::from_slice(&blob.bytes).expect("a pointer");
+        assert_eq!((p.thread_id.as_str(), p.live), ("t1", None));
+        assert_eq!(
+            s.list(Threads, ".published/").await.expect("list"),
+            vec![key]
+        );
     }
 
     /// A lease write (volatile) and the durable commit after it chain by ETag like any puts.

@@ -1,9 +1,10 @@
-// Every version of the app: preview, compare, restore (as a new version) or download.
+// Every version of the app: preview, compare, restore (as a new version), publish or download.
 
 import { useState } from "react";
 import { api } from "../lib/api";
 import { formatSpend, runSpend, spend } from "../lib/cost";
 import type { StepUsageView, VersionSummary } from "../lib/contract";
+import { PublishBar, publishable, usePublished } from "./Publish";
 import { Badge, Button, formatTime } from "./ui";
 
 export function VersionsView({
@@ -28,6 +29,8 @@ export function VersionsView({
 }) {
   const [picked, setPicked] = useState<number[]>([]);
   const [status, setStatus] = useState<string>("");
+  const publishing = usePublished(threadId, versions.length);
+  const live = publishing.published?.version;
   const latest = versions[versions.length - 1]?.number;
   if (versions.length === 0) return <p className="p-6 text-sm text-muted">Versions appear here after each successful build.</p>;
 
@@ -54,6 +57,7 @@ export function VersionsView({
           {picked.length === 2 ? `Compare v${a} → v${b}` : "Pick two to compare"}
         </Button>
       </div>
+      <PublishBar p={publishing} versions={versions} />
       <p role="status" className="sr-only">{status}</p>
       {status && <p className="mb-3 rounded-lg bg-slate-100 px-3 py-2 text-sm text-slate-700" aria-hidden>{status}</p>}
       <ol className="space-y-2" data-testid="versions">
@@ -63,6 +67,7 @@ export function VersionsView({
               <input type="checkbox" className="size-4 accent-indigo-600" checked={picked.includes(v.number)} onChange={() => toggle(v.number)} aria-label={`Select version ${v.number} to compare`} />
               <span className="font-semibold text-slate-900">v{v.number}</span>
               {v.number === latest && <Badge ok={null}>latest</Badge>}
+              {v.number === live && <Badge ok={true}>published</Badge>}
               {v.restoredFrom != null && <Badge ok={null}>restored from v{v.restoredFrom}</Badge>}
               {v.check ? <Badge ok={v.check.passed && !v.check.verdict.startsWith("built")}>{v.check.verdict}</Badge> : <Badge ok={null}>not checked</Badge>}
               <span className="ml-auto text-xs text-muted">{formatTime(v.createdAt)}</span>
@@ -74,6 +79,11 @@ export function VersionsView({
               <Button size="sm" onClick={() => onCode(v.number)} aria-label={`Code of version ${v.number}`}>Code</Button>
               {v.number > 1 && <Button size="sm" onClick={() => onCompare(v.number - 1, v.number)} aria-label={`Changes in version ${v.number}`}>Changes</Button>}
               <Button size="sm" disabled={busy || v.number === latest} onClick={() => void restore(v.number)} aria-label={`Restore version ${v.number}`}>Restore</Button>
+              {publishable(v) && v.number !== live && (
+                <Button size="sm" onClick={() => void publishing.publish(v.number)}>
+                  Publish this version<span className="sr-only"> (v{v.number})</span>
+                </Button>
+              )}
               <a href={api.zipUrl(threadId, v.number)} download className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
                 Download zip<span className="sr-only"> of version {v.number}</span>
               </a>

@@ -1,7 +1,7 @@
 // The thread API (docs/api.md). Same origin by default; VITE_API_BASE points the UI at an API
 // on another host (e.g. the Function App when the UI is on Static Web Apps).
 
-import type { ApiErrorBody, ApiErrorCode, Restored, ThreadDetail, ThreadList, VersionDetail } from "./contract";
+import type { ApiErrorBody, ApiErrorCode, PublishRequest, PublishedView, Restored, ThreadDetail, ThreadList, VersionDetail } from "./contract";
 
 export const API_BASE: string = (import.meta.env.VITE_API_BASE as string | undefined) ?? "";
 
@@ -55,6 +55,19 @@ export const api = {
   version: (id: string, n: number) => getJson<VersionDetail>(`/api/threads/${enc(id)}/versions/${n}`),
   restore: (id: string, n: number) =>
     getJson<Restored>(`/api/threads/${enc(id)}/versions/${n}/restore`, { method: "POST" }),
+  /** Publishes a checked version (default: the latest checked) at the app's own origin. */
+  publish: (id: string, version?: number) => {
+    const body: PublishRequest = { version: version ?? null };
+    return getJson<PublishedView>(`/api/threads/${enc(id)}/publish`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  },
+  unpublish: async (id: string): Promise<void> => {
+    const res = await fetch(`${API_BASE}/api/threads/${enc(id)}/publish`, { method: "DELETE", credentials: "same-origin" });
+    if (!res.ok) throw apiErrorFrom(res.status, await res.text());
+  },
   zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
   screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
 };

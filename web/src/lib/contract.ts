@@ -248,7 +248,11 @@ export type ThreadDetail = { state: UiState,
 /**
  * The conversation, as AG-UI messages.
  */
-messages: Array<Message>, runs: Array<RunView>, };
+messages: Array<Message>, runs: Array<RunView>, 
+/**
+ * What is published, and where (`POST /api/threads/{threadId}/publish`).
+ */
+published: PublishedView | null, };
 
 /**
  * A run of the thread.
@@ -304,6 +308,21 @@ screenshot?: string | null, durationMs: number,
 acceptance?: Array<ScenarioResult>, };
 
 /**
+ * A published app: the answer of `POST /api/threads/{threadId}/publish` and
+ * `ThreadDetail.published`.
+ */
+export type PublishedView = { 
+/**
+ * The app's address on its own origin.
+ */
+url: string, slug: string, version: number, publishedAt: number, };
+
+/**
+ * The body of `POST /api/threads/{threadId}/publish`; no version means the latest checked.
+ */
+export type PublishRequest = { version: number | null, };
+
+/**
  * `POST /api/threads/{threadId}/versions/{n}/restore` (201): the new version's number.
  */
 export type Restored = { version: number, };
@@ -327,7 +346,7 @@ message: string, };
 /**
  * The `code` of an HTTP error answer; each has one status ([`ApiErrorCode::http_status`]).
  */
-export type ApiErrorCode = "bad_request" | "unauthorized" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "zip_failed" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed";
+export type ApiErrorCode = "bad_request" | "unauthorized" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "not_checked" | "not_published" | "zip_failed" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed";
 
 /**
  * One stateless step function. Each has its own queue (named by [`StepName::queue`]).

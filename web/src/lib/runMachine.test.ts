@@ -164,6 +164,7 @@ describe("runReducer", () => {
           { id: "a1", role: "assistant", content: "ok" },
         ],
         runs: [],
+        published: null,
       },
     });
     expect(m.phase).toBe("done");
@@ -196,6 +197,7 @@ describe("thread_loaded keeps local messages in place", () => {
           { id: "a2", role: "assistant", content: "done" },
         ],
         runs: [],
+        published: null,
       },
     });
     expect(m.messages.map((x) => x.id)).toEqual(["u1", "a1", "answers-r1", "a2"]);

@@ -37,13 +37,13 @@ const freePort = () =>
   });
 
 const data = mkdtempSync(join(tmpdir(), "appgen-chaos-"));
-const [api, preview] = [await freePort(), await freePort()];
+const [api, preview, apps] = [await freePort(), await freePort(), await freePort()];
 const base = `http://127.0.0.1:${api}`;
 let server = null;
 let restarts = 0;
 
 function start() {
-  server = spawn(bin, ["serve", "--local", "--addr", `127.0.0.1:${api}`, "--preview-addr", `127.0.0.1:${preview}`, "--data", data], {
+  server = spawn(bin, ["serve", "--local", "--addr", `127.0.0.1:${api}`, "--preview-addr", `127.0.0.1:${preview}`, "--apps-port", String(apps), "--data", data], {
     stdio: ["ignore", "ignore", "ignore"],
     env: { ...process.env, RUST_LOG: "warn", APPGEN_RUNS_PER_MINUTE: "10000" },
   });

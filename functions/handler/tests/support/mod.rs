@@ -21,6 +21,8 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub preview: String,
+    /// Port of the published apps' origin (`{slug}.localhost:{port}`).
+    pub apps_port: u16,
     pub data: PathBuf,
     log: PathBuf,
 }
@@ -51,11 +53,13 @@ impl<'a> Spawn<'a> {
 impl Server {
     pub fn start(s: Spawn<'_>) -> Server {
         let (api, preview) = s.ports.unwrap_or_else(|| (free_port(), free_port()));
+        let apps_port = free_port();
         let log = s.data.with_extension(format!("{api}.log"));
         let mut cmd = Command::new(BIN);
         cmd.arg("serve")
             .args(["--addr", &format!("127.0.0.1:{api}")])
             .args(["--preview-addr", &format!("127.0.0.1:{preview}")])
+            .args(["--apps-port", &apps_port.to_string()])
             .arg("--data")
             .arg(s.data)
             .env_remove("APPGEN_FAILPOINT")
@@ -79,6 +83,7 @@ impl Server {
             child,
             base: format!("http://127.0.0.1:{api}"),
             preview: format!("http://127.0.0.1:{preview}"),
+            apps_port,
             data: s.data.to_owned(),
             log,
         };

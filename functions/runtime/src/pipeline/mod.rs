@@ -11,14 +11,17 @@
 //! - `runner`: one step, as claim → open the log → work → settle → commit and hand off.
 //! - `steps`: the step handlers a process registers ([`Steps`]).
 //! - `pump`: agent events → AG-UI events, appended while the agent works.
+//! - `publish`: publishing a version at its slug, unpublishing, the published files.
 //! - `recovery`: re-sending lost step messages, missing terminal events, the sweeper.
 
+mod publish;
 mod pump;
 mod recovery;
 mod runner;
 mod start;
 mod steps;
 
+pub use publish::{PublishError, PublishedFile};
 pub use recovery::SweepReport;
 pub use steps::{StepHandler, StepWork, Steps};
 

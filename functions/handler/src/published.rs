@@ -1,0 +1,220 @@
+//! Published apps: the publish / unpublish routes of the API, and the apps origin that serves
+//! each published app at `{slug}.{apps domain}` (its own origin: its own storage, no way to
+//! read appgen's API, which sends no CORS headers).
+
+use crate::api::{ApiError, AppState, OwnedThread, Principal};
+use appgen_core::publish::AppsOrigin;
+use appgen_core::view::{ApiErrorCode, PublishRequest, PublishedView};
+use appgen_runtime::pipeline::{Pipeline, PublishError, PublishedFile};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+/// The default port of the local apps origin, next to the API (7071) and previews (7072).
+pub const DEFAULT_APPS_PORT: u16 = 7073;
+
+/// Where published apps live, from the environment: `https://{slug}.{APPGEN_APPS_DOMAIN}` when
+/// it is set (Azure's wildcard domain), else `http://{slug}.localhost:{APPGEN_APPS_PORT}`.
+pub fn apps_origin_from_env() -> AppsOrigin {
+    match std::env::var("APPGEN_APPS_DOMAIN") {
+        Ok(d) if !d.trim().is_empty() => AppsOrigin::new("https", d.trim()),
+        _ => {
+            let port = std::env::var("APPGEN_APPS_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(DEFAULT_APPS_PORT);
+            local_origin(port)
+        }
+    }
+}
+
+/// The local apps origin on `port`: browsers resolve `*.localhost` to loopback.
+pub fn local_origin(port: u16) -> AppsOrigin {
+    AppsOrigin::new("http", &format!("localhost:{port}"))
+}
+
+impl From<PublishError> for ApiError {
+    fn from(e: PublishError) -> Self {
+        match e {
+            PublishError::NotFound(t) => ApiError::not_found(&format!("thread {t}")),
+            PublishError::Refused(r) => ApiError::new(r.code(), r.to_string()),
+            PublishError::Fault(appgen_runtime::pipeline::Fault::Store(s)) => s.into(),
+            PublishError::Fault(other) => {
+                tracing::error!(error = %other, "publishing failed");
+                ApiError::new(ApiErrorCode::Unavailable, other.to_string())
+            }
+        }
+    }
+}
+
+/// `POST` / `DELETE /api/threads/{thread}/publish`, merged into the API router.
+pub fn api_routes() -> Router<Arc<AppState>> {
+    Router::new().route(
+        "/api/threads/{thread}/publish",
+        post(publish).delete(unpublish),
+    )
+}
+
+async fn publish(
+    State(state): State<Arc<AppState>>,
+    Principal(principal): Principal,
+    OwnedThread(snap): OwnedThread,
+    body: Bytes,
+) -> Result<Json<PublishedView>, ApiError> {
+    let req: PublishRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        PublishRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request(format!("the body must be {{\"version\": n}} or empty: {e}"))
+        })?
+    };
+    let p = state
+        .pipeline
+        .publish(&snap.thread_id, &principal, req.version)
+        .await?;
+    Ok(Json(PublishedView::of(&p, state.apps.url(&p.slug))))
+}
+
+async fn unpublish(
+    State(state): State<Arc<AppState>>,
+    Principal(principal): Principal,
+    OwnedThread(snap): OwnedThread,
+) -> Result<StatusCode, ApiError> {
+    state
+        .pipeline
+        .unpublish(&snap.thread_id, &principal)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---------------------------------------------------------------- the apps origin
+
+/// Published apps are ordinary pages on their own origin (storage works), but still kept to
+/// their own files: no framing, no calls elsewhere (appgen's API included).
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'";
+
+/// Vite names built assets by content hash: they never change under one name.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The page names the assets, so it is revalidated on every load: a republish shows at once.
+const PAGE: &str = "public, max-age=0, must-revalidate";
+/// Other files (favicon, robots.txt) keep their names across versions.
+const OTHER: &str = "public, max-age=60";
+
+#[derive(Clone)]
+struct Apps {
+    pipeline: Arc<Pipeline>,
+    origin: AppsOrigin,
+}
+
+/// The apps origin: every request is routed by its `Host` (`{slug}.{domain}`).
+pub fn apps_router(pipeline: Arc<Pipeline>, origin: AppsOrigin) -> Router {
+    Router::new()
+        .fallback(serve_app)
+        .with_state(Apps { pipeline, origin })
+}
+
+/// Sends requests whose host names a published app to the apps origin, the rest to `main`:
+/// on Azure one Function App answers both its own host and the wildcard apps domain.
+pub fn by_host(main: Router, pipeline: Arc<Pipeline>, origin: AppsOrigin) -> Router {
+    let apps = apps_router(pipeline, origin.clone());
+    Router::new().fallback(move |req: Request| {
+        let (apps, main, origin) = (apps.clone(), main.clone(), origin.clone());
+        async move {
+            let target = if app_slug(req.headers(), &origin).is_some() {
+                apps
+            } else {
+                main
+            };
+            target.oneshot(req).await.unwrap_or_else(|e| match e {})
+        }
+    })
+}
+
+/// The app a request's host names: `Host`, or behind a proxy that rewrites it (the Functions
+/// host may), the forwarded host.
+fn app_slug(headers: &HeaderMap, origin: &AppsOrigin) -> Option<String> {
+    ["host", "x-forwarded-host"].iter().find_map(|h| {
+        let value = headers.get(*h)?.to_str().ok()?;
+        origin.slug_of(value)
+    })
+}
+
+async fn serve_app(State(apps): State<Apps>, req: Request) -> Response {
+    if !matches!(req.method().as_str(), "GET" | "HEAD") {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD");
+    }
+    let Some(slug) = app_slug(req.headers(), &apps.origin) else {
+        return plain(StatusCode::NOT_FOUND, "no such app");
+    };
+    let path = req.uri().path().trim_start_matches('/');
+    match apps.pipeline.published_file(&slug, path).await {
+        Ok(Some(file)) => file_response(file, path),
+        Ok(None) => plain(StatusCode::NOT_FOUND, "no such app or file"),
+        Err(e) => {
+            tracing::error!(error = %e, slug, "serving a published app failed");
+            plain(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable")
+        }
+    }
+}
+
+fn file_response(file: PublishedFile, path: &str) -> Response {
+    let ct = if file.page {
+        "text/html; charset=utf-8".to_owned()
+    } else if file.blob.content_type == "application/octet-stream" {
+        crate::preview::content_type(path)
+    } else {
+        file.blob.content_type.clone()
+    };
+    let cache = if file.page {
+        PAGE
+    } else if path.starts_with("assets/") {
+        IMMUTABLE
+    } else {
+        OTHER
+    };
+    let mut resp = Response::new(Body::from(file.blob.bytes));
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&ct) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    secure(h);
+    resp
+}
+
+fn plain(status: StatusCode, message: &'static str) -> Response {
+    let mut resp = (status, message).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    secure(h);
+    resp
+}
+
+fn secure(h: &mut HeaderMap) {
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+}

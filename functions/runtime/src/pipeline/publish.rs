@@ -1,0 +1,237 @@
+//! Publishing a version (the rules are `appgen_core::publish`): reserve the thread's slug once
+//! (a create-only pointer record), record what is published in the snapshot (If-Match), then
+//! switch the pointer (If-Match). The apps origin reads only the pointer, so a switch or an
+//! unpublish is one small conditional write and every request serves one version.
+
+use super::{Fault, Pipeline};
+use crate::now_ms;
+use appgen_core::ports::{Blob, Container, ETag, StoreError, WriteCondition};
+use appgen_core::publish::{
+    AppPointer, LiveVersion, PublishRefusal, Published, choose_version, pointer_key,
+    slug_candidates,
+};
+use appgen_core::snapshot::ThreadSnapshot;
+
+const COMMIT_RETRIES: usize = 8;
+
+/// Why publishing or unpublishing did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Unknown thread, or another principal's.
+    #[error("thread {0} not found")]
+    NotFound(String),
+    #[error(transparent)]
+    Refused(#[from] PublishRefusal),
+    #[error(transparent)]
+    Fault(#[from] Fault),
+}
+
+impl From<StoreError> for PublishError {
+    fn from(e: StoreError) -> Self {
+        PublishError::Fault(e.into())
+    }
+}
+
+/// A file of a published app, and whether it is the app's page (index.html, also the
+/// fallback for client-side routes), which must not be cached for long.
+pub struct PublishedFile {
+    pub blob: Blob,
+    pub page: bool,
+}
+
+impl Pipeline {
+    /// Publishes `requested` (default: the latest checked version) at the thread's slug.
+    pub async fn publish(
+        &self,
+        thread: &str,
+        principal: &str,
+        requested: Option<u32>,
+    ) -> Result<Published, PublishError> {
+        for _ in 0..COMMIT_RETRIES {
+            let (mut snap, etag) = self.owned(thread, principal).await?;
+            let live = choose_version(&snap, requested)?;
+            let slug = match snap.app_slug.clone() {
+                Some(s) => s,
+                None => self.reserve_slug(&snap).await?,
+            };
+            let published = Published {
+                version: live.version,
+                slug: slug.clone(),
+                published_at: now_ms(),
+            };
+            snap.app_slug = Some(slug.clone());
+            snap.published = Some(published.clone());
+            match self.threads.replace(&snap, &etag).await {
+                Ok(_) => {}
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            self.switch(&slug, thread, Some(live)).await?;
+            return Ok(published);
+        }
+        Err(busy())
+    }
+
+    /// Takes the app offline: the pointer first (so serving stops even if the snapshot write
+    /// then fails), then the snapshot. The slug stays the thread's.
+    pub async fn unpublish(&self, thread: &str, principal: &str) -> Result<(), PublishError> {
+        for _ in 0..COMMIT_RETRIES {
+            let (mut snap, etag) = self.owned(thread, principal).await?;
+            let Some(p) = snap.published.take() else {
+                return Err(PublishRefusal::NotPublished.into());
+            };
+            self.switch(&p.slug, thread, None).await?;
+            match self.threads.replace(&snap, &etag).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(busy())
+    }
+
+    /// A file of the app published at `slug`: `path` inside its `dist/` (empty for the page);
+    /// an unknown path without an extension gets `index.html` (client-side routes).
+    pub async fn published_file(
+        &self,
+        slug: &str,
+        path: &str,
+    ) -> Result<Option<PublishedFile>, StoreError> {
+        let inside = !path
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
+        let Some((pointer, _)) = self.pointer(slug).await? else {
+            return Ok(None);
+        };
+        let Some(live) = pointer.live else {
+            return Ok(None);
+        };
+        let blobs = self.threads.blobs();
+        let index = format!("{}/dist/index.html", live.artifact);
+        if path.is_empty() || path == "index.html" {
+            return Ok(blobs
+                .get(Container::Artifacts, &index)
+                .await?
+                .map(|blob| PublishedFile { blob, page: true }));
+        }
+        if !inside {
+            return Ok(None);
+        }
+        let key = format!("{}/dist/{path}", live.artifact);
+        if let Some(blob) = blobs.get(Container::Artifacts, &key).await? {
+            return Ok(Some(PublishedFile { blob, page: false }));
+        }
+        let route = !path.rsplit('/').next().unwrap_or_default().contains('.');
+        if !route {
+            return Ok(None);
+        }
+        Ok(blobs
+            .get(Container::Artifacts, &index)
+            .await?
+            .map(|blob| PublishedFile { blob, page: true }))
+    }
+
+    async fn owned(
+        &self,
+        thread: &str,
+        principal: &str,
+    ) -> Result<(ThreadSnapshot, ETag), PublishError> {
+        match self.threads.load(thread).await? {
+            Some((snap, etag)) if snap.visible_to(principal) => Ok((snap, etag)),
+            _ => Err(PublishError::NotFound(thread.to_owned())),
+        }
+    }
+
+    async fn pointer(&self, slug: &str) -> Result<Option<(AppPointer, ETag)>, StoreError> {
+        let Some(blob) = self
+            .threads
+            .blobs()
+            .get(Container::Threads, &pointer_key(slug))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let pointer = serde_json::from_slice(&blob.bytes)
+            .map_err(|e| StoreError::Backend(format!("pointer of {slug}: {e}")))?;
+        Ok(Some((pointer, blob.etag)))
+    }
+
+    async fn put_pointer(
+        &self,
+        slug: &str,
+        pointer: &AppPointer,
+        condition: WriteCondition,
+    ) -> Result<ETag, StoreError> {
+        let bytes = serde_json::to_vec(pointer)
+            .map_err(|e| StoreError::Backend(format!("pointer of {slug}: {e}")))?;
+        self.threads
+            .blobs()
+            .put(
+                Container::Threads,
+                &pointer_key(slug),
+                bytes,
+                "application/json",
+                condition,
+            )
+            .await
+    }
+
+    /// The first candidate slug that is free (reserved now, create-only) or already this
+    /// thread's (a reservation whose snapshot write was lost).
+    async fn reserve_slug(&self, snap: &ThreadSnapshot) -> Result<String, PublishError> {
+        let mine = AppPointer {
+            thread_id: snap.thread_id.clone(),
+            live: None,
+        };
+        for slug in slug_candidates(&snap.title, &snap.thread_id) {
+            match self
+                .put_pointer(&slug, &mine, WriteCondition::CreateOnly)
+                .await
+            {
+                Ok(_) => return Ok(slug),
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if let Some((p, _)) = self.pointer(&slug).await?
+                && p.thread_id == snap.thread_id
+            {
+                return Ok(slug);
+            }
+        }
+        Err(PublishRefusal::NoSlug.into())
+    }
+
+    /// Points `slug` at `live` (or at nothing) with one conditional write.
+    async fn switch(
+        &self,
+        slug: &str,
+        thread: &str,
+        live: Option<LiveVersion>,
+    ) -> Result<(), PublishError> {
+        let next = AppPointer {
+            thread_id: thread.to_owned(),
+            live,
+        };
+        for _ in 0..COMMIT_RETRIES {
+            let condition = match self.pointer(slug).await? {
+                Some((p, _)) if p.thread_id != thread => {
+                    return Err(
+                        Fault::Internal(format!("slug {slug} belongs to another thread")).into(),
+                    );
+                }
+                Some((_, etag)) => WriteCondition::IfMatch(etag),
+                None => WriteCondition::CreateOnly,
+            };
+            match self.put_pointer(slug, &next, condition).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(busy())
+    }
+}
+
+fn busy() -> PublishError {
+    Fault::Internal("the thread kept changing; try again".into()).into()
+}

@@ -1,0 +1,88 @@
+// Publishing: the app at a stable URL on its own origin. The bar shows the URL (open, copy) and
+// unpublishes; the versions list publishes a chosen checked version through `usePublished`.
+
+import { useCallback, useEffect, useState } from "react";
+import { api } from "../lib/api";
+import type { PublishedView, VersionSummary } from "../lib/contract";
+import { Button } from "./ui";
+
+export type Publishing = {
+  published: PublishedView | null;
+  status: string;
+  publish: (version?: number) => Promise<void>;
+  unpublish: () => Promise<void>;
+};
+
+/** Only versions whose browser check passed can be published (the server says the same). */
+export const publishable = (v: VersionSummary) => v.check?.passed === true;
+
+/** What the thread has published, reloaded when its versions change. */
+export function usePublished(threadId: string, versions: number): Publishing {
+  const [published, setPublished] = useState<PublishedView | null>(null);
+  const [status, setStatus] = useState("");
+  useEffect(() => {
+    let live = true;
+    api.thread(threadId).then((d) => live && setPublished(d.published), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [threadId, versions]);
+  const publish = useCallback(
+    async (version?: number) => {
+      setStatus(version ? `Publishing v${version}…` : "Publishing…");
+      try {
+        const p = await api.publish(threadId, version);
+        setPublished(p);
+        setStatus(`Published v${p.version} at ${p.url}`);
+      } catch (e) {
+        setStatus(e instanceof Error ? e.message : String(e));
+      }
+    },
+    [threadId],
+  );
+  const unpublish = useCallback(async () => {
+    try {
+      await api.unpublish(threadId);
+      setPublished(null);
+      setStatus("Unpublished: the URL now answers 404.");
+    } catch (e) {
+      setStatus(e instanceof Error ? e.message : String(e));
+    }
+  }, [threadId]);
+  return { published, status, publish, unpublish };
+}
+
+export function PublishBar({ p, versions }: { p: Publishing; versions: VersionSummary[] }) {
+  const [copied, setCopied] = useState(false);
+  const canPublish = versions.some(publishable);
+  async function copy(url: string) {
+    await navigator.clipboard?.writeText(url).then(() => setCopied(true), () => setCopied(false));
+  }
+  return (
+    <section aria-label="Publish" data-testid="publish" className="mb-3 rounded-xl border border-slate-200 bg-white p-3">
+      {p.published ? (
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          <span className="font-medium text-slate-900">Published v{p.published.version}</span>
+          <a href={p.published.url} target="_blank" rel="noopener noreferrer" data-testid="published-url" className="break-all text-indigo-700 underline">
+            {p.published.url}
+          </a>
+          <Button size="sm" variant="secondary" onClick={() => p.published && void copy(p.published.url)}>
+            {copied ? "Copied" : "Copy"}
+            <span className="sr-only"> the published URL</span>
+          </Button>
+          <Button size="sm" variant="secondary" className="ml-auto" onClick={() => void p.unpublish()}>
+            Unpublish
+          </Button>
+        </div>
+      ) : (
+        <div className="flex flex-wrap items-center gap-2 text-sm">
+          <span className="text-slate-700">{canPublish ? "Put the latest checked version online at its own address." : "A version can be published once it passes its check."}</span>
+          <Button size="sm" className="ml-auto" disabled={!canPublish} onClick={() => void p.publish()}>
+            Publish
+          </Button>
+        </div>
+      )}
+      <p role="status" className="mt-1 text-xs text-slate-600" data-testid="publish-status">{p.status}</p>
+    </section>
+  );
+}
