@@ -95,8 +95,41 @@ async fn unpublish(
 // ---------------------------------------------------------------- the apps origin
 
 /// Published apps are ordinary pages on their own origin (storage works), but still kept to
-/// their own files: no framing, no calls elsewhere (appgen's API included).
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'";
+/// their own files: no framing, no calls elsewhere (appgen's API included) but the data API of
+/// their own live space, on the data origin (`connect-src`).
+fn csp(data_origin: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' {data_origin}; \
+         form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// `scheme://host[:port]` of a base URL (the data API's origin, for the CSP).
+fn origin_of(base: &str) -> &str {
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    match base[after_scheme..].find('/') {
+        Some(i) => &base[..after_scheme + i],
+        None => base,
+    }
+}
+
+/// The `<meta name="appgen-data">` a published page gets: where its live data space is and the
+/// key that opens it (the generated client, `lib/backend.ts`, reads it). Inserted before
+/// `</head>`; a page without one gets it first.
+fn with_live_data(page: &[u8], data_base: &str, thread: &str, key: &str) -> Vec<u8> {
+    let meta = serde_json::json!({"base": data_base, "app": thread, "space": "live", "key": key});
+    let attr = meta
+        .to_string()
+        .replace('&', "&amp;")
+        .replace('"', "&quot;");
+    let tag = format!("<meta name=\"appgen-data\" content=\"{attr}\">");
+    let html = String::from_utf8_lossy(page);
+    match html.find("</head>") {
+        Some(i) => format!("{}{tag}{}", &html[..i], &html[i..]).into_bytes(),
+        None => format!("{tag}{html}").into_bytes(),
+    }
+}
 
 /// Vite names built assets by content hash: they never change under one name.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -145,24 +178,37 @@ fn app_slug(headers: &HeaderMap, origin: &AppsOrigin) -> Option<String> {
 }
 
 async fn serve_app(State(apps): State<Apps>, req: Request) -> Response {
+    let previews = &apps.pipeline.config().preview;
+    let data_base = previews.base().trim_end_matches('/');
+    let csp = csp(origin_of(data_base));
     if !matches!(req.method().as_str(), "GET" | "HEAD") {
-        return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD");
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "only GET and HEAD", &csp);
     }
     let Some(slug) = app_slug(req.headers(), &apps.origin) else {
-        return plain(StatusCode::NOT_FOUND, "no such app");
+        return plain(StatusCode::NOT_FOUND, "no such app", &csp);
     };
     let path = req.uri().path().trim_start_matches('/');
     match apps.pipeline.published_file(&slug, path).await {
-        Ok(Some(file)) => file_response(file, path),
-        Ok(None) => plain(StatusCode::NOT_FOUND, "no such app or file"),
+        Ok(Some(mut file)) => {
+            if file.page {
+                let key = previews.data_key(&file.thread, "live");
+                file.blob.bytes = with_live_data(&file.blob.bytes, data_base, &file.thread, &key);
+            }
+            file_response(file, path, &csp)
+        }
+        Ok(None) => plain(StatusCode::NOT_FOUND, "no such app or file", &csp),
         Err(e) => {
             tracing::error!(error = %e, slug, "serving a published app failed");
-            plain(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable")
+            plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage is unavailable",
+                &csp,
+            )
         }
     }
 }
 
-fn file_response(file: PublishedFile, path: &str) -> Response {
+fn file_response(file: PublishedFile, path: &str, csp: &str) -> Response {
     let ct = if file.page {
         "text/html; charset=utf-8".to_owned()
     } else if file.blob.content_type == "application/octet-stream" {
@@ -183,23 +229,22 @@ fn file_response(file: PublishedFile, path: &str) -> Response {
         h.insert(header::CONTENT_TYPE, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    secure(h);
+    secure(h, csp);
     resp
 }
 
-fn plain(status: StatusCode, message: &'static str) -> Response {
+fn plain(status: StatusCode, message: &'static str, csp: &str) -> Response {
     let mut resp = (status, message).into_response();
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    secure(h);
+    secure(h, csp);
     resp
 }
 
-fn secure(h: &mut HeaderMap) {
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+fn secure(h: &mut HeaderMap, csp: &str) {
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -217,4 +262,36 @@ fn secure(h: &mut HeaderMap) {
         "cross-origin-resource-policy",
         HeaderValue::from_static("same-origin"),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_published_page_names_its_live_data_space_in_its_head() {
+        let page = b"<html><head><title>x</title></head><body></body></html>";
+        let out =
+            String::from_utf8(with_live_data(page, "http://d:1", "t\"1", "k&y")).expect("utf8");
+        let meta = r#"<meta name="appgen-data" content="{&quot;app&quot;:&quot;t\&quot;1&quot;,&quot;base&quot;:&quot;http://d:1&quot;,&quot;key&quot;:&quot;k&amp;y&quot;,&quot;space&quot;:&quot;live&quot;}">"#;
+        assert_eq!(
+            out,
+            format!("<html><head><title>x</title>{meta}</head><body></body></html>")
+        );
+        let bare = String::from_utf8(with_live_data(b"<p>hi</p>", "", "t", "k")).expect("utf8");
+        assert!(
+            bare.starts_with("<meta name=\"appgen-data\"") && bare.ends_with("<p>hi</p>"),
+            "{bare}"
+        );
+    }
+
+    #[test]
+    fn the_data_origin_is_the_scheme_host_and_port_of_its_base() {
+        assert_eq!(origin_of("http://127.0.0.1:7072"), "http://127.0.0.1:7072");
+        assert_eq!(
+            origin_of("https://f.azurewebsites.net/x/y"),
+            "https://f.azurewebsites.net"
+        );
+        assert!(csp("https://d").contains("connect-src 'self' https://d;"));
+    }
 }

@@ -33,6 +33,20 @@ impl App<'_> {
         r.status().as_u16()
     }
 
+    /// GET of a data space's schema with the key a published page carries.
+    async fn schema(&self, data: &Value, thread: &str, space: &str) -> u16 {
+        let base = data["base"].as_str().expect("base");
+        let key = data["key"].as_str().expect("key");
+        let r = self
+            .c
+            .get(format!("{base}/data/{thread}/{space}/_schema"))
+            .header("x-app-key", key)
+            .send()
+            .await
+            .expect("data API");
+        r.status().as_u16()
+    }
+
     /// GET on the apps origin as the browser would ask for `http://{slug}.localhost:{port}`.
     async fn get(&self, slug: &str, path: &str) -> (u16, HeaderMap, String) {
         let port = self.server.apps_port;
@@ -46,6 +60,17 @@ impl App<'_> {
         let (status, headers) = (r.status().as_u16(), r.headers().clone());
         (status, headers, r.text().await.unwrap_or_default())
     }
+}
+
+/// The published page's `<meta name="appgen-data">`: where its data lives and its key.
+fn live_data_of(html: &str) -> Value {
+    let start = html
+        .find(r#"<meta name="appgen-data" content=""#)
+        .expect("the page names its data space");
+    let rest = &html[start..];
+    let content = &rest[rest.find("content=\"").expect("content") + 9..];
+    let content = &content[..content.find('"').expect("quoted")];
+    serde_json::from_str(&content.replace("&quot;", "\"").replace("&amp;", "&")).expect("json")
 }
 
 fn header<'h>(h: &'h HeaderMap, name: &str) -> &'h str {
@@ -114,6 +139,18 @@ async fn a_checked_version_is_published_switched_and_taken_down_at_one_url() {
     assert_eq!(header(&h, "referrer-policy"), "no-referrer");
     assert!(header(&h, "cache-control").contains("max-age=0"), "{h:?}");
     assert!(h.get("access-control-allow-origin").is_none());
+    let data = live_data_of(&page1);
+    assert_eq!(
+        (&data["app"], &data["space"]),
+        (&json!("t-pub"), &json!("live"))
+    );
+    assert!(
+        csp.contains(data["base"].as_str().expect("base")),
+        "the page may call its data origin: {csp} {data}"
+    );
+    // The key in the page opens this app's live space, and only that.
+    assert_eq!(app.schema(&data, "t-pub", "live").await, 200);
+    assert_eq!(app.schema(&data, "t-pub", "preview").await, 404);
     let asset1 = asset_of(&page1);
     let (status, h, _) = app.get(&slug, &asset1).await;
     assert_eq!(status, 200, "{asset1}");
@@ -126,9 +163,11 @@ async fn a_checked_version_is_published_switched_and_taken_down_at_one_url() {
     );
     assert_eq!(app.get(&slug, "/assets/nope.js").await.0, 404);
     assert_eq!(app.get("no-such-app", "/").await.0, 404);
+    // The page names its own app (its data space); appgen's API is not there: the path is just
+    // another client route of the app.
     let (_, _, api) = app.get(&slug, "/api/threads").await;
-    assert!(
-        !api.contains("t-pub"),
+    assert_eq!(
+        api, page1,
         "the apps origin never answers with appgen's API"
     );
 

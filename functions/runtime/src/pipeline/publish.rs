@@ -37,6 +37,8 @@ impl From<StoreError> for PublishError {
 pub struct PublishedFile {
     pub blob: Blob,
     pub page: bool,
+    /// The app (thread) the slug belongs to: its live data space is the published app's.
+    pub thread: String,
 }
 
 impl Pipeline {
@@ -103,6 +105,7 @@ impl Pipeline {
         let Some((pointer, _)) = self.pointer(slug).await? else {
             return Ok(None);
         };
+        let thread = pointer.thread_id;
         let Some(live) = pointer.live else {
             return Ok(None);
         };
@@ -112,14 +115,22 @@ impl Pipeline {
             return Ok(blobs
                 .get(Container::Artifacts, &index)
                 .await?
-                .map(|blob| PublishedFile { blob, page: true }));
+                .map(|blob| PublishedFile {
+                    blob,
+                    page: true,
+                    thread,
+                }));
         }
         if !inside {
             return Ok(None);
         }
         let key = format!("{}/dist/{path}", live.artifact);
         if let Some(blob) = blobs.get(Container::Artifacts, &key).await? {
-            return Ok(Some(PublishedFile { blob, page: false }));
+            return Ok(Some(PublishedFile {
+                blob,
+                page: false,
+                thread,
+            }));
         }
         let route = !path.rsplit('/').next().unwrap_or_default().contains('.');
         if !route {
@@ -128,7 +139,11 @@ impl Pipeline {
         Ok(blobs
             .get(Container::Artifacts, &index)
             .await?
-            .map(|blob| PublishedFile { blob, page: true }))
+            .map(|blob| PublishedFile {
+                blob,
+                page: true,
+                thread,
+            }))
     }
 
     async fn owned(
