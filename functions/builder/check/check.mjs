@@ -363,6 +363,15 @@ const pageFns = {
 
   // Items of the list labelled `name` (rows of its table body, else its list items), or of the
   // page's biggest list; null when there is no list of that name.
+  // The visible text of the first element whose aria-label is `name`; null when none is.
+  regionText: (name) => {
+    const want = name.replace(/\s+/g, " ").trim().toLowerCase();
+    const named = [...document.querySelectorAll("[aria-label]")].find(
+      (el) => (el.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim().toLowerCase() === want,
+    );
+    return named ? named.innerText || "" : null;
+  },
+
   listCount: (name) => {
     const items = (scope) => {
       const rows = scope.querySelectorAll("tbody tr, [role=row]:not(thead [role=row])");
@@ -846,13 +855,15 @@ const SCENARIO_STEPS = {
 // One function per expectation kind, each (ctx, e) -> [passed, expected, seen].
 const EXPECTATIONS = {
   text_visible: async (ctx, e) => {
-    const hay = norm(await ctx.visibleText());
-    return [hay.includes(norm(e.text)), `text "${e.text}" visible`, `page text "${oneLine(hay, 160)}"`];
+    const [hay, where] = await scopedText(ctx, e.within);
+    if (hay === null) return [false, `text "${e.text}" visible ${where}`, "no such list"];
+    return [hay.includes(norm(e.text)), `text "${e.text}" visible ${where}`, `text "${oneLine(hay, 160)}"`];
   },
   text_hidden: async (ctx, e) => {
-    const hay = norm(await ctx.visibleText());
+    const [hay, where] = await scopedText(ctx, e.within);
+    if (hay === null) return [false, `no visible "${e.text}" ${where}`, "no such list"];
     const at = hay.indexOf(norm(e.text));
-    return [at < 0, `no visible "${e.text}"`, `"…${hay.slice(Math.max(0, at - 40), at + 60)}…"`];
+    return [at < 0, `no visible "${e.text}" ${where}`, `"…${hay.slice(Math.max(0, at - 40), at + 60)}…"`];
   },
   value: async (ctx, e) => {
     const v = await (await byLabel(ctx.page, e.label)).inputValue();
@@ -884,6 +895,14 @@ const EXPECTATIONS = {
     return [ok, `the ${e.target === "accent" ? "buttons" : "background"} ${e.name}`, detail];
   },
 };
+
+// The visible text of the list labelled `within` (folded), else of the page; null when the
+// page has no such list.
+async function scopedText(ctx, within) {
+  if (!within) return [norm(await ctx.visibleText()), "on the page"];
+  const text = await ctx.page.evaluate(pageFns.regionText, within);
+  return [text === null ? null : norm(text), `in the list "${within}"`];
+}
 
 // Expectations are polled briefly: the app may still be rendering what the last step did.
 async function expectEventually(ctx, e) {

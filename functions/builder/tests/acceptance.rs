@@ -106,7 +106,7 @@ async fn a_failing_scenario_reports_its_step_what_was_expected_and_seen_with_a_s
     );
     assert_eq!(
         failed.expected.as_deref(),
-        Some("text \"Milk × 2\" visible")
+        Some("text \"Milk × 2\" visible on the page")
     );
     let seen = failed.seen.as_deref().unwrap_or_default();
     assert!(

@@ -385,7 +385,7 @@ export type Role = "button" | "link" | "tab" | "checkbox" | "radio" | "option" |
 /**
  * What the page should show.
  */
-export type Expectation = { "kind": "text_visible", text: string, } | { "kind": "text_hidden", text: string, } | { "kind": "value", label: string, value: string, } | { "kind": "count", list?: string | null, count: number, } | { "kind": "order", texts: Array<string>, } | { "kind": "number", label: string, value: number, tolerance: number, } | { "kind": "color", target: ColorTarget, name: ColorName, };
+export type Expectation = { "kind": "text_visible", text: string, within?: string | null, } | { "kind": "text_hidden", text: string, within?: string | null, } | { "kind": "value", label: string, value: string, } | { "kind": "count", list?: string | null, count: number, } | { "kind": "order", texts: Array<string>, } | { "kind": "number", label: string, value: number, tolerance: number, } | { "kind": "color", target: ColorTarget, name: ColorName, };
 
 /**
  * What running one scenario in the browser came to. A failure says which step failed, what

@@ -92,12 +92,23 @@ fn expect(expect: Expectation) -> ScenarioStep {
 fn visible(text: &str) -> ScenarioStep {
     expect(Expectation::TextVisible {
         text: text.to_owned(),
+        within: None,
     })
 }
 
-fn hidden(text: &str) -> ScenarioStep {
+/// `text` shown in the list labelled `list`: a record's name also shown elsewhere (a notice,
+/// a per-parent roll-up) neither passes nor trips it.
+fn visible_in(list: &str, text: &str) -> ScenarioStep {
+    expect(Expectation::TextVisible {
+        text: text.to_owned(),
+        within: Some(list.to_owned()),
+    })
+}
+
+fn hidden_in(list: &str, text: &str) -> ScenarioStep {
     expect(Expectation::TextHidden {
         text: text.to_owned(),
+        within: Some(list.to_owned()),
     })
 }
 

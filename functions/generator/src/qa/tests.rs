@@ -155,3 +155,34 @@ fn every_eval_prompt_gets_valid_scenarios() {
         assert!(!for_prompt(prompt).is_empty(), "{prompt}");
     }
 }
+
+/// A roll-up block names each parent ("Amber project: 0% done") outside the list, so "Amber
+/// is gone from the active tasks" must look inside the list only (the breadth set's false
+/// alarm).
+#[test]
+fn record_texts_are_looked_for_inside_the_list() {
+    let spec = spec_of(
+        "Projects and their tasks: add projects with a name and deadline; inside a project add tasks with a title and status (todo, doing, done); show each project's percentage of done tasks.",
+    );
+    let list = spec.entity.plural.clone();
+    let texts: Vec<_> =
+        scenarios(&spec)
+            .into_iter()
+            .flat_map(|s| s.steps)
+            .filter_map(|st| match st {
+                ScenarioStep::Expect {
+                    expect:
+                        Expectation::TextHidden { text, within }
+                        | Expectation::TextVisible { text, within },
+                } if text == "Amber" || text == "Cobalt" => Some((text, within)),
+                _ => None,
+            })
+            .collect();
+    assert!(texts.len() >= 3, "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .all(|(_, w)| w.as_deref() == Some(list.as_str())),
+        "{texts:?}"
+    );
+}
