@@ -93,7 +93,8 @@ consoleErrors: number,
  */
 screenshot: boolean, 
 /**
- * "checked", or "built, N of M acceptance checks pass" (`CheckReport::verdict`).
+ * "checked, N of M acceptance checks pass", "built, N of M …" or "checked, no acceptance
+ * tests" (`CheckReport::verdict`).
  */
 verdict: string, 
 /**
@@ -181,7 +182,8 @@ message: string | null, };
  */
 export type CheckVerdict = { passed: boolean, checks: Array<CheckResult>, 
 /**
- * "checked", or "built, N of M acceptance checks pass".
+ * "checked, N of M acceptance checks pass", "built, N of M …" or "checked, no acceptance
+ * tests" (`CheckReport::verdict`).
  */
 verdict: string, };
 
