@@ -6,6 +6,7 @@
 //! The scenarios go by what a person sees (labels, button names, text), the same words the
 //! composed app renders, so an app that does what the spec says passes them.
 
+mod archetypes;
 mod collection;
 mod expr;
 mod other;
@@ -24,6 +25,7 @@ pub fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
         AppKind::Calculator => other::calculator(spec),
         AppKind::Quiz => other::quiz(spec),
         AppKind::Landing => other::landing(spec),
+        AppKind::Archetype => archetypes::scenarios(spec),
         _ => Vec::new(),
     };
     out.extend(colours(spec));

@@ -186,3 +186,48 @@ fn record_texts_are_looked_for_inside_the_list() {
         "{texts:?}"
     );
 }
+
+/// Every archetype but the shuffled memory game gets scenarios, and they say what a person
+/// would check: the winner, the cart's exact total, the revealed back, the timer ending.
+#[test]
+fn archetypes_get_scenarios_that_check_what_they_do() {
+    let expect_text = |s: &[Scenario], want: &str| {
+        s.iter().flat_map(|x| &x.steps).any(|st| {
+            matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, .. } } if text == want)
+        })
+    };
+    let ttt = for_prompt(
+        "my kids want tic tac toe, X against O, with a scoreboard of wins for each side and a restart",
+    );
+    assert!(expect_text(&ttt, "X wins!"), "{ttt:?}");
+    let shop = for_prompt(
+        "Pizza menu with a cart: Margherita $9, Pepperoni $11, Veggie $10. Add to cart buttons, plus and minus for quantities and a cart total.",
+    );
+    let totals: Vec<_> = shop.iter().flat_map(numbers).collect();
+    assert!(
+        totals.iter().any(|(l, v)| l == "Cart total" && *v == 20.0),
+        "{totals:?}"
+    );
+    let cards = for_prompt(
+        "Vocabulary cards for learning German: German word and English meaning; show one card at a time, tap to reveal the meaning, next and previous.",
+    );
+    assert!(
+        names(&cards).iter().any(|n| n.starts_with("revealing")),
+        "{:?}",
+        names(&cards)
+    );
+    let tea = for_prompt(
+        "A tea steeping countdown timer: pick minutes and seconds, start, pause and reset, and show a message when time is up.",
+    );
+    assert!(expect_text(&tea, "Time's up!"), "{tea:?}");
+    for prompt in [
+        "Connect four for two players: a 7 by 6 grid, click a column to drop a disc, show whose turn it is and announce the winner.",
+        "A team kudos wall: anyone posts a thank-you with their name, who it is for and a message; posts show newest first and anyone can like a post.",
+        "A recipe scaler: enter ingredients with quantities and units for a number of servings, then choose a new number of servings and see every amount scaled.",
+        "Shared house bills: add housemates, then bills with what it was, who paid and the amount, split equally; show who owes whom.",
+        "A stopwatch with start, stop, lap and reset; show the laps in a list with the fastest lap highlighted.",
+        "Pomodoro focus timer with 25 minute work and 5 minute break phases, a count of completed sessions, start/pause and reset.",
+    ] {
+        assert!(!for_prompt(prompt).is_empty(), "{prompt}");
+    }
+}
