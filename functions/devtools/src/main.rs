@@ -5,6 +5,7 @@
 
 mod bench;
 mod eval;
+mod mutate;
 mod serve_bench;
 
 use clap::{Parser, Subcommand};
