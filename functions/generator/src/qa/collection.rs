@@ -321,7 +321,7 @@ pub(super) fn label_of(f: &Field) -> String {
     }
 }
 
-fn enter(f: &Field, value: String) -> ScenarioStep {
+pub(super) fn enter(f: &Field, value: String) -> ScenarioStep {
     let label = label_of(f);
     match f.kind {
         FieldType::Boolean => ScenarioStep::Check {
@@ -335,7 +335,7 @@ fn enter(f: &Field, value: String) -> ScenarioStep {
 }
 
 /// The value record `n` (0 or 1) gives a field: concrete, valid, and different per record.
-fn raw(spec: &AppSpec, f: &Field, n: usize) -> String {
+pub(super) fn raw(spec: &AppSpec, f: &Field, n: usize) -> String {
     let name = NAMES[n % 2];
     let lower = name.to_lowercase();
     let end = spec

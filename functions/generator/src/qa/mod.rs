@@ -10,6 +10,7 @@ mod archetypes;
 mod collection;
 mod expr;
 mod other;
+pub mod words;
 
 use crate::analysis::{DARK_ACCENT, DARK_BACKGROUND, DEFAULT_ACCENT, DEFAULT_BACKGROUND};
 use crate::spec::{AppKind, AppSpec};

@@ -231,3 +231,49 @@ fn archetypes_get_scenarios_that_check_what_they_do() {
         assert!(!for_prompt(prompt).is_empty(), "{prompt}");
     }
 }
+
+/// A check in words becomes a scenario over the app's own form and list; what cannot be read
+/// says how to put it.
+#[test]
+fn a_check_in_words_becomes_a_scenario() {
+    let spec = spec_of(
+        "A task list: each task has a title and a priority (low, medium, high). Add tasks and see them in a list.",
+    );
+    let s = words::from_sentence(
+        &spec,
+        "When I add a task with priority high it is listed first",
+    )
+    .expect("read");
+    let json = serde_json::to_string(&[&s]).expect("json");
+    parse_scenarios(&json).expect("a valid scenario");
+    assert!(
+        s.steps.iter().any(|st| matches!(st, ScenarioStep::Select { label, option } if label == "Priority" && option == "High")),
+        "{s:?}"
+    );
+    let order = s.steps.iter().find_map(|st| match st {
+        ScenarioStep::Expect {
+            expect: Expectation::Order { texts },
+        } => Some(texts.clone()),
+        _ => None,
+    });
+    assert_eq!(order, Some(vec!["Cobalt".to_owned(), "Amber".to_owned()]));
+    let kept = words::from_sentence(
+        &spec,
+        "when I add a task with title Milk it is still there after a reload",
+    )
+    .expect("read");
+    assert!(kept.steps.contains(&ScenarioStep::Reload));
+    assert!(
+        kept.steps
+            .iter()
+            .any(|st| matches!(st, ScenarioStep::Fill { value, .. } if value == "milk"))
+    );
+    let bad = words::from_sentence(&spec, "when I add a task with colour red it is listed")
+        .expect_err("no such field");
+    assert!(
+        bad.0.contains("Title") && bad.0.contains("Priority"),
+        "{bad}"
+    );
+    let vague = words::from_sentence(&spec, "it should be nice").expect_err("unreadable");
+    assert!(vague.0.contains("when I add a task with"), "{vague}");
+}
