@@ -10,6 +10,17 @@ use appgen_generator::analysis::{
 };
 use serde::Serialize;
 
+/// (file, text, replacement, unless): every occurrence of the text is replaced, unless the
+/// app's `src/config.ts` holds every one of the `unless` texts — the setting that makes the
+/// edited code unreachable or unseen (no sort menu, no totals, nothing kept), so the mutant
+/// could not be told from the app by anything the user asked for.
+type Edit = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
@@ -49,112 +60,133 @@ impl Fault {
     }
 
     /// (file, text, replacement): every occurrence of the text is replaced.
-    fn edits(self) -> &'static [(&'static str, &'static str, &'static str)] {
+    fn edits(self) -> &'static [Edit] {
         const LIST: &str = "src/components/ItemList.tsx";
-        const APP: &str = "src/components/CollectionApp.tsx";
+        const SUMMARY: &str = "src/components/Summary.tsx";
+        const NO_SUMS: &[&str] = &["\"totals\": []", "\"averages\": []"];
         match self {
             Fault::DropField => &[
                 (
                     LIST,
                     "{formatValue(f, it.values[f.key])}",
                     "{f.key === spec.primary ? null : formatValue(f, it.values[f.key])}",
+                    &[],
                 ),
-                (LIST, "<strong>{name(it)}</strong>", "<strong></strong>"),
+                (
+                    LIST,
+                    "<strong>{name(it)}</strong>",
+                    "<strong></strong>",
+                    &[],
+                ),
                 (
                     "src/components/Feed.tsx",
                     "<strong>{author ? p.values[author.key] : \"\"}</strong>",
                     "<strong></strong>",
+                    &[],
                 ),
                 (
                     "src/components/Flashcards.tsx",
                     "{card.values[front.key]}</strong>",
                     "</strong>",
+                    &[],
                 ),
                 (
                     "src/components/Scaler.tsx",
                     "<td>{it.values[name.key]}</td>",
                     "<td></td>",
+                    &[],
                 ),
             ],
             Fault::BreakComputed => &[
                 (
-                    "src/components/Summary.tsx",
+                    SUMMARY,
                     "acc + numeric(it.values[key])",
                     "acc + 2 * numeric(it.values[key])",
+                    NO_SUMS,
                 ),
                 (
-                    "src/components/Summary.tsx",
+                    SUMMARY,
                     "acc * numeric(item.values[key]), 1)",
                     "acc * numeric(item.values[key]), 2)",
+                    &["\"computed\": null"],
                 ),
                 (
                     "src/components/Shop.tsx",
                     "const total = subtotal + ",
                     "const total = subtotal * 1.1 + ",
+                    &[],
                 ),
                 (
                     "src/components/Split.tsx",
                     "total / data.people.length",
                     "total / (data.people.length + 1)",
+                    &[],
                 ),
                 (
                     "src/components/Scaler.tsx",
                     "numeric(to) / numeric(from)",
                     "(numeric(to) + 1) / numeric(from)",
+                    &[],
                 ),
                 (
                     "src/components/Calculator.tsx",
                     "const r = o.compute(v);",
                     "const r = ((x) => (typeof x === \"number\" ? x * 1.1 : x))(o.compute(v));",
+                    &[],
                 ),
                 (
                     "src/components/Quiz.tsx",
                     "a === spec.questions[i]?.answer).length;",
                     "a !== spec.questions[i]?.answer).length;",
+                    &[],
                 ),
             ],
+            // New records first is the list's default, not something asked for; a feed's
+            // newest-first order and a chosen sort are.
             Fault::ReverseSort => &[
                 (
-                    APP,
-                    "[{ id: newId(), created: Date.now(), values, done: false, log: [] }, ...prev]",
-                    "[...prev, { id: newId(), created: Date.now(), values, done: false, log: [] }]",
-                ),
-                (
-                    APP,
+                    "src/components/CollectionApp.tsx",
                     "return dir === \"desc\" ? -c : c;",
                     "return dir === \"desc\" ? c : -c;",
+                    &["\"sort\": false"],
                 ),
                 (
                     "src/components/Feed.tsx",
                     "b.created - a.created",
                     "a.created - b.created",
+                    &[],
                 ),
             ],
             Fault::LosePersistence => &[(
                 "src/lib/storage.ts",
                 "window.localStorage.setItem(key, JSON.stringify(value));",
                 "void key; void value;",
+                &["\"persist\": false"],
             )],
             Fault::BreakSubmit => &[
                 (
                     "src/components/ItemForm.tsx",
                     "const refused = onSubmit(values);",
                     "const refused = values === values ? null : onSubmit(values);",
+                    &[],
                 ),
                 (
                     "src/components/Split.tsx",
                     "if (!what.trim() || !by",
                     "if (what === what || !what.trim() || !by",
+                    &[],
                 ),
                 (
                     "src/components/Shop.tsx",
                     "onClick={() => change(p.name, 1)} aria-label={`Add",
                     "onClick={() => change(p.name, 0)} aria-label={`Add",
+                    &[],
                 ),
                 (
                     "src/components/GridGame.tsx",
                     "if (over) return;",
                     "if (over || at >= 0) return;",
+                    &[],
                 ),
             ],
             Fault::ChangeColour => &[],
@@ -168,9 +200,13 @@ pub fn mutate(files: &FileMap, fault: Fault) -> Option<FileMap> {
     if fault == Fault::ChangeColour {
         return change_colour(files);
     }
+    let config = files.get(CONFIG).map(String::as_str).unwrap_or("");
     let mut out = files.clone();
     let mut applied = false;
-    for (path, from, to) in fault.edits() {
+    for (path, from, to, unless) in fault.edits() {
+        if !unless.is_empty() && unless.iter().all(|u| config.contains(u)) {
+            continue;
+        }
         if let Some(text) = out.get_mut(*path)
             && text.contains(from)
         {
@@ -182,6 +218,7 @@ pub fn mutate(files: &FileMap, fault: Fault) -> Option<FileMap> {
 }
 
 const THEME: &str = "src/index.css";
+const CONFIG: &str = "src/config.ts";
 
 /// Every theme colour the user asked for (not the generator's default) turned grey, or
 /// magenta when grey is what was asked.
@@ -247,6 +284,26 @@ mod tests {
     }
 
     #[test]
+    fn a_fault_the_app_cannot_show_is_not_made() {
+        let files = |sort: bool| {
+            app(&[
+                (CONFIG, &format!("{{\n  \"sort\": {sort},\n}}")),
+                (
+                    "src/components/CollectionApp.tsx",
+                    "return dir === \"desc\" ? -c : c;",
+                ),
+            ])
+        };
+        assert_eq!(
+            mutate(&files(false), Fault::ReverseSort),
+            None,
+            "no sort menu"
+        );
+        let reversed = mutate(&files(true), Fault::ReverseSort).expect("a sort menu");
+        assert!(reversed["src/components/CollectionApp.tsx"].contains("? c : -c"));
+    }
+
+    #[test]
     fn a_colour_is_changed_only_when_the_user_asked_for_one() {
         let css = |bg: &str, accent: &str| {
             app(&[(
@@ -279,7 +336,7 @@ mod tests {
     fn every_edit_names_text_the_composed_components_hold() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../generator/assets");
         for fault in Fault::ALL {
-            for (path, from, _) in fault.edits() {
+            for (path, from, _, _) in fault.edits() {
                 let file = dir.join(path.trim_start_matches("src/"));
                 let text = std::fs::read_to_string(&file).unwrap_or_default();
                 assert!(
