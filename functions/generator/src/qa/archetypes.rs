@@ -20,6 +20,15 @@ use appgen_core::scenario::{Expectation, Scenario, ScenarioStep};
 /// Every scenario of the archetype the spec was read as (none for the memory game: its deck
 /// is shuffled, so no fixed clicks can be scripted).
 pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
+    let mut out = made(spec);
+    if spec.persist {
+        // What a scenario added must still be there after a reload, where the app keeps data.
+        out.extend(kept(spec));
+    }
+    out
+}
+
+fn made(spec: &AppSpec) -> Vec<Scenario> {
     match &spec.archetype {
         Some(Archetype::GridGame(g)) => grid_game(g).into_iter().collect(),
         Some(Archetype::Shop(s)) => shop(s, spec.persist),
@@ -30,6 +39,57 @@ pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
         Some(Archetype::Split(s)) => vec![split(s)],
         Some(Archetype::Memory(_)) | None => Vec::new(),
     }
+}
+
+/// The reload versions of the scenarios whose app keeps what they add: the same steps up to
+/// the point the data is in, a reload, then the data checked again. The shop's is its own.
+fn kept(spec: &AppSpec) -> Vec<Scenario> {
+    let (source, upto, list, text) = match &spec.archetype {
+        Some(Archetype::Flashcards(f)) => {
+            let Some(front) = f.fields.first() else {
+                return Vec::new();
+            };
+            let shown = format!("{} {}", NAMES[0], front.label.to_lowercase());
+            (flashcards(f), "Add card".to_owned(), "Study", shown)
+        }
+        Some(Archetype::Feed(f)) => (
+            feed(f),
+            "Post".to_owned(),
+            "Posts, newest first",
+            NAMES[0].to_owned(),
+        ),
+        Some(Archetype::Scaler(s)) => (
+            scaler(s),
+            "Add ingredient".to_owned(),
+            "Scale",
+            NAMES[0].to_owned(),
+        ),
+        Some(Archetype::Split(s)) => (
+            Some(split(s)),
+            format!("Add {}", s.cost.to_lowercase()),
+            "Balances",
+            format!("{}: is owed", NAMES[0]),
+        ),
+        _ => return Vec::new(),
+    };
+    let Some(source) = source else {
+        return Vec::new();
+    };
+    // Up to and including the first click that saves.
+    let end = source
+        .steps
+        .iter()
+        .position(|st| matches!(st, ScenarioStep::Click { name, .. } if *name == upto));
+    let Some(end) = end else {
+        return Vec::new();
+    };
+    let mut steps = source.steps[..=end].to_vec();
+    steps.extend([ScenarioStep::Reload, visible_in(list, &text)]);
+    vec![scenario(
+        "what was added is kept after a reload",
+        "Keep the data after a page reload",
+        steps,
+    )]
 }
 
 /// The first player fills a line (a row, or a column of dropped discs) while the second

@@ -220,6 +220,21 @@ fn archetypes_get_scenarios_that_check_what_they_do() {
         "A tea steeping countdown timer: pick minutes and seconds, start, pause and reset, and show a message when time is up.",
     );
     assert!(expect_text(&tea, "Time's up!"), "{tea:?}");
+    let feed = spec_of(
+        "A team kudos wall: anyone posts a thank-you with their name, who it is for and a message; posts show newest first and anyone can like a post.",
+    );
+    let kept = scenarios(&feed)
+        .into_iter()
+        .find(|x| x.name == "what was added is kept after a reload");
+    assert_eq!(
+        kept.is_some(),
+        feed.persist,
+        "a feed that keeps its posts checks them after a reload"
+    );
+    if let Some(k) = kept {
+        let at = k.steps.iter().position(|st| *st == ScenarioStep::Reload);
+        assert!(at.is_some_and(|i| i + 1 < k.steps.len()), "{k:?}");
+    }
     for prompt in [
         "Connect four for two players: a 7 by 6 grid, click a column to drop a disc, show whose turn it is and announce the winner.",
         "A team kudos wall: anyone posts a thank-you with their name, who it is for and a message; posts show newest first and anyone can like a post.",
