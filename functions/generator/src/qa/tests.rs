@@ -156,9 +156,9 @@ fn every_eval_prompt_gets_valid_scenarios() {
     }
 }
 
-/// A roll-up block names each parent ("Amber project: 0% done") outside the list, so "Amber
-/// is gone from the active tasks" must look inside the list only (the breadth set's false
-/// alarm).
+/// A roll-up block names each parent ("… project: 0% done") outside the list, so "Amber is
+/// gone from the active tasks" must look inside the list only (the breadth set's false alarm,
+/// when the parent's value still spelled the record's name).
 #[test]
 fn record_texts_are_looked_for_inside_the_list() {
     let spec = spec_of(
@@ -291,4 +291,29 @@ fn a_check_in_words_becomes_a_scenario() {
     );
     let vague = words::from_sentence(&spec, "it should be nice").expect_err("unreadable");
     assert!(vague.0.contains("when I add a task with"), "{vague}");
+}
+
+/// Finding a record's name must mean its name is shown: no other value it is given spells it
+/// (an e-mail "amber@…" or a company "Amber company" in the same row would pass for it).
+#[test]
+fn other_values_never_spell_the_records_name() {
+    let s = for_prompt(
+        "A small CRM for contacts: name, company, phone, email and a status of lead, customer or lost. List them with a filter by status.",
+    );
+    let add = &s[0];
+    let typed: Vec<&str> = add
+        .steps
+        .iter()
+        .filter_map(|st| match st {
+            ScenarioStep::Fill { value, .. } => Some(value.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(typed.contains(&"Amber"), "{typed:?}");
+    let others = typed.iter().filter(|v| **v != "Amber");
+    assert!(
+        others.clone().all(|v| !v.to_lowercase().contains("amber")),
+        "{typed:?}"
+    );
+    assert!(others.count() >= 3, "{typed:?}");
 }
