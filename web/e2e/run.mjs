@@ -385,9 +385,22 @@ async function main() {
       assert(/passed|failed/.test(text), "no check result shown");
     });
 
+    await check("tests tab lists each acceptance scenario with its result on v1", async () => {
+      await openTab(page, "Tests");
+      const tests = page.locator("[data-testid=tests]");
+      await tests.waitFor();
+      await shot(page, "tests");
+      const rows = tests.locator("tbody tr");
+      const n = await rows.count();
+      assert(n >= 2, `expected the suite's scenarios, saw ${n} row(s): ${await tests.textContent()}`);
+      const passed = await tests.locator('td[aria-label="v1: passed"]').count();
+      assert(passed === n, `expected every scenario to pass on v1, ${passed} of ${n} did`);
+      assert(/all \d+ pass on v1/.test(await tests.textContent()), "no summary for v1");
+    });
+
     await check("axe: workspace with each tab, 0 violations", async () => {
       const found = [];
-      for (const t of ["Preview", "Code", "Wireframe", "Check", "Versions"]) {
+      for (const t of ["Preview", "Code", "Wireframe", "Check", "Tests", "Versions"]) {
         await openTab(page, t);
         await page.locator(`#panel-${t.toLowerCase()} > *`).first().waitFor();
         if (t === "Code") await page.locator("[data-testid=code-viewer] table").first().waitFor({ timeout: 15_000 });

@@ -363,6 +363,15 @@ const pageFns = {
 
   // Items of the list labelled `name` (rows of its table body, else its list items), or of the
   // page's biggest list; null when there is no list of that name.
+  // The visible text of the first element whose aria-label is `name`; null when none is.
+  regionText: (name) => {
+    const want = name.replace(/\s+/g, " ").trim().toLowerCase();
+    const named = [...document.querySelectorAll("[aria-label]")].find(
+      (el) => (el.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim().toLowerCase() === want,
+    );
+    return named ? named.innerText || "" : null;
+  },
+
   listCount: (name) => {
     const items = (scope) => {
       const rows = scope.querySelectorAll("tbody tr, [role=row]:not(thead [role=row])");
@@ -838,7 +847,7 @@ const SCENARIO_STEPS = {
     await ctx.page.reload({ waitUntil: "load", timeout: LOAD_MS });
     await ctx.waitForText();
   },
-  fresh_context: async (ctx) => resetApp(ctx),
+  fresh_context: async (ctx) => freshContext(ctx),
   wait: async ({ page }, s) => page.waitForTimeout(Math.min(Number(s.ms) || 0, 10000)),
   expect: async (ctx, s) => expectEventually(ctx, s.expect),
 };
@@ -846,13 +855,15 @@ const SCENARIO_STEPS = {
 // One function per expectation kind, each (ctx, e) -> [passed, expected, seen].
 const EXPECTATIONS = {
   text_visible: async (ctx, e) => {
-    const hay = norm(await ctx.visibleText());
-    return [hay.includes(norm(e.text)), `text "${e.text}" visible`, `page text "${oneLine(hay, 160)}"`];
+    const [hay, where] = await scopedText(ctx, e.within);
+    if (hay === null) return [false, `text "${e.text}" visible ${where}`, "no such list"];
+    return [hay.includes(norm(e.text)), `text "${e.text}" visible ${where}`, `text "${oneLine(hay, 160)}"`];
   },
   text_hidden: async (ctx, e) => {
-    const hay = norm(await ctx.visibleText());
+    const [hay, where] = await scopedText(ctx, e.within);
+    if (hay === null) return [false, `no visible "${e.text}" ${where}`, "no such list"];
     const at = hay.indexOf(norm(e.text));
-    return [at < 0, `no visible "${e.text}"`, `"…${hay.slice(Math.max(0, at - 40), at + 60)}…"`];
+    return [at < 0, `no visible "${e.text}" ${where}`, `"…${hay.slice(Math.max(0, at - 40), at + 60)}…"`];
   },
   value: async (ctx, e) => {
     const v = await (await byLabel(ctx.page, e.label)).inputValue();
@@ -885,6 +896,14 @@ const EXPECTATIONS = {
   },
 };
 
+// The visible text of the list labelled `within` (folded), else of the page; null when the
+// page has no such list.
+async function scopedText(ctx, within) {
+  if (!within) return [norm(await ctx.visibleText()), "on the page"];
+  const text = await ctx.page.evaluate(pageFns.regionText, within);
+  return [text === null ? null : norm(text), `in the list "${within}"`];
+}
+
 // Expectations are polled briefly: the app may still be rendering what the last step did.
 async function expectEventually(ctx, e) {
   const judge = EXPECTATIONS[e?.kind];
@@ -898,23 +917,39 @@ async function expectEventually(ctx, e) {
   }
 }
 
-// An empty app: no storage, no cookies, loaded afresh.
-async function resetApp(ctx) {
-  await ctx.page.context().clearCookies();
-  await ctx.page.evaluate(async () => {
-    localStorage.clear();
-    sessionStorage.clear();
-    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
-  });
-  await ctx.page.goto(`${ctx.origin}/`, { waitUntil: "load", timeout: LOAD_MS });
-  await ctx.waitForText();
+// A new visitor: a new browser context (no storage, no cookies, no cache) with the app
+// loaded in it. What the app keeps in the browser is gone; what it keeps on its server stays.
+async function freshContext(sctx) {
+  if (sctx.context) await withTimeout(sctx.context.close(), 5000, "closing a context").catch(() => {});
+  sctx.context = await sctx.browser.newContext({ viewport: VIEWPORT, serviceWorkers: "block" });
+  const page = await sctx.context.newPage();
+  page.setDefaultTimeout(ACTION_MS);
+  page.on("dialog", (d) => d.accept().catch(() => {}));
+  sctx.page = page;
+  await page.goto(`${sctx.origin}/`, { waitUntil: "load", timeout: LOAD_MS });
+  await sctx.waitForText();
+}
+
+// What the scenario steps get: the current page (swapped by `fresh_context`) and the
+// helpers the expectations use, bound to it.
+function scenarioContext(browser, origin, shotsDir) {
+  const sctx = { browser, origin, shotsDir, context: null, page: null };
+  sctx.evaluate = (fn, arg) => withTimeout(sctx.page.evaluate(fn, arg), ACTION_MS, "page script");
+  sctx.visibleText = async () => (await sctx.evaluate(pageFns.visibleText)) ?? "";
+  sctx.waitForText = async () => {
+    await sctx.page
+      .waitForFunction(() => document.body && document.body.innerText.trim().length > 0, null, { timeout: 2000 })
+      .catch(() => {});
+    await sctx.page.waitForTimeout(SETTLE_MS);
+  };
+  return sctx;
 }
 
 async function runScenario(ctx, sc, index) {
   const result = { name: sc.name, requirement: sc.requirement, passed: false };
   let at = 0;
   try {
-    await resetApp(ctx);
+    await freshContext(ctx);
     for (const [i, step] of (sc.steps ?? []).entries()) {
       at = i + 1;
       const run = SCENARIO_STEPS[step?.do];
@@ -936,13 +971,22 @@ async function runScenario(ctx, sc, index) {
   return result;
 }
 
-async function runScenarios(ctx, scenarios) {
+// Every scenario in its own context of a browser of their own (a persistent context, the
+// checks', cannot open others).
+async function runScenarios(cfg, origin, shotsDir, scenarios) {
+  const browser = await chromium.launch({ executablePath: cfg.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 15000 });
   const out = [];
-  for (const [i, sc] of scenarios.entries()) {
-    const r = await withTimeout(runScenario(ctx, sc, i), SCENARIO_MS, `scenario "${sc.name}"`).catch((e) => ({
-      name: sc.name, requirement: sc.requirement, passed: false, expected: "the scenario to finish", seen: oneLine(e.message),
-    }));
-    out.push(r);
+  try {
+    for (const [i, sc] of scenarios.entries()) {
+      const ctx = scenarioContext(browser, origin, shotsDir);
+      const r = await withTimeout(runScenario(ctx, sc, i), SCENARIO_MS, `scenario "${sc.name}"`).catch((e) => ({
+        name: sc.name, requirement: sc.requirement, passed: false, expected: "the scenario to finish", seen: oneLine(e.message),
+      }));
+      await withTimeout(ctx.context?.close() ?? Promise.resolve(), 5000, "closing a context").catch(() => {});
+      out.push(r);
+    }
+  } finally {
+    await withTimeout(browser.close(), 5000, "closing chromium").catch(() => {});
   }
   return out;
 }
@@ -1069,7 +1113,14 @@ async function run(cfg) {
     const scenarios = Array.isArray(cfg.scenarios) ? cfg.scenarios : [];
     if (scenarios.length && !loadError) {
       const shotsDir = cfg.screenshot ? path.dirname(cfg.screenshot) : null;
-      report.acceptance = await runScenarios({ ...ctx, origin, shotsDir }, scenarios);
+      // The checks' browser goes first: two at once would crowd the sandbox's process limit.
+      await withTimeout(context.close(), 5000, "closing chromium").catch(() => {});
+      report.acceptance = await runScenarios(cfg, origin, shotsDir, scenarios).catch((e) =>
+        scenarios.map((sc) => ({
+          name: sc.name, requirement: sc.requirement, passed: false, failedStep: 0,
+          expected: "a browser for the scenarios", seen: oneLine(e.message, 300),
+        })),
+      );
     } else if (scenarios.length) {
       report.acceptance = scenarios.map((sc) => ({
         name: sc.name, requirement: sc.requirement, passed: false, failedStep: 0,

@@ -21,12 +21,12 @@ fn scenarios() -> Vec<Scenario> {
     two.extend(add("Eggs", "12").as_array().cloned().unwrap_or_default());
     let mut listed = two.clone();
     listed.extend([
-        json!({"do": "expect", "expect": {"kind": "text_visible", "text": "Eggs × 12"}}),
+        json!({"do": "expect", "expect": {"kind": "text_visible", "text": "Eggs × 12", "within": "Items"}}),
         json!({"do": "expect", "expect": {"kind": "count", "count": 2}}),
         json!({"do": "expect", "expect": {"kind": "order", "texts": ["Milk", "Eggs"]}}),
         json!({"do": "fill", "label": "Item", "value": "Bread"}),
         json!({"do": "expect", "expect": {"kind": "value", "label": "Item", "value": "Bread"}}),
-        json!({"do": "expect", "expect": {"kind": "text_hidden", "text": "Bread"}}),
+        json!({"do": "expect", "expect": {"kind": "text_hidden", "text": "Bread", "within": "Items"}}),
         json!({"do": "expect", "expect": {"kind": "color", "target": "accent", "name": "forestgreen"}}),
     ]);
     let mut kept = two;
@@ -39,6 +39,10 @@ fn scenarios() -> Vec<Scenario> {
     let list = json!([
         {"name": "adding items lists them in order", "requirement": "Add items with a quantity", "steps": listed},
         {"name": "items are kept after a reload", "requirement": "Keep the list after a reload", "steps": kept},
+        // Runs after two scenarios that added items: each scenario is a new visitor.
+        {"name": "a new visitor starts with an empty list", "requirement": "Each visitor has their own list",
+         "steps": [{"do": "expect", "expect": {"kind": "count", "count": 0}},
+                   {"do": "expect", "expect": {"kind": "text_hidden", "text": "Milk", "within": "Items"}}]},
     ]);
     parse_scenarios(&list.to_string()).expect("valid scenarios")
 }
@@ -66,13 +70,13 @@ async fn an_app_that_does_what_was_asked_passes_every_scenario() {
     assert_eq!(
         check.tally(),
         Some(Tally {
-            passed: 2,
-            total: 2
+            passed: 3,
+            total: 3
         }),
         "{:#?}",
         check.acceptance
     );
-    assert_eq!(check.verdict(), "checked, 2 of 2 acceptance checks pass");
+    assert_eq!(check.verdict(), "checked, 3 of 3 acceptance checks pass");
     assert!(check.acceptance.iter().all(|r| r.screenshot.is_none()));
 }
 
@@ -86,13 +90,13 @@ async fn a_failing_scenario_reports_its_step_what_was_expected_and_seen_with_a_s
     assert_eq!(
         check.tally(),
         Some(Tally {
-            passed: 1,
-            total: 2
+            passed: 2,
+            total: 3
         }),
         "{:#?}",
         check.acceptance
     );
-    assert_eq!(check.verdict(), "built, 1 of 2 acceptance checks pass");
+    assert_eq!(check.verdict(), "built, 2 of 3 acceptance checks pass");
     let failed = check
         .acceptance
         .iter()
@@ -106,7 +110,7 @@ async fn a_failing_scenario_reports_its_step_what_was_expected_and_seen_with_a_s
     );
     assert_eq!(
         failed.expected.as_deref(),
-        Some("text \"Milk × 2\" visible")
+        Some("text \"Milk × 2\" visible on the page")
     );
     let seen = failed.seen.as_deref().unwrap_or_default();
     assert!(

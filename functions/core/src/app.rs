@@ -246,8 +246,10 @@ impl CheckReport {
         (!lines.is_empty()).then(|| lines.join("\n"))
     }
 
-    /// What the check says of a version in a few words: "checked", or "built, N of M
-    /// acceptance checks pass" (never plain "checked" when a scenario failed).
+    /// What the check says of a version in a few words: "checked, N of M acceptance checks
+    /// pass", "built, N of M acceptance checks pass" when some failed, or "checked, no
+    /// acceptance tests" when the version had none (never plain "checked": it would claim
+    /// more than a load and a form round-trip show).
     pub fn verdict(&self) -> String {
         match self.tally() {
             _ if !self.passed => "check failed".into(),
@@ -258,7 +260,7 @@ impl CheckReport {
                 "checked, {} of {} acceptance checks pass",
                 t.passed, t.total
             ),
-            None => "checked".into(),
+            None => "checked, no acceptance tests".into(),
         }
     }
 }

@@ -752,6 +752,11 @@ mod tests {
         assert_eq!(review(&a, &built, 3), ReviewDecision::Accept);
         let check = built.check.as_ref().expect("check");
         assert_eq!(check.verdict(), "checked, 2 of 2 acceptance checks pass");
+        if let Some(c) = built.check.as_mut() {
+            c.acceptance.clear();
+        }
+        let check = built.check.as_ref().expect("check");
+        assert_eq!(check.verdict(), "checked, no acceptance tests", "says so");
     }
 
     #[test]

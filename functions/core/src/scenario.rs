@@ -86,10 +86,20 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Expectation {
-    /// `text` is visible somewhere (case-insensitive, whitespace folded).
-    TextVisible { text: String },
-    /// `text` is nowhere visible.
-    TextHidden { text: String },
+    /// `text` is visible (case-insensitive, whitespace folded): inside the element whose
+    /// `aria-label` is `within` (a list), else anywhere on the page.
+    TextVisible {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        within: Option<String>,
+    },
+    /// `text` is not visible inside `within` (a list), else nowhere on the page. Scoped, a
+    /// record filtered out of the list may still be named elsewhere (a per-parent roll-up).
+    TextHidden {
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        within: Option<String>,
+    },
     /// The control labelled `label` holds `value`.
     Value { label: String, value: String },
     /// The list (the one labelled `list`, else the page's main list) has `count` items.
@@ -186,9 +196,13 @@ impl ScenarioStep {
 impl Expectation {
     fn validate(&self) -> Result<(), String> {
         match self {
-            Expectation::TextVisible { text } | Expectation::TextHidden { text } => {
+            Expectation::TextVisible { text, within }
+            | Expectation::TextHidden { text, within } => {
                 if text.trim().is_empty() {
                     return Err("the text to look for is empty".into());
+                }
+                if within.as_deref().is_some_and(|w| w.trim().is_empty()) {
+                    return Err("the list to look within is empty".into());
                 }
                 Ok(())
             }
@@ -377,6 +391,10 @@ mod tests {
                 "tolerance",
             ),
             (r#"{"kind":"text_hidden","text":""}"#, "empty"),
+            (
+                r#"{"kind":"text_hidden","text":"x","within":" "}"#,
+                "list to look within",
+            ),
             (r#"{"kind":"colour","name":"red"}"#, "colour"),
         ] {
             let why = refused(&format!(

@@ -164,7 +164,8 @@ pub struct CheckSummary {
     pub console_errors: u32,
     /// Whether a screenshot was taken (`GET …/versions/{n}/screenshot`).
     pub screenshot: bool,
-    /// "checked", or "built, N of M acceptance checks pass" (`CheckReport::verdict`).
+    /// "checked, N of M acceptance checks pass", "built, N of M …" or "checked, no acceptance
+    /// tests" (`CheckReport::verdict`).
     pub verdict: String,
     /// Each acceptance scenario's result on this version.
     pub acceptance: Vec<ScenarioResult>,
@@ -428,7 +429,8 @@ pub struct RunResult {
 pub struct CheckVerdict {
     pub passed: bool,
     pub checks: Vec<CheckResult>,
-    /// "checked", or "built, N of M acceptance checks pass".
+    /// "checked, N of M acceptance checks pass", "built, N of M …" or "checked, no acceptance
+    /// tests" (`CheckReport::verdict`).
     pub verdict: String,
 }
 

@@ -4,6 +4,7 @@
 //!
 //! The judge reads only the eval file; the generator never sees the checks.
 
+use crate::mutate::{Fault, mutate};
 use anyhow::{Context, bail};
 use appgen::cli::{input, user};
 use appgen::wiring::{RuntimeOptions, from_env};
@@ -43,6 +44,10 @@ pub struct EvalArgs {
     /// Exit non-zero unless at least this share of checks pass and every app builds and loads.
     #[arg(long)]
     pub min_pass_rate: Option<f64>,
+    /// The mutation benchmark: put each typical fault (`mutate::Fault`) into every app whose
+    /// scenarios all pass, rebuild it and run its scenarios; report the share caught.
+    #[arg(long)]
+    pub mutations: bool,
 }
 
 /// One prompt with its checks.
@@ -69,6 +74,28 @@ struct CaseResult {
     screenshot: Option<String>,
     /// The app's acceptance scenarios as the pipeline's own check ran them on the version.
     acceptance: Vec<ScenarioResult>,
+    /// With `--mutations`: each fault that applied to the app and what its scenarios made of it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mutants: Vec<MutantResult>,
+}
+
+/// One mutant of an app: caught (a scenario failed), survived (all passed) or stillborn (it
+/// did not build, so it says nothing about the scenarios).
+#[derive(Debug, Serialize)]
+struct MutantResult {
+    fault: Fault,
+    outcome: MutantOutcome,
+    /// The first failed scenario's evidence, or why it did not build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum MutantOutcome {
+    Caught,
+    Survived,
+    Stillborn,
 }
 
 /// Parses an eval file (either format).
@@ -292,7 +319,49 @@ fn acceptance_totals(results: &[CaseResult]) -> [usize; 4] {
     [with.len(), all_pass, passed, scenarios.count()]
 }
 
-async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBuf) -> CaseResult {
+/// Every fault that applies to the version, rebuilt and run against the thread's scenarios.
+async fn mutants(p: &Pipeline, judge: &Builder, thread: &str, version: u32) -> Vec<MutantResult> {
+    let Ok(Some((snap, _))) = p.threads().load(thread).await else {
+        return Vec::new();
+    };
+    let Some(v) = snap.version(version) else {
+        return Vec::new();
+    };
+    let Ok(files) = p.version_files(&snap, v).await else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for fault in Fault::ALL {
+        let Some(mutant) = mutate(&files, fault) else {
+            continue;
+        };
+        let built = judge.build_files_with(&mutant, &[], &snap.scenarios).await;
+        let (outcome, evidence) = match built.as_ref().map(|b| &b.report) {
+            Ok(r) => match r.check.as_ref() {
+                None => (MutantOutcome::Stillborn, r.error.clone()),
+                Some(c) => match c.acceptance.iter().find(|a| !a.passed) {
+                    Some(a) => (MutantOutcome::Caught, Some(a.evidence())),
+                    None => (MutantOutcome::Survived, None),
+                },
+            },
+            Err(e) => (MutantOutcome::Stillborn, Some(e.to_string())),
+        };
+        out.push(MutantResult {
+            fault,
+            outcome,
+            evidence,
+        });
+    }
+    out
+}
+
+async fn run_case(
+    p: Arc<Pipeline>,
+    judge: Arc<Builder>,
+    case: Case,
+    out: PathBuf,
+    mutations: bool,
+) -> CaseResult {
     let started = Instant::now();
     let generated = generate(&p, &case).await;
     let (thread_id, version, error) = match generated {
@@ -363,8 +432,15 @@ async fn run_case(p: Arc<Pipeline>, judge: Arc<Builder>, case: Case, out: PathBu
         Some(v) => acceptance_of(&p, &thread_id, v).await,
         None => Vec::new(),
     };
+    // Only an app whose scenarios all pass can tell a mutant from the app.
+    let sound = !acceptance.is_empty() && acceptance.iter().all(|a| a.passed);
+    let mutants = match version {
+        Some(v) if mutations && sound => mutants(&p, &judge, &thread_id, v).await,
+        _ => Vec::new(),
+    };
     CaseResult {
         acceptance,
+        mutants,
         id: case.id,
         group: case.group,
         thread_id,
@@ -403,11 +479,12 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
     let sem = Arc::new(tokio::sync::Semaphore::new(args.jobs.max(1)));
     let mut tasks = Vec::new();
+    let mutations = args.mutations;
     for case in cases.clone() {
         let (p, judge, sem, out) = (p.clone(), judge.clone(), sem.clone(), args.out.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = sem.acquire_owned().await;
-            let r = run_case(p, judge, case, out).await;
+            let r = run_case(p, judge, case, out, mutations).await;
             let ok = r.checks.iter().filter(|c| c.passed).count();
             eprintln!(
                 "  {:<28} {ok}/{} checks  {:>5.1}s{}",
@@ -522,8 +599,10 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
             println!("  ✗ {}: {}", r.id, a.evidence());
         }
     }
+    let mutation = args.mutations.then(|| print_mutation(&results));
     let report = json!({
         "acceptance": {"apps": results.len(), "withScenarios": with, "allPass": all_pass, "passed": sp, "total": st},
+        "mutation": mutation,
         "file": args.file.display().to_string(),
         "webgen": args.webgen,
         "passed": passed, "failed": failed,
@@ -543,6 +622,48 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
         None => true,
     };
     Ok(if ok { 0 } else { 1 })
+}
+
+/// The mutation benchmark's lines and its figures for report.json.
+fn print_mutation(results: &[CaseResult]) -> Value {
+    let all: Vec<(&str, &MutantResult)> = results
+        .iter()
+        .flat_map(|r| r.mutants.iter().map(move |m| (r.id.as_str(), m)))
+        .collect();
+    let count = |o: MutantOutcome| all.iter().filter(|(_, m)| m.outcome == o).count();
+    let (caught, survived, stillborn) = (
+        count(MutantOutcome::Caught),
+        count(MutantOutcome::Survived),
+        count(MutantOutcome::Stillborn),
+    );
+    let judged = caught + survived;
+    let apps = results.iter().filter(|r| !r.mutants.is_empty()).count();
+    println!(
+        "mutation: {judged} mutants of {apps} apps, {caught} caught ({:.0}%), {stillborn} did not build",
+        100.0 * caught as f64 / judged.max(1) as f64
+    );
+    let mut by_fault: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for (_, m) in all
+        .iter()
+        .filter(|(_, m)| m.outcome != MutantOutcome::Stillborn)
+    {
+        let e = by_fault.entry(m.fault.label()).or_default();
+        e.1 += 1;
+        if m.outcome == MutantOutcome::Caught {
+            e.0 += 1;
+        }
+    }
+    for (fault, (c, n)) in &by_fault {
+        println!("  {fault:<28} {c}/{n} caught");
+    }
+    for (id, m) in all
+        .iter()
+        .filter(|(_, m)| m.outcome == MutantOutcome::Survived)
+    {
+        println!("  survived: {id}: {}", m.fault.label());
+    }
+    json!({"apps": apps, "mutants": judged, "caught": caught, "stillborn": stillborn,
+           "byFault": by_fault.iter().map(|(f, (c, n))| json!({"fault": f, "caught": c, "total": n})).collect::<Vec<_>>()})
 }
 
 #[cfg(test)]

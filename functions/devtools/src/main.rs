@@ -6,6 +6,7 @@
 mod appdata_bench;
 mod bench;
 mod eval;
+mod mutate;
 mod serve_bench;
 
 use clap::{Parser, Subcommand};

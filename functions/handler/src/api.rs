@@ -160,6 +160,10 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
             get(get_screenshot),
         )
         .route(
+            "/api/threads/{thread}/versions/{n}/acceptance/{i}/screenshot",
+            get(get_acceptance_screenshot),
+        )
+        .route(
             "/api/threads/{thread}/versions/{n}/restore",
             post(restore_version),
         )
@@ -439,9 +443,29 @@ async fn get_screenshot(
         .as_ref()
         .and_then(|c| c.screenshot.clone())
         .ok_or_else(|| ApiError::not_found("screenshot"))?;
+    png(&state, &key).await
+}
+
+/// The screenshot of the `i`-th (1-based) acceptance scenario's failure on version `n`.
+async fn get_acceptance_screenshot(
+    State(state): State<Arc<AppState>>,
+    OwnedThread(snap): OwnedThread,
+    Path((_, n, i)): Path<(String, u32, usize)>,
+) -> Result<Response, ApiError> {
+    let v = version_of(&snap, n)?;
+    let key = v
+        .check
+        .as_ref()
+        .and_then(|c| c.acceptance.get(i.checked_sub(1)?))
+        .and_then(|r| r.screenshot.clone())
+        .ok_or_else(|| ApiError::not_found("screenshot"))?;
+    png(&state, &key).await
+}
+
+async fn png(state: &AppState, key: &str) -> Result<Response, ApiError> {
     let blob = state
         .pipeline
-        .artifact(&key)
+        .artifact(key)
         .await?
         .ok_or_else(|| ApiError::not_found("screenshot"))?;
     Ok((

@@ -1,14 +1,15 @@
-// The right side: tabs for the preview, code, wireframe, check report and versions.
+// The right side: tabs for the preview, code, wireframe, check report, acceptance tests and versions.
 
 import { useRef, type KeyboardEvent, type ReactNode } from "react";
 
-export type TabId = "preview" | "code" | "wireframe" | "check" | "versions";
+export type TabId = "preview" | "code" | "wireframe" | "check" | "tests" | "versions";
 
 const TABS: { id: TabId; label: string }[] = [
   { id: "preview", label: "Preview" },
   { id: "code", label: "Code" },
   { id: "wireframe", label: "Wireframe" },
   { id: "check", label: "Check" },
+  { id: "tests", label: "Tests" },
   { id: "versions", label: "Versions" },
 ];
 

@@ -5,6 +5,7 @@ import { api } from "../lib/api";
 import { formatSpend, runSpend, spend } from "../lib/cost";
 import type { StepUsageView, VersionSummary } from "../lib/contract";
 import { PublishBar, publishable, usePublished } from "./Publish";
+import { verdictOk } from "../lib/acceptance";
 import { Badge, Button, formatTime } from "./ui";
 
 export function VersionsView({
@@ -69,7 +70,7 @@ export function VersionsView({
               {v.number === latest && <Badge ok={null}>latest</Badge>}
               {v.number === live && <Badge ok={true}>published</Badge>}
               {v.restoredFrom != null && <Badge ok={null}>restored from v{v.restoredFrom}</Badge>}
-              {v.check ? <Badge ok={v.check.passed && !v.check.verdict.startsWith("built")}>{v.check.verdict}</Badge> : <Badge ok={null}>not checked</Badge>}
+              {v.check ? <Badge ok={verdictOk(v.check)}>{v.check.verdict}</Badge> : <Badge ok={null}>not checked</Badge>}
               <span className="ml-auto text-xs text-muted">{formatTime(v.createdAt)}</span>
             </div>
             <p className="mt-1 line-clamp-2 text-sm text-slate-700">{v.request || "—"}</p>

@@ -8,6 +8,7 @@ import { CheckView } from "./CheckView";
 import { CodeView, type CodeSelection } from "./CodeView";
 import { ContentPanel, type TabId } from "./ContentPanel";
 import { PreviewView } from "./PreviewView";
+import { TestsView } from "./TestsView";
 import { VersionsView } from "./VersionsView";
 import { WireframeView } from "./WireframeView";
 
@@ -63,6 +64,7 @@ export function Workspace({ app }: { app: Appgen }) {
             {tab === "code" && <CodeView machine={m} selection={code} onSelect={setCode} />}
             {tab === "wireframe" && <WireframeView html={m.state?.wireframe} running={busy} />}
             {tab === "check" && <CheckView threadId={threadId} versions={versions} version={previewVersion} />}
+            {tab === "tests" && <TestsView threadId={threadId} scenarios={m.state?.scenarios ?? []} versions={versions} />}
             {tab === "versions" && (
               <VersionsView
                 threadId={threadId}

@@ -70,6 +70,8 @@ export const api = {
   },
   zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
   screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
+  /// The failure screenshot of acceptance scenario `i` (1-based, in the version's results).
+  acceptanceShotUrl: (id: string, n: number, i: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/acceptance/${i}/screenshot`,
 };
 
 const blobCache = new Map<string, Promise<string>>();

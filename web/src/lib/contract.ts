@@ -93,7 +93,8 @@ consoleErrors: number,
  */
 screenshot: boolean, 
 /**
- * "checked", or "built, N of M acceptance checks pass" (`CheckReport::verdict`).
+ * "checked, N of M acceptance checks pass", "built, N of M …" or "checked, no acceptance
+ * tests" (`CheckReport::verdict`).
  */
 verdict: string, 
 /**
@@ -199,7 +200,8 @@ message: string | null, };
  */
 export type CheckVerdict = { passed: boolean, checks: Array<CheckResult>, 
 /**
- * "checked", or "built, N of M acceptance checks pass".
+ * "checked, N of M acceptance checks pass", "built, N of M …" or "checked, no acceptance
+ * tests" (`CheckReport::verdict`).
  */
 verdict: string, };
 
@@ -422,7 +424,7 @@ export type Role = "button" | "link" | "tab" | "checkbox" | "radio" | "option" |
 /**
  * What the page should show.
  */
-export type Expectation = { "kind": "text_visible", text: string, } | { "kind": "text_hidden", text: string, } | { "kind": "value", label: string, value: string, } | { "kind": "count", list?: string | null, count: number, } | { "kind": "order", texts: Array<string>, } | { "kind": "number", label: string, value: number, tolerance: number, } | { "kind": "color", target: ColorTarget, name: ColorName, };
+export type Expectation = { "kind": "text_visible", text: string, within?: string | null, } | { "kind": "text_hidden", text: string, within?: string | null, } | { "kind": "value", label: string, value: string, } | { "kind": "count", list?: string | null, count: number, } | { "kind": "order", texts: Array<string>, } | { "kind": "number", label: string, value: number, tolerance: number, } | { "kind": "color", target: ColorTarget, name: ColorName, };
 
 /**
  * What running one scenario in the browser came to. A failure says which step failed, what

@@ -1,12 +1,14 @@
 //! Scenarios of the collection kinds (a form and a list): add, persist, computed values and
 //! totals, filter, search, sort, done state, streaks, overlaps, low stock.
 
-use super::{click, count, expect, fill, hidden, number, scenario, select, visible};
+use super::{click, count, expect, fill, hidden_in, number, scenario, select, visible, visible_in};
 use crate::spec::{AppSpec, Field, FieldType};
 use appgen_core::scenario::{Expectation, Scenario, ScenarioStep};
 
 /// Names of the records the scenarios add (distinct, and in alphabetical order).
 const NAMES: [&str; 2] = ["Amber", "Cobalt"];
+/// The words of the records' other text fields (and e-mail, web addresses).
+const OTHER: [&str; 2] = ["Maple", "Willow"];
 
 pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
     let app = App::new(spec);
@@ -66,7 +68,7 @@ impl<'a> App<'a> {
     fn adds(&self) -> Scenario {
         let mut steps = self.add(0, &[]);
         if let Some([a, _]) = &self.shown {
-            steps.push(visible(a));
+            steps.push(visible_in(&self.plural, a));
         }
         steps.push(count(&self.plural, 1));
         let fields = self
@@ -93,7 +95,7 @@ impl<'a> App<'a> {
         let mut steps = self.add(0, &[]);
         steps.push(ScenarioStep::Reload);
         if let Some([a, _]) = &self.shown {
-            steps.push(visible(a));
+            steps.push(visible_in(&self.plural, a));
         }
         steps.push(count(&self.plural, 1));
         Some(scenario(
@@ -148,6 +150,14 @@ impl<'a> App<'a> {
         )]
     }
 
+    /// The list shows `shown` and not `gone`.
+    fn only(&self, shown: &str, gone: &str) -> [ScenarioStep; 2] {
+        [
+            hidden_in(&self.plural, gone),
+            visible_in(&self.plural, shown),
+        ]
+    }
+
     fn values(&self, field: &Field) -> [f64; 2] {
         [0, 1].map(|n| raw(self.spec, field, n).parse().unwrap_or(0.0))
     }
@@ -175,7 +185,7 @@ impl<'a> App<'a> {
                 &format!("Filter by {}", field.label.to_lowercase()),
                 &field.options[1],
             ));
-            steps.extend([hidden(a), visible(b)]);
+            steps.extend(self.only(b, a));
             out.push(scenario(
                 &format!(
                     "filtering by {} shows only matches",
@@ -188,7 +198,8 @@ impl<'a> App<'a> {
         if self.spec.features.search.contains(&self.spec.primary_key()) {
             let mut steps = self.add(0, &[]);
             steps.extend(self.add(1, &[]));
-            steps.extend([fill("Search", b), hidden(a), visible(b)]);
+            steps.push(fill("Search", b));
+            steps.extend(self.only(b, a));
             out.push(scenario(
                 "searching finds only matches",
                 "Search the list",
@@ -238,8 +249,11 @@ impl<'a> App<'a> {
             });
             // The last notice names the second record, so "done" is judged by the count.
             let list = &self.plural;
-            steps.extend([click("Active"), hidden(a), visible(b), count(list, 1)]);
-            steps.extend([click("Done"), visible(a), count(list, 1), click("All")]);
+            steps.push(click("Active"));
+            steps.extend(self.only(b, a));
+            steps.push(count(list, 1));
+            steps.extend([click("Done"), visible_in(list, a), count(list, 1)]);
+            steps.push(click("All"));
             steps.push(count(list, 2));
             let req = "Mark items done and filter by all / active / done";
             return Some(scenario("ticking one off moves it to done", req, steps));
@@ -309,7 +323,7 @@ pub(super) fn label_of(f: &Field) -> String {
     }
 }
 
-fn enter(f: &Field, value: String) -> ScenarioStep {
+pub(super) fn enter(f: &Field, value: String) -> ScenarioStep {
     let label = label_of(f);
     match f.kind {
         FieldType::Boolean => ScenarioStep::Check {
@@ -323,9 +337,11 @@ fn enter(f: &Field, value: String) -> ScenarioStep {
 }
 
 /// The value record `n` (0 or 1) gives a field: concrete, valid, and different per record.
-fn raw(spec: &AppSpec, f: &Field, n: usize) -> String {
+pub(super) fn raw(spec: &AppSpec, f: &Field, n: usize) -> String {
     let name = NAMES[n % 2];
-    let lower = name.to_lowercase();
+    // Other fields never spell the record's name, so finding the name proves it is shown.
+    let other = OTHER[n % 2];
+    let lower = other.to_lowercase();
     let end = spec
         .features
         .overlap
@@ -335,7 +351,7 @@ fn raw(spec: &AppSpec, f: &Field, n: usize) -> String {
         FieldType::Text if f.key == spec.primary_key() => name,
         FieldType::Longtext if f.key == spec.primary_key() => name,
         FieldType::Text | FieldType::Longtext => {
-            return format!("{name} {}", f.label.to_lowercase());
+            return format!("{other} {}", f.label.to_lowercase());
         }
         FieldType::Email => return format!("{lower}@example.com"),
         FieldType::Tel => ["5550101", "5550202"][n % 2],

@@ -6,9 +6,11 @@
 //! The scenarios go by what a person sees (labels, button names, text), the same words the
 //! composed app renders, so an app that does what the spec says passes them.
 
+mod archetypes;
 mod collection;
 mod expr;
 mod other;
+pub mod words;
 
 use crate::analysis::{DARK_ACCENT, DARK_BACKGROUND, DEFAULT_ACCENT, DEFAULT_BACKGROUND};
 use crate::spec::{AppKind, AppSpec};
@@ -24,6 +26,7 @@ pub fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
         AppKind::Calculator => other::calculator(spec),
         AppKind::Quiz => other::quiz(spec),
         AppKind::Landing => other::landing(spec),
+        AppKind::Archetype => archetypes::scenarios(spec),
         _ => Vec::new(),
     };
     out.extend(colours(spec));
@@ -92,12 +95,23 @@ fn expect(expect: Expectation) -> ScenarioStep {
 fn visible(text: &str) -> ScenarioStep {
     expect(Expectation::TextVisible {
         text: text.to_owned(),
+        within: None,
     })
 }
 
-fn hidden(text: &str) -> ScenarioStep {
+/// `text` shown in the list labelled `list`: a record's name also shown elsewhere (a notice,
+/// a per-parent roll-up) neither passes nor trips it.
+fn visible_in(list: &str, text: &str) -> ScenarioStep {
+    expect(Expectation::TextVisible {
+        text: text.to_owned(),
+        within: Some(list.to_owned()),
+    })
+}
+
+fn hidden_in(list: &str, text: &str) -> ScenarioStep {
     expect(Expectation::TextHidden {
         text: text.to_owned(),
+        within: Some(list.to_owned()),
     })
 }
 

@@ -155,3 +155,165 @@ fn every_eval_prompt_gets_valid_scenarios() {
         assert!(!for_prompt(prompt).is_empty(), "{prompt}");
     }
 }
+
+/// A roll-up block names each parent ("… project: 0% done") outside the list, so "Amber is
+/// gone from the active tasks" must look inside the list only (the breadth set's false alarm,
+/// when the parent's value still spelled the record's name).
+#[test]
+fn record_texts_are_looked_for_inside_the_list() {
+    let spec = spec_of(
+        "Projects and their tasks: add projects with a name and deadline; inside a project add tasks with a title and status (todo, doing, done); show each project's percentage of done tasks.",
+    );
+    let list = spec.entity.plural.clone();
+    let texts: Vec<_> =
+        scenarios(&spec)
+            .into_iter()
+            .flat_map(|s| s.steps)
+            .filter_map(|st| match st {
+                ScenarioStep::Expect {
+                    expect:
+                        Expectation::TextHidden { text, within }
+                        | Expectation::TextVisible { text, within },
+                } if text == "Amber" || text == "Cobalt" => Some((text, within)),
+                _ => None,
+            })
+            .collect();
+    assert!(texts.len() >= 3, "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .all(|(_, w)| w.as_deref() == Some(list.as_str())),
+        "{texts:?}"
+    );
+}
+
+/// Every archetype but the shuffled memory game gets scenarios, and they say what a person
+/// would check: the winner, the cart's exact total, the revealed back, the timer ending.
+#[test]
+fn archetypes_get_scenarios_that_check_what_they_do() {
+    let expect_text = |s: &[Scenario], want: &str| {
+        s.iter().flat_map(|x| &x.steps).any(|st| {
+            matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, .. } } if text == want)
+        })
+    };
+    let ttt = for_prompt(
+        "my kids want tic tac toe, X against O, with a scoreboard of wins for each side and a restart",
+    );
+    assert!(expect_text(&ttt, "X wins!"), "{ttt:?}");
+    let shop = for_prompt(
+        "Pizza menu with a cart: Margherita $9, Pepperoni $11, Veggie $10. Add to cart buttons, plus and minus for quantities and a cart total.",
+    );
+    let totals: Vec<_> = shop.iter().flat_map(numbers).collect();
+    assert!(
+        totals.iter().any(|(l, v)| l == "Cart total" && *v == 20.0),
+        "{totals:?}"
+    );
+    let cards = for_prompt(
+        "Vocabulary cards for learning German: German word and English meaning; show one card at a time, tap to reveal the meaning, next and previous.",
+    );
+    assert!(
+        names(&cards).iter().any(|n| n.starts_with("revealing")),
+        "{:?}",
+        names(&cards)
+    );
+    let tea = for_prompt(
+        "A tea steeping countdown timer: pick minutes and seconds, start, pause and reset, and show a message when time is up.",
+    );
+    assert!(expect_text(&tea, "Time's up!"), "{tea:?}");
+    let feed = spec_of(
+        "A team kudos wall: anyone posts a thank-you with their name, who it is for and a message; posts show newest first and anyone can like a post.",
+    );
+    let kept = scenarios(&feed)
+        .into_iter()
+        .find(|x| x.name == "what was added is kept after a reload");
+    assert_eq!(
+        kept.is_some(),
+        feed.persist,
+        "a feed that keeps its posts checks them after a reload"
+    );
+    if let Some(k) = kept {
+        let at = k.steps.iter().position(|st| *st == ScenarioStep::Reload);
+        assert!(at.is_some_and(|i| i + 1 < k.steps.len()), "{k:?}");
+    }
+    for prompt in [
+        "Connect four for two players: a 7 by 6 grid, click a column to drop a disc, show whose turn it is and announce the winner.",
+        "A team kudos wall: anyone posts a thank-you with their name, who it is for and a message; posts show newest first and anyone can like a post.",
+        "A recipe scaler: enter ingredients with quantities and units for a number of servings, then choose a new number of servings and see every amount scaled.",
+        "Shared house bills: add housemates, then bills with what it was, who paid and the amount, split equally; show who owes whom.",
+        "A stopwatch with start, stop, lap and reset; show the laps in a list with the fastest lap highlighted.",
+        "Pomodoro focus timer with 25 minute work and 5 minute break phases, a count of completed sessions, start/pause and reset.",
+    ] {
+        assert!(!for_prompt(prompt).is_empty(), "{prompt}");
+    }
+}
+
+/// A check in words becomes a scenario over the app's own form and list; what cannot be read
+/// says how to put it.
+#[test]
+fn a_check_in_words_becomes_a_scenario() {
+    let spec = spec_of(
+        "A task list: each task has a title and a priority (low, medium, high). Add tasks and see them in a list.",
+    );
+    let s = words::from_sentence(
+        &spec,
+        "When I add a task with priority high it is listed first",
+    )
+    .expect("read");
+    let json = serde_json::to_string(&[&s]).expect("json");
+    parse_scenarios(&json).expect("a valid scenario");
+    assert!(
+        s.steps.iter().any(|st| matches!(st, ScenarioStep::Select { label, option } if label == "Priority" && option == "High")),
+        "{s:?}"
+    );
+    let order = s.steps.iter().find_map(|st| match st {
+        ScenarioStep::Expect {
+            expect: Expectation::Order { texts },
+        } => Some(texts.clone()),
+        _ => None,
+    });
+    assert_eq!(order, Some(vec!["Cobalt".to_owned(), "Amber".to_owned()]));
+    let kept = words::from_sentence(
+        &spec,
+        "when I add a task with title Milk it is still there after a reload",
+    )
+    .expect("read");
+    assert!(kept.steps.contains(&ScenarioStep::Reload));
+    assert!(
+        kept.steps
+            .iter()
+            .any(|st| matches!(st, ScenarioStep::Fill { value, .. } if value == "milk"))
+    );
+    let bad = words::from_sentence(&spec, "when I add a task with colour red it is listed")
+        .expect_err("no such field");
+    assert!(
+        bad.0.contains("Title") && bad.0.contains("Priority"),
+        "{bad}"
+    );
+    let vague = words::from_sentence(&spec, "it should be nice").expect_err("unreadable");
+    assert!(vague.0.contains("when I add a task with"), "{vague}");
+}
+
+/// Finding a record's name must mean its name is shown: no other value it is given spells it
+/// (an e-mail "amber@…" or a company "Amber company" in the same row would pass for it).
+#[test]
+fn other_values_never_spell_the_records_name() {
+    let s = for_prompt(
+        "A small CRM for contacts: name, company, phone, email and a status of lead, customer or lost. List them with a filter by status.",
+    );
+    let add = &s[0];
+    let typed: Vec<&str> = add
+        .steps
+        .iter()
+        .filter_map(|st| match st {
+            ScenarioStep::Fill { value, .. } => Some(value.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(typed.contains(&"Amber"), "{typed:?}");
+    let others = typed.iter().filter(|v| **v != "Amber");
+    assert!(
+        others.clone().all(|v| !v.to_lowercase().contains("amber")),
+        "{typed:?}"
+    );
+    assert!(others.count() >= 3, "{typed:?}");
+}

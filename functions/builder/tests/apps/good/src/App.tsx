@@ -32,7 +32,7 @@ export default function App() {
           Add
         </button>
       </form>
-      <ul>
+      <ul aria-label="Items">
         {items.map((item) => (
           <li key={item.id}>
             {item.title} × {item.qty}

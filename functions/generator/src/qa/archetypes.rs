@@ -1,0 +1,364 @@
+//! Scenarios of the composed archetypes: what a person does with each and what they must then
+//! see — a game won, a cart's exact total with its fees, a card revealed and the next one
+//! shown, a timer running and done, a post listed first and its count going up, amounts
+//! scaled, a bill split. Words and labels are the ones each component renders.
+
+use super::collection::label_of;
+use super::{click, count, fill, hidden_in, number, scenario, visible, visible_in};
+use crate::archetypes::Archetype;
+use crate::archetypes::feed::Feed;
+use crate::archetypes::flashcards::Flashcards;
+use crate::archetypes::grid_game::GridGame;
+use crate::archetypes::scaler::Scaler;
+use crate::archetypes::shop::Shop;
+use crate::archetypes::split::Split;
+use crate::archetypes::timer::{Timer, TimerMode};
+use crate::spec::{AppSpec, Field, FieldType};
+use crate::text::capitalize;
+use appgen_core::scenario::{Expectation, Scenario, ScenarioStep};
+
+/// Every scenario of the archetype the spec was read as (none for the memory game: its deck
+/// is shuffled, so no fixed clicks can be scripted).
+pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
+    let mut out = made(spec);
+    if spec.persist {
+        // What a scenario added must still be there after a reload, where the app keeps data.
+        out.extend(kept(spec));
+    }
+    out
+}
+
+fn made(spec: &AppSpec) -> Vec<Scenario> {
+    match &spec.archetype {
+        Some(Archetype::GridGame(g)) => grid_game(g).into_iter().collect(),
+        Some(Archetype::Shop(s)) => shop(s, spec.persist),
+        Some(Archetype::Flashcards(f)) => flashcards(f).into_iter().collect(),
+        Some(Archetype::Timer(t)) => vec![timer(t)],
+        Some(Archetype::Feed(f)) => feed(f).into_iter().collect(),
+        Some(Archetype::Scaler(s)) => scaler(s).into_iter().collect(),
+        Some(Archetype::Split(s)) => vec![split(s)],
+        Some(Archetype::Memory(_)) | None => Vec::new(),
+    }
+}
+
+/// The reload versions of the scenarios whose app keeps what they add: the same steps up to
+/// the point the data is in, a reload, then the data checked again. The shop's is its own.
+fn kept(spec: &AppSpec) -> Vec<Scenario> {
+    let (source, upto, list, text) = match &spec.archetype {
+        Some(Archetype::Flashcards(f)) => {
+            let Some(front) = f.fields.first() else {
+                return Vec::new();
+            };
+            let shown = format!("{} {}", NAMES[0], front.label.to_lowercase());
+            (flashcards(f), "Add card".to_owned(), "Study", shown)
+        }
+        Some(Archetype::Feed(f)) => (
+            feed(f),
+            "Post".to_owned(),
+            "Posts, newest first",
+            NAMES[0].to_owned(),
+        ),
+        Some(Archetype::Scaler(s)) => (
+            scaler(s),
+            "Add ingredient".to_owned(),
+            "Scale",
+            NAMES[0].to_owned(),
+        ),
+        Some(Archetype::Split(s)) => (
+            Some(split(s)),
+            format!("Add {}", s.cost.to_lowercase()),
+            "Balances",
+            format!("{}: is owed", NAMES[0]),
+        ),
+        _ => return Vec::new(),
+    };
+    let Some(source) = source else {
+        return Vec::new();
+    };
+    // Up to and including the first click that saves.
+    let end = source
+        .steps
+        .iter()
+        .position(|st| matches!(st, ScenarioStep::Click { name, .. } if *name == upto));
+    let Some(end) = end else {
+        return Vec::new();
+    };
+    let mut steps = source.steps[..=end].to_vec();
+    steps.extend([ScenarioStep::Reload, visible_in(list, &text)]);
+    vec![scenario(
+        "what was added is kept after a reload",
+        "Keep the data after a page reload",
+        steps,
+    )]
+}
+
+/// The first player fills a line (a row, or a column of dropped discs) while the second
+/// plays beside it; the status then names the winner.
+fn grid_game(g: &GridGame) -> Option<Scenario> {
+    let win = g.win as usize;
+    let fits = if g.gravity {
+        g.rows >= g.win && g.columns >= 2
+    } else {
+        g.columns >= g.win && g.rows >= 2
+    };
+    if !fits || win < 2 {
+        return None;
+    }
+    let cell = |player: usize, i: usize| match (g.gravity, player) {
+        (true, p) => format!("Drop in column {}", p + 1),
+        (false, p) => format!("Row {}, column {}", p + 1, i + 1),
+    };
+    let mut steps = Vec::new();
+    for i in 0..win {
+        steps.push(click(&cell(0, i)));
+        if i + 1 < win {
+            steps.push(click(&cell(1, i)));
+        }
+    }
+    let [first, second] = &g.players;
+    steps.push(visible(&format!("{first} wins!")));
+    if g.score {
+        steps.push(visible(&format!("{first}: 1 · {second}: 0")));
+    }
+    Some(scenario(
+        &format!("{win} in a row wins the game"),
+        &format!("{} in a row wins", g.win),
+        steps,
+    ))
+}
+
+/// Two products in the cart: the exact total with every fee, and kept after a reload.
+fn shop(s: &Shop, persist: bool) -> Vec<Scenario> {
+    let [a, b] = match s.products.as_slice() {
+        [a, b, ..] => [a, b],
+        _ => return Vec::new(),
+    };
+    let cart = s.cart.as_str();
+    let add = |name: &str| click(&format!("Add {name} to {cart}"));
+    let subtotal = a.price + b.price;
+    let fees: f64 = s.fees.iter().map(|f| subtotal * f.percent / 100.0).sum();
+    let mut total = vec![add(&a.name), add(&b.name)];
+    total.extend([
+        number("Subtotal", subtotal),
+        number(&format!("{} total", capitalize(cart)), subtotal + fees),
+    ]);
+    let fee_words: Vec<String> = s.fees.iter().map(|f| f.label.to_lowercase()).collect();
+    let mut out = vec![scenario(
+        &format!("two products give the exact {cart} total"),
+        &format!(
+            "Show the {cart} total{}",
+            if fee_words.is_empty() {
+                String::new()
+            } else {
+                format!(" with {}", fee_words.join(", "))
+            }
+        ),
+        total,
+    )];
+    if persist {
+        let list = format!("Your {cart}");
+        let steps = vec![
+            add(&a.name),
+            add(&b.name),
+            ScenarioStep::Reload,
+            count(&list, 2),
+        ];
+        out.push(scenario(
+            &format!("the {cart} is kept after a reload"),
+            "Keep the data after a page reload",
+            steps,
+        ));
+    }
+    out
+}
+
+/// Two cards: reveal shows the back of the shown card, next shows the next card's front
+/// with its back hidden again.
+fn flashcards(f: &Flashcards) -> Option<Scenario> {
+    let [front, back] = match f.fields.as_slice() {
+        [a, b, ..] if is_text(a) && is_text(b) => [a, b],
+        _ => return None,
+    };
+    let value = |field: &Field, n: usize| format!("{} {}", NAMES[n], field.label.to_lowercase());
+    let mut steps = Vec::new();
+    for n in 0..2 {
+        steps.extend(f.fields.iter().map(|x| enter(x, &value(x, n))));
+        steps.push(click("Add card"));
+    }
+    let back_word = back.label.to_lowercase();
+    steps.extend([
+        click("Next"),
+        visible_in("Study", &value(front, 0)),
+        hidden_in("Study", &value(back, 0)),
+        click(&format!("Reveal {back_word}")),
+        visible_in("Study", &value(back, 0)),
+        click("Next"),
+        visible_in("Study", &value(front, 1)),
+        hidden_in("Study", &value(back, 1)),
+    ]);
+    Some(scenario(
+        &format!("revealing shows the {back_word} and next shows the next card"),
+        &format!("Flip a card to see the {back_word}, then go to the next card"),
+        steps,
+    ))
+}
+
+/// Started, the timer runs; a two-second countdown ends; a stopwatch resets to zero; a
+/// finished focus session is counted.
+fn timer(t: &Timer) -> Scenario {
+    let steps = match t.mode {
+        TimerMode::Countdown => vec![
+            fill("Minutes", "0"),
+            fill("Seconds", "2"),
+            visible("00:02"),
+            click("Start"),
+            visible("Pause"),
+            ScenarioStep::Wait { ms: 3000 },
+            visible("Time's up!"),
+        ],
+        TimerMode::Stopwatch => vec![
+            click("Start"),
+            visible("Stop"),
+            ScenarioStep::Wait { ms: 300 },
+            hidden_in("Elapsed time", "00:00.00"),
+            click("Stop"),
+            click("Reset"),
+            visible_in("Elapsed time", "00:00.00"),
+        ],
+        TimerMode::Pomodoro => vec![
+            click("Start"),
+            visible("Pause"),
+            click("Skip to break"),
+            number("Completed sessions", 1.0),
+        ],
+    };
+    let what = match t.mode {
+        TimerMode::Countdown => "a countdown runs and ends",
+        TimerMode::Stopwatch => "the stopwatch runs and resets",
+        TimerMode::Pomodoro => "a finished focus session is counted",
+    };
+    scenario(what, "Start, stop and reset the timer", steps)
+}
+
+/// Two posts: the newest is listed first; a reaction counts up on the post it was given to.
+fn feed(f: &Feed) -> Option<Scenario> {
+    let author = f.fields.iter().find(|x| x.kind == FieldType::Text)?;
+    let value = |field: &Field, n: usize| match field.kind {
+        FieldType::Text | FieldType::Longtext if field.key == author.key => NAMES[n].to_owned(),
+        _ => sample(field, n),
+    };
+    let mut steps = Vec::new();
+    for n in 0..2 {
+        steps.extend(f.fields.iter().map(|x| enter(x, &value(x, n))));
+        steps.push(click("Post"));
+    }
+    let list = "Posts, newest first";
+    steps.push(expect_order(&[NAMES[1], NAMES[0]]));
+    steps.push(click(&format!("{} this post (0)", f.reaction)));
+    steps.push(visible_in(list, &format!("{} · 1", f.reaction)));
+    Some(scenario(
+        "a new post is listed first and reactions count",
+        &format!(
+            "Show posts newest first, each with a {} count",
+            f.reaction.to_lowercase()
+        ),
+        steps,
+    ))
+}
+
+/// One ingredient of 3: twice the servings shows 6, half shows 1.5.
+fn scaler(s: &Scaler) -> Option<Scenario> {
+    let [name, amount, unit] = match s.fields.as_slice() {
+        [a, b, c, ..] if b.kind.is_numeric() => [a, b, c],
+        _ => return None,
+    };
+    let unit_value = sample(unit, 0);
+    let mut steps = vec![
+        enter(name, NAMES[0]),
+        enter(amount, "3"),
+        enter(unit, &unit_value),
+        click("Add ingredient"),
+    ];
+    let yields = s.yields.to_lowercase();
+    steps.extend([
+        fill(&format!("Original {yields}"), "4"),
+        fill(&format!("New {yields}"), "8"),
+        visible_in("Scale", &format!("6 {unit_value}")),
+        fill(&format!("New {yields}"), "2"),
+        visible_in("Scale", &format!("1.5 {unit_value}")),
+    ]);
+    Some(scenario(
+        &format!("changing the {yields} scales each amount"),
+        &format!("Scale every amount to a new number of {yields}"),
+        steps,
+    ))
+}
+
+/// Two people, one cost paid by the first: each owes or is owed half.
+fn split(s: &Split) -> Scenario {
+    let person = s.person.to_lowercase();
+    let cost = s.cost.to_lowercase();
+    let mut steps = Vec::new();
+    for name in NAMES {
+        steps.push(fill(&format!("{} name", s.person), name));
+        steps.push(click(&format!("Add {person}")));
+    }
+    steps.extend([
+        fill("What it was", "Dinner"),
+        fill("Paid by", NAMES[0]),
+        fill("Amount", "30"),
+        click(&format!("Add {cost}")),
+        visible_in("Balances", &format!("{}: is owed", NAMES[0])),
+        visible_in("Balances", &format!("{}: owes", NAMES[1])),
+        number(NAMES[0], 15.0),
+        number(NAMES[1], 15.0),
+    ]);
+    scenario(
+        &format!("a {cost} paid by one is split equally"),
+        "Split costs equally and show who owes what",
+        steps,
+    )
+}
+
+// ------------------------------------------------------------------ helpers
+
+const NAMES: [&str; 2] = ["Amber", "Cobalt"];
+
+fn is_text(f: &Field) -> bool {
+    matches!(f.kind, FieldType::Text | FieldType::Longtext)
+}
+
+/// A concrete value for a field of record `n`.
+fn sample(f: &Field, n: usize) -> String {
+    match f.kind {
+        FieldType::Enum => f
+            .options
+            .get(n % f.options.len().max(1))
+            .cloned()
+            .unwrap_or_default(),
+        FieldType::Number | FieldType::Money | FieldType::Percent => ["3", "8"][n % 2].to_owned(),
+        FieldType::Rating => ["4", "2"][n % 2].to_owned(),
+        FieldType::Date => ["2030-03-14", "2030-04-02"][n % 2].to_owned(),
+        // Not the record's name: finding the name must mean the name is shown.
+        _ => format!("{} {}", ["Maple", "Willow"][n % 2], f.label.to_lowercase()),
+    }
+}
+
+fn enter(f: &Field, value: &str) -> ScenarioStep {
+    let label = label_of(f);
+    match f.kind {
+        FieldType::Enum => super::select(&label, value),
+        FieldType::Rating => super::select(&label, &format!("{value} / 5")),
+        FieldType::Boolean => ScenarioStep::Check {
+            label,
+            checked: value == "true",
+        },
+        _ => fill(&label, value),
+    }
+}
+
+fn expect_order(texts: &[&str]) -> ScenarioStep {
+    super::expect(Expectation::Order {
+        texts: texts.iter().map(|t| (*t).to_owned()).collect(),
+    })
+}
