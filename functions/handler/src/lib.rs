@@ -8,6 +8,7 @@ pub mod cli;
 pub mod functions;
 #[cfg(feature = "aws-lambda")]
 pub mod lambda;
+pub mod members;
 pub mod preview;
 pub mod ratelimit;
 pub mod relay;
