@@ -1,7 +1,7 @@
 //! Thread snapshots and content-addressed files on a [`BlobStore`].
 //!
 //! Layout (container `threads`): `{threadId}/snapshot.json`, `{threadId}/files/{sha256}`,
-//! `{threadId}/runs/{runId}/events`, and the owner index `owners/{sha256(owner)}/{threadId}`.
+//! `{threadId}/runs/{runId}/events`, and the thread index `owners/{sha256(principal)}/{threadId}` (owner and members).
 
 use appgen_core::app::FileMap;
 use appgen_core::ports::{BlobStore, Container, ETag, StoreError, WriteCondition};
