@@ -33,6 +33,7 @@ cargo test -p appgen --features aws-lambda --lib --quiet lambda
 
 step "web UI: browser end-to-end tests (playwright-core + Debian chromium)"
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e --silent)
+(cd web && APPGEN_BIN="$PWD/../target/debug/appgen" node e2e/share.mjs)
 
 step "chaos: concurrent threads while the server is killed and restarted"
 (cd functions/handler/tests/agui && node chaos.mjs --bin "$PWD/../../../../target/debug/appgen" --threads 3 --kills 4)
