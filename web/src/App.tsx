@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Header } from "./components/Header";
+import { ShareDialog } from "./components/ShareDialog";
 import { StartScreen } from "./components/StartScreen";
 import { ThreadSidebar } from "./components/ThreadSidebar";
 import { Workspace } from "./components/Workspace";
@@ -7,8 +8,11 @@ import { threadFromUrl } from "./lib/persist";
 import { useAppgen } from "./lib/useAppgen";
 import { DESKTOP, useMediaQuery } from "./lib/useMediaQuery";
 
-export function App() {
+export function App({ inviteError = null }: { inviteError?: string | null }) {
   const app = useAppgen(threadFromUrl());
+  const [sharing, setSharing] = useState(false);
+  const [notice, setNotice] = useState(inviteError);
+  const current = app.threads.find((t) => t.threadId === app.machine.threadId);
   const desktop = useMediaQuery(DESKTOP);
   // Open by default only where it fits beside a workspace; on a phone the conversation comes first.
   const [sidebar, setSidebar] = useState(() => typeof matchMedia === "function" && matchMedia("(min-width: 1280px)").matches);
@@ -31,7 +35,14 @@ export function App() {
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <Header machine={app.machine} onNew={() => app.openThread(null)} onToggleSidebar={() => (sidebar ? close() : setSidebar(true))} sidebarOpen={sidebar} toggleRef={toggle} />
+      <Header machine={app.machine} onShare={current?.role === "owner" ? () => setSharing(true) : undefined} onNew={() => app.openThread(null)} onToggleSidebar={() => (sidebar ? close() : setSidebar(true))} sidebarOpen={sidebar} toggleRef={toggle} />
+      {notice && (
+        <p role="alert" className="flex items-center gap-2 bg-amber-50 px-4 py-2 text-sm text-amber-900">
+          The invite did not work: {notice}
+          <button type="button" className="ml-auto underline" onClick={() => setNotice(null)}>Dismiss</button>
+        </p>
+      )}
+      {sharing && app.machine.threadId && <ShareDialog threadId={app.machine.threadId} onClose={() => setSharing(false)} />}
       <div className="relative flex min-h-0 flex-1">
         {sidebar && !desktop && <div aria-hidden className="absolute inset-0 z-10 bg-slate-900/20" onClick={() => close()} />}
         <ThreadSidebar

@@ -1,6 +1,7 @@
 //! appgen's pure domain. No I/O: adapters implement the traits in [`ports`]; the step runner in
 //! `appgen-runtime` drives the decisions in [`pipeline`].
 
+pub mod access;
 pub mod agui;
 pub mod app;
 pub mod appdata;

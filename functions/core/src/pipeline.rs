@@ -1,6 +1,7 @@
 //! The pipeline's decisions, as pure functions: which run a request starts, where a step
 //! leads, when to stop fixing, which spans a dead attempt left open.
 
+use crate::access::{Action, Denied, authorize};
 use crate::agui::{Event, Message, ResumeStatus, RunAgentInput};
 use crate::app::BuildReport;
 use crate::run_error::{ErrorCode, RunError};
@@ -14,9 +15,12 @@ pub const DEFAULT_MAX_FIX_ROUNDS: u32 = 3;
 /// Why a run request is refused. Each maps to one HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    /// 404: unknown thread, or another principal's.
+    /// 404: unknown thread, or one the principal is not a member of.
     #[error("thread {0} not found")]
     NotFound(String),
+    /// 403: a member whose role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// 409: a run is still going on this thread.
     #[error("run {0} is still in progress on this thread; wait for it to finish")]
     Busy(String),
@@ -29,6 +33,19 @@ pub enum Rejection {
     /// 422: a per-thread limit is reached.
     #[error("{0}")]
     Limit(String),
+}
+
+/// The access rule's refusal as a run request's: not a member is 404, a low role 403.
+pub fn denied_as_rejection(
+    snap: &ThreadSnapshot,
+    principal: &str,
+    action: Action,
+) -> Result<(), Rejection> {
+    match authorize(snap, principal, action) {
+        Ok(_) => Ok(()),
+        Err(Denied::NotFound) => Err(Rejection::NotFound(snap.thread_id.clone())),
+        Err(d) => Err(Rejection::Forbidden(d.to_string())),
+    }
 }
 
 /// User messages a thread may hold; past it, start a new thread.
@@ -51,10 +68,16 @@ pub fn plan_run(
     now: i64,
 ) -> Result<(ThreadSnapshot, RunPlan), Rejection> {
     let mut snap = match snapshot {
-        Some(s) if !s.visible_to(principal) => {
-            return Err(Rejection::NotFound(input.thread_id.clone()));
+        Some(s) => {
+            let answering = input.resume.as_ref().is_some_and(|r| !r.is_empty());
+            let action = if answering {
+                Action::Answer
+            } else {
+                Action::SendMessage
+            };
+            denied_as_rejection(&s, principal, action)?;
+            s
         }
-        Some(s) => s,
         None => {
             if input.resume.as_ref().is_some_and(|r| !r.is_empty()) {
                 return Err(Rejection::NotFound(input.thread_id.clone()));

@@ -164,8 +164,14 @@ pub struct PendingInterrupt {
 #[serde(rename_all = "camelCase")]
 pub struct ThreadSnapshot {
     pub thread_id: String,
-    /// The principal that owns the thread; anyone else gets 404.
+    /// The principal that owns the thread; who else may see it is `members` (`crate::access`).
     pub owner: String,
+    /// Principals the owner let in, with their roles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<crate::access::Member>,
+    /// Invitation links (hashes only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invites: Vec<crate::access::Invite>,
     #[serde(default)]
     pub title: String,
     pub created_at: i64,
@@ -301,6 +307,8 @@ impl ThreadSnapshot {
         ThreadSnapshot {
             thread_id: thread_id.to_owned(),
             owner: owner.to_owned(),
+            members: Vec::new(),
+            invites: Vec::new(),
             title: String::new(),
             created_at: now,
             updated_at: now,
@@ -324,10 +332,9 @@ impl ThreadSnapshot {
         }
     }
 
-    /// Whether `principal` may see and change this thread: the one owner check (everyone
-    /// else is told the thread does not exist).
+    /// Whether `principal` may see this thread (`crate::access::authorize` decides the rest).
     pub fn visible_to(&self, principal: &str) -> bool {
-        self.owner == principal
+        crate::access::authorize(self, principal, crate::access::Action::Read).is_ok()
     }
 
     /// The first user message: the app's description.

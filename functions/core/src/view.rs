@@ -6,6 +6,7 @@
 //! (and upgrade old ones) without changing what clients read. `web/src/lib/contract.ts` is
 //! generated from these types, and a test fails when it drifts (`contract.rs`).
 
+use crate::access::Role;
 use crate::agui::{BaseFields, CustomEvent, Event, Message, TokenUsage};
 use crate::app::{BuildPhase, CheckReport, CheckResult, Question, Requirements};
 use crate::cost::Spend;
@@ -474,11 +475,14 @@ pub struct ThreadListItem {
     pub versions: u32,
     /// Model calls, tokens and their cost over all the thread's runs.
     pub spend: Spend,
+    /// The caller's role: `owner` for their own threads, else what they were invited as.
+    pub role: Role,
 }
 
 impl ThreadListItem {
-    pub fn of(snap: &ThreadSnapshot) -> ThreadListItem {
+    pub fn of(snap: &ThreadSnapshot, role: Role) -> ThreadListItem {
         ThreadListItem {
+            role,
             thread_id: snap.thread_id.clone(),
             title: snap.title.clone(),
             status: ThreadStatus::of(snap),
@@ -671,6 +675,8 @@ pub enum ApiErrorCode {
     BadRequest,
     /// 401: no principal.
     Unauthorized,
+    /// 403: a member whose role may not do this (a viewer sending, an editor managing members).
+    Forbidden,
     /// 404: unknown route, thread (or another principal's), run, version, blob or screenshot.
     NotFound,
     /// 409: a run is still in progress on the thread.
@@ -692,6 +698,12 @@ pub enum ApiErrorCode {
     NotPublished,
     /// 500: the version's zip could not be made.
     ZipFailed,
+    /// 409: the invite was single use and someone accepted it already.
+    InviteUsed,
+    /// 410: the invite expired.
+    InviteExpired,
+    /// 410: the owner revoked the invite.
+    InviteRevoked,
     /// 503: storage did not answer; try again.
     StorageUnavailable,
     /// 503: the run could not be started (queue unavailable); try again.
@@ -706,9 +718,10 @@ pub enum ApiErrorCode {
 }
 
 impl ApiErrorCode {
-    pub const ALL: [ApiErrorCode; 15] = [
+    pub const ALL: [ApiErrorCode; 21] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::Unauthorized,
+        ApiErrorCode::Forbidden,
         ApiErrorCode::NotFound,
         ApiErrorCode::Busy,
         ApiErrorCode::DuplicateRun,
@@ -716,7 +729,12 @@ impl ApiErrorCode {
         ApiErrorCode::MessageTooLong,
         ApiErrorCode::Limit,
         ApiErrorCode::RateLimited,
+        ApiErrorCode::NotChecked,
+        ApiErrorCode::NotPublished,
         ApiErrorCode::ZipFailed,
+        ApiErrorCode::InviteUsed,
+        ApiErrorCode::InviteExpired,
+        ApiErrorCode::InviteRevoked,
         ApiErrorCode::StorageUnavailable,
         ApiErrorCode::Unavailable,
         ApiErrorCode::InvalidRecord,
@@ -729,8 +747,10 @@ impl ApiErrorCode {
         match self {
             ApiErrorCode::BadRequest | ApiErrorCode::InvalidRecord => 400,
             ApiErrorCode::Unauthorized => 401,
+            ApiErrorCode::Forbidden => 403,
             ApiErrorCode::NotFound | ApiErrorCode::NotPublished => 404,
-            ApiErrorCode::Busy | ApiErrorCode::DuplicateRun => 409,
+            ApiErrorCode::Busy | ApiErrorCode::DuplicateRun | ApiErrorCode::InviteUsed => 409,
+            ApiErrorCode::InviteExpired | ApiErrorCode::InviteRevoked => 410,
             ApiErrorCode::PreconditionFailed => 412,
             ApiErrorCode::BodyTooLarge
             | ApiErrorCode::MessageTooLong
@@ -959,4 +979,105 @@ mod tests {
             json!({"error": {"code": "duplicate_run", "message": "m"}})
         );
     }
+}
+
+/// `POST /api/threads/{threadId}/invites`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteRequest {
+    pub role: Role,
+    #[serde(default)]
+    pub multi_use: bool,
+}
+
+/// The answer to an invite request: the only time the secret token is shown.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteCreated {
+    pub id: String,
+    /// `/invite/{token}` on this server; the web UI accepts it when opened.
+    pub url: String,
+    pub token: String,
+    pub role: Role,
+    pub multi_use: bool,
+    pub expires_at: i64,
+}
+
+/// An invite as the owner sees it in the members list (never its token).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteView {
+    pub id: String,
+    pub role: Role,
+    pub multi_use: bool,
+    pub expires_at: i64,
+    pub revoked: bool,
+    /// How many principals accepted it.
+    pub accepted: u32,
+}
+
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    pub principal: String,
+    pub role: Role,
+    /// When they joined (the thread's creation for the owner).
+    pub added_at: i64,
+}
+
+/// `GET /api/threads/{threadId}/members`: the owner first, then members, then the invites.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberList {
+    pub members: Vec<MemberView>,
+    pub invites: Vec<InviteView>,
+}
+
+impl MemberList {
+    pub fn of(snap: &ThreadSnapshot) -> MemberList {
+        let owner = MemberView {
+            principal: snap.owner.clone(),
+            role: Role::Owner,
+            added_at: snap.created_at,
+        };
+        let members = snap.members.iter().map(|m| MemberView {
+            principal: m.principal.clone(),
+            role: m.role,
+            added_at: m.added_at,
+        });
+        let invites = snap.invites.iter().map(|i| InviteView {
+            id: i.id.clone(),
+            role: i.role,
+            multi_use: i.multi_use,
+            expires_at: i.expires_at,
+            revoked: i.revoked,
+            accepted: i.accepted_by.len() as u32,
+        });
+        MemberList {
+            members: std::iter::once(owner).chain(members).collect(),
+            invites: invites.collect(),
+        }
+    }
+}
+
+/// `PATCH /api/threads/{threadId}/members/{principal}`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleChange {
+    pub role: Role,
+}
+
+/// `POST /api/invites/{token}/accept`: the thread the caller now belongs to, and as what.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteAccepted {
+    pub thread_id: String,
+    pub role: Role,
 }

@@ -2,6 +2,7 @@
 
 use crate::auth::{AuthConfig, AuthError};
 use crate::relay;
+use appgen_core::access::Denied;
 use appgen_core::agui::RunAgentInput;
 use appgen_core::pipeline::Rejection;
 use appgen_core::ports::StoreError;
@@ -84,6 +85,20 @@ impl ApiError {
     pub fn not_found(what: &str) -> ApiError {
         ApiError::new(ApiErrorCode::NotFound, format!("{what} not found"))
     }
+    pub fn code(&self) -> ApiErrorCode {
+        self.code
+    }
+}
+
+/// The access rule's refusal: not a member is 404 (as if the thread did not exist), a member
+/// whose role is too low 403.
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::NotFound => ApiError::not_found("thread"),
+            Denied::Forbidden { .. } => ApiError::new(ApiErrorCode::Forbidden, d.to_string()),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -128,6 +143,7 @@ impl From<StartError> for ApiError {
             StartError::Rejected(r) => {
                 let code = match r {
                     Rejection::NotFound(_) => ApiErrorCode::NotFound,
+                    Rejection::Forbidden(_) => ApiErrorCode::Forbidden,
                     Rejection::Busy(_) => ApiErrorCode::Busy,
                     Rejection::DuplicateRun(_) => ApiErrorCode::DuplicateRun,
                     Rejection::Limit(_) => ApiErrorCode::Limit,
@@ -168,6 +184,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
             post(restore_version),
         )
         .merge(crate::published::api_routes())
+        .merge(crate::members::routes())
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state);
@@ -283,8 +300,10 @@ impl FromRequestParts<Arc<AppState>> for Principal {
     }
 }
 
-/// The thread named by the route's `{thread}` segment, if the caller may see it. Anyone else's
-/// thread is "not found", exactly like an unknown one: no handler checks ownership by hand.
+/// The thread named by the route's `{thread}` segment, if the caller may read it (any role:
+/// a viewer reads, follows runs and downloads). A non-member gets "not found", exactly like an
+/// unknown thread; actions that need more go through `Pipeline::thread_as` or core's
+/// `plan_run` / `restore`: no handler checks roles by hand.
 pub struct OwnedThread(pub ThreadSnapshot);
 
 impl FromRequestParts<Arc<AppState>> for OwnedThread {
@@ -314,8 +333,9 @@ async fn list_threads(
     Principal(principal): Principal,
 ) -> Result<Json<ThreadList>, ApiError> {
     let threads = state.pipeline.threads_of(&principal).await?;
+    let item = |s: &ThreadSnapshot| Some(ThreadListItem::of(s, s.role_of(&principal)?));
     Ok(Json(ThreadList {
-        threads: threads.iter().map(ThreadListItem::of).collect(),
+        threads: threads.iter().filter_map(item).collect(),
     }))
 }
 

@@ -42,6 +42,7 @@ impl From<PublishError> for ApiError {
     fn from(e: PublishError) -> Self {
         match e {
             PublishError::NotFound(t) => ApiError::not_found(&format!("thread {t}")),
+            PublishError::Denied(d) => d.into(),
             PublishError::Refused(r) => ApiError::new(r.code(), r.to_string()),
             PublishError::Fault(appgen_runtime::pipeline::Fault::Store(s)) => s.into(),
             PublishError::Fault(other) => {

@@ -1,7 +1,7 @@
 //! Thread snapshots and content-addressed files on a [`BlobStore`].
 //!
 //! Layout (container `threads`): `{threadId}/snapshot.json`, `{threadId}/files/{sha256}`,
-//! `{threadId}/runs/{runId}/events`, and the owner index `owners/{sha256(owner)}/{threadId}`.
+//! `{threadId}/runs/{runId}/events`, and the thread index `owners/{sha256(principal)}/{threadId}` (owner and members).
 
 use appgen_core::app::FileMap;
 use appgen_core::ports::{BlobStore, Container, ETag, StoreError, WriteCondition};
@@ -68,22 +68,27 @@ impl ThreadStore {
     /// Lists a thread under its owner. The entry is derived from the snapshot, so it is written
     /// volatile: the durable snapshot is the one flush of a new thread, and startup recovery
     /// (which calls this for every thread) restores an entry a power cut lost.
+    /// Members are listed the same way; a removed member's entry stays and is filtered out
+    /// by the access rule when the list is read.
     pub async fn index_owner(&self, snap: &ThreadSnapshot) -> Result<(), StoreError> {
-        let key = format!("{}{}", owner_prefix(&snap.owner), snap.thread_id);
-        match self
-            .blobs
-            .put_volatile(
-                Container::Threads,
-                &key,
-                Vec::new(),
-                "text/plain",
-                WriteCondition::CreateOnly,
-            )
-            .await
-        {
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(e) => Err(e),
+        for principal in snap.principals() {
+            let key = format!("{}{}", owner_prefix(principal), snap.thread_id);
+            match self
+                .blobs
+                .put_volatile(
+                    Container::Threads,
+                    &key,
+                    Vec::new(),
+                    "text/plain",
+                    WriteCondition::CreateOnly,
+                )
+                .await
+            {
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
+        Ok(())
     }
 
     /// Replaces a snapshot only if it is still at `etag`.
@@ -125,7 +130,7 @@ impl ThreadStore {
         }
     }
 
-    /// Ids of the threads an owner has.
+    /// Ids of the threads a principal owns or is a member of (stale entries included).
     pub async fn list_owned(&self, owner: &str) -> Result<Vec<String>, StoreError> {
         let prefix = owner_prefix(owner);
         Ok(self

@@ -938,6 +938,21 @@ async fn rejected_requests_change_nothing(b: Backend) {
             .is_err(),
         "not yours"
     );
+    // A membership change would cost the running step its If-Match commit: it waits.
+    let invite = |snap: &mut appgen_core::snapshot::ThreadSnapshot| {
+        let new = appgen_core::access::NewInvite {
+            id: "i1".into(),
+            token_hash: "h".into(),
+            role: appgen_core::access::Role::Viewer,
+            multi_use: false,
+            now: 1,
+        };
+        appgen_core::access::create_invite(snap, "alice", new)
+    };
+    assert!(matches!(
+        p.change_members("t", invite).await.expect("no fault"),
+        Err(appgen_core::access::MemberError::Busy(_))
+    ));
     assert!(
         p.start_run(
             &input(

@@ -5,12 +5,15 @@ import { Button, PhasePill } from "./ui";
 export function Header({
   machine,
   onNew,
+  onShare,
   onToggleSidebar,
   sidebarOpen,
   toggleRef,
 }: {
   machine: RunMachine;
   onNew: () => void;
+  /** Opens the sharing panel; absent unless the caller owns the thread. */
+  onShare?: () => void;
   onToggleSidebar: () => void;
   sidebarOpen: boolean;
   /** The drawer's toggle, where focus goes back when the drawer closes. */
@@ -45,6 +48,7 @@ export function Header({
             {machine.state.agent === "offline" ? "Offline generator (no LLM)" : machine.state.agent}
           </span>
         )}
+        {onShare && <Button size="sm" onClick={onShare}>Share</Button>}
         <Button variant="primary" size="sm" className="whitespace-nowrap" onClick={onNew}>New app</Button>
       </div>
     </header>

@@ -51,6 +51,11 @@ export function ThreadSidebar({
               <span className="mt-0.5 block pl-4 text-xs text-muted">
                 {t.versions} version{t.versions === 1 ? "" : "s"} · {t.status.replace("_", " ")} · {formatTime(t.updatedAt)}
               </span>
+              {t.role !== "owner" && (
+                <span className="block pl-4 text-xs text-indigo-700" data-testid="thread-list-role">
+                  shared with you · {t.role}
+                </span>
+              )}
               {t.spend.calls > 0 && (
                 <span className="block pl-4 text-xs text-muted" data-testid="thread-list-spend">
                   {formatSpend({ calls: t.spend.calls, tokens: t.spend.tokens, usd: t.spend.costUsd })}

@@ -90,7 +90,7 @@ describe("tokens and cost in the UI", () => {
   });
 
   it("shows each thread's spend in the threads list, and nothing for one that used no model", () => {
-    const item = (threadId: string, spend: { calls: number; tokens: number; costUsd: number | null }) => ({ threadId, title: threadId, status: "done" as const, updatedAt: 1, versions: 1, spend });
+    const item = (threadId: string, spend: { calls: number; tokens: number; costUsd: number | null }) => ({ threadId, title: threadId, status: "done" as const, updatedAt: 1, versions: 1, spend, role: threadId === "b" ? ("viewer" as const) : ("owner" as const) });
     const html = renderToStaticMarkup(
       <ThreadSidebar threads={[item("a", { calls: 3, tokens: 15200, costUsd: 0.0421 }), item("b", { calls: 1, tokens: 10, costUsd: null }), item("c", { calls: 0, tokens: 0, costUsd: 0 })]} current={null} onOpen={() => undefined} onClose={() => undefined} open />,
     );
@@ -98,6 +98,9 @@ describe("tokens and cost in the UI", () => {
     expect(shown).toContain("15.2k tokens · $0.042");
     expect(shown).toContain("10 tokens · cost unknown");
     expect(html.match(/thread-list-spend/g)?.length).toBe(2);
+    // A thread shared with the caller says so, with their role; their own threads do not.
+    expect(html.match(/thread-list-role/g)?.length).toBe(1);
+    expect(shown).toContain("shared with you · viewer");
   });
 
   it("names the external agent serving a step", () => {

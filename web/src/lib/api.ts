@@ -1,7 +1,20 @@
 // The thread API (docs/api.md). Same origin by default; VITE_API_BASE points the UI at an API
 // on another host (e.g. the Function App when the UI is on Static Web Apps).
 
-import type { ApiErrorBody, ApiErrorCode, PublishRequest, PublishedView, Restored, ThreadDetail, ThreadList, VersionDetail } from "./contract";
+import type {
+  ApiErrorBody,
+  ApiErrorCode,
+  InviteAccepted,
+  InviteCreated,
+  MemberList,
+  PublishRequest,
+  PublishedView,
+  Restored,
+  ThreadDetail,
+  ThreadList,
+  ThreadRole,
+  VersionDetail,
+} from "./contract";
 
 export const API_BASE: string = (import.meta.env.VITE_API_BASE as string | undefined) ?? "";
 
@@ -44,8 +57,13 @@ async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(API_BASE + path, { credentials: "same-origin", ...init });
   const text = await res.text();
   if (!res.ok) throw apiErrorFrom(res.status, text);
-  return JSON.parse(text) as T;
+  return (text ? JSON.parse(text) : undefined) as T;
 }
+
+const send = (method: string, body?: unknown): RequestInit => ({
+  method,
+  ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+});
 
 const enc = encodeURIComponent;
 
@@ -68,6 +86,14 @@ export const api = {
     const res = await fetch(`${API_BASE}/api/threads/${enc(id)}/publish`, { method: "DELETE", credentials: "same-origin" });
     if (!res.ok) throw apiErrorFrom(res.status, await res.text());
   },
+  invite: (id: string, role: ThreadRole, multiUse: boolean) =>
+    getJson<InviteCreated>(`/api/threads/${enc(id)}/invites`, send("POST", { role, multiUse })),
+  revokeInvite: (id: string, invite: string) => getJson<void>(`/api/threads/${enc(id)}/invites/${enc(invite)}`, send("DELETE")),
+  acceptInvite: (token: string) => getJson<InviteAccepted>(`/api/invites/${enc(token)}/accept`, send("POST")),
+  members: (id: string) => getJson<MemberList>(`/api/threads/${enc(id)}/members`),
+  setRole: (id: string, principal: string, role: ThreadRole) =>
+    getJson<void>(`/api/threads/${enc(id)}/members/${enc(principal)}`, send("PATCH", { role })),
+  removeMember: (id: string, principal: string) => getJson<void>(`/api/threads/${enc(id)}/members/${enc(principal)}`, send("DELETE")),
   zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
   screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
   /// The failure screenshot of acceptance scenario `i` (1-based, in the version's results).

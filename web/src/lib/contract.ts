@@ -232,7 +232,11 @@ versions: number,
 /**
  * Model calls, tokens and their cost over all the thread's runs.
  */
-spend: Spend, };
+spend: Spend, 
+/**
+ * The caller's role: `owner` for their own threads, else what they were invited as.
+ */
+role: ThreadRole, };
 
 /**
  * Model calls, tokens and what they cost, over some steps.
@@ -330,6 +334,56 @@ export type PublishRequest = { version: number | null, };
 export type Restored = { version: number, };
 
 /**
+ * A principal's role on a thread. Ordered: each role may do what the ones below it may.
+ * (`ThreadRole` in TypeScript: `Role` there is a scenario's accessible role.)
+ */
+export type ThreadRole = "viewer" | "editor" | "owner";
+
+/**
+ * `POST /api/threads/{threadId}/invites`.
+ */
+export type InviteRequest = { role: ThreadRole, multiUse: boolean, };
+
+/**
+ * The answer to an invite request: the only time the secret token is shown.
+ */
+export type InviteCreated = { id: string, 
+/**
+ * `/invite/{token}` on this server; the web UI accepts it when opened.
+ */
+url: string, token: string, role: ThreadRole, multiUse: boolean, expiresAt: number, };
+
+/**
+ * An invite as the owner sees it in the members list (never its token).
+ */
+export type InviteView = { id: string, role: ThreadRole, multiUse: boolean, expiresAt: number, revoked: boolean, 
+/**
+ * How many principals accepted it.
+ */
+accepted: number, };
+
+export type MemberView = { principal: string, role: ThreadRole, 
+/**
+ * When they joined (the thread's creation for the owner).
+ */
+addedAt: number, };
+
+/**
+ * `GET /api/threads/{threadId}/members`: the owner first, then members, then the invites.
+ */
+export type MemberList = { members: Array<MemberView>, invites: Array<InviteView>, };
+
+/**
+ * `PATCH /api/threads/{threadId}/members/{principal}`.
+ */
+export type RoleChange = { role: ThreadRole, };
+
+/**
+ * `POST /api/invites/{token}/accept`: the thread the caller now belongs to, and as what.
+ */
+export type InviteAccepted = { threadId: string, role: ThreadRole, };
+
+/**
  * `GET /api/health`.
  */
 export type Health = { ok: boolean, };
@@ -348,7 +402,7 @@ message: string, };
 /**
  * The `code` of an HTTP error answer; each has one status ([`ApiErrorCode::http_status`]).
  */
-export type ApiErrorCode = "bad_request" | "unauthorized" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "not_checked" | "not_published" | "zip_failed" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed";
+export type ApiErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "not_checked" | "not_published" | "zip_failed" | "invite_used" | "invite_expired" | "invite_revoked" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed";
 
 /**
  * One stateless step function. Each has its own queue (named by [`StepName::queue`]).

@@ -28,6 +28,7 @@ pub use steps::{StepHandler, StepWork, Steps};
 use crate::events::EventLog;
 use crate::preview::PreviewUrls;
 use crate::threads::ThreadStore;
+use appgen_core::access::{Action, Denied, MemberError, Role, authorize};
 use appgen_core::app::FileMap;
 use appgen_core::pipeline::Rejection;
 use appgen_core::ports::{Blob, Container, QueueError, QueueService, StoreError};
@@ -201,7 +202,61 @@ impl Pipeline {
             .filter(|s| s.visible_to(principal)))
     }
 
-    /// The threads `principal` owns, newest first.
+    /// The thread if `principal` may do `action` on it (`core::access::authorize` decides);
+    /// an unknown thread is refused like one the principal is not a member of.
+    pub async fn thread_as(
+        &self,
+        thread: &str,
+        principal: &str,
+        action: Action,
+    ) -> Result<Result<(ThreadSnapshot, Role), Denied>, StoreError> {
+        let Some((snap, _)) = self.threads.load(thread).await? else {
+            return Ok(Err(Denied::NotFound));
+        };
+        Ok(authorize(&snap, principal, action).map(|role| (snap, role)))
+    }
+
+    /// Changes a thread's members or invites with `change` (a `core::access` function, which
+    /// applies the access rule), committed with If-Match and retried on a conflict. New members
+    /// are indexed so their thread list shows the thread.
+    pub async fn change_members<T>(
+        &self,
+        thread: &str,
+        mut change: impl FnMut(&mut ThreadSnapshot) -> Result<T, MemberError>,
+    ) -> Result<Result<T, MemberError>, Fault> {
+        for _ in 0..start::COMMIT_RETRIES {
+            let Some((mut snap, etag)) = self.threads.load(thread).await? else {
+                return Ok(Err(Denied::NotFound.into()));
+            };
+            let before = snap.clone();
+            let out = match change(&mut snap) {
+                Ok(out) => out,
+                Err(e) => return Ok(Err(e)),
+            };
+            if snap == before {
+                return Ok(Ok(out));
+            }
+            // A step commits with If-Match on the snapshot it claimed: a write now would make
+            // the run's step lose its commit, so membership waits for the run to end.
+            if let Some(a) = &snap.active {
+                return Ok(Err(MemberError::Busy(a.run_id.clone())));
+            }
+            snap.updated_at = crate::now_ms();
+            match self.threads.replace(&snap, &etag).await {
+                Ok(_) => {
+                    self.threads.index_owner(&snap).await?;
+                    return Ok(Ok(out));
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Fault::Internal(
+            "the thread kept changing; try again".into(),
+        ))
+    }
+
+    /// The threads `principal` owns or is a member of, newest first.
     pub async fn threads_of(&self, principal: &str) -> Result<Vec<ThreadSnapshot>, StoreError> {
         let mut out = Vec::new();
         for id in self.threads.list_owned(principal).await? {

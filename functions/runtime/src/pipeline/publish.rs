@@ -5,6 +5,7 @@
 
 use super::{Fault, Pipeline};
 use crate::now_ms;
+use appgen_core::access::{Action, Denied};
 use appgen_core::ports::{Blob, Container, ETag, StoreError, WriteCondition};
 use appgen_core::publish::{
     AppPointer, LiveVersion, PublishRefusal, Published, choose_version, pointer_key,
@@ -20,6 +21,9 @@ pub enum PublishError {
     /// Unknown thread, or another principal's.
     #[error("thread {0} not found")]
     NotFound(String),
+    /// A member whose role may not publish (a viewer).
+    #[error(transparent)]
+    Denied(Denied),
     #[error(transparent)]
     Refused(#[from] PublishRefusal),
     #[error(transparent)]
@@ -146,14 +150,19 @@ impl Pipeline {
             }))
     }
 
+    /// The thread, if `principal` may publish it (owner or editor).
     async fn owned(
         &self,
         thread: &str,
         principal: &str,
     ) -> Result<(ThreadSnapshot, ETag), PublishError> {
-        match self.threads.load(thread).await? {
-            Some((snap, etag)) if snap.visible_to(principal) => Ok((snap, etag)),
-            _ => Err(PublishError::NotFound(thread.to_owned())),
+        let Some((snap, etag)) = self.threads.load(thread).await? else {
+            return Err(PublishError::NotFound(thread.to_owned()));
+        };
+        match appgen_core::access::authorize(&snap, principal, Action::Publish) {
+            Ok(_) => Ok((snap, etag)),
+            Err(Denied::NotFound) => Err(PublishError::NotFound(thread.to_owned())),
+            Err(denied) => Err(PublishError::Denied(denied)),
         }
     }
 

@@ -4,14 +4,15 @@
 use super::{Fault, Pipeline, StartError};
 use crate::events::EventWriter;
 use crate::now_ms;
+use appgen_core::access::Action;
 use appgen_core::agui::{BaseFields, Event, RunAgentInput, RunStarted};
-use appgen_core::pipeline::{Rejection, RunEnd, plan_run};
+use appgen_core::pipeline::{Rejection, RunEnd, denied_as_rejection, plan_run};
 use appgen_core::ports::StoreError;
 use appgen_core::snapshot::{RunKind, RunStatus, ThreadSnapshot, Version};
 use tracing::info;
 
 /// Commits that lost a race to a concurrent writer are redone this many times.
-const COMMIT_RETRIES: usize = 8;
+pub(super) const COMMIT_RETRIES: usize = 8;
 
 impl Pipeline {
     /// Starts a run from an AG-UI request: records it (If-Match / create-only), writes
@@ -63,9 +64,7 @@ impl Pipeline {
             let Some((mut snap, etag)) = self.threads.load(thread).await? else {
                 return Err(Rejection::NotFound(thread.into()).into());
             };
-            if !snap.visible_to(principal) {
-                return Err(Rejection::NotFound(thread.into()).into());
-            }
+            denied_as_rejection(&snap, principal, Action::Restore)?;
             if let Some(a) = &snap.active {
                 return Err(Rejection::Busy(a.run_id.clone()).into());
             }

@@ -1,0 +1,107 @@
+// Sharing in a real browser: three principals (API keys) against a real `appgen serve`.
+// Alice invites bob as editor and carol as viewer through the Share dialog; each opens the link
+// in their own browser context and sees the thread; carol's answer is refused with the 403's
+// message; dave, never invited, gets 404.
+//
+//   npm run build && APPGEN_BIN=../target/debug/appgen node e2e/share.mjs
+
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = resolve(webDir, process.env.APPGEN_BIN ?? "../target/debug/appgen");
+const freePort = () =>
+  new Promise((res) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+const [port, previewPort] = [await freePort(), await freePort()];
+const base = `http://127.0.0.1:${port}`;
+const data = mkdtempSync(join(tmpdir(), "appgen-share-"));
+const proc = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--preview-addr", `127.0.0.1:${previewPort}`, "--data", data, "--web-dir", join(webDir, "dist")], {
+  stdio: ["ignore", "ignore", "inherit"],
+  env: { ...process.env, APPGEN_API_KEYS: "alice,bob,carol,dave", RUST_BACKTRACE: "0" },
+});
+const results = [];
+const check = (name, ok, detail = "") => {
+  results.push(ok);
+  console.log(`${ok ? "ok  " : "FAIL"} ${name}${ok ? "" : ` ${detail}`}`);
+};
+
+async function as(who, path, init = {}) {
+  const res = await fetch(base + path, { ...init, headers: { "x-api-key": who, "content-type": "application/json", ...init.headers } });
+  return { status: res.status, body: await res.text() };
+}
+
+let browser;
+try {
+  for (let i = 0; ; i++) {
+    if ((await fetch(`${base}/api/health`).catch(() => null))?.ok) break;
+    if (i > 200) throw new Error("appgen serve did not start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const T = "t-share";
+  const msg = { threadId: T, runId: "r1", messages: [{ id: "m1", role: "user", content: "A reading list with a title and an author per book" }], tools: [], context: [], state: {}, forwardedProps: {} };
+  const started = await as("alice", "/api/agent", { method: "POST", body: JSON.stringify(msg) });
+  check("alice starts a thread", started.status === 200, started.status);
+
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  const pageOf = async (who) => (await browser.newContext({ viewport: { width: 1440, height: 900 }, extraHTTPHeaders: { "x-api-key": who } })).newPage();
+
+  const alice = await pageOf("alice");
+  await alice.goto(`${base}/?thread=${T}`);
+  await alice.getByRole("button", { name: "Share", exact: true }).click();
+  const links = {};
+  let shown = "";
+  for (const role of ["editor", "viewer"]) {
+    await alice.getByLabel("Invite as").selectOption(role);
+    await alice.getByRole("button", { name: "Create link" }).click();
+    // Wait for this link, not the one shown before it.
+    const link = await alice.waitForFunction((prev) => {
+      const v = document.querySelector("[data-testid=invite-link]")?.value;
+      return v && v !== prev ? v : null;
+    }, shown);
+    shown = links[role] = await link.jsonValue();
+  }
+  check("alice makes two different links", links.editor !== links.viewer && links.viewer.startsWith(base), JSON.stringify(links));
+
+  const bob = await pageOf("bob");
+  await bob.goto(links.editor);
+  await bob.getByTestId("thread-title").waitFor();
+  check("bob lands on the thread", new URL(bob.url()).searchParams.get("thread") === T, bob.url());
+  await bob.getByTestId("thread-list-role").waitFor();
+  check("bob's list marks it shared as editor", (await bob.getByTestId("thread-list-role").textContent()).includes("editor"));
+  check("bob has no Share button", (await bob.getByRole("button", { name: "Share", exact: true }).count()) === 0);
+
+  const carol = await pageOf("carol");
+  await carol.goto(links.viewer);
+  await carol.getByRole("button", { name: "Continue with these answers" }).click();
+  const refused = await carol.getByText("your role on this thread is viewer").first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
+  check("carol's answer is refused with the 403's message", refused);
+
+  const reused = await as("dave", new URL(links.editor).pathname.replace("/invite/", "/api/invites/") + "/accept", { method: "POST" });
+  check("a used single-use link refuses dave", reused.status === 409, reused.body);
+  const dave = await as("dave", `/api/threads/${T}`);
+  check("dave gets 404", dave.status === 404, dave.status);
+
+  await alice.reload();
+  await alice.getByRole("button", { name: "Share", exact: true }).click();
+  const members = alice.getByRole("list", { name: "Members" }).getByRole("listitem");
+  await members.nth(2).waitFor();
+  check("alice sees owner, editor and viewer", (await members.count()) === 3);
+} catch (e) {
+  check("no exception", false, e.stack);
+} finally {
+  await browser?.close();
+  proc.kill();
+}
+const failed = results.filter((r) => !r).length;
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
