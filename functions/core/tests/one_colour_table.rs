@@ -11,6 +11,12 @@ const MAX_NAMES: usize = 40;
 const MAX_VALUES: usize = 20;
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules", "dist", ".appgen"];
 
+/// Build output, installed packages and Python virtualenvs (`.venv`, the agent examples'
+/// `.venv-agents`: pydantic ships a CSS colour table of its own) are not the project's code.
+fn skipped(dir: &str) -> bool {
+    SKIP_DIRS.contains(&dir) || dir.starts_with(".venv") || dir == "site-packages"
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -23,7 +29,7 @@ fn text_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
         match e.file_type() {
-            Ok(t) if t.is_dir() && !SKIP_DIRS.contains(&name.as_str()) => text_files(&path, out),
+            Ok(t) if t.is_dir() && !skipped(&name) => text_files(&path, out),
             Ok(t) if t.is_file() => out.push(path),
             _ => {}
         }
