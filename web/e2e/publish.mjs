@@ -174,7 +174,8 @@ async function main() {
           try {
             const r = await fetch(target, { credentials: "include" });
             const text = await r.text();
-            out.push(text.includes("t-one") ? `read ${target}` : `no threads from ${target}`);
+            // The app's own page names its thread (its data space); appgen's list is JSON.
+            out.push(text.includes('"threads"') ? `read ${target}` : `no threads from ${target}`);
           } catch {
             out.push(`blocked ${target}`);
           }
