@@ -65,6 +65,21 @@ impl ThreadStore {
         Ok(etag)
     }
 
+    /// An empty create-only marker blob (an index entry); one that exists already is fine.
+    async fn put_marker(&self, key: &str) -> Result<(), StoreError> {
+        let put = self.blobs.put_volatile(
+            Container::Threads,
+            key,
+            Vec::new(),
+            "text/plain",
+            WriteCondition::CreateOnly,
+        );
+        match put.await {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Lists a thread under its owner. The entry is derived from the snapshot, so it is written
     /// volatile: the durable snapshot is the one flush of a new thread, and startup recovery
     /// (which calls this for every thread) restores an entry a power cut lost.
@@ -73,20 +88,7 @@ impl ThreadStore {
     pub async fn index_owner(&self, snap: &ThreadSnapshot) -> Result<(), StoreError> {
         for principal in snap.principals() {
             let key = format!("{}{}", owner_prefix(principal), snap.thread_id);
-            match self
-                .blobs
-                .put_volatile(
-                    Container::Threads,
-                    &key,
-                    Vec::new(),
-                    "text/plain",
-                    WriteCondition::CreateOnly,
-                )
-                .await
-            {
-                Ok(_) | Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e),
-            }
+            self.put_marker(&key).await?;
         }
         Ok(())
     }
@@ -147,20 +149,7 @@ impl ThreadStore {
     /// ended (or never started) is removed by the sweeper, so steps never pay for it.
     pub async fn mark_running(&self, thread: &str) -> Result<(), StoreError> {
         let key = format!("{RUNNING}{}", snapshot_key(thread).map(|_| thread)?);
-        match self
-            .blobs
-            .put_volatile(
-                Container::Threads,
-                &key,
-                Vec::new(),
-                "text/plain",
-                WriteCondition::CreateOnly,
-            )
-            .await
-        {
-            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-            Err(e) => Err(e),
-        }
+        self.put_marker(&key).await
     }
 
     /// Threads listed by [`ThreadStore::mark_running`] and not yet swept.
