@@ -366,16 +366,7 @@ impl LlmConfig {
             "expected a whole number of at least 256",
             |v| v.parse::<u32>().ok().filter(|n| *n >= 256),
         )?;
-        let agents_dir = get("APPGEN_AGENTS_DIR").map(PathBuf::from);
-        if let Some(dir) = &agents_dir
-            && !dir.is_dir()
-        {
-            return Err(ConfigError::Invalid {
-                setting: "APPGEN_AGENTS_DIR".into(),
-                value: dir.display().to_string(),
-                why: "not a directory".into(),
-            });
-        }
+        let agents_dir = agents_dir(&get)?;
         Ok(LlmConfig::Models(ModelConfig {
             providers,
             timeout,
@@ -391,6 +382,22 @@ impl LlmConfig {
 }
 
 /// The default prices with `APPGEN_PRICES` laid over them.
+/// `APPGEN_AGENTS_DIR`: the folder whose `.md` files override the built-in agents (read by the
+/// model agent and by the external agents' front matter alike), which must exist when set.
+pub fn agents_dir(get: &impl Fn(&str) -> Option<String>) -> Result<Option<PathBuf>, ConfigError> {
+    let Some(dir) = get("APPGEN_AGENTS_DIR").map(PathBuf::from) else {
+        return Ok(None);
+    };
+    if !dir.is_dir() {
+        return Err(ConfigError::Invalid {
+            setting: "APPGEN_AGENTS_DIR".into(),
+            value: dir.display().to_string(),
+            why: "not a directory".into(),
+        });
+    }
+    Ok(Some(dir))
+}
+
 fn prices(get: &impl Fn(&str) -> Option<String>) -> Result<PriceTable, ConfigError> {
     let Some(json) = get("APPGEN_PRICES") else {
         return Ok(PriceTable::default());

@@ -50,7 +50,7 @@ pub struct RemoteAgents {
 impl RemoteAgents {
     /// `builtin` alone when no step is configured; settings errors name the setting.
     pub fn from_env(builtin: Arc<dyn AppAgent>) -> Result<Arc<dyn AppAgent>, ConfigError> {
-        let dir = std::env::var_os("APPGEN_AGENTS_DIR").map(std::path::PathBuf::from);
+        let dir = super::config::agents_dir(&|k: &str| std::env::var(k).ok())?;
         let agents = Agents::load(dir.as_deref())?;
         let settings = RemoteSettings::from_env(&agents)?;
         if settings.agents.is_empty() {
