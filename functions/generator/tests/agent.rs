@@ -1107,6 +1107,8 @@ fn a_private_journal_signs_people_in_and_keeps_their_entries_in_the_cloud() {
     let s = spec(d);
     assert_eq!(s.data, DataLocation::Private, "{s:?}");
     assert!(s.accounts());
+    // "each person" names the people who sign in, not the records.
+    assert_eq!(s.entity.plural, "Entries");
     let coll = s.cloud_collection().expect("a cloud collection");
     // The requirements carry it, so the server's schema knows the app has accounts.
     assert_eq!(requirements_of(&s).spec["data"], json!("private"));
