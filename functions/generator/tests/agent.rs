@@ -1112,6 +1112,12 @@ fn a_private_journal_signs_people_in_and_keeps_their_entries_in_the_cloud() {
     let coll = s.cloud_collection().expect("a cloud collection");
     // The requirements carry it, so the server's schema knows the app has accounts.
     assert_eq!(requirements_of(&s).spec["data"], json!("private"));
+    let schema = appgen_core::appdata::AppSchema::of(&requirements_of(&s));
+    assert!(schema.accounts, "{schema:?}");
+    assert!(
+        schema.collection(&coll).is_some_and(|c| c.private),
+        "{schema:?}"
+    );
     let files = compose(&s);
     let config = &files["src/config.ts"];
     assert!(config.contains("\"accounts\": true"), "{config}");

@@ -1,8 +1,13 @@
-//! The done-when of the data service, in real browsers: `appgen new --yes` makes the shared
-//! shopping list as a cloud app, `appgen serve` serves its preview and data API, and two fresh
-//! Chromium contexts on the preview (a sandboxed, opaque origin) see each other's records live
-//! (≤ 2 s, no reload) and after a reload (tests/appdata/two_browsers.mjs). Needs the builder
-//! template's node_modules (infra/local/setup.sh) and /usr/bin/chromium, like `cli.rs`.
+//! The done-when of the data service, in real browsers: `appgen new --yes` makes the app,
+//! `appgen serve` serves its preview and data API, and fresh Chromium contexts on the preview (a
+//! sandboxed, opaque origin) drive it:
+//! - the shared shopping list (a cloud app): two contexts see each other's records live (≤ 2 s,
+//!   no reload) and after a reload (tests/appdata/two_browsers.mjs);
+//! - the private journal (sign-in): A's entry is A's alone, B never sees it, A sees it again
+//!   after signing in elsewhere (tests/appdata/signin.mjs).
+//!
+//! Needs the builder template's node_modules (infra/local/setup.sh) and /usr/bin/chromium, like
+//! `cli.rs`.
 
 mod support;
 
@@ -10,21 +15,27 @@ use serde_json::Value;
 use std::process::Command;
 use support::{BIN, Server, Spawn, free_port};
 
-#[test]
-fn a_cloud_app_shows_one_browsers_record_in_another_live() {
+/// A generated app: its preview URL, config and where its data lives.
+struct App {
+    dir: tempfile::TempDir,
+    preview_port: u16,
+    url: String,
+    config: String,
+}
+
+fn generate(description: &str) -> App {
     let dir = tempfile::tempdir().expect("tmp");
-    let data = dir.path().join("data");
     let preview_port = free_port();
     let out = Command::new(BIN)
         .args([
             "new",
             "--yes",
-            "A shared shopping list for our household: item, quantity and who added it; everyone sees changes live.",
+            description,
             "--preview-base-url",
             &format!("http://127.0.0.1:{preview_port}"),
         ])
         .arg("--data")
-        .arg(&data)
+        .arg(dir.path().join("data"))
         .arg("--out")
         .arg(dir.path().join("app"))
         .output()
@@ -34,22 +45,25 @@ fn a_cloud_app_shows_one_browsers_record_in_another_live() {
         .unwrap_or_else(|_| panic!("{stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(line["ok"], true, "{line:#}");
     let config = std::fs::read_to_string(dir.path().join("app/src/config.ts")).expect("config");
-    assert!(
-        config.contains("\"cloudCollection\": \""),
-        "a cloud app: {config}"
-    );
     let url = line["preview"].as_str().expect("preview").to_owned();
+    App {
+        dir,
+        preview_port,
+        url,
+        config,
+    }
+}
 
+/// Serves the app with `appgen serve` and runs one of tests/appdata/*.mjs on its preview.
+fn drive(app: &App, script: &str) -> Value {
+    let data = app.dir.path().join("data");
     let mut spawn = Spawn::local(&data);
-    spawn.ports = Some((free_port(), preview_port));
+    spawn.ports = Some((free_port(), app.preview_port));
     let server = Server::start(spawn);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/appdata/two_browsers.mjs"
-    );
+    let path = format!("{}/tests/appdata/{script}", env!("CARGO_MANIFEST_DIR"));
     let run = Command::new("node")
-        .arg(script)
-        .arg(&url)
+        .arg(path)
+        .arg(&app.url)
         .output()
         .expect("run node");
     let report = String::from_utf8_lossy(&run.stdout);
@@ -59,7 +73,43 @@ fn a_cloud_app_shows_one_browsers_record_in_another_live() {
         String::from_utf8_lossy(&run.stderr),
         server.log()
     );
-    let r: Value = serde_json::from_str(report.trim()).expect("report");
+    // The figures (live delays) for `--nocapture`.
+    println!("{script}: {}", report.trim());
+    serde_json::from_str(report.trim()).expect("report")
+}
+
+#[test]
+fn a_cloud_app_shows_one_browsers_record_in_another_live() {
+    let app = generate(
+        "A shared shopping list for our household: item, quantity and who added it; everyone sees changes live.",
+    );
+    assert!(
+        app.config.contains("\"cloudCollection\": \""),
+        "a cloud app: {}",
+        app.config
+    );
+    let r = drive(&app, "two_browsers.mjs");
     assert!(r["liveMs"].as_u64().is_some_and(|ms| ms <= 2000), "{r}");
     assert_eq!(r["afterReload"], true);
+}
+
+#[test]
+fn a_private_app_shows_each_person_only_their_own_entries() {
+    let app = generate(
+        "A private journal where each person signs in and writes entries only they can see",
+    );
+    assert!(app.config.contains("\"accounts\": true"), "{}", app.config);
+    assert!(
+        app.config.contains("\"cloudCollection\": \"entries\""),
+        "{}",
+        app.config
+    );
+    let r = drive(&app, "signin.mjs");
+    assert_eq!(r["otherUserSeesIt"], false, "{r}");
+    assert_eq!(r["ownerSeesItAgain"], true, "{r}");
+    assert_eq!(r["signedOut"], true, "{r}");
+    assert_eq!(r["saysMemoryOnly"], true, "{r}");
+    // The server's message, shown in place, the same for a wrong password and an unknown email.
+    assert_eq!(r["wrongPassword"], "Email or password is incorrect.", "{r}");
+    assert!(r["ownLiveMs"].as_u64().is_some_and(|ms| ms <= 2000), "{r}");
 }
