@@ -1219,6 +1219,10 @@ fn where_data_lives_defaults_from_the_description_and_follows_the_answer() {
     assert!(shared.cloud_collection().is_some());
     let back = apply_request(&shared, "keep the data on this device").expect("follow-up");
     assert_eq!(back.data, DataLocation::Device);
+    let private = apply_request(&shared, "add sign-in so each person sees only their own")
+        .expect("follow-up");
+    assert!(private.accounts(), "{:?}", private.data);
+    assert!(compose(&private).contains_key("src/components/Account.tsx"));
     let game = spec("Tic-tac-toe for our family");
     assert!(
         questions(&game, "Tic-tac-toe for our family")
