@@ -76,7 +76,7 @@ const browser = await chromium.launch({
   executablePath: process.env.APPGEN_CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
 });
-const report = { ok: false };
+const report = { ok: false, userA: A };
 try {
   const a = await open(browser);
   report.saysMemoryOnly = await shows(a.page, "You'll be signed out when you close this preview");
