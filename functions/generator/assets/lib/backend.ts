@@ -251,7 +251,7 @@ async function open(path: "signup" | "signin", email: string, password: string):
   return s.user;
 }
 
-/** Accounts of this app's users (docs/appdata.md, "Sign-in"). */
+/** Accounts of this app's users (docs/appdata.md, "The client"). */
 export const auth = {
   /** Whether sign-in can work here (the app is served by appgen). */
   available: where !== null,
