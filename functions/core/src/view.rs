@@ -715,10 +715,16 @@ pub enum ApiErrorCode {
     RecordTooLarge,
     /// 412: the record changed since the ETag in `If-Match`.
     PreconditionFailed,
+    /// 401: a generated app's sign-in: unknown email or wrong password (one answer for both).
+    BadCredentials,
+    /// 400: a generated app's sign-up was refused (never says whether the email is taken).
+    SignupRefused,
+    /// 401: a generated app with accounts was called without a live session token.
+    SignInRequired,
 }
 
 impl ApiErrorCode {
-    pub const ALL: [ApiErrorCode; 21] = [
+    pub const ALL: [ApiErrorCode; 24] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::Unauthorized,
         ApiErrorCode::Forbidden,
@@ -740,13 +746,20 @@ impl ApiErrorCode {
         ApiErrorCode::InvalidRecord,
         ApiErrorCode::RecordTooLarge,
         ApiErrorCode::PreconditionFailed,
+        ApiErrorCode::BadCredentials,
+        ApiErrorCode::SignupRefused,
+        ApiErrorCode::SignInRequired,
     ];
 
     /// The HTTP status that carries this code: the one place the pairing is written.
     pub fn http_status(self) -> u16 {
         match self {
-            ApiErrorCode::BadRequest | ApiErrorCode::InvalidRecord => 400,
-            ApiErrorCode::Unauthorized => 401,
+            ApiErrorCode::BadRequest
+            | ApiErrorCode::InvalidRecord
+            | ApiErrorCode::SignupRefused => 400,
+            ApiErrorCode::Unauthorized
+            | ApiErrorCode::BadCredentials
+            | ApiErrorCode::SignInRequired => 401,
             ApiErrorCode::Forbidden => 403,
             ApiErrorCode::NotFound | ApiErrorCode::NotPublished => 404,
             ApiErrorCode::Busy | ApiErrorCode::DuplicateRun | ApiErrorCode::InviteUsed => 409,

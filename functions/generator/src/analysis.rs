@@ -453,12 +453,22 @@ fn is_entity_word(w: &str) -> bool {
 
 fn find_entity(lower: &str, kind: AppKind, fields: &[Field]) -> Option<String> {
     let ws = words(lower);
-    // "each recipe has", "every book".
+    // "each recipe has", "every book" — but "each person signs in" names the app's users.
+    let of_users = |i: usize| {
+        ["person", "people", "member", "one"].contains(&ws[i].as_str())
+            && ws.get(i + 1).is_some_and(|v| {
+                [
+                    "signs", "logs", "sees", "gets", "keeps", "writes", "can", "only", "has",
+                ]
+                .contains(&v.as_str())
+            })
+    };
     for (i, w) in ws.iter().enumerate() {
         if (w == "each" || w == "every")
             && let Some(next) = ws.get(i + 1)
             && is_entity_word(next)
             && next != "day"
+            && !of_users(i + 1)
         {
             return Some(singular(next));
         }
@@ -497,7 +507,7 @@ fn find_entity(lower: &str, kind: AppKind, fields: &[Field]) -> Option<String> {
             if is_entity_word(prev)
                 && ![
                     "personal", "simple", "small", "little", "shared", "online", "family", "daily",
-                    "weekly",
+                    "weekly", "private",
                 ]
                 .contains(&prev.as_str())
             {

@@ -70,7 +70,8 @@ pub fn apply_request(
             next.data = d;
             done.push(match d {
                 DataLocation::Cloud => "The data is now shared in the cloud: everyone who opens the app sees the same records, live.".into(),
-                _ => "The data is now kept on this device.".into(),
+                DataLocation::Private => "People now sign in with email and password, and each sees only their own records.".into(),
+                DataLocation::Device => "The data is now kept on this device.".into(),
             });
         } else if has_any(
             &c,
@@ -701,7 +702,8 @@ pub fn prune_features(spec: &mut AppSpec) {
     }
 }
 
-/// "Share it with everyone" / "keep the data on this device": where a record app's data lives.
+/// "Share it with everyone" / "add sign-in" / "keep the data on this device": where a record
+/// app's data lives.
 fn data_target(spec: &AppSpec, clause: &str) -> Option<DataLocation> {
     if !spec.can_share() {
         return None;
@@ -727,9 +729,23 @@ fn data_target(spec: &AppSpec, clause: &str) -> Option<DataLocation> {
             "not shared",
         ],
     );
-    match (cloud, device) {
-        (true, false) => Some(DataLocation::Cloud),
-        (false, true) => Some(DataLocation::Device),
+    let private = has_any(
+        clause,
+        &[
+            "add sign-in",
+            "add sign in",
+            "add a sign-in",
+            "add login",
+            "add a login",
+            "add accounts",
+            "make it private",
+            "only their own",
+        ],
+    );
+    match (private, cloud, device) {
+        (true, _, false) => Some(DataLocation::Private),
+        (false, true, false) => Some(DataLocation::Cloud),
+        (false, false, true) => Some(DataLocation::Device),
         _ => None,
     }
 }

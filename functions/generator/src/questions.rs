@@ -147,7 +147,7 @@ pub fn questions(spec: &AppSpec, description: &str) -> Vec<Question> {
                 .map(|(_, l)| (*l).to_owned())
                 .collect(),
             default: json!(spec.data.label()),
-            help: Some("Shared in the cloud: everyone who opens the app sees the same records, live. Sign-in for private data is not built yet.".into()),
+            help: Some("Shared in the cloud: everyone who opens the app sees the same records, live. Private per signed-in person: each person signs up with email and password and sees only their own records.".into()),
         });
     }
     qs.push(Question {

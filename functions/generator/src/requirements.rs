@@ -182,7 +182,9 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
         }
     }
     let keeps_data = spec.archetype.as_ref().is_none_or(|a| a.keeps_data());
-    if spec.cloud_collection().is_some() {
+    if spec.accounts() {
+        out.push("Sign-in with email and password (Sign up, Sign in, Sign out); each person's records are private to them, kept in the cloud (appgen's data service)".into());
+    } else if spec.cloud_collection().is_some() {
         out.push("Data is shared in the cloud (appgen's data service): everyone who opens the app sees the same records, and changes appear live".into());
     } else if spec.kind != AppKind::Landing && keeps_data {
         out.push(if spec.persist {
@@ -198,7 +200,7 @@ pub fn features(spec: &AppSpec) -> Vec<String> {
         spec.theme.background, spec.theme.accent
     ));
     out.extend(
-        spec.not_built
+        spec.missing()
             .iter()
             .map(|w| format!("Not built (offline): {w}")),
     );
@@ -251,16 +253,21 @@ pub fn summary(spec: &AppSpec) -> String {
             )
         }
     };
-    let left_out = if spec.not_built.is_empty() {
+    let missing = spec.missing();
+    let left_out = if missing.is_empty() {
         String::new()
     } else {
-        format!(" Not built: {}.", spec.not_built.join("; "))
+        format!(" Not built: {}.", missing.join("; "))
     };
     format!(
         "{}. Built by the offline generator (rule-based, no AI model).{left_out}",
         what.trim_end_matches('.')
     )
 }
+
+/// The accounts a description asks for, as a limitation: what a record app whose data is
+/// private per signed-in person builds after all (`AppSpec::missing`).
+pub const ACCOUNTS: &str = "user accounts (everything is stored in this browser)";
 
 /// Things a description asks for that a static, offline-generated app cannot do, in words
 /// for the user (so the summary never claims them).
@@ -308,7 +315,7 @@ pub fn limitations(description: &str) -> Vec<&'static str> {
                 "password",
                 "user registration",
             ],
-            "user accounts (everything is stored in this browser)",
+            ACCOUNTS,
         ),
         (
             &[

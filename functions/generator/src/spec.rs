@@ -366,8 +366,8 @@ pub enum DataLocation {
     Device,
     /// In appgen's data service, shared by everyone who opens the app, with live updates.
     Cloud,
-    /// In the cloud, each signed-in person seeing only their own (sign-in is not built yet:
-    /// such apps keep their data on the device and say so).
+    /// In the cloud, behind sign-in: each person signs up with email and password and sees
+    /// only their own records (the server enforces it, docs/appdata.md).
     Private,
 }
 
@@ -458,8 +458,24 @@ impl AppSpec {
 
     /// The backend collection the app uses, when its data lives in the cloud.
     pub fn cloud_collection(&self) -> Option<String> {
-        (self.data == DataLocation::Cloud && self.can_share())
+        (self.data != DataLocation::Device && self.can_share())
             .then(|| appgen_core::appdata::collection_name(&self.entity.plural))
+    }
+
+    /// Whether people sign in to use the app, each seeing only their own records.
+    pub fn accounts(&self) -> bool {
+        self.data == DataLocation::Private && self.can_share()
+    }
+
+    /// What the description asked for that this app does not build: `not_built` without the
+    /// accounts an app with sign-in has. Derived here, not edited in `not_built`, because clarify,
+    /// the start screen and modify can each change where the data lives afterwards.
+    pub fn missing(&self) -> Vec<String> {
+        self.not_built
+            .iter()
+            .filter(|w| !(self.accounts() && w.as_str() == crate::requirements::ACCOUNTS))
+            .cloned()
+            .collect()
     }
 
     pub fn field(&self, key: &str) -> Option<&Field> {

@@ -7,7 +7,9 @@ use appgen_core::paths::validate_app;
 use appgen_core::ports::{AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, Failure};
 use appgen_generator::analysis::analyze;
 use appgen_generator::spec::{AppKind, FieldType, Layout, SectionKind};
-use appgen_generator::{AppSpec, OfflineAgent, apply_request, compose::compose, requirements_of};
+use appgen_generator::{
+    AppSpec, OfflineAgent, apply_request, compose::compose, requirements, requirements_of,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -1098,6 +1100,65 @@ async fn clarify_names_the_archetype_in_plain_words() {
 // ------------------------------------------------------------------ where data lives
 
 #[test]
+fn a_private_journal_signs_people_in_and_keeps_their_entries_in_the_cloud() {
+    use appgen_generator::questions::apply_answers;
+    use appgen_generator::spec::DataLocation;
+    let d = "A private journal where each person signs in and writes entries only they can see";
+    let s = spec(d);
+    assert_eq!(s.data, DataLocation::Private, "{s:?}");
+    assert!(s.accounts());
+    // "each person" names the people who sign in, not the records.
+    assert_eq!(s.entity.plural, "Entries");
+    let coll = s.cloud_collection().expect("a cloud collection");
+    // The requirements carry it, so the server's schema knows the app has accounts.
+    assert_eq!(requirements_of(&s).spec["data"], json!("private"));
+    let schema = appgen_core::appdata::AppSchema::of(&requirements_of(&s));
+    assert!(schema.accounts, "{schema:?}");
+    assert!(
+        schema.collection(&coll).is_some_and(|c| c.private),
+        "{schema:?}"
+    );
+    let files = compose(&s);
+    let config = &files["src/config.ts"];
+    assert!(config.contains("\"accounts\": true"), "{config}");
+    assert!(config.contains(&format!("\"cloudCollection\": \"{coll}\"")));
+    assert!(
+        files["src/App.tsx"].contains("<Account "),
+        "{}",
+        files["src/App.tsx"]
+    );
+    let account = &files["src/components/Account.tsx"];
+    for part in [
+        ">Email</label>",
+        ">Password</label>",
+        ">Sign up</button>",
+        ">Sign in</button>",
+        ">Sign out</button>",
+        "role=\"alert\"",
+        "You'll be signed out when you close",
+    ] {
+        assert!(account.contains(part), "sign-in screen lacks {part}");
+    }
+
+    // Asked with the words of sign-in: built now, so not listed as missing.
+    let d = "A journal where I log in and write entries only I can see";
+    let s = spec(d);
+    assert!(s.accounts(), "{s:?}");
+    assert!(s.not_built.iter().any(|w| w.starts_with("user accounts")));
+    assert!(s.missing().is_empty(), "{:?}", s.missing());
+    assert!(!compose(&s)["src/config.ts"].contains("user accounts"));
+    assert!(!requirements::summary(&s).contains("Not built"));
+    // On this device there is no sign-in: accounts are missing again and said so.
+    let mut local = s.clone();
+    apply_answers(&mut local, &json!({"data": "This device"}), d);
+    assert!(!local.accounts());
+    let files = compose(&local);
+    assert!(!files.contains_key("src/components/Account.tsx"));
+    assert!(files["src/config.ts"].contains("user accounts"));
+    assert!(!files["src/App.tsx"].contains("Account"));
+}
+
+#[test]
 fn where_data_lives_defaults_from_the_description_and_follows_the_answer() {
     use appgen_core::appdata::AppSchema;
     use appgen_generator::questions::{apply_answers, questions};
@@ -1136,10 +1197,11 @@ fn where_data_lives_defaults_from_the_description_and_follows_the_answer() {
         spec("A journal where each person signs in and writes entries").data,
         DataLocation::Private
     );
-    assert_eq!(
-        spec("A journal where each person signs in").cloud_collection(),
-        None,
-        "no sign-in yet"
+    assert!(
+        spec("A journal where each person signs in")
+            .cloud_collection()
+            .is_some(),
+        "private data lives in the cloud, behind sign-in"
     );
     // The start screen's choice wins over the description; "auto" keeps its default.
     let opt = |v: &str| vec![("data".to_owned(), v.to_owned())];
@@ -1157,6 +1219,10 @@ fn where_data_lives_defaults_from_the_description_and_follows_the_answer() {
     assert!(shared.cloud_collection().is_some());
     let back = apply_request(&shared, "keep the data on this device").expect("follow-up");
     assert_eq!(back.data, DataLocation::Device);
+    let private = apply_request(&shared, "add sign-in so each person sees only their own")
+        .expect("follow-up");
+    assert!(private.accounts(), "{:?}", private.data);
+    assert!(compose(&private).contains_key("src/components/Account.tsx"));
     let game = spec("Tic-tac-toe for our family");
     assert!(
         questions(&game, "Tic-tac-toe for our family")

@@ -35,6 +35,7 @@ const DESCRIPTIONS: &[&str] = &[
     "Flashcards with a term and a definition",
     "A team kudos wall: post a thank-you with your name and a message, newest first, with hearts",
     "A shared shopping list for our household: item, quantity and who added it; everyone sees changes live.",
+    "A private journal where each person signs in and writes entries only they can see",
 ];
 
 fn run(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {

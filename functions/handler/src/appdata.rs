@@ -1,21 +1,28 @@
 //! The data API of generated apps (docs/appdata.md), on the origin the apps are served from:
 //! `/data/{thread}/{space}/{collection}[/{id}]`, `/data/{thread}/{space}/_changes` (SSE),
-//! `/data/{thread}/{space}/_schema`, `/data/{thread}/preview/_reset`.
+//! `/data/{thread}/{space}/_schema`, `/data/{thread}/preview/_reset`, and the sign-in of apps
+//! with accounts, `/data/{thread}/{space}/_auth/…` ([`auth`]).
 //!
 //! An app proves which app and space it is with `X-App-Key` (a key per space, or for the
 //! preview space its preview URL's `{version}.{token}`); a wrong key answers 404, like an
 //! unknown app. Every answer allows any origin — the sandboxed preview's is `null`, a published
 //! app's is its own — because nothing here rides on cookies; appgen's own `/api` gets no CORS
 //! headers at all. Validation, the query and the limits are `appgen_core::appdata`'s.
+//!
+//! An app with accounts also needs a session for its records (`Authorization: Bearer`, or
+//! `?token=` on the stream): `createdBy` is then the user's id, and a private collection's
+//! records are shown to their creator only — another user's id answers 404, as if absent.
 
 use crate::api::ApiError;
 use crate::ratelimit::RateLimiter;
+use appgen_core::appdata::accounts::{self as rules, AuthError, SessionToken, User};
 use appgen_core::appdata::{
     self as core, AppSchema, CollectionSchema, DataError, ListQuery, Record, Space, check_fields,
     parse_record,
 };
 use appgen_core::ports::{ETag, StoreError};
 use appgen_core::view::ApiErrorCode;
+use appgen_runtime::appdata::accounts::Accounts;
 use appgen_runtime::appdata::{AppData, DataSpace, new_record_id};
 use appgen_runtime::pipeline::Pipeline;
 use axum::Json;
@@ -30,7 +37,10 @@ use axum::routing::{get, post};
 use serde_json::json;
 use std::sync::Arc;
 
+mod auth;
 mod live;
+
+pub(crate) use auth::Bearer;
 
 /// Bodies larger than this are cut off before they are read whole; the record limit (64 KB)
 /// answers the ones in between with its own error.
@@ -39,18 +49,29 @@ const BODY_LIMIT: usize = 256 * 1024;
 pub struct DataState {
     pipeline: Arc<Pipeline>,
     data: AppData,
+    accounts: Accounts,
     per_app: RateLimiter,
     per_client: RateLimiter,
+    /// Sign-in and sign-up attempts, per email and per client of one app space.
+    attempts_per_email: RateLimiter,
+    attempts_per_client: RateLimiter,
 }
 
 pub fn router(pipeline: Arc<Pipeline>) -> Router {
     let state = Arc::new(DataState {
         data: AppData::new(pipeline.threads().blobs().clone()),
+        accounts: Accounts::new(pipeline.threads().blobs().clone()),
         pipeline,
         per_app: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_APP),
         per_client: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_CLIENT),
+        attempts_per_email: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_EMAIL),
+        attempts_per_client: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_CLIENT),
     });
     Router::new()
+        .route("/data/{thread}/{space}/_auth/signup", post(auth::signup))
+        .route("/data/{thread}/{space}/_auth/signin", post(auth::signin))
+        .route("/data/{thread}/{space}/_auth/signout", post(auth::signout))
+        .route("/data/{thread}/{space}/_auth/me", get(auth::me))
         .route("/data/{thread}/{space}/_changes", get(live::changes))
         .route("/data/{thread}/{space}/_schema", get(schema))
         .route("/data/{thread}/{space}/_reset", post(reset))
@@ -83,7 +104,7 @@ async fn cors(req: Request, next: Next) -> Response {
         ),
         (
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            "content-type, if-match, x-app-key, x-client-id, last-event-id",
+            "authorization, content-type, if-match, x-app-key, x-client-id, last-event-id",
         ),
         (header::ACCESS_CONTROL_EXPOSE_HEADERS, "etag, retry-after"),
         (header::ACCESS_CONTROL_MAX_AGE, "600"),
@@ -100,11 +121,19 @@ impl From<DataError> for ApiError {
     }
 }
 
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        ApiError::new(e.code(), e.to_string())
+    }
+}
+
 /// An app's space the caller may use, with its collections.
 pub(crate) struct Opened {
     space: DataSpace,
     schema: AppSchema,
     client: String,
+    /// The signed-in user (apps with accounts; records routes only).
+    user: Option<User>,
 }
 
 impl Opened {
@@ -112,6 +141,21 @@ impl Opened {
         self.schema
             .collection(name)
             .ok_or_else(|| DataError::UnknownCollection(name.to_owned()).into())
+    }
+
+    fn viewer(&self) -> Option<&str> {
+        self.user.as_ref().map(|u| u.id.as_str())
+    }
+
+    /// Who a new record is by: the signed-in user, else the client.
+    fn author(&self) -> String {
+        self.viewer()
+            .map_or_else(|| self.client.clone(), str::to_owned)
+    }
+
+    fn may_see(&self, collection: &str, record: &Record) -> bool {
+        self.schema
+            .may_see(collection, Some(&record.created_by), self.viewer())
     }
 }
 
@@ -179,7 +223,25 @@ pub(crate) async fn open(
         space,
         schema,
         client,
+        user: None,
     })
+}
+
+/// [`open`] for the records and the stream: an app with accounts also needs a live session.
+pub(crate) async fn open_as(
+    st: &DataState,
+    thread: &str,
+    space: &str,
+    key: Option<&str>,
+    token: Option<&SessionToken>,
+    headers: &HeaderMap,
+) -> Result<Opened, Response> {
+    let mut o = open(st, thread, space, key, headers).await?;
+    if o.schema.accounts {
+        let user = auth::session_user(st, &o, token).await?;
+        o.user = Some(user);
+    }
+    Ok(o)
 }
 
 type Target = Path<(String, String, String)>;
@@ -216,14 +278,17 @@ async fn schema(
 async fn list(
     State(st): State<Arc<DataState>>,
     Path((thread, space, collection)): Target,
+    bearer: Option<Bearer>,
     Query(pairs): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
-    let o = open(&st, &thread, &space, None, &headers).await?;
+    let o = open_as(&st, &thread, &space, None, Bearer::token(&bearer), &headers).await?;
     let run = async {
         let schema = o.collection(&collection)?;
         let query = ListQuery::parse(schema, &pairs)?;
-        let page = query.apply(st.data.list(&o.space, &collection).await?);
+        let mut records = st.data.list(&o.space, &collection).await?;
+        records.retain(|r| o.may_see(&collection, r));
+        let page = query.apply(records);
         Ok::<_, ApiError>(Json(
             json!({"records": page.records, "nextCursor": page.next_cursor}),
         ))
@@ -236,16 +301,18 @@ async fn list(
 async fn read(
     State(st): State<Arc<DataState>>,
     Path((thread, space, collection, id)): RecordTarget,
+    bearer: Option<Bearer>,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
-    let o = open(&st, &thread, &space, None, &headers).await?;
+    let o = open_as(&st, &thread, &space, None, Bearer::token(&bearer), &headers).await?;
     let (record, etag) = current(&st, &o, &collection, &id)
         .await
         .map_err(IntoResponse::into_response)?;
     Ok(with_etag(&record, &etag, StatusCode::OK))
 }
 
-/// The record as stored now; 404 for an unknown collection or id.
+/// The record as stored now; 404 for an unknown collection or id, and for another user's
+/// record of a private collection.
 async fn current(
     st: &DataState,
     o: &Opened,
@@ -259,16 +326,18 @@ async fn current(
     st.data
         .get(&o.space, collection, id)
         .await?
+        .filter(|(r, _)| o.may_see(collection, r))
         .ok_or_else(|| ApiError::not_found("record"))
 }
 
 async fn create(
     State(st): State<Arc<DataState>>,
     Path((thread, space, collection)): Target,
+    bearer: Option<Bearer>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Response> {
-    let o = open(&st, &thread, &space, None, &headers).await?;
+    let o = open_as(&st, &thread, &space, None, Bearer::token(&bearer), &headers).await?;
     let run = async {
         let body = body_of(body)?;
         let schema = o.collection(&collection)?;
@@ -280,7 +349,7 @@ async fn create(
             id: new_record_id(),
             created_at: now,
             updated_at: now,
-            created_by: o.client.clone(),
+            created_by: o.author(),
             data,
         };
         let etag = st.data.create(&o.space, &collection, &record).await?;
@@ -326,10 +395,11 @@ fn stale() -> ApiError {
 async fn update(
     State(st): State<Arc<DataState>>,
     Path((thread, space, collection, id)): RecordTarget,
+    bearer: Option<Bearer>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Response> {
-    let o = open(&st, &thread, &space, None, &headers).await?;
+    let o = open_as(&st, &thread, &space, None, Bearer::token(&bearer), &headers).await?;
     let run = async {
         let body = body_of(body)?;
         let schema = o.collection(&collection)?;
@@ -355,9 +425,10 @@ async fn update(
 async fn remove(
     State(st): State<Arc<DataState>>,
     Path((thread, space, collection, id)): RecordTarget,
+    bearer: Option<Bearer>,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
-    let o = open(&st, &thread, &space, None, &headers).await?;
+    let o = open_as(&st, &thread, &space, None, Bearer::token(&bearer), &headers).await?;
     let run = async {
         let (record, etag) = current(&st, &o, &collection, &id).await?;
         check_precondition(&headers, &etag)?;

@@ -3,6 +3,8 @@
 //! create-only or If-Match so two writers never lose an update, and an append-only change log
 //! per app and space (`{thread}/data/{space}/changes`) that the live stream reads from a byte
 //! offset. The validation and the query are `appgen_core::appdata`'s; this is only storage.
+//! The accounts of apps with sign-in live beside the records ([`accounts`], under `_users/`
+//! and `_sessions/`, names no collection can have).
 
 use appgen_core::appdata::{Change, ChangeKind, Record, Space, valid_name, valid_record_id};
 use appgen_core::ports::{BlobStore, Container, ETag, StoreError, WriteCondition};
@@ -10,6 +12,8 @@ use futures::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::Notify;
+
+pub mod accounts;
 
 /// Records read at once when a collection is listed.
 const LIST_CONCURRENCY: usize = 16;
@@ -181,18 +185,23 @@ impl AppData {
     }
 
     /// Deletes every record of the space (the preview space's reset). The change log stays,
-    /// so followers' offsets stay valid; each removal is logged as a delete.
+    /// so followers' offsets stay valid; each removal is logged as a delete. Accounts and
+    /// sessions stay: a reset empties the data, it does not sign anyone out.
     pub async fn reset(&self, ds: &DataSpace) -> Result<usize, StoreError> {
         let prefix = ds.prefix();
-        let log = ds.log_key();
         let keys = self.blobs.list(Container::Threads, &prefix).await?;
         let mut n = 0;
-        for key in keys.iter().filter(|k| **k != log) {
+        for key in &keys {
+            let Some((collection, _)) = key[prefix.len()..].split_once('/') else {
+                continue; // the change log
+            };
+            if !valid_name(collection) {
+                continue; // `_users/`, `_sessions/`
+            }
             let Some(blob) = self.blobs.get(Container::Threads, key).await? else {
                 continue;
             };
             let record = decode(&blob.bytes)?;
-            let collection = key[prefix.len()..].split('/').next().unwrap_or_default();
             self.delete(ds, collection, &record).await?;
             n += 1;
         }
@@ -229,6 +238,7 @@ impl AppData {
             collection: collection.to_owned(),
             id: record.id.clone(),
             record: (kind != ChangeKind::Deleted).then(|| record.clone()),
+            created_by: (kind == ChangeKind::Deleted).then(|| record.created_by.clone()),
         };
         let mut line =
             serde_json::to_vec(&change).map_err(|e| StoreError::Backend(e.to_string()))?;

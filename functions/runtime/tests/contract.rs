@@ -222,6 +222,8 @@ contract! {
         appdata_records_round_trip_and_log_changes,
         appdata_stale_updates_conflict_and_one_racer_wins,
         appdata_spaces_and_apps_never_leak,
+        accounts_one_sign_up_per_email_sessions_expire_and_sign_out,
+        accounts_stay_in_their_space_and_survive_a_reset,
         published_pointer_reserves_once_and_switches_by_etag,
     ],
     queue: [
@@ -1348,7 +1350,9 @@ async fn azurite_wrong_key_is_an_auth_error() {
 /// The records of generated apps (`appgen_runtime::appdata`) on each backend.
 mod appdata_cases {
     use super::*;
+    use appgen_core::appdata::accounts::{AuthError, Credentials};
     use appgen_core::appdata::{ChangeKind, Record, Space};
+    use appgen_runtime::appdata::accounts::{AccountError, Accounts};
     use appgen_runtime::appdata::{AppData, DataSpace, new_record_id};
     use serde_json::json;
 
@@ -1458,5 +1462,118 @@ mod appdata_cases {
             "live untouched"
         );
         assert!(DataSpace::new("../t", Space::Live).is_err());
+    }
+
+    fn creds(email: &str, password: &str) -> Credentials {
+        let body = json!({"email": email, "password": password}).to_string();
+        Credentials::parse(body.as_bytes()).expect("credentials")
+    }
+
+    fn refused<T: std::fmt::Debug>(r: Result<T, AccountError>, want: AuthError) {
+        match r {
+            Err(AccountError::Auth(got)) => assert_eq!(got, want),
+            other => panic!("expected {want:?}, got {other:?}"),
+        }
+    }
+
+    pub async fn accounts_one_sign_up_per_email_sessions_expire_and_sign_out(s: Store) {
+        let acc = Accounts::new(s);
+        let ds = space("t1", Space::Preview);
+        // Racing sign-ups of one email (in any case): exactly one account, the others refused.
+        let tasks: Vec<_> = (0..4)
+            .map(|i| {
+                let (acc, ds) = (acc.clone(), ds.clone());
+                let c = creds(
+                    if i % 2 == 0 { "Ann@x.co" } else { "ann@x.co" },
+                    &format!("password-{i}"),
+                );
+                tokio::spawn(async move { acc.sign_up(&ds, c, 1_000).await })
+            })
+            .collect();
+        let mut won = Vec::new();
+        for t in tasks {
+            match t.await.expect("join") {
+                Ok(s) => won.push(s),
+                Err(AccountError::Auth(AuthError::SignupRefused)) => {}
+                Err(e) => panic!("sign-up: {e}"),
+            }
+        }
+        assert_eq!(won.len(), 1, "one account per email");
+        let ann = won.remove(0);
+        let mut signed_in = Vec::new();
+        for i in 0..4 {
+            if let Ok(s) = acc
+                .sign_in(&ds, creds("ann@x.co", &format!("password-{i}")), 2_000)
+                .await
+            {
+                signed_in.push(s);
+            }
+        }
+        assert_eq!(signed_in.len(), 1, "only the winner's password signs in");
+        let again = signed_in.remove(0);
+        assert_eq!(again.user, ann.user);
+        assert_ne!(again.token, ann.token, "a new session each sign-in");
+        refused(
+            acc.sign_in(&ds, creds("nobody@x.co", "password-0"), 2_000)
+                .await,
+            AuthError::BadCredentials,
+        );
+
+        let user = acc.session(&ds, &ann.token, 3_000).await.expect("session");
+        assert_eq!(user.as_ref(), Some(&ann.user));
+        acc.sign_out(&ds, &ann.token).await.expect("sign out");
+        assert_eq!(
+            acc.session(&ds, &ann.token, 3_000).await.expect("read"),
+            None
+        );
+        // Dead at its expiry, and gone from then on (even for a clock that is behind).
+        let end = again.expires_at;
+        assert!(
+            acc.session(&ds, &again.token, end - 1)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        assert_eq!(
+            acc.session(&ds, &again.token, end).await.expect("read"),
+            None
+        );
+        assert_eq!(
+            acc.session(&ds, &again.token, end - 1).await.expect("read"),
+            None
+        );
+    }
+
+    pub async fn accounts_stay_in_their_space_and_survive_a_reset(s: Store) {
+        let (acc, d) = (Accounts::new(s.clone()), AppData::new(s));
+        let preview = space("t1", Space::Preview);
+        let ann = acc
+            .sign_up(&preview, creds("ann@x.co", "password-1"), 1_000)
+            .await
+            .expect("sign up");
+        for other in [space("t1", Space::Live), space("t2", Space::Preview)] {
+            refused(
+                acc.sign_in(&other, creds("ann@x.co", "password-1"), 1_000)
+                    .await,
+                AuthError::BadCredentials,
+            );
+            assert_eq!(
+                acc.session(&other, &ann.token, 1_000).await.expect("read"),
+                None
+            );
+        }
+        d.create(&preview, "items", &record("Milk"))
+            .await
+            .expect("create");
+        assert_eq!(d.reset(&preview).await.expect("reset"), 1, "records only");
+        assert!(
+            acc.session(&preview, &ann.token, 1_000)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        acc.sign_in(&preview, creds("ann@x.co", "password-1"), 1_000)
+            .await
+            .expect("the account stays");
     }
 }

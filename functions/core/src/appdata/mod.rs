@@ -7,6 +7,7 @@ use crate::view::ApiErrorCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod accounts;
 mod query;
 pub use query::{ListQuery, Page, Sort};
 
@@ -80,6 +81,9 @@ pub struct FieldSchema {
 pub struct CollectionSchema {
     pub name: String,
     pub fields: Vec<FieldSchema>,
+    /// Each signed-in user sees only the records they created (the app then has accounts).
+    #[serde(default)]
+    pub private: bool,
 }
 
 impl CollectionSchema {
@@ -91,6 +95,9 @@ impl CollectionSchema {
 /// Every collection of one app.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AppSchema {
+    /// People sign in to use the app: every record request needs a session.
+    #[serde(default)]
+    pub accounts: bool,
     pub collections: Vec<CollectionSchema>,
 }
 
@@ -100,21 +107,50 @@ impl AppSchema {
     }
 
     /// The app's collections from its requirements: `spec.collections` when the agent wrote
-    /// them (`[{name, fields: [{key, type, required, options}]}]`), else the offline
+    /// them (`[{name, fields: [{key, type, required, options}], private}]`), else the offline
     /// generator's record entity (`spec.entity`), named by its plural. At most
     /// [`MAX_COLLECTIONS`]; what does not parse is left out.
+    ///
+    /// The app has accounts when its data is "private per signed-in person" (`spec.data ==
+    /// "private"`, which also makes the entity's collection private), when the agent wrote
+    /// `spec.accounts: true`, or when any collection is private.
     pub fn of(req: &Requirements) -> AppSchema {
+        let private_data = req.spec.get("data").and_then(Value::as_str) == Some("private");
         let explicit = req
             .spec
             .get("collections")
             .and_then(|v| serde_json::from_value::<Vec<CollectionSchema>>(v.clone()).ok());
         let mut collections = match explicit {
             Some(c) => c,
-            None => entity_collection(&req.spec).into_iter().collect(),
+            None => entity_collection(&req.spec)
+                .map(|c| CollectionSchema {
+                    private: private_data,
+                    ..c
+                })
+                .into_iter()
+                .collect(),
         };
         collections.retain(|c| valid_name(&c.name));
         collections.truncate(MAX_COLLECTIONS);
-        AppSchema { collections }
+        let accounts = private_data
+            || req.spec.get("accounts").and_then(Value::as_bool) == Some(true)
+            || collections.iter().any(|c| c.private);
+        AppSchema {
+            accounts,
+            collections,
+        }
+    }
+
+    /// Whether `viewer` (a signed-in user's id, if any) may see a record of `collection`
+    /// created by `owner`: the one rule for private collections. Everyone who may use the app
+    /// sees a shared collection's records; a private collection's only their creator's. An
+    /// unknown collection shows nothing.
+    pub fn may_see(&self, collection: &str, owner: Option<&str>, viewer: Option<&str>) -> bool {
+        match self.collection(collection) {
+            None => false,
+            Some(c) if c.private => owner.is_some() && owner == viewer,
+            Some(_) => true,
+        }
     }
 }
 
@@ -140,7 +176,11 @@ fn entity_collection(spec: &Value) -> Option<CollectionSchema> {
     if spec.get("kind").and_then(Value::as_str) == Some("board") {
         fields.push(optional("column", FieldKind::Text));
     }
-    Some(CollectionSchema { name, fields })
+    Some(CollectionSchema {
+        name,
+        fields,
+        private: false,
+    })
 }
 
 fn optional(key: &str, kind: FieldKind) -> FieldSchema {
@@ -365,6 +405,20 @@ pub struct Change {
     /// The record after the change; absent for a delete.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<Record>,
+    /// Who created a deleted record (a delete carries no record), so a private collection's
+    /// deletes reach only their owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+impl Change {
+    /// Who created the changed record, if known.
+    pub fn owner(&self) -> Option<&str> {
+        match &self.record {
+            Some(r) => Some(&r.created_by),
+            None => self.created_by.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -31,7 +31,7 @@ function overlapProblem(spec: CollectionConfig, items: Item[], values: Values, e
 
 export function CollectionApp({ spec }: { spec: CollectionConfig }) {
   const key = `${config.storageKey}:items`;
-  const [items, setItems, dataNote] = useItems(spec, key, config.persist, config.cloudCollection ?? null);
+  const [items, setItems, dataNote] = useItems(spec, key, config.persist, config.cloudCollection ?? null, config.accounts === true);
   const [editing, setEditing] = useState<Item | null>(null);
   const [view, setView] = useState<View>({ query: "", filter: "", sort: "", status: "all" });
   const [notice, setNotice] = useState<string | null>(null);

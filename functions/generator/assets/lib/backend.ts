@@ -5,8 +5,9 @@
 // (/p/{app}/{version}/{token}/) uses the app's preview space with its own URL as the key; a
 // published app finds {base, app, space, key} in <meta name="appgen-data">. Anywhere else
 // (a file server, a test harness) `backend.available` is false and the app keeps its data in
-// memory. Inside the sandboxed preview there are no cookies or storage: the client id lives in
-// memory for this visit only.
+// memory. Inside the sandboxed preview there are no cookies or storage: the client id and the
+// signed-in session live in memory for this visit only; where the app has its own origin
+// (published) the session is kept in localStorage.
 
 export interface Meta {
   id: string;
@@ -74,6 +75,48 @@ function locate(): Where | null {
 const where = locate();
 const clientId = Math.random().toString(36).slice(2, 12) + Date.now().toString(36);
 
+export interface User {
+  id: string;
+  email: string;
+}
+
+interface Session {
+  user: User;
+  token: string;
+  expiresAt: number;
+}
+
+// The session's place: localStorage where the origin has storage (a published app), else
+// memory (the sandboxed preview denies storage; reading it throws there).
+const sessionKey = where ? `appgen-session:${where.app}:${where.space}` : "";
+const storage: Storage | null = (() => {
+  try {
+    const s = window.localStorage;
+    s.getItem(sessionKey);
+    return s;
+  } catch {
+    return null;
+  }
+})();
+
+function isSession(v: unknown): v is Session {
+  if (typeof v !== "object" || v === null) return false;
+  const s = v as Partial<Session>;
+  return typeof s.token === "string" && typeof s.expiresAt === "number" && typeof s.user?.id === "string" && typeof s.user.email === "string";
+}
+
+function storedSession(): Session | null {
+  try {
+    const raw = storage?.getItem(sessionKey);
+    const s = raw ? (JSON.parse(raw) as unknown) : null;
+    return isSession(s) && s.expiresAt > Date.now() ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+let session: Session | null = where ? storedSession() : null;
+
 export const backend = {
   available: where !== null,
   space: where?.space ?? null,
@@ -87,6 +130,7 @@ function url(path: string): string {
 
 async function call<R>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<{ value: R; etag: string | null }> {
   const headers: Record<string, string> = { "x-app-key": where?.key ?? "", "x-client-id": clientId };
+  if (session) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   if (ifMatch) headers["if-match"] = ifMatch;
   const resp = await fetch(url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -100,6 +144,8 @@ async function call<R>(method: string, path: string, body?: unknown, ifMatch?: s
     } catch {
       // Not JSON: keep the status.
     }
+    // The server no longer knows this session (expired, or signed out elsewhere).
+    if (resp.status === 401 && code === "sign_in_required" && session) setSession(null);
     throw new BackendError(resp.status, code, message);
   }
   const value = resp.status === 204 ? (undefined as R) : ((await resp.json()) as R);
@@ -166,7 +212,10 @@ export function collection<T extends object>(name: string): Collection<T> {
     },
     subscribe(onChange) {
       if (!where) return () => {};
-      const source = new EventSource(`${url("_changes")}?key=${encodeURIComponent(where.key)}`);
+      // EventSource sends no headers: the key and the session go in the query.
+      const q = new URLSearchParams({ key: where.key });
+      if (session) q.set("token", session.token);
+      const source = new EventSource(`${url("_changes")}?${q.toString()}`);
       source.addEventListener("change", (ev) => {
         try {
           const change = JSON.parse((ev as MessageEvent<string>).data) as Change<T>;
@@ -180,3 +229,69 @@ export function collection<T extends object>(name: string): Collection<T> {
   };
   return self;
 }
+
+type Listener = (user: User | null) => void;
+const listeners = new Set<Listener>();
+
+function setSession(next: Session | null): void {
+  const changed = session?.token !== next?.token;
+  session = next;
+  try {
+    if (next) storage?.setItem(sessionKey, JSON.stringify(next));
+    else storage?.removeItem(sessionKey);
+  } catch {
+    // Storage refused the write: the session stays in memory.
+  }
+  if (changed) for (const l of listeners) l(next?.user ?? null);
+}
+
+async function open(path: "signup" | "signin", email: string, password: string): Promise<User> {
+  const s = (await call<Session>("POST", `_auth/${path}`, { email, password })).value;
+  setSession(s);
+  return s.user;
+}
+
+/** Accounts of this app's users (docs/appdata.md, "The client"). */
+export const auth = {
+  /** Whether sign-in can work here (the app is served by appgen). */
+  available: where !== null,
+  /** Whether a session outlives this page: false in the sandboxed preview, which has no storage. */
+  persistent: storage !== null,
+  /** The signed-in user, or null. */
+  user(): User | null {
+    return session?.user ?? null;
+  },
+  signUp(email: string, password: string): Promise<User> {
+    return open("signup", email, password);
+  },
+  signIn(email: string, password: string): Promise<User> {
+    return open("signin", email, password);
+  },
+  /** Ends the session on the server too; signed out here even when the server cannot be reached. */
+  async signOut(): Promise<void> {
+    if (!session) return;
+    try {
+      await call<void>("POST", "_auth/signout");
+    } catch (e) {
+      // 401: the server had already ended it. Anything else is worth saying.
+      if (!(e instanceof BackendError && e.status === 401)) throw e;
+    } finally {
+      setSession(null);
+    }
+  },
+  /** Asks the server whether a kept session still holds; signs out here when it does not. */
+  async check(): Promise<User | null> {
+    if (!session) return null;
+    try {
+      await call<{ user: User }>("GET", "_auth/me");
+    } catch (e) {
+      if (e instanceof BackendError && e.status === 401) setSession(null);
+    }
+    return session?.user ?? null;
+  },
+  /** Calls `listener` whenever the signed-in user changes; returns the unsubscribe. */
+  onChange(listener: Listener): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  },
+};

@@ -1,6 +1,8 @@
 // The collection's items, kept in this browser (localStorage when allowed) or, for an app whose
 // data lives in the cloud, in appgen's backend (lib/backend.ts) with everyone's changes applied
-// live. Components use one hook either way: [items, setItems, note].
+// live. With accounts (`accounts`), the server shows each signed-in person only their own
+// records; the hook is mounted once someone is signed in (components/Account.tsx).
+// Components use one hook either way: [items, setItems, note].
 
 import { useCallback, useEffect, useRef, useState, type Dispatch, type SetStateAction } from "react";
 import { backend, collection, type Change } from "./backend";
@@ -48,12 +50,18 @@ export function useItems(
   storageKey: string,
   persist: boolean,
   cloud: string | null,
+  accounts = false,
 ): [Item[], Dispatch<SetStateAction<Item[]>>, string | null] {
   const remote = cloud !== null && backend.available ? cloud : null;
   const [items, setRaw] = useState<Item[]>(() => (remote ? [] : loadItems<Item>(storageKey, persist)));
-  const [note, setNote] = useState<string | null>(
-    cloud === null ? null : remote ? "Loading the shared list…" : "Shared data is not available in this copy; changes stay on this page.",
-  );
+  const [note, setNote] = useState<string | null>(() => {
+    if (remote) return accounts ? "Loading your list…" : "Loading the shared list…";
+    // An accounts app's sign-in screen already says the data stays on this page.
+    return cloud === null || accounts ? null : "Shared data is not available in this copy; changes stay on this page.";
+  });
+  const readyNote = accounts
+    ? "Private to your account: saved in the cloud, only you see these."
+    : "Shared in the cloud: everyone with this app sees changes live.";
   const current = useRef(items);
   current.current = items;
   const pending = useRef(new Set<string>());
@@ -73,14 +81,14 @@ export function useItems(
         if (!live) return;
         const loaded = records.map((r) => fromRecord(spec, r)).reverse();
         setRaw((prev) => [...prev.filter((x) => !loaded.some((l) => l.id === x.id)), ...loaded]);
-        setNote("Shared in the cloud: everyone with this app sees changes live.");
+        setNote(readyNote);
       })
-      .catch((e: Error) => live && setNote(`Could not load the shared list: ${e.message}`));
+      .catch((e: Error) => live && setNote(`Could not load the list: ${e.message}`));
     return () => {
       live = false;
       stop();
     };
-  }, [spec]);
+  }, [spec, readyNote]);
 
   const fail = (e: Error) => setNote(`Not saved: ${e.message}`);
 

@@ -167,6 +167,8 @@ export interface AppConfig {
   persist: boolean;
   /** The backend collection (lib/backend.ts) when the app's data lives in the cloud. */
   cloudCollection?: string | null;
+  /** Whether people sign in and each sees only their own records (components/Account.tsx). */
+  accounts?: boolean;
   currency: string;
   collection: CollectionConfig | null;
   board: BoardConfig | null;

@@ -47,6 +47,7 @@ pub fn config_ts(spec: &AppSpec) -> String {
         "storageKey": format!("appgen:{}", slug(&spec.title)),
         "persist": spec.persist,
         "cloudCollection": spec.cloud_collection(),
+        "accounts": spec.accounts(),
         "currency": spec.currency,
         "collection": if spec.kind.is_collection() { collection(spec) } else { Value::Null },
         "board": if is(AppKind::Board) {
@@ -62,7 +63,7 @@ pub fn config_ts(spec: &AppSpec) -> String {
             spec.landing.as_ref().map(|l| json!({"cta": l.cta, "sections": l.sections, "contact": l.contact})).unwrap_or(Value::Null)
         } else { Value::Null },
         "archetype": if is(AppKind::Archetype) { json!(spec.archetype) } else { Value::Null },
-        "notBuilt": spec.not_built,
+        "notBuilt": spec.missing(),
     });
     let body = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_owned());
     format!(

@@ -30,6 +30,7 @@ const COLLECTION: &[(&str, &str)] = &[
     asset!("components/Summary.tsx"),
     asset!("components/BarChart.tsx"),
 ];
+const ACCOUNT: (&str, &str) = asset!("components/Account.tsx");
 const BOARD: (&str, &str) = asset!("components/Board.tsx");
 const QUIZ: (&str, &str) = asset!("components/Quiz.tsx");
 const CALCULATOR: (&str, &str) = asset!("components/Calculator.tsx");
@@ -65,6 +66,9 @@ pub fn compose(spec: &AppSpec) -> FileMap {
         k if k.is_collection() => {
             components.push(FORM);
             components.extend_from_slice(COLLECTION);
+            if spec.accounts() {
+                components.push(ACCOUNT);
+            }
         }
         AppKind::Board => components.push(FORM),
         _ => {}

@@ -87,6 +87,11 @@ pub fn app_tsx(spec: &AppSpec) -> String {
             );
             (archetype_import.as_str(), archetype_body.as_str())
         }
+        // People sign in first and each sees only their own records.
+        k if k.is_collection() && spec.accounts() => (
+            "import { Account } from \"./components/Account\";\nimport { CollectionApp } from \"./components/CollectionApp\";",
+            "{config.collection ? (\n          <Account what={config.collection.plural.toLowerCase()}>\n            <CollectionApp spec={config.collection} />\n          </Account>\n        ) : null}",
+        ),
         k if k.is_collection() => (
             "import { CollectionApp } from \"./components/CollectionApp\";",
             "{config.collection ? <CollectionApp spec={config.collection} /> : null}",
@@ -116,7 +121,7 @@ pub fn app_tsx(spec: &AppSpec) -> String {
     let footer = if spec.kind == AppKind::Landing {
         "© {new Date().getFullYear()} {config.title}"
     } else {
-        "{config.cloudCollection ? \"Your data is shared through appgen's data service.\" : config.persist ? \"Your data is saved in this browser.\" : \"Data is kept until you reload the page.\"}"
+        "{config.accounts ? \"Your data is kept private to your account by appgen's data service.\" : config.cloudCollection ? \"Your data is shared through appgen's data service.\" : config.persist ? \"Your data is saved in this browser.\" : \"Data is kept until you reload the page.\"}"
     };
     // What was asked for and not built, said in the app itself.
     let not_built = "\n        {config.notBuilt.length > 0 ? (\n          <p className=\"notice not-built\" role=\"note\">Not built (offline generator): {config.notBuilt.join(\"; \")}.</p>\n        ) : null}";

@@ -2,11 +2,14 @@
 //! records), read from the space's change log. `id:` is the log offset after the change, so a
 //! reconnecting `EventSource` resumes with `Last-Event-ID` and misses nothing; without one the
 //! stream starts at the end (only new changes). `EventSource` cannot send headers, so the key
-//! may come as `?key=`.
+//! may come as `?key=`, and an app with accounts' session token as `?token=`. A private
+//! collection's changes go to their owner only (`AppSchema::may_see`).
 
-use super::{DataState, open};
+use super::{Bearer, DataState, open_as};
 use crate::api::ApiError;
-use appgen_runtime::appdata::{AppData, DataSpace};
+use appgen_core::appdata::accounts::SessionToken;
+use appgen_core::appdata::{AppSchema, Change};
+use appgen_runtime::appdata::{AppData, DataSpace, LoggedChange};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -24,15 +27,12 @@ pub(super) async fn changes(
     Path((thread, space)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
+    bearer: Option<Bearer>,
 ) -> Result<Response, Response> {
-    let o = open(
-        &st,
-        &thread,
-        &space,
-        q.get("key").map(String::as_str),
-        &headers,
-    )
-    .await?;
+    let query_token = q.get("token").and_then(|t| SessionToken::parse(t));
+    let token = Bearer::token(&bearer).or(query_token.as_ref());
+    let key = q.get("key").map(String::as_str);
+    let o = open_as(&st, &thread, &space, key, token, &headers).await?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -47,7 +47,16 @@ pub(super) async fn changes(
             .await
             .map_err(|e| ApiError::from(e).into_response())?,
     };
-    let mut resp = Response::new(Body::from_stream(follow(st.data.clone(), o.space, offset)));
+    let audience = Audience {
+        schema: o.schema,
+        viewer: o.user.map(|u| u.id),
+    };
+    let mut resp = Response::new(Body::from_stream(follow(
+        st.data.clone(),
+        o.space,
+        offset,
+        audience,
+    )));
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -61,18 +70,34 @@ pub(super) async fn changes(
     Ok(resp.into_response())
 }
 
+/// Who a stream is for: which changes it may carry.
+struct Audience {
+    schema: AppSchema,
+    viewer: Option<String>,
+}
+
+impl Audience {
+    fn may_see(&self, c: &LoggedChange) -> bool {
+        let change = &c.change;
+        self.schema
+            .may_see(&change.collection, change.owner(), self.viewer.as_deref())
+    }
+}
+
 struct Follower {
     data: AppData,
     space: DataSpace,
     offset: u64,
     last_sent: Instant,
     started: bool,
+    audience: Audience,
 }
 
 fn follow(
     data: AppData,
     space: DataSpace,
     offset: u64,
+    audience: Audience,
 ) -> impl futures::Stream<Item = Result<String, std::io::Error>> {
     let start = Follower {
         data,
@@ -80,6 +105,7 @@ fn follow(
         offset,
         last_sent: Instant::now(),
         started: false,
+        audience,
     };
     futures::stream::unfold(start, |mut f| async move {
         if !f.started {
@@ -98,11 +124,21 @@ fn follow(
                     let mut out = String::new();
                     for c in changes {
                         f.offset = c.next;
-                        let data = serde_json::to_string(&c.change).unwrap_or_else(|_| "{}".into());
+                        if !f.audience.may_see(&c) {
+                            continue;
+                        }
+                        // The owner of a delete is for the filter above, not for the wire.
+                        let change = Change {
+                            created_by: None,
+                            ..c.change
+                        };
+                        let data = serde_json::to_string(&change).unwrap_or_else(|_| "{}".into());
                         out.push_str(&format!("id: {}\nevent: change\ndata: {data}\n\n", c.next));
                     }
-                    f.last_sent = Instant::now();
-                    return Some((Ok(out), f));
+                    if !out.is_empty() {
+                        f.last_sent = Instant::now();
+                        return Some((Ok(out), f));
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "app data stream read failed"),
