@@ -161,18 +161,31 @@ pub(super) fn quiz(spec: &AppSpec) -> Vec<Scenario> {
         click("Restart quiz"),
         visible(&format!("Question 1 of {total}")),
     ]);
-    vec![
+    let mut out = vec![
         scenario(
             "all right answers score full marks",
             "Show the score at the end",
-            right,
+            right.clone(),
         ),
         scenario(
             "one wrong answer costs one point and restart starts over",
             "Show the score at the end and let me restart",
             wrong,
         ),
-    ]
+    ];
+    if spec.persist {
+        // A worse second round still shows the first round's best: only a kept best can.
+        let mut kept = right;
+        kept.push(ScenarioStep::Reload);
+        kept.extend(answer(true));
+        kept.push(visible(&format!("Best score: {total} / {total}")));
+        out.push(scenario(
+            "the best score is kept after a reload",
+            "Keep the best score after a page reload",
+            kept,
+        ));
+    }
+    out
 }
 
 pub(super) fn landing(spec: &AppSpec) -> Vec<Scenario> {

@@ -317,3 +317,42 @@ fn other_values_never_spell_the_records_name() {
     );
     assert!(others.count() >= 3, "{typed:?}");
 }
+
+#[test]
+fn a_kept_quiz_best_is_checked_across_a_reload_with_a_worse_round() {
+    let prompt = "A quiz app with 5 multiple-choice questions about the solar system, showing the score at the end and the best score so far.";
+    let mut spec = spec_of(prompt);
+    spec.persist = true;
+    let s = scenarios(&spec);
+    let kept = s
+        .iter()
+        .find(|x| x.name == "the best score is kept after a reload")
+        .expect("a reload scenario when the quiz keeps its best");
+    let total = spec.quiz.as_ref().expect("quiz").questions.len();
+    let reload = kept
+        .steps
+        .iter()
+        .position(|st| matches!(st, ScenarioStep::Reload))
+        .expect("reload");
+    // After the reload a worse round is played, so only a kept best shows full marks.
+    let wrong_after = kept.steps[reload..]
+        .iter()
+        .filter(|st| {
+            matches!(
+                st,
+                ScenarioStep::Click {
+                    role: appgen_core::scenario::Role::Radio,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(wrong_after, total);
+    assert!(matches!(
+        kept.steps.last(),
+        Some(ScenarioStep::Expect { expect: Expectation::TextVisible { text, .. } })
+            if text == &format!("Best score: {total} / {total}")
+    ));
+    spec.persist = false;
+    assert!(!names(&scenarios(&spec)).contains(&"the best score is kept after a reload"));
+}
