@@ -672,3 +672,41 @@ async fn ends_within(resp: &mut reqwest::Response, limit: Duration) -> bool {
     }
     false
 }
+
+#[tokio::test]
+async fn one_client_gets_thirty_attempts_a_minute_whatever_the_emails() {
+    let app = App::start().await;
+    let attempt = |i: usize| {
+        app.at(Method::POST, "t-journal", "preview", "_auth/signin")
+            .header("x-client-id", "greedy")
+            .json(&json!({"email": format!("user{i}@example.com")}))
+            .send()
+    };
+    for i in 0..30 {
+        let r = attempt(i).await.expect("send");
+        assert_eq!(
+            r.status().as_u16(),
+            400,
+            "attempt {i} is only refused for its body"
+        );
+    }
+    let r = attempt(30).await.expect("send");
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let (_, code, message) = error_of(r).await;
+    assert_eq!(code, "rate_limited");
+    assert!(message.contains("client"), "{message}");
+    let other = app
+        .auth(
+            "t-journal",
+            "preview",
+            "signup",
+            json!({"email": "ann@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        other.status().as_u16(),
+        201,
+        "other clients are not held up"
+    );
+}
