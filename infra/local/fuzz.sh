@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 secs="${1:-15}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(run_agent_input edits paths appdata)
+[[ ${#targets[@]} -gt 0 ]] || targets=(run_agent_input edits paths appdata accounts)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT

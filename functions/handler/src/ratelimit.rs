@@ -1,9 +1,14 @@
 //! Runs per principal per minute: a token bucket per caller, in memory (per process; in Azure
-//! each instance enforces its share, which bounds abuse without a shared store).
+//! each instance enforces its share, which bounds abuse without a shared store). A caller whose
+//! bucket has refilled is forgotten once many are held, so callers named by their input (an
+//! app user's email) cannot grow the map without bound.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Buckets held before the full ones are dropped (a full bucket is the same as none).
+const PRUNE_AT: usize = 10_000;
 
 pub struct RateLimiter {
     per_minute: f64,
@@ -38,6 +43,12 @@ impl RateLimiter {
             Err(p) => p.into_inner(),
         };
         let rate = self.per_minute / 60.0;
+        if buckets.len() >= PRUNE_AT {
+            let full = self.per_minute;
+            buckets.retain(|_, (tokens, last)| {
+                *tokens + now.saturating_duration_since(*last).as_secs_f64() * rate < full
+            });
+        }
         let (tokens, last) = buckets
             .entry(who.to_owned())
             .or_insert((self.per_minute, now));
@@ -70,6 +81,27 @@ mod tests {
         assert!(
             r.take_at("a", t0 + Duration::from_secs(21)).is_ok(),
             "refilled"
+        );
+    }
+
+    #[test]
+    fn refilled_callers_are_forgotten_and_limited_ones_kept() {
+        let r = RateLimiter::new(60);
+        let t0 = Instant::now();
+        for _ in 0..60 {
+            r.take_at("hot", t0).expect("within the burst");
+        }
+        for i in 0..PRUNE_AT {
+            r.take_at(&format!("cold-{i}"), t0).expect("one each");
+        }
+        // Two seconds on, each cold caller has its one token back; the hot one has two of 60.
+        let later = t0 + Duration::from_secs(2);
+        r.take_at("new", later).expect("new");
+        let buckets = r.buckets.lock().expect("lock");
+        assert_eq!(buckets.len(), 2, "only the hot and the new caller are held");
+        assert!(
+            buckets.contains_key("hot"),
+            "a caller still refilling is kept"
         );
     }
 }

@@ -646,4 +646,67 @@ async fn the_stream_needs_a_session_and_carries_private_changes_to_their_owner_o
     let b_saw = read_until(&mut b_stream, "B's own").await;
     assert!(b_saw.contains("B's own"), "{b_saw}");
     assert!(!b_saw.contains(&id) && !b_saw.contains("secret"), "{b_saw}");
+
+    // Signed out, the stream ends at its next keepalive (15 s), and cannot be reopened.
+    assert_eq!(
+        app.status(Method::POST, "_auth/signout", Some(&a.token))
+            .await,
+        204
+    );
+    assert!(
+        ends_within(&mut a_stream, Duration::from_secs(20)).await,
+        "A's stream ended"
+    );
+    let r = app.c.get(url(&a.token)).send().await.expect("send");
+    assert_eq!(r.status().as_u16(), 401);
+}
+
+/// Whether the stream ends before `limit` passes.
+async fn ends_within(resp: &mut reqwest::Response, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(500), resp.chunk()).await {
+            Ok(Ok(Some(_))) | Err(_) => {}
+            Ok(_) => return true,
+        }
+    }
+    false
+}
+
+#[tokio::test]
+async fn one_client_gets_thirty_attempts_a_minute_whatever_the_emails() {
+    let app = App::start().await;
+    let attempt = |i: usize| {
+        app.at(Method::POST, "t-journal", "preview", "_auth/signin")
+            .header("x-client-id", "greedy")
+            .json(&json!({"email": format!("user{i}@example.com")}))
+            .send()
+    };
+    for i in 0..30 {
+        let r = attempt(i).await.expect("send");
+        assert_eq!(
+            r.status().as_u16(),
+            400,
+            "attempt {i} is only refused for its body"
+        );
+    }
+    let r = attempt(30).await.expect("send");
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let (_, code, message) = error_of(r).await;
+    assert_eq!(code, "rate_limited");
+    assert!(message.contains("client"), "{message}");
+    let other = app
+        .auth(
+            "t-journal",
+            "preview",
+            "signup",
+            json!({"email": "ann@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        other.status().as_u16(),
+        201,
+        "other clients are not held up"
+    );
 }

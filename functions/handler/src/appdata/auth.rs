@@ -5,7 +5,7 @@
 
 use super::{DataState, Opened, body_of, now_ms, open, rate_limited};
 use crate::api::ApiError;
-use appgen_core::appdata::accounts::{AuthError, Credentials, Email, SessionToken, User};
+use appgen_core::appdata::accounts::{AuthError, Credentials, SessionToken, User};
 use appgen_runtime::appdata::accounts::{AccountError, SignedIn};
 use axum::Json;
 use axum::body::Bytes;
@@ -119,15 +119,11 @@ async fn attempt(
 
 fn signed_in(s: SignedIn, status: StatusCode) -> Response {
     let body = json!({
-        "user": user_json(&s.user),
+        "user": s.user,
         "token": s.token.as_str(),
         "expiresAt": s.expires_at,
     });
     (status, Json(body)).into_response()
-}
-
-fn user_json(u: &User) -> serde_json::Value {
-    json!({"id": u.id, "email": Email::as_str(&u.email)})
 }
 
 pub(super) async fn signup(
@@ -182,5 +178,5 @@ pub(super) async fn me(
 ) -> Result<Response, Response> {
     let o = open_accounts(&st, &thread, &space, &headers).await?;
     let user = session_user(&st, &o, Some(&token)).await?;
-    Ok(Json(json!({"user": user_json(&user)})).into_response())
+    Ok(Json(json!({ "user": user })).into_response())
 }

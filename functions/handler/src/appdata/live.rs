@@ -3,12 +3,14 @@
 //! reconnecting `EventSource` resumes with `Last-Event-ID` and misses nothing; without one the
 //! stream starts at the end (only new changes). `EventSource` cannot send headers, so the key
 //! may come as `?key=`, and an app with accounts' session token as `?token=`. A private
-//! collection's changes go to their owner only (`AppSchema::may_see`).
+//! collection's changes go to their owner only (`AppSchema::may_see`), and the stream ends at
+//! the first keepalive after its session has (signed out or expired).
 
-use super::{Bearer, DataState, open_as};
+use super::{Bearer, DataState, now_ms, open_as};
 use crate::api::ApiError;
 use appgen_core::appdata::accounts::SessionToken;
 use appgen_core::appdata::{AppSchema, Change};
+use appgen_runtime::appdata::accounts::Accounts;
 use appgen_runtime::appdata::{AppData, DataSpace, LoggedChange};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -30,9 +32,9 @@ pub(super) async fn changes(
     bearer: Option<Bearer>,
 ) -> Result<Response, Response> {
     let query_token = q.get("token").and_then(|t| SessionToken::parse(t));
-    let token = Bearer::token(&bearer).or(query_token.as_ref());
+    let token = Bearer::token(&bearer).or(query_token.as_ref()).cloned();
     let key = q.get("key").map(String::as_str);
-    let o = open_as(&st, &thread, &space, key, token, &headers).await?;
+    let o = open_as(&st, &thread, &space, key, token.as_ref(), &headers).await?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -47,9 +49,11 @@ pub(super) async fn changes(
             .await
             .map_err(|e| ApiError::from(e).into_response())?,
     };
+    let session = token.filter(|_| o.user.is_some());
     let audience = Audience {
         schema: o.schema,
         viewer: o.user.map(|u| u.id),
+        session: session.map(|t| (st.accounts.clone(), t)),
     };
     let mut resp = Response::new(Body::from_stream(follow(
         st.data.clone(),
@@ -74,9 +78,20 @@ pub(super) async fn changes(
 struct Audience {
     schema: AppSchema,
     viewer: Option<String>,
+    /// The session the stream was opened with, in an app with accounts.
+    session: Option<(Accounts, SessionToken)>,
 }
 
 impl Audience {
+    /// False once the stream's session is gone (a read error keeps the stream: it is retried
+    /// at the next keepalive).
+    async fn still_signed_in(&self, space: &DataSpace) -> bool {
+        let Some((accounts, token)) = &self.session else {
+            return true;
+        };
+        !matches!(accounts.session(space, token, now_ms()).await, Ok(None))
+    }
+
     fn may_see(&self, c: &LoggedChange) -> bool {
         let change = &c.change;
         self.schema
@@ -144,6 +159,9 @@ fn follow(
                 Err(e) => tracing::warn!(error = %e, "app data stream read failed"),
             }
             if f.last_sent.elapsed() >= KEEPALIVE {
+                if !f.audience.still_signed_in(&f.space).await {
+                    return None;
+                }
                 f.last_sent = Instant::now();
                 return Some((Ok(": keepalive\n\n".to_owned()), f));
             }

@@ -16,11 +16,16 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, OnceLock};
+use tokio::sync::Semaphore;
 
 /// OWASP's argon2id parameters: 19 MiB, two passes, one lane.
 const ARGON2_M_KIB: u32 = 19_456;
 const ARGON2_T: u32 = 2;
 const ARGON2_P: u32 = 1;
+/// Hashes computed at once in this process: each holds 19 MiB, so a burst of sign-ins queues
+/// here instead of filling the blocking pool (up to 512 threads) and the memory.
+const MAX_CONCURRENT_HASHES: usize = 4;
+static HASHING: Semaphore = Semaphore::const_new(MAX_CONCURRENT_HASHES);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -208,10 +213,15 @@ fn argon2() -> Result<Argon2<'static>, StoreError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-/// Runs a hash off the async threads: argon2id takes tens of milliseconds of CPU on purpose.
+/// Runs a hash off the async threads (argon2id takes tens of milliseconds of CPU on purpose),
+/// at most [`MAX_CONCURRENT_HASHES`] at once.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Backend(format!("hashing: {e}")))?;
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| StoreError::Backend(format!("hashing task: {e}")))?
@@ -250,4 +260,53 @@ async fn dummy_hash() -> Result<String, StoreError> {
     let pw = Password::parse(&new_record_id()).map_err(|e| StoreError::Backend(e.to_string()))?;
     let h = hash_password(pw).await?;
     Ok(DUMMY.get_or_init(|| h).clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hashes_run_a_few_at_a_time() {
+        static NOW: AtomicUsize = AtomicUsize::new(0);
+        static PEAK: AtomicUsize = AtomicUsize::new(0);
+        let jobs: Vec<_> = (0..12)
+            .map(|_| {
+                tokio::spawn(blocking(|| {
+                    let n = NOW.fetch_add(1, Ordering::SeqCst) + 1;
+                    PEAK.fetch_max(n, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    NOW.fetch_sub(1, Ordering::SeqCst);
+                    Ok(())
+                }))
+            })
+            .collect();
+        for j in jobs {
+            j.await.expect("join").expect("job");
+        }
+        let peak = PEAK.load(Ordering::SeqCst);
+        assert!((2..=MAX_CONCURRENT_HASHES).contains(&peak), "peak {peak}");
+    }
+
+    #[tokio::test]
+    async fn a_hash_verifies_only_its_password() {
+        let pw = |s: &str| Password::parse(s).expect("password");
+        let phc = hash_password(pw("correct horse")).await.expect("hash");
+        assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+        assert!(
+            verify_password(pw("correct horse"), phc.clone())
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !verify_password(pw("correct horsE"), phc)
+                .await
+                .expect("verify")
+        );
+        let dummy = dummy_hash().await.expect("dummy");
+        assert_eq!(dummy, dummy_hash().await.expect("dummy"), "made once");
+        assert!(dummy.starts_with("$argon2id$"));
+    }
 }
