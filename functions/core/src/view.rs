@@ -715,10 +715,19 @@ pub enum ApiErrorCode {
     RecordTooLarge,
     /// 412: the record changed since the ETag in `If-Match`.
     PreconditionFailed,
+    /// 503: a generated app asked for AI, and this server has no model configured.
+    AiNotConfigured,
+    /// 429: the app has spent its AI tokens for the day (per app and space); `Retry-After`
+    /// says when the budget renews.
+    AiBudgetSpent,
+    /// 502: the model provider failed, after its retries and fallbacks.
+    AiProviderFailed,
+    /// 504: the model provider did not answer in time.
+    AiTimeout,
 }
 
 impl ApiErrorCode {
-    pub const ALL: [ApiErrorCode; 21] = [
+    pub const ALL: [ApiErrorCode; 25] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::Unauthorized,
         ApiErrorCode::Forbidden,
@@ -740,6 +749,10 @@ impl ApiErrorCode {
         ApiErrorCode::InvalidRecord,
         ApiErrorCode::RecordTooLarge,
         ApiErrorCode::PreconditionFailed,
+        ApiErrorCode::AiNotConfigured,
+        ApiErrorCode::AiBudgetSpent,
+        ApiErrorCode::AiProviderFailed,
+        ApiErrorCode::AiTimeout,
     ];
 
     /// The HTTP status that carries this code: the one place the pairing is written.
@@ -756,9 +769,13 @@ impl ApiErrorCode {
             | ApiErrorCode::MessageTooLong
             | ApiErrorCode::RecordTooLarge => 413,
             ApiErrorCode::Limit | ApiErrorCode::NotChecked => 422,
-            ApiErrorCode::RateLimited => 429,
+            ApiErrorCode::RateLimited | ApiErrorCode::AiBudgetSpent => 429,
             ApiErrorCode::ZipFailed => 500,
-            ApiErrorCode::StorageUnavailable | ApiErrorCode::Unavailable => 503,
+            ApiErrorCode::AiProviderFailed => 502,
+            ApiErrorCode::StorageUnavailable
+            | ApiErrorCode::Unavailable
+            | ApiErrorCode::AiNotConfigured => 503,
+            ApiErrorCode::AiTimeout => 504,
         }
     }
 }

@@ -30,6 +30,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 use std::sync::Arc;
 
+mod ai;
 mod live;
 
 /// Bodies larger than this are cut off before they are read whole; the record limit (64 KB)
@@ -64,7 +65,8 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(cors))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(ai::router(state))
 }
 
 /// Any origin may call the data API (see the module doc); preflights answer here.

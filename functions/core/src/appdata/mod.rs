@@ -7,6 +7,7 @@ use crate::view::ApiErrorCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod ai;
 mod query;
 pub use query::{ListQuery, Page, Sort};
 

@@ -15,6 +15,7 @@
 
 pub mod agents;
 pub mod answers;
+pub mod app_ai;
 pub mod client;
 pub mod config;
 mod conversation;
