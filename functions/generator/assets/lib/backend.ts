@@ -85,7 +85,7 @@ function url(path: string): string {
   return `${where.base}/data/${encodeURIComponent(where.app)}/${where.space}/${path}`;
 }
 
-async function call<R>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<{ value: R; etag: string | null }> {
+export async function call<R>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<{ value: R; etag: string | null }> {
   const headers: Record<string, string> = { "x-app-key": where?.key ?? "", "x-client-id": clientId };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (ifMatch) headers["if-match"] = ifMatch;
