@@ -406,3 +406,43 @@ mod tests {
         assert_eq!(secs_to_renewal(1_709_251_200_000), 86_400);
     }
 }
+
+/// What the requirements agent's schema (`runtime/agents/requirements.schema.json`) lets a model
+/// write is what the data service reads: every field lists `options`, even a text field.
+#[cfg(test)]
+mod model_spec {
+    use crate::app::Requirements;
+    use crate::appdata::{AppSchema, FieldKind};
+    use serde_json::json;
+
+    #[test]
+    fn the_model_written_collections_are_the_apps_schema() {
+        let req = Requirements {
+            title: "Chores".into(),
+            summary: String::new(),
+            features: vec![],
+            spec: json!({"collections": [{"name": "chores", "fields": [
+                {"key": "title", "type": "text", "required": true, "options": []},
+                {"key": "minutes", "type": "number", "required": false, "options": []},
+                {"key": "done", "type": "boolean", "required": false, "options": []},
+                {"key": "who", "type": "choice", "required": false, "options": ["Ann", "Bo"]}
+            ]}], "ai": {"system": "You plan chores."}}),
+        };
+        let schema = AppSchema::of(&req);
+        let chores = schema.collection("chores").expect("collection");
+        let kinds: Vec<_> = chores.fields.iter().map(|f| f.kind.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                FieldKind::Text,
+                FieldKind::Number,
+                FieldKind::Boolean,
+                FieldKind::Choice {
+                    options: vec!["Ann".into(), "Bo".into()]
+                }
+            ]
+        );
+        assert!(chores.fields[0].required);
+        assert_eq!(super::system_prompt(Some(&req)), "You plan chores.");
+    }
+}
