@@ -5,8 +5,8 @@
 //! An app proves which app and space it is with `X-App-Key` (a key per space, or for the
 //! preview space its preview URL's `{version}.{token}`); a wrong key answers 404, like an
 //! unknown app. Every answer allows any origin — the sandboxed preview's is `null`, a published
-//! app's is its own — because nothing here rides on cookies; appgen's own `/api` gets no CORS
-//! headers at all. Validation, the query and the limits are `appgen_core::appdata`'s.
+//! app's is its own — because nothing here rides on cookies; appgen's own `/api` allows only
+//! the web UI's origin (`cors.rs`). Validation, the query and the limits are `appgen_core::appdata`'s.
 
 use crate::api::ApiError;
 use crate::ratelimit::RateLimiter;
