@@ -22,7 +22,8 @@
 //     an HMAC token (APPGEN_PREVIEW_SECRET); a static website would make every artifact public;
 //   * nothing extra to deploy or pay for.
 // This template adds what it can at the platform level: clientAffinityEnabled=false (no
-// ARRAffinity cookie on preview responses), httpsOnly, and CORS limited to the web origin.
+// ARRAffinity cookie on preview responses) and httpsOnly; CORS is the handler's (the web
+// origin on /api from APPGEN_WEB_ORIGIN, any origin on /data), not the platform's.
 // Linking the Static Web App locks the Function App's host to the SWA proxy (App Service auth,
 // 401 otherwise); infra/deploy.sh then excludes exactly `/p/` from that lock (authsettingsV2
 // globalValidation.excludedPaths, read-modify-write so the link's provider is kept).

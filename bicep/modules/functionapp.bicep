@@ -44,7 +44,7 @@ param modelFast string
 @description('Deployment name of the strong model (code, fix, modify).')
 param modelStrong string
 
-@description('Origin of the web UI (https://<static web app host>): CORS and APPGEN_WEB_ORIGIN.')
+@description('Origin of the web UI (https://<static web app host>): APPGEN_WEB_ORIGIN, which the handler allows by CORS on /api.')
 param webOrigin string
 
 @description('Resource ID of the build job, for APPGEN_BUILD_JOB_ID (the handler may start it directly).')
@@ -152,12 +152,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       http20Enabled: true
       // No FTP or FTPS at all (publishing credentials are also off, below): deploy.sh uses Entra ID.
       ftpsState: 'Disabled'
-      cors: {
-        allowedOrigins: [
-          webOrigin
-        ]
-        supportCredentials: false
-      }
+      // No platform CORS: it would answer every preflight itself and refuse the generated
+      // apps' origins on /data. The handler allows the web origin on /api (APPGEN_WEB_ORIGIN,
+      // functions/handler/src/cors.rs) and any origin on /data.
       appSettings: [
         // Identity-based host storage (no AzureWebJobsStorage connection string: shared keys are off).
         {

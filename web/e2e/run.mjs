@@ -375,6 +375,19 @@ async function main() {
       await shot(page, "preview-after-submit");
     });
 
+    await check("reset preview data asks first, then empties the preview space", async () => {
+      const button = page.getByRole("button", { name: "Reset preview data" });
+      const done = page.getByText(/^Preview data reset: \d+ records? deleted\.$/);
+      page.once("dialog", (d) => d.dismiss());
+      await button.click();
+      await page.waitForTimeout(300);
+      assert((await done.count()) === 0, "reset without the user's confirmation");
+      page.once("dialog", (d) => d.accept());
+      await button.click();
+      // The UI's origin calls the preview origin's data API: CORS and the preview URL's key.
+      await done.waitFor({ timeout: 10_000 });
+    });
+
     await check("check report shows the screenshot", async () => {
       await openTab(page, "Check");
       await page.locator("[data-testid=check-report]").waitFor();

@@ -721,10 +721,19 @@ pub enum ApiErrorCode {
     SignupRefused,
     /// 401: a generated app with accounts was called without a live session token.
     SignInRequired,
+    /// 503: a generated app asked for AI, and this server has no model configured.
+    AiNotConfigured,
+    /// 429: the app has spent its AI tokens for the day (per app and space); `Retry-After`
+    /// says when the budget renews.
+    AiBudgetSpent,
+    /// 502: the model provider failed, after its retries and fallbacks.
+    AiProviderFailed,
+    /// 504: the model provider did not answer in time.
+    AiTimeout,
 }
 
 impl ApiErrorCode {
-    pub const ALL: [ApiErrorCode; 24] = [
+    pub const ALL: [ApiErrorCode; 28] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::Unauthorized,
         ApiErrorCode::Forbidden,
@@ -749,6 +758,10 @@ impl ApiErrorCode {
         ApiErrorCode::BadCredentials,
         ApiErrorCode::SignupRefused,
         ApiErrorCode::SignInRequired,
+        ApiErrorCode::AiNotConfigured,
+        ApiErrorCode::AiBudgetSpent,
+        ApiErrorCode::AiProviderFailed,
+        ApiErrorCode::AiTimeout,
     ];
 
     /// The HTTP status that carries this code: the one place the pairing is written.
@@ -769,9 +782,13 @@ impl ApiErrorCode {
             | ApiErrorCode::MessageTooLong
             | ApiErrorCode::RecordTooLarge => 413,
             ApiErrorCode::Limit | ApiErrorCode::NotChecked => 422,
-            ApiErrorCode::RateLimited => 429,
+            ApiErrorCode::RateLimited | ApiErrorCode::AiBudgetSpent => 429,
             ApiErrorCode::ZipFailed => 500,
-            ApiErrorCode::StorageUnavailable | ApiErrorCode::Unavailable => 503,
+            ApiErrorCode::AiProviderFailed => 502,
+            ApiErrorCode::StorageUnavailable
+            | ApiErrorCode::Unavailable
+            | ApiErrorCode::AiNotConfigured => 503,
+            ApiErrorCode::AiTimeout => 504,
         }
     }
 }

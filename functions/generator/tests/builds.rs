@@ -95,3 +95,59 @@ async fn generated_apps_build_with_the_template_toolchain() {
         failures.join("\n\n")
     );
 }
+
+/// `lib/ai.ts` is in no offline app, only in the apps models write (the code step adds it): it
+/// is type-checked here in a cloud app beside a component that shows an answer or the
+/// `AiError`'s message in place, as the code prompt asks.
+#[tokio::test(flavor = "current_thread")]
+async fn the_ai_client_type_checks_in_an_app_that_uses_it() {
+    let modules = template_modules();
+    assert!(
+        modules.join(".bin/tsc").exists(),
+        "template node_modules missing at {}; run infra/local/setup.sh",
+        modules.display()
+    );
+    let dir = std::env::temp_dir().join(format!("appgen-ai-client-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let ctx = AgentContext {
+        description: DESCRIPTIONS[DESCRIPTIONS.len() - 1].to_owned(),
+        ..Default::default()
+    };
+    generate_into(&ctx, &dir, &modules).await;
+    let ai = include_str!("../assets/lib/ai.ts");
+    std::fs::write(dir.join("src/lib/ai.ts"), ai).expect("ai.ts");
+    std::fs::write(dir.join("src/AskAi.tsx"), ASK_AI).expect("AskAi.tsx");
+    let result = run(
+        &dir,
+        "tsc",
+        &["-p", "tsconfig.json", "--noEmit", "--noUnusedLocals"],
+    );
+    if result.is_ok() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result.unwrap_or_else(|e| panic!("kept in {}:\n{e}", dir.display()));
+}
+
+const ASK_AI: &str = r#"import { useState } from "react";
+import { ai, AiError, type AiMessage } from "./lib/ai";
+
+export function AskAi() {
+  const [answer, setAnswer] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const ask = async (prompt: string) => {
+    const history: AiMessage[] = [{ role: "user", content: prompt }];
+    try {
+      const r = await ai.complete(history);
+      setAnswer(`${r.text} (${r.usage.totalTokens} of ${r.usage.budget.limit - r.usage.budget.used} left)`);
+    } catch (e) {
+      setError(e instanceof AiError ? `${e.code}: ${e.message}` : String(e));
+    }
+  };
+  return (
+    <section>
+      <button type="button" onClick={() => void ask("Suggest a dinner")}>Ask</button>
+      {error ? <p role="alert">{error}</p> : <p>{answer}</p>}
+    </section>
+  );
+}
+"#;

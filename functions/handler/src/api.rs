@@ -49,6 +49,8 @@ pub struct AppState {
     pub rate: crate::ratelimit::RateLimiter,
     /// Where published apps live (`published.rs`).
     pub apps: appgen_core::publish::AppsOrigin,
+    /// The web UI's origin when it is not this one: `/api` allows it by CORS (`cors.rs`).
+    pub web_origin: Option<axum::http::HeaderValue>,
 }
 
 impl AppState {
@@ -60,6 +62,10 @@ impl AppState {
             limits: Limits::default(),
             rate: crate::ratelimit::RateLimiter::from_env(),
             apps: crate::published::apps_origin_from_env(),
+            web_origin: crate::cors::web_origin_from_env().unwrap_or_else(|e| {
+                tracing::error!(error = %e, "no CORS for the web UI");
+                None
+            }),
         }
     }
 }
@@ -186,8 +192,12 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
         .merge(crate::published::api_routes())
         .merge(crate::members::routes())
         .fallback(|| async { ApiError::not_found("route") })
-        .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(state);
+        .layer(DefaultBodyLimit::max(body_limit));
+    let api = match state.web_origin.clone() {
+        Some(origin) => api.layer(crate::cors::api_layer(origin)),
+        None => api,
+    }
+    .with_state(state);
     match web_dir {
         Some(dir) => {
             let index = dir.join("index.html");

@@ -6,8 +6,8 @@
 //! An app proves which app and space it is with `X-App-Key` (a key per space, or for the
 //! preview space its preview URL's `{version}.{token}`); a wrong key answers 404, like an
 //! unknown app. Every answer allows any origin — the sandboxed preview's is `null`, a published
-//! app's is its own — because nothing here rides on cookies; appgen's own `/api` gets no CORS
-//! headers at all. Validation, the query and the limits are `appgen_core::appdata`'s.
+//! app's is its own — because nothing here rides on cookies; appgen's own `/api` allows only
+//! the web UI's origin (`cors.rs`). Validation, the query and the limits are `appgen_core::appdata`'s.
 //!
 //! An app with accounts also needs a session for its records (`Authorization: Bearer`, or
 //! `?token=` on the stream): `createdBy` is then the user's id, and a private collection's
@@ -37,6 +37,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 use std::sync::Arc;
 
+mod ai;
 mod auth;
 mod live;
 
@@ -85,7 +86,8 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(cors))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(ai::router(state))
 }
 
 /// Any origin may call the data API (see the module doc); preflights answer here.

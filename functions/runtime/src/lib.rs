@@ -1,5 +1,6 @@
 //! Adapters behind `appgen-core`'s ports and the step runner that drives the pipeline on them.
 
+pub mod ai_usage;
 pub mod appdata;
 pub mod azure;
 pub mod embedded;

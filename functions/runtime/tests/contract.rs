@@ -224,6 +224,7 @@ contract! {
         appdata_spaces_and_apps_never_leak,
         accounts_one_sign_up_per_email_sessions_expire_and_sign_out,
         accounts_stay_in_their_space_and_survive_a_reset,
+        ai_usage_concurrent_additions_lose_no_counts,
         published_pointer_reserves_once_and_switches_by_etag,
     ],
     queue: [
@@ -1434,6 +1435,41 @@ mod appdata_cases {
             .expect("there");
         assert_eq!(now.data["item"], json!(format!("racer-{}", winners[0].0)));
         assert_eq!(etag, winners[0].1);
+    }
+
+    /// The AI budget's counter (`ai_usage.rs`): concurrent calls each add their tokens once
+    /// (conditional writes, retried), per app, space and day; a preview reset leaves it.
+    pub async fn ai_usage_concurrent_additions_lose_no_counts(s: Store) {
+        use appgen_runtime::ai_usage::AiUsage;
+        let u = AiUsage::new(s.clone());
+        let day = "2026-12-07";
+        let added = blob_cases::race(8, |_| {
+            let u = u.clone();
+            async move { u.add("t1", Space::Preview, day, 10).await }
+        })
+        .await;
+        assert_eq!(added.len(), 8, "every addition lands: {added:?}");
+        let (used, etag) = u.read("t1", Space::Preview, day).await.expect("read");
+        assert_eq!((used.tokens, used.calls), (80, 8));
+        assert!(etag.is_some());
+        let fresh = [
+            u.read("t1", Space::Live, day).await,
+            u.read("t1", Space::Preview, "2026-12-08").await,
+            u.read("t2", Space::Preview, day).await,
+        ];
+        for r in fresh {
+            assert_eq!(r.expect("read").0.tokens, 0, "another space, day or app");
+        }
+        AppData::new(s)
+            .reset(&space("t1", Space::Preview))
+            .await
+            .expect("reset");
+        let (after, _) = u.read("t1", Space::Preview, day).await.expect("read");
+        assert_eq!(
+            after.tokens, 80,
+            "resetting the records does not refill the budget"
+        );
+        assert!(u.add("../x", Space::Preview, day, 1).await.is_err());
     }
 
     pub async fn appdata_spaces_and_apps_never_leak(s: Store) {

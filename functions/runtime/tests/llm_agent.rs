@@ -329,6 +329,15 @@ async fn code_streams_files_in_order_as_they_arrive() {
         .count();
     assert!(deltas > 3, "file content streams in pieces");
     assert_eq!(s.requests()[0].model, "strong-model");
+    // The clients the prompt documents come with the app, not from the model.
+    let system = s.requests()[0].system();
+    assert!(system.contains("collection<") && system.contains("ai.complete("));
+    assert!(files["src/lib/backend.ts"].contains("export function collection"));
+    assert!(files["src/lib/ai.ts"].contains("export const ai"));
+    assert!(
+        !order.iter().any(|p| p.starts_with("src/lib/")),
+        "not streamed"
+    );
 }
 
 #[tokio::test]

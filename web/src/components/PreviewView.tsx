@@ -3,6 +3,7 @@
 
 import { useState } from "react";
 import type { VersionSummary } from "../lib/contract";
+import { previewDataOf, resetPreviewData } from "../lib/previewData";
 import { Button } from "./ui";
 
 export const PREVIEW_SANDBOX = "allow-scripts allow-forms allow-modals allow-popups";
@@ -20,6 +21,8 @@ export function PreviewView({
 }) {
   const [reloadKey, setReloadKey] = useState(0);
   const [width, setWidth] = useState<"desktop" | "mobile">("desktop");
+  const [dataNote, setDataNote] = useState<string | null>(null);
+  const [resetting, setResetting] = useState(false);
   const v = versions.find((x) => x.number === version) ?? versions[versions.length - 1];
   if (!v) {
     return (
@@ -53,10 +56,37 @@ export function PreviewView({
           ))}
         </div>
         <Button size="sm" onClick={() => setReloadKey((k) => k + 1)} aria-label="Reload preview">Reload</Button>
+        {previewDataOf(v.previewUrl) && (
+          <Button
+            size="sm"
+            disabled={resetting}
+            onClick={async () => {
+              // Every version's preview shares this data; the published app's is separate.
+              if (!window.confirm("Delete every record this app keeps in its preview data? The published app's data is not touched.")) return;
+              setResetting(true);
+              try {
+                const n = await resetPreviewData(v.previewUrl);
+                setDataNote(`Preview data reset: ${n} ${n === 1 ? "record" : "records"} deleted.`);
+                setReloadKey((k) => k + 1);
+              } catch (e) {
+                setDataNote(`Could not reset the preview data: ${e instanceof Error ? e.message : String(e)}`);
+              } finally {
+                setResetting(false);
+              }
+            }}
+          >
+            Reset preview data
+          </Button>
+        )}
         <a href={v.previewUrl} target="_blank" rel="noopener noreferrer" className="rounded-lg px-2.5 py-1 text-xs font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50">
           Open in new tab<span className="sr-only"> (version {v.number})</span>
         </a>
       </div>
+      {dataNote && (
+        <p role="status" className="border-b border-slate-200 bg-amber-50 px-3 py-1.5 text-xs text-slate-700">
+          {dataNote}
+        </p>
+      )}
       <div className="min-h-0 flex-1 overflow-auto bg-slate-100 p-3">
         <iframe
           key={`${v.number}-${reloadKey}`}

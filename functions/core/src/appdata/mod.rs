@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod accounts;
+pub mod ai;
 mod query;
 pub use query::{ListQuery, Page, Sort};
 

@@ -128,7 +128,7 @@ function url(path: string): string {
   return `${where.base}/data/${encodeURIComponent(where.app)}/${where.space}/${path}`;
 }
 
-async function call<R>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<{ value: R; etag: string | null }> {
+export async function call<R>(method: string, path: string, body?: unknown, ifMatch?: string): Promise<{ value: R; etag: string | null }> {
   const headers: Record<string, string> = { "x-app-key": where?.key ?? "", "x-client-id": clientId };
   if (session) headers.authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers["content-type"] = "application/json";

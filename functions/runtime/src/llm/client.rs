@@ -5,7 +5,6 @@
 //! async-openai's errors drop the response headers, so `Retry-After` would be lost, and its
 //! strictly typed stream turns a quirky chunk from a compatible server into a hard error.
 
-use super::agents::AgentName;
 use super::config::{AZURE_SCOPE, AuthConfig, ModelConfig, ProviderConfig, ProviderKind};
 use appgen_core::agui::TokenUsage;
 use appgen_core::ports::AgentError;
@@ -332,7 +331,7 @@ impl Chain {
     /// Runs `req` on the chain: retries per provider, then the next provider.
     pub async fn complete(
         &self,
-        agent: AgentName,
+        agent: impl std::fmt::Display,
         req: &ChatRequest,
         sink: &mut dyn DeltaSink,
     ) -> Result<Completion, AgentError> {

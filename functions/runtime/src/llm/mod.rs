@@ -11,10 +11,11 @@
 //! files by [`shape`], [`prompts`] (a step's values), `model_agent` (the port), `conversation`
 //! (continue, parse, repair), `edits` (modify/fix rounds), `stream` (live narration and files),
 //! [`client`] (providers, retries, fallback), [`config`] (settings), [`parse`] (JSON from text),
-//! [`remote`] (steps served by external AG-UI agents).
+//! [`remote`] (steps served by external AG-UI agents), [`app_ai`] (generated apps' AI calls).
 
 pub mod agents;
 pub mod answers;
+pub mod app_ai;
 pub mod client;
 pub mod config;
 mod conversation;

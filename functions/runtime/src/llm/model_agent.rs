@@ -171,8 +171,23 @@ impl AppAgent for ModelAgent {
     }
 }
 
-/// The code step's files over the current ones, validated as an app; the protected files it
-/// proposed are dropped (the template owns the build) and returned so the user is told.
+/// The clients of appgen's data service and AI calls (docs/appdata.md), the same files the
+/// offline generator's apps use. Every written app gets them as provided, whatever the agent
+/// wrote there, because the code prompt documents them.
+const CLIENT_FILES: [(&str, &str); 2] = [
+    (
+        "src/lib/backend.ts",
+        include_str!("../../../generator/assets/lib/backend.ts"),
+    ),
+    (
+        "src/lib/ai.ts",
+        include_str!("../../../generator/assets/lib/ai.ts"),
+    ),
+];
+
+/// The code step's files over the current ones, with the provided clients, validated as an
+/// app; the protected files it proposed are dropped (the template owns the build) and returned
+/// so the user is told.
 pub(super) fn merge_code(
     ctx: &AgentContext,
     files: Vec<(String, String)>,
@@ -185,6 +200,9 @@ pub(super) fn merge_code(
             continue;
         }
         map.insert(path, content);
+    }
+    for (path, content) in CLIENT_FILES {
+        map.insert(path.to_owned(), content.to_owned());
     }
     appgen_core::paths::validate_app(&map).map_err(|e| {
         AgentError::InvalidOutput(format!("the generated app is not acceptable: {e}"))

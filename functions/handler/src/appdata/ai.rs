@@ -1,0 +1,169 @@
+//! AI calls of generated apps: `POST /data/{thread}/{space}/_ai/complete` with `{prompt}` or
+//! `{messages:[{role, content}]}` → `{text, usage}` (docs/appdata.md, "AI").
+//!
+//! The same key and rate limits as the records API (`open`), then the request's limits, the
+//! day's budget, one call on appgen's provider chain under the system prompt the app's
+//! requirements fix, and the tokens it used added to the budget. The rules are
+//! `appgen_core::appdata::ai`'s; with no model configured every call answers 503
+//! `ai_not_configured` — nothing pretends to be a model.
+
+use super::{DataState, cors, now_ms, open};
+use crate::api::ApiError;
+use appgen_core::appdata::ai::{
+    self as rules, AiError, AiMessage, DailyUsage, day_of, parse_request, secs_to_renewal,
+    system_prompt,
+};
+use appgen_core::ports::AgentError;
+use appgen_runtime::ai_usage::AiUsage;
+use appgen_runtime::llm::app_ai::AppAi;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router, middleware};
+use serde_json::json;
+use std::sync::Arc;
+
+struct AiState {
+    data: Arc<DataState>,
+    /// `None`: no model is configured (or its settings are wrong, which the log says).
+    ai: Option<AppAi>,
+    usage: AiUsage,
+    /// Tokens per app, space and UTC day.
+    budget: u64,
+}
+
+/// The AI route beside the records API, sharing its state (keys, rate limits).
+pub(super) fn router(data: Arc<DataState>) -> Router {
+    let (ai, budget) = from_env();
+    let state = Arc::new(AiState {
+        usage: AiUsage::new(data.pipeline.threads().blobs().clone()),
+        data,
+        ai,
+        budget,
+    });
+    Router::new()
+        .route("/data/{thread}/{space}/_ai/complete", post(complete))
+        .layer(DefaultBodyLimit::max(rules::MAX_BODY_BYTES))
+        .layer(middleware::from_fn(cors))
+        .with_state(state)
+}
+
+/// The model chain and the budget from the settings. A wrong setting turns AI off with an
+/// error in the log rather than stopping the server: the rest of it does not depend on AI.
+fn from_env() -> (Option<AppAi>, u64) {
+    let ai = AppAi::from_env().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "AI for generated apps is off: the model settings are wrong");
+        None
+    });
+    let setting = std::env::var(rules::BUDGET_SETTING).ok();
+    match rules::parse_budget(setting.as_deref()) {
+        Ok(budget) => (ai, budget),
+        Err(e) => {
+            tracing::error!(error = %e, "AI for generated apps is off");
+            (None, 0)
+        }
+    }
+}
+
+impl From<AiError> for ApiError {
+    fn from(e: AiError) -> Self {
+        ApiError::new(e.code(), e.to_string())
+    }
+}
+
+fn refusal(e: AiError) -> Response {
+    let retry = match e {
+        AiError::BudgetSpent { .. } => Some(secs_to_renewal(now_ms())),
+        _ => None,
+    };
+    let mut resp = ApiError::from(e).into_response();
+    if let Some(secs) = retry {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    resp
+}
+
+async fn complete(
+    State(st): State<Arc<AiState>>,
+    Path((thread, space)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Response> {
+    let o = open(&st.data, &thread, &space, None, &headers).await?;
+    let Some(ai) = &st.ai else {
+        return Err(refusal(AiError::NotConfigured));
+    };
+    let body = body.map_err(|_| refusal(AiError::BodyTooLarge))?;
+    let messages = parse_request(&body).map_err(refusal)?;
+    let store = |e| ApiError::from(e).into_response();
+    let day = day_of(now_ms());
+    let (used, _) = st
+        .usage
+        .read(&thread, o.space.space, &day)
+        .await
+        .map_err(store)?;
+    let allowance = used.allowance(st.budget).map_err(refusal)?;
+    let system = app_system_prompt(&st.data, &thread).await?;
+    let answer = ai
+        .complete(
+            &system,
+            &messages,
+            u32::try_from(allowance).unwrap_or(u32::MAX),
+        )
+        .await
+        .map_err(|e| refusal(failure(e)))?;
+    let u = &answer.usage;
+    let chars = chars_of(&system, &messages) + answer.text.chars().count();
+    let tokens = rules::tokens_counted(u.total_tokens, u.input_tokens, u.output_tokens, chars);
+    let now = st
+        .usage
+        .add(&thread, o.space.space, &day, tokens)
+        .await
+        .map_err(store)?;
+    Ok(Json(json!({
+        "text": answer.text,
+        "usage": {
+            "inputTokens": u.input_tokens,
+            "outputTokens": u.output_tokens,
+            "totalTokens": tokens,
+            "budget": budget_of(&now, st.budget),
+        },
+    }))
+    .into_response())
+}
+
+fn budget_of(used: &DailyUsage, budget: u64) -> serde_json::Value {
+    json!({"used": used.tokens, "limit": budget, "renewsInSeconds": secs_to_renewal(now_ms())})
+}
+
+fn chars_of(system: &str, messages: &[AiMessage]) -> usize {
+    system.chars().count()
+        + messages
+            .iter()
+            .map(|m| m.content.chars().count())
+            .sum::<usize>()
+}
+
+/// The system prompt the app's current requirements fix. The snapshot is read again after
+/// `open` (which keeps only the schema): one blob read beside a model call.
+async fn app_system_prompt(st: &DataState, thread: &str) -> Result<String, Response> {
+    match st.pipeline.threads().load(thread).await {
+        Ok(Some((snap, _))) => Ok(system_prompt(snap.requirements.as_ref())),
+        Ok(None) => Err(ApiError::not_found("app").into_response()),
+        Err(e) => Err(ApiError::from(e).into_response()),
+    }
+}
+
+/// The chain's failure, after its retries and fallbacks, as the app's caller reads it; the
+/// provider's own words stay in the log.
+fn failure(e: AgentError) -> AiError {
+    tracing::warn!(error = %e, "an app's AI call failed");
+    match e {
+        AgentError::Timeout(_) => AiError::Timeout,
+        _ => AiError::ProviderFailed,
+    }
+}
