@@ -283,11 +283,81 @@ impl StepUsageView {
 }
 
 /// RFC 6902 operations that turn one state into the next (STATE_DELTA).
+///
+/// Field by field: only the fields that differ (typed `!=`) are turned into JSON and diffed, in
+/// the order of their JSON names, so the operations are the ones a diff of the two whole states
+/// gives (every field is always present) without rendering a step's unchanged files, versions
+/// and usage twice.
 pub fn state_delta(before: &UiState, after: &UiState) -> Vec<Value> {
-    let patch = json_patch::diff(&before.to_value(), &after.to_value());
-    match serde_json::to_value(patch) {
-        Ok(Value::Array(ops)) => ops,
-        _ => Vec::new(),
+    let mut ops = Vec::new();
+    let mut field = |name: &str, changed: bool, a: &dyn Fn() -> Value, b: &dyn Fn() -> Value| {
+        if changed {
+            diff_field(name, &a(), &b(), &mut ops);
+        }
+    };
+    macro_rules! f {
+        ($name:literal, $f:ident) => {
+            field(
+                $name,
+                before.$f != after.$f,
+                &|| json_of(&before.$f),
+                &|| json_of(&after.$f),
+            )
+        };
+    }
+    // Every field, so a new one does not compile until it is listed below.
+    let UiState {
+        thread_id: _,
+        title: _,
+        status: _,
+        agent: _,
+        run: _,
+        last_run: _,
+        questions: _,
+        interrupt_id: _,
+        answers: _,
+        requirements: _,
+        wireframe: _,
+        files: _,
+        versions: _,
+        preview: _,
+        usage: _,
+        scenarios: _,
+    } = before;
+    // Sorted by JSON name: the order serde_json's map (and so a whole-state diff) visits them.
+    f!("agent", agent);
+    f!("answers", answers);
+    f!("files", files);
+    f!("interruptId", interrupt_id);
+    f!("lastRun", last_run);
+    f!("preview", preview);
+    f!("questions", questions);
+    f!("requirements", requirements);
+    f!("run", run);
+    f!("scenarios", scenarios);
+    f!("status", status);
+    f!("threadId", thread_id);
+    f!("title", title);
+    f!("usage", usage);
+    f!("versions", versions);
+    f!("wireframe", wireframe);
+    ops
+}
+
+fn json_of<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// The diff of one field's values, its paths under `/{name}`.
+fn diff_field(name: &str, before: &Value, after: &Value, ops: &mut Vec<Value>) {
+    let Ok(Value::Array(field_ops)) = serde_json::to_value(json_patch::diff(before, after)) else {
+        return;
+    };
+    for mut op in field_ops {
+        if let Some(Value::String(path)) = op.get_mut("path") {
+            *path = format!("/{name}{path}");
+        }
+        ops.push(op);
     }
 }
 
@@ -818,6 +888,51 @@ mod tests {
         json_patch::patch(&mut patched, &patch).expect("apply");
         assert_eq!(patched, after.to_value());
         assert!(state_delta(&after, &after).is_empty());
+    }
+
+    /// The field-by-field delta is the diff of the two whole states, operation for operation.
+    #[test]
+    fn delta_equals_the_whole_state_diff() {
+        let mut snaps = vec![ThreadSnapshot::new("t", "o", 1)];
+        let mut s = snaps[0].clone();
+        s.title = "Todo".into();
+        s.active = Some(active(StepName::Code));
+        s.files.insert(
+            "src/App.tsx".into(),
+            FileRef {
+                hash: "a".repeat(64),
+                size: 3,
+            },
+        );
+        snaps.push(s.clone());
+        s.active = Some(active(StepName::Review));
+        s.wireframe = Some("<main></main>".into());
+        s.files.clear();
+        snaps.push(s.clone());
+        s.active = None;
+        s.interrupt = Some(PendingInterrupt {
+            id: "i".into(),
+            run_id: "r".into(),
+            questions: Vec::new(),
+        });
+        s.usage.push(StepUsage {
+            run_id: "r".into(),
+            step: StepName::Code,
+            calls: 2,
+            usage: TokenUsage::default(),
+        });
+        snaps.push(s);
+        let states: Vec<UiState> = snaps.iter().map(|s| UiState::of(s, &url)).collect();
+        let mut compared = 0;
+        for a in &states {
+            for b in &states {
+                let whole = json_patch::diff(&a.to_value(), &b.to_value());
+                let whole = serde_json::to_value(whole).expect("ops");
+                assert_eq!(Value::Array(state_delta(a, b)), whole);
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, 16);
     }
 
     fn active(step: StepName) -> ActiveRun {
