@@ -88,6 +88,18 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .layer(middleware::from_fn(cors))
         .with_state(state.clone())
         .merge(ai::router(state))
+        .layer(middleware::from_fn(close_after_too_large))
+}
+
+/// A 413 may leave the request body unread, and the server then drops the connection: say so
+/// (`Connection: close`), or a client reuses it for its next request and that one fails.
+async fn close_after_too_large(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    resp
 }
 
 /// Any origin may call the data API (see the module doc); preflights answer here.

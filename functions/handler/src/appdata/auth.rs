@@ -126,32 +126,48 @@ fn signed_in(s: SignedIn, status: StatusCode) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// Sign-up (201) or sign-in (200): one path for both, so their limits and answers never drift.
+async fn enter(
+    st: &DataState,
+    (thread, space): (String, String),
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    sign_up: bool,
+) -> Result<Response, Response> {
+    let o = open_accounts(st, &thread, &space, headers).await?;
+    let creds = attempt(st, &o, body).await?;
+    let (entered, status) = if sign_up {
+        (
+            st.accounts.sign_up(&o.space, creds, now_ms()).await,
+            StatusCode::CREATED,
+        )
+    } else {
+        (
+            st.accounts.sign_in(&o.space, creds, now_ms()).await,
+            StatusCode::OK,
+        )
+    };
+    entered
+        .map(|s| signed_in(s, status))
+        .map_err(|e| ApiError::from(e).into_response())
+}
+
 pub(super) async fn signup(
     State(st): State<Arc<DataState>>,
-    Path((thread, space)): SpacePath,
+    Path(path): SpacePath,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Response> {
-    let o = open_accounts(&st, &thread, &space, &headers).await?;
-    let creds = attempt(&st, &o, body).await?;
-    match st.accounts.sign_up(&o.space, creds, now_ms()).await {
-        Ok(s) => Ok(signed_in(s, StatusCode::CREATED)),
-        Err(e) => Err(ApiError::from(e).into_response()),
-    }
+    enter(&st, path, &headers, body, true).await
 }
 
 pub(super) async fn signin(
     State(st): State<Arc<DataState>>,
-    Path((thread, space)): SpacePath,
+    Path(path): SpacePath,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Response> {
-    let o = open_accounts(&st, &thread, &space, &headers).await?;
-    let creds = attempt(&st, &o, body).await?;
-    match st.accounts.sign_in(&o.space, creds, now_ms()).await {
-        Ok(s) => Ok(signed_in(s, StatusCode::OK)),
-        Err(e) => Err(ApiError::from(e).into_response()),
-    }
+    enter(&st, path, &headers, body, false).await
 }
 
 /// Ends the session: a dead or unknown token is a 401 like anywhere else.
