@@ -49,6 +49,8 @@ pub struct AppState {
     pub rate: crate::ratelimit::RateLimiter,
     /// Where published apps live (`published.rs`).
     pub apps: appgen_core::publish::AppsOrigin,
+    /// Deploys to Vercel (`deploy.rs`).
+    pub vercel: crate::deploy::VercelDeploy,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             limits: Limits::default(),
             rate: crate::ratelimit::RateLimiter::from_env(),
             apps: crate::published::apps_origin_from_env(),
+            vercel: crate::deploy::VercelDeploy::from_env(),
         }
     }
 }
@@ -184,6 +187,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
             post(restore_version),
         )
         .merge(crate::published::api_routes())
+        .merge(crate::deploy::routes())
         .merge(crate::members::routes())
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(body_limit))
@@ -346,7 +350,9 @@ async fn get_thread(
     let p = &state.pipeline;
     let url = |v: &appgen_core::snapshot::Version| p.preview_url(&snap.thread_id, v);
     let app_url = |slug: &str| state.apps.url(slug);
-    Ok(Json(ThreadDetail::of(&snap, &url, &app_url)))
+    let mut detail = ThreadDetail::of(&snap, &url, &app_url);
+    detail.vercel_deploy = state.vercel.configured();
+    Ok(Json(detail))
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@ pub mod api;
 pub mod appdata;
 pub mod auth;
 pub mod cli;
+pub mod deploy;
 pub mod export;
 pub mod functions;
 #[cfg(feature = "aws-lambda")]

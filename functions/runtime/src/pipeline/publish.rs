@@ -45,7 +45,36 @@ pub struct PublishedFile {
     pub thread: String,
 }
 
+/// A version's built files, for a deploy elsewhere (Vercel).
+pub struct BuiltVersion {
+    pub title: String,
+    pub version: u32,
+    /// (path inside `dist/`, bytes), as the build wrote them.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
 impl Pipeline {
+    /// The built files of `requested` (default: the latest checked version), if `principal`
+    /// may publish the thread: deploying elsewhere follows publishing's rules.
+    pub async fn built_for_deploy(
+        &self,
+        thread: &str,
+        principal: &str,
+        requested: Option<u32>,
+    ) -> Result<BuiltVersion, PublishError> {
+        let (snap, _) = self.owned(thread, principal).await?;
+        let live = choose_version(&snap, requested)?;
+        let files = self.dist_files(&live.artifact).await?;
+        if files.is_empty() {
+            return Err(PublishRefusal::NotBuilt(live.version).into());
+        }
+        Ok(BuiltVersion {
+            title: snap.title,
+            version: live.version,
+            files,
+        })
+    }
+
     /// Publishes `requested` (default: the latest checked version) at the thread's slug.
     pub async fn publish(
         &self,

@@ -1,0 +1,219 @@
+//! One-click deploy to Vercel through the real binary against a local stand-in for Vercel's
+//! REST API (`appgen_testkit::vercel`): the deployment carries the version's built files byte
+//! for byte, survives a 429 and a file Vercel reports missing, and a rejected token, a
+//! deployment that ends in ERROR and a viewer are refused with clear errors. No real Vercel
+//! account is used.
+
+mod support;
+
+use appgen_testkit::vercel::{VercelFaults, VercelStandIn};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::time::{Duration, Instant};
+use support::{Server, Spawn, client};
+
+const T: &str = "t-vercel";
+const TOKEN: &str = "vercel-test-token";
+
+struct Api {
+    c: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(&self, method: &str, who: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .c
+            .request(method, format!("{}{path}", self.base))
+            .header("x-api-key", who);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("send");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn wait_idle(&self, status: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let (_, v) = self
+                .call("GET", "alice", &format!("/api/threads/{T}"), None)
+                .await;
+            let settled = ["awaiting_answers", "done", "error"].map(Value::from);
+            if v["state"]["run"].is_null() && settled.contains(&v["state"]["status"]) {
+                assert_eq!(v["state"]["status"], status, "{v:#}");
+                return v;
+            }
+            assert!(Instant::now() < deadline, "not {status}: {v:#}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn deploy(&self, who: &str, body: Value) -> (u16, Value) {
+        let path = format!("/api/threads/{T}/deploy/vercel");
+        self.call("POST", who, &path, Some(body)).await
+    }
+
+    /// The version's built files as its zip carries them (`dist/…`).
+    async fn dist_of_zip(&self, version: u32) -> BTreeMap<String, Vec<u8>> {
+        let url = format!("{}/api/threads/{T}/versions/{version}/zip", self.base);
+        let r = self.c.get(url).header("x-api-key", "alice").send().await;
+        let bytes = r.expect("zip").bytes().await.expect("zip body");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        let mut out = BTreeMap::new();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).expect("entry");
+            let name = f.name().expect("entry name").into_owned();
+            if let Some(path) = name.strip_prefix("dist/").map(str::to_owned) {
+                let mut buf = Vec::new();
+                f.read_to_end(&mut buf).expect("read");
+                out.insert(path, buf);
+            }
+        }
+        out
+    }
+}
+
+fn message(run: &str, text: &str) -> Value {
+    json!({"threadId": T, "runId": run, "messages": [{"id": format!("{run}-m"), "role": "user", "content": text}], "tools": [], "context": [], "state": {}, "forwardedProps": {}})
+}
+
+/// Alice makes an app (questions skipped) and invites carol as a viewer.
+async fn checked_app(api: &Api) {
+    let prompt = "A reading list with a title and an author per book";
+    assert_eq!(
+        api.call("POST", "alice", "/api/agent", Some(message("r1", prompt)))
+            .await
+            .0,
+        200
+    );
+    let v = api.wait_idle("awaiting_answers").await;
+    let interrupt = v["state"]["interruptId"].as_str().expect("questions");
+    let mut resume = message("r2", "");
+    resume["messages"] = json!([]);
+    resume["resume"] = json!([{"interruptId": interrupt, "status": "cancelled"}]);
+    assert_eq!(
+        api.call("POST", "alice", "/api/agent", Some(resume))
+            .await
+            .0,
+        200
+    );
+    let v = api.wait_idle("done").await;
+    assert_eq!(v["state"]["versions"][0]["check"]["passed"], true, "{v:#}");
+    let invites = format!("/api/threads/{T}/invites");
+    let (s, inv) = api
+        .call("POST", "alice", &invites, Some(json!({"role": "viewer"})))
+        .await;
+    assert_eq!(s, 201, "{inv}");
+    let token = inv["token"].as_str().expect("token");
+    let accept = format!("/api/invites/{token}/accept");
+    assert_eq!(api.call("POST", "carol", &accept, None).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_checked_version_deploys_to_vercel_through_its_faults() {
+    let vercel = VercelStandIn::start(TOKEN).await.expect("stand-in");
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: false,
+        env: vec![
+            ("APPGEN_API_KEYS", "alice,carol".into()),
+            ("APPGEN_VERCEL_API", vercel.base_url()),
+            ("APPGEN_VERCEL_TOKEN", TOKEN.into()),
+            ("APPGEN_VERCEL_POLL_MS", "50".into()),
+        ],
+        ports: None,
+    });
+    let api = Api {
+        c: client(),
+        base: server.base.clone(),
+    };
+    checked_app(&api).await;
+    let (_, detail) = api
+        .call("GET", "carol", &format!("/api/threads/{T}"), None)
+        .await;
+    assert_eq!(
+        detail["vercelDeploy"], true,
+        "the UI is told a token is set"
+    );
+
+    // A viewer may not deploy; nothing reaches Vercel.
+    let (s, e) = api.deploy("carol", json!({})).await;
+    assert_eq!((s, &e["error"]["code"]), (403, &json!("forbidden")), "{e}");
+    assert!(vercel.record().uploads.is_empty());
+
+    // Rate limited once, one file "forgotten" by create, two polls while building.
+    vercel.set_faults(VercelFaults {
+        rate_limited_uploads: 1,
+        forget_on_create: 1,
+        building_polls: 2,
+        fail_with: None,
+    });
+    let (s, d) = api.deploy("alice", json!({})).await;
+    assert_eq!(s, 200, "{d}\n{}", server.log());
+    assert_eq!(d["deploymentId"], "dpl_1");
+    assert_eq!(d["version"], 1);
+    let url = d["url"].as_str().expect("url");
+    assert!(
+        url.starts_with("https://") && url.ends_with(".vercel.app"),
+        "{url}"
+    );
+
+    let built = api.dist_of_zip(1).await;
+    assert!(built.contains_key("index.html"), "{:?}", built.keys());
+    {
+        let rec = vercel.record();
+        assert_eq!(rec.answered_429, 1, "the 429 was answered");
+        assert_eq!(rec.missing_reported.len(), 1);
+        let forgotten = &rec.missing_reported[0];
+        assert_eq!(
+            rec.upload_count[forgotten], 2,
+            "the missing file was uploaded again"
+        );
+        let dep = &rec.deployments[0];
+        let mut deployed = dep.files.clone();
+        let config = deployed.remove("vercel.json").expect("the SPA config");
+        assert_eq!(
+            deployed, built,
+            "the deployment carries the build's files byte for byte"
+        );
+        let config: Value = serde_json::from_slice(&config).expect("json");
+        assert_eq!(config["rewrites"][0]["destination"], "/index.html");
+        assert_eq!(dep.body["projectSettings"]["framework"], Value::Null);
+    }
+
+    // A token Vercel does not know, given with the request.
+    vercel.set_faults(VercelFaults::default());
+    let (s, e) = api.deploy("alice", json!({"token": "not-it"})).await;
+    assert_eq!(
+        (s, &e["error"]["code"]),
+        (422, &json!("deploy_token_rejected")),
+        "{e}"
+    );
+    assert!(vercel.record().answered_401 >= 1);
+
+    // A deployment that ends in ERROR: the error says what Vercel said.
+    vercel.set_faults(VercelFaults {
+        fail_with: Some("Build step crashed".into()),
+        ..VercelFaults::default()
+    });
+    let (s, e) = api.deploy("alice", json!({"version": 1})).await;
+    assert_eq!(
+        (s, &e["error"]["code"]),
+        (502, &json!("deploy_failed")),
+        "{e}"
+    );
+    let msg = e["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("Build step crashed"), "{msg}");
+
+    // Only versions that exist and passed their check.
+    let (s, e) = api.deploy("alice", json!({"version": 9})).await;
+    assert_eq!(s, 404, "{e}");
+    let (s, e) = api.deploy("alice", json!({"versoin": 1})).await;
+    assert_eq!(s, 400, "{e}");
+}
