@@ -281,7 +281,14 @@ async fn run_agent(
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return Ok(resp);
     }
-    state.pipeline.start_run(&input, &principal).await?;
+    let app_url = |slug: &str| state.apps.url(slug);
+    let published = state
+        .pipeline
+        .publish_from_chat(&input, &principal, &app_url)
+        .await?;
+    if !published {
+        state.pipeline.start_run(&input, &principal).await?;
+    }
     Ok(relay::sse(
         state.pipeline.clone(),
         input.thread_id,

@@ -424,7 +424,7 @@ export type ApiErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_f
  */
 export type StepName = "clarify" | "requirements" | "qa" | "wireframe" | "code" | "build" | "review" | "fix" | "modify";
 
-export type RunKind = "initial" | "answers" | "follow_up";
+export type RunKind = "initial" | "answers" | "follow_up" | "publish";
 
 export type RunStatus = "running" | "interrupted" | "finished" | "failed";
 

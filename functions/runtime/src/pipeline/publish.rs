@@ -3,14 +3,17 @@
 //! switch the pointer (If-Match). The apps origin reads only the pointer, so a switch or an
 //! unpublish is one small conditional write and every request serves one version.
 
-use super::{Fault, Pipeline};
+use super::{Fault, Pipeline, StartError};
 use crate::now_ms;
 use appgen_core::access::{Action, Denied};
+use appgen_core::agui::{Event, Message, RunAgentInput};
+use appgen_core::pipeline::Rejection;
 use appgen_core::ports::{Blob, Container, ETag, StoreError, WriteCondition};
 use appgen_core::publish::{
     AppPointer, LiveVersion, PublishRefusal, Published, choose_version, pointer_key,
     slug_candidates,
 };
+use appgen_core::publish::{asks_to_publish, chat_publish_run};
 use appgen_core::snapshot::ThreadSnapshot;
 
 const COMMIT_RETRIES: usize = 8;
@@ -105,6 +108,78 @@ impl Pipeline {
             return Ok(published);
         }
         Err(busy())
+    }
+
+    /// Answers a chat message that asks to publish ("publish it", `core::publish::
+    /// asks_to_publish`) by publishing the latest checked version, then records the run as
+    /// ended with the URL (or why not) as its answer. `false` when the message is not such a
+    /// request (or the thread has no app yet, or waits for answers): the caller starts an
+    /// ordinary run. `app_url` makes a slug's address.
+    pub async fn publish_from_chat(
+        &self,
+        input: &RunAgentInput,
+        principal: &str,
+        app_url: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<bool, StartError> {
+        let Some((snap, _)) = self.threads.load(&input.thread_id).await? else {
+            return Ok(false);
+        };
+        let text = input.messages.iter().rev().find_map(Message::user_text);
+        if snap.files.is_empty()
+            || snap.interrupt.is_some()
+            || !text.is_some_and(|t| asks_to_publish(&t))
+        {
+            return Ok(false);
+        }
+        // The message's own refusals (role, busy, duplicate run) before anything is published.
+        chat_publish_run(snap, input, principal, now_ms(), "")?;
+        let reply = match self.publish(&input.thread_id, principal, None).await {
+            Ok(p) => format!("Published v{} at {}", p.version, app_url(&p.slug)),
+            Err(PublishError::Refused(r)) => format!("Not published: {r}."),
+            Err(PublishError::Fault(f)) => return Err(f.into()),
+            Err(PublishError::NotFound(t)) => return Err(Rejection::NotFound(t).into()),
+            Err(PublishError::Denied(d)) => {
+                return Err(Rejection::Forbidden(d.to_string()).into());
+            }
+        };
+        self.record_chat_publish(input, principal, &reply).await?;
+        Ok(true)
+    }
+
+    /// Commits the chat publish's run (If-Match) and writes its log: the prelude, the answer
+    /// as one text message, and the terminal event derived from the snapshot.
+    async fn record_chat_publish(
+        &self,
+        input: &RunAgentInput,
+        principal: &str,
+        reply: &str,
+    ) -> Result<(), StartError> {
+        let (thread, run) = (&input.thread_id, &input.run_id);
+        for _ in 0..COMMIT_RETRIES {
+            let Some((snap, etag)) = self.threads.load(thread).await? else {
+                return Err(Rejection::NotFound(thread.clone()).into());
+            };
+            let snap = chat_publish_run(snap, input, principal, now_ms(), reply)?;
+            match self.threads.replace(&snap, &etag).await {
+                Ok(_) => {}
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            let mut writer = self.events.writer(thread, run).await?;
+            if writer.is_empty() {
+                let id = format!("{run}-publish");
+                let mut events = self.prelude(&snap, run);
+                events.extend([
+                    Event::text_start(&id),
+                    Event::text_content(&id, reply),
+                    Event::text_end(&id),
+                ]);
+                writer.append(events).await?;
+            }
+            self.ensure_terminal(thread, run).await?;
+            return Ok(());
+        }
+        Err(Fault::Internal("the thread kept changing; try again".into()).into())
     }
 
     /// Takes the app offline: the pointer first (so serving stops even if the snapshot write

@@ -1,8 +1,9 @@
-//! One-click deploy to Vercel through the real binary against a local stand-in for Vercel's
-//! REST API (`appgen_testkit::vercel`): the deployment carries the version's built files byte
-//! for byte, survives a 429 and a file Vercel reports missing, and a rejected token, a
-//! deployment that ends in ERROR and a viewer are refused with clear errors. No real Vercel
-//! account is used.
+//! Taking an app online from the thread, through the real binary: one-click deploy to Vercel
+//! against a local stand-in for Vercel's REST API (`appgen_testkit::vercel`) — the deployment
+//! carries the version's built files byte for byte, survives a 429 and a file Vercel reports
+//! missing, and a rejected token, a deployment that ends in ERROR and a viewer are refused with
+//! clear errors; no real Vercel account is used — and "publish it" in the chat, which publishes
+//! instead of starting an edit run.
 
 mod support;
 
@@ -216,4 +217,102 @@ async fn a_checked_version_deploys_to_vercel_through_its_faults() {
     assert_eq!(s, 404, "{e}");
     let (s, e) = api.deploy("alice", json!({"versoin": 1})).await;
     assert_eq!(s, 400, "{e}");
+}
+
+impl Api {
+    /// Sends a chat message and reads its run's event stream to the end.
+    async fn say(&self, who: &str, run: &str, text: &str) -> (u16, String) {
+        let r = self
+            .c
+            .post(format!("{}/api/agent", self.base))
+            .header("x-api-key", who)
+            .json(&message(run, text))
+            .send()
+            .await
+            .expect("send");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
+    }
+}
+
+#[tokio::test]
+async fn publish_it_in_the_chat_publishes_and_answers_with_the_url() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: false,
+        env: vec![("APPGEN_API_KEYS", "alice,carol".into())],
+        ports: None,
+    });
+    let api = Api {
+        c: client(),
+        base: server.base.clone(),
+    };
+    checked_app(&api).await;
+    let thread = format!("/api/threads/{T}");
+    let (_, detail) = api.call("GET", "alice", &thread, None).await;
+    assert_eq!(detail["vercelDeploy"], false, "no token on this server");
+
+    // A viewer may not publish by chat either.
+    let (s, body) = api.say("carol", "r3", "publish it").await;
+    assert_eq!(s, 403, "{body}");
+
+    let (s, events) = api
+        .say("alice", "r4", "Looks good, put it online please")
+        .await;
+    assert_eq!(s, 200, "{events}");
+    let port = server.apps_port;
+    let url_start = events
+        .find("Published v1 at http://")
+        .expect("the answer has the URL");
+    let url: String = events[url_start + "Published v1 at ".len()..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"')
+        .collect();
+    assert!(url.ends_with(&format!(".localhost:{port}/")), "{url}");
+    assert!(events.contains("RUN_FINISHED"), "{events}");
+    let (_, v) = api.call("GET", "alice", &thread, None).await;
+    assert_eq!(v["published"]["url"], json!(url), "{v:#}");
+    let runs = v["runs"].as_array().expect("runs");
+    let last = runs.last().expect("a run");
+    assert_eq!(
+        (&last["kind"], &last["status"]),
+        (&json!("publish"), &json!("finished"))
+    );
+    assert_eq!(
+        v["state"]["versions"].as_array().map(Vec::len),
+        Some(1),
+        "no edit run"
+    );
+    let said = v["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .expect("a message");
+    assert_eq!(said["role"], "assistant");
+    assert!(
+        said["content"].as_str().unwrap_or_default().contains(&url),
+        "{said}"
+    );
+
+    // The URL serves the app (127.0.0.1 with the app's Host: glibc does not resolve it).
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let page = api
+        .c
+        .get(format!("http://127.0.0.1:{port}/"))
+        .header("host", host)
+        .send()
+        .await
+        .expect("apps origin");
+    assert_eq!(page.status().as_u16(), 200);
+
+    // A change that mentions publishing is an edit, not a publish.
+    let (s, _) = api.say("alice", "r5", "add a publish date field").await;
+    assert_eq!(s, 200);
+    let v = api.wait_idle("done").await;
+    let last = v["runs"]
+        .as_array()
+        .and_then(|r| r.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["kind"], "follow_up", "{last:#}");
 }
