@@ -236,7 +236,7 @@ impl Api {
 }
 
 #[tokio::test]
-async fn publish_it_in_the_chat_publishes_and_answers_with_the_url() {
+async fn publish_it_in_the_chat_publishes_and_answers_with_the_url_and_races_settle() {
     let dir = tempfile::tempdir().expect("tmp");
     let server = Server::start(Spawn {
         data: &dir.path().join("data"),
@@ -315,4 +315,55 @@ async fn publish_it_in_the_chat_publishes_and_answers_with_the_url() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(last["kind"], "follow_up", "{last:#}");
+    assert_eq!(v["state"]["versions"][1]["check"]["passed"], true, "{v:#}");
+
+    publish_race(&api, port).await;
+}
+
+/// The first `/assets/…` path a page names: which build it is.
+fn asset_of(html: &str) -> String {
+    let start = html.find("/assets/").unwrap_or(0);
+    let end = html[start..].find('"').map_or(html.len(), |e| e + start);
+    html[start..end].to_owned()
+}
+
+/// Two publishes at once (v1 and v2): whichever wins, the thread and the apps origin agree
+/// on what is published.
+async fn publish_race(api: &Api, apps_port: u16) {
+    let publish = format!("/api/threads/{T}/publish");
+    let mut assets = Vec::new();
+    for n in [1, 2] {
+        let zip = api.dist_of_zip(n).await;
+        assets.push(asset_of(&String::from_utf8_lossy(&zip["index.html"])));
+    }
+    assert_ne!(
+        assets[0], assets[1],
+        "the two versions are different builds"
+    );
+    for round in 0..12 {
+        let (a, b) = tokio::join!(
+            api.call("POST", "alice", &publish, Some(json!({"version": 1}))),
+            api.call("POST", "alice", &publish, Some(json!({"version": 2}))),
+        );
+        assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
+        let (_, v) = api
+            .call("GET", "alice", &format!("/api/threads/{T}"), None)
+            .await;
+        let version = v["published"]["version"].as_u64().expect("published") as usize;
+        let url = v["published"]["url"].as_str().expect("url");
+        let host = url.trim_start_matches("http://").trim_end_matches('/');
+        let page = api
+            .c
+            .get(format!("http://127.0.0.1:{apps_port}/"))
+            .header("host", host)
+            .send()
+            .await
+            .expect("apps origin");
+        let served = asset_of(&page.text().await.unwrap_or_default());
+        assert_eq!(
+            served,
+            assets[version - 1],
+            "round {round}: the thread says v{version}"
+        );
+    }
 }

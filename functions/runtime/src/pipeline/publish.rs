@@ -104,7 +104,7 @@ impl Pipeline {
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
-            self.switch(&slug, thread, Some(live)).await?;
+            self.switch(&slug, thread, Target::AsPublished).await?;
             return Ok(published);
         }
         Err(busy())
@@ -190,7 +190,7 @@ impl Pipeline {
             let Some(p) = snap.published.take() else {
                 return Err(PublishRefusal::NotPublished.into());
             };
-            self.switch(&p.slug, thread, None).await?;
+            self.switch(&p.slug, thread, Target::Off).await?;
             match self.threads.replace(&snap, &etag).await {
                 Ok(_) => return Ok(()),
                 Err(StoreError::Conflict(_)) => continue,
@@ -329,19 +329,22 @@ impl Pipeline {
         Err(PublishRefusal::NoSlug.into())
     }
 
-    /// Points `slug` at `live` (or at nothing) with one conditional write.
-    async fn switch(
-        &self,
-        slug: &str,
-        thread: &str,
-        live: Option<LiveVersion>,
-    ) -> Result<(), PublishError> {
-        let next = AppPointer {
-            thread_id: thread.to_owned(),
-            live,
-        };
+    /// Points `slug` at nothing, or at what the snapshot says is published, with one
+    /// conditional write. The snapshot is read after the pointer, so a switch decided on an
+    /// older snapshot fails its If-Match and is decided again: two publishes at once end with
+    /// the pointer serving the version the snapshot names.
+    async fn switch(&self, slug: &str, thread: &str, target: Target) -> Result<(), PublishError> {
         for _ in 0..COMMIT_RETRIES {
-            let condition = match self.pointer(slug).await? {
+            let current = self.pointer(slug).await?;
+            let live = match target {
+                Target::Off => None,
+                Target::AsPublished => self.published_live(thread).await?,
+            };
+            let next = AppPointer {
+                thread_id: thread.to_owned(),
+                live,
+            };
+            let condition = match current {
                 Some((p, _)) if p.thread_id != thread => {
                     return Err(
                         Fault::Internal(format!("slug {slug} belongs to another thread")).into(),
@@ -357,6 +360,31 @@ impl Pipeline {
             }
         }
         Err(busy())
+    }
+}
+
+/// What a switch points the slug at.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Off,
+    AsPublished,
+}
+
+impl Pipeline {
+    /// The version the thread's snapshot says is published, as the pointer serves it.
+    async fn published_live(&self, thread: &str) -> Result<Option<LiveVersion>, PublishError> {
+        let Some((snap, _)) = self.threads.load(thread).await? else {
+            return Err(PublishError::NotFound(thread.to_owned()));
+        };
+        let Some(n) = snap.published.as_ref().map(|p| p.version) else {
+            return Ok(None);
+        };
+        let v = snap.version(n).ok_or(PublishRefusal::NoSuchVersion(n))?;
+        let artifact = v.artifact.clone().ok_or(PublishRefusal::NotBuilt(n))?;
+        Ok(Some(LiveVersion {
+            version: n,
+            artifact,
+        }))
     }
 }
 
