@@ -22,8 +22,9 @@ export type Publishing = {
 /** Only versions whose browser check passed can be published (the server says the same). */
 export const publishable = (v: VersionSummary) => v.check?.passed === true;
 
-/** What the thread has published, reloaded when its versions change. */
-export function usePublished(threadId: string, versions: number): Publishing {
+/** What the thread has published, reloaded when `refresh` changes (its versions, or a run
+ *  ending: "publish it" in the chat publishes without a new version). */
+export function usePublished(threadId: string, refresh: string): Publishing {
   const [published, setPublished] = useState<PublishedView | null>(null);
   const [status, setStatus] = useState("");
   const [vercel, setVercel] = useState(false);
@@ -42,7 +43,7 @@ export function usePublished(threadId: string, versions: number): Publishing {
     return () => {
       live = false;
     };
-  }, [threadId, versions]);
+  }, [threadId, refresh]);
   const publish = useCallback(
     async (version?: number) => {
       setStatus(version ? `Publishing v${version}…` : "Publishing…");
