@@ -200,6 +200,11 @@ async function main() {
       const res = await ui.request.get(new URL(href, base).href);
       assert(res.ok() && (await res.body()).subarray(0, 2).toString() === "PK", `zip answered ${res.status()}`);
     });
+
+    await check("Deploy to Vercel is not offered without a server token", async () => {
+      const n = await ui.getByRole("button", { name: "Deploy to Vercel" }).count();
+      assert(n === 0, `${n} Deploy to Vercel buttons`);
+    });
   } finally {
     await browser?.close();
     proc.kill();
