@@ -252,6 +252,12 @@ async fn publish_it_in_the_chat_publishes_and_answers_with_the_url_and_races_set
     let thread = format!("/api/threads/{T}");
     let (_, detail) = api.call("GET", "alice", &thread, None).await;
     assert_eq!(detail["vercelDeploy"], false, "no token on this server");
+    let (s, e) = api.deploy("alice", json!({})).await;
+    assert_eq!(
+        (s, &e["error"]["code"]),
+        (422, &json!("deploy_not_configured")),
+        "{e}"
+    );
 
     // A viewer may not publish by chat either.
     let (s, body) = api.say("carol", "r3", "publish it").await;
