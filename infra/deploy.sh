@@ -3,15 +3,20 @@
 # build job's image and the web UI. Needs: az (logged in), cargo, npm, python3, git.
 #
 #   infra/deploy.sh [--env NAME] [--location REGION] [--resource-group RG]
-#                   [--swa-location REGION] [--tag TAG] [--profile NAME] [--dry-run]
+#                   [--swa-location REGION] [--tag TAG] [--profile NAME]
+#                   [--apps-domain DOMAIN] [--apps-certificate THUMBPRINT] [--dry-run]
 #
 #   --profile  cheapest | balanced | fastest: the latency/cost knobs of infra/cloud/inputs.json
 #              (docs/cloud-model.md); without it the template's defaults (pay-per-use) apply.
-#   --dry-run  print every command, in order, instead of running it (needs none of the tools).
+#   --apps-domain  wildcard domain of published apps (https://{slug}.DOMAIN/; DNS first, see
+#              bicep/README.md), with --apps-certificate the thumbprint of its *.DOMAIN certificate.
+#   --dry-run  print every command, in order, instead of running it (needs none of the tools);
+#              it also lists the published apps' routes.
 #
 # Environment (flags win): APPGEN_ENV, AZURE_LOCATION, AZURE_RESOURCE_GROUP,
-# APPGEN_SWA_LOCATION, APPGEN_IMAGE_TAG, APPGEN_PROFILE, APPGEN_PREVIEW_SECRET (else the deployed one is kept,
-# or a new one is generated on the first deployment).
+# APPGEN_SWA_LOCATION, APPGEN_IMAGE_TAG, APPGEN_PROFILE, APPGEN_APPS_DOMAIN, APPGEN_APPS_CERTIFICATE,
+# APPGEN_PREVIEW_SECRET (else the deployed one is kept, or a new one is generated on the first
+# deployment).
 #
 # Secrets (the preview HMAC key, the Static Web Apps deployment token) are fetched or made at
 # deploy time, passed through a 0600 file or the environment, and never printed.
@@ -27,14 +32,16 @@ RESOURCE_GROUP="${AZURE_RESOURCE_GROUP:-}"
 SWA_LOCATION="${APPGEN_SWA_LOCATION:-eastus2}"
 IMAGE_TAG="${APPGEN_IMAGE_TAG:-}"
 PROFILE="${APPGEN_PROFILE:-}"
+APPS_DOMAIN="${APPGEN_APPS_DOMAIN:-}"
+APPS_CERTIFICATE="${APPGEN_APPS_CERTIFICATE:-}"
 SWA_CLI="@azure/static-web-apps-cli@2.0.10"
 WORK="target/appgen-deploy"
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --env|--location|--resource-group|--swa-location|--tag|--profile)
+    --env|--location|--resource-group|--swa-location|--tag|--profile|--apps-domain|--apps-certificate)
       [[ $# -ge 2 && -n "$2" ]] || { echo "deploy.sh: $1 needs a value" >&2; exit 2; } ;;
   esac
   case "$1" in
@@ -45,6 +52,8 @@ while [[ $# -gt 0 ]]; do
     --swa-location) SWA_LOCATION="$2"; shift ;;
     --tag) IMAGE_TAG="$2"; shift ;;
     --profile) PROFILE="$2"; shift ;;
+    --apps-domain) APPS_DOMAIN="$2"; shift ;;
+    --apps-certificate) APPS_CERTIFICATE="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "deploy.sh: unknown argument: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -56,6 +65,19 @@ if ! [[ "$ENV_NAME" =~ ^[a-z0-9]{2,12}$ ]]; then
   exit 2
 fi
 RESOURCE_GROUP="${RESOURCE_GROUP:-rg-$ENV_NAME}"
+# Published apps' wildcard domain (Bicep appsDomain): a lowercase DNS name, passed only when given.
+APPS_PARAMS=()
+if [[ -n "$APPS_DOMAIN" ]]; then
+  if ! [[ "$APPS_DOMAIN" =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$ ]]; then
+    echo "deploy.sh: --apps-domain must be a lowercase DNS name like apps.example.com (got '$APPS_DOMAIN')" >&2
+    exit 2
+  fi
+  APPS_PARAMS+=("appsDomain=$APPS_DOMAIN")
+  [[ -n "$APPS_CERTIFICATE" ]] && APPS_PARAMS+=("appsCertificateThumbprint=$APPS_CERTIFICATE")
+elif [[ -n "$APPS_CERTIFICATE" ]]; then
+  echo "deploy.sh: --apps-certificate needs --apps-domain" >&2
+  exit 2
+fi
 # The profile's Bicep parameters (k=v), read from the model's one input file.
 PROFILE_PARAMS=()
 if [[ -n "$PROFILE" ]]; then
@@ -172,6 +194,7 @@ deploy_infra() {
     --template-file bicep/main.bicep \
     --parameters environmentName="$ENV_NAME" location="$LOCATION" staticWebAppLocation="$SWA_LOCATION" builderImage="$1" \
     ${PROFILE_PARAMS[@]+"${PROFILE_PARAMS[@]}"} \
+    ${APPS_PARAMS[@]+"${APPS_PARAMS[@]}"} \
     --parameters "@$SECRET_PARAMS" \
     --output none
 }
@@ -259,5 +282,17 @@ SWA_TOKEN="$(capture '' az staticwebapp secrets list --name "$STATIC_WEB_APP" --
 SECRETS+=("$SWA_TOKEN")
 note "SWA_CLI_DEPLOYMENT_TOKEN=*** (the token above, passed in the environment only)"
 SWA_CLI_DEPLOYMENT_TOKEN="$SWA_TOKEN" run npx --yes "$SWA_CLI" deploy web/dist --env production
+
+# ---- 5. published apps: where they live and the routes that serve them ---------------------
+# (functions/handler/src/published.rs and deploy.rs; the apps origin is the catch-all `apps`
+# function, routed by Host.)
+if [[ -n "$APPS_DOMAIN" ]]; then
+  note "published apps: https://{slug}.$APPS_DOMAIN/ on $FUNCTION_APP (DNS: *.$APPS_DOMAIN CNAME $FUNCTION_APP.azurewebsites.net, asuid.$APPS_DOMAIN TXT; bicep/README.md)"
+  note "route: GET https://{slug}.$APPS_DOMAIN/{path} -> the published version's dist/ (index.html for routes)"
+else
+  note "published apps: no --apps-domain, so publishing gives no public URL (bicep/README.md)"
+fi
+note "route: POST|DELETE $API_BASE_URL/api/threads/{threadId}/publish"
+note "route: POST $API_BASE_URL/api/threads/{threadId}/deploy/vercel (with APPGEN_VERCEL_TOKEN or a token per request)"
 
 note "done: web $WEB_URL, api $API_BASE_URL"

@@ -222,3 +222,50 @@ def test_an_unknown_profile_fails(tmp_path):
     r = dry_run(tmp_path, "--profile", "turbo")
     assert r.returncode == 2
     assert "turbo" in r.stderr
+
+
+def _routes(stdout: str) -> list[str]:
+    return [l[len("# route: "):] for l in stdout.splitlines() if l.startswith("# route: ")]
+
+
+def test_the_apps_domain_reaches_both_deployments_and_the_routes_are_listed(tmp_path):
+    r = dry_run(tmp_path, "--apps-domain", "apps.example.com", "--apps-certificate", "ABC123")
+    assert r.returncode == 0, r.stderr
+    creates = [c for c in commands(r.stdout) if c.startswith("az deployment group create")]
+    assert len(creates) == 2
+    for c in creates:
+        assert " appsDomain=apps.example.com " in c and " appsCertificateThumbprint=ABC123 " in c, c
+    assert "# published apps: https://{slug}.apps.example.com/ on outputs.functionAppName" in r.stdout
+    assert "*.apps.example.com CNAME outputs.functionAppName.azurewebsites.net" in r.stdout
+    routes = _routes(r.stdout)
+    assert routes[0].startswith("GET https://{slug}.apps.example.com/{path} ")
+    assert "POST|DELETE outputs.apiBaseUrl/api/threads/{threadId}/publish" in routes
+    assert any(x.startswith("POST outputs.apiBaseUrl/api/threads/{threadId}/deploy/vercel") for x in routes)
+
+
+def test_the_listed_api_routes_are_the_handlers_routes(result):
+    """The dry run names the routes the Rust router serves (no drift between the two)."""
+    handler = ROOT / "functions" / "handler" / "src"
+    served = (handler / "published.rs").read_text() + (handler / "deploy.rs").read_text()
+    for route in _routes(result.stdout):
+        if "/api/" not in route:
+            continue
+        path = "/api/" + route.split("/api/", 1)[1].split()[0]
+        assert path.replace("{threadId}", "{thread}") in served, path
+
+
+def test_without_an_apps_domain_none_is_passed_and_the_dry_run_says_so(result):
+    for c in commands(result.stdout):
+        assert "appsDomain" not in c, c
+    assert "# published apps: no --apps-domain, so publishing gives no public URL" in result.stdout
+    assert len(_routes(result.stdout)) == 2, "the API routes are listed either way"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--apps-domain", "Apps.Example.com"], ["--apps-domain", "no_dots"], ["--apps-certificate", "ABC"]],
+)
+def test_a_bad_apps_domain_fails(tmp_path, args):
+    r = dry_run(tmp_path, *args)
+    assert r.returncode == 2
+    assert "deploy.sh: --apps-" in r.stderr

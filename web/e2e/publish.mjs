@@ -3,12 +3,16 @@
 // publishes v1 of the first, a fresh browser context opens it on its own origin
 // (`http://{slug}.localhost:{port}`, which Chromium resolves itself) and uses it; v2 is then
 // served at the same URL; the two apps cannot read each other's storage, neither can read
-// appgen's /api/threads; Unpublish makes the URL answer 404.
+// appgen's /api/threads; Unpublish makes the URL answer 404; "Deploy to Vercel" (the server has
+// a token) deploys to a minimal stand-in of Vercel's API and shows the URL (the API's faults are
+// functions/handler/tests/deploy.rs's, against functions/testkit/src/vercel.rs).
 //
 //   APPGEN_BIN=../target/debug/appgen npm run e2e:publish
 
 import { spawn, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -61,6 +65,39 @@ async function waitForHealth(base, proc) {
   throw new Error("GET /api/health did not answer in time");
 }
 
+/** A minimal Vercel API on loopback: files by SHA-1, a deployment that is READY at once. */
+function vercelStandIn(token) {
+  const uploads = new Map();
+  const deployments = [];
+  const server = createHttpServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const json = (status, v) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(v));
+      if (req.headers.authorization !== `Bearer ${token}`) return json(401, { error: { code: "forbidden", message: "Not authorized" } });
+      if (req.method === "POST" && req.url.startsWith("/v2/files")) {
+        const sha = createHash("sha1").update(body).digest("hex");
+        if (sha !== req.headers["x-vercel-digest"]) return json(400, { error: { code: "invalid_sha", message: "SHA1 mismatch" } });
+        uploads.set(sha, body);
+        return json(200, {});
+      }
+      if (req.method === "POST" && req.url.startsWith("/v13/deployments")) {
+        const d = JSON.parse(body.toString());
+        const missing = d.files.filter((f) => !uploads.has(f.sha)).map((f) => f.sha);
+        if (missing.length) return json(400, { error: { code: "missing_files", message: "Missing files", missing } });
+        deployments.push(d);
+        return json(200, { id: `dpl_${deployments.length}`, url: `${d.name}-${deployments.length}.vercel.app`, readyState: "QUEUED" });
+      }
+      const m = /^\/v13\/deployments\/dpl_(\d+)$/.exec(req.url);
+      const d = m && deployments[Number(m[1]) - 1];
+      if (req.method === "GET" && d) return json(200, { id: `dpl_${m[1]}`, url: `${d.name}-${m[1]}.vercel.app`, readyState: "READY" });
+      json(404, { error: { code: "not_found", message: "Not found" } });
+    });
+  });
+  return new Promise((res) => server.listen(0, "127.0.0.1", () => res({ server, deployments, base: `http://127.0.0.1:${server.address().port}` })));
+}
+
 /** An app made through the official client (prompt, default answers, optional follow-up). */
 function makeApp(base, thread, prompt, followup) {
   const args = [agui, "flow", "--base", base, "--thread", thread, "--prompt", prompt];
@@ -98,9 +135,10 @@ async function main() {
   const [port, previewPort, appsPort] = [await freePort(), await freePort(), await freePort()];
   const data = mkdtempSync(join(tmpdir(), "appgen-publish-"));
   const base = `http://127.0.0.1:${port}`;
+  const vercel = await vercelStandIn("e2e-vercel-token");
   const proc = spawn(bin, ["serve", "--local", "--addr", `127.0.0.1:${port}`, "--preview-addr", `127.0.0.1:${previewPort}`, "--apps-port", String(appsPort), "--data", data, "--web-dir", join(webDir, "dist")], {
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, RUST_LOG: "warn" },
+    env: { ...process.env, RUST_LOG: "warn", APPGEN_VERCEL_TOKEN: "e2e-vercel-token", APPGEN_VERCEL_API: vercel.base, APPGEN_VERCEL_POLL_MS: "50" },
   });
   let browser;
   try {
@@ -200,9 +238,21 @@ async function main() {
       const res = await ui.request.get(new URL(href, base).href);
       assert(res.ok() && (await res.body()).subarray(0, 2).toString() === "PK", `zip answered ${res.status()}`);
     });
+
+    await check("Deploy to Vercel deploys the latest checked version and shows its URL", async () => {
+      await ui.getByRole("button", { name: "Deploy to Vercel" }).click();
+      const link = ui.locator("[data-testid=vercel-url]");
+      await link.waitFor({ timeout: 30_000 });
+      const href = (await link.getAttribute("href")) ?? "";
+      assert(/^https:\/\/[a-z0-9-]+-1\.vercel\.app$/.test(href), `not the deployment's URL: ${href}`);
+      const files = vercel.deployments[0]?.files.map((f) => f.file) ?? [];
+      assert(files.includes("index.html") && files.includes("vercel.json"), files.join(", "));
+      await ui.getByText("v2 is live on Vercel.").waitFor();
+    });
   } finally {
     await browser?.close();
     proc.kill();
+    vercel.server.close();
   }
   const failed = results.filter((r) => !r.ok);
   for (const r of failed) console.log(`\n--- FAILED: ${r.name}\n${r.error}`);

@@ -86,6 +86,8 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<crate::app::CheckReport>()
         .add::<PublishedView>()
         .add::<PublishRequest>()
+        .add::<DeployRequest>()
+        .add::<DeployedView>()
         .add::<Restored>()
         .add::<crate::access::Role>()
         .add::<InviteRequest>()

@@ -19,6 +19,7 @@ pub mod run_error;
 pub mod scenario;
 pub mod snapshot;
 pub mod step;
+pub mod vercel;
 pub mod view;
 
 #[cfg(test)]

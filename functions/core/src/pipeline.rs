@@ -165,7 +165,8 @@ pub fn plan_run(
     let first = match kind {
         RunKind::Initial => StepName::Clarify,
         RunKind::Answers => StepName::Requirements,
-        RunKind::FollowUp => StepName::Modify,
+        // A publish request never gets this far as a step: `publish::chat_publish_run` ends it.
+        RunKind::FollowUp | RunKind::Publish => StepName::Modify,
     };
     let request = match kind {
         RunKind::Answers => snap.description(),

@@ -196,10 +196,181 @@ impl AppsOrigin {
     }
 }
 
+/// Words around a request that do not change it ("please publish it now").
+const POLITE: &[&str] = &[
+    "please", "pls", "can", "could", "would", "will", "you", "now", "ok", "okay", "so", "and",
+    "then", "just", "lets", "let", "us", "go", "ahead", "thanks", "thank", "for", "me", "i",
+    "want", "to", "like", "d", "id", "great", "good", "nice", "cool", "looks", "perfect",
+];
+
+/// What "it" can be in a publish request.
+const THE_APP: &[&[&str]] = &[
+    &[],
+    &["it"],
+    &["this"],
+    &["that"],
+    &["app"],
+    &["the", "app"],
+    &["my", "app"],
+    &["this", "app"],
+    &["the", "site"],
+    &["my", "site"],
+];
+
+/// Whether a chat message asks to publish the app ("publish it", "put it online", "make it
+/// live", "deploy", "ship it"), and nothing else: the whole message, politeness aside, must be
+/// one such request, so "add a publish date field" or "publish it and add dark mode" stay edits.
+/// The one place this rule lives.
+pub fn asks_to_publish(text: &str) -> bool {
+    let lower = text.to_lowercase().replace(['\'', '’'], "");
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.len() > 12 {
+        return false;
+    }
+    let start = words.iter().position(|w| !POLITE.contains(w));
+    let end = words.iter().rposition(|w| !POLITE.contains(w));
+    let (Some(start), Some(end)) = (start, end) else {
+        return false;
+    };
+    let core = &words[start..=end];
+    let (verb, rest) = match core {
+        ["publish" | "deploy" | "ship", rest @ ..] => ("publish", rest),
+        ["put" | "make" | "take" | "get", rest @ ..] => ("put", rest),
+        // "go" is politeness elsewhere ("go ahead and publish"), so "go live" arrives as "live".
+        ["live"] => return start > 0 && words[start - 1] == "go",
+        _ => return false,
+    };
+    let online: &[&[&str]] = &[
+        &["online"],
+        &["live"],
+        &["public"],
+        &["on", "the", "web"],
+        &["on", "the", "internet"],
+    ];
+    let object_then = |tail: &[&[&str]]| {
+        THE_APP
+            .iter()
+            .any(|obj| rest.starts_with(obj) && tail.iter().any(|t| &rest[obj.len()..] == *t))
+    };
+    match verb {
+        "publish" => object_then(&[&[]]) || object_then(online),
+        _ => object_then(online),
+    }
+}
+
+/// A chat message that asked to publish, recorded as a run that ends at once: the user's
+/// message (and the run) as `plan_run` checks and records them — the same refusals —, then
+/// no step but the answer, `reply` (the URL, or why not), as the assistant's message and the
+/// run's note.
+pub fn chat_publish_run(
+    snapshot: ThreadSnapshot,
+    input: &crate::agui::RunAgentInput,
+    principal: &str,
+    now: i64,
+    reply: &str,
+) -> Result<ThreadSnapshot, crate::pipeline::Rejection> {
+    use crate::agui::{AssistantMessage, Message};
+    use crate::snapshot::{RunKind, RunStatus};
+    let (mut snap, _) = crate::pipeline::plan_run(Some(snapshot), input, principal, now)?;
+    snap.active = None;
+    if let Some(r) = snap.run_mut(&input.run_id) {
+        r.kind = RunKind::Publish;
+        r.status = RunStatus::Finished;
+        r.finished_at = Some(now);
+        r.error = Some(reply.to_owned());
+    }
+    snap.messages.push(Message::Assistant(AssistantMessage {
+        id: format!("{}-publish", input.run_id),
+        content: Some(reply.to_owned()),
+        name: Some("publisher".into()),
+        tool_calls: None,
+    }));
+    Ok(snap)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::app::CheckReport;
+
+    #[test]
+    fn a_chat_publish_is_a_finished_run_with_the_answer_and_the_same_refusals() {
+        use crate::agui::{Message, RunAgentInput, UserContent, UserMessage};
+        use crate::snapshot::{RunKind, RunStatus};
+        let say = |run: &str| {
+            let m = Message::User(UserMessage {
+                id: format!("{run}-m"),
+                content: UserContent::Text("publish it".into()),
+                name: None,
+            });
+            RunAgentInput::new("t", run, vec![m])
+        };
+        let mut s = snap(vec![version(1, Some(true))]);
+        let page = crate::snapshot::FileRef {
+            hash: "h".into(),
+            size: 1,
+        };
+        s.files.insert("index.html".into(), page);
+        let out = chat_publish_run(s.clone(), &say("r2"), "me", 5, "Published v1 at u")
+            .expect("recorded");
+        assert!(out.active.is_none());
+        let run = out.run("r2").expect("the run");
+        assert_eq!(
+            (run.kind, run.status),
+            (RunKind::Publish, RunStatus::Finished)
+        );
+        assert_eq!(run.error.as_deref(), Some("Published v1 at u"));
+        assert!(matches!(out.messages.last(), Some(Message::Assistant(a))
+            if a.content.as_deref() == Some("Published v1 at u")));
+        assert!(matches!(
+            chat_publish_run(out, &say("r2"), "me", 6, "again"),
+            Err(crate::pipeline::Rejection::DuplicateRun(_))
+        ));
+        assert!(matches!(
+            chat_publish_run(s, &say("r3"), "stranger", 6, "x"),
+            Err(crate::pipeline::Rejection::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn publish_requests_are_told_from_edits() {
+        for yes in [
+            "publish it",
+            "Publish",
+            "Please publish the app now!",
+            "put it online",
+            "Can you put the app online please?",
+            "make it live",
+            "go live",
+            "deploy it",
+            "ship it",
+            "Looks good, publish it",
+            "I'd like to publish my app",
+            "put it on the web",
+            "Publish it online, thanks",
+        ] {
+            assert!(asks_to_publish(yes), "{yes:?} asks to publish");
+        }
+        for no in [
+            "add a publish date field",
+            "Add a publish button",
+            "publish it and add a dark mode",
+            "show when each post was published",
+            "unpublish it",
+            "put the list online and sort it by date",
+            "make it blue",
+            "put it on top",
+            "a blog where I can publish posts",
+            "",
+            "please",
+            "published",
+        ] {
+            assert!(!asks_to_publish(no), "{no:?} is not a publish request");
+        }
+    }
 
     fn version(n: u32, passed: Option<bool>) -> Version {
         Version {

@@ -36,6 +36,9 @@ pub enum RunKind {
     Answers,
     /// A change request on a thread that has an app: modify → build → review.
     FollowUp,
+    /// A chat message asking to publish ("publish it"): no step runs; the run is recorded
+    /// finished with the answer (the URL, or why not) by `publish::chat_publish_run`.
+    Publish,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]

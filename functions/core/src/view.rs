@@ -575,6 +575,9 @@ pub struct ThreadDetail {
     pub runs: Vec<RunView>,
     /// What is published, and where (`POST /api/threads/{threadId}/publish`).
     pub published: Option<PublishedView>,
+    /// "Deploy to Vercel" is offered: the server has a token (`APPGEN_VERCEL_TOKEN`).
+    #[serde(default)]
+    pub vercel_deploy: bool,
 }
 
 impl ThreadDetail {
@@ -592,6 +595,7 @@ impl ThreadDetail {
                 .published
                 .as_ref()
                 .map(|p| PublishedView::of(p, app_url(&p.slug))),
+            vercel_deploy: false,
         }
     }
 }
@@ -627,6 +631,28 @@ impl PublishedView {
 pub struct PublishRequest {
     #[serde(default)]
     pub version: Option<u32>,
+}
+
+/// The body of `POST /api/threads/{threadId}/deploy/vercel`: the version (default: the latest
+/// checked) and a token when the server has none (or another account is meant).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeployRequest {
+    #[serde(default)]
+    pub version: Option<u32>,
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// A version live on Vercel: the answer of `POST /api/threads/{threadId}/deploy/vercel`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployedView {
+    pub url: String,
+    pub deployment_id: String,
+    pub version: u32,
 }
 
 /// A run of the thread.
@@ -800,10 +826,17 @@ pub enum ApiErrorCode {
     AiProviderFailed,
     /// 504: the model provider did not answer in time.
     AiTimeout,
+    /// 422: deploying to Vercel without a token (none on the server, none in the request).
+    DeployNotConfigured,
+    /// 422: Vercel refused the token.
+    DeployTokenRejected,
+    /// 502: Vercel did not deploy the app (its API failed, the deployment ended in ERROR, or
+    /// it was not ready in time); the message says which.
+    DeployFailed,
 }
 
 impl ApiErrorCode {
-    pub const ALL: [ApiErrorCode; 28] = [
+    pub const ALL: [ApiErrorCode; 31] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::Unauthorized,
         ApiErrorCode::Forbidden,
@@ -832,6 +865,9 @@ impl ApiErrorCode {
         ApiErrorCode::AiBudgetSpent,
         ApiErrorCode::AiProviderFailed,
         ApiErrorCode::AiTimeout,
+        ApiErrorCode::DeployNotConfigured,
+        ApiErrorCode::DeployTokenRejected,
+        ApiErrorCode::DeployFailed,
     ];
 
     /// The HTTP status that carries this code: the one place the pairing is written.
@@ -851,10 +887,13 @@ impl ApiErrorCode {
             ApiErrorCode::BodyTooLarge
             | ApiErrorCode::MessageTooLong
             | ApiErrorCode::RecordTooLarge => 413,
-            ApiErrorCode::Limit | ApiErrorCode::NotChecked => 422,
+            ApiErrorCode::Limit
+            | ApiErrorCode::NotChecked
+            | ApiErrorCode::DeployNotConfigured
+            | ApiErrorCode::DeployTokenRejected => 422,
             ApiErrorCode::RateLimited | ApiErrorCode::AiBudgetSpent => 429,
             ApiErrorCode::ZipFailed => 500,
-            ApiErrorCode::AiProviderFailed => 502,
+            ApiErrorCode::AiProviderFailed | ApiErrorCode::DeployFailed => 502,
             ApiErrorCode::StorageUnavailable
             | ApiErrorCode::Unavailable
             | ApiErrorCode::AiNotConfigured => 503,

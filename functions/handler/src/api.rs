@@ -51,6 +51,8 @@ pub struct AppState {
     pub apps: appgen_core::publish::AppsOrigin,
     /// The web UI's origin when it is not this one: `/api` allows it by CORS (`cors.rs`).
     pub web_origin: Option<axum::http::HeaderValue>,
+    /// Deploys to Vercel (`deploy.rs`).
+    pub vercel: crate::deploy::VercelDeploy,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
                 tracing::error!(error = %e, "no CORS for the web UI");
                 None
             }),
+            vercel: crate::deploy::VercelDeploy::from_env(),
         }
     }
 }
@@ -190,6 +193,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
             post(restore_version),
         )
         .merge(crate::published::api_routes())
+        .merge(crate::deploy::routes())
         .merge(crate::members::routes())
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(body_limit));
@@ -287,7 +291,14 @@ async fn run_agent(
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return Ok(resp);
     }
-    state.pipeline.start_run(&input, &principal).await?;
+    let app_url = |slug: &str| state.apps.url(slug);
+    let published = state
+        .pipeline
+        .publish_from_chat(&input, &principal, &app_url)
+        .await?;
+    if !published {
+        state.pipeline.start_run(&input, &principal).await?;
+    }
     Ok(relay::sse(
         state.pipeline.clone(),
         input.thread_id,
@@ -356,7 +367,9 @@ async fn get_thread(
     let p = &state.pipeline;
     let url = |v: &appgen_core::snapshot::Version| p.preview_url(&snap.thread_id, v);
     let app_url = |slug: &str| state.apps.url(slug);
-    Ok(Json(ThreadDetail::of(&snap, &url, &app_url)))
+    let mut detail = ThreadDetail::of(&snap, &url, &app_url);
+    detail.vercel_deploy = state.vercel.configured();
+    Ok(Json(detail))
 }
 
 #[derive(Deserialize)]

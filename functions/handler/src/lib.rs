@@ -7,6 +7,7 @@ pub mod appdata;
 pub mod auth;
 pub mod cli;
 pub mod cors;
+pub mod deploy;
 pub mod export;
 pub mod functions;
 #[cfg(feature = "aws-lambda")]

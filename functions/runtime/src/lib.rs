@@ -11,6 +11,7 @@ pub mod pipeline;
 pub mod preview;
 pub mod storage;
 pub mod threads;
+pub mod vercel;
 pub mod worker;
 
 /// Wall-clock milliseconds since the Unix epoch (AG-UI timestamps, leases).

@@ -8,6 +8,7 @@
 //! Every request is recorded for assertions.
 
 mod responder;
+pub mod vercel;
 pub mod workload;
 
 pub use responder::{

@@ -1,9 +1,10 @@
 // Publishing: the app at a stable URL on its own origin. The bar shows the URL (open, copy) and
 // unpublishes; the versions list publishes a chosen checked version through `usePublished`.
+// "Deploy to Vercel" shows only when the server has a Vercel token (`ThreadDetail.vercelDeploy`).
 
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../lib/api";
-import type { PublishedView, VersionSummary } from "../lib/contract";
+import type { DeployedView, PublishedView, VersionSummary } from "../lib/contract";
 import { Button } from "./ui";
 
 export type Publishing = {
@@ -11,22 +12,38 @@ export type Publishing = {
   status: string;
   publish: (version?: number) => Promise<void>;
   unpublish: () => Promise<void>;
+  /** The server can deploy to Vercel. */
+  vercel: boolean;
+  deployed: DeployedView | null;
+  deployStatus: string;
+  deployVercel: () => Promise<void>;
 };
 
 /** Only versions whose browser check passed can be published (the server says the same). */
 export const publishable = (v: VersionSummary) => v.check?.passed === true;
 
-/** What the thread has published, reloaded when its versions change. */
-export function usePublished(threadId: string, versions: number): Publishing {
+/** What the thread has published, reloaded when `refresh` changes (its versions, or a run
+ *  ending: "publish it" in the chat publishes without a new version). */
+export function usePublished(threadId: string, refresh: string): Publishing {
   const [published, setPublished] = useState<PublishedView | null>(null);
   const [status, setStatus] = useState("");
+  const [vercel, setVercel] = useState(false);
+  const [deployed, setDeployed] = useState<DeployedView | null>(null);
+  const [deployStatus, setDeployStatus] = useState("");
   useEffect(() => {
     let live = true;
-    api.thread(threadId).then((d) => live && setPublished(d.published), () => undefined);
+    api.thread(threadId).then(
+      (d) => {
+        if (!live) return;
+        setPublished(d.published);
+        setVercel(d.vercelDeploy);
+      },
+      () => undefined,
+    );
     return () => {
       live = false;
     };
-  }, [threadId, versions]);
+  }, [threadId, refresh]);
   const publish = useCallback(
     async (version?: number) => {
       setStatus(version ? `Publishing v${version}…` : "Publishing…");
@@ -49,7 +66,36 @@ export function usePublished(threadId: string, versions: number): Publishing {
       setStatus(e instanceof Error ? e.message : String(e));
     }
   }, [threadId]);
-  return { published, status, publish, unpublish };
+  const deployVercel = useCallback(async () => {
+    setDeployStatus("Deploying the latest checked version to Vercel…");
+    try {
+      const d = await api.deployVercel(threadId);
+      setDeployed(d);
+      setDeployStatus(`v${d.version} is live on Vercel.`);
+    } catch (e) {
+      setDeployed(null);
+      setDeployStatus(`Vercel: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }, [threadId]);
+  return { published, status, publish, unpublish, vercel, deployed, deployStatus, deployVercel };
+}
+
+function VercelDeploy({ p, canPublish }: { p: Publishing; canPublish: boolean }) {
+  return (
+    <div className="mt-2 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-2 text-sm" data-testid="vercel">
+      {p.deployed ? (
+        <a href={p.deployed.url} target="_blank" rel="noopener noreferrer" data-testid="vercel-url" className="break-all text-indigo-700 underline">
+          {p.deployed.url}
+        </a>
+      ) : (
+        <span className="text-slate-700">Or deploy it to your Vercel account.</span>
+      )}
+      <Button size="sm" variant="secondary" className="ml-auto" disabled={!canPublish} onClick={() => void p.deployVercel()}>
+        Deploy to Vercel
+      </Button>
+      <p role="status" className="w-full text-xs text-slate-600" data-testid="vercel-status">{p.deployStatus}</p>
+    </div>
+  );
 }
 
 export function PublishBar({ p, versions }: { p: Publishing; versions: VersionSummary[] }) {
@@ -83,6 +129,7 @@ export function PublishBar({ p, versions }: { p: Publishing; versions: VersionSu
         </div>
       )}
       <p role="status" className="mt-1 text-xs text-slate-600" data-testid="publish-status">{p.status}</p>
+      {p.vercel && <VercelDeploy p={p} canPublish={canPublish} />}
     </section>
   );
 }

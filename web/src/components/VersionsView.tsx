@@ -30,7 +30,7 @@ export function VersionsView({
 }) {
   const [picked, setPicked] = useState<number[]>([]);
   const [status, setStatus] = useState<string>("");
-  const publishing = usePublished(threadId, versions.length);
+  const publishing = usePublished(threadId, `${versions.length}:${busy}`);
   const live = publishing.published?.version;
   const latest = versions[versions.length - 1]?.number;
   if (versions.length === 0) return <p className="p-6 text-sm text-muted">Versions appear here after each successful build.</p>;

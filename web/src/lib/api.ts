@@ -4,6 +4,8 @@
 import type {
   ApiErrorBody,
   ApiErrorCode,
+  DeployRequest,
+  DeployedView,
   InviteAccepted,
   InviteCreated,
   MemberList,
@@ -81,6 +83,11 @@ export const api = {
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
     });
+  },
+  /** Deploys a checked version to Vercel with the server's token; answers once it is live. */
+  deployVercel: (id: string, version?: number) => {
+    const body: DeployRequest = { version: version ?? null, token: null };
+    return getJson<DeployedView>(`/api/threads/${enc(id)}/deploy/vercel`, send("POST", body));
   },
   unpublish: async (id: string): Promise<void> => {
     const res = await fetch(`${API_BASE}/api/threads/${enc(id)}/publish`, { method: "DELETE", credentials: "same-origin" });

@@ -258,7 +258,11 @@ messages: Array<Message>, runs: Array<RunView>,
 /**
  * What is published, and where (`POST /api/threads/{threadId}/publish`).
  */
-published: PublishedView | null, };
+published: PublishedView | null, 
+/**
+ * "Deploy to Vercel" is offered: the server has a token (`APPGEN_VERCEL_TOKEN`).
+ */
+vercelDeploy: boolean, };
 
 /**
  * A run of the thread.
@@ -327,6 +331,17 @@ url: string, slug: string, version: number, publishedAt: number, };
  * The body of `POST /api/threads/{threadId}/publish`; no version means the latest checked.
  */
 export type PublishRequest = { version: number | null, };
+
+/**
+ * The body of `POST /api/threads/{threadId}/deploy/vercel`: the version (default: the latest
+ * checked) and a token when the server has none (or another account is meant).
+ */
+export type DeployRequest = { version: number | null, token: string | null, };
+
+/**
+ * A version live on Vercel: the answer of `POST /api/threads/{threadId}/deploy/vercel`.
+ */
+export type DeployedView = { url: string, deploymentId: string, version: number, };
 
 /**
  * `POST /api/threads/{threadId}/versions/{n}/restore` (201): the new version's number.
@@ -402,14 +417,14 @@ message: string, };
 /**
  * The `code` of an HTTP error answer; each has one status ([`ApiErrorCode::http_status`]).
  */
-export type ApiErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "not_checked" | "not_published" | "zip_failed" | "invite_used" | "invite_expired" | "invite_revoked" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed" | "bad_credentials" | "signup_refused" | "sign_in_required" | "ai_not_configured" | "ai_budget_spent" | "ai_provider_failed" | "ai_timeout";
+export type ApiErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "not_checked" | "not_published" | "zip_failed" | "invite_used" | "invite_expired" | "invite_revoked" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed" | "bad_credentials" | "signup_refused" | "sign_in_required" | "ai_not_configured" | "ai_budget_spent" | "ai_provider_failed" | "ai_timeout" | "deploy_not_configured" | "deploy_token_rejected" | "deploy_failed";
 
 /**
  * One stateless step function. Each has its own queue (named by [`StepName::queue`]).
  */
 export type StepName = "clarify" | "requirements" | "qa" | "wireframe" | "code" | "build" | "review" | "fix" | "modify";
 
-export type RunKind = "initial" | "answers" | "follow_up";
+export type RunKind = "initial" | "answers" | "follow_up" | "publish";
 
 export type RunStatus = "running" | "interrupted" | "finished" | "failed";
 

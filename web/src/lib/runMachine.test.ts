@@ -165,6 +165,7 @@ describe("runReducer", () => {
         ],
         runs: [],
         published: null,
+      vercelDeploy: false,
       },
     });
     expect(m.phase).toBe("done");
@@ -198,6 +199,7 @@ describe("thread_loaded keeps local messages in place", () => {
         ],
         runs: [],
         published: null,
+      vercelDeploy: false,
       },
     });
     expect(m.messages.map((x) => x.id)).toEqual(["u1", "a1", "answers-r1", "a2"]);

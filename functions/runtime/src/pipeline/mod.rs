@@ -21,7 +21,7 @@ mod runner;
 mod start;
 mod steps;
 
-pub use publish::{PublishError, PublishedFile};
+pub use publish::{BuiltVersion, PublishError, PublishedFile};
 pub use recovery::SweepReport;
 pub use steps::{StepHandler, StepWork, Steps};
 

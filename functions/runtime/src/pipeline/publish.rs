@@ -3,14 +3,17 @@
 //! switch the pointer (If-Match). The apps origin reads only the pointer, so a switch or an
 //! unpublish is one small conditional write and every request serves one version.
 
-use super::{Fault, Pipeline};
+use super::{Fault, Pipeline, StartError};
 use crate::now_ms;
 use appgen_core::access::{Action, Denied};
+use appgen_core::agui::{Event, Message, RunAgentInput};
+use appgen_core::pipeline::Rejection;
 use appgen_core::ports::{Blob, Container, ETag, StoreError, WriteCondition};
 use appgen_core::publish::{
     AppPointer, LiveVersion, PublishRefusal, Published, choose_version, pointer_key,
     slug_candidates,
 };
+use appgen_core::publish::{asks_to_publish, chat_publish_run};
 use appgen_core::snapshot::ThreadSnapshot;
 
 const COMMIT_RETRIES: usize = 8;
@@ -45,7 +48,36 @@ pub struct PublishedFile {
     pub thread: String,
 }
 
+/// A version's built files, for a deploy elsewhere (Vercel).
+pub struct BuiltVersion {
+    pub title: String,
+    pub version: u32,
+    /// (path inside `dist/`, bytes), as the build wrote them.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
 impl Pipeline {
+    /// The built files of `requested` (default: the latest checked version), if `principal`
+    /// may publish the thread: deploying elsewhere follows publishing's rules.
+    pub async fn built_for_deploy(
+        &self,
+        thread: &str,
+        principal: &str,
+        requested: Option<u32>,
+    ) -> Result<BuiltVersion, PublishError> {
+        let (snap, _) = self.owned(thread, principal).await?;
+        let live = choose_version(&snap, requested)?;
+        let files = self.dist_files(&live.artifact).await?;
+        if files.is_empty() {
+            return Err(PublishRefusal::NotBuilt(live.version).into());
+        }
+        Ok(BuiltVersion {
+            title: snap.title,
+            version: live.version,
+            files,
+        })
+    }
+
     /// Publishes `requested` (default: the latest checked version) at the thread's slug.
     pub async fn publish(
         &self,
@@ -72,10 +104,82 @@ impl Pipeline {
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }
-            self.switch(&slug, thread, Some(live)).await?;
+            self.switch(&slug, thread, Target::AsPublished).await?;
             return Ok(published);
         }
         Err(busy())
+    }
+
+    /// Answers a chat message that asks to publish ("publish it", `core::publish::
+    /// asks_to_publish`) by publishing the latest checked version, then records the run as
+    /// ended with the URL (or why not) as its answer. `false` when the message is not such a
+    /// request (or the thread has no app yet, or waits for answers): the caller starts an
+    /// ordinary run. `app_url` makes a slug's address.
+    pub async fn publish_from_chat(
+        &self,
+        input: &RunAgentInput,
+        principal: &str,
+        app_url: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<bool, StartError> {
+        let Some((snap, _)) = self.threads.load(&input.thread_id).await? else {
+            return Ok(false);
+        };
+        let text = input.messages.iter().rev().find_map(Message::user_text);
+        if snap.files.is_empty()
+            || snap.interrupt.is_some()
+            || !text.is_some_and(|t| asks_to_publish(&t))
+        {
+            return Ok(false);
+        }
+        // The message's own refusals (role, busy, duplicate run) before anything is published.
+        chat_publish_run(snap, input, principal, now_ms(), "")?;
+        let reply = match self.publish(&input.thread_id, principal, None).await {
+            Ok(p) => format!("Published v{} at {}", p.version, app_url(&p.slug)),
+            Err(PublishError::Refused(r)) => format!("Not published: {r}."),
+            Err(PublishError::Fault(f)) => return Err(f.into()),
+            Err(PublishError::NotFound(t)) => return Err(Rejection::NotFound(t).into()),
+            Err(PublishError::Denied(d)) => {
+                return Err(Rejection::Forbidden(d.to_string()).into());
+            }
+        };
+        self.record_chat_publish(input, principal, &reply).await?;
+        Ok(true)
+    }
+
+    /// Commits the chat publish's run (If-Match) and writes its log: the prelude, the answer
+    /// as one text message, and the terminal event derived from the snapshot.
+    async fn record_chat_publish(
+        &self,
+        input: &RunAgentInput,
+        principal: &str,
+        reply: &str,
+    ) -> Result<(), StartError> {
+        let (thread, run) = (&input.thread_id, &input.run_id);
+        for _ in 0..COMMIT_RETRIES {
+            let Some((snap, etag)) = self.threads.load(thread).await? else {
+                return Err(Rejection::NotFound(thread.clone()).into());
+            };
+            let snap = chat_publish_run(snap, input, principal, now_ms(), reply)?;
+            match self.threads.replace(&snap, &etag).await {
+                Ok(_) => {}
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            let mut writer = self.events.writer(thread, run).await?;
+            if writer.is_empty() {
+                let id = format!("{run}-publish");
+                let mut events = self.prelude(&snap, run);
+                events.extend([
+                    Event::text_start(&id),
+                    Event::text_content(&id, reply),
+                    Event::text_end(&id),
+                ]);
+                writer.append(events).await?;
+            }
+            self.ensure_terminal(thread, run).await?;
+            return Ok(());
+        }
+        Err(Fault::Internal("the thread kept changing; try again".into()).into())
     }
 
     /// Takes the app offline: the pointer first (so serving stops even if the snapshot write
@@ -86,7 +190,7 @@ impl Pipeline {
             let Some(p) = snap.published.take() else {
                 return Err(PublishRefusal::NotPublished.into());
             };
-            self.switch(&p.slug, thread, None).await?;
+            self.switch(&p.slug, thread, Target::Off).await?;
             match self.threads.replace(&snap, &etag).await {
                 Ok(_) => return Ok(()),
                 Err(StoreError::Conflict(_)) => continue,
@@ -225,19 +329,22 @@ impl Pipeline {
         Err(PublishRefusal::NoSlug.into())
     }
 
-    /// Points `slug` at `live` (or at nothing) with one conditional write.
-    async fn switch(
-        &self,
-        slug: &str,
-        thread: &str,
-        live: Option<LiveVersion>,
-    ) -> Result<(), PublishError> {
-        let next = AppPointer {
-            thread_id: thread.to_owned(),
-            live,
-        };
+    /// Points `slug` at nothing, or at what the snapshot says is published, with one
+    /// conditional write. The snapshot is read after the pointer, so a switch decided on an
+    /// older snapshot fails its If-Match and is decided again: two publishes at once end with
+    /// the pointer serving the version the snapshot names.
+    async fn switch(&self, slug: &str, thread: &str, target: Target) -> Result<(), PublishError> {
         for _ in 0..COMMIT_RETRIES {
-            let condition = match self.pointer(slug).await? {
+            let current = self.pointer(slug).await?;
+            let live = match target {
+                Target::Off => None,
+                Target::AsPublished => self.published_live(thread).await?,
+            };
+            let next = AppPointer {
+                thread_id: thread.to_owned(),
+                live,
+            };
+            let condition = match current {
                 Some((p, _)) if p.thread_id != thread => {
                     return Err(
                         Fault::Internal(format!("slug {slug} belongs to another thread")).into(),
@@ -253,6 +360,31 @@ impl Pipeline {
             }
         }
         Err(busy())
+    }
+}
+
+/// What a switch points the slug at.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Off,
+    AsPublished,
+}
+
+impl Pipeline {
+    /// The version the thread's snapshot says is published, as the pointer serves it.
+    async fn published_live(&self, thread: &str) -> Result<Option<LiveVersion>, PublishError> {
+        let Some((snap, _)) = self.threads.load(thread).await? else {
+            return Err(PublishError::NotFound(thread.to_owned()));
+        };
+        let Some(n) = snap.published.as_ref().map(|p| p.version) else {
+            return Ok(None);
+        };
+        let v = snap.version(n).ok_or(PublishRefusal::NoSuchVersion(n))?;
+        let artifact = v.artifact.clone().ok_or(PublishRefusal::NotBuilt(n))?;
+        Ok(Some(LiveVersion {
+            version: n,
+            artifact,
+        }))
     }
 }
 

@@ -109,7 +109,7 @@ impl Pipeline {
         Ok(Some((writer, head)))
     }
 
-    fn prelude(&self, snap: &ThreadSnapshot, run_id: &str) -> Vec<Event> {
+    pub(super) fn prelude(&self, snap: &ThreadSnapshot, run_id: &str) -> Vec<Event> {
         vec![
             Event::RunStarted(RunStarted {
                 thread_id: snap.thread_id.clone(),

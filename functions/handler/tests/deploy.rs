@@ -1,0 +1,375 @@
+//! Taking an app online from the thread, through the real binary: one-click deploy to Vercel
+//! against a local stand-in for Vercel's REST API (`appgen_testkit::vercel`) — the deployment
+//! carries the version's built files byte for byte, survives a 429 and a file Vercel reports
+//! missing, and a rejected token, a deployment that ends in ERROR and a viewer are refused with
+//! clear errors; no real Vercel account is used — and "publish it" in the chat, which publishes
+//! instead of starting an edit run.
+
+mod support;
+
+use appgen_testkit::vercel::{VercelFaults, VercelStandIn};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::time::{Duration, Instant};
+use support::{Server, Spawn, client};
+
+const T: &str = "t-vercel";
+const TOKEN: &str = "vercel-test-token";
+
+struct Api {
+    c: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(&self, method: &str, who: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut req = self
+            .c
+            .request(method, format!("{}{path}", self.base))
+            .header("x-api-key", who);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("send");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn wait_idle(&self, status: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let (_, v) = self
+                .call("GET", "alice", &format!("/api/threads/{T}"), None)
+                .await;
+            let settled = ["awaiting_answers", "done", "error"].map(Value::from);
+            if v["state"]["run"].is_null() && settled.contains(&v["state"]["status"]) {
+                assert_eq!(v["state"]["status"], status, "{v:#}");
+                return v;
+            }
+            assert!(Instant::now() < deadline, "not {status}: {v:#}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn deploy(&self, who: &str, body: Value) -> (u16, Value) {
+        let path = format!("/api/threads/{T}/deploy/vercel");
+        self.call("POST", who, &path, Some(body)).await
+    }
+
+    /// The version's built files as its zip carries them (`dist/…`).
+    async fn dist_of_zip(&self, version: u32) -> BTreeMap<String, Vec<u8>> {
+        let url = format!("{}/api/threads/{T}/versions/{version}/zip", self.base);
+        let r = self.c.get(url).header("x-api-key", "alice").send().await;
+        let bytes = r.expect("zip").bytes().await.expect("zip body");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        let mut out = BTreeMap::new();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).expect("entry");
+            let name = f.name().expect("entry name").into_owned();
+            if let Some(path) = name.strip_prefix("dist/").map(str::to_owned) {
+                let mut buf = Vec::new();
+                f.read_to_end(&mut buf).expect("read");
+                out.insert(path, buf);
+            }
+        }
+        out
+    }
+}
+
+fn message(run: &str, text: &str) -> Value {
+    json!({"threadId": T, "runId": run, "messages": [{"id": format!("{run}-m"), "role": "user", "content": text}], "tools": [], "context": [], "state": {}, "forwardedProps": {}})
+}
+
+/// Alice makes an app (questions skipped) and invites carol as a viewer.
+async fn checked_app(api: &Api) {
+    let prompt = "A reading list with a title and an author per book";
+    assert_eq!(
+        api.call("POST", "alice", "/api/agent", Some(message("r1", prompt)))
+            .await
+            .0,
+        200
+    );
+    let v = api.wait_idle("awaiting_answers").await;
+    let interrupt = v["state"]["interruptId"].as_str().expect("questions");
+    let mut resume = message("r2", "");
+    resume["messages"] = json!([]);
+    resume["resume"] = json!([{"interruptId": interrupt, "status": "cancelled"}]);
+    assert_eq!(
+        api.call("POST", "alice", "/api/agent", Some(resume))
+            .await
+            .0,
+        200
+    );
+    let v = api.wait_idle("done").await;
+    assert_eq!(v["state"]["versions"][0]["check"]["passed"], true, "{v:#}");
+    let invites = format!("/api/threads/{T}/invites");
+    let (s, inv) = api
+        .call("POST", "alice", &invites, Some(json!({"role": "viewer"})))
+        .await;
+    assert_eq!(s, 201, "{inv}");
+    let token = inv["token"].as_str().expect("token");
+    let accept = format!("/api/invites/{token}/accept");
+    assert_eq!(api.call("POST", "carol", &accept, None).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_checked_version_deploys_to_vercel_through_its_faults() {
+    let vercel = VercelStandIn::start(TOKEN).await.expect("stand-in");
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: false,
+        env: vec![
+            ("APPGEN_API_KEYS", "alice,carol".into()),
+            ("APPGEN_VERCEL_API", vercel.base_url()),
+            ("APPGEN_VERCEL_TOKEN", TOKEN.into()),
+            ("APPGEN_VERCEL_POLL_MS", "50".into()),
+        ],
+        ports: None,
+    });
+    let api = Api {
+        c: client(),
+        base: server.base.clone(),
+    };
+    checked_app(&api).await;
+    let (_, detail) = api
+        .call("GET", "carol", &format!("/api/threads/{T}"), None)
+        .await;
+    assert_eq!(
+        detail["vercelDeploy"], true,
+        "the UI is told a token is set"
+    );
+
+    // A viewer may not deploy; nothing reaches Vercel.
+    let (s, e) = api.deploy("carol", json!({})).await;
+    assert_eq!((s, &e["error"]["code"]), (403, &json!("forbidden")), "{e}");
+    assert!(vercel.record().uploads.is_empty());
+
+    // Rate limited once, one file "forgotten" by create, two polls while building.
+    vercel.set_faults(VercelFaults {
+        rate_limited_uploads: 1,
+        forget_on_create: 1,
+        building_polls: 2,
+        fail_with: None,
+    });
+    let (s, d) = api.deploy("alice", json!({})).await;
+    assert_eq!(s, 200, "{d}\n{}", server.log());
+    assert_eq!(d["deploymentId"], "dpl_1");
+    assert_eq!(d["version"], 1);
+    let url = d["url"].as_str().expect("url");
+    assert!(
+        url.starts_with("https://") && url.ends_with(".vercel.app"),
+        "{url}"
+    );
+
+    let built = api.dist_of_zip(1).await;
+    assert!(built.contains_key("index.html"), "{:?}", built.keys());
+    {
+        let rec = vercel.record();
+        assert_eq!(rec.answered_429, 1, "the 429 was answered");
+        assert_eq!(rec.missing_reported.len(), 1);
+        let forgotten = &rec.missing_reported[0];
+        assert_eq!(
+            rec.upload_count[forgotten], 2,
+            "the missing file was uploaded again"
+        );
+        let dep = &rec.deployments[0];
+        let mut deployed = dep.files.clone();
+        let config = deployed.remove("vercel.json").expect("the SPA config");
+        assert_eq!(
+            deployed, built,
+            "the deployment carries the build's files byte for byte"
+        );
+        let config: Value = serde_json::from_slice(&config).expect("json");
+        assert_eq!(config["rewrites"][0]["destination"], "/index.html");
+        assert_eq!(dep.body["projectSettings"]["framework"], Value::Null);
+    }
+
+    // A token Vercel does not know, given with the request.
+    vercel.set_faults(VercelFaults::default());
+    let (s, e) = api.deploy("alice", json!({"token": "not-it"})).await;
+    assert_eq!(
+        (s, &e["error"]["code"]),
+        (422, &json!("deploy_token_rejected")),
+        "{e}"
+    );
+    assert!(vercel.record().answered_401 >= 1);
+
+    // A deployment that ends in ERROR: the error says what Vercel said.
+    vercel.set_faults(VercelFaults {
+        fail_with: Some("Build step crashed".into()),
+        ..VercelFaults::default()
+    });
+    let (s, e) = api.deploy("alice", json!({"version": 1})).await;
+    assert_eq!(
+        (s, &e["error"]["code"]),
+        (502, &json!("deploy_failed")),
+        "{e}"
+    );
+    let msg = e["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("Build step crashed"), "{msg}");
+
+    // Only versions that exist and passed their check.
+    let (s, e) = api.deploy("alice", json!({"version": 9})).await;
+    assert_eq!(s, 404, "{e}");
+    let (s, e) = api.deploy("alice", json!({"versoin": 1})).await;
+    assert_eq!(s, 400, "{e}");
+}
+
+impl Api {
+    /// Sends a chat message and reads its run's event stream to the end.
+    async fn say(&self, who: &str, run: &str, text: &str) -> (u16, String) {
+        let r = self
+            .c
+            .post(format!("{}/api/agent", self.base))
+            .header("x-api-key", who)
+            .json(&message(run, text))
+            .send()
+            .await
+            .expect("send");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
+    }
+}
+
+#[tokio::test]
+async fn publish_it_in_the_chat_publishes_and_answers_with_the_url_and_races_settle() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: false,
+        env: vec![("APPGEN_API_KEYS", "alice,carol".into())],
+        ports: None,
+    });
+    let api = Api {
+        c: client(),
+        base: server.base.clone(),
+    };
+    checked_app(&api).await;
+    let thread = format!("/api/threads/{T}");
+    let (_, detail) = api.call("GET", "alice", &thread, None).await;
+    assert_eq!(detail["vercelDeploy"], false, "no token on this server");
+    let (s, e) = api.deploy("alice", json!({})).await;
+    assert_eq!(
+        (s, &e["error"]["code"]),
+        (422, &json!("deploy_not_configured")),
+        "{e}"
+    );
+
+    // A viewer may not publish by chat either.
+    let (s, body) = api.say("carol", "r3", "publish it").await;
+    assert_eq!(s, 403, "{body}");
+
+    let (s, events) = api
+        .say("alice", "r4", "Looks good, put it online please")
+        .await;
+    assert_eq!(s, 200, "{events}");
+    let port = server.apps_port;
+    let url_start = events
+        .find("Published v1 at http://")
+        .expect("the answer has the URL");
+    let url: String = events[url_start + "Published v1 at ".len()..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"')
+        .collect();
+    assert!(url.ends_with(&format!(".localhost:{port}/")), "{url}");
+    assert!(events.contains("RUN_FINISHED"), "{events}");
+    let (_, v) = api.call("GET", "alice", &thread, None).await;
+    assert_eq!(v["published"]["url"], json!(url), "{v:#}");
+    let runs = v["runs"].as_array().expect("runs");
+    let last = runs.last().expect("a run");
+    assert_eq!(
+        (&last["kind"], &last["status"]),
+        (&json!("publish"), &json!("finished"))
+    );
+    assert_eq!(
+        v["state"]["versions"].as_array().map(Vec::len),
+        Some(1),
+        "no edit run"
+    );
+    let said = v["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .expect("a message");
+    assert_eq!(said["role"], "assistant");
+    assert!(
+        said["content"].as_str().unwrap_or_default().contains(&url),
+        "{said}"
+    );
+
+    // The URL serves the app (127.0.0.1 with the app's Host: glibc does not resolve it).
+    let host = url.trim_start_matches("http://").trim_end_matches('/');
+    let page = api
+        .c
+        .get(format!("http://127.0.0.1:{port}/"))
+        .header("host", host)
+        .send()
+        .await
+        .expect("apps origin");
+    assert_eq!(page.status().as_u16(), 200);
+
+    // A change that mentions publishing is an edit, not a publish.
+    let (s, _) = api.say("alice", "r5", "add a publish date field").await;
+    assert_eq!(s, 200);
+    let v = api.wait_idle("done").await;
+    let last = v["runs"]
+        .as_array()
+        .and_then(|r| r.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["kind"], "follow_up", "{last:#}");
+    assert_eq!(v["state"]["versions"][1]["check"]["passed"], true, "{v:#}");
+
+    publish_race(&api, port).await;
+}
+
+/// The first `/assets/…` path a page names: which build it is.
+fn asset_of(html: &str) -> String {
+    let start = html.find("/assets/").unwrap_or(0);
+    let end = html[start..].find('"').map_or(html.len(), |e| e + start);
+    html[start..end].to_owned()
+}
+
+/// Two publishes at once (v1 and v2): whichever wins, the thread and the apps origin agree
+/// on what is published.
+async fn publish_race(api: &Api, apps_port: u16) {
+    let publish = format!("/api/threads/{T}/publish");
+    let mut assets = Vec::new();
+    for n in [1, 2] {
+        let zip = api.dist_of_zip(n).await;
+        assets.push(asset_of(&String::from_utf8_lossy(&zip["index.html"])));
+    }
+    assert_ne!(
+        assets[0], assets[1],
+        "the two versions are different builds"
+    );
+    for round in 0..12 {
+        let (a, b) = tokio::join!(
+            api.call("POST", "alice", &publish, Some(json!({"version": 1}))),
+            api.call("POST", "alice", &publish, Some(json!({"version": 2}))),
+        );
+        assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
+        let (_, v) = api
+            .call("GET", "alice", &format!("/api/threads/{T}"), None)
+            .await;
+        let version = v["published"]["version"].as_u64().expect("published") as usize;
+        let url = v["published"]["url"].as_str().expect("url");
+        let host = url.trim_start_matches("http://").trim_end_matches('/');
+        let page = api
+            .c
+            .get(format!("http://127.0.0.1:{apps_port}/"))
+            .header("host", host)
+            .send()
+            .await
+            .expect("apps origin");
+        let served = asset_of(&page.text().await.unwrap_or_default());
+        assert_eq!(
+            served,
+            assets[version - 1],
+            "round {round}: the thread says v{version}"
+        );
+    }
+}

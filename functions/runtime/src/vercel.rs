@@ -1,0 +1,196 @@
+//! The Vercel client: uploads a [`DeployPlan`]'s files (`POST /v2/files`, `x-vercel-digest`),
+//! creates the deployment (`POST /v13/deployments`; files Vercel reports missing are uploaded
+//! and the create tried again, as Vercel documents), then polls `GET /v13/deployments/{id}`
+//! until it is READY or ERROR. What answers mean and when to try again is
+//! `appgen_core::vercel`'s (and so `core::retry`'s); this file only speaks HTTP.
+
+use appgen_core::retry::{Action, Delivered, MAX_TRIES, RetryPolicy, decide};
+use appgen_core::vercel::{
+    Answer, DEFAULT_API, DeployError, DeployPlan, Deployment, answer, create_body, outcome,
+};
+use reqwest::RequestBuilder;
+use std::time::{Duration, Instant};
+
+/// How often a deployment's state is read, and how long a deploy waits for READY.
+const POLL: Duration = Duration::from_secs(2);
+const WAIT_FOR: Duration = Duration::from_secs(120);
+
+/// A deployment that went live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployed {
+    pub id: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct VercelClient {
+    http: reqwest::Client,
+    api: String,
+    /// `teamId` for tokens that deploy into a team (`APPGEN_VERCEL_TEAM`).
+    team: Option<String>,
+    policy: RetryPolicy,
+    poll: Duration,
+    wait_for: Duration,
+}
+
+/// A call's answer that is not a fault.
+enum Sent {
+    Ok(bytes::Bytes),
+    Missing(Vec<String>),
+}
+
+impl VercelClient {
+    /// The client for `APPGEN_VERCEL_API` (default: Vercel's API), `APPGEN_VERCEL_TEAM` and
+    /// `APPGEN_VERCEL_POLL_MS` (how often a deployment's state is read).
+    pub fn from_env() -> VercelClient {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let api = var("APPGEN_VERCEL_API").unwrap_or_else(|| DEFAULT_API.to_owned());
+        let mut c = VercelClient::new(&api);
+        c.team = var("APPGEN_VERCEL_TEAM");
+        if let Some(ms) = var("APPGEN_VERCEL_POLL_MS").and_then(|v| v.trim().parse().ok()) {
+            c.poll = Duration::from_millis(ms);
+        }
+        c
+    }
+
+    pub fn new(api: &str) -> VercelClient {
+        VercelClient {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap_or_default(),
+            api: api.trim_end_matches('/').to_owned(),
+            team: None,
+            policy: RetryPolicy {
+                max_tries: MAX_TRIES,
+                base_delay: Duration::from_millis(500),
+                max_delay: Duration::from_secs(10),
+            },
+            poll: POLL,
+            wait_for: WAIT_FOR,
+        }
+    }
+
+    /// Deploys `plan` with `token` and waits until it is live.
+    pub async fn deploy(&self, token: &str, plan: &DeployPlan) -> Result<Deployed, DeployError> {
+        for sha in plan.contents.keys() {
+            self.upload(token, plan, sha).await?;
+        }
+        let created = self.create(token, plan).await?;
+        self.wait(token, created).await
+    }
+
+    async fn upload(&self, token: &str, plan: &DeployPlan, sha: &str) -> Result<(), DeployError> {
+        let Some(bytes) = plan.contents.get(sha) else {
+            return Err(DeployError::Api {
+                status: 400,
+                message: format!("Vercel asked for a file this deployment does not have ({sha})"),
+            });
+        };
+        let url = self.url("/v2/files");
+        self.send(|| {
+            self.http
+                .post(&url)
+                .bearer_auth(token)
+                .header("x-vercel-digest", sha)
+                .header(reqwest::header::CONTENT_LENGTH, bytes.len())
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(bytes.clone())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Creates the deployment; uploads what Vercel reports missing and creates once more.
+    async fn create(&self, token: &str, plan: &DeployPlan) -> Result<Deployment, DeployError> {
+        let url = self.url("/v13/deployments?skipAutoDetectionConfirmation=1");
+        let body = create_body(plan);
+        for _ in 0..2 {
+            let sent = self
+                .send(|| self.http.post(&url).bearer_auth(token).json(&body))
+                .await?;
+            match sent {
+                Sent::Ok(bytes) => return parse(&bytes),
+                Sent::Missing(shas) => {
+                    for sha in &shas {
+                        self.upload(token, plan, sha).await?;
+                    }
+                }
+            }
+        }
+        Err(DeployError::Api {
+            status: 400,
+            message: "Vercel still reports missing files after they were uploaded again".into(),
+        })
+    }
+
+    async fn wait(&self, token: &str, mut d: Deployment) -> Result<Deployed, DeployError> {
+        let deadline = Instant::now() + self.wait_for;
+        loop {
+            if let Some(done) = outcome(&d) {
+                return done.map(|url| Deployed { id: d.id, url });
+            }
+            if Instant::now() >= deadline {
+                return Err(DeployError::Timeout(self.wait_for.as_secs()));
+            }
+            tokio::time::sleep(self.poll).await;
+            let url = self.url(&format!("/v13/deployments/{}", d.id));
+            match self.send(|| self.http.get(&url).bearer_auth(token)).await? {
+                Sent::Ok(bytes) => d = parse(&bytes)?,
+                Sent::Missing(_) => return Err(unexpected("a deployment's state")),
+            }
+        }
+    }
+
+    /// Sends the request `build` makes until its answer is final, waiting between tries as
+    /// the core decides.
+    async fn send(&self, build: impl Fn() -> RequestBuilder) -> Result<Sent, DeployError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let resp = match build().send().await {
+                Ok(r) => r,
+                Err(e) => match decide(Delivered::Faulted, tries, &self.policy) {
+                    Action::Retry(wait) => {
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    _ => return Err(DeployError::Unreachable(e.to_string())),
+                },
+            };
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.trim().parse().ok())
+                .map(Duration::from_secs);
+            let body = resp.bytes().await.unwrap_or_default();
+            match answer(status, retry_after, &body, tries, &self.policy) {
+                Answer::Ok => return Ok(Sent::Ok(body)),
+                Answer::Missing(shas) => return Ok(Sent::Missing(shas)),
+                Answer::Again(wait) => tokio::time::sleep(wait).await,
+                Answer::Fail(e) => return Err(e),
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        let mut url = format!("{}{path}", self.api);
+        if let Some(team) = &self.team {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            url.push_str(&format!("{sep}teamId={team}"));
+        }
+        url
+    }
+}
+
+fn parse(bytes: &[u8]) -> Result<Deployment, DeployError> {
+    serde_json::from_slice(bytes).map_err(|_| unexpected("a deployment"))
+}
+
+fn unexpected(what: &str) -> DeployError {
+    DeployError::Api {
+        status: 200,
+        message: format!("Vercel's answer for {what} was not understood"),
+    }
+}
