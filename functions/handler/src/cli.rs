@@ -172,8 +172,21 @@ pub async fn new(args: NewArgs) -> anyhow::Result<i32> {
 pub async fn edit(args: EditArgs) -> anyhow::Result<i32> {
     let (rt, workers) = open(&args.local).await?;
     let p = &rt.pipeline;
-    let end = run(p, input(&args.thread, vec![user(&args.request)], None)).await?;
-    let code = finish(p, &args.thread, end, args.local.out.as_deref()).await?;
+    let req = input(&args.thread, vec![user(&args.request)], None);
+    // "publish it" publishes, as it does in the web UI's chat, instead of starting an edit.
+    let origin = crate::published::apps_origin_from_env();
+    let url = |slug: &str| origin.url(slug);
+    let published = p
+        .publish_from_chat(&req, PRINCIPAL, &url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let code = if published {
+        follow(p, &req.thread_id, &req.run_id, true).await?;
+        finish_publish(p, &req, &url).await?
+    } else {
+        let end = run(p, req).await?;
+        finish(p, &args.thread, end, args.local.out.as_deref()).await?
+    };
     workers.abort();
     Ok(code)
 }
@@ -343,6 +356,28 @@ async fn finish(p: &Pipeline, thread: &str, end: Event, out: Option<&Path>) -> a
     });
     println!("{line}");
     Ok(if version.is_some() { 0 } else { 1 })
+}
+
+/// The JSON line of a chat publish: what is published now and where (`ok` false when the
+/// publish was refused; the run's answer, shown above, says why).
+async fn finish_publish(
+    p: &Pipeline,
+    req: &RunAgentInput,
+    url: &dyn Fn(&str) -> String,
+) -> anyhow::Result<i32> {
+    let snap = p
+        .thread_for(&req.thread_id, PRINCIPAL)
+        .await?
+        .context("thread vanished")?;
+    let published = snap.published.as_ref();
+    let line = json!({
+        "threadId": req.thread_id,
+        "runId": req.run_id,
+        "ok": published.is_some(),
+        "published": published.map(|x| json!({"version": x.version, "url": url(&x.slug)})),
+    });
+    println!("{line}");
+    Ok(if published.is_some() { 0 } else { 1 })
 }
 
 /// The scenario results as the JSON line shows them: name, requirement, passed, and for a

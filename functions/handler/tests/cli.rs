@@ -328,6 +328,15 @@ fn publish_prints_the_url_and_export_writes_a_deployable_project() {
         url.starts_with("http://") && url.ends_with(".localhost:7999/"),
         "{url}"
     );
+    // Asked in words, `edit` publishes too (as the web UI's chat does) and makes no version.
+    let said = ok(
+        &["edit", "--thread", &thread, "put it online please"],
+        &data,
+    );
+    let said: Value = serde_json::from_str(said.lines().last().unwrap_or_default()).expect("json");
+    assert_eq!(said["ok"], true, "{said}");
+    assert_eq!(said["published"]["url"], url, "{said}");
+    assert_eq!(said["published"]["version"], 1, "{said}");
     assert_eq!(
         ok(&["publish", "--thread", &thread, "--version", "1"], &data).trim(),
         url
