@@ -188,6 +188,7 @@ pub fn plan_run(
         version: None,
         error: None,
         error_code: None,
+        by: None,
     });
     snap.active = Some(ActiveRun {
         run_id: input.run_id.clone(),

@@ -214,6 +214,7 @@ mod tests {
             }),
             artifact: Some(format!("t/v{n}")),
             restored_from: None,
+            author: None,
         }
     }
 
