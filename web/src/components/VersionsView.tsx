@@ -74,6 +74,11 @@ export function VersionsView({
               <span className="ml-auto text-xs text-muted">{formatTime(v.createdAt)}</span>
             </div>
             <p className="mt-1 line-clamp-2 text-sm text-slate-700">{v.request || "—"}</p>
+            {v.author && (
+              <p className="mt-0.5 text-xs text-slate-600" data-testid="version-author">
+                {v.restoredFrom != null ? "Restored" : "Asked"} by {v.author.name}
+              </p>
+            )}
             <p className="mt-0.5 text-xs text-muted" data-testid="version-spend">{formatSpend(runSpend(usage, v.runId))}</p>
             <div className="mt-2 flex flex-wrap gap-1.5">
               <Button size="sm" onClick={() => onPreview(v.number)} aria-label={`Preview version ${v.number}`}>Preview</Button>

@@ -165,6 +165,10 @@ describe("runReducer", () => {
         ],
         runs: [],
         published: null,
+        authors: {},
+        queued: [],
+        you: { principal: "local", name: "You", initials: "YO" },
+        role: "owner",
       },
     });
     expect(m.phase).toBe("done");
@@ -198,6 +202,10 @@ describe("thread_loaded keeps local messages in place", () => {
         ],
         runs: [],
         published: null,
+        authors: {},
+        queued: [],
+        you: { principal: "local", name: "You", initials: "YO" },
+        role: "owner",
       },
     });
     expect(m.messages.map((x) => x.id)).toEqual(["u1", "a1", "answers-r1", "a2"]);
