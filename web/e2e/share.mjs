@@ -1,7 +1,10 @@
 // Sharing in a real browser: three principals (API keys) against a real `appgen serve`.
 // Alice invites bob as editor and carol as viewer through the Share dialog; each opens the link
 // in their own browser context and sees the thread; carol's answer is refused with the 403's
-// message; dave, never invited, gets 404.
+// message and her message box is disabled with the reason; dave, never invited, gets 404.
+// Then alice answers the questions and, while her run is going, bob's change is queued (both
+// windows show it, with his name), runs next, and both windows show the two versions with
+// their authors, without a reload (the thread stream).
 //
 //   npm run build && APPGEN_BIN=../target/debug/appgen node e2e/share.mjs
 
@@ -85,6 +88,34 @@ try {
   await carol.getByRole("button", { name: "Continue with these answers" }).click();
   const refused = await carol.getByText("your role on this thread is viewer").first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
   check("carol's answer is refused with the 403's message", refused);
+  const why = await carol.getByTestId("composer-blocked").textContent().catch(() => "");
+  const box = await carol.getByLabel("Ask for a change").isDisabled();
+  check("carol's message box is disabled, saying why", box && why.includes("viewer"), `${box} ${why}`);
+
+  // Alice answers (a run that builds); bob, seeing it run, asks for a change: it is queued.
+  await alice.getByRole("button", { name: "Continue with these answers" }).click();
+  await bob.getByPlaceholder(/will be queued/).waitFor({ timeout: 20_000 });
+  await bob.getByLabel("Ask for a change").fill("Add a rating from 1 to 5");
+  await bob.getByLabel("Ask for a change").press("Enter");
+  const queuedIn = async (page) =>
+    page.getByTestId("queued-message").filter({ hasText: "Add a rating from 1 to 5" }).waitFor({ timeout: 20_000 }).then(() => true, () => false);
+  check("bob's change shows as queued in his window", await queuedIn(bob));
+  check("and in alice's, without a reload", await queuedIn(alice));
+  const queuedBy = await alice.getByTestId("queued-message").first().textContent();
+  check("alice sees who queued it", !queuedBy.startsWith("You"), queuedBy);
+
+  // It runs next; both windows end with v1 (alice's answers) and v2 (bob's change).
+  const versionsOf = async (page) => {
+    await page.getByRole("tab", { name: "Versions" }).click();
+    await page.locator("[data-testid=versions] > li").nth(1).waitFor({ timeout: 240_000 });
+    await page.getByTestId("queued-message").waitFor({ state: "detached", timeout: 30_000 });
+    return page.getByTestId("version-author").allTextContents();
+  };
+  const [inAlice, inBob] = await Promise.all([versionsOf(alice), versionsOf(bob)]);
+  check("both windows show two versions with authors", inAlice.length === 2 && JSON.stringify(inAlice) === JSON.stringify(inBob), `${inAlice} | ${inBob}`);
+  check("v2 is bob's, v1 alice's", inAlice.length === 2 && inAlice[0] !== inAlice[1], JSON.stringify(inAlice));
+  const present = await alice.getByTestId("presence").getByRole("listitem").count();
+  check("alice's header shows who is here", present >= 2, present);
 
   const reused = await as("dave", new URL(links.editor).pathname.replace("/invite/", "/api/invites/") + "/accept", { method: "POST" });
   check("a used single-use link refuses dave", reused.status === 409, reused.body);
