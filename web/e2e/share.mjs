@@ -93,6 +93,7 @@ try {
   check("carol's message box is disabled, saying why", box && why.includes("viewer"), `${box} ${why}`);
 
   // Alice answers (a run that builds); bob, seeing it run, asks for a change: it is queued.
+  await alice.getByRole("dialog").getByRole("button", { name: "Close" }).click();
   await alice.getByRole("button", { name: "Continue with these answers" }).click();
   await bob.getByPlaceholder(/will be queued/).waitFor({ timeout: 20_000 });
   await bob.getByLabel("Ask for a change").fill("Add a rating from 1 to 5");
@@ -105,14 +106,24 @@ try {
   check("alice sees who queued it", !queuedBy.startsWith("You"), queuedBy);
 
   // It runs next; both windows end with v1 (alice's answers) and v2 (bob's change).
+  // A run's end switches the workspace to the preview: look at the Versions tab until both show.
   const versionsOf = async (page) => {
-    await page.getByRole("tab", { name: "Versions" }).click();
-    await page.locator("[data-testid=versions] > li").nth(1).waitFor({ timeout: 240_000 });
+    const until = Date.now() + 150_000;
+    while ((await page.locator("[data-testid=versions] > li").count()) < 2) {
+      if (Date.now() > until) throw new Error("the second version did not show");
+      await page.getByRole("tab", { name: "Versions" }).click();
+      await page.waitForTimeout(500);
+    }
     await page.getByTestId("queued-message").waitFor({ state: "detached", timeout: 30_000 });
     return page.getByTestId("version-author").allTextContents();
   };
-  const [inAlice, inBob] = await Promise.all([versionsOf(alice), versionsOf(bob)]);
-  check("both windows show two versions with authors", inAlice.length === 2 && JSON.stringify(inAlice) === JSON.stringify(inBob), `${inAlice} | ${inBob}`);
+  const [inAlice, inBob] = await Promise.all([versionsOf(alice), versionsOf(bob)]).catch(async (e) => {
+    const t = JSON.parse((await as("alice", `/api/threads/${T}`)).body);
+    const shown = await Promise.all([alice, bob].map((p) => p.locator("[data-testid=versions] > li").count()));
+    throw new Error(`${e.message}\nruns: ${JSON.stringify(t.runs.map((r) => [r.runId, r.status, r.version, r.error]))} queued: ${t.queued.length} shown: ${shown}`);
+  });
+  const api = JSON.parse((await as("alice", `/api/threads/${T}`)).body).state.versions.map((v) => v.author?.name);
+  check("both windows show two versions with authors", inAlice.length === 2 && JSON.stringify(inAlice) === JSON.stringify(inBob), `${inAlice} | ${inBob} | api: ${api} | ${await alice.getByTestId("versions").innerHTML()}`);
   check("v2 is bob's, v1 alice's", inAlice.length === 2 && inAlice[0] !== inAlice[1], JSON.stringify(inAlice));
   const present = await alice.getByTestId("presence").getByRole("listitem").count();
   check("alice's header shows who is here", present >= 2, present);
