@@ -368,6 +368,39 @@ mod tests {
     }
 
     #[test]
+    fn a_run_start_names_its_author_and_the_messages_it_posted() {
+        use crate::agui::RunAgentInput;
+        let input: RunAgentInput = serde_json::from_value(serde_json::json!({
+            "threadId": "t", "runId": "r1",
+            "messages": [{"id": "m1", "role": "user", "content": "A reading list"}],
+        }))
+        .expect("input");
+        let (mut snap, _) = crate::pipeline::plan_run(None, &input, "key:al", 1).expect("plan");
+        let al = Person::new("key:al", Some("Al Ice"));
+        snap.attribute("r1", &al);
+        assert_eq!(snap.run("r1").and_then(|r| r.by.clone()), Some(al.clone()));
+        let events = run_start_events(&snap, "r1");
+        assert_eq!(events.len(), 2, "{events:?}");
+        match &events[1] {
+            ThreadEvent::MessagePosted(m) => {
+                assert_eq!(
+                    (m.message_id.as_str(), m.text.as_str()),
+                    ("m1", "A reading list")
+                );
+                assert_eq!(m.author.as_ref(), Some(&al));
+            }
+            other => panic!("expected the message, got {other:?}"),
+        }
+        // A later run does not claim the earlier message.
+        snap.attribute("r2", &Person::new("key:bo", None));
+        assert_eq!(snap.message_authors["m1"].person, al);
+        assert!(
+            run_end_events(&snap, "r1").is_empty(),
+            "the run has not ended"
+        );
+    }
+
+    #[test]
     fn queued_messages_run_oldest_first_under_a_run_id_of_their_own() {
         let q = |id: &str, at| QueuedMessage {
             id: id.into(),
