@@ -7,7 +7,7 @@ import { API_BASE, api, apiErrorFromAgent, newId } from "./api";
 import type { ContextEntry } from "./options";
 import { loadRun, saveRun, setThreadInUrl } from "./persist";
 import { initialMachine, isBusy, runReducer, type RunMachine } from "./runMachine";
-import { followRun, isTerminal, seqTrackingFetch } from "./stream";
+import { followRun, isTerminal, QueuedInstead, seqTrackingFetch } from "./stream";
 import type { Person, QueuedMessage, ThreadDetail, ThreadEvent, ThreadListItem, ThreadRole } from "./contract";
 import type { AgUiEvent } from "./types";
 import { fieldsFromSchema, summarizeAnswers, type Answers } from "./schemaForm";
@@ -209,6 +209,14 @@ export function useAppgen(initialThread: string | null): Appgen {
       }
       if (failure !== null) {
         if (ac.signal.aborted) return;
+        if (failure instanceof QueuedInstead || (failure instanceof Error && failure.name === "QueuedInstead")) {
+          // Someone else's run started first: the message waits in the queue, and the thread
+          // stream brings their run (and then this one) to this tab.
+          following.current = null;
+          stream.current = null;
+          await syncThread(threadId);
+          return;
+        }
         const apiErr = apiErrorFromAgent(failure);
         if (apiErr) {
           following.current = null;
