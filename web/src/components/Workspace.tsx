@@ -71,6 +71,7 @@ export function Workspace({ app }: { app: Appgen }) {
                 versions={versions}
                 usage={m.state?.usage ?? []}
                 busy={busy}
+                viewer={app.team.role === "viewer"}
                 onPreview={(n) => {
                   setPreviewVersion(n);
                   setTab("preview");
