@@ -106,16 +106,17 @@ try {
   check("alice sees who queued it", !queuedBy.startsWith("You"), queuedBy);
 
   // It runs next; both windows end with v1 (alice's answers) and v2 (bob's change).
-  // A run's end switches the workspace to the preview: look at the Versions tab until both show.
+  // A run's end switches the workspace to the preview (maybe between two looks): open the
+  // Versions tab and read it until both versions show their authors and nothing is queued.
   const versionsOf = async (page) => {
     const until = Date.now() + 150_000;
-    while ((await page.locator("[data-testid=versions] > li").count()) < 2) {
-      if (Date.now() > until) throw new Error("the second version did not show");
+    for (;;) {
       await page.getByRole("tab", { name: "Versions" }).click();
+      const authors = await page.getByTestId("version-author").allTextContents();
+      if (authors.length >= 2 && (await page.getByTestId("queued-message").count()) === 0) return authors;
+      if (Date.now() > until) throw new Error(`the second version did not show its author: ${authors}`);
       await page.waitForTimeout(500);
     }
-    await page.getByTestId("queued-message").waitFor({ state: "detached", timeout: 30_000 });
-    return page.getByTestId("version-author").allTextContents();
   };
   const [inAlice, inBob] = await Promise.all([versionsOf(alice), versionsOf(bob)]).catch(async (e) => {
     const t = JSON.parse((await as("alice", `/api/threads/${T}`)).body);
