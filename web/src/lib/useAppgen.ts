@@ -288,8 +288,9 @@ export function useAppgen(initialThread: string | null): Appgen {
   }, []);
 
   // What someone else (another member, another tab) does on this thread arrives on the
-  // thread's stream: load the thread again, and follow a run this tab is not following.
-  const threadId = machine.threadId;
+  // thread's stream: load the thread again, and follow a run this tab is not following. Opened
+  // once the thread is known to exist (its state arrived), not for a new thread's first request.
+  const threadId = machine.state?.threadId === machine.threadId ? machine.threadId : null;
   useEffect(() => {
     if (!threadId) return;
     let source: EventSource | null = null;
