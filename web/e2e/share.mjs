@@ -1,7 +1,10 @@
 // Sharing in a real browser: three principals (API keys) against a real `appgen serve`.
 // Alice invites bob as editor and carol as viewer through the Share dialog; each opens the link
 // in their own browser context and sees the thread; carol's answer is refused with the 403's
-// message; dave, never invited, gets 404.
+// message and her message box is disabled with the reason; dave, never invited, gets 404.
+// Then alice answers the questions and, while her run is going, bob's change is queued (both
+// windows show it, with his name), runs next, and both windows show the two versions with
+// their authors, without a reload (the thread stream).
 //
 //   npm run build && APPGEN_BIN=../target/debug/appgen node e2e/share.mjs
 
@@ -85,6 +88,46 @@ try {
   await carol.getByRole("button", { name: "Continue with these answers" }).click();
   const refused = await carol.getByText("your role on this thread is viewer").first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
   check("carol's answer is refused with the 403's message", refused);
+  const why = await carol.getByTestId("composer-blocked").textContent().catch(() => "");
+  const box = await carol.getByLabel("Ask for a change").isDisabled();
+  check("carol's message box is disabled, saying why", box && why.includes("viewer"), `${box} ${why}`);
+
+  // Alice answers (a run that builds); bob, seeing it run, asks for a change: it is queued.
+  await alice.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await alice.getByRole("button", { name: "Continue with these answers" }).click();
+  await bob.getByPlaceholder(/will be queued/).waitFor({ timeout: 20_000 });
+  await bob.getByLabel("Ask for a change").fill("Add a rating from 1 to 5");
+  await bob.getByLabel("Ask for a change").press("Enter");
+  const queuedIn = async (page) =>
+    page.getByTestId("queued-message").filter({ hasText: "Add a rating from 1 to 5" }).waitFor({ timeout: 20_000 }).then(() => true, () => false);
+  check("bob's change shows as queued in his window", await queuedIn(bob));
+  check("and in alice's, without a reload", await queuedIn(alice));
+  const queuedBy = await alice.getByTestId("queued-message").first().textContent();
+  check("alice sees who queued it", !queuedBy.startsWith("You"), queuedBy);
+
+  // It runs next; both windows end with v1 (alice's answers) and v2 (bob's change).
+  // A run's end switches the workspace to the preview (maybe between two looks): open the
+  // Versions tab and read it until both versions show their authors and nothing is queued.
+  const versionsOf = async (page) => {
+    const until = Date.now() + 150_000;
+    for (;;) {
+      await page.getByRole("tab", { name: "Versions" }).click();
+      const authors = await page.getByTestId("version-author").allTextContents();
+      if (authors.length >= 2 && (await page.getByTestId("queued-message").count()) === 0) return authors;
+      if (Date.now() > until) throw new Error(`the second version did not show its author: ${authors}`);
+      await page.waitForTimeout(500);
+    }
+  };
+  const [inAlice, inBob] = await Promise.all([versionsOf(alice), versionsOf(bob)]).catch(async (e) => {
+    const t = JSON.parse((await as("alice", `/api/threads/${T}`)).body);
+    const shown = await Promise.all([alice, bob].map((p) => p.locator("[data-testid=versions] > li").count()));
+    throw new Error(`${e.message}\nruns: ${JSON.stringify(t.runs.map((r) => [r.runId, r.status, r.version, r.error]))} queued: ${t.queued.length} shown: ${shown}`);
+  });
+  const api = JSON.parse((await as("alice", `/api/threads/${T}`)).body).state.versions.map((v) => v.author?.name);
+  check("both windows show two versions with authors", inAlice.length === 2 && JSON.stringify(inAlice) === JSON.stringify(inBob), `${inAlice} | ${inBob} | api: ${api} | ${await alice.getByTestId("versions").innerHTML()}`);
+  check("v2 is bob's, v1 alice's", inAlice.length === 2 && inAlice[0] !== inAlice[1], JSON.stringify(inAlice));
+  const present = await alice.getByTestId("presence").getByRole("listitem").count();
+  check("alice's header shows who is here", present >= 2, present);
 
   const reused = await as("dave", new URL(links.editor).pathname.replace("/invite/", "/api/invites/") + "/accept", { method: "POST" });
   check("a used single-use link refuses dave", reused.status === 409, reused.body);

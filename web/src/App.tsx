@@ -35,7 +35,7 @@ export function App({ inviteError = null }: { inviteError?: string | null }) {
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <Header machine={app.machine} onShare={current?.role === "owner" ? () => setSharing(true) : undefined} onNew={() => app.openThread(null)} onToggleSidebar={() => (sidebar ? close() : setSidebar(true))} sidebarOpen={sidebar} toggleRef={toggle} />
+      <Header machine={app.machine} present={app.team.present} onShare={current?.role === "owner" ? () => setSharing(true) : undefined} onNew={() => app.openThread(null)} onToggleSidebar={() => (sidebar ? close() : setSidebar(true))} sidebarOpen={sidebar} toggleRef={toggle} />
       {notice && (
         <p role="alert" className="flex items-center gap-2 bg-amber-50 px-4 py-2 text-sm text-amber-900">
           The invite did not work: {notice}

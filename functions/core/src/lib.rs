@@ -10,6 +10,7 @@ pub mod colors;
 pub mod cost;
 pub mod edits;
 pub mod export;
+pub mod live;
 pub mod paths;
 pub mod pipeline;
 pub mod ports;

@@ -136,7 +136,7 @@ pub fn plan_run(
     } else {
         if let Some(r) = input.resume.as_ref().and_then(|r| r.first()) {
             return Err(Rejection::BadRequest(format!(
-                "interrupt {} is not pending on this thread",
+                "interrupt {} is not pending on this thread: its questions were answered already (the first answer wins), or never asked",
                 r.interrupt_id
             )));
         }
@@ -189,6 +189,7 @@ pub fn plan_run(
         version: None,
         error: None,
         error_code: None,
+        by: None,
     });
     snap.active = Some(ActiveRun {
         run_id: input.run_id.clone(),

@@ -385,6 +385,7 @@ mod tests {
             }),
             artifact: Some(format!("t/v{n}")),
             restored_from: None,
+            author: None,
         }
     }
 

@@ -73,6 +73,9 @@ pub struct RunRecord {
     /// Why it failed, for RUN_ERROR's `code`.
     #[serde(default)]
     pub error_code: Option<ErrorCode>,
+    /// Who started it (older runs do not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<crate::live::Person>,
 }
 
 /// A worker's claim on the next step: set (If-Match) before the step appends any event, so a
@@ -139,6 +142,9 @@ pub struct Version {
     pub artifact: Option<String>,
     #[serde(default)]
     pub restored_from: Option<u32>,
+    /// Whose request (or restore) made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<crate::live::Person>,
 }
 
 /// Model usage of one step.
@@ -224,6 +230,38 @@ pub struct ThreadSnapshot {
     /// What is published, while it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<crate::publish::Published>,
+    /// Who posted each user message (by message id), and in which run.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub message_authors: BTreeMap<String, MessageAuthor>,
+}
+
+/// Who posted a message, and the run it started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageAuthor {
+    pub person: crate::live::Person,
+    pub run_id: String,
+}
+
+impl ThreadSnapshot {
+    /// Records `person` as the one who started `run_id` and posted its new user messages.
+    pub fn attribute(&mut self, run_id: &str, person: &crate::live::Person) {
+        if let Some(r) = self.run_mut(run_id) {
+            r.by = Some(person.clone());
+        }
+        let unattributed: Vec<String> = (self.messages.iter())
+            .filter(|m| matches!(m, Message::User(_)))
+            .map(|m| m.id().to_owned())
+            .filter(|id| !self.message_authors.contains_key(id))
+            .collect();
+        for id in unattributed {
+            let author = MessageAuthor {
+                person: person.clone(),
+                run_id: run_id.to_owned(),
+            };
+            self.message_authors.insert(id, author);
+        }
+    }
 }
 
 /// The layout of a stored snapshot. 1 had no `schemaVersion` field and could name a cursor's fix
@@ -332,6 +370,7 @@ impl ThreadSnapshot {
             scenarios: Vec::new(),
             app_slug: None,
             published: None,
+            message_authors: BTreeMap::new(),
         }
     }
 

@@ -10,6 +10,7 @@ use crate::access::Role;
 use crate::agui::{BaseFields, CustomEvent, Event, Message, TokenUsage};
 use crate::app::{BuildPhase, CheckReport, CheckResult, Question, Requirements};
 use crate::cost::Spend;
+use crate::live::{Person, QueuedMessage};
 use crate::run_error::ErrorCode;
 use crate::scenario::{Scenario, ScenarioResult};
 use crate::snapshot::{RunKind, RunRecord, RunStatus, StepUsage, ThreadSnapshot, Version};
@@ -152,6 +153,8 @@ pub struct VersionSummary {
     pub files: u32,
     pub check: Option<CheckSummary>,
     pub preview_url: String,
+    /// Whose request (or restore) made it; older versions do not say.
+    pub author: Option<Person>,
 }
 
 /// A browser check in the state: what passed, and counts.
@@ -267,6 +270,7 @@ impl VersionSummary {
                 acceptance: c.acceptance.clone(),
             }),
             preview_url,
+            author: v.author.clone(),
         }
     }
 }
@@ -547,12 +551,15 @@ pub struct ThreadListItem {
     pub spend: Spend,
     /// The caller's role: `owner` for their own threads, else what they were invited as.
     pub role: Role,
+    /// The caller owns it (else they are a member).
+    pub owned: bool,
 }
 
 impl ThreadListItem {
     pub fn of(snap: &ThreadSnapshot, role: Role) -> ThreadListItem {
         ThreadListItem {
             role,
+            owned: role == Role::Owner,
             thread_id: snap.thread_id.clone(),
             title: snap.title.clone(),
             status: ThreadStatus::of(snap),
@@ -578,6 +585,13 @@ pub struct ThreadDetail {
     /// "Deploy to Vercel" is offered: the server has a token (`APPGEN_VERCEL_TOKEN`).
     #[serde(default)]
     pub vercel_deploy: bool,
+    /// Who posted each user message, by message id.
+    pub authors: BTreeMap<String, Person>,
+    /// Messages waiting for the active run to end, in the order they will run.
+    pub queued: Vec<QueuedMessage>,
+    /// The caller, and their role here (a viewer cannot send).
+    pub you: Person,
+    pub role: Role,
 }
 
 impl ThreadDetail {
@@ -586,8 +600,16 @@ impl ThreadDetail {
         snap: &ThreadSnapshot,
         preview_url: &dyn Fn(&Version) -> String,
         app_url: &dyn Fn(&str) -> String,
+        you: Person,
+        queued: Vec<QueuedMessage>,
     ) -> ThreadDetail {
         ThreadDetail {
+            role: snap.role_of(&you.principal).unwrap_or(Role::Viewer),
+            you,
+            queued,
+            authors: (snap.message_authors.iter())
+                .map(|(id, a)| (id.clone(), a.person.clone()))
+                .collect(),
             state: UiState::of(snap, preview_url),
             messages: snap.messages.clone(),
             runs: snap.runs.iter().map(RunView::of).collect(),
@@ -672,6 +694,8 @@ pub struct RunView {
     pub error: Option<String>,
     /// RUN_ERROR's `code` when it failed.
     pub error_code: Option<ErrorCode>,
+    /// Who started it.
+    pub by: Option<Person>,
 }
 
 impl RunView {
@@ -686,6 +710,7 @@ impl RunView {
             version: r.version,
             error: r.error.clone(),
             error_code: r.error_code,
+            by: r.by.clone(),
         }
     }
 }
@@ -700,6 +725,7 @@ pub struct VersionDetail {
     pub run_id: String,
     pub created_at: i64,
     pub restored_from: Option<u32>,
+    pub author: Option<Person>,
     /// Path → file (content at `GET /api/threads/{id}/blobs/{hash}`).
     pub files: BTreeMap<String, FileInfo>,
     pub check: Option<CheckReport>,
@@ -714,6 +740,7 @@ impl VersionDetail {
             run_id: v.run_id.clone(),
             created_at: v.created_at,
             restored_from: v.restored_from,
+            author: v.author.clone(),
             files: (v.files.iter())
                 .map(|(p, f)| {
                     let info = FileInfo {
@@ -1018,6 +1045,7 @@ mod tests {
             version: None,
             error: Some("x".into()),
             error_code: Some(ErrorCode::BuildFailed),
+            by: None,
         });
         assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Error);
         snap.runs[0].status = RunStatus::Finished;

@@ -8,6 +8,8 @@
 //!   concurrent runs, the server's peak RSS;
 //! - generated apps' data service: write → other-client latency with 20 clients on one app's
 //!   live stream (`appdata_bench.rs`);
+//! - a thread's stream: queued message → 20 members following the thread, and the server's
+//!   memory per follower (`thread_bench.rs`);
 //! - the step chain in-process (no HTTP): time per step;
 //! - prompt → checked preview with the offline generator (a real build and Chromium check);
 //! - concurrent runs against the scripted model server with a fixed latency per call.
@@ -46,6 +48,10 @@ pub struct BenchArgs {
     /// latency row (0 to skip).
     #[arg(long, default_value_t = 20)]
     pub app_data_clients: usize,
+    /// Members following one thread's stream in the queued message → follower latency row
+    /// (0 to skip).
+    #[arg(long, default_value_t = 20)]
+    pub thread_followers: usize,
     /// Where servers keep their data.
     #[arg(long, default_value = ".appgen/bench")]
     pub dir: PathBuf,
@@ -122,6 +128,17 @@ impl Drop for Served {
 }
 
 impl Served {
+    /// Resident set size of the server now (VmRSS), in KB.
+    fn rss_kb(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+                line.split_whitespace().nth(1)?.parse::<f64>().ok()
+            })
+            .unwrap_or(f64::NAN)
+    }
+
     /// Peak resident set size of the server so far (VmHWM), in MB.
     fn peak_rss_mb(&self) -> f64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
@@ -559,6 +576,29 @@ async fn app_data(args: &BenchArgs, azurite: bool, rows: &mut Vec<Row>) -> anyho
     Ok(())
 }
 
+/// Queued message → members following the thread's stream, on `appgen serve` (embedded).
+async fn thread_stream(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let data = args.dir.join("thread-embedded");
+    crate::thread_bench::seed(&data).await?;
+    let server = serve(&data, Server::App, false, &[]).await?;
+    let n = args.thread_followers;
+    let m = crate::thread_bench::latency(&server.base, n, || server.rss_kb()).await?;
+    row(
+        rows,
+        &format!(
+            "[embedded] thread stream: queued message → {n} members ({} deliveries)",
+            m.deliveries
+        ),
+        format!("p50 {:.1} ms, p95 {:.1} ms", m.p50, m.p95),
+    );
+    row(
+        rows,
+        "[embedded] thread stream: server memory per follower",
+        format!("{:.0} KB", m.kb_per_follower),
+    );
+    Ok(())
+}
+
 async fn model_runs(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     use appgen_testkit::{Script, ScriptedServer};
     let model = ScriptedServer::start(
@@ -647,6 +687,10 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
         for &azurite in backends {
             app_data(&args, azurite, &mut rows).await?;
         }
+    }
+    if args.thread_followers > 0 {
+        eprintln!("a thread's stream:");
+        thread_stream(&args, &mut rows).await?;
     }
     eprintln!("step chain in-process:");
     in_process(&args, &mut rows).await?;

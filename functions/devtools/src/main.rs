@@ -8,6 +8,7 @@ mod bench;
 mod eval;
 mod mutate;
 mod serve_bench;
+mod thread_bench;
 
 use clap::{Parser, Subcommand};
 

@@ -195,6 +195,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
         .merge(crate::published::api_routes())
         .merge(crate::deploy::routes())
         .merge(crate::members::routes())
+        .merge(crate::live::routes())
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(body_limit));
     let api = match state.web_origin.clone() {
@@ -253,9 +254,10 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 
 async fn run_agent(
     State(state): State<Arc<AppState>>,
-    Principal(principal): Principal,
+    Caller(caller): Caller,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let principal = caller.principal.clone();
     let body = read_limited(body, state.limits.body_bytes).await?;
     let input: RunAgentInput = parse_json(&body)?;
     for (name, id) in [("threadId", &input.thread_id), ("runId", &input.run_id)] {
@@ -291,13 +293,34 @@ async fn run_agent(
             .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return Ok(resp);
     }
+    // "publish it" publishes instead of starting an edit; while a run is active it waits in the
+    // queue like any message.
     let app_url = |slug: &str| state.apps.url(slug);
-    let published = state
+    let published = match state
         .pipeline
         .publish_from_chat(&input, &principal, &app_url)
-        .await?;
-    if !published {
-        state.pipeline.start_run(&input, &principal).await?;
+        .await
+    {
+        Ok(p) => p,
+        Err(StartError::Rejected(Rejection::Busy(_))) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if published {
+        return Ok(relay::sse(
+            state.pipeline.clone(),
+            input.thread_id,
+            input.run_id,
+            0,
+        ));
+    }
+    match state.pipeline.start_run_as(&input, &caller).await {
+        Ok(_) => {}
+        // One run at a time: a new message waits for the active run (answers do not queue:
+        // the first answer wins, the others see it).
+        Err(StartError::Rejected(Rejection::Busy(_))) if !answering(&input) => {
+            return crate::live::queue_request(&state, &input, &caller).await;
+        }
+        Err(e) => return Err(e.into()),
     }
     Ok(relay::sse(
         state.pipeline.clone(),
@@ -307,8 +330,26 @@ async fn run_agent(
     ))
 }
 
+fn answering(input: &RunAgentInput) -> bool {
+    input.resume.as_ref().is_some_and(|r| !r.is_empty())
+}
+
 /// The signed-in caller (401 when nobody is).
 pub struct Principal(pub String);
+
+/// The signed-in caller with the name other members see.
+pub struct Caller(pub appgen_core::live::Person);
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Caller(state.auth.person(&parts.headers)?))
+    }
+}
 
 impl FromRequestParts<Arc<AppState>> for Principal {
     type Rejection = ApiError;
@@ -362,12 +403,14 @@ async fn list_threads(
 
 async fn get_thread(
     State(state): State<Arc<AppState>>,
+    Caller(you): Caller,
     OwnedThread(snap): OwnedThread,
 ) -> Result<Json<ThreadDetail>, ApiError> {
     let p = &state.pipeline;
     let url = |v: &appgen_core::snapshot::Version| p.preview_url(&snap.thread_id, v);
     let app_url = |slug: &str| state.apps.url(slug);
-    let mut detail = ThreadDetail::of(&snap, &url, &app_url);
+    let queued = p.live().queued(&snap.thread_id).await?;
+    let mut detail = ThreadDetail::of(&snap, &url, &app_url, you, queued);
     detail.vercel_deploy = state.vercel.configured();
     Ok(Json(detail))
 }
@@ -520,12 +563,12 @@ async fn png(state: &AppState, key: &str) -> Result<Response, ApiError> {
 
 async fn restore_version(
     State(state): State<Arc<AppState>>,
-    Principal(principal): Principal,
+    Caller(caller): Caller,
     Path((thread, n)): Path<(String, u32)>,
 ) -> Result<Response, ApiError> {
     if !valid_id(&thread) {
         return Err(ApiError::not_found("thread"));
     }
-    let version = state.pipeline.restore(&thread, &principal, n).await?;
+    let version = state.pipeline.restore(&thread, &caller, n).await?;
     Ok((StatusCode::CREATED, Json(Restored { version })).into_response())
 }

@@ -31,6 +31,9 @@ pub enum AuthError {
 struct ClientPrincipal {
     identity_provider: String,
     user_id: String,
+    /// The name or address the provider shows (what other members see).
+    #[serde(default)]
+    user_details: Option<String>,
 }
 
 pub fn hash_key(key: &str) -> String {
@@ -63,6 +66,16 @@ impl AuthConfig {
 
     /// The caller's principal id, from request headers.
     pub fn principal(&self, headers: &axum::http::HeaderMap) -> Result<String, AuthError> {
+        self.person(headers).map(|p| p.principal)
+    }
+
+    /// The caller as other members see them: the principal, with Azure's `userDetails` as
+    /// the name when signed in through Static Web Apps.
+    pub fn person(
+        &self,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<appgen_core::live::Person, AuthError> {
+        use appgen_core::live::Person;
         if self.swa
             && let Some(v) = headers.get("x-ms-client-principal")
         {
@@ -74,7 +87,8 @@ impl AuthConfig {
             if p.user_id.is_empty() || p.identity_provider.is_empty() || p.user_id.len() > 200 {
                 return Err(AuthError::BadPrincipal);
             }
-            return Ok(format!("swa:{}:{}", p.identity_provider, p.user_id));
+            let principal = format!("swa:{}:{}", p.identity_provider, p.user_id);
+            return Ok(Person::new(&principal, p.user_details.as_deref()));
         }
         let key = headers
             .get("x-api-key")
@@ -90,13 +104,13 @@ impl AuthConfig {
         {
             let h = hash_key(key);
             return if self.key_hashes.contains(&h) {
-                Ok(format!("key:{}", &h[..16]))
+                Ok(Person::new(&format!("key:{}", &h[..16]), None))
             } else {
                 Err(AuthError::BadKey)
             };
         }
         if self.local {
-            return Ok("local".into());
+            return Ok(Person::new("local", Some("You")));
         }
         Err(AuthError::Missing)
     }
@@ -126,6 +140,10 @@ mod tests {
             cfg.principal(&headers(&[("x-ms-client-principal", &p)])),
             Ok("swa:aad:u1".into())
         );
+        let who = cfg
+            .person(&headers(&[("x-ms-client-principal", &p)]))
+            .expect("person");
+        assert_eq!((who.name.as_str(), who.initials.as_str()), ("a@b", "A"));
         assert_eq!(
             cfg.principal(&headers(&[("x-ms-client-principal", "%%%")])),
             Err(AuthError::BadPrincipal)

@@ -6,6 +6,7 @@ pub mod azure;
 pub mod embedded;
 pub mod events;
 pub mod failpoint;
+pub mod live;
 pub mod llm;
 pub mod pipeline;
 pub mod preview;

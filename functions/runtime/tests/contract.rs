@@ -226,6 +226,7 @@ contract! {
         accounts_stay_in_their_space_and_survive_a_reset,
         ai_usage_concurrent_additions_lose_no_counts,
         published_pointer_reserves_once_and_switches_by_etag,
+        thread_live_stream_queue_and_presence,
     ],
     queue: [
         ensure_is_idempotent,
@@ -249,6 +250,7 @@ mod blob_cases {
 
     type Store = Arc<dyn BlobStore>;
     pub use super::appdata_cases::*;
+    pub use super::live_cases::*;
 
     fn conflict<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {
         assert!(
@@ -1611,5 +1613,63 @@ mod appdata_cases {
         acc.sign_in(&preview, creds("ann@x.co", "password-1"), 1_000)
             .await
             .expect("the account stays");
+    }
+}
+
+// ------------------------------------------------------------------ working together
+
+/// A thread's stream, queued messages and presence (`appgen_runtime::live`) on each backend.
+mod live_cases {
+    use super::*;
+    use appgen_core::live::{Person, QueuedMessage, ThreadEvent, Withdrawn};
+    use appgen_runtime::live::ThreadLive;
+
+    pub async fn thread_live_stream_queue_and_presence(s: Arc<dyn BlobStore>) {
+        // Two instances on the same storage: appends never interleave, seqs stay dense.
+        let (a, b) = (ThreadLive::new(s.clone()), ThreadLive::new(s));
+        let told = |id: &str| ThreadEvent::Withdrawn(Withdrawn { id: id.into() });
+        assert_eq!(a.append("t", vec![told("1")]).await.expect("a"), 1);
+        assert_eq!(
+            b.append("t", vec![told("2"), told("3")]).await.expect("b"),
+            3
+        );
+        assert_eq!(a.append("t", vec![told("4")]).await.expect("a again"), 4);
+        let (all, end) = b.read_from("t", 0).await.expect("read");
+        let seqs: Vec<u64> = all.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2, 3, 4]);
+        assert!(b.read_from("t", end).await.expect("tail").0.is_empty());
+
+        // Queued messages: in order, once per id, gone when taken off.
+        let al = Person::new("key:al", Some("Al"));
+        let q = |id: &str, at| QueuedMessage {
+            id: id.into(),
+            text: format!("change {id}"),
+            author: al.clone(),
+            queued_at: at,
+        };
+        a.enqueue("t", &q("b", 2)).await.expect("b");
+        a.enqueue("t", &q("a", 1)).await.expect("a");
+        assert!(matches!(
+            b.enqueue("t", &q("a", 1)).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let ids: Vec<String> = b
+            .queued("t")
+            .await
+            .expect("queued")
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, ["a", "b"]);
+        b.dequeue("t", "a").await.expect("dequeue");
+        b.dequeue("t", "a").await.expect("twice is fine");
+        assert_eq!(a.queued("t").await.expect("queued").len(), 1);
+        assert!(a.queued("other").await.expect("other thread").is_empty());
+
+        // Presence: a heartbeat on one instance is seen on the other, once per person.
+        a.heartbeat("t", &al).await.expect("beat");
+        a.heartbeat("t", &al).await.expect("beat again");
+        let here = b.present("t").await.expect("present");
+        assert_eq!(here, vec![al]);
     }
 }

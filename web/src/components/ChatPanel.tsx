@@ -4,18 +4,24 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import { PROMPT_LIMIT } from "../lib/options";
 import { isBusy, type ChatMessage, type RunMachine } from "../lib/runMachine";
 import type { Answers } from "../lib/schemaForm";
+import type { Person, QueuedMessage } from "../lib/contract";
+import type { Team } from "../lib/useAppgen";
 import { ProgressPanel } from "./ProgressPanel";
 import { QuestionForm } from "./QuestionForm";
 import { Button } from "./ui";
 
 export function ChatPanel({
   machine,
+  team,
   onSend,
+  onWithdraw,
   onAnswer,
   onRetry,
 }: {
   machine: RunMachine;
+  team: Team;
   onSend: (text: string) => void;
+  onWithdraw: (id: string) => Promise<void>;
   onAnswer: (a: Answers) => void;
   onRetry: () => void;
 }) {
@@ -50,12 +56,12 @@ export function ChatPanel({
         data-testid="chat"
       >
         {before.map((m) => (
-          <MessageBubble key={m.id} message={m} />
+          <MessageBubble key={m.id} message={m} author={otherAuthor(team, m.id)} />
         ))}
         {narration.length > 0 && (
           <div className="space-y-2" aria-live="polite">
             {narration.map((m) => (
-              <MessageBubble key={m.id} message={m} />
+              <MessageBubble key={m.id} message={m} author={null} />
             ))}
           </div>
         )}
@@ -69,18 +75,64 @@ export function ChatPanel({
             Version {machine.result.version} is ready. Ask for a change below.
           </p>
         )}
+        {team.queued.length > 0 && <QueueList queued={team.queued} you={team.you} onWithdraw={onWithdraw} />}
       </div>
-      <Composer disabled={isBusy(machine.phase) || machine.phase === "awaiting_answers"} busy={isBusy(machine.phase)} onSend={onSend} />
+      <Composer blocked={blockedReason(machine, team)} busy={isBusy(machine.phase) || !!machine.state?.run} onSend={onSend} />
     </section>
   );
 }
 
-function MessageBubble({ message: m }: { message: ChatMessage }) {
+/** Why this member cannot send now, if they cannot. */
+function blockedReason(machine: RunMachine, team: Team): string | null {
+  if (team.role === "viewer") return "You are a viewer of this thread: you can follow it, but only its owner and editors can ask for changes.";
+  if (machine.phase === "awaiting_answers") return "Answer the questions above first.";
+  return null;
+}
+
+/** Who posted a message, when it was someone else. */
+function otherAuthor(team: Team, id: string): Person | null {
+  const a = team.authors[id];
+  return a && a.principal !== team.you?.principal ? a : null;
+}
+
+function QueueList({ queued, you, onWithdraw }: { queued: QueuedMessage[]; you: Person | null; onWithdraw: (id: string) => Promise<void> }) {
+  return (
+    <section aria-label="Queued changes" className="rounded-xl border border-dashed border-slate-300 bg-white p-3">
+      <h2 className="text-xs font-semibold tracking-wide text-slate-600 uppercase">Queued: runs after the current change</h2>
+      <ol className="mt-2 space-y-2" data-testid="queued">
+        {queued.map((q) => (
+          <li key={q.id} className="flex items-start gap-2 text-sm" data-testid="queued-message">
+            <Avatar person={q.author} />
+            <span className="min-w-0 flex-1 [overflow-wrap:anywhere]">
+              <span className="font-medium">{q.author.principal === you?.principal ? "You" : q.author.name}</span>: {q.text}
+            </span>
+            {q.author.principal === you?.principal && (
+              <Button size="sm" onClick={() => void onWithdraw(q.id)} aria-label={`Withdraw queued change: ${q.text}`}>
+                Withdraw
+              </Button>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function Avatar({ person }: { person: Person }) {
+  return (
+    <span aria-hidden title={person.name} className="grid size-6 shrink-0 place-items-center rounded-full bg-indigo-100 text-[10px] font-semibold text-indigo-800">
+      {person.initials}
+    </span>
+  );
+}
+
+function MessageBubble({ message: m, author }: { message: ChatMessage; author: Person | null }) {
   if (m.role === "user") {
     return (
-      <div className="flex justify-end">
+      <div className="flex flex-col items-end">
+        {author && <span className="mb-0.5 text-xs text-slate-600" data-testid="message-author">{author.name}</span>}
         <p className="max-w-[85%] rounded-2xl rounded-br-md bg-indigo-600 px-3.5 py-2 text-sm whitespace-pre-wrap [overflow-wrap:anywhere] text-white" data-testid="user-message">
-          <span className="sr-only">You: </span>
+          <span className="sr-only">{author ? `${author.name}: ` : "You: "}</span>
           {m.text}
         </p>
       </div>
@@ -109,9 +161,10 @@ function ErrorBanner({ error, onRetry }: { error: NonNullable<RunMachine["error"
   );
 }
 
-function Composer({ disabled, busy, onSend }: { disabled: boolean; busy: boolean; onSend: (t: string) => void }) {
+function Composer({ blocked, busy, onSend }: { blocked: string | null; busy: boolean; onSend: (t: string) => void }) {
   const [text, setText] = useState("");
   const id = useId();
+  const disabled = blocked !== null;
   const ok = text.trim().length > 0 && text.length <= PROMPT_LIMIT && !disabled;
   function submit(e?: FormEvent) {
     e?.preventDefault();
@@ -135,15 +188,20 @@ function Composer({ disabled, busy, onSend }: { disabled: boolean; busy: boolean
           value={text}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKey}
-          placeholder={busy ? "Working… you can type your next change" : "Ask for a change, e.g. “add a search box”"}
-          className="min-w-0 flex-1 resize-none border-0 bg-transparent px-1.5 py-1 text-sm focus:outline-none focus-visible:outline-none"
-          aria-describedby={`${id}-count`}
+          disabled={disabled}
+          placeholder={busy ? "A change is being made: yours will be queued and run next" : "Ask for a change, e.g. “add a search box”"}
+          className="min-w-0 flex-1 resize-none border-0 bg-transparent px-1.5 py-1 text-sm focus:outline-none focus-visible:outline-none disabled:cursor-not-allowed"
+          aria-describedby={blocked ? `${id}-why` : `${id}-count`}
         />
         <Button type="submit" variant="primary" size="sm" disabled={!ok} aria-label="Send change request">
           Send
         </Button>
       </div>
-      <span id={`${id}-count`} className="mt-1 block text-right text-[11px] text-muted">{text.length.toLocaleString()} / {PROMPT_LIMIT.toLocaleString()}</span>
+      {blocked ? (
+        <p id={`${id}-why`} className="mt-1 text-xs text-slate-600" data-testid="composer-blocked">{blocked}</p>
+      ) : (
+        <span id={`${id}-count`} className="mt-1 block text-right text-[11px] text-muted">{text.length.toLocaleString()} / {PROMPT_LIMIT.toLocaleString()}</span>
+      )}
     </form>
   );
 }

@@ -1,9 +1,11 @@
 import type { RefObject } from "react";
+import type { Person } from "../lib/contract";
 import type { RunMachine } from "../lib/runMachine";
 import { Button, PhasePill } from "./ui";
 
 export function Header({
   machine,
+  present = [],
   onNew,
   onShare,
   onToggleSidebar,
@@ -11,6 +13,8 @@ export function Header({
   toggleRef,
 }: {
   machine: RunMachine;
+  /** Who has the thread open (you included). */
+  present?: Person[];
   onNew: () => void;
   /** Opens the sharing panel; absent unless the caller owns the thread. */
   onShare?: () => void;
@@ -40,6 +44,17 @@ export function Header({
         </>
       )}
       <div className="ml-auto flex items-center gap-2">
+        {present.length > 0 && (
+          <ul aria-label="Here now" className="flex -space-x-1.5" data-testid="presence">
+            {present.slice(0, 5).map((p) => (
+              <li key={p.principal} title={p.name} className="grid size-7 place-items-center rounded-full bg-indigo-100 text-[11px] font-semibold text-indigo-800 ring-2 ring-white">
+                <span aria-hidden>{p.initials}</span>
+                <span className="sr-only">{p.name}</span>
+              </li>
+            ))}
+            {present.length > 5 && <li className="pl-3 text-xs text-slate-600">+{present.length - 5}</li>}
+          </ul>
+        )}
         {machine.connection === "reconnecting" && (
           <span role="status" className="rounded-full bg-amber-50 px-2.5 py-0.5 text-xs font-medium text-amber-800">Reconnecting…</span>
         )}

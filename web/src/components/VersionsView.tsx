@@ -13,6 +13,7 @@ export function VersionsView({
   versions,
   usage,
   busy,
+  viewer = false,
   onPreview,
   onCode,
   onCompare,
@@ -23,6 +24,8 @@ export function VersionsView({
   /** The thread's model usage per step (`state.usage`): each version's run and the thread's total. */
   usage: StepUsageView[];
   busy: boolean;
+  /** The caller only views this thread: restoring is an editor's. */
+  viewer?: boolean;
   onPreview: (n: number) => void;
   onCode: (n: number) => void;
   onCompare: (base: number, target: number) => void;
@@ -74,12 +77,17 @@ export function VersionsView({
               <span className="ml-auto text-xs text-muted">{formatTime(v.createdAt)}</span>
             </div>
             <p className="mt-1 line-clamp-2 text-sm text-slate-700">{v.request || "—"}</p>
+            {v.author && (
+              <p className="mt-0.5 text-xs text-slate-600" data-testid="version-author">
+                {v.restoredFrom != null ? "Restored" : "Asked"} by {v.author.name}
+              </p>
+            )}
             <p className="mt-0.5 text-xs text-muted" data-testid="version-spend">{formatSpend(runSpend(usage, v.runId))}</p>
             <div className="mt-2 flex flex-wrap gap-1.5">
               <Button size="sm" onClick={() => onPreview(v.number)} aria-label={`Preview version ${v.number}`}>Preview</Button>
               <Button size="sm" onClick={() => onCode(v.number)} aria-label={`Code of version ${v.number}`}>Code</Button>
               {v.number > 1 && <Button size="sm" onClick={() => onCompare(v.number - 1, v.number)} aria-label={`Changes in version ${v.number}`}>Changes</Button>}
-              <Button size="sm" disabled={busy || v.number === latest} onClick={() => void restore(v.number)} aria-label={`Restore version ${v.number}`}>Restore</Button>
+              <Button size="sm" disabled={busy || viewer || v.number === latest} title={viewer ? "Viewers cannot restore: only the owner and editors can" : undefined} onClick={() => void restore(v.number)} aria-label={`Restore version ${v.number}`}>Restore</Button>
               {publishable(v) && v.number !== live && (
                 <Button size="sm" onClick={() => void publishing.publish(v.number)}>
                   Publish this version<span className="sr-only"> (v{v.number})</span>

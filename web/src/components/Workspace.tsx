@@ -56,7 +56,7 @@ export function Workspace({ app }: { app: Appgen }) {
       </div>
       <div className="flex min-h-0 flex-1">
         <div className={`min-h-0 flex-col border-r border-slate-200 lg:flex lg:w-[420px] lg:shrink-0 ${pane === "chat" ? "flex w-full" : "hidden"}`}>
-          <ChatPanel machine={m} onSend={app.sendMessage} onAnswer={app.answer} onRetry={app.retry} />
+          <ChatPanel machine={m} team={app.team} onSend={app.sendMessage} onWithdraw={app.withdraw} onAnswer={app.answer} onRetry={app.retry} />
         </div>
         <div className={`min-h-0 min-w-0 flex-1 lg:flex ${pane === "app" ? "flex" : "hidden"}`}>
           <ContentPanel tab={tab} onTab={setTab} badges={{ versions: versions.length > 0 ? badge(versions.length) : null }}>
@@ -71,6 +71,7 @@ export function Workspace({ app }: { app: Appgen }) {
                 versions={versions}
                 usage={m.state?.usage ?? []}
                 busy={busy}
+                viewer={app.team.role === "viewer"}
                 onPreview={(n) => {
                   setPreviewVersion(n);
                   setTab("preview");

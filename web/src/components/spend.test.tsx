@@ -73,7 +73,7 @@ describe("tokens and cost in the UI", () => {
   });
 
   it("shows each version's run and the whole thread in the versions list", () => {
-    const version = (number: number, runId: string): VersionSummary => ({ number, request: `v${number}`, runId, createdAt: 1, restoredFrom: null, files: 3, check: null, previewUrl: "" });
+    const version = (number: number, runId: string): VersionSummary => ({ number, request: `v${number}`, runId, createdAt: 1, restoredFrom: null, files: 3, check: null, previewUrl: "", author: null });
     const stepUsage: StepUsageView[] = [
       ...STEPS.map(([step, model, i, o]) => ({ runId: "r1", step, calls: 1, usage: usage(model, i, o) })),
       { runId: "r2", step: "modify", calls: 1, usage: usage("gpt-4.1", 1000, 1000) },
@@ -90,7 +90,7 @@ describe("tokens and cost in the UI", () => {
   });
 
   it("shows each thread's spend in the threads list, and nothing for one that used no model", () => {
-    const item = (threadId: string, spend: { calls: number; tokens: number; costUsd: number | null }) => ({ threadId, title: threadId, status: "done" as const, updatedAt: 1, versions: 1, spend, role: threadId === "b" ? ("viewer" as const) : ("owner" as const) });
+    const item = (threadId: string, spend: { calls: number; tokens: number; costUsd: number | null }) => ({ threadId, title: threadId, status: "done" as const, updatedAt: 1, versions: 1, spend, role: threadId === "b" ? ("viewer" as const) : ("owner" as const), owned: threadId !== "b" });
     const html = renderToStaticMarkup(
       <ThreadSidebar threads={[item("a", { calls: 3, tokens: 15200, costUsd: 0.0421 }), item("b", { calls: 1, tokens: 10, costUsd: null }), item("c", { calls: 0, tokens: 0, costUsd: 0 })]} current={null} onOpen={() => undefined} onClose={() => undefined} open />,
     );

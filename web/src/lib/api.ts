@@ -11,6 +11,8 @@ import type {
   MemberList,
   PublishRequest,
   PublishedView,
+  QueuedMessage,
+  QueueRequest,
   Restored,
   ThreadDetail,
   ThreadList,
@@ -101,6 +103,12 @@ export const api = {
   setRole: (id: string, principal: string, role: ThreadRole) =>
     getJson<void>(`/api/threads/${enc(id)}/members/${enc(principal)}`, send("PATCH", { role })),
   removeMember: (id: string, principal: string) => getJson<void>(`/api/threads/${enc(id)}/members/${enc(principal)}`, send("DELETE")),
+  /** Queues a message to run after the active run. */
+  queue: (id: string, text: string) => {
+    const body: QueueRequest = { text };
+    return getJson<QueuedMessage>(`/api/threads/${enc(id)}/queue`, send("POST", body));
+  },
+  withdraw: (id: string, queued: string) => getJson<void>(`/api/threads/${enc(id)}/queue/${enc(queued)}`, send("DELETE")),
   zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
   screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
   /// The failure screenshot of acceptance scenario `i` (1-based, in the version's results).

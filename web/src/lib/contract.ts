@@ -78,7 +78,11 @@ export type VersionSummary = { number: number, request: string, runId: string, c
 /**
  * How many files the version has.
  */
-files: number, check: CheckSummary | null, previewUrl: string, };
+files: number, check: CheckSummary | null, previewUrl: string, 
+/**
+ * Whose request (or restore) made it; older versions do not say.
+ */
+author: Person | null, };
 
 /**
  * A browser check in the state: what passed, and counts.
@@ -236,7 +240,11 @@ spend: Spend,
 /**
  * The caller's role: `owner` for their own threads, else what they were invited as.
  */
-role: ThreadRole, };
+role: ThreadRole, 
+/**
+ * The caller owns it (else they are a member).
+ */
+owned: boolean, };
 
 /**
  * Model calls, tokens and what they cost, over some steps.
@@ -262,7 +270,19 @@ published: PublishedView | null,
 /**
  * "Deploy to Vercel" is offered: the server has a token (`APPGEN_VERCEL_TOKEN`).
  */
-vercelDeploy: boolean, };
+vercelDeploy: boolean, 
+/**
+ * Who posted each user message, by message id.
+ */
+authors: { [key in string]: Person }, 
+/**
+ * Messages waiting for the active run to end, in the order they will run.
+ */
+queued: Array<QueuedMessage>, 
+/**
+ * The caller, and their role here (a viewer cannot send).
+ */
+you: Person, role: ThreadRole, };
 
 /**
  * A run of the thread.
@@ -279,12 +299,16 @@ version: number | null, error: string | null,
 /**
  * RUN_ERROR's `code` when it failed.
  */
-errorCode: ErrorCode | null, };
+errorCode: ErrorCode | null, 
+/**
+ * Who started it.
+ */
+by: Person | null, };
 
 /**
  * `GET /api/threads/{threadId}/versions/{n}`: the version with its full check report.
  */
-export type VersionDetail = { number: number, request: string, runId: string, createdAt: number, restoredFrom: number | null, 
+export type VersionDetail = { number: number, request: string, runId: string, createdAt: number, restoredFrom: number | null, author: Person | null, 
 /**
  * Path → file (content at `GET /api/threads/{id}/blobs/{hash}`).
  */
@@ -397,6 +421,59 @@ export type RoleChange = { role: ThreadRole, };
  * `POST /api/invites/{token}/accept`: the thread the caller now belongs to, and as what.
  */
 export type InviteAccepted = { threadId: string, role: ThreadRole, };
+
+/**
+ * A principal as other members see them: its id, a display name and initials.
+ */
+export type Person = { principal: string, name: string, initials: string, };
+
+/**
+ * A message sent while a run was active: it runs when the runs before it have ended, as its
+ * author, unless the author withdraws it first (`DELETE /api/threads/{threadId}/queue/{id}`).
+ */
+export type QueuedMessage = { id: string, text: string, author: Person, queuedAt: number, };
+
+/**
+ * The body of `POST /api/threads/{threadId}/queue`: a message for after the active run.
+ */
+export type QueueRequest = { text: string, };
+
+/**
+ * One event of a thread's stream. Stored in the thread's log (all but `presence`, which is
+ * computed from heartbeats) and sent as SSE `data:` with the log's seq as `id:`.
+ */
+export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence };
+
+export type RunStartedInfo = { runId: string, kind: RunKind, by: Person | null, };
+
+export type RunEndedInfo = { runId: string, status: RunStatus, version: number | null, };
+
+export type MessagePosted = { messageId: string, text: string, author: Person | null, };
+
+export type QuestionsAsked = { runId: string, interruptId: string, };
+
+export type QuestionsAnswered = { runId: string, by: Person | null, };
+
+export type VersionMade = { number: number, author: Person | null, };
+
+export type RestoredInfo = { 
+/**
+ * The new version.
+ */
+number: number, from: number, by: Person, };
+
+export type MemberChange = { principal: string, 
+/**
+ * The role they have now (`None` once they left).
+ */
+role: ThreadRole | null, };
+
+export type Withdrawn = { id: string, };
+
+/**
+ * Who has the thread open now.
+ */
+export type Presence = { people: Array<Person>, };
 
 /**
  * `GET /api/health`.

@@ -165,7 +165,11 @@ describe("runReducer", () => {
         ],
         runs: [],
         published: null,
-      vercelDeploy: false,
+        vercelDeploy: false,
+        authors: {},
+        queued: [],
+        you: { principal: "local", name: "You", initials: "YO" },
+        role: "owner",
       },
     });
     expect(m.phase).toBe("done");
@@ -199,7 +203,11 @@ describe("thread_loaded keeps local messages in place", () => {
         ],
         runs: [],
         published: null,
-      vercelDeploy: false,
+        vercelDeploy: false,
+        authors: {},
+        queued: [],
+        you: { principal: "local", name: "You", initials: "YO" },
+        role: "owner",
       },
     });
     expect(m.messages.map((x) => x.id)).toEqual(["u1", "a1", "answers-r1", "a2"]);

@@ -106,9 +106,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * caller then resumes from the last seq (and @ag-ui/client 1.0.0 would otherwise rethrow the
  * error from its teardown as an unhandled rejection).
  */
+/** The server queued the message (202: another member's run started first) instead of running it. */
+export class QueuedInstead extends Error {
+  constructor() {
+    super("queued: another run is in progress");
+    this.name = "QueuedInstead";
+  }
+}
+
 export function seqTrackingFetch(onSeq: (seq: number) => void, fetchFn: typeof fetch = fetch) {
   return async (url: string, init: RequestInit): Promise<Response> => {
     const res = await fetchFn(url, init);
+    if (res.status === 202) throw new QueuedInstead();
     if (!res.ok || !res.body) return res;
     const reader = res.body.getReader();
     const decoder = new TextDecoder();

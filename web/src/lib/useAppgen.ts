@@ -1,13 +1,14 @@
 // The UI's controller: turns user intents into AG-UI runs (HttpAgent), follows run logs with
-// resume, keeps the thread list fresh, and feeds everything to the run state machine.
+// resume, follows the thread's own stream (what other members do, who is here), keeps the
+// thread list fresh, and feeds everything to the run state machine.
 
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { API_BASE, api, apiErrorFromAgent, newId } from "./api";
 import type { ContextEntry } from "./options";
 import { loadRun, saveRun, setThreadInUrl } from "./persist";
 import { initialMachine, isBusy, runReducer, type RunMachine } from "./runMachine";
-import { followRun, isTerminal, seqTrackingFetch } from "./stream";
-import type { ThreadListItem } from "./contract";
+import { followRun, isTerminal, QueuedInstead, seqTrackingFetch } from "./stream";
+import type { Person, QueuedMessage, ThreadDetail, ThreadEvent, ThreadListItem, ThreadRole } from "./contract";
 import type { AgUiEvent } from "./types";
 import { fieldsFromSchema, summarizeAnswers, type Answers } from "./schemaForm";
 
@@ -22,11 +23,32 @@ type Intent =
   | { kind: "message"; text: string; context: ContextEntry[] }
   | { kind: "answers"; interruptId: string; answers: Answers };
 
-const POLL_MS = 1000;
+/** After the thread stream fails, open it again this much later. */
+const REOPEN_MS = 2000;
+
+/** Working together on the open thread: who you are there, who else is, what waits to run. */
+export interface Team {
+  you: Person | null;
+  role: ThreadRole | null;
+  /** Who posted each user message, by message id. */
+  authors: Record<string, Person>;
+  queued: QueuedMessage[];
+  /** Who has the thread open now (from the thread stream). */
+  present: Person[];
+}
+
+const noTeam: Team = { you: null, role: null, authors: {}, queued: [], present: [] };
+
+function teamOf(detail: ThreadDetail, present: Person[]): Team {
+  return { you: detail.you, role: detail.role, authors: detail.authors, queued: detail.queued, present };
+}
 
 export interface Appgen {
   machine: RunMachine;
   threads: ThreadListItem[];
+  team: Team;
+  /** Takes one of your queued messages back before it runs. */
+  withdraw: (id: string) => Promise<void>;
   startApp: (prompt: string, context: ContextEntry[]) => void;
   sendMessage: (text: string) => void;
   answer: (answers: Answers) => void;
@@ -38,6 +60,7 @@ export interface Appgen {
 export function useAppgen(initialThread: string | null): Appgen {
   const [machine, dispatch] = useReducer(runReducer, initialMachine);
   const [threads, setThreads] = useState<ThreadListItem[]>([]);
+  const [team, setTeam] = useState<Team>(noTeam);
   const ref = useRef(machine);
   ref.current = machine;
   const stream = useRef<AbortController | null>(null);
@@ -82,7 +105,10 @@ export function useAppgen(initialThread: string | null): Appgen {
   const syncThread = useCallback(async (threadId: string) => {
     try {
       const detail = await api.thread(threadId);
-      if (ref.current.threadId === threadId || ref.current.threadId === null) dispatch({ type: "thread_loaded", detail });
+      if (ref.current.threadId === threadId || ref.current.threadId === null) {
+        dispatch({ type: "thread_loaded", detail });
+        setTeam((t) => teamOf(detail, t.present));
+      }
     } catch {
       // The next poll tries again.
     }
@@ -183,6 +209,14 @@ export function useAppgen(initialThread: string | null): Appgen {
       }
       if (failure !== null) {
         if (ac.signal.aborted) return;
+        if (failure instanceof QueuedInstead || (failure instanceof Error && failure.name === "QueuedInstead")) {
+          // Someone else's run started first: the message waits in the queue, and the thread
+          // stream brings their run (and then this one) to this tab.
+          following.current = null;
+          stream.current = null;
+          await syncThread(threadId);
+          return;
+        }
         const apiErr = apiErrorFromAgent(failure);
         if (apiErr) {
           following.current = null;
@@ -215,9 +249,11 @@ export function useAppgen(initialThread: string | null): Appgen {
       stopStream();
       setThreadInUrl(threadId);
       dispatch({ type: "reset" });
+      setTeam(noTeam);
       if (!threadId) return;
       try {
         const detail = await api.thread(threadId);
+        setTeam(teamOf(detail, []));
         const latest = detail.state.run?.runId ?? detail.runs[detail.runs.length - 1]?.runId ?? null;
         const saved = loadRun(threadId);
         if (latest && saved && saved.runId === latest) {
@@ -251,29 +287,62 @@ export function useAppgen(initialThread: string | null): Appgen {
     // Once per page: later navigation goes through openThread itself.
   }, []);
 
-  // Another tab may start a run on this thread, or restore a version: poll while idle here.
+  // What someone else (another member, another tab) does on this thread arrives on the
+  // thread's stream: load the thread again, and follow a run this tab is not following. Opened
+  // once the thread is known to exist (its state arrived), not for a new thread's first request.
+  const threadId = machine.state?.threadId === machine.threadId ? machine.threadId : null;
   useEffect(() => {
-    const t = setInterval(async () => {
-      const m = ref.current;
-      if (!m.threadId || following.current || document.hidden) return;
+    if (!threadId) return;
+    let source: EventSource | null = null;
+    let reopen: ReturnType<typeof setTimeout> | undefined;
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    let closed = false;
+    const reload = async () => {
       try {
-        const detail = await api.thread(m.threadId);
-        if (ref.current.threadId !== detail.state.threadId || following.current) return;
+        const detail = await api.thread(threadId);
+        if (closed || ref.current.threadId !== threadId) return;
+        setTeam((t) => teamOf(detail, t.present));
+        if (following.current) return;
         const active = detail.state.run?.runId;
         dispatch({ type: "thread_loaded", detail });
         if (!active || ended.current.has(active)) return;
-        if (active !== ref.current.runId) void follow(detail.state.threadId, active, 0);
-        else if (!isBusy(ref.current.phase)) void follow(detail.state.threadId, active, ref.current.seq[active] ?? 0);
+        if (active !== ref.current.runId) void follow(threadId, active, 0);
+        else if (!isBusy(ref.current.phase)) void follow(threadId, active, ref.current.seq[active] ?? 0);
       } catch {
-        // Offline for now; try again next tick.
+        // Offline for now; the next event (or the stream reopening) tries again.
       }
-    }, POLL_MS);
-    const list = setInterval(refreshThreads, POLL_MS * 4);
-    return () => {
-      clearInterval(t);
-      clearInterval(list);
     };
-  }, [follow, refreshThreads]);
+    const open = () => {
+      // Resumes from its last id by itself (Last-Event-ID); a replay of the log on the first
+      // open costs one reload, coalesced below.
+      source = new EventSource(`${API_BASE}/api/threads/${encodeURIComponent(threadId)}/events`, { withCredentials: true });
+      source.onmessage = (msg) => {
+        const e = JSON.parse(msg.data as string) as ThreadEvent;
+        if (e.type === "presence") {
+          setTeam((t) => ({ ...t, present: e.data.people }));
+          return;
+        }
+        clearTimeout(pending);
+        pending = setTimeout(() => {
+          void reload();
+          refreshThreads();
+        }, 50);
+      };
+      // A refused stream (the thread does not exist yet, the server restarts) is not retried
+      // by the browser: open it again later.
+      source.onerror = () => {
+        if (source?.readyState !== EventSource.CLOSED || closed) return;
+        reopen = setTimeout(open, REOPEN_MS);
+      };
+    };
+    open();
+    return () => {
+      closed = true;
+      clearTimeout(reopen);
+      clearTimeout(pending);
+      source?.close();
+    };
+  }, [threadId, follow, refreshThreads]);
 
   const startApp = useCallback(
     (prompt: string, context: ContextEntry[]) => {
@@ -289,11 +358,31 @@ export function useAppgen(initialThread: string | null): Appgen {
 
   const sendMessage = useCallback(
     (text: string) => {
-      const threadId = ref.current.threadId;
+      const m = ref.current;
+      const threadId = m.threadId;
       if (!threadId) return;
+      // One run at a time: while one is going (this member's or another's), the message waits
+      // in the thread's queue and runs next.
+      if (isBusy(m.phase) || m.state?.run) {
+        api.queue(threadId, text).then(
+          () => syncThread(threadId),
+          (e: unknown) => dispatch({ type: "failed", message: e instanceof Error ? e.message : String(e) }),
+        );
+        return;
+      }
       void run(threadId, { kind: "message", text, context: [] }, { id: newId("m"), role: "user", content: text });
     },
-    [run],
+    [run, syncThread],
+  );
+
+  const withdraw = useCallback(
+    async (id: string) => {
+      const threadId = ref.current.threadId;
+      if (!threadId) return;
+      await api.withdraw(threadId, id);
+      await syncThread(threadId);
+    },
+    [syncThread],
   );
 
   const answer = useCallback(
@@ -346,6 +435,8 @@ export function useAppgen(initialThread: string | null): Appgen {
   return {
     machine,
     threads,
+    team,
+    withdraw,
     startApp,
     sendMessage,
     answer,

@@ -16,16 +16,19 @@
 
 mod publish;
 mod pump;
+mod queue;
 mod recovery;
 mod runner;
 mod start;
 mod steps;
 
 pub use publish::{BuiltVersion, PublishError, PublishedFile};
+pub use queue::QueueRefusal;
 pub use recovery::SweepReport;
 pub use steps::{StepHandler, StepWork, Steps};
 
 use crate::events::EventLog;
+use crate::live::ThreadLive;
 use crate::preview::PreviewUrls;
 use crate::threads::ThreadStore;
 use appgen_core::access::{Action, Denied, MemberError, Role, authorize};
@@ -115,6 +118,7 @@ impl From<StoreError> for StartError {
 pub struct Pipeline {
     threads: ThreadStore,
     events: EventLog,
+    live: ThreadLive,
     queue: Arc<dyn QueueService>,
     steps: Steps,
     config: PipelineConfig,
@@ -136,7 +140,8 @@ impl Pipeline {
     ) -> Pipeline {
         Pipeline {
             threads: ThreadStore::new(blobs.clone()),
-            events: EventLog::new(blobs),
+            events: EventLog::new(blobs.clone()),
+            live: ThreadLive::new(blobs),
             queue,
             steps,
             config,
@@ -160,6 +165,11 @@ impl Pipeline {
     /// Runs' event logs.
     pub fn events(&self) -> &EventLog {
         &self.events
+    }
+
+    /// Threads' streams, queued messages and presence.
+    pub fn live(&self) -> &ThreadLive {
+        &self.live
     }
 
     pub fn queue(&self) -> &Arc<dyn QueueService> {
@@ -245,6 +255,8 @@ impl Pipeline {
             match self.threads.replace(&snap, &etag).await {
                 Ok(_) => {
                     self.threads.index_owner(&snap).await?;
+                    let told = appgen_core::live::member_events(&before, &snap);
+                    self.live.tell(thread, told).await;
                     return Ok(Ok(out));
                 }
                 Err(StoreError::Conflict(_)) => continue,

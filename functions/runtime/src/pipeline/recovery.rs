@@ -75,7 +75,11 @@ impl Pipeline {
             {
                 report.terminals += 1;
             }
-            self.threads.unmark_running(&thread).await?;
+            // Ending the run may have started a queued message's: that one stays listed.
+            let started = self.threads.load(&thread).await?;
+            if started.is_none_or(|(s, _)| s.active.is_none()) {
+                self.threads.unmark_running(&thread).await?;
+            }
         }
         if report.resent + report.terminals > 0 {
             info!(?report, "sweep repaired runs");
@@ -112,10 +116,22 @@ impl Pipeline {
         Ok(true)
     }
 
-    /// Appends the run's terminal event if the snapshot says it ended and the log lacks it.
-    /// Safe to call from anywhere, any number of times: the append is conditional on the length
-    /// read, so racing callers append it once.
+    /// Appends the run's terminal event if the snapshot says it ended and the log lacks it,
+    /// then starts the next queued message if the thread is idle. Safe to call from anywhere,
+    /// any number of times: the append is conditional on the length read, so racing callers
+    /// append it once, and a queued message starts under a run id of its own, once. Every
+    /// place that notices a run's end (its last step, the relay, the sweeper, startup
+    /// recovery) calls this, so a queued message runs even if the process that ended the run
+    /// dies before starting it.
     pub async fn ensure_terminal(&self, thread: &str, run: &str) -> Result<bool, Fault> {
+        let appended = self.append_terminal(thread, run).await?;
+        if let Err(e) = self.start_queued(thread).await {
+            warn!(thread_id = %thread, error = %e, "could not start the next queued message");
+        }
+        Ok(appended)
+    }
+
+    async fn append_terminal(&self, thread: &str, run: &str) -> Result<bool, Fault> {
         for _ in 0..5 {
             let Some((snap, _)) = self.threads.load(thread).await? else {
                 return Ok(false);
@@ -130,7 +146,11 @@ impl Pipeline {
             };
             events.push(end);
             match writer.append(events).await {
-                Ok(_) => return Ok(true),
+                Ok(_) => {
+                    let told = appgen_core::live::run_end_events(&snap, run);
+                    self.live.tell(thread, told).await;
+                    return Ok(true);
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -6,6 +6,7 @@ use crate::events::EventWriter;
 use crate::now_ms;
 use appgen_core::access::Action;
 use appgen_core::agui::{BaseFields, Event, RunAgentInput, RunStarted};
+use appgen_core::live::{Person, RestoredInfo, ThreadEvent, run_start_events};
 use appgen_core::pipeline::{Rejection, RunEnd, denied_as_rejection, plan_run};
 use appgen_core::ports::StoreError;
 use appgen_core::snapshot::{RunKind, RunStatus, ThreadSnapshot, Version};
@@ -15,17 +16,30 @@ use tracing::info;
 pub(super) const COMMIT_RETRIES: usize = 8;
 
 impl Pipeline {
-    /// Starts a run from an AG-UI request: records it (If-Match / create-only), writes
-    /// RUN_STARTED + STATE_SNAPSHOT, enqueues the first step.
+    /// Starts a run for a principal known only by id (the CLI, tools): see [`Self::start_run_as`].
     pub async fn start_run(
         &self,
         input: &RunAgentInput,
         principal: &str,
     ) -> Result<RunKind, StartError> {
+        self.start_run_as(input, &Person::new(principal, None))
+            .await
+    }
+
+    /// Starts a run from an AG-UI request: records it (If-Match / create-only) with `by` as its
+    /// author, writes RUN_STARTED + STATE_SNAPSHOT, enqueues the first step, and tells the
+    /// thread's stream.
+    pub async fn start_run_as(
+        &self,
+        input: &RunAgentInput,
+        by: &Person,
+    ) -> Result<RunKind, StartError> {
         for _ in 0..COMMIT_RETRIES {
             let loaded = self.threads.load(&input.thread_id).await?;
             let etag = loaded.as_ref().map(|(_, e)| e.clone());
-            let (mut snap, plan) = plan_run(loaded.map(|(s, _)| s), input, principal, now_ms())?;
+            let (mut snap, plan) =
+                plan_run(loaded.map(|(s, _)| s), input, &by.principal, now_ms())?;
+            snap.attribute(&input.run_id, by);
             if snap.agent.is_empty() {
                 snap.agent = self.steps.maker();
             }
@@ -47,6 +61,9 @@ impl Pipeline {
             if let Some(msg) = Self::cursor_message(&snap) {
                 self.send(&msg).await.map_err(Fault::from)?;
             }
+            (self.live)
+                .tell(&input.thread_id, run_start_events(&snap, &input.run_id))
+                .await;
             info!(thread_id = %input.thread_id, run_id = %input.run_id, kind = ?plan.kind, "run started");
             return Ok(plan.kind);
         }
@@ -54,12 +71,8 @@ impl Pipeline {
     }
 
     /// Makes a new version from an old one's files (restore never deletes history).
-    pub async fn restore(
-        &self,
-        thread: &str,
-        principal: &str,
-        number: u32,
-    ) -> Result<u32, StartError> {
+    pub async fn restore(&self, thread: &str, by: &Person, number: u32) -> Result<u32, StartError> {
+        let principal = by.principal.as_str();
         for _ in 0..COMMIT_RETRIES {
             let Some((mut snap, etag)) = self.threads.load(thread).await? else {
                 return Err(Rejection::NotFound(thread.into()).into());
@@ -78,11 +91,20 @@ impl Pipeline {
                 request: format!("Restore version {number}"),
                 created_at: now_ms(),
                 restored_from: Some(number),
+                author: Some(by.clone()),
                 ..old
             });
             snap.updated_at = now_ms();
             match self.threads.replace(&snap, &etag).await {
-                Ok(_) => return Ok(n),
+                Ok(_) => {
+                    let told = ThreadEvent::Restored(RestoredInfo {
+                        number: n,
+                        from: number,
+                        by: by.clone(),
+                    });
+                    self.live.tell(thread, vec![told]).await;
+                    return Ok(n);
+                }
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -334,6 +334,8 @@ fn accept(w: StepWork<'_>, report: &BuildReport) -> ReviewDecision {
         check: report.check.clone(),
         artifact: report.artifact.clone(),
         restored_from: None,
+        // The version is the work of whoever asked for the run.
+        author: w.snap.run(&w.msg.run_id).and_then(|r| r.by.clone()),
     };
     let url = w.preview.url(&w.snap.thread_id, number);
     w.snap.versions.push(version);

@@ -1,0 +1,131 @@
+//! `bench`'s row for working together on a thread: with N members following one thread's
+//! stream (`GET /api/threads/{id}/events`), how long a queued message takes to reach each of
+//! them (POST sent → `queued` event read), and the server's resident memory per follower, on a
+//! spawned `appgen serve`.
+
+use anyhow::{Context, bail};
+use appgen_core::snapshot::{PendingInterrupt, ThreadSnapshot};
+use appgen_runtime::embedded::DiskBlobStore;
+use appgen_runtime::threads::ThreadStore;
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const THREAD: &str = "bench-thread";
+/// Messages queued, one after another.
+const WRITES: usize = 30;
+
+/// Writes the thread before the server starts: owned by `serve --local`'s principal, with
+/// questions pending, so queued messages stay queued (no run starts) and only the stream is
+/// measured.
+pub async fn seed(data: &Path) -> anyhow::Result<()> {
+    let blobs = Arc::new(DiskBlobStore::open(&data.join("blobs"))?);
+    let mut snap = ThreadSnapshot::new(THREAD, "local", 1);
+    snap.title = "Bench".into();
+    snap.interrupt = Some(PendingInterrupt {
+        id: "i0".into(),
+        run_id: "r0".into(),
+        questions: Vec::new(),
+    });
+    ThreadStore::new(blobs)
+        .create(&snap)
+        .await
+        .context("seeding the bench thread")?;
+    Ok(())
+}
+
+/// One follower: reads the stream until it has seen every queued message, noting when each
+/// arrived.
+async fn follow(mut resp: reqwest::Response, writes: usize) -> Vec<(usize, Instant)> {
+    let mut seen = Vec::new();
+    let mut buf = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while seen.len() < writes && Instant::now() < deadline {
+        let Ok(Ok(Some(chunk))) = tokio::time::timeout(Duration::from_secs(5), resp.chunk()).await
+        else {
+            break;
+        };
+        let at = Instant::now();
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            if let Some(i) = frame
+                .split("\"text\":\"w")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .and_then(|n| n.parse().ok())
+            {
+                seen.push((i, at));
+            }
+        }
+    }
+    seen
+}
+
+/// What the row reports.
+pub struct Measured {
+    pub p50: f64,
+    pub p95: f64,
+    pub deliveries: usize,
+    /// Resident memory the followers added, per follower (KB).
+    pub kb_per_follower: f64,
+}
+
+/// p50 and p95 (ms) of queue → follower latency with `clients` followers; `rss_kb` reads the
+/// server's resident memory.
+pub async fn latency(
+    base: &str,
+    clients: usize,
+    rss_kb: impl Fn() -> f64,
+) -> anyhow::Result<Measured> {
+    let http = reqwest::Client::new();
+    let before = rss_kb();
+    let mut followers = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let mut resp = (http.get(format!("{base}/api/threads/{THREAD}/events")))
+            .send()
+            .await?;
+        if !resp.status().is_success() {
+            bail!("the thread stream answered {}", resp.status());
+        }
+        // The first frame (presence) says the stream is following.
+        resp.chunk().await?;
+        followers.spawn(follow(resp, WRITES));
+    }
+    let kb_per_follower = (rss_kb() - before) / clients.max(1) as f64;
+    let mut sent = Vec::with_capacity(WRITES);
+    for i in 0..WRITES {
+        sent.push(Instant::now());
+        let r = (http.post(format!("{base}/api/threads/{THREAD}/queue")))
+            .json(&json!({"text": format!("w{i}")}))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!("queuing {i} answered {}", r.status());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut samples = Vec::new();
+    while let Some(seen) = followers.join_next().await {
+        for (i, at) in seen? {
+            if let Some(t) = sent.get(i) {
+                samples.push(at.saturating_duration_since(*t).as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    let deliveries = samples.len();
+    if deliveries < clients * WRITES {
+        bail!(
+            "only {deliveries} of {} deliveries arrived",
+            clients * WRITES
+        );
+    }
+    let (p50, p95) = crate::bench::percentiles(&mut samples);
+    Ok(Measured {
+        p50,
+        p95,
+        deliveries,
+        kb_per_follower,
+    })
+}

@@ -1,0 +1,246 @@
+//! Working together on a thread over HTTP: the thread's stream (`GET …/events`, SSE, resumable
+//! with Last-Event-ID; following it is also the presence heartbeat), and queued messages
+//! (`POST …/queue`, `DELETE …/queue/{id}`). Thin over `Pipeline::live` and the queue.
+
+use crate::api::{ApiError, AppState, Caller, OwnedThread};
+use appgen_core::agui::RunAgentInput;
+use appgen_core::live::{Person, Presence, QueueRequest, ThreadEvent};
+use appgen_core::view::ApiErrorCode;
+use appgen_runtime::pipeline::{Pipeline, QueueRefusal};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const KEEPALIVE: Duration = Duration::from_secs(15);
+/// Other instances' appends are not signalled in-process: read the log this often.
+const POLL: Duration = Duration::from_millis(500);
+/// A follower's heartbeat (presence lasts `PRESENCE_TTL_MS` after the last one).
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How often a follower looks at who else is present.
+const PRESENCE_CHECK: Duration = Duration::from_secs(3);
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/threads/{thread}/events", get(thread_events))
+        .route("/api/threads/{thread}/queue", post(queue))
+        .route("/api/threads/{thread}/queue/{id}", delete(withdraw))
+}
+
+impl From<QueueRefusal> for ApiError {
+    fn from(r: QueueRefusal) -> Self {
+        match r {
+            QueueRefusal::Denied(d) => d.into(),
+            QueueRefusal::NotQueued(_) => ApiError::new(ApiErrorCode::NotFound, r.to_string()),
+            QueueRefusal::NotAuthor => ApiError::new(ApiErrorCode::Forbidden, r.to_string()),
+            QueueRefusal::Started(_) => ApiError::new(ApiErrorCode::Busy, r.to_string()),
+            QueueRefusal::Fault(f) => {
+                tracing::error!(error = %f, "queue failed");
+                ApiError::new(ApiErrorCode::Unavailable, f.to_string())
+            }
+        }
+    }
+}
+
+/// `POST /api/agent` while a run is active: the request's last new user message is queued
+/// under the request's run id, answered 202 with the queued message.
+pub async fn queue_request(
+    state: &AppState,
+    input: &RunAgentInput,
+    by: &Person,
+) -> Result<Response, ApiError> {
+    let text = (input.messages.iter())
+        .filter_map(|m| m.user_text())
+        .rfind(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("the request has no user message with text"))?;
+    let queued = (state.pipeline)
+        .queue_message(&input.thread_id, &input.run_id, text.trim(), by)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(queued)).into_response())
+}
+
+async fn queue(
+    State(state): State<Arc<AppState>>,
+    Caller(by): Caller,
+    Path(thread): Path<String>,
+    Json(body): Json<QueueRequest>,
+) -> Result<Response, ApiError> {
+    let text = body.text.trim();
+    if text.is_empty() {
+        return Err(ApiError::bad_request("the message is empty"));
+    }
+    if text.chars().count() > state.limits.message_chars {
+        let limit = state.limits.message_chars;
+        let msg = format!("the message is longer than {limit} characters");
+        return Err(ApiError::new(ApiErrorCode::MessageTooLong, msg));
+    }
+    if !appgen_runtime::threads::valid_id(&thread) {
+        return Err(ApiError::not_found("thread"));
+    }
+    let id = format!("m{}", uuid::Uuid::new_v4().simple());
+    let queued = state
+        .pipeline
+        .queue_message(&thread, &id, text, &by)
+        .await?;
+    Ok((StatusCode::CREATED, Json(queued)).into_response())
+}
+
+async fn withdraw(
+    State(state): State<Arc<AppState>>,
+    Caller(by): Caller,
+    OwnedThread(snap): OwnedThread,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    (state.pipeline)
+        .withdraw(&snap.thread_id, &id, &by.principal)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct AfterQuery {
+    after: Option<u64>,
+}
+
+async fn thread_events(
+    State(state): State<Arc<AppState>>,
+    Caller(you): Caller,
+    OwnedThread(snap): OwnedThread,
+    headers: HeaderMap,
+    Query(q): Query<AfterQuery>,
+) -> Response {
+    let after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .or(q.after)
+        .unwrap_or(0);
+    let follower = Follower {
+        pipeline: state.pipeline.clone(),
+        thread: snap.thread_id,
+        you,
+        after,
+        offset: 0,
+        people: None,
+        last_sent: Instant::now(),
+        last_beat: None,
+        last_presence: None,
+    };
+    let mut resp = Response::new(Body::from_stream(stream(follower)));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, no-transform"),
+    );
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    resp
+}
+
+/// One member following a thread: where they are in its log, and whom they were last told is
+/// present.
+struct Follower {
+    pipeline: Arc<Pipeline>,
+    thread: String,
+    you: Person,
+    after: u64,
+    offset: u64,
+    people: Option<Vec<Person>>,
+    last_sent: Instant,
+    last_beat: Option<Instant>,
+    last_presence: Option<Instant>,
+}
+
+fn due(last: Option<Instant>, every: Duration) -> bool {
+    last.is_none_or(|t| t.elapsed() >= every)
+}
+
+fn frame(seq: Option<u64>, event: &ThreadEvent) -> String {
+    let data = serde_json::to_string(event).unwrap_or_else(|_| "{}".into());
+    match seq {
+        Some(seq) => format!("id: {seq}\ndata: {data}\n\n"),
+        None => format!("data: {data}\n\n"),
+    }
+}
+
+impl Follower {
+    /// New log events, as frames (empty when there are none).
+    async fn logged(&mut self) -> String {
+        let mut out = String::new();
+        match self
+            .pipeline
+            .live()
+            .read_from(&self.thread, self.offset)
+            .await
+        {
+            Ok((events, next)) => {
+                self.offset = next;
+                for e in events {
+                    if e.seq <= self.after {
+                        continue;
+                    }
+                    self.after = e.seq;
+                    out.push_str(&frame(Some(e.seq), &e.event));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(thread_id = %self.thread, error = %e, "thread stream read failed")
+            }
+        }
+        out
+    }
+
+    /// Beats for this follower and, when who is present changed, a presence frame (not logged:
+    /// it has no id, and a resumed stream gets the current one).
+    async fn presence(&mut self) -> String {
+        let live = self.pipeline.live();
+        if due(self.last_beat, HEARTBEAT) {
+            self.last_beat = Some(Instant::now());
+            if let Err(e) = live.heartbeat(&self.thread, &self.you).await {
+                tracing::warn!(error = %e, "presence heartbeat failed");
+            }
+        }
+        if !due(self.last_presence, PRESENCE_CHECK) {
+            return String::new();
+        }
+        self.last_presence = Some(Instant::now());
+        match live.present(&self.thread).await {
+            Ok(people) if self.people.as_ref() != Some(&people) => {
+                self.people = Some(people.clone());
+                frame(None, &ThreadEvent::Presence(Presence { people }))
+            }
+            Ok(_) => String::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "presence read failed");
+                String::new()
+            }
+        }
+    }
+}
+
+fn stream(start: Follower) -> impl futures::Stream<Item = Result<String, std::io::Error>> {
+    futures::stream::unfold(start, |mut f| async move {
+        let waker = f.pipeline.live().waker(&f.thread);
+        loop {
+            let notified = waker.notified();
+            let mut out = f.logged().await;
+            out.push_str(&f.presence().await);
+            if out.is_empty() && f.last_sent.elapsed() >= KEEPALIVE {
+                out.push_str(": keepalive\n\n");
+            }
+            if !out.is_empty() {
+                f.last_sent = Instant::now();
+                return Some((Ok(out), f));
+            }
+            let _ = tokio::time::timeout(POLL, notified).await;
+        }
+    })
+}

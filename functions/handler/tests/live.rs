@@ -1,0 +1,349 @@
+//! Working together on one thread over real HTTP (API keys): alice owns it, bob edits, carol
+//! views, dave is a stranger. The thread stream (members see it, a stranger gets 404, it
+//! resumes from Last-Event-ID), a message sent during a run is queued and runs next as its
+//! author, withdrawing, and authorship of messages and versions.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use support::{Server, Spawn, client};
+
+const T: &str = "t-live";
+
+struct Api {
+    c: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    fn req(&self, method: &str, who: &str, path: &str) -> reqwest::RequestBuilder {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        (self.c)
+            .request(method, format!("{}{path}", self.base))
+            .header("x-api-key", who)
+    }
+
+    async fn call(&self, method: &str, who: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.req(method, who, path);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("send");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Starts a run and returns once it is accepted, without following it.
+    async fn start(&self, who: &str, body: Value) -> u16 {
+        let r = self.req("POST", who, "/api/agent").json(&body);
+        r.send().await.expect("send").status().as_u16()
+    }
+
+    /// The thread once no run is active and nothing is queued.
+    async fn settled(&self, who: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let (_, v) = self
+                .call("GET", who, &format!("/api/threads/{T}"), None)
+                .await;
+            let queued = v["queued"].as_array().map_or(0, Vec::len);
+            if v["state"]["run"].is_null() && queued == 0 && v["state"]["status"] != "idle" {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the thread did not settle: {v:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn message(run: &str, text: &str) -> Value {
+    json!({"threadId": T, "runId": run, "messages": [{"id": format!("{run}-m"), "role": "user", "content": text}], "tools": [], "context": [], "state": {}, "forwardedProps": {}})
+}
+
+/// An open thread stream: frames as (id, event JSON) as they arrive.
+struct Stream {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl Stream {
+    async fn open(api: &Api, who: &str, last_id: Option<u64>) -> Result<Stream, u16> {
+        let mut r = api.req("GET", who, &format!("/api/threads/{T}/events"));
+        if let Some(id) = last_id {
+            r = r.header("last-event-id", id.to_string());
+        }
+        let resp = r.send().await.expect("send");
+        match resp.status().as_u16() {
+            200 => Ok(Stream {
+                resp,
+                buf: String::new(),
+            }),
+            other => Err(other),
+        }
+    }
+
+    /// Frames until one satisfies `done` (that one included).
+    async fn until(&mut self, done: impl Fn(&Value) -> bool) -> Vec<(Option<u64>, Value)> {
+        let deadline = Instant::now() + Duration::from_secs(100);
+        let mut out = Vec::new();
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let frame: String = self.buf.drain(..end + 2).collect();
+                let id = frame
+                    .lines()
+                    .find_map(|l| l.strip_prefix("id: "))
+                    .and_then(|v| v.parse().ok());
+                let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) else {
+                    continue; // a keepalive
+                };
+                let event: Value = serde_json::from_str(data).expect("event JSON");
+                let stop = done(&event);
+                out.push((id, event));
+                if stop {
+                    return out;
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(chunk) = tokio::time::timeout(left, self.resp.chunk()).await else {
+                panic!("the stream went quiet; saw {out:#?}");
+            };
+            let chunk = chunk.expect("read");
+            self.buf
+                .push_str(&String::from_utf8_lossy(&chunk.expect("the stream ended")));
+        }
+    }
+}
+
+fn is(kind: &'static str) -> impl Fn(&Value) -> bool {
+    move |e| e["type"] == kind
+}
+
+async fn invite(api: &Api, who: &str, role: &str) {
+    let path = format!("/api/threads/{T}/invites");
+    let (s, inv) = api
+        .call("POST", "alice", &path, Some(json!({"role": role})))
+        .await;
+    assert_eq!(s, 201, "{inv}");
+    let token = inv["token"].as_str().expect("token");
+    let (s, _) = api
+        .call("POST", who, &format!("/api/invites/{token}/accept"), None)
+        .await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn members_follow_one_stream_and_a_message_during_a_run_is_queued() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: false,
+        env: vec![("APPGEN_API_KEYS", "alice,bob,carol,dave".into())],
+        ports: None,
+    });
+    let api = Api {
+        c: client(),
+        base: server.base.clone(),
+    };
+    assert_eq!(
+        api.start(
+            "alice",
+            message("r1", "A reading list with a title and an author per book")
+        )
+        .await,
+        200
+    );
+    let v = api.settled("alice").await;
+    let interrupt = v["state"]["interruptId"]
+        .as_str()
+        .expect("questions")
+        .to_owned();
+    invite(&api, "bob", "editor").await;
+    invite(&api, "carol", "viewer").await;
+
+    // A stranger cannot follow; the viewer can, and sees bob join from the log.
+    assert_eq!(Stream::open(&api, "dave", None).await.err(), Some(404));
+    let mut carol = Stream::open(&api, "carol", None)
+        .await
+        .expect("a viewer follows");
+    let seen = carol
+        .until(|e| e["type"] == "member_joined" && e["data"]["role"] == "viewer")
+        .await;
+    assert!(
+        seen.iter().any(|(_, e)| e["type"] == "run_started"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(_, e)| e["type"] == "member_joined" && e["data"]["role"] == "editor")
+    );
+
+    // Alice answers (a run that builds); bob's message meanwhile is queued, not refused.
+    let mut answer = message("r2", "");
+    answer["messages"] = json!([]);
+    answer["resume"] = json!([{"interruptId": interrupt, "status": "cancelled"}]);
+    assert_eq!(api.start("alice", answer).await, 200);
+    let (s, queued) = api
+        .call(
+            "POST",
+            "bob",
+            "/api/agent",
+            Some(message("r3", "Add a rating from 1 to 5")),
+        )
+        .await;
+    assert_eq!(s, 202, "{queued}");
+    assert_eq!(
+        queued["author"]["principal"]
+            .as_str()
+            .map(|p| p.starts_with("key:")),
+        Some(true)
+    );
+    // A second queued message: a viewer may not queue, alice may not withdraw bob's, bob may.
+    let queue = format!("/api/threads/{T}/queue");
+    let (s, _) = api
+        .call("POST", "carol", &queue, Some(json!({"text": "x"})))
+        .await;
+    assert_eq!(s, 403);
+    let (s, other) = api
+        .call(
+            "POST",
+            "bob",
+            &queue,
+            Some(json!({"text": "Add a notes field"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{other}");
+    let (_, v) = api
+        .call("GET", "carol", &format!("/api/threads/{T}"), None)
+        .await;
+    let ids: Vec<_> = v["queued"]
+        .as_array()
+        .expect("queued")
+        .iter()
+        .map(|q| q["id"].clone())
+        .collect();
+    assert_eq!(
+        ids,
+        [json!("r3"), other["id"].clone()],
+        "in order, for every member: {v:#}"
+    );
+    let withdraw = format!("{queue}/{}", other["id"].as_str().expect("id"));
+    assert_eq!(api.call("DELETE", "alice", &withdraw, None).await.0, 403);
+    assert_eq!(api.call("DELETE", "bob", &withdraw, None).await.0, 204);
+    assert_eq!(api.call("DELETE", "bob", &withdraw, None).await.0, 404);
+
+    // The queued message runs next, as bob; the viewer's stream tells each step.
+    let seen = carol
+        .until(|e| e["type"] == "version_made" && e["data"]["number"] == 2)
+        .await;
+    let kinds: Vec<&str> = seen
+        .iter()
+        .filter_map(|(_, e)| e["type"].as_str())
+        .collect();
+    for kind in [
+        "questions_answered",
+        "queued",
+        "withdrawn",
+        "version_made",
+        "run_ended",
+        "message_posted",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let posted = seen
+        .iter()
+        .find(|(_, e)| e["type"] == "message_posted")
+        .map(|(_, e)| e["data"].clone());
+    assert_eq!(
+        posted.as_ref().map(|p| p["text"].clone()),
+        Some(json!("Add a rating from 1 to 5"))
+    );
+    let v = api.settled("alice").await;
+    let bob = &queued["author"]["principal"];
+    let authors: Vec<_> = v["state"]["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|x| x["author"]["principal"].clone())
+        .collect();
+    assert_eq!(authors.len(), 2, "{v:#}");
+    assert_ne!(&authors[0], bob, "v1 is alice's");
+    assert_eq!(&authors[1], bob, "v2 is bob's");
+    assert_eq!(&v["authors"]["q-r3-m"]["principal"], bob);
+    assert_eq!(
+        v["runs"]
+            .as_array()
+            .and_then(|r| r.last())
+            .map(|r| r["runId"].clone()),
+        Some(json!("q-r3"))
+    );
+    let (_, one) = api
+        .call(
+            "GET",
+            "carol",
+            &format!("/api/threads/{T}/versions/2"),
+            None,
+        )
+        .await;
+    assert_eq!(&one["author"]["principal"], bob);
+
+    // A restore records who made it; a stream resumed from an id gets only what came after.
+    let (s, _) = api
+        .call(
+            "POST",
+            "bob",
+            &format!("/api/threads/{T}/versions/1/restore"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 201);
+    let last = seen.iter().filter_map(|(id, _)| *id).max().expect("ids");
+    let mut again = Stream::open(&api, "carol", Some(last))
+        .await
+        .expect("resume");
+    let more = again.until(is("restored")).await;
+    let ids: Vec<u64> = more.iter().filter_map(|(id, _)| *id).collect();
+    assert!(ids.iter().all(|id| *id > last), "{ids:?} after {last}");
+    assert_eq!(ids.first(), Some(&(last + 1)), "nothing skipped");
+    let restored = more
+        .last()
+        .map(|(_, e)| e["data"].clone())
+        .expect("restored");
+    assert_eq!(
+        (&restored["by"]["principal"], &restored["from"]),
+        (bob, &json!(1))
+    );
+
+    // Presence: both followers are present (heartbeats over the stream), by name.
+    let people = again
+        .until(|e| {
+            e["type"] == "presence"
+                && e["data"]["people"]
+                    .as_array()
+                    .is_some_and(|p| !p.is_empty())
+        })
+        .await;
+    let present = people
+        .last()
+        .map(|(_, e)| e["data"]["people"].clone())
+        .expect("presence");
+    assert!(
+        present.as_array().is_some_and(|p| p
+            .iter()
+            .all(|x| x["initials"].as_str().is_some_and(|i| !i.is_empty()))),
+        "{present}"
+    );
+
+    // The thread list marks what the caller owns.
+    let (_, list) = api.call("GET", "bob", "/api/threads", None).await;
+    assert_eq!(
+        (&list["threads"][0]["owned"], &list["threads"][0]["role"]),
+        (&json!(false), &json!("editor"))
+    );
+    let (_, list) = api.call("GET", "alice", "/api/threads", None).await;
+    assert_eq!(list["threads"][0]["owned"], json!(true));
+}

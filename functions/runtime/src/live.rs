@@ -1,0 +1,296 @@
+//! What members share while a thread is open, on a [`BlobStore`] (so it works on the embedded
+//! backend, on Azure and across instances):
+//!
+//! - the thread's stream: an append log `{threadId}/live/events` of JSON lines
+//!   `{seq, at, event}` ([`ThreadEvent`]), appended with a length condition (retried on a
+//!   conflict, so concurrent writers never interleave);
+//! - queued messages: one blob each, `{threadId}/live/queue/{id}` ([`QueuedMessage`]);
+//! - presence: one heartbeat blob per principal, `{threadId}/live/presence/{hash}`, written
+//!   volatile (a lost heartbeat only hides someone until the next one).
+
+use crate::now_ms;
+use appgen_core::live::{Heartbeat, Person, QueuedMessage, ThreadEvent, present, queue_order};
+use appgen_core::ports::{BlobStore, Container, StoreError, WriteCondition};
+use appgen_core::snapshot::content_hash;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use tokio::sync::Notify;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredThreadEvent {
+    pub seq: u64,
+    pub at: i64,
+    pub event: ThreadEvent,
+}
+
+#[derive(Clone)]
+pub struct ThreadLive {
+    blobs: Arc<dyn BlobStore>,
+    /// Followers' notifiers, held weakly (as `EventLog` holds runs').
+    wakers: Arc<Mutex<HashMap<String, Weak<Notify>>>>,
+    /// Where this process last left each log: (length, last seq). Only a hint.
+    tails: Arc<Mutex<HashMap<String, (u64, u64)>>>,
+}
+
+/// Appends that lose a race to another writer are redone this many times.
+const APPEND_TRIES: usize = 8;
+const MAX_ENTRIES: usize = 4096;
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
+fn log_key(thread: &str) -> String {
+    format!("{thread}/live/events")
+}
+
+fn queue_prefix(thread: &str) -> String {
+    format!("{thread}/live/queue/")
+}
+
+fn presence_prefix(thread: &str) -> String {
+    format!("{thread}/live/presence/")
+}
+
+fn parse_lines(bytes: &[u8]) -> (Vec<StoredThreadEvent>, usize) {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        if line.last() != Some(&b'\n') {
+            break; // another writer is mid-append: read it next time
+        }
+        used += line.len();
+        match serde_json::from_slice(&line[..line.len() - 1]) {
+            Ok(e) => out.push(e),
+            Err(e) => tracing::warn!(error = %e, "skipping unreadable thread event"),
+        }
+    }
+    (out, used)
+}
+
+impl ThreadLive {
+    pub fn new(blobs: Arc<dyn BlobStore>) -> ThreadLive {
+        ThreadLive {
+            blobs,
+            wakers: Arc::new(Mutex::new(HashMap::new())),
+            tails: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The notifier of a thread's stream, woken on every in-process append while held.
+    pub fn waker(&self, thread: &str) -> Arc<Notify> {
+        let mut wakers = locked(&self.wakers);
+        if let Some(n) = wakers.get(thread).and_then(Weak::upgrade) {
+            return n;
+        }
+        if wakers.len() >= MAX_ENTRIES {
+            wakers.retain(|_, w| w.strong_count() > 0);
+        }
+        let n = Arc::new(Notify::new());
+        wakers.insert(thread.to_owned(), Arc::downgrade(&n));
+        n
+    }
+
+    /// Events after byte `offset`, and the offset after the last complete line.
+    pub async fn read_from(
+        &self,
+        thread: &str,
+        offset: u64,
+    ) -> Result<(Vec<StoredThreadEvent>, u64), StoreError> {
+        let bytes = (self.blobs)
+            .read_from(Container::Threads, &log_key(thread), offset)
+            .await?
+            .unwrap_or_default();
+        let (events, used) = parse_lines(&bytes);
+        Ok((events, offset + used as u64))
+    }
+
+    /// Appends events to the thread's stream; returns the last seq.
+    pub async fn append(&self, thread: &str, events: Vec<ThreadEvent>) -> Result<u64, StoreError> {
+        let key = log_key(thread);
+        let (mut len, mut seq) = locked(&self.tails).get(thread).copied().unwrap_or_default();
+        for _ in 0..APPEND_TRIES {
+            let (seen, next) = self.read_from(thread, len).await?;
+            seq = seen.last().map_or(seq, |e| e.seq);
+            len = next;
+            if events.is_empty() {
+                return Ok(seq);
+            }
+            let at = now_ms();
+            let mut buf = Vec::new();
+            let mut last = seq;
+            for event in &events {
+                last += 1;
+                let line = StoredThreadEvent {
+                    seq: last,
+                    at,
+                    event: event.clone(),
+                };
+                serde_json::to_writer(&mut buf, &line)
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                buf.push(b'\n');
+            }
+            match self
+                .blobs
+                .append(Container::Threads, &key, buf, Some(len))
+                .await
+            {
+                Ok(new_len) => {
+                    let mut tails = locked(&self.tails);
+                    if tails.len() >= MAX_ENTRIES {
+                        tails.clear();
+                    }
+                    tails.insert(thread.to_owned(), (new_len, last));
+                    drop(tails);
+                    if let Some(n) = locked(&self.wakers).get(thread).and_then(Weak::upgrade) {
+                        n.notify_waiters();
+                    }
+                    return Ok(last);
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(format!(
+            "{key}: too many concurrent writers"
+        )))
+    }
+
+    /// Appends, logging instead of failing: the snapshot is the truth, the stream only tells
+    /// followers to look (a follower that misses one still sees the next).
+    pub async fn tell(&self, thread: &str, events: Vec<ThreadEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        if let Err(e) = self.append(thread, events).await {
+            tracing::warn!(thread_id = %thread, error = %e, "could not append to the thread stream");
+        }
+    }
+
+    // ------------------------------------------------------------ queued messages
+
+    /// Queues a message (create-only: an id is queued once).
+    pub async fn enqueue(&self, thread: &str, m: &QueuedMessage) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(m).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let key = format!("{}{}", queue_prefix(thread), m.id);
+        let json = "application/json";
+        let put = self.blobs.put(
+            Container::Threads,
+            &key,
+            bytes,
+            json,
+            WriteCondition::CreateOnly,
+        );
+        put.await.map(|_| ())
+    }
+
+    /// The queued messages, in the order they run.
+    pub async fn queued(&self, thread: &str) -> Result<Vec<QueuedMessage>, StoreError> {
+        let mut out = Vec::new();
+        for key in self
+            .blobs
+            .list(Container::Threads, &queue_prefix(thread))
+            .await?
+        {
+            let Some(blob) = self.blobs.get(Container::Threads, &key).await? else {
+                continue; // withdrawn or started since the listing
+            };
+            match serde_json::from_slice(&blob.bytes) {
+                Ok(m) => out.push(m),
+                Err(e) => tracing::warn!(key, error = %e, "skipping unreadable queued message"),
+            }
+        }
+        queue_order(&mut out);
+        Ok(out)
+    }
+
+    /// Takes a message off the queue (it started, or was withdrawn).
+    pub async fn dequeue(&self, thread: &str, id: &str) -> Result<(), StoreError> {
+        let key = format!("{}{id}", queue_prefix(thread));
+        match self.blobs.delete(Container::Threads, &key).await {
+            Ok(()) | Err(StoreError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    // ------------------------------------------------------------ presence
+
+    /// Records that `person` has the thread open now.
+    pub async fn heartbeat(&self, thread: &str, person: &Person) -> Result<(), StoreError> {
+        let beat = Heartbeat {
+            person: person.clone(),
+            at: now_ms(),
+        };
+        let bytes = serde_json::to_vec(&beat).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let key = format!(
+            "{}{}",
+            presence_prefix(thread),
+            &content_hash(person.principal.as_bytes())[..32]
+        );
+        let json = "application/json";
+        let put =
+            self.blobs
+                .put_volatile(Container::Threads, &key, bytes, json, WriteCondition::Any);
+        put.await.map(|_| ())
+    }
+
+    /// Who has the thread open (heartbeats younger than `PRESENCE_TTL_MS`).
+    pub async fn present(&self, thread: &str) -> Result<Vec<Person>, StoreError> {
+        let mut beats = Vec::new();
+        for key in self
+            .blobs
+            .list(Container::Threads, &presence_prefix(thread))
+            .await?
+        {
+            if let Some(blob) = self.blobs.get(Container::Threads, &key).await?
+                && let Ok(b) = serde_json::from_slice::<Heartbeat>(&blob.bytes)
+            {
+                beats.push(b);
+            }
+        }
+        Ok(present(&beats, now_ms()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedded::DiskBlobStore;
+    use appgen_core::live::Withdrawn;
+
+    fn withdrawn(id: &str) -> ThreadEvent {
+        ThreadEvent::Withdrawn(Withdrawn { id: id.into() })
+    }
+
+    #[tokio::test]
+    async fn two_processes_append_in_turn_and_followers_read_from_an_offset() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let blobs: Arc<dyn BlobStore> =
+            Arc::new(DiskBlobStore::open_with(dir.path(), false).expect("open"));
+        let (here, there) = (ThreadLive::new(blobs.clone()), ThreadLive::new(blobs));
+        let waker = here.waker("t");
+        let woken = waker.notified();
+        assert_eq!(here.append("t", vec![withdrawn("a")]).await.expect("a"), 1);
+        tokio::time::timeout(std::time::Duration::from_secs(5), woken)
+            .await
+            .expect("the follower is woken");
+        // The other process's tail is stale: it reads what was appended, then appends after it.
+        assert_eq!(
+            there
+                .append("t", vec![withdrawn("b"), withdrawn("c")])
+                .await
+                .expect("b"),
+            3
+        );
+        assert_eq!(here.append("t", vec![withdrawn("d")]).await.expect("d"), 4);
+        let (all, off) = here.read_from("t", 0).await.expect("read");
+        let seqs: Vec<u64> = all.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [1, 2, 3, 4]);
+        assert_eq!(all[3].event, withdrawn("d"));
+        assert!(here.read_from("t", off).await.expect("tail").0.is_empty());
+    }
+}
