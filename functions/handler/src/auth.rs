@@ -10,8 +10,8 @@ pub struct AuthConfig {
     /// Trust `x-ms-client-principal` (set only behind SWA / App Service auth, which strips a
     /// client-sent copy).
     pub swa: bool,
-    /// SHA-256 (hex) of accepted API keys; keys are never kept in memory in clear.
-    pub key_hashes: Vec<String>,
+    /// Accepted API keys, by SHA-256; keys are never kept in memory in clear.
+    pub keys: Vec<ApiKey>,
     /// Single-user local mode: every request is the principal `local`.
     pub local: bool,
 }
@@ -36,30 +36,57 @@ struct ClientPrincipal {
     user_details: Option<String>,
 }
 
+/// An accepted API key: its SHA-256 (hex) and the name other members see, when given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub hash: String,
+    pub name: Option<String>,
+}
+
+impl ApiKey {
+    /// One entry of `APPGEN_API_KEYS`: `key`, `sha256:<hex>`, or either after `name=`
+    /// (`alice=secret`), so people trying sharing on one machine show by name, not by hash. A
+    /// name is 1–40 letters, digits, spaces, `.`, `_` or `-`; anything else before a `=` (a
+    /// base64 key's padding) is part of the key.
+    pub fn parse(entry: &str) -> ApiKey {
+        let named = entry.split_once('=').filter(|(n, k)| {
+            !k.is_empty()
+                && (1..=40).contains(&n.chars().count())
+                && n.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '_' | '-'))
+        });
+        let (name, key) = match named {
+            Some((n, k)) => (Some(n.trim().to_owned()), k),
+            None => (None, entry),
+        };
+        let hash = key
+            .strip_prefix("sha256:")
+            .map(str::to_owned)
+            .unwrap_or_else(|| hash_key(key));
+        ApiKey { hash, name }
+    }
+}
+
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 impl AuthConfig {
     /// From `APPGEN_AUTH` (comma list of `local`, `swa`, `keys`) and `APPGEN_API_KEYS`
-    /// (comma list of keys, or of `sha256:<hex>` hashes).
+    /// (comma list of keys or `sha256:<hex>` hashes, each optionally named: `alice=key`).
     pub fn from_env(force_local: bool) -> AuthConfig {
         let modes = std::env::var("APPGEN_AUTH").unwrap_or_default();
         let has = |m: &str| modes.split(',').any(|x| x.trim() == m);
-        let key_hashes = std::env::var("APPGEN_API_KEYS")
+        let keys = std::env::var("APPGEN_API_KEYS")
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|k| !k.is_empty())
-            .map(|k| {
-                k.strip_prefix("sha256:")
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| hash_key(k))
-            })
+            .map(ApiKey::parse)
             .collect();
         AuthConfig {
             swa: has("swa"),
-            key_hashes,
+            keys,
             local: force_local || has("local"),
         }
     }
@@ -100,13 +127,14 @@ impl AuthConfig {
                     .and_then(|v| v.strip_prefix("Bearer "))
             });
         if let Some(key) = key
-            && !self.key_hashes.is_empty()
+            && !self.keys.is_empty()
         {
             let h = hash_key(key);
-            return if self.key_hashes.contains(&h) {
-                Ok(Person::new(&format!("key:{}", &h[..16]), None))
-            } else {
-                Err(AuthError::BadKey)
+            return match self.keys.iter().find(|k| k.hash == h) {
+                // The principal is the hash's prefix whether named or not, so naming a key
+                // later keeps its threads.
+                Some(k) => Ok(Person::new(&format!("key:{}", &h[..16]), k.name.as_deref())),
+                None => Err(AuthError::BadKey),
             };
         }
         if self.local {
@@ -174,7 +202,7 @@ mod tests {
     #[test]
     fn api_keys_are_checked_by_hash() {
         let cfg = AuthConfig {
-            key_hashes: vec![hash_key("k1")],
+            keys: vec![ApiKey::parse("k1")],
             ..AuthConfig::default()
         };
         assert!(cfg.principal(&headers(&[("x-api-key", "k1")])).is_ok());
@@ -184,5 +212,41 @@ mod tests {
         );
         let a = cfg.principal(&headers(&[("authorization", "Bearer k1")]));
         assert_eq!(a, cfg.principal(&headers(&[("x-api-key", "k1")])));
+    }
+
+    #[test]
+    fn a_named_key_shows_its_name_and_keeps_its_principal() {
+        let named = AuthConfig {
+            keys: vec![ApiKey::parse("Alice Smith=k1"), ApiKey::parse("bob=k2")],
+            ..AuthConfig::default()
+        };
+        let plain = AuthConfig {
+            keys: vec![ApiKey::parse("k1")],
+            ..AuthConfig::default()
+        };
+        let who = named
+            .person(&headers(&[("x-api-key", "k1")]))
+            .expect("person");
+        assert_eq!(
+            (who.name.as_str(), who.initials.as_str()),
+            ("Alice Smith", "AS")
+        );
+        assert_eq!(
+            Ok(who.principal),
+            plain.principal(&headers(&[("x-api-key", "k1")]))
+        );
+        // The name is not a key, and a hash after a name is still a hash.
+        assert_eq!(
+            named.principal(&headers(&[("x-api-key", "Alice Smith")])),
+            Err(AuthError::BadKey)
+        );
+        let hashed = ApiKey::parse(&format!("carol=sha256:{}", hash_key("k3")));
+        assert_eq!(
+            (hashed.hash, hashed.name.as_deref()),
+            (hash_key("k3"), Some("carol"))
+        );
+        // Base64 padding is part of the key, not a name.
+        assert_eq!(ApiKey::parse("YWJj=").hash, hash_key("YWJj="));
+        assert_eq!(ApiKey::parse("a/b=c").hash, hash_key("a/b=c"));
     }
 }
