@@ -7,16 +7,11 @@
 mod support;
 
 use appgen_core::app::Requirements;
-use appgen_core::snapshot::ThreadSnapshot;
-use appgen_runtime::embedded::DiskBlobStore;
-use appgen_runtime::preview::PreviewUrls;
-use appgen_runtime::threads::ThreadStore;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{Server, Spawn, client};
+use support::{DataApp, error_of, read_until, send_json};
 
 const SECRET: &str = "accounts-test-secret-0123456789abcdef";
 const PASSWORD: &str = "correct horse battery";
@@ -46,26 +41,7 @@ fn shopping() -> Requirements {
     }
 }
 
-async fn seed(data: &Path) {
-    let blobs = DiskBlobStore::open(&data.join("blobs")).expect("blobs");
-    let threads = ThreadStore::new(Arc::new(blobs));
-    for (t, req) in [
-        ("t-journal", journal()),
-        ("t-other", journal()),
-        ("t-shop", shopping()),
-    ] {
-        let mut snap = ThreadSnapshot::new(t, "local", 1);
-        snap.requirements = Some(req);
-        threads.create(&snap).await.expect("seed");
-    }
-}
-
-struct App {
-    server: Server,
-    c: reqwest::Client,
-    data: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-}
+type App = DataApp;
 
 /// A signed-in user: the token and the user id the server gave.
 struct Signed {
@@ -74,29 +50,14 @@ struct Signed {
 }
 
 impl App {
+    /// Two private journals (`t-journal`, `t-other`) and a shared list (`t-shop`).
     async fn start() -> App {
-        let dir = tempfile::tempdir().expect("tmp");
-        let data = dir.path().join("data");
-        seed(&data).await;
-        let server = Server::start(Spawn::local(&data).with_env("APPGEN_PREVIEW_SECRET", SECRET));
-        App {
-            server,
-            c: client(),
-            data,
-            _dir: dir,
-        }
-    }
-
-    fn key(&self, thread: &str, space: &str) -> String {
-        PreviewUrls::new("", SECRET.as_bytes()).data_key(thread, space)
-    }
-
-    /// A request to `thread`/`space` with that space's key.
-    fn at(&self, m: Method, thread: &str, space: &str, rest: &str) -> reqwest::RequestBuilder {
-        let url = format!("{}/data/{thread}/{space}/{rest}", self.server.preview);
-        self.c
-            .request(m, url)
-            .header("x-app-key", self.key(thread, space))
+        let apps = [
+            ("t-journal", journal()),
+            ("t-other", journal()),
+            ("t-shop", shopping()),
+        ];
+        DataApp::serve(SECRET, &apps, &[]).await
     }
 
     /// A request to the journal's preview space, as `token` when given.
@@ -116,15 +77,14 @@ impl App {
             .expect("send")
     }
 
+    /// `_auth/{what}` on the journal's preview space with these credentials.
+    async fn credentials(&self, what: &str, email: &str, password: &str) -> reqwest::Response {
+        let body = json!({"email": email, "password": password});
+        self.auth("t-journal", "preview", what, body).await
+    }
+
     async fn sign_up(&self, email: &str) -> Signed {
-        let r = self
-            .auth(
-                "t-journal",
-                "preview",
-                "signup",
-                json!({"email": email, "password": PASSWORD}),
-            )
-            .await;
+        let r = self.credentials("signup", email, PASSWORD).await;
         assert_eq!(r.status().as_u16(), 201);
         signed(r).await
     }
@@ -192,13 +152,6 @@ async fn signed(r: reqwest::Response) -> Signed {
     }
 }
 
-async fn error_of(resp: reqwest::Response) -> (u16, String, String) {
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.expect("JSON error body");
-    let text = |k: &str| body["error"][k].as_str().unwrap_or_default().to_owned();
-    (status, text("code"), text("message"))
-}
-
 #[tokio::test]
 async fn private_records_are_seen_and_changed_only_by_their_creator() {
     let app = App::start().await;
@@ -222,14 +175,7 @@ async fn private_records_are_seen_and_changed_only_by_their_creator() {
         .await
         .expect("send");
     assert_eq!(patch.status().as_u16(), 404);
-    let still: Value = app
-        .req(Method::GET, &one, Some(&a.token))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let still = send_json(app.req(Method::GET, &one, Some(&a.token))).await;
     assert_eq!(still["text"], "Dear diary", "B changed nothing");
     assert_eq!(
         app.write(&b.token, "Bob's day").await["createdBy"],
@@ -245,14 +191,7 @@ async fn private_records_are_seen_and_changed_only_by_their_creator() {
     )
     .await;
     assert_eq!((status, code.as_str()), (401, "sign_in_required"));
-    let me: Value = app
-        .req(Method::GET, "_auth/me", Some(&a.token))
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let me = send_json(app.req(Method::GET, "_auth/me", Some(&a.token))).await;
     assert_eq!(me["user"], json!({"id": a.id, "email": "ann@example.com"}));
 }
 
@@ -337,21 +276,11 @@ async fn unknown_emails_and_wrong_passwords_get_one_answer_and_attempts_are_limi
     let app = App::start().await;
     app.sign_up("ann@example.com").await;
     let wrong = app
-        .auth(
-            "t-journal",
-            "preview",
-            "signin",
-            json!({"email": "ann@example.com", "password": "wrong password"}),
-        )
+        .credentials("signin", "ann@example.com", "wrong password")
         .await;
     let wrong: Value = wrong.json().await.expect("json");
     let unknown = app
-        .auth(
-            "t-journal",
-            "preview",
-            "signin",
-            json!({"email": "nobody@example.com", "password": PASSWORD}),
-        )
+        .credentials("signin", "nobody@example.com", PASSWORD)
         .await;
     assert_eq!(unknown.status().as_u16(), 401);
     let unknown: Value = unknown.json().await.expect("json");
@@ -375,21 +304,11 @@ async fn unknown_emails_and_wrong_passwords_get_one_answer_and_attempts_are_limi
     );
 
     let ok = app
-        .auth(
-            "t-journal",
-            "preview",
-            "signin",
-            json!({"email": " ANN@example.com ", "password": PASSWORD}),
-        )
+        .credentials("signin", " ANN@example.com ", PASSWORD)
         .await;
     assert_eq!(ok.status().as_u16(), 200, "emails are normalised");
     let again = app
-        .auth(
-            "t-journal",
-            "preview",
-            "signup",
-            json!({"email": "Ann@Example.com", "password": "another password"}),
-        )
+        .credentials("signup", "Ann@Example.com", "another password")
         .await;
     let (status, code, message) = error_of(again).await;
     assert_eq!((status, code.as_str()), (400, "signup_refused"));
@@ -528,14 +447,7 @@ async fn bad_bodies_are_refused_clearly_and_store_nothing() {
         assert!(m.contains(names), "{m} should name {names}");
     }
     assert_eq!(app.stored_users(), 0, "nothing stored");
-    let r = app
-        .auth(
-            "t-journal",
-            "preview",
-            "signin",
-            json!({"email": "a@b.co", "password": "long enough"}),
-        )
-        .await;
+    let r = app.credentials("signin", "a@b.co", "long enough").await;
     assert_eq!(error_of(r).await.1, "bad_credentials");
     app.sign_up("a@b.co").await;
     assert_eq!(app.stored_users(), 1, "the walk sees accounts");
@@ -544,26 +456,13 @@ async fn bad_bodies_are_refused_clearly_and_store_nothing() {
 #[tokio::test]
 async fn the_schema_says_which_apps_have_accounts_and_others_need_no_token() {
     let app = App::start().await;
-    let schema: Value = app
-        .req(Method::GET, "_schema", None)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let schema = send_json(app.req(Method::GET, "_schema", None)).await;
     assert_eq!(schema["accounts"], true, "readable before signing in");
     assert_eq!(schema["collections"][0]["name"], "entries");
     assert_eq!(schema["collections"][0]["private"], true);
 
     let shop = |rest: &str, m: Method| app.at(m, "t-shop", "preview", rest);
-    let schema: Value = shop("_schema", Method::GET)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let schema = send_json(shop("_schema", Method::GET)).await;
     assert_eq!(schema["accounts"], false);
     let r = shop("_auth/signup", Method::POST)
         .json(&json!({"email": "ann@example.com", "password": PASSWORD}))
@@ -595,20 +494,6 @@ async fn the_schema_says_which_apps_have_accounts_and_others_need_no_token() {
         .expect("h")
         .to_owned();
     assert!(allowed.contains("authorization"), "{allowed}");
-}
-
-/// Reads the stream until `want` appears (or 5 s pass); returns what was read.
-async fn read_until(resp: &mut reqwest::Response, want: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut text = String::new();
-    while !text.contains(want) && Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_millis(500), resp.chunk()).await {
-            Ok(Ok(Some(b))) => text.push_str(&String::from_utf8_lossy(&b)),
-            Ok(_) => break,
-            Err(_) => {}
-        }
-    }
-    text
 }
 
 #[tokio::test]
@@ -696,14 +581,7 @@ async fn one_client_gets_thirty_attempts_a_minute_whatever_the_emails() {
     let (_, code, message) = error_of(r).await;
     assert_eq!(code, "rate_limited");
     assert!(message.contains("client"), "{message}");
-    let other = app
-        .auth(
-            "t-journal",
-            "preview",
-            "signup",
-            json!({"email": "ann@example.com", "password": PASSWORD}),
-        )
-        .await;
+    let other = app.credentials("signup", "ann@example.com", PASSWORD).await;
     assert_eq!(
         other.status().as_u16(),
         201,

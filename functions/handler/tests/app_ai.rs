@@ -6,16 +6,10 @@
 mod support;
 
 use appgen_core::app::Requirements;
-use appgen_core::snapshot::ThreadSnapshot;
-use appgen_runtime::embedded::DiskBlobStore;
-use appgen_runtime::preview::PreviewUrls;
-use appgen_runtime::threads::ThreadStore;
 use appgen_testkit::{Reply, Script, ScriptedServer};
 use serde_json::{Value, json};
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
-use support::{Server, Spawn, client};
+use support::DataApp;
 
 const SECRET: &str = "app-ai-test-secret-0123456789abcdef";
 const SYSTEM: &str =
@@ -31,51 +25,18 @@ fn pantry() -> Requirements {
     }
 }
 
-async fn seed(data: &Path) {
-    let blobs = DiskBlobStore::open(&data.join("blobs")).expect("blobs");
-    let threads = ThreadStore::new(Arc::new(blobs));
-    for t in ["t-chef", "t-other"] {
-        let mut snap = ThreadSnapshot::new(t, "local", 1);
-        snap.requirements = Some(pantry());
-        threads.create(&snap).await.expect("seed");
-    }
-}
-
-struct App {
-    server: Server,
-    c: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
+type App = DataApp;
 
 impl App {
-    /// `appgen serve` with `env` (the model's settings, limits) on a seeded data dir.
+    /// `appgen serve` with `env` (the model's settings, limits) and two apps (`t-chef`, `t-other`).
     async fn start(env: &[(String, String)]) -> App {
-        let dir = tempfile::tempdir().expect("tmp");
-        let data = dir.path().join("data");
-        seed(&data).await;
-        let mut spawn = Spawn::local(&data).with_env("APPGEN_PREVIEW_SECRET", SECRET);
-        for (k, v) in env {
-            spawn = spawn.with_env(k, v.clone());
-        }
-        let server = Server::start(spawn);
-        App {
-            server,
-            c: client(),
-            _dir: dir,
-        }
-    }
-
-    fn key(thread: &str, space: &str) -> String {
-        PreviewUrls::new("", SECRET.as_bytes()).data_key(thread, space)
+        DataApp::serve(SECRET, &[("t-chef", pantry()), ("t-other", pantry())], env).await
     }
 
     async fn call_with(&self, thread: &str, space: &str, key: &str, body: String) -> Answer {
         let r = self
             .c
-            .post(format!(
-                "{}/data/{thread}/{space}/_ai/complete",
-                self.server.preview
-            ))
+            .post(self.url(thread, space, "_ai/complete"))
             .header("x-app-key", key)
             .header("content-type", "application/json")
             .body(body)
@@ -97,7 +58,7 @@ impl App {
     }
 
     async fn call(&self, body: Value) -> Answer {
-        let key = App::key("t-chef", "preview");
+        let key = self.key("t-chef", "preview");
         self.call_with("t-chef", "preview", &key, body.to_string())
             .await
     }
@@ -238,7 +199,7 @@ async fn a_spent_budget_answers_429_and_oversized_requests_count_nothing() {
     assert_eq!(model.requests().len(), 2, "a spent budget reaches no model");
 
     // The budget is per space: the live space of the same app still has its own.
-    let live = App::key("t-chef", "live");
+    let live = app.key("t-chef", "live");
     let body = json!({"prompt": "Hello"}).to_string();
     let a = app.call_with("t-chef", "live", &live, body).await;
     assert_eq!((a.status, a.used()), (200, 110), "{a:?}");
@@ -315,9 +276,9 @@ async fn without_a_model_ai_is_not_configured_and_keys_still_decide() {
     let body = || json!({"prompt": "hi"}).to_string();
     for (thread, space, key) in [
         ("t-chef", "preview", "wrong".to_owned()),
-        ("t-chef", "preview", App::key("t-other", "preview")),
-        ("t-chef", "live", App::key("t-chef", "preview")),
-        ("t-none", "preview", App::key("t-none", "preview")),
+        ("t-chef", "preview", app.key("t-other", "preview")),
+        ("t-chef", "live", app.key("t-chef", "preview")),
+        ("t-none", "preview", app.key("t-none", "preview")),
     ] {
         let a = app.call_with(thread, space, &key, body()).await;
         assert_eq!((a.status, a.code()), (404, "not_found"), "{thread}/{space}");

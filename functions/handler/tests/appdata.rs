@@ -5,15 +5,10 @@
 mod support;
 
 use appgen_core::app::Requirements;
-use appgen_core::snapshot::ThreadSnapshot;
-use appgen_runtime::embedded::DiskBlobStore;
 use appgen_runtime::preview::PreviewUrls;
-use appgen_runtime::threads::ThreadStore;
 use serde_json::{Value, json};
-use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{Server, Spawn, client};
+use support::{DataApp, error_of, read_until, send_json};
 
 const SECRET: &str = "appdata-test-secret-0123456789abcdef";
 
@@ -30,42 +25,17 @@ fn shopping() -> Requirements {
     }
 }
 
-/// Writes two apps' snapshots into the data dir before the server owns it.
-async fn seed(data: &Path) {
-    let blobs = DiskBlobStore::open(&data.join("blobs")).expect("blobs");
-    let threads = ThreadStore::new(Arc::new(blobs));
-    for t in ["t-shop", "t-other"] {
-        let mut snap = ThreadSnapshot::new(t, "local", 1);
-        snap.requirements = Some(shopping());
-        threads.create(&snap).await.expect("seed");
-    }
-}
-
-struct App {
-    server: Server,
-    c: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
+type App = DataApp;
 
 impl App {
+    /// Two list apps (`t-shop`, `t-other`) on a fresh server.
     async fn start() -> App {
-        let dir = tempfile::tempdir().expect("tmp");
-        let data = dir.path().join("data");
-        seed(&data).await;
-        let server = Server::start(Spawn::local(&data).with_env("APPGEN_PREVIEW_SECRET", SECRET));
-        App {
-            server,
-            c: client(),
-            _dir: dir,
-        }
-    }
-
-    fn key(&self, thread: &str, space: &str) -> String {
-        PreviewUrls::new("", SECRET.as_bytes()).data_key(thread, space)
-    }
-
-    fn url(&self, thread: &str, space: &str, rest: &str) -> String {
-        format!("{}/data/{thread}/{space}/{rest}", self.server.preview)
+        DataApp::serve(
+            SECRET,
+            &[("t-shop", shopping()), ("t-other", shopping())],
+            &[],
+        )
+        .await
     }
 
     fn req(
@@ -75,9 +45,7 @@ impl App {
         space: &str,
         rest: &str,
     ) -> reqwest::RequestBuilder {
-        self.c
-            .request(method, self.url(thread, space, rest))
-            .header("x-app-key", self.key(thread, space))
+        self.at(method, thread, space, rest)
             .header("x-client-id", "client-a")
     }
 
@@ -104,20 +72,6 @@ impl App {
         assert_eq!(r.status().as_u16(), 200);
         r.json().await.expect("json")
     }
-}
-
-async fn error_of(resp: reqwest::Response) -> (u16, String, String) {
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.expect("JSON error body");
-    let code = body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let message = body["error"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    (status, code, message)
 }
 
 #[tokio::test]
@@ -233,19 +187,13 @@ async fn records_are_validated_stored_and_updated_only_from_their_current_versio
     );
     let (status, code, _) = error_of(patch(&new_tag, r#"{"item":""}"#).await.expect("send")).await;
     assert_eq!((status, code.as_str()), (400, "invalid_record"));
-    let now: Value = app
-        .req(
-            reqwest::Method::GET,
-            "t-shop",
-            "preview",
-            &format!("items/{id}"),
-        )
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let now = send_json(app.req(
+        reqwest::Method::GET,
+        "t-shop",
+        "preview",
+        &format!("items/{id}"),
+    ))
+    .await;
     assert_eq!(
         now["quantity"], 3,
         "the stale and the bad update changed nothing"
@@ -460,20 +408,6 @@ async fn one_client_past_its_rate_gets_429_with_retry_after() {
     let (i, message) = app_limited.expect("the app was limited");
     assert!(i + 320 >= per_app, "limited after {i}");
     assert!(message.contains("for this app"), "{message}");
-}
-
-/// Reads the stream until `want` appears (or 5 s pass); returns what was read.
-async fn read_until(resp: &mut reqwest::Response, want: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let mut text = String::new();
-    while !text.contains(want) && Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_millis(500), resp.chunk()).await {
-            Ok(Ok(Some(b))) => text.push_str(&String::from_utf8_lossy(&b)),
-            Ok(_) => break,
-            Err(_) => {}
-        }
-    }
-    text
 }
 
 #[tokio::test]

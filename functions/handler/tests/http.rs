@@ -3,23 +3,14 @@
 
 mod support;
 
+use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Server, Spawn, agui_flow, agui_replay, client, get_json, post_json};
+use support::{
+    Server, Spawn, agui_flow, agui_replay, client, error_code, get_json, post_json, send_json,
+};
 
 fn run_input(thread: &str, run: &str, text: &str) -> Value {
     json!({"threadId": thread, "runId": run, "messages": [{"id": format!("{run}-m"), "role": "user", "content": text}], "tools": [], "context": [], "state": {}, "forwardedProps": {}})
-}
-
-async fn error_of(resp: reqwest::Response) -> (u16, String) {
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.expect("JSON error body");
-    (
-        status,
-        body["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )
 }
 
 #[tokio::test]
@@ -36,24 +27,28 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
         .send()
         .await
         .expect("send");
-    assert_eq!(error_of(r).await, (400, "bad_request".into()));
+    assert_eq!(error_code(r).await, (400, "bad_request".into()));
 
     let r = post_json(&c, &agent, &json!({"runId": "r", "messages": []})).await;
     assert_eq!(
-        error_of(r).await,
+        error_code(r).await,
         (400, "bad_request".into()),
         "missing threadId"
     );
 
     let r = post_json(&c, &agent, &json!({"threadId": "t", "messages": []})).await;
     assert_eq!(
-        error_of(r).await,
+        error_code(r).await,
         (400, "bad_request".into()),
         "missing runId"
     );
 
     let r = post_json(&c, &agent, &run_input("../etc", "r1", "x")).await;
-    assert_eq!(error_of(r).await, (400, "bad_request".into()), "unsafe id");
+    assert_eq!(
+        error_code(r).await,
+        (400, "bad_request".into()),
+        "unsafe id"
+    );
 
     let big = "x".repeat(2 * 1024 * 1024);
     let r = post_json(&c, &agent, &run_input("t-big", "r1", &big)).await;
@@ -61,13 +56,13 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
 
     let long = "word ".repeat(5000);
     let r = post_json(&c, &agent, &run_input("t-long", "r1", &long)).await;
-    assert_eq!(error_of(r).await, (413, "message_too_long".into()));
+    assert_eq!(error_code(r).await, (413, "message_too_long".into()));
 
     let mut resume = run_input("t-unknown", "r1", "x");
     resume["resume"] = json!([{"interruptId": "i1", "status": "resolved", "payload": {}}]);
     let r = post_json(&c, &agent, &resume).await;
     assert_eq!(
-        error_of(r).await,
+        error_code(r).await,
         (404, "not_found".into()),
         "resume on an unknown thread"
     );
@@ -79,7 +74,7 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
     )
     .await;
     assert_eq!(
-        error_of(r).await,
+        error_code(r).await,
         (400, "bad_request".into()),
         "no user message"
     );
@@ -105,7 +100,7 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
             (Some("r2"), Some("another"))
         );
     } else {
-        let (status, code) = error_of(r).await;
+        let (status, code) = error_code(r).await;
         // The first run may already have ended with its questions: then r2 must be refused as
         // unanswered, not accepted.
         assert_eq!((status, code.as_str()), (400, "bad_request"));
@@ -120,7 +115,7 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
         .send()
         .await
         .expect("send");
-    assert_eq!(error_of(r).await, (404, "not_found".into()));
+    assert_eq!(error_code(r).await, (404, "not_found".into()));
 }
 
 #[tokio::test]
@@ -135,7 +130,7 @@ async fn another_principals_thread_is_not_found() {
     let c = client();
     let agent = format!("{}/api/agent", server.base);
     let r = post_json(&c, &agent, &run_input("t-a", "r1", "A note pad")).await;
-    assert_eq!(error_of(r).await, (401, "unauthorized".into()), "no key");
+    assert_eq!(error_code(r).await, (401, "unauthorized".into()), "no key");
     let r = c
         .post(&agent)
         .bearer_auth("alice-key")
@@ -173,63 +168,30 @@ async fn another_principals_thread_is_not_found() {
         .await
         .expect("send");
     assert_eq!(
-        error_of(r).await,
+        error_code(r).await,
         (404, "not_found".into()),
         "bob cannot run on alice's thread"
     );
     // Publishing is the owner's too; the owner is refused only by the checked-versions rule.
     let publish = format!("{}/api/threads/t-a/publish", server.base);
-    let r = c
-        .post(&publish)
-        .header("x-api-key", "bob-key")
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(
-        error_of(r).await,
-        (404, "not_found".into()),
-        "bob cannot publish"
-    );
-    let r = c
-        .delete(&publish)
-        .header("x-api-key", "bob-key")
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(
-        error_of(r).await,
-        (404, "not_found".into()),
-        "bob cannot unpublish"
-    );
-    let r = c
-        .post(&publish)
-        .header("x-api-key", "alice-key")
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(
-        error_of(r).await,
-        (422, "not_checked".into()),
-        "no checked version yet"
-    );
-    let r = c
-        .delete(&publish)
-        .header("x-api-key", "alice-key")
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(error_of(r).await, (404, "not_published".into()));
-    let bobs: Value = c
-        .get(format!("{}/api/threads", server.base))
-        .bearer_auth("bob-key")
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    for (key, m, want) in [
+        ("bob-key", Method::POST, (404, "not_found")),
+        ("bob-key", Method::DELETE, (404, "not_found")),
+        ("alice-key", Method::POST, (422, "not_checked")),
+        ("alice-key", Method::DELETE, (404, "not_published")),
+    ] {
+        let r = match m {
+            Method::POST => c.post(&publish).json(&json!({})),
+            _ => c.delete(&publish),
+        };
+        let r = r.header("x-api-key", key).send().await.expect("send");
+        assert_eq!(error_code(r).await, (want.0, want.1.into()), "{m} by {key}");
+    }
+    let bobs = send_json(
+        c.get(format!("{}/api/threads", server.base))
+            .bearer_auth("bob-key"),
+    )
+    .await;
     assert_eq!(bobs["threads"], json!([]));
 }
 
@@ -335,7 +297,7 @@ async fn runs_per_minute_are_limited_per_principal() {
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    assert_eq!(error_of(r).await, (429, "rate_limited".into()));
+    assert_eq!(error_code(r).await, (429, "rate_limited".into()));
     assert!(
         retry.is_some_and(|s| (1..=31).contains(&s)),
         "Retry-After: {retry:?}"

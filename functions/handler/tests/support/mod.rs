@@ -3,9 +3,16 @@
 
 #![allow(dead_code)]
 
+use appgen_core::app::Requirements;
+use appgen_core::snapshot::ThreadSnapshot;
+use appgen_runtime::embedded::DiskBlobStore;
+use appgen_runtime::preview::PreviewUrls;
+use appgen_runtime::threads::ThreadStore;
+use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_appgen");
@@ -213,4 +220,98 @@ pub async fn wait_idle(base: &str, thread: &str, timeout: Duration) -> Value {
         assert!(Instant::now() < deadline, "thread {thread} did not settle");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Writes one thread snapshot per `(thread, requirements)` into `data` before a server owns it,
+/// so the data API has apps to serve without a build.
+pub async fn seed_apps(data: &Path, apps: &[(&str, Requirements)]) {
+    let blobs = DiskBlobStore::open(&data.join("blobs")).expect("blobs");
+    let threads = ThreadStore::new(Arc::new(blobs));
+    for (thread, req) in apps {
+        let mut snap = ThreadSnapshot::new(thread, "local", 1);
+        snap.requirements = Some(req.clone());
+        threads.create(&snap).await.expect("seed");
+    }
+}
+
+/// `appgen serve --local` on a fresh data dir seeded with apps, signing app keys with `secret`:
+/// the common ground of the data API tests (records, accounts, AI calls).
+pub struct DataApp {
+    pub server: Server,
+    pub c: reqwest::Client,
+    pub data: PathBuf,
+    secret: &'static str,
+    _dir: tempfile::TempDir,
+}
+
+impl DataApp {
+    pub async fn serve(
+        secret: &'static str,
+        apps: &[(&str, Requirements)],
+        env: &[(String, String)],
+    ) -> DataApp {
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = dir.path().join("data");
+        seed_apps(&data, apps).await;
+        let mut spawn = Spawn::local(&data).with_env("APPGEN_PREVIEW_SECRET", secret);
+        for (k, v) in env {
+            spawn = spawn.with_env(k, v.clone());
+        }
+        DataApp {
+            server: Server::start(spawn),
+            c: client(),
+            data,
+            secret,
+            _dir: dir,
+        }
+    }
+
+    /// The app key that opens `space` of `thread`.
+    pub fn key(&self, thread: &str, space: &str) -> String {
+        PreviewUrls::new("", self.secret.as_bytes()).data_key(thread, space)
+    }
+
+    pub fn url(&self, thread: &str, space: &str, rest: &str) -> String {
+        format!("{}/data/{thread}/{space}/{rest}", self.server.preview)
+    }
+
+    /// A request to `rest` of `thread`/`space`, with that space's key.
+    pub fn at(&self, m: Method, thread: &str, space: &str, rest: &str) -> RequestBuilder {
+        self.c
+            .request(m, self.url(thread, space, rest))
+            .header("x-app-key", self.key(thread, space))
+    }
+}
+
+/// Sends the request and reads its JSON body, whatever the status.
+pub async fn send_json(r: RequestBuilder) -> Value {
+    r.send().await.expect("send").json().await.expect("json")
+}
+
+/// An error answer as (status, code, message).
+pub async fn error_of(resp: reqwest::Response) -> (u16, String, String) {
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.expect("JSON error body");
+    let text = |k: &str| body["error"][k].as_str().unwrap_or_default().to_owned();
+    (status, text("code"), text("message"))
+}
+
+/// An error answer as (status, code).
+pub async fn error_code(resp: reqwest::Response) -> (u16, String) {
+    let (status, code, _) = error_of(resp).await;
+    (status, code)
+}
+
+/// Reads the stream until `want` appears (or 5 s pass); returns what was read.
+pub async fn read_until(resp: &mut reqwest::Response, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut text = String::new();
+    while !text.contains(want) && Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(500), resp.chunk()).await {
+            Ok(Ok(Some(b))) => text.push_str(&String::from_utf8_lossy(&b)),
+            Ok(_) => break,
+            Err(_) => {}
+        }
+    }
+    text
 }
