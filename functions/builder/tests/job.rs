@@ -5,78 +5,15 @@
 
 use appgen_builder::{Builder, BuilderConfig, materialize};
 use appgen_core::agui::{Event, Message, RunAgentInput, UserContent, UserMessage};
-use appgen_core::app::{ChangeSet, FileMap, Question, Requirements};
-use appgen_core::ports::{AgentContext, AgentError, AgentOutput, AppAgent, Failure};
 use appgen_core::step::StepName;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig, Steps};
 use appgen_runtime::preview::PreviewUrls;
 use appgen_runtime::worker::{WorkerConfig, handle};
+use appgen_testkit::FixtureAgent;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Writes the hand-written passing fixture app; asks nothing.
-struct FixtureAgent(FileMap);
-
-#[async_trait::async_trait]
-impl AppAgent for FixtureAgent {
-    fn name(&self) -> String {
-        "fixture".into()
-    }
-    async fn clarify(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<Vec<Question>, AgentError> {
-        Ok(vec![])
-    }
-    async fn requirements(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<Requirements, AgentError> {
-        Ok(Requirements {
-            title: "Fixture".into(),
-            summary: String::new(),
-            features: vec![],
-            spec: serde_json::Value::Null,
-        })
-    }
-    async fn qa(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<Vec<appgen_core::scenario::Scenario>, AgentError> {
-        Ok(Vec::new())
-    }
-    async fn wireframe(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<String, AgentError> {
-        Ok("<html></html>".into())
-    }
-    async fn code(&self, _: &AgentContext, _: &mut dyn AgentOutput) -> Result<FileMap, AgentError> {
-        Ok(self.0.clone())
-    }
-    async fn fix(
-        &self,
-        _: &AgentContext,
-        _: &Failure,
-        _: &mut dyn AgentOutput,
-    ) -> Result<ChangeSet, AgentError> {
-        Err(AgentError::Unsupported("fixture".into()))
-    }
-    async fn modify(
-        &self,
-        _: &AgentContext,
-        _: &str,
-        _: &mut dyn AgentOutput,
-    ) -> Result<ChangeSet, AgentError> {
-        Err(AgentError::Unsupported("fixture".into()))
-    }
-}
 
 fn pipeline(data: &Path) -> Pipeline {
     let blobs = Arc::new(DiskBlobStore::open(&data.join("blobs")).expect("blobs"));
@@ -88,7 +25,10 @@ fn pipeline(data: &Path) -> Pipeline {
     Pipeline::new(
         blobs,
         queue,
-        Steps::app(Arc::new(FixtureAgent(files)), Arc::new(builder)),
+        Steps::app(
+            Arc::new(FixtureAgent::new("Fixture", files)),
+            Arc::new(builder),
+        ),
         PipelineConfig::new(PreviewUrls::new("http://preview", b"key"), true),
     )
 }

@@ -6,21 +6,18 @@
 mod common;
 
 use appgen_core::agui::Event;
-use appgen_core::app::{
-    BuildPhase, BuildReport, ChangeSet, CheckReport, FileMap, Question, Requirements,
-};
+use appgen_core::app::{BuildPhase, BuildReport, CheckReport, FileMap, Requirements};
 use appgen_core::ports::{
-    AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
-    Failure,
+    AgentContext, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
 };
 use appgen_core::retry::RetryPolicy;
-use appgen_core::scenario::Scenario;
 use appgen_core::view::AppEvent;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
 use appgen_runtime::llm::agents::Agents;
 use appgen_runtime::llm::remote::{RemoteAgents, RemoteSettings};
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig, Steps};
 use appgen_runtime::preview::PreviewUrls;
+use appgen_testkit::FixtureAgent;
 use async_trait::async_trait;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -28,7 +25,6 @@ use axum::response::{IntoResponse, Response};
 use common::{assert_ends_closed, drain, input, start, user};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -96,65 +92,9 @@ async fn refused_url() -> String {
 }
 
 /// The built-in agent the remote one falls back to; counts what it was asked.
-#[derive(Default)]
-struct Builtin {
-    calls: AtomicU32,
-}
-
-#[async_trait]
-impl AppAgent for Builtin {
-    fn name(&self) -> String {
-        "builtin".into()
-    }
-    async fn clarify(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<Vec<Question>, AgentError> {
-        Ok(vec![])
-    }
-    async fn requirements(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<Requirements, AgentError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        Ok(requirements("Built-in plan"))
-    }
-    async fn qa(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<Vec<Scenario>, AgentError> {
-        Ok(vec![])
-    }
-    async fn wireframe(
-        &self,
-        _: &AgentContext,
-        _: &mut dyn AgentOutput,
-    ) -> Result<String, AgentError> {
-        Ok("<html></html>".into())
-    }
-    async fn code(&self, _: &AgentContext, _: &mut dyn AgentOutput) -> Result<FileMap, AgentError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        Ok(FileMap::from([("src/App.tsx".into(), "builtin".into())]))
-    }
-    async fn fix(
-        &self,
-        _: &AgentContext,
-        _: &Failure,
-        _: &mut dyn AgentOutput,
-    ) -> Result<ChangeSet, AgentError> {
-        Err(AgentError::Unsupported("no fix".into()))
-    }
-    async fn modify(
-        &self,
-        _: &AgentContext,
-        _: &str,
-        _: &mut dyn AgentOutput,
-    ) -> Result<ChangeSet, AgentError> {
-        Err(AgentError::Unsupported("no modify".into()))
-    }
+fn builtin() -> Arc<FixtureAgent> {
+    let files = FileMap::from([("src/App.tsx".into(), "builtin".into())]);
+    Arc::new(FixtureAgent::new("builtin", files).with_requirements(requirements("Built-in plan")))
 }
 
 fn requirements(title: &str) -> Requirements {
@@ -188,7 +128,12 @@ impl Seen {
 }
 
 /// RemoteAgents serving the given steps at `url`, two tries, 1 ms apart.
-fn remote(builtin: Arc<Builtin>, url: &str, env: &[(&str, &str)], fallback: bool) -> RemoteAgents {
+fn remote(
+    builtin: Arc<FixtureAgent>,
+    url: &str,
+    env: &[(&str, &str)],
+    fallback: bool,
+) -> RemoteAgents {
     let mut vars: HashMap<String, String> = env
         .iter()
         .map(|(k, v)| (format!("APPGEN_AGENT_{k}"), v.to_string()))
@@ -267,7 +212,7 @@ fn ctx() -> AgentContext {
 #[tokio::test]
 async fn a_served_step_sends_the_contract_and_uses_the_answer() {
     let (url, script) = agui_server(vec![good_requirements()]).await;
-    let builtin = Arc::new(Builtin::default());
+    let builtin = builtin();
     let env = [
         ("REQUIREMENTS_URL", ""),
         ("REQUIREMENTS_TOKEN", "tok-1"),
@@ -277,7 +222,7 @@ async fn a_served_step_sends_the_contract_and_uses_the_answer() {
     let mut seen = Seen::default();
     let got = agent.requirements(&ctx(), &mut seen).await.expect("answer");
     assert_eq!(got.title, "Team plan");
-    assert_eq!(builtin.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(builtin.calls(), 0);
 
     let requests = script.requests.lock().expect("lock");
     let (headers, body) = &requests[0];
@@ -360,7 +305,7 @@ async fn each_fault_is_retried_then_the_builtin_agent_takes_over() {
     ];
     for (reply, want) in cases {
         let (url, script) = agui_server(vec![reply.clone(), reply]).await;
-        let builtin = Arc::new(Builtin::default());
+        let builtin = builtin();
         let agent = remote(builtin.clone(), &url, &[("REQUIREMENTS_URL", "")], true);
         let mut seen = Seen::default();
         let got = agent
@@ -392,7 +337,7 @@ async fn each_fault_is_retried_then_the_builtin_agent_takes_over() {
 
 #[tokio::test]
 async fn without_fallback_the_step_fails_naming_the_agent_and_its_fault() {
-    let builtin = Arc::new(Builtin::default());
+    let builtin = builtin();
     let url = refused_url().await;
     let env = [("CODE_URL", ""), ("CODE_NAME", "team-coder")];
     let agent = remote(builtin.clone(), &url, &env, false);
@@ -408,7 +353,7 @@ async fn without_fallback_the_step_fails_naming_the_agent_and_its_fault() {
     );
     assert!(msg.contains("tried 2 times"), "{msg}");
     assert!(!msg.contains(&url), "the URL is not in the message: {msg}");
-    assert_eq!(builtin.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(builtin.calls(), 0);
 }
 
 #[tokio::test]
@@ -444,7 +389,7 @@ async fn a_fault_then_a_good_run_is_one_retry_and_tool_calls_become_files() {
     ]
     .concat();
     let (url, script) = agui_server(vec![Reply::Events(escape), Reply::Events(good)]).await;
-    let builtin = Arc::new(Builtin::default());
+    let builtin = builtin();
     let agent = remote(builtin.clone(), &url, &[("CODE_URL", "")], false);
     let mut seen = Seen::default();
     let files = agent.code(&ctx(), &mut seen).await.expect("second try");
@@ -461,7 +406,7 @@ async fn a_fault_then_a_good_run_is_one_retry_and_tool_calls_become_files() {
     assert_eq!(errors[1], "");
     let body = &script.requests.lock().expect("lock")[0].1;
     assert_eq!(body["tools"][0]["name"], "write_file");
-    assert_eq!(builtin.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(builtin.calls(), 0);
 }
 
 /// Builds nothing; every build passes.
@@ -490,7 +435,7 @@ impl AppBuilder for PassingBuilder {
 #[tokio::test]
 async fn the_run_log_nests_the_remote_events_in_subagent_spans() {
     let (url, _script) = agui_server(vec![Reply::Status(500), good_requirements()]).await;
-    let builtin = Arc::new(Builtin::default());
+    let builtin = builtin();
     let env = [
         ("REQUIREMENTS_URL", ""),
         ("REQUIREMENTS_NAME", "planner"),
@@ -605,7 +550,7 @@ async fn the_documented_minimal_agent_serves_a_step() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let url = format!("http://127.0.0.1:{port}/");
-    let builtin = Arc::new(Builtin::default());
+    let builtin = builtin();
     let agent = remote(builtin.clone(), &url, &[("REQUIREMENTS_URL", "")], false);
     let mut seen = Seen::default();
     let got = agent.requirements(&ctx(), &mut seen).await;
@@ -619,5 +564,5 @@ async fn the_documented_minimal_agent_serves_a_step() {
         seen.0
             .contains(&AgentEvent::Say("Planning it my way.".into()))
     );
-    assert_eq!(builtin.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(builtin.calls(), 0);
 }

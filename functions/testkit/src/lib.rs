@@ -7,10 +7,12 @@
 //! that plays every appgen agent), else the server answers 500 so a test notices it ran dry.
 //! Every request is recorded for assertions.
 
+mod fixture;
 mod responder;
 pub mod vercel;
 pub mod workload;
 
+pub use fixture::FixtureAgent;
 pub use responder::{
     BROKEN_LINE, appgen_responder, appgen_responder_broken_code, detect_agent, in_schema_order,
 };
