@@ -49,8 +49,13 @@ impl App {
             .header("x-client-id", "client-a")
     }
 
+    /// A request to the shopping list's preview space.
+    fn shop(&self, method: reqwest::Method, rest: &str) -> reqwest::RequestBuilder {
+        self.req(method, "t-shop", "preview", rest)
+    }
+
     async fn create(&self, body: &str) -> reqwest::Response {
-        self.req(reqwest::Method::POST, "t-shop", "preview", "items")
+        self.shop(reqwest::Method::POST, "items")
             .header("content-type", "application/json")
             .body(body.to_owned())
             .send()
@@ -60,12 +65,7 @@ impl App {
 
     async fn list(&self, query: &str) -> Value {
         let r = self
-            .req(
-                reqwest::Method::GET,
-                "t-shop",
-                "preview",
-                &format!("items{query}"),
-            )
+            .shop(reqwest::Method::GET, &format!("items{query}"))
             .send()
             .await
             .expect("send");
@@ -145,30 +145,20 @@ async fn records_are_validated_stored_and_updated_only_from_their_current_versio
     assert_eq!(sorted["records"][0]["item"], "Eggs");
     assert!(sorted["nextCursor"].is_string());
     let (status, code, _) = error_of(
-        app.req(
-            reqwest::Method::GET,
-            "t-shop",
-            "preview",
-            "items?colour=red",
-        )
-        .send()
-        .await
-        .expect("send"),
+        app.shop(reqwest::Method::GET, "items?colour=red")
+            .send()
+            .await
+            .expect("send"),
     )
     .await;
     assert_eq!((status, code.as_str()), (400, "bad_request"));
 
     let id = milk["id"].as_str().expect("id");
     let patch = |tag: &str, body: &str| {
-        app.req(
-            reqwest::Method::PATCH,
-            "t-shop",
-            "preview",
-            &format!("items/{id}"),
-        )
-        .header("if-match", tag)
-        .body(body.to_owned())
-        .send()
+        app.shop(reqwest::Method::PATCH, &format!("items/{id}"))
+            .header("if-match", tag)
+            .body(body.to_owned())
+            .send()
     };
     let r = patch(&etag, r#"{"quantity":3}"#).await.expect("send");
     assert_eq!(r.status().as_u16(), 200);
@@ -187,36 +177,20 @@ async fn records_are_validated_stored_and_updated_only_from_their_current_versio
     );
     let (status, code, _) = error_of(patch(&new_tag, r#"{"item":""}"#).await.expect("send")).await;
     assert_eq!((status, code.as_str()), (400, "invalid_record"));
-    let now = send_json(app.req(
-        reqwest::Method::GET,
-        "t-shop",
-        "preview",
-        &format!("items/{id}"),
-    ))
-    .await;
+    let now = send_json(app.shop(reqwest::Method::GET, &format!("items/{id}"))).await;
     assert_eq!(
         now["quantity"], 3,
         "the stale and the bad update changed nothing"
     );
 
     let r = app
-        .req(
-            reqwest::Method::DELETE,
-            "t-shop",
-            "preview",
-            &format!("items/{id}"),
-        )
+        .shop(reqwest::Method::DELETE, &format!("items/{id}"))
         .send()
         .await
         .expect("send");
     assert_eq!(r.status().as_u16(), 204);
     let r = app
-        .req(
-            reqwest::Method::GET,
-            "t-shop",
-            "preview",
-            &format!("items/{id}"),
-        )
+        .shop(reqwest::Method::GET, &format!("items/{id}"))
         .send()
         .await
         .expect("send");
@@ -357,7 +331,7 @@ async fn one_client_past_its_rate_gets_429_with_retry_after() {
     // The bucket refills while the loop runs (5 a second), so allow for more than the limit.
     for i in 0..2 * appgen_core::appdata::REQUESTS_PER_MINUTE_PER_CLIENT {
         let r = app
-            .req(reqwest::Method::GET, "t-shop", "preview", "items?limit=1")
+            .shop(reqwest::Method::GET, "items?limit=1")
             .send()
             .await
             .expect("send");
@@ -437,15 +411,10 @@ async fn changes_stream_live_and_resume_from_the_last_event_id() {
         .and_then(|v| v.parse().ok())
         .expect("id");
     let id = milk["id"].as_str().expect("id");
-    app.req(
-        reqwest::Method::DELETE,
-        "t-shop",
-        "preview",
-        &format!("items/{id}"),
-    )
-    .send()
-    .await
-    .expect("delete");
+    app.shop(reqwest::Method::DELETE, &format!("items/{id}"))
+        .send()
+        .await
+        .expect("delete");
     assert!(read_until(&mut stream, "deleted").await.contains(id));
     drop(stream);
 
