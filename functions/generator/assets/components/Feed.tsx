@@ -47,7 +47,7 @@ export function Feed({ spec }: { spec: FeedConfig }) {
       <section className="feed" aria-label="Posts, newest first">
         <h2>Posts <span className="muted small">(newest first)</span></h2>
         <p className="muted small">
-          Press {spec.icon} {spec.reaction} on a post to give it a {spec.reaction.toLowerCase()}; each post shows its count.
+          Press {spec.icon} {spec.reaction} on a post to give it a {spec.reaction.toLowerCase()}; each post shows its count.{spec.comments ? " Comment under any post to reply to it." : ""}
         </p>
         {newest.length === 0 ? <p className="empty muted">No posts yet — be the first.</p> : null}
         {newest.map((p) => (
@@ -103,7 +103,7 @@ function Comments({ post, comments, onAdd }: { post: string; comments: Comment[]
           Comment
           <input value={text} onChange={(e) => setText(e.target.value)} aria-label={`Comment on ${post}`} required />
         </label>
-        <button type="submit" className="btn small" aria-label={`Add comment to ${post}`}>Add comment</button>
+        <button type="submit" className="btn primary" aria-label={`Add comment to ${post}`}>Add comment</button>
       </form>
     </div>
   );
