@@ -1,7 +1,8 @@
 //! Scenarios of the composed archetypes: what a person does with each and what they must then
 //! see — a game won, a cart's exact total with its fees, a card revealed and the next one
-//! shown, a timer running and done, a post listed first and its count going up, amounts
-//! scaled, a bill split. Words and labels are the ones each component renders.
+//! shown, a timer running and done, a post listed first and its count going up, a comment
+//! within its post, amounts scaled, a bill split. Words and labels are the ones each component
+//! renders.
 
 use super::collection::label_of;
 use super::{click, count, fill, hidden_in, number, scenario, visible, visible_in};
