@@ -1,13 +1,16 @@
 //! Builds apps for invented descriptions and checks them in headless Chromium with the
 //! builder's own check script (functions/builder/check/check.mjs), using the eval check
-//! kinds. Slow and needs Chromium, so it is ignored by default:
-//! `cargo test -p appgen-generator --test browser -- --ignored --nocapture`.
+//! kinds. The suites of many apps are slow, so they are ignored by default:
+//! `cargo test -p appgen-generator --test browser -- --ignored --nocapture`. The single feed
+//! app with comments (about ten seconds) runs in the default suite.
 
 mod common;
 
 use appgen_core::check::Check;
 use appgen_core::colors::NAMED_COLORS_JSON;
-use appgen_core::ports::AgentContext;
+use appgen_core::ports::{AgentContext, AgentEvent, AgentOutput, AppAgent};
+use appgen_core::scenario::Scenario;
+use appgen_generator::OfflineAgent;
 use common::{generate_into, template_modules};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -228,11 +231,89 @@ fn ok(out: &std::process::Output) -> bool {
     out.status.success()
 }
 
+/// Builds the generated app in `dir` with vite and runs the builder's check script on it with
+/// `checks` and `scenarios`: its JSON report (null when it wrote none) and its output.
+fn build_and_check(
+    dir: &Path,
+    checks: &[Check],
+    scenarios: &[Scenario],
+) -> (Value, std::process::Output) {
+    let built = Command::new(dir.join("node_modules/.bin/vite"))
+        .args(["build", "--configLoader", "runner"])
+        .current_dir(dir)
+        .output()
+        .expect("vite");
+    assert!(
+        ok(&built),
+        "build failed: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    // check.mjs resolves playwright-core from its own directory, so it runs from the app,
+    // with the colour table it reads beside it (as the builder writes them).
+    let check = Path::new(env!("CARGO_MANIFEST_DIR")).join("../builder/check/check.mjs");
+    std::fs::copy(&check, dir.join("check.mjs")).expect("copy check");
+    std::fs::write(dir.join("named-colors.json"), NAMED_COLORS_JSON).expect("colour table");
+    let config = json!({"dist": dir.join("dist"), "checks": checks, "scenarios": scenarios, "chromium": "/usr/bin/chromium", "timeoutMs": 60000});
+    std::fs::write(dir.join("check.json"), config.to_string()).expect("config");
+    let out = Command::new("node")
+        .arg("check.mjs")
+        .arg("check.json")
+        .current_dir(dir)
+        .output()
+        .expect("node");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    if report.is_null() {
+        println!("check.mjs said: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    (report, out)
+}
+
+struct Quiet;
+impl AgentOutput for Quiet {
+    fn emit(&mut self, _event: AgentEvent) {}
+}
+
+/// A feed asked for with comments passes the generator's own acceptance scenarios in the
+/// builder's check script: a comment on one post shows within it with its count (not in the
+/// other post), and stays after a reload.
+#[tokio::test(flavor = "current_thread")]
+async fn a_feed_with_comments_passes_its_own_scenarios() {
+    let ctx = AgentContext {
+        description: "A neighbourhood notice feed: residents post updates with their name and a message, latest on top, with a like button; neighbours can leave a comment on each post.".to_owned(),
+        ..Default::default()
+    };
+    let scenarios = OfflineAgent.qa(&ctx, &mut Quiet).await.expect("qa");
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    assert!(
+        names.contains(&"a comment shows under its post with the count")
+            && names.contains(&"a comment is kept after a reload"),
+        "{names:?}"
+    );
+    let dir = std::env::temp_dir().join(format!("appgen-feed-comments-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    generate_into(&ctx, &dir, &template_modules()).await;
+    let checks =
+        Check::list_from_json(json!([{"kind": "builds"}, {"kind": "loads"}])).expect("checks");
+    let (report, out) = build_and_check(&dir, &checks, &scenarios);
+    let acceptance = report["acceptance"].as_array().cloned().unwrap_or_default();
+    let passed = acceptance
+        .iter()
+        .filter(|r| r["passed"] == json!(true))
+        .count();
+    println!("{passed} / {} scenarios pass", scenarios.len());
+    assert!(
+        passed == scenarios.len() && report["passed"] == json!(true),
+        "kept in {}: {report:#}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "slow: builds apps and drives headless Chromium"]
 async fn generated_apps_pass_the_browser_checks() {
     let modules = template_modules();
-    let check = Path::new(env!("CARGO_MANIFEST_DIR")).join("../builder/check/check.mjs");
     let root =
         std::env::temp_dir().join(format!("appgen-generator-browser-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
@@ -261,34 +342,8 @@ async fn generated_apps_pass_the_browser_checks() {
         };
         let dir = root.join(format!("app{i}"));
         generate_into(&ctx, &dir, &modules).await;
-        let bin = |p: &str| dir.join("node_modules/.bin").join(p);
-        let built = Command::new(bin("vite"))
-            .args(["build", "--configLoader", "runner"])
-            .current_dir(&dir)
-            .output()
-            .expect("vite");
-        assert!(
-            ok(&built),
-            "build failed: {}",
-            String::from_utf8_lossy(&built.stderr)
-        );
-        // check.mjs resolves playwright-core from its own directory, so it runs from the app,
-        // with the colour table it reads beside it (as the builder writes them).
-        std::fs::copy(&check, dir.join("check.mjs")).expect("copy check");
-        std::fs::write(dir.join("named-colors.json"), NAMED_COLORS_JSON).expect("colour table");
         let checks = Check::list_from_json(checks).expect("valid checks");
-        let config = json!({"dist": dir.join("dist"), "checks": checks, "chromium": "/usr/bin/chromium", "timeoutMs": 60000});
-        std::fs::write(dir.join("check.json"), config.to_string()).expect("config");
-        let out = Command::new("node")
-            .arg("check.mjs")
-            .arg("check.json")
-            .current_dir(&dir)
-            .output()
-            .expect("node");
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        if report.is_null() {
-            println!("check.mjs said: {}", String::from_utf8_lossy(&out.stderr));
-        }
+        let (report, out) = build_and_check(&dir, &checks, &[]);
         let bad: Vec<String> = report["checks"]
             .as_array()
             .map(|a| {

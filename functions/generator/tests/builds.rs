@@ -34,6 +34,7 @@ const DESCRIPTIONS: &[&str] = &[
     "Pomodoro timer with 25 minute work and 5 minute break phases",
     "Flashcards with a term and a definition",
     "A team kudos wall: post a thank-you with your name and a message, newest first, with hearts",
+    "A neighbourhood feed: residents post updates with their name, likes and comments on each post",
     "A shared shopping list for our household: item, quantity and who added it; everyone sees changes live.",
     "A private journal where each person signs in and writes entries only they can see",
 ];

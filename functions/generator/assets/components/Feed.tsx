@@ -1,11 +1,20 @@
-import { useEffect, useState } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { config } from "../config";
 import { formatValue } from "../lib/format";
 import { loadItems, newId, saveJson } from "../lib/storage";
 import type { FeedConfig, Item, Values } from "../lib/types";
 import { ItemForm } from "./ItemForm";
 
-type Post = Item & { reactions?: number };
+type Comment = { id: string; created: number; text: string };
+type Post = Item & { reactions?: number; comments?: Comment[] };
+
+// Comments come from storage with the posts, so their shape is checked like the posts'.
+function commentsOf(p: Post): Comment[] {
+  if (!Array.isArray(p.comments)) return [];
+  return p.comments.filter(
+    (c): c is Comment => typeof c === "object" && c !== null && typeof c.id === "string" && typeof c.text === "string" && typeof c.created === "number",
+  );
+}
 
 export function Feed({ spec }: { spec: FeedConfig }) {
   const key = `${config.storageKey}:posts`;
@@ -22,6 +31,15 @@ export function Feed({ spec }: { spec: FeedConfig }) {
 
   const react = (id: string) => setPosts((prev) => prev.map((p) => (p.id === id ? { ...p, reactions: (p.reactions ?? 0) + 1 } : p)));
   const remove = (id: string) => setPosts((prev) => prev.filter((p) => p.id !== id));
+  const comment = (id: string, text: string) =>
+    setPosts((prev) => prev.map((p) => (p.id === id ? { ...p, comments: [...commentsOf(p), { id: newId(), created: Date.now(), text }] } : p)));
+  // Which post, in words: its author, with its first words when that author posted more than once.
+  const nameOf = (p: Post) => {
+    const by = (author ? p.values[author.key] : "") || "someone";
+    const twice = author && posts.some((q) => q.id !== p.id && q.values[author.key] === p.values[author.key]);
+    const words = others.map((f) => p.values[f.key]).find(Boolean) ?? "";
+    return twice && words ? `the post by ${by}: ${words.slice(0, 40)}` : `the post by ${by}`;
+  };
 
   return (
     <>
@@ -29,11 +47,11 @@ export function Feed({ spec }: { spec: FeedConfig }) {
       <section className="feed" aria-label="Posts, newest first">
         <h2>Posts <span className="muted small">(newest first)</span></h2>
         <p className="muted small">
-          Press {spec.icon} {spec.reaction} on a post to give it a {spec.reaction.toLowerCase()}; each post shows its count.
+          Press {spec.icon} {spec.reaction} on a post to give it a {spec.reaction.toLowerCase()}; each post shows its count.{spec.comments ? " Comment under any post to reply to it." : ""}
         </p>
         {newest.length === 0 ? <p className="empty muted">No posts yet — be the first.</p> : null}
         {newest.map((p) => (
-          <article key={p.id} className="card post">
+          <article key={p.id} className="card post" aria-label={spec.comments ? capitalize(nameOf(p)) : undefined}>
             <header className="item-head">
               <strong>{author ? p.values[author.key] : ""}</strong>
               <span className="muted small">{new Date(p.created).toLocaleString()}</span>
@@ -50,9 +68,43 @@ export function Feed({ spec }: { spec: FeedConfig }) {
               </button>
               <button type="button" className="btn ghost small" onClick={() => remove(p.id)}>Delete</button>
             </div>
+            {spec.comments ? <Comments post={nameOf(p)} comments={commentsOf(p)} onAdd={(text) => comment(p.id, text)} /> : null}
           </article>
         ))}
       </section>
     </>
+  );
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+// A post's comments, oldest first so a conversation reads down, and the box to add one.
+function Comments({ post, comments, onAdd }: { post: string; comments: Comment[]; onAdd: (text: string) => void }) {
+  const [text, setText] = useState("");
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (text.trim()) onAdd(text.trim());
+    setText("");
+  };
+  return (
+    <div className="comments">
+      <p className="muted small">{comments.length === 1 ? "1 comment" : `${comments.length} comments`}</p>
+      {comments.length > 0 ? (
+        <ul className="comment-list" aria-label={`Comments on ${post}`}>
+          {comments.map((c) => (
+            <li key={c.id}>
+              {c.text} <span className="muted small">{new Date(c.created).toLocaleString()}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <form className="comment-form" onSubmit={submit}>
+        <label>
+          Comment
+          <input value={text} onChange={(e) => setText(e.target.value)} aria-label={`Comment on ${post}`} required />
+        </label>
+        <button type="submit" className="btn primary" aria-label={`Add comment to ${post}`}>Add comment</button>
+      </form>
+    </div>
   );
 }

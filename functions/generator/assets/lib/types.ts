@@ -144,6 +144,7 @@ export interface FeedConfig {
   fields: Field[];
   reaction: string;
   icon: string;
+  comments?: boolean;
 }
 
 export interface ScalerConfig {

@@ -1,7 +1,7 @@
 //! A feed: people post with their name and a message, newest first, with a reaction button
 //! and its count (likes, hearts, upvotes, kudos). The grammar reads the feed's names (feed,
 //! wall, microblog, timeline, social media) with posts and a reaction or an order, the
-//! fields a post has, and what the reaction is called.
+//! fields a post has, what the reaction is called, and whether people comment on posts.
 
 use crate::fields::{extract_fields, field_from_label};
 use crate::spec::{Field, FieldType};
@@ -17,6 +17,9 @@ pub struct Feed {
     pub reaction: String,
     /// Icon shown on the reaction button.
     pub icon: String,
+    /// Each post has a comment box and its comments, newest last ("people can comment").
+    #[serde(default)]
+    pub comments: bool,
 }
 
 const REACTIONS: &[(&[&str], &str, &str)] = &[
@@ -81,7 +84,70 @@ pub fn read(text: &str, lower: &str) -> Option<Feed> {
         fields: post_fields(text, lower),
         reaction: reaction.to_owned(),
         icon: icon.to_owned(),
+        comments: asks_for_comments(&spaced),
     })
+}
+
+/// Words that ask for comments on posts. A lone "a comment" is not among them: in a list of
+/// a post's fields it names the post's text ("each post has a name and a comment").
+const COMMENT_WORDS: &[&str] = &[
+    "comments",
+    "commenting",
+    "commented",
+    "comment on",
+    "comment under",
+    "comment box",
+    "comment section",
+    "comment thread",
+    "comment field",
+    "leave a comment",
+    "add a comment",
+    "write a comment",
+    "post a comment",
+    "can comment",
+    "to comment",
+    "and comment",
+    "or comment",
+    "reply",
+    "replies",
+    "replying",
+    "respond to",
+];
+
+/// Words that, just before a comment word in the same clause, turn it down ("no comments",
+/// "without replies", "don't need comments").
+const NEGATIONS: &[&str] = &[
+    "no", "without", "not", "don't", "dont", "never", "nor", "disable", "disabled",
+];
+
+/// Whether the description asks for comments: a comment word that no negation before it in
+/// its clause (or "off"/"disabled" right after it) turns down.
+fn asks_for_comments(lower: &str) -> bool {
+    lower
+        .split(['.', ',', ';', ':', '!', '?', '(', ')', '\n'])
+        .any(|clause| {
+            let ws = crate::text::words(clause);
+            COMMENT_WORDS.iter().any(|phrase| {
+                let needle = crate::text::words(phrase);
+                ws.windows(needle.len())
+                    .enumerate()
+                    .filter(|(_, w)| *w == needle.as_slice())
+                    .any(|(at, _)| !turned_down(&ws, at, at + needle.len()))
+            })
+        })
+}
+
+/// A negation up to three words before the match and after any "but" ("no likes but
+/// comments"), or "off"/"disabled" right after it ("comments off").
+fn turned_down(ws: &[String], start: usize, end: usize) -> bool {
+    let near = &ws[start.saturating_sub(3)..start];
+    let near = match near.iter().rposition(|w| w == "but") {
+        Some(i) => &near[i + 1..],
+        None => near,
+    };
+    let after = ws.get(end).map(String::as_str);
+    near.iter().any(|w| NEGATIONS.contains(&w.as_str()))
+        || matches!(after, Some("off" | "disabled"))
 }
 
 fn post_fields(text: &str, lower: &str) -> Vec<Field> {
@@ -134,18 +200,23 @@ fn post_fields(text: &str, lower: &str) -> Vec<Field> {
 impl Feed {
     pub fn describe(&self) -> String {
         format!(
-            "a feed of posts ({}), newest first, with a {} button and count",
+            "a feed of posts ({}), newest first, with a {} button and count{}",
             self.fields
                 .iter()
                 .map(|f| f.label.to_lowercase())
                 .collect::<Vec<_>>()
                 .join(", "),
-            self.reaction.to_lowercase()
+            self.reaction.to_lowercase(),
+            if self.comments {
+                " and comments under each post"
+            } else {
+                ""
+            }
         )
     }
 
     pub fn features(&self) -> Vec<String> {
-        vec![
+        let mut out = vec![
             format!(
                 "Post with a form: {}",
                 self.fields
@@ -160,7 +231,14 @@ impl Feed {
                 self.reaction.to_lowercase()
             ),
             "Delete a post".to_owned(),
-        ]
+        ];
+        if self.comments {
+            out.push(
+                "Comment on a post: its comments listed under it, newest last, with their count"
+                    .to_owned(),
+            );
+        }
+        out
     }
 
     pub fn tagline(&self) -> String {
@@ -193,6 +271,63 @@ mod tests {
         let d = "Build a social media app for pet owners to share photos and stories";
         let f = read(d, &d.to_lowercase()).expect("feed");
         assert_eq!(labels(&f).last(), Some(&"Post"));
+    }
+
+    fn comments(d: &str) -> bool {
+        read(d, &d.to_lowercase()).expect("feed").comments
+    }
+
+    #[test]
+    fn comments_when_asked_in_any_wording() {
+        for d in [
+            "A neighbourhood feed: residents post updates, people can comment on posts, like button.",
+            "Social media app for climbers where members share posts and leave a comment under each one",
+            "A family wall: post a message with your name, likes and comments, newest first.",
+            "Microblog for the office with hearts and replies to posts",
+            "A team timeline where anyone posts news and others reply; newest first with upvotes.",
+            "A class feed: students post questions and classmates respond to them with a comment box.",
+            "A kudos wall, posts newest first, no likes but comments please",
+        ] {
+            assert!(comments(d), "{d}");
+        }
+    }
+
+    #[test]
+    fn the_spec_and_the_requirements_carry_comments() {
+        let d = "A family wall: post a message with your name, likes and comments, newest first.";
+        let f = read(d, &d.to_lowercase()).expect("feed");
+        let v = serde_json::to_value(&f).expect("json");
+        assert_eq!(v["comments"], true);
+        assert!(
+            f.features()
+                .iter()
+                .any(|x| x.starts_with("Comment on a post"))
+        );
+        assert!(f.describe().contains("comments"));
+        // A spec stored before comments existed reads as a feed without them.
+        let mut old = v;
+        old.as_object_mut().map(|o| o.remove("comments"));
+        let back: Feed = serde_json::from_value(old).expect("old spec");
+        assert!(!back.comments);
+        assert!(!back.features().iter().any(|x| x.contains("omment")));
+    }
+
+    #[test]
+    fn no_comments_unless_asked() {
+        for d in [
+            "A team kudos wall: post a thank-you with your name and a message, newest first, with hearts",
+            "A neighbourhood feed: post a message, like posts. No comments.",
+            "A microblog with upvotes, without comments or replies",
+            "A family wall where we post updates with likes; we don't need comments",
+            "Social media feed for our club with hearts, comments off",
+            // A post's field called "a comment" is its text, not a request for comments.
+            "A guestbook feed: each post has a name and a comment, with a like button",
+        ] {
+            assert!(!comments(d), "{d}");
+        }
+        let d = "A guestbook feed: each post has a name and a comment, with a like button";
+        let f = read(d, &d.to_lowercase()).expect("feed");
+        assert_eq!(labels(&f), ["Name", "Post"]);
     }
 
     #[test]

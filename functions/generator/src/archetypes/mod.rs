@@ -179,6 +179,13 @@ mod tests {
             "feed"
         );
         assert_eq!(kind("A recipe box with ingredients and steps"), "none");
+        // A field named "comments" does not make a list of records a feed.
+        assert_eq!(
+            kind(
+                "A feedback form for a coffee shop: name, email, a 1-5 rating and comments. Show all submitted feedback in a table."
+            ),
+            "none"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Scenarios of the composed archetypes: what a person does with each and what they must then
 //! see — a game won, a cart's exact total with its fees, a card revealed and the next one
-//! shown, a timer running and done, a post listed first and its count going up, amounts
-//! scaled, a bill split. Words and labels are the ones each component renders.
+//! shown, a timer running and done, a post listed first and its count going up, a comment
+//! within its post, amounts scaled, a bill split. Words and labels are the ones each component
+//! renders.
 
 use super::collection::label_of;
 use super::{click, count, fill, hidden_in, number, scenario, visible, visible_in};
@@ -34,7 +35,7 @@ fn made(spec: &AppSpec) -> Vec<Scenario> {
         Some(Archetype::Shop(s)) => shop(s, spec.persist),
         Some(Archetype::Flashcards(f)) => flashcards(f).into_iter().collect(),
         Some(Archetype::Timer(t)) => vec![timer(t)],
-        Some(Archetype::Feed(f)) => feed(f).into_iter().collect(),
+        Some(Archetype::Feed(f)) => feed(f).into_iter().chain(feed_comment(f)).collect(),
         Some(Archetype::Scaler(s)) => scaler(s).into_iter().collect(),
         Some(Archetype::Split(s)) => vec![split(s)],
         Some(Archetype::Memory(_)) | None => Vec::new(),
@@ -44,11 +45,28 @@ fn made(spec: &AppSpec) -> Vec<Scenario> {
 /// The reload versions of the scenarios whose app keeps what they add: the same steps up to
 /// the point the data is in, a reload, then the data checked again. The shop's is its own.
 fn kept(spec: &AppSpec) -> Vec<Scenario> {
+    let mut out: Vec<Scenario> = kept_first(spec).into_iter().collect();
+    if let Some(Archetype::Feed(f)) = &spec.archetype {
+        let post = commented_post();
+        let upto = format!("Add comment to {post}");
+        out.extend(
+            reloaded(feed_comment(f), &upto, &capitalize(&post), COMMENT).map(|steps| {
+                scenario(
+                    "a comment is kept after a reload",
+                    "Keep the comments after a page reload",
+                    steps,
+                )
+            }),
+        );
+    }
+    out
+}
+
+/// The reload version of the first thing each archetype adds.
+fn kept_first(spec: &AppSpec) -> Option<Scenario> {
     let (source, upto, list, text) = match &spec.archetype {
         Some(Archetype::Flashcards(f)) => {
-            let Some(front) = f.fields.first() else {
-                return Vec::new();
-            };
+            let front = f.fields.first()?;
             let shown = format!("{} {}", NAMES[0], front.label.to_lowercase());
             (flashcards(f), "Add card".to_owned(), "Study", shown)
         }
@@ -70,26 +88,32 @@ fn kept(spec: &AppSpec) -> Vec<Scenario> {
             "Balances",
             format!("{}: is owed", NAMES[0]),
         ),
-        _ => return Vec::new(),
+        _ => return None,
     };
-    let Some(source) = source else {
-        return Vec::new();
-    };
-    // Up to and including the first click that saves.
-    let end = source
-        .steps
-        .iter()
-        .position(|st| matches!(st, ScenarioStep::Click { name, .. } if *name == upto));
-    let Some(end) = end else {
-        return Vec::new();
-    };
-    let mut steps = source.steps[..=end].to_vec();
-    steps.extend([ScenarioStep::Reload, visible_in(list, &text)]);
-    vec![scenario(
+    let steps = reloaded(source, &upto, list, &text)?;
+    Some(scenario(
         "what was added is kept after a reload",
         "Keep the data after a page reload",
         steps,
-    )]
+    ))
+}
+
+/// `source`'s steps up to and including the first click on `upto` (the one that saves), a
+/// reload, then `text` expected in `list`.
+fn reloaded(
+    source: Option<Scenario>,
+    upto: &str,
+    list: &str,
+    text: &str,
+) -> Option<Vec<ScenarioStep>> {
+    let source = source?;
+    let end = source
+        .steps
+        .iter()
+        .position(|st| matches!(st, ScenarioStep::Click { name, .. } if name == upto))?;
+    let mut steps = source.steps[..=end].to_vec();
+    steps.extend([ScenarioStep::Reload, visible_in(list, text)]);
+    Some(steps)
 }
 
 /// The first player fills a line (a row, or a column of dropped discs) while the second
@@ -242,16 +266,7 @@ fn timer(t: &Timer) -> Scenario {
 
 /// Two posts: the newest is listed first; a reaction counts up on the post it was given to.
 fn feed(f: &Feed) -> Option<Scenario> {
-    let author = f.fields.iter().find(|x| x.kind == FieldType::Text)?;
-    let value = |field: &Field, n: usize| match field.kind {
-        FieldType::Text | FieldType::Longtext if field.key == author.key => NAMES[n].to_owned(),
-        _ => sample(field, n),
-    };
-    let mut steps = Vec::new();
-    for n in 0..2 {
-        steps.extend(f.fields.iter().map(|x| enter(x, &value(x, n))));
-        steps.push(click("Post"));
-    }
+    let mut steps = two_posts(f)?;
     let list = "Posts, newest first";
     steps.push(expect_order(&[NAMES[1], NAMES[0]]));
     steps.push(click(&format!("{} this post (0)", f.reaction)));
@@ -262,6 +277,52 @@ fn feed(f: &Feed) -> Option<Scenario> {
             "Show posts newest first, each with a {} count",
             f.reaction.to_lowercase()
         ),
+        steps,
+    ))
+}
+
+/// Two posts, by the first and second name, each field filled.
+fn two_posts(f: &Feed) -> Option<Vec<ScenarioStep>> {
+    let author = f.fields.iter().find(|x| x.kind == FieldType::Text)?;
+    let value = |field: &Field, n: usize| match field.kind {
+        FieldType::Text | FieldType::Longtext if field.key == author.key => NAMES[n].to_owned(),
+        _ => sample(field, n),
+    };
+    let mut steps = Vec::new();
+    for n in 0..2 {
+        steps.extend(f.fields.iter().map(|x| enter(x, &value(x, n))));
+        steps.push(click("Post"));
+    }
+    Some(steps)
+}
+
+/// What the comment scenarios say, in no post's fields.
+const COMMENT: &str = "Lovely to see this";
+
+/// The older of the two posts, the one the scenarios comment on, as its controls name it.
+fn commented_post() -> String {
+    format!("the post by {}", NAMES[0])
+}
+
+/// Two posts; a comment on one shows within that post with its count, and not in the other.
+fn feed_comment(f: &Feed) -> Option<Scenario> {
+    if !f.comments {
+        return None;
+    }
+    let mut steps = two_posts(f)?;
+    let post = commented_post();
+    let other = format!("The post by {}", NAMES[1]);
+    steps.extend([
+        fill(&format!("Comment on {post}"), COMMENT),
+        click(&format!("Add comment to {post}")),
+        visible_in(&capitalize(&post), "1 comment"),
+        visible_in(&capitalize(&post), COMMENT),
+        count(&format!("Comments on {post}"), 1),
+        hidden_in(&other, COMMENT),
+    ]);
+    Some(scenario(
+        "a comment shows under its post with the count",
+        "Comment on a post and see the comments under it with their count",
         steps,
     ))
 }

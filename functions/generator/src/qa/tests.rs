@@ -247,6 +247,46 @@ fn archetypes_get_scenarios_that_check_what_they_do() {
     }
 }
 
+/// A feed that asks for comments gets a scenario that comments on one post and finds the
+/// comment and its count within that post only, kept after a reload where posts are kept; a
+/// feed without comments gets neither.
+#[test]
+fn feed_comments_are_checked_within_their_post() {
+    let spec = spec_of(
+        "A neighbourhood feed where residents post updates with their name and a message, newest first; people can like and comment on posts.",
+    );
+    let s = scenarios(&spec);
+    let c = s
+        .iter()
+        .find(|x| x.name == "a comment shows under its post with the count")
+        .expect("comment scenario");
+    let within = |want: &str| {
+        c.steps.iter().any(|st| {
+            matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, within: Some(w) } } if text == want && w == "The post by Amber")
+        })
+    };
+    assert!(within("1 comment"), "{c:?}");
+    assert!(c.steps.iter().any(|st| matches!(st, ScenarioStep::Expect { expect: Expectation::TextHidden { within: Some(w), .. } } if w == "The post by Cobalt")), "{c:?}");
+    let kept = s
+        .iter()
+        .find(|x| x.name == "a comment is kept after a reload");
+    assert!(spec.persist, "a feed keeps its posts by default");
+    assert!(kept.is_some(), "{:?}", names(&s));
+    if let Some(k) = kept {
+        let at = k.steps.iter().position(|st| *st == ScenarioStep::Reload);
+        assert!(at.is_some_and(|i| i + 1 < k.steps.len()), "{k:?}");
+    }
+    let plain = for_prompt(
+        "A neighbourhood feed where residents post updates with their name and a message, newest first, with a like button. No comments.",
+    );
+    assert!(
+        !names(&plain).iter().any(|n| n.contains("comment")),
+        "{:?}",
+        names(&plain)
+    );
+    assert!(!plain.is_empty());
+}
+
 /// A check in words becomes a scenario over the app's own form and list; what cannot be read
 /// says how to put it.
 #[test]
