@@ -9,7 +9,7 @@ use appgen_core::view::ApiErrorCode;
 use appgen_runtime::pipeline::{Pipeline, QueueRefusal};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -131,18 +131,7 @@ async fn thread_events(
         last_beat: None,
         last_presence: None,
     };
-    let mut resp = Response::new(Body::from_stream(stream(follower)));
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache, no-transform"),
-    );
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    resp
+    crate::relay::event_stream(Body::from_stream(stream(follower)))
 }
 
 /// One member following a thread: where they are in its log, and whom they were last told is

@@ -24,8 +24,15 @@ pub fn frame(seq: u64, event: &appgen_core::agui::Event) -> String {
 }
 
 pub fn sse(pipeline: Arc<Pipeline>, thread: String, run: String, after: u64) -> Response {
-    let stream = async_stream(pipeline, thread, run, after);
-    let mut resp = Response::new(Body::from_stream(stream));
+    event_stream(Body::from_stream(async_stream(
+        pipeline, thread, run, after,
+    )))
+}
+
+/// An SSE answer around `body`, with what keeps proxies from buffering or rewriting it (every
+/// stream of the API — a run, a thread, an app's changes — is answered through this).
+pub fn event_stream(body: Body) -> Response {
+    let mut resp = Response::new(body);
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

@@ -14,7 +14,7 @@ use appgen_runtime::appdata::accounts::Accounts;
 use appgen_runtime::appdata::{AppData, DataSpace, LoggedChange};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,23 +55,12 @@ pub(super) async fn changes(
         viewer: o.user.map(|u| u.id),
         session: session.map(|t| (st.accounts.clone(), t)),
     };
-    let mut resp = Response::new(Body::from_stream(follow(
+    Ok(crate::relay::event_stream(Body::from_stream(follow(
         st.data.clone(),
         o.space,
         offset,
         audience,
-    )));
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache, no-transform"),
-    );
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(resp.into_response())
+    ))))
 }
 
 /// Who a stream is for: which changes it may carry.
