@@ -55,8 +55,14 @@ pub async fn seed(data: &Path, azurite: bool) -> anyhow::Result<Seeded> {
     Ok(Seeded { env })
 }
 
-/// One follower: reads the stream until it has seen every write, noting when each arrived.
-async fn follow(mut resp: reqwest::Response, writes: usize) -> Vec<(usize, Instant)> {
+/// One follower: reads an SSE stream until it has seen every write, noting when each arrived.
+/// A write is told by `marker` followed by its number (`"item":"w7"`), so both the app-data
+/// and the thread-stream rows read their streams with this one loop.
+pub(crate) async fn follow(
+    mut resp: reqwest::Response,
+    writes: usize,
+    marker: &str,
+) -> Vec<(usize, Instant)> {
     let mut seen = Vec::new();
     let mut buf = String::new();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -70,7 +76,7 @@ async fn follow(mut resp: reqwest::Response, writes: usize) -> Vec<(usize, Insta
         while let Some(end) = buf.find("\n\n") {
             let frame: String = buf.drain(..end + 2).collect();
             if let Some(i) = frame
-                .split("\"item\":\"w")
+                .split(marker)
                 .nth(1)
                 .and_then(|r| r.split('"').next())
                 .and_then(|n| n.parse().ok())
@@ -99,7 +105,7 @@ pub async fn latency(preview_base: &str, clients: usize) -> anyhow::Result<(f64,
         }
         // The first frame says the stream is following: only then is it counted as connected.
         resp.chunk().await?;
-        followers.spawn(follow(resp, WRITES));
+        followers.spawn(follow(resp, WRITES, "\"item\":\"w"));
     }
     let mut sent = Vec::with_capacity(WRITES);
     for i in 0..WRITES {

@@ -35,34 +35,6 @@ pub async fn seed(data: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One follower: reads the stream until it has seen every queued message, noting when each
-/// arrived.
-async fn follow(mut resp: reqwest::Response, writes: usize) -> Vec<(usize, Instant)> {
-    let mut seen = Vec::new();
-    let mut buf = String::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while seen.len() < writes && Instant::now() < deadline {
-        let Ok(Ok(Some(chunk))) = tokio::time::timeout(Duration::from_secs(5), resp.chunk()).await
-        else {
-            break;
-        };
-        let at = Instant::now();
-        buf.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buf.find("\n\n") {
-            let frame: String = buf.drain(..end + 2).collect();
-            if let Some(i) = frame
-                .split("\"text\":\"w")
-                .nth(1)
-                .and_then(|r| r.split('"').next())
-                .and_then(|n| n.parse().ok())
-            {
-                seen.push((i, at));
-            }
-        }
-    }
-    seen
-}
-
 /// What the row reports.
 pub struct Measured {
     pub p50: f64,
@@ -91,7 +63,7 @@ pub async fn latency(
         }
         // The first frame (presence) says the stream is following.
         resp.chunk().await?;
-        followers.spawn(follow(resp, WRITES));
+        followers.spawn(crate::appdata_bench::follow(resp, WRITES, "\"text\":\"w"));
     }
     let kb_per_follower = (rss_kb() - before) / clients.max(1) as f64;
     let mut sent = Vec::with_capacity(WRITES);
