@@ -194,3 +194,21 @@ fn private_records_are_seen_only_by_their_creator() {
     assert!(s.may_see("notes", Some("u1"), Some("u2")));
     assert!(!s.may_see("nope", Some("u1"), Some("u1")));
 }
+
+#[test]
+fn the_build_check_names_what_it_cannot_see_of_cloud_and_sign_in_apps() {
+    let unseen = |spec| AppSchema::unchecked_by_the_build(&req(spec));
+    assert_eq!(unseen(json!({"entity": entity()})), None);
+    assert_eq!(
+        unseen(json!({"entity": entity(), "data": "cloud"})),
+        Some("data shared between people")
+    );
+    assert_eq!(
+        unseen(json!({"entity": entity(), "data": "private"})),
+        Some("sign-in and each person's own data")
+    );
+    assert_eq!(
+        unseen(json!({"collections": [{"name": "diary", "fields": []}]})),
+        Some("data shared between people")
+    );
+}

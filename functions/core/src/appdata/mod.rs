@@ -115,6 +115,22 @@ impl AppSchema {
     /// The app has accounts when its data is "private per signed-in person" (`spec.data ==
     /// "private"`, which also makes the entity's collection private), when the agent wrote
     /// `spec.accounts: true`, or when any collection is private.
+    /// What the build check cannot see of this app, in words for the version's message: the
+    /// check serves `dist/` statically, where the data client falls back to the browser, so
+    /// neither data shared between people nor sign-in is exercised there. `None` for apps
+    /// whose data stays on the device.
+    pub fn unchecked_by_the_build(req: &Requirements) -> Option<&'static str> {
+        let cloud = matches!(
+            req.spec.get("data").and_then(Value::as_str),
+            Some("cloud" | "private")
+        ) || req.spec.get("collections").is_some();
+        match (cloud, AppSchema::of(req).accounts) {
+            (_, true) => Some("sign-in and each person's own data"),
+            (true, false) => Some("data shared between people"),
+            (false, false) => None,
+        }
+    }
+
     pub fn of(req: &Requirements) -> AppSchema {
         let private_data = req.spec.get("data").and_then(Value::as_str) == Some("private");
         let explicit = req

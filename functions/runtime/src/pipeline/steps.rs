@@ -350,8 +350,17 @@ fn accept(w: StepWork<'_>, report: &BuildReport) -> ReviewDecision {
         Some(c) => format!("is built and passed its browser check ({})", c.verdict()),
         None => "is built".into(),
     };
+    // Say what "checked" did not cover, so the message claims no more than the check saw.
+    let unseen = w
+        .snap
+        .requirements
+        .as_ref()
+        .and_then(appgen_core::appdata::AppSchema::unchecked_by_the_build)
+        .filter(|_| report.check.is_some())
+        .map(|what| format!(" The build check ran it with its data in the browser: {what} was not checked for this version."))
+        .unwrap_or_default();
     w.out.emit(AgentEvent::Say(format!(
-        "Version {number} {verdict}. Preview: {url}"
+        "Version {number} {verdict}.{unseen} Preview: {url}"
     )));
     let render = RenderUrl {
         url,
