@@ -13,7 +13,7 @@ use crate::text::{has_any, words};
 use crate::title::quiz_tagline;
 
 /// What the offline generator can change, for the user when it cannot do a request.
-pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\"), a field or a column (\"rename the owner field to Assignee\"), change the subtitle, change colours (\"make the background navy and the buttons gold\"), add or remove a field (\"add a phone field\", \"remove the notes field\"), add or remove a section on a landing page or a column on a board, turn saving after reload on or off, add search, a filter or sorting, show totals, averages or a chart, switch between a table and cards, and change how many questions a quiz has.";
+pub const UNDERSTOOD: &str = "I can rename the app (\"rename it to Acme Notes\"), a field or a column (\"rename the owner field to Assignee\"), change the subtitle, change colours (\"make the background navy and the buttons gold\"), add or remove a field (\"add a phone field\", \"remove the notes field\"), add or remove a section on a landing page or a column on a board, turn saving after reload on or off, add search, a filter or sorting, show totals, averages or a chart, switch between a table and cards, change how many questions a quiz has, and turn on or off what a composed app offers (\"let people comment\", \"use hearts\", \"add a timer\", \"keep score\", \"add 8% tax\", \"add croissant 3.20\").";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotUnderstood(pub String);
@@ -64,6 +64,14 @@ pub fn apply_request(
         } else if let Some(line) = tagline_target(&clause) {
             next.tagline = line.clone();
             done.push(format!("The subtitle now reads “{line}”."));
+        } else if let Some(said) = next
+            .archetype
+            .as_mut()
+            .map(|a| a.follow_up(&clause))
+            .filter(|said| !said.is_empty())
+        {
+            // An option of a game, shop or feed was turned on or off.
+            done.extend(said);
         } else if first == "rename" && rename_part(&mut next, &clause, &mut done) {
             // A field or board column was renamed.
         } else if let Some(d) = data_target(&next, &c) {
@@ -155,7 +163,18 @@ fn clauses(request: &str) -> Vec<String> {
         "switch", "keep", "don't", "do", "stop", "put", "also",
     ];
     let mut out = vec![];
-    for sentence in request.split(['.', ';', '\n', '!']) {
+    // A full stop between digits is a decimal point ("add lilies 6.75"), not a sentence end.
+    let chars: Vec<char> = request.chars().collect();
+    let ends = |i: usize, c: char| {
+        matches!(c, ';' | '\n' | '!')
+            || c == '.' && !chars.get(i + 1).is_some_and(char::is_ascii_digit)
+    };
+    let marked: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| if ends(i, c) { '\n' } else { c })
+        .collect();
+    for sentence in marked.split('\n') {
         let ws: Vec<&str> = sentence.split_whitespace().collect();
         let mut cur: Vec<&str> = vec![];
         for (i, w) in ws.iter().enumerate() {
@@ -747,5 +766,74 @@ fn data_target(spec: &AppSpec, clause: &str) -> Option<DataLocation> {
         (false, true, false) => Some(DataLocation::Cloud),
         (false, false, true) => Some(DataLocation::Device),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archetypes::Archetype;
+
+    fn feed_spec() -> AppSpec {
+        crate::analysis::analyze(
+            "A neighbourhood notice feed where residents post updates with their name and a message; latest posts on top and a like button.",
+            &[],
+        )
+    }
+
+    fn comments(spec: &AppSpec) -> bool {
+        matches!(&spec.archetype, Some(Archetype::Feed(f)) if f.comments)
+    }
+
+    #[test]
+    fn a_follow_up_turns_comments_on_and_the_scenarios_follow() {
+        let before = feed_spec();
+        assert!(!comments(&before));
+        for ask in [
+            "Let people comment",
+            "add comments and use hearts",
+            "allow replies on posts",
+        ] {
+            let (after, said) = apply_request(&before, ask).expect(ask);
+            assert!(comments(&after), "{ask}: {said:?}");
+            let (retired, added) = crate::qa::changes(&before, &after);
+            assert!(
+                added
+                    .iter()
+                    .any(|s| s.name == "a comment shows under its post with the count"),
+                "{ask}: {added:?}"
+            );
+            // The earlier scenarios stay: a post listed first, its reaction counted.
+            assert!(
+                !retired.contains(&"a new post is listed first and reactions count".to_owned())
+                    || ask.contains("hearts"),
+                "{ask}: {retired:?}"
+            );
+        }
+        let (on, _) = apply_request(&before, "let people comment").expect("on");
+        let (off, said) = apply_request(&on, "remove the comments").expect("off");
+        assert!(!comments(&off), "{said:?}");
+        let (retired, _) = crate::qa::changes(&on, &off);
+        assert!(retired.contains(&"a comment shows under its post with the count".to_owned()));
+    }
+
+    #[test]
+    fn follow_ups_reach_games_and_shops() {
+        let game =
+            crate::analysis::analyze("Noughts and crosses for two people on one screen", &[]);
+        let (after, _) = apply_request(&game, "keep score").expect("score");
+        assert!(matches!(&after.archetype, Some(Archetype::GridGame(g)) if g.score));
+        let shop = crate::analysis::analyze(
+            "A flower shop: roses 12.00, tulips 8.50; add bouquets to a basket and see the basket total.",
+            &[],
+        );
+        let (after, said) = apply_request(&shop, "add 10% delivery fee and add lilies 6.75")
+            .expect("fee and product");
+        let Some(Archetype::Shop(s)) = &after.archetype else {
+            panic!("shop: {said:?}");
+        };
+        assert_eq!((s.fees.len(), s.products.len()), (1, 3), "{said:?}");
+        // What no archetype option names is still not understood.
+        assert!(apply_request(&shop, "make it sparkle more").is_err());
     }
 }

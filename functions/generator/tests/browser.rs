@@ -2,7 +2,8 @@
 //! builder's own check script (functions/builder/check/check.mjs), using the eval check
 //! kinds. The suites of many apps are slow, so they are ignored by default:
 //! `cargo test -p appgen-generator --test browser -- --ignored --nocapture`. The single feed
-//! app with comments (about ten seconds) runs in the default suite.
+//! app with comments and the feed a follow-up gives comments (about ten seconds each) run
+//! in the default suite.
 
 mod common;
 
@@ -10,7 +11,7 @@ use appgen_core::check::Check;
 use appgen_core::colors::NAMED_COLORS_JSON;
 use appgen_core::ports::{AgentContext, AgentEvent, AgentOutput, AppAgent};
 use appgen_core::scenario::Scenario;
-use appgen_generator::OfflineAgent;
+use appgen_generator::{OfflineAgent, apply_request, requirements_of};
 use common::{generate_into, template_modules};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -273,6 +274,36 @@ impl AgentOutput for Quiet {
     fn emit(&mut self, _event: AgentEvent) {}
 }
 
+/// Builds the app of `ctx` and runs the generator's own scenarios for it in the builder's
+/// check script; fails unless each of `expected` is among them and every scenario passes.
+async fn passes_its_own_scenarios(ctx: &AgentContext, name: &str, expected: &[&str]) {
+    let scenarios = OfflineAgent.qa(ctx, &mut Quiet).await.expect("qa");
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    assert!(
+        expected.iter().all(|e| names.contains(e)),
+        "{expected:?} not in {names:?}"
+    );
+    let dir = std::env::temp_dir().join(format!("appgen-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    generate_into(ctx, &dir, &template_modules()).await;
+    let checks =
+        Check::list_from_json(json!([{"kind": "builds"}, {"kind": "loads"}])).expect("checks");
+    let (report, out) = build_and_check(&dir, &checks, &scenarios);
+    let acceptance = report["acceptance"].as_array().cloned().unwrap_or_default();
+    let passed = acceptance
+        .iter()
+        .filter(|r| r["passed"] == json!(true))
+        .count();
+    println!("{name}: {passed} / {} scenarios pass", scenarios.len());
+    assert!(
+        passed == scenarios.len() && report["passed"] == json!(true),
+        "kept in {}: {report:#}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A feed asked for with comments passes the generator's own acceptance scenarios in the
 /// builder's check script: a comment on one post shows within it with its count (not in the
 /// other post), and stays after a reload.
@@ -282,32 +313,60 @@ async fn a_feed_with_comments_passes_its_own_scenarios() {
         description: "A neighbourhood notice feed: residents post updates with their name and a message, latest on top, with a like button; neighbours can leave a comment on each post.".to_owned(),
         ..Default::default()
     };
-    let scenarios = OfflineAgent.qa(&ctx, &mut Quiet).await.expect("qa");
-    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    assert!(
-        names.contains(&"a comment shows under its post with the count")
-            && names.contains(&"a comment is kept after a reload"),
-        "{names:?}"
-    );
-    let dir = std::env::temp_dir().join(format!("appgen-feed-comments-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    generate_into(&ctx, &dir, &template_modules()).await;
-    let checks =
-        Check::list_from_json(json!([{"kind": "builds"}, {"kind": "loads"}])).expect("checks");
-    let (report, out) = build_and_check(&dir, &checks, &scenarios);
-    let acceptance = report["acceptance"].as_array().cloned().unwrap_or_default();
-    let passed = acceptance
-        .iter()
-        .filter(|r| r["passed"] == json!(true))
-        .count();
-    println!("{passed} / {} scenarios pass", scenarios.len());
-    assert!(
-        passed == scenarios.len() && report["passed"] == json!(true),
-        "kept in {}: {report:#}\n{}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    passes_its_own_scenarios(
+        &ctx,
+        "feed-comments",
+        &[
+            "a comment shows under its post with the count",
+            "a comment is kept after a reload",
+        ],
+    )
+    .await;
+}
+
+/// Apps made without an option, then a chat edit that turns it on: the app the follow-up's
+/// spec composes passes the option's scenarios and the earlier ones (a feed given comments
+/// and hearts, a shop given a tax and a product, a game given a score).
+#[tokio::test(flavor = "current_thread")]
+async fn follow_ups_turn_archetype_options_on() {
+    let cases = [
+        (
+            "A neighbourhood notice feed where residents post updates with their name and a message; latest posts on top and a like button with a count.",
+            "let people comment, and use hearts",
+            "feed-follow-up",
+            "a comment shows under its post with the count",
+        ),
+        (
+            "A flower shop: roses 12.00, tulips 8.50 and sunflowers 9.90; add bouquets to a basket and see the basket total.",
+            "add 8% tax",
+            "shop-follow-up",
+            "two products give the exact basket total",
+        ),
+        (
+            "Noughts and crosses for two people on one screen, with a new game button.",
+            "keep score",
+            "game-follow-up",
+            "3 in a row wins the game",
+        ),
+    ];
+    for (description, request, name, expected) in cases {
+        let first = AgentContext {
+            description: description.to_owned(),
+            ..Default::default()
+        };
+        let spec = appgen_generator::spec_for(&first);
+        let next = apply_request(&spec, request).expect("follow-up");
+        let (_, added) = appgen_generator::qa::changes(&spec, &next);
+        assert!(
+            added.iter().any(|s| s.name == expected),
+            "{request}: {added:?}"
+        );
+        let ctx = AgentContext {
+            requirements: Some(requirements_of(&next)),
+            ..first
+        };
+        passes_its_own_scenarios(&ctx, name, &[expected]).await;
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]

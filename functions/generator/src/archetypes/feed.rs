@@ -197,7 +197,77 @@ fn post_fields(text: &str, lower: &str) -> Vec<Field> {
     fields
 }
 
+/// A follow-up's words for comments (any form: "let people comment", "allow replies").
+const COMMENT_MENTIONS: &[&str] = &[
+    "comment",
+    "comments",
+    "commenting",
+    "reply",
+    "replies",
+    "replying",
+    "respond",
+];
+
+/// Reaction words too common to name a reaction on their own in a follow-up ("make it look
+/// like…", "I love it").
+const AMBIGUOUS_REACTIONS: &[&str] = &["like", "love", "vote"];
+
 impl Feed {
+    /// A follow-up on comments or on what the reaction is called.
+    pub fn follow_up(&mut self, lower: &str) -> Vec<String> {
+        let mut out = vec![];
+        if let Some(on) = super::asked(lower, COMMENT_MENTIONS) {
+            out.push(
+                match (on, self.comments) {
+                    (true, true) => "Posts already have comments.",
+                    (true, false) => "People can now comment under each post.",
+                    (false, true) => "Posts no longer have comments.",
+                    (false, false) => "Posts have no comments.",
+                }
+                .to_owned(),
+            );
+            self.comments = on;
+        }
+        let named: Vec<_> = REACTIONS
+            .iter()
+            .filter_map(|r @ (keys, ..)| {
+                let clear: Vec<&str> = keys
+                    .iter()
+                    .copied()
+                    .filter(|k| !AMBIGUOUS_REACTIONS.contains(k))
+                    .chain(
+                        ["like button", "like buttons"]
+                            .into_iter()
+                            .filter(|_| r.1 == "Like"),
+                    )
+                    .collect();
+                super::asked(lower, &clear).map(|on| (r, on))
+            })
+            .collect();
+        if named.iter().any(|(_, on)| !on) && !named.iter().any(|(_, on)| *on) {
+            out.push(format!(
+                "A post keeps its {} button; I can change what it is (likes, hearts, upvotes or claps).",
+                self.reaction.to_lowercase()
+            ));
+        } else if let Some(((_, name, icon), _)) = named
+            .iter()
+            .find(|((_, name, _), on)| *on && *name != self.reaction)
+        {
+            self.reaction = (*name).to_owned();
+            self.icon = (*icon).to_owned();
+            out.push(format!(
+                "Each post now has a {} button with its count.",
+                name.to_lowercase()
+            ));
+        } else if !named.is_empty() {
+            out.push(format!(
+                "Each post already has a {} button.",
+                self.reaction.to_lowercase()
+            ));
+        }
+        out
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "a feed of posts ({}), newest first, with a {} button and count{}",
@@ -328,6 +398,56 @@ mod tests {
         let d = "A guestbook feed: each post has a name and a comment, with a like button";
         let f = read(d, &d.to_lowercase()).expect("feed");
         assert_eq!(labels(&f), ["Name", "Post"]);
+    }
+
+    fn feed(d: &str) -> Feed {
+        read(d, &d.to_lowercase()).expect("feed")
+    }
+
+    #[test]
+    fn follow_ups_turn_comments_on_and_off_in_any_wording() {
+        for ask in [
+            "let people comment",
+            "add comments",
+            "allow replies to posts",
+            "people should be able to comment on a post",
+        ] {
+            let mut f = feed("A neighbourhood feed: post a message, like posts.");
+            let said = f.follow_up(&ask.to_lowercase());
+            assert!(f.comments, "{ask}: {said:?}");
+        }
+        for ask in [
+            "remove the comments",
+            "turn comments off",
+            "no more replies",
+            "get rid of commenting",
+        ] {
+            let mut f = feed("A family wall: post a message with your name, likes and comments.");
+            f.follow_up(&ask.to_lowercase());
+            assert!(!f.comments, "{ask}");
+        }
+    }
+
+    #[test]
+    fn follow_ups_change_the_reaction() {
+        let mut f = feed("A neighbourhood feed: post a message, like posts.");
+        let said = f.follow_up("use hearts instead of likes");
+        assert_eq!(
+            (f.reaction.as_str(), f.icon.as_str()),
+            ("Heart", "❤"),
+            "{said:?}"
+        );
+        f.follow_up("switch to upvotes");
+        assert_eq!(f.reaction, "Upvote");
+        assert_eq!(
+            f.follow_up("add likes"),
+            ["Each post now has a like button with its count."]
+        );
+        assert_eq!(f.reaction, "Like");
+        // A reaction cannot be removed, and a word that is not a reaction changes nothing.
+        assert!(f.follow_up("remove the likes")[0].starts_with("A post keeps"));
+        assert!(f.follow_up("make it look like a newspaper").is_empty());
+        assert_eq!(f.reaction, "Like");
     }
 
     #[test]

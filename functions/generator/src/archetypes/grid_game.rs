@@ -228,6 +228,31 @@ impl GridGame {
         )
     }
 
+    /// A follow-up on the tally of wins ("keep score", "add a scoreboard", "no score").
+    pub fn follow_up(&mut self, lower: &str) -> Vec<String> {
+        let Some(on) = super::asked(
+            lower,
+            &[
+                "score",
+                "scores",
+                "scoreboard",
+                "tally",
+                "count wins",
+                "wins",
+            ],
+        ) else {
+            return Vec::new();
+        };
+        let said = match (on, self.score) {
+            (true, true) => "The game already keeps score.",
+            (true, false) => "The game now keeps a tally of wins per player and draws.",
+            (false, true) => "The game no longer keeps score.",
+            (false, false) => "The game keeps no score.",
+        };
+        self.score = on;
+        vec![said.to_owned()]
+    }
+
     pub fn features(&self) -> Vec<String> {
         let mut out = vec![
             format!(
@@ -299,6 +324,19 @@ mod tests {
         assert_eq!((g.columns, g.rows, g.win), (10, 10, 5));
         assert_eq!(g.players, ["Black".to_owned(), "White".to_owned()]);
         assert!(g.describe().contains("10×10"));
+    }
+
+    #[test]
+    fn follow_ups_keep_score_or_stop() {
+        let mut g = read("a tic-tac-toe game for two").expect("game");
+        assert!(!g.score);
+        g.follow_up("keep score");
+        assert!(g.score);
+        g.follow_up("remove the scoreboard");
+        assert!(!g.score);
+        g.follow_up("count wins for each player");
+        assert!(g.score);
+        assert!(g.follow_up("make the grid blue").is_empty());
     }
 
     #[test]

@@ -150,6 +150,22 @@ fn pair_count(lower: &str) -> Option<u32> {
 }
 
 impl Memory {
+    /// A follow-up on the timer ("add a timer", "time the game", "remove the clock").
+    pub fn follow_up(&mut self, lower: &str) -> Vec<String> {
+        let Some(on) = super::asked(lower, &["timer", "clock", "stopwatch", "time it", "timed"])
+        else {
+            return Vec::new();
+        };
+        let said = match (on, self.timer) {
+            (true, true) => "The game already has a timer.",
+            (true, false) => "A timer now runs from the first flip until the last pair.",
+            (false, true) => "The game no longer has a timer.",
+            (false, false) => "The game has no timer.",
+        };
+        self.timer = on;
+        vec![said.to_owned()]
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "a memory game: {} face-down cards ({} pairs of {}), flip two at a time",
@@ -192,6 +208,19 @@ mod tests {
         assert_eq!(m.symbols.len(), 8);
         assert_eq!(m.theme, "fruit");
         assert_eq!(m.counter, "Moves");
+    }
+
+    #[test]
+    fn follow_ups_add_and_remove_the_timer() {
+        let mut m = read("concentration game with animal pictures: 12 tiles").expect("memory");
+        assert!(!m.timer);
+        m.follow_up("add a timer");
+        assert!(m.timer);
+        m.follow_up("take the clock off");
+        assert!(!m.timer);
+        m.follow_up("i want the game timed");
+        assert!(m.timer);
+        assert!(m.follow_up("make the cards bigger").is_empty());
     }
 
     #[test]

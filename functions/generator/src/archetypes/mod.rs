@@ -85,6 +85,23 @@ impl Archetype {
         }
     }
 
+    /// A follow-up request's clause applied to the app's options ("let people comment", "use
+    /// hearts", "add a timer", "keep score", "add 8% tax", "add croissant 3.20"): a sentence
+    /// per change, none when the clause is about nothing this archetype has.
+    pub fn follow_up(&mut self, clause: &str) -> Vec<String> {
+        let lower = clause.to_lowercase().replace('-', " ");
+        match self {
+            Archetype::Feed(f) => f.follow_up(&lower),
+            Archetype::Memory(m) => m.follow_up(&lower),
+            Archetype::GridGame(g) => g.follow_up(&lower),
+            Archetype::Shop(s) => s.follow_up(clause, &lower),
+            Archetype::Timer(_)
+            | Archetype::Flashcards(_)
+            | Archetype::Scaler(_)
+            | Archetype::Split(_) => Vec::new(),
+        }
+    }
+
     /// Whether the app keeps something in the browser (the cart, the sessions done).
     pub fn keeps_data(&self) -> bool {
         match self {
@@ -144,6 +161,39 @@ impl Archetype {
     }
 }
 
+/// Words that turn an option off when they come just before its name in a follow-up ("remove
+/// the timer", "no more comments", "get rid of the delivery fee", "turn off replies").
+const OFF_BEFORE: &[&str] = &[
+    "no", "not", "without", "don't", "dont", "never", "remove", "delete", "drop", "hide",
+    "disable", "stop", "off", "rid", "lose", "nor",
+];
+
+/// Whether a follow-up names one of `phrases`, and if so whether it turns it on (`true`) or
+/// off (`false`): an off word up to four words before the first mention (after any "but"),
+/// or "off", "disabled" or "removed" right after it.
+pub(crate) fn asked(lower: &str, phrases: &[&str]) -> Option<bool> {
+    let ws = crate::text::words(lower);
+    let (start, end) = phrases.iter().find_map(|p| {
+        let needle = crate::text::words(p);
+        (!needle.is_empty())
+            .then(|| {
+                ws.windows(needle.len())
+                    .position(|w| w == needle.as_slice())
+                    .map(|at| (at, at + needle.len()))
+            })
+            .flatten()
+    })?;
+    let near = &ws[start.saturating_sub(4)..start];
+    let near = match near.iter().rposition(|w| w == "but") {
+        Some(i) => &near[i + 1..],
+        None => near,
+    };
+    let after = ws.get(end).map(String::as_str);
+    let off = near.iter().any(|w| OFF_BEFORE.contains(&w.as_str()))
+        || matches!(after, Some("off" | "disabled" | "removed"));
+    Some(!off)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +236,21 @@ mod tests {
             ),
             "none"
         );
+    }
+
+    #[test]
+    fn a_follow_up_turns_an_option_on_or_off() {
+        for (clause, on) in [
+            ("let people comment", Some(true)),
+            ("remove the comments", Some(false)),
+            ("turn comments off", Some(false)),
+            ("we don't need comments any more", Some(false)),
+            ("get rid of the comments", Some(false)),
+            ("no likes but comments please", Some(true)),
+            ("make the title bigger", None),
+        ] {
+            assert_eq!(asked(clause, &["comment", "comments"]), on, "{clause}");
+        }
     }
 
     #[test]

@@ -246,7 +246,122 @@ fn fees(lower: &str) -> Vec<Fee> {
     out
 }
 
+/// Words a follow-up puts before a new product's name ("add a croissant 3.20").
+const ADD_WORDS: &[&str] = &[
+    "add", "also", "include", "put", "sell", "a", "an", "new", "product", "item", "called",
+    "named", "please",
+];
+
 impl Shop {
+    /// A follow-up on fees ("add 8% tax", "remove the delivery fee") and products ("add
+    /// croissant 3.20", "make roses 10.00", "remove tulips").
+    pub fn follow_up(&mut self, clause: &str, lower: &str) -> Vec<String> {
+        let mut out = self.follow_up_fees(lower);
+        for mut p in products(clause) {
+            let ws: Vec<&str> = p.name.split_whitespace().collect();
+            let from = ws
+                .iter()
+                .position(|w| !ADD_WORDS.contains(&w.to_lowercase().as_str()))
+                .unwrap_or(ws.len());
+            p.name = capitalize(&ws[from..].join(" "));
+            if p.name.is_empty() {
+                continue;
+            }
+            match self
+                .products
+                .iter_mut()
+                .find(|q| q.name.eq_ignore_ascii_case(&p.name))
+            {
+                Some(q) => {
+                    q.price = p.price;
+                    out.push(format!("{} now costs {:.2}.", q.name, p.price));
+                }
+                None => {
+                    out.push(format!("Added {} ({:.2}).", p.name, p.price));
+                    self.products.push(p);
+                }
+            }
+        }
+        if out.is_empty() {
+            out.extend(self.remove_products(lower));
+        }
+        out
+    }
+
+    fn follow_up_fees(&mut self, lower: &str) -> Vec<String> {
+        let mut out = vec![];
+        let mut asked_fees = fees(lower);
+        // "change the delivery fee to 7%": a percentage for a fee the shop already has.
+        if asked_fees.is_empty()
+            && let Some(percent) = words(lower)
+                .iter()
+                .find_map(|w| w.strip_suffix('%').and_then(|n| n.parse::<f64>().ok()))
+            && let Some(f) = self.fees.iter().find(|f| {
+                let label = f.label.to_lowercase();
+                has_any(
+                    lower,
+                    &[&label, label.split(' ').next().unwrap_or_default()],
+                )
+            })
+        {
+            asked_fees.push(Fee {
+                label: f.label.clone(),
+                percent,
+            });
+        }
+        for fee in asked_fees {
+            match self.fees.iter_mut().find(|f| f.label == fee.label) {
+                Some(f) => {
+                    f.percent = fee.percent;
+                    out.push(format!("{} is now {}%.", f.label, f.percent));
+                }
+                None => {
+                    out.push(format!(
+                        "Added {}% {}.",
+                        fee.percent,
+                        fee.label.to_lowercase()
+                    ));
+                    self.fees.push(fee);
+                }
+            }
+        }
+        let before = self.fees.len();
+        self.fees.retain(|f| {
+            let label = f.label.to_lowercase();
+            let first = label
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            super::asked(lower, &[&label, &first]) != Some(false)
+        });
+        if self.fees.len() < before {
+            out.push(format!(
+                "Removed {} fee(s) from the total.",
+                before - self.fees.len()
+            ));
+        }
+        out
+    }
+
+    /// "remove tulips": a shop keeps at least two products (a cart of one is not a shop).
+    fn remove_products(&mut self, lower: &str) -> Vec<String> {
+        let gone: Vec<String> = self
+            .products
+            .iter()
+            .filter(|p| super::asked(lower, &[&p.name.to_lowercase()]) == Some(false))
+            .map(|p| p.name.clone())
+            .collect();
+        if gone.is_empty() {
+            return Vec::new();
+        }
+        if self.products.len() - gone.len() < 2 {
+            return vec!["A shop keeps at least two products; nothing was removed.".to_owned()];
+        }
+        self.products.retain(|p| !gone.contains(&p.name));
+        vec![format!("Removed {}.", gone.join(", "))]
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "a shop with a {}: {} products with prices, quantities and a total{}",
@@ -330,6 +445,52 @@ mod tests {
             (s.cart.as_str(), s.fees[0].label.as_str()),
             ("order", "VAT")
         );
+    }
+
+    fn flowers() -> Shop {
+        let d = "A flower shop: roses 12.00, tulips 8.50 and sunflowers 9.90; add bouquets to a basket and see the basket total with 5% delivery fee.";
+        read(d, &d.to_lowercase()).expect("shop")
+    }
+
+    fn follow_up(s: &mut Shop, ask: &str) -> Vec<String> {
+        s.follow_up(ask, &ask.to_lowercase().replace('-', " "))
+    }
+
+    #[test]
+    fn follow_ups_change_fees() {
+        let mut s = flowers();
+        follow_up(&mut s, "add 8% tax");
+        assert_eq!(s.fees.len(), 2);
+        assert_eq!((s.fees[1].label.as_str(), s.fees[1].percent), ("Tax", 8.0));
+        follow_up(&mut s, "change the delivery fee to 7%");
+        assert_eq!(s.fees[0].percent, 7.0);
+        follow_up(&mut s, "remove the delivery fee");
+        assert_eq!(
+            s.fees.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(),
+            ["Tax"]
+        );
+        follow_up(&mut s, "no tax");
+        assert!(s.fees.is_empty());
+    }
+
+    #[test]
+    fn follow_ups_add_price_and_remove_products() {
+        let mut s = flowers();
+        let said = follow_up(&mut s, "add lilies 6.75");
+        assert_eq!(
+            names(&s),
+            ["Roses", "Tulips", "Sunflowers", "Lilies"],
+            "{said:?}"
+        );
+        assert_eq!(s.products[3].price, 6.75);
+        follow_up(&mut s, "also sell a peony bunch for $15");
+        assert_eq!(s.products[4].name, "Peony bunch");
+        follow_up(&mut s, "roses 10.00");
+        assert_eq!(s.products[0].price, 10.0);
+        follow_up(&mut s, "remove tulips and lilies");
+        assert_eq!(names(&s), ["Roses", "Sunflowers", "Peony bunch"]);
+        follow_up(&mut s, "remove roses and sunflowers");
+        assert_eq!(s.products.len(), 3);
     }
 
     #[test]
