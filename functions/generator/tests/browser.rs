@@ -305,8 +305,8 @@ async fn passes_its_own_scenarios(ctx: &AgentContext, name: &str, expected: &[&s
 }
 
 /// A feed asked for with comments passes the generator's own acceptance scenarios in the
-/// builder's check script: a comment on one post shows within it with its count (not in the
-/// other post), and stays after a reload.
+/// builder's check script: a comment on one post shows within it with its author and count
+/// (not in the other post), stays after a reload, and deleting one leaves the other.
 #[tokio::test(flavor = "current_thread")]
 async fn a_feed_with_comments_passes_its_own_scenarios() {
     let ctx = AgentContext {
@@ -319,6 +319,7 @@ async fn a_feed_with_comments_passes_its_own_scenarios() {
         &[
             "a comment shows under its post with the count",
             "a comment is kept after a reload",
+            "deleting a comment removes only that comment",
         ],
     )
     .await;

@@ -5,14 +5,15 @@ import { loadItems, newId, saveJson } from "../lib/storage";
 import type { FeedConfig, Item, Values } from "../lib/types";
 import { ItemForm } from "./ItemForm";
 
-type Comment = { id: string; created: number; text: string };
+type Comment = { id: string; created: number; text: string; author?: string };
 type Post = Item & { reactions?: number; comments?: Comment[] };
 
 // Comments come from storage with the posts, so their shape is checked like the posts'.
 function commentsOf(p: Post): Comment[] {
   if (!Array.isArray(p.comments)) return [];
   return p.comments.filter(
-    (c): c is Comment => typeof c === "object" && c !== null && typeof c.id === "string" && typeof c.text === "string" && typeof c.created === "number",
+    (c): c is Comment =>
+      typeof c === "object" && c !== null && typeof c.id === "string" && typeof c.text === "string" && typeof c.created === "number" && (c.author === undefined || typeof c.author === "string"),
   );
 }
 
@@ -31,8 +32,10 @@ export function Feed({ spec }: { spec: FeedConfig }) {
 
   const react = (id: string) => setPosts((prev) => prev.map((p) => (p.id === id ? { ...p, reactions: (p.reactions ?? 0) + 1 } : p)));
   const remove = (id: string) => setPosts((prev) => prev.filter((p) => p.id !== id));
-  const comment = (id: string, text: string) =>
-    setPosts((prev) => prev.map((p) => (p.id === id ? { ...p, comments: [...commentsOf(p), { id: newId(), created: Date.now(), text }] } : p)));
+  const comment = (id: string, text: string, by: string) =>
+    setPosts((prev) => prev.map((p) => (p.id === id ? { ...p, comments: [...commentsOf(p), { id: newId(), created: Date.now(), text, author: by || undefined }] } : p)));
+  const uncomment = (id: string, commentId: string) =>
+    setPosts((prev) => prev.map((p) => (p.id === id ? { ...p, comments: commentsOf(p).filter((c) => c.id !== commentId) } : p)));
   // Which post, in words: its author, with its first words when that author posted more than once.
   const nameOf = (p: Post) => {
     const by = (author ? p.values[author.key] : "") || "someone";
@@ -68,7 +71,7 @@ export function Feed({ spec }: { spec: FeedConfig }) {
               </button>
               <button type="button" className="btn ghost small" onClick={() => remove(p.id)}>Delete</button>
             </div>
-            {spec.comments ? <Comments post={nameOf(p)} comments={commentsOf(p)} onAdd={(text) => comment(p.id, text)} /> : null}
+            {spec.comments ? <Comments post={nameOf(p)} comments={commentsOf(p)} onAdd={(text, by) => comment(p.id, text, by)} onDelete={(c) => uncomment(p.id, c)} /> : null}
           </article>
         ))}
       </section>
@@ -78,12 +81,14 @@ export function Feed({ spec }: { spec: FeedConfig }) {
 
 const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-// A post's comments, oldest first so a conversation reads down, and the box to add one.
-function Comments({ post, comments, onAdd }: { post: string; comments: Comment[]; onAdd: (text: string) => void }) {
+// A post's comments, oldest first so a conversation reads down, each with who wrote it and
+// its delete button, and the box to add one (the name is optional: "Anonymous" without one).
+function Comments({ post, comments, onAdd, onDelete }: { post: string; comments: Comment[]; onAdd: (text: string, by: string) => void; onDelete: (id: string) => void }) {
   const [text, setText] = useState("");
+  const [by, setBy] = useState("");
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (text.trim()) onAdd(text.trim());
+    if (text.trim()) onAdd(text.trim(), by.trim());
     setText("");
   };
   return (
@@ -91,14 +96,24 @@ function Comments({ post, comments, onAdd }: { post: string; comments: Comment[]
       <p className="muted small">{comments.length === 1 ? "1 comment" : `${comments.length} comments`}</p>
       {comments.length > 0 ? (
         <ul className="comment-list" aria-label={`Comments on ${post}`}>
-          {comments.map((c) => (
-            <li key={c.id}>
-              {c.text} <span className="muted small">{new Date(c.created).toLocaleString()}</span>
-            </li>
-          ))}
+          {comments.map((c) => {
+            const who = c.author || "Anonymous";
+            return (
+              <li key={c.id}>
+                <strong>{who}</strong>: {c.text} <span className="muted small">{new Date(c.created).toLocaleString()}</span>{" "}
+                <button type="button" className="btn ghost small" aria-label={`Delete comment by ${who}: ${c.text.slice(0, 40)}`} onClick={() => onDelete(c.id)}>
+                  Delete
+                </button>
+              </li>
+            );
+          })}
         </ul>
       ) : null}
       <form className="comment-form" onSubmit={submit}>
+        <label>
+          Your name
+          <input value={by} onChange={(e) => setBy(e.target.value)} aria-label={`Your name (comment on ${post})`} autoComplete="name" />
+        </label>
         <label>
           Comment
           <input value={text} onChange={(e) => setText(e.target.value)} aria-label={`Comment on ${post}`} required />

@@ -304,9 +304,10 @@ impl Feed {
         ];
         if self.comments {
             out.push(
-                "Comment on a post: its comments listed under it, newest last, with their count"
+                "Comment on a post with your name: its comments listed under it, newest last, with who wrote them and their count"
                     .to_owned(),
             );
+            out.push("Delete a comment".to_owned());
         }
         out
     }

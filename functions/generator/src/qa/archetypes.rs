@@ -35,7 +35,11 @@ fn made(spec: &AppSpec) -> Vec<Scenario> {
         Some(Archetype::Shop(s)) => shop(s, spec.persist),
         Some(Archetype::Flashcards(f)) => flashcards(f).into_iter().collect(),
         Some(Archetype::Timer(t)) => vec![timer(t)],
-        Some(Archetype::Feed(f)) => feed(f).into_iter().chain(feed_comment(f)).collect(),
+        Some(Archetype::Feed(f)) => feed(f)
+            .into_iter()
+            .chain(feed_comment(f))
+            .chain(feed_comment_deleted(f))
+            .collect(),
         Some(Archetype::Scaler(s)) => scaler(s).into_iter().collect(),
         Some(Archetype::Split(s)) => vec![split(s)],
         Some(Archetype::Memory(_)) | None => Vec::new(),
@@ -304,7 +308,8 @@ fn commented_post() -> String {
     format!("the post by {}", NAMES[0])
 }
 
-/// Two posts; a comment on one shows within that post with its count, and not in the other.
+/// Two posts; a comment by the second person on the first post shows within that post with
+/// its author and count, and not in the other post.
 fn feed_comment(f: &Feed) -> Option<Scenario> {
     if !f.comments {
         return None;
@@ -312,19 +317,56 @@ fn feed_comment(f: &Feed) -> Option<Scenario> {
     let mut steps = two_posts(f)?;
     let post = commented_post();
     let other = format!("The post by {}", NAMES[1]);
+    steps.extend(add_comment(&post, NAMES[1], COMMENT));
     steps.extend([
-        fill(&format!("Comment on {post}"), COMMENT),
-        click(&format!("Add comment to {post}")),
         visible_in(&capitalize(&post), "1 comment"),
         visible_in(&capitalize(&post), COMMENT),
+        visible_in(&format!("Comments on {post}"), NAMES[1]),
         count(&format!("Comments on {post}"), 1),
         hidden_in(&other, COMMENT),
     ]);
     Some(scenario(
         "a comment shows under its post with the count",
-        "Comment on a post and see the comments under it with their count",
+        "Comment on a post and see the comments under it, with who wrote them and their count",
         steps,
     ))
+}
+
+/// Two comments on a post; deleting one by its button removes it and leaves the other.
+fn feed_comment_deleted(f: &Feed) -> Option<Scenario> {
+    if !f.comments {
+        return None;
+    }
+    let mut steps = two_posts(f)?;
+    let post = commented_post();
+    let list = format!("Comments on {post}");
+    steps.extend(add_comment(&post, NAMES[1], COMMENT));
+    steps.extend(add_comment(&post, NAMES[0], REPLY));
+    steps.extend([
+        count(&list, 2),
+        click(&format!("Delete comment by {}: {COMMENT}", NAMES[1])),
+        count(&list, 1),
+        hidden_in(&list, COMMENT),
+        visible_in(&list, REPLY),
+        visible_in(&capitalize(&post), "1 comment"),
+    ]);
+    Some(scenario(
+        "deleting a comment removes only that comment",
+        "Delete a comment",
+        steps,
+    ))
+}
+
+/// A reply the comment scenarios add after the first, in no post's fields.
+const REPLY: &str = "Thanks, see you there";
+
+/// The steps that comment on `post` as `by`.
+fn add_comment(post: &str, by: &str, text: &str) -> [ScenarioStep; 3] {
+    [
+        fill(&format!("Your name (comment on {post})"), by),
+        fill(&format!("Comment on {post}"), text),
+        click(&format!("Add comment to {post}")),
+    ]
 }
 
 /// One ingredient of 3: twice the servings shows 6, half shows 1.5.

@@ -287,6 +287,46 @@ fn feed_comments_are_checked_within_their_post() {
     assert!(!plain.is_empty());
 }
 
+/// A feed with comments names who wrote each comment and deletes one by its own button: the
+/// delete scenario clicks the button named for that comment and counts what is left.
+#[test]
+fn feed_comments_have_authors_and_can_be_deleted() {
+    let spec = spec_of(
+        "Social media app for climbers where members share posts and leave a comment under each one",
+    );
+    let s = scenarios(&spec);
+    let c = s
+        .iter()
+        .find(|x| x.name == "a comment shows under its post with the count")
+        .expect("comment scenario");
+    assert!(c.steps.iter().any(|st| matches!(st, ScenarioStep::Fill { label, value } if label == "Your name (comment on the post by Amber)" && value == "Cobalt")), "{c:?}");
+    assert!(c.steps.iter().any(|st| matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, within: Some(w) } } if text == "Cobalt" && w == "Comments on the post by Amber")), "{c:?}");
+    let d = s
+        .iter()
+        .find(|x| x.name == "deleting a comment removes only that comment")
+        .expect("delete scenario");
+    let click = d
+        .steps
+        .iter()
+        .position(|st| matches!(st, ScenarioStep::Click { name, .. } if name.starts_with("Delete comment by Cobalt")));
+    let counts: Vec<(usize, u32)> = d
+        .steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, st)| match st {
+            ScenarioStep::Expect {
+                expect: Expectation::Count { count, .. },
+            } => Some((i, *count)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        click.is_some_and(|at| counts.iter().any(|&(i, n)| i < at && n == 2)
+            && counts.iter().any(|&(i, n)| i > at && n == 1)),
+        "{d:?}"
+    );
+}
+
 /// A check in words becomes a scenario over the app's own form and list; what cannot be read
 /// says how to put it.
 #[test]
