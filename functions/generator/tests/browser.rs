@@ -370,6 +370,37 @@ async fn follow_ups_turn_archetype_options_on() {
     }
 }
 
+/// A board whose cards move on and back with each column's count, and charts of a value
+/// over time (a line with the change and the lowest, bars with the average and the best)
+/// whose figures are exact, pass their own scenarios.
+#[tokio::test(flavor = "current_thread")]
+async fn boards_and_charts_pass_their_own_scenarios() {
+    let cases = [
+        (
+            "Recruiting pipeline with stages Applied, Interview, Offer; each candidate has a name and a role.",
+            "board-back",
+            "a candidate moved to Interview can be moved back, and each column counts its cards",
+        ),
+        (
+            "A weight log: date and weight in kg; show a line chart of weight over time, the change since the first entry, and the lowest weight.",
+            "weight-chart",
+            "entries in date order give the exact figures",
+        ),
+        (
+            "Log hours of sleep each night with the date, and draw a bar chart of the nights; show the average and the best night.",
+            "sleep-chart",
+            "entries in date order give the exact figures",
+        ),
+    ];
+    for (description, name, expected) in cases {
+        let ctx = AgentContext {
+            description: description.to_owned(),
+            ..Default::default()
+        };
+        passes_its_own_scenarios(&ctx, name, &[expected]).await;
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 #[ignore = "slow: builds apps and drives headless Chromium"]
 async fn generated_apps_pass_the_browser_checks() {

@@ -153,7 +153,15 @@ export interface ScalerConfig {
   yields: string;
 }
 
-export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig | FlashcardsConfig | FeedConfig | ScalerConfig | SplitConfig;
+export interface SeriesConfig {
+  archetype: "series";
+  /** The date, then the measured value. */
+  fields: Field[];
+  line: boolean;
+  stats: ("lowest" | "highest" | "average" | "change")[];
+}
+
+export type ArchetypeConfig = GridGameConfig | MemoryConfig | ShopConfig | TimerConfig | FlashcardsConfig | FeedConfig | ScalerConfig | SplitConfig | SeriesConfig;
 
 export interface SplitConfig {
   archetype: "split";

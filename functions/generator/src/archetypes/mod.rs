@@ -8,6 +8,7 @@ pub mod flashcards;
 pub mod grid_game;
 pub mod memory;
 pub mod scaler;
+pub mod series;
 pub mod shop;
 pub mod split;
 pub mod timer;
@@ -26,6 +27,7 @@ pub enum Archetype {
     Feed(feed::Feed),
     Scaler(scaler::Scaler),
     Split(split::Split),
+    Series(series::Series),
 }
 
 /// The one dispatch point: the first archetype whose grammar reads the description. Games
@@ -39,6 +41,7 @@ pub fn detect(text: &str) -> Option<Archetype> {
         .or_else(|| flashcards::read(&lower).map(Archetype::Flashcards))
         .or_else(|| scaler::read(&lower).map(Archetype::Scaler))
         .or_else(|| split::read(&lower).map(Archetype::Split))
+        .or_else(|| series::read(text, &lower).map(Archetype::Series))
         .or_else(|| timer::read(&lower).map(Archetype::Timer))
         .or_else(|| feed::read(text, &lower).map(Archetype::Feed))
 }
@@ -55,6 +58,7 @@ impl Archetype {
             Archetype::Feed(f) => f.describe(),
             Archetype::Scaler(s) => s.describe(),
             Archetype::Split(s) => s.describe(),
+            Archetype::Series(s) => s.describe(),
         }
     }
 
@@ -69,6 +73,7 @@ impl Archetype {
             Archetype::Feed(f) => f.features(),
             Archetype::Scaler(s) => s.features(),
             Archetype::Split(s) => s.features(),
+            Archetype::Series(s) => s.features(),
         }
     }
 
@@ -82,6 +87,7 @@ impl Archetype {
             Archetype::Feed(f) => f.tagline(),
             Archetype::Scaler(s) => s.tagline(),
             Archetype::Split(s) => s.tagline(),
+            Archetype::Series(s) => s.tagline(),
         }
     }
 
@@ -99,6 +105,7 @@ impl Archetype {
             | Archetype::Flashcards(_)
             | Archetype::Scaler(_)
             | Archetype::Split(_) => Vec::new(),
+            Archetype::Series(s) => s.follow_up(&lower),
         }
     }
 
@@ -109,7 +116,8 @@ impl Archetype {
             | Archetype::Flashcards(_)
             | Archetype::Feed(_)
             | Archetype::Scaler(_)
-            | Archetype::Split(_) => true,
+            | Archetype::Split(_)
+            | Archetype::Series(_) => true,
             Archetype::Timer(t) => t.mode == timer::TimerMode::Pomodoro,
             Archetype::GridGame(_) | Archetype::Memory(_) => false,
         }
@@ -130,6 +138,7 @@ impl Archetype {
             Archetype::Feed(_) => "Feed".into(),
             Archetype::Scaler(_) => "Recipe Scaler".into(),
             Archetype::Split(s) => format!("Shared {}s", s.cost),
+            Archetype::Series(_) => "Progress Chart".into(),
         }
     }
 
@@ -157,6 +166,7 @@ impl Archetype {
             Archetype::Feed(_) => ("Feed", vec![file!("Feed"), FORM]),
             Archetype::Scaler(_) => ("Scaler", vec![file!("Scaler"), FORM]),
             Archetype::Split(_) => ("Split", vec![file!("Split")]),
+            Archetype::Series(_) => ("Series", vec![file!("Series"), FORM]),
         }
     }
 }
@@ -209,6 +219,7 @@ mod tests {
             Some(Archetype::Feed(_)) => "feed",
             Some(Archetype::Scaler(_)) => "scaler",
             Some(Archetype::Split(_)) => "split",
+            Some(Archetype::Series(_)) => "series",
             None => "none",
         };
         assert_eq!(kind("Connect four for two players"), "game");
@@ -227,6 +238,10 @@ mod tests {
         assert_eq!(
             kind("A neighbourhood feed: post a message, like posts"),
             "feed"
+        );
+        assert_eq!(
+            kind("A weight log: date and weight; a line chart of weight over time"),
+            "series"
         );
         assert_eq!(kind("A recipe box with ingredients and steps"), "none");
         // A field named "comments" does not make a list of records a feed.

@@ -11,6 +11,7 @@ use crate::archetypes::feed::Feed;
 use crate::archetypes::flashcards::Flashcards;
 use crate::archetypes::grid_game::GridGame;
 use crate::archetypes::scaler::Scaler;
+use crate::archetypes::series::{Series, Stat};
 use crate::archetypes::shop::Shop;
 use crate::archetypes::split::Split;
 use crate::archetypes::timer::{Timer, TimerMode};
@@ -42,6 +43,7 @@ fn made(spec: &AppSpec) -> Vec<Scenario> {
             .collect(),
         Some(Archetype::Scaler(s)) => scaler(s).into_iter().collect(),
         Some(Archetype::Split(s)) => vec![split(s)],
+        Some(Archetype::Series(s)) => series(s).into_iter().collect(),
         Some(Archetype::Memory(_)) | None => Vec::new(),
     }
 }
@@ -85,6 +87,12 @@ fn kept_first(spec: &AppSpec) -> Option<Scenario> {
             "Add ingredient".to_owned(),
             "Scale",
             NAMES[0].to_owned(),
+        ),
+        Some(Archetype::Series(s)) => (
+            series(s),
+            "Add entry".to_owned(),
+            "Entries",
+            "2030-03-14".to_owned(),
         ),
         Some(Archetype::Split(s)) => (
             Some(split(s)),
@@ -367,6 +375,57 @@ fn add_comment(post: &str, by: &str, text: &str) -> [ScenarioStep; 3] {
         fill(&format!("Comment on {post}"), text),
         click(&format!("Add comment to {post}")),
     ]
+}
+
+/// Three entries added out of date order: each figure asked for is exact over the values in
+/// date order (82, 80, 79: the change is -3, not the order they were typed in).
+fn series(s: &Series) -> Option<Scenario> {
+    let [date, value] = match s.fields.as_slice() {
+        [d, v, ..] if d.kind == FieldType::Date && v.kind.is_numeric() => [d, v],
+        _ => return None,
+    };
+    let entries = [
+        ("2030-03-14", 80.0),
+        ("2030-03-01", 82.0),
+        ("2030-03-20", 79.0),
+    ];
+    let mut steps = Vec::new();
+    for (day, v) in entries {
+        steps.extend([
+            enter(date, day),
+            enter(value, &v.to_string()),
+            click("Add entry"),
+        ]);
+    }
+    let in_order = [82.0, 80.0, 79.0];
+    steps.push(count("Entries", 3));
+    for stat in &s.stats {
+        let n = match stat {
+            Stat::Lowest => 79.0,
+            Stat::Highest => 82.0,
+            Stat::Average => in_order.iter().sum::<f64>() / 3.0,
+            Stat::Change => in_order[2] - in_order[0],
+        };
+        steps.push(number(&s.stat_label(*stat), n));
+    }
+    steps.push(click("Delete the entry of 2030-03-20"));
+    steps.push(count("Entries", 2));
+    if s.stats.contains(&Stat::Change) {
+        steps.push(number(&s.stat_label(Stat::Change), -2.0));
+    }
+    Some(scenario(
+        "entries in date order give the exact figures",
+        &format!(
+            "Chart the {} over time with {}",
+            value.label.to_lowercase(),
+            s.stats
+                .iter()
+                .map(|x| s.stat_label(*x).to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        steps,
+    ))
 }
 
 /// One ingredient of 3: twice the servings shows 6, half shows 1.5.

@@ -1,7 +1,7 @@
 //! Scenarios of the board, calculator, quiz and landing page.
 
 use super::collection::label_of;
-use super::{click, count, expr, fill, number, scenario, select, visible};
+use super::{click, count, expr, fill, number, scenario, select, visible, visible_in};
 use crate::spec::{AppSpec, FieldType, OutputFormat};
 use appgen_core::scenario::{Role, Scenario, ScenarioStep};
 use std::collections::BTreeMap;
@@ -11,20 +11,7 @@ pub(super) fn board(spec: &AppSpec) -> Vec<Scenario> {
         return Vec::new();
     };
     let singular = spec.entity.singular.to_lowercase();
-    let primary = spec.primary_key();
-    let mut steps: Vec<ScenarioStep> = spec
-        .entity
-        .fields
-        .iter()
-        .filter(|f| f.kind != FieldType::Boolean)
-        .map(|f| match f.kind {
-            FieldType::Enum => select(&label_of(f), f.options.first().map_or("", |o| o)),
-            _ if f.key == primary => fill(&label_of(f), "Amber"),
-            _ => fill(&label_of(f), &sample(f.kind)),
-        })
-        .collect();
-    steps.push(select("Column", first));
-    steps.push(click(&format!("Add {singular}")));
+    let mut steps = add_card(spec, "Amber", first);
     steps.extend([visible("Amber"), count(first, 1), count(second, 0)]);
     steps.push(click(&format!("Move Amber to {second}")));
     steps.extend([count(first, 0), count(second, 1)]);
@@ -40,7 +27,56 @@ pub(super) fn board(spec: &AppSpec) -> Vec<Scenario> {
         moved.steps.extend([ScenarioStep::Reload, count(second, 1)]);
         out.push(moved);
     }
+    out.push(board_back(spec, first, second));
     out
+}
+
+/// Two cards in the first column: each column's heading counts its cards as one moves on
+/// and back again.
+fn board_back(spec: &AppSpec, first: &str, second: &str) -> Scenario {
+    let singular = spec.entity.singular.to_lowercase();
+    let mut steps = add_card(spec, "Amber", first);
+    steps.extend(add_card(spec, "Cobalt", first));
+    steps.extend([
+        visible_in(first, "(2)"),
+        click(&format!("Move Amber to {second}")),
+        visible_in(first, "(1)"),
+        visible_in(second, "(1)"),
+        click(&format!("Move Amber to {first}")),
+        count(first, 2),
+        count(second, 0),
+        visible_in(first, "(2)"),
+        visible_in(second, "(0)"),
+    ]);
+    scenario(
+        &format!(
+            "a {singular} moved to {second} can be moved back, and each column counts its cards"
+        ),
+        "Cards can be moved back, and each column shows how many cards it has",
+        steps,
+    )
+}
+
+/// The steps that add a card named `name` to `column`, every other field filled.
+fn add_card(spec: &AppSpec, name: &str, column: &str) -> Vec<ScenarioStep> {
+    let primary = spec.primary_key();
+    let mut steps: Vec<ScenarioStep> = spec
+        .entity
+        .fields
+        .iter()
+        .filter(|f| f.kind != FieldType::Boolean)
+        .map(|f| match f.kind {
+            FieldType::Enum => select(&label_of(f), f.options.first().map_or("", |o| o)),
+            _ if f.key == primary => fill(&label_of(f), name),
+            _ => fill(&label_of(f), &sample(f.kind)),
+        })
+        .collect();
+    steps.push(select("Column", column));
+    steps.push(click(&format!(
+        "Add {}",
+        spec.entity.singular.to_lowercase()
+    )));
+    steps
 }
 
 fn sample(kind: FieldType) -> String {

@@ -436,3 +436,26 @@ fn a_kept_quiz_best_is_checked_across_a_reload_with_a_worse_round() {
     spec.persist = false;
     assert!(!names(&scenarios(&spec)).contains(&"the best score is kept after a reload"));
 }
+
+/// A board's scenarios move a card back as well as on, and read each column's card count in
+/// its heading.
+#[test]
+fn board_cards_move_back_and_columns_count_them() {
+    let s = for_prompt(
+        "Recruiting pipeline with stages Applied, Interview, Offer; each candidate has a name and a role.",
+    );
+    let back = s
+        .iter()
+        .find(|x| x.name.contains("can be moved back"))
+        .unwrap_or_else(|| panic!("{:?}", names(&s)));
+    let clicks: Vec<&str> = back
+        .steps
+        .iter()
+        .filter_map(|st| match st {
+            ScenarioStep::Click { name, .. } if name.starts_with("Move") => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(clicks, ["Move Amber to Interview", "Move Amber to Applied"]);
+    assert!(back.steps.iter().any(|st| matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, within: Some(w) } } if text == "(0)" && w == "Interview")), "{back:?}");
+}
