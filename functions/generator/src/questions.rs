@@ -19,6 +19,7 @@ const ALL_SECTIONS: &[SectionKind] = &[
     SectionKind::Events,
     SectionKind::Hours,
     SectionKind::Faq,
+    SectionKind::Newsletter,
 ];
 
 pub fn section_name(kind: SectionKind) -> &'static str {
@@ -34,6 +35,7 @@ pub fn section_name(kind: SectionKind) -> &'static str {
         SectionKind::Events => "Events",
         SectionKind::Hours => "Opening hours",
         SectionKind::Faq => "FAQ",
+        SectionKind::Newsletter => "Newsletter",
     }
 }
 

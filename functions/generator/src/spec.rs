@@ -255,6 +255,8 @@ pub enum SectionKind {
     Menu,
     Events,
     Hours,
+    /// An email signup for news ("newsletter", "mailing list").
+    Newsletter,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

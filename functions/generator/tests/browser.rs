@@ -370,12 +370,17 @@ async fn follow_ups_turn_archetype_options_on() {
     }
 }
 
-/// A board whose cards move on and back with each column's count, and charts of a value
-/// over time (a line with the change and the lowest, bars with the average and the best)
-/// whose figures are exact, pass their own scenarios.
+/// A board whose cards move on and back with each column's count, charts of a value over
+/// time (a line with the change and the lowest, bars with the average and the best) whose
+/// figures are exact, and a landing page's newsletter signup pass their own scenarios.
 #[tokio::test(flavor = "current_thread")]
-async fn boards_and_charts_pass_their_own_scenarios() {
+async fn boards_charts_and_landing_pages_pass_their_own_scenarios() {
     let cases = [
+        (
+            "A landing page for a cafe called Brew & Bloom: a hero with opening hours, a menu section with three drinks and prices, a gallery section, and a newsletter signup with email.",
+            "cafe-landing",
+            "signing up for the newsletter thanks the address",
+        ),
         (
             "Recruiting pipeline with stages Applied, Interview, Offer; each candidate has a name and a role.",
             "board-back",

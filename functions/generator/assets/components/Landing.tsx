@@ -1,12 +1,47 @@
+import { useEffect, useState, type FormEvent } from "react";
+import { config } from "../config";
+import { loadJson, saveJson } from "../lib/storage";
 import type { LandingConfig, LandingSection } from "../lib/types";
 import { ContactForm } from "./ContactForm";
+
+// The newsletter signup: the addresses are kept in the browser (no emails are sent from here).
+function Newsletter() {
+  const key = `${config.storageKey}:subscribers`;
+  const [emails, setEmails] = useState<string[]>(() => {
+    const v = loadJson(key, config.persist);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  });
+  const [email, setEmail] = useState("");
+  const [thanks, setThanks] = useState<string | null>(null);
+  useEffect(() => saveJson(key, emails, config.persist), [key, emails]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const v = email.trim();
+    if (!v) return;
+    setEmails((prev) => (prev.includes(v) ? prev : [...prev, v]));
+    setThanks(`Thanks — ${v} is on the list.`);
+    setEmail("");
+  };
+  return (
+    <form className="comment-form" onSubmit={submit}>
+      <label>
+        Email
+        <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} aria-label="Email for the newsletter" />
+      </label>
+      <button type="submit" className="btn primary">Subscribe</button>
+      {thanks ? <p role="status">{thanks}</p> : null}
+    </form>
+  );
+}
 
 function Section({ s }: { s: LandingSection }) {
   return (
     <section id={s.id} className="section" aria-label={s.title}>
       <h2>{s.title}</h2>
       {s.intro ? <p className="muted">{s.intro}</p> : null}
-      {s.kind === "schedule" || s.kind === "hours" ? (
+      {s.kind === "newsletter" ? (
+        <Newsletter />
+      ) : s.kind === "schedule" || s.kind === "hours" ? (
         <div className="table-wrap card">
           <table>
             <thead>

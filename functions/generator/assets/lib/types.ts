@@ -89,7 +89,7 @@ export interface LandingItem {
 
 export interface LandingSection {
   id: string;
-  kind: "about" | "features" | "schedule" | "pricing" | "testimonials" | "gallery" | "team" | "faq" | "menu" | "events" | "hours";
+  kind: "about" | "features" | "schedule" | "pricing" | "testimonials" | "gallery" | "team" | "faq" | "menu" | "events" | "hours" | "newsletter";
   title: string;
   intro: string;
   items: LandingItem[];

@@ -365,10 +365,28 @@ pub fn sections_named(text: &str) -> Vec<SectionKind> {
             &["opening hours", "hours", "location", "find us", "visit us"],
         ),
         (SectionKind::Faq, &["faq", "faqs", "questions", "q&a"]),
+        (
+            SectionKind::Newsletter,
+            &[
+                "newsletter",
+                "mailing list",
+                "email signup",
+                "email sign-up",
+                "email sign up",
+                "subscribe",
+                "subscribers",
+            ],
+        ),
     ];
     let mut found: Vec<(usize, SectionKind)> = vec![];
+    // "a menu with dishes and prices": the prices are the menu's, not pricing plans.
+    let menu = find_word(&lower, "menu").is_some();
     for (kind, keys) in vocab {
-        let pos = keys.iter().filter_map(|k| find_word(&lower, k)).min();
+        let pos = keys
+            .iter()
+            .filter(|k| !(menu && *kind == SectionKind::Pricing && **k == "prices"))
+            .filter_map(|k| find_word(&lower, k))
+            .min();
         if let Some(p) = pos {
             found.push((p, *kind));
         }
@@ -395,6 +413,51 @@ fn find_word(hay: &str, needle: &str) -> Option<usize> {
         from = at + needle.len();
     }
     None
+}
+
+/// Drinks when the menu is of drinks ("three drinks", "coffees").
+const DRINKS: [(&str, &str); 6] = [
+    ("Espresso", "$3"),
+    ("Cappuccino", "$4"),
+    ("Flat white", "$4"),
+    ("Iced latte", "$5"),
+    ("Chai latte", "$4"),
+    ("Hot chocolate", "$4"),
+];
+
+/// A menu's dishes (or drinks) with prices, as many as the text asks for ("three drinks",
+/// "4 dishes"), six by default.
+fn menu_items(text: &str) -> Vec<(&'static str, &'static str)> {
+    let ws = crate::text::words(text);
+    let drinks = ws.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "drinks" | "coffees" | "coffee" | "teas" | "cocktails"
+        )
+    });
+    let count = ws.iter().enumerate().find_map(|(i, w)| {
+        matches!(
+            w.as_str(),
+            "drinks" | "dishes" | "items" | "coffees" | "plates" | "cocktails" | "pizzas"
+        )
+        .then(|| {
+            i.checked_sub(1)
+                .and_then(|j| crate::text::parse_count(&ws[j]))
+        })
+        .flatten()
+    });
+    let all: Vec<(&str, &str)> = if drinks {
+        DRINKS.to_vec()
+    } else {
+        domain(text)
+            .offers
+            .iter()
+            .copied()
+            .zip(["$8", "$11", "$14", "$19", "$16", "$9"])
+            .collect()
+    };
+    let n = count.map_or(all.len(), |n| (n as usize).clamp(1, all.len()));
+    all.into_iter().take(n).collect()
 }
 
 /// How many pricing plans the text asks for ("three pricing plans"), 3 by default.
@@ -488,9 +551,8 @@ pub fn section(kind: SectionKind, subject: &str, text: &str) -> LandingSection {
             "menu",
             "Menu".into(),
             "Made fresh every day.".into(),
-            d.offers
-                .iter()
-                .zip(["$8", "$11", "$14", "$19", "$16", "$9"])
+            menu_items(text)
+                .into_iter()
                 .map(|(o, p)| item(o, "Seasonal ingredients, prepared in house.", p))
                 .collect(),
         ),
@@ -580,6 +642,12 @@ pub fn section(kind: SectionKind, subject: &str, text: &str) -> LandingSection {
                 item("Saturday", "", "09:00 – 18:00"),
                 item("Sunday", "Closed on public holidays", "10:00 – 16:00"),
             ],
+        ),
+        SectionKind::Newsletter => (
+            "newsletter",
+            "Newsletter".into(),
+            format!("News and offers from {subj}, once a month."),
+            vec![],
         ),
         SectionKind::Faq => (
             "faq",

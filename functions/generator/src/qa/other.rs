@@ -239,6 +239,21 @@ pub(super) fn landing(spec: &AppSpec) -> Vec<Scenario> {
             steps,
         ));
     }
+    if let Some(n) = l
+        .sections
+        .iter()
+        .find(|s| s.kind == crate::spec::SectionKind::Newsletter)
+    {
+        out.push(scenario(
+            "signing up for the newsletter thanks the address",
+            "A newsletter signup with an email box",
+            vec![
+                fill("Email for the newsletter", "amber@example.com"),
+                click("Subscribe"),
+                visible_in(&n.title, "amber@example.com is on the list"),
+            ],
+        ));
+    }
     if l.contact {
         let mut steps = vec![
             fill("Name", "Amber"),

@@ -1,5 +1,6 @@
 use super::*;
 use crate::analysis::analyze;
+use crate::spec::SectionKind;
 use appgen_core::scenario::parse_scenarios;
 
 /// The spec the pipeline builds: the description read, the questions' defaults applied.
@@ -458,4 +459,43 @@ fn board_cards_move_back_and_columns_count_them() {
         .collect();
     assert_eq!(clicks, ["Move Amber to Interview", "Move Amber to Applied"]);
     assert!(back.steps.iter().any(|st| matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, within: Some(w) } } if text == "(0)" && w == "Interview")), "{back:?}");
+}
+
+/// A landing page's named sections: a newsletter signup (its own scenario), a menu of the
+/// drinks asked for with their prices and no pricing plans the description did not ask for.
+#[test]
+fn landing_newsletter_and_a_menu_with_prices() {
+    for d in [
+        "A landing page for a cafe called Brew & Bloom: a hero with opening hours, a menu section with three drinks and prices, a gallery section, and a newsletter signup with email.",
+        "One-page website for a juice bar: a menu of 4 drinks with prices, and a form to join our mailing list",
+    ] {
+        let spec = spec_of(d);
+        let l = spec.landing.as_ref().expect("landing");
+        let kinds: Vec<SectionKind> = l.sections.iter().map(|s| s.kind).collect();
+        assert!(kinds.contains(&SectionKind::Newsletter), "{d}: {kinds:?}");
+        assert!(!kinds.contains(&SectionKind::Pricing), "{d}: {kinds:?}");
+        let menu = l
+            .sections
+            .iter()
+            .find(|s| s.kind == SectionKind::Menu)
+            .expect("menu");
+        let want = if d.contains("three") { 3 } else { 4 };
+        assert_eq!(menu.items.len(), want, "{d}");
+        assert!(menu.items.iter().all(|i| i.meta.starts_with('$')), "{d}");
+        assert_eq!(menu.items[0].title, "Espresso");
+        assert!(
+            names(&scenarios(&spec)).contains(&"signing up for the newsletter thanks the address"),
+            "{d}"
+        );
+    }
+    // Pricing plans named beside a menu stay.
+    let spec = spec_of("Landing page for a restaurant with a menu and our catering packages with prices");
+    let kinds: Vec<SectionKind> = spec
+        .landing
+        .expect("landing")
+        .sections
+        .iter()
+        .map(|s| s.kind)
+        .collect();
+    assert!(kinds.contains(&SectionKind::Pricing), "{kinds:?}");
 }
