@@ -134,6 +134,17 @@ pub fn read(lower: &str, fields: &[Field]) -> Option<GroupBy> {
     })
 }
 
+/// The parent field whose parents are a list of their own in the app (a "Project" form to
+/// add projects, then tasks that name one): a roll-up's parent typed as free text (no choice
+/// of options), in an app whose records stay in this browser (the list is kept beside them).
+pub fn parent_list(spec: &crate::spec::AppSpec) -> Option<&Field> {
+    let g = spec.features.group_by.as_ref()?;
+    g.rollup.as_ref()?;
+    spec.field(&g.by)
+        .filter(|f| f.kind == FieldType::Text && f.options.is_empty())
+        .filter(|_| spec.kind.is_collection() && spec.cloud_collection().is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

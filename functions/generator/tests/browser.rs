@@ -372,10 +372,16 @@ async fn follow_ups_turn_archetype_options_on() {
 
 /// A board whose cards move on and back with each column's count, charts of a value over
 /// time (a line with the change and the lowest, bars with the average and the best) whose
-/// figures are exact, and a landing page's newsletter signup pass their own scenarios.
+/// figures are exact, a landing page's newsletter signup, and projects added in their own
+/// list before their tasks pass their own scenarios.
 #[tokio::test(flavor = "current_thread")]
 async fn boards_charts_and_landing_pages_pass_their_own_scenarios() {
     let cases = [
+        (
+            "Project tracker: tasks with a title and a status (todo, doing, done); show each project's percentage of done tasks.",
+            "parent-list",
+            "a project added in its list gets its tasks",
+        ),
         (
             "A landing page for a cafe called Brew & Bloom: a hero with opening hours, a menu section with three drinks and prices, a gallery section, and a newsletter signup with email.",
             "cafe-landing",

@@ -1,11 +1,12 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { config } from "../config";
 import { useItems } from "../lib/items";
-import { newId } from "../lib/storage";
+import { loadJson, newId, saveJson } from "../lib/storage";
 import { todayIso } from "../lib/format";
 import type { CollectionConfig, Item, Values } from "../lib/types";
 import { ItemForm } from "./ItemForm";
 import { ItemList } from "./ItemList";
+import { ParentList } from "./ParentList";
 import { Summary } from "./Summary";
 import { Toolbar, type View } from "./Toolbar";
 
@@ -29,9 +30,31 @@ function overlapProblem(spec: CollectionConfig, items: Item[], values: Values, e
   return `${what} already booked on ${values[o.date]} from ${clash.values[o.start]} to ${clash.values[o.end]}. Please pick another time.`;
 }
 
-export function CollectionApp({ spec }: { spec: CollectionConfig }) {
+// The parents added in their own list (none when the app has no parent list).
+function useParents(key: string, enabled: boolean): [string[], (names: string[]) => void] {
+  const [parents, setParents] = useState<string[]>(() => {
+    const v = enabled ? loadJson(key, config.persist) : null;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  });
+  useEffect(() => {
+    if (enabled) saveJson(key, parents, config.persist);
+  }, [key, parents, enabled]);
+  return [parents, setParents];
+}
+
+export function CollectionApp({ spec: base }: { spec: CollectionConfig }) {
   const key = `${config.storageKey}:items`;
-  const [items, setItems, dataNote] = useItems(spec, key, config.persist, config.cloudCollection ?? null, config.accounts === true);
+  const [items, setItems, dataNote] = useItems(base, key, config.persist, config.cloudCollection ?? null, config.accounts === true);
+  const parentKey = base.parentList ?? null;
+  const parentField = base.fields.find((f) => f.key === parentKey);
+  const [parents, setParents] = useParents(`${key}:parents`, parentField !== undefined);
+  // The parent field suggests the parents listed and those the records already name.
+  const spec = useMemo(() => {
+    if (!parentKey) return base;
+    const named = items.map((it) => it.values[parentKey] ?? "").filter((n) => n !== "");
+    const options = [...new Set([...parents, ...named])];
+    return { ...base, fields: base.fields.map((f) => (f.key === parentKey ? { ...f, options } : f)) };
+  }, [base, parentKey, parents, items]);
   const [editing, setEditing] = useState<Item | null>(null);
   const [view, setView] = useState<View>({ query: "", filter: "", sort: "", status: "all" });
   const [notice, setNotice] = useState<string | null>(null);
@@ -93,6 +116,16 @@ export function CollectionApp({ spec }: { spec: CollectionConfig }) {
         <p className="notice" role="status">{notice}</p>
       ) : null}
       {dataNote ? <p className="muted">{dataNote}</p> : null}
+      {/* After the records' form: a control named like the parent field ("Project name") must
+          not come first for a person (or a check) looking for that field. */}
+      {parentField ? (
+        <ParentList
+          label={parentField.label}
+          names={parents}
+          onAdd={(n) => setParents(parents.includes(n) ? parents : [...parents, n])}
+          onDelete={(n) => setParents(parents.filter((p) => p !== n))}
+        />
+      ) : null}
       {spec.variant !== "dashboard" && showSummary ? <Summary spec={spec} items={items} /> : null}
       <section aria-label={spec.plural} className="stack">
         <div className="section-head">

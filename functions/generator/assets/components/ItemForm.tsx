@@ -114,9 +114,17 @@ export function ItemForm({ heading, fields, submitLabel, editing, onSubmit, onCa
                   min={f.type === "money" || f.type === "number" ? "0" : undefined}
                   required={f.required}
                   value={value}
+                  list={f.type === "text" && f.options.length > 0 ? `${id}-options` : undefined}
                   onChange={(e) => set(f.key, e.target.value)}
                 />
               )}
+              {f.type === "text" && f.options.length > 0 ? (
+                <datalist id={`${id}-options`}>
+                  {f.options.map((o) => (
+                    <option key={o} value={o} />
+                  ))}
+                </datalist>
+              ) : null}
             </div>
           );
         })}

@@ -54,6 +54,8 @@ export interface CollectionConfig {
   totalName?: string | null;
   averages: string[];
   groupBy: { by: string; of: string | null; rollup?: Rollup } | null;
+  /** The parent field whose parents are added in a form of their own (components/ParentList.tsx). */
+  parentList?: string | null;
   chart: boolean;
   done: boolean;
   streak: boolean;

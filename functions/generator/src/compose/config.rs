@@ -36,6 +36,7 @@ fn collection(spec: &AppSpec) -> Value {
         "overlap": f.overlap,
         "computed": f.computed,
         "lowStock": f.low_stock,
+        "parentList": crate::rollup::parent_list(spec).map(|p| &p.key),
     })
 }
 

@@ -29,6 +29,7 @@ const COLLECTION: &[(&str, &str)] = &[
     asset!("components/Toolbar.tsx"),
     asset!("components/Summary.tsx"),
     asset!("components/BarChart.tsx"),
+    asset!("components/ParentList.tsx"),
 ];
 const ACCOUNT: (&str, &str) = asset!("components/Account.tsx");
 const BOARD: (&str, &str) = asset!("components/Board.tsx");

@@ -2,7 +2,7 @@
 //! totals, filter, search, sort, done state, streaks, overlaps, low stock.
 
 use super::{click, count, expect, fill, hidden_in, number, scenario, select, visible, visible_in};
-use crate::spec::{AppSpec, Field, FieldType};
+use crate::spec::{AppSpec, Field, FieldType, Rollup};
 use appgen_core::scenario::{Expectation, Scenario, ScenarioStep};
 
 /// Names of the records the scenarios add (distinct, and in alphabetical order).
@@ -20,6 +20,7 @@ pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
     out.extend(app.done_and_streak());
     out.extend(app.overlap());
     out.extend(app.low_stock());
+    out.extend(app.parents());
     out
 }
 
@@ -309,6 +310,56 @@ impl<'a> App<'a> {
                 "Highlight rows with {} below {}",
                 field.label.to_lowercase(),
                 fmt_num(low.below)
+            ),
+            steps,
+        ))
+    }
+}
+
+impl App<'_> {
+    /// A parent added in its own list shows in the roll-up with nothing yet; a record that
+    /// names it then counts towards its figure.
+    fn parents(&self) -> Option<Scenario> {
+        let parent = crate::rollup::parent_list(self.spec)?;
+        let rollup = self.spec.features.group_by.as_ref()?.rollup.as_ref()?;
+        let name = "Harbour";
+        let (empty, after) = match rollup {
+            Rollup::Done { .. } => (
+                "0% done (none yet)".to_owned(),
+                "0% done (0 of 1)".to_owned(),
+            ),
+            Rollup::Left { capacity } => {
+                let of = self.spec.features.group_by.as_ref()?.of.as_ref();
+                let used = of
+                    .and_then(|k| self.spec.field(k))
+                    .map_or(Some(1.0), |f| raw(self.spec, f, 0).parse::<f64>().ok())?;
+                let cap = fmt_num(*capacity);
+                (
+                    format!("{cap} left of {cap}"),
+                    format!("{} left of {cap}", fmt_num(capacity - used)),
+                )
+            }
+        };
+        let list = format!("{} list", parent.label);
+        let mut steps = vec![
+            fill(&format!("{} name", parent.label), name),
+            click(&format!("Add {}", parent.label.to_lowercase())),
+            visible_in(&list, name),
+            visible_in("Summary", name),
+            visible_in("Summary", &empty),
+        ];
+        steps.extend(self.add(0, &[(parent.key.as_str(), name.to_owned())]));
+        steps.extend([count(&self.plural, 1), visible_in("Summary", &after)]);
+        Some(scenario(
+            &format!(
+                "a {} added in its list gets its {}",
+                parent.label.to_lowercase(),
+                self.plural.to_lowercase()
+            ),
+            &format!(
+                "Add a {} of its own, then {} that belong to it",
+                parent.label.to_lowercase(),
+                self.plural.to_lowercase()
             ),
             steps,
         ))

@@ -489,7 +489,8 @@ fn landing_newsletter_and_a_menu_with_prices() {
         );
     }
     // Pricing plans named beside a menu stay.
-    let spec = spec_of("Landing page for a restaurant with a menu and our catering packages with prices");
+    let spec =
+        spec_of("Landing page for a restaurant with a menu and our catering packages with prices");
     let kinds: Vec<SectionKind> = spec
         .landing
         .expect("landing")
@@ -498,4 +499,41 @@ fn landing_newsletter_and_a_menu_with_prices() {
         .map(|s| s.kind)
         .collect();
     assert!(kinds.contains(&SectionKind::Pricing), "{kinds:?}");
+}
+
+/// Records with a roll-up per parent typed as free text get a list of parents of their own:
+/// the scenario adds a parent there, sees it in the roll-up with nothing yet, then a record
+/// that names it. A parent chosen from options (or kept in the cloud) has no such list.
+#[test]
+fn parents_are_added_in_their_own_list() {
+    for (d, parent, empty) in [
+        (
+            "Project tracker: tasks with a title and a status (todo, doing, done); show each project's percentage of done tasks.",
+            "project",
+            "0% done (none yet)",
+        ),
+        (
+            "Evening classes: lessons with a title and a date; a lesson belongs to a course; show the percentage of finished lessons per course.",
+            "course",
+            "0% done (none yet)",
+        ),
+    ] {
+        let s = for_prompt(d);
+        let p = s
+            .iter()
+            .find(|x| x.name.starts_with(&format!("a {parent} added in its list")))
+            .unwrap_or_else(|| panic!("{d}: {:?}", names(&s)));
+        assert!(p.steps.iter().any(|st| matches!(st, ScenarioStep::Click { name, .. } if *name == format!("Add {parent}"))), "{p:?}");
+        assert!(p.steps.iter().any(|st| matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, .. } } if text == empty)), "{p:?}");
+    }
+    let chosen = for_prompt(
+        "Workshop sign-ups: pick a workshop (Pottery, Painting), your name and a number of places; show places left per workshop out of 10.",
+    );
+    assert!(
+        !names(&chosen)
+            .iter()
+            .any(|n| n.contains("added in its list")),
+        "{:?}",
+        names(&chosen)
+    );
 }
