@@ -10,6 +10,8 @@ use std::path::Path;
 use std::process::Command;
 
 const DESCRIPTIONS: &[&str] = &[
+    "A weight log: date and weight in kg; show a line chart of weight over time, the change since the first entry, and the lowest weight.",
+    "A landing page for a cafe called Brew & Bloom: a menu section with three drinks and prices, a gallery section, and a newsletter signup with email.",
     "A guest list for a garden party: guest name, email, number of guests, dietary needs (none, vegetarian, vegan) and notes. Let me search by name and filter by dietary needs.",
     "A chores list where we add chores with a due date and an assignee, tick them off, delete them and filter by all / active / done. Use a lavender background and indigo buttons.",
     "Habit tracker for my morning routine: add a habit, mark it done today and show the streak.",
