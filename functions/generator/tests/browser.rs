@@ -1,9 +1,10 @@
 //! Builds apps for invented descriptions and checks them in headless Chromium with the
 //! builder's own check script (functions/builder/check/check.mjs), using the eval check
 //! kinds. The suites of many apps are slow, so they are ignored by default:
-//! `cargo test -p appgen-generator --test browser -- --ignored --nocapture`. The single feed
-//! app with comments and the feed a follow-up gives comments (about ten seconds each) run
-//! in the default suite.
+//! `cargo test -p appgen-generator --test browser -- --ignored --nocapture`. The apps whose
+//! own scenarios exercise one archetype each (a feed with comments; a feed, a shop and a game
+//! after a follow-up; a board, two charts, a landing page, a parent list: about ten seconds
+//! an app, two minutes in all) run in the default suite.
 
 mod common;
 
