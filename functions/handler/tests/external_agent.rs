@@ -1,7 +1,8 @@
 //! End to end: `appgen serve` with its `requirements` step served over AG-UI by the Pydantic AI
 //! and LangGraph examples (examples/agents/*, installed by infra/local/setup.sh), each example's
 //! model being the scripted OpenAI-compatible server. The official `@ag-ui/client` runs a whole
-//! conversation (questions → v1 → follow-up → v2) and verifies every stream, SUBAGENT_* included.
+//! conversation (questions → v1 → follow-up → v2) and verifies every stream, SUBAGENT_* included;
+//! and Chromium shows who served the step (web/e2e/agents.mjs).
 
 mod support;
 
@@ -58,26 +59,56 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
     Example(child)
 }
 
+/// The scripted model, the example in `examples/agents/<dir>` on it, and `appgen serve` with
+/// that example serving the requirements step as `framework` (team-planner); each stops on drop.
+struct Served {
+    server: Server,
+    model: ScriptedServer,
+    log: PathBuf,
+    _agent: Example,
+    _tmp: tempfile::TempDir,
+}
+
+impl Served {
+    async fn start(dir: &str, framework: &str) -> Served {
+        let model = ScriptedServer::start(Script::appgen())
+            .await
+            .expect("scripted model");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (port, log) = (free_port(), tmp.path().join("agent.log"));
+        let agent = start_example(dir, port, &model.openai_base_url(), &log);
+        let server = Server::start(
+            Spawn::local(&tmp.path().join("data"))
+                .with_env(
+                    "APPGEN_AGENT_REQUIREMENTS_URL",
+                    format!("http://127.0.0.1:{port}/"),
+                )
+                .with_env("APPGEN_AGENT_REQUIREMENTS_NAME", "team-planner")
+                .with_env("APPGEN_AGENT_REQUIREMENTS_FRAMEWORK", framework)
+                .with_env("APPGEN_AGENT_FALLBACK", "none")
+                .with_env("APPGEN_WEB_DIR", repo().join("web/dist").display().to_string()),
+        );
+        Served {
+            server,
+            model,
+            log,
+            _agent: agent,
+            _tmp: tmp,
+        }
+    }
+
+    /// The server's and the agent's logs, for a failure's message.
+    fn logs(&self) -> String {
+        let agent = std::fs::read_to_string(&self.log).unwrap_or_default();
+        format!("server:\n{}\nagent:\n{agent}", self.server.log())
+    }
+}
+
 /// The official client's whole conversation through `appgen serve` with the example in
 /// `examples/agents/<dir>` serving the requirements step as `framework`.
 async fn requirements_served_by(dir: &str, framework: &str) {
-    let model = ScriptedServer::start(Script::appgen())
-        .await
-        .expect("scripted model");
-    let tmp = tempfile::tempdir().expect("tmp");
-    let (port, log) = (free_port(), tmp.path().join("agent.log"));
-    let _agent = start_example(dir, port, &model.openai_base_url(), &log);
-    let server = Server::start(
-        Spawn::local(&tmp.path().join("data"))
-            .with_env(
-                "APPGEN_AGENT_REQUIREMENTS_URL",
-                format!("http://127.0.0.1:{port}/"),
-            )
-            .with_env("APPGEN_AGENT_REQUIREMENTS_NAME", "team-planner")
-            .with_env("APPGEN_AGENT_REQUIREMENTS_FRAMEWORK", framework)
-            .with_env("APPGEN_AGENT_FALLBACK", "none"),
-    );
-    let base = server.base.clone();
+    let served = Served::start(dir, framework).await;
+    let base = served.server.base.clone();
     let (report, ok) = tokio::task::spawn_blocking(move || {
         agui_flow(
             &base,
@@ -88,12 +119,7 @@ async fn requirements_served_by(dir: &str, framework: &str) {
     })
     .await
     .expect("check");
-    let agent_log = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(
-        ok,
-        "AG-UI check failed: {report:#}\nserver:\n{}\nagent:\n{agent_log}",
-        server.log()
-    );
+    assert!(ok, "AG-UI check failed: {report:#}\n{}", served.logs());
     let runs = report["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 3, "{report:#}");
     assert!(
@@ -110,12 +136,18 @@ async fn requirements_served_by(dir: &str, framework: &str) {
     assert_eq!(runs[1]["result"]["version"], 1, "{:#}", runs[1]);
     assert_eq!(runs[2]["result"]["version"], 2, "{:#}", runs[2]);
 
-    let thread = get_json(&client(), &format!("{}/api/threads/t-ext", server.base)).await;
+    let base = &served.server.base;
+    let thread = get_json(&client(), &format!("{base}/api/threads/t-ext")).await;
     assert!(
         thread.to_string().contains("Scripted app"),
         "the requirements are the external agent's (its model's answer): {thread:#}"
     );
-    let asked: Vec<String> = model.requests().iter().filter_map(|r| r.agent()).collect();
+    let asked: Vec<String> = served
+        .model
+        .requests()
+        .iter()
+        .filter_map(|r| r.agent())
+        .collect();
     assert_eq!(
         asked,
         ["requirements"],
@@ -131,4 +163,35 @@ async fn a_pydantic_ai_agent_serves_the_requirements_step() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_langgraph_graph_serves_the_requirements_step() {
     requirements_served_by("langgraph", "LangGraph").await;
+}
+
+/// In Chromium (web/e2e/agents.mjs): a user's run names the Pydantic AI agent on the step it
+/// served, nests its run under the step and attributes its narration to it. Needs web/dist
+/// (`npm run build` in web/, as infra/local/test.sh does before cargo test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_shows_which_agent_served_the_step() {
+    let web = repo().join("web");
+    assert!(
+        web.join("dist/index.html").exists(),
+        "web/dist is missing: run `npm run build` in web/"
+    );
+    let served = Served::start("pydantic-ai", "Pydantic AI").await;
+    let base = served.server.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(["e2e/agents.mjs", "--base", &base])
+            .args(["--agent", "Pydantic AI (team-planner)"])
+            .current_dir(web)
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run node (web/node_modules from infra/local/setup.sh)");
+    assert!(
+        out.status.success(),
+        "{}{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        served.logs()
+    );
 }

@@ -139,9 +139,10 @@ function MessageBubble({ message: m, author }: { message: ChatMessage; author: P
     );
   }
   return (
-    <div className="flex">
+    <div className="flex flex-col items-start">
+      {m.agent && <span aria-hidden className="mb-0.5 text-xs text-slate-600" data-testid="message-agent">{m.agent}</span>}
       <p className={`max-w-[92%] rounded-2xl rounded-bl-md bg-white px-3.5 py-2 text-sm whitespace-pre-wrap break-words [overflow-wrap:anywhere] text-slate-800 ring-1 ring-slate-200 ${m.streaming ? "caret" : ""}`} data-testid="assistant-message">
-        <span className="sr-only">appgen: </span>
+        <span className="sr-only">{m.agent ? `${m.agent}: ` : "appgen: "}</span>
         {m.text}
       </p>
     </div>
