@@ -265,7 +265,7 @@ pub trait AppAgent: Send + Sync {
     /// "offline" or the model route, shown to the user.
     fn name(&self) -> String;
     /// The external agent serving `step` instead of this one, if any (docs/agents.md).
-    fn external(&self, _step: crate::step::StepName) -> Option<crate::view::ExternalAgent> {
+    async fn external(&self, _step: crate::step::StepName) -> Option<crate::view::ExternalAgent> {
         None
     }
     async fn clarify(

@@ -60,7 +60,8 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
 }
 
 /// The scripted model, the example in `examples/agents/<dir>` on it, and `appgen serve` with
-/// that example serving the requirements step as `framework` (team-planner); each stops on drop.
+/// that example serving the requirements step, named by the settings as team-planner on
+/// `framework` if given (else by itself); each stops on drop.
 struct Served {
     server: Server,
     model: ScriptedServer,
@@ -70,24 +71,30 @@ struct Served {
 }
 
 impl Served {
-    async fn start(dir: &str, framework: &str) -> Served {
+    async fn start(dir: &str, framework: Option<&str>) -> Served {
         let model = ScriptedServer::start(Script::appgen())
             .await
             .expect("scripted model");
         let tmp = tempfile::tempdir().expect("tmp");
         let (port, log) = (free_port(), tmp.path().join("agent.log"));
         let agent = start_example(dir, port, &model.openai_base_url(), &log);
-        let server = Server::start(
-            Spawn::local(&tmp.path().join("data"))
-                .with_env(
-                    "APPGEN_AGENT_REQUIREMENTS_URL",
-                    format!("http://127.0.0.1:{port}/"),
-                )
+        let data = tmp.path().join("data");
+        let mut spawn = Spawn::local(&data)
+            .with_env(
+                "APPGEN_AGENT_REQUIREMENTS_URL",
+                format!("http://127.0.0.1:{port}/"),
+            )
+            .with_env("APPGEN_AGENT_FALLBACK", "none")
+            .with_env(
+                "APPGEN_WEB_DIR",
+                repo().join("web/dist").display().to_string(),
+            );
+        if let Some(framework) = framework {
+            spawn = spawn
                 .with_env("APPGEN_AGENT_REQUIREMENTS_NAME", "team-planner")
-                .with_env("APPGEN_AGENT_REQUIREMENTS_FRAMEWORK", framework)
-                .with_env("APPGEN_AGENT_FALLBACK", "none")
-                .with_env("APPGEN_WEB_DIR", repo().join("web/dist").display().to_string()),
-        );
+                .with_env("APPGEN_AGENT_REQUIREMENTS_FRAMEWORK", framework);
+        }
+        let server = Server::start(spawn);
         Served {
             server,
             model,
@@ -105,8 +112,9 @@ impl Served {
 }
 
 /// The official client's whole conversation through `appgen serve` with the example in
-/// `examples/agents/<dir>` serving the requirements step as `framework`.
-async fn requirements_served_by(dir: &str, framework: &str) {
+/// `examples/agents/<dir>` serving the requirements step (settings as in [`Served::start`]),
+/// its runs nested under `shown`.
+async fn requirements_served_by(dir: &str, framework: Option<&str>, shown: &str) {
     let served = Served::start(dir, framework).await;
     let base = served.server.base.clone();
     let (report, ok) = tokio::task::spawn_blocking(move || {
@@ -122,8 +130,9 @@ async fn requirements_served_by(dir: &str, framework: &str) {
     assert!(ok, "AG-UI check failed: {report:#}\n{}", served.logs());
     let runs = report["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 3, "{report:#}");
+    let subagents = runs[1]["subagents"].as_array().expect("subagents");
     assert!(
-        runs[1]["counts"]["SUBAGENT_STARTED"].as_u64() >= Some(1),
+        !subagents.is_empty() && subagents.iter().all(|n| n == shown),
         "{:#}",
         runs[1]
     );
@@ -157,12 +166,16 @@ async fn requirements_served_by(dir: &str, framework: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pydantic_ai_agent_serves_the_requirements_step() {
-    requirements_served_by("pydantic-ai", "Pydantic AI").await;
+    // Pydantic AI's adapter declares no capabilities: the settings name it.
+    let shown = "Pydantic AI (team-planner)";
+    requirements_served_by("pydantic-ai", Some("Pydantic AI"), shown).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_langgraph_graph_serves_the_requirements_step() {
-    requirements_served_by("langgraph", "LangGraph").await;
+    // No name in the settings: the example says who it is at GET /capabilities.
+    let shown = "LangGraph (team-planner)";
+    requirements_served_by("langgraph", None, shown).await;
 }
 
 /// In Chromium (web/e2e/agents.mjs): a user's run names the Pydantic AI agent on the step it
@@ -175,7 +188,7 @@ async fn a_browser_shows_which_agent_served_the_step() {
         web.join("dist/index.html").exists(),
         "web/dist is missing: run `npm run build` in web/"
     );
-    let served = Served::start("pydantic-ai", "Pydantic AI").await;
+    let served = Served::start("pydantic-ai", Some("Pydantic AI")).await;
     let base = served.server.base.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")

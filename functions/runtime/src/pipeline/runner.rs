@@ -205,7 +205,10 @@ impl Pipeline {
         };
         let handler = self.steps.handler(msg.step);
         let worker = handler.map(|h| h.worker_name()).unwrap_or_default();
-        let external = handler.and_then(|h| h.external(msg.step));
+        let external = match handler {
+            Some(h) => h.external(msg.step).await,
+            None => None,
+        };
         head.push(Event::step_started(msg.step.as_str()));
         let info = StepInfo {
             step: msg.step,

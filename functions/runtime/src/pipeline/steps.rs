@@ -47,7 +47,7 @@ pub trait StepHandler: Send + Sync {
     /// Who does the step, as the UI shows it (a model id, "offline", "builder").
     fn worker_name(&self) -> String;
     /// The external agent serving `step`, if one does.
-    fn external(&self, _step: StepName) -> Option<ExternalAgent> {
+    async fn external(&self, _step: StepName) -> Option<ExternalAgent> {
         None
     }
     async fn run(&self, work: StepWork<'_>) -> Result<StepOutcome, Fault>;
@@ -209,8 +209,8 @@ impl StepHandler for AgentSteps {
         self.agent.name()
     }
 
-    fn external(&self, step: StepName) -> Option<ExternalAgent> {
-        self.agent.external(step)
+    async fn external(&self, step: StepName) -> Option<ExternalAgent> {
+        self.agent.external(step).await
     }
 
     async fn run(&self, w: StepWork<'_>) -> Result<StepOutcome, Fault> {
