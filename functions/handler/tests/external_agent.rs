@@ -27,10 +27,15 @@ impl Drop for Example {
 }
 
 fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
-    let python = repo().join("infra/local/.venv-agents/bin/python");
+    // CrewAI has a venv of its own, installed only when asked for (docs/agents.md).
+    let (venv, step) = match dir {
+        "crewai" => (".venv-crewai", "step_crewai_example"),
+        _ => (".venv-agents", "step_agent_examples"),
+    };
+    let python = repo().join("infra/local").join(venv).join("bin/python");
     assert!(
         python.exists(),
-        "{} is missing: run infra/local/setup.sh (step_agent_examples)",
+        "{} is missing: run infra/local/setup.sh {step}",
         python.display()
     );
     let child = Command::new(python)
@@ -39,6 +44,8 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
         .current_dir(repo().join("examples/agents").join(dir))
         .env("OPENAI_BASE_URL", model_url)
         .env("OPENAI_API_KEY", "scripted")
+        .env("CREWAI_DISABLE_TELEMETRY", "true")
+        .env("OTEL_SDK_DISABLED", "true")
         .stdout(Stdio::null())
         .stderr(
             std::fs::File::create(log)
@@ -59,9 +66,33 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
     Example(child)
 }
 
+/// The step an example serves, and its settings' names.
+#[derive(Clone, Copy)]
+enum Step {
+    Requirements,
+    Code,
+}
+
+impl Step {
+    fn keys(self) -> [&'static str; 3] {
+        match self {
+            Step::Requirements => [
+                "APPGEN_AGENT_REQUIREMENTS_URL",
+                "APPGEN_AGENT_REQUIREMENTS_NAME",
+                "APPGEN_AGENT_REQUIREMENTS_FRAMEWORK",
+            ],
+            Step::Code => [
+                "APPGEN_AGENT_CODE_URL",
+                "APPGEN_AGENT_CODE_NAME",
+                "APPGEN_AGENT_CODE_FRAMEWORK",
+            ],
+        }
+    }
+}
+
 /// The scripted model, the example in `examples/agents/<dir>` on it, and `appgen serve` with
-/// that example serving the requirements step, named by the settings as team-planner on
-/// `framework` if given (else by itself); each stops on drop.
+/// that example serving `step`, named by the settings as team-planner on `framework` if given
+/// (else by itself); each stops on drop.
 struct Served {
     server: Server,
     model: ScriptedServer,
@@ -71,7 +102,8 @@ struct Served {
 }
 
 impl Served {
-    async fn start(dir: &str, framework: Option<&str>) -> Served {
+    async fn start(dir: &str, step: Step, framework: Option<&str>) -> Served {
+        let [url_key, name_key, framework_key] = step.keys();
         let model = ScriptedServer::start(Script::appgen())
             .await
             .expect("scripted model");
@@ -80,10 +112,7 @@ impl Served {
         let agent = start_example(dir, port, &model.openai_base_url(), &log);
         let data = tmp.path().join("data");
         let mut spawn = Spawn::local(&data)
-            .with_env(
-                "APPGEN_AGENT_REQUIREMENTS_URL",
-                format!("http://127.0.0.1:{port}/"),
-            )
+            .with_env(url_key, format!("http://127.0.0.1:{port}/"))
             .with_env("APPGEN_AGENT_FALLBACK", "none")
             .with_env(
                 "APPGEN_WEB_DIR",
@@ -91,8 +120,8 @@ impl Served {
             );
         if let Some(framework) = framework {
             spawn = spawn
-                .with_env("APPGEN_AGENT_REQUIREMENTS_NAME", "team-planner")
-                .with_env("APPGEN_AGENT_REQUIREMENTS_FRAMEWORK", framework);
+                .with_env(name_key, "team-planner")
+                .with_env(framework_key, framework);
         }
         let server = Server::start(spawn);
         Served {
@@ -115,7 +144,7 @@ impl Served {
 /// `examples/agents/<dir>` serving the requirements step (settings as in [`Served::start`]),
 /// its runs nested under `shown`.
 async fn requirements_served_by(dir: &str, framework: Option<&str>, shown: &str) {
-    let served = Served::start(dir, framework).await;
+    let served = Served::start(dir, Step::Requirements, framework).await;
     let base = served.server.base.clone();
     let (report, ok) = tokio::task::spawn_blocking(move || {
         agui_flow(
@@ -188,7 +217,7 @@ async fn a_browser_shows_which_agent_served_the_step() {
         web.join("dist/index.html").exists(),
         "web/dist is missing: run `npm run build` in web/"
     );
-    let served = Served::start("pydantic-ai", Some("Pydantic AI")).await;
+    let served = Served::start("pydantic-ai", Step::Requirements, Some("Pydantic AI")).await;
     let base = served.server.base.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -207,4 +236,36 @@ async fn a_browser_shows_which_agent_served_the_step() {
         String::from_utf8_lossy(&out.stderr),
         served.logs()
     );
+}
+
+/// Opt-in (CrewAI's venv is 1.3 GB and 5 to 8 minutes to install): a CrewAI flow behind
+/// `ag-ui-crewai` writes the app as the code step, naming itself through its capabilities, and
+/// the official client verifies the conversation to v1.
+///
+///   bash infra/local/setup.sh step_crewai_example
+///   cargo test -p appgen --test external_agent -- --ignored crewai
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "opt-in: needs infra/local/.venv-crewai (infra/local/setup.sh step_crewai_example)"]
+async fn a_crewai_flow_serves_the_code_step() {
+    let served = Served::start("crewai", Step::Code, None).await;
+    let base = served.server.base.clone();
+    let (report, ok) =
+        tokio::task::spawn_blocking(move || agui_flow(&base, "t-crew", "A todo list", None))
+            .await
+            .expect("check");
+    assert!(ok, "AG-UI check failed: {report:#}\n{}", served.logs());
+    let run = &report["runs"][1];
+    assert_eq!(run["result"]["version"], 1, "{run:#}");
+    assert_eq!(
+        run["subagents"],
+        serde_json::json!(["CrewAI (team-coder)"]),
+        "{run:#}"
+    );
+    let asked: Vec<String> = served
+        .model
+        .requests()
+        .iter()
+        .filter_map(|r| r.agent())
+        .collect();
+    assert_eq!(asked, ["code"], "only the served step reached the model");
 }
