@@ -141,7 +141,8 @@ export function runReducer(m: RunMachine, a: RunAction): RunMachine {
     case "reset":
       return initialMachine;
     case "restored":
-      return a.machine;
+      // A view saved before steps had `subagents` (sessionStorage outlives a deploy).
+      return { ...a.machine, steps: a.machine.steps.map((s) => ({ ...s, subagents: s.subagents ?? [] })) };
     case "run_requested": {
       // A retry of a refused request reuses its message id: move it rather than repeat it.
       const messages = a.userMessage
