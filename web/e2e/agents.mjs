@@ -13,6 +13,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { axeViolations, describeViolations } from "./axe.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -64,6 +65,8 @@ try {
   const others = await page.locator("[data-testid=progress] [data-step]:not([data-step=requirements]) [data-testid=external-agent], [data-testid=progress] [data-step]:not([data-step=requirements]) [data-testid=subagent]").count();
   const steps = await page.locator("[data-testid=progress] [data-step]").count();
   check("the steps appgen did itself name no external agent", steps > 1 && others === 0, `${others} of ${steps} steps`);
+  const violations = await axeViolations(page);
+  check("axe: the timeline with a nested agent run, 0 WCAG 2.1 AA violations", violations.length === 0, describeViolations(violations));
   check("no page errors", errors.length === 0, errors.join("\n"));
 } catch (e) {
   check("the run in the browser", false, e?.message ?? String(e));
