@@ -54,6 +54,21 @@ impl Api {
         }
     }
 
+    /// The thread once its runs satisfy `done`.
+    async fn wait_runs(&self, done: impl Fn(&[Value]) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let (_, v) = self
+                .call("GET", "alice", &format!("/api/threads/{T}"), None)
+                .await;
+            if v["runs"].as_array().is_some_and(|r| done(r)) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "runs never settled: {v:#}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn deploy(&self, who: &str, body: Value) -> (u16, Value) {
         let path = format!("/api/threads/{T}/deploy/vercel");
         self.call("POST", who, &path, Some(body)).await
@@ -311,17 +326,48 @@ async fn publish_it_in_the_chat_publishes_and_answers_with_the_url_and_races_set
         .expect("apps origin");
     assert_eq!(page.status().as_u16(), 200);
 
-    // A change that mentions publishing is an edit, not a publish.
-    let (s, _) = api.say("alice", "r5", "add a publish date field").await;
-    assert_eq!(s, 200);
-    let v = api.wait_idle("done").await;
-    let last = v["runs"]
-        .as_array()
-        .and_then(|r| r.last())
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(last["kind"], "follow_up", "{last:#}");
+    // A change that mentions publishing is an edit, not a publish; "publish it" sent while
+    // it runs is queued, and when it is taken it publishes (the edit's v2), not a new version.
+    let edit = api
+        .c
+        .post(format!("{}/api/agent", api.base))
+        .header("x-api-key", "alice")
+        .json(&message("r5", "add a publish date field"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(edit.status().as_u16(), 200);
+    drop(edit); // the run goes on without a follower
+    let (s, queued) = api.say("alice", "r6", "publish it").await;
+    assert_eq!(s, 202, "queued behind the edit: {queued}");
+    let v = api
+        .wait_runs(|runs| runs.iter().any(|r| r["runId"] == "q-r6"))
+        .await;
+    let v = api
+        .wait_idle(v["state"]["status"].as_str().unwrap_or("done"))
+        .await;
+    let runs = v["runs"].as_array().cloned().unwrap_or_default();
+    let kinds: Vec<(&str, &str)> = runs[runs.len() - 2..]
+        .iter()
+        .map(|r| {
+            (
+                r["runId"].as_str().unwrap_or(""),
+                r["kind"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("r5", "follow_up"), ("q-r6", "publish")], "{v:#}");
+    assert_eq!(runs[runs.len() - 1]["status"], "finished");
+    assert_eq!(v["state"]["versions"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["state"]["versions"][1]["check"]["passed"], true, "{v:#}");
+    assert_eq!(
+        v["published"]["version"], 2,
+        "the queued request published v2"
+    );
+    let said = v["messages"].as_array().and_then(|m| m.last()).cloned();
+    let said = said.unwrap_or_default();
+    let answer = said["content"].as_str().unwrap_or_default();
+    assert_eq!(answer, format!("Published v2 at {url}"), "{said}");
 
     publish_race(&api, port).await;
 }

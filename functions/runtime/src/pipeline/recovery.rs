@@ -131,7 +131,7 @@ impl Pipeline {
         Ok(appended)
     }
 
-    async fn append_terminal(&self, thread: &str, run: &str) -> Result<bool, Fault> {
+    pub(super) async fn append_terminal(&self, thread: &str, run: &str) -> Result<bool, Fault> {
         for _ in 0..5 {
             let Some((snap, _)) = self.threads.load(thread).await? else {
                 return Ok(false);
