@@ -12,8 +12,10 @@
 //! - `steps`: the step handlers a process registers ([`Steps`]).
 //! - `pump`: agent events → AG-UI events, appended while the agent works.
 //! - `publish`: publishing a version at its slug, unpublishing, the published files.
+//! - `deploy`: deploys to Vercel that outlive their request (stored stages, heartbeat, lost).
 //! - `recovery`: re-sending lost step messages, missing terminal events, the sweeper.
 
+mod deploy;
 mod publish;
 mod pump;
 mod queue;
