@@ -132,7 +132,7 @@ async fn checked_app(api: &Api) {
     assert_eq!(api.call("POST", "carol", &accept, None).await.0, 200);
 }
 
-fn vercel_server(dir: &std::path::Path, vercel: &VercelStandIn) -> Server {
+fn vercel_server(dir: &std::path::Path, vercel: &VercelStandIn, sweep_secs: u32) -> Server {
     Server::start(Spawn {
         data: &dir.join("data"),
         local: false,
@@ -141,6 +141,7 @@ fn vercel_server(dir: &std::path::Path, vercel: &VercelStandIn) -> Server {
             ("APPGEN_VERCEL_API", vercel.base_url()),
             ("APPGEN_VERCEL_TOKEN", TOKEN.into()),
             ("APPGEN_VERCEL_POLL_MS", "50".into()),
+            ("APPGEN_SWEEP_SECS", sweep_secs.to_string()),
         ],
         ports: None,
     })
@@ -209,7 +210,7 @@ async fn streamed_stages(stream: &mut reqwest::Response, id: &str) -> Vec<String
 async fn a_deploy_answers_at_once_and_goes_live_through_its_faults_on_the_stream() {
     let vercel = VercelStandIn::start(TOKEN).await.expect("stand-in");
     let dir = tempfile::tempdir().expect("tmp");
-    let server = vercel_server(dir.path(), &vercel);
+    let server = vercel_server(dir.path(), &vercel, 0);
     let api = Api {
         c: client(),
         base: server.base.clone(),
@@ -356,8 +357,9 @@ async fn refusals(api: &Api, vercel: &VercelStandIn) {
     assert_eq!(s, 400, "{e}");
 }
 
-/// The server dies while Vercel builds: after the restart the deploy reads as failed (its
-/// worker is gone), never pending for ever.
+/// The server dies while Vercel builds: after the restart the sweeper ends the deploy as
+/// failed (its worker is gone) and tells the stream, with nobody reading it; never pending for
+/// ever.
 async fn lost_worker(server: Server, api: Api, vercel: &VercelStandIn, dir: &std::path::Path) {
     vercel.set_faults(VercelFaults {
         building_for: Duration::from_secs(600),
@@ -371,11 +373,25 @@ async fn lost_worker(server: Server, api: Api, vercel: &VercelStandIn, dir: &std
         "building"
     );
     drop(server);
-    let server = vercel_server(dir, vercel);
+    let server = vercel_server(dir, vercel, 1);
     let api = Api {
         c: client(),
         base: server.base.clone(),
     };
+    let mut stream = api
+        .c
+        .get(format!("{}/api/threads/{T}/events", api.base))
+        .header("x-api-key", "carol")
+        .send()
+        .await
+        .expect("thread stream");
+    let stages = streamed_stages(&mut stream, &id).await;
+    assert_eq!(
+        stages.last().map(String::as_str),
+        Some("failed"),
+        "{stages:?}\n{}",
+        server.log()
+    );
     let d = api.deploy_state("alice", &id).await;
     assert_eq!(d["state"]["stage"], "failed", "{d}");
     assert_eq!(d["state"]["code"], "deploy_failed", "{d}");

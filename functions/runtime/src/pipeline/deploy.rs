@@ -22,6 +22,10 @@ fn key(thread: &str, id: &str) -> String {
     format!("{thread}/deploys/{id}")
 }
 
+/// Where unfinished deploys are listed for the sweeper (`deploying/{thread}/{id}`), as
+/// `running/` lists threads with a run.
+const DEPLOYING: &str = "deploying/";
+
 impl Pipeline {
     /// Records a deploy of `built` as pending, tells the stream, and starts the work in a task
     /// of this process; answers at once. The caller has checked who may (`built_for_deploy`).
@@ -36,6 +40,16 @@ impl Pipeline {
     ) -> Result<DeployView, StoreError> {
         let id = new_id(*uuid::Uuid::new_v4().as_bytes());
         let rec = DeployRecord::new(&id, built.version, by.clone(), &self.boot, now_ms());
+        let marker = format!("{DEPLOYING}{thread}/{id}");
+        let blobs = self.threads.blobs();
+        (blobs.put(
+            Container::Threads,
+            &marker,
+            Vec::new(),
+            "text/plain",
+            WriteCondition::Any,
+        ))
+        .await?;
         let etag = self
             .put_deploy(thread, &rec, WriteCondition::CreateOnly)
             .await?;
@@ -90,6 +104,28 @@ impl Pipeline {
         out.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
         out.truncate(LIST_LIMIT);
         Ok(Some(out))
+    }
+
+    /// Reads every unfinished deploy (ending those whose worker is gone, and telling the
+    /// stream) and unlists the ended ones; how many it unlisted. The sweeper calls it, so a
+    /// lost deploy ends even when nobody reads it.
+    pub async fn sweep_deploys(&self) -> Result<usize, StoreError> {
+        let blobs = self.threads.blobs();
+        let mut ended = 0;
+        for marker in blobs.list(Container::Threads, DEPLOYING).await? {
+            let listed = marker
+                .strip_prefix(DEPLOYING)
+                .and_then(|r| r.rsplit_once('/'));
+            let Some((thread, id)) = listed else {
+                continue;
+            };
+            let view = self.read_deploy(thread, id).await?;
+            if view.is_none_or(|v| v.state.is_final()) {
+                blobs.delete(Container::Threads, &marker).await?;
+                ended += 1;
+            }
+        }
+        Ok(ended)
     }
 
     async fn read_deploy(&self, thread: &str, id: &str) -> Result<Option<DeployView>, StoreError> {
@@ -184,7 +220,13 @@ impl Deploying {
                 warn!(thread_id = %self.thread, deploy = %id, end = ?other, "deploying to Vercel failed")
             }
         }
-        self.update(Some(end)).await;
+        if self.update(Some(end)).await {
+            let marker = format!("{DEPLOYING}{}/{id}", self.thread);
+            let blobs = self.pipeline.threads.blobs();
+            if let Err(e) = blobs.delete(Container::Threads, &marker).await {
+                warn!(thread_id = %self.thread, error = %e, "unlisting a deploy (the sweeper will)");
+            }
+        }
     }
 
     /// Upload → create → wait; `None` when the deploy was ended elsewhere meanwhile.

@@ -21,6 +21,8 @@ pub struct SweepReport {
     pub resent: usize,
     /// Terminal events appended to ended runs' logs.
     pub terminals: usize,
+    /// Ended deploys unlisted (among them those ended because their worker was gone).
+    pub deploys: usize,
 }
 
 impl Pipeline {
@@ -81,6 +83,7 @@ impl Pipeline {
                 self.threads.unmark_running(&thread).await?;
             }
         }
+        report.deploys = self.sweep_deploys().await?;
         if report.resent + report.terminals > 0 {
             info!(?report, "sweep repaired runs");
         }
