@@ -55,7 +55,6 @@ pub async fn with_steps(
     let storage = open(&opts.data).await?;
     let steps = steps(&storage)?;
     let pipeline = storage.pipeline(&opts.preview_base, steps).await?;
-    pipeline.set_apps_origin(crate::published::apps_origin_from_env());
     Ok(Runtime {
         pipeline: Arc::new(pipeline),
         backend: storage.kind,

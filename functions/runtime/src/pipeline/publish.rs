@@ -14,11 +14,34 @@ use appgen_core::publish::{
     AppPointer, LiveVersion, PublishRefusal, Published, choose_version, pointer_key,
     slug_candidates,
 };
-use appgen_core::publish::{asks_to_publish, chat_publish_run};
+use appgen_core::publish::{AppsOrigin, asks_to_publish, chat_publish_run};
 use appgen_core::snapshot::ThreadSnapshot;
 use tracing::warn;
 
 const COMMIT_RETRIES: usize = 8;
+
+/// The default port of the local apps origin, next to the API (7071) and previews (7072).
+pub const DEFAULT_APPS_PORT: u16 = 7073;
+
+/// Where published apps live, from the environment: `https://{slug}.{APPGEN_APPS_DOMAIN}` when
+/// it is set (Azure's wildcard domain), else `http://{slug}.localhost:{APPGEN_APPS_PORT}`.
+pub fn apps_origin_from_env() -> AppsOrigin {
+    match std::env::var("APPGEN_APPS_DOMAIN") {
+        Ok(d) if !d.trim().is_empty() => AppsOrigin::new("https", d.trim()),
+        _ => {
+            let port = std::env::var("APPGEN_APPS_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(DEFAULT_APPS_PORT);
+            local_origin(port)
+        }
+    }
+}
+
+/// The local apps origin on `port`: browsers resolve `*.localhost` to loopback.
+pub fn local_origin(port: u16) -> AppsOrigin {
+    AppsOrigin::new("http", &format!("localhost:{port}"))
+}
 
 /// Why publishing or unpublishing did not happen.
 #[derive(Debug, thiserror::Error)]
