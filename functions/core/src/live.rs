@@ -106,6 +106,8 @@ pub enum ThreadEvent {
     Queued(QueuedMessage),
     Withdrawn(Withdrawn),
     Presence(Presence),
+    /// A deploy elsewhere (Vercel) started, moved on, or ended (`crate::deploy`).
+    Deploy(crate::deploy::DeployView),
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]

@@ -667,16 +667,6 @@ pub struct DeployRequest {
     pub token: Option<String>,
 }
 
-/// A version live on Vercel: the answer of `POST /api/threads/{threadId}/deploy/vercel`.
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeployedView {
-    pub url: String,
-    pub deployment_id: String,
-    pub version: u32,
-}
-
 /// A run of the thread.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

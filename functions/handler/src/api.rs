@@ -295,12 +295,7 @@ async fn run_agent(
     }
     // "publish it" publishes instead of starting an edit; while a run is active it waits in the
     // queue like any message.
-    let app_url = |slug: &str| state.apps.url(slug);
-    let published = match state
-        .pipeline
-        .publish_from_chat(&input, &principal, &app_url)
-        .await
-    {
+    let published = match state.pipeline.publish_from_chat(&input, &caller).await {
         Ok(p) => p,
         Err(StartError::Rejected(Rejection::Busy(_))) => false,
         Err(e) => return Err(e.into()),

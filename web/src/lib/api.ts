@@ -4,8 +4,9 @@
 import type {
   ApiErrorBody,
   ApiErrorCode,
+  DeployList,
   DeployRequest,
-  DeployedView,
+  DeployView,
   InviteAccepted,
   InviteCreated,
   MemberList,
@@ -86,11 +87,14 @@ export const api = {
       body: JSON.stringify(body),
     });
   },
-  /** Deploys a checked version to Vercel with the server's token; answers once it is live. */
+  /** Starts a deploy of a checked version to Vercel with the server's token; answers at once
+   *  (202) with the deploy, whose stages then arrive on the thread's stream. */
   deployVercel: (id: string, version?: number) => {
     const body: DeployRequest = { version: version ?? null, token: null };
-    return getJson<DeployedView>(`/api/threads/${enc(id)}/deploy/vercel`, send("POST", body));
+    return getJson<DeployView>(`/api/threads/${enc(id)}/deploy/vercel`, send("POST", body));
   },
+  /** The thread's deploys to Vercel, newest first. */
+  deploys: (id: string) => getJson<DeployList>(`/api/threads/${enc(id)}/deploy/vercel`),
   unpublish: async (id: string): Promise<void> => {
     const res = await fetch(`${API_BASE}/api/threads/${enc(id)}/publish`, { method: "DELETE", credentials: "same-origin" });
     if (!res.ok) throw apiErrorFrom(res.status, await res.text());

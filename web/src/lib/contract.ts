@@ -363,9 +363,29 @@ export type PublishRequest = { version: number | null, };
 export type DeployRequest = { version: number | null, token: string | null, };
 
 /**
- * A version live on Vercel: the answer of `POST /api/threads/{threadId}/deploy/vercel`.
+ * A deploy as clients see it: the answer of `POST …/deploy/vercel` (202), of `GET
+ * …/deploy/vercel/{id}`, and the thread stream's `deploy` event at each stage.
  */
-export type DeployedView = { url: string, deploymentId: string, version: number, };
+export type DeployView = { id: string, version: number, 
+/**
+ * Who asked for it.
+ */
+by: Person, startedAt: number, 
+/**
+ * When its stage last changed.
+ */
+updatedAt: number, state: DeployStage, };
+
+/**
+ * Where a deploy is. `pending` → `uploading` → `building` → `ready` / `failed`; the last two
+ * are final.
+ */
+export type DeployStage = { "stage": "pending" } | { "stage": "uploading" } | { "stage": "building", deployment: string, } | { "stage": "ready", url: string, deployment: string, } | { "stage": "failed", code: ApiErrorCode, message: string, };
+
+/**
+ * The answer of `GET /api/threads/{threadId}/deploy/vercel`: the newest first.
+ */
+export type DeployList = { deploys: Array<DeployView>, };
 
 /**
  * `POST /api/threads/{threadId}/versions/{n}/restore` (201): the new version's number.
@@ -442,7 +462,7 @@ export type QueueRequest = { text: string, };
  * One event of a thread's stream. Stored in the thread's log (all but `presence`, which is
  * computed from heartbeats) and sent as SSE `data:` with the log's seq as `id:`.
  */
-export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence };
+export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence } | { "type": "deploy", "data": DeployView };
 
 export type RunStartedInfo = { runId: string, kind: RunKind, by: Person | null, };
 

@@ -7,6 +7,7 @@ import { API_BASE, api, apiErrorFromAgent, newId } from "./api";
 import type { ContextEntry } from "./options";
 import { loadRun, saveRun, setThreadInUrl } from "./persist";
 import { initialMachine, isBusy, runReducer, type RunMachine } from "./runMachine";
+import { announceDeploy } from "./deploys";
 import { followRun, isTerminal, QueuedInstead, seqTrackingFetch } from "./stream";
 import type { Person, QueuedMessage, ThreadDetail, ThreadEvent, ThreadListItem, ThreadRole } from "./contract";
 import type { AgUiEvent } from "./types";
@@ -320,6 +321,10 @@ export function useAppgen(initialThread: string | null): Appgen {
         const e = JSON.parse(msg.data as string) as ThreadEvent;
         if (e.type === "presence") {
           setTeam((t) => ({ ...t, present: e.data.people }));
+          return;
+        }
+        if (e.type === "deploy") {
+          announceDeploy(threadId, e.data);
           return;
         }
         clearTimeout(pending);

@@ -117,8 +117,16 @@ impl Pipeline {
                     name: Some(next.author.name.clone()),
                 });
                 let input = RunAgentInput::new(thread, &run_id, vec![message]);
-                match self.start_run_as(&input, &next.author).await {
-                    Ok(_) => info!(thread_id = %thread, run_id = %run_id, "queued message started"),
+                // Classified as a direct message is: "publish it" publishes, the rest runs.
+                let started = match self.chat_publish(&input, &next.author).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => self.start_run_as(&input, &next.author).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                match started {
+                    Ok(()) => {
+                        info!(thread_id = %thread, run_id = %run_id, "queued message started")
+                    }
                     Err(StartError::Rejected(Rejection::Busy(_))) => return Ok(()),
                     Err(StartError::Rejected(Rejection::DuplicateRun(_))) => {}
                     Err(StartError::Rejected(r)) => {
