@@ -22,7 +22,7 @@ use appgen_core::pipeline::{Next, RunEnd, StepOutcome, TokenBudget, transition};
 use appgen_core::ports::{AgentContext, ETag, StoreError};
 use appgen_core::run_error::{ErrorCode, RunError};
 use appgen_core::scenario::ScenarioResult;
-use appgen_core::snapshot::{Claim, Cursor, StepUsage, ThreadSnapshot};
+use appgen_core::snapshot::{Claim, Cursor, RunKind, StepUsage, ThreadSnapshot};
 use appgen_core::step::{StepMessage, StepName};
 use appgen_core::view::{AppEvent, StepInfo, StepResult, UiState, state_delta};
 use serde_json::Value;
@@ -343,7 +343,8 @@ impl Pipeline {
             spent: run_tokens(&snap, &msg.run_id),
             limit: self.config.max_tokens_per_run,
         };
-        let next = transition(msg.step, msg.fix_round, outcome.clone(), budget);
+        let kind = snap.active.as_ref().map_or(RunKind::Answers, |a| a.kind);
+        let next = transition(kind, msg.step, msg.fix_round, outcome.clone(), budget);
         if let (Next::End(RunEnd::Failed(e)), false) = (&next, is_failure(&outcome)) {
             pump.say(&format!("\n{}", e.message)); // the budget stopped it
         }
