@@ -272,3 +272,115 @@ async fn a_check_in_words_joins_the_suite_and_runs_on_the_current_version() {
     }
     assert_eq!(v["state"]["userChecks"][FAILS], v["you"]);
 }
+
+/// With a model, the `qa` agent reads the sentence: it is asked with the requirements and the
+/// sentence, its answer is validated like the suite's (an answer with two scenarios goes back to
+/// it to repair), and "cannot read it" is its own message, adding nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_model_the_qa_agent_reads_the_check() {
+    use appgen_testkit::{RecordedRequest, Reply, Script, ScriptedServer, appgen_responder};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let repaired = std::sync::Arc::new(AtomicBool::new(false));
+    let once = repaired.clone();
+    let stock = appgen_responder();
+    let responder = move |req: &RecordedRequest| -> Reply {
+        // The whole conversation: a repair request ends with the repair, not the check.
+        let asked: String = (req.messages().into_iter())
+            .filter(|(role, _)| role == "user")
+            .map(|(_, text)| text)
+            .collect();
+        if req.agent().as_deref() != Some("qa") || !asked.contains("This time write no suite") {
+            return stock(req);
+        }
+        let expect = |text: &str| {
+            json!({"name": text, "requirement": "r", "steps": [
+                {"do": "expect", "expect": {"kind": "text_visible", "text": text, "within": null}}]})
+        };
+        let v = if asked.contains("nice") {
+            json!({"message": "Say what to do in the app and what to see then.", "scenarios": []})
+        } else if !once.swap(true, Ordering::SeqCst) {
+            json!({"message": "Two.", "scenarios": [expect("Scripted app"), expect("Add")]})
+        } else if asked.contains("dark") {
+            json!({"message": "One.", "scenarios": [expect("Dark mode")]})
+        } else {
+            json!({"message": "One.", "scenarios": [expect("Scripted app")]})
+        };
+        Reply::text(v.to_string())
+    };
+    let model = ScriptedServer::start(Script::default().responder(responder))
+        .await
+        .expect("scripted server");
+    let settings = model.settings_compatible();
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let mut spawn = Spawn::local(&data);
+    for (k, v) in &settings {
+        spawn = spawn.with_env(k, v.clone());
+    }
+    let server = Server::start(spawn);
+    let (c, base) = (client(), server.base.clone());
+    let post = |path: String, body: Value| {
+        let c = c.clone();
+        async move {
+            let r = c.post(path).json(&body).send().await.expect("send");
+            let s = r.status().as_u16();
+            (s, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let thread = format!("{base}/api/threads/{T}");
+    let msg = message("r1", "A list of items");
+    assert_eq!(post(format!("{base}/api/agent"), msg).await.0, 200);
+    let asked = support::wait_idle(&base, T, Duration::from_secs(60)).await;
+    let mut answers = message("r2", "");
+    answers["messages"] = json!([]);
+    answers["resume"] =
+        json!([{"interruptId": asked["state"]["interruptId"], "status": "cancelled"}]);
+    assert_eq!(post(format!("{base}/api/agent"), answers).await.0, 200);
+    let v1 = support::wait_idle(&base, T, Duration::from_secs(240)).await;
+    assert_eq!(versions(&v1), 1, "{:#}", v1["runs"]);
+
+    let check = |sentence: &str| post(format!("{thread}/checks"), json!({ "sentence": sentence }));
+    let heading = "the heading says Scripted app";
+    assert_eq!(check(heading).await.0, 202);
+    let v = support::wait_idle(&base, T, Duration::from_secs(240)).await;
+    let (_, result) = result_in(&v, 1, heading);
+    assert_eq!(result["passed"], true, "{result:#}");
+    assert!(
+        repaired.load(Ordering::SeqCst),
+        "the first answer had two scenarios"
+    );
+    let qa: Vec<String> = (model.requests().iter())
+        .filter(|r| r.agent().as_deref() == Some("qa"))
+        .map(RecordedRequest::last_user)
+        .collect();
+    let repair = qa
+        .iter()
+        .any(|m| m.contains("exactly one scenario for the check, not 2"));
+    assert!(repair, "the invalid answer went back to the model: {qa:#?}");
+    let prompt = qa
+        .iter()
+        .find(|m| m.contains(heading))
+        .expect("asked with the sentence");
+    assert!(
+        prompt.contains("Add items"),
+        "and the requirements: {prompt}"
+    );
+
+    let dark = "the app has a dark mode";
+    assert_eq!(check(dark).await.0, 202);
+    let v = support::wait_idle(&base, T, Duration::from_secs(240)).await;
+    assert_eq!(result_in(&v, 1, dark).1["passed"], false);
+    assert_eq!(versions(&v), 1);
+
+    let before = suite(&v).len();
+    assert_eq!(check("it should be nice").await.0, 202);
+    let v = support::wait_idle(&base, T, Duration::from_secs(60)).await;
+    assert_eq!(suite(&v).len(), before, "nothing added");
+    let last = &v["state"]["lastRun"];
+    assert_eq!(last["status"], "failed", "{last:#}");
+    let why = last["error"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("Say what to do in the app"),
+        "the agent's message: {why}"
+    );
+}
