@@ -205,7 +205,14 @@ impl Pipeline {
         };
         let handler = self.steps.handler(msg.step);
         let worker = handler.map(|h| h.worker_name()).unwrap_or_default();
-        let external = handler.and_then(|h| h.external(msg.step));
+        // A check in words is read by the built-in agent, whoever serves the chain's qa.
+        let checking = snap
+            .active
+            .as_ref()
+            .is_some_and(|a| a.kind == RunKind::Check);
+        let external = handler
+            .filter(|_| !checking)
+            .and_then(|h| h.external(msg.step));
         head.push(Event::step_started(msg.step.as_str()));
         let info = StepInfo {
             step: msg.step,
