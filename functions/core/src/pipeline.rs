@@ -1109,6 +1109,36 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_check_run_reports_the_version_it_checked() {
+        let (mut s, _) = plan_check(
+            Some(built_thread()),
+            "t",
+            "c1",
+            "when I add a task it is listed",
+            "alice",
+            9,
+        )
+        .expect("planned");
+        s.active = None;
+        let r = s.run_mut("c1").expect("run");
+        r.status = RunStatus::Finished;
+        let ended =
+            |s: &ThreadSnapshot| match terminal_event(s, "c1", &|v| format!("p{}", v.number)) {
+                Some(Event::RunFinished(f)) => f
+                    .result
+                    .map(|r| (r["version"].clone(), r["previewUrl"].clone())),
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(
+            ended(&s),
+            Some((json!(null), json!(null))),
+            "before it ran on one"
+        );
+        s.run_mut("c1").expect("run").checked = Some(1);
+        assert_eq!(ended(&s), Some((json!(1), json!("p1"))));
+    }
+
+    #[test]
     fn a_failure_ends_the_run_with_its_own_code() {
         let e = RunError::new(ErrorCode::InvalidModelOutput, "bad json");
         assert_eq!(
