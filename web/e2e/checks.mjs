@@ -24,10 +24,11 @@ const freePort = () =>
       s.close(() => res(p));
     });
   });
-const [port, previewPort] = [await freePort(), await freePort()];
+// Its own apps port too: another server on this machine may hold the default one.
+const [port, previewPort, appsPort] = [await freePort(), await freePort(), await freePort()];
 const base = `http://127.0.0.1:${port}`;
 const data = mkdtempSync(join(tmpdir(), "appgen-checks-"));
-const proc = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--preview-addr", `127.0.0.1:${previewPort}`, "--data", data, "--web-dir", join(webDir, "dist")], {
+const proc = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--preview-addr", `127.0.0.1:${previewPort}`, "--apps-port", String(appsPort), "--data", data, "--web-dir", join(webDir, "dist")], {
   stdio: ["ignore", "ignore", "inherit"],
   env: { ...process.env, APPGEN_API_KEYS: "Alice=alice,Carol=carol", RUST_BACKTRACE: "0" },
 });
