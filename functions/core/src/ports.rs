@@ -285,6 +285,20 @@ pub trait AppAgent: Send + Sync {
         ctx: &AgentContext,
         out: &mut dyn AgentOutput,
     ) -> Result<Vec<Scenario>, AgentError>;
+    /// One scenario from a check a person wrote in words ("when I add a task with priority
+    /// high it is listed first"), for the app as the context describes it. A sentence the agent
+    /// cannot read is `Unsupported` with a message that says how to put it. Validated by the
+    /// caller; its name and requirement become the sentence.
+    async fn check_in_words(
+        &self,
+        _ctx: &AgentContext,
+        _sentence: &str,
+        _out: &mut dyn AgentOutput,
+    ) -> Result<Scenario, AgentError> {
+        Err(AgentError::Unsupported(
+            "this agent does not read checks written in words".into(),
+        ))
+    }
     /// A self-contained HTML wireframe.
     async fn wireframe(
         &self,

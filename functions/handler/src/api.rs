@@ -193,6 +193,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
             post(restore_version),
         )
         .merge(crate::published::api_routes())
+        .merge(crate::checks::routes())
         .merge(crate::deploy::routes())
         .merge(crate::members::routes())
         .merge(crate::live::routes())

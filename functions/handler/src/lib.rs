@@ -5,6 +5,7 @@
 pub mod api;
 pub mod appdata;
 pub mod auth;
+pub mod checks;
 pub mod cli;
 pub mod cors;
 pub mod deploy;

@@ -4,6 +4,8 @@
 import type {
   ApiErrorBody,
   ApiErrorCode,
+  CheckRequest,
+  CheckStarted,
   DeployList,
   DeployRequest,
   DeployView,
@@ -113,6 +115,11 @@ export const api = {
     return getJson<QueuedMessage>(`/api/threads/${enc(id)}/queue`, send("POST", body));
   },
   withdraw: (id: string, queued: string) => getJson<void>(`/api/threads/${enc(id)}/queue/${enc(queued)}`, send("DELETE")),
+  /** Adds a check written in words: it joins the suite and runs on the current version. */
+  addCheck: (id: string, sentence: string) => {
+    const body: CheckRequest = { sentence };
+    return getJson<CheckStarted>(`/api/threads/${enc(id)}/checks`, send("POST", body));
+  },
   zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
   screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
   /// The failure screenshot of acceptance scenario `i` (1-based, in the version's results).

@@ -36,7 +36,11 @@ preview: PreviewView | null, usage: Array<StepUsageView>,
 /**
  * The app's acceptance suite (the qa step's scenarios, kept across follow-ups).
  */
-scenarios: Array<Scenario>, };
+scenarios: Array<Scenario>, 
+/**
+ * Who wrote each scenario a person added in words, by scenario name.
+ */
+userChecks: { [key in string]: Person }, };
 
 /**
  * Where a thread is, as the UI shows it.
@@ -119,7 +123,7 @@ export type StepUsageView = { runId: string, step: StepName, calls: number, usag
 /**
  * appgen's own events, sent as AG-UI `CUSTOM {name, value}`: the name says which payload.
  */
-export type AppEvent = { "name": "step", "value": StepInfo } | { "name": "step_result", "value": StepResult } | { "name": "render_url", "value": RenderUrl };
+export type AppEvent = { "name": "step", "value": StepInfo } | { "name": "step_result", "value": StepResult } | { "name": "render_url", "value": RenderUrl } | { "name": "check_result", "value": CheckOutcome };
 
 /**
  * Who does a step.
@@ -183,6 +187,28 @@ acceptance?: Array<ScenarioResult>, };
 export type RenderUrl = { url: string, version: number, };
 
 /**
+ * How a check a person wrote in words did (a check run's review).
+ */
+export type CheckOutcome = { 
+/**
+ * The version the suite ran on.
+ */
+version: number, 
+/**
+ * The new scenario's result (its name is the sentence).
+ */
+result: ScenarioResult, 
+/**
+ * The whole suite on that version.
+ */
+tally: Tally, };
+
+/**
+ * How many of a version's scenarios passed, of how many.
+ */
+export type Tally = { passed: number, total: number, };
+
+/**
  * RUN_FINISHED `result` of a run that did not stop for questions.
  */
 export type RunResult = { 
@@ -217,7 +243,7 @@ export type InterruptReason = "input_required";
 /**
  * The `code` of a RUN_ERROR event and of a failed run's record.
  */
-export type ErrorCode = "invalid_model_output" | "model_provider_error" | "model_timeout" | "unsupported_request" | "run_timeout" | "step_timeout" | "edit_failed" | "builder_unavailable" | "invalid_app" | "build_failed" | "token_budget" | "step_failed" | "internal";
+export type ErrorCode = "invalid_model_output" | "model_provider_error" | "model_timeout" | "unsupported_request" | "unreadable_check" | "run_timeout" | "step_timeout" | "edit_failed" | "builder_unavailable" | "invalid_app" | "build_failed" | "token_budget" | "step_failed" | "internal";
 
 /**
  * `GET /api/threads`.
@@ -393,6 +419,21 @@ export type DeployList = { deploys: Array<DeployView>, };
 export type Restored = { version: number, };
 
 /**
+ * `POST /api/threads/{threadId}/checks`: a check written in words.
+ */
+export type CheckRequest = { 
+/**
+ * "when I add a task with priority high it is listed first".
+ */
+sentence: string, };
+
+/**
+ * The 202 answer to a [`CheckRequest`]: the run that reads the check, adds it to the suite and
+ * runs the suite on the current version; follow it at `…/runs/{runId}/events`.
+ */
+export type CheckStarted = { threadId: string, runId: string, };
+
+/**
  * A principal's role on a thread. Ordered: each role may do what the ones below it may.
  * (`ThreadRole` in TypeScript: `Role` there is a scenario's accessible role.)
  */
@@ -521,7 +562,7 @@ export type ApiErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_f
  */
 export type StepName = "clarify" | "requirements" | "qa" | "wireframe" | "code" | "build" | "review" | "fix" | "modify";
 
-export type RunKind = "initial" | "answers" | "follow_up" | "publish";
+export type RunKind = "initial" | "answers" | "follow_up" | "publish" | "check";
 
 export type RunStatus = "running" | "interrupted" | "finished" | "failed";
 

@@ -10,6 +10,7 @@ const state: UiState = {
   agent: "offline",
   run: null,
   lastRun: null,
+  userChecks: {},
   questions: null,
   interruptId: null,
   answers: null,

@@ -205,7 +205,7 @@ function obj(v: unknown): Record<string, unknown> | undefined {
 }
 
 /** appgen's CUSTOM event names (contract.ts `AppEvent`); the Record keeps the list complete. */
-const APP_EVENTS: Record<AppEvent["name"], true> = { step: true, step_result: true, render_url: true };
+const APP_EVENTS: Record<AppEvent["name"], true> = { step: true, step_result: true, render_url: true, check_result: true };
 
 /** A CUSTOM event as one of appgen's, or null for a name it does not send. */
 function appEvent(e: AgUiEventOf<"CUSTOM">): AppEvent | null {
@@ -475,6 +475,9 @@ function applyCustom(m: RunMachine, runId: string, e: AppEvent): RunMachine {
     }
     case "render_url":
       return { ...m, result: { ...m.result, previewUrl: e.value.url, version: e.value.version } };
+    // The check's result is in the state (the version's acceptance results) and the message.
+    case "check_result":
+      return m;
   }
 }
 

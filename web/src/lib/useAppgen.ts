@@ -56,6 +56,8 @@ export interface Appgen {
   retry: () => void;
   openThread: (threadId: string | null) => void;
   restore: (n: number) => Promise<number | null>;
+  /** Adds a check in words; answers the id of the run that reads and runs it. */
+  addCheck: (sentence: string) => Promise<string | null>;
 }
 
 export function useAppgen(initialThread: string | null): Appgen {
@@ -437,10 +439,22 @@ export function useAppgen(initialThread: string | null): Appgen {
     [syncThread, refreshThreads],
   );
 
+  const addCheck = useCallback(
+    async (sentence: string) => {
+      const threadId = ref.current.threadId;
+      if (!threadId) return null;
+      const started = await api.addCheck(threadId, sentence);
+      await syncThread(threadId);
+      return started.runId;
+    },
+    [syncThread],
+  );
+
   return {
     machine,
     threads,
     team,
+    addCheck,
     withdraw,
     startApp,
     sendMessage,

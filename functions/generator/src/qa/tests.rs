@@ -321,7 +321,8 @@ fn a_check_in_words_becomes_a_scenario() {
     assert!(
         kept.steps
             .iter()
-            .any(|st| matches!(st, ScenarioStep::Fill { value, .. } if value == "milk"))
+            .any(|st| matches!(st, ScenarioStep::Fill { value, .. } if value == "Milk")),
+        "the value keeps the case it was written in: {kept:?}"
     );
     let bad = words::from_sentence(&spec, "when I add a task with colour red it is listed")
         .expect_err("no such field");

@@ -331,6 +331,16 @@ impl AppAgent for RemoteAgents {
         self.identity(AgentName::of_step(step)?).await
     }
 
+    /// External agents serve the chain's steps; a check in words is read by the built-in one.
+    async fn check_in_words(
+        &self,
+        ctx: &AgentContext,
+        sentence: &str,
+        out: &mut dyn AgentOutput,
+    ) -> Result<appgen_core::scenario::Scenario, AgentError> {
+        self.builtin.check_in_words(ctx, sentence, out).await
+    }
+
     async fn clarify(
         &self,
         ctx: &AgentContext,
