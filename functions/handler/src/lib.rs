@@ -3,7 +3,6 @@
 //! measure the reference workload and to run evals.
 
 pub mod api;
-pub mod appdata;
 pub mod auth;
 pub mod cli;
 pub mod cors;
@@ -16,7 +15,7 @@ pub mod live;
 pub mod members;
 pub mod preview;
 pub mod published;
-pub mod ratelimit;
+pub use appgen_runtime::ratelimit;
 pub mod relay;
 pub mod serve;
 pub mod wiring;

@@ -8,14 +8,14 @@
 //! `ai_not_configured` — nothing pretends to be a model.
 
 use super::{DataState, cors, now_ms, open};
-use crate::api::ApiError;
+use crate::ai_usage::AiUsage;
+use crate::http::ApiError;
+use crate::llm::app_ai::AppAi;
 use appgen_core::appdata::ai::{
     self as rules, AiError, AiMessage, DailyUsage, day_of, parse_request, secs_to_renewal,
     system_prompt,
 };
 use appgen_core::ports::AgentError;
-use appgen_runtime::ai_usage::AiUsage;
-use appgen_runtime::llm::app_ai::AppAi;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};

@@ -13,7 +13,10 @@
 //! `?token=` on the stream): `createdBy` is then the user's id, and a private collection's
 //! records are shown to their creator only — another user's id answers 404, as if absent.
 
-use crate::api::ApiError;
+use crate::appdata::accounts::Accounts;
+use crate::appdata::{AppData, DataSpace, new_record_id};
+use crate::http::ApiError;
+use crate::pipeline::Pipeline;
 use crate::ratelimit::RateLimiter;
 use appgen_core::appdata::accounts::{self as rules, AuthError, SessionToken, User};
 use appgen_core::appdata::{
@@ -22,9 +25,6 @@ use appgen_core::appdata::{
 };
 use appgen_core::ports::{ETag, StoreError};
 use appgen_core::view::ApiErrorCode;
-use appgen_runtime::appdata::accounts::Accounts;
-use appgen_runtime::appdata::{AppData, DataSpace, new_record_id};
-use appgen_runtime::pipeline::Pipeline;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
