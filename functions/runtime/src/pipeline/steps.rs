@@ -7,7 +7,9 @@ use super::Fault;
 use crate::now_ms;
 use crate::preview::PreviewUrls;
 use crate::threads::ThreadStore;
+use crate::dataapi::check::CheckSpace;
 use appgen_core::agui::Event;
+use appgen_core::appdata::AppSchema;
 use appgen_core::app::{BuildReport, FileMap};
 use appgen_core::edits::apply_changes;
 use appgen_core::paths::validate_app;
@@ -256,13 +258,22 @@ impl StepHandler for BuildStep {
             "Building {} files and checking the app in headless Chromium…",
             w.ctx.files.len()
         )));
+        let space = check_space(w.threads, w.snap).await;
         let job = BuildJob {
             thread_id: w.snap.thread_id.clone(),
             version,
             files: w.ctx.files,
             scenarios: w.snap.scenarios.clone(),
+            data: space.as_ref().map(|s| s.data().clone()),
         };
-        let report = match self.builder.build(job).await {
+        let built = self.builder.build(job).await;
+        if let Some(space) = space
+            && let Err(e) = space.close().await
+        {
+            // Erased again before the next check of this app; nothing reads it meanwhile.
+            tracing::warn!(error = %e, "could not erase the check's data space");
+        }
+        let report = match built {
             Ok(r) => r,
             Err(BuildError::Store(s)) => return Err(s.into()),
             Err(BuildError::Unavailable(why)) => {
@@ -277,6 +288,25 @@ impl StepHandler for BuildStep {
             active.build = Some(report);
         }
         Ok(StepOutcome::Done)
+    }
+}
+
+/// A throwaway data space for the check of a cloud or sign-in app, so its client runs
+/// against the real data API as in preview. `None` for apps whose data stays on the device,
+/// and when it cannot be opened: the check then runs the app with its data in the browser and
+/// the version's message says what that left unchecked.
+async fn check_space(threads: &ThreadStore, snap: &ThreadSnapshot) -> Option<CheckSpace> {
+    let req = snap
+        .requirements
+        .as_ref()
+        .filter(|r| AppSchema::uses_data_api(r))?;
+    let blobs = threads.blobs().clone();
+    match CheckSpace::open(blobs, &snap.thread_id, AppSchema::of(req)).await {
+        Ok(space) => Some(space),
+        Err(e) => {
+            tracing::warn!(error = %e, "the check runs without a data space");
+            None
+        }
     }
 }
 
@@ -355,8 +385,8 @@ fn accept(w: StepWork<'_>, report: &BuildReport) -> ReviewDecision {
         .snap
         .requirements
         .as_ref()
-        .and_then(appgen_core::appdata::AppSchema::unchecked_by_the_build)
-        .filter(|_| report.check.is_some())
+        .zip(report.check.as_ref())
+        .and_then(|(req, check)| AppSchema::unchecked_by_the_build(req, check.data_space))
         .map(|what| format!(" The build check ran it with its data in the browser: {what} was not checked for this version."))
         .unwrap_or_default();
     w.out.emit(AgentEvent::Say(format!(
