@@ -85,18 +85,14 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
 
 /// The data API of one app's check space only: the same routes and limits, no AI calls (the
 /// check has no model to spend on).
-fn check_router(
-    blobs: Arc<dyn BlobStore>,
-    thread: &str,
-    key: &str,
-    schema: AppSchema,
-) -> Router {
+fn check_router(blobs: Arc<dyn BlobStore>, thread: &str, key: &str, schema: AppSchema) -> Router {
     let spaces = Spaces::Check {
         thread: thread.to_owned(),
         key: key.to_owned(),
         schema,
     };
-    records(Arc::new(DataState::new(spaces, blobs))).layer(middleware::from_fn(close_after_too_large))
+    records(Arc::new(DataState::new(spaces, blobs)))
+        .layer(middleware::from_fn(close_after_too_large))
 }
 
 impl DataState {
@@ -106,8 +102,8 @@ impl DataState {
             data: AppData::new(blobs.clone()),
             accounts: Accounts::new(blobs),
             per_app: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_APP),
-        per_client: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_CLIENT),
-        attempts_per_email: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_EMAIL),
+            per_client: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_CLIENT),
+            attempts_per_email: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_EMAIL),
             attempts_per_client: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_CLIENT),
         }
     }
@@ -281,12 +277,16 @@ impl Spaces {
     fn admit(&self, thread: &str, space: &str, key: Option<&str>) -> Option<Space> {
         let key = key?;
         match self {
-            Spaces::Apps(pipeline) => Space::parse(space)
-                .filter(|_| pipeline.config().preview.verify_data_key(thread, space, key)),
-            Spaces::Check { thread: t, key: k, .. } => {
-                (t == thread && space == Space::Check.name() && check::same_key(k, key))
-                    .then_some(Space::Check)
-            }
+            Spaces::Apps(pipeline) => Space::parse(space).filter(|_| {
+                pipeline
+                    .config()
+                    .preview
+                    .verify_data_key(thread, space, key)
+            }),
+            Spaces::Check {
+                thread: t, key: k, ..
+            } => (t == thread && space == Space::Check.name() && check::same_key(k, key))
+                .then_some(Space::Check),
         }
     }
 

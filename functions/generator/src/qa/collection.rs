@@ -172,7 +172,10 @@ impl<'a> App<'a> {
         steps.extend(enter_as(0, "Sign in"));
         steps.push(visible_in(&self.plural, a));
         Some(scenario(
-            &format!("each person sees only their own {}", self.plural.to_lowercase()),
+            &format!(
+                "each person sees only their own {}",
+                self.plural.to_lowercase()
+            ),
             "Private per signed-in person",
             steps,
         ))

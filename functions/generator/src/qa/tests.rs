@@ -412,13 +412,25 @@ fn a_cloud_app_is_checked_for_sharing_in_a_second_browser() {
         .position(|st| *st == ScenarioStep::FreshContext)
         .expect("a second browser");
     let seen_after = shared.steps[fresh..].iter().any(|st| {
-        matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { within: Some(_), .. } })
+        matches!(
+            st,
+            ScenarioStep::Expect {
+                expect: Expectation::TextVisible {
+                    within: Some(_),
+                    ..
+                }
+            }
+        )
     });
     assert!(seen_after, "{:?}", shared.steps);
     // No sign-in in a shared app; nothing of the kind on the device.
     assert!(!s.iter().any(|x| x.steps.iter().any(is_sign_up)));
     let local = for_prompt("A recipe box: each recipe has a title and a cuisine.");
-    assert!(!names(&local).iter().any(|n| n.contains("shared")), "{:?}", names(&local));
+    assert!(
+        !names(&local).iter().any(|n| n.contains("shared")),
+        "{:?}",
+        names(&local)
+    );
 }
 
 fn is_sign_up(st: &ScenarioStep) -> bool {
@@ -427,7 +439,9 @@ fn is_sign_up(st: &ScenarioStep) -> bool {
 
 #[test]
 fn a_sign_in_app_signs_up_first_and_is_checked_for_privacy() {
-    let s = for_prompt("A journal where each person signs in and keeps their own entries: title and text.");
+    let s = for_prompt(
+        "A journal where each person signs in and keeps their own entries: title and text.",
+    );
     let collection: Vec<_> = s.iter().filter(|x| !x.name.contains("colour")).collect();
     assert!(collection.len() > 2, "{:?}", names(&s));
     for sc in &collection {
@@ -449,8 +463,18 @@ fn a_sign_in_app_signs_up_first_and_is_checked_for_privacy() {
         .filter(|st| **st == ScenarioStep::FreshContext)
         .count();
     let hidden = private.steps.iter().any(|st| {
-        matches!(st, ScenarioStep::Expect { expect: Expectation::TextHidden { .. } })
+        matches!(
+            st,
+            ScenarioStep::Expect {
+                expect: Expectation::TextHidden { .. }
+            }
+        )
     });
     assert_eq!((ups, fresh, hidden), (2, 2, true), "{:?}", private.steps);
-    assert!(private.steps.iter().any(|st| matches!(st, ScenarioStep::Click { name, .. } if name == "Sign in")));
+    assert!(
+        private
+            .steps
+            .iter()
+            .any(|st| matches!(st, ScenarioStep::Click { name, .. } if name == "Sign in"))
+    );
 }

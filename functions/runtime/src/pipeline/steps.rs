@@ -4,13 +4,13 @@
 //! ([`StepOutcome`]); where the run goes next is `core::pipeline::transition`'s decision.
 
 use super::Fault;
+use crate::dataapi::check::CheckSpace;
 use crate::now_ms;
 use crate::preview::PreviewUrls;
 use crate::threads::ThreadStore;
-use crate::dataapi::check::CheckSpace;
 use appgen_core::agui::Event;
-use appgen_core::appdata::AppSchema;
 use appgen_core::app::{BuildReport, FileMap};
+use appgen_core::appdata::AppSchema;
 use appgen_core::edits::apply_changes;
 use appgen_core::paths::validate_app;
 use appgen_core::pipeline::{ReviewDecision, StepOutcome, review};
