@@ -10,6 +10,7 @@ use super::check_router;
 use crate::appdata::{AppData, DataSpace};
 use appgen_core::appdata::{AppSchema, Space};
 use appgen_core::ports::{BlobStore, CheckData, StoreError};
+use appgen_core::snapshot::ThreadSnapshot;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,6 +33,25 @@ pub struct CheckSpace {
 }
 
 impl CheckSpace {
+    /// The space the check of `snap`'s app needs: `Ok(None)` when its data stays on the device
+    /// (`AppSchema::uses_data_api`), else [`CheckSpace::open`] with its requirements' schema.
+    pub async fn for_app(
+        blobs: Arc<dyn BlobStore>,
+        snap: &ThreadSnapshot,
+    ) -> Result<Option<CheckSpace>, CheckSpaceError> {
+        let Some(req) = snap
+            .requirements
+            .as_ref()
+            .filter(|r| AppSchema::uses_data_api(r))
+        else {
+            return Ok(None);
+        };
+        let schema = AppSchema::of(req);
+        CheckSpace::open(blobs, &snap.thread_id, schema)
+            .await
+            .map(Some)
+    }
+
     /// Empties the app's check space (what a dead attempt may have left) and serves it with
     /// `schema` and a new random key on a socket in a directory of its own.
     pub async fn open(

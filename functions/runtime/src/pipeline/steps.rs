@@ -296,18 +296,11 @@ impl StepHandler for BuildStep {
 /// and when it cannot be opened: the check then runs the app with its data in the browser and
 /// the version's message says what that left unchecked.
 async fn check_space(threads: &ThreadStore, snap: &ThreadSnapshot) -> Option<CheckSpace> {
-    let req = snap
-        .requirements
-        .as_ref()
-        .filter(|r| AppSchema::uses_data_api(r))?;
-    let blobs = threads.blobs().clone();
-    match CheckSpace::open(blobs, &snap.thread_id, AppSchema::of(req)).await {
-        Ok(space) => Some(space),
-        Err(e) => {
-            tracing::warn!(error = %e, "the check runs without a data space");
-            None
-        }
-    }
+    CheckSpace::for_app(threads.blobs().clone(), snap)
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "the check runs without a data space"))
+        .ok()
+        .flatten()
 }
 
 /// Review: accept the build as a new version, send it to fix, or give up (core's `review`).
