@@ -9,6 +9,7 @@ mod common;
 use appgen_core::agui::Event;
 use appgen_core::app::{BuildPhase, BuildReport, CheckReport, FileMap, Requirements};
 use appgen_core::ports::{AppBuilder, BlobStore, BuildError, BuildJob, CheckData, Container};
+use appgen_runtime::azure::{AzureBlobStore, StorageConnection};
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
 use appgen_runtime::pipeline::{Pipeline, PipelineConfig, Steps};
 use appgen_runtime::preview::PreviewUrls;
@@ -112,11 +113,20 @@ async fn run(data: &str) -> (Seen, String, Vec<String>) {
 }
 
 async fn run_with(data: &str, on_space: bool) -> (Seen, String, Vec<String>) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let blobs = Arc::new(DiskBlobStore::open_with(&dir.path().join("b"), false).expect("blobs"));
+    run_on(data, on_space, blobs).await
+}
+
+async fn run_on(
+    data: &str,
+    on_space: bool,
+    blobs: Arc<dyn BlobStore>,
+) -> (Seen, String, Vec<String>) {
     let files = FileMap::from([("src/App.tsx".into(), "app".into())]);
     let agent = FixtureAgent::new("fixture", files).with_requirements(requirements(data));
     let builder = Arc::new(SpaceBuilder(Mutex::new(None), on_space));
     let dir = tempfile::tempdir().expect("tmp");
-    let blobs = Arc::new(DiskBlobStore::open_with(&dir.path().join("b"), false).expect("blobs"));
     let queue = Arc::new(DiskQueue::open(&dir.path().join("q")).expect("queue"));
     let config = PipelineConfig::new(PreviewUrls::new("http://preview", b"k"), true);
     let steps = Steps::app(Arc::new(agent), builder.clone());
@@ -196,4 +206,32 @@ async fn a_check_that_could_not_use_the_space_says_what_it_did_not_see() {
         said.contains("sign-in and each person's own data was not checked"),
         "{said}"
     );
+}
+
+/// The same on Azure's blob API (Azurite; `APPGEN_AZURITE=1`, `APPGEN_AZURITE_CONNECTION` as
+/// for the contract suite), the storage of the build job in Azure.
+#[tokio::test]
+async fn on_azurite_the_check_space_is_served_and_erased_the_same() {
+    if std::env::var("APPGEN_AZURITE").is_err() {
+        eprintln!("SKIPPED: APPGEN_AZURITE is not set (infra/local/azurite.sh start)");
+        return;
+    }
+    let conn = match std::env::var("APPGEN_AZURITE_CONNECTION") {
+        Ok(cs) if !cs.trim().is_empty() => {
+            StorageConnection::parse_connection_string("APPGEN_AZURITE_CONNECTION", &cs)
+                .expect("connection string")
+        }
+        _ => StorageConnection::development(),
+    };
+    let prefix = format!("cs{}-", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let store = AzureBlobStore::with_prefix(&conn, &prefix).expect("azure blob store");
+    store
+        .ensure_containers()
+        .await
+        .expect("containers (is Azurite running?)");
+    let (seen, said, left) = run_on("cloud", true, Arc::new(store.clone())).await;
+    store.delete_containers().await.expect("delete containers");
+    assert_eq!((seen.created, seen.listed), (201, 1), "{seen:?}");
+    assert!(left.is_empty(), "erased: {left:?}");
+    assert!(!said.contains("was not checked"), "{said}");
 }
