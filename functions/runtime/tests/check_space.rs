@@ -179,6 +179,10 @@ async fn a_cloud_app_is_checked_on_a_data_space_of_its_own() {
     assert!(!data.socket.exists(), "the socket is gone");
     assert!(said.contains("Version 1 is built"), "{said}");
     assert!(!said.contains("was not checked"), "{said}");
+    assert!(
+        said.contains("in headless Chromium on a throwaway data space"),
+        "{said}"
+    );
 }
 
 #[tokio::test]
@@ -192,6 +196,7 @@ async fn a_sign_in_app_gets_one_and_a_device_app_none() {
     let (seen, said, _) = run("device").await;
     assert!(seen.data.is_none(), "{seen:?}");
     assert!(said.contains("Version 1 is built"), "{said}");
+    assert!(!said.contains("data space"), "{said}");
 }
 
 #[tokio::test]

@@ -254,11 +254,16 @@ impl StepHandler for BuildStep {
 
     async fn run(&self, w: StepWork<'_>) -> Result<StepOutcome, Fault> {
         let version = w.snap.versions.len() as u32 + 1;
+        let space = check_space(w.threads, w.snap).await;
+        let on = if space.is_some() {
+            " on a throwaway data space"
+        } else {
+            ""
+        };
         w.out.emit(AgentEvent::Say(format!(
-            "Building {} files and checking the app in headless Chromium…",
+            "Building {} files and checking the app in headless Chromium{on}…",
             w.ctx.files.len()
         )));
-        let space = check_space(w.threads, w.snap).await;
         let job = BuildJob {
             thread_id: w.snap.thread_id.clone(),
             version,
