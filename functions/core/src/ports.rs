@@ -335,6 +335,20 @@ pub struct BuildJob {
     pub files: FileMap,
     /// Acceptance scenarios the check runs after its own checks.
     pub scenarios: Vec<Scenario>,
+    /// The throwaway data space the check runs a cloud or sign-in app against, when the
+    /// pipeline opened one (docs/appdata.md, "The build check").
+    pub data: Option<CheckData>,
+}
+
+/// Where the build check reaches the data API for its throwaway space: an HTTP server on a
+/// Unix socket (the check's sandbox has no network, but sees the socket's directory), and
+/// what the app's `<meta name="appgen-data">` names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckData {
+    pub socket: std::path::PathBuf,
+    pub app: String,
+    pub space: String,
+    pub key: String,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -8,10 +8,9 @@ use appgen_core::pipeline::Rejection;
 use appgen_core::ports::StoreError;
 use appgen_core::snapshot::ThreadSnapshot;
 use appgen_core::view::{
-    ApiErrorBody, ApiErrorCode, ApiErrorInfo, Health, Restored, ThreadDetail, ThreadList,
-    ThreadListItem, VersionDetail,
+    ApiErrorCode, Health, Restored, ThreadDetail, ThreadList, ThreadListItem, VersionDetail,
 };
-use appgen_runtime::pipeline::{Fault, Pipeline, StartError};
+use appgen_runtime::pipeline::{Pipeline, StartError};
 use appgen_runtime::threads::valid_id;
 use axum::Json;
 use axum::Router;
@@ -73,20 +72,15 @@ impl AppState {
     }
 }
 
-/// A JSON error: `{"error":{"code","message"}}` ([`ApiErrorBody`]), with the status its code
-/// carries (`ApiErrorCode::http_status`).
+/// A JSON error of appgen's API. Its shape and status are `appgen_runtime::http::ApiError`'s,
+/// shared with the data API of generated apps; this is the handler's own type so that its
+/// modules can turn their refusals into it.
 #[derive(Debug)]
-pub struct ApiError {
-    code: ApiErrorCode,
-    message: String,
-}
+pub struct ApiError(pub appgen_runtime::http::ApiError);
 
 impl ApiError {
     pub fn new(code: ApiErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            message: message.into(),
-        }
+        ApiError(appgen_runtime::http::ApiError::new(code, message))
     }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(ApiErrorCode::BadRequest, message)
@@ -95,77 +89,37 @@ impl ApiError {
         ApiError::new(ApiErrorCode::NotFound, format!("{what} not found"))
     }
     pub fn code(&self) -> ApiErrorCode {
-        self.code
-    }
-}
-
-/// The access rule's refusal: not a member is 404 (as if the thread did not exist), a member
-/// whose role is too low 403.
-impl From<Denied> for ApiError {
-    fn from(d: Denied) -> Self {
-        match d {
-            Denied::NotFound => ApiError::not_found("thread"),
-            Denied::Forbidden { .. } => ApiError::new(ApiErrorCode::Forbidden, d.to_string()),
-        }
+        self.0.code()
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.code.http_status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = ApiErrorBody {
-            error: ApiErrorInfo {
-                code: self.code,
-                message: self.message,
-            },
-        };
-        (status, Json(body)).into_response()
+        self.0.into_response()
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        ApiError(d.into())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl From<StartError> for ApiError {
+    fn from(e: StartError) -> Self {
+        ApiError(e.into())
     }
 }
 
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         ApiError::new(ApiErrorCode::Unauthorized, e.to_string())
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => ApiError::not_found(&what),
-            StoreError::InvalidKey(k) => ApiError::bad_request(format!("invalid id {k:?}")),
-            other => {
-                tracing::error!(error = %other, "storage failure");
-                ApiError::new(
-                    ApiErrorCode::StorageUnavailable,
-                    "storage is unavailable; try again",
-                )
-            }
-        }
-    }
-}
-
-impl From<StartError> for ApiError {
-    fn from(e: StartError) -> Self {
-        match e {
-            StartError::Rejected(r) => {
-                let code = match r {
-                    Rejection::NotFound(_) => ApiErrorCode::NotFound,
-                    Rejection::Forbidden(_) => ApiErrorCode::Forbidden,
-                    Rejection::Busy(_) => ApiErrorCode::Busy,
-                    Rejection::DuplicateRun(_) => ApiErrorCode::DuplicateRun,
-                    Rejection::Limit(_) => ApiErrorCode::Limit,
-                    Rejection::BadRequest(_) => ApiErrorCode::BadRequest,
-                };
-                ApiError::new(code, r.to_string())
-            }
-            StartError::Fault(Fault::Store(s)) => s.into(),
-            StartError::Fault(other) => {
-                tracing::error!(error = %other, "could not start a run");
-                ApiError::new(ApiErrorCode::Unavailable, other.to_string())
-            }
-        }
     }
 }
 

@@ -222,6 +222,7 @@ contract! {
         appdata_records_round_trip_and_log_changes,
         appdata_stale_updates_conflict_and_one_racer_wins,
         appdata_spaces_and_apps_never_leak,
+        appdata_erasing_the_check_space_leaves_the_others,
         accounts_one_sign_up_per_email_sessions_expire_and_sign_out,
         accounts_stay_in_their_space_and_survive_a_reset,
         ai_usage_concurrent_additions_lose_no_counts,
@@ -1472,6 +1473,39 @@ mod appdata_cases {
             "resetting the records does not refill the budget"
         );
         assert!(u.add("../x", Space::Preview, day, 1).await.is_err());
+    }
+
+    /// The build check's space is erased whole (records, log, accounts, sessions) before and
+    /// after each check; the app's other spaces and other apps' check spaces keep theirs.
+    pub async fn appdata_erasing_the_check_space_leaves_the_others(s: Store) {
+        let d = AppData::new(s.clone());
+        let accounts = Accounts::new(s);
+        let check = space("t1", Space::Check);
+        let preview = space("t1", Space::Preview);
+        let other = space("t2", Space::Check);
+        for ds in [&check, &preview, &other] {
+            d.create(ds, "items", &record("Milk"))
+                .await
+                .expect("create");
+        }
+        accounts
+            .sign_up(&check, creds("ann@x.co", "password-1"), 1_000)
+            .await
+            .expect("sign up");
+        assert!(
+            d.erase(&check).await.expect("erase") >= 4,
+            "record, log, user, session"
+        );
+        assert!(d.list(&check, "items").await.expect("list").is_empty());
+        assert_eq!(d.log_end(&check).await.expect("end"), 0, "the log too");
+        let again = accounts
+            .sign_up(&check, creds("ann@x.co", "password-1"), 2_000)
+            .await;
+        assert!(again.is_ok(), "the account went with it: {again:?}");
+        assert_eq!(d.list(&preview, "items").await.expect("list").len(), 1);
+        assert_eq!(d.list(&other, "items").await.expect("list").len(), 1);
+        assert_eq!(d.erase(&other).await.expect("erase"), 2);
+        assert_eq!(d.erase(&other).await.expect("erase again"), 0);
     }
 
     pub async fn appdata_spaces_and_apps_never_leak(s: Store) {

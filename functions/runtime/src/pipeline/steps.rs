@@ -4,11 +4,13 @@
 //! ([`StepOutcome`]); where the run goes next is `core::pipeline::transition`'s decision.
 
 use super::Fault;
+use crate::dataapi::check::CheckSpace;
 use crate::now_ms;
 use crate::preview::PreviewUrls;
 use crate::threads::ThreadStore;
 use appgen_core::agui::Event;
 use appgen_core::app::{BuildReport, FileMap};
+use appgen_core::appdata::AppSchema;
 use appgen_core::edits::apply_changes;
 use appgen_core::paths::validate_app;
 use appgen_core::pipeline::{ReviewDecision, StepOutcome, review};
@@ -295,8 +297,14 @@ impl StepHandler for BuildStep {
             (true, Some(v)) => v.number,
             _ => w.snap.versions.len() as u32 + 1,
         };
+        let space = check_space(w.threads, w.snap).await;
+        let on = if space.is_some() {
+            " on a throwaway data space"
+        } else {
+            ""
+        };
         w.out.emit(AgentEvent::Say(format!(
-            "Building {} files and checking the app in headless Chromium…",
+            "Building {} files and checking the app in headless Chromium{on}…",
             w.ctx.files.len()
         )));
         let job = BuildJob {
@@ -304,8 +312,16 @@ impl StepHandler for BuildStep {
             version,
             files: w.ctx.files,
             scenarios: w.snap.scenarios.clone(),
+            data: space.as_ref().map(|s| s.data().clone()),
         };
-        let report = match self.builder.build(job).await {
+        let built = self.builder.build(job).await;
+        if let Some(space) = space
+            && let Err(e) = space.close().await
+        {
+            // Erased again before the next check of this app; nothing reads it meanwhile.
+            tracing::warn!(error = %e, "could not erase the check's data space");
+        }
+        let report = match built {
             Ok(r) => r,
             Err(BuildError::Store(s)) => return Err(s.into()),
             Err(BuildError::Unavailable(why)) => {
@@ -321,6 +337,18 @@ impl StepHandler for BuildStep {
         }
         Ok(StepOutcome::Done)
     }
+}
+
+/// A throwaway data space for the check of a cloud or sign-in app, so its client runs
+/// against the real data API as in preview. `None` for apps whose data stays on the device,
+/// and when it cannot be opened: the check then runs the app with its data in the browser and
+/// the version's message says what that left unchecked.
+async fn check_space(threads: &ThreadStore, snap: &ThreadSnapshot) -> Option<CheckSpace> {
+    CheckSpace::for_app(threads.blobs().clone(), snap)
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "the check runs without a data space"))
+        .ok()
+        .flatten()
 }
 
 /// Review: accept the build as a new version, send it to fix, or give up (core's `review`).
@@ -454,8 +482,8 @@ fn accept(w: StepWork<'_>, report: &BuildReport) -> ReviewDecision {
         .snap
         .requirements
         .as_ref()
-        .and_then(appgen_core::appdata::AppSchema::unchecked_by_the_build)
-        .filter(|_| report.check.is_some())
+        .zip(report.check.as_ref())
+        .and_then(|(req, check)| AppSchema::unchecked_by_the_build(req, check.data_space))
         .map(|what| format!(" The build check ran it with its data in the browser: {what} was not checked for this version."))
         .unwrap_or_default();
     w.out.emit(AgentEvent::Say(format!(
