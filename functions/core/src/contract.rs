@@ -111,6 +111,7 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<crate::live::MemberChange>()
         .add::<crate::live::Withdrawn>()
         .add::<crate::live::Presence>()
+        .add::<crate::live::AccessEnded>()
         .add::<Health>()
         .add::<ApiErrorBody>()
         .add::<ApiErrorInfo>()

@@ -442,7 +442,7 @@ export type QueueRequest = { text: string, };
  * One event of a thread's stream. Stored in the thread's log (all but `presence`, which is
  * computed from heartbeats) and sent as SSE `data:` with the log's seq as `id:`.
  */
-export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence };
+export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence } | { "type": "access_ended", "data": AccessEnded };
 
 export type RunStartedInfo = { runId: string, kind: RunKind, by: Person | null, };
 
@@ -474,6 +474,12 @@ export type Withdrawn = { id: string, };
  * Who has the thread open now.
  */
 export type Presence = { people: Array<Person>, };
+
+/**
+ * Why an open thread stream ended for this follower. (A run's stream needs no such end:
+ * membership changes wait for the active run to end, and a run's stream ends with its run.)
+ */
+export type AccessEnded = { message: string, };
 
 /**
  * `GET /api/health`.
