@@ -113,6 +113,7 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<crate::live::Presence>()
         .add::<crate::live::AccessEnded>()
         .add::<Health>()
+        .add::<Me>()
         .add::<ApiErrorBody>()
         .add::<ApiErrorInfo>()
         .add::<ApiErrorCode>()

@@ -395,6 +395,24 @@ async fn a_removed_member_s_open_stream_ends_and_sees_nothing_after() {
         c: client(),
         base: server.base.clone(),
     };
+    // Who am I: the web UI's sign-in asks this; it never lists the keys.
+    let (s, me) = api.call("GET", "carol", "/api/me", None).await;
+    assert_eq!((s, &me["keys"]), (200, &json!(true)), "{me}");
+    assert!(
+        me["you"]["principal"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("key:"))
+    );
+    let anonymous = api
+        .c
+        .get(format!("{}/api/me", api.base))
+        .send()
+        .await
+        .expect("me");
+    let anonymous: Value = anonymous.json().await.expect("json");
+    assert_eq!(anonymous, json!({"you": null, "keys": true}));
+    assert_eq!(api.call("GET", "nobody", "/api/me", None).await.0, 401);
+
     let first = message("r1", "A reading list with a title and an author per book");
     assert_eq!(api.start("alice", first).await, 200);
     api.settled("alice").await;

@@ -487,6 +487,12 @@ export type AccessEnded = { message: string, };
 export type Health = { ok: boolean, };
 
 /**
+ * `GET /api/me`: who the caller is (`None`: nobody signed in), and whether this server takes
+ * API keys, so the web UI offers to sign in with one. The keys never leave the server.
+ */
+export type Me = { you: Person | null, keys: boolean, };
+
+/**
  * Every error answer of the HTTP API: `{"error":{"code","message"}}`.
  */
 export type ApiErrorBody = { error: ApiErrorInfo, };
