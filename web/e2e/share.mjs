@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { axeViolations } from "./axe.mjs";
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = resolve(webDir, process.env.APPGEN_BIN ?? "../target/debug/appgen");
@@ -81,6 +82,8 @@ try {
   const bob = await freshPage();
   await bob.goto(links.editor);
   await bob.getByRole("heading", { name: "Sign in with your key" }).waitFor();
+  const signInIssues = await axeViolations(bob);
+  check("the sign-in page has no WCAG A/AA violations", signInIssues.length === 0, JSON.stringify(signInIssues));
   await bob.getByLabel("Your key", { exact: true }).fill("not-a-key");
   await bob.getByRole("button", { name: "Sign in" }).click();
   const unknown = await bob.getByRole("alert").filter({ hasText: "does not know that key" }).waitFor({ timeout: 10_000 }).then(() => true, () => false);
