@@ -780,6 +780,8 @@ pub struct Health {
 pub struct Me {
     pub you: Option<crate::live::Person>,
     pub keys: bool,
+    /// `you` is the local single user (`--local`): nobody said who they are.
+    pub local: bool,
 }
 
 /// Every error answer of the HTTP API: `{"error":{"code","message"}}`.

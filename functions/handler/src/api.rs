@@ -402,7 +402,10 @@ async fn me(
         Err(e) => return Err(e.into()),
     };
     let keys = !state.auth.keys.is_empty();
-    Ok(Json(appgen_core::view::Me { you, keys }))
+    let local = you
+        .as_ref()
+        .is_some_and(|p| p.principal == crate::auth::LOCAL);
+    Ok(Json(appgen_core::view::Me { you, keys, local }))
 }
 
 async fn list_threads(

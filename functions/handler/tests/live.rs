@@ -410,7 +410,10 @@ async fn a_removed_member_s_open_stream_ends_and_sees_nothing_after() {
         .await
         .expect("me");
     let anonymous: Value = anonymous.json().await.expect("json");
-    assert_eq!(anonymous, json!({"you": null, "keys": true}));
+    assert_eq!(
+        anonymous,
+        json!({"you": null, "keys": true, "local": false})
+    );
     assert_eq!(api.call("GET", "nobody", "/api/me", None).await.0, 401);
 
     let first = message("r1", "A reading list with a title and an author per book");
@@ -478,4 +481,42 @@ async fn a_removed_member_s_open_stream_ends_and_sees_nothing_after() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// In local mode with named keys, a request without a key is the local user, and `GET /api/me`
+/// says so (the web UI then asks who opens an invite link); with a key, it is that person.
+#[tokio::test]
+async fn me_tells_the_local_user_from_a_named_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: true,
+        env: vec![("APPGEN_API_KEYS", "Bob=bob".into())],
+        ports: None,
+    });
+    let c = client();
+    let me = |key: Option<&'static str>| {
+        let mut r = c.get(format!("{}/api/me", server.base));
+        if let Some(k) = key {
+            r = r.header("x-api-key", k);
+        }
+        async move {
+            r.send()
+                .await
+                .expect("me")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let local = me(None).await;
+    assert_eq!(
+        (&local["local"], &local["keys"]),
+        (&json!(true), &json!(true))
+    );
+    let bob = me(Some("bob")).await;
+    assert_eq!(
+        (&bob["local"], &bob["you"]["name"]),
+        (&json!(false), &json!("Bob"))
+    );
 }

@@ -5,7 +5,7 @@
 import { useState, type FormEvent } from "react";
 import { api, ApiError } from "../lib/api";
 import { apiKey, setApiKey } from "../lib/auth";
-import type { Me } from "../lib/contract";
+import type { Me, Person } from "../lib/contract";
 import { Button } from "./ui";
 
 /** The form: checks the key, keeps it on success and calls `onSignedIn`; the previous key
@@ -43,14 +43,19 @@ export function SignInForm({ onSignedIn, error: initial = null }: { onSignedIn: 
   );
 }
 
-/** The whole page, when this server takes keys and this tab has none. */
-export function SignInPage({ error = null }: { error?: string | null }) {
+/** The whole page, when this server takes keys and this tab has none. In local mode (where a
+ * tab without a key is the local user) an invite link asks too, so it is accepted by the person
+ * meant, not by whoever the local user is; `onContinue` goes on as `continueAs`. */
+export function SignInPage({ error = null, continueAs = null, onContinue }: { error?: string | null; continueAs?: Person | null; onContinue?: () => void }) {
   return (
     <main className="grid min-h-dvh place-items-center bg-slate-50 p-4">
       <section aria-labelledby="sign-in-title" className="w-full max-w-sm space-y-4 rounded-xl bg-white p-5 shadow-sm ring-1 ring-slate-200">
         <h1 id="sign-in-title" className="text-lg font-semibold">Sign in with your key</h1>
         {/* Reloaded with the key: an invite link in the URL is accepted then. */}
         <SignInForm error={error} onSignedIn={() => location.reload()} />
+        {continueAs && onContinue && (
+          <Button variant="ghost" onClick={onContinue}>Continue as {continueAs.name}</Button>
+        )}
       </section>
     </main>
   );

@@ -490,7 +490,11 @@ export type Health = { ok: boolean, };
  * `GET /api/me`: who the caller is (`None`: nobody signed in), and whether this server takes
  * API keys, so the web UI offers to sign in with one. The keys never leave the server.
  */
-export type Me = { you: Person | null, keys: boolean, };
+export type Me = { you: Person | null, keys: boolean, 
+/**
+ * `you` is the local single user (`--local`): nobody said who they are.
+ */
+local: boolean, };
 
 /**
  * Every error answer of the HTTP API: `{"error":{"code","message"}}`.
