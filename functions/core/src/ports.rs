@@ -119,6 +119,16 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn list(&self, container: Container, prefix: &str) -> Result<Vec<String>, StoreError>;
 
     async fn delete(&self, container: Container, key: &str) -> Result<(), StoreError>;
+
+    /// Deletes the blob only if it is still the version `etag` names (If-Match); `Conflict`
+    /// when it changed since or is gone. A read-then-delete that must not lose a write made
+    /// in between (a fresh heartbeat, a queued message just taken) uses this.
+    async fn delete_if_match(
+        &self,
+        container: Container,
+        key: &str,
+        etag: &ETag,
+    ) -> Result<(), StoreError>;
 }
 
 // ---------------------------------------------------------------- queues

@@ -806,6 +806,18 @@ pub struct Health {
     pub ok: bool,
 }
 
+/// `GET /api/me`: who the caller is (`None`: nobody signed in), and whether this server takes
+/// API keys, so the web UI offers to sign in with one. The keys never leave the server.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub you: Option<crate::live::Person>,
+    pub keys: bool,
+    /// `you` is the local single user (`--local`): nobody said who they are.
+    pub local: bool,
+}
+
 /// Every error answer of the HTTP API: `{"error":{"code","message"}}`.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

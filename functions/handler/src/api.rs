@@ -127,6 +127,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
     let body_limit = state.limits.body_bytes;
     let api = Router::new()
         .route("/api/health", get(|| async { Json(Health { ok: true }) }))
+        .route("/api/me", get(me))
         .route("/api/agent", post(run_agent))
         .route("/api/threads", get(list_threads))
         .route("/api/threads/{thread}", get(get_thread))
@@ -338,6 +339,23 @@ impl FromRequestParts<Arc<AppState>> for OwnedThread {
             None => Err(ApiError::not_found(&format!("thread {thread}"))),
         }
     }
+}
+
+/// `GET /api/me`: the caller (none when nobody signed in) and whether API keys are taken here.
+async fn me(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<appgen_core::view::Me>, ApiError> {
+    let you = match state.auth.person(&headers) {
+        Ok(p) => Some(p),
+        Err(AuthError::Missing) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let keys = !state.auth.keys.is_empty();
+    let local = you
+        .as_ref()
+        .is_some_and(|p| p.principal == crate::auth::LOCAL);
+    Ok(Json(appgen_core::view::Me { you, keys, local }))
 }
 
 async fn list_threads(

@@ -2,6 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { api } from "../lib/api";
+import { useSignedSrc } from "../lib/signed";
 import type { VersionDetail, VersionSummary } from "../lib/contract";
 import { Badge, formatDuration } from "./ui";
 
@@ -53,10 +54,15 @@ export function CheckView({ threadId, versions, version }: { threadId: string; v
       })}
       {screenshot ? (
         <figure className="mt-4">
-          <img src={api.screenshotUrl(threadId, v.number)} alt={`Screenshot of version ${v.number} taken by the browser check`} className="max-w-full rounded-lg shadow-sm ring-1 ring-slate-200" loading="lazy" />
+          <Screenshot url={api.screenshotUrl(threadId, v.number)} alt={`Screenshot of version ${v.number} taken by the browser check`} />
           <figcaption className="mt-1 text-xs text-muted">Headless Chromium, after load and the main interaction.</figcaption>
         </figure>
       ) : null}
     </div>
   );
+}
+
+function Screenshot({ url, alt }: { url: string; alt: string }) {
+  const src = useSignedSrc(url);
+  return src ? <img src={src} alt={alt} className="max-w-full rounded-lg shadow-sm ring-1 ring-slate-200" loading="lazy" /> : null;
 }

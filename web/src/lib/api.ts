@@ -1,6 +1,7 @@
 // The thread API (docs/api.md). Same origin by default; VITE_API_BASE points the UI at an API
 // on another host (e.g. the Function App when the UI is on Static Web Apps).
 
+import { authFetch } from "./auth";
 import type {
   ApiErrorBody,
   ApiErrorCode,
@@ -11,6 +12,7 @@ import type {
   DeployView,
   InviteAccepted,
   InviteCreated,
+  Me,
   MemberList,
   PublishRequest,
   PublishedView,
@@ -61,7 +63,7 @@ export function apiErrorFromAgent(e: unknown): ApiError | null {
 }
 
 async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(API_BASE + path, { credentials: "same-origin", ...init });
+  const res = await authFetch(API_BASE + path, init);
   const text = await res.text();
   if (!res.ok) throw apiErrorFrom(res.status, text);
   return (text ? JSON.parse(text) : undefined) as T;
@@ -75,6 +77,8 @@ const send = (method: string, body?: unknown): RequestInit => ({
 const enc = encodeURIComponent;
 
 export const api = {
+  /** Who this tab is signed in as, and whether the server takes API keys. */
+  me: () => getJson<Me>("/api/me"),
   threads: () => getJson<ThreadList>("/api/threads").then((r) => r.threads),
   thread: (id: string) => getJson<ThreadDetail>(`/api/threads/${enc(id)}`),
   version: (id: string, n: number) => getJson<VersionDetail>(`/api/threads/${enc(id)}/versions/${n}`),
@@ -98,7 +102,7 @@ export const api = {
   /** The thread's deploys to Vercel, newest first. */
   deploys: (id: string) => getJson<DeployList>(`/api/threads/${enc(id)}/deploy/vercel`),
   unpublish: async (id: string): Promise<void> => {
-    const res = await fetch(`${API_BASE}/api/threads/${enc(id)}/publish`, { method: "DELETE", credentials: "same-origin" });
+    const res = await authFetch(`${API_BASE}/api/threads/${enc(id)}/publish`, { method: "DELETE" });
     if (!res.ok) throw apiErrorFrom(res.status, await res.text());
   },
   invite: (id: string, role: ThreadRole, multiUse: boolean) =>
@@ -133,7 +137,7 @@ export function fetchBlob(threadId: string, hash: string): Promise<string> {
   const key = `${threadId}/${hash}`;
   let p = blobCache.get(key);
   if (!p) {
-    p = fetch(`${API_BASE}/api/threads/${enc(threadId)}/blobs/${enc(hash)}`).then(async (res) => {
+    p = authFetch(`${API_BASE}/api/threads/${enc(threadId)}/blobs/${enc(hash)}`).then(async (res) => {
       const text = await res.text();
       if (!res.ok) throw apiErrorFrom(res.status, text);
       return text;

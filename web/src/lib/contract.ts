@@ -503,7 +503,7 @@ export type QueueRequest = { text: string, };
  * One event of a thread's stream. Stored in the thread's log (all but `presence`, which is
  * computed from heartbeats) and sent as SSE `data:` with the log's seq as `id:`.
  */
-export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence } | { "type": "deploy", "data": DeployView };
+export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence } | { "type": "deploy", "data": DeployView } | { "type": "access_ended", "data": AccessEnded };
 
 export type RunStartedInfo = { runId: string, kind: RunKind, by: Person | null, };
 
@@ -537,9 +537,25 @@ export type Withdrawn = { id: string, };
 export type Presence = { people: Array<Person>, };
 
 /**
+ * Why an open thread stream ended for this follower. (A run's stream needs no such end:
+ * membership changes wait for the active run to end, and a run's stream ends with its run.)
+ */
+export type AccessEnded = { message: string, };
+
+/**
  * `GET /api/health`.
  */
 export type Health = { ok: boolean, };
+
+/**
+ * `GET /api/me`: who the caller is (`None`: nobody signed in), and whether this server takes
+ * API keys, so the web UI offers to sign in with one. The keys never leave the server.
+ */
+export type Me = { you: Person | null, keys: boolean, 
+/**
+ * `you` is the local single user (`--local`): nobody said who they are.
+ */
+local: boolean, };
 
 /**
  * Every error answer of the HTTP API: `{"error":{"code","message"}}`.
