@@ -6,7 +6,7 @@ import { useId, useState, type FormEvent } from "react";
 import { api } from "../lib/api";
 import { resultsByScenario } from "../lib/acceptance";
 import type { LastRunView, Person, Scenario, VersionSummary } from "../lib/contract";
-import { Badge } from "./ui";
+import { Badge, SignedImg } from "./ui";
 
 type Props = {
   threadId: string;
@@ -116,11 +116,10 @@ function Failures({ threadId, version }: { threadId: string; version: VersionSum
             {r.failedStep ? `Step ${r.failedStep}: ` : ""}expected {r.expected ?? "—"}; saw {r.seen ?? "—"}
           </p>
           {r.screenshot ? (
-            <img
-              src={api.acceptanceShotUrl(threadId, version.number, i + 1)}
+            <SignedImg
+              url={api.acceptanceShotUrl(threadId, version.number, i + 1)}
               alt={`The page when "${r.name}" failed on v${version.number}`}
               className="mt-2 max-w-full rounded ring-1 ring-rose-200"
-              loading="lazy"
             />
           ) : null}
         </li>
