@@ -293,6 +293,7 @@ else
   note "published apps: no --apps-domain, so publishing gives no public URL (bicep/README.md)"
 fi
 note "route: POST|DELETE $API_BASE_URL/api/threads/{threadId}/publish"
-note "route: POST $API_BASE_URL/api/threads/{threadId}/deploy/vercel (with APPGEN_VERCEL_TOKEN or a token per request)"
+note "route: POST $API_BASE_URL/api/threads/{threadId}/deploy/vercel (with APPGEN_VERCEL_TOKEN or a token per request; 202 at once, the deploy goes on)"
+note "route: GET $API_BASE_URL/api/threads/{threadId}/deploy/vercel/{id} (a deploy's stage; also on the thread's stream)"
 
 note "done: web $WEB_URL, api $API_BASE_URL"

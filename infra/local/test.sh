@@ -43,6 +43,7 @@ cargo test -p appgen --features aws-lambda --lib --quiet lambda
 step "web UI: browser end-to-end tests (playwright-core + Debian chromium)"
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e --silent)
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" node e2e/share.mjs)
+(cd web && APPGEN_BIN="$PWD/../target/debug/appgen" node e2e/checks.mjs)
 
 step "web UI: publishing end-to-end (apps on their own *.localhost origins)"
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e:publish --silent)

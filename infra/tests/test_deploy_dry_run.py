@@ -241,6 +241,7 @@ def test_the_apps_domain_reaches_both_deployments_and_the_routes_are_listed(tmp_
     assert routes[0].startswith("GET https://{slug}.apps.example.com/{path} ")
     assert "POST|DELETE outputs.apiBaseUrl/api/threads/{threadId}/publish" in routes
     assert any(x.startswith("POST outputs.apiBaseUrl/api/threads/{threadId}/deploy/vercel") for x in routes)
+    assert any(x.startswith("GET outputs.apiBaseUrl/api/threads/{threadId}/deploy/vercel/{id}") for x in routes)
 
 
 def test_the_listed_api_routes_are_the_handlers_routes(result):
@@ -258,7 +259,7 @@ def test_without_an_apps_domain_none_is_passed_and_the_dry_run_says_so(result):
     for c in commands(result.stdout):
         assert "appsDomain" not in c, c
     assert "# published apps: no --apps-domain, so publishing gives no public URL" in result.stdout
-    assert len(_routes(result.stdout)) == 2, "the API routes are listed either way"
+    assert len(_routes(result.stdout)) == 3, "the API routes are listed either way"
 
 
 @pytest.mark.parametrize(

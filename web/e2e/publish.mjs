@@ -4,7 +4,8 @@
 // (`http://{slug}.localhost:{port}`, which Chromium resolves itself) and uses it; v2 is then
 // served at the same URL; the two apps cannot read each other's storage, neither can read
 // appgen's /api/threads; Unpublish makes the URL answer 404; "Deploy to Vercel" (the server has
-// a token) deploys to a minimal stand-in of Vercel's API and shows the URL (the API's faults are
+// a token) deploys to a minimal stand-in of Vercel's API whose build takes a few seconds: the UI
+// shows the stage and then the URL from the thread stream (the API's faults are
 // functions/handler/tests/deploy.rs's, against functions/testkit/src/vercel.rs).
 //
 //   APPGEN_BIN=../target/debug/appgen npm run e2e:publish
@@ -65,7 +66,7 @@ async function waitForHealth(base, proc) {
   throw new Error("GET /api/health did not answer in time");
 }
 
-/** A minimal Vercel API on loopback: files by SHA-1, a deployment that is READY at once. */
+/** A minimal Vercel API on loopback: files by SHA-1, a deployment that is BUILDING for 3 s. */
 function vercelStandIn(token) {
   const uploads = new Map();
   const deployments = [];
@@ -86,12 +87,14 @@ function vercelStandIn(token) {
         const d = JSON.parse(body.toString());
         const missing = d.files.filter((f) => !uploads.has(f.sha)).map((f) => f.sha);
         if (missing.length) return json(400, { error: { code: "missing_files", message: "Missing files", missing } });
+        d.created = Date.now();
         deployments.push(d);
         return json(200, { id: `dpl_${deployments.length}`, url: `${d.name}-${deployments.length}.vercel.app`, readyState: "QUEUED" });
       }
       const m = /^\/v13\/deployments\/dpl_(\d+)$/.exec(req.url);
       const d = m && deployments[Number(m[1]) - 1];
-      if (req.method === "GET" && d) return json(200, { id: `dpl_${m[1]}`, url: `${d.name}-${m[1]}.vercel.app`, readyState: "READY" });
+      const readyState = d && Date.now() - d.created >= 3000 ? "READY" : "BUILDING";
+      if (req.method === "GET" && d) return json(200, { id: `dpl_${m[1]}`, url: `${d.name}-${m[1]}.vercel.app`, readyState });
       json(404, { error: { code: "not_found", message: "Not found" } });
     });
   });
@@ -239,8 +242,9 @@ async function main() {
       assert(res.ok() && (await res.body()).subarray(0, 2).toString() === "PK", `zip answered ${res.status()}`);
     });
 
-    await check("Deploy to Vercel deploys the latest checked version and shows its URL", async () => {
+    await check("Deploy to Vercel shows its stages, then the URL, from the thread stream", async () => {
       await ui.getByRole("button", { name: "Deploy to Vercel" }).click();
+      await ui.getByText("Vercel is making v2 live…").waitFor({ timeout: 10_000 });
       const link = ui.locator("[data-testid=vercel-url]");
       await link.waitFor({ timeout: 30_000 });
       const href = (await link.getAttribute("href")) ?? "";

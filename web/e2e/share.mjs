@@ -1,6 +1,7 @@
 // Sharing in a real browser: four principals (named API keys) against a real `appgen serve`.
 // Alice invites bob as editor and carol as viewer through the Share dialog; each opens the link
-// in their own browser context and sees the thread; carol's answer is refused with the 403's
+// in their own browser context and sees the thread (bob signs in by typing his key into the
+// UI's sign-in form; alice's and carol's contexts send theirs as a header); carol's answer is refused with the 403's
 // message and her message box is disabled with the reason; dave, never invited, gets 404.
 // Then alice answers the questions and, while her run is going, bob's change is queued (both
 // windows show it, with his name), runs next, and both windows show the two versions with
@@ -15,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { axeViolations } from "./axe.mjs";
 
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = resolve(webDir, process.env.APPGEN_BIN ?? "../target/debug/appgen");
@@ -57,6 +59,8 @@ try {
 
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
   const pageOf = async (who) => (await browser.newContext({ viewport: { width: 1440, height: 900 }, extraHTTPHeaders: { "x-api-key": who } })).newPage();
+  // Bob says who he is in the UI: his key typed once into the sign-in form, no header injected.
+  const freshPage = async () => (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
 
   const alice = await pageOf("alice");
   await alice.goto(`${base}/?thread=${T}`);
@@ -75,9 +79,20 @@ try {
   }
   check("alice makes two different links", links.editor !== links.viewer && links.viewer.startsWith(base), JSON.stringify(links));
 
-  const bob = await pageOf("bob");
+  const bob = await freshPage();
   await bob.goto(links.editor);
+  await bob.getByRole("heading", { name: "Sign in with your key" }).waitFor();
+  const signInIssues = await axeViolations(bob);
+  check("the sign-in page has no WCAG A/AA violations", signInIssues.length === 0, JSON.stringify(signInIssues));
+  await bob.getByLabel("Your key", { exact: true }).fill("not-a-key");
+  await bob.getByRole("button", { name: "Sign in" }).click();
+  const unknown = await bob.getByRole("alert").filter({ hasText: "does not know that key" }).waitFor({ timeout: 10_000 }).then(() => true, () => false);
+  check("a wrong key is refused in the sign-in form", unknown);
+  await bob.getByLabel("Your key", { exact: true }).fill("bob");
+  await bob.getByRole("button", { name: "Sign in" }).click();
   await bob.getByTestId("thread-title").waitFor();
+  check("bob, signed in with his key, is named in the header", (await bob.getByTestId("signed-in-as").textContent()) === "Bob");
+  check("the key stays in bob's tab only", (await bob.evaluate(() => sessionStorage.getItem("appgen.apiKey"))) === "bob");
   check("bob lands on the thread", new URL(bob.url()).searchParams.get("thread") === T, bob.url());
   await bob.getByTestId("thread-list-role").waitFor();
   check("bob's list marks it shared as editor", (await bob.getByTestId("thread-list-role").textContent()).includes("editor"));
@@ -139,6 +154,13 @@ try {
   const members = alice.getByRole("list", { name: "Members" }).getByRole("listitem");
   await members.nth(2).waitFor();
   check("alice sees owner, editor and viewer", (await members.count()) === 3);
+
+  // Alice removes carol while carol has the thread open: carol's window is told at once.
+  const carolId = JSON.parse((await as("carol", "/api/me")).body).you.principal;
+  const removed = await as("alice", `/api/threads/${T}/members/${encodeURIComponent(carolId)}`, { method: "DELETE" });
+  check("alice removes carol", removed.status === 204, removed.body);
+  const told = await carol.getByText("You can no longer open this thread").first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
+  check("carol's open window says her access ended", told);
 } catch (e) {
   check("no exception", false, e.stack);
 } finally {

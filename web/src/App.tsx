@@ -1,16 +1,19 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Header } from "./components/Header";
 import { ShareDialog } from "./components/ShareDialog";
+import { SwitchUserDialog } from "./components/SignIn";
 import { StartScreen } from "./components/StartScreen";
 import { ThreadSidebar } from "./components/ThreadSidebar";
 import { Workspace } from "./components/Workspace";
+import type { Me } from "./lib/contract";
 import { threadFromUrl } from "./lib/persist";
 import { useAppgen } from "./lib/useAppgen";
 import { DESKTOP, useMediaQuery } from "./lib/useMediaQuery";
 
-export function App({ inviteError = null }: { inviteError?: string | null }) {
+export function App({ inviteError = null, me = null }: { inviteError?: string | null; me?: Me | null }) {
   const app = useAppgen(threadFromUrl());
   const [sharing, setSharing] = useState(false);
+  const [switching, setSwitching] = useState(false);
   const [notice, setNotice] = useState(inviteError);
   const current = app.threads.find((t) => t.threadId === app.machine.threadId);
   const desktop = useMediaQuery(DESKTOP);
@@ -35,13 +38,14 @@ export function App({ inviteError = null }: { inviteError?: string | null }) {
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
         Skip to content
       </a>
-      <Header machine={app.machine} present={app.team.present} onShare={current?.role === "owner" ? () => setSharing(true) : undefined} onNew={() => app.openThread(null)} onToggleSidebar={() => (sidebar ? close() : setSidebar(true))} sidebarOpen={sidebar} toggleRef={toggle} />
+      <Header machine={app.machine} present={app.team.present} onShare={current?.role === "owner" ? () => setSharing(true) : undefined} onNew={() => app.openThread(null)} onToggleSidebar={() => (sidebar ? close() : setSidebar(true))} sidebarOpen={sidebar} toggleRef={toggle} you={me?.keys ? me.you : null} onSwitchUser={me?.keys ? () => setSwitching(true) : undefined} />
       {notice && (
         <p role="alert" className="flex items-center gap-2 bg-amber-50 px-4 py-2 text-sm text-amber-900">
           The invite did not work: {notice}
           <button type="button" className="ml-auto underline" onClick={() => setNotice(null)}>Dismiss</button>
         </p>
       )}
+      {switching && <SwitchUserDialog onClose={() => setSwitching(false)} />}
       {sharing && app.machine.threadId && <ShareDialog threadId={app.machine.threadId} onClose={() => setSharing(false)} />}
       <div className="relative flex min-h-0 flex-1">
         {sidebar && !desktop && <div aria-hidden className="absolute inset-0 z-10 bg-slate-900/20" onClick={() => close()} />}

@@ -4,7 +4,8 @@
 appgen sends the messages its built-in agent would send; ag-ui-langgraph drops system messages,
 so the graph takes the instructions (which end with the answer's JSON Schema) from the run's
 context. Its one node asks the model, whose JSON reply is the answer. The model is any
-OpenAI-compatible endpoint: OPENAI_BASE_URL, OPENAI_API_KEY, MODEL.
+OpenAI-compatible endpoint: OPENAI_BASE_URL, OPENAI_API_KEY, MODEL. `GET /capabilities` says
+who it is (AG-UI capabilities), so appgen names it without settings.
 """
 
 import os
@@ -46,9 +47,15 @@ graph.add_node("plan", plan)
 graph.add_edge(START, "plan")
 graph.add_edge("plan", END)
 
+agent = LangGraphAgent(name="team-planner", graph=graph.compile(checkpointer=MemorySaver()))
 app = FastAPI()
-add_langgraph_fastapi_endpoint(
-    app,
-    LangGraphAgent(name="team-planner", graph=graph.compile(checkpointer=MemorySaver())),
-    "/",
-)
+add_langgraph_fastapi_endpoint(app, agent, "/")
+
+
+@app.get("/capabilities")
+def capabilities():
+    """AG-UI capabilities: the adapter's own (identity.type "langgraph") and the agent's name,
+    which appgen shows as "LangGraph (team-planner)"."""
+    declared = agent.get_capabilities()
+    declared["identity"] = {**declared.get("identity", {}), "name": agent.name}
+    return declared

@@ -3,12 +3,18 @@
 //   node check.mjs CONFIG.json     -> prints one JSON CheckReport (camelCase) on stdout
 //   node check.mjs --colors-selftest CHROMIUM -> verifies the named-colour table against Chromium
 //
-// CONFIG: {dist, checks: [{kind, ...}], scenarios?: [...], screenshot?: path, chromium, timeoutMs};
+// CONFIG: {dist, checks: [{kind, ...}], scenarios?: [...], data?: {socket, app, space, key},
+//          screenshot?: path, chromium, timeoutMs};
 // the checks are appgen_core::check::Check as JSON (docs/eval/checks.md), the scenarios
 // appgen_core::scenario::Scenario (docs/qa.md), both already validated by the builder. The
 // scenarios run after the checks; a failed one leaves acceptance-N.png beside the screenshot.
 // named-colors.json (the colour table) must sit beside this script.
-// It serves `dist/` itself on a loopback port, so it needs no network beyond 127.0.0.1.
+// It serves `dist/` itself on a loopback port, so it needs no network beyond 127.0.0.1. With
+// `data` (a cloud or sign-in app) the same origin also answers `/data/…` by forwarding it to
+// the throwaway data space's server on a Unix socket (the data API's own code, outside the
+// sandbox), and each page gets the <meta name="appgen-data"> a published app gets, so the
+// app's client talks to the real API exactly as in preview; the space is emptied before each
+// scenario.
 // Exit codes: 0 report printed (checks may have failed), 3 the checker itself could not run
 // (the report then carries `fatal`).
 import http from "node:http";
@@ -105,7 +111,7 @@ function isFavicon(url) {
   }
 }
 
-function serveDist(root) {
+function serveDist(root, data) {
   const base = fs.realpathSync(root);
   const server = http.createServer((req, res) => {
     let rel;
@@ -113,6 +119,10 @@ function serveDist(root) {
       rel = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
     } catch {
       res.writeHead(400).end();
+      return;
+    }
+    if (data && rel.startsWith("/data/")) {
+      forwardData(data, req, res);
       return;
     }
     let file = path.resolve(base, "." + rel);
@@ -134,15 +144,56 @@ function serveDist(root) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
     }
-    res.writeHead(200, {
-      "content-type": MIME[path.extname(file).toLowerCase()] ?? "application/octet-stream",
-      "cache-control": "no-store",
-    });
+    const type = MIME[path.extname(file).toLowerCase()] ?? "application/octet-stream";
+    res.writeHead(200, { "content-type": type, "cache-control": "no-store" });
+    if (data && type.startsWith("text/html")) {
+      res.end(withDataMeta(fs.readFileSync(file, "utf8"), data));
+      return;
+    }
     fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+// ------------------------------------------------------------------ the data space
+
+// The tag a published page gets (handler/src/published.rs), naming this origin: the app's
+// client (lib/backend.ts) then uses the data API here.
+function withDataMeta(html, data) {
+  const where = JSON.stringify({ base: "", app: data.app, space: data.space, key: data.key });
+  const attr = where.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
+  const tag = `<meta name="appgen-data" content="${attr}">`;
+  return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (h) => h + tag) : tag + html;
+}
+
+// One request of the app, passed through to the data space's server as it is (streams too).
+function forwardData(data, req, res) {
+  const headers = { ...req.headers, host: "check" };
+  const up = http.request({ socketPath: data.socket, method: req.method, path: req.url, headers }, (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(res);
+  });
+  up.on("error", (e) => {
+    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+    res.end(`the check's data space is unreachable: ${e.message}`);
+  });
+  res.on("close", () => up.destroy());
+  req.pipe(up);
+}
+
+// Empties the data space (records, accounts, sessions): each scenario starts from a new app.
+function resetData(data) {
+  const url = `/data/${encodeURIComponent(data.app)}/${data.space}/_reset`;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: data.socket, method: "POST", path: url, headers: { "x-app-key": data.key, host: "check" } }, (res) => {
+      res.resume();
+      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`resetting the data space: HTTP ${res.statusCode}`))));
+    });
+    req.on("error", (e) => reject(new Error(`resetting the data space: ${e.message}`)));
+    req.end();
   });
 }
 
@@ -932,8 +983,8 @@ async function freshContext(sctx) {
 
 // What the scenario steps get: the current page (swapped by `fresh_context`) and the
 // helpers the expectations use, bound to it.
-function scenarioContext(browser, origin, shotsDir) {
-  const sctx = { browser, origin, shotsDir, context: null, page: null };
+function scenarioContext(browser, origin, shotsDir, data) {
+  const sctx = { browser, origin, shotsDir, data, context: null, page: null };
   sctx.evaluate = (fn, arg) => withTimeout(sctx.page.evaluate(fn, arg), ACTION_MS, "page script");
   sctx.visibleText = async () => (await sctx.evaluate(pageFns.visibleText)) ?? "";
   sctx.waitForText = async () => {
@@ -949,6 +1000,9 @@ async function runScenario(ctx, sc, index) {
   const result = { name: sc.name, requirement: sc.requirement, passed: false };
   let at = 0;
   try {
+    if (ctx.data) await resetData(ctx.data).catch((e) => {
+      throw new StepError("an empty data space", oneLine(e.message));
+    });
     await freshContext(ctx);
     for (const [i, step] of (sc.steps ?? []).entries()) {
       at = i + 1;
@@ -978,7 +1032,7 @@ async function runScenarios(cfg, origin, shotsDir, scenarios) {
   const out = [];
   try {
     for (const [i, sc] of scenarios.entries()) {
-      const ctx = scenarioContext(browser, origin, shotsDir);
+      const ctx = scenarioContext(browser, origin, shotsDir, cfg.data ?? null);
       const r = await withTimeout(runScenario(ctx, sc, i), SCENARIO_MS, `scenario "${sc.name}"`).catch((e) => ({
         name: sc.name, requirement: sc.requirement, passed: false, expected: "the scenario to finish", seen: oneLine(e.message),
       }));
@@ -1007,7 +1061,8 @@ async function run(cfg) {
   const checks = Array.isArray(cfg.checks) ? cfg.checks : [];
   const distOk = fs.existsSync(path.join(cfg.dist, "index.html"));
 
-  const server = await serveDist(cfg.dist);
+  const server = await serveDist(cfg.dist, cfg.data ?? null);
+  if (cfg.data) report.dataSpace = true;
   const origin = `http://127.0.0.1:${server.address().port}`;
   // Same-origin URLs are reported as paths so the error text is stable across runs.
   const shortUrl = (u) => (u.startsWith(origin) ? u.slice(origin.length) || "/" : u);

@@ -15,7 +15,7 @@ pub use config::{BuilderConfig, Limits, SandboxMode};
 
 use appgen_core::app::{BuildPhase, BuildReport, CheckReport, FileMap};
 use appgen_core::check::Check;
-use appgen_core::ports::{AppBuilder, BlobStore, BuildError, BuildJob};
+use appgen_core::ports::{AppBuilder, BlobStore, BuildError, BuildJob, CheckData};
 use appgen_core::scenario::Scenario;
 use async_trait::async_trait;
 use check::ScriptOutcome;
@@ -55,6 +55,8 @@ const SCENARIO_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 struct Suite<'a> {
     checks: &'a [Check],
     scenarios: &'a [Scenario],
+    /// The throwaway data space the app runs against, when the pipeline gave one.
+    data: Option<&'a CheckData>,
 }
 
 /// Builds and checks apps; see the crate docs.
@@ -168,7 +170,7 @@ impl Builder {
             .clone()
             .ok_or_else(|| BuildError::Unavailable("no artifact store configured".into()))?;
         let local = self
-            .build_files_with(&job.files, checks, &job.scenarios)
+            .build_files_on(&job.files, checks, &job.scenarios, job.data.as_ref())
             .await?;
         let dist = local.dist();
         let mut report = local.report.clone();
@@ -209,6 +211,18 @@ impl Builder {
         files: &FileMap,
         checks: &[Check],
         scenarios: &[Scenario],
+    ) -> Result<LocalBuild, BuildError> {
+        self.build_files_on(files, checks, scenarios, None).await
+    }
+
+    /// [`Self::build_files_with`], the app running against the data space `data` when given
+    /// (its `/data/…` requests go there; see `check.mjs`).
+    pub async fn build_files_on(
+        &self,
+        files: &FileMap,
+        checks: &[Check],
+        scenarios: &[Scenario],
+        data: Option<&CheckData>,
     ) -> Result<LocalBuild, BuildError> {
         let started = Instant::now();
         let template = self.template_dir()?;
@@ -267,7 +281,11 @@ impl Builder {
         }
 
         report.phase = BuildPhase::Check;
-        let suite = Suite { checks, scenarios };
+        let suite = Suite {
+            checks,
+            scenarios,
+            data,
+        };
         let check = self
             .run_check(job.path(), &app.join("dist"), suite, &template, &node, uid)
             .await?;
@@ -310,7 +328,11 @@ impl Builder {
         }
         let job = self.job_dir()?;
         let uid = self.sandbox_uid();
-        let suite = Suite { checks, scenarios };
+        let suite = Suite {
+            checks,
+            scenarios,
+            data: None,
+        };
         let mut report = self
             .run_check(job.path(), dist_dir, suite, &template, &node, uid)
             .await?;
@@ -389,7 +411,11 @@ impl Builder {
         &self,
         job: &Path,
         dist: &Path,
-        Suite { checks, scenarios }: Suite<'_>,
+        Suite {
+            checks,
+            scenarios,
+            data,
+        }: Suite<'_>,
         template: &Path,
         node: &Path,
         uid: Option<u32>,
@@ -412,6 +438,7 @@ impl Builder {
             "dist": served,
             "checks": checks,
             "scenarios": scenarios,
+            "data": data.map(|d| json!({"socket": d.socket, "app": d.app, "space": d.space, "key": d.key})),
             "screenshot": dir.join("screenshot.png"),
             "chromium": self.config.chromium,
             // The script stops itself a little before it would be killed, to report.
@@ -426,10 +453,13 @@ impl Builder {
         let mut read_only = vec![template.to_path_buf()];
         read_only.extend(sandbox::program_binds(node));
         read_only.extend(sandbox::program_binds(&self.config.chromium));
+        let mut writable = vec![dir.clone()];
+        // The data API's socket: a connection to it is the sandbox's one way out.
+        writable.extend(data.and_then(|d| d.socket.parent()).map(Path::to_path_buf));
         let spec = SandboxSpec {
             mode: self.config.sandbox,
             read_only,
-            writable: vec![dir.clone()],
+            writable,
             cwd: dir.clone(),
             env: self.sandbox_env(node, &dir),
             argv: vec![

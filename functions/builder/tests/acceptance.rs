@@ -54,6 +54,7 @@ async fn build(fixture: &str, store: &common::Store) -> appgen_core::app::BuildR
         version: 1,
         files: app(fixture),
         scenarios: scenarios(),
+        data: None,
     };
     builder
         .build_with_checks(job, &default_checks())

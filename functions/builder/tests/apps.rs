@@ -59,6 +59,7 @@ async fn good_app_passes_every_check_and_is_published() {
         version: 3,
         files: app("good"),
         scenarios: Vec::new(),
+        data: None,
     };
     let report = builder
         .build_with_checks(job, &every_kind())
@@ -409,6 +410,7 @@ async fn invalid_thread_id_and_missing_store_are_builder_errors() {
         version: 1,
         files: app("good"),
         scenarios: Vec::new(),
+        data: None,
     };
     let store = store();
     let with_store = Builder::new(config(), store.blobs.clone());

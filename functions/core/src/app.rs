@@ -227,6 +227,11 @@ pub struct CheckReport {
     /// a version may be built with some scenarios failing, and says so).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acceptance: Vec<ScenarioResult>,
+    /// The app ran against a throwaway data space of the data API (its cloud client for
+    /// real), not with its data in the browser.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(skip))]
+    pub data_space: bool,
 }
 
 impl CheckReport {

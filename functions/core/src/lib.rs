@@ -8,6 +8,7 @@ pub mod appdata;
 pub mod check;
 pub mod colors;
 pub mod cost;
+pub mod deploy;
 pub mod edits;
 pub mod export;
 pub mod live;

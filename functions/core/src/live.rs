@@ -106,6 +106,39 @@ pub enum ThreadEvent {
     Queued(QueuedMessage),
     Withdrawn(Withdrawn),
     Presence(Presence),
+    /// A deploy elsewhere (Vercel) started, moved on, or ended (`crate::deploy`).
+    Deploy(crate::deploy::DeployView),
+    /// The last event a follower gets when it may no longer follow (removed from the thread).
+    /// Not logged: it is sent to that follower alone, and the stream closes after it.
+    AccessEnded(AccessEnded),
+}
+
+impl ThreadEvent {
+    /// Whether the event changes someone's role: a follower's access is checked again on it.
+    pub fn changes_access(&self) -> bool {
+        matches!(
+            self,
+            ThreadEvent::MemberLeft(_) | ThreadEvent::RoleChanged(_)
+        )
+    }
+}
+
+/// Why an open thread stream ended for this follower. (A run's stream needs no such end:
+/// membership changes wait for the active run to end, and a run's stream ends with its run.)
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessEnded {
+    pub message: String,
+}
+
+impl AccessEnded {
+    /// The follower is no longer the owner or a member.
+    pub fn not_a_member() -> AccessEnded {
+        AccessEnded {
+            message: "you are no longer a member of this thread".into(),
+        }
+    }
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]

@@ -165,8 +165,9 @@ pub fn plan_run(
     let first = match kind {
         RunKind::Initial => StepName::Clarify,
         RunKind::Answers => StepName::Requirements,
-        // A publish request never gets this far as a step: `publish::chat_publish_run` ends it.
-        RunKind::FollowUp | RunKind::Publish => StepName::Modify,
+        // A publish request never gets this far as a step: `publish::chat_publish_run` ends it;
+        // a check is planned by `plan_check`.
+        RunKind::FollowUp | RunKind::Publish | RunKind::Check => StepName::Modify,
     };
     let request = match kind {
         RunKind::Answers => snap.description(),
@@ -190,6 +191,7 @@ pub fn plan_run(
         error: None,
         error_code: None,
         by: None,
+        checked: None,
     });
     snap.active = Some(ActiveRun {
         run_id: input.run_id.clone(),
@@ -208,6 +210,85 @@ pub fn plan_run(
             first: cursor,
         },
     ))
+}
+
+/// The longest check in words a person may write.
+pub const MAX_CHECK_CHARS: usize = 500;
+
+/// Checks a request to add a check in words (`POST /api/threads/{id}/checks`) and records its
+/// run: editors only, one run at a time (409, like answers: a check does not wait in the
+/// queue), a version to run it on, a sentence that is not already a check of the suite. The
+/// run starts at qa, which reads the sentence; its request is the sentence.
+pub fn plan_check(
+    snapshot: Option<ThreadSnapshot>,
+    thread_id: &str,
+    run_id: &str,
+    sentence: &str,
+    principal: &str,
+    now: i64,
+) -> Result<(ThreadSnapshot, RunPlan), Rejection> {
+    let mut snap = snapshot.ok_or_else(|| Rejection::NotFound(thread_id.to_owned()))?;
+    denied_as_rejection(&snap, principal, Action::SendMessage)?;
+    if let Some(active) = &snap.active {
+        return Err(Rejection::Busy(active.run_id.clone()));
+    }
+    if snap.run(run_id).is_some() {
+        return Err(Rejection::DuplicateRun(run_id.to_owned()));
+    }
+    let sentence = sentence.trim();
+    if sentence.is_empty() {
+        return Err(Rejection::BadRequest("the check is empty: say what should happen, e.g. \"when I add a task with priority high it is listed first\"".into()));
+    }
+    if sentence.chars().count() > MAX_CHECK_CHARS {
+        return Err(Rejection::BadRequest(format!(
+            "a check has at most {MAX_CHECK_CHARS} characters"
+        )));
+    }
+    if snap.versions.is_empty() {
+        return Err(Rejection::BadRequest(
+            "there is no version to check yet: build the app first".into(),
+        ));
+    }
+    if snap.scenarios.iter().any(|s| s.name == sentence) {
+        return Err(Rejection::BadRequest(format!(
+            "the suite already has the check {sentence:?}"
+        )));
+    }
+    let cursor = Cursor {
+        step: StepName::Qa,
+        seq: snap.seq + 1,
+        fix_round: 0,
+        claim: None,
+        claims: 0,
+    };
+    snap.runs.push(RunRecord {
+        run_id: run_id.to_owned(),
+        kind: RunKind::Check,
+        status: RunStatus::Running,
+        started_at: now,
+        finished_at: None,
+        request: sentence.to_owned(),
+        version: None,
+        error: None,
+        error_code: None,
+        by: None,
+        checked: None,
+    });
+    snap.active = Some(ActiveRun {
+        run_id: run_id.to_owned(),
+        kind: RunKind::Check,
+        cursor: cursor.clone(),
+        request: sentence.to_owned(),
+        errors: Vec::new(),
+        build: None,
+        started_at: now,
+    });
+    snap.updated_at = now;
+    let plan = RunPlan {
+        kind: RunKind::Check,
+        first: cursor,
+    };
+    Ok((snap, plan))
 }
 
 /// A short title from a description: its first clause, at most 60 characters.
@@ -318,9 +399,11 @@ pub struct TokenBudget {
 /// came to and the run's token budget, where the run goes next.
 ///
 /// The chain: clarify → requirements → qa → wireframe → code → build → review; a follow-up starts at
-/// modify, a fix round at fix, and both lead to build. Review accepts (the run finishes), sends
-/// the failure to fix, or gives up. A run over its token budget stops before its next step.
+/// modify, a fix round at fix, and both lead to build. A check run is qa → build → review (no
+/// code changes). Review accepts (the run finishes), sends the failure to fix, or gives up. A
+/// run over its token budget stops before its next step.
 pub fn transition(
+    kind: RunKind,
     step: StepName,
     fix_round: u32,
     outcome: StepOutcome,
@@ -347,7 +430,7 @@ pub fn transition(
             step: StepName::Fix,
             fix_round: round,
         },
-        StepOutcome::Done => match following(step) {
+        StepOutcome::Done => match following(kind, step) {
             Some(step) => Next::Step { step, fix_round },
             None => {
                 return Next::End(RunEnd::Failed(RunError::new(
@@ -370,8 +453,9 @@ pub fn transition(
 }
 
 /// The step after one that is simply done (review decides for itself).
-fn following(step: StepName) -> Option<StepName> {
+fn following(kind: RunKind, step: StepName) -> Option<StepName> {
     match step {
+        StepName::Qa if kind == RunKind::Check => Some(StepName::Build),
         StepName::Clarify => Some(StepName::Requirements),
         StepName::Requirements => Some(StepName::Qa),
         StepName::Qa => Some(StepName::Wireframe),
@@ -515,10 +599,12 @@ pub fn terminal_event(
             ))
         }
         RunStatus::Finished => {
-            let version = record.version.and_then(|n| snap.version(n));
+            // A check run made no version; its result is the version it checked.
+            let number = record.version.or(record.checked);
+            let version = number.and_then(|n| snap.version(n));
             let check = version.and_then(|v| v.check.as_ref());
             let result = RunResult {
-                version: record.version,
+                version: number,
                 preview_url: version.map(preview_url),
                 check: check.map(|c| CheckVerdict {
                     passed: c.passed,
@@ -862,14 +948,17 @@ mod tests {
             (Build, Review),
         ] {
             assert_eq!(
-                transition(from, 0, StepOutcome::Done, ROOMY),
+                transition(RunKind::Answers, from, 0, StepOutcome::Done, ROOMY),
                 step(to, 0),
                 "{from}"
             );
         }
-        assert_eq!(transition(Fix, 2, StepOutcome::Done, ROOMY), step(Build, 2));
         assert_eq!(
-            transition(Build, 2, StepOutcome::Done, ROOMY),
+            transition(RunKind::Answers, Fix, 2, StepOutcome::Done, ROOMY),
+            step(Build, 2)
+        );
+        assert_eq!(
+            transition(RunKind::Answers, Build, 2, StepOutcome::Done, ROOMY),
             step(Review, 2)
         );
     }
@@ -877,11 +966,23 @@ mod tests {
     #[test]
     fn questions_interrupt_and_an_unmade_change_finishes_with_a_note() {
         assert_eq!(
-            transition(StepName::Clarify, 0, StepOutcome::AskedQuestions, ROOMY),
+            transition(
+                RunKind::Answers,
+                StepName::Clarify,
+                0,
+                StepOutcome::AskedQuestions,
+                ROOMY
+            ),
             Next::End(RunEnd::Interrupted)
         );
         assert_eq!(
-            transition(StepName::Modify, 0, StepOutcome::NoChange, ROOMY),
+            transition(
+                RunKind::Answers,
+                StepName::Modify,
+                0,
+                StepOutcome::NoChange,
+                ROOMY
+            ),
             Next::End(RunEnd::Finished {
                 note: Some("no change made".into())
             })
@@ -890,7 +991,15 @@ mod tests {
 
     #[test]
     fn review_accepts_fixes_or_gives_up_as_a_build_failure() {
-        let r = |d| transition(StepName::Review, 1, StepOutcome::Reviewed(d), ROOMY);
+        let r = |d| {
+            transition(
+                RunKind::Answers,
+                StepName::Review,
+                1,
+                StepOutcome::Reviewed(d),
+                ROOMY,
+            )
+        };
         assert_eq!(
             r(ReviewDecision::Accept),
             Next::End(RunEnd::Finished { note: None })
@@ -907,11 +1016,139 @@ mod tests {
         );
     }
 
+    fn built_thread() -> ThreadSnapshot {
+        use crate::access::{Member, Role};
+        let mut s = ThreadSnapshot::new("t", "alice", 0);
+        for (p, role) in [("bob", Role::Editor), ("carol", Role::Viewer)] {
+            s.members.push(Member {
+                principal: p.into(),
+                role,
+                added_at: 0,
+            });
+        }
+        s.seq = 7;
+        s.versions.push(crate::snapshot::Version {
+            number: 1,
+            files: Default::default(),
+            request: "x".into(),
+            run_id: "r1".into(),
+            created_at: 0,
+            check: None,
+            artifact: None,
+            restored_from: None,
+            author: None,
+        });
+        s
+    }
+
+    #[test]
+    fn a_check_is_planned_for_editors_on_a_built_thread() {
+        let said = "when I add a task it is listed";
+        let plan = |s: &ThreadSnapshot, who: &str, text: &str| {
+            plan_check(Some(s.clone()), "t", "c1", text, who, 9)
+        };
+        let s = built_thread();
+        let (planned, p) = plan(&s, "bob", &format!("  {said} ")).expect("an editor may");
+        assert_eq!(
+            (p.kind, p.first.step, p.first.seq),
+            (RunKind::Check, StepName::Qa, 8)
+        );
+        let active = planned.active.as_ref().expect("active");
+        assert_eq!(active.request, said);
+        assert_eq!(planned.messages.len(), 0, "a check is not a chat message");
+        assert!(matches!(
+            plan(&s, "carol", said),
+            Err(Rejection::Forbidden(_))
+        ));
+        assert_eq!(
+            plan(&s, "mallory", said),
+            Err(Rejection::NotFound("t".into()))
+        );
+        assert_eq!(
+            plan(&planned, "alice", said),
+            Err(Rejection::Busy("c1".into()))
+        );
+        for bad in ["  ", &"x".repeat(MAX_CHECK_CHARS + 1)] {
+            assert!(matches!(
+                plan(&s, "alice", bad),
+                Err(Rejection::BadRequest(_))
+            ));
+        }
+        let mut unbuilt = s.clone();
+        unbuilt.versions.clear();
+        let Err(Rejection::BadRequest(why)) = plan(&unbuilt, "alice", said) else {
+            panic!("no version, no check");
+        };
+        assert!(why.contains("no version"), "{why}");
+        let mut has = s.clone();
+        has.scenarios.push(crate::scenario::Scenario {
+            name: said.into(),
+            requirement: said.into(),
+            steps: Vec::new(),
+        });
+        assert!(matches!(
+            plan(&has, "alice", said),
+            Err(Rejection::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn a_check_run_goes_from_qa_to_build_to_review_and_ends() {
+        let t = |step| transition(RunKind::Check, step, 0, StepOutcome::Done, ROOMY);
+        assert_eq!(t(StepName::Qa), step(StepName::Build, 0));
+        assert_eq!(t(StepName::Build), step(StepName::Review, 0));
+        assert_eq!(
+            transition(RunKind::Answers, StepName::Qa, 0, StepOutcome::Done, ROOMY),
+            step(StepName::Wireframe, 0)
+        );
+        let accepted = StepOutcome::Reviewed(ReviewDecision::Accept);
+        assert_eq!(
+            transition(RunKind::Check, StepName::Review, 0, accepted, ROOMY),
+            Next::End(RunEnd::Finished { note: None })
+        );
+    }
+
+    #[test]
+    fn a_finished_check_run_reports_the_version_it_checked() {
+        let (mut s, _) = plan_check(
+            Some(built_thread()),
+            "t",
+            "c1",
+            "when I add a task it is listed",
+            "alice",
+            9,
+        )
+        .expect("planned");
+        s.active = None;
+        let r = s.run_mut("c1").expect("run");
+        r.status = RunStatus::Finished;
+        let ended =
+            |s: &ThreadSnapshot| match terminal_event(s, "c1", &|v| format!("p{}", v.number)) {
+                Some(Event::RunFinished(f)) => f
+                    .result
+                    .map(|r| (r["version"].clone(), r["previewUrl"].clone())),
+                other => panic!("{other:?}"),
+            };
+        assert_eq!(
+            ended(&s),
+            Some((json!(null), json!(null))),
+            "before it ran on one"
+        );
+        s.run_mut("c1").expect("run").checked = Some(1);
+        assert_eq!(ended(&s), Some((json!(1), json!("p1"))));
+    }
+
     #[test]
     fn a_failure_ends_the_run_with_its_own_code() {
         let e = RunError::new(ErrorCode::InvalidModelOutput, "bad json");
         assert_eq!(
-            transition(StepName::Code, 0, StepOutcome::Failed(e.clone()), ROOMY),
+            transition(
+                RunKind::Answers,
+                StepName::Code,
+                0,
+                StepOutcome::Failed(e.clone()),
+                ROOMY
+            ),
             Next::End(RunEnd::Failed(e))
         );
     }
@@ -922,7 +1159,8 @@ mod tests {
             spent: 101,
             limit: 100,
         };
-        let Next::End(RunEnd::Failed(e)) = transition(StepName::Code, 0, StepOutcome::Done, over)
+        let Next::End(RunEnd::Failed(e)) =
+            transition(RunKind::Answers, StepName::Code, 0, StepOutcome::Done, over)
         else {
             panic!("over budget must stop the run");
         };
@@ -933,12 +1171,19 @@ mod tests {
             limit: 100,
         };
         assert_eq!(
-            transition(StepName::Code, 0, StepOutcome::Done, at_limit),
+            transition(
+                RunKind::Answers,
+                StepName::Code,
+                0,
+                StepOutcome::Done,
+                at_limit
+            ),
             step(StepName::Build, 0)
         );
         // A run that ends anyway ends as it would have: the budget only stops further steps.
         assert_eq!(
             transition(
+                RunKind::Answers,
                 StepName::Review,
                 0,
                 StepOutcome::Reviewed(ReviewDecision::Accept),
@@ -950,9 +1195,13 @@ mod tests {
 
     #[test]
     fn review_done_without_a_decision_is_an_internal_error() {
-        let Next::End(RunEnd::Failed(e)) =
-            transition(StepName::Review, 0, StepOutcome::Done, ROOMY)
-        else {
+        let Next::End(RunEnd::Failed(e)) = transition(
+            RunKind::Answers,
+            StepName::Review,
+            0,
+            StepOutcome::Done,
+            ROOMY,
+        ) else {
             panic!("review must decide");
         };
         assert_eq!(e.code, ErrorCode::Internal);

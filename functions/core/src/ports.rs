@@ -119,6 +119,16 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn list(&self, container: Container, prefix: &str) -> Result<Vec<String>, StoreError>;
 
     async fn delete(&self, container: Container, key: &str) -> Result<(), StoreError>;
+
+    /// Deletes the blob only if it is still the version `etag` names (If-Match); `Conflict`
+    /// when it changed since or is gone. A read-then-delete that must not lose a write made
+    /// in between (a fresh heartbeat, a queued message just taken) uses this.
+    async fn delete_if_match(
+        &self,
+        container: Container,
+        key: &str,
+        etag: &ETag,
+    ) -> Result<(), StoreError>;
 }
 
 // ---------------------------------------------------------------- queues
@@ -265,7 +275,7 @@ pub trait AppAgent: Send + Sync {
     /// "offline" or the model route, shown to the user.
     fn name(&self) -> String;
     /// The external agent serving `step` instead of this one, if any (docs/agents.md).
-    fn external(&self, _step: crate::step::StepName) -> Option<crate::view::ExternalAgent> {
+    async fn external(&self, _step: crate::step::StepName) -> Option<crate::view::ExternalAgent> {
         None
     }
     async fn clarify(
@@ -285,6 +295,20 @@ pub trait AppAgent: Send + Sync {
         ctx: &AgentContext,
         out: &mut dyn AgentOutput,
     ) -> Result<Vec<Scenario>, AgentError>;
+    /// One scenario from a check a person wrote in words ("when I add a task with priority
+    /// high it is listed first"), for the app as the context describes it. A sentence the agent
+    /// cannot read is `Unsupported` with a message that says how to put it. Validated by the
+    /// caller; its name and requirement become the sentence.
+    async fn check_in_words(
+        &self,
+        _ctx: &AgentContext,
+        _sentence: &str,
+        _out: &mut dyn AgentOutput,
+    ) -> Result<Scenario, AgentError> {
+        Err(AgentError::Unsupported(
+            "this agent does not read checks written in words".into(),
+        ))
+    }
     /// A self-contained HTML wireframe.
     async fn wireframe(
         &self,
@@ -321,6 +345,20 @@ pub struct BuildJob {
     pub files: FileMap,
     /// Acceptance scenarios the check runs after its own checks.
     pub scenarios: Vec<Scenario>,
+    /// The throwaway data space the check runs a cloud or sign-in app against, when the
+    /// pipeline opened one (docs/appdata.md, "The build check").
+    pub data: Option<CheckData>,
+}
+
+/// Where the build check reaches the data API for its throwaway space: an HTTP server on a
+/// Unix socket (the check's sandbox has no network, but sees the socket's directory), and
+/// what the app's `<meta name="appgen-data">` names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckData {
+    pub socket: std::path::PathBuf,
+    pub app: String,
+    pub space: String,
+    pub key: String,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -19,6 +19,9 @@ pub enum ErrorCode {
     ModelTimeout,
     /// The agent cannot do what was asked.
     UnsupportedRequest,
+    /// A check written in words could not be read into a scenario; the message says how to
+    /// put it. Nothing was added to the suite.
+    UnreadableCheck,
     /// The whole run took longer than its limit.
     RunTimeout,
     /// One step took longer than its limit.
@@ -40,11 +43,12 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidModelOutput,
         ErrorCode::ModelProviderError,
         ErrorCode::ModelTimeout,
         ErrorCode::UnsupportedRequest,
+        ErrorCode::UnreadableCheck,
         ErrorCode::RunTimeout,
         ErrorCode::StepTimeout,
         ErrorCode::EditFailed,
@@ -63,6 +67,7 @@ impl ErrorCode {
             ErrorCode::ModelProviderError => "model_provider_error",
             ErrorCode::ModelTimeout => "model_timeout",
             ErrorCode::UnsupportedRequest => "unsupported_request",
+            ErrorCode::UnreadableCheck => "unreadable_check",
             ErrorCode::RunTimeout => "run_timeout",
             ErrorCode::StepTimeout => "step_timeout",
             ErrorCode::EditFailed => "edit_failed",

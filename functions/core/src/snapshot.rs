@@ -39,6 +39,10 @@ pub enum RunKind {
     /// A chat message asking to publish ("publish it"): no step runs; the run is recorded
     /// finished with the answer (the URL, or why not) by `publish::chat_publish_run`.
     Publish,
+    /// A check written in words (`POST /api/threads/{id}/checks`): qa reads it into a scenario
+    /// and adds it to the suite, build runs the whole suite on the current version, review
+    /// records the results on that version. No new code, no new version.
+    Check,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -76,6 +80,9 @@ pub struct RunRecord {
     /// Who started it (older runs do not say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<crate::live::Person>,
+    /// The version a check run ran the suite on (it makes none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked: Option<u32>,
 }
 
 /// A worker's claim on the next step: set (If-Match) before the step appends any event, so a
@@ -233,6 +240,10 @@ pub struct ThreadSnapshot {
     /// Who posted each user message (by message id), and in which run.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub message_authors: BTreeMap<String, MessageAuthor>,
+    /// The scenarios a person wrote in words ("add a check"), by scenario name: who wrote it.
+    /// Kept apart from `scenarios` so an agent's answer cannot claim a person wrote it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub user_checks: BTreeMap<String, crate::live::Person>,
 }
 
 /// Who posted a message, and the run it started.
@@ -371,6 +382,7 @@ impl ThreadSnapshot {
             app_slug: None,
             published: None,
             message_authors: BTreeMap::new(),
+            user_checks: BTreeMap::new(),
         }
     }
 

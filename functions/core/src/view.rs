@@ -82,6 +82,8 @@ pub struct UiState {
     pub usage: Vec<StepUsageView>,
     /// The app's acceptance suite (the qa step's scenarios, kept across follow-ups).
     pub scenarios: Vec<Scenario>,
+    /// Who wrote each scenario a person added in words, by scenario name.
+    pub user_checks: BTreeMap<String, Person>,
 }
 
 /// The run in progress.
@@ -243,6 +245,10 @@ impl UiState {
             }),
             usage: snap.usage.iter().map(StepUsageView::of).collect(),
             scenarios: snap.scenarios.clone(),
+            user_checks: (snap.user_checks.iter())
+                .filter(|(name, _)| snap.scenarios.iter().any(|s| &s.name == *name))
+                .map(|(name, by)| (name.clone(), by.clone()))
+                .collect(),
         }
     }
 
@@ -327,6 +333,7 @@ pub fn state_delta(before: &UiState, after: &UiState) -> Vec<Value> {
         preview: _,
         usage: _,
         scenarios: _,
+        user_checks: _,
     } = before;
     // Sorted by JSON name: the order serde_json's map (and so a whole-state diff) visits them.
     f!("agent", agent);
@@ -343,6 +350,7 @@ pub fn state_delta(before: &UiState, after: &UiState) -> Vec<Value> {
     f!("threadId", thread_id);
     f!("title", title);
     f!("usage", usage);
+    f!("userChecks", user_checks);
     f!("versions", versions);
     f!("wireframe", wireframe);
     ops
@@ -378,6 +386,8 @@ pub enum AppEvent {
     StepResult(StepResult),
     /// A new version's preview is ready.
     RenderUrl(RenderUrl),
+    /// A check run's end: how the check written in words did on the version it ran on.
+    CheckResult(CheckOutcome),
 }
 
 /// Who does a step.
@@ -449,6 +459,19 @@ pub struct RenderUrl {
     pub version: u32,
 }
 
+/// How a check a person wrote in words did (a check run's review).
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckOutcome {
+    /// The version the suite ran on.
+    pub version: u32,
+    /// The new scenario's result (its name is the sentence).
+    pub result: ScenarioResult,
+    /// The whole suite on that version.
+    pub tally: crate::scenario::Tally,
+}
+
 impl AppEvent {
     /// The CUSTOM event's `name`.
     pub fn name(&self) -> &'static str {
@@ -456,6 +479,7 @@ impl AppEvent {
             AppEvent::Step(_) => "step",
             AppEvent::StepResult(_) => "step_result",
             AppEvent::RenderUrl(_) => "render_url",
+            AppEvent::CheckResult(_) => "check_result",
         }
     }
 
@@ -465,6 +489,7 @@ impl AppEvent {
             AppEvent::Step(v) => serde_json::to_value(v),
             AppEvent::StepResult(v) => serde_json::to_value(v),
             AppEvent::RenderUrl(v) => serde_json::to_value(v),
+            AppEvent::CheckResult(v) => serde_json::to_value(v),
         };
         Event::Custom(CustomEvent {
             name: self.name().to_owned(),
@@ -622,6 +647,25 @@ impl ThreadDetail {
     }
 }
 
+/// `POST /api/threads/{threadId}/checks`: a check written in words.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckRequest {
+    /// "when I add a task with priority high it is listed first".
+    pub sentence: String,
+}
+
+/// The 202 answer to a [`CheckRequest`]: the run that reads the check, adds it to the suite and
+/// runs the suite on the current version; follow it at `…/runs/{runId}/events`.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckStarted {
+    pub thread_id: String,
+    pub run_id: String,
+}
+
 /// A published app: the answer of `POST /api/threads/{threadId}/publish` and
 /// `ThreadDetail.published`.
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -665,16 +709,6 @@ pub struct DeployRequest {
     pub version: Option<u32>,
     #[serde(default)]
     pub token: Option<String>,
-}
-
-/// A version live on Vercel: the answer of `POST /api/threads/{threadId}/deploy/vercel`.
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeployedView {
-    pub url: String,
-    pub deployment_id: String,
-    pub version: u32,
 }
 
 /// A run of the thread.
@@ -770,6 +804,18 @@ pub struct Restored {
 #[serde(rename_all = "camelCase")]
 pub struct Health {
     pub ok: bool,
+}
+
+/// `GET /api/me`: who the caller is (`None`: nobody signed in), and whether this server takes
+/// API keys, so the web UI offers to sign in with one. The keys never leave the server.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub you: Option<crate::live::Person>,
+    pub keys: bool,
+    /// `you` is the local single user (`--local`): nobody said who they are.
+    pub local: bool,
 }
 
 /// Every error answer of the HTTP API: `{"error":{"code","message"}}`.
@@ -1046,6 +1092,7 @@ mod tests {
             error: Some("x".into()),
             error_code: Some(ErrorCode::BuildFailed),
             by: None,
+            checked: None,
         });
         assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Error);
         snap.runs[0].status = RunStatus::Finished;

@@ -14,6 +14,7 @@ use appgen_core::app::CheckResult;
 use appgen_core::check::{Check, CheckKind, ColorCheck, ColorTarget};
 use appgen_core::colors::{ColorName, named_colors, named_rgb};
 use appgen_core::scenario::ScenarioResult;
+use appgen_runtime::dataapi::check::CheckSpace;
 use appgen_runtime::pipeline::Pipeline;
 use appgen_runtime::worker::{WorkerConfig, run_workers};
 use clap::Args;
@@ -330,12 +331,21 @@ async fn mutants(p: &Pipeline, judge: &Builder, thread: &str, version: u32) -> V
     let Ok(files) = p.version_files(&snap, v).await else {
         return Vec::new();
     };
+    // A check space as the pipeline's own check has, else the sharing and sign-in scenarios
+    // of a cloud app would catch every mutant.
+    let space = CheckSpace::for_app(p.threads().blobs().clone(), &snap)
+        .await
+        .ok()
+        .flatten();
     let mut out = Vec::new();
     for fault in Fault::ALL {
         let Some(mutant) = mutate(&files, fault) else {
             continue;
         };
-        let built = judge.build_files_with(&mutant, &[], &snap.scenarios).await;
+        let data = space.as_ref().map(CheckSpace::data);
+        let built = judge
+            .build_files_on(&mutant, &[], &snap.scenarios, data)
+            .await;
         let (outcome, evidence) = match built.as_ref().map(|b| &b.report) {
             Ok(r) => match r.check.as_ref() {
                 None => (MutantOutcome::Stillborn, r.error.clone()),
@@ -351,6 +361,9 @@ async fn mutants(p: &Pipeline, judge: &Builder, thread: &str, version: u32) -> V
             outcome,
             evidence,
         });
+    }
+    if let Some(space) = space {
+        let _ = space.close().await;
     }
     out
 }

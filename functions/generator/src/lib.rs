@@ -234,6 +234,21 @@ impl AppAgent for OfflineAgent {
         Ok(scenarios)
     }
 
+    async fn check_in_words(
+        &self,
+        ctx: &AgentContext,
+        sentence: &str,
+        out: &mut dyn AgentOutput,
+    ) -> Result<Scenario, AgentError> {
+        let scenario = qa::words::from_sentence(&spec_for(ctx), sentence)
+            .map_err(|e| AgentError::Unsupported(e.0))?;
+        say(
+            out,
+            "I read your check with the offline reader: it adds a record through the app's own form and looks at the list.",
+        );
+        Ok(scenario)
+    }
+
     async fn wireframe(
         &self,
         ctx: &AgentContext,

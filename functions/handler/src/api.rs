@@ -8,10 +8,9 @@ use appgen_core::pipeline::Rejection;
 use appgen_core::ports::StoreError;
 use appgen_core::snapshot::ThreadSnapshot;
 use appgen_core::view::{
-    ApiErrorBody, ApiErrorCode, ApiErrorInfo, Health, Restored, ThreadDetail, ThreadList,
-    ThreadListItem, VersionDetail,
+    ApiErrorCode, Health, Restored, ThreadDetail, ThreadList, ThreadListItem, VersionDetail,
 };
-use appgen_runtime::pipeline::{Fault, Pipeline, StartError};
+use appgen_runtime::pipeline::{Pipeline, StartError};
 use appgen_runtime::threads::valid_id;
 use axum::Json;
 use axum::Router;
@@ -73,20 +72,15 @@ impl AppState {
     }
 }
 
-/// A JSON error: `{"error":{"code","message"}}` ([`ApiErrorBody`]), with the status its code
-/// carries (`ApiErrorCode::http_status`).
+/// A JSON error of appgen's API. Its shape and status are `appgen_runtime::http::ApiError`'s,
+/// shared with the data API of generated apps; this is the handler's own type so that its
+/// modules can turn their refusals into it.
 #[derive(Debug)]
-pub struct ApiError {
-    code: ApiErrorCode,
-    message: String,
-}
+pub struct ApiError(pub appgen_runtime::http::ApiError);
 
 impl ApiError {
     pub fn new(code: ApiErrorCode, message: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            message: message.into(),
-        }
+        ApiError(appgen_runtime::http::ApiError::new(code, message))
     }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(ApiErrorCode::BadRequest, message)
@@ -95,32 +89,31 @@ impl ApiError {
         ApiError::new(ApiErrorCode::NotFound, format!("{what} not found"))
     }
     pub fn code(&self) -> ApiErrorCode {
-        self.code
-    }
-}
-
-/// The access rule's refusal: not a member is 404 (as if the thread did not exist), a member
-/// whose role is too low 403.
-impl From<Denied> for ApiError {
-    fn from(d: Denied) -> Self {
-        match d {
-            Denied::NotFound => ApiError::not_found("thread"),
-            Denied::Forbidden { .. } => ApiError::new(ApiErrorCode::Forbidden, d.to_string()),
-        }
+        self.0.code()
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.code.http_status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = ApiErrorBody {
-            error: ApiErrorInfo {
-                code: self.code,
-                message: self.message,
-            },
-        };
-        (status, Json(body)).into_response()
+        self.0.into_response()
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(d: Denied) -> Self {
+        ApiError(d.into())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl From<StartError> for ApiError {
+    fn from(e: StartError) -> Self {
+        ApiError(e.into())
     }
 }
 
@@ -130,49 +123,11 @@ impl From<AuthError> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => ApiError::not_found(&what),
-            StoreError::InvalidKey(k) => ApiError::bad_request(format!("invalid id {k:?}")),
-            other => {
-                tracing::error!(error = %other, "storage failure");
-                ApiError::new(
-                    ApiErrorCode::StorageUnavailable,
-                    "storage is unavailable; try again",
-                )
-            }
-        }
-    }
-}
-
-impl From<StartError> for ApiError {
-    fn from(e: StartError) -> Self {
-        match e {
-            StartError::Rejected(r) => {
-                let code = match r {
-                    Rejection::NotFound(_) => ApiErrorCode::NotFound,
-                    Rejection::Forbidden(_) => ApiErrorCode::Forbidden,
-                    Rejection::Busy(_) => ApiErrorCode::Busy,
-                    Rejection::DuplicateRun(_) => ApiErrorCode::DuplicateRun,
-                    Rejection::Limit(_) => ApiErrorCode::Limit,
-                    Rejection::BadRequest(_) => ApiErrorCode::BadRequest,
-                };
-                ApiError::new(code, r.to_string())
-            }
-            StartError::Fault(Fault::Store(s)) => s.into(),
-            StartError::Fault(other) => {
-                tracing::error!(error = %other, "could not start a run");
-                ApiError::new(ApiErrorCode::Unavailable, other.to_string())
-            }
-        }
-    }
-}
-
 pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
     let body_limit = state.limits.body_bytes;
     let api = Router::new()
         .route("/api/health", get(|| async { Json(Health { ok: true }) }))
+        .route("/api/me", get(me))
         .route("/api/agent", post(run_agent))
         .route("/api/threads", get(list_threads))
         .route("/api/threads/{thread}", get(get_thread))
@@ -193,6 +148,7 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
             post(restore_version),
         )
         .merge(crate::published::api_routes())
+        .merge(crate::checks::routes())
         .merge(crate::deploy::routes())
         .merge(crate::members::routes())
         .merge(crate::live::routes())
@@ -295,12 +251,7 @@ async fn run_agent(
     }
     // "publish it" publishes instead of starting an edit; while a run is active it waits in the
     // queue like any message.
-    let app_url = |slug: &str| state.apps.url(slug);
-    let published = match state
-        .pipeline
-        .publish_from_chat(&input, &principal, &app_url)
-        .await
-    {
+    let published = match state.pipeline.publish_from_chat(&input, &caller).await {
         Ok(p) => p,
         Err(StartError::Rejected(Rejection::Busy(_))) => false,
         Err(e) => return Err(e.into()),
@@ -388,6 +339,23 @@ impl FromRequestParts<Arc<AppState>> for OwnedThread {
             None => Err(ApiError::not_found(&format!("thread {thread}"))),
         }
     }
+}
+
+/// `GET /api/me`: the caller (none when nobody signed in) and whether API keys are taken here.
+async fn me(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Json<appgen_core::view::Me>, ApiError> {
+    let you = match state.auth.person(&headers) {
+        Ok(p) => Some(p),
+        Err(AuthError::Missing) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let keys = !state.auth.keys.is_empty();
+    let local = you
+        .as_ref()
+        .is_some_and(|p| p.principal == crate::auth::LOCAL);
+    Ok(Json(appgen_core::view::Me { you, keys, local }))
 }
 
 async fn list_threads(

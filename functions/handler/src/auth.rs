@@ -67,6 +67,9 @@ impl ApiKey {
     }
 }
 
+/// The principal of local single-user mode.
+pub const LOCAL: &str = "local";
+
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
@@ -138,7 +141,7 @@ impl AuthConfig {
             };
         }
         if self.local {
-            return Ok(Person::new("local", Some("You")));
+            return Ok(Person::new(LOCAL, Some("You")));
         }
         Err(AuthError::Missing)
     }

@@ -176,8 +176,9 @@ pub async fn edit(args: EditArgs) -> anyhow::Result<i32> {
     // "publish it" publishes, as it does in the web UI's chat, instead of starting an edit.
     let origin = crate::published::apps_origin_from_env();
     let url = |slug: &str| origin.url(slug);
+    let me = appgen_core::live::Person::new(PRINCIPAL, None);
     let published = p
-        .publish_from_chat(&req, PRINCIPAL, &url)
+        .publish_from_chat(&req, &me)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let code = if published {

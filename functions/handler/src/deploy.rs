@@ -1,15 +1,20 @@
-//! One-click deploy to Vercel: `POST /api/threads/{thread}/deploy/vercel` uploads a checked
-//! version's built files through Vercel's REST API and answers with the live URL. The rules
-//! (which version, who may) are publishing's; the plan and the meaning of Vercel's answers are
-//! `appgen_core::vercel`'s; the HTTP client is `appgen_runtime::vercel`.
+//! One-click deploy to Vercel: `POST /api/threads/{thread}/deploy/vercel` answers 202 with a
+//! deploy id at once; the upload of a checked version's built files through Vercel's REST API
+//! goes on after the answer (`Pipeline::start_deploy`), its stages stored and told on the
+//! thread stream, readable at `GET …/deploy/vercel/{id}`. The rules (which version, who may)
+//! are publishing's; the plan and the meaning of Vercel's answers are `appgen_core::vercel`'s,
+//! a deploy's stages `appgen_core::deploy`'s; the HTTP client is `appgen_runtime::vercel`.
 
-use crate::api::{ApiError, AppState, OwnedThread, Principal};
-use appgen_core::vercel::{DeployError, plan};
-use appgen_core::view::{DeployRequest, DeployedView};
+use crate::api::{ApiError, AppState, Caller, OwnedThread, Principal};
+use appgen_core::deploy::{DeployList, DeployView, valid_id};
+use appgen_core::vercel::DeployError;
+use appgen_core::view::DeployRequest;
 use appgen_runtime::vercel::VercelClient;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::routing::post;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::Arc;
 
@@ -47,25 +52,30 @@ impl std::fmt::Debug for VercelDeploy {
     }
 }
 
+/// What the request itself refuses (no token); Vercel's own answers end the deploy instead.
 impl From<DeployError> for ApiError {
     fn from(e: DeployError) -> Self {
-        if e.code() == appgen_core::view::ApiErrorCode::DeployFailed {
-            tracing::warn!(error = %e, "deploying to Vercel failed");
-        }
         ApiError::new(e.code(), e.to_string())
     }
 }
 
 pub fn routes() -> Router<Arc<AppState>> {
-    Router::new().route("/api/threads/{thread}/deploy/vercel", post(deploy_vercel))
+    Router::new()
+        .route(
+            "/api/threads/{thread}/deploy/vercel",
+            post(deploy_vercel).get(list_deploys),
+        )
+        .route("/api/threads/{thread}/deploy/vercel/{id}", get(one_deploy))
 }
 
+/// Starts a deploy and answers 202 at once with its id and state; the work goes on after the
+/// answer, its stages on the thread stream and at `GET …/deploy/vercel/{id}`.
 async fn deploy_vercel(
     State(state): State<Arc<AppState>>,
-    Principal(principal): Principal,
+    Caller(caller): Caller,
     OwnedThread(snap): OwnedThread,
     body: Bytes,
-) -> Result<Json<DeployedView>, ApiError> {
+) -> Result<Response, ApiError> {
     let req: DeployRequest = if body.iter().all(u8::is_ascii_whitespace) {
         DeployRequest::default()
     } else {
@@ -76,9 +86,9 @@ async fn deploy_vercel(
         })?
     };
     // Who may and which version first: a viewer is refused whether or not a token is set.
-    let built = state
-        .pipeline
-        .built_for_deploy(&snap.thread_id, &principal, req.version)
+    let thread = snap.thread_id;
+    let built = (state.pipeline)
+        .built_for_deploy(&thread, &caller.principal, req.version)
         .await?;
     let token = req
         .token
@@ -86,15 +96,44 @@ async fn deploy_vercel(
         .filter(|t| !t.is_empty())
         .or_else(|| state.vercel.token.clone())
         .ok_or(DeployError::NoToken)?;
-    let deployed = state
-        .vercel
-        .client
-        .deploy(&token, &plan(&built.title, &built.files))
+    let client = state.vercel.client.clone();
+    let view = (state.pipeline)
+        .start_deploy(&thread, &caller, built, token, client)
         .await?;
-    tracing::info!(thread = %snap.thread_id, version = built.version, url = %deployed.url, "deployed to Vercel");
-    Ok(Json(DeployedView {
-        url: deployed.url,
-        deployment_id: deployed.id,
-        version: built.version,
-    }))
+    let location = format!("/api/threads/{thread}/deploy/vercel/{}", view.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(view),
+    )
+        .into_response())
+}
+
+/// The thread's deploys, newest first (every member may read them, as the stream tells them).
+async fn list_deploys(
+    State(state): State<Arc<AppState>>,
+    Principal(principal): Principal,
+    OwnedThread(snap): OwnedThread,
+) -> Result<Json<DeployList>, ApiError> {
+    let deploys = (state.pipeline)
+        .deploys_of(&snap.thread_id, &principal)
+        .await?
+        .ok_or_else(|| ApiError::not_found(&format!("thread {}", snap.thread_id)))?;
+    Ok(Json(DeployList { deploys }))
+}
+
+async fn one_deploy(
+    State(state): State<Arc<AppState>>,
+    Principal(principal): Principal,
+    OwnedThread(snap): OwnedThread,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<DeployView>, ApiError> {
+    let unknown = || ApiError::not_found(&format!("deploy {id}"));
+    if !valid_id(&id) {
+        return Err(unknown());
+    }
+    let view = (state.pipeline)
+        .deploy_of(&snap.thread_id, &principal, &id)
+        .await?;
+    view.map(Json).ok_or_else(unknown)
 }

@@ -3,8 +3,8 @@
 //! measure the reference workload and to run evals.
 
 pub mod api;
-pub mod appdata;
 pub mod auth;
+pub mod checks;
 pub mod cli;
 pub mod cors;
 pub mod deploy;
@@ -16,7 +16,7 @@ pub mod live;
 pub mod members;
 pub mod preview;
 pub mod published;
-pub mod ratelimit;
+pub use appgen_runtime::ratelimit;
 pub mod relay;
 pub mod serve;
 pub mod wiring;

@@ -1,10 +1,13 @@
 //! Working together on a thread over HTTP: the thread's stream (`GET …/events`, SSE, resumable
-//! with Last-Event-ID; following it is also the presence heartbeat), and queued messages
+//! with Last-Event-ID; following it is also the presence heartbeat; it ends with
+//! `access_ended` once the follower is no longer a member), and queued messages
 //! (`POST …/queue`, `DELETE …/queue/{id}`). Thin over `Pipeline::live` and the queue.
 
 use crate::api::{ApiError, AppState, Caller, OwnedThread};
+use appgen_core::access::Action;
 use appgen_core::agui::RunAgentInput;
-use appgen_core::live::{Person, Presence, QueueRequest, ThreadEvent};
+use appgen_core::live::{AccessEnded, Person, Presence, QueueRequest, ThreadEvent};
+use appgen_core::ports::ETag;
 use appgen_core::view::ApiErrorCode;
 use appgen_runtime::pipeline::{Pipeline, QueueRefusal};
 use axum::body::Body;
@@ -24,6 +27,9 @@ const POLL: Duration = Duration::from_millis(500);
 const HEARTBEAT: Duration = Duration::from_secs(10);
 /// How often a follower looks at who else is present.
 const PRESENCE_CHECK: Duration = Duration::from_secs(3);
+/// How often an open stream asks the access rule again, besides on every role change it
+/// reads (the log's `member_left` is told after the commit, best effort: this is the bound).
+pub const ACCESS_CHECK: Duration = Duration::from_secs(3);
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -130,6 +136,8 @@ async fn thread_events(
         last_sent: Instant::now(),
         last_beat: None,
         last_presence: None,
+        last_access: Instant::now(),
+        ended: false,
     };
     crate::relay::event_stream(Body::from_stream(stream(follower)))
 }
@@ -144,8 +152,26 @@ struct Follower {
     offset: u64,
     people: Option<Vec<Person>>,
     last_sent: Instant,
-    last_beat: Option<Instant>,
+    /// When this follower last beat, and the beat's version (deleted when it leaves).
+    last_beat: Option<(Instant, ETag)>,
     last_presence: Option<Instant>,
+    last_access: Instant,
+    /// Access ended: the `access_ended` frame was sent, the stream closes.
+    ended: bool,
+}
+
+impl Drop for Follower {
+    /// The window closed (or access ended): its heartbeat goes now rather than going stale.
+    fn drop(&mut self) {
+        let Some((_, etag)) = self.last_beat.take() else {
+            return;
+        };
+        let (pipeline, thread) = (self.pipeline.clone(), std::mem::take(&mut self.thread));
+        let principal = std::mem::take(&mut self.you.principal);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move { pipeline.live().leave(&thread, &principal, &etag).await });
+        }
+    }
 }
 
 fn due(last: Option<Instant>, every: Duration) -> bool {
@@ -161,28 +187,56 @@ fn frame(seq: Option<u64>, event: &ThreadEvent) -> String {
 }
 
 impl Follower {
-    /// New log events, as frames (empty when there are none).
+    /// Whether the one access rule still lets this follower follow. A storage fault is not a
+    /// revocation: the stream goes on and asks again later.
+    async fn allowed(&mut self) -> bool {
+        self.last_access = Instant::now();
+        let asked = (self.pipeline)
+            .thread_as(&self.thread, &self.you.principal, Action::Follow)
+            .await;
+        match asked {
+            Ok(Ok(_)) => true,
+            Ok(Err(_)) => false,
+            Err(e) => {
+                tracing::warn!(thread_id = %self.thread, error = %e, "access check failed");
+                true
+            }
+        }
+    }
+
+    /// The last frame of a follower who may no longer follow.
+    fn end(&mut self) -> String {
+        self.ended = true;
+        frame(None, &ThreadEvent::AccessEnded(AccessEnded::not_a_member()))
+    }
+
+    /// New log events, as frames (empty when there are none). A role change is checked
+    /// before anything after it is sent: a removed member gets nothing logged after it.
     async fn logged(&mut self) -> String {
         let mut out = String::new();
-        match self
+        let read = self
             .pipeline
             .live()
             .read_from(&self.thread, self.offset)
-            .await
-        {
-            Ok((events, next)) => {
-                self.offset = next;
-                for e in events {
-                    if e.seq <= self.after {
-                        continue;
-                    }
-                    self.after = e.seq;
-                    out.push_str(&frame(Some(e.seq), &e.event));
-                }
-            }
+            .await;
+        let (events, next) = match read {
+            Ok(read) => read,
             Err(e) => {
-                tracing::warn!(thread_id = %self.thread, error = %e, "thread stream read failed")
+                tracing::warn!(thread_id = %self.thread, error = %e, "thread stream read failed");
+                return out;
             }
+        };
+        self.offset = next;
+        for e in events {
+            if e.seq <= self.after {
+                continue;
+            }
+            if e.event.changes_access() && !self.allowed().await {
+                out.push_str(&self.end());
+                return out;
+            }
+            self.after = e.seq;
+            out.push_str(&frame(Some(e.seq), &e.event));
         }
         out
     }
@@ -191,10 +245,10 @@ impl Follower {
     /// it has no id, and a resumed stream gets the current one).
     async fn presence(&mut self) -> String {
         let live = self.pipeline.live();
-        if due(self.last_beat, HEARTBEAT) {
-            self.last_beat = Some(Instant::now());
-            if let Err(e) = live.heartbeat(&self.thread, &self.you).await {
-                tracing::warn!(error = %e, "presence heartbeat failed");
+        if due(self.last_beat.as_ref().map(|(t, _)| *t), HEARTBEAT) {
+            match live.heartbeat(&self.thread, &self.you).await {
+                Ok(etag) => self.last_beat = Some((Instant::now(), etag)),
+                Err(e) => tracing::warn!(error = %e, "presence heartbeat failed"),
             }
         }
         if !due(self.last_presence, PRESENCE_CHECK) {
@@ -217,11 +271,19 @@ impl Follower {
 
 fn stream(start: Follower) -> impl futures::Stream<Item = Result<String, std::io::Error>> {
     futures::stream::unfold(start, |mut f| async move {
+        if f.ended {
+            return None;
+        }
         let waker = f.pipeline.live().waker(&f.thread);
         loop {
             let notified = waker.notified();
             let mut out = f.logged().await;
-            out.push_str(&f.presence().await);
+            if !f.ended && f.last_access.elapsed() >= ACCESS_CHECK && !f.allowed().await {
+                out.push_str(&f.end());
+            }
+            if !f.ended {
+                out.push_str(&f.presence().await);
+            }
             if out.is_empty() && f.last_sent.elapsed() >= KEEPALIVE {
                 out.push_str(": keepalive\n\n");
             }

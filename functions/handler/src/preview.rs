@@ -30,7 +30,7 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .route("/p/{thread}/{n}/{token}/", get(index))
         .route("/p/{thread}/{n}/{token}/{*path}", get(file))
         .with_state(pipeline.clone())
-        .merge(crate::appdata::router(pipeline))
+        .merge(appgen_runtime::dataapi::router(pipeline))
 }
 
 async fn index(

@@ -15,28 +15,9 @@ use axum::{Json, Router};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-/// The default port of the local apps origin, next to the API (7071) and previews (7072).
-pub const DEFAULT_APPS_PORT: u16 = 7073;
-
-/// Where published apps live, from the environment: `https://{slug}.{APPGEN_APPS_DOMAIN}` when
-/// it is set (Azure's wildcard domain), else `http://{slug}.localhost:{APPGEN_APPS_PORT}`.
-pub fn apps_origin_from_env() -> AppsOrigin {
-    match std::env::var("APPGEN_APPS_DOMAIN") {
-        Ok(d) if !d.trim().is_empty() => AppsOrigin::new("https", d.trim()),
-        _ => {
-            let port = std::env::var("APPGEN_APPS_PORT")
-                .ok()
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(DEFAULT_APPS_PORT);
-            local_origin(port)
-        }
-    }
-}
-
-/// The local apps origin on `port`: browsers resolve `*.localhost` to loopback.
-pub fn local_origin(port: u16) -> AppsOrigin {
-    AppsOrigin::new("http", &format!("localhost:{port}"))
-}
+// Where published apps live is read where the pipeline is made (it answers a queued "publish
+// it" with the URL too); the hosts use the same.
+pub use appgen_runtime::pipeline::{DEFAULT_APPS_PORT, apps_origin_from_env, local_origin};
 
 impl From<PublishError> for ApiError {
     fn from(e: PublishError) -> Self {

@@ -4,7 +4,6 @@
 
 use appgen_runtime::pipeline::Pipeline;
 use axum::body::Body;
-use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,22 +28,7 @@ pub fn sse(pipeline: Arc<Pipeline>, thread: String, run: String, after: u64) -> 
     )))
 }
 
-/// An SSE answer around `body`, with what keeps proxies from buffering or rewriting it (every
-/// stream of the API — a run, a thread, an app's changes — is answered through this).
-pub fn event_stream(body: Body) -> Response {
-    let mut resp = Response::new(body);
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache, no-transform"),
-    );
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    resp
-}
+pub use appgen_runtime::http::event_stream;
 
 /// One client following one run's log: where it is, and when it last saw the log grow.
 struct Follower {

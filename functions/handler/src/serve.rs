@@ -78,6 +78,7 @@ pub async fn host(args: ServeArgs, runtime: Runtime) -> anyhow::Result<()> {
     if std::env::var_os("APPGEN_APPS_DOMAIN").is_none() {
         state.apps = crate::published::local_origin(args.apps_port);
     }
+    pipeline.set_apps_origin(state.apps.clone());
     let apps_app = crate::published::apps_router(pipeline.clone(), state.apps.clone());
     let app = crate::api::router(Arc::new(state), web_dir.clone());
     let api = tokio::net::TcpListener::bind(args.addr)

@@ -217,6 +217,8 @@ async fn a_key_opens_one_space_of_one_app_and_only_the_data_api_allows_other_ori
         ("t-nope", "preview", app.key("t-nope", "preview")),
         ("t-shop", "preview", String::new()),
         ("t-shop", "staging", app.key("t-shop", "staging")),
+        // The build check's throwaway space is served to that check only, never here.
+        ("t-shop", "check", app.key("t-shop", "check")),
     ] {
         let r = get(thread, space, key).await.expect("send");
         assert_eq!(r.status().as_u16(), 404, "{thread}/{space}");

@@ -1,9 +1,11 @@
 //! Taking an app online from the thread, through the real binary: one-click deploy to Vercel
-//! against a local stand-in for Vercel's REST API (`appgen_testkit::vercel`) — the deployment
-//! carries the version's built files byte for byte, survives a 429 and a file Vercel reports
-//! missing, and a rejected token, a deployment that ends in ERROR and a viewer are refused with
-//! clear errors; no real Vercel account is used — and "publish it" in the chat, which publishes
-//! instead of starting an edit run.
+//! against a local stand-in for Vercel's REST API (`appgen_testkit::vercel`) — the request
+//! answers 202 at once while a slow build goes on, the stages reach a viewer on the thread
+//! stream, the deployment carries the version's built files byte for byte, survives a 429 and a
+//! file Vercel reports missing, a rejected token and a deployment that ends in ERROR end as
+//! failed with clear codes, a viewer is refused, and a deploy whose server died reads as
+//! failed after the restart; no real Vercel account is used — and "publish it" in the chat
+//! (sent directly or queued behind an edit), which publishes instead of starting an edit run.
 
 mod support;
 
@@ -50,6 +52,21 @@ impl Api {
                 return v;
             }
             assert!(Instant::now() < deadline, "not {status}: {v:#}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The thread once its runs satisfy `done`.
+    async fn wait_runs(&self, done: impl Fn(&[Value]) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let (_, v) = self
+                .call("GET", "alice", &format!("/api/threads/{T}"), None)
+                .await;
+            if v["runs"].as_array().is_some_and(|r| done(r)) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "runs never settled: {v:#}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -115,21 +132,85 @@ async fn checked_app(api: &Api) {
     assert_eq!(api.call("POST", "carol", &accept, None).await.0, 200);
 }
 
-#[tokio::test]
-async fn a_checked_version_deploys_to_vercel_through_its_faults() {
-    let vercel = VercelStandIn::start(TOKEN).await.expect("stand-in");
-    let dir = tempfile::tempdir().expect("tmp");
-    let server = Server::start(Spawn {
-        data: &dir.path().join("data"),
+fn vercel_server(dir: &std::path::Path, vercel: &VercelStandIn, sweep_secs: u32) -> Server {
+    Server::start(Spawn {
+        data: &dir.join("data"),
         local: false,
         env: vec![
             ("APPGEN_API_KEYS", "alice,carol".into()),
             ("APPGEN_VERCEL_API", vercel.base_url()),
             ("APPGEN_VERCEL_TOKEN", TOKEN.into()),
             ("APPGEN_VERCEL_POLL_MS", "50".into()),
+            ("APPGEN_SWEEP_SECS", sweep_secs.to_string()),
         ],
         ports: None,
-    });
+    })
+}
+
+impl Api {
+    async fn deploy_state(&self, who: &str, id: &str) -> Value {
+        let path = format!("/api/threads/{T}/deploy/vercel/{id}");
+        let (s, v) = self.call("GET", who, &path, None).await;
+        assert_eq!(s, 200, "{v}");
+        v
+    }
+
+    /// Reads the deploy until its stage is `stage` (or a final one); returns it.
+    async fn deploy_until(&self, id: &str, stage: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let v = self.deploy_state("alice", id).await;
+            let now = v["state"]["stage"].as_str().unwrap_or_default().to_owned();
+            if now == stage || now == "ready" || now == "failed" {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "never {stage}: {v}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A deploy started (202 at once) and followed to its end.
+    async fn deploy_to_end(&self, body: Value) -> Value {
+        let (s, d) = self.deploy("alice", body).await;
+        assert_eq!(s, 202, "{d}");
+        self.deploy_until(d["id"].as_str().expect("id"), "ended")
+            .await
+    }
+}
+
+/// The stages of deploy `id` the thread stream told, read until it tells a final one.
+async fn streamed_stages(stream: &mut reqwest::Response, id: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (mut text, mut stages) = (String::new(), Vec::new());
+    while Instant::now() < deadline {
+        stages = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l.strip_prefix("data:")?.trim()).ok())
+            .filter(|e| e["type"] == "deploy" && e["data"]["id"] == id)
+            .map(|e| {
+                e["data"]["state"]["stage"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .collect();
+        if stages.iter().any(|s| s == "ready" || s == "failed") {
+            break;
+        }
+        if let Ok(Ok(Some(b))) =
+            tokio::time::timeout(Duration::from_millis(500), stream.chunk()).await
+        {
+            text.push_str(&String::from_utf8_lossy(&b));
+        }
+    }
+    stages
+}
+
+#[tokio::test]
+async fn a_deploy_answers_at_once_and_goes_live_through_its_faults_on_the_stream() {
+    let vercel = VercelStandIn::start(TOKEN).await.expect("stand-in");
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = vercel_server(dir.path(), &vercel, 0);
     let api = Api {
         c: client(),
         base: server.base.clone(),
@@ -148,21 +229,55 @@ async fn a_checked_version_deploys_to_vercel_through_its_faults() {
     assert_eq!((s, &e["error"]["code"]), (403, &json!("forbidden")), "{e}");
     assert!(vercel.record().uploads.is_empty());
 
-    // Rate limited once, one file "forgotten" by create, two polls while building.
+    // Rate limited once, one file "forgotten" by create, and a slow build: BUILDING for 4 s,
+    // far longer than the answer takes.
     vercel.set_faults(VercelFaults {
         rate_limited_uploads: 1,
         forget_on_create: 1,
         building_polls: 2,
+        building_for: Duration::from_secs(4),
         fail_with: None,
     });
+    let mut stream = api
+        .c
+        .get(format!("{}/api/threads/{T}/events", api.base))
+        .header("x-api-key", "carol")
+        .send()
+        .await
+        .expect("thread stream");
+    let started = Instant::now();
     let (s, d) = api.deploy("alice", json!({})).await;
-    assert_eq!(s, 200, "{d}\n{}", server.log());
-    assert_eq!(d["deploymentId"], "dpl_1");
-    assert_eq!(d["version"], 1);
-    let url = d["url"].as_str().expect("url");
+    let answered = started.elapsed();
+    assert_eq!(s, 202, "{d}\n{}", server.log());
+    assert!(
+        answered < Duration::from_secs(2),
+        "answered after {answered:?}"
+    );
+    assert_eq!(
+        (&d["version"], &d["state"]["stage"]),
+        (&json!(1), &json!("pending"))
+    );
+    let id = d["id"].as_str().expect("a deploy id").to_owned();
+    let building = api.deploy_until(&id, "building").await;
+    assert_eq!(building["state"]["stage"], "building", "{building}");
+    assert_eq!(building["state"]["deployment"], "dpl_1");
+    let ready = api.deploy_until(&id, "ready").await;
+    assert!(started.elapsed() >= Duration::from_secs(4));
+    assert_eq!(
+        ready["state"]["stage"],
+        "ready",
+        "{ready}\n{}",
+        server.log()
+    );
+    let url = ready["state"]["url"].as_str().expect("url");
     assert!(
         url.starts_with("https://") && url.ends_with(".vercel.app"),
         "{url}"
+    );
+    assert_eq!(
+        streamed_stages(&mut stream, &id).await,
+        ["pending", "uploading", "building", "ready"],
+        "a viewer follows the deploy on the thread stream"
     );
 
     let built = api.dist_of_zip(1).await;
@@ -187,36 +302,101 @@ async fn a_checked_version_deploys_to_vercel_through_its_faults() {
         assert_eq!(config["rewrites"][0]["destination"], "/index.html");
         assert_eq!(dep.body["projectSettings"]["framework"], Value::Null);
     }
-
-    // A token Vercel does not know, given with the request.
-    vercel.set_faults(VercelFaults::default());
-    let (s, e) = api.deploy("alice", json!({"token": "not-it"})).await;
+    refusals(&api, &vercel).await;
+    let (s, list) = api
+        .call(
+            "GET",
+            "carol",
+            &format!("/api/threads/{T}/deploy/vercel"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{list}");
+    let ids: Vec<&str> = (list["deploys"].as_array().into_iter().flatten())
+        .filter_map(|d| d["id"].as_str())
+        .collect();
     assert_eq!(
-        (s, &e["error"]["code"]),
-        (422, &json!("deploy_token_rejected")),
-        "{e}"
+        (ids.len(), ids.last()),
+        (3, Some(&id.as_str())),
+        "newest first: {list}"
     );
+    let (s, e) = api
+        .call(
+            "GET",
+            "alice",
+            &format!("/api/threads/{T}/deploy/vercel/d-nope"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404, "{e}");
+    lost_worker(server, api, &vercel, dir.path()).await;
+}
+
+/// A token Vercel refuses and a deployment that ends in ERROR end the deploy as failed, with
+/// the API's codes; what cannot be deployed is refused at once.
+async fn refusals(api: &Api, vercel: &VercelStandIn) {
+    vercel.set_faults(VercelFaults::default());
+    let d = api.deploy_to_end(json!({"token": "not-it"})).await;
+    assert_eq!(d["state"]["stage"], "failed", "{d}");
+    assert_eq!(d["state"]["code"], "deploy_token_rejected", "{d}");
     assert!(vercel.record().answered_401 >= 1);
 
-    // A deployment that ends in ERROR: the error says what Vercel said.
     vercel.set_faults(VercelFaults {
         fail_with: Some("Build step crashed".into()),
         ..VercelFaults::default()
     });
-    let (s, e) = api.deploy("alice", json!({"version": 1})).await;
-    assert_eq!(
-        (s, &e["error"]["code"]),
-        (502, &json!("deploy_failed")),
-        "{e}"
-    );
-    let msg = e["error"]["message"].as_str().unwrap_or_default();
+    let d = api.deploy_to_end(json!({"version": 1})).await;
+    assert_eq!(d["state"]["code"], "deploy_failed", "{d}");
+    let msg = d["state"]["message"].as_str().unwrap_or_default();
     assert!(msg.contains("Build step crashed"), "{msg}");
 
-    // Only versions that exist and passed their check.
+    // Only versions that exist and passed their check; a body that says something else.
     let (s, e) = api.deploy("alice", json!({"version": 9})).await;
     assert_eq!(s, 404, "{e}");
     let (s, e) = api.deploy("alice", json!({"versoin": 1})).await;
     assert_eq!(s, 400, "{e}");
+}
+
+/// The server dies while Vercel builds: after the restart the sweeper ends the deploy as
+/// failed (its worker is gone) and tells the stream, with nobody reading it; never pending for
+/// ever.
+async fn lost_worker(server: Server, api: Api, vercel: &VercelStandIn, dir: &std::path::Path) {
+    vercel.set_faults(VercelFaults {
+        building_for: Duration::from_secs(600),
+        ..VercelFaults::default()
+    });
+    let (s, d) = api.deploy("alice", json!({})).await;
+    assert_eq!(s, 202, "{d}");
+    let id = d["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        api.deploy_until(&id, "building").await["state"]["stage"],
+        "building"
+    );
+    drop(server);
+    let server = vercel_server(dir, vercel, 1);
+    let api = Api {
+        c: client(),
+        base: server.base.clone(),
+    };
+    let mut stream = api
+        .c
+        .get(format!("{}/api/threads/{T}/events", api.base))
+        .header("x-api-key", "carol")
+        .send()
+        .await
+        .expect("thread stream");
+    let stages = streamed_stages(&mut stream, &id).await;
+    assert_eq!(
+        stages.last().map(String::as_str),
+        Some("failed"),
+        "{stages:?}\n{}",
+        server.log()
+    );
+    let d = api.deploy_state("alice", &id).await;
+    assert_eq!(d["state"]["stage"], "failed", "{d}");
+    assert_eq!(d["state"]["code"], "deploy_failed", "{d}");
+    let msg = d["state"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("stopped"), "{msg}");
 }
 
 impl Api {
@@ -256,7 +436,7 @@ async fn publish_it_in_the_chat_publishes_and_answers_with_the_url_and_races_set
     assert_eq!(
         (s, &e["error"]["code"]),
         (422, &json!("deploy_not_configured")),
-        "{e}"
+        "refused at once: {e}"
     );
 
     // A viewer may not publish by chat either.
@@ -311,17 +491,48 @@ async fn publish_it_in_the_chat_publishes_and_answers_with_the_url_and_races_set
         .expect("apps origin");
     assert_eq!(page.status().as_u16(), 200);
 
-    // A change that mentions publishing is an edit, not a publish.
-    let (s, _) = api.say("alice", "r5", "add a publish date field").await;
-    assert_eq!(s, 200);
-    let v = api.wait_idle("done").await;
-    let last = v["runs"]
-        .as_array()
-        .and_then(|r| r.last())
-        .cloned()
-        .unwrap_or_default();
-    assert_eq!(last["kind"], "follow_up", "{last:#}");
+    // A change that mentions publishing is an edit, not a publish; "publish it" sent while
+    // it runs is queued, and when it is taken it publishes (the edit's v2), not a new version.
+    let edit = api
+        .c
+        .post(format!("{}/api/agent", api.base))
+        .header("x-api-key", "alice")
+        .json(&message("r5", "add a publish date field"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(edit.status().as_u16(), 200);
+    drop(edit); // the run goes on without a follower
+    let (s, queued) = api.say("alice", "r6", "publish it").await;
+    assert_eq!(s, 202, "queued behind the edit: {queued}");
+    let v = api
+        .wait_runs(|runs| runs.iter().any(|r| r["runId"] == "q-r6"))
+        .await;
+    let v = api
+        .wait_idle(v["state"]["status"].as_str().unwrap_or("done"))
+        .await;
+    let runs = v["runs"].as_array().cloned().unwrap_or_default();
+    let kinds: Vec<(&str, &str)> = runs[runs.len() - 2..]
+        .iter()
+        .map(|r| {
+            (
+                r["runId"].as_str().unwrap_or(""),
+                r["kind"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("r5", "follow_up"), ("q-r6", "publish")], "{v:#}");
+    assert_eq!(runs[runs.len() - 1]["status"], "finished");
+    assert_eq!(v["state"]["versions"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["state"]["versions"][1]["check"]["passed"], true, "{v:#}");
+    assert_eq!(
+        v["published"]["version"], 2,
+        "the queued request published v2"
+    );
+    let said = v["messages"].as_array().and_then(|m| m.last()).cloned();
+    let said = said.unwrap_or_default();
+    let answer = said["content"].as_str().unwrap_or_default();
+    assert_eq!(answer, format!("Published v2 at {url}"), "{said}");
 
     publish_race(&api, port).await;
 }

@@ -119,6 +119,35 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// Every frame until the server closes the stream; panics if it stays open past `within`.
+    async fn until_closed(&mut self, within: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Ok(chunk) = tokio::time::timeout(left, self.resp.chunk()).await else {
+                panic!("the stream was still open after {within:?}: {}", self.buf);
+            };
+            match chunk.expect("read") {
+                Some(bytes) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                None => break,
+            }
+        }
+        (self.buf.split("\n\n"))
+            .filter_map(|f| f.lines().find_map(|l| l.strip_prefix("data: ")))
+            .map(|d| serde_json::from_str(d).expect("event JSON"))
+            .collect()
+    }
+}
+
+/// The presence heartbeats stored for the thread (embedded storage: a file each).
+fn heartbeats(data: &std::path::Path) -> usize {
+    let dir = (data.join("blobs").join("threads").join(T))
+        .join("live")
+        .join("presence");
+    std::fs::read_dir(dir).map_or(0, |d| d.count())
+}
+
 fn is(kind: &'static str) -> impl Fn(&Value) -> bool {
     move |e| e["type"] == kind
 }
@@ -346,4 +375,148 @@ async fn members_follow_one_stream_and_a_message_during_a_run_is_queued() {
     );
     let (_, list) = api.call("GET", "alice", "/api/threads", None).await;
     assert_eq!(list["threads"][0]["owned"], json!(true));
+}
+
+/// A member removed while following: their open stream ends with `access_ended` at once (the
+/// removal's `member_left` makes it ask the access rule again), nothing logged after the
+/// removal reaches them, and their heartbeat goes with them; a member who closes the thread
+/// leaves no heartbeat behind either.
+#[tokio::test]
+async fn a_removed_member_s_open_stream_ends_and_sees_nothing_after() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let server = Server::start(Spawn {
+        data: &data,
+        local: false,
+        env: vec![("APPGEN_API_KEYS", "alice,bob,carol".into())],
+        ports: None,
+    });
+    let api = Api {
+        c: client(),
+        base: server.base.clone(),
+    };
+    // Who am I: the web UI's sign-in asks this; it never lists the keys.
+    let (s, me) = api.call("GET", "carol", "/api/me", None).await;
+    assert_eq!((s, &me["keys"]), (200, &json!(true)), "{me}");
+    assert!(
+        me["you"]["principal"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("key:"))
+    );
+    let anonymous = api
+        .c
+        .get(format!("{}/api/me", api.base))
+        .send()
+        .await
+        .expect("me");
+    let anonymous: Value = anonymous.json().await.expect("json");
+    assert_eq!(
+        anonymous,
+        json!({"you": null, "keys": true, "local": false})
+    );
+    assert_eq!(api.call("GET", "nobody", "/api/me", None).await.0, 401);
+
+    let first = message("r1", "A reading list with a title and an author per book");
+    assert_eq!(api.start("alice", first).await, 200);
+    api.settled("alice").await;
+    invite(&api, "bob", "editor").await;
+    invite(&api, "carol", "viewer").await;
+    let (_, bob) = api
+        .call("GET", "bob", &format!("/api/threads/{T}"), None)
+        .await;
+    let bob = bob["you"]["principal"].as_str().expect("bob").to_owned();
+
+    let mut carol = Stream::open(&api, "carol", None)
+        .await
+        .expect("carol follows");
+    let mut bobs = Stream::open(&api, "bob", None).await.expect("bob follows");
+    bobs.until(|e| e["type"] == "member_joined" && e["data"]["role"] == "viewer")
+        .await;
+    carol
+        .until(|e| {
+            e["type"] == "presence" && e["data"]["people"].as_array().is_some_and(|p| p.len() == 2)
+        })
+        .await;
+    assert_eq!(heartbeats(&data), 2, "bob and carol are here");
+
+    // Alice removes bob, then queues a message (logged after the removal).
+    let removed = Instant::now();
+    let path = format!("/api/threads/{T}/members/{bob}");
+    assert_eq!(api.call("DELETE", "alice", &path, None).await.0, 204);
+    let queue = format!("/api/threads/{T}/queue");
+    let after = json!({"text": "Only members see this"});
+    assert_eq!(api.call("POST", "alice", &queue, Some(after)).await.0, 201);
+
+    let rest = bobs.until_closed(Duration::from_secs(10)).await;
+    let took = removed.elapsed();
+    eprintln!("bob's stream ended {took:?} after the removal");
+    assert!(
+        took < Duration::from_secs(5),
+        "bob's stream ended after {took:?}"
+    );
+    assert_eq!(
+        rest.last().map(|e| e["type"].clone()),
+        Some(json!("access_ended")),
+        "{rest:#?}"
+    );
+    for e in &rest {
+        assert!(
+            e["type"] != "queued" && e["type"] != "member_left",
+            "bob got an event from after his removal: {e}"
+        );
+    }
+    assert_eq!(Stream::open(&api, "bob", None).await.err(), Some(404));
+    // Carol, still a member, gets both.
+    carol.until(is("member_left")).await;
+    carol.until(is("queued")).await;
+
+    // Bob's heartbeat went with his access; carol's goes when she closes the thread.
+    drop(carol);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while heartbeats(&data) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} heartbeats stayed",
+            heartbeats(&data)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// In local mode with named keys, a request without a key is the local user, and `GET /api/me`
+/// says so (the web UI then asks who opens an invite link); with a key, it is that person.
+#[tokio::test]
+async fn me_tells_the_local_user_from_a_named_key() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let server = Server::start(Spawn {
+        data: &dir.path().join("data"),
+        local: true,
+        env: vec![("APPGEN_API_KEYS", "Bob=bob".into())],
+        ports: None,
+    });
+    let c = client();
+    let me = |key: Option<&'static str>| {
+        let mut r = c.get(format!("{}/api/me", server.base));
+        if let Some(k) = key {
+            r = r.header("x-api-key", k);
+        }
+        async move {
+            r.send()
+                .await
+                .expect("me")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let local = me(None).await;
+    assert_eq!(
+        (&local["local"], &local["keys"]),
+        (&json!(true), &json!(true))
+    );
+    let bob = me(Some("bob")).await;
+    assert_eq!(
+        (&bob["local"], &bob["you"]["name"]),
+        (&json!(false), &json!("Bob"))
+    );
 }

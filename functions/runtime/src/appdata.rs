@@ -208,6 +208,20 @@ impl AppData {
         Ok(n)
     }
 
+    /// Deletes everything of the space: records, the change log, accounts and sessions (the
+    /// build check's throwaway space, before and after a check and between its scenarios).
+    /// Returns how many blobs went.
+    pub async fn erase(&self, ds: &DataSpace) -> Result<usize, StoreError> {
+        let keys = self.blobs.list(Container::Threads, &ds.prefix()).await?;
+        for key in &keys {
+            match self.blobs.delete(Container::Threads, key).await {
+                Ok(()) | Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(keys.len())
+    }
+
     async fn put(
         &self,
         key: &str,

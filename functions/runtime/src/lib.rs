@@ -3,13 +3,16 @@
 pub mod ai_usage;
 pub mod appdata;
 pub mod azure;
+pub mod dataapi;
 pub mod embedded;
 pub mod events;
 pub mod failpoint;
+pub mod http;
 pub mod live;
 pub mod llm;
 pub mod pipeline;
 pub mod preview;
+pub mod ratelimit;
 pub mod storage;
 pub mod threads;
 pub mod vercel;

@@ -4,13 +4,19 @@
 //! - the thread's stream: an append log `{threadId}/live/events` of JSON lines
 //!   `{seq, at, event}` ([`ThreadEvent`]), appended with a length condition (retried on a
 //!   conflict, so concurrent writers never interleave);
-//! - queued messages: one blob each, `{threadId}/live/queue/{id}` ([`QueuedMessage`]);
+//! - queued messages: one blob each, `{threadId}/live/queue/{id}` ([`QueuedMessage`], marked
+//!   `taken` when its run is about to start); taking and withdrawing are each one conditional
+//!   change on the blob's ETag, so exactly one of them wins;
 //! - presence: one heartbeat blob per principal, `{threadId}/live/presence/{hash}`, written
-//!   volatile (a lost heartbeat only hides someone until the next one).
+//!   volatile (a lost heartbeat only hides someone until the next one), deleted (If-Match, so
+//!   a fresh beat is never lost) when its follower leaves or whoever reads presence finds it
+//!   stale.
 
 use crate::now_ms;
-use appgen_core::live::{Heartbeat, Person, QueuedMessage, ThreadEvent, present, queue_order};
-use appgen_core::ports::{BlobStore, Container, StoreError, WriteCondition};
+use appgen_core::live::{
+    Heartbeat, PRESENCE_TTL_MS, Person, QueuedMessage, ThreadEvent, present, queue_order,
+};
+use appgen_core::ports::{BlobStore, Container, ETag, StoreError, WriteCondition};
 use appgen_core::snapshot::content_hash;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -175,20 +181,22 @@ impl ThreadLive {
 
     /// Queues a message (create-only: an id is queued once).
     pub async fn enqueue(&self, thread: &str, m: &QueuedMessage) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(m).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let key = format!("{}{}", queue_prefix(thread), m.id);
-        let json = "application/json";
+        let entry = QueueEntry {
+            message: m.clone(),
+            taken: false,
+        };
+        let key = queue_key(thread, &m.id);
         let put = self.blobs.put(
             Container::Threads,
             &key,
-            bytes,
-            json,
+            to_json(&entry)?,
+            JSON,
             WriteCondition::CreateOnly,
         );
         put.await.map(|_| ())
     }
 
-    /// The queued messages, in the order they run.
+    /// The queued messages (taken ones too, until their run is recorded), in the order they run.
     pub async fn queued(&self, thread: &str) -> Result<Vec<QueuedMessage>, StoreError> {
         let mut out = Vec::new();
         for key in self
@@ -199,8 +207,8 @@ impl ThreadLive {
             let Some(blob) = self.blobs.get(Container::Threads, &key).await? else {
                 continue; // withdrawn or started since the listing
             };
-            match serde_json::from_slice(&blob.bytes) {
-                Ok(m) => out.push(m),
+            match serde_json::from_slice::<QueueEntry>(&blob.bytes) {
+                Ok(e) => out.push(e.message),
                 Err(e) => tracing::warn!(key, error = %e, "skipping unreadable queued message"),
             }
         }
@@ -208,10 +216,84 @@ impl ThreadLive {
         Ok(out)
     }
 
-    /// Takes a message off the queue (it started, or was withdrawn).
+    /// The entry and its version, `None` when it is not in the queue.
+    async fn entry(&self, key: &str) -> Result<Option<(QueueEntry, ETag)>, StoreError> {
+        let Some(blob) = self.blobs.get(Container::Threads, key).await? else {
+            return Ok(None);
+        };
+        let entry = serde_json::from_slice(&blob.bytes)
+            .map_err(|e| StoreError::Backend(format!("{key}: {e}")))?;
+        Ok(Some((entry, blob.etag)))
+    }
+
+    /// Marks a queued message as taken for its run (If-Match: a withdraw that read it before
+    /// now fails). `false` when it is no longer queued (withdrawn).
+    pub async fn take(&self, thread: &str, id: &str) -> Result<bool, StoreError> {
+        let key = queue_key(thread, id);
+        for _ in 0..APPEND_TRIES {
+            let Some((mut entry, etag)) = self.entry(&key).await? else {
+                return Ok(false);
+            };
+            if entry.taken {
+                return Ok(true); // by an earlier attempt, whose run may not be recorded yet
+            }
+            entry.taken = true;
+            let cond = WriteCondition::IfMatch(etag);
+            match (self.blobs)
+                .put(Container::Threads, &key, to_json(&entry)?, JSON, cond)
+                .await
+            {
+                Ok(_) => return Ok(true),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(format!(
+            "{key}: too many concurrent changes"
+        )))
+    }
+
+    /// Withdraws `principal`'s queued message: deleted only if it is still the version read
+    /// and not taken (If-Match), so a withdraw racing the take either wins or sees it taken.
+    pub async fn withdraw(
+        &self,
+        thread: &str,
+        id: &str,
+        principal: &str,
+    ) -> Result<Withdrawal, StoreError> {
+        let key = queue_key(thread, id);
+        for _ in 0..APPEND_TRIES {
+            let Some((entry, etag)) = self.entry(&key).await? else {
+                return Ok(Withdrawal::NotQueued);
+            };
+            if entry.message.author.principal != principal {
+                return Ok(Withdrawal::NotAuthor);
+            }
+            if entry.taken {
+                return Ok(Withdrawal::Started);
+            }
+            match self
+                .blobs
+                .delete_if_match(Container::Threads, &key, &etag)
+                .await
+            {
+                Ok(()) => return Ok(Withdrawal::Withdrawn),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(format!(
+            "{key}: too many concurrent changes"
+        )))
+    }
+
+    /// Takes a message off the queue once its run is recorded (or it was dropped).
     pub async fn dequeue(&self, thread: &str, id: &str) -> Result<(), StoreError> {
-        let key = format!("{}{id}", queue_prefix(thread));
-        match self.blobs.delete(Container::Threads, &key).await {
+        match self
+            .blobs
+            .delete(Container::Threads, &queue_key(thread, id))
+            .await
+        {
             Ok(()) | Err(StoreError::NotFound(_)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -219,41 +301,112 @@ impl ThreadLive {
 
     // ------------------------------------------------------------ presence
 
-    /// Records that `person` has the thread open now.
-    pub async fn heartbeat(&self, thread: &str, person: &Person) -> Result<(), StoreError> {
+    /// Records that `person` has the thread open now; the beat's version, for [`Self::leave`].
+    pub async fn heartbeat(&self, thread: &str, person: &Person) -> Result<ETag, StoreError> {
         let beat = Heartbeat {
             person: person.clone(),
             at: now_ms(),
         };
-        let bytes = serde_json::to_vec(&beat).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let key = format!(
-            "{}{}",
-            presence_prefix(thread),
-            &content_hash(person.principal.as_bytes())[..32]
+        let key = presence_key(thread, &person.principal);
+        let put = self.blobs.put_volatile(
+            Container::Threads,
+            &key,
+            to_json(&beat)?,
+            JSON,
+            WriteCondition::Any,
         );
-        let json = "application/json";
-        let put =
-            self.blobs
-                .put_volatile(Container::Threads, &key, bytes, json, WriteCondition::Any);
-        put.await.map(|_| ())
+        put.await
+    }
+
+    /// `principal` closed the thread: their heartbeat goes, unless another of their windows
+    /// beat since `last` (then it is not this follower's to delete).
+    pub async fn leave(&self, thread: &str, principal: &str, last: &ETag) {
+        let key = presence_key(thread, principal);
+        match self
+            .blobs
+            .delete_if_match(Container::Threads, &key, last)
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => tracing::warn!(key, error = %e, "could not delete a heartbeat"),
+        }
     }
 
     /// Who has the thread open (heartbeats younger than `PRESENCE_TTL_MS`).
     pub async fn present(&self, thread: &str) -> Result<Vec<Person>, StoreError> {
+        self.present_at(thread, now_ms()).await
+    }
+
+    /// Who has the thread open at `now`; stale heartbeats are deleted on the way (If-Match:
+    /// one renewed since it was read stays).
+    pub async fn present_at(&self, thread: &str, now: i64) -> Result<Vec<Person>, StoreError> {
         let mut beats = Vec::new();
         for key in self
             .blobs
             .list(Container::Threads, &presence_prefix(thread))
             .await?
         {
-            if let Some(blob) = self.blobs.get(Container::Threads, &key).await?
-                && let Ok(b) = serde_json::from_slice::<Heartbeat>(&blob.bytes)
-            {
-                beats.push(b);
+            let Some(blob) = self.blobs.get(Container::Threads, &key).await? else {
+                continue;
+            };
+            match serde_json::from_slice::<Heartbeat>(&blob.bytes) {
+                Ok(b) if stale(&b, now) => {
+                    let gone = self
+                        .blobs
+                        .delete_if_match(Container::Threads, &key, &blob.etag);
+                    if let Err(e) = gone.await
+                        && !matches!(e, StoreError::Conflict(_))
+                    {
+                        tracing::warn!(key, error = %e, "could not delete a stale heartbeat");
+                    }
+                }
+                Ok(b) => beats.push(b),
+                Err(e) => tracing::warn!(key, error = %e, "skipping an unreadable heartbeat"),
             }
         }
-        Ok(present(&beats, now_ms()))
+        Ok(present(&beats, now))
     }
+}
+
+/// What withdrawing a queued message came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    Withdrawn,
+    /// Not in the queue (withdrawn before, started and recorded, or never queued).
+    NotQueued,
+    NotAuthor,
+    /// Taken for its run: too late to withdraw.
+    Started,
+}
+
+/// A queued message as stored: `taken` once a starter claimed it for its run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct QueueEntry {
+    #[serde(flatten)]
+    message: QueuedMessage,
+    #[serde(default)]
+    taken: bool,
+}
+
+const JSON: &str = "application/json";
+
+fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(v).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn queue_key(thread: &str, id: &str) -> String {
+    format!("{}{id}", queue_prefix(thread))
+}
+
+fn presence_key(thread: &str, principal: &str) -> String {
+    let hash = content_hash(principal.as_bytes());
+    format!("{}{}", presence_prefix(thread), &hash[..32])
+}
+
+/// A heartbeat past the presence window; kept a few seconds beyond it, so a reader whose
+/// clock runs a little ahead does not delete a beat others still count.
+fn stale(beat: &Heartbeat, now: i64) -> bool {
+    now - beat.at > PRESENCE_TTL_MS + 5_000
 }
 
 #[cfg(test)]

@@ -71,13 +71,12 @@ impl VercelClient {
         }
     }
 
-    /// Deploys `plan` with `token` and waits until it is live.
-    pub async fn deploy(&self, token: &str, plan: &DeployPlan) -> Result<Deployed, DeployError> {
+    /// Uploads each distinct file of `plan` once (the first stage of a deploy).
+    pub async fn upload_all(&self, token: &str, plan: &DeployPlan) -> Result<(), DeployError> {
         for sha in plan.contents.keys() {
             self.upload(token, plan, sha).await?;
         }
-        let created = self.create(token, plan).await?;
-        self.wait(token, created).await
+        Ok(())
     }
 
     async fn upload(&self, token: &str, plan: &DeployPlan, sha: &str) -> Result<(), DeployError> {
@@ -102,7 +101,7 @@ impl VercelClient {
     }
 
     /// Creates the deployment; uploads what Vercel reports missing and creates once more.
-    async fn create(&self, token: &str, plan: &DeployPlan) -> Result<Deployment, DeployError> {
+    pub async fn create(&self, token: &str, plan: &DeployPlan) -> Result<Deployment, DeployError> {
         let url = self.url("/v13/deployments?skipAutoDetectionConfirmation=1");
         let body = create_body(plan);
         for _ in 0..2 {
@@ -124,7 +123,8 @@ impl VercelClient {
         })
     }
 
-    async fn wait(&self, token: &str, mut d: Deployment) -> Result<Deployed, DeployError> {
+    /// Reads the deployment until it is READY (its URL) or ERROR, for up to 2 minutes.
+    pub async fn wait(&self, token: &str, mut d: Deployment) -> Result<Deployed, DeployError> {
         let deadline = Instant::now() + self.wait_for;
         loop {
             if let Some(done) = outcome(&d) {

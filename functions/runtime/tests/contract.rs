@@ -222,11 +222,15 @@ contract! {
         appdata_records_round_trip_and_log_changes,
         appdata_stale_updates_conflict_and_one_racer_wins,
         appdata_spaces_and_apps_never_leak,
+        appdata_erasing_the_check_space_leaves_the_others,
         accounts_one_sign_up_per_email_sessions_expire_and_sign_out,
         accounts_stay_in_their_space_and_survive_a_reset,
         ai_usage_concurrent_additions_lose_no_counts,
         published_pointer_reserves_once_and_switches_by_etag,
         thread_live_stream_queue_and_presence,
+        delete_if_match_deletes_only_that_version,
+        a_withdraw_racing_the_take_loses_or_wins_whole,
+        stale_heartbeats_are_deleted_and_a_leaver_s_at_once,
     ],
     queue: [
         ensure_is_idempotent,
@@ -739,6 +743,29 @@ mod blob_cases {
         all.sort();
         assert_eq!(s.list(Threads, "").await.expect("list"), all);
         assert!(s.list(Threads, "nothing/").await.expect("list").is_empty());
+    }
+
+    pub async fn delete_if_match_deletes_only_that_version(s: Store) {
+        let key = "threads/t1/live/presence/p";
+        let first = put_json(&s, key, b"1".to_vec(), WriteCondition::Any)
+            .await
+            .expect("put");
+        let second = put_json(&s, key, b"2".to_vec(), WriteCondition::Any)
+            .await
+            .expect("put again");
+        conflict(
+            s.delete_if_match(Threads, key, &first).await,
+            "a stale ETag",
+        );
+        assert_eq!(bytes(&s, Threads, key).await, Some(b"2".to_vec()));
+        s.delete_if_match(Threads, key, &second)
+            .await
+            .expect("the current ETag deletes");
+        assert!(s.get(Threads, key).await.expect("get").is_none());
+        conflict(
+            s.delete_if_match(Threads, key, &second).await,
+            "a deleted blob is not that version",
+        );
     }
 
     pub async fn delete_removes_and_is_idempotent(s: Store) {
@@ -1474,6 +1501,39 @@ mod appdata_cases {
         assert!(u.add("../x", Space::Preview, day, 1).await.is_err());
     }
 
+    /// The build check's space is erased whole (records, log, accounts, sessions) before and
+    /// after each check; the app's other spaces and other apps' check spaces keep theirs.
+    pub async fn appdata_erasing_the_check_space_leaves_the_others(s: Store) {
+        let d = AppData::new(s.clone());
+        let accounts = Accounts::new(s);
+        let check = space("t1", Space::Check);
+        let preview = space("t1", Space::Preview);
+        let other = space("t2", Space::Check);
+        for ds in [&check, &preview, &other] {
+            d.create(ds, "items", &record("Milk"))
+                .await
+                .expect("create");
+        }
+        accounts
+            .sign_up(&check, creds("ann@x.co", "password-1"), 1_000)
+            .await
+            .expect("sign up");
+        assert!(
+            d.erase(&check).await.expect("erase") >= 4,
+            "record, log, user, session"
+        );
+        assert!(d.list(&check, "items").await.expect("list").is_empty());
+        assert_eq!(d.log_end(&check).await.expect("end"), 0, "the log too");
+        let again = accounts
+            .sign_up(&check, creds("ann@x.co", "password-1"), 2_000)
+            .await;
+        assert!(again.is_ok(), "the account went with it: {again:?}");
+        assert_eq!(d.list(&preview, "items").await.expect("list").len(), 1);
+        assert_eq!(d.list(&other, "items").await.expect("list").len(), 1);
+        assert_eq!(d.erase(&other).await.expect("erase"), 2);
+        assert_eq!(d.erase(&other).await.expect("erase again"), 0);
+    }
+
     pub async fn appdata_spaces_and_apps_never_leak(s: Store) {
         let d = AppData::new(s);
         let preview = space("t1", Space::Preview);
@@ -1622,7 +1682,7 @@ mod appdata_cases {
 mod live_cases {
     use super::*;
     use appgen_core::live::{Person, QueuedMessage, ThreadEvent, Withdrawn};
-    use appgen_runtime::live::ThreadLive;
+    use appgen_runtime::live::{ThreadLive, Withdrawal};
 
     pub async fn thread_live_stream_queue_and_presence(s: Arc<dyn BlobStore>) {
         // Two instances on the same storage: appends never interleave, seqs stay dense.
@@ -1671,5 +1731,91 @@ mod live_cases {
         a.heartbeat("t", &al).await.expect("beat again");
         let here = b.present("t").await.expect("present");
         assert_eq!(here, vec![al]);
+    }
+
+    fn queued(id: &str, by: &Person) -> QueuedMessage {
+        QueuedMessage {
+            id: id.into(),
+            text: format!("change {id}"),
+            author: by.clone(),
+            queued_at: 1,
+        }
+    }
+
+    /// Taking a queued message for its run and its author withdrawing it, at once from two
+    /// instances: exactly one wins, and the loser says so (taken → "started"; withdrawn →
+    /// nothing to take).
+    pub async fn a_withdraw_racing_the_take_loses_or_wins_whole(s: Arc<dyn BlobStore>) {
+        let (a, b) = (ThreadLive::new(s.clone()), ThreadLive::new(s));
+        let bo = Person::new("key:bo", Some("Bo"));
+        a.enqueue("t", &queued("m0", &bo)).await.expect("queue");
+        assert_eq!(
+            b.withdraw("t", "m0", "key:al").await.expect("not his"),
+            Withdrawal::NotAuthor
+        );
+        assert!(a.take("t", "m0").await.expect("take"));
+        assert!(a.take("t", "m0").await.expect("taken again"), "a retry");
+        assert_eq!(
+            b.withdraw("t", "m0", "key:bo").await.expect("late"),
+            Withdrawal::Started
+        );
+        assert_eq!(
+            a.queued("t").await.expect("queued").len(),
+            1,
+            "until its run"
+        );
+        a.dequeue("t", "m0").await.expect("run recorded");
+        let (mut taken, mut withdrawn) = (0, 0);
+        for round in 0..12 {
+            let id = format!("m{}", round + 1);
+            a.enqueue("t", &queued(&id, &bo)).await.expect("queue");
+            // Each goes first in turn (where a backend does not interleave them by itself).
+            let (take, withdraw) = (a.take("t", &id), b.withdraw("t", &id, "key:bo"));
+            let (took, gone) = if round % 2 == 0 {
+                tokio::join!(take, withdraw)
+            } else {
+                let (gone, took) = tokio::join!(withdraw, take);
+                (took, gone)
+            };
+            match (took.expect("take"), gone.expect("withdraw")) {
+                (true, Withdrawal::Started) => {
+                    taken += 1;
+                    a.dequeue("t", &id).await.expect("run recorded");
+                }
+                (false, Withdrawal::Withdrawn) => withdrawn += 1,
+                other => panic!("round {round}: both or neither won: {other:?}"),
+            }
+        }
+        eprintln!("take won {taken}, withdraw won {withdrawn} of 12");
+        assert!(taken > 0 && withdrawn > 0, "both orders were tried");
+        assert!(a.queued("t").await.expect("queued").is_empty());
+    }
+
+    /// A heartbeat goes when its follower leaves (unless renewed since), and whoever reads
+    /// presence deletes the stale ones: the presence blobs come back to none.
+    pub async fn stale_heartbeats_are_deleted_and_a_leaver_s_at_once(s: Arc<dyn BlobStore>) {
+        let (a, b) = (ThreadLive::new(s.clone()), ThreadLive::new(s.clone()));
+        let (al, bo) = (Person::new("key:al", None), Person::new("key:bo", None));
+        let count = || async {
+            s.list(Container::Threads, "t/live/presence/")
+                .await
+                .expect("list")
+                .len()
+        };
+        let al_beat = a.heartbeat("t", &al).await.expect("al");
+        let first = b.heartbeat("t", &bo).await.expect("bo");
+        let _second = b.heartbeat("t", &bo).await.expect("bo's other window");
+        assert_eq!(count().await, 2);
+        b.leave("t", "key:bo", &first).await;
+        assert_eq!(
+            count().await,
+            2,
+            "bo's other window beat since: his beat stays"
+        );
+        a.leave("t", "key:al", &al_beat).await;
+        assert_eq!(count().await, 1, "al left: his beat is gone at once");
+        let later = appgen_runtime::now_ms() + 31_000;
+        assert!(b.present_at("t", later).await.expect("present").is_empty());
+        assert_eq!(count().await, 0, "the stale beat was deleted by the reader");
     }
 }

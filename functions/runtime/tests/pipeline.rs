@@ -289,6 +289,7 @@ on_both_backends!(
     rejected_requests_change_nothing,
     a_lost_step_message_is_sent_again_by_a_nudge,
     the_reference_workload_runs_through_the_ordinary_chain,
+    a_queued_message_taken_for_its_run_can_no_longer_be_withdrawn,
 );
 
 async fn events(p: &Pipeline, thread: &str, run: &str) -> Vec<(u64, Event)> {
@@ -1096,4 +1097,37 @@ async fn a_lost_step_message_is_sent_again_by_a_nudge(b: Backend) {
         !p.nudge("t", "r1").await.expect("nudge"),
         "a finished run is left alone"
     );
+}
+
+/// The take and the withdraw are each one conditional change of the queued message: once a
+/// starter has taken it (its run not yet recorded), its author's withdraw is "started" (409),
+/// not a 204 that the run would contradict.
+async fn a_queued_message_taken_for_its_run_can_no_longer_be_withdrawn(b: Backend) {
+    use appgen_core::live::Person;
+    use appgen_runtime::pipeline::QueueRefusal;
+    let p = b.pipeline(ScriptedBuilder::new(0, "")).await;
+    start_first_run(&p).await; // r1 stays active: nothing drains it
+    let alice = Person::new("alice", None);
+    for (id, text) in [("m1", "Add a field"), ("m2", "Add colour")] {
+        p.queue_message("t", id, text, &alice)
+            .await
+            .expect("queued");
+    }
+    // Whoever noticed r1's end took m1 for its run, and has not recorded the run yet.
+    assert!(p.live().take("t", "m1").await.expect("take"));
+    let late = p.withdraw("t", "m1", "alice").await;
+    assert!(matches!(late, Err(QueueRefusal::Started(_))), "{late:?}");
+    p.withdraw("t", "m2", "alice")
+        .await
+        .expect("m2 was still queued");
+    let again = p.withdraw("t", "m2", "alice").await;
+    assert!(
+        matches!(again, Err(QueueRefusal::NotQueued(_))),
+        "{again:?}"
+    );
+    let left: Vec<String> = (p.live().queued("t").await.expect("queued"))
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(left, ["m1"], "the taken one waits for its run");
 }

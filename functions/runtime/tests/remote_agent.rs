@@ -42,6 +42,17 @@ enum Reply {
 struct Script {
     replies: Mutex<VecDeque<Reply>>,
     requests: Mutex<Vec<(HeaderMap, Value)>>,
+    /// What `GET /agent/capabilities` answers (404 when `None`), and the headers it was asked with.
+    capabilities: Mutex<Option<Value>>,
+    asked: Mutex<Vec<HeaderMap>>,
+}
+
+async fn capabilities(State(s): State<Arc<Script>>, headers: HeaderMap) -> Response {
+    s.asked.lock().expect("lock").push(headers);
+    match s.capabilities.lock().expect("lock").clone() {
+        Some(c) => axum::Json(c).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn serve_one(State(s): State<Arc<Script>>, headers: HeaderMap, body: String) -> Response {
@@ -72,6 +83,7 @@ async fn agui_server(replies: Vec<Reply>) -> (String, Arc<Script>) {
     });
     let app = axum::Router::new()
         .route("/agent", axum::routing::post(serve_one))
+        .route("/agent/capabilities", axum::routing::get(capabilities))
         .with_state(script.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -258,6 +270,70 @@ async fn a_served_step_sends_the_contract_and_uses_the_answer() {
             .any(|e| matches!(e, AgentEvent::Usage(u) if u.input_tokens == Some(7)))
     );
     assert_eq!(seen.errors(), [""], "one attempt, finished without error");
+}
+
+/// AG-UI capabilities (`identity`) name the agent over the settings, asked once.
+#[tokio::test]
+async fn the_agent_names_itself_through_its_capabilities() {
+    let (url, script) = agui_server(vec![good_requirements(), good_requirements()]).await;
+    *script.capabilities.lock().expect("lock") = Some(json!({
+        "identity": {"name": "crew-1", "type": "crewai", "version": "1.0.0"},
+        "transport": {"streaming": true}
+    }));
+    let env = [
+        ("REQUIREMENTS_URL", ""),
+        ("REQUIREMENTS_TOKEN", "tok-2"),
+        ("REQUIREMENTS_NAME", "team-planner"),
+        ("REQUIREMENTS_FRAMEWORK", "LangGraph"),
+    ];
+    let agent = remote(builtin(), &url, &env, false);
+    let step = appgen_core::step::StepName::Requirements;
+    let shown = agent.external(step).await.expect("served");
+    assert_eq!(shown.label(), "CrewAI (crew-1)");
+    let mut seen = Seen::default();
+    agent.requirements(&ctx(), &mut seen).await.expect("answer");
+    agent.requirements(&ctx(), &mut seen).await.expect("answer");
+    let names: Vec<&str> = seen
+        .0
+        .iter()
+        .filter_map(|e| match e {
+            AgentEvent::SubagentStarted { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["CrewAI (crew-1)", "CrewAI (crew-1)"]);
+    let asked = script.asked.lock().expect("lock").clone();
+    assert_eq!(asked.len(), 1, "asked once, then remembered");
+    assert_eq!(asked[0]["authorization"], "Bearer tok-2");
+    assert_eq!(
+        agent.external(appgen_core::step::StepName::Code).await,
+        None,
+        "a step no agent serves names none"
+    );
+}
+
+/// An agent that is not up yet is asked again later; meanwhile the settings name it.
+#[tokio::test]
+async fn an_agent_not_up_yet_is_named_by_its_settings_and_asked_again() {
+    let url = refused_url().await;
+    let env = [
+        ("REQUIREMENTS_URL", ""),
+        ("REQUIREMENTS_NAME", "team-planner"),
+    ];
+    let agent = remote(builtin(), &url, &env, false);
+    let step = appgen_core::step::StepName::Requirements;
+    let shown = agent.external(step).await.expect("served");
+    assert_eq!(shown.label(), "team-planner");
+    // Up now, on the same address, declaring itself.
+    let addr = url.trim_start_matches("http://").trim_end_matches("/agent");
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("rebind");
+    let app = axum::Router::new().route(
+        "/agent/capabilities",
+        axum::routing::get(|| async { axum::Json(json!({"identity": {"type": "langgraph"}})) }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let shown = agent.external(step).await.expect("served");
+    assert_eq!(shown.label(), "LangGraph (team-planner)");
 }
 
 /// Every fault, twice: both tries fail, then the built-in agent does the step.

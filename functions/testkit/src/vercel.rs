@@ -26,6 +26,9 @@ pub struct VercelFaults {
     pub forget_on_create: u32,
     /// How many reads of a new deployment answer BUILDING before its final state.
     pub building_polls: u32,
+    /// A new deployment also answers BUILDING until this long after it was created (a slow
+    /// build: longer than a request could wait).
+    pub building_for: std::time::Duration,
     /// New deployments end in ERROR (with this message) instead of READY.
     pub fail_with: Option<String>,
 }
@@ -39,6 +42,7 @@ pub struct StoodDeployment {
     pub files: BTreeMap<String, Vec<u8>>,
     polls: u32,
     error: Option<String>,
+    created: std::time::Instant,
 }
 
 /// What the stand-in saw and holds.
@@ -243,6 +247,7 @@ async fn create(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes
         files,
         polls: 0,
         error: rec.faults.fail_with.clone(),
+        created: std::time::Instant::now(),
     };
     let view = deployment_json(&d, "QUEUED");
     rec.deployments.push(d);
@@ -258,12 +263,13 @@ async fn read(
         return r;
     }
     let mut rec = inner.lock();
-    let building = rec.faults.building_polls;
+    let (building, slow) = (rec.faults.building_polls, rec.faults.building_for);
     let Some(d) = rec.deployments.iter_mut().find(|d| d.id == id) else {
         return error(StatusCode::NOT_FOUND, "not_found", "Deployment not found");
     };
     d.polls += 1;
-    let state = match (&d.error, d.polls > building) {
+    let built = d.polls > building && d.created.elapsed() >= slow;
+    let state = match (&d.error, built) {
         (_, false) => "BUILDING",
         (None, true) => "READY",
         (Some(_), true) => "ERROR",

@@ -39,6 +39,7 @@ export function ChatPanel({
   }, [runId]);
   const before = machine.messages.filter((m) => m.runId !== runId || m.role === "user");
   const narration = machine.messages.filter((m) => m.runId === runId && m.role === "assistant");
+  const checkRun = machine.state?.lastRun?.kind === "check";
 
   return (
     <section aria-label="Conversation" className="flex min-h-0 flex-1 flex-col bg-slate-50">
@@ -69,8 +70,9 @@ export function ChatPanel({
         {machine.phase === "awaiting_answers" && machine.interrupt && (
           <QuestionForm key={machine.interrupt.id} schema={machine.interrupt.responseSchema} message={machine.interrupt.message} onSubmit={onAnswer} />
         )}
-        {machine.phase === "error" && machine.error && <ErrorBanner error={machine.error} onRetry={onRetry} />}
-        {machine.phase === "done" && machine.result?.version !== undefined && (
+        {/* A check run's failure is put right in the Tests tab (say it another way), not retried. */}
+        {machine.phase === "error" && machine.error && <ErrorBanner error={machine.error} onRetry={checkRun ? undefined : onRetry} />}
+        {machine.phase === "done" && machine.result?.version !== undefined && !checkRun && (
           <p role="status" className="rounded-xl bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
             Version {machine.result.version} is ready. Ask for a change below.
           </p>
@@ -139,16 +141,17 @@ function MessageBubble({ message: m, author }: { message: ChatMessage; author: P
     );
   }
   return (
-    <div className="flex">
+    <div className="flex flex-col items-start">
+      {m.agent && <span aria-hidden className="mb-0.5 text-xs text-slate-600" data-testid="message-agent">{m.agent}</span>}
       <p className={`max-w-[92%] rounded-2xl rounded-bl-md bg-white px-3.5 py-2 text-sm whitespace-pre-wrap break-words [overflow-wrap:anywhere] text-slate-800 ring-1 ring-slate-200 ${m.streaming ? "caret" : ""}`} data-testid="assistant-message">
-        <span className="sr-only">appgen: </span>
+        <span className="sr-only">{m.agent ? `${m.agent}: ` : "appgen: "}</span>
         {m.text}
       </p>
     </div>
   );
 }
 
-function ErrorBanner({ error, onRetry }: { error: NonNullable<RunMachine["error"]>; onRetry: () => void }) {
+function ErrorBanner({ error, onRetry }: { error: NonNullable<RunMachine["error"]>; onRetry?: () => void }) {
   return (
     <div role="alert" className="rounded-2xl border border-rose-200 bg-rose-50 p-4">
       <p className="text-sm font-semibold text-rose-800">
@@ -156,7 +159,11 @@ function ErrorBanner({ error, onRetry }: { error: NonNullable<RunMachine["error"
         {error.code && <span className="ml-2 font-mono text-xs font-normal text-rose-700">{error.code}</span>}
       </p>
       <p className="mt-1 text-sm whitespace-pre-wrap text-rose-700">{error.message}</p>
-      <Button className="mt-3" variant="danger" onClick={onRetry}>Retry</Button>
+      {onRetry && (
+        <Button className="mt-3" variant="danger" onClick={onRetry}>
+          Retry
+        </Button>
+      )}
     </div>
   );
 }

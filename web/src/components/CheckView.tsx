@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { api } from "../lib/api";
 import type { VersionDetail, VersionSummary } from "../lib/contract";
-import { Badge, formatDuration } from "./ui";
+import { Badge, formatDuration, SignedImg } from "./ui";
 
 export function CheckView({ threadId, versions, version }: { threadId: string; versions: VersionSummary[]; version: number | null }) {
   const v = versions.find((x) => x.number === version) ?? versions[versions.length - 1];
@@ -53,7 +53,7 @@ export function CheckView({ threadId, versions, version }: { threadId: string; v
       })}
       {screenshot ? (
         <figure className="mt-4">
-          <img src={api.screenshotUrl(threadId, v.number)} alt={`Screenshot of version ${v.number} taken by the browser check`} className="max-w-full rounded-lg shadow-sm ring-1 ring-slate-200" loading="lazy" />
+          <SignedImg url={api.screenshotUrl(threadId, v.number)} alt={`Screenshot of version ${v.number} taken by the browser check`} className="max-w-full rounded-lg shadow-sm ring-1 ring-slate-200" />
           <figcaption className="mt-1 text-xs text-muted">Headless Chromium, after load and the main interaction.</figcaption>
         </figure>
       ) : null}

@@ -11,6 +11,8 @@ export function Header({
   onToggleSidebar,
   sidebarOpen,
   toggleRef,
+  you = null,
+  onSwitchUser,
 }: {
   machine: RunMachine;
   /** Who has the thread open (you included). */
@@ -22,6 +24,10 @@ export function Header({
   sidebarOpen: boolean;
   /** The drawer's toggle, where focus goes back when the drawer closes. */
   toggleRef?: RefObject<HTMLButtonElement | null>;
+  /** Who this tab is signed in as, shown where the server takes API keys. */
+  you?: Person | null;
+  /** Signs in with another key (local mode with named keys). */
+  onSwitchUser?: () => void;
 }) {
   const title = machine.state?.title || (machine.threadId ? "New app" : "");
   return (
@@ -61,6 +67,12 @@ export function Header({
         {machine.state?.agent && (
           <span className="hidden rounded-full bg-slate-100 px-2.5 py-0.5 text-xs text-slate-600 md:inline" title="Which agent writes this app">
             {machine.state.agent === "offline" ? "Offline generator (no LLM)" : machine.state.agent}
+          </span>
+        )}
+        {onSwitchUser && (
+          <span className="flex items-center gap-1.5 text-xs text-slate-600">
+            {you && <span data-testid="signed-in-as" className="max-sm:hidden">{you.name}</span>}
+            <Button variant="ghost" size="sm" onClick={onSwitchUser}>{you ? "Switch user" : "Sign in"}</Button>
           </span>
         )}
         {onShare && <Button size="sm" onClick={onShare}>Share</Button>}

@@ -1,7 +1,7 @@
 // Every step of the run: agent, model, elapsed time, what it is doing, fix attempts, tokens and cost.
 
 import { useEffect, useState } from "react";
-import type { RunMachine, StepView } from "../lib/runMachine";
+import type { RunMachine, StepView, SubagentView } from "../lib/runMachine";
 import { type Costed, formatSpend, spend } from "../lib/cost";
 import { Badge, Button, Spinner, formatDuration } from "./ui";
 
@@ -77,6 +77,7 @@ function StepRow({ step: s, now, onRetry, canRetry }: { step: StepView; now: num
           .join(" · ")}
       </div>
       {s.status === "active" && s.activity && <p className="mt-1 truncate pl-6 text-xs text-indigo-800" data-testid="activity">{s.activity}</p>}
+      {s.subagents.length > 0 && <Subagents runs={s.subagents} />}
       {s.files.length > 0 && <p className="mt-1 pl-6 text-xs text-muted">{s.files.length} file{s.files.length === 1 ? "" : "s"} written</p>}
       {s.error && (
         <div className="mt-1.5 flex items-start gap-2 pl-6">
@@ -85,5 +86,29 @@ function StepRow({ step: s, now, onRetry, canRetry }: { step: StepView; now: num
         </div>
       )}
     </li>
+  );
+}
+
+/** The external agent runs nested in a step (SUBAGENT_STARTED …): who, how it went, what it said. */
+function Subagents({ runs }: { runs: SubagentView[] }) {
+  return (
+    <ol className="mt-1 space-y-0.5 pl-6 text-xs" aria-label="External agent runs" data-testid="subagents">
+      {runs.map((a, i) => (
+        <li key={a.id} data-testid="subagent" data-status={a.status} className="text-slate-700">
+          <span aria-hidden>↳ </span>
+          <span className="font-medium" data-testid="subagent-name">{a.name}</span>
+          {runs.length > 1 && <span className="text-muted"> · try {i + 1}</span>}
+          <span className={a.status === "failed" ? "text-rose-700" : "text-muted"}>
+            {" "}
+            · {a.status === "active" ? "working" : a.status === "ok" ? "done" : `failed: ${a.error ?? "unknown error"}`}
+          </span>
+          {a.said && (
+            <span className="block truncate text-slate-600" data-testid="subagent-said">
+              “{a.said}”
+            </span>
+          )}
+        </li>
+      ))}
+    </ol>
   );
 }

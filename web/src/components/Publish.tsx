@@ -1,10 +1,12 @@
 // Publishing: the app at a stable URL on its own origin. The bar shows the URL (open, copy) and
 // unpublishes; the versions list publishes a chosen checked version through `usePublished`.
-// "Deploy to Vercel" shows only when the server has a Vercel token (`ThreadDetail.vercelDeploy`).
+// "Deploy to Vercel" shows only when the server has a Vercel token (`ThreadDetail.vercelDeploy`);
+// the request answers at once and the deploy's stages and URL arrive on the thread stream.
 
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../lib/api";
-import type { DeployedView, PublishedView, VersionSummary } from "../lib/contract";
+import type { DeployView, PublishedView, VersionSummary } from "../lib/contract";
+import { onDeploy } from "../lib/deploys";
 import { Button } from "./ui";
 
 export type Publishing = {
@@ -14,7 +16,8 @@ export type Publishing = {
   unpublish: () => Promise<void>;
   /** The server can deploy to Vercel. */
   vercel: boolean;
-  deployed: DeployedView | null;
+  /** The latest deploy, as the stream last told it. */
+  deploy: DeployView | null;
   deployStatus: string;
   deployVercel: () => Promise<void>;
 };
@@ -28,8 +31,8 @@ export function usePublished(threadId: string, refresh: string): Publishing {
   const [published, setPublished] = useState<PublishedView | null>(null);
   const [status, setStatus] = useState("");
   const [vercel, setVercel] = useState(false);
-  const [deployed, setDeployed] = useState<DeployedView | null>(null);
-  const [deployStatus, setDeployStatus] = useState("");
+  const [deploy, setDeploy] = useState<DeployView | null>(null);
+  const [deployError, setDeployError] = useState("");
   useEffect(() => {
     let live = true;
     api.thread(threadId).then(
@@ -66,31 +69,67 @@ export function usePublished(threadId: string, refresh: string): Publishing {
       setStatus(e instanceof Error ? e.message : String(e));
     }
   }, [threadId]);
+  // The latest deploy: read once (which also ends one whose server stopped), then followed.
+  useEffect(() => {
+    let live = true;
+    api.deploys(threadId).then(
+      (l) => live && setDeploy((d) => newer(d, l.deploys[0] ?? null)),
+      () => undefined,
+    );
+    const off = onDeploy((t, d) => t === threadId && setDeploy((cur) => newer(cur, d)));
+    return () => {
+      live = false;
+      off();
+    };
+  }, [threadId]);
   const deployVercel = useCallback(async () => {
-    setDeployStatus("Deploying the latest checked version to Vercel…");
+    setDeployError("");
     try {
       const d = await api.deployVercel(threadId);
-      setDeployed(d);
-      setDeployStatus(`v${d.version} is live on Vercel.`);
+      setDeploy((cur) => newer(cur, d));
     } catch (e) {
-      setDeployed(null);
-      setDeployStatus(`Vercel: ${e instanceof Error ? e.message : String(e)}`);
+      setDeployError(`Vercel: ${e instanceof Error ? e.message : String(e)}`);
     }
   }, [threadId]);
-  return { published, status, publish, unpublish, vercel, deployed, deployStatus, deployVercel };
+  const deployStatus = deployError || (deploy ? stageText(deploy) : "");
+  return { published, status, publish, unpublish, vercel, deploy, deployStatus, deployVercel };
 }
+
+/** The later of two deploys (a stage of the same deploy replaces the one before it). */
+function newer(cur: DeployView | null, next: DeployView | null): DeployView | null {
+  if (!cur || !next) return next ?? cur;
+  if (next.id === cur.id) return next.updatedAt >= cur.updatedAt ? next : cur;
+  return next.startedAt >= cur.startedAt ? next : cur;
+}
+
+function stageText(d: DeployView): string {
+  switch (d.state.stage) {
+    case "pending":
+      return `Deploying v${d.version} to Vercel…`;
+    case "uploading":
+      return `Uploading v${d.version}'s files to Vercel…`;
+    case "building":
+      return `Vercel is making v${d.version} live…`;
+    case "ready":
+      return `v${d.version} is live on Vercel.`;
+    case "failed":
+      return `Vercel: ${d.state.message}`;
+  }
+}
+
+const deploying = (d: DeployView | null) => !!d && d.state.stage !== "ready" && d.state.stage !== "failed";
 
 function VercelDeploy({ p, canPublish }: { p: Publishing; canPublish: boolean }) {
   return (
     <div className="mt-2 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-2 text-sm" data-testid="vercel">
-      {p.deployed ? (
-        <a href={p.deployed.url} target="_blank" rel="noopener noreferrer" data-testid="vercel-url" className="break-all text-indigo-700 underline">
-          {p.deployed.url}
+      {p.deploy?.state.stage === "ready" ? (
+        <a href={p.deploy.state.url} target="_blank" rel="noopener noreferrer" data-testid="vercel-url" className="break-all text-indigo-700 underline">
+          {p.deploy.state.url}
         </a>
       ) : (
         <span className="text-slate-700">Or deploy it to your Vercel account.</span>
       )}
-      <Button size="sm" variant="secondary" className="ml-auto" disabled={!canPublish} onClick={() => void p.deployVercel()}>
+      <Button size="sm" variant="secondary" className="ml-auto" disabled={!canPublish || deploying(p.deploy)} onClick={() => void p.deployVercel()}>
         Deploy to Vercel
       </Button>
       <p role="status" className="w-full text-xs text-slate-600" data-testid="vercel-status">{p.deployStatus}</p>

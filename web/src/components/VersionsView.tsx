@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { api } from "../lib/api";
+import { signedDownload } from "../lib/signed";
 import { formatSpend, runSpend, spend } from "../lib/cost";
 import type { StepUsageView, VersionSummary } from "../lib/contract";
 import { PublishBar, publishable, usePublished } from "./Publish";
@@ -93,7 +94,7 @@ export function VersionsView({
                   Publish this version<span className="sr-only"> (v{v.number})</span>
                 </Button>
               )}
-              <a href={api.zipUrl(threadId, v.number)} download className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
+              <a href={api.zipUrl(threadId, v.number)} download onClick={signedDownload} className="inline-flex items-center rounded-lg px-2.5 py-1 text-xs font-medium text-slate-700 ring-1 ring-slate-300 hover:bg-slate-50">
                 Download zip<span className="sr-only"> of version {v.number}</span>
               </a>
             </div>

@@ -35,13 +35,15 @@ export function Workspace({ app }: { app: Appgen }) {
       setTab("code");
       setCode({ version: "current", base: null });
     }
-    // Only a run that ends switches to the preview; a restore keeps the user where they are.
-    if (m.phase === "done" && p.phase !== "done" && versions.length > 0) {
+    // Only a run that ends switches to the preview; a restore keeps the user where they are,
+    // and so does a check run (its result is in the Tests tab).
+    const checking = m.state?.lastRun?.kind === "check";
+    if (m.phase === "done" && p.phase !== "done" && versions.length > 0 && !checking) {
       setTab("preview");
       setPreviewVersion(null);
     }
     prev.current = { drawn, coding, phase: m.phase };
-  }, [drawn, coding, m.phase, versions.length]);
+  }, [drawn, coding, m.phase, versions.length, m.state?.lastRun?.kind]);
 
   const threadId = m.threadId ?? "";
   const badge = (n: number) => <span className="rounded-full bg-slate-100 px-1.5 text-[11px] text-slate-600">{n}</span>;
@@ -64,7 +66,18 @@ export function Workspace({ app }: { app: Appgen }) {
             {tab === "code" && <CodeView machine={m} selection={code} onSelect={setCode} />}
             {tab === "wireframe" && <WireframeView html={m.state?.wireframe} running={busy} />}
             {tab === "check" && <CheckView threadId={threadId} versions={versions} version={previewVersion} />}
-            {tab === "tests" && <TestsView threadId={threadId} scenarios={m.state?.scenarios ?? []} versions={versions} />}
+            {tab === "tests" && (
+              <TestsView
+                threadId={threadId}
+                scenarios={m.state?.scenarios ?? []}
+                userChecks={m.state?.userChecks ?? {}}
+                versions={versions}
+                checking={m.state?.run?.kind === "check"}
+                lastRun={m.state?.lastRun ?? null}
+                onAddCheck={app.team.role === "viewer" || versions.length === 0 ? undefined : app.addCheck}
+                busy={busy || Boolean(m.state?.run)}
+              />
+            )}
             {tab === "versions" && (
               <VersionsView
                 threadId={threadId}

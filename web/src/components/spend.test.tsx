@@ -118,4 +118,30 @@ describe("tokens and cost in the UI", () => {
     expect(text(html)).toContain("— LangGraph (team-planner)");
     expect(html.match(/data-testid="external-agent"/g)?.length).toBe(1);
   });
+
+  it("nests each try of an external agent under its step, with what it said", () => {
+    let m = runReducer(initialMachine, { type: "run_requested", threadId: "t1", runId: "r1" });
+    const send = (event: AgUiEvent) => {
+      m = runReducer(m, { type: "event", runId: "r1", event, seq: null, at: 1000 });
+    };
+    const name = "Pydantic AI (team-planner)";
+    send({ type: "RUN_STARTED", threadId: "t1", runId: "r1" });
+    send({ type: "STEP_STARTED", stepName: "requirements" });
+    send({ type: "SUBAGENT_STARTED", subagentRunId: "s1", name });
+    send({ type: "SUBAGENT_ERROR", subagentRunId: "s1", message: "could not be reached" });
+    send({ type: "SUBAGENT_STARTED", subagentRunId: "s2", name });
+    send({ type: "TEXT_MESSAGE_START", messageId: "n1", role: "assistant", subagentRunId: "s2" });
+    send({ type: "TEXT_MESSAGE_CONTENT", messageId: "n1", delta: "Planning it my way.", subagentRunId: "s2" });
+    send({ type: "TEXT_MESSAGE_END", messageId: "n1", subagentRunId: "s2" });
+    send({ type: "SUBAGENT_FINISHED", subagentRunId: "s2" });
+    send({ type: "TEXT_MESSAGE_START", messageId: "n2", role: "assistant" });
+    const html = renderToStaticMarkup(<ProgressPanel machine={m} onRetry={() => undefined} />);
+    const shown = text(html);
+    expect(html.match(/data-testid="subagent"/g)?.length).toBe(2);
+    expect(shown).toContain(`${name} · try 1 · failed: could not be reached`);
+    expect(shown).toContain(`${name} · try 2 · done`);
+    expect(shown).toContain("“Planning it my way.”");
+    // The narration is the agent's; appgen's own message after it is not.
+    expect(m.messages.map((x) => x.agent)).toEqual([name, undefined]);
+  });
 });

@@ -2,6 +2,7 @@
 
 import type { ComponentProps, ReactNode } from "react";
 import type { Phase } from "../lib/runMachine";
+import { useSignedSrc } from "../lib/signed";
 
 type Variant = "primary" | "secondary" | "ghost" | "danger";
 
@@ -78,4 +79,10 @@ export function formatTime(ms: number): string {
   // Accept seconds or milliseconds since the epoch.
   const d = new Date(ms < 1e12 ? ms * 1000 : ms);
   return d.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+/** An API image (a check's screenshot): loaded with the tab's key when it signed in with one. */
+export function SignedImg({ url, alt, className }: { url: string; alt: string; className: string }) {
+  const src = useSignedSrc(url);
+  return src ? <img src={src} alt={alt} className={className} loading="lazy" /> : null;
 }

@@ -1,13 +1,18 @@
 // The thread API (docs/api.md). Same origin by default; VITE_API_BASE points the UI at an API
 // on another host (e.g. the Function App when the UI is on Static Web Apps).
 
+import { authFetch } from "./auth";
 import type {
   ApiErrorBody,
   ApiErrorCode,
+  CheckRequest,
+  CheckStarted,
+  DeployList,
   DeployRequest,
-  DeployedView,
+  DeployView,
   InviteAccepted,
   InviteCreated,
+  Me,
   MemberList,
   PublishRequest,
   PublishedView,
@@ -58,7 +63,7 @@ export function apiErrorFromAgent(e: unknown): ApiError | null {
 }
 
 async function getJson<T>(path: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(API_BASE + path, { credentials: "same-origin", ...init });
+  const res = await authFetch(API_BASE + path, init);
   const text = await res.text();
   if (!res.ok) throw apiErrorFrom(res.status, text);
   return (text ? JSON.parse(text) : undefined) as T;
@@ -72,6 +77,8 @@ const send = (method: string, body?: unknown): RequestInit => ({
 const enc = encodeURIComponent;
 
 export const api = {
+  /** Who this tab is signed in as, and whether the server takes API keys. */
+  me: () => getJson<Me>("/api/me"),
   threads: () => getJson<ThreadList>("/api/threads").then((r) => r.threads),
   thread: (id: string) => getJson<ThreadDetail>(`/api/threads/${enc(id)}`),
   version: (id: string, n: number) => getJson<VersionDetail>(`/api/threads/${enc(id)}/versions/${n}`),
@@ -86,13 +93,16 @@ export const api = {
       body: JSON.stringify(body),
     });
   },
-  /** Deploys a checked version to Vercel with the server's token; answers once it is live. */
+  /** Starts a deploy of a checked version to Vercel with the server's token; answers at once
+   *  (202) with the deploy, whose stages then arrive on the thread's stream. */
   deployVercel: (id: string, version?: number) => {
     const body: DeployRequest = { version: version ?? null, token: null };
-    return getJson<DeployedView>(`/api/threads/${enc(id)}/deploy/vercel`, send("POST", body));
+    return getJson<DeployView>(`/api/threads/${enc(id)}/deploy/vercel`, send("POST", body));
   },
+  /** The thread's deploys to Vercel, newest first. */
+  deploys: (id: string) => getJson<DeployList>(`/api/threads/${enc(id)}/deploy/vercel`),
   unpublish: async (id: string): Promise<void> => {
-    const res = await fetch(`${API_BASE}/api/threads/${enc(id)}/publish`, { method: "DELETE", credentials: "same-origin" });
+    const res = await authFetch(`${API_BASE}/api/threads/${enc(id)}/publish`, { method: "DELETE" });
     if (!res.ok) throw apiErrorFrom(res.status, await res.text());
   },
   invite: (id: string, role: ThreadRole, multiUse: boolean) =>
@@ -109,6 +119,11 @@ export const api = {
     return getJson<QueuedMessage>(`/api/threads/${enc(id)}/queue`, send("POST", body));
   },
   withdraw: (id: string, queued: string) => getJson<void>(`/api/threads/${enc(id)}/queue/${enc(queued)}`, send("DELETE")),
+  /** Adds a check written in words: it joins the suite and runs on the current version. */
+  addCheck: (id: string, sentence: string) => {
+    const body: CheckRequest = { sentence };
+    return getJson<CheckStarted>(`/api/threads/${enc(id)}/checks`, send("POST", body));
+  },
   zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
   screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
   /// The failure screenshot of acceptance scenario `i` (1-based, in the version's results).
@@ -122,7 +137,7 @@ export function fetchBlob(threadId: string, hash: string): Promise<string> {
   const key = `${threadId}/${hash}`;
   let p = blobCache.get(key);
   if (!p) {
-    p = fetch(`${API_BASE}/api/threads/${enc(threadId)}/blobs/${enc(hash)}`).then(async (res) => {
+    p = authFetch(`${API_BASE}/api/threads/${enc(threadId)}/blobs/${enc(hash)}`).then(async (res) => {
       const text = await res.text();
       if (!res.ok) throw apiErrorFrom(res.status, text);
       return text;

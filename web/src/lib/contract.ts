@@ -36,7 +36,11 @@ preview: PreviewView | null, usage: Array<StepUsageView>,
 /**
  * The app's acceptance suite (the qa step's scenarios, kept across follow-ups).
  */
-scenarios: Array<Scenario>, };
+scenarios: Array<Scenario>, 
+/**
+ * Who wrote each scenario a person added in words, by scenario name.
+ */
+userChecks: { [key in string]: Person }, };
 
 /**
  * Where a thread is, as the UI shows it.
@@ -119,7 +123,7 @@ export type StepUsageView = { runId: string, step: StepName, calls: number, usag
 /**
  * appgen's own events, sent as AG-UI `CUSTOM {name, value}`: the name says which payload.
  */
-export type AppEvent = { "name": "step", "value": StepInfo } | { "name": "step_result", "value": StepResult } | { "name": "render_url", "value": RenderUrl };
+export type AppEvent = { "name": "step", "value": StepInfo } | { "name": "step_result", "value": StepResult } | { "name": "render_url", "value": RenderUrl } | { "name": "check_result", "value": CheckOutcome };
 
 /**
  * Who does a step.
@@ -183,6 +187,28 @@ acceptance?: Array<ScenarioResult>, };
 export type RenderUrl = { url: string, version: number, };
 
 /**
+ * How a check a person wrote in words did (a check run's review).
+ */
+export type CheckOutcome = { 
+/**
+ * The version the suite ran on.
+ */
+version: number, 
+/**
+ * The new scenario's result (its name is the sentence).
+ */
+result: ScenarioResult, 
+/**
+ * The whole suite on that version.
+ */
+tally: Tally, };
+
+/**
+ * How many of a version's scenarios passed, of how many.
+ */
+export type Tally = { passed: number, total: number, };
+
+/**
  * RUN_FINISHED `result` of a run that did not stop for questions.
  */
 export type RunResult = { 
@@ -217,7 +243,7 @@ export type InterruptReason = "input_required";
 /**
  * The `code` of a RUN_ERROR event and of a failed run's record.
  */
-export type ErrorCode = "invalid_model_output" | "model_provider_error" | "model_timeout" | "unsupported_request" | "run_timeout" | "step_timeout" | "edit_failed" | "builder_unavailable" | "invalid_app" | "build_failed" | "token_budget" | "step_failed" | "internal";
+export type ErrorCode = "invalid_model_output" | "model_provider_error" | "model_timeout" | "unsupported_request" | "unreadable_check" | "run_timeout" | "step_timeout" | "edit_failed" | "builder_unavailable" | "invalid_app" | "build_failed" | "token_budget" | "step_failed" | "internal";
 
 /**
  * `GET /api/threads`.
@@ -363,14 +389,49 @@ export type PublishRequest = { version: number | null, };
 export type DeployRequest = { version: number | null, token: string | null, };
 
 /**
- * A version live on Vercel: the answer of `POST /api/threads/{threadId}/deploy/vercel`.
+ * A deploy as clients see it: the answer of `POST …/deploy/vercel` (202), of `GET
+ * …/deploy/vercel/{id}`, and the thread stream's `deploy` event at each stage.
  */
-export type DeployedView = { url: string, deploymentId: string, version: number, };
+export type DeployView = { id: string, version: number, 
+/**
+ * Who asked for it.
+ */
+by: Person, startedAt: number, 
+/**
+ * When its stage last changed.
+ */
+updatedAt: number, state: DeployStage, };
+
+/**
+ * Where a deploy is. `pending` → `uploading` → `building` → `ready` / `failed`; the last two
+ * are final.
+ */
+export type DeployStage = { "stage": "pending" } | { "stage": "uploading" } | { "stage": "building", deployment: string, } | { "stage": "ready", url: string, deployment: string, } | { "stage": "failed", code: ApiErrorCode, message: string, };
+
+/**
+ * The answer of `GET /api/threads/{threadId}/deploy/vercel`: the newest first.
+ */
+export type DeployList = { deploys: Array<DeployView>, };
 
 /**
  * `POST /api/threads/{threadId}/versions/{n}/restore` (201): the new version's number.
  */
 export type Restored = { version: number, };
+
+/**
+ * `POST /api/threads/{threadId}/checks`: a check written in words.
+ */
+export type CheckRequest = { 
+/**
+ * "when I add a task with priority high it is listed first".
+ */
+sentence: string, };
+
+/**
+ * The 202 answer to a [`CheckRequest`]: the run that reads the check, adds it to the suite and
+ * runs the suite on the current version; follow it at `…/runs/{runId}/events`.
+ */
+export type CheckStarted = { threadId: string, runId: string, };
 
 /**
  * A principal's role on a thread. Ordered: each role may do what the ones below it may.
@@ -442,7 +503,7 @@ export type QueueRequest = { text: string, };
  * One event of a thread's stream. Stored in the thread's log (all but `presence`, which is
  * computed from heartbeats) and sent as SSE `data:` with the log's seq as `id:`.
  */
-export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence };
+export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence } | { "type": "deploy", "data": DeployView } | { "type": "access_ended", "data": AccessEnded };
 
 export type RunStartedInfo = { runId: string, kind: RunKind, by: Person | null, };
 
@@ -476,9 +537,25 @@ export type Withdrawn = { id: string, };
 export type Presence = { people: Array<Person>, };
 
 /**
+ * Why an open thread stream ended for this follower. (A run's stream needs no such end:
+ * membership changes wait for the active run to end, and a run's stream ends with its run.)
+ */
+export type AccessEnded = { message: string, };
+
+/**
  * `GET /api/health`.
  */
 export type Health = { ok: boolean, };
+
+/**
+ * `GET /api/me`: who the caller is (`None`: nobody signed in), and whether this server takes
+ * API keys, so the web UI offers to sign in with one. The keys never leave the server.
+ */
+export type Me = { you: Person | null, keys: boolean, 
+/**
+ * `you` is the local single user (`--local`): nobody said who they are.
+ */
+local: boolean, };
 
 /**
  * Every error answer of the HTTP API: `{"error":{"code","message"}}`.
@@ -501,7 +578,7 @@ export type ApiErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_f
  */
 export type StepName = "clarify" | "requirements" | "qa" | "wireframe" | "code" | "build" | "review" | "fix" | "modify";
 
-export type RunKind = "initial" | "answers" | "follow_up" | "publish";
+export type RunKind = "initial" | "answers" | "follow_up" | "publish" | "check";
 
 export type RunStatus = "running" | "interrupted" | "finished" | "failed";
 

@@ -10,6 +10,7 @@ const state: UiState = {
   agent: "offline",
   run: null,
   lastRun: null,
+  userChecks: {},
   questions: null,
   interruptId: null,
   answers: null,
@@ -221,4 +222,16 @@ it("a refused answers run keeps its questions open for a retry", () => {
   m = runReducer(m, { type: "failed", message: "busy", code: "busy" });
   expect(m.phase).toBe("error");
   expect(m.interrupt?.id).toBe("i1");
+});
+
+it("a view saved before steps had sub-agent runs still takes them after a reload", () => {
+  const live = feed(initialMachine, "r1", [
+    { type: "RUN_STARTED", threadId: "t1", runId: "r1" },
+    { type: "STEP_STARTED", stepName: "code" },
+  ]);
+  // What an older build saved: steps without `subagents`.
+  const saved = JSON.parse(JSON.stringify({ ...live, steps: live.steps.map(({ subagents: _, ...s }) => s) })) as RunMachine;
+  let m = runReducer(initialMachine, { type: "restored", machine: saved });
+  m = feed(m, "r1", [{ type: "SUBAGENT_STARTED", subagentRunId: "s1", name: "CrewAI (team-coder)" }], 3);
+  expect(m.steps[0]?.subagents.map((a) => a.name)).toEqual(["CrewAI (team-coder)"]);
 });

@@ -19,6 +19,19 @@ export interface ChatMessage {
   streaming: boolean;
   runId?: string;
   step?: string;
+  /** The external agent that said it (its SUBAGENT_STARTED name), when one did. */
+  agent?: string;
+}
+
+/** One run of an external agent inside a step (SUBAGENT_STARTED … FINISHED / ERROR). */
+export interface SubagentView {
+  id: string;
+  /** Who it is, e.g. "LangGraph (team-planner)". */
+  name: string;
+  status: "active" | "ok" | "failed";
+  /** Its latest narration line. */
+  said: string;
+  error?: string;
 }
 
 export interface StepView {
@@ -38,6 +51,8 @@ export interface StepView {
   /** What the step is doing now: its latest narration line or the file it writes. */
   activity: string;
   files: string[];
+  /** The external agent runs nested in the step, one per try. */
+  subagents: SubagentView[];
   usage?: TokenUsage;
   error?: string;
 }
@@ -126,7 +141,8 @@ export function runReducer(m: RunMachine, a: RunAction): RunMachine {
     case "reset":
       return initialMachine;
     case "restored":
-      return a.machine;
+      // A view saved before steps had `subagents` (sessionStorage outlives a deploy).
+      return { ...a.machine, steps: a.machine.steps.map((s) => ({ ...s, subagents: s.subagents ?? [] })) };
     case "run_requested": {
       // A retry of a refused request reuses its message id: move it rather than repeat it.
       const messages = a.userMessage
@@ -189,7 +205,7 @@ function obj(v: unknown): Record<string, unknown> | undefined {
 }
 
 /** appgen's CUSTOM event names (contract.ts `AppEvent`); the Record keeps the list complete. */
-const APP_EVENTS: Record<AppEvent["name"], true> = { step: true, step_result: true, render_url: true };
+const APP_EVENTS: Record<AppEvent["name"], true> = { step: true, step_result: true, render_url: true, check_result: true };
 
 /** A CUSTOM event as one of appgen's, or null for a name it does not send. */
 function appEvent(e: AgUiEventOf<"CUSTOM">): AppEvent | null {
@@ -210,6 +226,12 @@ function updateActiveStep(m: RunMachine, runId: string, f: (s: StepView) => Step
   const steps = m.steps.slice();
   steps[i] = f(steps[i] as StepView);
   return { ...m, steps };
+}
+
+/** The open step's external agent run `id`, if the event is nested in one. */
+function subagentOf(m: RunMachine, runId: string, id: string | undefined): SubagentView | undefined {
+  if (!id) return undefined;
+  return m.steps[activeStepIndex(m.steps, runId)]?.subagents.find((a) => a.id === id);
 }
 
 function lastLine(text: string): string {
@@ -260,6 +282,7 @@ function applyEvent(m: RunMachine, runId: string, e: AgUiEvent, at: number): Run
         status: "active",
         activity: "Starting…",
         files: [],
+        subagents: [],
       };
       const phase: Phase = BUILD_STEPS.has(name) ? "building" : "running";
       return { ...m, steps: [...m.steps, step], phase: m.phase === "error" ? m.phase : phase };
@@ -286,7 +309,8 @@ function applyEvent(m: RunMachine, runId: string, e: AgUiEvent, at: number): Run
       const id = e.messageId;
       const role = e.role === "user" ? "user" : "assistant";
       const step = m.steps[activeStepIndex(m.steps, runId)]?.name;
-      const msg: ChatMessage = { id, role, text: "", streaming: true, runId, step };
+      const agent = subagentOf(m, runId, e.subagentRunId)?.name;
+      const msg: ChatMessage = { id, role, text: "", streaming: true, runId, step, ...(agent ? { agent } : {}) };
       const exists = m.messages.findIndex((x) => x.id === id);
       const messages = m.messages.slice();
       if (exists === -1) messages.push(msg);
@@ -302,7 +326,26 @@ function applyEvent(m: RunMachine, runId: string, e: AgUiEvent, at: number): Run
         text = x.text + delta;
         return { ...x, text };
       });
-      return updateActiveStep({ ...m, messages }, runId, (s) => ({ ...s, activity: lastLine(text) || s.activity }));
+      const line = lastLine(text);
+      const sub = e.subagentRunId;
+      return updateActiveStep({ ...m, messages }, runId, (s) => ({
+        ...s,
+        activity: line || s.activity,
+        subagents: sub && line ? s.subagents.map((a) => (a.id === sub ? { ...a, said: line } : a)) : s.subagents,
+      }));
+    }
+    case "SUBAGENT_STARTED": {
+      const sub: SubagentView = { id: e.subagentRunId, name: e.name, status: "active", said: "" };
+      return updateActiveStep(m, runId, (s) => ({ ...s, subagents: [...s.subagents.filter((a) => a.id !== sub.id), sub] }));
+    }
+    case "SUBAGENT_FINISHED":
+    case "SUBAGENT_ERROR": {
+      const error = e.type === "SUBAGENT_ERROR" ? e.message : undefined;
+      const status = error === undefined ? "ok" : "failed";
+      return updateActiveStep(m, runId, (s) => ({
+        ...s,
+        subagents: s.subagents.map((a) => (a.id === e.subagentRunId ? { ...a, status, ...(error ? { error } : {}) } : a)),
+      }));
     }
     case "TEXT_MESSAGE_END": {
       const id = e.messageId;
@@ -432,6 +475,9 @@ function applyCustom(m: RunMachine, runId: string, e: AppEvent): RunMachine {
     }
     case "render_url":
       return { ...m, result: { ...m.result, previewUrl: e.value.url, version: e.value.version } };
+    // The check's result is in the state (the version's acceptance results) and the message.
+    case "check_result":
+      return m;
   }
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { SseParser } from "./sse";
-import { followRun, seqTrackingFetch } from "./stream";
+import { followRun, followThread, seqTrackingFetch } from "./stream";
+import type { ThreadEvent } from "./contract";
+import { dispositionName } from "./signed";
 import type { AgUiEvent } from "./types";
 
 describe("SseParser", () => {
@@ -118,4 +120,34 @@ it("seqTrackingFetch ends the body cleanly when the connection drops", async () 
   const res = await f("/api/agent", {});
   expect(await res.text()).toBe(frame(7, { type: "STEP_STARTED", stepName: "build" }));
   expect(seqs).toEqual([7]);
+});
+
+describe("followThread", () => {
+  it("resumes from the last id after a drop and stops for good when access ends", async () => {
+    const asked: (string | null)[] = [];
+    const withdrawn = (seq: number, id: string) => `id: ${seq}\ndata: ${JSON.stringify({ type: "withdrawn", data: { id } })}\n\n`;
+    const opens = [
+      () => sseResponse([withdrawn(1, "a"), withdrawn(2, "b")]), // then the connection drops
+      () => new Response("{}", { status: 503 }),
+      () => sseResponse([withdrawn(3, "c"), `data: ${JSON.stringify({ type: "access_ended", data: { message: "removed" } })}\n\n`]),
+    ];
+    const fetchFn = (async (_url: string, init: RequestInit) => {
+      asked.push(new Headers(init.headers).get("Last-Event-ID"));
+      const next = opens.shift();
+      if (!next) throw new Error("opened again after access ended");
+      return next();
+    }) as unknown as typeof fetch;
+    const seen: ThreadEvent[] = [];
+    const end = await followThread({ threadId: "t", onEvent: (e) => seen.push(e), signal: new AbortController().signal, reopenMs: 1, fetchFn });
+    expect(end).toBe("access_ended");
+    expect(asked).toEqual([null, "2", "2"]);
+    expect(seen.map((e) => e.type)).toEqual(["withdrawn", "withdrawn", "withdrawn", "access_ended"]);
+  });
+});
+
+describe("dispositionName", () => {
+  it("reads the zip's file name", () => {
+    expect(dispositionName('attachment; filename="reading-list-v2.zip"')).toBe("reading-list-v2.zip");
+    expect(dispositionName(null)).toBeNull();
+  });
 });

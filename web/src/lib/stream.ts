@@ -1,6 +1,8 @@
 // Following a run's event log: replay + follow with `?after=<seq>` and reconnect with backoff
 // when the connection drops (docs/api.md "GET …/runs/{runId}/events").
 
+import { authFetch } from "./auth";
+import type { ThreadEvent } from "./contract";
 import { SseParser, readSse, type SseFrame } from "./sse";
 import type { AgUiEvent } from "./types";
 
@@ -48,7 +50,7 @@ export function frameToEvent(frame: SseFrame): AgUiEvent | null {
  * stream ends early or the network fails. Duplicate frames (seq ≤ last) are dropped.
  */
 export async function followRun(opts: FollowOptions): Promise<FollowResult> {
-  const fetchFn = opts.fetchFn ?? ((input, init) => fetch(input, init));
+  const fetchFn = opts.fetchFn ?? ((input, init) => authFetch(String(input), init));
   const backoff = opts.backoffMs ?? defaultBackoff;
   let last = opts.after;
   let attempt = 0;
@@ -84,6 +86,60 @@ export async function followRun(opts: FollowOptions): Promise<FollowResult> {
     attempt += 1;
     opts.onStatus?.("reconnecting");
     await sleep(backoff(attempt), opts.signal);
+  }
+  return "aborted";
+}
+
+export interface ThreadFollowOptions {
+  threadId: string;
+  onEvent: (event: ThreadEvent) => void;
+  signal: AbortSignal;
+  /** After the stream fails or is refused (the thread does not exist yet), open it again this
+   * much later. */
+  reopenMs: number;
+  fetchFn?: typeof fetch;
+  base?: string;
+}
+
+/**
+ * Follows a thread's stream (docs/api.md "Working together"), signed in as this tab, resuming
+ * from the last id after a drop. Ends when aborted, or when the server says this tab's access
+ * ended (the member was removed): then it does not open again.
+ */
+export async function followThread(opts: ThreadFollowOptions): Promise<"aborted" | "access_ended"> {
+  const fetchFn = opts.fetchFn ?? ((input, init) => authFetch(String(input), init));
+  const url = `${opts.base ?? ""}/api/threads/${encodeURIComponent(opts.threadId)}/events`;
+  let last: number | null = null;
+  while (!opts.signal.aborted) {
+    let ended = false;
+    try {
+      const headers: Record<string, string> = { Accept: "text/event-stream" };
+      if (last !== null) headers["Last-Event-ID"] = String(last);
+      // Cookies too when the API is on another origin (as EventSource withCredentials sent them).
+      const res = await fetchFn(url, { headers, signal: opts.signal, credentials: "include" });
+      if (res.ok && res.body) {
+        await readSse(
+          res.body,
+          (frame) => {
+            if (frame.seq !== null) last = frame.seq;
+            let e: ThreadEvent;
+            try {
+              e = JSON.parse(frame.data) as ThreadEvent;
+            } catch {
+              return; // a malformed frame is skipped
+            }
+            if (e.type === "access_ended") ended = true;
+            opts.onEvent(e);
+          },
+          opts.signal,
+        );
+      }
+    } catch {
+      // Dropped or refused: open it again below.
+    }
+    if (opts.signal.aborted) return "aborted";
+    if (ended) return "access_ended";
+    await sleep(opts.reopenMs, opts.signal);
   }
   return "aborted";
 }

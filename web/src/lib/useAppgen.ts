@@ -7,8 +7,10 @@ import { API_BASE, api, apiErrorFromAgent, newId } from "./api";
 import type { ContextEntry } from "./options";
 import { loadRun, saveRun, setThreadInUrl } from "./persist";
 import { initialMachine, isBusy, runReducer, type RunMachine } from "./runMachine";
-import { followRun, isTerminal, QueuedInstead, seqTrackingFetch } from "./stream";
-import type { Person, QueuedMessage, ThreadDetail, ThreadEvent, ThreadListItem, ThreadRole } from "./contract";
+import { announceDeploy } from "./deploys";
+import { authHeaders } from "./auth";
+import { followRun, followThread, isTerminal, QueuedInstead, seqTrackingFetch } from "./stream";
+import type { Person, QueuedMessage, ThreadDetail, ThreadListItem, ThreadRole } from "./contract";
 import type { AgUiEvent } from "./types";
 import { fieldsFromSchema, summarizeAnswers, type Answers } from "./schemaForm";
 
@@ -55,6 +57,8 @@ export interface Appgen {
   retry: () => void;
   openThread: (threadId: string | null) => void;
   restore: (n: number) => Promise<number | null>;
+  /** Adds a check in words; answers the id of the run that reads and runs it. */
+  addCheck: (sentence: string) => Promise<string | null>;
 }
 
 export function useAppgen(initialThread: string | null): Appgen {
@@ -172,6 +176,7 @@ export function useAppgen(initialThread: string | null): Appgen {
           url: `${API_BASE}/api/agent`,
           threadId,
           initialMessages: userMessage ? [userMessage] : [],
+          headers: authHeaders(),
           fetch: seqTrackingFetch((s) => seqs.push(s)),
         });
         await agent.runAgent(
@@ -293,14 +298,12 @@ export function useAppgen(initialThread: string | null): Appgen {
   const threadId = machine.state?.threadId === machine.threadId ? machine.threadId : null;
   useEffect(() => {
     if (!threadId) return;
-    let source: EventSource | null = null;
-    let reopen: ReturnType<typeof setTimeout> | undefined;
+    const ac = new AbortController();
     let pending: ReturnType<typeof setTimeout> | undefined;
-    let closed = false;
     const reload = async () => {
       try {
         const detail = await api.thread(threadId);
-        if (closed || ref.current.threadId !== threadId) return;
+        if (ac.signal.aborted || ref.current.threadId !== threadId) return;
         setTeam((t) => teamOf(detail, t.present));
         if (following.current) return;
         const active = detail.state.run?.runId;
@@ -312,14 +315,28 @@ export function useAppgen(initialThread: string | null): Appgen {
         // Offline for now; the next event (or the stream reopening) tries again.
       }
     };
-    const open = () => {
-      // Resumes from its last id by itself (Last-Event-ID); a replay of the log on the first
-      // open costs one reload, coalesced below.
-      source = new EventSource(`${API_BASE}/api/threads/${encodeURIComponent(threadId)}/events`, { withCredentials: true });
-      source.onmessage = (msg) => {
-        const e = JSON.parse(msg.data as string) as ThreadEvent;
+    // Resumes from its last id by itself; a replay of the log on the first open costs one
+    // reload, coalesced below. Reopened after a failure (the thread does not exist yet, the
+    // server restarts), but not once this tab's access ended.
+    void followThread({
+      threadId,
+      base: API_BASE,
+      signal: ac.signal,
+      reopenMs: REOPEN_MS,
+      onEvent: (e) => {
         if (e.type === "presence") {
           setTeam((t) => ({ ...t, present: e.data.people }));
+          return;
+        }
+        if (e.type === "deploy") {
+          announceDeploy(threadId, e.data);
+          return;
+        }
+        if (e.type === "access_ended") {
+          stopStream();
+          setTeam(noTeam);
+          dispatch({ type: "failed", message: `You can no longer open this thread: ${e.data.message}.` });
+          refreshThreads();
           return;
         }
         clearTimeout(pending);
@@ -327,22 +344,13 @@ export function useAppgen(initialThread: string | null): Appgen {
           void reload();
           refreshThreads();
         }, 50);
-      };
-      // A refused stream (the thread does not exist yet, the server restarts) is not retried
-      // by the browser: open it again later.
-      source.onerror = () => {
-        if (source?.readyState !== EventSource.CLOSED || closed) return;
-        reopen = setTimeout(open, REOPEN_MS);
-      };
-    };
-    open();
+      },
+    });
     return () => {
-      closed = true;
-      clearTimeout(reopen);
+      ac.abort();
       clearTimeout(pending);
-      source?.close();
     };
-  }, [threadId, follow, refreshThreads]);
+  }, [threadId, follow, refreshThreads, stopStream]);
 
   const startApp = useCallback(
     (prompt: string, context: ContextEntry[]) => {
@@ -432,10 +440,22 @@ export function useAppgen(initialThread: string | null): Appgen {
     [syncThread, refreshThreads],
   );
 
+  const addCheck = useCallback(
+    async (sentence: string) => {
+      const threadId = ref.current.threadId;
+      if (!threadId) return null;
+      const started = await api.addCheck(threadId, sentence);
+      await syncThread(threadId);
+      return started.runId;
+    },
+    [syncThread],
+  );
+
   return {
     machine,
     threads,
     team,
+    addCheck,
     withdraw,
     startApp,
     sendMessage,

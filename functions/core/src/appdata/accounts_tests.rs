@@ -197,8 +197,9 @@ fn private_records_are_seen_only_by_their_creator() {
 
 #[test]
 fn the_build_check_names_what_it_cannot_see_of_cloud_and_sign_in_apps() {
-    let unseen = |spec| AppSchema::unchecked_by_the_build(&req(spec));
+    let unseen = |spec| AppSchema::unchecked_by_the_build(&req(spec), false);
     assert_eq!(unseen(json!({"entity": entity()})), None);
+    assert!(!AppSchema::uses_data_api(&req(json!({"entity": entity()}))));
     assert_eq!(
         unseen(json!({"entity": entity(), "data": "cloud"})),
         Some("data shared between people")
@@ -211,4 +212,17 @@ fn the_build_check_names_what_it_cannot_see_of_cloud_and_sign_in_apps() {
         unseen(json!({"collections": [{"name": "diary", "fields": []}]})),
         Some("data shared between people")
     );
+}
+
+#[test]
+fn a_check_on_a_data_space_saw_sharing_and_sign_in() {
+    for spec in [
+        json!({"entity": entity(), "data": "cloud"}),
+        json!({"entity": entity(), "data": "private"}),
+        json!({"entity": entity(), "accounts": true}),
+    ] {
+        assert!(AppSchema::uses_data_api(&req(spec.clone())), "{spec}");
+        assert!(AppSchema::unchecked_by_the_build(&req(spec.clone()), false).is_some());
+        assert_eq!(AppSchema::unchecked_by_the_build(&req(spec), true), None);
+    }
 }

@@ -30,12 +30,15 @@ pub const MAX_LIMIT: usize = 200;
 pub const SERVER_FIELDS: [&str; 4] = ["id", "createdAt", "updatedAt", "createdBy"];
 
 /// An app's two data spaces: `preview` (every version's preview; resettable) and `live` (the
-/// published app). Keys are per space, so one never reaches the other.
+/// published app). Keys are per space, so one never reaches the other. `check` is the build
+/// check's throwaway space: emptied before and after each check, served only to that check
+/// (never by the public data API: [`Space::parse`] does not know it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Space {
     Preview,
     Live,
+    Check,
 }
 
 impl Space {
@@ -43,6 +46,7 @@ impl Space {
         match self {
             Space::Preview => "preview",
             Space::Live => "live",
+            Space::Check => "check",
         }
     }
 
@@ -107,6 +111,34 @@ impl AppSchema {
         self.collections.iter().find(|c| c.name == name)
     }
 
+    /// What the build check could not see of this app, in words for the version's message.
+    /// A check that ran the app against its own data space (`on_data_space`: the cloud client
+    /// talking to the real data API, in the browser contexts of its scenarios) saw sharing
+    /// and sign-in; one that could not served `dist/` alone, where the client falls back to
+    /// the browser, so neither was exercised. `None` for apps whose data stays on the device.
+    pub fn unchecked_by_the_build(req: &Requirements, on_data_space: bool) -> Option<&'static str> {
+        match (AppSchema::cloud(req), AppSchema::of(req).accounts) {
+            _ if on_data_space => None,
+            (_, true) => Some("sign-in and each person's own data"),
+            (true, false) => Some("data shared between people"),
+            (false, false) => None,
+        }
+    }
+
+    /// Whether the app keeps its data in appgen's data API (shared in the cloud, or private
+    /// per signed-in person) rather than on the device: what the build check needs a data
+    /// space for.
+    pub fn uses_data_api(req: &Requirements) -> bool {
+        AppSchema::cloud(req) || AppSchema::of(req).accounts
+    }
+
+    fn cloud(req: &Requirements) -> bool {
+        matches!(
+            req.spec.get("data").and_then(Value::as_str),
+            Some("cloud" | "private")
+        ) || req.spec.get("collections").is_some()
+    }
+
     /// The app's collections from its requirements: `spec.collections` when the agent wrote
     /// them (`[{name, fields: [{key, type, required, options}], private}]`), else the offline
     /// generator's record entity (`spec.entity`), named by its plural. At most
@@ -115,22 +147,6 @@ impl AppSchema {
     /// The app has accounts when its data is "private per signed-in person" (`spec.data ==
     /// "private"`, which also makes the entity's collection private), when the agent wrote
     /// `spec.accounts: true`, or when any collection is private.
-    /// What the build check cannot see of this app, in words for the version's message: the
-    /// check serves `dist/` statically, where the data client falls back to the browser, so
-    /// neither data shared between people nor sign-in is exercised there. `None` for apps
-    /// whose data stays on the device.
-    pub fn unchecked_by_the_build(req: &Requirements) -> Option<&'static str> {
-        let cloud = matches!(
-            req.spec.get("data").and_then(Value::as_str),
-            Some("cloud" | "private")
-        ) || req.spec.get("collections").is_some();
-        match (cloud, AppSchema::of(req).accounts) {
-            (_, true) => Some("sign-in and each person's own data"),
-            (true, false) => Some("data shared between people"),
-            (false, false) => None,
-        }
-    }
-
     pub fn of(req: &Requirements) -> AppSchema {
         let private_data = req.spec.get("data").and_then(Value::as_str) == Some("private");
         let explicit = req

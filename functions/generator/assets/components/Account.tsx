@@ -4,7 +4,7 @@ import { auth, backend, type User } from "../lib/backend";
 // Sign-in for an app whose records are private to each person (docs/appdata.md): until someone
 // signs in, the app shows the sign-in form; once signed in, the app itself, keyed by the user so
 // nothing of one person's list survives into another's. Where the app has no backend (a file
-// server, the build check's static server) sign-in cannot work: the app runs on this page and
+// server) sign-in cannot work: the app runs on this page and
 // says so.
 
 const where = backend.space === "preview" ? "this preview" : "this page";

@@ -3,7 +3,8 @@
 //
 // Where the data lives is read from where the app is served: a preview
 // (/p/{app}/{version}/{token}/) uses the app's preview space with its own URL as the key; a
-// published app finds {base, app, space, key} in <meta name="appgen-data">. Anywhere else
+// published app (and the build check's page) finds {base, app, space, key} in
+// <meta name="appgen-data">. Anywhere else
 // (a file server, a test harness) `backend.available` is false and the app keeps its data in
 // memory. Inside the sandboxed preview there are no cookies or storage: the client id and the
 // signed-in session live in memory for this visit only; where the app has its own origin

@@ -10,6 +10,12 @@ const NAMES: [&str; 2] = ["Amber", "Cobalt"];
 /// The words of the records' other text fields (and e-mail, web addresses).
 const OTHER: [&str; 2] = ["Maple", "Willow"];
 
+/// The people the sign-in scenarios sign up as: [email, password].
+const PEOPLE: [[&str; 2]; 2] = [
+    ["amber@example.com", "amber-secret-1"],
+    ["cobalt@example.com", "cobalt-secret-2"],
+];
+
 pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
     let app = App::new(spec);
     let mut out = vec![app.adds()];
@@ -21,7 +27,31 @@ pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
     out.extend(app.overlap());
     out.extend(app.low_stock());
     out.extend(app.parents());
+    if spec.accounts() {
+        // Behind sign-in, every scenario starts as someone who signed up.
+        for s in &mut out {
+            s.steps.splice(0..0, sign_up(0));
+        }
+        out.extend(app.private());
+    } else if spec.cloud_collection().is_some() {
+        out.extend(app.shared());
+    }
     out
+}
+
+/// Person `n` signs up on the sign-in screen (components/Account.tsx) and is signed in.
+fn sign_up(n: usize) -> Vec<ScenarioStep> {
+    enter_as(n, "Sign up")
+}
+
+fn enter_as(n: usize, button: &str) -> Vec<ScenarioStep> {
+    let [email, password] = PEOPLE[n];
+    vec![
+        fill("Email", email),
+        fill("Password", password),
+        click(button),
+        visible(&format!("Signed in as {email}")),
+    ]
 }
 
 struct App<'a> {
@@ -102,6 +132,52 @@ impl<'a> App<'a> {
         Some(scenario(
             &format!("{} are kept after a reload", self.plural.to_lowercase()),
             "Keep the data after a page reload",
+            steps,
+        ))
+    }
+
+    /// A cloud app's point: a record one person adds is there for the next, who opens the app
+    /// in a browser of their own (no storage shared with the first). Only the data API
+    /// carries it across: an app that keeps its data in the browser fails here.
+    fn shared(&self) -> Option<Scenario> {
+        let [a, _] = self.shown.as_ref()?;
+        let mut steps = self.add(0, &[]);
+        steps.push(visible_in(&self.plural, a));
+        steps.push(ScenarioStep::FreshContext);
+        steps.push(visible_in(&self.plural, a));
+        steps.push(count(&self.plural, 1));
+        Some(scenario(
+            &format!("{} are shared with everyone", self.plural.to_lowercase()),
+            "Data shared between people in the cloud",
+            steps,
+        ))
+    }
+
+    /// A sign-in app's point: what one person adds is theirs. A signs up and adds a record;
+    /// B, signed up in a browser of their own, does not see it; B signs out, and A, signing
+    /// in again in yet another browser, does.
+    fn private(&self) -> Option<Scenario> {
+        let [a, _] = self.shown.as_ref()?;
+        let mut steps = sign_up(0);
+        steps.extend(self.add(0, &[]));
+        steps.push(visible_in(&self.plural, a));
+        steps.push(ScenarioStep::FreshContext);
+        steps.extend(sign_up(1));
+        steps.push(expect(Expectation::TextHidden {
+            text: a.clone(),
+            within: None,
+        }));
+        steps.push(click("Sign out"));
+        steps.push(visible("Sign in"));
+        steps.push(ScenarioStep::FreshContext);
+        steps.extend(enter_as(0, "Sign in"));
+        steps.push(visible_in(&self.plural, a));
+        Some(scenario(
+            &format!(
+                "each person sees only their own {}",
+                self.plural.to_lowercase()
+            ),
+            "Private per signed-in person",
             steps,
         ))
     }

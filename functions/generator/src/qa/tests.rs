@@ -362,7 +362,8 @@ fn a_check_in_words_becomes_a_scenario() {
     assert!(
         kept.steps
             .iter()
-            .any(|st| matches!(st, ScenarioStep::Fill { value, .. } if value == "milk"))
+            .any(|st| matches!(st, ScenarioStep::Fill { value, .. } if value == "Milk")),
+        "the value keeps the case it was written in: {kept:?}"
     );
     let bad = words::from_sentence(&spec, "when I add a task with colour red it is listed")
         .expect_err("no such field");
@@ -535,5 +536,87 @@ fn parents_are_added_in_their_own_list() {
             .any(|n| n.contains("added in its list")),
         "{:?}",
         names(&chosen)
+    );
+}
+
+#[test]
+fn a_cloud_app_is_checked_for_sharing_in_a_second_browser() {
+    let s = for_prompt(
+        "A shared shopping list for our household: item, quantity and who added it; everyone sees changes live.",
+    );
+    let shared = s
+        .iter()
+        .find(|x| x.name.ends_with("are shared with everyone"))
+        .expect("a sharing scenario");
+    let fresh = shared
+        .steps
+        .iter()
+        .position(|st| *st == ScenarioStep::FreshContext)
+        .expect("a second browser");
+    let seen_after = shared.steps[fresh..].iter().any(|st| {
+        matches!(
+            st,
+            ScenarioStep::Expect {
+                expect: Expectation::TextVisible {
+                    within: Some(_),
+                    ..
+                }
+            }
+        )
+    });
+    assert!(seen_after, "{:?}", shared.steps);
+    // No sign-in in a shared app; nothing of the kind on the device.
+    assert!(!s.iter().any(|x| x.steps.iter().any(is_sign_up)));
+    let local = for_prompt("A recipe box: each recipe has a title and a cuisine.");
+    assert!(
+        !names(&local).iter().any(|n| n.contains("shared")),
+        "{:?}",
+        names(&local)
+    );
+}
+
+fn is_sign_up(st: &ScenarioStep) -> bool {
+    matches!(st, ScenarioStep::Click { name, .. } if name == "Sign up")
+}
+
+#[test]
+fn a_sign_in_app_signs_up_first_and_is_checked_for_privacy() {
+    let s = for_prompt(
+        "A journal where each person signs in and keeps their own entries: title and text.",
+    );
+    let collection: Vec<_> = s.iter().filter(|x| !x.name.contains("colour")).collect();
+    assert!(collection.len() > 2, "{:?}", names(&s));
+    for sc in &collection {
+        assert!(
+            matches!(&sc.steps[0], ScenarioStep::Fill { label, .. } if label == "Email"),
+            "{}: {:?}",
+            sc.name,
+            sc.steps
+        );
+    }
+    let private = s
+        .iter()
+        .find(|x| x.name.starts_with("each person sees only their own"))
+        .expect("a privacy scenario");
+    let ups = private.steps.iter().filter(|st| is_sign_up(st)).count();
+    let fresh = private
+        .steps
+        .iter()
+        .filter(|st| **st == ScenarioStep::FreshContext)
+        .count();
+    let hidden = private.steps.iter().any(|st| {
+        matches!(
+            st,
+            ScenarioStep::Expect {
+                expect: Expectation::TextHidden { .. }
+            }
+        )
+    });
+    assert_eq!((ups, fresh, hidden), (2, 2, true), "{:?}", private.steps);
+    assert!(
+        private
+            .steps
+            .iter()
+            .any(|st| matches!(st, ScenarioStep::Click { name, .. } if name == "Sign in"))
     );
 }

@@ -38,7 +38,8 @@ pub fn from_sentence(spec: &AppSpec, sentence: &str) -> Result<Scenario, Unread>
             "checks in words are read for apps that keep a list".into(),
         ));
     }
-    let lower = sentence.trim().trim_end_matches('.').to_lowercase();
+    let said = sentence.trim().trim_end_matches('.');
+    let lower = said.to_lowercase();
     let rest = [
         "when i add a ",
         "when i add an ",
@@ -56,7 +57,18 @@ pub fn from_sentence(spec: &AppSpec, sentence: &str) -> Result<Scenario, Unread>
         o if o.contains("reload") => Outcome::KeptAfterReload,
         _ => return Err(usage()),
     };
-    let values = pairs(spec, with.trim().strip_prefix("with ").unwrap_or(""))?;
+    // Values keep the case they were written in ("Milk"); the words around them are read in
+    // lower case. Where lower-casing changed the length, the lower-case text is all there is.
+    let at = with.as_ptr() as usize - lower.as_ptr() as usize;
+    let with = match said.len() == lower.len() {
+        true => said.get(at..at + with.len()).unwrap_or(with),
+        false => with,
+    };
+    let with = with.trim();
+    let values = match with.get(..5) {
+        Some(w) if w.eq_ignore_ascii_case("with ") => pairs(spec, &with[5..])?,
+        _ => pairs(spec, "")?,
+    };
     Ok(build(spec, sentence.trim(), &values, outcome))
 }
 
@@ -64,11 +76,12 @@ pub fn from_sentence(spec: &AppSpec, sentence: &str) -> Result<Scenario, Unread>
 fn pairs(spec: &AppSpec, text: &str) -> Result<Vec<(String, String)>, Unread> {
     let mut out = Vec::new();
     for part in text.split(" and ").map(str::trim).filter(|p| !p.is_empty()) {
+        let lower = part.to_lowercase();
         let field = spec
             .entity
             .fields
             .iter()
-            .filter(|f| part.starts_with(&f.label.to_lowercase()))
+            .filter(|f| lower.starts_with(&f.label.to_lowercase()))
             .max_by_key(|f| f.label.len())
             .ok_or_else(|| {
                 let labels: Vec<String> =

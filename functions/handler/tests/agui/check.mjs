@@ -86,7 +86,7 @@ async function run(agent, raw, params, label) {
   if (![EventType.RUN_FINISHED, EventType.RUN_ERROR].includes(last?.type)) fails.push(`${label}: no terminal event`);
   const counts = {};
   for (const e of seen) counts[e.type] = (counts[e.type] ?? 0) + 1;
-  return { runId: params.runId, events: seen.length, counts, last, steps: seen.filter((e) => e.type === "STEP_STARTED").map((e) => e.stepName), result: outcome?.result };
+  return { runId: params.runId, events: seen.length, counts, last, steps: seen.filter((e) => e.type === "STEP_STARTED").map((e) => e.stepName), subagents: seen.filter((e) => e.type === "SUBAGENT_STARTED").map((e) => e.name), result: outcome?.result };
 }
 
 /** Default answers from an interrupt's responseSchema (what a user accepting defaults sends). */

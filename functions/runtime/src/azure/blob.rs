@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use azure_core::http::{Etag, RequestContent};
 use azure_storage_blob::models::{
     AppendBlobClientAppendBlockOptions, AppendBlobClientAppendBlockResultHeaders,
-    AppendBlobClientCreateOptions, BlobClientDownloadOptions, BlobClientGetPropertiesResultHeaders,
-    BlobClientUploadOptions, BlobContainerClientListBlobsOptions,
+    AppendBlobClientCreateOptions, BlobClientDeleteOptions, BlobClientDownloadOptions,
+    BlobClientGetPropertiesResultHeaders, BlobClientUploadOptions,
+    BlobContainerClientListBlobsOptions,
 };
 use azure_storage_blob::{BlobClient, BlobServiceClient, BlobServiceClientOptions};
 use futures::TryStreamExt as _;
@@ -397,6 +398,27 @@ impl BlobStore for AzureBlobStore {
         match client.delete(None).await {
             Ok(_) => Ok(()),
             Err(e) if error_code(&e) == Some("BlobNotFound") => Ok(()),
+            Err(e) => Err(self.fail(container, "delete", key, e)),
+        }
+    }
+
+    async fn delete_if_match(
+        &self,
+        container: Container,
+        key: &str,
+        etag: &ETag,
+    ) -> Result<(), StoreError> {
+        let client = self.blob(container, key)?;
+        let options = BlobClientDeleteOptions {
+            if_match: Some(Etag::from(etag.0.as_str())),
+            ..Default::default()
+        };
+        match client.delete(Some(options)).await {
+            Ok(_) => Ok(()),
+            // A stale If-Match is 412; a blob deleted meanwhile is not this version either.
+            Err(e) if status(&e) == Some(412) || error_code(&e) == Some("BlobNotFound") => Err(
+                StoreError::Conflict(format!("{key}: {}", error_code(&e).unwrap_or("changed"))),
+            ),
             Err(e) => Err(self.fail(container, "delete", key, e)),
         }
     }

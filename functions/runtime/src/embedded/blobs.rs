@@ -405,6 +405,25 @@ impl BlobStore for DiskBlobStore {
         remove_if_present(&ct_path(&path))?;
         remove_if_present(&path)
     }
+
+    async fn delete_if_match(
+        &self,
+        container: Container,
+        key: &str,
+        etag: &ETag,
+    ) -> Result<(), StoreError> {
+        let path = self.path(container, key)?;
+        // Under the key's lock, as conditional puts are: nobody writes between check and delete.
+        let _guard = self.inner.lock(&path)?;
+        match record::read(&path).map_err(backend)? {
+            Some(current) if &current.etag == etag => {}
+            Some(_) => return Err(StoreError::Conflict(format!("{key} changed"))),
+            None => return Err(StoreError::Conflict(format!("{key} does not exist"))),
+        }
+        self.inner.close_append(&path)?;
+        remove_if_present(&ct_path(&path))?;
+        remove_if_present(&path)
+    }
 }
 
 #[cfg(test)]

@@ -172,6 +172,31 @@ impl Answer for QaAnswer {
     }
 }
 
+/// qa, asked for one check a person wrote in words: the qa agent's answer with exactly one
+/// scenario, or none and a `message` saying how to put the sentence (it could not read it).
+#[derive(Debug, Deserialize)]
+pub struct QaCheckAnswer {
+    #[serde(default)]
+    pub message: String,
+    pub scenarios: Value,
+}
+
+impl Answer for QaCheckAnswer {
+    /// The scenario, or why the sentence could not be read.
+    type Accepted = Result<Scenario, String>;
+
+    fn accept(self) -> Result<Result<Scenario, String>, String> {
+        let mut scenarios =
+            parse_scenarios(&self.scenarios.to_string()).map_err(|e| e.to_string())?;
+        match (scenarios.len(), self.message.trim()) {
+            (1, _) => Ok(Ok(scenarios.remove(0))),
+            (0, why) if !why.is_empty() => Ok(Err(why.to_owned())),
+            (0, _) => Err("`scenarios` is empty and `message` does not say why".into()),
+            (n, _) => Err(format!("write exactly one scenario for the check, not {n}")),
+        }
+    }
+}
+
 /// wireframe: one HTML document.
 #[derive(Debug, Deserialize)]
 pub struct WireframeAnswer {
@@ -391,6 +416,19 @@ mod tests {
                       {"do": "expect", "expect": {"kind": "count", "list": null, "count": 1}}]}]}))
         .expect("a scenario with nulls for absent options reads");
         assert_eq!(good.len(), 1);
+        let one = json!([{"name": "n", "requirement": "r",
+            "steps": [{"do": "expect", "expect": {"kind": "count", "list": null, "count": 1}}]}]);
+        let read = accept::<QaCheckAnswer>(json!({"scenarios": one})).expect("one reads");
+        assert!(read.is_ok_and(|s| s.name == "n"));
+        let unread =
+            accept::<QaCheckAnswer>(json!({"scenarios": [], "message": "say which field"}));
+        assert_eq!(
+            unread.expect("a reason is an answer"),
+            Err("say which field".into())
+        );
+        let two = json!([one[0], {"name": "m", "requirement": "r", "steps": one[0]["steps"]}]);
+        assert!(accept::<QaCheckAnswer>(json!({"scenarios": two})).is_err());
+        assert!(accept::<QaCheckAnswer>(json!({"scenarios": []})).is_err());
         assert_eq!(
             accept::<WireframeAnswer>(json!({"message": "hi"})),
             Err("`html` is missing or is not an HTML document".into())

@@ -6,7 +6,7 @@
 
 use super::agents::{AgentName, Agents};
 use super::answers::{
-    Answer, ClarifyAnswer, CodeAnswer, QaAnswer, RequirementsAnswer, WireframeAnswer,
+    Answer, ClarifyAnswer, CodeAnswer, QaAnswer, QaCheckAnswer, RequirementsAnswer, WireframeAnswer,
 };
 use super::client::Chain;
 use super::config::{ConfigError, LlmConfig, ModelConfig};
@@ -119,6 +119,24 @@ impl AppAgent for ModelAgent {
         let vars = prompts::context(ctx);
         self.step::<QaAnswer>(AgentName::Qa, &vars, out, &FileMode::None)
             .await
+    }
+
+    /// The qa agent, with the requirements as for the suite, asked for one scenario of the
+    /// sentence; it says why when it cannot read it (then nothing is added).
+    async fn check_in_words(
+        &self,
+        ctx: &AgentContext,
+        sentence: &str,
+        out: &mut dyn AgentOutput,
+    ) -> Result<Scenario, AgentError> {
+        let vars = prompts::context(ctx);
+        let mut messages = prompts::opening(self.agents.get(AgentName::Qa), &vars)?;
+        if let Some(super::client::Msg::User(text)) = messages.last_mut() {
+            text.push_str(&prompts::check_in_words(sentence));
+        }
+        let (read, _) =
+            (self.ask::<QaCheckAnswer>(AgentName::Qa, messages, out, &FileMode::None)).await?;
+        read.map_err(AgentError::Unsupported)
     }
 
     async fn wireframe(

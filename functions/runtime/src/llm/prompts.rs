@@ -85,6 +85,17 @@ pub fn modify(ctx: &AgentContext, request: &str) -> Vars {
     context(ctx).with(P::Request, request)
 }
 
+/// qa asked for one check a person wrote in words: what follows the qa agent's user message.
+pub fn check_in_words(sentence: &str) -> String {
+    format!(
+        "\n\nThis time write no suite: a person wrote one check of the app in words, and it runs \
+         on the current version. Write it as exactly one scenario in `scenarios` (labels and button \
+         names from the requirements, concrete values). If it does not say something a browser can \
+         check on this app, answer with an empty `scenarios` and say in `message`, in one sentence, \
+         how to put it.\n\nThe check: {sentence}"
+    )
+}
+
 /// fix: the context and the failure.
 pub fn fix(ctx: &AgentContext, failure: &Failure) -> Vars {
     let console_errors = if failure.console_errors.is_empty() {

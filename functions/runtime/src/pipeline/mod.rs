@@ -12,8 +12,10 @@
 //! - `steps`: the step handlers a process registers ([`Steps`]).
 //! - `pump`: agent events → AG-UI events, appended while the agent works.
 //! - `publish`: publishing a version at its slug, unpublishing, the published files.
+//! - `deploy`: deploys to Vercel that outlive their request (stored stages, heartbeat, lost).
 //! - `recovery`: re-sending lost step messages, missing terminal events, the sweeper.
 
+mod deploy;
 mod publish;
 mod pump;
 mod queue;
@@ -22,7 +24,10 @@ mod runner;
 mod start;
 mod steps;
 
-pub use publish::{BuiltVersion, PublishError, PublishedFile};
+pub use publish::{
+    BuiltVersion, DEFAULT_APPS_PORT, PublishError, PublishedFile, apps_origin_from_env,
+    local_origin,
+};
 pub use queue::QueueRefusal;
 pub use recovery::SweepReport;
 pub use steps::{StepHandler, StepWork, Steps};
@@ -127,6 +132,9 @@ pub struct Pipeline {
     /// One per step queue, poked after every in-process send to it so its worker picks the
     /// message up without polling delay (and the other queues' workers stay asleep).
     wakers: HashMap<StepName, Arc<Notify>>,
+    /// Where published apps live, for the answer to a "publish it" (from the environment as
+    /// the hosts read it; `serve` sets its own port).
+    apps: std::sync::RwLock<appgen_core::publish::AppsOrigin>,
 }
 
 impl Pipeline {
@@ -150,7 +158,19 @@ impl Pipeline {
                 .into_iter()
                 .map(|s| (s, Arc::new(Notify::new())))
                 .collect(),
+            apps: std::sync::RwLock::new(apps_origin_from_env()),
         }
+    }
+
+    /// Tells the pipeline where published apps live (the host's apps origin).
+    pub fn set_apps_origin(&self, origin: appgen_core::publish::AppsOrigin) {
+        *self.apps.write().unwrap_or_else(|p| p.into_inner()) = origin;
+    }
+
+    /// The address of the app published at `slug`, as the host serves it.
+    pub fn app_url(&self, slug: &str) -> String {
+        let apps = self.apps.read().unwrap_or_else(|p| p.into_inner());
+        apps.url(slug)
     }
 
     pub fn config(&self) -> &PipelineConfig {

@@ -7,16 +7,41 @@ use super::{Fault, Pipeline, StartError};
 use crate::now_ms;
 use appgen_core::access::{Action, Denied};
 use appgen_core::agui::{Event, Message, RunAgentInput};
+use appgen_core::live::{Person, run_start_events};
 use appgen_core::pipeline::Rejection;
 use appgen_core::ports::{Blob, Container, ETag, StoreError, WriteCondition};
 use appgen_core::publish::{
     AppPointer, LiveVersion, PublishRefusal, Published, choose_version, pointer_key,
     slug_candidates,
 };
-use appgen_core::publish::{asks_to_publish, chat_publish_run};
+use appgen_core::publish::{AppsOrigin, asks_to_publish, chat_publish_run};
 use appgen_core::snapshot::ThreadSnapshot;
+use tracing::warn;
 
 const COMMIT_RETRIES: usize = 8;
+
+/// The default port of the local apps origin, next to the API (7071) and previews (7072).
+pub const DEFAULT_APPS_PORT: u16 = 7073;
+
+/// Where published apps live, from the environment: `https://{slug}.{APPGEN_APPS_DOMAIN}` when
+/// it is set (Azure's wildcard domain), else `http://{slug}.localhost:{APPGEN_APPS_PORT}`.
+pub fn apps_origin_from_env() -> AppsOrigin {
+    match std::env::var("APPGEN_APPS_DOMAIN") {
+        Ok(d) if !d.trim().is_empty() => AppsOrigin::new("https", d.trim()),
+        _ => {
+            let port = std::env::var("APPGEN_APPS_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(DEFAULT_APPS_PORT);
+            local_origin(port)
+        }
+    }
+}
+
+/// The local apps origin on `port`: browsers resolve `*.localhost` to loopback.
+pub fn local_origin(port: u16) -> AppsOrigin {
+    AppsOrigin::new("http", &format!("localhost:{port}"))
+}
 
 /// Why publishing or unpublishing did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -112,14 +137,27 @@ impl Pipeline {
 
     /// Answers a chat message that asks to publish ("publish it", `core::publish::
     /// asks_to_publish`) by publishing the latest checked version, then records the run as
-    /// ended with the URL (or why not) as its answer. `false` when the message is not such a
-    /// request (or the thread has no app yet, or waits for answers): the caller starts an
-    /// ordinary run. `app_url` makes a slug's address.
+    /// ended with the URL (or why not) as its answer, and starts what was queued behind it.
+    /// `false` when the message is not such a request (or the thread has no app yet, or waits
+    /// for answers): the caller starts an ordinary run.
     pub async fn publish_from_chat(
         &self,
         input: &RunAgentInput,
-        principal: &str,
-        app_url: &(dyn Fn(&str) -> String + Sync),
+        by: &Person,
+    ) -> Result<bool, StartError> {
+        let published = self.chat_publish(input, by).await?;
+        if published && let Err(e) = self.start_queued(&input.thread_id).await {
+            warn!(thread_id = %input.thread_id, error = %e, "could not start a queued message");
+        }
+        Ok(published)
+    }
+
+    /// [`Self::publish_from_chat`] without starting the queue: a queued message is classified
+    /// here too (`start_queued`), so a queued "publish it" publishes as a direct one does.
+    pub(super) async fn chat_publish(
+        &self,
+        input: &RunAgentInput,
+        by: &Person,
     ) -> Result<bool, StartError> {
         let Some((snap, _)) = self.threads.load(&input.thread_id).await? else {
             return Ok(false);
@@ -131,10 +169,11 @@ impl Pipeline {
         {
             return Ok(false);
         }
+        let principal = by.principal.as_str();
         // The message's own refusals (role, busy, duplicate run) before anything is published.
         chat_publish_run(snap, input, principal, now_ms(), "")?;
         let reply = match self.publish(&input.thread_id, principal, None).await {
-            Ok(p) => format!("Published v{} at {}", p.version, app_url(&p.slug)),
+            Ok(p) => format!("Published v{} at {}", p.version, self.app_url(&p.slug)),
             Err(PublishError::Refused(r)) => format!("Not published: {r}."),
             Err(PublishError::Fault(f)) => return Err(f.into()),
             Err(PublishError::NotFound(t)) => return Err(Rejection::NotFound(t).into()),
@@ -142,7 +181,7 @@ impl Pipeline {
                 return Err(Rejection::Forbidden(d.to_string()).into());
             }
         };
-        self.record_chat_publish(input, principal, &reply).await?;
+        self.record_chat_publish(input, by, &reply).await?;
         Ok(true)
     }
 
@@ -151,7 +190,7 @@ impl Pipeline {
     async fn record_chat_publish(
         &self,
         input: &RunAgentInput,
-        principal: &str,
+        by: &Person,
         reply: &str,
     ) -> Result<(), StartError> {
         let (thread, run) = (&input.thread_id, &input.run_id);
@@ -159,7 +198,8 @@ impl Pipeline {
             let Some((snap, etag)) = self.threads.load(thread).await? else {
                 return Err(Rejection::NotFound(thread.clone()).into());
             };
-            let snap = chat_publish_run(snap, input, principal, now_ms(), reply)?;
+            let mut snap = chat_publish_run(snap, input, &by.principal, now_ms(), reply)?;
+            snap.attribute(run, by);
             match self.threads.replace(&snap, &etag).await {
                 Ok(_) => {}
                 Err(StoreError::Conflict(_)) => continue,
@@ -176,7 +216,8 @@ impl Pipeline {
                 ]);
                 writer.append(events).await?;
             }
-            self.ensure_terminal(thread, run).await?;
+            self.live.tell(thread, run_start_events(&snap, run)).await;
+            self.append_terminal(thread, run).await?;
             return Ok(());
         }
         Err(Fault::Internal("the thread kept changing; try again".into()).into())

@@ -2,6 +2,7 @@
 //! (`live.rs` stores it) and runs, as its author, when the runs before it have ended.
 
 use super::{Fault, Pipeline, StartError};
+use crate::live::Withdrawal;
 use crate::now_ms;
 use appgen_core::access::{Action, Denied};
 use appgen_core::agui::{Message, RunAgentInput, UserContent, UserMessage};
@@ -66,27 +67,20 @@ impl Pipeline {
         Ok(queued)
     }
 
-    /// Withdraws a queued message; only its author may. Taken off the queue first, then
-    /// checked against the runs: a message that started meanwhile is reported as started.
+    /// Withdraws a queued message; only its author may. One conditional delete in storage,
+    /// against the take that starts it: a message taken for its run is reported as started.
     pub async fn withdraw(
         &self,
         thread: &str,
         id: &str,
         principal: &str,
     ) -> Result<(), QueueRefusal> {
-        let (snap, _) = self.thread_as(thread, principal, Action::Read).await??;
-        let queue = self.live.queued(thread).await?;
-        let Some(item) = queue.iter().find(|q| q.id == id) else {
-            return Err(QueueRefusal::NotQueued(id.to_owned()));
-        };
-        if item.author.principal != principal {
-            return Err(QueueRefusal::NotAuthor);
-        }
-        self.live.dequeue(thread, id).await?;
-        let started = |s: &appgen_core::snapshot::ThreadSnapshot| s.run(&item.run_id()).is_some();
-        let now = self.threads.load(thread).await?.map(|(s, _)| s);
-        if started(&snap) || now.as_ref().is_some_and(started) {
-            return Err(QueueRefusal::Started(id.to_owned()));
+        self.thread_as(thread, principal, Action::Read).await??;
+        match self.live.withdraw(thread, id, principal).await? {
+            Withdrawal::Withdrawn => {}
+            Withdrawal::NotQueued => return Err(QueueRefusal::NotQueued(id.to_owned())),
+            Withdrawal::NotAuthor => return Err(QueueRefusal::NotAuthor),
+            Withdrawal::Started => return Err(QueueRefusal::Started(id.to_owned())),
         }
         let told = ThreadEvent::Withdrawn(Withdrawn { id: id.to_owned() });
         self.live.tell(thread, vec![told]).await;
@@ -110,6 +104,10 @@ impl Pipeline {
                 return Ok(());
             };
             let run_id = next.run_id();
+            // Taken first (If-Match), so its author can no longer withdraw it once it starts.
+            if !self.live.take(thread, &next.id).await? {
+                continue; // withdrawn meanwhile
+            }
             if snap.run(&run_id).is_none() {
                 let message = Message::User(UserMessage {
                     id: next.message_id(),
@@ -117,8 +115,16 @@ impl Pipeline {
                     name: Some(next.author.name.clone()),
                 });
                 let input = RunAgentInput::new(thread, &run_id, vec![message]);
-                match self.start_run_as(&input, &next.author).await {
-                    Ok(_) => info!(thread_id = %thread, run_id = %run_id, "queued message started"),
+                // Classified as a direct message is: "publish it" publishes, the rest runs.
+                let started = match self.chat_publish(&input, &next.author).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => self.start_run_as(&input, &next.author).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                match started {
+                    Ok(()) => {
+                        info!(thread_id = %thread, run_id = %run_id, "queued message started")
+                    }
                     Err(StartError::Rejected(Rejection::Busy(_))) => return Ok(()),
                     Err(StartError::Rejected(Rejection::DuplicateRun(_))) => {}
                     Err(StartError::Rejected(r)) => {

@@ -21,6 +21,8 @@ pub struct SweepReport {
     pub resent: usize,
     /// Terminal events appended to ended runs' logs.
     pub terminals: usize,
+    /// Ended deploys unlisted (among them those ended because their worker was gone).
+    pub deploys: usize,
 }
 
 impl Pipeline {
@@ -81,6 +83,7 @@ impl Pipeline {
                 self.threads.unmark_running(&thread).await?;
             }
         }
+        report.deploys = self.sweep_deploys().await?;
         if report.resent + report.terminals > 0 {
             info!(?report, "sweep repaired runs");
         }
@@ -131,7 +134,7 @@ impl Pipeline {
         Ok(appended)
     }
 
-    async fn append_terminal(&self, thread: &str, run: &str) -> Result<bool, Fault> {
+    pub(super) async fn append_terminal(&self, thread: &str, run: &str) -> Result<bool, Fault> {
         for _ in 0..5 {
             let Some((snap, _)) = self.threads.load(thread).await? else {
                 return Ok(false);

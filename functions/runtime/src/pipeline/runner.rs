@@ -22,7 +22,7 @@ use appgen_core::pipeline::{Next, RunEnd, StepOutcome, TokenBudget, transition};
 use appgen_core::ports::{AgentContext, ETag, StoreError};
 use appgen_core::run_error::{ErrorCode, RunError};
 use appgen_core::scenario::ScenarioResult;
-use appgen_core::snapshot::{Claim, Cursor, StepUsage, ThreadSnapshot};
+use appgen_core::snapshot::{Claim, Cursor, RunKind, StepUsage, ThreadSnapshot};
 use appgen_core::step::{StepMessage, StepName};
 use appgen_core::view::{AppEvent, StepInfo, StepResult, UiState, state_delta};
 use serde_json::Value;
@@ -205,7 +205,15 @@ impl Pipeline {
         };
         let handler = self.steps.handler(msg.step);
         let worker = handler.map(|h| h.worker_name()).unwrap_or_default();
-        let external = handler.and_then(|h| h.external(msg.step));
+        // A check in words is read by the built-in agent, whoever serves the chain's qa.
+        let checking = snap
+            .active
+            .as_ref()
+            .is_some_and(|a| a.kind == RunKind::Check);
+        let external = match handler {
+            Some(h) if !checking => h.external(msg.step).await,
+            _ => None,
+        };
         head.push(Event::step_started(msg.step.as_str()));
         let info = StepInfo {
             step: msg.step,
@@ -343,7 +351,8 @@ impl Pipeline {
             spent: run_tokens(&snap, &msg.run_id),
             limit: self.config.max_tokens_per_run,
         };
-        let next = transition(msg.step, msg.fix_round, outcome.clone(), budget);
+        let kind = snap.active.as_ref().map_or(RunKind::Answers, |a| a.kind);
+        let next = transition(kind, msg.step, msg.fix_round, outcome.clone(), budget);
         if let (Next::End(RunEnd::Failed(e)), false) = (&next, is_failure(&outcome)) {
             pump.say(&format!("\n{}", e.message)); // the budget stopped it
         }

@@ -7,7 +7,9 @@ use crate::now_ms;
 use appgen_core::access::Action;
 use appgen_core::agui::{BaseFields, Event, RunAgentInput, RunStarted};
 use appgen_core::live::{Person, RestoredInfo, ThreadEvent, run_start_events};
-use appgen_core::pipeline::{Rejection, RunEnd, denied_as_rejection, plan_run};
+use appgen_core::pipeline::{
+    Rejection, RunEnd, RunPlan, denied_as_rejection, plan_check, plan_run,
+};
 use appgen_core::ports::StoreError;
 use appgen_core::snapshot::{RunKind, RunStatus, ThreadSnapshot, Version};
 use tracing::info;
@@ -34,16 +36,42 @@ impl Pipeline {
         input: &RunAgentInput,
         by: &Person,
     ) -> Result<RunKind, StartError> {
+        let plan = |loaded| plan_run(loaded, input, &by.principal, now_ms());
+        self.start_planned(&input.thread_id, &input.run_id, by, plan)
+            .await
+    }
+
+    /// Starts a check run (`POST /api/threads/{id}/checks`): the sentence read into a scenario,
+    /// added to the suite and run with it on the current version (`core::pipeline::plan_check`).
+    pub async fn start_check(
+        &self,
+        thread: &str,
+        run_id: &str,
+        sentence: &str,
+        by: &Person,
+    ) -> Result<RunKind, StartError> {
+        let plan = |loaded| plan_check(loaded, thread, run_id, sentence, &by.principal, now_ms());
+        self.start_planned(thread, run_id, by, plan).await
+    }
+
+    /// Commits what `plan` makes of the stored thread, retried on a lost race, then starts the
+    /// run's log and its first step.
+    async fn start_planned(
+        &self,
+        thread: &str,
+        run_id: &str,
+        by: &Person,
+        plan: impl Fn(Option<ThreadSnapshot>) -> Result<(ThreadSnapshot, RunPlan), Rejection>,
+    ) -> Result<RunKind, StartError> {
         for _ in 0..COMMIT_RETRIES {
-            let loaded = self.threads.load(&input.thread_id).await?;
+            let loaded = self.threads.load(thread).await?;
             let etag = loaded.as_ref().map(|(_, e)| e.clone());
-            let (mut snap, plan) =
-                plan_run(loaded.map(|(s, _)| s), input, &by.principal, now_ms())?;
-            snap.attribute(&input.run_id, by);
+            let (mut snap, plan) = plan(loaded.map(|(s, _)| s))?;
+            snap.attribute(run_id, by);
             if snap.agent.is_empty() {
                 snap.agent = self.steps.maker();
             }
-            self.threads.mark_running(&input.thread_id).await?;
+            self.threads.mark_running(thread).await?;
             let committed = match &etag {
                 None => self.threads.create(&snap).await,
                 Some(e) => self.threads.replace(&snap, e).await,
@@ -54,17 +82,17 @@ impl Pipeline {
                 Err(e) => return Err(e.into()),
             }
             crate::failpoint::hit("start", "after_commit");
-            let mut writer = self.events.writer(&input.thread_id, &input.run_id).await?;
+            let mut writer = self.events.writer(thread, run_id).await?;
             if writer.is_empty() {
-                writer.append(self.prelude(&snap, &input.run_id)).await?;
+                writer.append(self.prelude(&snap, run_id)).await?;
             }
             if let Some(msg) = Self::cursor_message(&snap) {
                 self.send(&msg).await.map_err(Fault::from)?;
             }
             (self.live)
-                .tell(&input.thread_id, run_start_events(&snap, &input.run_id))
+                .tell(thread, run_start_events(&snap, run_id))
                 .await;
-            info!(thread_id = %input.thread_id, run_id = %input.run_id, kind = ?plan.kind, "run started");
+            info!(thread_id = %thread, run_id = %run_id, kind = ?plan.kind, "run started");
             return Ok(plan.kind);
         }
         Err(Fault::Internal("the thread kept changing; try again".into()).into())

@@ -4,11 +4,13 @@
 //! ([`StepOutcome`]); where the run goes next is `core::pipeline::transition`'s decision.
 
 use super::Fault;
+use crate::dataapi::check::CheckSpace;
 use crate::now_ms;
 use crate::preview::PreviewUrls;
 use crate::threads::ThreadStore;
 use appgen_core::agui::Event;
 use appgen_core::app::{BuildReport, FileMap};
+use appgen_core::appdata::AppSchema;
 use appgen_core::edits::apply_changes;
 use appgen_core::paths::validate_app;
 use appgen_core::pipeline::{ReviewDecision, StepOutcome, review};
@@ -17,9 +19,10 @@ use appgen_core::ports::{
     Failure,
 };
 use appgen_core::run_error::{ErrorCode, RunError};
-use appgen_core::snapshot::{PendingInterrupt, ThreadSnapshot, Version};
+use appgen_core::scenario::Scenario;
+use appgen_core::snapshot::{PendingInterrupt, RunKind, ThreadSnapshot, Version};
 use appgen_core::step::{StepMessage, StepName};
-use appgen_core::view::{AppEvent, ExternalAgent, RenderUrl};
+use appgen_core::view::{AppEvent, CheckOutcome, ExternalAgent, RenderUrl};
 use async_trait::async_trait;
 use serde_json::json;
 use std::collections::HashMap;
@@ -47,7 +50,7 @@ pub trait StepHandler: Send + Sync {
     /// Who does the step, as the UI shows it (a model id, "offline", "builder").
     fn worker_name(&self) -> String;
     /// The external agent serving `step`, if one does.
-    fn external(&self, _step: StepName) -> Option<ExternalAgent> {
+    async fn external(&self, _step: StepName) -> Option<ExternalAgent> {
         None
     }
     async fn run(&self, work: StepWork<'_>) -> Result<StepOutcome, Fault>;
@@ -149,6 +152,42 @@ impl AgentSteps {
         Ok(StepOutcome::Done)
     }
 
+    /// A check run's qa: the sentence read into one scenario, added to the suite as written by
+    /// the person who asked. A sentence that cannot be read ends the run with the reader's
+    /// message (`unreadable_check`) and adds nothing.
+    async fn check(&self, w: StepWork<'_>) -> Result<StepOutcome, AgentError> {
+        let sentence = (w.snap.active.as_ref()).map_or(String::new(), |a| a.request.clone());
+        let unreadable =
+            |why: String| StepOutcome::Failed(RunError::new(ErrorCode::UnreadableCheck, why));
+        let read = match self.agent.check_in_words(&w.ctx, &sentence, w.out).await {
+            Err(AgentError::Unsupported(why)) => return Ok(unreadable(why)),
+            other => other?,
+        };
+        // The name is the sentence: the person finds their check by what they wrote.
+        let scenario = Scenario {
+            name: sentence.clone(),
+            requirement: sentence.clone(),
+            steps: read.steps,
+        };
+        let mut suite = w.snap.scenarios.clone();
+        suite.push(scenario);
+        let json = serde_json::to_string(&suite).unwrap_or_default();
+        if let Err(e) = appgen_core::scenario::parse_scenarios(&json) {
+            return Ok(unreadable(format!("the check cannot run as read: {e}")));
+        }
+        let steps = suite.last().map_or(0, |s| s.steps.len());
+        w.snap.scenarios = suite;
+        if let Some(by) = w.snap.run(&w.msg.run_id).and_then(|r| r.by.clone()) {
+            w.snap.user_checks.insert(sentence.clone(), by);
+        }
+        let version = w.snap.latest_version().map_or(0, |v| v.number);
+        w.out.emit(AgentEvent::Say(format!(
+            "I added your check “{sentence}” ({steps} steps) to the suite; now running all {} checks on version {version}. ",
+            w.snap.scenarios.len()
+        )));
+        Ok(StepOutcome::Done)
+    }
+
     /// Fix and modify: changes to the current files, applied atomically.
     async fn change(&self, w: StepWork<'_>) -> Result<StepOutcome, Fault> {
         let changes = if w.msg.step == StepName::Fix {
@@ -209,14 +248,15 @@ impl StepHandler for AgentSteps {
         self.agent.name()
     }
 
-    fn external(&self, step: StepName) -> Option<ExternalAgent> {
-        self.agent.external(step)
+    async fn external(&self, step: StepName) -> Option<ExternalAgent> {
+        self.agent.external(step).await
     }
 
     async fn run(&self, w: StepWork<'_>) -> Result<StepOutcome, Fault> {
         let agent = &self.agent;
         let done = match w.msg.step {
             StepName::Clarify => self.clarify(w).await,
+            StepName::Qa if is_check(w.snap) => self.check(w).await,
             StepName::Qa => self.qa(w).await,
             StepName::Requirements => agent.requirements(&w.ctx, w.out).await.map(|r| {
                 w.snap.requirements = Some(r);
@@ -251,9 +291,20 @@ impl StepHandler for BuildStep {
     }
 
     async fn run(&self, w: StepWork<'_>) -> Result<StepOutcome, Fault> {
-        let version = w.snap.versions.len() as u32 + 1;
+        // A check run rebuilds the current version to run the suite on it: its artifacts stay
+        // under that version's number.
+        let version = match (is_check(w.snap), w.snap.latest_version()) {
+            (true, Some(v)) => v.number,
+            _ => w.snap.versions.len() as u32 + 1,
+        };
+        let space = check_space(w.threads, w.snap).await;
+        let on = if space.is_some() {
+            " on a throwaway data space"
+        } else {
+            ""
+        };
         w.out.emit(AgentEvent::Say(format!(
-            "Building {} files and checking the app in headless Chromium…",
+            "Building {} files and checking the app in headless Chromium{on}…",
             w.ctx.files.len()
         )));
         let job = BuildJob {
@@ -261,8 +312,16 @@ impl StepHandler for BuildStep {
             version,
             files: w.ctx.files,
             scenarios: w.snap.scenarios.clone(),
+            data: space.as_ref().map(|s| s.data().clone()),
         };
-        let report = match self.builder.build(job).await {
+        let built = self.builder.build(job).await;
+        if let Some(space) = space
+            && let Err(e) = space.close().await
+        {
+            // Erased again before the next check of this app; nothing reads it meanwhile.
+            tracing::warn!(error = %e, "could not erase the check's data space");
+        }
+        let report = match built {
             Ok(r) => r,
             Err(BuildError::Store(s)) => return Err(s.into()),
             Err(BuildError::Unavailable(why)) => {
@@ -278,6 +337,18 @@ impl StepHandler for BuildStep {
         }
         Ok(StepOutcome::Done)
     }
+}
+
+/// A throwaway data space for the check of a cloud or sign-in app, so its client runs
+/// against the real data API as in preview. `None` for apps whose data stays on the device,
+/// and when it cannot be opened: the check then runs the app with its data in the browser and
+/// the version's message says what that left unchecked.
+async fn check_space(threads: &ThreadStore, snap: &ThreadSnapshot) -> Option<CheckSpace> {
+    CheckSpace::for_app(threads.blobs().clone(), snap)
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "the check runs without a data space"))
+        .ok()
+        .flatten()
 }
 
 /// Review: accept the build as a new version, send it to fix, or give up (core's `review`).
@@ -297,6 +368,9 @@ impl StepHandler for ReviewStep {
             let missing = RunError::new(ErrorCode::Internal, "there is no build to review");
             return Ok(StepOutcome::Failed(missing));
         };
+        if active.kind == RunKind::Check {
+            return Ok(record_check(w, &active.request, report));
+        }
         let decision = review(&active, &report, w.max_fix_rounds);
         let decision = match decision {
             ReviewDecision::Accept => accept(w, &report),
@@ -315,6 +389,59 @@ impl StepHandler for ReviewStep {
         };
         Ok(StepOutcome::Reviewed(decision))
     }
+}
+
+/// A check run's end: the suite's results become the current version's, and the person is
+/// told whether their check passes, with the evidence when it does not. No new version.
+fn record_check(w: StepWork<'_>, sentence: &str, report: BuildReport) -> StepOutcome {
+    let failed = |why: String| StepOutcome::Failed(RunError::new(ErrorCode::BuildFailed, why));
+    let Some(number) = w.snap.latest_version().map(|v| v.number) else {
+        return failed("there is no version to check".into());
+    };
+    let (Some(check), true) = (report.check.clone(), report.ok) else {
+        let why = report.error.unwrap_or_else(|| "it did not build".into());
+        return failed(format!(
+            "version {number} could not be checked again: {why}"
+        ));
+    };
+    let Some(result) = check
+        .acceptance
+        .iter()
+        .find(|r| r.name == sentence)
+        .cloned()
+    else {
+        return failed(format!("the check “{sentence}” did not run"));
+    };
+    let tally = appgen_core::scenario::Tally::of(&check.acceptance);
+    let verdict = check.verdict();
+    if let Some(v) = w.snap.versions.iter_mut().find(|v| v.number == number) {
+        v.check = Some(check);
+    }
+    if let Some(r) = w.snap.run_mut(&w.msg.run_id) {
+        r.checked = Some(number);
+    }
+    let said = if result.passed {
+        format!("Your check “{sentence}” passes on version {number} ({verdict}).")
+    } else {
+        format!(
+            "Your check “{sentence}” fails on version {number}: {}. It stays in the suite, so the next change is held to it ({verdict}).",
+            result.evidence()
+        )
+    };
+    w.out.emit(AgentEvent::Say(said));
+    let outcome = CheckOutcome {
+        version: number,
+        result,
+        tally,
+    };
+    w.extra.push(AppEvent::CheckResult(outcome).into_event());
+    StepOutcome::Reviewed(ReviewDecision::Accept)
+}
+
+fn is_check(snap: &ThreadSnapshot) -> bool {
+    snap.active
+        .as_ref()
+        .is_some_and(|a| a.kind == RunKind::Check)
 }
 
 /// Makes the build the next version and announces its preview.
@@ -355,8 +482,8 @@ fn accept(w: StepWork<'_>, report: &BuildReport) -> ReviewDecision {
         .snap
         .requirements
         .as_ref()
-        .and_then(appgen_core::appdata::AppSchema::unchecked_by_the_build)
-        .filter(|_| report.check.is_some())
+        .zip(report.check.as_ref())
+        .and_then(|(req, check)| AppSchema::unchecked_by_the_build(req, check.data_space))
         .map(|what| format!(" The build check ran it with its data in the browser: {what} was not checked for this version."))
         .unwrap_or_default();
     w.out.emit(AgentEvent::Say(format!(

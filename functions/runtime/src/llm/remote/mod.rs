@@ -10,6 +10,7 @@
 //! tries, `core::retry::backoff` between them), then the built-in agent takes over or the step
 //! fails naming the agent and what it did wrong. Nothing is stored before the answer is valid.
 
+mod identity;
 mod settings;
 mod stream;
 
@@ -35,9 +36,11 @@ use appgen_core::step::StepName;
 use appgen_core::view::ExternalAgent;
 use async_trait::async_trait;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use stream::Collected;
+use tokio::sync::OnceCell;
 
 /// The `AppAgent` that sends configured steps to external agents and the rest to `builtin`.
 pub struct RemoteAgents {
@@ -45,6 +48,8 @@ pub struct RemoteAgents {
     agents: Agents,
     settings: RemoteSettings,
     http: reqwest::Client,
+    /// What each agent declared of itself (`identity`), once it answered the question.
+    declared: BTreeMap<AgentName, OnceCell<identity::Declared>>,
 }
 
 impl RemoteAgents {
@@ -64,11 +69,34 @@ impl RemoteAgents {
             .connect_timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
+        let declared = settings
+            .agents
+            .keys()
+            .map(|s| (*s, OnceCell::new()))
+            .collect();
         RemoteAgents {
             builtin,
             agents,
             settings,
             http,
+            declared,
+        }
+    }
+
+    /// Who serves `step`: what its agent declares of itself (asked once it is reachable),
+    /// the settings for the rest.
+    async fn identity(&self, step: AgentName) -> Option<ExternalAgent> {
+        let agent = self.settings.agents.get(&step)?;
+        let cell = self.declared.get(&step)?;
+        match cell
+            .get_or_try_init(|| identity::ask(&self.http, agent))
+            .await
+        {
+            Ok(declared) => Some(declared.over(agent.external())),
+            Err(e) => {
+                tracing::debug!(%step, agent = %agent.name, error = %e, "could not ask the agent who it is");
+                Some(agent.external())
+            }
         }
     }
 
@@ -90,6 +118,11 @@ impl RemoteAgents {
             Ok(i) => i,
             Err(e) => return Some(Err(e)),
         };
+        let name = self
+            .identity(step)
+            .await
+            .map(|a| a.label())
+            .unwrap_or_default();
         let policy = &self.settings.policy;
         let mut last = None;
         for attempt in 1..=policy.max_tries {
@@ -98,10 +131,9 @@ impl RemoteAgents {
                 run_id: run_id.clone(),
                 ..input.clone()
             };
-            let name = agent.external().label();
             out.emit(AgentEvent::SubagentStarted {
                 run_id: run_id.clone(),
-                name,
+                name: name.clone(),
             });
             let answer = stream::run(&self.http, agent, &input, out)
                 .await
@@ -295,9 +327,18 @@ impl AppAgent for RemoteAgents {
         self.builtin.name()
     }
 
-    fn external(&self, step: StepName) -> Option<ExternalAgent> {
-        let step = AgentName::of_step(step)?;
-        self.settings.agents.get(&step).map(RemoteAgent::external)
+    async fn external(&self, step: StepName) -> Option<ExternalAgent> {
+        self.identity(AgentName::of_step(step)?).await
+    }
+
+    /// External agents serve the chain's steps; a check in words is read by the built-in one.
+    async fn check_in_words(
+        &self,
+        ctx: &AgentContext,
+        sentence: &str,
+        out: &mut dyn AgentOutput,
+    ) -> Result<appgen_core::scenario::Scenario, AgentError> {
+        self.builtin.check_in_words(ctx, sentence, out).await
     }
 
     async fn clarify(

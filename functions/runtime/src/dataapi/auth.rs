@@ -4,9 +4,9 @@
 //! are `appgen_core::appdata::accounts`'; storage and hashing `runtime::appdata::accounts`'.
 
 use super::{DataState, Opened, body_of, now_ms, open, rate_limited};
-use crate::api::ApiError;
+use crate::appdata::accounts::{AccountError, SignedIn};
+use crate::http::ApiError;
 use appgen_core::appdata::accounts::{AuthError, Credentials, SessionToken, User};
-use appgen_runtime::appdata::accounts::{AccountError, SignedIn};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

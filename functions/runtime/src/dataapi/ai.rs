@@ -8,14 +8,15 @@
 //! `ai_not_configured` — nothing pretends to be a model.
 
 use super::{DataState, cors, now_ms, open};
-use crate::api::ApiError;
+use crate::ai_usage::AiUsage;
+use crate::http::ApiError;
+use crate::llm::app_ai::AppAi;
+use crate::pipeline::Pipeline;
 use appgen_core::appdata::ai::{
     self as rules, AiError, AiMessage, DailyUsage, day_of, parse_request, secs_to_renewal,
     system_prompt,
 };
 use appgen_core::ports::AgentError;
-use appgen_runtime::ai_usage::AiUsage;
-use appgen_runtime::llm::app_ai::AppAi;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -28,6 +29,8 @@ use std::sync::Arc;
 
 struct AiState {
     data: Arc<DataState>,
+    /// Where the app's system prompt is read from (its requirements).
+    pipeline: Arc<Pipeline>,
     /// `None`: no model is configured (or its settings are wrong, which the log says).
     ai: Option<AppAi>,
     usage: AiUsage,
@@ -36,11 +39,12 @@ struct AiState {
 }
 
 /// The AI route beside the records API, sharing its state (keys, rate limits).
-pub(super) fn router(data: Arc<DataState>) -> Router {
+pub(super) fn router(data: Arc<DataState>, pipeline: Arc<Pipeline>) -> Router {
     let (ai, budget) = from_env();
     let state = Arc::new(AiState {
-        usage: AiUsage::new(data.pipeline.threads().blobs().clone()),
+        usage: AiUsage::new(pipeline.threads().blobs().clone()),
         data,
+        pipeline,
         ai,
         budget,
     });
@@ -107,7 +111,7 @@ async fn complete(
         .await
         .map_err(store)?;
     let allowance = used.allowance(st.budget).map_err(refusal)?;
-    let system = app_system_prompt(&st.data, &thread).await?;
+    let system = app_system_prompt(&st, &thread).await?;
     let answer = ai
         .complete(
             &system,
@@ -150,7 +154,7 @@ fn chars_of(system: &str, messages: &[AiMessage]) -> usize {
 
 /// The system prompt the app's current requirements fix. The snapshot is read again after
 /// `open` (which keeps only the schema): one blob read beside a model call.
-async fn app_system_prompt(st: &DataState, thread: &str) -> Result<String, Response> {
+async fn app_system_prompt(st: &AiState, thread: &str) -> Result<String, Response> {
     match st.pipeline.threads().load(thread).await {
         Ok(Some((snap, _))) => Ok(system_prompt(snap.requirements.as_ref())),
         Ok(None) => Err(ApiError::not_found("app").into_response()),

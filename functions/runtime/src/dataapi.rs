@@ -13,18 +13,18 @@
 //! `?token=` on the stream): `createdBy` is then the user's id, and a private collection's
 //! records are shown to their creator only — another user's id answers 404, as if absent.
 
-use crate::api::ApiError;
+use crate::appdata::accounts::Accounts;
+use crate::appdata::{AppData, DataSpace, new_record_id};
+use crate::http::ApiError;
+use crate::pipeline::Pipeline;
 use crate::ratelimit::RateLimiter;
 use appgen_core::appdata::accounts::{self as rules, AuthError, SessionToken, User};
 use appgen_core::appdata::{
     self as core, AppSchema, CollectionSchema, DataError, ListQuery, Record, Space, check_fields,
     parse_record,
 };
-use appgen_core::ports::{ETag, StoreError};
+use appgen_core::ports::{BlobStore, ETag, StoreError};
 use appgen_core::view::ApiErrorCode;
-use appgen_runtime::appdata::accounts::Accounts;
-use appgen_runtime::appdata::{AppData, DataSpace, new_record_id};
-use appgen_runtime::pipeline::Pipeline;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -39,6 +39,7 @@ use std::sync::Arc;
 
 mod ai;
 mod auth;
+pub mod check;
 mod live;
 
 pub(crate) use auth::Bearer;
@@ -48,7 +49,7 @@ pub(crate) use auth::Bearer;
 const BODY_LIMIT: usize = 256 * 1024;
 
 pub struct DataState {
-    pipeline: Arc<Pipeline>,
+    spaces: Spaces,
     data: AppData,
     accounts: Accounts,
     per_app: RateLimiter,
@@ -58,16 +59,57 @@ pub struct DataState {
     attempts_per_client: RateLimiter,
 }
 
+/// Which spaces a router serves.
+enum Spaces {
+    /// The preview and live spaces of every app: keys from the preview URLs' secret, schemas
+    /// from the thread snapshots.
+    Apps(Arc<Pipeline>),
+    /// One app's throwaway space for the build check ([`check`]): its own random key and the
+    /// schema of the requirements being built.
+    Check {
+        thread: String,
+        key: String,
+        schema: AppSchema,
+    },
+}
+
+/// The data API of every app's preview and live spaces (the preview origin's, the Function
+/// App's `data/{*path}` function), with AI calls.
 pub fn router(pipeline: Arc<Pipeline>) -> Router {
-    let state = Arc::new(DataState {
-        data: AppData::new(pipeline.threads().blobs().clone()),
-        accounts: Accounts::new(pipeline.threads().blobs().clone()),
-        pipeline,
-        per_app: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_APP),
-        per_client: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_CLIENT),
-        attempts_per_email: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_EMAIL),
-        attempts_per_client: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_CLIENT),
-    });
+    let blobs = pipeline.threads().blobs().clone();
+    let state = Arc::new(DataState::new(Spaces::Apps(pipeline.clone()), blobs));
+    records(state.clone())
+        .merge(ai::router(state, pipeline))
+        .layer(middleware::from_fn(close_after_too_large))
+}
+
+/// The data API of one app's check space only: the same routes and limits, no AI calls (the
+/// check has no model to spend on).
+fn check_router(blobs: Arc<dyn BlobStore>, thread: &str, key: &str, schema: AppSchema) -> Router {
+    let spaces = Spaces::Check {
+        thread: thread.to_owned(),
+        key: key.to_owned(),
+        schema,
+    };
+    records(Arc::new(DataState::new(spaces, blobs)))
+        .layer(middleware::from_fn(close_after_too_large))
+}
+
+impl DataState {
+    fn new(spaces: Spaces, blobs: Arc<dyn BlobStore>) -> DataState {
+        DataState {
+            spaces,
+            data: AppData::new(blobs.clone()),
+            accounts: Accounts::new(blobs),
+            per_app: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_APP),
+            per_client: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_CLIENT),
+            attempts_per_email: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_EMAIL),
+            attempts_per_client: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_CLIENT),
+        }
+    }
+}
+
+fn records(state: Arc<DataState>) -> Router {
     Router::new()
         .route("/data/{thread}/{space}/_auth/signup", post(auth::signup))
         .route("/data/{thread}/{space}/_auth/signin", post(auth::signin))
@@ -86,9 +128,7 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(cors))
-        .with_state(state.clone())
-        .merge(ai::router(state))
-        .layer(middleware::from_fn(close_after_too_large))
+        .with_state(state)
 }
 
 /// A 413 may leave the request body unread, and the server then drops the connection: say so
@@ -208,12 +248,11 @@ pub(crate) async fn open(
     key: Option<&str>,
     headers: &HeaderMap,
 ) -> Result<Opened, Response> {
-    let space_kind = Space::parse(space).ok_or_else(|| not_found().into_response())?;
-    let preview = &st.pipeline.config().preview;
     let key = key.or_else(|| headers.get("x-app-key").and_then(|v| v.to_str().ok()));
-    if !key.is_some_and(|k| preview.verify_data_key(thread, space, k)) {
-        return Err(not_found().into_response());
-    }
+    let space_kind = st
+        .spaces
+        .admit(thread, space, key)
+        .ok_or_else(|| not_found().into_response())?;
     let client = client_id(headers);
     let app = format!("{thread}/{space}");
     st.per_app
@@ -222,16 +261,7 @@ pub(crate) async fn open(
     st.per_client
         .take(&format!("{app}/{client}"))
         .map_err(|w| rate_limited(w, "from this client"))?;
-    let snap = match st.pipeline.threads().load(thread).await {
-        Ok(Some((snap, _))) => snap,
-        Ok(None) => return Err(not_found().into_response()),
-        Err(e) => return Err(ApiError::from(e).into_response()),
-    };
-    let schema = snap
-        .requirements
-        .as_ref()
-        .map(AppSchema::of)
-        .unwrap_or_default();
+    let schema = st.spaces.schema(thread).await?;
     let space = DataSpace::new(thread, space_kind).map_err(|_| not_found().into_response())?;
     Ok(Opened {
         space,
@@ -239,6 +269,43 @@ pub(crate) async fn open(
         client,
         user: None,
     })
+}
+
+impl Spaces {
+    /// The space `key` opens, if it does: a wrong key, another app's, another space's and an
+    /// unknown space all open nothing (answered 404, like an unknown app).
+    fn admit(&self, thread: &str, space: &str, key: Option<&str>) -> Option<Space> {
+        let key = key?;
+        match self {
+            Spaces::Apps(pipeline) => Space::parse(space).filter(|_| {
+                pipeline
+                    .config()
+                    .preview
+                    .verify_data_key(thread, space, key)
+            }),
+            Spaces::Check {
+                thread: t, key: k, ..
+            } => (t == thread && space == Space::Check.name() && check::same_key(k, key))
+                .then_some(Space::Check),
+        }
+    }
+
+    async fn schema(&self, thread: &str) -> Result<AppSchema, Response> {
+        let pipeline = match self {
+            Spaces::Apps(pipeline) => pipeline,
+            Spaces::Check { schema, .. } => return Ok(schema.clone()),
+        };
+        let snap = match pipeline.threads().load(thread).await {
+            Ok(Some((snap, _))) => snap,
+            Ok(None) => return Err(not_found().into_response()),
+            Err(e) => return Err(ApiError::from(e).into_response()),
+        };
+        Ok(snap
+            .requirements
+            .as_ref()
+            .map(AppSchema::of)
+            .unwrap_or_default())
+    }
 }
 
 /// [`open`] for the records and the stream: an app with accounts also needs a live session.
@@ -452,20 +519,22 @@ async fn remove(
     run.await.map_err(IntoResponse::into_response)
 }
 
-/// Empties the preview space (the live space is never reset through the API).
+/// Empties the preview space (the live space is never reset through the API). The check's
+/// space is erased whole, accounts too: each acceptance scenario starts from a new app.
 async fn reset(
     State(st): State<Arc<DataState>>,
     Path((thread, space)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     let o = open(&st, &thread, &space, None, &headers).await?;
-    if o.space.space != Space::Preview {
-        return Err(ApiError::bad_request("only the preview space can be reset").into_response());
-    }
-    let n = st
-        .data
-        .reset(&o.space)
-        .await
-        .map_err(|e| ApiError::from(e).into_response())?;
+    let n = match o.space.space {
+        Space::Preview => st.data.reset(&o.space).await,
+        Space::Check => st.data.erase(&o.space).await,
+        Space::Live => {
+            let refusal = ApiError::bad_request("only the preview space can be reset");
+            return Err(refusal.into_response());
+        }
+    };
+    let n = n.map_err(|e| ApiError::from(e).into_response())?;
     Ok(Json(json!({"deleted": n})).into_response())
 }

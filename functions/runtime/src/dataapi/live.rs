@@ -7,11 +7,11 @@
 //! the first keepalive after its session has (signed out or expired).
 
 use super::{Bearer, DataState, now_ms, open_as};
-use crate::api::ApiError;
+use crate::appdata::accounts::Accounts;
+use crate::appdata::{AppData, DataSpace, LoggedChange};
+use crate::http::ApiError;
 use appgen_core::appdata::accounts::SessionToken;
 use appgen_core::appdata::{AppSchema, Change};
-use appgen_runtime::appdata::accounts::Accounts;
-use appgen_runtime::appdata::{AppData, DataSpace, LoggedChange};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -55,7 +55,7 @@ pub(super) async fn changes(
         viewer: o.user.map(|u| u.id),
         session: session.map(|t| (st.accounts.clone(), t)),
     };
-    Ok(crate::relay::event_stream(Body::from_stream(follow(
+    Ok(crate::http::event_stream(Body::from_stream(follow(
         st.data.clone(),
         o.space,
         offset,

@@ -1,0 +1,122 @@
+//! The check of a cloud app and of a sign-in app runs against a throwaway data space of the
+//! real data API (`appgen_runtime::dataapi::check::CheckSpace`, on the embedded store): the
+//! apps as the offline generator makes them, their scenarios as its qa step derives them.
+//! A mutant whose client keeps its data in the browser fails the sharing scenario.
+
+mod common;
+
+use appgen_builder::default_checks;
+use appgen_core::app::{CheckReport, FileMap, Requirements, answers_with_defaults};
+use appgen_core::appdata::AppSchema;
+use appgen_core::ports::BlobStore;
+use appgen_core::scenario::Scenario;
+use appgen_generator::{AppSpec, analysis, compose, qa, questions};
+use appgen_runtime::dataapi::check::CheckSpace;
+use common::{local_builder, store};
+use std::sync::Arc;
+
+const SHOPPING: &str = "A shared shopping list for our household: item, quantity and who added it; everyone sees changes live.";
+const JOURNAL: &str =
+    "A journal where each person signs in and keeps their own entries: title and text.";
+
+/// The spec the pipeline makes of `prompt`, the questions' defaults applied.
+fn spec_of(prompt: &str) -> AppSpec {
+    let mut spec = analysis::analyze(prompt, &[]);
+    let qs = questions::questions(&spec, prompt);
+    questions::apply_answers(&mut spec, &answers_with_defaults(&qs, None), prompt);
+    spec
+}
+
+fn schema_of(spec: &AppSpec) -> AppSchema {
+    let req = Requirements {
+        title: String::new(),
+        summary: String::new(),
+        features: Vec::new(),
+        spec: serde_json::to_value(spec).expect("spec as JSON"),
+    };
+    assert!(AppSchema::uses_data_api(&req), "{spec:?}");
+    AppSchema::of(&req)
+}
+
+/// Builds `files` and checks them against a new check space of the app; the space is
+/// erased afterwards.
+async fn check(spec: &AppSpec, files: &FileMap, scenarios: &[Scenario]) -> CheckReport {
+    let store = store();
+    let blobs: Arc<dyn BlobStore> = store.blobs.clone();
+    let thread = "thread-0123456789abcdef0123456789abcdef";
+    let space = CheckSpace::open(blobs, thread, schema_of(spec))
+        .await
+        .expect("a check space");
+    let built = local_builder()
+        .build_files_on(files, &default_checks(), scenarios, Some(space.data()))
+        .await
+        .expect("builder");
+    space.close().await.expect("erased");
+    let left = store.keys(appgen_core::ports::Container::Threads).await;
+    assert!(left.is_empty(), "the check space is erased: {left:?}");
+    let error = built.report.error.clone();
+    built
+        .report
+        .check
+        .unwrap_or_else(|| panic!("the app was not built: {error:?}"))
+}
+
+fn result<'a>(
+    report: &'a CheckReport,
+    name_part: &str,
+) -> &'a appgen_core::scenario::ScenarioResult {
+    report
+        .acceptance
+        .iter()
+        .find(|r| r.name.contains(name_part))
+        .unwrap_or_else(|| panic!("no scenario {name_part:?}: {:?}", report.acceptance))
+}
+
+#[tokio::test]
+async fn a_cloud_app_shares_its_records_and_a_browser_only_mutant_does_not() {
+    let spec = spec_of(SHOPPING);
+    let scenarios = qa::scenarios(&spec);
+    let files = compose::compose(&spec);
+    let report = check(&spec, &files, &scenarios).await;
+    assert!(report.data_space, "{report:?}");
+    assert!(report.passed, "{report:?}");
+    let shared = result(&report, "shared with everyone");
+    assert!(shared.passed, "{shared:?}");
+    assert!(
+        report.acceptance.iter().all(|r| r.passed),
+        "{:?}",
+        report.acceptance
+    );
+
+    // The client finds no backend, so the app keeps its records in this browser.
+    let mut mutant = files.clone();
+    let backend = mutant
+        .get_mut("src/lib/backend.ts")
+        .expect("the app has the data client");
+    let wired = "const where = locate();";
+    assert!(backend.contains(wired));
+    *backend = backend.replace(wired, "const where = (false as boolean) ? locate() : null;");
+    let report = check(&spec, &mutant, &scenarios).await;
+    let shared = result(&report, "shared with everyone");
+    assert!(
+        !shared.passed,
+        "a browser-only app must fail sharing: {shared:?}"
+    );
+    assert!(result(&report, "adding").passed, "{:?}", report.acceptance);
+}
+
+#[tokio::test]
+async fn a_sign_in_app_keeps_each_persons_records_their_own() {
+    let spec = spec_of(JOURNAL);
+    assert!(spec.accounts(), "{spec:?}");
+    let scenarios = qa::scenarios(&spec);
+    let report = check(&spec, &compose::compose(&spec), &scenarios).await;
+    assert!(report.data_space, "{report:?}");
+    let private = result(&report, "only their own");
+    assert!(private.passed, "{private:?}");
+    assert!(
+        report.acceptance.iter().all(|r| r.passed),
+        "{:?}",
+        report.acceptance
+    );
+}
