@@ -200,6 +200,21 @@ async fn read_limited(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     Ok(Bytes::from(buf))
 }
 
+/// Counts one run against the principal's runs-per-minute limit (messages and checks alike);
+/// over it, the 429 with `Retry-After` to answer instead.
+pub(crate) fn over_run_limit(state: &AppState, principal: &str) -> Option<Response> {
+    let wait = state.rate.take(principal).err()?;
+    let secs = wait.as_secs() + 1;
+    let mut resp = ApiError::new(
+        ApiErrorCode::RateLimited,
+        format!("too many runs; try again in {secs} s"),
+    )
+    .into_response();
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    Some(resp)
+}
+
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError::bad_request(format!(
@@ -238,16 +253,8 @@ async fn run_agent(
             ),
         ));
     }
-    if let Err(wait) = state.rate.take(&principal) {
-        let secs = wait.as_secs() + 1;
-        let mut resp = ApiError::new(
-            ApiErrorCode::RateLimited,
-            format!("too many runs; try again in {secs} s"),
-        )
-        .into_response();
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return Ok(resp);
+    if let Some(refused) = over_run_limit(&state, &principal) {
+        return Ok(refused);
     }
     // "publish it" publishes instead of starting an edit; while a run is active it waits in the
     // queue like any message.

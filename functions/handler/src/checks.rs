@@ -1,11 +1,11 @@
 //! `POST /api/threads/{thread}/checks`: a check written in words becomes a scenario of the
 //! suite and runs on the current version (a check run, `core::pipeline::plan_check`).
 
-use crate::api::{ApiError, AppState, Caller};
-use appgen_core::view::{ApiErrorCode, CheckRequest, CheckStarted};
+use crate::api::{ApiError, AppState, Caller, over_run_limit};
+use appgen_core::view::{CheckRequest, CheckStarted};
 use appgen_runtime::threads::valid_id;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -30,16 +30,8 @@ async fn add_check(
     let request: CheckRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!("the body is not {{\"sentence\": \"…\"}}: {e}"))
     })?;
-    if let Err(wait) = state.rate.take(&caller.principal) {
-        let secs = wait.as_secs() + 1;
-        let mut resp = ApiError::new(
-            ApiErrorCode::RateLimited,
-            format!("too many runs; try again in {secs} s"),
-        )
-        .into_response();
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return Ok(resp);
+    if let Some(refused) = over_run_limit(&state, &caller.principal) {
+        return Ok(refused);
     }
     let run_id = format!("check-{}", uuid::Uuid::now_v7().simple());
     (state.pipeline)
