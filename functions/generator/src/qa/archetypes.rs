@@ -35,7 +35,7 @@ fn made(spec: &AppSpec) -> Vec<Scenario> {
         Some(Archetype::GridGame(g)) => grid_game(g).into_iter().collect(),
         Some(Archetype::Shop(s)) => shop(s, spec.persist),
         Some(Archetype::Flashcards(f)) => flashcards(f).into_iter().collect(),
-        Some(Archetype::Timer(t)) => vec![timer(t)],
+        Some(Archetype::Timer(t)) => std::iter::once(timer(t)).chain(muted(t)).collect(),
         Some(Archetype::Feed(f)) => feed(f)
             .into_iter()
             .chain(feed_comment(f))
@@ -307,6 +307,7 @@ fn timer(t: &Timer) -> Scenario {
             visible("Pause"),
             ScenarioStep::Wait { ms: 3000 },
             visible("Time's up!"),
+            visible_in(CHIME, "🔔 Chime"),
         ],
         TimerMode::Stopwatch => vec![
             click("Start"),
@@ -330,6 +331,28 @@ fn timer(t: &Timer) -> Scenario {
         TimerMode::Pomodoro => "a finished focus session is counted",
     };
     scenario(what, "Start, stop and reset the timer", steps)
+}
+
+/// The status beside a timer that says how the end of a phase was signalled.
+const CHIME: &str = "Chime";
+
+/// A muted countdown ends without its chime, and says so.
+fn muted(t: &Timer) -> Option<Scenario> {
+    if t.mode != TimerMode::Countdown {
+        return None;
+    }
+    let mut steps = vec![ScenarioStep::Check {
+        label: "Mute the chime".into(),
+        checked: true,
+    }];
+    steps.extend(timer(t).steps);
+    steps.retain(|st| *st != visible_in(CHIME, "🔔 Chime"));
+    steps.extend([visible_in(CHIME, "Sound muted"), hidden_in(CHIME, "🔔")]);
+    Some(scenario(
+        "a muted countdown ends without the chime",
+        "Chime softly when time is up, unless muted",
+        steps,
+    ))
 }
 
 /// Two posts: the newest is listed first; a reaction counts up on the post it was given to.

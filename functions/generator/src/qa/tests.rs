@@ -287,6 +287,46 @@ fn a_memory_game_is_played_in_order_with_shuffling_off() {
     assert!(said, "{won:?}");
 }
 
+/// A countdown's end chimes (its status says so) and, muted, says it is muted and shows no
+/// bell; the chime is in the features of countdowns and pomodoros, which share it.
+#[test]
+fn the_end_of_a_countdown_chimes_unless_muted() {
+    let s = for_prompt("A boiled egg timer counting down from 6 minutes, with a start button.");
+    let chimes = |x: &Scenario, want: &str| {
+        x.steps.iter().any(|st| {
+            matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, within } }
+                if text == want && within.as_deref() == Some("Chime"))
+        })
+    };
+    let rung = s.iter().find(|x| x.name == "a countdown runs and ends");
+    assert!(rung.is_some_and(|x| chimes(x, "🔔 Chime")), "{s:?}");
+    let muted = s
+        .iter()
+        .find(|x| x.name == "a muted countdown ends without the chime");
+    let muted = muted.expect("a muted scenario");
+    assert_eq!(
+        muted.steps.first(),
+        Some(&ScenarioStep::Check {
+            label: "Mute the chime".into(),
+            checked: true
+        })
+    );
+    assert!(
+        chimes(muted, "Sound muted") && !chimes(muted, "🔔 Chime"),
+        "{muted:?}"
+    );
+    for prompt in [
+        "A boiled egg timer counting down from 6 minutes, with a start button.",
+        "Pomodoro timer with 25 minute work and 5 minute break phases",
+    ] {
+        let features = crate::requirements_of(&spec_of(prompt)).features;
+        assert!(
+            features.iter().any(|f| f.contains("chime")),
+            "{prompt}: {features:?}"
+        );
+    }
+}
+
 /// A feed that asks for comments gets a scenario that comments on one post and finds the
 /// comment and its count within that post only, kept after a reload where posts are kept; a
 /// feed without comments gets neither.
