@@ -201,6 +201,7 @@ pub fn plan_run(
         errors: Vec::new(),
         build: None,
         started_at: now,
+        unreachable: Default::default(),
     });
     snap.updated_at = now;
     Ok((
@@ -282,6 +283,7 @@ pub fn plan_check(
         errors: Vec::new(),
         build: None,
         started_at: now,
+        unreachable: Default::default(),
     });
     snap.updated_at = now;
     let plan = RunPlan {

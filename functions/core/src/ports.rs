@@ -5,6 +5,7 @@
 use crate::agui::TokenUsage;
 use crate::app::{BuildReport, ChangeSet, FileMap, Question, Requirements};
 use crate::scenario::Scenario;
+use crate::snapshot::Unreachable;
 use async_trait::async_trait;
 use serde_json::Value;
 use std::time::Duration;
@@ -219,6 +220,11 @@ pub enum AgentEvent {
         run_id: String,
         error: Option<String>,
     },
+    /// The external agent at `url` could not be reached (refused, timed out): the run records
+    /// it (`ActiveRun::unreachable`) so its later steps do not ask it again.
+    Unreachable {
+        url: String,
+    },
 }
 
 /// Sink for [`AgentEvent`]s. Synchronous and infallible: the runtime buffers and appends.
@@ -243,6 +249,8 @@ pub struct AgentContext {
     pub files: FileMap,
     /// The app's acceptance scenarios so far (the regression suite a follow-up keeps).
     pub scenarios: Vec<Scenario>,
+    /// External agents this run could not reach (skipped for the rest of the run).
+    pub unreachable: Unreachable,
 }
 
 /// Why a build failed, for the fix agent.
@@ -274,8 +282,13 @@ pub enum AgentError {
 pub trait AppAgent: Send + Sync {
     /// "offline" or the model route, shown to the user.
     fn name(&self) -> String;
-    /// The external agent serving `step` instead of this one, if any (docs/agents.md).
-    async fn external(&self, _step: crate::step::StepName) -> Option<crate::view::ExternalAgent> {
+    /// The external agent serving `step` instead of this one, if any (docs/agents.md); one
+    /// the run found `unreachable` serves nothing more in it.
+    async fn external(
+        &self,
+        _step: crate::step::StepName,
+        _unreachable: &Unreachable,
+    ) -> Option<crate::view::ExternalAgent> {
         None
     }
     async fn clarify(

@@ -7,7 +7,7 @@ use crate::scenario::Scenario;
 use crate::step::StepName;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A file in the working tree or a version: its content lives in the content store under
 /// its SHA-256, so versions are cheap and dedupe.
@@ -131,6 +131,31 @@ pub struct ActiveRun {
     #[serde(default)]
     pub build: Option<BuildReport>,
     pub started_at: i64,
+    /// External agents this run could not reach: its later steps skip them.
+    #[serde(default, skip_serializing_if = "Unreachable::is_empty")]
+    pub unreachable: Unreachable,
+}
+
+/// The URLs of external agents that could not be reached in a run (connection refused or
+/// timed out). Kept in the run, not the process, because steps are stateless: the run's later
+/// steps they serve go straight to the fallback, and a new run asks them again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Unreachable(BTreeSet<String>);
+
+impl Unreachable {
+    pub fn contains(&self, url: &str) -> bool {
+        self.0.contains(url)
+    }
+
+    /// Records `url`; `false` when it was already known.
+    pub fn insert(&mut self, url: String) -> bool {
+        self.0.insert(url)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// A numbered, successfully built state of the app.
@@ -511,6 +536,20 @@ mod tests {
         v2["schemaVersion"] = 2.into();
         let snap = ThreadSnapshot::from_stored(v2.to_string().as_bytes()).expect("v2 loads");
         assert_eq!(snap.active.expect("mid-run").cursor.fix_round, 0);
+    }
+
+    #[test]
+    fn a_runs_unreachable_agents_are_stored_with_it_and_absent_when_none() {
+        let mut snap = ThreadSnapshot::from_stored(V1_RUNNING.as_bytes()).expect("v1 loads");
+        let stored = snap.to_stored().expect("serialise");
+        assert!(!String::from_utf8_lossy(&stored).contains("unreachable"));
+        let active = snap.active.as_mut().expect("mid-run");
+        assert!(active.unreachable.insert("http://127.0.0.1:9/agent".into()));
+        assert!(!active.unreachable.insert("http://127.0.0.1:9/agent".into()));
+        let back = ThreadSnapshot::from_stored(&snap.to_stored().expect("serialise"));
+        let back = back.expect("loads").active.expect("mid-run").unreachable;
+        assert!(back.contains("http://127.0.0.1:9/agent"));
+        assert!(!back.contains("http://127.0.0.1:10/agent"));
     }
 
     #[test]

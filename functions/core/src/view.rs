@@ -1062,6 +1062,7 @@ mod tests {
             errors: Vec::new(),
             build: None,
             started_at: 1,
+            unreachable: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use appgen_core::ports::{
     AgentContext, AgentEvent, AgentOutput, AppAgent, AppBuilder, BuildError, BuildJob,
 };
 use appgen_core::retry::RetryPolicy;
+use appgen_core::snapshot::Unreachable;
 use appgen_core::view::AppEvent;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
 use appgen_runtime::llm::agents::Agents;
@@ -288,7 +289,10 @@ async fn the_agent_names_itself_through_its_capabilities() {
     ];
     let agent = remote(builtin(), &url, &env, false);
     let step = appgen_core::step::StepName::Requirements;
-    let shown = agent.external(step).await.expect("served");
+    let shown = agent
+        .external(step, &Unreachable::default())
+        .await
+        .expect("served");
     assert_eq!(shown.label(), "CrewAI (crew-1)");
     let mut seen = Seen::default();
     agent.requirements(&ctx(), &mut seen).await.expect("answer");
@@ -306,7 +310,9 @@ async fn the_agent_names_itself_through_its_capabilities() {
     assert_eq!(asked.len(), 1, "asked once, then remembered");
     assert_eq!(asked[0]["authorization"], "Bearer tok-2");
     assert_eq!(
-        agent.external(appgen_core::step::StepName::Code).await,
+        agent
+            .external(appgen_core::step::StepName::Code, &Unreachable::default())
+            .await,
         None,
         "a step no agent serves names none"
     );
@@ -322,7 +328,10 @@ async fn an_agent_not_up_yet_is_named_by_its_settings_and_asked_again() {
     ];
     let agent = remote(builtin(), &url, &env, false);
     let step = appgen_core::step::StepName::Requirements;
-    let shown = agent.external(step).await.expect("served");
+    let shown = agent
+        .external(step, &Unreachable::default())
+        .await
+        .expect("served");
     assert_eq!(shown.label(), "team-planner");
     // Up now, on the same address, declaring itself.
     let addr = url.trim_start_matches("http://").trim_end_matches("/agent");
@@ -332,7 +341,10 @@ async fn an_agent_not_up_yet_is_named_by_its_settings_and_asked_again() {
         axum::routing::get(|| async { axum::Json(json!({"identity": {"type": "langgraph"}})) }),
     );
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let shown = agent.external(step).await.expect("served");
+    let shown = agent
+        .external(step, &Unreachable::default())
+        .await
+        .expect("served");
     assert_eq!(shown.label(), "LangGraph (team-planner)");
 }
 
@@ -519,26 +531,8 @@ async fn the_run_log_nests_the_remote_events_in_subagent_spans() {
     ];
     let agent = Arc::new(remote(builtin, &url, &env, true));
     let dir = tempfile::tempdir().expect("tmp");
-    let blobs = Arc::new(DiskBlobStore::open_with(&dir.path().join("b"), false).expect("blobs"));
-    let queue = Arc::new(DiskQueue::open(&dir.path().join("q")).expect("queue"));
-    let config = PipelineConfig::new(PreviewUrls::new("http://preview", b"k"), true);
-    let p = Pipeline::new(
-        blobs,
-        queue,
-        Steps::app(agent, Arc::new(PassingBuilder)),
-        config,
-    );
-    p.ensure_queues().await.expect("queues");
-    start(
-        &p,
-        input("t", "r1", vec![user("u1", "A todo app")], None),
-        "start",
-    )
-    .await;
-    drain(&p).await;
-    let (log, _) = p.events().read_from("t", "r1", 0).await.expect("read");
-    let events: Vec<Event> = log.into_iter().map(|e| e.event).collect();
-    assert_ends_closed(&events, "r1");
+    let p = pipeline(agent, dir.path()).await;
+    let events = run(&p, "r1", vec![user("u1", "A todo app")]).await;
     assert!(
         matches!(events.last(), Some(Event::RunFinished(_))),
         "{:?}",
@@ -578,7 +572,39 @@ async fn the_run_log_nests_the_remote_events_in_subagent_spans() {
         snap.requirements.map(|r| r.title).as_deref(),
         Some("Team plan")
     );
-    let served: Vec<(String, Option<String>)> = events
+    let served = served_by(&events);
+    let planner = (
+        "requirements".to_owned(),
+        Some("LangGraph (planner)".to_owned()),
+    );
+    assert!(served.contains(&planner), "{served:?}");
+    assert!(served.contains(&("code".into(), None)), "{served:?}");
+}
+
+/// The chain's steps on `agent` and a builder that passes, on embedded storage under `dir`.
+async fn pipeline(agent: Arc<RemoteAgents>, dir: &std::path::Path) -> Pipeline {
+    let blobs = Arc::new(DiskBlobStore::open_with(&dir.join("b"), false).expect("blobs"));
+    let queue = Arc::new(DiskQueue::open(&dir.join("q")).expect("queue"));
+    let config = PipelineConfig::new(PreviewUrls::new("http://preview", b"k"), true);
+    let steps = Steps::app(agent, Arc::new(PassingBuilder));
+    let p = Pipeline::new(blobs, queue, steps, config);
+    p.ensure_queues().await.expect("queues");
+    p
+}
+
+/// Runs `run` on thread `t` to its end; its log, checked closed.
+async fn run(p: &Pipeline, run: &str, messages: Vec<appgen_core::agui::Message>) -> Vec<Event> {
+    start(p, input("t", run, messages, None), run).await;
+    drain(p).await;
+    let (log, _) = p.events().read_from("t", run, 0).await.expect("read");
+    let events: Vec<Event> = log.into_iter().map(|e| e.event).collect();
+    assert_ends_closed(&events, run);
+    events
+}
+
+/// Each step of a log and who the `step` event says serves it (`None`: the built-in agent).
+fn served_by(events: &[Event]) -> Vec<(String, Option<String>)> {
+    events
         .iter()
         .filter_map(|e| match e {
             Event::Custom(c) => match AppEvent::from_custom(c) {
@@ -589,13 +615,57 @@ async fn the_run_log_nests_the_remote_events_in_subagent_spans() {
             },
             _ => None,
         })
-        .collect();
-    let planner = (
-        "requirements".to_owned(),
-        Some("LangGraph (planner)".to_owned()),
+        .collect()
+}
+
+/// An agent whose port is closed is tried in the first step it serves only: the run keeps
+/// that in its snapshot, so its later steps (stateless, maybe elsewhere) go straight to the
+/// built-in agent, and the narration says so once. The next run asks the agent again.
+#[tokio::test]
+async fn an_unreachable_agent_is_left_out_for_the_rest_of_its_run() {
+    let url = refused_url().await;
+    let builtin = builtin();
+    let env = [
+        ("REQUIREMENTS_URL", ""),
+        ("CODE_URL", ""),
+        ("MODIFY_URL", ""),
+    ];
+    let agent = Arc::new(remote(builtin.clone(), &url, &env, true));
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = pipeline(agent, dir.path()).await;
+    let first = run(&p, "r1", vec![user("u1", "A todo app")]).await;
+    assert!(matches!(first.last(), Some(Event::RunFinished(_))));
+    let tries = |events: &[Event]| {
+        let started = |e: &&Event| matches!(e, Event::SubagentStarted(_));
+        events.iter().filter(started).count()
+    };
+    assert_eq!(tries(&first), 2, "two tries in requirements, none in code");
+    assert_eq!(
+        builtin.calls(),
+        2,
+        "the built-in agent did requirements and code"
     );
-    assert!(served.contains(&planner), "{served:?}");
+    let said: String = first
+        .iter()
+        .filter_map(|e| match e {
+            Event::TextMessageContent(t) => Some(t.delta.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(said.matches("could not be reached").count(), 1, "{said}");
+    assert!(said.contains("for the rest of this run"), "{said}");
+    let served = served_by(&first);
+    assert!(served.contains(&("requirements".into(), Some("127.0.0.1".into()))));
     assert!(served.contains(&("code".into(), None)), "{served:?}");
+
+    let messages = vec![user("u1", "A todo app"), user("u2", "make it 2")];
+    let second = run(&p, "r2", messages).await;
+    assert_eq!(tries(&second), 2, "a new run asks the agent again");
+    let served = served_by(&second);
+    assert!(
+        served.contains(&("modify".into(), Some("127.0.0.1".into()))),
+        "{served:?}"
+    );
 }
 
 /// docs/agents.md's minimal agent (examples/agents/minimal, standard-library Python) serves

@@ -6,8 +6,13 @@ interface Tile {
   symbol: string;
 }
 
+// Each pair side by side, in the order of the symbols: the deck when shuffling is off.
+function inPairs(symbols: string[]): Tile[] {
+  return symbols.flatMap((s, i) => [{ id: 2 * i, symbol: s }, { id: 2 * i + 1, symbol: s }]);
+}
+
 function shuffled(symbols: string[]): Tile[] {
-  const tiles = symbols.flatMap((s, i) => [{ id: 2 * i, symbol: s }, { id: 2 * i + 1, symbol: s }]);
+  const tiles = inPairs(symbols);
   for (let i = tiles.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     const t = tiles[i];
@@ -21,6 +26,7 @@ function shuffled(symbols: string[]): Tile[] {
 }
 
 export function Memory({ spec }: { spec: MemoryConfig }) {
+  const [shuffle, setShuffle] = useState(true);
   const [tiles, setTiles] = useState<Tile[]>(() => shuffled(spec.symbols));
   const [open, setOpen] = useState<number[]>([]);
   const [matched, setMatched] = useState<string[]>([]);
@@ -59,8 +65,8 @@ export function Memory({ spec }: { spec: MemoryConfig }) {
     }
   }
 
-  function restart() {
-    setTiles(shuffled(spec.symbols));
+  function restart(mix = shuffle) {
+    setTiles(mix ? shuffled(spec.symbols) : inPairs(spec.symbols));
     setOpen([]);
     setMatched([]);
     setMoves(0);
@@ -99,7 +105,20 @@ export function Memory({ spec }: { spec: MemoryConfig }) {
         })}
       </div>
       <div className="actions">
-        <button type="button" className="btn primary" onClick={restart}>Play again</button>
+        <button type="button" className="btn primary" onClick={() => restart()}>Play again</button>
+        <div className="control checkbox">
+          <input
+            id="memory-shuffle"
+            type="checkbox"
+            checked={shuffle}
+            onChange={(e) => {
+              // A new deal either way: the cards are laid out anew.
+              setShuffle(e.target.checked);
+              restart(e.target.checked);
+            }}
+          />
+          <label htmlFor="memory-shuffle">Shuffle the cards</label>
+        </div>
       </div>
     </section>
   );

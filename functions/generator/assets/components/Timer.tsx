@@ -41,6 +41,56 @@ function useClock() {
   };
 }
 
+// A soft two-note chime made with Web Audio (no sound file): sine tones that fade in and out.
+// `false` where the browser has no Web Audio or refuses to play.
+let audio: AudioContext | null = null;
+function chime(): boolean {
+  try {
+    audio ??= new AudioContext();
+    void audio.resume();
+    const at = audio.currentTime;
+    [660, 880].forEach((freq, i) => {
+      if (!audio) return;
+      const start = at + i * 0.2;
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.type = "sine";
+      tone.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.12, start + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.7);
+      tone.connect(gain).connect(audio.destination);
+      tone.start(start);
+      tone.stop(start + 0.75);
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// The end of a phase: a chime unless muted, and a visual bell saying what happened (for
+// whoever cannot hear it). `mute` is kept like the app's other settings.
+function useChime() {
+  const key = `${config.storageKey}:muted`;
+  const [muted, setMuted] = useState(() => loadJson(key, config.persist) === true);
+  const [bell, setBell] = useState("");
+  useEffect(() => saveJson(key, muted, config.persist), [key, muted]);
+  return {
+    ring: () => setBell(muted ? "🔕 Sound muted" : chime() ? "🔔 Chime" : "🔔 No sound on this device"),
+    clear: () => setBell(""),
+    controls: (
+      <>
+        <div className="control checkbox">
+          <input id="timer-mute" type="checkbox" checked={muted} onChange={(e) => setMuted(e.target.checked)} />
+          <label htmlFor="timer-mute">Mute the chime</label>
+        </div>
+        <p className="muted" role="status" aria-label="Chime">{bell}</p>
+      </>
+    ),
+  };
+}
+
 function Stopwatch({ spec }: { spec: TimerConfig }) {
   const c = useClock();
   const [laps, setLaps] = useState<number[]>([]);
@@ -73,10 +123,16 @@ function Countdown({ spec }: { spec: TimerConfig }) {
   const left = length * 1000 - c.elapsed;
   const done = left <= 0;
   const { running, stop } = c;
+  const sound = useChime();
+  const { ring } = sound;
   useEffect(() => {
-    if (done && running) stop();
-  }, [done, running, stop]);
+    if (done && running) {
+      stop();
+      ring();
+    }
+  }, [done, running, stop, ring]);
   const set = (seconds: number) => {
+    sound.clear();
     c.reset();
     setLength(Math.max(1, Math.round(seconds)));
   };
@@ -99,8 +155,9 @@ function Countdown({ spec }: { spec: TimerConfig }) {
       {done ? <p className="notice ok" role="alert">Time's up!</p> : null}
       <div className="actions">
         <button type="button" className="btn primary" onClick={c.running ? c.stop : c.start} disabled={done}>{c.running ? "Pause" : "Start"}</button>
-        <button type="button" className="btn ghost" onClick={c.reset}>Reset</button>
+        <button type="button" className="btn ghost" onClick={() => { sound.clear(); c.reset(); }}>Reset</button>
       </div>
+      {sound.controls}
     </section>
   );
 }
@@ -123,8 +180,12 @@ function Pomodoro({ spec }: { spec: TimerConfig }) {
     c.reset();
   };
   const { running } = c;
+  const sound = useChime();
   useEffect(() => {
-    if (left <= 0 && running) next();
+    if (left <= 0 && running) {
+      sound.ring(); // the phase ran out (a skip is not an end)
+      next();
+    }
   });
   return (
     <section className="card timer" aria-label="Pomodoro">
@@ -141,6 +202,7 @@ function Pomodoro({ spec }: { spec: TimerConfig }) {
         <button type="button" className="btn ghost" onClick={() => { c.reset(); setPhase(0); }}>Reset</button>
       </div>
       <p className="muted">Completed sessions: <strong>{sessions}</strong></p>
+      {sound.controls}
     </section>
   );
 }

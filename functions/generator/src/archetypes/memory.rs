@@ -184,6 +184,8 @@ impl Memory {
                 self.theme
             ),
             "Flip two cards at a time; matched pairs stay open, others turn back".to_owned(),
+            "Shuffle the cards: on by default; off, each pair lies side by side (to learn the game)"
+                .to_owned(),
             format!("{} counter and pairs found", self.counter),
             "A message when every pair is found, and a play again button".to_owned(),
         ];

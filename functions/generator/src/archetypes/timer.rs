@@ -197,6 +197,9 @@ fn pomodoro_phases(lower: &str) -> Vec<Preset> {
     out
 }
 
+/// What the end of a countdown or a phase sounds like, as the features say it.
+const CHIME: &str = "A soft chime when time is up (made with Web Audio), which can be muted";
+
 impl Timer {
     pub fn describe(&self) -> String {
         match self.mode {
@@ -232,6 +235,7 @@ impl Timer {
             TimerMode::Countdown => vec![
                 "Set minutes and seconds, or pick a preset".into(),
                 "Start, pause and reset; a message when time is up".into(),
+                CHIME.into(),
             ],
             TimerMode::Pomodoro => vec![
                 format!(
@@ -244,6 +248,7 @@ impl Timer {
                 ),
                 "Start, pause, skip to the next phase and reset".into(),
                 "Counts completed focus sessions".into(),
+                CHIME.into(),
             ],
         }
     }

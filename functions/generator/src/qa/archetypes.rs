@@ -10,6 +10,7 @@ use crate::archetypes::Archetype;
 use crate::archetypes::feed::Feed;
 use crate::archetypes::flashcards::Flashcards;
 use crate::archetypes::grid_game::GridGame;
+use crate::archetypes::memory::Memory;
 use crate::archetypes::scaler::Scaler;
 use crate::archetypes::series::{Series, Stat};
 use crate::archetypes::shop::Shop;
@@ -19,8 +20,7 @@ use crate::spec::{AppSpec, Field, FieldType};
 use crate::text::capitalize;
 use appgen_core::scenario::{Expectation, Scenario, ScenarioStep};
 
-/// Every scenario of the archetype the spec was read as (none for the memory game: its deck
-/// is shuffled, so no fixed clicks can be scripted).
+/// Every scenario of the archetype the spec was read as.
 pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
     let mut out = made(spec);
     if spec.persist {
@@ -35,7 +35,7 @@ fn made(spec: &AppSpec) -> Vec<Scenario> {
         Some(Archetype::GridGame(g)) => grid_game(g).into_iter().collect(),
         Some(Archetype::Shop(s)) => shop(s, spec.persist),
         Some(Archetype::Flashcards(f)) => flashcards(f).into_iter().collect(),
-        Some(Archetype::Timer(t)) => vec![timer(t)],
+        Some(Archetype::Timer(t)) => std::iter::once(timer(t)).chain(muted(t)).collect(),
         Some(Archetype::Feed(f)) => feed(f)
             .into_iter()
             .chain(feed_comment(f))
@@ -44,7 +44,8 @@ fn made(spec: &AppSpec) -> Vec<Scenario> {
         Some(Archetype::Scaler(s)) => scaler(s).into_iter().collect(),
         Some(Archetype::Split(s)) => vec![split(s)],
         Some(Archetype::Series(s)) => series(s).into_iter().collect(),
-        Some(Archetype::Memory(_)) | None => Vec::new(),
+        Some(Archetype::Memory(m)) => memory(m),
+        None => Vec::new(),
     }
 }
 
@@ -163,6 +164,61 @@ fn grid_game(g: &GridGame) -> Option<Scenario> {
     ))
 }
 
+/// With shuffling off the pairs lie side by side in the order of the symbols (cards 1 and 2
+/// are the first symbol), so fixed clicks can play: two different cards show, count one move
+/// and turn back; a pair found stays open; every pair found ends the game with the moves.
+fn memory(m: &Memory) -> Vec<Scenario> {
+    let [first, second, ..] = m.symbols.as_slice() else {
+        return Vec::new();
+    };
+    let pairs = m.symbols.len();
+    let board = "Memory game";
+    let card = |n: usize| click(&format!("Card {n}, face down"));
+    let in_order = || {
+        vec![ScenarioStep::Check {
+            label: "Shuffle the cards".into(),
+            checked: false,
+        }]
+    };
+    let mut miss = in_order();
+    miss.extend([
+        card(1),
+        visible_in(board, first),
+        card(3),
+        visible_in(board, second),
+        number(&m.counter, 1.0),
+        hidden_in(board, first),
+        hidden_in(board, second),
+    ]);
+    let mut pair = in_order();
+    pair.extend([
+        card(1),
+        card(2),
+        visible(&format!("Pairs found: 1 / {pairs}")),
+    ]);
+    pair.extend([ScenarioStep::Wait { ms: 1500 }, visible_in(board, first)]);
+    pair.push(number(&m.counter, 1.0));
+    let mut all = in_order();
+    all.extend((1..=pairs).flat_map(|p| [card(2 * p - 1), card(2 * p)]));
+    let counter = m.counter.to_lowercase();
+    all.push(visible(&format!(
+        "you found all {pairs} pairs in {pairs} {counter}"
+    )));
+    vec![
+        scenario(
+            &format!("two different cards turn back and count one of the {counter}"),
+            &format!("Flip two cards at a time and count the {counter}"),
+            miss,
+        ),
+        scenario("a matched pair stays open", "Matched pairs stay open", pair),
+        scenario(
+            "finding every pair shows the winning message",
+            "Show a message when every pair is found",
+            all,
+        ),
+    ]
+}
+
 /// Two products in the cart: the exact total with every fee, and kept after a reload.
 fn shop(s: &Shop, persist: bool) -> Vec<Scenario> {
     let [a, b] = match s.products.as_slice() {
@@ -251,6 +307,7 @@ fn timer(t: &Timer) -> Scenario {
             visible("Pause"),
             ScenarioStep::Wait { ms: 3000 },
             visible("Time's up!"),
+            visible_in(CHIME, "🔔 Chime"),
         ],
         TimerMode::Stopwatch => vec![
             click("Start"),
@@ -274,6 +331,28 @@ fn timer(t: &Timer) -> Scenario {
         TimerMode::Pomodoro => "a finished focus session is counted",
     };
     scenario(what, "Start, stop and reset the timer", steps)
+}
+
+/// The status beside a timer that says how the end of a phase was signalled.
+const CHIME: &str = "Chime";
+
+/// A muted countdown ends without its chime, and says so.
+fn muted(t: &Timer) -> Option<Scenario> {
+    if t.mode != TimerMode::Countdown {
+        return None;
+    }
+    let mut steps = vec![ScenarioStep::Check {
+        label: "Mute the chime".into(),
+        checked: true,
+    }];
+    steps.extend(timer(t).steps);
+    steps.retain(|st| *st != visible_in(CHIME, "🔔 Chime"));
+    steps.extend([visible_in(CHIME, "Sound muted"), hidden_in(CHIME, "🔔")]);
+    Some(scenario(
+        "a muted countdown ends without the chime",
+        "Chime softly when time is up, unless muted",
+        steps,
+    ))
 }
 
 /// Two posts: the newest is listed first; a reaction counts up on the post it was given to.

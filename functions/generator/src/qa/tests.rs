@@ -188,8 +188,8 @@ fn record_texts_are_looked_for_inside_the_list() {
     );
 }
 
-/// Every archetype but the shuffled memory game gets scenarios, and they say what a person
-/// would check: the winner, the cart's exact total, the revealed back, the timer ending.
+/// Every archetype gets scenarios, and they say what a person would check: the winner, the
+/// cart's exact total, the revealed back, the timer ending.
 #[test]
 fn archetypes_get_scenarios_that_check_what_they_do() {
     let expect_text = |s: &[Scenario], want: &str| {
@@ -245,6 +245,85 @@ fn archetypes_get_scenarios_that_check_what_they_do() {
         "Pomodoro focus timer with 25 minute work and 5 minute break phases, a count of completed sessions, start/pause and reset.",
     ] {
         assert!(!for_prompt(prompt).is_empty(), "{prompt}");
+    }
+}
+
+/// A memory game, in other words than the breadth set's: its scenarios turn shuffling off
+/// and play the pairs in order — a miss counts one of its own counter and turns back, a pair
+/// stays open, every pair wins with the count said in its own word.
+#[test]
+fn a_memory_game_is_played_in_order_with_shuffling_off() {
+    let s = for_prompt(
+        "Concentration game with animal pictures: 12 tiles face down, turn over two, count the tries.",
+    );
+    assert_eq!(s.len(), 3, "{:?}", names(&s));
+    let off = ScenarioStep::Check {
+        label: "Shuffle the cards".into(),
+        checked: false,
+    };
+    assert!(s.iter().all(|x| x.steps.first() == Some(&off)), "{s:?}");
+    let clicks = |x: &Scenario| {
+        x.steps
+            .iter()
+            .filter_map(|st| match st {
+                ScenarioStep::Click { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(clicks(&s[0]), ["Card 1, face down", "Card 3, face down"]);
+    let counted: Vec<_> = s.iter().flat_map(numbers).collect();
+    assert!(counted.contains(&("Tries".to_owned(), 1.0)), "{counted:?}");
+    let hidden = s[0].steps.iter().any(|st| {
+        matches!(st, ScenarioStep::Expect { expect: Expectation::TextHidden { text, .. } } if text == "🐶")
+    });
+    assert!(hidden, "the missed pair turns back: {:?}", s[0]);
+    let won = &s[2];
+    assert_eq!(clicks(won).len(), 12, "every card once");
+    assert_eq!(clicks(won)[11], "Card 12, face down");
+    let said = won.steps.iter().any(|st| {
+        matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, .. } } if text == "you found all 6 pairs in 6 tries")
+    });
+    assert!(said, "{won:?}");
+}
+
+/// A countdown's end chimes (its status says so) and, muted, says it is muted and shows no
+/// bell; the chime is in the features of countdowns and pomodoros, which share it.
+#[test]
+fn the_end_of_a_countdown_chimes_unless_muted() {
+    let s = for_prompt("A boiled egg timer counting down from 6 minutes, with a start button.");
+    let chimes = |x: &Scenario, want: &str| {
+        x.steps.iter().any(|st| {
+            matches!(st, ScenarioStep::Expect { expect: Expectation::TextVisible { text, within } }
+                if text == want && within.as_deref() == Some("Chime"))
+        })
+    };
+    let rung = s.iter().find(|x| x.name == "a countdown runs and ends");
+    assert!(rung.is_some_and(|x| chimes(x, "🔔 Chime")), "{s:?}");
+    let muted = s
+        .iter()
+        .find(|x| x.name == "a muted countdown ends without the chime");
+    let muted = muted.expect("a muted scenario");
+    assert_eq!(
+        muted.steps.first(),
+        Some(&ScenarioStep::Check {
+            label: "Mute the chime".into(),
+            checked: true
+        })
+    );
+    assert!(
+        chimes(muted, "Sound muted") && !chimes(muted, "🔔 Chime"),
+        "{muted:?}"
+    );
+    for prompt in [
+        "A boiled egg timer counting down from 6 minutes, with a start button.",
+        "Pomodoro timer with 25 minute work and 5 minute break phases",
+    ] {
+        let features = crate::requirements_of(&spec_of(prompt)).features;
+        assert!(
+            features.iter().any(|f| f.contains("chime")),
+            "{prompt}: {features:?}"
+        );
     }
 }
 

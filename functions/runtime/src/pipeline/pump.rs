@@ -35,6 +35,8 @@ pub(super) struct Pump {
     tools: HashMap<String, String>,
     tool_count: usize,
     pub(super) usage: Vec<TokenUsage>,
+    /// External agents' URLs found unreachable, for the run to remember.
+    pub(super) unreachable: Vec<String>,
     pending: Vec<Event>,
 }
 
@@ -51,6 +53,7 @@ impl Pump {
             tools: HashMap::new(),
             tool_count: 0,
             usage: Vec::new(),
+            unreachable: Vec::new(),
             pending: Vec::new(),
         }
     }
@@ -181,6 +184,7 @@ impl Pump {
             AgentEvent::Usage(u) => self.usage.push(u),
             AgentEvent::SubagentStarted { run_id, name } => self.subagent_started(run_id, name),
             AgentEvent::SubagentEnded { run_id, error } => self.subagent_ended(run_id, error),
+            AgentEvent::Unreachable { url } => self.unreachable.push(url),
         }
     }
 

@@ -205,13 +205,12 @@ impl Pipeline {
         };
         let handler = self.steps.handler(msg.step);
         let worker = handler.map(|h| h.worker_name()).unwrap_or_default();
+        let active = snap.active.as_ref();
         // A check in words is read by the built-in agent, whoever serves the chain's qa.
-        let checking = snap
-            .active
-            .as_ref()
-            .is_some_and(|a| a.kind == RunKind::Check);
+        let checking = active.is_some_and(|a| a.kind == RunKind::Check);
+        let unreachable = active.map(|a| a.unreachable.clone()).unwrap_or_default();
         let external = match handler {
-            Some(h) if !checking => h.external(msg.step).await,
+            Some(h) if !checking => h.external(msg.step, &unreachable).await,
             _ => None,
         };
         head.push(Event::step_started(msg.step.as_str()));
@@ -326,6 +325,9 @@ impl Pipeline {
             wireframe: snap.wireframe.clone(),
             files: self.threads.read_tree(&snap.thread_id, &snap.files).await?,
             scenarios: snap.scenarios.clone(),
+            unreachable: (snap.active.as_ref())
+                .map(|a| a.unreachable.clone())
+                .unwrap_or_default(),
         })
     }
 
@@ -346,6 +348,11 @@ impl Pipeline {
         }
         record_said(&mut snap, msg, &pump);
         let step_usage = record_usage(&mut snap, msg, &pump.usage);
+        if let Some(active) = snap.active.as_mut() {
+            for url in pump.unreachable.drain(..) {
+                active.unreachable.insert(url);
+            }
+        }
         snap.seq = msg.seq;
         let budget = TokenBudget {
             spent: run_tokens(&snap, &msg.run_id),

@@ -20,7 +20,7 @@ use appgen_core::ports::{
 };
 use appgen_core::run_error::{ErrorCode, RunError};
 use appgen_core::scenario::Scenario;
-use appgen_core::snapshot::{PendingInterrupt, RunKind, ThreadSnapshot, Version};
+use appgen_core::snapshot::{PendingInterrupt, RunKind, ThreadSnapshot, Unreachable, Version};
 use appgen_core::step::{StepMessage, StepName};
 use appgen_core::view::{AppEvent, CheckOutcome, ExternalAgent, RenderUrl};
 use async_trait::async_trait;
@@ -49,8 +49,8 @@ pub struct StepWork<'a> {
 pub trait StepHandler: Send + Sync {
     /// Who does the step, as the UI shows it (a model id, "offline", "builder").
     fn worker_name(&self) -> String;
-    /// The external agent serving `step`, if one does.
-    async fn external(&self, _step: StepName) -> Option<ExternalAgent> {
+    /// The external agent serving `step`, if one does and the run has not found it unreachable.
+    async fn external(&self, _step: StepName, _unreachable: &Unreachable) -> Option<ExternalAgent> {
         None
     }
     async fn run(&self, work: StepWork<'_>) -> Result<StepOutcome, Fault>;
@@ -248,8 +248,8 @@ impl StepHandler for AgentSteps {
         self.agent.name()
     }
 
-    async fn external(&self, step: StepName) -> Option<ExternalAgent> {
-        self.agent.external(step).await
+    async fn external(&self, step: StepName, unreachable: &Unreachable) -> Option<ExternalAgent> {
+        self.agent.external(step, unreachable).await
     }
 
     async fn run(&self, w: StepWork<'_>) -> Result<StepOutcome, Fault> {

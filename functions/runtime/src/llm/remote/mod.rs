@@ -32,6 +32,7 @@ use appgen_core::app::{ChangeSet, FileMap, Question, Requirements};
 use appgen_core::ports::{AgentContext, AgentError, AgentEvent, AgentOutput, AppAgent, Failure};
 use appgen_core::retry::backoff;
 use appgen_core::scenario::Scenario;
+use appgen_core::snapshot::Unreachable;
 use appgen_core::step::StepName;
 use appgen_core::view::ExternalAgent;
 use async_trait::async_trait;
@@ -114,6 +115,9 @@ impl RemoteAgents {
     ) -> Option<Result<T, AgentError>> {
         let thread_id = ctx.thread_id.as_str();
         let agent = self.settings.agents.get(&step)?;
+        if self.skipped(agent, &ctx.unreachable) {
+            return None; // said when the run found it unreachable
+        }
         let input = match self.input(step, &vars, state, thread_id) {
             Ok(i) => i,
             Err(e) => return Some(Err(e)),
@@ -155,19 +159,49 @@ impl RemoteAgents {
                 tokio::time::sleep(backoff(attempt, policy)).await;
             }
         }
+        self.give_up(step, agent, last, out)
+    }
+
+    /// Whether the run found `agent` unreachable and the built-in agent takes its steps over.
+    fn skipped(&self, agent: &RemoteAgent, unreachable: &Unreachable) -> bool {
+        self.settings.fallback && unreachable.contains(&agent.address())
+    }
+
+    /// After the last try: the built-in agent does the step (`None`) or the step fails. An
+    /// agent that could not be reached is left out for the rest of the run, which says so once.
+    fn give_up<T>(
+        &self,
+        step: AgentName,
+        agent: &RemoteAgent,
+        last: Option<RemoteFault>,
+        out: &mut dyn AgentOutput,
+    ) -> Option<Result<T, AgentError>> {
+        let unreachable = matches!(last, Some(RemoteFault::Unreachable(_)));
         let why = format!(
             "the {step} agent {} {} (tried {} times)",
             agent.name,
             last.map(|f| f.to_string()).unwrap_or_default(),
-            policy.max_tries
+            self.settings.policy.max_tries
         );
-        if self.settings.fallback {
-            out.emit(AgentEvent::Say(format!(
-                "\n{why}; the built-in agent does the step.\n"
-            )));
-            return None;
+        if unreachable {
+            out.emit(AgentEvent::Unreachable {
+                url: agent.address(),
+            });
         }
-        Some(Err(AgentError::Provider(why)))
+        if !self.settings.fallback {
+            return Some(Err(AgentError::Provider(why)));
+        }
+        let rest = match unreachable {
+            true => format!(
+                ", and the other steps {} serves for the rest of this run",
+                agent.name
+            ),
+            false => String::new(),
+        };
+        out.emit(AgentEvent::Say(format!(
+            "\n{why}; the built-in agent does the step{rest}.\n"
+        )));
+        None
     }
 
     /// What the step sends: the built-in agent's messages, the inputs, tools and schema.
@@ -327,8 +361,13 @@ impl AppAgent for RemoteAgents {
         self.builtin.name()
     }
 
-    async fn external(&self, step: StepName) -> Option<ExternalAgent> {
-        self.identity(AgentName::of_step(step)?).await
+    async fn external(&self, step: StepName, unreachable: &Unreachable) -> Option<ExternalAgent> {
+        let step = AgentName::of_step(step)?;
+        let agent = self.settings.agents.get(&step)?;
+        if self.skipped(agent, unreachable) {
+            return None;
+        }
+        self.identity(step).await
     }
 
     /// External agents serve the chain's steps; a check in words is read by the built-in one.

@@ -56,6 +56,17 @@ impl RemoteAgent {
             framework: self.framework.clone(),
         }
     }
+
+    /// The agent as a run remembers it unreachable (`ActiveRun::unreachable`): its URL without
+    /// user info, query or fragment, which may carry secrets and are not stored.
+    pub fn address(&self) -> String {
+        let mut url = self.url.clone();
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        url.set_query(None);
+        url.set_fragment(None);
+        url.to_string()
+    }
 }
 
 /// Every step's external agent, and what happens when one fails.
@@ -174,6 +185,9 @@ mod tests {
             Some("CrewAI")
         );
         assert!(!s.agents.contains_key(&AgentName::Clarify));
+        let mut secret = s.agents[&AgentName::Code].clone();
+        secret.url = url::Url::parse("https://u:pw@coder.example/run?key=k#f").expect("url");
+        assert_eq!(secret.address(), "https://coder.example/run");
         assert_eq!((s.policy.max_tries, s.fallback), (2, true));
     }
 

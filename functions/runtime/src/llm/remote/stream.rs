@@ -13,8 +13,12 @@ use std::collections::HashMap;
 /// What an external agent did wrong, as the user reads it after the agent's name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum RemoteFault {
+    /// Refused or timed out before answering: the run skips the agent from then on.
     #[error("could not be reached: {0}")]
-    Connect(String),
+    Unreachable(String),
+    /// The connection failed otherwise, or broke off while the agent was answering.
+    #[error("lost the connection: {0}")]
+    Connection(String),
     #[error("answered HTTP {status}: {body}")]
     Status { status: u16, body: String },
     #[error("sent a malformed event: {0}")]
@@ -82,7 +86,10 @@ pub async fn run(
     let mut resp = req
         .send()
         .await
-        .map_err(|e| RemoteFault::Connect(without_url(&e)))?;
+        .map_err(|e| match e.is_connect() || e.is_timeout() {
+            true => RemoteFault::Unreachable(without_url(&e)),
+            false => RemoteFault::Connection(without_url(&e)),
+        })?;
     let status = resp.status();
     if !status.is_success() {
         let body = resp.text().await.unwrap_or_default();
@@ -98,7 +105,7 @@ pub async fn run(
         let chunk = match resp.chunk().await {
             Ok(Some(c)) => c,
             Ok(None) => return Err(RemoteFault::Truncated),
-            Err(e) => return Err(RemoteFault::Connect(without_url(&e))),
+            Err(e) => return Err(RemoteFault::Connection(without_url(&e))),
         };
         for data in sse.push(&chunk) {
             if reader.on(&data, out)? {
