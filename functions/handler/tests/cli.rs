@@ -175,7 +175,10 @@ fn package_writes_a_function_app() {
         .map(|q| q.name().to_owned())
         .collect();
     expected.sort();
-    assert_eq!(queues, expected, "every step queue and the deploys' has its function");
+    assert_eq!(
+        queues, expected,
+        "every step queue and the deploys' has its function"
+    );
     // What ships is the app's chain only: nothing of the harness (that is appgen-devtools).
     assert_eq!(
         queues,
