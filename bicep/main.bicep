@@ -158,9 +158,11 @@ param linkBackend bool = true
 param tags object = {}
 
 // Names the code uses. Blob containers: Container::name() in functions/core/src/ports.rs.
-// Queues: StepName::queue() in functions/core/src/step.rs, each with the `-poison` queue the
-// Functions host moves a message to after maxDequeueCount tries. infra/tests/test_bicep_names.py
-// reads both files and fails if these lists and the Rust code disagree.
+// Queues: StepName::queue() in functions/core/src/step.rs and DEPLOY_QUEUE in
+// functions/core/src/deploy.rs (deploys to Vercel, worked by the `deploy` queue function), each
+// with the `-poison` queue the Functions host moves a message to after maxDequeueCount tries.
+// infra/tests/test_bicep_names.py reads those files and fails if these lists and the Rust code
+// disagree.
 var containerNames = [
   'threads'
   'artifacts'
@@ -184,6 +186,8 @@ var queueNames = [
   'step-fix-poison'
   'step-modify'
   'step-modify-poison'
+  'deploy'
+  'deploy-poison'
 ]
 var buildQueueName = 'step-build'
 // The Function App's function on the build queue (FUNCTIONS in functions/handler/src/functions.rs),

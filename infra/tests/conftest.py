@@ -20,6 +20,7 @@ BICEP_DIR = ROOT / "bicep"
 MAIN_BICEP = BICEP_DIR / "main.bicep"
 STEP_RS = ROOT / "functions" / "core" / "src" / "step.rs"
 PORTS_RS = ROOT / "functions" / "core" / "src" / "ports.rs"
+DEPLOY_RS = ROOT / "functions" / "core" / "src" / "deploy.rs"
 FUNCTIONS_RS = ROOT / "functions" / "handler" / "src" / "functions.rs"
 DOCKERFILE = ROOT / "infra" / "Dockerfile"
 SETUP_SH = ROOT / "infra" / "local" / "setup.sh"
@@ -108,6 +109,27 @@ def rust_poison_suffix() -> str:
     src = STEP_RS.read_text()
     m = re.search(r'format!\("\{\}(-[a-z]+)", self\.queue\(\)\)', _fn_body(src, "pub fn poison_queue(self)"))
     assert m, "StepName::poison_queue() no longer formats `<queue>-<suffix>`"
+    return m.group(1)
+
+
+def rust_deploy_queue() -> str:
+    """The deploys' queue name: `DEPLOY_QUEUE` in functions/core/src/deploy.rs."""
+    m = re.search(r'pub const DEPLOY_QUEUE: &str = "([^"]+)";', DEPLOY_RS.read_text())
+    assert m, "DEPLOY_QUEUE not found in deploy.rs"
+    return m.group(1)
+
+
+def rust_deploy_function() -> str:
+    """The Function App function on the deploys' queue, from FUNCTIONS in functions.rs
+    (`Function { name: DEPLOY_FUNCTION, trigger: Trigger::DeployQueue }`)."""
+    src = FUNCTIONS_RS.read_text()
+    table = src[src.index("pub const FUNCTIONS"):]
+    table = table[: table.index("\n];")]
+    assert re.search(r"name:\s*DEPLOY_FUNCTION,\s*trigger:\s*Trigger::DeployQueue", table), (
+        "FUNCTIONS has no DEPLOY_FUNCTION on Trigger::DeployQueue"
+    )
+    m = re.search(r'pub const DEPLOY_FUNCTION: &str = "([^"]+)";', src)
+    assert m, "DEPLOY_FUNCTION not found in functions.rs"
     return m.group(1)
 
 

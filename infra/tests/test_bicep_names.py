@@ -15,6 +15,8 @@ from conftest import (
     parse_bicep,
     resources,
     rust_containers,
+    rust_deploy_function,
+    rust_deploy_queue,
     rust_queue_functions,
     rust_poison_suffix,
     rust_step_queues,
@@ -117,9 +119,9 @@ def _looped_resource(doc, rtype: str, array: str):
 
 # ---- queues and containers -------------------------------------------------------------------
 
-def test_every_step_queue_and_its_poison_queue_is_declared():
+def test_every_step_queue_the_deploy_queue_and_their_poison_queues_are_declared():
     expected = set()
-    for queue in rust_step_queues().values():
+    for queue in [*rust_step_queues().values(), rust_deploy_queue()]:
         expected |= {queue, queue + rust_poison_suffix()}
     declared = _main_var_passed_to("storage", "queueNames")
     assert len(declared) == len(set(declared)), "duplicate queue names"
@@ -405,5 +407,6 @@ def test_only_the_build_job_consumes_the_build_queue():
     }
     assert parse_bicep(MODULES / "functionapp.bicep")["parameters"]["buildInFunctionApp"]["default"] is False
     assert main["parameters"]["buildInFunctionApp"]["default"] is False
-    # ...and no other step is disabled.
+    # ...and no other step is disabled, nor the deploys' function (nothing else takes deploys).
     assert [n for n in settings if n.endswith(".Disabled")] == ["AzureWebJobs.${buildFunctionName}.Disabled"]
+    assert f"AzureWebJobs.{rust_deploy_function()}.Disabled" not in settings

@@ -1,20 +1,30 @@
 //! A deploy elsewhere (Vercel) as stored state, the pure part. A deploy outlives the request
 //! that starts it (Vercel may take minutes; the proxy in front of the API cuts a request at
-//! 45 s): the request answers with a [`DeployView`] at once, the work goes on in the process
-//! that took it, and every step of it is a stored [`DeployRecord`] and a thread-stream event.
+//! 45 s): the request records a [`DeployRecord`] and enqueues a [`DeployMessage`], and answers
+//! with a [`DeployView`] at once; whoever takes the message (a worker of `appgen serve`, the
+//! `deploy` function on the Functions host) works on it, every stage a stored record and a
+//! thread-stream event.
 //!
-//! Nothing continues a deploy whose process ended (the per-request token is never stored);
-//! instead the worker writes a heartbeat, and whoever reads a record whose worker is gone
-//! ([`DeployRecord::lost`]) ends it as failed, so a deploy is never "pending" for ever.
+//! Delivery is at least once, as for steps: an attempt takes the deploy ([`DeployRecord::take`])
+//! before working, a live attempt's heartbeat holds it, and a redelivered message resumes at
+//! the stage the record says (a deployment whose id is recorded is waited for, never created
+//! again). A deploy whose worker died is picked up again by the redelivery; attempts are
+//! counted, so one that kills its process every time ends failed after [`MAX_TRIES`].
 
 use crate::live::Person;
+use crate::retry::MAX_TRIES;
 use crate::vercel::DeployError;
 use crate::view::ApiErrorCode;
 use serde::{Deserialize, Serialize};
 
+/// The queue deploys are worked from; its poison queue is `deploy-poison`
+/// (`step::WorkQueue::Deploy`).
+pub const DEPLOY_QUEUE: &str = "deploy";
+
 /// How often a working deploy writes its heartbeat.
 pub const HEARTBEAT_MS: i64 = 10_000;
-/// A deploy whose heartbeat is older than this has lost its worker (six missed heartbeats).
+/// A deploy whose heartbeat is older than this has lost its worker (six missed heartbeats):
+/// another attempt may take it over.
 pub const LOST_AFTER_MS: i64 = 60_000;
 /// How many of a thread's deploys a list shows, newest first.
 pub const LIST_LIMIT: usize = 20;
@@ -76,19 +86,63 @@ pub struct DeployList {
     pub deploys: Vec<DeployView>,
 }
 
+/// The queue message that asks for a deploy to be worked on; everything else is in its record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployMessage {
+    pub thread_id: String,
+    pub deploy_id: String,
+}
+
+impl DeployMessage {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<DeployMessage, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
 /// A deploy as stored (`{threadId}/deploys/{id}`): the view, and who works on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeployRecord {
     pub view: DeployView,
-    /// The process doing the work (its boot id).
+    /// The attempt working on it (`{boot}:{random}`), empty until one takes it.
     pub worker: String,
-    /// The worker's last sign of life (ms).
+    /// The worker's last sign of life (ms); the record's creation before any.
     pub heartbeat_at: i64,
+    /// Attempts that took it so far (an attempt that crashes never reports back).
+    #[serde(default)]
+    pub attempts: u32,
+    /// The token given with the request, sealed with the server's key; `None`: the server's
+    /// own token. Dropped once the deploy is final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_token: Option<String>,
+}
+
+/// What a delivered deploy message may do with the record it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Work on it (as a new attempt).
+    Work,
+    /// A live attempt holds it; look again after this many ms.
+    Held(i64),
+    /// It is final: nothing to do.
+    Ended,
+    /// This many attempts took it and none finished it: end it.
+    Exhausted(u32),
 }
 
 impl DeployRecord {
-    pub fn new(id: &str, version: u32, by: Person, worker: &str, now: i64) -> DeployRecord {
+    pub fn new(
+        id: &str,
+        version: u32,
+        by: Person,
+        sealed_token: Option<String>,
+        now: i64,
+    ) -> DeployRecord {
         DeployRecord {
             view: DeployView {
                 id: id.to_owned(),
@@ -98,16 +152,22 @@ impl DeployRecord {
                 updated_at: now,
                 state: DeployStage::Pending,
             },
-            worker: worker.to_owned(),
+            worker: String::new(),
             heartbeat_at: now,
+            attempts: 0,
+            sealed_token,
         }
     }
 
-    /// Moves to `stage` (a heartbeat too); a final stage is never left. Whether it changed.
+    /// Moves to `stage` (a heartbeat too); a final stage is never left, and reaching one drops
+    /// the sealed token. Whether it changed.
     pub fn advance(&mut self, stage: DeployStage, now: i64) -> bool {
         self.heartbeat_at = now;
         if self.view.state.is_final() || self.view.state == stage {
             return false;
+        }
+        if stage.is_final() {
+            self.sealed_token = None;
         }
         self.view.state = stage;
         self.view.updated_at = now;
@@ -121,18 +181,45 @@ impl DeployRecord {
         !self.view.state.is_final() && (worker_dead || now - self.heartbeat_at > LOST_AFTER_MS)
     }
 
-    /// Ends a deploy whose worker is gone.
-    pub fn mark_lost(&mut self, now: i64) -> bool {
-        self.advance(
-            DeployStage::Failed {
-                code: ApiErrorCode::DeployFailed,
-                message: "the server deploying it stopped before the deployment was live; \
-                          deploy again"
-                    .into(),
-            },
-            now,
-        )
+    /// What a delivery of its message may do: the one rule of who works on a deploy.
+    /// `worker_dead` as for [`Self::lost`].
+    pub fn take(&self, now: i64, worker_dead: bool) -> Take {
+        if self.view.state.is_final() {
+            return Take::Ended;
+        }
+        if !self.worker.is_empty() && !self.lost(now, worker_dead) {
+            let left = LOST_AFTER_MS - (now - self.heartbeat_at);
+            return Take::Held(left.clamp(100, 30_000));
+        }
+        if self.attempts >= MAX_TRIES {
+            return Take::Exhausted(self.attempts);
+        }
+        Take::Work
     }
+
+    /// Records that `worker` took it (after [`Take::Work`]).
+    pub fn taken_by(&mut self, worker: &str, now: i64) {
+        self.worker = worker.to_owned();
+        self.heartbeat_at = now;
+        self.attempts += 1;
+    }
+
+    /// Ends it as failed with `message` (the retry policy gave up, or too many attempts died).
+    pub fn give_up(&mut self, message: String, now: i64) -> bool {
+        let failed = DeployStage::Failed {
+            code: ApiErrorCode::DeployFailed,
+            message,
+        };
+        self.advance(failed, now)
+    }
+}
+
+/// Why a deploy was ended by the retry policy or after its attempts died, as the user reads it.
+pub fn give_up_reason(tries: u32, fault: &str) -> String {
+    format!(
+        "the deploy was tried {tries} times and did not finish ({fault}), so it was stopped; \
+         deploy again, and if it keeps failing, report it"
+    )
 }
 
 /// A deploy id as the API takes it: what [`new_id`] makes (no `/`, so no other key is named).
@@ -150,7 +237,8 @@ mod tests {
     use super::*;
 
     fn rec() -> DeployRecord {
-        DeployRecord::new("d-1", 2, Person::new("key:al", Some("Al")), "boot-a", 1_000)
+        let sealed = Some("sealed".to_owned());
+        DeployRecord::new("d-1", 2, Person::new("key:al", Some("Al")), sealed, 1_000)
     }
 
     #[test]
@@ -160,13 +248,19 @@ mod tests {
         assert!(r.advance(DeployStage::Uploading, 2_000));
         assert!(!r.advance(DeployStage::Uploading, 3_000), "no change");
         assert_eq!((r.view.updated_at, r.heartbeat_at), (2_000, 3_000));
+        assert!(r.sealed_token.is_some(), "kept while the work goes on");
         let ready = DeployStage::Ready {
             url: "https://x.vercel.app".into(),
             deployment: "dpl_1".into(),
         };
         assert!(r.advance(ready.clone(), 4_000));
-        assert!(!r.mark_lost(9_999_999), "a live deploy stays live");
+        assert_eq!(r.sealed_token, None, "a final deploy keeps no token");
+        assert!(
+            !r.give_up("late".into(), 9_999_999),
+            "a live deploy stays live"
+        );
         assert_eq!(r.view.state, ready);
+        assert_eq!(r.take(9_999_999, true), Take::Ended);
         let json = serde_json::to_value(&r.view).expect("json");
         assert_eq!(json["state"]["stage"], "ready");
         assert_eq!(json["state"]["url"], "https://x.vercel.app");
@@ -174,21 +268,51 @@ mod tests {
     }
 
     #[test]
-    fn a_deploy_without_a_worker_ends_failed_after_the_bound() {
+    fn one_attempt_at_a_time_and_a_dead_one_is_taken_over_until_the_limit() {
         let mut r = rec();
+        assert_eq!(r.take(1_000, false), Take::Work, "nobody has it yet");
+        r.taken_by("boot-a:1", 1_000);
         r.advance(DeployStage::Uploading, 5_000);
-        assert!(!r.lost(5_000 + LOST_AFTER_MS, false), "within the bound");
-        assert!(r.lost(5_001 + LOST_AFTER_MS, false), "heartbeat too old");
-        assert!(r.lost(5_000, true), "its process is gone");
-        assert!(r.mark_lost(70_000));
+        assert_eq!(
+            r.take(6_000, false),
+            Take::Held(30_000),
+            "a live heartbeat holds it"
+        );
+        assert_eq!(r.take(5_000 + LOST_AFTER_MS - 200, false), Take::Held(200));
+        assert_eq!(
+            r.take(5_001 + LOST_AFTER_MS, false),
+            Take::Work,
+            "heartbeat too old"
+        );
+        assert_eq!(r.take(5_000, true), Take::Work, "its process is gone");
+        for n in 2..=MAX_TRIES {
+            r.taken_by(&format!("boot-{n}:1"), 10_000);
+        }
+        assert_eq!(r.attempts, MAX_TRIES);
+        assert_eq!(r.take(10_000, true), Take::Exhausted(MAX_TRIES));
+        assert!(r.give_up(give_up_reason(MAX_TRIES, "its process ended"), 70_000));
         assert!(!r.lost(999_999, true), "a failed deploy is not lost again");
         match &r.view.state {
             DeployStage::Failed { code, message } => {
                 assert_eq!(*code, ApiErrorCode::DeployFailed);
-                assert!(message.contains("deploy again"), "{message}");
+                assert!(message.contains("tried 5 times") && message.contains("deploy again"));
             }
             other => panic!("expected failed, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn records_and_messages_keep_their_shape() {
+        // A record written before attempts and tokens were kept still reads.
+        let old = r#"{"view":{"id":"d-1","version":1,"by":{"principal":"al","name":"al","initials":"A"},"startedAt":1,"updatedAt":1,"state":{"stage":"pending"}},"worker":"boot","heartbeatAt":1}"#;
+        let r: DeployRecord = serde_json::from_str(old).expect("old record");
+        assert_eq!((r.attempts, r.sealed_token), (0, None));
+        let m = DeployMessage {
+            thread_id: "t".into(),
+            deploy_id: "d-1".into(),
+        };
+        assert_eq!(m.to_json(), r#"{"threadId":"t","deployId":"d-1"}"#);
+        assert_eq!(DeployMessage::from_json(&m.to_json()).expect("parse"), m);
     }
 
     #[test]

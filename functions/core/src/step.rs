@@ -91,6 +91,43 @@ impl std::fmt::Display for StepName {
     }
 }
 
+/// A queue the hosts take work from: one per step, and the deploys' queue
+/// ([`crate::deploy::DEPLOY_QUEUE`]). Every one is worked under the same retry policy
+/// (`crate::retry::decide`) and has a `-poison` queue for what it gave up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkQueue {
+    Step(StepName),
+    Deploy,
+}
+
+impl WorkQueue {
+    /// Every queue: the steps' in [`StepName::ALL`]'s order, then the deploys'.
+    pub fn all() -> impl Iterator<Item = WorkQueue> {
+        (StepName::ALL.into_iter().map(WorkQueue::Step)).chain([WorkQueue::Deploy])
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkQueue::Step(step) => step.queue(),
+            WorkQueue::Deploy => crate::deploy::DEPLOY_QUEUE,
+        }
+    }
+
+    /// Where a message goes once the retry policy gives it up.
+    pub fn poison(self) -> String {
+        match self {
+            WorkQueue::Step(step) => step.poison_queue(),
+            WorkQueue::Deploy => format!("{}-poison", crate::deploy::DEPLOY_QUEUE),
+        }
+    }
+}
+
+impl std::fmt::Display for WorkQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// The queue message that triggers one step: `{threadId, runId, step, seq, attempt}`.
 ///
 /// `seq` is the thread-wide step counter: a step whose `seq` is already committed in the
@@ -124,11 +161,23 @@ mod tests {
     #[test]
     fn queue_names_are_valid_azure_queue_names() {
         for step in StepName::ALL {
-            for q in [step.queue().to_owned(), step.poison_queue()] {
-                assert!(crate::ports::valid_queue_name(&q), "{q}");
-            }
             assert_eq!(StepName::parse(step.as_str()), Some(step));
         }
+        let mut names = Vec::new();
+        for q in WorkQueue::all() {
+            for name in [q.name().to_owned(), q.poison()] {
+                assert!(crate::ports::valid_queue_name(&name), "{name}");
+                names.push(name);
+            }
+        }
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(
+            (count, names.len()),
+            (20, 20),
+            "one queue each, no two alike"
+        );
         for bad in [
             "ab",
             "Step-x",

@@ -188,6 +188,10 @@ pub enum DeployError {
     Unreachable(String),
     #[error("the deployment was not ready after {0} s; it may still finish on Vercel")]
     Timeout(u64),
+    /// This side cannot go on (the version's files are gone, the request's token cannot be
+    /// read): the message says why.
+    #[error("{0}")]
+    Cannot(String),
 }
 
 impl DeployError {
@@ -199,7 +203,8 @@ impl DeployError {
             DeployError::Failed(_)
             | DeployError::Api { .. }
             | DeployError::Unreachable(_)
-            | DeployError::Timeout(_) => ApiErrorCode::DeployFailed,
+            | DeployError::Timeout(_)
+            | DeployError::Cannot(_) => ApiErrorCode::DeployFailed,
         }
     }
 }

@@ -50,8 +50,6 @@ pub struct AppState {
     pub apps: appgen_core::publish::AppsOrigin,
     /// The web UI's origin when it is not this one: `/api` allows it by CORS (`cors.rs`).
     pub web_origin: Option<axum::http::HeaderValue>,
-    /// Deploys to Vercel (`deploy.rs`).
-    pub vercel: crate::deploy::VercelDeploy,
 }
 
 impl AppState {
@@ -67,7 +65,6 @@ impl AppState {
                 tracing::error!(error = %e, "no CORS for the web UI");
                 None
             }),
-            vercel: crate::deploy::VercelDeploy::from_env(),
         }
     }
 }
@@ -386,7 +383,7 @@ async fn get_thread(
     let app_url = |slug: &str| state.apps.url(slug);
     let queued = p.live().queued(&snap.thread_id).await?;
     let mut detail = ThreadDetail::of(&snap, &url, &app_url, you, queued);
-    detail.vercel_deploy = state.vercel.configured();
+    detail.vercel_deploy = state.pipeline.vercel().configured();
     Ok(Json(detail))
 }
 

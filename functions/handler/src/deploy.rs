@@ -1,15 +1,15 @@
-//! One-click deploy to Vercel: `POST /api/threads/{thread}/deploy/vercel` answers 202 with a
-//! deploy id at once; the upload of a checked version's built files through Vercel's REST API
-//! goes on after the answer (`Pipeline::start_deploy`), its stages stored and told on the
-//! thread stream, readable at `GET …/deploy/vercel/{id}`. The rules (which version, who may)
-//! are publishing's; the plan and the meaning of Vercel's answers are `appgen_core::vercel`'s,
-//! a deploy's stages `appgen_core::deploy`'s; the HTTP client is `appgen_runtime::vercel`.
+//! One-click deploy to Vercel: `POST /api/threads/{thread}/deploy/vercel` records the deploy,
+//! enqueues it (`Pipeline::start_deploy`) and answers 202 with its id at once; a queue worker
+//! uploads the checked version's built files through Vercel's REST API, its stages stored and
+//! told on the thread stream, readable at `GET …/deploy/vercel/{id}`. The rules (which
+//! version, who may) are publishing's; the plan and the meaning of Vercel's answers are
+//! `appgen_core::vercel`'s, a deploy's stages `appgen_core::deploy`'s; the HTTP client and
+//! the server's token are `appgen_runtime::vercel`'s.
 
 use crate::api::{ApiError, AppState, Caller, OwnedThread, Principal};
 use appgen_core::deploy::{DeployList, DeployView, valid_id};
 use appgen_core::vercel::DeployError;
 use appgen_core::view::DeployRequest;
-use appgen_runtime::vercel::VercelClient;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -17,40 +17,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::Arc;
-
-/// Where deploys go and the server's token (`APPGEN_VERCEL_TOKEN`), if it has one.
-#[derive(Clone)]
-pub struct VercelDeploy {
-    pub client: VercelClient,
-    token: Option<String>,
-}
-
-impl VercelDeploy {
-    pub fn from_env() -> VercelDeploy {
-        let token = std::env::var("APPGEN_VERCEL_TOKEN")
-            .ok()
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty());
-        VercelDeploy {
-            client: VercelClient::from_env(),
-            token,
-        }
-    }
-
-    /// Whether the UI offers the button: the server has a token.
-    pub fn configured(&self) -> bool {
-        self.token.is_some()
-    }
-}
-
-impl std::fmt::Debug for VercelDeploy {
-    // The token is a secret: never in logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VercelDeploy")
-            .field("token", &self.token.as_ref().map(|_| "<set>"))
-            .finish()
-    }
-}
 
 /// What the request itself refuses (no token); Vercel's own answers end the deploy instead.
 impl From<DeployError> for ApiError {
@@ -68,8 +34,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/threads/{thread}/deploy/vercel/{id}", get(one_deploy))
 }
 
-/// Starts a deploy and answers 202 at once with its id and state; the work goes on after the
-/// answer, its stages on the thread stream and at `GET …/deploy/vercel/{id}`.
+/// Starts a deploy and answers 202 at once with its id and state; a queue worker does the
+/// work, its stages on the thread stream and at `GET …/deploy/vercel/{id}`.
 async fn deploy_vercel(
     State(state): State<Arc<AppState>>,
     Caller(caller): Caller,
@@ -92,13 +58,14 @@ async fn deploy_vercel(
         .await?;
     let token = req
         .token
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .or_else(|| state.vercel.token.clone())
-        .ok_or(DeployError::NoToken)?;
-    let client = state.vercel.client.clone();
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if token.is_none() && !state.pipeline.vercel().configured() {
+        return Err(DeployError::NoToken.into());
+    }
     let view = (state.pipeline)
-        .start_deploy(&thread, &caller, built, token, client)
+        .start_deploy(&thread, &caller, built.version, token)
         .await?;
     let location = format!("/api/threads/{thread}/deploy/vercel/{}", view.id);
     Ok((

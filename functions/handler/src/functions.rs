@@ -6,10 +6,10 @@
 //! (`enableProxyingHttpRequest`), so they reach the ordinary `/api/...` routes and can stream.
 
 use crate::api::ApiError;
-use appgen_core::retry::{Action, RetryPolicy, decide, give_up_reason};
-use appgen_core::step::{StepMessage, StepName};
+use appgen_core::retry::{Action, RetryPolicy, decide};
+use appgen_core::step::{StepName, WorkQueue};
 use appgen_core::view::ApiErrorCode;
-use appgen_runtime::pipeline::Pipeline;
+use appgen_runtime::pipeline::{Pipeline, Work};
 use appgen_runtime::worker::delivered;
 use axum::Json;
 use axum::Router;
@@ -27,6 +27,8 @@ use std::sync::Arc;
 pub enum Trigger {
     /// A queue trigger on the step's queue.
     Queue(StepName),
+    /// A queue trigger on the deploys' queue (`core::deploy::DEPLOY_QUEUE`).
+    DeployQueue,
     /// A timer trigger (NCRONTAB with seconds): the sweeper.
     Timer { schedule: &'static str },
     /// An HTTP trigger: route and methods. host.json's routePrefix is empty, so routes are
@@ -38,6 +40,17 @@ pub enum Trigger {
     },
 }
 
+impl Trigger {
+    /// The queue a queue trigger takes its messages from.
+    pub fn queue(self) -> Option<WorkQueue> {
+        match self {
+            Trigger::Queue(step) => Some(WorkQueue::Step(step)),
+            Trigger::DeployQueue => Some(WorkQueue::Deploy),
+            Trigger::Timer { .. } | Trigger::Http { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Function {
     pub name: &'static str,
@@ -47,7 +60,7 @@ pub struct Function {
 /// The queue trigger's binding name: `Data.message` in invocation payloads.
 pub const QUEUE_BINDING: &str = "message";
 
-/// Every function of the app. Queue names come from [`StepName::queue`].
+/// Every function of the app. Queue names come from [`WorkQueue::name`].
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "agent",
@@ -137,12 +150,19 @@ pub const FUNCTIONS: &[Function] = &[
         trigger: Trigger::Queue(StepName::Modify),
     },
     Function {
+        name: DEPLOY_FUNCTION,
+        trigger: Trigger::DeployQueue,
+    },
+    Function {
         name: SWEEP_FUNCTION,
         trigger: Trigger::Timer {
             schedule: SWEEP_SCHEDULE,
         },
     },
 ];
+
+/// The deploys' function: works on one deploy to Vercel per message, as `serve`'s worker does.
+pub const DEPLOY_FUNCTION: &str = "deploy";
 
 /// The sweeper's function: re-sends stalled runs' steps, appends missing terminal events.
 pub const SWEEP_FUNCTION: &str = "sweep";
@@ -152,9 +172,9 @@ pub const SWEEP_SCHEDULE: &str = "*/30 * * * * *";
 /// The `function.json` of a function.
 pub fn function_json(f: &Function) -> Value {
     match f.trigger {
-        Trigger::Queue(step) => json!({"bindings": [{
+        Trigger::Queue(_) | Trigger::DeployQueue => json!({"bindings": [{
             "name": QUEUE_BINDING, "type": "queueTrigger", "direction": "in",
-            "queueName": step.queue(), "connection": "AzureWebJobsStorage"
+            "queueName": f.trigger.queue().map(WorkQueue::name), "connection": "AzureWebJobsStorage"
         }]}),
         Trigger::Timer { schedule } => json!({"bindings": [{
             "name": "timer", "type": "timerTrigger", "direction": "in", "schedule": schedule
@@ -205,13 +225,19 @@ impl InvocationMetadata {
 pub enum InvocationError {
     #[error("the invocation has no Data.{QUEUE_BINDING}")]
     MissingBinding,
-    #[error("Data.{QUEUE_BINDING} is not a step message: {0}")]
+    #[error("Data.{QUEUE_BINDING} is not a message of this queue: {0}")]
     BadMessage(String),
 }
 
-/// The step message inside an invocation. Non-object values reach the handler JSON-encoded
+/// The message of a queue invocation, read for `queue`.
+pub fn queued_work(inv: &Invocation, queue: WorkQueue) -> Result<Work, InvocationError> {
+    let text = message_value(inv)?.to_string();
+    Work::parse(queue, &text).map_err(InvocationError::BadMessage)
+}
+
+/// The message value inside an invocation. Non-object values reach the handler JSON-encoded
 /// (sometimes twice), so strings are parsed until an object comes out.
-pub fn step_message(inv: &Invocation) -> Result<StepMessage, InvocationError> {
+fn message_value(inv: &Invocation) -> Result<Value, InvocationError> {
     let mut value = inv
         .data
         .get(QUEUE_BINDING)
@@ -226,7 +252,7 @@ pub fn step_message(inv: &Invocation) -> Result<StepMessage, InvocationError> {
             _ => break,
         }
     }
-    serde_json::from_value(value).map_err(|e| InvocationError::BadMessage(e.to_string()))
+    Ok(value)
 }
 
 /// `{Outputs, Logs, ReturnValue}`; outputs are objects, never bare strings (the host would try
@@ -256,19 +282,18 @@ async fn invoke(
         return ApiError::new(ApiErrorCode::NotFound, format!("no function {function}"))
             .into_response();
     };
-    match f.trigger {
-        Trigger::Queue(step) => invoke_step(&p, f.name, step, &body).await,
-        Trigger::Timer { .. } => invoke_sweep(&p).await,
-        Trigger::Http { .. } => {
-            ApiError::bad_request("HTTP functions are proxied, not invoked").into_response()
-        }
+    match (f.trigger, f.trigger.queue()) {
+        (_, Some(queue)) => invoke_queue(&p, f.name, queue, &body).await,
+        (Trigger::Timer { .. }, None) => invoke_sweep(&p).await,
+        _ => ApiError::bad_request("HTTP functions are proxied, not invoked").into_response(),
     }
 }
 
-/// A queue trigger: run the step, then answer as the one retry policy decides. The host
-/// retries a failed invocation and, after `maxDequeueCount` (= `retry::MAX_TRIES`, tested)
-/// failed ones, moves the message to `<queue>-poison`; on that last try the run is ended first.
-async fn invoke_step(p: &Pipeline, function: &str, step: StepName, body: &[u8]) -> Response {
+/// A queue trigger: run the step or the deploy, then answer as the one retry policy decides.
+/// The host retries a failed invocation and, after `maxDequeueCount` (= `retry::MAX_TRIES`,
+/// tested) failed ones, moves the message to `<queue>-poison`; on that last try the run (or
+/// the deploy) is ended first.
+async fn invoke_queue(p: &Pipeline, function: &str, queue: WorkQueue, body: &[u8]) -> Response {
     let inv: Invocation = match serde_json::from_slice(body) {
         Ok(i) => i,
         Err(e) => {
@@ -278,50 +303,45 @@ async fn invoke_step(p: &Pipeline, function: &str, step: StepName, body: &[u8]) 
             );
         }
     };
-    let msg = match step_message(&inv) {
-        Ok(m) if m.step == step => m,
-        // A message on the wrong queue, or none, can never succeed: ack it so it is not retried.
-        Ok(m) => {
-            let why = format!("ignored: a {} message on the {step} queue", m.step);
-            return invocation_response(StatusCode::OK, vec![why]);
-        }
+    // A message of another queue, or none, can never succeed: ack it so it is not retried.
+    let work = match queued_work(&inv, queue) {
+        Ok(w) => w,
         Err(e) => return invocation_response(StatusCode::OK, vec![format!("ignored: {e}")]),
     };
     let tries = inv.metadata.dequeue_count();
-    log_invocation(function, &msg, &inv.metadata, tries);
-    let result = p.run_step(&msg).await;
+    log_invocation(function, &work, &inv.metadata, tries);
+    let result = p.run_work(&work).await;
+    let what = work.describe();
     match decide(delivered(&result), tries, &RetryPolicy::default()) {
-        Action::Ack => {
-            invocation_response(StatusCode::OK, vec![format!("{step} seq {} done", msg.seq)])
-        }
+        Action::Ack => invocation_response(StatusCode::OK, vec![format!("{what} done")]),
         Action::Retry(_) if result.is_ok() => invocation_response(
             StatusCode::SERVICE_UNAVAILABLE,
-            vec![format!(
-                "{step} seq {} is held by another attempt; retry",
-                msg.seq
-            )],
+            vec![format!("{what} is held by another attempt; retry")],
         ),
         Action::Retry(_) => {
             let fault = result.err().map(|e| e.to_string()).unwrap_or_default();
             invocation_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                vec![format!("{step} failed: {fault}")],
+                vec![format!("{what} failed: {fault}")],
             )
         }
         Action::GiveUp => {
             let fault = result.err().map(|e| e.to_string()).unwrap_or_default();
-            let reason = give_up_reason(step.as_str(), tries, &fault);
-            if let Err(err) = p.fail_run(&msg, &reason).await {
-                tracing::error!(error = %err, "could not end the failing run");
-            }
+            let reason = match p.give_up(&work, tries, &fault).await {
+                Ok(reason) => reason,
+                Err(err) => {
+                    tracing::error!(error = %err, "could not end what was given up");
+                    format!("{what} given up: {fault}")
+                }
+            };
             invocation_response(StatusCode::INTERNAL_SERVER_ERROR, vec![reason])
         }
     }
 }
 
-fn log_invocation(function: &str, msg: &StepMessage, md: &InvocationMetadata, tries: u32) {
+fn log_invocation(function: &str, work: &Work, md: &InvocationMetadata, tries: u32) {
     tracing::info!(
-        function, thread_id = %msg.thread_id, run_id = %msg.run_id, seq = msg.seq, dequeue = tries,
+        function, thread_id = %work.thread_id(), work = %work.describe(), dequeue = tries,
         message_id = md.id.as_deref().unwrap_or(""), inserted = md.insertion_time.as_deref().unwrap_or(""),
         next_visible = md.next_visible_time.as_deref().unwrap_or(""), receipt = md.pop_receipt.is_some(),
         "queue invocation"
@@ -334,8 +354,8 @@ async fn invoke_sweep(p: &Pipeline) -> Response {
         Ok(r) => invocation_response(
             StatusCode::OK,
             vec![format!(
-                "swept {} threads: {} steps re-sent, {} terminal events appended",
-                r.threads, r.resent, r.terminals
+                "swept {} threads: {} steps re-sent, {} terminal events appended, {} deploys re-sent",
+                r.threads, r.resent, r.terminals, r.deploys_resent
             )],
         ),
         Err(e) => invocation_response(
@@ -382,16 +402,12 @@ mod tests {
     }
 
     #[test]
-    fn every_step_has_exactly_one_queue_function_and_names_are_unique() {
-        for step in StepName::ALL {
-            assert_eq!(
-                FUNCTIONS
-                    .iter()
-                    .filter(|f| f.trigger == Trigger::Queue(step))
-                    .count(),
-                1,
-                "{step}"
-            );
+    fn every_queue_has_exactly_one_function_and_names_are_unique() {
+        for queue in WorkQueue::all() {
+            let serving = FUNCTIONS
+                .iter()
+                .filter(|f| f.trigger.queue() == Some(queue));
+            assert_eq!(serving.count(), 1, "{queue}");
         }
         let mut names: Vec<_> = FUNCTIONS.iter().map(|f| f.name).collect();
         names.sort();
@@ -405,9 +421,10 @@ mod tests {
             let j = function_json(f);
             let b = &j["bindings"][0];
             match f.trigger {
-                Trigger::Queue(step) => {
+                Trigger::Queue(_) | Trigger::DeployQueue => {
+                    let queue = f.trigger.queue().map(WorkQueue::name);
                     assert_eq!(b["type"], "queueTrigger");
-                    assert_eq!(b["queueName"], step.queue());
+                    assert_eq!(b["queueName"], json!(queue));
                     assert_eq!(b["name"], QUEUE_BINDING);
                 }
                 Trigger::Http { route, .. } => {
@@ -480,33 +497,58 @@ mod tests {
     fn recorded_queue_invocations_parse() {
         // Shapes from the custom-handler docs: the message as a JSON string, as a doubly encoded
         // string, and as an object; DequeueCount as number or string.
+        let step = |inv: &Invocation, s: StepName| match queued_work(inv, WorkQueue::Step(s)) {
+            Ok(Work::Step(m)) => m,
+            other => panic!("not a {s} message: {other:?}"),
+        };
         let inv = fixture("queue-invocation.json");
-        let m = step_message(&inv).expect("message");
-        assert_eq!(
-            (m.step, m.seq, m.thread_id.as_str()),
-            (StepName::Code, 4, "t1")
-        );
+        let m = step(&inv, StepName::Code);
+        assert_eq!((m.seq, m.thread_id.as_str()), (4, "t1"));
         assert_eq!(inv.metadata.dequeue_count(), 1);
         assert_eq!(
             inv.metadata.pop_receipt.as_deref(),
             Some("AgAAAAMAAAAAAAAAAgtnj8x+1QE=")
         );
         let inv = fixture("queue-invocation-double-encoded.json");
-        assert_eq!(step_message(&inv).expect("message").step, StepName::Build);
+        assert_eq!(step(&inv, StepName::Build).seq, 5);
         assert_eq!(inv.metadata.dequeue_count(), 3);
         let inv = fixture("queue-invocation-object.json");
-        assert_eq!(step_message(&inv).expect("message").step, StepName::Review);
+        assert_eq!(step(&inv, StepName::Review).thread_id, "t1");
+        // A deploy's message, as the host passes a JSON string; on a step's queue it is refused.
+        let deploy = r#"{"threadId":"t1","deployId":"d-1"}"#;
+        let inv: Invocation = serde_json::from_value(
+            json!({"Data": {"message": deploy}, "Metadata": {"DequeueCount": 2}}),
+        )
+        .expect("inv");
+        match queued_work(&inv, WorkQueue::Deploy) {
+            Ok(Work::Deploy(m)) => {
+                assert_eq!((m.thread_id.as_str(), m.deploy_id.as_str()), ("t1", "d-1"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            queued_work(&inv, WorkQueue::Step(StepName::Code)),
+            Err(InvocationError::BadMessage(_))
+        ));
+        assert!(matches!(
+            queued_work(&fixture("queue-invocation.json"), WorkQueue::Step(StepName::Build)),
+            Err(InvocationError::BadMessage(m)) if m.contains("a code message on the build queue")
+        ));
     }
 
     #[test]
     fn bad_invocations_are_named() {
         let inv: Invocation =
             serde_json::from_value(json!({"Data": {}, "Metadata": {}})).expect("inv");
-        assert_eq!(step_message(&inv), Err(InvocationError::MissingBinding));
+        let code = WorkQueue::Step(StepName::Code);
+        assert_eq!(
+            queued_work(&inv, code),
+            Err(InvocationError::MissingBinding)
+        );
         let inv: Invocation =
             serde_json::from_value(json!({"Data": {"message": "{not json"}})).expect("inv");
         assert!(matches!(
-            step_message(&inv),
+            queued_work(&inv, code),
             Err(InvocationError::BadMessage(_))
         ));
     }

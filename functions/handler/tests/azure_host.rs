@@ -2,15 +2,17 @@
 //! `AzureWebJobsStorage=UseDevelopmentStorage=true` (in-process workers on Azurite queues), and
 //! once under `appgen functions-host` driven by a stand-in for the Functions host that does what
 //! the host does for queue triggers: receive, POST the invocation payload to `/{function}`,
-//! delete on 2xx, leave for retry otherwise, move to `<queue>-poison` after maxDequeueCount.
+//! delete on 2xx, leave for retry otherwise, move to `<queue>-poison` after maxDequeueCount —
+//! for the step queues and the deploys' queue (a deploy to the test kit's Vercel stand-in).
 //! Skipped (with a notice) unless APPGEN_AZURITE=1 and Azurite runs.
 
 mod support;
 
 use appgen_core::ports::QueueService;
-use appgen_core::step::StepName;
+use appgen_core::step::{StepName, WorkQueue};
 use appgen_runtime::azure::AzureQueue;
 use appgen_runtime::azure::config::StorageConnection;
+use appgen_testkit::vercel::VercelStandIn;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -65,7 +67,12 @@ impl Drop for Host {
     }
 }
 
-fn start_host(dir: &std::path::Path, prefix: &str, failpoint: Option<&str>) -> Host {
+fn start_host(
+    dir: &std::path::Path,
+    prefix: &str,
+    failpoint: Option<&str>,
+    vercel_api: &str,
+) -> Host {
     let port = free_port();
     let mut cmd = Command::new(support::BIN);
     cmd.arg("functions-host")
@@ -75,6 +82,9 @@ fn start_host(dir: &std::path::Path, prefix: &str, failpoint: Option<&str>) -> H
         .env("APPGEN_AUTH", "local")
         .env("APPGEN_APPS_DOMAIN", "apps.test")
         .env("APPGEN_DATA", dir)
+        .env("APPGEN_VERCEL_API", vercel_api)
+        .env("APPGEN_VERCEL_POLL_MS", "50")
+        .env_remove("APPGEN_VERCEL_TOKEN")
         .env(
             "APPGEN_PREVIEW_BASE_URL",
             format!("http://127.0.0.1:{port}"),
@@ -142,8 +152,12 @@ fn emulate_host(
         let max_dequeue = appgen_core::retry::MAX_TRIES;
         while !stop.load(Ordering::SeqCst) {
             let mut any = false;
-            for step in StepName::ALL {
-                let Ok(Some(d)) = queue.receive(step.queue(), Duration::from_secs(60)).await else {
+            for work in WorkQueue::all() {
+                let function = match work {
+                    WorkQueue::Step(step) => step.as_str(),
+                    WorkQueue::Deploy => appgen::functions::DEPLOY_FUNCTION,
+                };
+                let Ok(Some(d)) = queue.receive(work.name(), Duration::from_secs(60)).await else {
                     continue;
                 };
                 any = true;
@@ -151,26 +165,24 @@ fn emulate_host(
                     "Data": {"message": d.body},
                     "Metadata": {"DequeueCount": d.dequeue_count, "Id": d.id, "PopReceipt": d.pop_receipt,
                                  "InsertionTime": "2026-11-25T10:00:00+00:00", "NextVisibleTime": "2026-11-25T10:01:00+00:00",
-                                 "sys": {"MethodName": step.as_str()}}
+                                 "sys": {"MethodName": function}}
                 });
                 let ok = http
-                    .post(format!("{base}/{}", step.as_str()))
+                    .post(format!("{base}/{function}"))
                     .json(&payload)
                     .send()
                     .await
                     .is_ok_and(|r| r.status().is_success());
                 if ok {
-                    let _ = queue.delete(step.queue(), &d).await;
+                    let _ = queue.delete(work.name(), &d).await;
                 } else if d.dequeue_count >= max_dequeue {
                     failures.fetch_add(1, Ordering::SeqCst);
-                    let _ = queue
-                        .send(&step.poison_queue(), &d.body, Duration::ZERO)
-                        .await;
-                    let _ = queue.delete(step.queue(), &d).await;
+                    let _ = queue.send(&work.poison(), &d.body, Duration::ZERO).await;
+                    let _ = queue.delete(work.name(), &d).await;
                 } else {
                     failures.fetch_add(1, Ordering::SeqCst);
                     let _ = queue
-                        .release(step.queue(), &d, Duration::from_millis(200))
+                        .release(work.name(), &d, Duration::from_millis(200))
                         .await;
                 }
             }
@@ -189,7 +201,8 @@ async fn functions_host_runs_the_pipeline_through_queue_invocations() {
     }
     let dir = tempfile::tempdir().expect("tmp");
     let prefix = prefix();
-    let host = start_host(dir.path(), &prefix, None);
+    let vercel = VercelStandIn::start(VERCEL_TOKEN).await.expect("stand-in");
+    let host = start_host(dir.path(), &prefix, None, &vercel.base_url());
     assert_eq!(
         reqwest::get(format!("{}/", host.base))
             .await
@@ -206,14 +219,12 @@ async fn functions_host_runs_the_pipeline_through_queue_invocations() {
         "A simple book club list with book title, author and meeting date",
         Some("Add a field for host"),
     );
-    let failures = emulator.stop().await;
     assert!(ok, "{report:#}");
     assert_eq!(
         report["runs"][1]["steps"],
         json!(["requirements", "qa", "wireframe", "code", "build", "review"])
     );
     assert_eq!(report["state"]["versions"], 2, "{report:#}");
-    assert_eq!(failures, 0, "no invocation failed");
     // The preview is served on the handler's own host, under /p/.
     let preview = report["runs"][2]["last"]["result"]["previewUrl"]
         .as_str()
@@ -265,6 +276,39 @@ async fn functions_host_runs_the_pipeline_through_queue_invocations() {
     );
     let ping = reqwest::get(format!("{}/", host.base)).await.expect("ping");
     assert_eq!(ping.text().await.expect("text"), "appgen custom handler");
+
+    deploy_through_the_deploy_function(&host, &vercel).await;
+    assert_eq!(emulator.stop().await, 0, "no invocation failed");
+}
+
+const VERCEL_TOKEN: &str = "vercel-host-token";
+
+/// A deploy with the request's token (the host has none): the POST only enqueues it, the
+/// `deploy` function invoked from the deploys' queue takes it to READY at the stand-in.
+async fn deploy_through_the_deploy_function(host: &Host, vercel: &VercelStandIn) {
+    let c = reqwest::Client::new();
+    let url = format!("{}/api/threads/t-host/deploy/vercel", host.base);
+    let started = c
+        .post(&url)
+        .json(&json!({"token": VERCEL_TOKEN}))
+        .send()
+        .await;
+    let d: Value = started.expect("deploy").json().await.expect("json");
+    let id = d["id"].as_str().unwrap_or_else(|| panic!("{d}")).to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let end = loop {
+        let v: Value = (c.get(format!("{url}/{id}")).send().await.expect("read"))
+            .json()
+            .await
+            .expect("json");
+        if ["ready", "failed"].contains(&v["state"]["stage"].as_str().unwrap_or("")) {
+            break v;
+        }
+        assert!(std::time::Instant::now() < deadline, "never ended: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(end["state"]["stage"], "ready", "{end}");
+    assert_eq!(vercel.record().deployments.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -274,7 +318,12 @@ async fn a_step_failing_max_dequeue_times_is_poisoned_and_the_run_says_why() {
     }
     let dir = tempfile::tempdir().expect("tmp");
     let prefix = prefix();
-    let host = start_host(dir.path(), &prefix, Some("requirements:error"));
+    let host = start_host(
+        dir.path(),
+        &prefix,
+        Some("requirements:error"),
+        "http://127.0.0.1:9",
+    );
     let emulator = Emulator::start(&host, &prefix);
     let (report, _) = agui_flow(&host.base, "t-poison", "A quote of the day page", None);
     let failures = emulator.stop().await;

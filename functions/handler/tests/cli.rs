@@ -171,16 +171,19 @@ fn package_writes_a_function_app() {
         }
     }
     queues.sort();
-    let mut expected: Vec<String> = appgen_core::step::StepName::ALL
-        .iter()
-        .map(|s| s.queue().to_owned())
+    let mut expected: Vec<String> = appgen_core::step::WorkQueue::all()
+        .map(|q| q.name().to_owned())
         .collect();
     expected.sort();
-    assert_eq!(queues, expected, "every step queue has its function");
+    assert_eq!(
+        queues, expected,
+        "every step queue and the deploys' has its function"
+    );
     // What ships is the app's chain only: nothing of the harness (that is appgen-devtools).
     assert_eq!(
         queues,
         [
+            "deploy",
             "step-build",
             "step-clarify",
             "step-code",

@@ -13,6 +13,7 @@ pub mod llm;
 pub mod pipeline;
 pub mod preview;
 pub mod ratelimit;
+pub mod seal;
 pub mod storage;
 pub mod threads;
 pub mod vercel;

@@ -74,6 +74,16 @@ impl PreviewUrls {
         }
     }
 
+    /// A 32-byte key for `purpose`, derived from the same secret (so every process that shares
+    /// the preview secret shares it), never equal to a URL token or a data key.
+    pub fn derived_key(&self, purpose: &str) -> [u8; 32] {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.secret) else {
+            return [0; 32];
+        };
+        mac.update(format!("key:{purpose}").as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }

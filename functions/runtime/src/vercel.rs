@@ -6,7 +6,8 @@
 
 use appgen_core::retry::{Action, Delivered, MAX_TRIES, RetryPolicy, decide};
 use appgen_core::vercel::{
-    Answer, DEFAULT_API, DeployError, DeployPlan, Deployment, answer, create_body, outcome,
+    Answer, DEFAULT_API, DeployError, DeployPlan, Deployment, ReadyState, answer, create_body,
+    outcome,
 };
 use reqwest::RequestBuilder;
 use std::time::{Duration, Instant};
@@ -20,6 +21,46 @@ const WAIT_FOR: Duration = Duration::from_secs(120);
 pub struct Deployed {
     pub id: String,
     pub url: String,
+}
+
+/// Where deploys go and the server's own token (`APPGEN_VERCEL_TOKEN`), if it has one: what
+/// the deploy workers use, and what tells the UI to offer the button.
+#[derive(Clone)]
+pub struct VercelSetup {
+    pub client: VercelClient,
+    token: Option<String>,
+}
+
+impl VercelSetup {
+    pub fn from_env() -> VercelSetup {
+        let token = std::env::var("APPGEN_VERCEL_TOKEN").ok();
+        VercelSetup::new(VercelClient::from_env(), token)
+    }
+
+    pub fn new(client: VercelClient, token: Option<String>) -> VercelSetup {
+        let token = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        VercelSetup { client, token }
+    }
+
+    /// The server's token.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// Whether the UI offers the button: the server has a token.
+    pub fn configured(&self) -> bool {
+        self.token.is_some()
+    }
+}
+
+impl std::fmt::Debug for VercelSetup {
+    // The token is a secret: never in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VercelSetup")
+            .field("api", &self.client.api)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +110,12 @@ impl VercelClient {
             poll: POLL,
             wait_for: WAIT_FOR,
         }
+    }
+
+    /// The same client reading a deployment's state every `poll` (tests' stand-ins build fast).
+    pub fn with_poll(mut self, poll: Duration) -> VercelClient {
+        self.poll = poll;
+        self
     }
 
     /// Uploads each distinct file of `plan` once (the first stage of a deploy).
@@ -140,6 +187,18 @@ impl VercelClient {
                 Sent::Missing(_) => return Err(unexpected("a deployment's state")),
             }
         }
+    }
+
+    /// Waits for a deployment created earlier (a resumed deploy that recorded its id), as
+    /// [`Self::wait`] does: nothing is created again.
+    pub async fn resume(&self, token: &str, id: &str) -> Result<Deployed, DeployError> {
+        let known = Deployment {
+            id: id.to_owned(),
+            url: String::new(),
+            ready_state: ReadyState::Unknown,
+            error_message: None,
+        };
+        self.wait(token, known).await
     }
 
     /// Sends the request `build` makes until its answer is final, waiting between tries as

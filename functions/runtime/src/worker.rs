@@ -1,12 +1,13 @@
 //! Queue workers: what the Functions host does for queue triggers, done in-process for
-//! `appgen serve` and the build job — receive, run the step, then do what the one retry policy
-//! (`appgen_core::retry::decide`) says: delete, release for another try, or give up (end the
-//! run with RUN_ERROR `step_failed` and move the message to `<queue>-poison`).
+//! `appgen serve` and the build job — receive, run the step or the deploy, then do what the
+//! one retry policy (`appgen_core::retry::decide`) says: delete, release for another try, or
+//! give up (end the run with RUN_ERROR `step_failed`, or the deploy as failed, and move the
+//! message to `<queue>-poison`).
 
-use crate::pipeline::{Disposition, Fault, Pipeline};
+use crate::pipeline::{Disposition, Fault, Pipeline, Work};
 use appgen_core::ports::Delivery;
-use appgen_core::retry::{Action, Delivered, RetryPolicy, decide, give_up_reason};
-use appgen_core::step::{StepMessage, StepName};
+use appgen_core::retry::{Action, Delivered, RetryPolicy, decide};
+use appgen_core::step::{StepName, WorkQueue};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -23,6 +24,8 @@ pub struct WorkerConfig {
     /// Steps run at once per queue; builds are CPU-heavy, so they get fewer.
     pub concurrency: usize,
     pub build_concurrency: usize,
+    /// Deploys worked on at once (each mostly waits on Vercel).
+    pub deploy_concurrency: usize,
     /// Poll interval when no in-process wake-up arrives (other processes' sends).
     pub poll: Duration,
 }
@@ -34,29 +37,33 @@ impl Default for WorkerConfig {
             retry: RetryPolicy::default(),
             concurrency: 16,
             build_concurrency: 2,
+            deploy_concurrency: 4,
             poll: Duration::from_millis(250),
         }
     }
 }
 
-/// Runs workers for every step this process registered until the task is dropped or aborted.
+/// Runs workers for every step this process registered, and for deploys, until the task is
+/// dropped or aborted.
 pub async fn run_workers(pipeline: Arc<Pipeline>, config: WorkerConfig) {
     let mut set = JoinSet::new();
-    for step in pipeline.steps().names() {
-        let limit = if step == StepName::Build {
-            config.build_concurrency
-        } else {
-            config.concurrency
+    let queues =
+        (pipeline.steps().names().into_iter().map(WorkQueue::Step)).chain([WorkQueue::Deploy]);
+    for queue in queues {
+        let limit = match queue {
+            WorkQueue::Step(StepName::Build) => config.build_concurrency,
+            WorkQueue::Step(_) => config.concurrency,
+            WorkQueue::Deploy => config.deploy_concurrency,
         };
-        set.spawn(queue_loop(pipeline.clone(), config.clone(), step, limit));
+        set.spawn(queue_loop(pipeline.clone(), config.clone(), queue, limit));
     }
     while set.join_next().await.is_some() {}
 }
 
-async fn queue_loop(pipeline: Arc<Pipeline>, config: WorkerConfig, step: StepName, limit: usize) {
+async fn queue_loop(pipeline: Arc<Pipeline>, config: WorkerConfig, work: WorkQueue, limit: usize) {
     let slots = Arc::new(Semaphore::new(limit.max(1)));
-    let queue = step.queue();
-    let woken = pipeline.waker(step);
+    let queue = work.name();
+    let woken = pipeline.waker(work);
     loop {
         let Ok(permit) = slots.clone().acquire_owned().await else {
             return;
@@ -69,7 +76,7 @@ async fn queue_loop(pipeline: Arc<Pipeline>, config: WorkerConfig, step: StepNam
                 let pipeline = pipeline.clone();
                 let config = config.clone();
                 tokio::spawn(async move {
-                    handle(&pipeline, &config, step, delivery).await;
+                    handle_work(&pipeline, &config, work, delivery).await;
                     drop(permit);
                 });
             }
@@ -111,46 +118,56 @@ pub async fn run_sweeper(pipeline: Arc<Pipeline>, every: Option<Duration>) {
     }
 }
 
-/// Handles one delivery the way the Functions host does, under the same retry policy.
+/// Handles one delivery of a step message the way the Functions host does.
 pub async fn handle(
     pipeline: &Pipeline,
     config: &WorkerConfig,
     step: StepName,
     delivery: Delivery,
 ) {
-    let queue = step.queue();
-    let msg = match StepMessage::from_json(&delivery.body) {
-        Ok(m) => m,
+    handle_work(pipeline, config, WorkQueue::Step(step), delivery).await
+}
+
+/// Handles one delivery from `queue` the way the Functions host does, under the same retry
+/// policy for steps and deploys.
+pub async fn handle_work(
+    pipeline: &Pipeline,
+    config: &WorkerConfig,
+    queue: WorkQueue,
+    delivery: Delivery,
+) {
+    let work = match Work::parse(queue, &delivery.body) {
+        Ok(w) => w,
         Err(e) => {
-            error!(queue, error = %e, "unreadable step message; moving it to poison");
-            poison(pipeline, step, &delivery).await;
+            error!(%queue, error = %e, "unreadable message; moving it to poison");
+            poison(pipeline, queue, &delivery).await;
             return;
         }
     };
     let tries = delivery.dequeue_count;
-    let span = info_span!("step", thread_id = %msg.thread_id, run_id = %msg.run_id, step = %msg.step, seq = msg.seq, dequeue = tries);
+    let span =
+        info_span!("work", thread_id = %work.thread_id(), work = %work.describe(), dequeue = tries);
     async {
-        let result = pipeline.run_step(&msg).await;
+        let result = pipeline.run_work(&work).await;
         if let Err(e) = &result {
-            warn!(error = %e, "step failed");
+            warn!(error = %e, "work failed");
         }
         match decide(delivered(&result), tries, &config.retry) {
             Action::Ack => {
-                if let Err(e) = pipeline.queue().delete(queue, &delivery).await {
+                if let Err(e) = pipeline.queue().delete(queue.name(), &delivery).await {
                     warn!(error = %e, "delete failed; a redelivery will be deduplicated");
                 }
             }
             Action::Retry(delay) => {
-                let _ = pipeline.queue().release(queue, &delivery, delay).await;
+                let _ = pipeline.queue().release(queue.name(), &delivery, delay).await;
             }
             Action::GiveUp => {
                 let fault = result.err().map(|e| e.to_string()).unwrap_or_default();
-                let reason = give_up_reason(msg.step.as_str(), tries, &fault);
-                if let Err(e) = pipeline.fail_run(&msg, &reason).await {
-                    error!(error = %e, "could not end the run; its message stays for another try");
+                if let Err(e) = pipeline.give_up(&work, tries, &fault).await {
+                    error!(error = %e, "could not end what was given up; its message stays for another try");
                     return;
                 }
-                poison(pipeline, step, &delivery).await;
+                poison(pipeline, queue, &delivery).await;
             }
         }
     }
@@ -168,14 +185,14 @@ pub fn delivered(result: &Result<Disposition, Fault>) -> Delivered {
 }
 
 /// Moves a message to its poison queue, as the Functions host does after the last try.
-async fn poison(pipeline: &Pipeline, step: StepName, delivery: &Delivery) {
+async fn poison(pipeline: &Pipeline, work: WorkQueue, delivery: &Delivery) {
     let queue = pipeline.queue();
     if let Err(e) = queue
-        .send(&step.poison_queue(), &delivery.body, Duration::ZERO)
+        .send(&work.poison(), &delivery.body, Duration::ZERO)
         .await
     {
         error!(error = %e, "could not write the poison message; leaving it in the queue");
         return;
     }
-    let _ = queue.delete(step.queue(), delivery).await;
+    let _ = queue.delete(work.name(), delivery).await;
 }

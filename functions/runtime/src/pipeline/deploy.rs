@@ -1,19 +1,22 @@
-//! Deploys to Vercel that outlive the request that starts them (`appgen_core::deploy` holds the
-//! rules): the record is stored at `{threadId}/deploys/{id}` (create-only, then If-Match), the
-//! work runs in a task of the process that took the request and writes each stage and a
-//! heartbeat, and each stage goes out on the thread stream. A reader that finds a deploy whose
-//! worker is gone ends it as failed; a worker that finds its deploy ended that way stops.
+//! Deploys to Vercel as queue work (`appgen_core::deploy` holds the rules): the request
+//! stores the record at `{threadId}/deploys/{id}` (create-only), lists it under `deploying/`
+//! and enqueues a [`DeployMessage`]; whoever takes the message (`worker.rs` in `serve`, the
+//! `deploy` function on the Functions host) takes the record with If-Match, works from the
+//! stage it says, and writes each stage and a heartbeat, told on the thread stream. A
+//! redelivery finds a live attempt's heartbeat and waits, or a dead one's and takes over:
+//! a deployment whose id is recorded is waited for, never created again.
 
-use super::{BuiltVersion, Pipeline};
+use super::{BuiltVersion, Disposition, Fault, Pipeline};
 use crate::now_ms;
-use crate::vercel::VercelClient;
+use crate::seal::Sealer;
 use appgen_core::deploy::{
-    DeployRecord, DeployStage, DeployView, HEARTBEAT_MS, LIST_LIMIT, new_id,
+    DeployMessage, DeployRecord, DeployStage, DeployView, HEARTBEAT_MS, LIST_LIMIT, Take,
+    give_up_reason, new_id,
 };
 use appgen_core::live::{Person, ThreadEvent};
 use appgen_core::ports::{Container, ETag, StoreError, WriteCondition};
-use appgen_core::vercel::{DeployPlan, plan};
-use std::sync::Arc;
+use appgen_core::step::WorkQueue;
+use appgen_core::vercel::{DeployError, plan};
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tracing::{info, warn};
@@ -26,47 +29,52 @@ fn key(thread: &str, id: &str) -> String {
 /// `running/` lists threads with a run.
 const DEPLOYING: &str = "deploying/";
 
+fn marker(thread: &str, id: &str) -> String {
+    format!("{DEPLOYING}{thread}/{id}")
+}
+
+/// What delivering a deploy's message came to before any work.
+enum Took {
+    Mine(Box<(DeployRecord, ETag)>, String),
+    Skip,
+    Held(Duration),
+}
+
 impl Pipeline {
-    /// Records a deploy of `built` as pending, tells the stream, and starts the work in a task
-    /// of this process; answers at once. The caller has checked who may (`built_for_deploy`).
-    /// `token` lives only in that task: it is never stored.
+    /// Records a deploy of `version` as pending, lists it, tells the stream and enqueues its
+    /// message; answers at once. The caller has checked who may (`built_for_deploy`) and that
+    /// there is a token: `token` (the request's, stored only sealed), else the server's.
     pub async fn start_deploy(
-        self: &Arc<Self>,
+        &self,
         thread: &str,
         by: &Person,
-        built: BuiltVersion,
-        token: String,
-        client: VercelClient,
+        version: u32,
+        token: Option<&str>,
     ) -> Result<DeployView, StoreError> {
         let id = new_id(*uuid::Uuid::new_v4().as_bytes());
-        let rec = DeployRecord::new(&id, built.version, by.clone(), &self.boot, now_ms());
-        let marker = format!("{DEPLOYING}{thread}/{id}");
+        let sealed = token.map(|t| self.sealer().seal(t));
+        let rec = DeployRecord::new(&id, version, by.clone(), sealed, now_ms());
         let blobs = self.threads.blobs();
+        let listed = marker(thread, &id);
         (blobs.put(
             Container::Threads,
-            &marker,
+            &listed,
             Vec::new(),
             "text/plain",
             WriteCondition::Any,
         ))
         .await?;
-        let etag = self
-            .put_deploy(thread, &rec, WriteCondition::CreateOnly)
+        self.put_deploy(thread, &rec, WriteCondition::CreateOnly)
             .await?;
-        let view = rec.view.clone();
-        self.tell_deploy(thread, &view).await;
-        let work = Deploying {
-            pipeline: self.clone(),
-            thread: thread.to_owned(),
-            current: Mutex::new((rec, etag)),
-        };
-        let plan = plan(&built.title, &built.files);
-        tokio::spawn(work.run(client, token, plan));
-        Ok(view)
+        self.tell_deploy(thread, &rec.view).await;
+        // A lost send is not the request's failure: the sweeper re-sends a deploy nobody took.
+        if let Err(e) = self.send_deploy(thread, &id).await {
+            warn!(thread_id = %thread, deploy = %id, error = %e, "enqueueing a deploy (the sweeper will)");
+        }
+        Ok(rec.view)
     }
 
-    /// A deploy of the thread, if `principal` may read the thread and it exists; one whose
-    /// worker is gone is ended as failed first.
+    /// A deploy of the thread, if `principal` may read the thread and it exists.
     pub async fn deploy_of(
         &self,
         thread: &str,
@@ -76,10 +84,10 @@ impl Pipeline {
         if self.thread_for(thread, principal).await?.is_none() {
             return Ok(None);
         }
-        self.read_deploy(thread, id).await
+        Ok(self.load_deploy(thread, id).await?.map(|(r, _)| r.view))
     }
 
-    /// The thread's newest deploys (at most `LIST_LIMIT`), as [`Self::deploy_of`] reads each.
+    /// The thread's newest deploys (at most `LIST_LIMIT`).
     pub async fn deploys_of(
         &self,
         thread: &str,
@@ -89,16 +97,14 @@ impl Pipeline {
             return Ok(None);
         }
         let prefix = key(thread, "");
-        let keys = self
-            .threads
-            .blobs()
+        let keys = (self.threads.blobs())
             .list(Container::Threads, &prefix)
             .await?;
         let mut out = Vec::new();
         for k in keys {
             let id = k.strip_prefix(&prefix).unwrap_or(&k);
-            if let Some(v) = self.read_deploy(thread, id).await? {
-                out.push(v);
+            if let Some((rec, _)) = self.load_deploy(thread, id).await? {
+                out.push(rec.view);
             }
         }
         out.sort_by(|a, b| (b.started_at, &b.id).cmp(&(a.started_at, &a.id)));
@@ -106,53 +112,159 @@ impl Pipeline {
         Ok(Some(out))
     }
 
-    /// Reads every unfinished deploy (ending those whose worker is gone, and telling the
-    /// stream) and unlists the ended ones; how many it unlisted. The sweeper calls it, so a
-    /// lost deploy ends even when nobody reads it.
-    pub async fn sweep_deploys(&self) -> Result<usize, StoreError> {
+    /// For every listed deploy: unlists an ended one, and re-sends the message of one whose
+    /// worker is gone (or that nobody took), so its redelivery picks it up. `resend_all`
+    /// re-sends every unfinished one (startup on the embedded backend, whose queue is not
+    /// flushed). Returns (unlisted, re-sent).
+    pub async fn sweep_deploys(&self, resend_all: bool) -> Result<(usize, usize), Fault> {
         let blobs = self.threads.blobs();
-        let mut ended = 0;
-        for marker in blobs.list(Container::Threads, DEPLOYING).await? {
-            let listed = marker
-                .strip_prefix(DEPLOYING)
-                .and_then(|r| r.rsplit_once('/'));
-            let Some((thread, id)) = listed else {
+        let (mut unlisted, mut resent) = (0, 0);
+        for listed in blobs.list(Container::Threads, DEPLOYING).await? {
+            let Some((thread, id)) =
+                (listed.strip_prefix(DEPLOYING)).and_then(|r| r.rsplit_once('/'))
+            else {
                 continue;
             };
-            let view = self.read_deploy(thread, id).await?;
-            if view.is_none_or(|v| v.state.is_final()) {
-                blobs.delete(Container::Threads, &marker).await?;
-                ended += 1;
+            let rec = self.load_deploy(thread, id).await?.map(|(r, _)| r);
+            match rec {
+                Some(r) if !r.view.state.is_final() => {
+                    if resend_all || r.lost(now_ms(), self.worker_dead(&r)) {
+                        warn!(thread_id = %thread, deploy = %id, "deploy not worked on; re-sending it");
+                        self.send_deploy(thread, id).await?;
+                        resent += 1;
+                    }
+                }
+                _ => {
+                    blobs.delete(Container::Threads, &listed).await?;
+                    unlisted += 1;
+                }
             }
         }
-        Ok(ended)
+        Ok((unlisted, resent))
     }
 
-    async fn read_deploy(&self, thread: &str, id: &str) -> Result<Option<DeployView>, StoreError> {
-        for _ in 0..3 {
+    /// Works on one delivered deploy message: takes the deploy, then goes on from its stage.
+    pub(super) async fn run_deploy(&self, msg: &DeployMessage) -> Result<Disposition, Fault> {
+        let (current, attempt) = match self.take_deploy(msg).await? {
+            Took::Mine(current, attempt) => (current, attempt),
+            Took::Skip => return Ok(Disposition::Done),
+            Took::Held(wait) => return Ok(Disposition::Held(wait)),
+        };
+        let work = Deploying {
+            pipeline: self,
+            thread: msg.thread_id.clone(),
+            attempt,
+            current: Mutex::new(*current),
+        };
+        work.run().await?;
+        Ok(Disposition::Done)
+    }
+
+    /// Ends a deploy the retry policy gave up on, or whose attempts all died, with `reason`.
+    pub(super) async fn end_deploy(&self, msg: &DeployMessage, reason: &str) -> Result<(), Fault> {
+        let (thread, id) = (&msg.thread_id, &msg.deploy_id);
+        for _ in 0..super::start::COMMIT_RETRIES {
             let Some((mut rec, etag)) = self.load_deploy(thread, id).await? else {
-                return Ok(None);
+                return Ok(());
             };
-            let now = now_ms();
-            // One process owns embedded storage: a worker of an earlier boot is gone.
-            let dead = self.config.single_process && rec.worker != self.boot;
-            if !rec.lost(now, dead) || !rec.mark_lost(now) {
-                return Ok(Some(rec.view));
+            if !rec.give_up(reason.to_owned(), now_ms()) {
+                return Ok(());
             }
             match self
                 .put_deploy(thread, &rec, WriteCondition::IfMatch(etag))
                 .await
             {
                 Ok(_) => {
-                    warn!(thread_id = %thread, deploy = %id, "a deploy lost its worker: ended as failed");
+                    warn!(thread_id = %thread, deploy = %id, reason, "a deploy was given up");
                     self.tell_deploy(thread, &rec.view).await;
-                    return Ok(Some(rec.view));
+                    self.unlist_deploy(thread, id).await;
+                    return Ok(());
                 }
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             }
         }
-        Ok(self.load_deploy(thread, id).await?.map(|(r, _)| r.view))
+        Ok(())
+    }
+
+    /// Takes the deploy for a new attempt (If-Match), unless it is final, held by a live
+    /// attempt, or was taken too often (then it is ended).
+    async fn take_deploy(&self, msg: &DeployMessage) -> Result<Took, Fault> {
+        let attempt = format!("{}:{}", self.boot, uuid::Uuid::new_v4().simple());
+        let (thread, id) = (&msg.thread_id, &msg.deploy_id);
+        for _ in 0..super::start::COMMIT_RETRIES {
+            let Some((mut rec, etag)) = self.load_deploy(thread, id).await? else {
+                return Ok(Took::Skip);
+            };
+            let now = now_ms();
+            match rec.take(now, self.worker_dead(&rec)) {
+                Take::Work => {}
+                Take::Ended => return Ok(Took::Skip),
+                Take::Held(ms) => return Ok(Took::Held(Duration::from_millis(ms as u64))),
+                Take::Exhausted(n) => {
+                    let why = give_up_reason(n, "each attempt stopped before it was done");
+                    self.end_deploy(msg, &why).await?;
+                    return Ok(Took::Skip);
+                }
+            }
+            if !rec.worker.is_empty() {
+                info!(thread_id = %thread, deploy = %id, stage = ?rec.view.state, "taking over a deploy from a dead attempt");
+            }
+            rec.taken_by(&attempt, now);
+            match self
+                .put_deploy(thread, &rec, WriteCondition::IfMatch(etag))
+                .await
+            {
+                Ok(etag) => return Ok(Took::Mine(Box::new((rec, etag)), attempt)),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(Took::Held(Duration::from_secs(1)))
+    }
+
+    /// One process owns embedded storage: a worker of an earlier boot is gone.
+    fn worker_dead(&self, rec: &DeployRecord) -> bool {
+        self.config.single_process && !rec.worker.is_empty() && !rec.worker.starts_with(&self.boot)
+    }
+
+    fn sealer(&self) -> Sealer {
+        Sealer::new(self.config.preview.derived_key("vercel-token"))
+    }
+
+    async fn send_deploy(&self, thread: &str, id: &str) -> Result<(), Fault> {
+        let msg = DeployMessage {
+            thread_id: thread.to_owned(),
+            deploy_id: id.to_owned(),
+        };
+        Ok(self.send_to(WorkQueue::Deploy, &msg.to_json()).await?)
+    }
+
+    async fn unlist_deploy(&self, thread: &str, id: &str) {
+        let blobs = self.threads.blobs();
+        if let Err(e) = blobs.delete(Container::Threads, &marker(thread, id)).await {
+            warn!(thread_id = %thread, error = %e, "unlisting a deploy (the sweeper will)");
+        }
+    }
+
+    /// The built files of a version a deploy was started for (its access was checked then).
+    async fn built_version(
+        &self,
+        thread: &str,
+        version: u32,
+    ) -> Result<Option<BuiltVersion>, StoreError> {
+        let Some((snap, _)) = self.threads.load(thread).await? else {
+            return Ok(None);
+        };
+        let Some(artifact) = snap.version(version).and_then(|v| v.artifact.clone()) else {
+            return Ok(None);
+        };
+        let files = self.dist_files(&artifact).await?;
+        Ok((!files.is_empty()).then_some(BuiltVersion {
+            title: snap.title,
+            version,
+            files,
+        }))
     }
 
     async fn load_deploy(
@@ -191,25 +303,33 @@ impl Pipeline {
     }
 }
 
-/// One deploy at work: its record as this worker last wrote it (one writer at a time: the
-/// stages and the heartbeat take turns).
-struct Deploying {
-    pipeline: Arc<Pipeline>,
+/// One attempt at a deploy: its record as this attempt last wrote it (one writer at a time:
+/// the stages and the heartbeat take turns).
+struct Deploying<'a> {
+    pipeline: &'a Pipeline,
     thread: String,
+    attempt: String,
     current: Mutex<(DeployRecord, ETag)>,
 }
 
-impl Deploying {
-    async fn run(self, client: VercelClient, token: String, plan: DeployPlan) {
+impl Deploying<'_> {
+    /// The work and its heartbeat; a storage fault lets the deploy go (for the retry policy
+    /// to deliver it again at once) and is returned.
+    async fn run(self) -> Result<(), Fault> {
         let stop = Notify::new();
         let work = async {
-            let end = self.work(&client, &token, &plan).await;
+            let end = self.work().await;
             stop.notify_one();
             end
         };
         let (end, ()) = tokio::join!(work, self.heartbeat(&stop));
-        let Some(end) = end else {
-            return; // ended elsewhere (its heartbeat was late): that end stands
+        let end = match end {
+            Ok(Some(end)) => end,
+            Ok(None) => return Ok(()), // taken over or ended elsewhere: that attempt's stands
+            Err(fault) => {
+                self.let_go().await;
+                return Err(fault);
+            }
         };
         let id = self.current.lock().await.0.view.id.clone();
         match &end {
@@ -221,45 +341,82 @@ impl Deploying {
             }
         }
         if self.update(Some(end)).await {
-            let marker = format!("{DEPLOYING}{}/{id}", self.thread);
-            let blobs = self.pipeline.threads.blobs();
-            if let Err(e) = blobs.delete(Container::Threads, &marker).await {
-                warn!(thread_id = %self.thread, error = %e, "unlisting a deploy (the sweeper will)");
-            }
+            self.pipeline.unlist_deploy(&self.thread, &id).await;
+        }
+        Ok(())
+    }
+
+    /// Gives the deploy up for another attempt to take at once (no heartbeat to wait out).
+    async fn let_go(&self) {
+        let current = self.current.lock().await;
+        let (mut rec, etag) = current.clone();
+        rec.worker.clear();
+        let cond = WriteCondition::IfMatch(etag);
+        if let Err(e) = self.pipeline.put_deploy(&self.thread, &rec, cond).await {
+            warn!(thread_id = %self.thread, error = %e, "letting a deploy go (its heartbeat will)");
         }
     }
 
-    /// Upload → create → wait; `None` when the deploy was ended elsewhere meanwhile.
-    async fn work(
-        &self,
-        client: &VercelClient,
-        token: &str,
-        plan: &DeployPlan,
-    ) -> Option<DeployStage> {
-        if !self.update(Some(DeployStage::Uploading)).await {
-            return None;
-        }
-        if let Err(e) = client.upload_all(token, plan).await {
-            return Some(DeployStage::failed(&e));
-        }
-        let created = match client.create(token, plan).await {
-            Ok(d) => d,
-            Err(e) => return Some(DeployStage::failed(&e)),
+    /// From the recorded stage on: upload → create → wait, or only wait when the deployment's
+    /// id is recorded. `None` when another attempt took the deploy or ended it meanwhile.
+    async fn work(&self) -> Result<Option<DeployStage>, Fault> {
+        let (rec, _) = self.current.lock().await.clone();
+        let token = match self.token(&rec) {
+            Ok(t) => t,
+            Err(e) => return Ok(Some(DeployStage::failed(&e))),
         };
-        let deployment = created.id.clone();
-        if !self
-            .update(Some(DeployStage::Building { deployment }))
-            .await
-        {
-            return None;
-        }
-        Some(match client.wait(token, created).await {
+        let client = &self.pipeline.vercel.client;
+        let waited = match rec.view.state {
+            DeployStage::Building { deployment } => client.resume(&token, &deployment).await,
+            _ => {
+                let p = self.pipeline;
+                let Some(built) = p.built_version(&self.thread, rec.view.version).await? else {
+                    return Ok(Some(gone(rec.view.version)));
+                };
+                if !self.update(Some(DeployStage::Uploading)).await {
+                    return Ok(None);
+                }
+                let plan = plan(&built.title, &built.files);
+                if let Err(e) = client.upload_all(&token, &plan).await {
+                    return Ok(Some(DeployStage::failed(&e)));
+                }
+                crate::failpoint::hit("deploy", "after_upload");
+                let created = match client.create(&token, &plan).await {
+                    Ok(d) => d,
+                    Err(e) => return Ok(Some(DeployStage::failed(&e))),
+                };
+                let deployment = created.id.clone();
+                if !self
+                    .update(Some(DeployStage::Building { deployment }))
+                    .await
+                {
+                    return Ok(None);
+                }
+                crate::failpoint::hit("deploy", "after_building");
+                client.wait(&token, created).await
+            }
+        };
+        Ok(Some(match waited {
             Ok(d) => DeployStage::Ready {
                 url: d.url,
                 deployment: d.id,
             },
             Err(e) => DeployStage::failed(&e),
-        })
+        }))
+    }
+
+    /// The request's token (unsealed), else the server's.
+    fn token(&self, rec: &DeployRecord) -> Result<String, DeployError> {
+        match &rec.sealed_token {
+            Some(sealed) => self.pipeline.sealer().open(sealed).ok_or_else(|| {
+                DeployError::Cannot(
+                    "the token given with the request cannot be read by this server (its \
+                     preview secret changed); deploy again"
+                        .into(),
+                )
+            }),
+            None => (self.pipeline.vercel.token().map(str::to_owned)).ok_or(DeployError::NoToken),
+        }
     }
 
     async fn heartbeat(&self, stop: &Notify) {
@@ -273,10 +430,10 @@ impl Deploying {
         }
     }
 
-    /// Writes the next stage (or only the heartbeat) with If-Match on what this worker wrote
-    /// last; tells the stream when the stage changed. `false` when the deploy was ended by
-    /// someone else (a reader that found the heartbeat late): the work stops. A storage fault
-    /// is logged and the work goes on (at worst a reader ends it as lost).
+    /// Writes the next stage (or only the heartbeat) with If-Match on what this attempt wrote
+    /// last; tells the stream when the stage changed. `false` when another attempt took the
+    /// deploy or it ended meanwhile: the work stops. A storage fault is logged and the work
+    /// goes on (at worst its heartbeat looks stopped and another attempt takes over).
     async fn update(&self, stage: Option<DeployStage>) -> bool {
         let mut current = self.current.lock().await;
         for _ in 0..3 {
@@ -290,7 +447,7 @@ impl Deploying {
                     false
                 }
             };
-            let p = &self.pipeline;
+            let p = self.pipeline;
             let cond = WriteCondition::IfMatch(etag.clone());
             match p.put_deploy(&self.thread, &next, cond).await {
                 Ok(e) => {
@@ -302,7 +459,11 @@ impl Deploying {
                 }
                 Err(StoreError::Conflict(_)) => {
                     match p.load_deploy(&self.thread, &rec.view.id).await {
-                        Ok(Some(stored)) if !stored.0.view.state.is_final() => *current = stored,
+                        Ok(Some((stored, e)))
+                            if !stored.view.state.is_final() && stored.worker == self.attempt =>
+                        {
+                            *current = (stored, e)
+                        }
                         Ok(_) => return false,
                         Err(e) => warn!(thread_id = %self.thread, error = %e, "reading a deploy"),
                     }
@@ -315,4 +476,11 @@ impl Deploying {
         }
         true
     }
+}
+
+/// A deploy whose version's built files are no longer there.
+fn gone(version: u32) -> DeployStage {
+    DeployStage::failed(&DeployError::Cannot(format!(
+        "version {version}'s built files are gone; deploy another version"
+    )))
 }

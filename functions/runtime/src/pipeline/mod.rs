@@ -12,7 +12,8 @@
 //! - `steps`: the step handlers a process registers ([`Steps`]).
 //! - `pump`: agent events → AG-UI events, appended while the agent works.
 //! - `publish`: publishing a version at its slug, unpublishing, the published files.
-//! - `deploy`: deploys to Vercel that outlive their request (stored stages, heartbeat, lost).
+//! - `deploy`: deploys to Vercel as queue work (stored stages, taken by one attempt at a time,
+//!   resumed where the record says).
 //! - `recovery`: re-sending lost step messages, missing terminal events, the sweeper.
 
 mod deploy;
@@ -38,10 +39,11 @@ use crate::preview::PreviewUrls;
 use crate::threads::ThreadStore;
 use appgen_core::access::{Action, Denied, MemberError, Role, authorize};
 use appgen_core::app::FileMap;
+use appgen_core::deploy::DeployMessage;
 use appgen_core::pipeline::Rejection;
 use appgen_core::ports::{Blob, Container, QueueError, QueueService, StoreError};
 use appgen_core::snapshot::{ThreadSnapshot, Version};
-use appgen_core::step::{StepMessage, StepName};
+use appgen_core::step::{StepMessage, WorkQueue};
 use appgen_core::view::UiState;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,6 +95,47 @@ pub enum Disposition {
     Held(Duration),
 }
 
+/// A delivered queue message, read: a step's or a deploy's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Work {
+    Step(StepMessage),
+    Deploy(DeployMessage),
+}
+
+impl Work {
+    /// Reads a message delivered from `queue`; one that is not of its queue's kind can never
+    /// succeed, and is refused.
+    pub fn parse(queue: WorkQueue, body: &str) -> Result<Work, String> {
+        match queue {
+            WorkQueue::Step(step) => {
+                let msg = StepMessage::from_json(body).map_err(|e| e.to_string())?;
+                if msg.step != step {
+                    return Err(format!("a {} message on the {step} queue", msg.step));
+                }
+                Ok(Work::Step(msg))
+            }
+            WorkQueue::Deploy => DeployMessage::from_json(body)
+                .map(Work::Deploy)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    pub fn thread_id(&self) -> &str {
+        match self {
+            Work::Step(m) => &m.thread_id,
+            Work::Deploy(m) => &m.thread_id,
+        }
+    }
+
+    /// What it is, for logs: `code seq 4`, `deploy d-…`.
+    pub fn describe(&self) -> String {
+        match self {
+            Work::Step(m) => format!("{} seq {}", m.step, m.seq),
+            Work::Deploy(m) => format!("deploy {}", m.deploy_id),
+        }
+    }
+}
+
 /// A fault of the platform (storage, queue), not of the run: the message is retried under the
 /// retry policy (`appgen_core::retry`). The run's own failures are `RunError`s and end the run.
 #[derive(Debug, thiserror::Error)]
@@ -129,9 +172,11 @@ pub struct Pipeline {
     config: PipelineConfig,
     /// This process's identity; claims are `{boot}:{attempt}`.
     boot: String,
-    /// One per step queue, poked after every in-process send to it so its worker picks the
+    /// One per queue, poked after every in-process send to it so its worker picks the
     /// message up without polling delay (and the other queues' workers stay asleep).
-    wakers: HashMap<StepName, Arc<Notify>>,
+    wakers: HashMap<WorkQueue, Arc<Notify>>,
+    /// Where deploys go, and the server's Vercel token (`APPGEN_VERCEL_*`).
+    vercel: crate::vercel::VercelSetup,
     /// Where published apps live, for the answer to a "publish it" (from the environment as
     /// the hosts read it; `serve` sets its own port).
     apps: std::sync::RwLock<appgen_core::publish::AppsOrigin>,
@@ -154,12 +199,23 @@ impl Pipeline {
             steps,
             config,
             boot: uuid::Uuid::new_v4().simple().to_string(),
-            wakers: StepName::ALL
-                .into_iter()
-                .map(|s| (s, Arc::new(Notify::new())))
+            wakers: WorkQueue::all()
+                .map(|q| (q, Arc::new(Notify::new())))
                 .collect(),
             apps: std::sync::RwLock::new(apps_origin_from_env()),
+            vercel: crate::vercel::VercelSetup::from_env(),
         }
+    }
+
+    /// The same pipeline deploying with `vercel` instead of what the environment says.
+    pub fn with_vercel(mut self, vercel: crate::vercel::VercelSetup) -> Pipeline {
+        self.vercel = vercel;
+        self
+    }
+
+    /// Where deploys go and whether the server has a token of its own.
+    pub fn vercel(&self) -> &crate::vercel::VercelSetup {
+        &self.vercel
     }
 
     /// Tells the pipeline where published apps live (the host's apps origin).
@@ -201,18 +257,43 @@ impl Pipeline {
         &self.steps
     }
 
-    /// The notifier poked after every in-process send to `step`'s queue.
-    pub fn waker(&self, step: StepName) -> Arc<Notify> {
-        self.wakers.get(&step).cloned().unwrap_or_default()
+    /// The notifier poked after every in-process send to `queue`.
+    pub fn waker(&self, queue: WorkQueue) -> Arc<Notify> {
+        self.wakers.get(&queue).cloned().unwrap_or_default()
     }
 
-    /// Creates every step queue and its poison queue.
+    /// Creates every queue (the steps' and the deploys') and its poison queue.
     pub async fn ensure_queues(&self) -> Result<(), QueueError> {
-        for step in StepName::ALL {
-            self.queue.ensure(step.queue()).await?;
-            self.queue.ensure(&step.poison_queue()).await?;
+        for q in WorkQueue::all() {
+            self.queue.ensure(q.name()).await?;
+            self.queue.ensure(&q.poison()).await?;
         }
         Ok(())
+    }
+
+    /// Runs one delivered message: a step, or a deploy.
+    pub async fn run_work(&self, work: &Work) -> Result<Disposition, Fault> {
+        match work {
+            Work::Step(msg) => self.run_step(msg).await,
+            Work::Deploy(msg) => self.run_deploy(msg).await,
+        }
+    }
+
+    /// Ends what the retry policy gave up on after `tries` (`fault`: the last one's) — the
+    /// run with `step_failed`, or the deploy as failed — and returns why, as the user reads it.
+    pub async fn give_up(&self, work: &Work, tries: u32, fault: &str) -> Result<String, Fault> {
+        match work {
+            Work::Step(msg) => {
+                let reason = appgen_core::retry::give_up_reason(msg.step.as_str(), tries, fault);
+                self.fail_run(msg, &reason).await?;
+                Ok(reason)
+            }
+            Work::Deploy(msg) => {
+                let reason = appgen_core::deploy::give_up_reason(tries, fault);
+                self.end_deploy(msg, &reason).await?;
+                Ok(reason)
+            }
+        }
     }
 
     // ------------------------------------------------------------ the façade for handlers
@@ -391,10 +472,13 @@ impl Pipeline {
     // ------------------------------------------------------------ queue plumbing
 
     async fn send(&self, msg: &StepMessage) -> Result<(), QueueError> {
-        self.queue
-            .send(msg.step.queue(), &msg.to_json(), Duration::ZERO)
-            .await?;
-        if let Some(w) = self.wakers.get(&msg.step) {
+        self.send_to(WorkQueue::Step(msg.step), &msg.to_json())
+            .await
+    }
+
+    async fn send_to(&self, queue: WorkQueue, body: &str) -> Result<(), QueueError> {
+        self.queue.send(queue.name(), body, Duration::ZERO).await?;
+        if let Some(w) = self.wakers.get(&queue) {
             w.notify_waiters();
         }
         Ok(())

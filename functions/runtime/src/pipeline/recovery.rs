@@ -21,8 +21,10 @@ pub struct SweepReport {
     pub resent: usize,
     /// Terminal events appended to ended runs' logs.
     pub terminals: usize,
-    /// Ended deploys unlisted (among them those ended because their worker was gone).
+    /// Ended deploys unlisted.
     pub deploys: usize,
+    /// Deploy messages re-sent for deploys whose worker was gone (or that nobody took).
+    pub deploys_resent: usize,
 }
 
 impl Pipeline {
@@ -30,7 +32,8 @@ impl Pipeline {
     /// and re-indexes every thread under its owner. For the embedded backend at startup: a
     /// crash between commit and enqueue leaves a run without a message, and a power cut may
     /// lose queue messages and owner index entries (neither is flushed). Duplicates are
-    /// harmless (seq dedupe).
+    /// harmless (seq dedupe; a deploy is taken by one attempt at a time). Unfinished deploys'
+    /// messages are re-sent too.
     pub async fn recover(&self) -> Result<usize, Fault> {
         let mut resumed = 0;
         for thread in self.threads.list_all().await? {
@@ -49,13 +52,15 @@ impl Pipeline {
                 self.ensure_terminal(&thread, &last.run_id).await?;
             }
         }
-        Ok(resumed)
+        let (_, deploys) = self.sweep_deploys(true).await?;
+        Ok(resumed + deploys)
     }
 
     /// One pass of the sweeper (a timer function in Azure, a task in `appgen serve`): for every
     /// thread listed as running, re-send the step message of a run whose cursor has not moved
     /// for longer than `stalled_after` and that no live attempt holds, append the terminal
-    /// event of a run that ended without one, and drop the listing of threads with no run.
+    /// event of a run that ended without one, and drop the listing of threads with no run;
+    /// re-send the message of every deploy whose worker is gone.
     pub async fn sweep(&self, stalled_after: std::time::Duration) -> Result<SweepReport, Fault> {
         let mut report = SweepReport::default();
         let now = now_ms();
@@ -83,8 +88,8 @@ impl Pipeline {
                 self.threads.unmark_running(&thread).await?;
             }
         }
-        report.deploys = self.sweep_deploys().await?;
-        if report.resent + report.terminals > 0 {
+        (report.deploys, report.deploys_resent) = self.sweep_deploys(false).await?;
+        if report.resent + report.terminals + report.deploys_resent > 0 {
             info!(?report, "sweep repaired runs");
         }
         Ok(report)
