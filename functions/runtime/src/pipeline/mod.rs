@@ -14,6 +14,7 @@
 //! - `publish`: publishing a version at its slug, unpublishing, the published files.
 //! - `deploy`: deploys to Vercel that outlive their request (stored stages, heartbeat, lost).
 //! - `recovery`: re-sending lost step messages, missing terminal events, the sweeper.
+//! - `watch`: one membership read per thread for all of its open streams.
 
 mod deploy;
 mod publish;
@@ -23,6 +24,7 @@ mod recovery;
 mod runner;
 mod start;
 mod steps;
+mod watch;
 
 pub use publish::{
     BuiltVersion, DEFAULT_APPS_PORT, PublishError, PublishedFile, apps_origin_from_env,
@@ -31,6 +33,7 @@ pub use publish::{
 pub use queue::QueueRefusal;
 pub use recovery::SweepReport;
 pub use steps::{StepHandler, StepWork, Steps};
+pub use watch::AccessWatch;
 
 use crate::events::EventLog;
 use crate::live::ThreadLive;
@@ -135,6 +138,8 @@ pub struct Pipeline {
     /// Where published apps live, for the answer to a "publish it" (from the environment as
     /// the hosts read it; `serve` sets its own port).
     apps: std::sync::RwLock<appgen_core::publish::AppsOrigin>,
+    /// The membership reads open thread streams share (`watch.rs`).
+    watchers: watch::Watchers,
 }
 
 impl Pipeline {
@@ -159,6 +164,7 @@ impl Pipeline {
                 .map(|s| (s, Arc::new(Notify::new())))
                 .collect(),
             apps: std::sync::RwLock::new(apps_origin_from_env()),
+            watchers: watch::Watchers::default(),
         }
     }
 
