@@ -9,7 +9,7 @@ use appgen_core::agui::RunAgentInput;
 use appgen_core::live::{AccessEnded, Person, Presence, QueueRequest, ThreadEvent};
 use appgen_core::ports::ETag;
 use appgen_core::view::ApiErrorCode;
-use appgen_runtime::pipeline::{AccessWatch, Pipeline, QueueRefusal};
+use appgen_runtime::pipeline::{AccessWatch, Pipeline, QueueRefusal, StartError};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -44,6 +44,7 @@ impl From<QueueRefusal> for ApiError {
     fn from(r: QueueRefusal) -> Self {
         match r {
             QueueRefusal::Denied(d) => d.into(),
+            QueueRefusal::Rejected(r) => StartError::Rejected(r).into(),
             QueueRefusal::NotQueued(_) => ApiError::new(ApiErrorCode::NotFound, r.to_string()),
             QueueRefusal::NotAuthor => ApiError::new(ApiErrorCode::Forbidden, r.to_string()),
             QueueRefusal::Started(_) => ApiError::new(ApiErrorCode::Busy, r.to_string()),
