@@ -2,7 +2,8 @@
 // builder and Chromium check). Alice has a task list that does not keep its data; in the Tests
 // tab she types a check that passes and one that fails on it: each appears in the table with
 // its result on v1 (no new version), the failing one with its evidence and screenshot. A
-// sentence the reader cannot read is refused with its message and adds nothing. Carol, a
+// sentence the reader cannot read gets its message, adds nothing and leaves the thread's
+// status as it was. Carol, a
 // viewer, sees the checks but no "Add a check".
 //
 //   npm run build && APPGEN_BIN=../target/debug/appgen node e2e/checks.mjs
@@ -117,6 +118,7 @@ try {
   check("and adds nothing", (await tests.getByRole("rowheader").count()) === before);
   const after = JSON.parse((await as("alice", `/api/threads/${T}`)).body);
   check("no new version was made", after.state.versions.length === 1, after.state.versions.length);
+  check("and the thread is not in error", after.state.status === "done", after.state.status);
 
   const carol = await pageOf("carol");
   await carol.goto(`${base}/?thread=${T}`);

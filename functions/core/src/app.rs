@@ -173,16 +173,19 @@ impl SuiteChange {
     }
 
     /// The suite after the change: retired ones dropped, added ones appended (replacing any
-    /// of the same name).
-    pub fn apply(&self, suite: &[Scenario]) -> Vec<Scenario> {
+    /// of the same name). A scenario a person wrote (`kept`) is neither retired nor replaced:
+    /// only they remove it (`DELETE …/checks/{name}`), whatever an agent's change says.
+    pub fn apply(&self, suite: &[Scenario], kept: &dyn Fn(&str) -> bool) -> Vec<Scenario> {
+        let add: Vec<&Scenario> = self.add.iter().filter(|a| !kept(&a.name)).collect();
         let mut out: Vec<Scenario> = suite
             .iter()
             .filter(|s| {
-                !self.retire.contains(&s.name) && !self.add.iter().any(|a| a.name == s.name)
+                kept(&s.name)
+                    || !self.retire.contains(&s.name) && !add.iter().any(|a| a.name == s.name)
             })
             .cloned()
             .collect();
-        out.extend(self.add.iter().cloned());
+        out.extend(add.into_iter().cloned());
         out
     }
 }
@@ -319,6 +322,29 @@ pub struct BuildReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An agent's change retires and replaces its own scenarios, never the ones a person wrote.
+    #[test]
+    fn a_suite_change_keeps_the_checks_people_wrote() {
+        let s = |name: &str, req: &str| Scenario {
+            name: name.into(),
+            requirement: req.into(),
+            steps: Vec::new(),
+        };
+        let suite = [s("a", "old"), s("mine", "mine"), s("b", "old")];
+        let change = SuiteChange {
+            retire: vec!["a".into(), "mine".into()],
+            add: vec![s("b", "new"), s("mine", "the agent's"), s("c", "new")],
+        };
+        let kept = |n: &str| n == "mine";
+        let after = change.apply(&suite, &kept);
+        let got: Vec<(&str, &str)> = (after.iter())
+            .map(|x| (x.name.as_str(), x.requirement.as_str()))
+            .collect();
+        assert_eq!(got, [("mine", "mine"), ("b", "new"), ("c", "new")]);
+        let nobody = change.apply(&suite, &|_| false);
+        assert!(!nobody.iter().any(|x| x.requirement == "mine"));
+    }
 
     #[test]
     fn check_reports_name_typed_kinds_and_old_whole_check_entries_still_load() {

@@ -105,6 +105,8 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<InviteAccepted>()
         .add::<crate::live::Person>()
         .add::<crate::live::QueuedMessage>()
+        .add::<crate::live::QueuedKind>()
+        .add::<crate::live::CheckRemoved>()
         .add::<crate::live::QueueRequest>()
         .add::<crate::live::ThreadEvent>()
         .add::<crate::live::RunStartedInfo>()

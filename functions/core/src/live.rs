@@ -49,8 +49,9 @@ pub fn initials(name: &str) -> String {
     out.to_uppercase()
 }
 
-/// A message sent while a run was active: it runs when the runs before it have ended, as its
-/// author, unless the author withdraws it first (`DELETE /api/threads/{threadId}/queue/{id}`).
+/// A message (or a check in words) sent while a run was active: it runs when the runs before
+/// it have ended, as its author, unless the author withdraws it first
+/// (`DELETE /api/threads/{threadId}/queue/{id}`).
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +60,21 @@ pub struct QueuedMessage {
     pub text: String,
     pub author: Person,
     pub queued_at: i64,
+    /// What it starts: a chat message's run, or a check run (`text` is the sentence).
+    #[serde(default)]
+    pub kind: QueuedKind,
+}
+
+/// What a queued entry starts when its turn comes.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueuedKind {
+    /// A chat message (what a direct one would start: a change, or "publish it").
+    #[default]
+    Message,
+    /// A check in words (`POST /api/threads/{threadId}/checks` during a run).
+    Check,
 }
 
 impl QueuedMessage {
@@ -106,6 +122,8 @@ pub enum ThreadEvent {
     Queued(QueuedMessage),
     Withdrawn(Withdrawn),
     Presence(Presence),
+    /// A check someone wrote was removed from the suite.
+    CheckRemoved(CheckRemoved),
     /// A deploy elsewhere (Vercel) started, moved on, or ended (`crate::deploy`).
     Deploy(crate::deploy::DeployView),
     /// The last event a follower gets when it may no longer follow (removed from the thread).
@@ -216,6 +234,15 @@ pub struct MemberChange {
 #[serde(rename_all = "camelCase")]
 pub struct Withdrawn {
     pub id: String,
+}
+
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckRemoved {
+    /// The check's name (its sentence).
+    pub name: String,
+    pub by: Person,
 }
 
 /// Who has the thread open now.
@@ -440,6 +467,7 @@ mod tests {
             text: "x".into(),
             author: Person::new("a", None),
             queued_at: at,
+            kind: QueuedKind::Message,
         };
         let mut queue = vec![q("b", 2), q("c", 1), q("a", 2)];
         queue_order(&mut queue);

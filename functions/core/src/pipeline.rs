@@ -216,26 +216,15 @@ pub fn plan_run(
 /// The longest check in words a person may write.
 pub const MAX_CHECK_CHARS: usize = 500;
 
-/// Checks a request to add a check in words (`POST /api/threads/{id}/checks`) and records its
-/// run: editors only, one run at a time (409, like answers: a check does not wait in the
-/// queue), a version to run it on, a sentence that is not already a check of the suite. The
-/// run starts at qa, which reads the sentence; its request is the sentence.
-pub fn plan_check(
-    snapshot: Option<ThreadSnapshot>,
-    thread_id: &str,
-    run_id: &str,
+/// Whether `principal` may add `sentence` as a check of this thread, now or once the runs
+/// before it have ended: editors only, a version to run it on, a sentence that is not empty,
+/// not too long and not already a check of the suite. The sentence, trimmed.
+pub fn check_request(
+    snap: &ThreadSnapshot,
     sentence: &str,
     principal: &str,
-    now: i64,
-) -> Result<(ThreadSnapshot, RunPlan), Rejection> {
-    let mut snap = snapshot.ok_or_else(|| Rejection::NotFound(thread_id.to_owned()))?;
-    denied_as_rejection(&snap, principal, Action::SendMessage)?;
-    if let Some(active) = &snap.active {
-        return Err(Rejection::Busy(active.run_id.clone()));
-    }
-    if snap.run(run_id).is_some() {
-        return Err(Rejection::DuplicateRun(run_id.to_owned()));
-    }
+) -> Result<String, Rejection> {
+    denied_as_rejection(snap, principal, Action::SendMessage)?;
     let sentence = sentence.trim();
     if sentence.is_empty() {
         return Err(Rejection::BadRequest("the check is empty: say what should happen, e.g. \"when I add a task with priority high it is listed first\"".into()));
@@ -255,6 +244,29 @@ pub fn plan_check(
             "the suite already has the check {sentence:?}"
         )));
     }
+    Ok(sentence.to_owned())
+}
+
+/// Records the run of a check in words (`POST /api/threads/{id}/checks`) as `check_request`
+/// allows it, one run at a time (`Busy` while one is active: the caller queues the check).
+/// The run starts at qa, which reads the sentence; its request is the sentence.
+pub fn plan_check(
+    snapshot: Option<ThreadSnapshot>,
+    thread_id: &str,
+    run_id: &str,
+    sentence: &str,
+    principal: &str,
+    now: i64,
+) -> Result<(ThreadSnapshot, RunPlan), Rejection> {
+    let mut snap = snapshot.ok_or_else(|| Rejection::NotFound(thread_id.to_owned()))?;
+    let sentence = check_request(&snap, sentence, principal)?;
+    if let Some(active) = &snap.active {
+        return Err(Rejection::Busy(active.run_id.clone()));
+    }
+    if snap.run(run_id).is_some() {
+        return Err(Rejection::DuplicateRun(run_id.to_owned()));
+    }
+    let sentence = sentence.as_str();
     let cursor = Cursor {
         step: StepName::Qa,
         seq: snap.seq + 1,
@@ -291,6 +303,26 @@ pub fn plan_check(
         first: cursor,
     };
     Ok((snap, plan))
+}
+
+/// Removes a check a person wrote from the suite (`DELETE /api/threads/{id}/checks/{name}`):
+/// editors only, between runs (a step commits the suite it read). Only such checks: the
+/// agents' scenarios follow the requirements. Earlier versions keep their results.
+pub fn remove_check(
+    snap: &mut ThreadSnapshot,
+    name: &str,
+    principal: &str,
+) -> Result<(), Rejection> {
+    denied_as_rejection(snap, principal, Action::SendMessage)?;
+    if let Some(active) = &snap.active {
+        return Err(Rejection::Busy(active.run_id.clone()));
+    }
+    if snap.user_checks.remove(name).is_none() {
+        let why = format!("{name:?} is not a check someone wrote on this thread");
+        return Err(Rejection::BadRequest(why));
+    }
+    snap.scenarios.retain(|s| s.name != name);
+    Ok(())
 }
 
 /// A short title from a description: its first clause, at most 60 characters.
@@ -359,8 +391,9 @@ pub enum StepOutcome {
     Done,
     /// Clarify asked questions: the run waits for the user's answers.
     AskedQuestions,
-    /// A follow-up the agent cannot make: the run ends with no new version.
-    NoChange,
+    /// What was asked cannot be done (a follow-up the agent cannot make, a check it cannot
+    /// read): the run finishes with `note` and no new version. Nothing is broken.
+    NoChange { note: String },
     /// Review's verdict on the build.
     Reviewed(ReviewDecision),
     /// The run itself failed (bad model output, an unusable app, a timeout…).
@@ -414,11 +447,7 @@ pub fn transition(
     let next = match outcome {
         StepOutcome::Failed(e) => return Next::End(RunEnd::Failed(e)),
         StepOutcome::AskedQuestions => return Next::End(RunEnd::Interrupted),
-        StepOutcome::NoChange => {
-            return Next::End(RunEnd::Finished {
-                note: Some("no change made".into()),
-            });
-        }
+        StepOutcome::NoChange { note } => return Next::End(RunEnd::Finished { note: Some(note) }),
         StepOutcome::Reviewed(ReviewDecision::Accept) => {
             return Next::End(RunEnd::Finished { note: None });
         }
@@ -982,7 +1011,9 @@ mod tests {
                 RunKind::Answers,
                 StepName::Modify,
                 0,
-                StepOutcome::NoChange,
+                StepOutcome::NoChange {
+                    note: "no change made".into()
+                },
                 ROOMY
             ),
             Next::End(RunEnd::Finished {

@@ -19,8 +19,9 @@ pub enum ErrorCode {
     ModelTimeout,
     /// The agent cannot do what was asked.
     UnsupportedRequest,
-    /// A check written in words could not be read into a scenario; the message says how to
-    /// put it. Nothing was added to the suite.
+    /// A check written in words could not be read into a scenario. No longer given (such a
+    /// run now finishes with the reader's message, `RunResult.message`: nothing is broken);
+    /// kept so that runs recorded with it still load.
     UnreadableCheck,
     /// The whole run took longer than its limit.
     RunTimeout,

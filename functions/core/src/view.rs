@@ -39,8 +39,11 @@ pub enum ThreadStatus {
 }
 
 impl ThreadStatus {
+    /// A check run changes no version: once it ended, the status is what the runs before it
+    /// left (a check that cannot be read or run does not make the app `error`).
     pub fn of(snap: &ThreadSnapshot) -> ThreadStatus {
-        match (&snap.active, &snap.interrupt, snap.runs.last()) {
+        let last = snap.runs.iter().rev().find(|r| r.kind != RunKind::Check);
+        match (&snap.active, &snap.interrupt, last) {
             (Some(a), _, _) => match a.cursor.step {
                 StepName::Build | StepName::Review => ThreadStatus::Building,
                 _ => ThreadStatus::Running,
@@ -664,6 +667,9 @@ pub struct CheckRequest {
 pub struct CheckStarted {
     pub thread_id: String,
     pub run_id: String,
+    /// Set when a run was active: the check waits in the queue (withdrawable by its author)
+    /// and `runId` is the run it becomes.
+    pub queued: Option<QueuedMessage>,
 }
 
 /// A published app: the answer of `POST /api/threads/{threadId}/publish` and
@@ -1097,6 +1103,11 @@ mod tests {
         });
         assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Error);
         snap.runs[0].status = RunStatus::Finished;
+        assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Done);
+        // A check run that failed after it leaves the status as it was.
+        let mut check = snap.runs[0].clone();
+        (check.kind, check.status) = (RunKind::Check, RunStatus::Failed);
+        snap.runs.push(check);
         assert_eq!(ThreadStatus::of(&snap), ThreadStatus::Done);
     }
 

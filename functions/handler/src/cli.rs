@@ -1,5 +1,6 @@
-//! `appgen new` / `appgen edit`: the whole pipeline headless, through the same queue, steps and
-//! builder as a browser user's run; progress on stderr, one JSON line on stdout at the end.
+//! `appgen new` / `appgen edit` / `appgen check add`: the whole pipeline headless, through the
+//! same queue, steps and builder as a browser user's run; progress on stderr, one JSON line on
+//! stdout at the end.
 
 use crate::wiring::{Runtime, RuntimeOptions, from_env};
 use anyhow::{Context, bail};
@@ -190,6 +191,70 @@ pub async fn edit(args: EditArgs) -> anyhow::Result<i32> {
     };
     workers.abort();
     Ok(code)
+}
+
+/// `appgen check …`: the acceptance suite's checks written in words.
+#[derive(clap::Subcommand)]
+pub enum CheckCommand {
+    /// Add a check in words to a thread's suite and run the suite on its current version.
+    Add(CheckAddArgs),
+}
+
+#[derive(Args)]
+pub struct CheckAddArgs {
+    /// The thread printed by `appgen new`.
+    pub thread: String,
+    /// What should happen, e.g. "when I add a task with priority high it is listed first".
+    pub sentence: String,
+    /// Data directory of the embedded backend.
+    #[arg(long, env = "APPGEN_DATA")]
+    pub data: Option<PathBuf>,
+}
+
+pub async fn check(command: CheckCommand) -> anyhow::Result<i32> {
+    let CheckCommand::Add(args) = command;
+    let local = LocalArgs {
+        out: None,
+        data: args.data,
+        preview_base_url: "http://127.0.0.1:7072".into(),
+    };
+    let (rt, workers) = open(&local).await?;
+    let p = &rt.pipeline;
+    let run_id = new_id("check");
+    let me = appgen_core::live::Person::new(PRINCIPAL, None);
+    p.start_check(&args.thread, &run_id, &args.sentence, &me)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let end = follow(p, &args.thread, &run_id, true).await?;
+    workers.abort();
+    let snap = p
+        .thread_for(&args.thread, PRINCIPAL)
+        .await?
+        .context("thread vanished")?;
+    let record = snap.run(&run_id).context("the check run vanished")?;
+    let version = record.checked.and_then(|n| snap.version(n));
+    let sentence = args.sentence.trim();
+    let result = (version.and_then(|v| v.check.as_ref()))
+        .and_then(|c| c.acceptance.iter().find(|r| r.name == sentence));
+    let error = match &end {
+        Event::RunError(e) => Some(e.message.clone()),
+        _ => None,
+    };
+    let line = json!({
+        "threadId": args.thread,
+        "runId": run_id,
+        "ok": result.is_some_and(|r| r.passed),
+        "version": record.checked,
+        "check": result.and_then(|r| acceptance_json(std::slice::from_ref(r)).pop()),
+        // Why nothing ran: the reader's message, or the run's failure.
+        "message": error.or_else(|| record.error.clone()),
+    });
+    println!("{line}");
+    Ok(if result.is_some_and(|r| r.passed) {
+        0
+    } else {
+        1
+    })
 }
 
 /// Answers from a file, the defaults (`--yes`), or asked on the terminal.

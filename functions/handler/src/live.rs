@@ -9,7 +9,7 @@ use appgen_core::agui::RunAgentInput;
 use appgen_core::live::{AccessEnded, Person, Presence, QueueRequest, ThreadEvent};
 use appgen_core::ports::ETag;
 use appgen_core::view::ApiErrorCode;
-use appgen_runtime::pipeline::{Pipeline, QueueRefusal};
+use appgen_runtime::pipeline::{AccessWatch, Pipeline, QueueRefusal, StartError};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -27,8 +27,10 @@ const POLL: Duration = Duration::from_millis(500);
 const HEARTBEAT: Duration = Duration::from_secs(10);
 /// How often a follower looks at who else is present.
 const PRESENCE_CHECK: Duration = Duration::from_secs(3);
-/// How often an open stream asks the access rule again, besides on every role change it
-/// reads (the log's `member_left` is told after the commit, best effort: this is the bound).
+/// How old the membership read an open stream is held to may be, besides the fresh read on
+/// every role change it reads (the log's `member_left` is told after the commit, best effort:
+/// this, plus `POLL`, is the bound). The read is shared by the thread's streams in this process
+/// (`Pipeline::watch_access`): one read per thread per period, however many follow it.
 pub const ACCESS_CHECK: Duration = Duration::from_secs(3);
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -42,6 +44,7 @@ impl From<QueueRefusal> for ApiError {
     fn from(r: QueueRefusal) -> Self {
         match r {
             QueueRefusal::Denied(d) => d.into(),
+            QueueRefusal::Rejected(r) => StartError::Rejected(r).into(),
             QueueRefusal::NotQueued(_) => ApiError::new(ApiErrorCode::NotFound, r.to_string()),
             QueueRefusal::NotAuthor => ApiError::new(ApiErrorCode::Forbidden, r.to_string()),
             QueueRefusal::Started(_) => ApiError::new(ApiErrorCode::Busy, r.to_string()),
@@ -128,6 +131,7 @@ async fn thread_events(
         .unwrap_or(0);
     let follower = Follower {
         pipeline: state.pipeline.clone(),
+        access: state.pipeline.watch_access(&snap.thread_id),
         thread: snap.thread_id,
         you,
         after,
@@ -136,7 +140,6 @@ async fn thread_events(
         last_sent: Instant::now(),
         last_beat: None,
         last_presence: None,
-        last_access: Instant::now(),
         ended: false,
     };
     crate::relay::event_stream(Body::from_stream(stream(follower)))
@@ -146,6 +149,8 @@ async fn thread_events(
 /// present.
 struct Follower {
     pipeline: Arc<Pipeline>,
+    /// The thread's membership read, shared with its other streams here.
+    access: AccessWatch,
     thread: String,
     you: Person,
     after: u64,
@@ -155,7 +160,6 @@ struct Follower {
     /// When this follower last beat, and the beat's version (deleted when it leaves).
     last_beat: Option<(Instant, ETag)>,
     last_presence: Option<Instant>,
-    last_access: Instant,
     /// Access ended: the `access_ended` frame was sent, the stream closes.
     ended: bool,
 }
@@ -187,21 +191,17 @@ fn frame(seq: Option<u64>, event: &ThreadEvent) -> String {
 }
 
 impl Follower {
-    /// Whether the one access rule still lets this follower follow. A storage fault is not a
-    /// revocation: the stream goes on and asks again later.
-    async fn allowed(&mut self) -> bool {
-        self.last_access = Instant::now();
-        let asked = (self.pipeline)
-            .thread_as(&self.thread, &self.you.principal, Action::Follow)
+    /// Whether the one access rule still lets this follower follow, on a read of the thread
+    /// made at `since` or later. A storage fault is not a revocation: the stream goes on and
+    /// asks again later.
+    async fn allowed(&self, since: Instant) -> bool {
+        let asked = (self.access)
+            .allows(&self.you.principal, Action::Follow, since)
             .await;
-        match asked {
-            Ok(Ok(_)) => true,
-            Ok(Err(_)) => false,
-            Err(e) => {
-                tracing::warn!(thread_id = %self.thread, error = %e, "access check failed");
-                true
-            }
-        }
+        asked.unwrap_or_else(|e| {
+            tracing::warn!(thread_id = %self.thread, error = %e, "access check failed");
+            true
+        })
     }
 
     /// The last frame of a follower who may no longer follow.
@@ -227,11 +227,13 @@ impl Follower {
             }
         };
         self.offset = next;
+        // The role change was committed before it was logged: a read from now on sees it.
+        let read = Instant::now();
         for e in events {
             if e.seq <= self.after {
                 continue;
             }
-            if e.event.changes_access() && !self.allowed().await {
+            if e.event.changes_access() && !self.allowed(read).await {
                 out.push_str(&self.end());
                 return out;
             }
@@ -278,7 +280,9 @@ fn stream(start: Follower) -> impl futures::Stream<Item = Result<String, std::io
         loop {
             let notified = waker.notified();
             let mut out = f.logged().await;
-            if !f.ended && f.last_access.elapsed() >= ACCESS_CHECK && !f.allowed().await {
+            // Cheap while the thread's shared read is younger than the period.
+            let period = Instant::now().checked_sub(ACCESS_CHECK);
+            if !f.ended && !f.allowed(period.unwrap_or_else(Instant::now)).await {
                 out.push_str(&f.end());
             }
             if !f.ended {

@@ -28,6 +28,11 @@ enum Command {
     New(cli::NewArgs),
     /// Change an app made by `appgen new` with a follow-up request.
     Edit(cli::EditArgs),
+    /// Checks in words: `appgen check add <thread> "<words>"` adds one to the suite and runs it.
+    Check {
+        #[command(subcommand)]
+        command: cli::CheckCommand,
+    },
     /// Publish a checked version at its own origin and print the URL (or take it offline).
     Publish(cli::PublishArgs),
     /// Write a version as a ready-to-deploy project (sources, dist/, host configs, README).
@@ -59,6 +64,7 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve::run(args).await.map(|()| 0),
             Command::New(args) => cli::new(args).await,
             Command::Edit(args) => cli::edit(args).await,
+            Command::Check { command } => cli::check(command).await,
             Command::Publish(args) => cli::publish(args).await,
             Command::Export(args) => cli::export(args).await,
             #[cfg(feature = "aws-lambda")]

@@ -1,8 +1,11 @@
-//! "Add a check" in words over real HTTP, the offline reader and the real builder (Chromium):
-//! a list app that does not keep its data; a check that passes on it, one that fails on it (it
-//! expects the task after a reload), one that cannot be read (nothing added); who may add one;
-//! the failing check's screenshot served to members only; and a later chat edit that keeps
-//! both checks and runs them on the new version (where the failing one now passes).
+//! Checks in words over real HTTP, the offline reader and the real builder (Chromium): a list
+//! app that does not keep its data; a check that passes on it, one sent during that run (queued,
+//! shown to every member, then run next) that fails on it (it expects the task after a reload),
+//! a queued one withdrawn by its author, one that cannot be read (the run finishes with the
+//! reader's message, the thread is not in error); who may add and remove one; the failing
+//! check's screenshot served to members only; a later chat edit that keeps both checks and runs
+//! them on the new version (where the failing one now passes); and removing one. With the
+//! scripted model: the qa agent reads the check, and a model edit keeps it.
 
 mod support;
 
@@ -45,12 +48,27 @@ impl Api {
 
     /// Adds a check as `who`: (status, error code or the run id).
     async fn check(&self, who: &str, sentence: &str) -> (u16, String) {
-        let path = format!("/api/threads/{T}/checks");
-        let (s, v) = self
-            .call("POST", who, &path, Some(json!({ "sentence": sentence })))
-            .await;
+        let (s, v) = self.add(who, sentence).await;
         let said = v["runId"].as_str().or(v["error"]["code"].as_str());
         (s, said.unwrap_or_default().to_owned())
+    }
+
+    async fn add(&self, who: &str, sentence: &str) -> (u16, Value) {
+        let path = format!("/api/threads/{T}/checks");
+        let body = json!({ "sentence": sentence });
+        self.call("POST", who, &path, Some(body)).await
+    }
+
+    /// Removes the check `name` as `who`: the status.
+    async fn remove(&self, who: &str, name: &str) -> u16 {
+        let name: String = (name.bytes())
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        let path = format!("/api/threads/{T}/checks/{name}");
+        self.call("DELETE", who, &path, None).await.0
     }
 
     async fn thread(&self) -> Value {
@@ -59,11 +77,13 @@ impl Api {
             .1
     }
 
+    /// The thread once no run is active and nothing is queued.
     async fn wait_idle(&self) -> Value {
         let deadline = Instant::now() + Duration::from_secs(240);
         loop {
             let v = self.thread().await;
-            if v["state"]["run"].is_null() && v["state"]["status"] != "idle" {
+            let queued = v["queued"].as_array().map_or(0, Vec::len);
+            if v["state"]["run"].is_null() && queued == 0 && v["state"]["status"] != "idle" {
                 return v;
             }
             assert!(Instant::now() < deadline, "the thread did not settle");
@@ -170,18 +190,43 @@ async fn a_check_in_words_joins_the_suite_and_runs_on_the_current_version() {
     built_list(&api).await;
     let before = suite(&api.thread().await);
 
-    // Who may: a viewer 403, a stranger 404; one run at a time (409).
+    // Who may: a viewer 403, a stranger 404.
     assert_eq!(api.check("bob", PASSES).await, (403, "forbidden".into()));
     assert_eq!(api.check("dave", PASSES).await, (404, "not_found".into()));
     assert_eq!(api.check("alice", " ").await, (400, "bad_request".into()));
     let (s, run) = api.check("alice", PASSES).await;
     assert_eq!(s, 202, "{run}");
-    assert_eq!(api.check("alice", FAILS).await, (409, "busy".into()));
+
+    // During that run a check is queued like a chat message: every member sees it, its author
+    // may withdraw it before it starts (nobody else), and a bad one is still refused at once.
+    assert_eq!(api.check("alice", "").await, (400, "bad_request".into()));
+    let (s, queued) = api.add("alice", FAILS).await;
+    assert_eq!(s, 202, "{queued}");
+    assert_eq!(queued["queued"]["kind"], "check", "{queued}");
+    let failing_run = queued["runId"].as_str().expect("its run").to_owned();
+    let (s, other) = api
+        .add("alice", "when I add a task with title Eggs it is listed")
+        .await;
+    assert_eq!(s, 202, "{other}");
+    let other = other["queued"]["id"].as_str().expect("queued").to_owned();
+    let (_, seen) = api
+        .call("GET", "bob", &format!("/api/threads/{T}"), None)
+        .await;
+    let kinds: Vec<_> = (seen["queued"].as_array().expect("queued").iter())
+        .map(|q| (q["text"].clone(), q["kind"].clone()))
+        .collect();
+    assert_eq!(
+        kinds.first(),
+        Some(&(json!(FAILS), json!("check"))),
+        "{kinds:?}"
+    );
+    let withdraw = format!("/api/threads/{T}/queue/{other}");
+    assert_eq!(api.call("DELETE", "bob", &withdraw, None).await.0, 403);
+    assert_eq!(api.call("DELETE", "alice", &withdraw, None).await.0, 204);
 
     // It passes: added as alice's, run with the suite on version 1, no new version.
     let v = api.wait_idle().await;
     assert_eq!(versions(&v), 1, "a check makes no version");
-    assert_eq!(suite(&v).len(), before.len() + 1);
     assert_eq!(v["state"]["userChecks"][PASSES], v["you"], "alice wrote it");
     let (_, result) = result_in(&v, 1, PASSES);
     assert_eq!(result["passed"], true, "{result:#}");
@@ -200,10 +245,19 @@ async fn a_check_in_words_joins_the_suite_and_runs_on_the_current_version() {
         "once"
     );
 
-    // It fails on this app (nothing is kept after a reload): the evidence and a screenshot.
-    let (s, run) = api.check("alice", FAILS).await;
-    assert_eq!(s, 202, "{run}");
-    let v = api.wait_idle().await;
+    // The queued one ran next, as alice's: it fails on this app (nothing is kept after a
+    // reload), with the evidence and a screenshot; the withdrawn one never ran.
+    let run = failing_run;
+    assert_eq!(suite(&v).len(), before.len() + 2, "{:#}", v["runs"]);
+    assert_eq!(v["state"]["userChecks"][FAILS], v["you"]);
+    let runs: Vec<_> = (v["runs"].as_array().expect("runs").iter())
+        .map(|r| r["runId"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(runs.last(), Some(&run.as_str()), "{runs:?}");
+    assert!(
+        !runs.iter().any(|r| r.contains(&other)),
+        "withdrawn: {runs:?}"
+    );
     let (i, result) = result_in(&v, 1, FAILS);
     assert_eq!(result["passed"], false, "{result:#}");
     assert!(
@@ -239,19 +293,24 @@ async fn a_check_in_words_joins_the_suite_and_runs_on_the_current_version() {
         404
     );
 
-    // A sentence the reader cannot read: its message, nothing added.
+    // A sentence the reader cannot read: the run finishes with its message, nothing added,
+    // and the thread is not in error (version 1 is as it was).
     let (s, run) = api.check("alice", "it should be nice").await;
     assert_eq!(s, 202, "{run}");
     let v = api.wait_idle().await;
     assert_eq!(suite(&v).len(), before.len() + 2, "nothing added");
+    assert_eq!(v["state"]["status"], "done", "{:#}", v["state"]["lastRun"]);
+    assert_eq!(versions(&v), 1);
     let ended = api.events(&run).await;
-    let error = ended
-        .iter()
-        .find(|e| e["type"] == "RUN_ERROR")
-        .expect("RUN_ERROR");
-    assert_eq!(error["code"], "unreadable_check");
-    let why = error["message"].as_str().unwrap_or_default();
+    let last = ended.last().expect("events");
+    assert_eq!(last["type"], "RUN_FINISHED", "{last:#}");
+    let why = last["result"]["message"].as_str().unwrap_or_default();
     assert!(why.contains("when I add a task with"), "{why}");
+    assert_eq!(v["state"]["lastRun"]["error"].as_str(), Some(why));
+
+    // Only checks people wrote are removed, by editors, between runs.
+    assert_eq!(api.remove("bob", FAILS).await, 403);
+    assert_eq!(api.remove("alice", &before[0]).await, 400, "{}", before[0]);
 
     // A later edit keeps both checks and runs them: now the data is kept, so both pass.
     let (s, _) = api
@@ -271,11 +330,20 @@ async fn a_check_in_words_joins_the_suite_and_runs_on_the_current_version() {
         assert_eq!(result["passed"], true, "{name} on v2: {result:#}");
     }
     assert_eq!(v["state"]["userChecks"][FAILS], v["you"]);
+
+    // Alice removes one: it leaves the suite; version 2 keeps the result it had.
+    assert_eq!(api.remove("alice", PASSES).await, 204);
+    let v = api.thread().await;
+    assert!(!suite(&v).iter().any(|s| s == PASSES), "{:?}", suite(&v));
+    assert!(v["state"]["userChecks"][PASSES].is_null());
+    assert_eq!(result_in(&v, 2, PASSES).1["passed"], true);
+    assert_eq!(api.remove("alice", PASSES).await, 400, "once");
 }
 
 /// With a model, the `qa` agent reads the sentence: it is asked with the requirements and the
 /// sentence, its answer is validated like the suite's (an answer with two scenarios goes back to
-/// it to repair), and "cannot read it" is its own message, adding nothing.
+/// it to repair), and "cannot read it" is its own message, adding nothing. A model edit keeps
+/// the person's check (agents never retire one: `SuiteChange::apply`); they remove it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_model_the_qa_agent_reads_the_check() {
     use appgen_testkit::{RecordedRequest, Reply, Script, ScriptedServer, appgen_responder};
@@ -300,8 +368,6 @@ async fn with_a_model_the_qa_agent_reads_the_check() {
             json!({"message": "Say what to do in the app and what to see then.", "scenarios": []})
         } else if !once.swap(true, Ordering::SeqCst) {
             json!({"message": "Two.", "scenarios": [expect("Scripted app"), expect("Add")]})
-        } else if asked.contains("dark") {
-            json!({"message": "One.", "scenarios": [expect("Dark mode")]})
         } else {
             json!({"message": "One.", "scenarios": [expect("Scripted app")]})
         };
@@ -366,21 +432,30 @@ async fn with_a_model_the_qa_agent_reads_the_check() {
         "and the requirements: {prompt}"
     );
 
-    let dark = "the app has a dark mode";
-    assert_eq!(check(dark).await.0, 202);
-    let v = support::wait_idle(&base, T, Duration::from_secs(240)).await;
-    assert_eq!(result_in(&v, 1, dark).1["passed"], false);
-    assert_eq!(versions(&v), 1);
-
     let before = suite(&v).len();
     assert_eq!(check("it should be nice").await.0, 202);
     let v = support::wait_idle(&base, T, Duration::from_secs(60)).await;
     assert_eq!(suite(&v).len(), before, "nothing added");
     let last = &v["state"]["lastRun"];
-    assert_eq!(last["status"], "failed", "{last:#}");
+    assert_eq!(last["status"], "finished", "{last:#}");
+    assert_eq!(v["state"]["status"], "done");
     let why = last["error"].as_str().unwrap_or_default();
     assert!(
         why.contains("Say what to do in the app"),
         "the agent's message: {why}"
     );
+
+    // A model edit keeps the check the person wrote and runs it on the new version; only
+    // they remove it.
+    let edit = message("r3", "Change the heading");
+    assert_eq!(post(format!("{base}/api/agent"), edit).await.0, 200);
+    let v2 = support::wait_idle(&base, T, Duration::from_secs(240)).await;
+    assert_eq!(versions(&v2), 2, "{:#}", v2["runs"]);
+    assert!(suite(&v2).iter().any(|s| s == heading), "{:?}", suite(&v2));
+    assert_eq!(result_in(&v2, 2, heading).1["passed"], true);
+    let encoded = heading.replace(' ', "%20");
+    let r = c.delete(format!("{thread}/checks/{encoded}")).send().await;
+    assert_eq!(r.expect("delete").status().as_u16(), 204);
+    let v = support::wait_idle(&base, T, Duration::from_secs(10)).await;
+    assert!(!suite(&v).iter().any(|s| s == heading), "{:?}", suite(&v));
 }

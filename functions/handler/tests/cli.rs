@@ -3,7 +3,7 @@
 
 mod support;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 use support::BIN;
@@ -74,6 +74,23 @@ fn new_then_edit_builds_checked_versions() {
     assert!(out_dir.join("dist/index.html").exists(), "dist/ is written");
     let thread = line["threadId"].as_str().expect("thread").to_owned();
 
+    // A check the offline reader cannot read: exit 1, its message, nothing run (no build).
+    let out = Command::new(BIN)
+        .args(["check", "add", &thread, "it should be nice", "--data"])
+        .arg(&data)
+        .output()
+        .expect("run appgen check add");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let said: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|_| panic!("no JSON line: {stdout}"));
+    assert_eq!(out.status.code(), Some(1), "{said:#}");
+    assert_eq!(
+        (&said["ok"], &said["version"]),
+        (&json!(false), &Value::Null)
+    );
+    let why = said["message"].as_str().unwrap_or_default();
+    assert!(why.contains("when I add"), "the reader's message: {said:#}");
+
     let line = appgen(
         &[
             "edit",
@@ -112,6 +129,7 @@ fn help_is_there_for_every_command() {
         vec!["serve", "--help"],
         vec!["new", "--help"],
         vec!["edit", "--help"],
+        vec!["check", "add", "--help"],
     ] {
         let out = Command::new(BIN).args(&cmd).output().expect("run");
         assert!(out.status.success(), "{cmd:?}");

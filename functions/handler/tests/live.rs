@@ -1,11 +1,19 @@
 //! Working together on one thread over real HTTP (API keys): alice owns it, bob edits, carol
 //! views, dave is a stranger. The thread stream (members see it, a stranger gets 404, it
 //! resumes from Last-Event-ID), a message sent during a run is queued and runs next as its
-//! author, withdrawing, and authorship of messages and versions.
+//! author, withdrawing, and authorship of messages and versions; a member removed on another
+//! instance of the API, or with the removal's event lost, stops following.
 
 mod support;
 
+use appgen_core::ports::{BlobStore, QueueService};
+use appgen_core::snapshot::ThreadSnapshot;
+use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
+use appgen_runtime::pipeline::{Pipeline, PipelineConfig, Steps};
+use appgen_runtime::preview::PreviewUrls;
+use appgen_runtime::threads::ThreadStore;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{Server, Spawn, client};
 
@@ -519,4 +527,96 @@ async fn me_tells_the_local_user_from_a_named_key() {
         (&bob["local"], &bob["you"]["name"]),
         (&json!(false), &json!("Bob"))
     );
+}
+
+/// One instance of the API on `blobs`, in this process: what a second Functions instance on
+/// the same storage is (its followers are woken by its own appends only).
+async fn instance(blobs: Arc<dyn BlobStore>, queue: Arc<dyn QueueService>) -> Api {
+    use appgen::auth::{ApiKey, AuthConfig};
+    let preview = PreviewUrls::new("http://127.0.0.1:9", b"secret");
+    let config = PipelineConfig::new(preview, false);
+    let pipeline = Arc::new(Pipeline::new(blobs, queue, Steps::default(), config));
+    let mut state = appgen::api::AppState::from_env(pipeline, false);
+    state.auth = AuthConfig {
+        keys: ["alice", "bob", "carol", "dave"]
+            .map(ApiKey::parse)
+            .to_vec(),
+        ..AuthConfig::default()
+    };
+    let app = appgen::api::router(Arc::new(state), None);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Api { c: client(), base }
+}
+
+async fn principal(api: &Api, who: &str) -> String {
+    let (_, me) = api.call("GET", who, "/api/me", None).await;
+    me["you"]["principal"].as_str().expect("me").to_owned()
+}
+
+/// Two instances of the API on one storage; bob and carol follow on the first. Alice removes
+/// bob through the second: its `member_left` reaches the first only through storage, and bob's
+/// stream ends before anything logged after it. Carol's removal is then committed with its
+/// `member_left` lost (a `tell` that failed): the first instance's shared periodic read of the
+/// thread ends her stream within `ACCESS_CHECK`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_removed_on_another_instance_stops_following() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let blobs = DiskBlobStore::open_with(&dir.path().join("blobs"), false).expect("blobs");
+    let blobs: Arc<dyn BlobStore> = Arc::new(blobs);
+    let queue: Arc<dyn QueueService> =
+        Arc::new(DiskQueue::open(&dir.path().join("queues")).expect("queues"));
+    let one = instance(blobs.clone(), queue.clone()).await;
+    let two = instance(blobs.clone(), queue).await;
+    let alice = principal(&one, "alice").await;
+    let threads = ThreadStore::new(blobs);
+    let snap = ThreadSnapshot::new(T, &alice, 1);
+    threads.create(&snap).await.expect("seed");
+    threads.index_owner(&snap).await.expect("index");
+    invite(&two, "bob", "viewer").await;
+    invite(&two, "carol", "viewer").await;
+    let (bob, carol_id) = (principal(&one, "bob").await, principal(&one, "carol").await);
+    let mut bobs = Stream::open(&one, "bob", None).await.expect("bob follows");
+    let mut carol = Stream::open(&one, "carol", None).await.expect("carol");
+    let joined = |e: &Value| e["type"] == "member_joined" && e["data"]["principal"] != json!(bob);
+    bobs.until(joined).await;
+    carol.until(joined).await;
+
+    // Through the other instance: bob removed, then dave joins (logged after the removal).
+    let removed = Instant::now();
+    let path = format!("/api/threads/{T}/members/{bob}");
+    assert_eq!(two.call("DELETE", "alice", &path, None).await.0, 204);
+    invite(&two, "dave", "viewer").await;
+    let rest = bobs.until_closed(Duration::from_secs(10)).await;
+    eprintln!(
+        "bob's stream ended {:?} after the removal",
+        removed.elapsed()
+    );
+    assert_eq!(
+        rest.last().map(|e| e["type"].clone()),
+        Some(json!("access_ended")),
+        "{rest:#?}"
+    );
+    assert!(
+        (rest.iter()).all(|e| e["type"] != "member_left" && e["type"] != "member_joined"),
+        "bob got an event from after his removal: {rest:#?}"
+    );
+    carol.until(|e| e["type"] == "member_joined").await;
+
+    // Carol's removal with its event lost: only the periodic read can end her stream.
+    let (mut snap, etag) = threads.load(T).await.expect("load").expect("thread");
+    appgen_core::access::remove_member(&mut snap, &alice, &carol_id).expect("remove");
+    let removed = Instant::now();
+    threads.replace(&snap, &etag).await.expect("commit");
+    let rest = carol.until_closed(Duration::from_secs(10)).await;
+    let took = removed.elapsed();
+    eprintln!("carol's stream ended {took:?} after the silent removal");
+    let bound = appgen::live::ACCESS_CHECK + Duration::from_millis(1500);
+    assert!(took < bound, "carol's stream ended after {took:?}");
+    let kinds: Vec<_> = rest.iter().map(|e| e["type"].clone()).collect();
+    assert_eq!(kinds.last(), Some(&json!("access_ended")), "{kinds:?}");
+    assert!(!kinds.contains(&json!("member_left")), "{kinds:?}");
 }

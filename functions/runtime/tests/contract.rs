@@ -1681,7 +1681,7 @@ mod appdata_cases {
 /// A thread's stream, queued messages and presence (`appgen_runtime::live`) on each backend.
 mod live_cases {
     use super::*;
-    use appgen_core::live::{Person, QueuedMessage, ThreadEvent, Withdrawn};
+    use appgen_core::live::{Person, QueuedKind, QueuedMessage, ThreadEvent, Withdrawn};
     use appgen_runtime::live::{ThreadLive, Withdrawal};
 
     pub async fn thread_live_stream_queue_and_presence(s: Arc<dyn BlobStore>) {
@@ -1706,6 +1706,7 @@ mod live_cases {
             text: format!("change {id}"),
             author: al.clone(),
             queued_at: at,
+            kind: QueuedKind::Message,
         };
         a.enqueue("t", &q("b", 2)).await.expect("b");
         a.enqueue("t", &q("a", 1)).await.expect("a");
@@ -1739,6 +1740,7 @@ mod live_cases {
             text: format!("change {id}"),
             author: by.clone(),
             queued_at: 1,
+            kind: QueuedKind::Message,
         }
     }
 

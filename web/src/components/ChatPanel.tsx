@@ -106,7 +106,8 @@ function QueueList({ queued, you, onWithdraw }: { queued: QueuedMessage[]; you: 
           <li key={q.id} className="flex items-start gap-2 text-sm" data-testid="queued-message">
             <Avatar person={q.author} />
             <span className="min-w-0 flex-1 [overflow-wrap:anywhere]">
-              <span className="font-medium">{q.author.principal === you?.principal ? "You" : q.author.name}</span>: {q.text}
+              <span className="font-medium">{q.author.principal === you?.principal ? "You" : q.author.name}</span>
+              {q.kind === "check" ? " (a check)" : ""}: {q.text}
             </span>
             {q.author.principal === you?.principal && (
               <Button size="sm" onClick={() => void onWithdraw(q.id)} aria-label={`Withdraw queued change: ${q.text}`}>

@@ -1,11 +1,12 @@
 // The app's acceptance tests: each scenario of the suite with its result on every version,
 // and for the chosen version the failure evidence and screenshot. Editors add a check in
-// words; it joins the suite and runs on the current version.
+// words; it joins the suite and runs on the current version (queued behind a run that is
+// going), and remove the checks people wrote.
 
 import { useId, useState, type FormEvent } from "react";
 import { api } from "../lib/api";
 import { resultsByScenario } from "../lib/acceptance";
-import type { LastRunView, Person, Scenario, VersionSummary } from "../lib/contract";
+import type { CheckStarted, LastRunView, Person, Scenario, VersionSummary } from "../lib/contract";
 import { Badge, SignedImg } from "./ui";
 
 type Props = {
@@ -18,13 +19,15 @@ type Props = {
   checking: boolean;
   /** The thread's last run: how the check added here ended. */
   lastRun: LastRunView | null;
-  /** Absent for viewers and before the first version; answers the check run's id. */
-  onAddCheck?: (sentence: string) => Promise<string | null>;
-  /** A run is going: one at a time. */
+  /** Absent for viewers and before the first version; answers how the check started. */
+  onAddCheck?: (sentence: string) => Promise<CheckStarted | null>;
+  /** Absent for viewers: removes a check someone wrote. */
+  onRemoveCheck?: (name: string) => Promise<void>;
+  /** A run is going: a check added now is queued behind it. */
   busy: boolean;
 };
 
-export function TestsView({ threadId, scenarios, userChecks, versions, checking, lastRun, onAddCheck, busy }: Props) {
+export function TestsView({ threadId, scenarios, userChecks, versions, checking, lastRun, onAddCheck, onRemoveCheck, busy }: Props) {
   const [picked, setPicked] = useState<number | null>(null);
   const version = versions.find((v) => v.number === picked) ?? versions[versions.length - 1];
   const rows = resultsByScenario(scenarios, versions);
@@ -71,7 +74,14 @@ export function TestsView({ threadId, scenarios, userChecks, versions, checking,
               <th scope="row" className="py-1.5 pr-2 text-left font-normal">
                 <span className="font-medium text-slate-800">{r.name}</span>
                 {userChecks[r.name] ? (
-                  <span className="block text-xs text-muted">written by {userChecks[r.name]?.name}</span>
+                  <span className="block text-xs text-muted">
+                    written by {userChecks[r.name]?.name}
+                    {onRemoveCheck && !busy && (
+                      <button type="button" className="ml-2 underline" onClick={() => void onRemoveCheck(r.name)} aria-label={`Remove the check: ${r.name}`}>
+                        Remove
+                      </button>
+                    )}
+                  </span>
                 ) : (
                   <span className="block text-xs text-muted">{r.requirement}</span>
                 )}
@@ -129,15 +139,16 @@ function Failures({ threadId, version }: { threadId: string; version: VersionSum
 }
 
 /// "Add a check": a sentence, read into a scenario by the qa step and run on the current version.
-function AddCheck({ onAdd, busy, checking, lastRun }: { onAdd: (sentence: string) => Promise<string | null>; busy: boolean; checking: boolean; lastRun: LastRunView | null }) {
+function AddCheck({ onAdd, busy, checking, lastRun }: { onAdd: (sentence: string) => Promise<CheckStarted | null>; busy: boolean; checking: boolean; lastRun: LastRunView | null }) {
   const [text, setText] = useState("");
   const [refused, setRefused] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
-  const [mine, setMine] = useState<string | null>(null);
+  const [mine, setMine] = useState<CheckStarted | null>(null);
   const id = useId();
   // The run this form started ended without adding the check: say why (the reader's message).
-  const failed = lastRun && lastRun.runId === mine && lastRun.status === "failed" ? lastRun.error : null;
+  const failed = lastRun && lastRun.runId === mine?.runId ? lastRun.error : null;
   const error = refused ?? failed;
+  const waiting = mine?.queued && busy && lastRun?.runId !== mine.runId;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!text.trim()) return;
@@ -167,11 +178,16 @@ function AddCheck({ onAdd, busy, checking, lastRun }: { onAdd: (sentence: string
           className="min-w-0 flex-1 rounded border border-slate-300 px-2 py-1 text-sm"
           placeholder="when I add a … it is listed first"
         />
-        <button type="submit" disabled={busy || sending || !text.trim()} className="rounded bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50">
+        <button type="submit" disabled={sending || !text.trim()} className="rounded bg-slate-900 px-3 py-1 text-sm font-medium text-white disabled:opacity-50">
           Add check
         </button>
       </div>
-      {checking && (
+      {waiting && (
+        <p role="status" className="mt-2 text-xs text-muted">
+          Queued: your check runs after the current change (you can withdraw it in the chat).
+        </p>
+      )}
+      {checking && !waiting && (
         <p role="status" className="mt-2 text-xs text-muted">
           Running your check with the whole suite in the browser…
         </p>

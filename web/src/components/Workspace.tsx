@@ -75,6 +75,7 @@ export function Workspace({ app }: { app: Appgen }) {
                 checking={m.state?.run?.kind === "check"}
                 lastRun={m.state?.lastRun ?? null}
                 onAddCheck={app.team.role === "viewer" || versions.length === 0 ? undefined : app.addCheck}
+                onRemoveCheck={app.team.role === "viewer" ? undefined : app.removeCheck}
                 busy={busy || Boolean(m.state?.run)}
               />
             )}

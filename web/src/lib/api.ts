@@ -124,6 +124,8 @@ export const api = {
     const body: CheckRequest = { sentence };
     return getJson<CheckStarted>(`/api/threads/${enc(id)}/checks`, send("POST", body));
   },
+  /** Removes a check someone wrote (agents never do). */
+  removeCheck: (id: string, name: string) => getJson<void>(`/api/threads/${enc(id)}/checks/${enc(name)}`, send("DELETE")),
   zipUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/zip`,
   screenshotUrl: (id: string, n: number) => `${API_BASE}/api/threads/${enc(id)}/versions/${n}/screenshot`,
   /// The failure screenshot of acceptance scenario `i` (1-based, in the version's results).

@@ -431,7 +431,12 @@ sentence: string, };
  * The 202 answer to a [`CheckRequest`]: the run that reads the check, adds it to the suite and
  * runs the suite on the current version; follow it at `…/runs/{runId}/events`.
  */
-export type CheckStarted = { threadId: string, runId: string, };
+export type CheckStarted = { threadId: string, runId: string, 
+/**
+ * Set when a run was active: the check waits in the queue (withdrawable by its author)
+ * and `runId` is the run it becomes.
+ */
+queued: QueuedMessage | null, };
 
 /**
  * A principal's role on a thread. Ordered: each role may do what the ones below it may.
@@ -489,10 +494,26 @@ export type InviteAccepted = { threadId: string, role: ThreadRole, };
 export type Person = { principal: string, name: string, initials: string, };
 
 /**
- * A message sent while a run was active: it runs when the runs before it have ended, as its
- * author, unless the author withdraws it first (`DELETE /api/threads/{threadId}/queue/{id}`).
+ * A message (or a check in words) sent while a run was active: it runs when the runs before
+ * it have ended, as its author, unless the author withdraws it first
+ * (`DELETE /api/threads/{threadId}/queue/{id}`).
  */
-export type QueuedMessage = { id: string, text: string, author: Person, queuedAt: number, };
+export type QueuedMessage = { id: string, text: string, author: Person, queuedAt: number, 
+/**
+ * What it starts: a chat message's run, or a check run (`text` is the sentence).
+ */
+kind: QueuedKind, };
+
+/**
+ * What a queued entry starts when its turn comes.
+ */
+export type QueuedKind = "message" | "check";
+
+export type CheckRemoved = { 
+/**
+ * The check's name (its sentence).
+ */
+name: string, by: Person, };
 
 /**
  * The body of `POST /api/threads/{threadId}/queue`: a message for after the active run.
@@ -503,7 +524,7 @@ export type QueueRequest = { text: string, };
  * One event of a thread's stream. Stored in the thread's log (all but `presence`, which is
  * computed from heartbeats) and sent as SSE `data:` with the log's seq as `id:`.
  */
-export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence } | { "type": "deploy", "data": DeployView } | { "type": "access_ended", "data": AccessEnded };
+export type ThreadEvent = { "type": "run_started", "data": RunStartedInfo } | { "type": "run_ended", "data": RunEndedInfo } | { "type": "message_posted", "data": MessagePosted } | { "type": "questions_asked", "data": QuestionsAsked } | { "type": "questions_answered", "data": QuestionsAnswered } | { "type": "version_made", "data": VersionMade } | { "type": "restored", "data": RestoredInfo } | { "type": "member_joined", "data": MemberChange } | { "type": "member_left", "data": MemberChange } | { "type": "role_changed", "data": MemberChange } | { "type": "queued", "data": QueuedMessage } | { "type": "withdrawn", "data": Withdrawn } | { "type": "presence", "data": Presence } | { "type": "check_removed", "data": CheckRemoved } | { "type": "deploy", "data": DeployView } | { "type": "access_ended", "data": AccessEnded };
 
 export type RunStartedInfo = { runId: string, kind: RunKind, by: Person | null, };
 

@@ -10,7 +10,7 @@ import { initialMachine, isBusy, runReducer, type RunMachine } from "./runMachin
 import { announceDeploy } from "./deploys";
 import { authHeaders } from "./auth";
 import { followRun, followThread, isTerminal, QueuedInstead, seqTrackingFetch } from "./stream";
-import type { Person, QueuedMessage, ThreadDetail, ThreadListItem, ThreadRole } from "./contract";
+import type { CheckStarted, Person, QueuedMessage, ThreadDetail, ThreadListItem, ThreadRole } from "./contract";
 import type { AgUiEvent } from "./types";
 import { fieldsFromSchema, summarizeAnswers, type Answers } from "./schemaForm";
 
@@ -57,8 +57,10 @@ export interface Appgen {
   retry: () => void;
   openThread: (threadId: string | null) => void;
   restore: (n: number) => Promise<number | null>;
-  /** Adds a check in words; answers the id of the run that reads and runs it. */
-  addCheck: (sentence: string) => Promise<string | null>;
+  /** Adds a check in words (queued while a run is going); answers how it started. */
+  addCheck: (sentence: string) => Promise<CheckStarted | null>;
+  /** Removes a check someone wrote from the suite. */
+  removeCheck: (name: string) => Promise<void>;
 }
 
 export function useAppgen(initialThread: string | null): Appgen {
@@ -446,7 +448,17 @@ export function useAppgen(initialThread: string | null): Appgen {
       if (!threadId) return null;
       const started = await api.addCheck(threadId, sentence);
       await syncThread(threadId);
-      return started.runId;
+      return started;
+    },
+    [syncThread],
+  );
+
+  const removeCheck = useCallback(
+    async (name: string) => {
+      const threadId = ref.current.threadId;
+      if (!threadId) return;
+      await api.removeCheck(threadId, name);
+      await syncThread(threadId);
     },
     [syncThread],
   );
@@ -456,6 +468,7 @@ export function useAppgen(initialThread: string | null): Appgen {
     threads,
     team,
     addCheck,
+    removeCheck,
     withdraw,
     startApp,
     sendMessage,

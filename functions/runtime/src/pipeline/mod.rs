@@ -15,6 +15,7 @@
 //! - `deploy`: deploys to Vercel as queue work (stored stages, taken by one attempt at a time,
 //!   resumed where the record says).
 //! - `recovery`: re-sending lost step messages, missing terminal events, the sweeper.
+//! - `watch`: one membership read per thread for all of its open streams.
 
 mod deploy;
 mod publish;
@@ -24,6 +25,7 @@ mod recovery;
 mod runner;
 mod start;
 mod steps;
+mod watch;
 
 pub use publish::{
     BuiltVersion, DEFAULT_APPS_PORT, PublishError, PublishedFile, apps_origin_from_env,
@@ -32,6 +34,7 @@ pub use publish::{
 pub use queue::QueueRefusal;
 pub use recovery::SweepReport;
 pub use steps::{StepHandler, StepWork, Steps};
+pub use watch::AccessWatch;
 
 use crate::events::EventLog;
 use crate::live::ThreadLive;
@@ -180,6 +183,8 @@ pub struct Pipeline {
     /// Where published apps live, for the answer to a "publish it" (from the environment as
     /// the hosts read it; `serve` sets its own port).
     apps: std::sync::RwLock<appgen_core::publish::AppsOrigin>,
+    /// The membership reads open thread streams share (`watch.rs`).
+    watchers: watch::Watchers,
 }
 
 impl Pipeline {
@@ -204,6 +209,7 @@ impl Pipeline {
                 .collect(),
             apps: std::sync::RwLock::new(apps_origin_from_env()),
             vercel: crate::vercel::VercelSetup::from_env(),
+            watchers: watch::Watchers::default(),
         }
     }
 

@@ -1,13 +1,14 @@
-//! Queued messages: a message sent while a run is active waits in the thread's queue
-//! (`live.rs` stores it) and runs, as its author, when the runs before it have ended.
+//! Queued messages: a message (or a check in words) sent while a run is active waits in the
+//! thread's queue (`live.rs` stores it) and runs, as its author, when the runs before it have
+//! ended.
 
 use super::{Fault, Pipeline, StartError};
 use crate::live::Withdrawal;
 use crate::now_ms;
 use appgen_core::access::{Action, Denied};
 use appgen_core::agui::{Message, RunAgentInput, UserContent, UserMessage};
-use appgen_core::live::{Person, QueuedMessage, ThreadEvent, Withdrawn};
-use appgen_core::pipeline::Rejection;
+use appgen_core::live::{Person, QueuedKind, QueuedMessage, ThreadEvent, Withdrawn};
+use appgen_core::pipeline::{Rejection, check_request};
 use appgen_core::ports::StoreError;
 use tracing::{info, warn};
 
@@ -16,6 +17,9 @@ use tracing::{info, warn};
 pub enum QueueRefusal {
     #[error(transparent)]
     Denied(#[from] Denied),
+    /// A check that could not run even after the active run (`core::pipeline::check_request`).
+    #[error(transparent)]
+    Rejected(Rejection),
     #[error("the queued message {0} is not in the queue (it started, or was withdrawn)")]
     NotQueued(String),
     #[error("only its author may withdraw a queued message")]
@@ -45,11 +49,44 @@ impl Pipeline {
     ) -> Result<QueuedMessage, QueueRefusal> {
         self.thread_as(thread, &by.principal, Action::SendMessage)
             .await??;
+        self.enqueue(thread, id, text, by, QueuedKind::Message)
+            .await
+    }
+
+    /// Queues a check in words for after the active run, if it could run then
+    /// (`core::pipeline::check_request`); as [`Self::queue_message`] otherwise.
+    pub async fn queue_check(
+        &self,
+        thread: &str,
+        id: &str,
+        sentence: &str,
+        by: &Person,
+    ) -> Result<QueuedMessage, QueueRefusal> {
+        let Some((snap, _)) = self.threads.load(thread).await? else {
+            return Err(Denied::NotFound.into());
+        };
+        let sentence = check_request(&snap, sentence, &by.principal).map_err(|r| match r {
+            Rejection::NotFound(_) => QueueRefusal::Denied(Denied::NotFound),
+            other => QueueRefusal::Rejected(other),
+        })?;
+        self.enqueue(thread, id, &sentence, by, QueuedKind::Check)
+            .await
+    }
+
+    async fn enqueue(
+        &self,
+        thread: &str,
+        id: &str,
+        text: &str,
+        by: &Person,
+        kind: QueuedKind,
+    ) -> Result<QueuedMessage, QueueRefusal> {
         let queued = QueuedMessage {
             id: id.to_owned(),
             text: text.to_owned(),
             author: by.clone(),
             queued_at: now_ms(),
+            kind,
         };
         match self.live.enqueue(thread, &queued).await {
             Ok(()) => {
@@ -109,19 +146,7 @@ impl Pipeline {
                 continue; // withdrawn meanwhile
             }
             if snap.run(&run_id).is_none() {
-                let message = Message::User(UserMessage {
-                    id: next.message_id(),
-                    content: UserContent::Text(next.text.clone()),
-                    name: Some(next.author.name.clone()),
-                });
-                let input = RunAgentInput::new(thread, &run_id, vec![message]);
-                // Classified as a direct message is: "publish it" publishes, the rest runs.
-                let started = match self.chat_publish(&input, &next.author).await {
-                    Ok(true) => Ok(()),
-                    Ok(false) => self.start_run_as(&input, &next.author).await.map(|_| ()),
-                    Err(e) => Err(e),
-                };
-                match started {
+                match self.start_next(thread, &next).await {
                     Ok(()) => {
                         info!(thread_id = %thread, run_id = %run_id, "queued message started")
                     }
@@ -139,6 +164,27 @@ impl Pipeline {
                 }
             }
             self.live.dequeue(thread, &next.id).await?;
+        }
+    }
+
+    /// Starts a queued entry's run: a check's, or what the message would start if sent now
+    /// ("publish it" publishes, the rest runs).
+    async fn start_next(&self, thread: &str, next: &QueuedMessage) -> Result<(), StartError> {
+        let run_id = next.run_id();
+        if next.kind == QueuedKind::Check {
+            let started = self.start_check(thread, &run_id, &next.text, &next.author);
+            return started.await.map(|_| ());
+        }
+        let message = Message::User(UserMessage {
+            id: next.message_id(),
+            content: UserContent::Text(next.text.clone()),
+            name: Some(next.author.name.clone()),
+        });
+        let input = RunAgentInput::new(thread, &run_id, vec![message]);
+        match self.chat_publish(&input, &next.author).await {
+            Ok(true) => Ok(()),
+            Ok(false) => self.start_run_as(&input, &next.author).await.map(|_| ()),
+            Err(e) => Err(e),
         }
     }
 }

@@ -6,9 +6,9 @@ use crate::events::EventWriter;
 use crate::now_ms;
 use appgen_core::access::Action;
 use appgen_core::agui::{BaseFields, Event, RunAgentInput, RunStarted};
-use appgen_core::live::{Person, RestoredInfo, ThreadEvent, run_start_events};
+use appgen_core::live::{CheckRemoved, Person, RestoredInfo, ThreadEvent, run_start_events};
 use appgen_core::pipeline::{
-    Rejection, RunEnd, RunPlan, denied_as_rejection, plan_check, plan_run,
+    Rejection, RunEnd, RunPlan, denied_as_rejection, plan_check, plan_run, remove_check,
 };
 use appgen_core::ports::StoreError;
 use appgen_core::snapshot::{RunKind, RunStatus, ThreadSnapshot, Version};
@@ -52,6 +52,36 @@ impl Pipeline {
     ) -> Result<RunKind, StartError> {
         let plan = |loaded| plan_check(loaded, thread, run_id, sentence, &by.principal, now_ms());
         self.start_planned(thread, run_id, by, plan).await
+    }
+
+    /// Removes a check `by` or another person wrote from the suite (`core::pipeline::
+    /// remove_check`), committed If-Match, and tells the thread's stream.
+    pub async fn remove_check(
+        &self,
+        thread: &str,
+        name: &str,
+        by: &Person,
+    ) -> Result<(), StartError> {
+        for _ in 0..COMMIT_RETRIES {
+            let Some((mut snap, etag)) = self.threads.load(thread).await? else {
+                return Err(Rejection::NotFound(thread.into()).into());
+            };
+            remove_check(&mut snap, name, &by.principal)?;
+            snap.updated_at = now_ms();
+            match self.threads.replace(&snap, &etag).await {
+                Ok(_) => {
+                    let told = ThreadEvent::CheckRemoved(CheckRemoved {
+                        name: name.to_owned(),
+                        by: by.clone(),
+                    });
+                    self.live.tell(thread, vec![told]).await;
+                    return Ok(());
+                }
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Fault::Internal("the thread kept changing; try again".into()).into())
     }
 
     /// Commits what `plan` makes of the stored thread, retried on a lost race, then starts the

@@ -153,14 +153,16 @@ impl AgentSteps {
     }
 
     /// A check run's qa: the sentence read into one scenario, added to the suite as written by
-    /// the person who asked. A sentence that cannot be read ends the run with the reader's
-    /// message (`unreadable_check`) and adds nothing.
+    /// the person who asked. A sentence that cannot be read finishes the run with the reader's
+    /// message and adds nothing (no error: the app and its version are as they were).
     async fn check(&self, w: StepWork<'_>) -> Result<StepOutcome, AgentError> {
         let sentence = (w.snap.active.as_ref()).map_or(String::new(), |a| a.request.clone());
-        let unreadable =
-            |why: String| StepOutcome::Failed(RunError::new(ErrorCode::UnreadableCheck, why));
+        let unreadable = |out: &mut dyn AgentOutput, note: String| {
+            out.emit(AgentEvent::Say(note.clone()));
+            StepOutcome::NoChange { note }
+        };
         let read = match self.agent.check_in_words(&w.ctx, &sentence, w.out).await {
-            Err(AgentError::Unsupported(why)) => return Ok(unreadable(why)),
+            Err(AgentError::Unsupported(why)) => return Ok(unreadable(w.out, why)),
             other => other?,
         };
         // The name is the sentence: the person finds their check by what they wrote.
@@ -173,7 +175,8 @@ impl AgentSteps {
         suite.push(scenario);
         let json = serde_json::to_string(&suite).unwrap_or_default();
         if let Err(e) = appgen_core::scenario::parse_scenarios(&json) {
-            return Ok(unreadable(format!("the check cannot run as read: {e}")));
+            let why = format!("the check cannot run as read: {e}");
+            return Ok(unreadable(w.out, why));
         }
         let steps = suite.last().map_or(0, |s| s.steps.len());
         w.snap.scenarios = suite;
@@ -203,7 +206,8 @@ impl AgentSteps {
             {
                 Err(AgentError::Unsupported(why)) => {
                     w.out.emit(AgentEvent::Say(why));
-                    return Ok(StepOutcome::NoChange);
+                    let note = "no change made".into();
+                    return Ok(StepOutcome::NoChange { note });
                 }
                 other => other,
             }
@@ -228,7 +232,8 @@ impl AgentSteps {
         if let Some(r) = changes.requirements {
             w.snap.requirements = Some(r);
         }
-        let suite = changes.suite.apply(&w.snap.scenarios);
+        let people = &w.snap.user_checks;
+        let suite = (changes.suite).apply(&w.snap.scenarios, &|n| people.contains_key(n));
         let json = serde_json::to_string(&suite).unwrap_or_default();
         if let Err(e) = appgen_core::scenario::parse_scenarios(&json) {
             let why = format!("the change's acceptance scenarios cannot run as written: {e}");
