@@ -169,19 +169,34 @@ impl Builder {
             .store
             .clone()
             .ok_or_else(|| BuildError::Unavailable("no artifact store configured".into()))?;
-        let local = self
-            .build_files_on(&job.files, checks, &job.scenarios, job.data.as_ref())
-            .await?;
-        let dist = local.dist();
-        let mut report = local.report.clone();
-        if let Some(dist) = dist {
-            let prefix = format!("{}/v{}", job.thread_id, job.version);
-            let images = local.images(report.check.as_mut(), &prefix);
-            let check_json = serde_json::to_vec_pretty(&report.check)
-                .map_err(|e| BuildError::Unavailable(format!("encoding check.json: {e}")))?;
-            publish::publish(store.as_ref(), &prefix, &dist, &images, &check_json).await?;
-            report.artifact = Some(prefix);
-        }
+        let prefix = format!("{}/v{}", job.thread_id, job.version);
+        let rechecked = match &job.built {
+            Some(built) => self.recheck(store.as_ref(), built, &job, checks).await?,
+            None => None,
+        };
+        let mut report = match rechecked {
+            Some(local) => {
+                let mut report = local.report.clone();
+                let images = local.images(report.check.as_mut(), &prefix);
+                let check_json = encode_check(&report)?;
+                publish::publish_check(store.as_ref(), &prefix, &images, &check_json).await?;
+                report.artifact = Some(prefix);
+                report
+            }
+            None => {
+                let local = self
+                    .build_files_on(&job.files, checks, &job.scenarios, job.data.as_ref())
+                    .await?;
+                let mut report = local.report.clone();
+                if let Some(dist) = local.dist() {
+                    let images = local.images(report.check.as_mut(), &prefix);
+                    let check_json = encode_check(&report)?;
+                    publish::publish(store.as_ref(), &prefix, &dist, &images, &check_json).await?;
+                    report.artifact = Some(prefix);
+                }
+                report
+            }
+        };
         report.duration_ms = millis(started);
         tracing::info!(
             thread = %job.thread_id,
@@ -193,6 +208,54 @@ impl Builder {
             "build finished"
         );
         Ok(report)
+    }
+
+    /// Runs the suite on the `dist/` published under `built` (an earlier build of the job's
+    /// files) as it is: no second build of the same files, and the published app is never
+    /// replaced while it is checked. `None` when nothing is published there (the caller then
+    /// builds).
+    async fn recheck(
+        &self,
+        store: &dyn BlobStore,
+        built: &str,
+        job: &BuildJob,
+        checks: &[Check],
+    ) -> Result<Option<LocalBuild>, BuildError> {
+        let started = Instant::now();
+        let (template, node) = (self.template_dir()?, self.node()?);
+        let dir = self.job_dir()?;
+        let dist = dir.path().join("app/dist");
+        if !publish::fetch_dist(store, built, &dist).await? {
+            tracing::info!(built, "nothing published to check again; building");
+            return Ok(None);
+        }
+        let uid = self.sandbox_uid();
+        let suite = Suite {
+            checks,
+            scenarios: &job.scenarios,
+            data: job.data.as_ref(),
+        };
+        let check = self
+            .run_check(dir.path(), &dist, suite, &template, &node, uid)
+            .await?;
+        let report = BuildReport {
+            ok: check.passed,
+            phase: if check.passed {
+                BuildPhase::Done
+            } else {
+                BuildPhase::Check
+            },
+            error: check::first_failure(&check),
+            log: format!("checked the build published under {built} again (not rebuilt)"),
+            check: Some(check),
+            artifact: None,
+            duration_ms: millis(started),
+        };
+        Ok(Some(LocalBuild {
+            report,
+            job: dir,
+            uid,
+        }))
     }
 
     /// Materialises, builds and checks `files` in a fresh job directory. The outputs stay
@@ -609,6 +672,11 @@ fn valid_shot_name(name: &str) -> bool {
     name.strip_prefix("acceptance-")
         .and_then(|n| n.strip_suffix(".png"))
         .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn encode_check(report: &BuildReport) -> Result<Vec<u8>, BuildError> {
+    serde_json::to_vec_pretty(&report.check)
+        .map_err(|e| BuildError::Unavailable(format!("encoding check.json: {e}")))
 }
 
 fn millis(since: Instant) -> u64 {

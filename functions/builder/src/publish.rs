@@ -105,10 +105,39 @@ pub async fn publish(
             )
             .await?;
     }
+    put_check(store, prefix, images, check_json).await
+}
+
+/// Replaces only the check's outputs under `prefix` (the report and its images), leaving the
+/// published `dist/` as it is: a version checked again.
+pub async fn publish_check(
+    store: &dyn BlobStore,
+    prefix: &str,
+    images: &[(String, std::path::PathBuf)],
+    check_json: &[u8],
+) -> Result<(), BuildError> {
+    let dist = format!("{prefix}/dist/");
+    for key in store
+        .list(Container::Artifacts, &format!("{prefix}/"))
+        .await?
+    {
+        if !key.starts_with(&dist) {
+            store.delete(Container::Artifacts, &key).await?;
+        }
+    }
+    put_check(store, prefix, images, check_json).await
+}
+
+async fn put_check(
+    store: &dyn BlobStore,
+    prefix: &str,
+    images: &[(String, std::path::PathBuf)],
+    check_json: &[u8],
+) -> Result<(), BuildError> {
     for (name, shot) in images {
         let bytes = tokio::fs::read(shot)
             .await
-            .map_err(|e| io(&format!("reading {name}"), e))?;
+            .map_err(|e| BuildError::Unavailable(format!("reading {name}: {e}")))?;
         store
             .put(
                 Container::Artifacts,
@@ -131,6 +160,43 @@ pub async fn publish(
     Ok(())
 }
 
+/// Writes the `dist/` published under `prefix` into `to`; `false` when nothing is published
+/// there. Keys that would leave `to` are refused.
+pub async fn fetch_dist(
+    store: &dyn BlobStore,
+    prefix: &str,
+    to: &Path,
+) -> Result<bool, BuildError> {
+    let io = |what: &str, e: std::io::Error| BuildError::Unavailable(format!("{what}: {e}"));
+    let dist = format!("{prefix}/dist/");
+    let keys = store.list(Container::Artifacts, &dist).await?;
+    for key in &keys {
+        let rel = key.strip_prefix(&dist).unwrap_or_default();
+        if !safe_relative(rel) {
+            return Err(BuildError::Unavailable(format!(
+                "unsafe artifact key {key:?}"
+            )));
+        }
+        let Some(blob) = store.get(Container::Artifacts, key).await? else {
+            return Ok(false);
+        };
+        let target = to.join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io("creating dist", e))?;
+        }
+        std::fs::write(&target, blob.bytes).map_err(|e| io(&format!("writing dist/{rel}"), e))?;
+    }
+    Ok(keys.iter().any(|k| k.ends_with("/index.html")))
+}
+
+/// A forward-slash path of plain names (no `..`, `.`, empty parts or a leading slash).
+fn safe_relative(rel: &str) -> bool {
+    !rel.is_empty()
+        && rel
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +212,16 @@ mod tests {
         assert_eq!(content_type("logo.svg"), "image/svg+xml");
         assert_eq!(content_type("fonts/x.woff2"), "font/woff2");
         assert_eq!(content_type("LICENSE"), "application/octet-stream");
+    }
+
+    #[test]
+    fn only_plain_relative_paths_are_fetched() {
+        for good in ["index.html", "assets/index-B7P8dVlG.js"] {
+            assert!(safe_relative(good), "{good:?}");
+        }
+        for bad in ["", "../x", "a/../b", "/etc/passwd", "a//b", "./a", "a\\b"] {
+            assert!(!safe_relative(bad), "{bad:?}");
+        }
     }
 
     #[test]

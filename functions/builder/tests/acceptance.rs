@@ -55,6 +55,7 @@ async fn build(fixture: &str, store: &common::Store) -> appgen_core::app::BuildR
         files: app(fixture),
         scenarios: scenarios(),
         data: None,
+        built: None,
     };
     builder
         .build_with_checks(job, &default_checks())

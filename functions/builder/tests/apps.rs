@@ -60,6 +60,7 @@ async fn good_app_passes_every_check_and_is_published() {
         files: app("good"),
         scenarios: Vec::new(),
         data: None,
+        built: None,
     };
     let report = builder
         .build_with_checks(job, &every_kind())
@@ -122,6 +123,53 @@ async fn good_app_passes_every_check_and_is_published() {
         .expect("check.json");
     let published: CheckReport = serde_json::from_slice(&json).expect("check.json parses");
     assert_eq!(published, check);
+    checked_again_as_published(&builder, &store).await;
+}
+
+/// A check run on t1/v3: the suite runs on the published `dist/` (files that could not even be
+/// materialised prove nothing is built), which stays untouched; the report is rewritten. With
+/// nothing published under `built`, the builder builds the files instead.
+async fn checked_again_as_published(builder: &Builder, store: &common::Store) {
+    let etag = |key: &'static str| async move {
+        let blob = store
+            .blobs
+            .get(Container::Artifacts, key)
+            .await
+            .expect("get");
+        blob.map(|b| b.etag)
+    };
+    let (index, report) = ("t1/v3/dist/index.html", "t1/v3/check.json");
+    let (index_before, report_before) = (etag(index).await, etag(report).await);
+    let again = |built: &str| BuildJob {
+        thread_id: "t1".into(),
+        version: 3,
+        files: app("traversal"),
+        scenarios: Vec::new(),
+        data: None,
+        built: Some(built.into()),
+    };
+    let r = builder
+        .build_with_checks(again("t1/v3"), &every_kind())
+        .await
+        .expect("check again");
+    assert!(r.ok && r.phase == BuildPhase::Done, "{r:#?}");
+    assert!(r.log.contains("not rebuilt"), "{}", r.log);
+    assert_eq!(r.artifact.as_deref(), Some("t1/v3"));
+    assert_eq!(
+        etag(index).await,
+        index_before,
+        "the published dist is left as it is"
+    );
+    assert_ne!(
+        etag(report).await,
+        report_before,
+        "the report is the new one"
+    );
+    let r = builder
+        .build_with_checks(again("t1/v9"), &every_kind())
+        .await
+        .expect("build instead");
+    assert_eq!(r.phase, BuildPhase::Materialize, "{r:#?}");
 }
 
 #[tokio::test]
@@ -411,6 +459,7 @@ async fn invalid_thread_id_and_missing_store_are_builder_errors() {
         files: app("good"),
         scenarios: Vec::new(),
         data: None,
+        built: None,
     };
     let store = store();
     let with_store = Builder::new(config(), store.blobs.clone());

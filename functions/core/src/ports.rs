@@ -361,6 +361,10 @@ pub struct BuildJob {
     /// The throwaway data space the check runs a cloud or sign-in app against, when the
     /// pipeline opened one (docs/appdata.md, "The build check").
     pub data: Option<CheckData>,
+    /// The artifact prefix (`{thread}/v{n}`) of an earlier build of exactly these files: the
+    /// suite then runs on its published `dist/` as it is instead of building the same files
+    /// again (a check run on an existing version).
+    pub built: Option<String>,
 }
 
 /// Where the build check reaches the data API for its throwaway space: an HTTP server on a

@@ -296,11 +296,15 @@ impl StepHandler for BuildStep {
     }
 
     async fn run(&self, w: StepWork<'_>) -> Result<StepOutcome, Fault> {
-        // A check run rebuilds the current version to run the suite on it: its artifacts stay
-        // under that version's number.
-        let version = match (is_check(w.snap), w.snap.latest_version()) {
-            (true, Some(v)) => v.number,
-            _ => w.snap.versions.len() as u32 + 1,
+        // A check run runs the suite on the current version: its artifacts stay under that
+        // version's number, and its published build is checked again when the files are the
+        // version's own.
+        let (version, built) = match (is_check(w.snap), w.snap.latest_version()) {
+            (true, Some(v)) => {
+                let same = v.files == w.snap.files;
+                (v.number, v.artifact.clone().filter(|_| same))
+            }
+            _ => (w.snap.versions.len() as u32 + 1, None),
         };
         let space = check_space(w.threads, w.snap).await;
         let on = if space.is_some() {
@@ -308,9 +312,12 @@ impl StepHandler for BuildStep {
         } else {
             ""
         };
+        let doing = match &built {
+            Some(_) => format!("Checking version {version}'s build again"),
+            None => format!("Building {} files and checking the app", w.ctx.files.len()),
+        };
         w.out.emit(AgentEvent::Say(format!(
-            "Building {} files and checking the app in headless Chromium{on}…",
-            w.ctx.files.len()
+            "{doing} in headless Chromium{on}…"
         )));
         let job = BuildJob {
             thread_id: w.snap.thread_id.clone(),
@@ -318,6 +325,7 @@ impl StepHandler for BuildStep {
             files: w.ctx.files,
             scenarios: w.snap.scenarios.clone(),
             data: space.as_ref().map(|s| s.data().clone()),
+            built,
         };
         let built = self.builder.build(job).await;
         if let Some(space) = space
