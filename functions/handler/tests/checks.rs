@@ -268,6 +268,12 @@ async fn a_check_in_words_joins_the_suite_and_runs_on_the_current_version() {
     assert_eq!(told["result"]["passed"], false);
     let said = v["messages"].to_string();
     assert!(said.contains("fails on version 1"), "{said}");
+    // Both check runs ran the suite on version 1's published build, not on a rebuild of it.
+    assert_eq!(
+        said.matches("Checking version 1's build again").count(),
+        2,
+        "{said}"
+    );
     let shot = format!("/api/threads/{T}/versions/1/acceptance/{i}/screenshot");
     for who in ["alice", "bob"] {
         let r = api.send("GET", who, &shot, None).await;
