@@ -798,6 +798,14 @@ pub struct Restored {
     pub version: u32,
 }
 
+/// `POST /api/threads/{id}/preview/reset`: how many records the preview data space lost.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewDataReset {
+    pub deleted: u32,
+}
+
 /// `GET /api/health`.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

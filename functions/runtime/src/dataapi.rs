@@ -530,22 +530,36 @@ async fn remove(
     run.await.map_err(IntoResponse::into_response)
 }
 
-/// Empties the preview space (the live space is never reset through the API). The check's
-/// space is erased whole, accounts too: each acceptance scenario starts from a new app.
+/// Erases the build check's space whole, accounts too: each acceptance scenario starts from a
+/// new app. An app's own key resets nothing: the preview space is emptied by the app's editors
+/// through appgen's API ([`reset_preview`]), and the live space is never reset.
 async fn reset(
     State(st): State<Arc<DataState>>,
     Path((thread, space)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     let o = open(&st, &thread, &space, None, &headers).await?;
-    let n = match o.space.space {
-        Space::Preview => st.data.reset(&o.space).await,
-        Space::Check => st.data.erase(&o.space).await,
-        Space::Live => {
-            let refusal = ApiError::bad_request("only the preview space can be reset");
-            return Err(refusal.into_response());
-        }
-    };
-    let n = n.map_err(|e| ApiError::from(e).into_response())?;
+    if o.space.space != Space::Check {
+        let refusal = ApiError::new(
+            ApiErrorCode::Forbidden,
+            "an app's key cannot reset its data; the app's editors reset the preview data in appgen",
+        );
+        return Err(refusal.into_response());
+    }
+    let n = st
+        .data
+        .erase(&o.space)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
     Ok(Json(json!({"deleted": n})).into_response())
+}
+
+/// Empties an app's preview data space (`POST /api/threads/{id}/preview/reset`, for its
+/// editors: the caller has asked the access rule). Every removal is logged as a delete; streams
+/// in this process see them at their next poll. Returns how many records went.
+pub async fn reset_preview(pipeline: &Pipeline, thread: &str) -> Result<usize, StoreError> {
+    let space = DataSpace::new(thread, Space::Preview)?;
+    AppData::new(pipeline.threads().blobs().clone())
+        .reset(&space)
+        .await
 }

@@ -419,6 +419,11 @@ export type DeployList = { deploys: Array<DeployView>, };
 export type Restored = { version: number, };
 
 /**
+ * `POST /api/threads/{id}/preview/reset`: how many records the preview data space lost.
+ */
+export type PreviewDataReset = { deleted: number, };
+
+/**
  * `POST /api/threads/{threadId}/checks`: a check written in words.
  */
 export type CheckRequest = { 
