@@ -225,6 +225,7 @@ contract! {
         appdata_erasing_the_check_space_leaves_the_others,
         accounts_one_sign_up_per_email_sessions_expire_and_sign_out,
         accounts_stay_in_their_space_and_survive_a_reset,
+        accounts_expired_sessions_are_swept_at_a_sign_in,
         ai_usage_concurrent_additions_lose_no_counts,
         published_pointer_reserves_once_and_switches_by_etag,
         thread_live_stream_queue_and_presence,
@@ -1640,6 +1641,52 @@ mod appdata_cases {
             acc.session(&ds, &again.token, end - 1).await.expect("read"),
             None
         );
+    }
+
+    pub async fn accounts_expired_sessions_are_swept_at_a_sign_in(s: Store) {
+        use appgen_core::appdata::accounts::SESSION_TTL_MS;
+        let acc = Accounts::new(s.clone());
+        let ds = space("t1", Space::Preview);
+        let stored = |what: &'static str| {
+            let s = s.clone();
+            async move {
+                let prefix = format!("t1/data/preview/{what}/");
+                s.list(Container::Threads, &prefix)
+                    .await
+                    .expect("list")
+                    .len()
+            }
+        };
+        let pw = "password-1";
+        acc.sign_up(&ds, creds("ann@x.co", pw), 1_000)
+            .await
+            .expect("ann");
+        acc.sign_up(&ds, creds("bob@x.co", pw), 2_000)
+            .await
+            .expect("bob");
+        let later = acc
+            .sign_in(&ds, creds("ann@x.co", pw), 3_000)
+            .await
+            .expect("ann again");
+        assert_eq!((stored("_sessions").await, stored("_expiry").await), (3, 3));
+        // Ann's first session and Bob's have expired, unpresented; the next sign-in sweeps them.
+        let t = 2_500 + SESSION_TTL_MS;
+        acc.sign_in(&ds, creds("bob@x.co", pw), t)
+            .await
+            .expect("bob again");
+        assert_eq!(
+            (stored("_sessions").await, stored("_expiry").await),
+            (2, 2),
+            "two expired went, one was made"
+        );
+        assert!(
+            acc.session(&ds, &later.token, t)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        acc.sign_out(&ds, &later.token).await.expect("sign out");
+        assert_eq!((stored("_sessions").await, stored("_expiry").await), (1, 1));
     }
 
     pub async fn accounts_stay_in_their_space_and_survive_a_reset(s: Store) {
