@@ -892,6 +892,8 @@ pub enum ApiErrorCode {
     RecordTooLarge,
     /// 412: the record changed since the ETag in `If-Match`.
     PreconditionFailed,
+    /// 410: a change stream resumed from before the oldest change the log keeps: reload.
+    ChangesGone,
     /// 401: a generated app's sign-in: unknown email or wrong password (one answer for both).
     BadCredentials,
     /// 400: a generated app's sign-up was refused (never says whether the email is taken).
@@ -917,7 +919,7 @@ pub enum ApiErrorCode {
 }
 
 impl ApiErrorCode {
-    pub const ALL: [ApiErrorCode; 31] = [
+    pub const ALL: [ApiErrorCode; 32] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::Unauthorized,
         ApiErrorCode::Forbidden,
@@ -939,6 +941,7 @@ impl ApiErrorCode {
         ApiErrorCode::InvalidRecord,
         ApiErrorCode::RecordTooLarge,
         ApiErrorCode::PreconditionFailed,
+        ApiErrorCode::ChangesGone,
         ApiErrorCode::BadCredentials,
         ApiErrorCode::SignupRefused,
         ApiErrorCode::SignInRequired,
@@ -965,6 +968,7 @@ impl ApiErrorCode {
             ApiErrorCode::Busy | ApiErrorCode::DuplicateRun | ApiErrorCode::InviteUsed => 409,
             ApiErrorCode::InviteExpired | ApiErrorCode::InviteRevoked => 410,
             ApiErrorCode::PreconditionFailed => 412,
+            ApiErrorCode::ChangesGone => 410,
             ApiErrorCode::BodyTooLarge
             | ApiErrorCode::MessageTooLong
             | ApiErrorCode::RecordTooLarge => 413,

@@ -452,4 +452,16 @@ async fn changes_stream_live_and_resume_from_the_last_event_id() {
         replay.contains("\"kind\":\"deleted\"") && !replay.contains("created"),
         "{replay}"
     );
+    // An id from before what the log keeps (here one of the one-blob log's, segment 0):
+    // a clear 410 to reload; the storage contract shows the log dropping its old segments.
+    let gone = app
+        .c
+        .get(&changes)
+        .header("last-event-id", "120")
+        .send()
+        .await
+        .expect("resume");
+    let (status, code, message) = error_of(gone).await;
+    assert_eq!((status, code.as_str()), (410, "changes_gone"));
+    assert!(message.contains("reload"), "{message}");
 }
