@@ -24,6 +24,11 @@ pub mod accounts;
 const LIST_CONCURRENCY: usize = 16;
 /// Appends to a space's log tried before giving up on writers that keep winning the race.
 const LOG_TRIES: usize = 32;
+/// Collections whose records this process keeps to list from (the least recently listed go)…
+const CACHED_COLLECTIONS: usize = 8;
+/// …and how long before one is read whole again rather than kept up from the change log (a
+/// record whose writer died before logging it shows in a list within this).
+const CACHE_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One app's data space: the thread it belongs to and which space.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -91,6 +96,39 @@ pub enum Since {
     Gone,
 }
 
+/// A collection's records as last read, and the log position they include every change up to.
+struct Cached {
+    records: HashMap<String, Record>,
+    at: u64,
+    filled: std::time::Instant,
+    used: std::time::Instant,
+}
+
+impl Cached {
+    /// A logged change of this collection, applied: an older version never replaces a newer.
+    fn apply(&mut self, collection: &str, c: LoggedChange) {
+        self.at = c.next;
+        if c.change.collection != collection {
+            return;
+        }
+        match (c.change.kind, c.change.record) {
+            (ChangeKind::Deleted, _) => {
+                self.records.remove(&c.change.id);
+            }
+            (_, Some(r)) => {
+                let newer = self
+                    .records
+                    .get(&r.id)
+                    .is_none_or(|old| old.updated_at <= r.updated_at);
+                if newer {
+                    self.records.insert(r.id.clone(), r);
+                }
+            }
+            (_, None) => {}
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppData {
     blobs: Arc<dyn BlobStore>,
@@ -100,6 +138,9 @@ pub struct AppData {
     /// The end of each space's log as this process last wrote it (a stale one fails its
     /// conditional append and is looked up again).
     tails: Arc<Mutex<HashMap<String, LogPosition>>>,
+    /// Recently listed collections, kept up to date from the change log, so a list reads the
+    /// log's tail instead of every record.
+    cache: Arc<Mutex<HashMap<String, Cached>>>,
 }
 
 fn decode(bytes: &[u8]) -> Result<Record, StoreError> {
@@ -121,11 +162,79 @@ impl AppData {
             blobs,
             followers: Arc::new(Mutex::new(HashMap::new())),
             tails: Arc::new(Mutex::new(HashMap::new())),
+            cache: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     /// Every record of a collection (the query is applied by the caller).
     pub async fn list(&self, ds: &DataSpace, collection: &str) -> Result<Vec<Record>, StoreError> {
+        self.cached(ds, collection, |m| m.values().cloned().collect())
+            .await
+    }
+
+    /// How many records a collection holds (for the per-collection limit).
+    pub async fn count(&self, ds: &DataSpace, collection: &str) -> Result<usize, StoreError> {
+        self.cached(ds, collection, HashMap::len).await
+    }
+
+    /// `f` of the collection's records: kept from an earlier read and brought up to date from
+    /// the change log, or read whole (first, after [`CACHE_REFRESH`], or when the log no longer
+    /// reaches back to it).
+    async fn cached<T>(
+        &self,
+        ds: &DataSpace,
+        collection: &str,
+        f: impl FnOnce(&HashMap<String, Record>) -> T,
+    ) -> Result<T, StoreError> {
+        let name = format!("{}/{collection}", ds.name());
+        let kept = lock(&self.cache).remove(&name);
+        let mut c = match kept {
+            Some(c) if c.filled.elapsed() < CACHE_REFRESH => c,
+            _ => self.fill(ds, collection).await?,
+        };
+        let since = match self.changes_from(ds, c.at).await? {
+            Since::Changes(changes) => changes,
+            Since::Gone => {
+                c = self.fill(ds, collection).await?;
+                match self.changes_from(ds, c.at).await? {
+                    Since::Changes(changes) => changes,
+                    Since::Gone => Vec::new(),
+                }
+            }
+        };
+        for change in since {
+            c.apply(collection, change);
+        }
+        let out = f(&c.records);
+        c.used = std::time::Instant::now();
+        let mut cache = lock(&self.cache);
+        if cache.len() >= CACHED_COLLECTIONS
+            && let Some(oldest) = cache
+                .iter()
+                .min_by_key(|(_, c)| c.used)
+                .map(|(k, _)| k.clone())
+        {
+            cache.remove(&oldest);
+        }
+        cache.insert(name, c);
+        Ok(out)
+    }
+
+    /// Reads a collection whole, from the log position before the reading (the changes after
+    /// it are applied on top: applying one the reading already saw changes nothing).
+    async fn fill(&self, ds: &DataSpace, collection: &str) -> Result<Cached, StoreError> {
+        let at = self.log_end(ds).await?;
+        let records = self.read_all(ds, collection).await?;
+        let now = std::time::Instant::now();
+        Ok(Cached {
+            records: records.into_iter().map(|r| (r.id.clone(), r)).collect(),
+            at,
+            filled: now,
+            used: now,
+        })
+    }
+
+    async fn read_all(&self, ds: &DataSpace, collection: &str) -> Result<Vec<Record>, StoreError> {
         let keys = self
             .blobs
             .list(Container::Threads, &ds.collection_prefix(collection)?)
@@ -143,15 +252,6 @@ impl AppData {
             }
         }
         Ok(out)
-    }
-
-    /// How many records a collection holds (for the per-collection limit).
-    pub async fn count(&self, ds: &DataSpace, collection: &str) -> Result<usize, StoreError> {
-        Ok(self
-            .blobs
-            .list(Container::Threads, &ds.collection_prefix(collection)?)
-            .await?
-            .len())
     }
 
     pub async fn get(
@@ -238,6 +338,8 @@ impl AppData {
     /// Returns how many blobs went.
     pub async fn erase(&self, ds: &DataSpace) -> Result<usize, StoreError> {
         self.set_tail(ds, None);
+        let space = format!("{}/", ds.name());
+        lock(&self.cache).retain(|k, _| !k.starts_with(&space));
         let keys = self.blobs.list(Container::Threads, &ds.prefix()).await?;
         for key in &keys {
             match self.blobs.delete(Container::Threads, key).await {

@@ -1455,6 +1455,8 @@ mod appdata_cases {
         let big = |i: usize| record(&format!("{i:03}{}", "x".repeat(60_000)));
         let per_segment = LOG_SEGMENT_BYTES as usize / 60_000 + 1;
         let n = per_segment * (LOG_SEGMENTS_KEPT as usize + 2);
+        // Each lists from what it read before, kept up from the log (the other's writes too).
+        assert_eq!(a.count(&ds, "items").await.expect("count"), 0);
         let mut ends = Vec::new();
         for i in 0..n {
             let d = if i % 2 == 0 { &a } else { &b };
