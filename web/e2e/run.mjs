@@ -384,7 +384,7 @@ async function main() {
       assert((await done.count()) === 0, "reset without the user's confirmation");
       page.once("dialog", (d) => d.accept());
       await button.click();
-      // The UI's origin calls the preview origin's data API: CORS and the preview URL's key.
+      // Through appgen's own API, as the thread's owner: an app's key cannot reset its data.
       await done.waitFor({ timeout: 10_000 });
     });
 

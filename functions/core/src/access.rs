@@ -35,6 +35,8 @@ pub enum Action {
     Answer,
     Restore,
     Publish,
+    /// Emptying the app's preview data space (every user's records in it).
+    ResetPreviewData,
     ManageMembers,
 }
 
@@ -43,9 +45,11 @@ impl Action {
     pub fn needs(self) -> Role {
         match self {
             Action::Read | Action::Follow | Action::Download => Role::Viewer,
-            Action::SendMessage | Action::Answer | Action::Restore | Action::Publish => {
-                Role::Editor
-            }
+            Action::SendMessage
+            | Action::Answer
+            | Action::Restore
+            | Action::Publish
+            | Action::ResetPreviewData => Role::Editor,
             Action::ManageMembers => Role::Owner,
         }
     }
@@ -287,7 +291,7 @@ pub fn remove_member(
 mod tests {
     use super::*;
 
-    const ALL: [Action; 8] = [
+    const ALL: [Action; 9] = [
         Action::Read,
         Action::Follow,
         Action::Download,
@@ -295,6 +299,7 @@ mod tests {
         Action::Answer,
         Action::Restore,
         Action::Publish,
+        Action::ResetPreviewData,
         Action::ManageMembers,
     ];
 

@@ -93,6 +93,7 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<crate::deploy::DeployStage>()
         .add::<crate::deploy::DeployList>()
         .add::<Restored>()
+        .add::<PreviewDataReset>()
         .add::<CheckRequest>()
         .add::<CheckStarted>()
         .add::<crate::access::Role>()

@@ -804,6 +804,14 @@ pub struct Restored {
     pub version: u32,
 }
 
+/// `POST /api/threads/{id}/preview/reset`: how many records the preview data space lost.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewDataReset {
+    pub deleted: u32,
+}
+
 /// `GET /api/health`.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -890,6 +898,8 @@ pub enum ApiErrorCode {
     RecordTooLarge,
     /// 412: the record changed since the ETag in `If-Match`.
     PreconditionFailed,
+    /// 410: a change stream resumed from before the oldest change the log keeps: reload.
+    ChangesGone,
     /// 401: a generated app's sign-in: unknown email or wrong password (one answer for both).
     BadCredentials,
     /// 400: a generated app's sign-up was refused (never says whether the email is taken).
@@ -915,7 +925,7 @@ pub enum ApiErrorCode {
 }
 
 impl ApiErrorCode {
-    pub const ALL: [ApiErrorCode; 31] = [
+    pub const ALL: [ApiErrorCode; 32] = [
         ApiErrorCode::BadRequest,
         ApiErrorCode::Unauthorized,
         ApiErrorCode::Forbidden,
@@ -937,6 +947,7 @@ impl ApiErrorCode {
         ApiErrorCode::InvalidRecord,
         ApiErrorCode::RecordTooLarge,
         ApiErrorCode::PreconditionFailed,
+        ApiErrorCode::ChangesGone,
         ApiErrorCode::BadCredentials,
         ApiErrorCode::SignupRefused,
         ApiErrorCode::SignInRequired,
@@ -963,6 +974,7 @@ impl ApiErrorCode {
             ApiErrorCode::Busy | ApiErrorCode::DuplicateRun | ApiErrorCode::InviteUsed => 409,
             ApiErrorCode::InviteExpired | ApiErrorCode::InviteRevoked => 410,
             ApiErrorCode::PreconditionFailed => 412,
+            ApiErrorCode::ChangesGone => 410,
             ApiErrorCode::BodyTooLarge
             | ApiErrorCode::MessageTooLong
             | ApiErrorCode::RecordTooLarge => 413,

@@ -19,6 +19,8 @@ const SECRET: &str = "appgen-bench-appdata-secret";
 const THREAD: &str = "bench-app";
 /// Writes measured, one after another.
 const WRITES: usize = 30;
+/// Creates measured in the list / get / create row.
+pub const CREATES: usize = 20;
 
 /// Where the bench's app lives: the seeded snapshot and the settings the server needs to
 /// find it.
@@ -136,4 +138,75 @@ pub async fn latency(preview_base: &str, clients: usize) -> anyhow::Result<(f64,
     }
     let (p50, p95) = crate::bench::percentiles(&mut samples);
     Ok((p50, p95, n))
+}
+
+/// Stores `n` records of the bench app's `items` in the embedded store under `data` before the
+/// server starts (straight through storage, as the API would: a blob each, logged).
+pub async fn seed_records(data: &Path, n: usize) -> anyhow::Result<()> {
+    use appgen_core::appdata::{Record, Space};
+    use appgen_runtime::appdata::{AppData, DataSpace, new_record_id};
+    use futures::StreamExt;
+    let blobs = DiskBlobStore::open_with(&data.join("blobs"), false)?;
+    let store = AppData::new(Arc::new(blobs));
+    let space = DataSpace::new(THREAD, Space::Preview)?;
+    let writes = futures::stream::iter(0..n)
+        .map(|i| {
+            let (store, space) = (&store, &space);
+            async move {
+                let mut data = serde_json::Map::new();
+                data.insert("item".into(), json!(format!("seeded {i}")));
+                let record = Record {
+                    id: new_record_id(),
+                    created_at: i as u64,
+                    updated_at: i as u64,
+                    created_by: "seed".into(),
+                    data,
+                };
+                store.create(space, "items", &record).await
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    for w in writes {
+        w.context("seeding a record")?;
+    }
+    Ok(())
+}
+
+/// p50 and p95 (ms) of the data API's list (a page of 50, newest first), get and create on
+/// the bench app, however many records it holds.
+pub async fn crud(preview_base: &str) -> anyhow::Result<[(f64, f64); 3]> {
+    let key = PreviewUrls::new("", SECRET.as_bytes()).data_key(THREAD, "preview");
+    let base = format!("{preview_base}/data/{THREAD}/preview/items");
+    let http = reqwest::Client::new();
+    let send = |r: reqwest::RequestBuilder| {
+        let r = r.header("x-app-key", &key).header("x-client-id", "crud");
+        async move {
+            let t = Instant::now();
+            let resp = r.send().await?;
+            if !resp.status().is_success() {
+                bail!("answered {}", resp.status());
+            }
+            let body: serde_json::Value = resp.json().await?;
+            Ok::<_, anyhow::Error>((t.elapsed().as_secs_f64() * 1000.0, body))
+        }
+    };
+    let (mut lists, mut gets, mut creates) = (Vec::new(), Vec::new(), Vec::new());
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let (ms, page) = send(http.get(format!("{base}?sort=-createdAt&limit=50"))).await?;
+        lists.push(ms);
+        ids = page["records"].as_array().cloned().unwrap_or_default();
+    }
+    for i in 0..50 {
+        let id = ids.get(i % ids.len().max(1)).and_then(|r| r["id"].as_str());
+        let id = id.context("a listed record")?;
+        gets.push(send(http.get(format!("{base}/{id}"))).await?.0);
+    }
+    for i in 0..CREATES {
+        let body = json!({"item": format!("new {i}")});
+        creates.push(send(http.post(&base).json(&body)).await?.0);
+    }
+    Ok([&mut lists, &mut gets, &mut creates].map(|s| crate::bench::percentiles(s)))
 }

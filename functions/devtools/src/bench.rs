@@ -48,6 +48,13 @@ pub struct BenchArgs {
     /// latency row (0 to skip).
     #[arg(long, default_value_t = 20)]
     pub app_data_clients: usize,
+    /// Records in one generated app's collection for the list / get / create latency row
+    /// (embedded; 0 to skip).
+    #[arg(long, default_value_t = 10_000)]
+    pub app_data_records: usize,
+    /// Only the generated apps' data service rows.
+    #[arg(long)]
+    pub only_app_data: bool,
     /// Members following one thread's stream in the queued message → follower latency row
     /// (0 to skip).
     #[arg(long, default_value_t = 20)]
@@ -576,6 +583,26 @@ async fn app_data(args: &BenchArgs, azurite: bool, rows: &mut Vec<Row>) -> anyho
     Ok(())
 }
 
+/// The data API's list, get and create with many records in the collection, on `appgen serve`.
+async fn app_data_crud(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
+    let data = args.dir.join("appdata-crud");
+    let seeded = crate::appdata_bench::seed(&data, false).await?;
+    // Room for the creates measured: the collection ends at the limit, not past it.
+    let creates = crate::appdata_bench::CREATES.min(args.app_data_records);
+    crate::appdata_bench::seed_records(&data, args.app_data_records - creates).await?;
+    let server = serve(&data, Server::App, false, &seeded.env).await?;
+    let n = args.app_data_records;
+    let [list, get, create] = crate::appdata_bench::crud(&server.preview).await?;
+    for (what, (p50, p95)) in [("list 50", list), ("get", get), ("create", create)] {
+        row(
+            rows,
+            &format!("[embedded] app data: {what} with {n} records"),
+            format!("p50 {p50:.1} ms, p95 {p95:.1} ms"),
+        );
+    }
+    Ok(())
+}
+
 /// Queued message → members following the thread's stream, on `appgen serve` (embedded).
 async fn thread_stream(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<()> {
     let data = args.dir.join("thread-embedded");
@@ -667,6 +694,11 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
         _ => &[false, true],
     };
     let mut rows = Vec::new();
+    if args.only_app_data {
+        app_data_rows(&args, backends, &mut rows).await?;
+        print_table(&rows);
+        return Ok(0);
+    }
     eprintln!("reference workload (serve-bench):");
     for &azurite in backends {
         reference(&args, azurite, &[], &mut rows).await?;
@@ -682,12 +714,7 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
         )
         .await?;
     }
-    if args.app_data_clients > 0 {
-        eprintln!("generated apps' data service:");
-        for &azurite in backends {
-            app_data(&args, azurite, &mut rows).await?;
-        }
-    }
+    app_data_rows(&args, backends, &mut rows).await?;
     if args.thread_followers > 0 {
         eprintln!("a thread's stream:");
         thread_stream(&args, &mut rows).await?;
@@ -705,6 +732,23 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
     let _ = std::fs::remove_dir_all(&stale);
     print_table(&rows);
     Ok(0)
+}
+
+async fn app_data_rows(
+    args: &BenchArgs,
+    backends: &[bool],
+    rows: &mut Vec<Row>,
+) -> anyhow::Result<()> {
+    eprintln!("generated apps' data service:");
+    if args.app_data_clients > 0 {
+        for &azurite in backends {
+            app_data(args, azurite, rows).await?;
+        }
+    }
+    if args.app_data_records > 0 {
+        app_data_crud(args, rows).await?;
+    }
+    Ok(())
 }
 
 /// The rows as a Markdown table, and the machine they were measured on.

@@ -1,10 +1,11 @@
 //! App data from strangers: the record validator and the list query parser never panic, and
-//! what they accept keeps their promises (size, known fields, kinds, limits).
+//! what they accept keeps their promises (size, known fields, kinds, limits); a change stream's
+//! id (`Last-Event-ID`) reads as a log position and back as itself.
 #![no_main]
 
 use appgen_core::appdata::{
-    AppSchema, CollectionSchema, FieldKind, ListQuery, MAX_LIMIT, MAX_RECORD_BYTES, SERVER_FIELDS,
-    parse_record,
+    AppSchema, CollectionSchema, FieldKind, ListQuery, LogPosition, MAX_LIMIT, MAX_RECORD_BYTES,
+    SERVER_FIELDS, parse_record,
 };
 use appgen_core::app::Requirements;
 use libfuzzer_sys::fuzz_target;
@@ -48,5 +49,10 @@ fuzz_target!(|data: &[u8]| {
         assert!((1..=MAX_LIMIT).contains(&q.limit));
         let page = q.apply(Vec::new());
         assert!(page.records.is_empty() && page.next_cursor.is_none());
+    }
+    if let Ok(id) = text.trim().parse::<u64>() {
+        let at = LogPosition::of_id(id);
+        assert_eq!(at.id(), id);
+        assert!(at.offset <= u64::from(u32::MAX));
     }
 });

@@ -2,13 +2,14 @@
 
 use crate::auth::{AuthConfig, AuthError};
 use crate::relay;
-use appgen_core::access::Denied;
+use appgen_core::access::{Action, Denied};
 use appgen_core::agui::RunAgentInput;
 use appgen_core::pipeline::Rejection;
 use appgen_core::ports::StoreError;
 use appgen_core::snapshot::ThreadSnapshot;
 use appgen_core::view::{
-    ApiErrorCode, Health, Restored, ThreadDetail, ThreadList, ThreadListItem, VersionDetail,
+    ApiErrorCode, Health, PreviewDataReset, Restored, ThreadDetail, ThreadList, ThreadListItem,
+    VersionDetail,
 };
 use appgen_runtime::pipeline::{Pipeline, StartError};
 use appgen_runtime::threads::valid_id;
@@ -143,6 +144,10 @@ pub fn router(state: Arc<AppState>, web_dir: Option<PathBuf>) -> Router {
         .route(
             "/api/threads/{thread}/versions/{n}/restore",
             post(restore_version),
+        )
+        .route(
+            "/api/threads/{thread}/preview/reset",
+            post(reset_preview_data),
         )
         .merge(crate::published::api_routes())
         .merge(crate::checks::routes())
@@ -543,4 +548,24 @@ async fn restore_version(
     }
     let version = state.pipeline.restore(&thread, &caller, n).await?;
     Ok((StatusCode::CREATED, Json(Restored { version })).into_response())
+}
+
+/// `POST /api/threads/{id}/preview/reset`: empties the app's preview data space, for its
+/// editors (an app's key cannot: the data API refuses it).
+async fn reset_preview_data(
+    State(state): State<Arc<AppState>>,
+    Principal(principal): Principal,
+    Path(thread): Path<String>,
+) -> Result<Json<PreviewDataReset>, ApiError> {
+    if !valid_id(&thread) {
+        return Err(ApiError::not_found("thread"));
+    }
+    state
+        .pipeline
+        .thread_as(&thread, &principal, Action::ResetPreviewData)
+        .await??;
+    let n = appgen_runtime::dataapi::reset_preview(&state.pipeline, &thread).await?;
+    Ok(Json(PreviewDataReset {
+        deleted: u32::try_from(n).unwrap_or(u32::MAX),
+    }))
 }

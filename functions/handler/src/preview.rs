@@ -4,6 +4,7 @@
 use crate::api::ApiError;
 use appgen_core::view::ApiErrorCode;
 
+use appgen_runtime::dataapi::ClientAddresses;
 use appgen_runtime::pipeline::Pipeline;
 
 use axum::Router;
@@ -19,7 +20,8 @@ use std::sync::Arc;
 /// also the API's host. Generated apps treat storage as optional for this reason.
 const CSP: &str = "sandbox allow-scripts allow-forms allow-modals allow-popups; default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'";
 
-pub fn router(pipeline: Arc<Pipeline>) -> Router {
+/// The previews and the data API; `addresses`: where the data API reads a caller's address.
+pub fn router(pipeline: Arc<Pipeline>, addresses: ClientAddresses) -> Router {
     Router::new()
         .route(
             "/p/{thread}/{n}/{token}",
@@ -30,7 +32,7 @@ pub fn router(pipeline: Arc<Pipeline>) -> Router {
         .route("/p/{thread}/{n}/{token}/", get(index))
         .route("/p/{thread}/{n}/{token}/{*path}", get(file))
         .with_state(pipeline.clone())
-        .merge(appgen_runtime::dataapi::router(pipeline))
+        .merge(appgen_runtime::dataapi::router(pipeline, addresses))
 }
 
 async fn index(

@@ -4,6 +4,7 @@
 use crate::api::AppState;
 use crate::wiring::{Runtime, RuntimeOptions, from_env};
 use anyhow::Context;
+use appgen_runtime::dataapi::ClientAddresses;
 use appgen_runtime::worker::{WorkerConfig, run_sweeper, run_workers, sweep_every};
 use axum::serve::ListenerExt;
 use clap::Args;
@@ -100,7 +101,9 @@ pub async fn host(args: ServeArgs, runtime: Runtime) -> anyhow::Result<()> {
         "appgen is ready"
     );
     eprintln!("appgen is ready: open http://{}/", args.addr);
-    let preview_app = crate::preview::router(pipeline);
+    // Browsers reach `serve` directly: the socket's peer is the client (the sign-in limits).
+    let preview_app = crate::preview::router(pipeline, ClientAddresses::Peer)
+        .into_make_service_with_connect_info::<SocketAddr>();
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -153,7 +156,10 @@ pub async fn functions_host(args: HostArgs) -> anyhow::Result<()> {
     let origin = state.apps.clone();
     let app = crate::api::router(Arc::new(state), None)
         .merge(crate::functions::router(pipeline.clone()))
-        .merge(crate::preview::router(pipeline.clone()));
+        .merge(crate::preview::router(
+            pipeline.clone(),
+            ClientAddresses::ForwardedFor,
+        ));
     let app = crate::published::by_host(app, pipeline, origin);
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let listener = tokio::net::TcpListener::bind(addr)

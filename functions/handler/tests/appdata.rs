@@ -238,12 +238,16 @@ async fn a_key_opens_one_space_of_one_app_and_only_the_data_api_allows_other_ori
         .expect("json");
     assert_eq!(live["records"], json!([]), "preview never leaks into live");
 
-    // Only the preview space can be emptied, and only its own records go.
-    let reset = |space: &str| {
-        app.req(reqwest::Method::POST, "t-shop", space, "_reset")
+    // An app's own key resets no space: the preview's is emptied by its editors through
+    // appgen's API (below), the live space never.
+    for space in ["preview", "live"] {
+        let r = app
+            .req(reqwest::Method::POST, "t-shop", space, "_reset")
             .send()
-    };
-    assert_eq!(error_of(reset("live").await.expect("send")).await.0, 400);
+            .await
+            .expect("send");
+        assert_eq!(error_of(r).await.1, "forbidden", "{space}");
+    }
     let live_key = app.key("t-shop", "live");
     let r = app
         .c
@@ -269,7 +273,23 @@ async fn a_key_opens_one_space_of_one_app_and_only_the_data_api_allows_other_ori
         .await
         .expect("send");
     let mine: Value = r.json().await.expect("json");
-    assert_eq!(mine["records"][0]["item"], "Milk");
+    assert_eq!(mine["records"][0]["item"], "Milk", "no key reset it");
+
+    // The thread's owner (the local user) empties the preview space: only its records go.
+    let reset = format!("{}/api/threads/t-shop/preview/reset", app.server.base);
+    let done: Value = send_json(app.c.post(&reset)).await;
+    assert_eq!(done, json!({"deleted": 1}));
+    assert_eq!(app.list("").await["records"], json!([]));
+    let live: Value = get("t-shop", "live", live_key)
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        live["records"][0]["item"], "Bread",
+        "the live space keeps its records"
+    );
 
     let pre = app
         .c
@@ -432,4 +452,16 @@ async fn changes_stream_live_and_resume_from_the_last_event_id() {
         replay.contains("\"kind\":\"deleted\"") && !replay.contains("created"),
         "{replay}"
     );
+    // An id from before what the log keeps (here one of the one-blob log's, segment 0):
+    // a clear 410 to reload; the storage contract shows the log dropping its old segments.
+    let gone = app
+        .c
+        .get(&changes)
+        .header("last-event-id", "120")
+        .send()
+        .await
+        .expect("resume");
+    let (status, code, message) = error_of(gone).await;
+    assert_eq!((status, code.as_str()), (410, "changes_gone"));
+    assert!(message.contains("reload"), "{message}");
 }

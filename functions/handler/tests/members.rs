@@ -219,6 +219,18 @@ async fn every_endpoint_applies_the_role_rule() {
         (404, "not_found".into())
     );
     assert_eq!(api.status("POST", "bob", &restore, None).await.0, 201);
+    // Emptying the preview data: the same rule (an app's key never can, tests/appdata.rs).
+    let reset = format!("/api/threads/{T}/preview/reset");
+    assert_eq!(
+        api.status("POST", "carol", &reset, None).await,
+        (403, "forbidden".into())
+    );
+    assert_eq!(
+        api.status("POST", "dave", &reset, None).await,
+        (404, "not_found".into())
+    );
+    let (status, done) = api.call("POST", "bob", &reset, None).await;
+    assert_eq!((status, done), (200, json!({"deleted": 0})));
     assert_eq!(send("bob", "r3").await.0, 200, "the editor sends");
     api.wait_idle("alice", T).await;
 

@@ -17,7 +17,7 @@ use crate::appdata::accounts::Accounts;
 use crate::appdata::{AppData, DataSpace, new_record_id};
 use crate::http::ApiError;
 use crate::pipeline::Pipeline;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{FailureLimiter, RateLimiter};
 use appgen_core::appdata::accounts::{self as rules, AuthError, SessionToken, User};
 use appgen_core::appdata::{
     self as core, AppSchema, CollectionSchema, DataError, ListQuery, Record, Space, check_fields,
@@ -43,6 +43,7 @@ pub mod check;
 mod live;
 
 pub(crate) use auth::Bearer;
+pub use auth::ClientAddresses;
 
 /// Bodies larger than this are cut off before they are read whole; the record limit (64 KB)
 /// answers the ones in between with its own error.
@@ -54,9 +55,11 @@ pub struct DataState {
     accounts: Accounts,
     per_app: RateLimiter,
     per_client: RateLimiter,
-    /// Sign-in and sign-up attempts, per email and per client of one app space.
-    attempts_per_email: RateLimiter,
-    attempts_per_client: RateLimiter,
+    /// Sign-in and sign-up attempts per client address of one app space, and their failures
+    /// per account and per address ([`auth`]).
+    attempts_per_address: RateLimiter,
+    failures_per_account: FailureLimiter,
+    failures_per_address: FailureLimiter,
 }
 
 /// Which spaces a router serves.
@@ -74,12 +77,14 @@ enum Spaces {
 }
 
 /// The data API of every app's preview and live spaces (the preview origin's, the Function
-/// App's `data/{*path}` function), with AI calls.
-pub fn router(pipeline: Arc<Pipeline>) -> Router {
+/// App's `data/{*path}` function), with AI calls. `addresses`: where a caller's address is
+/// read, as the host serving it knows.
+pub fn router(pipeline: Arc<Pipeline>, addresses: ClientAddresses) -> Router {
     let blobs = pipeline.threads().blobs().clone();
     let state = Arc::new(DataState::new(Spaces::Apps(pipeline.clone()), blobs));
     records(state.clone())
         .merge(ai::router(state, pipeline))
+        .layer(middleware::from_fn_with_state(addresses, auth::address))
         .layer(middleware::from_fn(close_after_too_large))
 }
 
@@ -91,7 +96,12 @@ fn check_router(blobs: Arc<dyn BlobStore>, thread: &str, key: &str, schema: AppS
         key: key.to_owned(),
         schema,
     };
+    // A Unix socket has no peer address: the check's one browser is one client.
     records(Arc::new(DataState::new(spaces, blobs)))
+        .layer(middleware::from_fn_with_state(
+            ClientAddresses::Peer,
+            auth::address,
+        ))
         .layer(middleware::from_fn(close_after_too_large))
 }
 
@@ -103,8 +113,9 @@ impl DataState {
             accounts: Accounts::new(blobs),
             per_app: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_APP),
             per_client: RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_CLIENT),
-            attempts_per_email: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_EMAIL),
-            attempts_per_client: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_CLIENT),
+            attempts_per_address: RateLimiter::new(rules::ATTEMPTS_PER_MINUTE_PER_ADDRESS),
+            failures_per_account: FailureLimiter::new(rules::FAILURES_PER_ACCOUNT),
+            failures_per_address: FailureLimiter::new(rules::FAILURES_PER_ADDRESS),
         }
     }
 }
@@ -519,22 +530,36 @@ async fn remove(
     run.await.map_err(IntoResponse::into_response)
 }
 
-/// Empties the preview space (the live space is never reset through the API). The check's
-/// space is erased whole, accounts too: each acceptance scenario starts from a new app.
+/// Erases the build check's space whole, accounts too: each acceptance scenario starts from a
+/// new app. An app's own key resets nothing: the preview space is emptied by the app's editors
+/// through appgen's API ([`reset_preview`]), and the live space is never reset.
 async fn reset(
     State(st): State<Arc<DataState>>,
     Path((thread, space)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, Response> {
     let o = open(&st, &thread, &space, None, &headers).await?;
-    let n = match o.space.space {
-        Space::Preview => st.data.reset(&o.space).await,
-        Space::Check => st.data.erase(&o.space).await,
-        Space::Live => {
-            let refusal = ApiError::bad_request("only the preview space can be reset");
-            return Err(refusal.into_response());
-        }
-    };
-    let n = n.map_err(|e| ApiError::from(e).into_response())?;
+    if o.space.space != Space::Check {
+        let refusal = ApiError::new(
+            ApiErrorCode::Forbidden,
+            "an app's key cannot reset its data; the app's editors reset the preview data in appgen",
+        );
+        return Err(refusal.into_response());
+    }
+    let n = st
+        .data
+        .erase(&o.space)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
     Ok(Json(json!({"deleted": n})).into_response())
+}
+
+/// Empties an app's preview data space (`POST /api/threads/{id}/preview/reset`, for its
+/// editors: the caller has asked the access rule). Every removal is logged as a delete; streams
+/// in this process see them at their next poll. Returns how many records went.
+pub async fn reset_preview(pipeline: &Pipeline, thread: &str) -> Result<usize, StoreError> {
+    let space = DataSpace::new(thread, Space::Preview)?;
+    AppData::new(pipeline.threads().blobs().clone())
+        .reset(&space)
+        .await
 }

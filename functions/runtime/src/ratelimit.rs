@@ -3,6 +3,7 @@
 //! bucket has refilled is forgotten once many are held, so callers named by their input (an
 //! app user's email) cannot grow the map without bound.
 
+use appgen_core::appdata::accounts::Failures;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -64,6 +65,48 @@ impl RateLimiter {
     }
 }
 
+/// Failed attempts per key ([`Failures`]: counted when an attempt starts, forgiven when it
+/// succeeds, a key locked once `max` failed in a window until the window ends), in memory.
+pub struct FailureLimiter {
+    max: u32,
+    keys: Mutex<HashMap<String, Failures>>,
+}
+
+impl FailureLimiter {
+    pub fn new(max: u32) -> FailureLimiter {
+        FailureLimiter {
+            max,
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn keys(&self) -> std::sync::MutexGuard<'_, HashMap<String, Failures>> {
+        match self.keys.lock() {
+            Ok(k) => k,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Counts an attempt by `who` that may fail, or says how long until one may start.
+    pub fn start(&self, who: &str, now_ms: u64) -> Result<(), Duration> {
+        let mut keys = self.keys();
+        if keys.len() >= PRUNE_AT {
+            keys.retain(|_, f| !f.expired(now_ms));
+        }
+        let next = Failures::start(keys.get(who).copied(), self.max, now_ms)
+            .map_err(Duration::from_millis)?;
+        keys.insert(who.to_owned(), next);
+        Ok(())
+    }
+
+    /// The attempt [`FailureLimiter::start`] counted did not fail.
+    pub fn forgive(&self, who: &str) {
+        if let Some(f) = self.keys().get_mut(who) {
+            *f = f.forgive();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +125,20 @@ mod tests {
             r.take_at("a", t0 + Duration::from_secs(21)).is_ok(),
             "refilled"
         );
+    }
+
+    #[test]
+    fn failures_are_counted_per_key_and_clear_after_their_window() {
+        use appgen_core::appdata::accounts::FAILURE_WINDOW_MS;
+        let f = FailureLimiter::new(2);
+        f.start("ann", 0).expect("one");
+        f.start("ann", 1).expect("two");
+        let wait = f.start("ann", 2).expect_err("locked");
+        assert_eq!(wait.as_millis() as u64, FAILURE_WINDOW_MS - 2);
+        f.start("bob", 2).expect("another key is unaffected");
+        f.forgive("bob");
+        f.start("ann", FAILURE_WINDOW_MS)
+            .expect("clear after the window");
     }
 
     #[test]

@@ -221,10 +221,12 @@ contract! {
         concurrent_first_appenders_one_wins,
         appdata_records_round_trip_and_log_changes,
         appdata_stale_updates_conflict_and_one_racer_wins,
+        appdata_the_log_keeps_its_newest_segments_and_says_what_is_gone,
         appdata_spaces_and_apps_never_leak,
         appdata_erasing_the_check_space_leaves_the_others,
         accounts_one_sign_up_per_email_sessions_expire_and_sign_out,
         accounts_stay_in_their_space_and_survive_a_reset,
+        accounts_expired_sessions_are_swept_at_a_sign_in,
         ai_usage_concurrent_additions_lose_no_counts,
         published_pointer_reserves_once_and_switches_by_etag,
         thread_live_stream_queue_and_presence,
@@ -1383,7 +1385,7 @@ mod appdata_cases {
     use appgen_core::appdata::accounts::{AuthError, Credentials};
     use appgen_core::appdata::{ChangeKind, Record, Space};
     use appgen_runtime::appdata::accounts::{AccountError, Accounts};
-    use appgen_runtime::appdata::{AppData, DataSpace, new_record_id};
+    use appgen_runtime::appdata::{AppData, DataSpace, LoggedChange, Since, new_record_id};
     use serde_json::json;
 
     type Store = Arc<dyn BlobStore>;
@@ -1397,6 +1399,16 @@ mod appdata_cases {
             updated_at: 1,
             created_by: "c".into(),
             data,
+        }
+    }
+
+    /// Where a new log starts, and the changes after a position (which the log must still have).
+    const START: u64 = 1 << 32;
+
+    async fn changes(d: &AppData, ds: &DataSpace, from: u64) -> Vec<LoggedChange> {
+        match d.changes_from(ds, from).await.expect("log") {
+            Since::Changes(c) => c,
+            Since::Gone => panic!("position {from} is gone"),
         }
     }
 
@@ -1422,10 +1434,10 @@ mod appdata_cases {
         assert_eq!(listed, recs, "ids are time-ordered");
         assert_eq!(d.count(&ds, "items").await.expect("count"), 3);
         assert!(d.get(&ds, "items", "nope").await.expect("get").is_none());
-        let log = d.changes_from(&ds, 0).await.expect("log");
+        let log = changes(&d, &ds, START).await;
         assert_eq!(log.len(), 3);
         assert!(log.iter().all(|c| c.change.kind == ChangeKind::Created));
-        let rest = d.changes_from(&ds, log[0].next).await.expect("resume");
+        let rest = changes(&d, &ds, log[0].next).await;
         assert_eq!(rest, log[1..].to_vec(), "resumes after an offset");
         assert_eq!(d.log_end(&ds).await.expect("end"), log[2].next);
         assert!(
@@ -1433,6 +1445,51 @@ mod appdata_cases {
             "an id is never reused"
         );
         assert!(d.get(&ds, "../x", "a").await.is_err(), "names are checked");
+    }
+
+    pub async fn appdata_the_log_keeps_its_newest_segments_and_says_what_is_gone(s: Store) {
+        use appgen_core::appdata::{LOG_SEGMENT_BYTES, LOG_SEGMENTS_KEPT};
+        // Two writers (two instances on one storage) taking turns, ~60 KB a change.
+        let (a, b) = (AppData::new(s.clone()), AppData::new(s.clone()));
+        let ds = space("t1", Space::Preview);
+        let big = |i: usize| record(&format!("{i:03}{}", "x".repeat(60_000)));
+        let per_segment = LOG_SEGMENT_BYTES as usize / 60_000 + 1;
+        let n = per_segment * (LOG_SEGMENTS_KEPT as usize + 2);
+        // Each lists from what it read before, kept up from the log (the other's writes too).
+        assert_eq!(a.count(&ds, "items").await.expect("count"), 0);
+        let mut ends = Vec::new();
+        for i in 0..n {
+            let d = if i % 2 == 0 { &a } else { &b };
+            d.create(&ds, "items", &big(i)).await.expect("create");
+            ends.push(d.log_end(&ds).await.expect("end"));
+        }
+        let kept = s
+            .list(Container::Threads, "t1/data/preview/_log/")
+            .await
+            .expect("list");
+        assert_eq!(kept.len() as u64, LOG_SEGMENTS_KEPT, "{kept:?}");
+        assert_eq!(a.changes_from(&ds, START).await.expect("read"), Since::Gone);
+        assert_eq!(
+            a.changes_from(&ds, 42).await.expect("read"),
+            Since::Gone,
+            "an old id"
+        );
+        // From a position the log still has: every change after it, whole and in order.
+        let from = ends[n - per_segment * 2];
+        let items: Vec<String> = changes(&b, &ds, from)
+            .await
+            .iter()
+            .map(|c| c.change.record.as_ref().expect("record").data["item"].to_string())
+            .collect();
+        let want: Vec<String> = (n - per_segment * 2 + 1..n)
+            .map(|i| json!(big(i).data["item"]).to_string())
+            .collect();
+        assert_eq!(items, want);
+        assert_eq!(
+            changes(&a, &ds, ends[n - 1]).await,
+            vec![],
+            "nothing after the end"
+        );
     }
 
     pub async fn appdata_stale_updates_conflict_and_one_racer_wins(s: Store) {
@@ -1523,7 +1580,7 @@ mod appdata_cases {
             "record, log, user, session"
         );
         assert!(d.list(&check, "items").await.expect("list").is_empty());
-        assert_eq!(d.log_end(&check).await.expect("end"), 0, "the log too");
+        assert_eq!(d.log_end(&check).await.expect("end"), START, "the log too");
         let again = accounts
             .sign_up(&check, creds("ann@x.co", "password-1"), 2_000)
             .await;
@@ -1546,13 +1603,13 @@ mod appdata_cases {
             .await
             .expect("create");
         assert_eq!(d.list(&other, "items").await.expect("list"), vec![]);
-        assert!(d.changes_from(&other, 0).await.expect("log").is_empty());
+        assert!(changes(&d, &other, START).await.is_empty());
         let live_items = d.list(&live, "items").await.expect("list");
         assert_eq!(live_items.len(), 1);
         assert_eq!(live_items[0].data["item"], json!("Bread"));
         assert_eq!(d.reset(&preview).await.expect("reset"), 1);
         assert!(d.list(&preview, "items").await.expect("list").is_empty());
-        let log = d.changes_from(&preview, 0).await.expect("log");
+        let log = changes(&d, &preview, START).await;
         assert_eq!(log.last().map(|c| c.change.kind), Some(ChangeKind::Deleted));
         assert_eq!(
             d.list(&live, "items").await.expect("list"),
@@ -1640,6 +1697,52 @@ mod appdata_cases {
             acc.session(&ds, &again.token, end - 1).await.expect("read"),
             None
         );
+    }
+
+    pub async fn accounts_expired_sessions_are_swept_at_a_sign_in(s: Store) {
+        use appgen_core::appdata::accounts::SESSION_TTL_MS;
+        let acc = Accounts::new(s.clone());
+        let ds = space("t1", Space::Preview);
+        let stored = |what: &'static str| {
+            let s = s.clone();
+            async move {
+                let prefix = format!("t1/data/preview/{what}/");
+                s.list(Container::Threads, &prefix)
+                    .await
+                    .expect("list")
+                    .len()
+            }
+        };
+        let pw = "password-1";
+        acc.sign_up(&ds, creds("ann@x.co", pw), 1_000)
+            .await
+            .expect("ann");
+        acc.sign_up(&ds, creds("bob@x.co", pw), 2_000)
+            .await
+            .expect("bob");
+        let later = acc
+            .sign_in(&ds, creds("ann@x.co", pw), 3_000)
+            .await
+            .expect("ann again");
+        assert_eq!((stored("_sessions").await, stored("_expiry").await), (3, 3));
+        // Ann's first session and Bob's have expired, unpresented; the next sign-in sweeps them.
+        let t = 2_500 + SESSION_TTL_MS;
+        acc.sign_in(&ds, creds("bob@x.co", pw), t)
+            .await
+            .expect("bob again");
+        assert_eq!(
+            (stored("_sessions").await, stored("_expiry").await),
+            (2, 2),
+            "two expired went, one was made"
+        );
+        assert!(
+            acc.session(&ds, &later.token, t)
+                .await
+                .expect("read")
+                .is_some()
+        );
+        acc.sign_out(&ds, &later.token).await.expect("sign out");
+        assert_eq!((stored("_sessions").await, stored("_expiry").await), (1, 1));
     }
 
     pub async fn accounts_stay_in_their_space_and_survive_a_reset(s: Store) {

@@ -3,21 +3,26 @@
 
 import { useState } from "react";
 import type { VersionSummary } from "../lib/contract";
-import { previewDataOf, resetPreviewData } from "../lib/previewData";
+import { api } from "../lib/api";
 import { Button } from "./ui";
 
 export const PREVIEW_SANDBOX = "allow-scripts allow-forms allow-modals allow-popups";
 
 export function PreviewView({
+  threadId,
   versions,
   version,
   onVersion,
   building,
+  canResetData,
 }: {
+  threadId: string;
   versions: VersionSummary[];
   version: number | null;
   onVersion: (n: number) => void;
   building: boolean;
+  /** The preview data is the app's editors' to empty (the server asks the access rule too). */
+  canResetData: boolean;
 }) {
   const [reloadKey, setReloadKey] = useState(0);
   const [width, setWidth] = useState<"desktop" | "mobile">("desktop");
@@ -56,7 +61,7 @@ export function PreviewView({
           ))}
         </div>
         <Button size="sm" onClick={() => setReloadKey((k) => k + 1)} aria-label="Reload preview">Reload</Button>
-        {previewDataOf(v.previewUrl) && (
+        {canResetData && (
           <Button
             size="sm"
             disabled={resetting}
@@ -65,7 +70,7 @@ export function PreviewView({
               if (!window.confirm("Delete every record this app keeps in its preview data? The published app's data is not touched.")) return;
               setResetting(true);
               try {
-                const n = await resetPreviewData(v.previewUrl);
+                const n = await api.resetPreviewData(threadId);
                 setDataNote(`Preview data reset: ${n} ${n === 1 ? "record" : "records"} deleted.`);
                 setReloadKey((k) => k + 1);
               } catch (e) {

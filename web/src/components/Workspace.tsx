@@ -62,7 +62,16 @@ export function Workspace({ app }: { app: Appgen }) {
         </div>
         <div className={`min-h-0 min-w-0 flex-1 lg:flex ${pane === "app" ? "flex" : "hidden"}`}>
           <ContentPanel tab={tab} onTab={setTab} badges={{ versions: versions.length > 0 ? badge(versions.length) : null }}>
-            {tab === "preview" && <PreviewView versions={versions} version={previewVersion} onVersion={setPreviewVersion} building={busy} />}
+            {tab === "preview" && (
+              <PreviewView
+                threadId={threadId}
+                versions={versions}
+                version={previewVersion}
+                onVersion={setPreviewVersion}
+                building={busy}
+                canResetData={app.team.role !== "viewer"}
+              />
+            )}
             {tab === "code" && <CodeView machine={m} selection={code} onSelect={setCode} />}
             {tab === "wireframe" && <WireframeView html={m.state?.wireframe} running={busy} />}
             {tab === "check" && <CheckView threadId={threadId} versions={versions} version={previewVersion} />}

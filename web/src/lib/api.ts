@@ -14,6 +14,7 @@ import type {
   InviteCreated,
   Me,
   MemberList,
+  PreviewDataReset,
   PublishRequest,
   PublishedView,
   QueuedMessage,
@@ -84,6 +85,9 @@ export const api = {
   version: (id: string, n: number) => getJson<VersionDetail>(`/api/threads/${enc(id)}/versions/${n}`),
   restore: (id: string, n: number) =>
     getJson<Restored>(`/api/threads/${enc(id)}/versions/${n}/restore`, { method: "POST" }),
+  /** Empties the app's preview data space (editors only); how many records went. */
+  resetPreviewData: (id: string) =>
+    getJson<PreviewDataReset>(`/api/threads/${enc(id)}/preview/reset`, { method: "POST" }).then((r) => r.deleted),
   /** Publishes a checked version (default: the latest checked) at the app's own origin. */
   publish: (id: string, version?: number) => {
     const body: PublishRequest = { version: version ?? null };

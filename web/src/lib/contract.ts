@@ -419,6 +419,11 @@ export type DeployList = { deploys: Array<DeployView>, };
 export type Restored = { version: number, };
 
 /**
+ * `POST /api/threads/{id}/preview/reset`: how many records the preview data space lost.
+ */
+export type PreviewDataReset = { deleted: number, };
+
+/**
  * `POST /api/threads/{threadId}/checks`: a check written in words.
  */
 export type CheckRequest = { 
@@ -592,7 +597,7 @@ message: string, };
 /**
  * The `code` of an HTTP error answer; each has one status ([`ApiErrorCode::http_status`]).
  */
-export type ApiErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "not_checked" | "not_published" | "zip_failed" | "invite_used" | "invite_expired" | "invite_revoked" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed" | "bad_credentials" | "signup_refused" | "sign_in_required" | "ai_not_configured" | "ai_budget_spent" | "ai_provider_failed" | "ai_timeout" | "deploy_not_configured" | "deploy_token_rejected" | "deploy_failed";
+export type ApiErrorCode = "bad_request" | "unauthorized" | "forbidden" | "not_found" | "busy" | "duplicate_run" | "body_too_large" | "message_too_long" | "limit" | "rate_limited" | "not_checked" | "not_published" | "zip_failed" | "invite_used" | "invite_expired" | "invite_revoked" | "storage_unavailable" | "unavailable" | "invalid_record" | "record_too_large" | "precondition_failed" | "changes_gone" | "bad_credentials" | "signup_refused" | "sign_in_required" | "ai_not_configured" | "ai_budget_spent" | "ai_provider_failed" | "ai_timeout" | "deploy_not_configured" | "deploy_token_rejected" | "deploy_failed";
 
 /**
  * One stateless step function. Each has its own queue (named by [`StepName::queue`]).

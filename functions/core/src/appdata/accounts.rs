@@ -16,10 +16,15 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_AUTH_BODY_BYTES: usize = 4 * 1024;
 /// How long a session lives after sign-in.
 pub const SESSION_TTL_MS: u64 = 7 * 24 * 60 * 60 * 1000;
-/// Sign-in and sign-up attempts per minute for one email of one app space…
-pub const ATTEMPTS_PER_MINUTE_PER_EMAIL: u32 = 10;
-/// …and for one client of one app space, whatever emails it tries.
-pub const ATTEMPTS_PER_MINUTE_PER_CLIENT: u32 = 30;
+/// Sign-in and sign-up attempts per minute from one client address to one app space, whatever
+/// emails it tries (each costs a password hash).
+pub const ATTEMPTS_PER_MINUTE_PER_ADDRESS: u32 = 30;
+/// Failed attempts (a wrong password, a refused sign-up) one account of an app space may have in
+/// a [`FAILURE_WINDOW_MS`] before its password attempts wait for the window to end, from anywhere…
+pub const FAILURES_PER_ACCOUNT: u32 = 10;
+/// …and one client address, whatever accounts it tries (password spraying).
+pub const FAILURES_PER_ADDRESS: u32 = 50;
+pub const FAILURE_WINDOW_MS: u64 = 15 * 60 * 1000;
 /// Random bytes in a session token; as base64url without padding, [`TOKEN_CHARS`] characters.
 pub const TOKEN_BYTES: usize = 32;
 pub const TOKEN_CHARS: usize = 43;
@@ -252,6 +257,61 @@ impl Session {
     /// Still usable at `now_ms`: expiry is exclusive, so a session is dead at its `expiresAt`.
     pub fn is_live(&self, now_ms: u64) -> bool {
         now_ms < self.expires_at
+    }
+}
+
+/// The client's address in an `X-Forwarded-For` value that a platform's front end appended to:
+/// its last entry (`1.2.3.4`, `1.2.3.4:5678`, `::1` or `[::1]:5678`); what a client sent itself
+/// stays to its left.
+pub fn forwarded_for(value: &str) -> Option<std::net::IpAddr> {
+    let last = value.rsplit(',').next()?.trim();
+    last.parse::<std::net::SocketAddr>()
+        .map(|a| a.ip())
+        .or_else(|_| last.parse())
+        .ok()
+}
+
+/// Failed sign-in attempts of one key (an account, a client address) in a window that starts at
+/// the first failure. An attempt is counted when it starts and forgiven when it succeeds, so
+/// attempts racing in parallel cannot pass the limit together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failures {
+    since_ms: u64,
+    count: u32,
+}
+
+impl Failures {
+    /// Counts an attempt that may fail; `Err(ms)`: none may start for that long (the window's
+    /// end). `current` is what was counted before, if anything.
+    pub fn start(current: Option<Failures>, max: u32, now_ms: u64) -> Result<Failures, u64> {
+        let f = current
+            .filter(|f| f.count > 0 && !f.expired(now_ms))
+            .unwrap_or(Failures {
+                since_ms: now_ms,
+                count: 0,
+            });
+        if f.count >= max {
+            return Err((f.since_ms + FAILURE_WINDOW_MS)
+                .saturating_sub(now_ms)
+                .max(1));
+        }
+        Ok(Failures {
+            count: f.count + 1,
+            ..f
+        })
+    }
+
+    /// An attempt that succeeded after all is no failure.
+    pub fn forgive(self) -> Failures {
+        Failures {
+            count: self.count.saturating_sub(1),
+            ..self
+        }
+    }
+
+    /// The window is over: the failures in it are forgotten.
+    pub fn expired(&self, now_ms: u64) -> bool {
+        now_ms >= self.since_ms.saturating_add(FAILURE_WINDOW_MS)
     }
 }
 

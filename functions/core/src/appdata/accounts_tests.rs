@@ -226,3 +226,44 @@ fn a_check_on_a_data_space_saw_sharing_and_sign_in() {
         assert_eq!(AppSchema::unchecked_by_the_build(&req(spec), true), None);
     }
 }
+
+#[test]
+fn failures_lock_a_key_until_their_window_ends_then_clear() {
+    let t0 = 1_000_000;
+    let mut f = None;
+    for i in 0..3 {
+        f = Some(Failures::start(f, 3, t0 + i).expect("within the limit"));
+    }
+    let wait = Failures::start(f, 3, t0 + 10).expect_err("the fourth waits");
+    assert_eq!(
+        wait,
+        FAILURE_WINDOW_MS - 10,
+        "until the window that began at t0 ends"
+    );
+    let later = t0 + FAILURE_WINDOW_MS;
+    assert!(f.expect("counted").expired(later));
+    let fresh = Failures::start(f, 3, later).expect("cleared after the window");
+    assert_eq!(
+        fresh,
+        Failures {
+            since_ms: later,
+            count: 1
+        }
+    );
+}
+
+#[test]
+fn a_success_is_forgiven_so_only_failures_count() {
+    let t0 = 5;
+    let mut f = None;
+    for _ in 0..10 {
+        // Each attempt counted when it starts, forgiven when it succeeds.
+        f = Some(Failures::start(f, 2, t0).expect("never locked").forgive());
+    }
+    let one = Failures::start(f, 2, t0).expect("a failure");
+    let two = Failures::start(Some(one), 2, t0).expect("a second");
+    assert!(
+        Failures::start(Some(two), 2, t0).is_err(),
+        "two failures lock"
+    );
+}

@@ -23,6 +23,10 @@ pub const REQUESTS_PER_MINUTE_PER_APP: u32 = 1200;
 /// Requests per minute one client (address) may make to one app.
 pub const REQUESTS_PER_MINUTE_PER_CLIENT: u32 = 300;
 /// `limit` of a list when the query names none, and the most it may ask.
+/// A change log segment takes no more appends once it is this long…
+pub const LOG_SEGMENT_BYTES: u64 = 256 * 1024;
+/// …and a space keeps its last this many segments (at least 768 KB of changes, the newest).
+pub const LOG_SEGMENTS_KEPT: u64 = 4;
 pub const DEFAULT_LIMIT: usize = 50;
 pub const MAX_LIMIT: usize = 200;
 
@@ -275,6 +279,41 @@ pub fn valid_name(name: &str) -> bool {
 /// Record ids are made by the server; a path that is not one is refused before any lookup.
 pub fn valid_record_id(id: &str) -> bool {
     (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// A place in a space's change log: a segment and a byte offset in it. Sent as one number, the
+/// change stream's event id: `segment << 32 | offset` (a segment never nears 4 GB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LogPosition {
+    pub segment: u64,
+    pub offset: u64,
+}
+
+impl LogPosition {
+    /// Where a new log starts (segment 0 is the one-blob log's ids, which no segment serves).
+    pub const START: LogPosition = LogPosition {
+        segment: 1,
+        offset: 0,
+    };
+
+    pub fn id(self) -> u64 {
+        (self.segment << 32) | self.offset
+    }
+
+    pub fn of_id(id: u64) -> LogPosition {
+        LogPosition {
+            segment: id >> 32,
+            offset: id & 0xffff_ffff,
+        }
+    }
+
+    /// The start of the segment after this one, once this one is full.
+    pub fn next_segment(self) -> Option<LogPosition> {
+        (self.offset >= LOG_SEGMENT_BYTES).then_some(LogPosition {
+            segment: self.segment + 1,
+            offset: 0,
+        })
+    }
 }
 
 /// Why a request on app data was refused. Every message names what was wrong.

@@ -243,3 +243,28 @@ fn updates_cannot_grow_a_record_past_the_limit() {
     stored.extend(patch);
     assert!(matches!(check_size(&stored), Err(DataError::TooLarge(_))));
 }
+
+#[test]
+fn log_positions_are_one_number_and_roll_only_when_full() {
+    let p = LogPosition {
+        segment: 7,
+        offset: 1234,
+    };
+    assert_eq!(LogPosition::of_id(p.id()), p);
+    assert!(
+        LogPosition::START.id() > LogPosition::of_id(u32::MAX.into()).id(),
+        "past every old id"
+    );
+    assert_eq!(p.next_segment(), None);
+    let full = LogPosition {
+        segment: 7,
+        offset: LOG_SEGMENT_BYTES,
+    };
+    assert_eq!(
+        full.next_segment(),
+        Some(LogPosition {
+            segment: 8,
+            offset: 0
+        })
+    );
+}

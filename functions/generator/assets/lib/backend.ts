@@ -162,8 +162,12 @@ export interface Collection<T> {
   /** Changes the given fields. Sends If-Match from the last read; on a conflict reads again and retries once. */
   update(id: string, patch: Partial<T>): Promise<Stored<T>>;
   remove(id: string): Promise<void>;
-  /** Calls `onChange` for every change from now on (any client); returns the unsubscribe. */
-  subscribe(onChange: (change: Change<T>) => void): () => void;
+  /**
+   * Calls `onChange` for every change from now on (any client); returns the unsubscribe.
+   * `onReload` is called when changes were missed that the server no longer keeps (a long time
+   * offline): read the records again, the stream goes on from now.
+   */
+  subscribe(onChange: (change: Change<T>) => void, onReload?: () => void): () => void;
 }
 
 export function collection<T extends object>(name: string): Collection<T> {
@@ -211,21 +215,43 @@ export function collection<T extends object>(name: string): Collection<T> {
       await call<void>("DELETE", `${name}/${id}`);
       etags.delete(id);
     },
-    subscribe(onChange) {
+    subscribe(onChange, onReload) {
       if (!where) return () => {};
-      // EventSource sends no headers: the key and the session go in the query.
-      const q = new URLSearchParams({ key: where.key });
-      if (session) q.set("token", session.token);
-      const source = new EventSource(`${url("_changes")}?${q.toString()}`);
-      source.addEventListener("change", (ev) => {
-        try {
-          const change = JSON.parse((ev as MessageEvent<string>).data) as Change<T>;
-          if (change.collection === name) onChange(change);
-        } catch {
-          // A frame that is not a change: ignore it.
-        }
-      });
-      return () => source.close();
+      let source: EventSource | null = null;
+      let stopped = false;
+      let failures = 0;
+      const open = (reload: boolean) => {
+        // EventSource sends no headers: the key and the session go in the query.
+        const q = new URLSearchParams({ key: where.key });
+        if (session) q.set("token", session.token);
+        const s = new EventSource(`${url("_changes")}?${q.toString()}`);
+        s.onopen = () => {
+          failures = 0;
+          if (reload) onReload?.();
+        };
+        s.addEventListener("change", (ev) => {
+          try {
+            const change = JSON.parse((ev as MessageEvent<string>).data) as Change<T>;
+            if (change.collection === name) onChange(change);
+          } catch {
+            // A frame that is not a change: ignore it.
+          }
+        });
+        // This client fell behind what the server keeps: read again; the stream goes on.
+        s.addEventListener("reset", () => onReload?.());
+        // EventSource gives up on an answer that is not a stream: 410 when it resumed from
+        // changes no longer kept. Follow from now instead (and read again), a few times at most.
+        s.onerror = () => {
+          if (s.readyState !== EventSource.CLOSED || stopped || ++failures > 3) return;
+          setTimeout(() => !stopped && open(true), 1000 * failures);
+        };
+        source = s;
+      };
+      open(false);
+      return () => {
+        stopped = true;
+        source?.close();
+      };
     },
   };
   return self;

@@ -75,15 +75,22 @@ export function useItems(
     const c = coll.current;
     if (!c) return;
     let live = true;
-    const stop = c.subscribe((change) => setRaw((prev) => applyChange(spec, prev, change)));
-    c.all({ sort: "createdAt" })
-      .then((records) => {
-        if (!live) return;
-        const loaded = records.map((r) => fromRecord(spec, r)).reverse();
-        setRaw((prev) => [...prev.filter((x) => !loaded.some((l) => l.id === x.id)), ...loaded]);
-        setNote(readyNote);
-      })
-      .catch((e: Error) => live && setNote(`Could not load the list: ${e.message}`));
+    // `again`: changes were missed, so what is loaded replaces the list rather than joining it.
+    const load = (again: boolean) =>
+      c
+        .all({ sort: "createdAt" })
+        .then((records) => {
+          if (!live) return;
+          const loaded = records.map((r) => fromRecord(spec, r)).reverse();
+          setRaw((prev) => (again ? loaded : [...prev.filter((x) => !loaded.some((l) => l.id === x.id)), ...loaded]));
+          setNote(readyNote);
+        })
+        .catch((e: Error) => live && setNote(`Could not load the list: ${e.message}`));
+    const stop = c.subscribe(
+      (change) => setRaw((prev) => applyChange(spec, prev, change)),
+      () => void load(true),
+    );
+    void load(false);
     return () => {
       live = false;
       stop();

@@ -2,7 +2,9 @@
 //! stored through the same [`BlobStore`] as the records:
 //! `{thread}/data/{space}/_users/{sha256(email)}` (written create-only, so two sign-ups of one
 //! email race safely: one wins, the other is refused) and
-//! `{thread}/data/{space}/_sessions/{sha256(token)}` (the token itself is never stored).
+//! `{thread}/data/{space}/_sessions/{sha256(token)}` (the token itself is never stored), each
+//! with an empty marker `_expiry/{expiresAt}-{sha256(token)}` so that a sign-in can sweep the
+//! space's expired sessions from one listing, without reading them.
 //! Passwords are argon2id PHC strings, hashed and checked off the async threads. The rules
 //! (emails, passwords, tokens, expiry) are `appgen_core::appdata::accounts`'.
 
@@ -15,7 +17,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::Semaphore;
 
 /// OWASP's argon2id parameters: 19 MiB, two passes, one lane.
@@ -26,6 +29,12 @@ const ARGON2_P: u32 = 1;
 /// here instead of filling the blocking pool (up to 512 threads) and the memory.
 const MAX_CONCURRENT_HASHES: usize = 4;
 static HASHING: Semaphore = Semaphore::const_new(MAX_CONCURRENT_HASHES);
+/// A space's expired sessions are swept at a sign-in at most this often (per process)…
+const SWEEP_EVERY_MS: u64 = 10 * 60 * 1000;
+/// …and at most this many at a time (the rest at the next sign-in).
+const MAX_SWEPT: usize = 500;
+/// Spaces whose last sweep is remembered before the old entries are dropped.
+const SWEEPS_KEPT: usize = 10_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -56,6 +65,8 @@ pub struct SignedIn {
 #[derive(Clone)]
 pub struct Accounts {
     blobs: Arc<dyn BlobStore>,
+    /// When each space's expired sessions were last swept (ms), in this process.
+    swept: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 impl DataSpace {
@@ -64,7 +75,20 @@ impl DataSpace {
     }
 
     fn session_key(&self, token: &SessionToken) -> String {
-        format!("{}_sessions/{}", self.prefix(), token.key())
+        self.session_key_of(&token.key())
+    }
+
+    fn session_key_of(&self, hash: &str) -> String {
+        format!("{}_sessions/{hash}", self.prefix())
+    }
+
+    fn expiry_prefix(&self) -> String {
+        format!("{}_expiry/", self.prefix())
+    }
+
+    /// Zero-padded, so a listing comes out in order of expiry.
+    fn expiry_key(&self, expires_at: u64, hash: &str) -> String {
+        format!("{}{expires_at:020}-{hash}", self.expiry_prefix())
     }
 }
 
@@ -78,7 +102,10 @@ fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, StoreError> {
 
 impl Accounts {
     pub fn new(blobs: Arc<dyn BlobStore>) -> Accounts {
-        Accounts { blobs }
+        Accounts {
+            blobs,
+            swept: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 
     /// A new account and its first session. An email that has an account already is refused
@@ -156,6 +183,17 @@ impl Accounts {
     ) -> Result<SignedIn, StoreError> {
         let token = new_token()?;
         let session = Session::start(user, now_ms);
+        // The marker first: a session never exists without the sweep knowing of it.
+        let marker = ds.expiry_key(session.expires_at, &token.key());
+        self.blobs
+            .put(
+                Container::Threads,
+                &marker,
+                Vec::new(),
+                "application/octet-stream",
+                WriteCondition::CreateOnly,
+            )
+            .await?;
         self.blobs
             .put(
                 Container::Threads,
@@ -165,6 +203,11 @@ impl Accounts {
                 WriteCondition::CreateOnly,
             )
             .await?;
+        if self.sweep_due(ds, now_ms)
+            && let Err(e) = self.sweep(ds, now_ms).await
+        {
+            tracing::warn!(error = %e, "sweeping expired sessions failed");
+        }
         Ok(SignedIn {
             user: session.user,
             token,
@@ -188,15 +231,76 @@ impl Accounts {
         if session.is_live(now_ms) {
             return Ok(Some(session.user));
         }
-        self.blobs.delete(Container::Threads, &key).await?;
+        self.end(ds, &token.key(), session.expires_at).await?;
         Ok(None)
     }
 
     /// Ends a session: its token is dead from now on.
     pub async fn sign_out(&self, ds: &DataSpace, token: &SessionToken) -> Result<(), StoreError> {
-        self.blobs
-            .delete(Container::Threads, &ds.session_key(token))
-            .await
+        let hash = token.key();
+        let blob = self
+            .blobs
+            .get(Container::Threads, &ds.session_key_of(&hash))
+            .await?;
+        let Some(blob) = blob else {
+            return Ok(());
+        };
+        let session: Session = parse(&blob.bytes)?;
+        self.end(ds, &hash, session.expires_at).await
+    }
+
+    /// Deletes a session and its expiry marker (either may be gone already).
+    async fn end(&self, ds: &DataSpace, hash: &str, expires_at: u64) -> Result<(), StoreError> {
+        for key in [ds.session_key_of(hash), ds.expiry_key(expires_at, hash)] {
+            match self.blobs.delete(Container::Threads, &key).await {
+                Ok(()) | Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether this space's sweep is due at `now_ms` (and if so, marks it done).
+    fn sweep_due(&self, ds: &DataSpace, now_ms: u64) -> bool {
+        let mut swept = match self.swept.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        if swept.len() >= SWEEPS_KEPT {
+            swept.retain(|_, at| now_ms.saturating_sub(*at) < SWEEP_EVERY_MS);
+        }
+        let name = ds.name();
+        if swept
+            .get(&name)
+            .is_some_and(|at| now_ms.saturating_sub(*at) < SWEEP_EVERY_MS)
+        {
+            return false;
+        }
+        swept.insert(name, now_ms);
+        true
+    }
+
+    /// Deletes the space's sessions that expired by `now_ms` (at most [`MAX_SWEPT`]), found
+    /// from their markers' names alone. Returns how many went. Sessions stored before markers
+    /// existed are deleted when next presented instead.
+    pub async fn sweep(&self, ds: &DataSpace, now_ms: u64) -> Result<usize, StoreError> {
+        let prefix = ds.expiry_prefix();
+        let markers = self.blobs.list(Container::Threads, &prefix).await?;
+        let mut n = 0;
+        for key in markers.iter().take(MAX_SWEPT) {
+            let Some((at, hash)) = key[prefix.len()..].split_once('-') else {
+                continue;
+            };
+            let Ok(expires_at) = at.parse::<u64>() else {
+                continue;
+            };
+            if now_ms < expires_at {
+                break; // in order of expiry: the rest are live
+            }
+            self.end(ds, hash, expires_at).await?;
+            n += 1;
+        }
+        Ok(n)
     }
 }
 

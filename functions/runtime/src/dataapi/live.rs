@@ -8,10 +8,11 @@
 
 use super::{Bearer, DataState, now_ms, open_as};
 use crate::appdata::accounts::Accounts;
-use crate::appdata::{AppData, DataSpace, LoggedChange};
+use crate::appdata::{AppData, DataSpace, LoggedChange, Since};
 use crate::http::ApiError;
 use appgen_core::appdata::accounts::SessionToken;
 use appgen_core::appdata::{AppSchema, Change};
+use appgen_core::view::ApiErrorCode;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -40,9 +41,7 @@ pub(super) async fn changes(
         .and_then(|v| v.to_str().ok())
         .or(q.get("after").map(String::as_str));
     let offset = match resume {
-        Some(v) => v.parse::<u64>().map_err(|_| {
-            ApiError::bad_request("Last-Event-ID is not an id this stream sent").into_response()
-        })?,
+        Some(v) => resumable(&st.data, &o.space, v).await?,
         None => st
             .data
             .log_end(&o.space)
@@ -61,6 +60,21 @@ pub(super) async fn changes(
         offset,
         audience,
     ))))
+}
+
+/// The position a client resumes from, if the log still has it: else 410 `changes_gone`.
+async fn resumable(data: &AppData, space: &DataSpace, id: &str) -> Result<u64, Response> {
+    let bad = || ApiError::bad_request("Last-Event-ID is not an id this stream sent");
+    let from = id.parse::<u64>().map_err(|_| bad().into_response())?;
+    match data.changes_from(space, from).await {
+        Ok(Since::Changes(_)) => Ok(from),
+        Ok(Since::Gone) => Err(ApiError::new(
+            ApiErrorCode::ChangesGone,
+            "the changes after that id are no longer kept: reload the records, then follow the stream without an id",
+        )
+        .into_response()),
+        Err(e) => Err(ApiError::from(e).into_response()),
+    }
 }
 
 /// Who a stream is for: which changes it may carry.
@@ -124,7 +138,18 @@ fn follow(
         loop {
             let notified = waker.notified();
             match f.data.changes_from(&f.space, f.offset).await {
-                Ok(changes) if !changes.is_empty() => {
+                Ok(Since::Gone) => {
+                    // Fallen behind what the log keeps: the client reloads, then goes on from
+                    // the end (an end that cannot be read is retried at the next poll).
+                    if let Ok(end) = f.data.log_end(&f.space).await {
+                        f.offset = end;
+                        f.last_sent = Instant::now();
+                        let reset =
+                            format!("id: {end}\nevent: reset\ndata: {{\"reload\":true}}\n\n");
+                        return Some((Ok(reset), f));
+                    }
+                }
+                Ok(Since::Changes(changes)) if !changes.is_empty() => {
                     let mut out = String::new();
                     for c in changes {
                         f.offset = c.next;
