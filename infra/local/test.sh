@@ -34,11 +34,8 @@ step "agent examples' venv (installed beside the build)"
 wait "$agents_venv" || { cat target/setup-agents.log; exit 1; }
 cat target/setup-agents.log
 
-step "cargo test (unit, integration, end-to-end against the real binary, external AG-UI agents included)"
+step "cargo test (unit, integration, end-to-end against the real binary, external AG-UI agents and the AWS Lambda adapter included)"
 cargo test --workspace --quiet -- --test-threads=2
-
-step "AWS Lambda: the same router through lambda_http's request types (feature aws-lambda)"
-cargo test -p appgen --features aws-lambda --lib --quiet lambda
 
 step "web UI: browser end-to-end tests (playwright-core + Debian chromium)"
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e --silent)
