@@ -8,13 +8,16 @@ export CARGO_TERM_COLOR=never
 start=$(date +%s)
 step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
-step "setup (system packages, template and test node_modules; the agent examples' venv beside the build)"
+step "setup (system packages, template and test node_modules; the agent examples' and the infrastructure tests' venvs beside the build)"
 bash infra/local/setup.sh --without step_agent_examples
 # The examples' venv is minutes of downloads on a fresh machine and needs nothing of the build:
-# it installs while clippy and the first compile run, and cargo test waits for it.
+# it installs while clippy and the first compile run, and cargo test waits for it. So do the
+# infrastructure tests' two venvs (Checkov's is ~100 packages, ~50 s), waited for at the end.
 mkdir -p target
 bash infra/local/setup.sh step_agent_examples >target/setup-agents.log 2>&1 &
 agents_venv=$!
+bash infra/tests/run.sh --venvs-only >target/setup-infra.log 2>&1 &
+infra_venvs=$!
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -34,11 +37,8 @@ step "agent examples' venv (installed beside the build)"
 wait "$agents_venv" || { cat target/setup-agents.log; exit 1; }
 cat target/setup-agents.log
 
-step "cargo test (unit, integration, end-to-end against the real binary, external AG-UI agents included)"
+step "cargo test (unit, integration, end-to-end against the real binary, external AG-UI agents and the AWS Lambda adapter included)"
 cargo test --workspace --quiet -- --test-threads=2
-
-step "AWS Lambda: the same router through lambda_http's request types (feature aws-lambda)"
-cargo test -p appgen --features aws-lambda --lib --quiet lambda
 
 step "web UI: browser end-to-end tests (playwright-core + Debian chromium)"
 (cd web && APPGEN_BIN="$PWD/../target/debug/appgen" npm run e2e --silent)
@@ -55,6 +55,7 @@ step "fuzzing: every cargo-fuzz target, 15 s each, from the seed corpus"
 bash infra/local/fuzz.sh 15
 
 step "infrastructure: Bicep syntax (pycep), names shared with the code, deploy dry run"
+wait "$infra_venvs" || { cat target/setup-infra.log; exit 1; }
 bash infra/tests/run.sh
 
 step "all tests passed in $(( $(date +%s) - start ))s"

@@ -3,6 +3,8 @@
 # no secrets in outputs, Dockerfile vs infra/local/setup.sh drift, deploy.sh --dry-run, workflows.
 #
 #   bash infra/tests/run.sh [pytest args...]
+#   bash infra/tests/run.sh --venvs-only    make the venvs and stop (infra/local/test.sh runs
+#                                           this beside the Rust build, so the tests start at once)
 #
 # Creates infra/.venv (infra/requirements-test.txt) and infra/.venv-checkov
 # (infra/requirements-checkov.txt) on first use, both pinned; later runs reinstall only when
@@ -35,6 +37,7 @@ ensure_venv "$INFRA/.venv" "$INFRA/requirements-test.txt"
 # Checkov in its own venv (it pins an older pycep-parser than the tests use).
 ensure_venv "$INFRA/.venv-checkov" "$INFRA/requirements-checkov.txt"
 export APPGEN_CHECKOV="$INFRA/.venv-checkov/bin/checkov"
+[[ "${1:-}" != "--venvs-only" ]] || exit 0
 
 cd "$INFRA/.."
 exec "$INFRA/.venv/bin/python" -m pytest -q -p no:cacheprovider "$INFRA/tests" "$@"

@@ -58,6 +58,41 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Type-checks and builds the app in `dir`, as the build job does.
+fn build(dir: &Path) -> Result<(), String> {
+    run(dir, "tsc", &["-p", "tsconfig.json", "--noEmit"])
+        .and_then(|_| run(dir, "vite", &["build", "--configLoader", "runner"]))?;
+    if dir.join("dist/index.html").exists() {
+        Ok(())
+    } else {
+        Err("no dist/index.html".into())
+    }
+}
+
+/// Builds every app in `dirs`, two at a time (tsc and vite are mostly single-threaded, and the
+/// test runs alone in its binary); the failures, in `dirs`' order, with their description.
+fn build_all(dirs: &[(usize, std::path::PathBuf)]) -> Vec<String> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while let Some((i, dir)) =
+                    dirs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    if let Err(e) = build(dir) {
+                        let mut failures = failures.lock().unwrap_or_else(|p| p.into_inner());
+                        failures.push((*i, format!("{}\n{e}", DESCRIPTIONS[*i])));
+                    }
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
+    failures.sort();
+    failures.into_iter().map(|(_, f)| f).collect()
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn generated_apps_build_with_the_template_toolchain() {
     let modules = template_modules();
@@ -68,7 +103,7 @@ async fn generated_apps_build_with_the_template_toolchain() {
     );
     let root = std::env::temp_dir().join(format!("appgen-generator-builds-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
-    let mut failures = vec![];
+    let mut dirs = vec![];
     for (i, description) in DESCRIPTIONS.iter().enumerate() {
         let ctx = AgentContext {
             description: (*description).to_owned(),
@@ -76,16 +111,9 @@ async fn generated_apps_build_with_the_template_toolchain() {
         };
         let dir = root.join(format!("app{i}"));
         generate_into(&ctx, &dir, &modules).await;
-        let result = run(&dir, "tsc", &["-p", "tsconfig.json", "--noEmit"])
-            .and_then(|_| run(&dir, "vite", &["build", "--configLoader", "runner"]));
-        match result {
-            Ok(()) => assert!(
-                dir.join("dist/index.html").exists(),
-                "no dist for {description}"
-            ),
-            Err(e) => failures.push(format!("{description}\n{e}")),
-        }
+        dirs.push((i, dir));
     }
+    let failures = build_all(&dirs);
     if failures.is_empty() {
         let _ = std::fs::remove_dir_all(&root);
     }

@@ -10,8 +10,6 @@ pub mod cors;
 pub mod deploy;
 pub mod export;
 pub mod functions;
-#[cfg(feature = "aws-lambda")]
-pub mod lambda;
 pub mod live;
 pub mod members;
 pub mod preview;

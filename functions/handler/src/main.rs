@@ -3,8 +3,6 @@
 
 mod libm_shim;
 
-#[cfg(feature = "aws-lambda")]
-use appgen::lambda;
 use appgen::{cli, functions, serve};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,9 +37,6 @@ enum Command {
     Export(cli::ExportArgs),
     /// Run as the Azure Functions custom handler (started by the Functions host).
     FunctionsHost(serve::HostArgs),
-    /// Serve the HTTP API under AWS Lambda (API Gateway / ALB events).
-    #[cfg(feature = "aws-lambda")]
-    Lambda,
     /// Write a deployable Function App (host.json, function folders, this binary) to a folder.
     Package {
         /// Output folder.
@@ -67,8 +62,6 @@ fn main() -> anyhow::Result<()> {
             Command::Check { command } => cli::check(command).await,
             Command::Publish(args) => cli::publish(args).await,
             Command::Export(args) => cli::export(args).await,
-            #[cfg(feature = "aws-lambda")]
-            Command::Lambda => lambda::run().await.map(|()| 0),
             Command::FunctionsHost(args) => serve::functions_host(args).await.map(|()| 0),
             Command::Package { out } => {
                 functions::package(&out, &std::env::current_exe()?)?;

@@ -1,8 +1,8 @@
-//! `appgen lambda` (feature `aws-lambda`): the same axum router under AWS Lambda, so users on
-//! AWS get the HTTP API unchanged. Steps run in-process (workers), with storage as configured.
+//! The same axum router as `appgen serve` under AWS Lambda, so users on AWS get the HTTP API
+//! unchanged. Steps run in-process (workers), with storage as configured.
 
-use crate::api::AppState;
-use crate::wiring::{RuntimeOptions, from_env};
+use appgen::api::AppState;
+use appgen::wiring::{RuntimeOptions, from_env};
 use appgen_runtime::worker::{WorkerConfig, run_workers};
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 fn router(pipeline: Arc<appgen_runtime::pipeline::Pipeline>) -> axum::Router {
-    crate::api::router(Arc::new(AppState::from_env(pipeline, false)), None)
+    appgen::api::router(Arc::new(AppState::from_env(pipeline, false)), None)
 }
 
 #[cfg(test)]
@@ -31,7 +31,8 @@ mod tests {
     use super::*;
     use lambda_http::tower::ServiceExt;
 
-    async fn router_on_temp_storage() -> (tempfile::TempDir, axum::Router, crate::wiring::Runtime) {
+    async fn router_on_temp_storage() -> (tempfile::TempDir, axum::Router, appgen::wiring::Runtime)
+    {
         let dir = tempfile::tempdir().expect("tmp");
         let rt = from_env(&RuntimeOptions {
             data: dir.path().join("data"),
