@@ -12,6 +12,7 @@ pub mod export;
 pub mod functions;
 #[cfg(feature = "aws-lambda")]
 pub mod lambda;
+pub mod libm_shim;
 pub mod live;
 pub mod members;
 pub mod preview;
