@@ -10,6 +10,7 @@ pub mod cors;
 pub mod deploy;
 pub mod export;
 pub mod functions;
+pub mod libm_shim;
 pub mod live;
 pub mod members;
 pub mod preview;

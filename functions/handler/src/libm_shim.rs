@@ -1,9 +1,11 @@
-//! The binary's own `pow`, so it does not load the C math library.
+//! The server's own `pow`, so it does not load the C math library.
 //!
 //! Why: `pow` was the only symbol the server took from `libm.so.6` (tokio's scheduler statistics
 //! call `f64::powf`), and loading that library for it cost about 0.5 MB of resident memory (its
 //! code and tables, faulted in 64 KB at a time). Defining `pow` here resolves every reference to
 //! it at link time, so the linker (which links only libraries that are used) leaves libm out.
+//! It lives in the library, not in `main.rs`, so every binary that links it has it: `appgen`
+//! and `appgen-devtools`, whose `serve-bench` is the server `bench` measures.
 //! The implementation is the `libm` crate's port of musl's `pow`; `libm_shim` tests pin it to the
 //! C library's results.
 

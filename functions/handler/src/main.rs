@@ -1,8 +1,6 @@
 //! `appgen`: the Azure Functions custom handler, the local host (`appgen serve`) and the CLI.
 //! Only wiring: the parts are in the library (`lib.rs`).
 
-mod libm_shim;
-
 use appgen::{cli, functions, serve};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -1131,3 +1131,72 @@ async fn a_queued_message_taken_for_its_run_can_no_longer_be_withdrawn(b: Backen
         .collect();
     assert_eq!(left, ["m1"], "the taken one waits for its run");
 }
+
+/// The storage operations one run of the reference workload makes, started as `POST /api/agent`
+/// starts it (is it "publish it"? no: then the run) and stepped by the workers, held to a
+/// budget: a change that adds a read, listing or durable write to every run or step fails here,
+/// not only as a slower `appgen-devtools bench`. Per step: the snapshot read, the claim
+/// (volatile), the log resumed, the step's appends, the commit (durable), the hand-off.
+#[tokio::test]
+async fn a_reference_run_stays_within_its_storage_budget() {
+    use appgen_testkit::counting::{CountingBlobs, CountingQueue, OpKind, OpLog};
+    use appgen_testkit::workload;
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = OpLog::default();
+    let disk = DiskBlobStore::open_with(&dir.path().join("blobs"), false).expect("blobs");
+    let queue = DiskQueue::open(&dir.path().join("queues")).expect("queue");
+    let p = Pipeline::new(
+        Arc::new(CountingBlobs::new(Arc::new(disk), log.clone())),
+        Arc::new(CountingQueue::new(Arc::new(queue), log.clone())),
+        Steps::app(
+            Arc::new(workload::ScriptedAgent),
+            Arc::new(workload::ScriptedBuilder),
+        ),
+        PipelineConfig::new(PreviewUrls::new("http://preview", b"k"), true),
+    );
+    p.ensure_queues().await.expect("queues");
+    log.clear();
+    let by = appgen_core::live::Person::new("alice", None);
+    let run = input("w", "r1", vec![user("u1", "bench")], None);
+    assert!(!p.publish_from_chat(&run, &by).await.expect("classify"));
+    p.start_run_as(&run, &by).await.expect("start");
+    assert_eq!(drain(&p).await, workload::STEPS);
+    let steps = workload::STEPS;
+    // Start: a thread that does not exist yet is read once; the run's end reads nothing again.
+    // Build and review read the code step's file.
+    let budget = [
+        (OpKind::Get, steps + 3),
+        // The new snapshot, each step's commit, the code step's file.
+        (OpKind::Put, 1 + steps + 1),
+        // The running mark, the owner's index entry, each step's claim.
+        (OpKind::PutVolatile, 2 + steps),
+        // The prelude, each step's head, output and tail (qa says nothing), the terminal; the
+        // thread's stream: the run started, the run ended.
+        (OpKind::Append, 1 + 3 * steps - 1 + 1 + 2),
+        // The run's log opened at the start and resumed by each step; the thread's stream twice.
+        (OpKind::ReadFrom, 1 + steps + 2),
+        // The queued messages once the run has ended.
+        (OpKind::List, 1),
+        (OpKind::Delete, 0),
+        (OpKind::QueueSend, steps),
+        (OpKind::QueueDelete, steps),
+    ];
+    let ops: Vec<String> = log
+        .all()
+        .iter()
+        .map(|o| format!("{:?} {}", o.kind, o.at))
+        .collect();
+    for (kind, most) in budget {
+        let n = log.count(kind);
+        assert!(
+            n <= most,
+            "{n} {kind:?} over a budget of {most}:\n{}",
+            ops.join("\n")
+        );
+    }
+    assert_eq!(
+        snapshot(&p, "w").await.versions.len(),
+        1,
+        "the run finished"
+    );
+}

@@ -7,6 +7,7 @@
 //! that plays every appgen agent), else the server answers 500 so a test notices it ran dry.
 //! Every request is recorded for assertions.
 
+pub mod counting;
 mod fixture;
 mod responder;
 pub mod vercel;

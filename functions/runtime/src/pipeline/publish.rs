@@ -159,14 +159,15 @@ impl Pipeline {
         input: &RunAgentInput,
         by: &Person,
     ) -> Result<bool, StartError> {
+        // The words first: most messages are not "publish it", and they need no snapshot read.
+        let text = input.messages.iter().rev().find_map(Message::user_text);
+        if !text.is_some_and(|t| asks_to_publish(&t)) {
+            return Ok(false);
+        }
         let Some((snap, _)) = self.threads.load(&input.thread_id).await? else {
             return Ok(false);
         };
-        let text = input.messages.iter().rev().find_map(Message::user_text);
-        if snap.files.is_empty()
-            || snap.interrupt.is_some()
-            || !text.is_some_and(|t| asks_to_publish(&t))
-        {
+        if snap.files.is_empty() || snap.interrupt.is_some() {
             return Ok(false);
         }
         let principal = by.principal.as_str();

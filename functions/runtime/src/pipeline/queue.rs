@@ -130,6 +130,13 @@ impl Pipeline {
     /// duplicate, and the message leaves the queue only after its run is recorded.
     pub(super) async fn start_queued(&self, thread: &str) -> Result<(), Fault> {
         loop {
+            // The queue before the snapshot: it is empty at the end of most runs, and a listing
+            // costs less than reading a snapshot. Still safe: whoever ended the run committed
+            // before listing, so a message queued after an empty listing is started by its
+            // sender, who finds the run ended (`queue_message`).
+            let Some(next) = self.live.queued(thread).await?.into_iter().next() else {
+                return Ok(());
+            };
             let Some((snap, _)) = self.threads.load(thread).await? else {
                 return Ok(());
             };
@@ -137,9 +144,6 @@ impl Pipeline {
             if snap.active.is_some() || snap.interrupt.is_some() {
                 return Ok(());
             }
-            let Some(next) = self.live.queued(thread).await?.into_iter().next() else {
-                return Ok(());
-            };
             let run_id = next.run_id();
             // Taken first (If-Match), so its author can no longer withdraw it once it starts.
             if !self.live.take(thread, &next.id).await? {

@@ -4,6 +4,7 @@
 
 use super::start::end_run;
 use super::{Fault, Pipeline};
+use crate::events::EventWriter;
 use crate::now_ms;
 use appgen_core::pipeline::{RunEnd, terminal_event};
 use appgen_core::ports::StoreError;
@@ -144,26 +145,63 @@ impl Pipeline {
             let Some((snap, _)) = self.threads.load(thread).await? else {
                 return Ok(false);
             };
-            let Some(end) = terminal_event(&snap, run, &|v: &Version| {
-                self.config.preview.url(thread, v.number)
-            }) else {
+            let Some((writer, head)) = self.resume_log(&snap, run).await? else {
                 return Ok(false);
             };
-            let Some((mut writer, mut events)) = self.resume_log(&snap, run).await? else {
-                return Ok(false);
-            };
-            events.push(end);
-            match writer.append(events).await {
-                Ok(_) => {
-                    let told = appgen_core::live::run_end_events(&snap, run);
-                    self.live.tell(thread, told).await;
-                    return Ok(true);
-                }
+            match self.append_end(&snap, run, writer, head).await {
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e.into()),
+                appended => return Ok(appended?),
             }
         }
         Ok(false)
+    }
+
+    /// [`Self::ensure_terminal`] for the step that ended the run: it holds the snapshot it has
+    /// just committed and the run's log open, so neither is read again (after a lost race on
+    /// the log, the general path reads both).
+    pub(super) async fn end_committed_run(
+        &self,
+        snap: &ThreadSnapshot,
+        run: &str,
+        writer: EventWriter,
+    ) -> Result<(), Fault> {
+        let thread = &snap.thread_id;
+        if !writer.is_ended() {
+            let head = writer.closing_events();
+            match self.append_end(snap, run, writer, head).await {
+                Ok(_) => {}
+                Err(StoreError::Conflict(_)) => {
+                    self.append_terminal(thread, run).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if let Err(e) = self.start_queued(thread).await {
+            warn!(thread_id = %thread, error = %e, "could not start the next queued message");
+        }
+        Ok(())
+    }
+
+    /// Appends `head` and the run's terminal event, as `snap` says it ended, and tells the
+    /// thread's stream. `false` when the snapshot says the run has not ended.
+    async fn append_end(
+        &self,
+        snap: &ThreadSnapshot,
+        run: &str,
+        mut writer: EventWriter,
+        mut head: Vec<appgen_core::agui::Event>,
+    ) -> Result<bool, StoreError> {
+        let thread = &snap.thread_id;
+        let Some(end) = terminal_event(snap, run, &|v: &Version| {
+            self.config.preview.url(thread, v.number)
+        }) else {
+            return Ok(false);
+        };
+        head.push(end);
+        writer.append(head).await?;
+        let told = appgen_core::live::run_end_events(snap, run);
+        self.live.tell(thread, told).await;
+        Ok(true)
     }
 
     /// Ends a run whose step was given up (the retry policy's last try, or too many attempts

@@ -442,7 +442,7 @@ impl Pipeline {
         match settled.follow {
             Some(next) => self.send(&next).await?,
             None => {
-                self.ensure_terminal(&msg.thread_id, &msg.run_id).await?;
+                (self.end_committed_run(&settled.snap, &msg.run_id, settled.writer)).await?;
             }
         }
         Ok(Disposition::Done)
