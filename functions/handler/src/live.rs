@@ -141,6 +141,7 @@ async fn thread_events(
         last_beat: None,
         last_presence: None,
         ended: false,
+        opened: Instant::now(),
     };
     crate::relay::event_stream(Body::from_stream(stream(follower)))
 }
@@ -162,6 +163,8 @@ struct Follower {
     last_presence: Option<Instant>,
     /// Access ended: the `access_ended` frame was sent, the stream closes.
     ended: bool,
+    /// After the stream's own access check: the periodic check never uses an older read.
+    opened: Instant,
 }
 
 impl Drop for Follower {
@@ -280,9 +283,12 @@ fn stream(start: Follower) -> impl futures::Stream<Item = Result<String, std::io
         loop {
             let notified = waker.notified();
             let mut out = f.logged().await;
-            // Cheap while the thread's shared read is younger than the period.
+            // Cheap while the thread's shared read is younger than the period; never a read
+            // older than this stream's own opening check (a member who just joined is not in
+            // a read another stream made before).
             let period = Instant::now().checked_sub(ACCESS_CHECK);
-            if !f.ended && !f.allowed(period.unwrap_or_else(Instant::now)).await {
+            let since = period.map_or(f.opened, |p| p.max(f.opened));
+            if !f.ended && !f.allowed(since).await {
                 out.push_str(&f.end());
             }
             if !f.ended {
