@@ -12,7 +12,9 @@ use appgen_core::retry::MAX_TRIES;
 use appgen_core::snapshot::{ThreadSnapshot, Version};
 use appgen_core::step::WorkQueue;
 use appgen_runtime::embedded::{DiskBlobStore, DiskQueue};
-use appgen_runtime::pipeline::{Pipeline, PipelineConfig, Steps, Work};
+use appgen_runtime::pipeline::{
+    Pipeline, PipelineConfig, Steps, Work, deploy_listing_key, deploy_record_key,
+};
 use appgen_runtime::preview::PreviewUrls;
 use appgen_runtime::vercel::{VercelClient, VercelSetup};
 use appgen_runtime::worker::{WorkerConfig, handle_work};
@@ -76,13 +78,13 @@ async fn shared(
 
 /// Stores a record as another process left it, listed for the sweeper.
 async fn put(blobs: &Arc<dyn BlobStore>, rec: &DeployRecord) {
-    let key = format!("t/deploys/{}", rec.view.id);
+    let key = deploy_record_key("t", &rec.view.id);
     let bytes = serde_json::to_vec(rec).expect("json");
     let create = WriteCondition::CreateOnly;
     (blobs.put(Container::Threads, &key, bytes, "application/json", create))
         .await
         .expect("put");
-    let listed = format!("deploying/t/{}", rec.view.id);
+    let listed = deploy_listing_key("t", &rec.view.id);
     (blobs.put(
         Container::Threads,
         &listed,
@@ -95,7 +97,7 @@ async fn put(blobs: &Arc<dyn BlobStore>, rec: &DeployRecord) {
 }
 
 async fn stored(blobs: &Arc<dyn BlobStore>, id: &str) -> (String, DeployRecord) {
-    let blob = (blobs.get(Container::Threads, &format!("t/deploys/{id}")))
+    let blob = (blobs.get(Container::Threads, &deploy_record_key("t", id)))
         .await
         .expect("get")
         .expect("record");

@@ -21,7 +21,9 @@ use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tracing::{info, warn};
 
-fn key(thread: &str, id: &str) -> String {
+/// Where a deploy's record is stored. Public so tests can leave a record as another
+/// process would, without a second copy of the layout.
+pub fn deploy_record_key(thread: &str, id: &str) -> String {
     format!("{thread}/deploys/{id}")
 }
 
@@ -29,7 +31,8 @@ fn key(thread: &str, id: &str) -> String {
 /// `running/` lists threads with a run.
 const DEPLOYING: &str = "deploying/";
 
-fn marker(thread: &str, id: &str) -> String {
+/// Where an unfinished deploy is listed for the sweeper.
+pub fn deploy_listing_key(thread: &str, id: &str) -> String {
     format!("{DEPLOYING}{thread}/{id}")
 }
 
@@ -55,7 +58,7 @@ impl Pipeline {
         let sealed = token.map(|t| self.sealer().seal(t));
         let rec = DeployRecord::new(&id, version, by.clone(), sealed, now_ms());
         let blobs = self.threads.blobs();
-        let listed = marker(thread, &id);
+        let listed = deploy_listing_key(thread, &id);
         (blobs.put(
             Container::Threads,
             &listed,
@@ -96,7 +99,7 @@ impl Pipeline {
         if self.thread_for(thread, principal).await?.is_none() {
             return Ok(None);
         }
-        let prefix = key(thread, "");
+        let prefix = deploy_record_key(thread, "");
         let keys = (self.threads.blobs())
             .list(Container::Threads, &prefix)
             .await?;
@@ -242,7 +245,10 @@ impl Pipeline {
 
     async fn unlist_deploy(&self, thread: &str, id: &str) {
         let blobs = self.threads.blobs();
-        if let Err(e) = blobs.delete(Container::Threads, &marker(thread, id)).await {
+        if let Err(e) = blobs
+            .delete(Container::Threads, &deploy_listing_key(thread, id))
+            .await
+        {
             warn!(thread_id = %thread, error = %e, "unlisting a deploy (the sweeper will)");
         }
     }
@@ -273,7 +279,7 @@ impl Pipeline {
         id: &str,
     ) -> Result<Option<(DeployRecord, ETag)>, StoreError> {
         let Some(blob) = (self.threads.blobs())
-            .get(Container::Threads, &key(thread, id))
+            .get(Container::Threads, &deploy_record_key(thread, id))
             .await?
         else {
             return Ok(None);
@@ -291,7 +297,7 @@ impl Pipeline {
     ) -> Result<ETag, StoreError> {
         let bytes = serde_json::to_vec(rec)
             .map_err(|e| StoreError::Backend(format!("deploy {}: {e}", rec.view.id)))?;
-        let k = key(thread, &rec.view.id);
+        let k = deploy_record_key(thread, &rec.view.id);
         (self.threads.blobs())
             .put(Container::Threads, &k, bytes, "application/json", condition)
             .await

@@ -27,6 +27,7 @@ mod start;
 mod steps;
 mod watch;
 
+pub use deploy::{deploy_listing_key, deploy_record_key};
 pub use publish::{
     BuiltVersion, DEFAULT_APPS_PORT, PublishError, PublishedFile, apps_origin_from_env,
     local_origin,
