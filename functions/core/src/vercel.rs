@@ -84,11 +84,18 @@ pub fn plan(title: &str, dist: &[(String, Vec<u8>)]) -> DeployPlan {
     }
 }
 
-/// The body of `POST /v13/deployments`: the uploaded files, no framework and no build (the
-/// files are the built app), to production so the project's domain serves it.
-pub fn create_body(plan: &DeployPlan) -> Value {
+/// The deployment `meta` key that carries appgen's deploy id. Vercel's API takes no
+/// idempotency key, so an attempt that died after Vercel created the deployment but before
+/// the record kept its id is found again by this (see [`created_earlier`]).
+pub const DEPLOY_META_KEY: &str = "appgenDeploy";
+
+/// The body of `POST /v13/deployments` for appgen's deploy `deploy`: the uploaded files, no
+/// framework and no build (the files are the built app), to production so the project's
+/// domain serves it, tagged with the deploy's id.
+pub fn create_body(plan: &DeployPlan, deploy: &str) -> Value {
     json!({
         "name": plan.name,
+        "meta": {DEPLOY_META_KEY: deploy},
         "files": plan.files,
         "projectSettings": {
             "framework": null,
@@ -144,6 +151,39 @@ impl Deployment {
             format!("https://{}", self.url)
         }
     }
+}
+
+/// `GET /v6/deployments`'s answer, the fields this client reads (the list names a
+/// deployment's id `uid` and its ready state `state`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DeploymentList {
+    #[serde(default)]
+    pub deployments: Vec<ListedDeployment>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedDeployment {
+    pub uid: String,
+    #[serde(default)]
+    pub url: String,
+    #[serde(alias = "readyState")]
+    pub state: ReadyState,
+    #[serde(default)]
+    pub meta: BTreeMap<String, Value>,
+}
+
+/// The deployment an earlier attempt of deploy `deploy` created, if the list has one. The
+/// meta is compared here too, so a server that ignored the `meta-` filter cannot hand back
+/// another deploy's deployment.
+pub fn created_earlier(list: &DeploymentList, deploy: &str) -> Option<Deployment> {
+    let d = (list.deployments.iter())
+        .find(|d| d.meta.get(DEPLOY_META_KEY).and_then(Value::as_str) == Some(deploy))?;
+    Some(Deployment {
+        id: d.uid.clone(),
+        url: d.url.clone(),
+        ready_state: d.state,
+        error_message: None,
+    })
 }
 
 /// Vercel's error body, `{"error": {code, message, missing?}}` (also accepted unwrapped).
@@ -321,7 +361,8 @@ mod tests {
         }
         let config: Value = serde_json::from_slice(&p.contents[&p.files[3].sha]).expect("json");
         assert_eq!(config["rewrites"][0]["destination"], "/index.html");
-        let body = create_body(&p);
+        let body = create_body(&p, "d-1");
+        assert_eq!(body["meta"][DEPLOY_META_KEY], "d-1");
         assert_eq!(body["files"][2]["file"], "index.html");
         assert_eq!(body["files"][2]["size"], 13);
         assert_eq!(body["projectSettings"]["framework"], Value::Null);
@@ -348,6 +389,23 @@ mod tests {
             answer(503, None, b"", 3, &P),
             Answer::Fail(DeployError::Api { status: 503, .. })
         ));
+    }
+
+    #[test]
+    fn an_earlier_attempts_deployment_is_found_by_its_deploy_id_only() {
+        let list: DeploymentList = serde_json::from_value(json!({"deployments": [
+            {"uid": "dpl_a", "url": "a.vercel.app", "state": "READY", "meta": {"appgenDeploy": "d-2"}},
+            {"uid": "dpl_b", "url": "b.vercel.app", "state": "BUILDING", "meta": {"appgenDeploy": "d-1"}},
+            {"uid": "dpl_c", "url": "c.vercel.app", "state": "READY"}
+        ], "pagination": {"count": 3}}))
+        .expect("list");
+        let found = created_earlier(&list, "d-1").expect("found");
+        assert_eq!(
+            (found.id.as_str(), found.ready_state),
+            ("dpl_b", ReadyState::Building)
+        );
+        assert!(created_earlier(&list, "d-3").is_none());
+        assert!(created_earlier(&DeploymentList::default(), "d-1").is_none());
     }
 
     #[test]

@@ -374,16 +374,17 @@ async fn exited(server: &mut Server, within: Duration) -> bool {
     false
 }
 
-/// The server is killed right after Vercel has the deployment (the failpoint after the
-/// `building` stage is recorded). Restarted, the redelivered message resumes at that stage:
-/// the deploy goes live with that one deployment, nothing uploaded or created again, and a
-/// viewer following the stream sees it end.
+/// The server is killed right after Vercel created the deployment, before the record kept
+/// its id (the failpoint after create; the stage still `uploading`). Restarted, the
+/// redelivered message finds that deployment by the deploy's id: the deploy goes live with
+/// that one deployment, nothing uploaded or created again, and a viewer following the stream
+/// sees it end.
 async fn killed_mid_deploy(vercel: &VercelStandIn, dir: &std::path::Path) {
     vercel.set_faults(VercelFaults {
         building_for: Duration::from_secs(1),
         ..VercelFaults::default()
     });
-    let mut server = vercel_server(dir, vercel, Some("deploy:after_building"));
+    let mut server = vercel_server(dir, vercel, Some("deploy:after_create"));
     let api = Api {
         c: client(),
         base: server.base.clone(),

@@ -1,13 +1,15 @@
 //! The Vercel client: uploads a [`DeployPlan`]'s files (`POST /v2/files`, `x-vercel-digest`),
 //! creates the deployment (`POST /v13/deployments`; files Vercel reports missing are uploaded
 //! and the create tried again, as Vercel documents), then polls `GET /v13/deployments/{id}`
-//! until it is READY or ERROR. What answers mean and when to try again is
+//! until it is READY or ERROR. A deploy delivered again first looks for the deployment an
+//! earlier attempt created (`GET /v6/deployments`, filtered by the deploy's id in `meta`).
+//! What answers mean and when to try again is
 //! `appgen_core::vercel`'s (and so `core::retry`'s); this file only speaks HTTP.
 
 use appgen_core::retry::{Action, Delivered, MAX_TRIES, RetryPolicy, decide};
 use appgen_core::vercel::{
-    Answer, DEFAULT_API, DeployError, DeployPlan, Deployment, ReadyState, answer, create_body,
-    outcome,
+    Answer, DEFAULT_API, DEPLOY_META_KEY, DeployError, DeployPlan, Deployment, DeploymentList,
+    ReadyState, answer, create_body, created_earlier, outcome,
 };
 use reqwest::RequestBuilder;
 use std::time::{Duration, Instant};
@@ -147,10 +149,16 @@ impl VercelClient {
         .map(|_| ())
     }
 
-    /// Creates the deployment; uploads what Vercel reports missing and creates once more.
-    pub async fn create(&self, token: &str, plan: &DeployPlan) -> Result<Deployment, DeployError> {
+    /// Creates the deployment for appgen's deploy `deploy`; uploads what Vercel reports
+    /// missing and creates once more.
+    pub async fn create(
+        &self,
+        token: &str,
+        plan: &DeployPlan,
+        deploy: &str,
+    ) -> Result<Deployment, DeployError> {
         let url = self.url("/v13/deployments?skipAutoDetectionConfirmation=1");
-        let body = create_body(plan);
+        let body = create_body(plan, deploy);
         for _ in 0..2 {
             let sent = self
                 .send(|| self.http.post(&url).bearer_auth(token).json(&body))
@@ -168,6 +176,29 @@ impl VercelClient {
             status: 400,
             message: "Vercel still reports missing files after they were uploaded again".into(),
         })
+    }
+
+    /// The deployment an earlier attempt of deploy `deploy` created, if Vercel has one: the
+    /// project's deployments filtered by the deploy's meta, as `vercel list --meta` asks.
+    pub async fn find(
+        &self,
+        token: &str,
+        plan: &DeployPlan,
+        deploy: &str,
+    ) -> Result<Option<Deployment>, DeployError> {
+        let url = self.url("/v6/deployments");
+        let meta = format!("meta-{DEPLOY_META_KEY}");
+        let query = [
+            ("app", plan.name.as_str()),
+            (&meta, deploy),
+            ("limit", "20"),
+        ];
+        match (self.send(|| self.http.get(&url).query(&query).bearer_auth(token))).await? {
+            Sent::Ok(bytes) => serde_json::from_slice::<DeploymentList>(&bytes)
+                .map(|list| created_earlier(&list, deploy))
+                .map_err(|_| unexpected("the list of deployments")),
+            Sent::Missing(_) => Err(unexpected("the list of deployments")),
+        }
     }
 
     /// Reads the deployment until it is READY (its URL) or ERROR, for up to 2 minutes.

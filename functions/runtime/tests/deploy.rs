@@ -232,6 +232,46 @@ async fn a_duplicate_delivery_does_nothing_twice_and_a_redelivery_resumes_at_its
     assert_eq!(vercel.record().deployments.len(), 1, "no second deployment");
 }
 
+/// An attempt that died after Vercel created the deployment but before its id was recorded
+/// (the stage still `uploading`): the next attempt finds that deployment by the deploy's id
+/// in its meta, uploads nothing and creates none.
+#[tokio::test]
+async fn a_deployment_made_by_an_attempt_that_died_unrecorded_is_found_not_made_again() {
+    let vercel = VercelStandIn::start(TOKEN).await.expect("stand-in");
+    let dir = tempfile::tempdir().expect("tmp");
+    let (p, blobs) = shared(dir.path(), &vercel).await;
+    let files = [
+        ("index.html", "<html>shelf</html>"),
+        ("assets/a.js", "go()"),
+    ]
+    .map(|(f, b)| (f.to_owned(), b.as_bytes().to_vec()));
+    let plan = appgen_core::vercel::plan("Shelf", &files);
+    let client = VercelClient::new(&vercel.base_url());
+    client.upload_all(TOKEN, &plan).await.expect("upload");
+    // Another deploy of the same app, and the one that died.
+    client.create(TOKEN, &plan, "d-other").await.expect("other");
+    let made = client.create(TOKEN, &plan, "d-died").await.expect("create");
+    let uploads = vercel.record().upload_count.clone();
+
+    let sealed =
+        appgen_runtime::seal::Sealer::new(PreviewUrls::new("", b"k").derived_key("vercel-token"));
+    let mut dead = DeployRecord::new("d-died", 1, Person::new("alice", None), None, 0);
+    dead.sealed_token = Some(sealed.seal(TOKEN));
+    dead.taken_by("gone:1", 0);
+    dead.advance(DeployStage::Uploading, now() - LOST_AFTER_MS - 1);
+    put(&blobs, &dead).await;
+    assert_eq!(p.sweep_deploys(false).await.expect("sweep"), (0, 1));
+    assert!(deliver(&p).await);
+    let (_, rec) = stored(&blobs, "d-died").await;
+    assert!(
+        matches!(&rec.view.state, DeployStage::Ready { deployment, .. } if *deployment == made.id),
+        "{rec:?}"
+    );
+    let seen = vercel.record();
+    assert_eq!(seen.deployments.len(), 2, "no third deployment");
+    assert_eq!(seen.upload_count, uploads, "nothing uploaded again");
+}
+
 #[tokio::test]
 async fn a_silent_worker_is_taken_over_after_the_bound_and_dying_attempts_end_failed() {
     let vercel = VercelStandIn::start(TOKEN).await.expect("stand-in");

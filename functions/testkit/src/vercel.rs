@@ -1,14 +1,16 @@
 //! A stand-in for Vercel's REST API on loopback, implementing the documented calls a deploy
 //! makes — `POST /v2/files` (`x-vercel-digest`: the body's SHA-1, `Content-Length`),
-//! `POST /v13/deployments` (`files`: `{file, sha, size}`; `400 missing_files` naming the
-//! digests it lacks), `GET /v13/deployments/{id}` (`readyState`) — with their faults: a token
+//! `POST /v13/deployments` (`files`: `{file, sha, size}`, `meta`; `400 missing_files` naming
+//! the digests it lacks), `GET /v13/deployments/{id}` (`readyState`), `GET /v6/deployments`
+//! (`app`, `meta-KEY`, `limit` filters; entries with `uid`, `state`, `meta`, newest first, as
+//! the Vercel CLI's `vercel list --meta` reads them) — with their faults: a token
 //! it does not know (401), rate limits (429 + `Retry-After`), files it "forgot" since they
 //! were uploaded, and deployments that end in ERROR. It keeps what it was sent for assertions.
 
 use appgen_core::vercel::sha1_hex;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -94,6 +96,7 @@ impl VercelStandIn {
             .route("/v2/files", post(upload))
             .route("/v13/deployments", post(create))
             .route("/v13/deployments/{id}", get(read))
+            .route("/v6/deployments", get(list))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -268,19 +271,67 @@ async fn read(
         return error(StatusCode::NOT_FOUND, "not_found", "Deployment not found");
     };
     d.polls += 1;
+    let state = state_of(d, building, slow);
+    (StatusCode::OK, axum::Json(deployment_json(d, state))).into_response()
+}
+
+/// BUILDING until it has been read `building` times and is `slow` old, then its end.
+fn state_of(d: &StoodDeployment, building: u32, slow: std::time::Duration) -> &'static str {
     let built = d.polls > building && d.created.elapsed() >= slow;
-    let state = match (&d.error, built) {
+    match (&d.error, built) {
         (_, false) => "BUILDING",
         (None, true) => "READY",
         (Some(_), true) => "ERROR",
+    }
+}
+
+/// The list, filtered as asked; each entry's state as a read would report it (without
+/// counting as a poll).
+async fn list(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    if let Some(r) = refused(&inner, &headers) {
+        return r;
+    }
+    let rec = inner.lock();
+    let (building, slow) = (rec.faults.building_polls, rec.faults.building_for);
+    let limit = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(20);
+    let wanted = |d: &&StoodDeployment| {
+        q.get("app").is_none_or(|app| *app == d.name)
+            && q.iter().all(|(k, v)| match k.strip_prefix("meta-") {
+                Some(key) => d.body["meta"][key].as_str() == Some(v.as_str()),
+                None => true,
+            })
     };
-    (StatusCode::OK, axum::Json(deployment_json(d, state))).into_response()
+    let deployments: Vec<Value> = (rec.deployments.iter().rev())
+        .filter(wanted)
+        .take(limit)
+        .map(|d| {
+            let state = state_of(d, building, slow);
+            json!({
+                "uid": d.id,
+                "name": d.name,
+                "url": host(d),
+                "state": state,
+                "meta": d.body["meta"],
+            })
+        })
+        .collect();
+    let count = deployments.len();
+    let body = json!({"deployments": deployments, "pagination": {"count": count}});
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+fn host(d: &StoodDeployment) -> String {
+    format!("{}-{}.vercel.app", d.name, d.id.trim_start_matches("dpl_"))
 }
 
 fn deployment_json(d: &StoodDeployment, state: &str) -> Value {
     let mut v = json!({
         "id": d.id,
-        "url": format!("{}-{}.vercel.app", d.name, d.id.trim_start_matches("dpl_")),
+        "url": host(d),
         "name": d.name,
         "readyState": state,
     });

@@ -16,7 +16,7 @@ use appgen_core::deploy::{
 use appgen_core::live::{Person, ThreadEvent};
 use appgen_core::ports::{Container, ETag, StoreError, WriteCondition};
 use appgen_core::step::WorkQueue;
-use appgen_core::vercel::{DeployError, plan};
+use appgen_core::vercel::{DeployError, DeployPlan, Deployment, plan};
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tracing::{info, warn};
@@ -379,15 +379,14 @@ impl Deploying<'_> {
                 let Some(built) = p.built_version(&self.thread, rec.view.version).await? else {
                     return Ok(Some(gone(rec.view.version)));
                 };
+                // An attempt that got as far as uploading may have had Vercel create the
+                // deployment before it died and could record it.
+                let again = rec.view.state == DeployStage::Uploading;
                 if !self.update(Some(DeployStage::Uploading)).await {
                     return Ok(None);
                 }
                 let plan = plan(&built.title, &built.files);
-                if let Err(e) = client.upload_all(&token, &plan).await {
-                    return Ok(Some(DeployStage::failed(&e)));
-                }
-                crate::failpoint::hit("deploy", "after_upload");
-                let created = match client.create(&token, &plan).await {
+                let created = match self.deployment(&token, &plan, &rec.view.id, again).await {
                     Ok(d) => d,
                     Err(e) => return Ok(Some(DeployStage::failed(&e))),
                 };
@@ -409,6 +408,27 @@ impl Deploying<'_> {
             },
             Err(e) => DeployStage::failed(&e),
         }))
+    }
+
+    /// The deployment of deploy `id`: when this is a later attempt, the one an earlier
+    /// attempt had Vercel create (found by its meta); otherwise upload and create.
+    async fn deployment(
+        &self,
+        token: &str,
+        plan: &DeployPlan,
+        id: &str,
+        again: bool,
+    ) -> Result<Deployment, DeployError> {
+        let client = &self.pipeline.vercel.client;
+        if again && let Some(d) = client.find(token, plan, id).await? {
+            info!(thread_id = %self.thread, deploy = %id, deployment = %d.id, "found the deployment an earlier attempt created");
+            return Ok(d);
+        }
+        client.upload_all(token, plan).await?;
+        crate::failpoint::hit("deploy", "after_upload");
+        let d = client.create(token, plan, id).await?;
+        crate::failpoint::hit("deploy", "after_create");
+        Ok(d)
     }
 
     /// The request's token (unsealed), else the server's.
