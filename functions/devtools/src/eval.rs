@@ -5,6 +5,7 @@
 //! The judge reads only the eval file; the generator never sees the checks.
 
 use crate::mutate::{Fault, mutate};
+use crate::webgen::{self, Reader, UiCase, UiResult};
 use anyhow::{Context, bail};
 use appgen::cli::{input, user};
 use appgen::wiring::{RuntimeOptions, from_env};
@@ -36,7 +37,9 @@ pub struct EvalArgs {
     /// Prompts run at once (builds are CPU-bound: about one per two cores).
     #[arg(long, default_value_t = 1)]
     pub jobs: usize,
-    /// WebGen-Bench mode: checks `builds`, `loads` and the named colours of each instruction.
+    /// WebGen-Bench mode: checks `builds`, `loads` and the named colours of each instruction,
+    /// then runs its UI test cases (`ui_instruct`) as checks in words and reports the
+    /// benchmark's accuracy (a model reads them; offline, only what the offline reader can).
     #[arg(long)]
     pub webgen: bool,
     /// Only the first N prompts.
@@ -60,6 +63,8 @@ pub struct Case {
     pub checks: Vec<Check>,
     /// WebGen-Bench's application type (for the per-type table).
     pub group: Option<String>,
+    /// WebGen-Bench's UI test cases, run as checks in words on the built app.
+    pub ui: Vec<UiCase>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +83,9 @@ struct CaseResult {
     /// With `--mutations`: each fault that applied to the app and what its scenarios made of it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     mutants: Vec<MutantResult>,
+    /// With `--webgen`: what became of each UI test case (`webgen::run_cases`).
+    #[serde(rename = "uiTests", skip_serializing_if = "Vec::is_empty")]
+    ui_tests: Vec<UiResult>,
 }
 
 /// One mutant of an app: caught (a scenario failed), survived (all passed) or stillborn (it
@@ -126,12 +134,15 @@ pub fn parse_cases(text: &str, webgen: bool) -> anyhow::Result<Vec<Case>> {
                     checks.push(Check::Color(ColorCheck { target, name }));
                 }
             }
+            let ui =
+                webgen::parse_ui_instruct(&v).with_context(|| format!("line {} ({id})", i + 1))?;
             out.push(Case {
                 id,
                 prompt: instruction.to_owned(),
                 answers: None,
                 checks,
                 group: v["application_type"].as_str().map(str::to_owned),
+                ui,
             });
         } else {
             let prompt = v["prompt"]
@@ -148,6 +159,7 @@ pub fn parse_cases(text: &str, webgen: bool) -> anyhow::Result<Vec<Case>> {
                 answers: v.get("answers").cloned(),
                 checks,
                 group: None,
+                ui: Vec::new(),
             });
         }
     }
@@ -232,7 +244,12 @@ pub fn named_colours(instruction: &str) -> (Option<String>, Option<String>) {
 }
 
 /// Waits for a run's terminal event, at most `limit`.
-async fn wait_end(p: &Pipeline, thread: &str, run: &str, limit: Duration) -> anyhow::Result<Event> {
+pub(crate) async fn wait_end(
+    p: &Pipeline,
+    thread: &str,
+    run: &str,
+    limit: Duration,
+) -> anyhow::Result<Event> {
     tokio::time::timeout(limit, appgen::cli::follow(p, thread, run, false))
         .await
         .map_err(|_| anyhow::anyhow!("the run did not end within {} s", limit.as_secs()))?
@@ -451,9 +468,15 @@ async fn run_case(
         Some(v) if mutations && sound => mutants(&p, &judge, &thread_id, v).await,
         _ => Vec::new(),
     };
+    // After the app's own suite was read above: the cases join the suite as they run.
+    let ui_tests = match version {
+        Some(_) => webgen::run_cases(&p, &thread_id, &case.ui).await,
+        None => webgen::no_app(&case.ui),
+    };
     CaseResult {
         acceptance,
         mutants,
+        ui_tests,
         id: case.id,
         group: case.group,
         thread_id,
@@ -472,6 +495,11 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
     if let Some(n) = args.limit {
         cases.truncate(n);
     }
+    // Only the qa agent's reading of the UI test cases is the benchmark's measure.
+    let reader = match appgen_runtime::llm::LlmConfig::from_env()? {
+        appgen_runtime::llm::LlmConfig::Offline => Reader::Offline,
+        appgen_runtime::llm::LlmConfig::Models(_) => Reader::Model,
+    };
     std::fs::create_dir_all(&args.out)?;
     let data = args.out.join("data");
     let _ = std::fs::remove_dir_all(&data);
@@ -613,9 +641,21 @@ pub async fn eval(args: EvalArgs) -> anyhow::Result<i32> {
         }
     }
     let mutation = args.mutations.then(|| print_mutation(&results));
+    let instructions: Vec<webgen::Instruction> = (results.iter())
+        .map(|r| webgen::Instruction {
+            id: &r.id,
+            group: r.group.as_deref(),
+            results: &r.ui_tests,
+        })
+        .collect();
+    let (ui_lines, ui_tests) = webgen::summary(reader, &instructions);
+    for line in ui_lines {
+        println!("{line}");
+    }
     let report = json!({
         "acceptance": {"apps": results.len(), "withScenarios": with, "allPass": all_pass, "passed": sp, "total": st},
         "mutation": mutation,
+        "uiTests": ui_tests,
         "file": args.file.display().to_string(),
         "webgen": args.webgen,
         "passed": passed, "failed": failed,
@@ -740,6 +780,8 @@ mod tests {
             return;
         };
         let cases = parse_cases(&text, true).expect("parse");
+        // The published set: 647 UI test cases over the 101 instructions, none dropped.
+        assert_eq!(cases.iter().map(|c| c.ui.len()).sum::<usize>(), 647);
         let missing: Vec<&str> = cases
             .iter()
             .filter(|c| c.prompt.to_lowercase().contains("background") && c.checks.len() != 4)
@@ -766,6 +808,24 @@ mod tests {
         assert!(parse_cases("{nope", false).is_err());
         let color = &cases[0].checks[3];
         assert_eq!(color.label(), "color:accent:navy");
+    }
+
+    #[test]
+    fn a_malformed_ui_test_case_stops_the_eval_naming_line_and_case() {
+        let good = r#"{"id":"1","instruction":"A blog.","ui_instruct":[{"task":"Open it.","expected_result":"It opens."}]}"#;
+        let bad = r#"{"id":"2","instruction":"A shop.","ui_instruct":[{"task":"Buy."},{"task":"x","expected_result":"y"}]}"#;
+        let cases = parse_cases(good, true).expect("good");
+        assert_eq!(cases[0].ui.len(), 1);
+        let err = format!(
+            "{:#}",
+            parse_cases(&format!("{good}\n{bad}"), true).expect_err("bad")
+        );
+        assert!(
+            err.starts_with(
+                "line 2 (2): ui_instruct test case #1: missing field `expected_result`"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

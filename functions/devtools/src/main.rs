@@ -9,6 +9,7 @@ mod eval;
 mod mutate;
 mod serve_bench;
 mod thread_bench;
+mod webgen;
 
 use clap::{Parser, Subcommand};
 
