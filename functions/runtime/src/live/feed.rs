@@ -188,10 +188,12 @@ async fn read_presence(live: &ThreadLive, shared: &Shared) {
 }
 
 impl ThreadFeed {
-    /// Waits until a shared read may have something for this follower. Cancel-safe.
+    /// Waits until a shared read may have something for this follower. Cancel-safe; callers
+    /// bound it with their own tick.
     pub async fn changed(&mut self) {
         if self.pending.is_some() {
-            return;
+            // Left by a look a storage fault cut short: the caller's next tick tries again.
+            return std::future::pending().await;
         }
         tokio::select! {
             r = self.rx.recv() => self.pending = Some(r.map_err(|e| match e {
