@@ -59,6 +59,9 @@ pub struct BenchArgs {
     /// (0 to skip).
     #[arg(long, default_value_t = 20)]
     pub thread_followers: usize,
+    /// Only the thread stream's rows.
+    #[arg(long)]
+    pub only_thread_stream: bool,
     /// Where servers keep their data.
     #[arg(long, default_value = ".appgen/bench")]
     pub dir: PathBuf,
@@ -141,6 +144,17 @@ impl Served {
             .ok()
             .and_then(|s| {
                 let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
+                line.split_whitespace().nth(1)?.parse::<f64>().ok()
+            })
+            .unwrap_or(f64::NAN)
+    }
+
+    /// Read syscalls the server made so far (`/proc/PID/io`'s `syscr`).
+    fn read_syscalls(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/io", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("syscr:"))?.to_owned();
                 line.split_whitespace().nth(1)?.parse::<f64>().ok()
             })
             .unwrap_or(f64::NAN)
@@ -609,7 +623,8 @@ async fn thread_stream(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<
     crate::thread_bench::seed(&data).await?;
     let server = serve(&data, Server::App, false, &[]).await?;
     let n = args.thread_followers;
-    let m = crate::thread_bench::latency(&server.base, n, || server.rss_kb()).await?;
+    let (rss, reads) = (|| server.rss_kb(), || server.read_syscalls());
+    let m = crate::thread_bench::latency(&server.base, n, rss, reads).await?;
     row(
         rows,
         &format!(
@@ -622,6 +637,11 @@ async fn thread_stream(args: &BenchArgs, rows: &mut Vec<Row>) -> anyhow::Result<
         rows,
         "[embedded] thread stream: server memory per follower",
         format!("{:.0} KB", m.kb_per_follower),
+    );
+    row(
+        rows,
+        &format!("[embedded] thread stream: server read syscalls/s, {n} members following"),
+        format!("{:.1}", m.idle_reads_per_s),
     );
     Ok(())
 }
@@ -694,6 +714,11 @@ pub async fn bench(args: BenchArgs) -> anyhow::Result<i32> {
         _ => &[false, true],
     };
     let mut rows = Vec::new();
+    if args.only_thread_stream {
+        thread_stream(&args, &mut rows).await?;
+        print_table(&rows);
+        return Ok(0);
+    }
     if args.only_app_data {
         app_data_rows(&args, backends, &mut rows).await?;
         print_table(&rows);

@@ -9,6 +9,7 @@ use appgen_core::agui::RunAgentInput;
 use appgen_core::live::{AccessEnded, Person, Presence, QueueRequest, ThreadEvent};
 use appgen_core::ports::ETag;
 use appgen_core::view::ApiErrorCode;
+use appgen_runtime::live::ThreadFeed;
 use appgen_runtime::pipeline::{AccessWatch, Pipeline, QueueRefusal, StartError};
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -21,16 +22,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const KEEPALIVE: Duration = Duration::from_secs(15);
-/// Other instances' appends are not signalled in-process: read the log this often.
-const POLL: Duration = Duration::from_millis(500);
+/// How often a follower looks at its own clocks (access check, heartbeat, keepalive) when no
+/// shared read woke it: no storage read unless one of them is due.
+const TICK: Duration = Duration::from_millis(500);
 /// A follower's heartbeat (presence lasts `PRESENCE_TTL_MS` after the last one).
 const HEARTBEAT: Duration = Duration::from_secs(10);
-/// How often a follower looks at who else is present.
-const PRESENCE_CHECK: Duration = Duration::from_secs(3);
+/// How long a new follower waits for a presence read that shows it, for its first frame.
+const FIRST_PRESENCE: Duration = Duration::from_secs(2);
 /// How old the membership read an open stream is held to may be, besides the fresh read on
 /// every role change it reads (the log's `member_left` is told after the commit, best effort:
-/// this, plus `POLL`, is the bound). The read is shared by the thread's streams in this process
-/// (`Pipeline::watch_access`): one read per thread per period, however many follow it.
+/// this, plus the log's `POLL`, is the bound). The read is shared by the thread's streams in
+/// this process (`Pipeline::watch_access`): one read per thread per period, however many follow it.
 pub const ACCESS_CHECK: Duration = Duration::from_secs(3);
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -132,35 +134,32 @@ async fn thread_events(
     let follower = Follower {
         pipeline: state.pipeline.clone(),
         access: state.pipeline.watch_access(&snap.thread_id),
+        feed: state.pipeline.live().follow(&snap.thread_id, after),
         thread: snap.thread_id,
         you,
-        after,
-        offset: 0,
         people: None,
         last_sent: Instant::now(),
         last_beat: None,
-        last_presence: None,
         ended: false,
         opened: Instant::now(),
     };
     crate::relay::event_stream(Body::from_stream(stream(follower)))
 }
 
-/// One member following a thread: where they are in its log, and whom they were last told is
-/// present.
+/// One member following a thread: where they are in its log (`feed`), and whom they were last
+/// told is present.
 struct Follower {
     pipeline: Arc<Pipeline>,
     /// The thread's membership read, shared with its other streams here.
     access: AccessWatch,
+    /// The thread's log and presence, read once for all its streams here.
+    feed: ThreadFeed,
     thread: String,
     you: Person,
-    after: u64,
-    offset: u64,
     people: Option<Vec<Person>>,
     last_sent: Instant,
     /// When this follower last beat, and the beat's version (deleted when it leaves).
     last_beat: Option<(Instant, ETag)>,
-    last_presence: Option<Instant>,
     /// Access ended: the `access_ended` frame was sent, the stream closes.
     ended: bool,
     /// After the stream's own access check: the periodic check never uses an older read.
@@ -175,8 +174,12 @@ impl Drop for Follower {
         };
         let (pipeline, thread) = (self.pipeline.clone(), std::mem::take(&mut self.thread));
         let principal = std::mem::take(&mut self.you.principal);
+        let poke = self.feed.presence_poke();
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move { pipeline.live().leave(&thread, &principal, &etag).await });
+            rt.spawn(async move {
+                pipeline.live().leave(&thread, &principal, &etag).await;
+                poke.poke(); // the others see them gone now, not at the next periodic read
+            });
         }
     }
 }
@@ -217,59 +220,40 @@ impl Follower {
     /// before anything after it is sent: a removed member gets nothing logged after it.
     async fn logged(&mut self) -> String {
         let mut out = String::new();
-        let read = self
-            .pipeline
-            .live()
-            .read_from(&self.thread, self.offset)
-            .await;
-        let (events, next) = match read {
-            Ok(read) => read,
-            Err(e) => {
-                tracing::warn!(thread_id = %self.thread, error = %e, "thread stream read failed");
-                return out;
-            }
-        };
-        self.offset = next;
-        // The role change was committed before it was logged: a read from now on sees it.
-        let read = Instant::now();
-        for e in events {
-            if e.seq <= self.after {
-                continue;
-            }
+        let tail = self.feed.events().await;
+        // The role change was committed before it was logged: a read from then on sees it.
+        let read = tail.read_at.unwrap_or_else(Instant::now);
+        for e in tail.events {
             if e.event.changes_access() && !self.allowed(read).await {
                 out.push_str(&self.end());
                 return out;
             }
-            self.after = e.seq;
             out.push_str(&frame(Some(e.seq), &e.event));
         }
         out
     }
 
     /// Beats for this follower and, when who is present changed, a presence frame (not logged:
-    /// it has no id, and a resumed stream gets the current one).
+    /// it has no id, and a resumed stream gets the current one). Presence is the thread's
+    /// shared read; a follower's first beat asks for a new one, so its first frame shows it.
     async fn presence(&mut self) -> String {
         let live = self.pipeline.live();
         if due(self.last_beat.as_ref().map(|(t, _)| *t), HEARTBEAT) {
+            let (first, beat) = (self.last_beat.is_none(), Instant::now());
             match live.heartbeat(&self.thread, &self.you).await {
-                Ok(etag) => self.last_beat = Some((Instant::now(), etag)),
+                Ok(etag) => self.last_beat = Some((beat, etag)),
                 Err(e) => tracing::warn!(error = %e, "presence heartbeat failed"),
             }
+            if first && self.last_beat.is_some() {
+                self.feed.fresh_presence(beat, FIRST_PRESENCE).await;
+            }
         }
-        if !due(self.last_presence, PRESENCE_CHECK) {
-            return String::new();
-        }
-        self.last_presence = Some(Instant::now());
-        match live.present(&self.thread).await {
-            Ok(people) if self.people.as_ref() != Some(&people) => {
+        match self.feed.present() {
+            Some(people) if self.people.as_ref() != Some(&people) => {
                 self.people = Some(people.clone());
                 frame(None, &ThreadEvent::Presence(Presence { people }))
             }
-            Ok(_) => String::new(),
-            Err(e) => {
-                tracing::warn!(error = %e, "presence read failed");
-                String::new()
-            }
+            _ => String::new(),
         }
     }
 }
@@ -279,9 +263,7 @@ fn stream(start: Follower) -> impl futures::Stream<Item = Result<String, std::io
         if f.ended {
             return None;
         }
-        let waker = f.pipeline.live().waker(&f.thread);
         loop {
-            let notified = waker.notified();
             let mut out = f.logged().await;
             // Cheap while the thread's shared read is younger than the period; never a read
             // older than this stream's own opening check (a member who just joined is not in
@@ -301,7 +283,7 @@ fn stream(start: Follower) -> impl futures::Stream<Item = Result<String, std::io
                 f.last_sent = Instant::now();
                 return Some((Ok(out), f));
             }
-            let _ = tokio::time::timeout(POLL, notified).await;
+            let _ = tokio::time::timeout(TICK, f.feed.changed()).await;
         }
     })
 }

@@ -81,7 +81,12 @@ struct Stream {
 
 impl Stream {
     async fn open(api: &Api, who: &str, last_id: Option<u64>) -> Result<Stream, u16> {
-        let mut r = api.req("GET", who, &format!("/api/threads/{T}/events"));
+        Stream::open_on(api, who, T, last_id).await
+    }
+
+    async fn open_on(api: &Api, who: &str, thread: &str, last: Option<u64>) -> Result<Stream, u16> {
+        let last_id = last;
+        let mut r = api.req("GET", who, &format!("/api/threads/{thread}/events"));
         if let Some(id) = last_id {
             r = r.header("last-event-id", id.to_string());
         }
@@ -626,4 +631,88 @@ async fn a_member_removed_on_another_instance_stops_following() {
     let kinds: Vec<_> = rest.iter().map(|e| e["type"].clone()).collect();
     assert_eq!(kinds.last(), Some(&json!("access_ended")), "{kinds:?}");
     assert!(!kinds.contains(&json!("member_left")), "{kinds:?}");
+}
+
+/// The streams of a thread share one reader per instance: over the same 2 s, ten streams of one
+/// thread make no more storage reads than one stream of another (counted by the test kit's
+/// counting store). Events appended by another writer on the same storage (another process:
+/// nothing wakes this instance) reach a stream within the poll period, and a stream resumed
+/// from an old id meanwhile gets every later event once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_streams_of_a_thread_share_one_reader() {
+    use appgen_core::live::{ThreadEvent, Withdrawn};
+    use appgen_runtime::live::{POLL, ThreadLive};
+    use appgen_testkit::counting::{CountingBlobs, OpKind, OpLog};
+    let dir = tempfile::tempdir().expect("tmp");
+    let disk = DiskBlobStore::open_with(&dir.path().join("blobs"), false).expect("blobs");
+    let log = OpLog::default();
+    let blobs: Arc<dyn BlobStore> = Arc::new(CountingBlobs::new(Arc::new(disk), log.clone()));
+    let queue: Arc<dyn QueueService> =
+        Arc::new(DiskQueue::open(&dir.path().join("queues")).expect("queues"));
+    let api = instance(blobs.clone(), queue).await;
+    let alice = principal(&api, "alice").await;
+    let threads = ThreadStore::new(blobs.clone());
+    for t in ["t-one", "t-many"] {
+        threads
+            .create(&ThreadSnapshot::new(t, &alice, 1))
+            .await
+            .expect("seed");
+    }
+    let other = ThreadLive::new(blobs); // the other process's writer
+    let event = |i: usize| {
+        ThreadEvent::Withdrawn(Withdrawn {
+            id: format!("m{i}"),
+        })
+    };
+    other
+        .append("t-many", (1..=20).map(event).collect())
+        .await
+        .expect("log");
+    let mut one = Stream::open_on(&api, "alice", "t-one", None)
+        .await
+        .expect("one");
+    one.until(is("presence")).await;
+    let mut many = Vec::new();
+    for _ in 0..10 {
+        let mut s = Stream::open_on(&api, "alice", "t-many", None)
+            .await
+            .expect("many");
+        s.until(|e| e["data"]["id"] == "m20").await;
+        many.push(s);
+    }
+    log.clear();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let reads = |thread: &str| {
+        let reads = [OpKind::Get, OpKind::ReadFrom, OpKind::List];
+        let prefix = format!("threads/{thread}/");
+        (log.all().iter())
+            .filter(|o| reads.contains(&o.kind) && o.at.starts_with(&prefix))
+            .count()
+    };
+    let (n1, n10) = (reads("t-one"), reads("t-many"));
+    eprintln!("storage reads in 2 s: 1 stream {n1}, 10 streams {n10}");
+    assert!(n1 >= 3, "the one stream's log was read each poll: {n1}");
+    assert!(n10 <= n1 + 3, "10 streams read {n10} times, 1 stream {n1}");
+
+    // Another process appends: the streams here see it within the period.
+    let mut resumed = Stream::open_on(&api, "alice", "t-many", Some(7))
+        .await
+        .expect("resume");
+    // Opened (its presence asked for) before the appends: only the periodic read sees them.
+    let mut seen = resumed.until(|e| e["data"]["id"] == "m20").await;
+    let sent = Instant::now();
+    for i in 21..=30 {
+        other
+            .append("t-many", vec![event(i)])
+            .await
+            .expect("append");
+    }
+    let last = |e: &Value| e["data"]["id"] == "m30";
+    many[0].until(last).await;
+    let took = sent.elapsed();
+    eprintln!("another process's append reached a stream in {took:?}");
+    assert!(took < POLL + Duration::from_secs(1), "took {took:?}");
+    seen.extend(resumed.until(last).await);
+    let ids: Vec<u64> = seen.into_iter().filter_map(|(id, _)| id).collect();
+    assert_eq!(ids, (8..=30).collect::<Vec<u64>>(), "each once, in order");
 }

@@ -11,6 +11,13 @@
 //!   volatile (a lost heartbeat only hides someone until the next one), deleted (If-Match, so
 //!   a fresh beat is never lost) when its follower leaves or whoever reads presence finds it
 //!   stale.
+//!
+//! The open streams of a thread in this process read the log and presence through one watcher
+//! ([`feed`]).
+
+mod feed;
+
+pub use feed::{POLL, PRESENCE_CHECK, PresencePoke, Tail, ThreadFeed};
 
 use crate::now_ms;
 use appgen_core::live::{
@@ -37,6 +44,8 @@ pub struct ThreadLive {
     wakers: Arc<Mutex<HashMap<String, Weak<Notify>>>>,
     /// Where this process last left each log: (length, last seq). Only a hint.
     tails: Arc<Mutex<HashMap<String, (u64, u64)>>>,
+    /// The watchers of the threads followed here (`follow`).
+    feeds: feed::Feeds,
 }
 
 /// Appends that lose a race to another writer are redone this many times.
@@ -84,6 +93,7 @@ impl ThreadLive {
             blobs,
             wakers: Arc::new(Mutex::new(HashMap::new())),
             tails: Arc::new(Mutex::new(HashMap::new())),
+            feeds: Arc::default(),
         }
     }
 
