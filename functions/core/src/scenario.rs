@@ -173,11 +173,12 @@ impl Scenario {
         if self.requirement.trim().is_empty() {
             return Err(invalid("it names no requirement it covers".into()));
         }
-        if !self
-            .steps
-            .iter()
-            .any(|s| matches!(s, ScenarioStep::Expect { .. } | ScenarioStep::ExpectLive { .. }))
-        {
+        if !self.steps.iter().any(|s| {
+            matches!(
+                s,
+                ScenarioStep::Expect { .. } | ScenarioStep::ExpectLive { .. }
+            )
+        }) {
             return Err(invalid("it expects nothing, so it cannot fail".into()));
         }
         let mut second_open = false;
@@ -498,7 +499,10 @@ mod tests {
         ));
         let only_live = r#"[{"name":"a","requirement":"r","steps":[
             {"do":"expect_live","within_ms":500,"expect":{"kind":"text_visible","text":"x"}}]}]"#;
-        assert!(parse_scenarios(only_live).is_ok(), "a live expectation counts");
+        assert!(
+            parse_scenarios(only_live).is_ok(),
+            "a live expectation counts"
+        );
     }
 
     #[test]
