@@ -1,7 +1,9 @@
 //! The check of a cloud app and of a sign-in app runs against a throwaway data space of the
 //! real data API (`appgen_runtime::dataapi::check::CheckSpace`, on the embedded store): the
 //! apps as the offline generator makes them, their scenarios as its qa step derives them.
-//! A mutant whose client keeps its data in the browser fails the sharing scenario.
+//! A mutant whose client never follows the change stream fails the live scenario (and passes
+//! the one across a fresh context); one whose client keeps its data in the browser fails the
+//! sharing scenario.
 
 mod common;
 
@@ -72,31 +74,76 @@ fn result<'a>(
         .unwrap_or_else(|| panic!("no scenario {name_part:?}: {:?}", report.acceptance))
 }
 
+/// `files` with `from` replaced by `to` in the app's data client.
+fn mutant(files: &FileMap, from: &str, to: &str) -> FileMap {
+    let mut files = files.clone();
+    let backend = files
+        .get_mut("src/lib/backend.ts")
+        .expect("the app has the data client");
+    assert!(backend.contains(from), "{from:?}");
+    *backend = backend.replace(from, to);
+    files
+}
+
+/// The scenarios whose names contain one of `parts`, one each.
+fn only(scenarios: &[Scenario], parts: &[&str]) -> Vec<Scenario> {
+    let picked: Vec<Scenario> = scenarios
+        .iter()
+        .filter(|s| parts.iter().any(|p| s.name.contains(p)))
+        .cloned()
+        .collect();
+    assert_eq!(picked.len(), parts.len(), "{scenarios:?}");
+    picked
+}
+
 #[tokio::test]
-async fn a_cloud_app_shares_its_records_and_a_browser_only_mutant_does_not() {
+async fn a_cloud_app_shares_its_records_live_and_mutants_without_the_stream_or_server_do_not() {
     let spec = spec_of(SHOPPING);
     let scenarios = qa::scenarios(&spec);
     let files = compose::compose(&spec);
     let report = check(&spec, &files, &scenarios).await;
     assert!(report.data_space, "{report:?}");
     assert!(report.passed, "{report:?}");
-    let shared = result(&report, "shared with everyone");
-    assert!(shared.passed, "{shared:?}");
+    for name in ["shared with everyone", "without a reload"] {
+        assert!(result(&report, name).passed, "{:?}", report.acceptance);
+    }
     assert!(
         report.acceptance.iter().all(|r| r.passed),
         "{:?}",
         report.acceptance
     );
 
+    // The client never opens the change stream: the list is read once, when the page loads.
+    // Only the two sharing scenarios run on it (the rest do not depend on it).
+    let still = mutant(&files, "      open(false);\n", "");
+    let sharing = only(&scenarios, &["shared with everyone", "without a reload"]);
+    let report = check(&spec, &still, &sharing).await;
+    let shared = result(&report, "shared with everyone");
+    assert!(shared.passed, "after a reload it is there: {shared:?}");
+    let live = result(&report, "without a reload");
+    assert!(
+        !live.passed,
+        "an app without live updates must fail: {live:?}"
+    );
+    let expected = live.expected.as_deref().unwrap_or_default();
+    assert!(
+        expected.contains("within 2000 ms, without a reload"),
+        "{live:?}"
+    );
+    assert!(live.seen.is_some(), "{live:?}");
+
     // The client finds no backend, so the app keeps its records in this browser.
-    let mut mutant = files.clone();
-    let backend = mutant
-        .get_mut("src/lib/backend.ts")
-        .expect("the app has the data client");
-    let wired = "const where = locate();";
-    assert!(backend.contains(wired));
-    *backend = backend.replace(wired, "const where = (false as boolean) ? locate() : null;");
-    let report = check(&spec, &mutant, &scenarios).await;
+    let local = mutant(
+        &files,
+        "const where = locate();",
+        "const where = (false as boolean) ? locate() : null;",
+    );
+    let report = check(
+        &spec,
+        &local,
+        &only(&scenarios, &["adding", "shared with everyone"]),
+    )
+    .await;
     let shared = result(&report, "shared with everyone");
     assert!(
         !shared.passed,
