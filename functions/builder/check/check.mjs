@@ -843,6 +843,8 @@ async function checkClicks(ctx, c) {
 // fails ends the scenario with what it expected, what the page showed and a screenshot.
 const SCENARIO_MS = 20000;
 const EXPECT_MS = 2500;
+// The bound of `expect_live` (appgen_core::scenario::MAX_LIVE_MS).
+const LIVE_MS = 2000;
 
 const norm = (s) => String(s ?? "").replace(/\s+/g, " ").trim().toLowerCase();
 
@@ -899,8 +901,11 @@ const SCENARIO_STEPS = {
     await ctx.waitForText();
   },
   fresh_context: async (ctx) => freshContext(ctx),
+  open_second: async (ctx) => openSecond(ctx),
+  switch_to: async (ctx, s) => switchTo(ctx, s.window),
   wait: async ({ page }, s) => page.waitForTimeout(Math.min(Number(s.ms) || 0, 10000)),
   expect: async (ctx, s) => expectEventually(ctx, s.expect),
+  expect_live: async (ctx, s) => expectEventually(ctx, s.expect, Math.min(Number(s.within_ms) || 0, LIVE_MS)),
 };
 
 // One function per expectation kind, each (ctx, e) -> [passed, expected, seen].
@@ -956,35 +961,58 @@ async function scopedText(ctx, within) {
 }
 
 // Expectations are polled briefly: the app may still be rendering what the last step did.
-async function expectEventually(ctx, e) {
+// `liveMs` (`expect_live`): it must hold within that bound, judged on a look taken before the
+// bound ran out, the page not reloaded in between (polling never reloads).
+async function expectEventually(ctx, e, liveMs) {
   const judge = EXPECTATIONS[e?.kind];
   if (!Object.hasOwn(EXPECTATIONS, e?.kind)) throw new StepError(`a known expectation`, `kind ${JSON.stringify(e?.kind)}`);
-  const deadline = Date.now() + EXPECT_MS;
+  const deadline = Date.now() + (liveMs || EXPECT_MS);
   for (;;) {
+    const lookedAt = Date.now();
     const [ok, expected, seen] = await judge(ctx, e);
-    if (ok) return;
-    if (Date.now() > deadline) throw new StepError(expected, seen);
+    if (ok && (!liveMs || lookedAt <= deadline)) return;
+    if (Date.now() > deadline) throw new StepError(liveMs ? `${expected} within ${liveMs} ms, without a reload` : expected, seen);
     await ctx.page.waitForTimeout(100);
   }
 }
 
 // A new visitor: a new browser context (no storage, no cookies, no cache) with the app
-// loaded in it. What the app keeps in the browser is gone; what it keeps on its server stays.
+// loaded in it, in place of the current window. What the app keeps in the browser is gone;
+// what it keeps on its server stays.
 async function freshContext(sctx) {
-  if (sctx.context) await withTimeout(sctx.context.close(), 5000, "closing a context").catch(() => {});
-  sctx.context = await sctx.browser.newContext({ viewport: VIEWPORT, serviceWorkers: "block" });
-  const page = await sctx.context.newPage();
+  const old = sctx.windows[sctx.current];
+  if (old) await withTimeout(old.context.close(), 5000, "closing a context").catch(() => {});
+  const context = await sctx.browser.newContext({ viewport: VIEWPORT, serviceWorkers: "block" });
+  const page = await context.newPage();
   page.setDefaultTimeout(ACTION_MS);
   page.on("dialog", (d) => d.accept().catch(() => {}));
-  sctx.page = page;
+  sctx.windows[sctx.current] = { context, page };
+  switchTo(sctx, sctx.current);
   await page.goto(`${sctx.origin}/`, { waitUntil: "load", timeout: LOAD_MS });
   await sctx.waitForText();
 }
 
-// What the scenario steps get: the current page (swapped by `fresh_context`) and the
-// helpers the expectations use, bound to it.
+// Another person at the same time: a second window (a fresh context) kept open beside the
+// first; the next steps act on it.
+async function openSecond(sctx) {
+  if (sctx.windows.second) throw new StepError("a second window to open", "it is already open");
+  sctx.current = "second";
+  await freshContext(sctx);
+}
+
+function switchTo(sctx, window) {
+  const w = sctx.windows[window];
+  if (!w) throw new StepError(`the ${window} window`, "no such window open");
+  sctx.current = window;
+  sctx.context = w.context;
+  sctx.page = w.page;
+}
+
+// What the scenario steps get: the current window's page (swapped by `fresh_context`,
+// `open_second`, `switch_to`), the windows open, and the helpers the expectations use, bound
+// to the current page.
 function scenarioContext(browser, origin, shotsDir, data) {
-  const sctx = { browser, origin, shotsDir, data, context: null, page: null };
+  const sctx = { browser, origin, shotsDir, data, windows: {}, current: "first", context: null, page: null };
   sctx.evaluate = (fn, arg) => withTimeout(sctx.page.evaluate(fn, arg), ACTION_MS, "page script");
   sctx.visibleText = async () => (await sctx.evaluate(pageFns.visibleText)) ?? "";
   sctx.waitForText = async () => {
@@ -1036,7 +1064,7 @@ async function runScenarios(cfg, origin, shotsDir, scenarios) {
       const r = await withTimeout(runScenario(ctx, sc, i), SCENARIO_MS, `scenario "${sc.name}"`).catch((e) => ({
         name: sc.name, requirement: sc.requirement, passed: false, expected: "the scenario to finish", seen: oneLine(e.message),
       }));
-      await withTimeout(ctx.context?.close() ?? Promise.resolve(), 5000, "closing a context").catch(() => {});
+      for (const w of Object.values(ctx.windows)) await withTimeout(w.context.close(), 5000, "closing a context").catch(() => {});
       out.push(r);
     }
   } finally {

@@ -381,6 +381,38 @@ impl Builder {
         scenarios: &[Scenario],
         screenshot_to: Option<&Path>,
     ) -> Result<CheckReport, BuildError> {
+        let suite = Suite {
+            checks,
+            scenarios,
+            data: None,
+        };
+        self.check_suite(dist_dir, suite, screenshot_to).await
+    }
+
+    /// Checks an already built `dist/` with `scenarios` against the data space `data` (as
+    /// [`Self::build_files_on`] does after its build): a changed build checked without
+    /// building it again.
+    pub async fn check_dist_on(
+        &self,
+        dist_dir: &Path,
+        checks: &[Check],
+        scenarios: &[Scenario],
+        data: &CheckData,
+    ) -> Result<CheckReport, BuildError> {
+        let suite = Suite {
+            checks,
+            scenarios,
+            data: Some(data),
+        };
+        self.check_suite(dist_dir, suite, None).await
+    }
+
+    async fn check_suite(
+        &self,
+        dist_dir: &Path,
+        suite: Suite<'_>,
+        screenshot_to: Option<&Path>,
+    ) -> Result<CheckReport, BuildError> {
         let template = self.template_dir()?;
         let node = self.node()?;
         if !dist_dir.is_dir() {
@@ -391,11 +423,6 @@ impl Builder {
         }
         let job = self.job_dir()?;
         let uid = self.sandbox_uid();
-        let suite = Suite {
-            checks,
-            scenarios,
-            data: None,
-        };
         let mut report = self
             .run_check(job.path(), dist_dir, suite, &template, &node, uid)
             .await?;

@@ -138,6 +138,7 @@ fn generate() -> (String, BTreeSet<String>) {
         .add::<crate::scenario::Scenario>()
         .add::<crate::scenario::ScenarioStep>()
         .add::<crate::scenario::Role>()
+        .add::<crate::scenario::Window>()
         .add::<crate::scenario::Expectation>()
         .add::<crate::scenario::ScenarioResult>()
         .add::<crate::check::ColorTarget>()

@@ -49,12 +49,31 @@ pub enum ScenarioStep {
     },
     /// Reloads the page (what was saved must still be there).
     Reload,
-    /// Opens the app in a fresh browser context: no storage, no cookies (another person).
+    /// Opens the app in a fresh browser context in place of the current window: no storage,
+    /// no cookies (another person).
     FreshContext,
+    /// Opens the app in a second window, a fresh browser context kept open beside the first
+    /// (another person, at the same time); the next steps act on it.
+    OpenSecond,
+    /// The next steps act on this window (the second must have been opened).
+    SwitchTo { window: Window },
     /// Waits for this long (a timer ticking), at most [`MAX_WAIT_MS`].
     Wait { ms: u64 },
     /// Checks what the page shows now.
     Expect { expect: Expectation },
+    /// Checks that the page shows this within `within_ms` of the step's start (at most
+    /// [`MAX_LIVE_MS`]), the page never reloaded: a change made in the other window arriving
+    /// live.
+    ExpectLive { expect: Expectation, within_ms: u64 },
+}
+
+/// The windows a scenario can have open at once: the one it starts in and a second.
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    First,
+    Second,
 }
 
 fn yes() -> bool {
@@ -63,6 +82,10 @@ fn yes() -> bool {
 
 /// The longest a scenario may wait in one step.
 pub const MAX_WAIT_MS: u64 = 10_000;
+
+/// The longest bound of a live expectation: what "live" promises (issue 13: ≤ 2 s), below the
+/// browser check's ordinary polling of an expectation (2.5 s).
+pub const MAX_LIVE_MS: u64 = 2_000;
 
 /// Roles a click may target (ARIA roles of things people click).
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -150,15 +173,18 @@ impl Scenario {
         if self.requirement.trim().is_empty() {
             return Err(invalid("it names no requirement it covers".into()));
         }
-        if !self
-            .steps
-            .iter()
-            .any(|s| matches!(s, ScenarioStep::Expect { .. }))
-        {
+        if !self.steps.iter().any(|s| {
+            matches!(
+                s,
+                ScenarioStep::Expect { .. } | ScenarioStep::ExpectLive { .. }
+            )
+        }) {
             return Err(invalid("it expects nothing, so it cannot fail".into()));
         }
+        let mut second_open = false;
         for (i, step) in self.steps.iter().enumerate() {
             step.validate()
+                .and_then(|()| step.windows(&mut second_open))
                 .map_err(|why| invalid(format!("step {}: {why}", i + 1)))?;
         }
         Ok(())
@@ -183,12 +209,44 @@ impl ScenarioStep {
                 named("the key", key)?;
                 label.as_deref().map_or(Ok(()), |l| named("the label", l))
             }
-            ScenarioStep::Reload | ScenarioStep::FreshContext => Ok(()),
+            ScenarioStep::Reload
+            | ScenarioStep::FreshContext
+            | ScenarioStep::OpenSecond
+            | ScenarioStep::SwitchTo { .. } => Ok(()),
             ScenarioStep::Wait { ms } if *ms > MAX_WAIT_MS => Err(format!(
                 "a wait of {ms} ms is over the {MAX_WAIT_MS} ms limit"
             )),
             ScenarioStep::Wait { .. } => Ok(()),
-            ScenarioStep::Expect { expect } => expect.validate(),
+            ScenarioStep::ExpectLive { within_ms, .. }
+                if *within_ms == 0 || *within_ms > MAX_LIVE_MS =>
+            {
+                Err(format!(
+                    "a live expectation within {within_ms} ms is outside 1..={MAX_LIVE_MS} ms"
+                ))
+            }
+            ScenarioStep::Expect { expect } | ScenarioStep::ExpectLive { expect, .. } => {
+                expect.validate()
+            }
+        }
+    }
+
+    /// Follows which windows are open: a second window is opened once, and only an opened
+    /// one can be switched to.
+    fn windows(&self, second_open: &mut bool) -> Result<(), String> {
+        match self {
+            ScenarioStep::OpenSecond if *second_open => {
+                Err("the second window is already open".into())
+            }
+            ScenarioStep::OpenSecond => {
+                *second_open = true;
+                Ok(())
+            }
+            ScenarioStep::SwitchTo {
+                window: Window::Second,
+            } if !*second_open => {
+                Err("it switches to the second window before `open_second` opened it".into())
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -417,5 +475,58 @@ mod tests {
             r#"[{"name":"a","requirement":"r","priority":1,"steps":[{"do":"expect","expect":{"kind":"text_visible","text":"x"}}]}]"#,
         );
         assert!(extra.contains("priority"), "{extra}");
+    }
+
+    #[test]
+    fn two_windows_read_and_a_live_expectation_is_bounded() {
+        let live = r#"[{"name":"live","requirement":"r","steps":[
+            {"do":"open_second"},{"do":"switch_to","window":"first"},
+            {"do":"click","role":"button","name":"Add"},{"do":"switch_to","window":"second"},
+            {"do":"expect_live","within_ms":2000,"expect":{"kind":"text_visible","text":"x"}}]}]"#;
+        let s = parse_scenarios(live).expect("good");
+        assert_eq!(
+            s[0].steps[1],
+            ScenarioStep::SwitchTo {
+                window: Window::First
+            }
+        );
+        assert!(matches!(
+            s[0].steps[4],
+            ScenarioStep::ExpectLive {
+                within_ms: 2000,
+                ..
+            }
+        ));
+        let only_live = r#"[{"name":"a","requirement":"r","steps":[
+            {"do":"expect_live","within_ms":500,"expect":{"kind":"text_visible","text":"x"}}]}]"#;
+        assert!(
+            parse_scenarios(only_live).is_ok(),
+            "a live expectation counts"
+        );
+    }
+
+    #[test]
+    fn a_window_never_opened_or_opened_twice_and_an_unbounded_live_wait_are_refused() {
+        let expect = r#"{"do":"expect","expect":{"kind":"text_visible","text":"x"}}"#;
+        for (steps, needle) in [
+            (
+                r#"{"do":"switch_to","window":"second"}"#,
+                "step 1: it switches to the second window before `open_second` opened it",
+            ),
+            (
+                r#"{"do":"open_second"},{"do":"open_second"}"#,
+                "step 2: the second window is already open",
+            ),
+            (r#"{"do":"switch_to","window":"third"}"#, "third"),
+            (
+                r#"{"do":"expect_live","within_ms":5000,"expect":{"kind":"text_visible","text":"x"}}"#,
+                "outside 1..=2000 ms",
+            ),
+        ] {
+            let why = refused(&format!(
+                r#"[{{"name":"a","requirement":"r","steps":[{steps},{expect}]}}]"#
+            ));
+            assert!(why.contains(needle), "{steps}: {why}");
+        }
     }
 }

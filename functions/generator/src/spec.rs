@@ -464,6 +464,12 @@ impl AppSpec {
             .then(|| appgen_core::appdata::collection_name(&self.entity.plural))
     }
 
+    /// Whether the app shows other people's changes as they happen: every cloud app follows
+    /// the data API's change stream (`lib/items.ts` subscribes), so its qa proves it live.
+    pub fn live_updates(&self) -> bool {
+        self.cloud_collection().is_some()
+    }
+
     /// Whether people sign in to use the app, each seeing only their own records.
     pub fn accounts(&self) -> bool {
         self.data == DataLocation::Private && self.can_share()

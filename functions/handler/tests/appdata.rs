@@ -346,14 +346,25 @@ async fn a_key_opens_one_space_of_one_app_and_only_the_data_api_allows_other_ori
     );
 }
 
+/// A client on its own loopback address (`appgen serve` keys the per-client limit on the
+/// socket's peer): 127.0.0.0/8 is all loopback, so each `n` is another client.
+fn client_at(n: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+        .build()
+        .expect("client")
+}
+
 #[tokio::test]
 async fn one_client_past_its_rate_gets_429_with_retry_after() {
     let app = App::start().await;
     let mut limited = None;
     // The bucket refills while the loop runs (5 a second), so allow for more than the limit.
+    // A new X-Client-Id on every request: the limit is the address's, not the id's.
     for i in 0..2 * appgen_core::appdata::REQUESTS_PER_MINUTE_PER_CLIENT {
         let r = app
-            .shop(reqwest::Method::GET, "items?limit=1")
+            .at(reqwest::Method::GET, "t-shop", "preview", "items?limit=1")
+            .header("x-client-id", format!("rotating-{i}"))
             .send()
             .await
             .expect("send");
@@ -362,10 +373,15 @@ async fn one_client_past_its_rate_gets_429_with_retry_after() {
             break;
         }
     }
-    let (i, r) = limited.expect("the client was limited");
+    let (i, r) = limited.expect("the client was limited, whatever ids it named");
     assert!(
         i >= appgen_core::appdata::REQUESTS_PER_MINUTE_PER_CLIENT - 5,
         "limited after {i}"
+    );
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "*",
+        "a browser can read it"
     );
     let wait: u64 = r.headers()["retry-after"]
         .to_str()
@@ -373,26 +389,30 @@ async fn one_client_past_its_rate_gets_429_with_retry_after() {
         .parse()
         .expect("secs");
     assert!((1..=60).contains(&wait));
-    assert_eq!(error_of(r).await.1, "rate_limited");
-    let other = app
-        .c
+    let (_, code, message) = error_of(r).await;
+    assert_eq!(code, "rate_limited");
+    assert!(message.contains("from this address"), "{message}");
+    let other = client_at(2)
         .get(app.url("t-shop", "preview", "items"))
         .header("x-app-key", app.key("t-shop", "preview"))
         .header("x-client-id", "client-b")
         .send()
         .await
         .expect("send");
-    assert_eq!(other.status().as_u16(), 200, "another client still gets in");
+    assert_eq!(
+        other.status().as_u16(),
+        200,
+        "another address still gets in"
+    );
 
-    // All clients together: the app's own limit.
+    // All clients together: the app's own limit (eight addresses, each under its own).
     let per_app = appgen_core::appdata::REQUESTS_PER_MINUTE_PER_APP as usize;
+    let clients: Vec<_> = (10..18).map(client_at).collect();
     let mut app_limited = None;
     for i in 0..2 * per_app {
-        let r = app
-            .c
+        let r = clients[i % clients.len()]
             .get(app.url("t-shop", "preview", "items?limit=1"))
             .header("x-app-key", app.key("t-shop", "preview"))
-            .header("x-client-id", format!("c{}", i % 8))
             .send()
             .await
             .expect("send");

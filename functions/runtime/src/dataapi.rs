@@ -88,16 +88,21 @@ pub fn router(pipeline: Arc<Pipeline>, addresses: ClientAddresses) -> Router {
         .layer(middleware::from_fn(close_after_too_large))
 }
 
-/// The data API of one app's check space only: the same routes and limits, no AI calls (the
-/// check has no model to spend on).
+/// The data API of one app's check space only: the same routes and limits; AI calls answer
+/// "not configured" (the check has no model to spend on).
 fn check_router(blobs: Arc<dyn BlobStore>, thread: &str, key: &str, schema: AppSchema) -> Router {
     let spaces = Spaces::Check {
         thread: thread.to_owned(),
         key: key.to_owned(),
         schema,
     };
-    // A Unix socket has no peer address: the check's one browser is one client.
-    records(Arc::new(DataState::new(spaces, blobs)))
+    // A Unix socket has no peer address: the check's one browser, all its windows, is one
+    // client, and gets the whole app's allowance.
+    let mut state = DataState::new(spaces, blobs);
+    state.per_client = RateLimiter::new(core::REQUESTS_PER_MINUTE_PER_APP);
+    let state = Arc::new(state);
+    records(state.clone())
+        .merge(ai::check_router(state))
         .layer(middleware::from_fn_with_state(
             ClientAddresses::Peer,
             auth::address,
@@ -138,6 +143,7 @@ fn records(state: Arc<DataState>) -> Router {
             get(read).patch(update).delete(remove),
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), per_client))
         .layer(middleware::from_fn(cors))
         .with_state(state)
 }
@@ -240,8 +246,33 @@ fn rate_limited(wait: std::time::Duration, who: &str) -> Response {
     resp
 }
 
-/// Who is calling, for `createdBy` and the per-client limit: the client's own id when it
-/// sends one (`X-Client-Id`, generated per session by `backend.ts`), else "anonymous".
+/// The per-client limit of every data API request, keyed on the caller's address
+/// ([`auth::ClientAddr`], as the sign-in limits): not on `X-Client-Id`, which a client makes up
+/// and could change with every request. Inside the CORS layer, so a browser can read the 429.
+pub(crate) async fn per_client(
+    State(st): State<Arc<DataState>>,
+    addr: auth::ClientAddr,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(app) = app_of(req.uri().path()) else {
+        return next.run(req).await;
+    };
+    match st.per_client.take(&format!("{app}/{}", addr.as_str())) {
+        Ok(()) => next.run(req).await,
+        Err(w) => rate_limited(w, "from this address"),
+    }
+}
+
+/// `{thread}/{space}` of a data API path (`/data/{thread}/{space}/…`).
+fn app_of(path: &str) -> Option<String> {
+    let mut parts = path.strip_prefix("/data/")?.split('/');
+    let (thread, space) = (parts.next()?, parts.next()?);
+    Some(format!("{thread}/{space}"))
+}
+
+/// Who is calling, for `createdBy`: the client's own id when it sends one (`X-Client-Id`,
+/// generated per session by `backend.ts`), else "anonymous".
 fn client_id(headers: &HeaderMap) -> String {
     headers
         .get("x-client-id")
@@ -269,9 +300,6 @@ pub(crate) async fn open(
     st.per_app
         .take(&app)
         .map_err(|w| rate_limited(w, "for this app"))?;
-    st.per_client
-        .take(&format!("{app}/{client}"))
-        .map_err(|w| rate_limited(w, "from this client"))?;
     let schema = st.spaces.schema(thread).await?;
     let space = DataSpace::new(thread, space_kind).map_err(|_| not_found().into_response())?;
     Ok(Opened {

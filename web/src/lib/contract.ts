@@ -663,12 +663,17 @@ requirement: string, steps: Array<ScenarioStep>, };
 /**
  * One thing the user does, or one thing they should see.
  */
-export type ScenarioStep = { "do": "fill", label: string, value: string, } | { "do": "select", label: string, option: string, } | { "do": "check", label: string, checked: boolean, } | { "do": "click", role: Role, name: string, } | { "do": "press", key: string, label?: string | null, } | { "do": "reload" } | { "do": "fresh_context" } | { "do": "wait", ms: number, } | { "do": "expect", expect: Expectation, };
+export type ScenarioStep = { "do": "fill", label: string, value: string, } | { "do": "select", label: string, option: string, } | { "do": "check", label: string, checked: boolean, } | { "do": "click", role: Role, name: string, } | { "do": "press", key: string, label?: string | null, } | { "do": "reload" } | { "do": "fresh_context" } | { "do": "open_second" } | { "do": "switch_to", window: Window, } | { "do": "wait", ms: number, } | { "do": "expect", expect: Expectation, } | { "do": "expect_live", expect: Expectation, within_ms: number, };
 
 /**
  * Roles a click may target (ARIA roles of things people click).
  */
 export type Role = "button" | "link" | "tab" | "checkbox" | "radio" | "option" | "menuitem" | "switch" | "gridcell";
+
+/**
+ * The windows a scenario can have open at once: the one it starts in and a second.
+ */
+export type Window = "first" | "second";
 
 /**
  * What the page should show.

@@ -3,7 +3,7 @@
 
 use super::{click, count, expect, fill, hidden_in, number, scenario, select, visible, visible_in};
 use crate::spec::{AppSpec, Field, FieldType, Rollup};
-use appgen_core::scenario::{Expectation, Scenario, ScenarioStep};
+use appgen_core::scenario::{Expectation, MAX_LIVE_MS, Scenario, ScenarioStep, Window};
 
 /// Names of the records the scenarios add (distinct, and in alphabetical order).
 const NAMES: [&str; 2] = ["Amber", "Cobalt"];
@@ -35,8 +35,15 @@ pub(super) fn scenarios(spec: &AppSpec) -> Vec<Scenario> {
         out.extend(app.private());
     } else if spec.cloud_collection().is_some() {
         out.extend(app.shared());
+        if spec.live_updates() {
+            out.extend(app.live());
+        }
     }
     out
+}
+
+fn switch_to(window: Window) -> ScenarioStep {
+    ScenarioStep::SwitchTo { window }
 }
 
 /// Person `n` signs up on the sign-in screen (components/Account.tsx) and is signed in.
@@ -153,16 +160,56 @@ impl<'a> App<'a> {
         ))
     }
 
-    /// A sign-in app's point: what one person adds is theirs. A signs up and adds a record;
-    /// B, signed up in a browser of their own, does not see it; B signs out, and A, signing
-    /// in again in yet another browser, does.
+    /// Live updates' point: two people have the app open at once; what one adds appears for
+    /// the other within 2 s without a reload, and is still there for both after a reload. An
+    /// app that only reads the list when it loads fails here, not in [`Self::shared`].
+    fn live(&self) -> Option<Scenario> {
+        let [a, _] = self.shown.as_ref()?;
+        let mut steps = vec![
+            ScenarioStep::OpenSecond,
+            // The second person's list has loaded (and its change stream is open).
+            visible("sees changes live"),
+            switch_to(Window::First),
+        ];
+        steps.extend(self.add(0, &[]));
+        steps.push(visible_in(&self.plural, a));
+        steps.push(switch_to(Window::Second));
+        steps.push(ScenarioStep::ExpectLive {
+            expect: Expectation::TextVisible {
+                text: a.clone(),
+                within: Some(self.plural.clone()),
+            },
+            within_ms: MAX_LIVE_MS,
+        });
+        for window in [Window::Second, Window::First] {
+            steps.push(switch_to(window));
+            steps.push(ScenarioStep::Reload);
+            steps.push(visible_in(&self.plural, a));
+            steps.push(count(&self.plural, 1));
+        }
+        Some(scenario(
+            &format!(
+                "{} appear for another person without a reload",
+                self.plural.to_lowercase()
+            ),
+            "Everyone sees changes live",
+            steps,
+        ))
+    }
+
+    /// A sign-in app's point: what one person adds is theirs. A signs up; B, signed up in a
+    /// window of their own kept open, does not see the record A then adds, not even live (2 s
+    /// later); B signs out, and A, signing in again in yet another browser, does see it.
     fn private(&self) -> Option<Scenario> {
         let [a, _] = self.shown.as_ref()?;
         let mut steps = sign_up(0);
+        steps.push(ScenarioStep::OpenSecond);
+        steps.extend(sign_up(1));
+        steps.push(switch_to(Window::First));
         steps.extend(self.add(0, &[]));
         steps.push(visible_in(&self.plural, a));
-        steps.push(ScenarioStep::FreshContext);
-        steps.extend(sign_up(1));
+        steps.push(switch_to(Window::Second));
+        steps.push(ScenarioStep::Wait { ms: MAX_LIVE_MS });
         steps.push(expect(Expectation::TextHidden {
             text: a.clone(),
             within: None,

@@ -1,7 +1,7 @@
 use super::*;
 use crate::analysis::analyze;
 use crate::spec::SectionKind;
-use appgen_core::scenario::parse_scenarios;
+use appgen_core::scenario::{Window, parse_scenarios};
 
 /// The spec the pipeline builds: the description read, the questions' defaults applied.
 fn spec_of(prompt: &str) -> crate::AppSpec {
@@ -644,6 +644,42 @@ fn a_cloud_app_is_checked_for_sharing_in_a_second_browser() {
         )
     });
     assert!(seen_after, "{:?}", shared.steps);
+    // Live: the second window is open before the first adds, and sees it without a reload.
+    let live = s
+        .iter()
+        .find(|x| {
+            x.name
+                .ends_with(" appear for another person without a reload")
+        })
+        .unwrap_or_else(|| panic!("a live scenario: {:?}", names(&s)));
+    let at = |want: &ScenarioStep| live.steps.iter().position(|st| st == want);
+    let second = ScenarioStep::SwitchTo {
+        window: Window::Second,
+    };
+    let opened = at(&ScenarioStep::OpenSecond).expect("a second window");
+    let added = live
+        .steps
+        .iter()
+        .position(|st| matches!(st, ScenarioStep::Click { name, .. } if name.starts_with("Add ")))
+        .expect("a record added");
+    let back = at(&second).expect("back to the second window");
+    assert!(opened < added && added < back, "{:?}", live.steps);
+    assert!(
+        matches!(&live.steps[back + 1], ScenarioStep::ExpectLive { within_ms: 2000, expect: Expectation::TextVisible { text, within: Some(w) } } if !text.is_empty() && !w.is_empty()),
+        "seen live, before any reload: {:?}",
+        live.steps
+    );
+    let reloads = live
+        .steps
+        .iter()
+        .filter(|st| **st == ScenarioStep::Reload)
+        .count();
+    assert_eq!(reloads, 2, "both windows reload: {:?}", live.steps);
+    assert!(!live.steps.contains(&ScenarioStep::FreshContext));
+    assert_eq!(
+        parse_scenarios(&serde_json::to_string(&s).expect("json")).expect("valid"),
+        s
+    );
     // No sign-in in a shared app; nothing of the kind on the device.
     assert!(!s.iter().any(|x| x.steps.iter().any(is_sign_up)));
     let local = for_prompt("A recipe box: each recipe has a title and a cuisine.");
@@ -683,7 +719,7 @@ fn a_sign_in_app_signs_up_first_and_is_checked_for_privacy() {
         .iter()
         .filter(|st| **st == ScenarioStep::FreshContext)
         .count();
-    let hidden = private.steps.iter().any(|st| {
+    let hidden = private.steps.iter().position(|st| {
         matches!(
             st,
             ScenarioStep::Expect {
@@ -691,7 +727,29 @@ fn a_sign_in_app_signs_up_first_and_is_checked_for_privacy() {
             }
         )
     });
-    assert_eq!((ups, fresh, hidden), (2, 2, true), "{:?}", private.steps);
+    assert_eq!((ups, fresh), (2, 1), "{:?}", private.steps);
+    // B's window is open while A adds, and 2 s later B still does not see it.
+    let hidden = hidden.expect("B does not see it");
+    assert_eq!(
+        private.steps[hidden - 1],
+        ScenarioStep::Wait { ms: 2000 },
+        "{:?}",
+        private.steps
+    );
+    let opened = private
+        .steps
+        .iter()
+        .position(|st| *st == ScenarioStep::OpenSecond);
+    let added = private
+        .steps
+        .iter()
+        .position(|st| matches!(st, ScenarioStep::Click { name, .. } if name.starts_with("Add ")));
+    assert!(opened < added && opened.is_some(), "{:?}", private.steps);
+    assert!(
+        !s.iter().any(|x| x.name.contains("without a reload")),
+        "private records appear to no one else: {:?}",
+        names(&s)
+    );
     assert!(
         private
             .steps

@@ -41,6 +41,7 @@ struct AiState {
 /// The AI route beside the records API, sharing its state (keys, rate limits).
 pub(super) fn router(data: Arc<DataState>, pipeline: Arc<Pipeline>) -> Router {
     let (ai, budget) = from_env();
+    let limits = data.clone();
     let state = Arc::new(AiState {
         usage: AiUsage::new(pipeline.threads().blobs().clone()),
         data,
@@ -51,8 +52,34 @@ pub(super) fn router(data: Arc<DataState>, pipeline: Arc<Pipeline>) -> Router {
     Router::new()
         .route("/data/{thread}/{space}/_ai/complete", post(complete))
         .layer(DefaultBodyLimit::max(rules::MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(limits, super::per_client))
         .layer(middleware::from_fn(cors))
         .with_state(state)
+}
+
+/// The AI route of the build check's space: the key and limits of the others, then the answer
+/// of a server with no model (503 `ai_not_configured`), which the app shows in place — the
+/// check spends no tokens, and an app's AI call is never a 404 there.
+pub(super) fn check_router(data: Arc<DataState>) -> Router {
+    Router::new()
+        .route("/data/{thread}/{space}/_ai/complete", post(not_configured))
+        .layer(middleware::from_fn_with_state(
+            data.clone(),
+            super::per_client,
+        ))
+        .layer(middleware::from_fn(cors))
+        .with_state(data)
+}
+
+async fn not_configured(
+    State(st): State<Arc<DataState>>,
+    Path((thread, space)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    match open(&st, &thread, &space, None, &headers).await {
+        Ok(_) => refusal(AiError::NotConfigured),
+        Err(r) => r,
+    }
 }
 
 /// The model chain and the budget from the settings. A wrong setting turns AI off with an

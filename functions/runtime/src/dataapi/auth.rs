@@ -57,6 +57,12 @@ impl ClientAddresses {
 #[derive(Debug, Clone)]
 pub(crate) struct ClientAddr(String);
 
+impl ClientAddr {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Records the caller's address for [`ClientAddr`].
 pub(super) async fn address(
     State(from): State<ClientAddresses>,

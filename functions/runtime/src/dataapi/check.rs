@@ -126,6 +126,48 @@ pub(super) fn same_key(expected: &str, given: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// One request over the check's socket, its whole answer as text.
+    async fn post(data: &CheckData, path: &str, key: &str) -> String {
+        let mut s = tokio::net::UnixStream::connect(&data.socket)
+            .await
+            .expect("connect");
+        let body = r#"{"prompt":"Say hi"}"#;
+        let req = format!(
+            "POST /data/{}/{}/{path} HTTP/1.1\r\nHost: check\r\nX-App-Key: {key}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            data.app,
+            data.space,
+            body.len()
+        );
+        s.write_all(req.as_bytes()).await.expect("write");
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.expect("read");
+        out
+    }
+
+    #[tokio::test]
+    async fn an_ai_call_in_the_check_says_ai_is_not_configured_rather_than_404() {
+        let dir = tempfile::tempdir().expect("dir");
+        let blobs = crate::embedded::DiskBlobStore::open_with(dir.path(), false).expect("store");
+        let space = CheckSpace::open(Arc::new(blobs), "thread-ai", AppSchema::default())
+            .await
+            .expect("space");
+        let data = space.data().clone();
+        let answer = post(&data, "_ai/complete", &data.key).await;
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+        assert!(
+            answer.contains("ai_not_configured") && answer.contains("not configured"),
+            "{answer}"
+        );
+        let wrong = post(&data, "_ai/complete", "not-the-key").await;
+        assert!(
+            wrong.starts_with("HTTP/1.1 404"),
+            "the key is checked: {wrong}"
+        );
+        space.close().await.expect("closed");
+    }
 
     #[test]
     fn keys_compare_whole() {
