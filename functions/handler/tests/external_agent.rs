@@ -1,8 +1,9 @@
 //! End to end: `appgen serve` with its `requirements` step served over AG-UI by the Pydantic AI
-//! and LangGraph examples (examples/agents/*, installed by infra/local/setup.sh), each example's
-//! model being the scripted OpenAI-compatible server. The official `@ag-ui/client` runs a whole
-//! conversation (questions → v1 → follow-up → v2) and verifies every stream, SUBAGENT_* included;
-//! and Chromium shows who served the step (web/e2e/agents.mjs).
+//! and LangGraph examples, and its `code` step by the CrewAI one (examples/agents/*, installed
+//! by infra/local/setup.sh), each example's model being the scripted OpenAI-compatible server.
+//! The official `@ag-ui/client` runs a whole conversation (questions → v1 → follow-up → v2; to
+//! v1 for CrewAI) and verifies every stream, SUBAGENT_* included; and Chromium shows who served
+//! the step (web/e2e/agents.mjs).
 
 mod support;
 
@@ -27,17 +28,19 @@ impl Drop for Example {
 }
 
 fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
-    // CrewAI has a venv of its own, installed only when asked for (docs/agents.md).
+    // CrewAI has a venv of its own: its dependencies clash with LangGraph's (docs/agents.md).
     let (venv, step) = match dir {
         "crewai" => (".venv-crewai", "step_crewai_example"),
         _ => (".venv-agents", "step_agent_examples"),
     };
-    let python = repo().join("infra/local").join(venv).join("bin/python");
+    let venv = repo().join("infra/local").join(venv);
+    // setup.sh stamps a venv once all of it is installed.
     assert!(
-        python.exists(),
-        "{} is missing: run infra/local/setup.sh {step}",
-        python.display()
+        venv.join(".installed").exists(),
+        "{} is missing or half installed: run infra/local/setup.sh {step}",
+        venv.display()
     );
+    let python = venv.join("bin/python");
     let child = Command::new(python)
         .args(["-m", "uvicorn", "agent:app", "--host", "127.0.0.1"])
         .args(["--port", &port.to_string()])
@@ -46,6 +49,9 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
         .env("OPENAI_API_KEY", "scripted")
         .env("CREWAI_DISABLE_TELEMETRY", "true")
         .env("OTEL_SDK_DISABLED", "true")
+        // LiteLLM (CrewAI's) fetches its model price list from GitHub at import, 3 tries;
+        // the copy it ships is enough.
+        .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         .stdout(Stdio::null())
         .stderr(
             std::fs::File::create(log)
@@ -54,7 +60,8 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
         )
         .spawn()
         .expect("start the example agent");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // CrewAI's imports alone take seconds, minutes on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(180);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             Instant::now() < deadline,
@@ -239,14 +246,10 @@ async fn a_browser_shows_which_agent_served_the_step() {
     );
 }
 
-/// Opt-in (CrewAI's venv is 1.3 GB and 5 to 8 minutes to install): a CrewAI flow behind
-/// `ag-ui-crewai` writes the app as the code step, naming itself through its capabilities, and
-/// the official client verifies the conversation to v1.
-///
-///   bash infra/local/setup.sh step_crewai_example
-///   cargo test -p appgen --test external_agent -- --ignored crewai
+/// A CrewAI flow behind `ag-ui-crewai` (its venv: infra/local/setup.sh step_crewai_example)
+/// writes the app as the code step, naming itself through its capabilities, and the official
+/// client verifies the conversation to v1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "opt-in: needs infra/local/.venv-crewai (infra/local/setup.sh step_crewai_example)"]
 async fn a_crewai_flow_serves_the_code_step() {
     let served = Served::start("crewai", Step::Code, None).await;
     let base = served.server.base.clone();
