@@ -27,8 +27,10 @@ impl Drop for Example {
     }
 }
 
+/// The example in `examples/agents/<dir>` started on `port`, its stderr in `log`; it listens
+/// once its imports are done ([`wait_listening`]).
 fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
-    // CrewAI has a venv of its own: its dependencies clash with LangGraph's (docs/agents.md).
+    // CrewAI has a venv of its own: ag-ui-crewai needs an older FastAPI (docs/agents.md).
     let (venv, step) = match dir {
         "crewai" => (".venv-crewai", "step_crewai_example"),
         _ => (".venv-agents", "step_agent_examples"),
@@ -60,6 +62,11 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
         )
         .spawn()
         .expect("start the example agent");
+    Example(child)
+}
+
+/// Waits until the agent at `port` listens (its imports done); its log if it never does.
+fn wait_listening(port: u16, log: &Path) {
     // CrewAI's imports alone take seconds, minutes on a loaded machine.
     let deadline = Instant::now() + Duration::from_secs(180);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -70,7 +77,6 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    Example(child)
 }
 
 /// The step an example serves, and its settings' names.
@@ -130,7 +136,9 @@ impl Served {
                 .with_env(name_key, "team-planner")
                 .with_env(framework_key, framework);
         }
+        // appgen starts while the agent imports its framework.
         let server = Server::start(spawn);
+        wait_listening(port, &log);
         Served {
             server,
             model,
