@@ -7,7 +7,10 @@
 
 mod support;
 
-use appgen_testkit::{Script, ScriptedServer};
+use appgen_testkit::{
+    Reply, Script, ScriptedServer, appgen_responder, detect_agent, in_schema_order,
+};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -116,10 +119,13 @@ struct Served {
 
 impl Served {
     async fn start(dir: &str, step: Step, framework: Option<&str>) -> Served {
+        Served::with_model(dir, step, framework, Script::appgen()).await
+    }
+
+    /// Like [`Served::start`], the model playing `script`.
+    async fn with_model(dir: &str, step: Step, framework: Option<&str>, script: Script) -> Served {
         let [url_key, name_key, framework_key] = step.keys();
-        let model = ScriptedServer::start(Script::appgen())
-            .await
-            .expect("scripted model");
+        let model = ScriptedServer::start(script).await.expect("scripted model");
         let tmp = tempfile::tempdir().expect("tmp");
         let (port, log) = (free_port(), tmp.path().join("agent.log"));
         let agent = start_example(dir, port, &model.openai_base_url(), &log);
@@ -254,12 +260,128 @@ async fn a_browser_shows_which_agent_served_the_step() {
     );
 }
 
+/// What the CrewAI test's model writes as `src/App.tsx`: the todo list the built-in `qa` step's
+/// scenarios for "A todo list" ask of (a "Task" field, "Add task", a "Tasks" list kept after a
+/// reload, ticking one off and filtering by All / Active / Done), so v1 ships it as written;
+/// its [`CREW_MARKER`] tells it from the built-in agent's files.
+const CREW_APP: &str = r#"import { useEffect, useState } from "react";
+
+type Task = { text: string; done: boolean };
+type Show = "All" | "Active" | "Done";
+
+function load(): Task[] {
+  try {
+    return JSON.parse(localStorage.getItem("tasks") ?? "[]") as Task[];
+  } catch {
+    return [];
+  }
+}
+
+export default function App() {
+  const [tasks, setTasks] = useState<Task[]>(load);
+  const [text, setText] = useState("");
+  const [show, setShow] = useState<Show>("All");
+  useEffect(() => localStorage.setItem("tasks", JSON.stringify(tasks)), [tasks]);
+  const shown = tasks.filter((t) => show === "All" || t.done === (show === "Done"));
+  const toggle = (i: number) =>
+    setTasks(tasks.map((t, j) => (j === i ? { ...t, done: !t.done } : t)));
+  return (
+    <main className="mx-auto max-w-xl p-6">
+      <h1 className="text-2xl font-bold">TITLE</h1>
+      <p>MARKER</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (text.trim()) setTasks([...tasks, { text: text.trim(), done: false }]);
+          setText("");
+        }}
+      >
+        <input aria-label="Task" value={text} onChange={(e) => setText(e.target.value)} />
+        <button type="submit">Add task</button>
+      </form>
+      <div>
+        {(["All", "Active", "Done"] as Show[]).map((s) => (
+          <button key={s} type="button" aria-pressed={show === s} onClick={() => setShow(s)}>
+            {s}
+          </button>
+        ))}
+      </div>
+      <ul aria-label="Tasks">
+        {shown.map((t) => {
+          const i = tasks.indexOf(t);
+          return (
+            <li key={i}>
+              <input
+                type="checkbox"
+                aria-label={`Mark ${t.text} done`}
+                checked={t.done}
+                onChange={() => toggle(i)}
+              />
+              {t.text}
+            </li>
+          );
+        })}
+      </ul>
+    </main>
+  );
+}
+"#;
+
+/// Said by the app CrewAI's model writes, and by no built-in file.
+const CREW_MARKER: &str = "Written by the CrewAI flow";
+
+/// The scripted model for the CrewAI test: the appgen responder, whose `code` answer's
+/// `src/App.tsx` is [`CREW_APP`].
+fn crew_model() -> Script {
+    let base = appgen_responder();
+    Script::appgen().responder(move |req| {
+        let reply = base(req);
+        match (detect_agent(req).as_deref(), reply) {
+            (Some("code"), Reply::Content { content, .. }) => {
+                let app = CREW_APP
+                    .replace("TITLE", "Todo List")
+                    .replace("MARKER", CREW_MARKER);
+                Reply::text(with_app(&content, "files", &app))
+            }
+            (_, reply) => reply,
+        }
+    })
+}
+
+/// The responder's answer `content` with the `src/App.tsx` entry of its `list` (files or
+/// changes) holding `app`.
+fn with_app(content: &str, list: &str, app: &str) -> String {
+    let mut answer: Value = serde_json::from_str(content).expect("the responder's JSON");
+    for entry in answer[list].as_array_mut().into_iter().flatten() {
+        if entry["path"] == "src/App.tsx" {
+            entry["content"] = Value::from(app);
+        }
+    }
+    in_schema_order(&answer)
+}
+
+/// The text of `path` in version `n` of `thread`, from the API (the version's file list, then
+/// the blob).
+async fn version_file(base: &str, thread: &str, n: u32, path: &str) -> String {
+    let c = client();
+    let version = get_json(&c, &format!("{base}/api/threads/{thread}/versions/{n}")).await;
+    let hash = version["files"][path]["hash"]
+        .as_str()
+        .unwrap_or_else(|| panic!("version {n} has no {path}: {version:#}"));
+    let r = c
+        .get(format!("{base}/api/threads/{thread}/blobs/{hash}"))
+        .send()
+        .await
+        .expect("blob");
+    r.text().await.expect("blob text")
+}
+
 /// A CrewAI flow behind `ag-ui-crewai` (its venv: infra/local/setup.sh step_crewai_example)
 /// writes the app as the code step, naming itself through its capabilities, and the official
 /// client verifies the conversation to v1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crewai_flow_serves_the_code_step() {
-    let served = Served::start("crewai", Step::Code, None).await;
+    let served = Served::with_model("crewai", Step::Code, None, crew_model()).await;
     let base = served.server.base.clone();
     let (report, ok) =
         tokio::task::spawn_blocking(move || agui_flow(&base, "t-crew", "A todo list", None))
@@ -273,6 +395,14 @@ async fn a_crewai_flow_serves_the_code_step() {
         serde_json::json!(["CrewAI (team-coder)"]),
         "{run:#}"
     );
+    // v1 is CrewAI's files as it wrote them: its check passed with no fix round.
+    let steps = run["steps"].as_array().expect("steps");
+    assert!(
+        !steps.iter().any(|s| s == "fix"),
+        "a fix round ran: {run:#}"
+    );
+    let app = version_file(&served.server.base, "t-crew", 1, "src/App.tsx").await;
+    assert!(app.contains(CREW_MARKER), "v1 is not CrewAI's: {app}");
     let asked: Vec<String> = served
         .model
         .requests()
