@@ -1,8 +1,8 @@
 //! End to end: `appgen serve` with its `requirements` step served over AG-UI by the Pydantic AI
-//! and LangGraph examples, and its `code` step by the CrewAI one (examples/agents/*, installed
+//! and LangGraph examples, and its `code` and `modify` steps by the CrewAI one (examples/agents/*, installed
 //! by infra/local/setup.sh), each example's model being the scripted OpenAI-compatible server.
-//! The official `@ag-ui/client` runs a whole conversation (questions → v1 → follow-up → v2; to
-//! v1 for CrewAI) and verifies every stream, SUBAGENT_* included; and Chromium shows who served
+//! The official `@ag-ui/client` runs a whole conversation (questions → v1 → follow-up → v2)
+//! and verifies every stream, SUBAGENT_* included; and Chromium shows who served
 //! the step (web/e2e/agents.mjs).
 
 mod support;
@@ -82,11 +82,12 @@ fn wait_listening(port: u16, log: &Path) {
     }
 }
 
-/// The step an example serves, and its settings' names.
+/// A step an example serves, and its settings' names.
 #[derive(Clone, Copy)]
 enum Step {
     Requirements,
     Code,
+    Modify,
 }
 
 impl Step {
@@ -102,12 +103,17 @@ impl Step {
                 "APPGEN_AGENT_CODE_NAME",
                 "APPGEN_AGENT_CODE_FRAMEWORK",
             ],
+            Step::Modify => [
+                "APPGEN_AGENT_MODIFY_URL",
+                "APPGEN_AGENT_MODIFY_NAME",
+                "APPGEN_AGENT_MODIFY_FRAMEWORK",
+            ],
         }
     }
 }
 
 /// The scripted model, the example in `examples/agents/<dir>` on it, and `appgen serve` with
-/// that example serving `step`, named by the settings as team-planner on `framework` if given
+/// that example serving `step` (or `steps`), named by the settings as team-planner on `framework` if given
 /// (else by itself); each stops on drop.
 struct Served {
     server: Server,
@@ -119,28 +125,34 @@ struct Served {
 
 impl Served {
     async fn start(dir: &str, step: Step, framework: Option<&str>) -> Served {
-        Served::with_model(dir, step, framework, Script::appgen()).await
+        Served::with_model(dir, &[step], framework, Script::appgen()).await
     }
 
-    /// Like [`Served::start`], the model playing `script`.
-    async fn with_model(dir: &str, step: Step, framework: Option<&str>, script: Script) -> Served {
-        let [url_key, name_key, framework_key] = step.keys();
+    /// Like [`Served::start`], the example serving `steps`, the model playing `script`.
+    async fn with_model(
+        dir: &str,
+        steps: &[Step],
+        framework: Option<&str>,
+        script: Script,
+    ) -> Served {
         let model = ScriptedServer::start(script).await.expect("scripted model");
         let tmp = tempfile::tempdir().expect("tmp");
         let (port, log) = (free_port(), tmp.path().join("agent.log"));
         let agent = start_example(dir, port, &model.openai_base_url(), &log);
         let data = tmp.path().join("data");
         let mut spawn = Spawn::local(&data)
-            .with_env(url_key, format!("http://127.0.0.1:{port}/"))
             .with_env("APPGEN_AGENT_FALLBACK", "none")
             .with_env(
                 "APPGEN_WEB_DIR",
                 repo().join("web/dist").display().to_string(),
             );
-        if let Some(framework) = framework {
-            spawn = spawn
-                .with_env(name_key, "team-planner")
-                .with_env(framework_key, framework);
+        for [url_key, name_key, framework_key] in steps.iter().map(|s| s.keys()) {
+            spawn = spawn.with_env(url_key, format!("http://127.0.0.1:{port}/"));
+            if let Some(framework) = framework {
+                spawn = spawn
+                    .with_env(name_key, "team-planner")
+                    .with_env(framework_key, framework);
+            }
         }
         // appgen starts while the agent imports its framework.
         let server = Server::start(spawn);
@@ -331,7 +343,8 @@ export default function App() {
 const CREW_MARKER: &str = "Written by the CrewAI flow";
 
 /// The scripted model for the CrewAI test: the appgen responder, whose `code` answer's
-/// `src/App.tsx` is [`CREW_APP`].
+/// `src/App.tsx` is [`CREW_APP`], and whose `modify` answer renames it to Shelfie (the
+/// follow-up's request).
 fn crew_model() -> Script {
     let base = appgen_responder();
     Script::appgen().responder(move |req| {
@@ -342,6 +355,12 @@ fn crew_model() -> Script {
                     .replace("TITLE", "Todo List")
                     .replace("MARKER", CREW_MARKER);
                 Reply::text(with_app(&content, "files", &app))
+            }
+            (Some("modify"), Reply::Content { content, .. }) => {
+                let app = CREW_APP
+                    .replace("TITLE", "Shelfie")
+                    .replace("MARKER", CREW_MARKER);
+                Reply::text(with_app(&content, "changes", &app))
             }
             (_, reply) => reply,
         }
@@ -377,37 +396,60 @@ async fn version_file(base: &str, thread: &str, n: u32, path: &str) -> String {
 }
 
 /// A CrewAI flow behind `ag-ui-crewai` (its venv: infra/local/setup.sh step_crewai_example)
-/// writes the app as the code step, naming itself through its capabilities, and the official
-/// client verifies the conversation to v1.
+/// writes the app as the code step and changes it as the modify step, naming itself through
+/// its capabilities, and the official client verifies the whole conversation (questions → v1
+/// → follow-up → v2); each version is CrewAI's files, checked with no fix round.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crewai_flow_serves_the_code_step() {
-    let served = Served::with_model("crewai", Step::Code, None, crew_model()).await;
+async fn a_crewai_flow_serves_the_code_and_modify_steps() {
+    let steps = [Step::Code, Step::Modify];
+    let served = Served::with_model("crewai", &steps, None, crew_model()).await;
     let base = served.server.base.clone();
-    let (report, ok) =
-        tokio::task::spawn_blocking(move || agui_flow(&base, "t-crew", "A todo list", None))
-            .await
-            .expect("check");
+    let (report, ok) = tokio::task::spawn_blocking(move || {
+        agui_flow(
+            &base,
+            "t-crew",
+            "A todo list",
+            Some("Rename the app to Shelfie"),
+        )
+    })
+    .await
+    .expect("check");
     assert!(ok, "AG-UI check failed: {report:#}\n{}", served.logs());
-    let run = &report["runs"][1];
-    assert_eq!(run["result"]["version"], 1, "{run:#}");
-    assert_eq!(
-        run["subagents"],
-        serde_json::json!(["CrewAI (team-coder)"]),
-        "{run:#}"
-    );
-    // v1 is CrewAI's files as it wrote them: its check passed with no fix round.
-    let steps = run["steps"].as_array().expect("steps");
-    assert!(
-        !steps.iter().any(|s| s == "fix"),
-        "a fix round ran: {run:#}"
-    );
-    let app = version_file(&served.server.base, "t-crew", 1, "src/App.tsx").await;
-    assert!(app.contains(CREW_MARKER), "v1 is not CrewAI's: {app}");
+    let runs = report["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 3, "{report:#}");
+    for (n, (run, step, title)) in [
+        (&runs[1], "code", "Todo List"),
+        (&runs[2], "modify", "Shelfie"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let version = n as u32 + 1;
+        assert_eq!(run["result"]["version"], version, "{run:#}");
+        assert_eq!(
+            run["subagents"],
+            serde_json::json!(["CrewAI (team-coder)"]),
+            "{run:#}"
+        );
+        // The version is CrewAI's files as it wrote them: its check passed with no fix round.
+        let ran = run["steps"].as_array().expect("steps");
+        assert!(ran.iter().any(|s| s == step), "no {step} step: {run:#}");
+        assert!(!ran.iter().any(|s| s == "fix"), "a fix round ran: {run:#}");
+        let app = version_file(&served.server.base, "t-crew", version, "src/App.tsx").await;
+        assert!(
+            app.contains(CREW_MARKER) && app.contains(title),
+            "v{version} is not CrewAI's: {app}"
+        );
+    }
     let asked: Vec<String> = served
         .model
         .requests()
         .iter()
         .filter_map(|r| r.agent())
         .collect();
-    assert_eq!(asked, ["code"], "only the served step reached the model");
+    assert_eq!(
+        asked,
+        ["code", "modify"],
+        "only the served steps reached the model"
+    );
 }
