@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a Debian machine to run and test appgen: Chromium, bubblewrap, the resource-limit
 # tools, the generated-app template's node_modules, the web UI's and the test tools' npm
-# packages, Python's venv for the infrastructure tests, and the external-agent examples' venv.
+# packages, Python's venv for the infrastructure tests, and the external-agent examples' venvs.
 # Idempotent: a step that is already done says so and does nothing. Run as root (it installs system packages).
 #
 #   infra/local/setup.sh
@@ -105,21 +105,36 @@ step_python_venv() {
   fi
 }
 
-# venv_from_pins VENV NAME REQUIREMENTS...: VENV holds the pinned REQUIREMENTS, reinstalled
-# when a pin changes (stamped by their hash).
+# uv (pinned, from PyPI into its own venv under infra/local/.tools) installs the agent examples'
+# venvs: parallel downloads and installs, 27 s for CrewAI's 152 packages cold where pip took 4 to
+# 8 minutes (docs/agents.md).
+UV_VERSION=0.13.10
+UV="$REPO/infra/local/.tools/uv-$UV_VERSION/bin/uv"
+step_uv() {
+  if [ -x "$UV" ]; then
+    log "uv $UV_VERSION present"
+    return 0
+  fi
+  log "uv $UV_VERSION into ${UV%/bin/uv}"
+  python3 -m venv "${UV%/bin/uv}"
+  "${UV%/bin/uv}/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+}
+
+# venv_from_pins VENV NAME REQUIREMENTS...: VENV holds the pinned REQUIREMENTS (installed by uv
+# with their bytecode, so the examples' first import does not compile it), reinstalled when a
+# pin changes (stamped by their hash). Fresh each time: a changed pin leaves nothing stale.
 venv_from_pins() {
-  local venv="$1" name="$2" stamp="$1/.installed" want r
+  local venv="$1" name="$2" stamp="$1/.installed" want
   shift 2
   want="$(cat "$@" | sha256sum | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     log "$name venv up to date"
     return 0
   fi
+  step_uv
   log "$name venv: installing ${*#"$REPO"/}"
-  python3 -m venv "$venv"
-  for r in "$@"; do
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$r"
-  done
+  UV_PYTHON_DOWNLOADS=never "$UV" venv --quiet --clear --python python3 "$venv"
+  "$UV" pip install --quiet --compile-bytecode --python "$venv/bin/python" "${@/#/--requirement=}"
   echo "$want" >"$stamp"
 }
 
@@ -130,15 +145,14 @@ step_agent_examples() {
     "$REPO/examples/agents/langgraph/requirements.txt" "$REPO/examples/agents/pydantic-ai/requirements.txt"
 }
 
-# Opt-in, not in STEPS: the CrewAI example's venv is 1.3 GB and 5 to 8 minutes to install here,
-# more than CI's budget allows on every run (docs/agents.md). Its test is `#[ignore]`d:
-#   infra/local/setup.sh step_crewai_example
-#   cargo test -p appgen --test external_agent -- --ignored crewai
+# CrewAI's own venv (1.3 GB, 152 packages; ag-ui-crewai needs fastapi<0.116, LangGraph's
+# example pins 0.165) from the lock of every package with its hashes (requirements.lock,
+# compiled from requirements.txt by `uv pip compile`, see its header): nothing resolved here.
 step_crewai_example() {
-  venv_from_pins "$REPO/infra/local/.venv-crewai" "CrewAI example" "$REPO/examples/agents/crewai/requirements.txt"
+  venv_from_pins "$REPO/infra/local/.venv-crewai" "CrewAI example" "$REPO/examples/agents/crewai/requirements.lock"
 }
 
-STEPS=(step_node step_chromium_and_sandbox step_limit_tools step_template_node_modules step_web_and_test_node_modules step_python_venv step_agent_examples)
+STEPS=(step_node step_chromium_and_sandbox step_limit_tools step_template_node_modules step_web_and_test_node_modules step_python_venv step_uv step_agent_examples step_crewai_example)
 
 # setup.sh                      every step
 # setup.sh step_a step_b        only those steps
@@ -156,7 +170,7 @@ main() {
     steps=("$@")
   fi
   for s in "${steps[@]}"; do
-    declare -F "$s" >/dev/null || die "no such step: $s (steps: ${STEPS[*]} step_crewai_example)"
+    declare -F "$s" >/dev/null || die "no such step: $s (steps: ${STEPS[*]})"
     "$s"
   done
   log "done"

@@ -9,12 +9,13 @@ start=$(date +%s)
 step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - start ))" "$*"; }
 
 step "setup (system packages, template and test node_modules; the agent examples' and the infrastructure tests' venvs beside the build)"
-bash infra/local/setup.sh --without step_agent_examples
-# The examples' venv is minutes of downloads on a fresh machine and needs nothing of the build:
-# it installs while clippy and the first compile run, and cargo test waits for it. So do the
-# infrastructure tests' two venvs (Checkov's is ~100 packages, ~50 s), waited for at the end.
+bash infra/local/setup.sh --without step_uv step_agent_examples step_crewai_example
+# The examples' two venvs (CrewAI's is 152 packages) and uv, which installs them, are downloads
+# that need nothing of the build: they install while clippy and the first compile run, and
+# cargo test waits for them (docs/agents.md has the times). So do the infrastructure tests' two
+# venvs (Checkov's is ~100 packages, ~50 s), waited for at the end.
 mkdir -p target
-bash infra/local/setup.sh step_agent_examples >target/setup-agents.log 2>&1 &
+bash infra/local/setup.sh step_agent_examples step_crewai_example >target/setup-agents.log 2>&1 &
 agents_venv=$!
 bash infra/tests/run.sh --venvs-only >target/setup-infra.log 2>&1 &
 infra_venvs=$!
@@ -33,7 +34,7 @@ export APPGEN_AZURITE=1
 step "web UI: build (the e2e tests serve it) and unit tests"
 (cd web && npm run build --silent && npm test --silent)
 
-step "agent examples' venv (installed beside the build)"
+step "agent examples' venvs (installed beside the build)"
 wait "$agents_venv" || { cat target/setup-agents.log; exit 1; }
 cat target/setup-agents.log
 

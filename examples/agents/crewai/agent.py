@@ -1,10 +1,12 @@
-"""A CrewAI flow served over AG-UI by ag-ui-crewai, for appgen's `code` step (docs/agents.md).
+"""A CrewAI flow served over AG-UI by ag-ui-crewai, for appgen's `code` and `modify` steps
+(docs/agents.md).
 
-appgen sends the messages its built-in coder would send and the same instructions (which end
+appgen sends the messages its built-in agent would send and the same instructions (which end
 with the answer's JSON Schema) in the run's context; the flow's one step asks the model with
-them and streams its reply, whose JSON (the app's files) is the answer. The model is any
-OpenAI-compatible endpoint: OPENAI_BASE_URL, OPENAI_API_KEY, MODEL. `GET /capabilities` says
-who it is (AG-UI capabilities), so appgen names it "CrewAI (team-coder)" without settings.
+them and streams its reply, whose JSON (the app's files, or a follow-up's changes) is the
+answer. The model is any OpenAI-compatible endpoint: OPENAI_BASE_URL, OPENAI_API_KEY, MODEL.
+`GET /capabilities` says who it is (AG-UI capabilities), so appgen names it "CrewAI
+(team-coder)" without settings.
 """
 
 import os

@@ -1,12 +1,16 @@
 //! End to end: `appgen serve` with its `requirements` step served over AG-UI by the Pydantic AI
-//! and LangGraph examples (examples/agents/*, installed by infra/local/setup.sh), each example's
-//! model being the scripted OpenAI-compatible server. The official `@ag-ui/client` runs a whole
-//! conversation (questions → v1 → follow-up → v2) and verifies every stream, SUBAGENT_* included;
-//! and Chromium shows who served the step (web/e2e/agents.mjs).
+//! and LangGraph examples, and its `code` and `modify` steps by the CrewAI one (examples/agents/*, installed
+//! by infra/local/setup.sh), each example's model being the scripted OpenAI-compatible server.
+//! The official `@ag-ui/client` runs a whole conversation (questions → v1 → follow-up → v2)
+//! and verifies every stream, SUBAGENT_* included; and Chromium shows who served
+//! the step (web/e2e/agents.mjs).
 
 mod support;
 
-use appgen_testkit::{Script, ScriptedServer};
+use appgen_testkit::{
+    Reply, Script, ScriptedServer, appgen_responder, detect_agent, in_schema_order,
+};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,18 +30,22 @@ impl Drop for Example {
     }
 }
 
+/// The example in `examples/agents/<dir>` started on `port`, its stderr in `log`; it listens
+/// once its imports are done ([`wait_listening`]).
 fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
-    // CrewAI has a venv of its own, installed only when asked for (docs/agents.md).
+    // CrewAI has a venv of its own: ag-ui-crewai needs an older FastAPI (docs/agents.md).
     let (venv, step) = match dir {
         "crewai" => (".venv-crewai", "step_crewai_example"),
         _ => (".venv-agents", "step_agent_examples"),
     };
-    let python = repo().join("infra/local").join(venv).join("bin/python");
+    let venv = repo().join("infra/local").join(venv);
+    // setup.sh stamps a venv once all of it is installed.
     assert!(
-        python.exists(),
-        "{} is missing: run infra/local/setup.sh {step}",
-        python.display()
+        venv.join(".installed").exists(),
+        "{} is missing or half installed: run infra/local/setup.sh {step}",
+        venv.display()
     );
+    let python = venv.join("bin/python");
     let child = Command::new(python)
         .args(["-m", "uvicorn", "agent:app", "--host", "127.0.0.1"])
         .args(["--port", &port.to_string()])
@@ -46,6 +54,9 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
         .env("OPENAI_API_KEY", "scripted")
         .env("CREWAI_DISABLE_TELEMETRY", "true")
         .env("OTEL_SDK_DISABLED", "true")
+        // LiteLLM (CrewAI's) fetches its model price list from GitHub at import, 3 tries;
+        // the copy it ships is enough.
+        .env("LITELLM_LOCAL_MODEL_COST_MAP", "True")
         .stdout(Stdio::null())
         .stderr(
             std::fs::File::create(log)
@@ -54,7 +65,13 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
         )
         .spawn()
         .expect("start the example agent");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    Example(child)
+}
+
+/// Waits until the agent at `port` listens (its imports done); its log if it never does.
+fn wait_listening(port: u16, log: &Path) {
+    // CrewAI's imports alone take seconds, minutes on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(180);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             Instant::now() < deadline,
@@ -63,14 +80,14 @@ fn start_example(dir: &str, port: u16, model_url: &str, log: &Path) -> Example {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    Example(child)
 }
 
-/// The step an example serves, and its settings' names.
+/// A step an example serves, and its settings' names.
 #[derive(Clone, Copy)]
 enum Step {
     Requirements,
     Code,
+    Modify,
 }
 
 impl Step {
@@ -86,12 +103,17 @@ impl Step {
                 "APPGEN_AGENT_CODE_NAME",
                 "APPGEN_AGENT_CODE_FRAMEWORK",
             ],
+            Step::Modify => [
+                "APPGEN_AGENT_MODIFY_URL",
+                "APPGEN_AGENT_MODIFY_NAME",
+                "APPGEN_AGENT_MODIFY_FRAMEWORK",
+            ],
         }
     }
 }
 
 /// The scripted model, the example in `examples/agents/<dir>` on it, and `appgen serve` with
-/// that example serving `step`, named by the settings as team-planner on `framework` if given
+/// that example serving `step` (or `steps`), named by the settings as team-planner on `framework` if given
 /// (else by itself); each stops on drop.
 struct Served {
     server: Server,
@@ -103,27 +125,38 @@ struct Served {
 
 impl Served {
     async fn start(dir: &str, step: Step, framework: Option<&str>) -> Served {
-        let [url_key, name_key, framework_key] = step.keys();
-        let model = ScriptedServer::start(Script::appgen())
-            .await
-            .expect("scripted model");
+        Served::with_model(dir, &[step], framework, Script::appgen()).await
+    }
+
+    /// Like [`Served::start`], the example serving `steps`, the model playing `script`.
+    async fn with_model(
+        dir: &str,
+        steps: &[Step],
+        framework: Option<&str>,
+        script: Script,
+    ) -> Served {
+        let model = ScriptedServer::start(script).await.expect("scripted model");
         let tmp = tempfile::tempdir().expect("tmp");
         let (port, log) = (free_port(), tmp.path().join("agent.log"));
         let agent = start_example(dir, port, &model.openai_base_url(), &log);
         let data = tmp.path().join("data");
         let mut spawn = Spawn::local(&data)
-            .with_env(url_key, format!("http://127.0.0.1:{port}/"))
             .with_env("APPGEN_AGENT_FALLBACK", "none")
             .with_env(
                 "APPGEN_WEB_DIR",
                 repo().join("web/dist").display().to_string(),
             );
-        if let Some(framework) = framework {
-            spawn = spawn
-                .with_env(name_key, "team-planner")
-                .with_env(framework_key, framework);
+        for [url_key, name_key, framework_key] in steps.iter().map(|s| s.keys()) {
+            spawn = spawn.with_env(url_key, format!("http://127.0.0.1:{port}/"));
+            if let Some(framework) = framework {
+                spawn = spawn
+                    .with_env(name_key, "team-planner")
+                    .with_env(framework_key, framework);
+            }
         }
+        // appgen starts while the agent imports its framework.
         let server = Server::start(spawn);
+        wait_listening(port, &log);
         Served {
             server,
             model,
@@ -239,34 +272,184 @@ async fn a_browser_shows_which_agent_served_the_step() {
     );
 }
 
-/// Opt-in (CrewAI's venv is 1.3 GB and 5 to 8 minutes to install): a CrewAI flow behind
-/// `ag-ui-crewai` writes the app as the code step, naming itself through its capabilities, and
-/// the official client verifies the conversation to v1.
-///
-///   bash infra/local/setup.sh step_crewai_example
-///   cargo test -p appgen --test external_agent -- --ignored crewai
+/// What the CrewAI test's model writes as `src/App.tsx`: the todo list the built-in `qa` step's
+/// scenarios for "A todo list" ask of (a "Task" field, "Add task", a "Tasks" list kept after a
+/// reload, ticking one off and filtering by All / Active / Done), so v1 ships it as written;
+/// its [`CREW_MARKER`] tells it from the built-in agent's files.
+const CREW_APP: &str = r#"import { useEffect, useState } from "react";
+
+type Task = { text: string; done: boolean };
+type Show = "All" | "Active" | "Done";
+
+function load(): Task[] {
+  try {
+    return JSON.parse(localStorage.getItem("tasks") ?? "[]") as Task[];
+  } catch {
+    return [];
+  }
+}
+
+export default function App() {
+  const [tasks, setTasks] = useState<Task[]>(load);
+  const [text, setText] = useState("");
+  const [show, setShow] = useState<Show>("All");
+  useEffect(() => localStorage.setItem("tasks", JSON.stringify(tasks)), [tasks]);
+  const shown = tasks.filter((t) => show === "All" || t.done === (show === "Done"));
+  const toggle = (i: number) =>
+    setTasks(tasks.map((t, j) => (j === i ? { ...t, done: !t.done } : t)));
+  return (
+    <main className="mx-auto max-w-xl p-6">
+      <h1 className="text-2xl font-bold">TITLE</h1>
+      <p>MARKER</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (text.trim()) setTasks([...tasks, { text: text.trim(), done: false }]);
+          setText("");
+        }}
+      >
+        <input aria-label="Task" value={text} onChange={(e) => setText(e.target.value)} />
+        <button type="submit">Add task</button>
+      </form>
+      <div>
+        {(["All", "Active", "Done"] as Show[]).map((s) => (
+          <button key={s} type="button" aria-pressed={show === s} onClick={() => setShow(s)}>
+            {s}
+          </button>
+        ))}
+      </div>
+      <ul aria-label="Tasks">
+        {shown.map((t) => {
+          const i = tasks.indexOf(t);
+          return (
+            <li key={i}>
+              <input
+                type="checkbox"
+                aria-label={`Mark ${t.text} done`}
+                checked={t.done}
+                onChange={() => toggle(i)}
+              />
+              {t.text}
+            </li>
+          );
+        })}
+      </ul>
+    </main>
+  );
+}
+"#;
+
+/// Said by the app CrewAI's model writes, and by no built-in file.
+const CREW_MARKER: &str = "Written by the CrewAI flow";
+
+/// The scripted model for the CrewAI test: the appgen responder, whose `code` answer's
+/// `src/App.tsx` is [`CREW_APP`], and whose `modify` answer renames it to Shelfie (the
+/// follow-up's request).
+fn crew_model() -> Script {
+    let base = appgen_responder();
+    Script::appgen().responder(move |req| {
+        let reply = base(req);
+        match (detect_agent(req).as_deref(), reply) {
+            (Some("code"), Reply::Content { content, .. }) => {
+                let app = CREW_APP
+                    .replace("TITLE", "Todo List")
+                    .replace("MARKER", CREW_MARKER);
+                Reply::text(with_app(&content, "files", &app))
+            }
+            (Some("modify"), Reply::Content { content, .. }) => {
+                let app = CREW_APP
+                    .replace("TITLE", "Shelfie")
+                    .replace("MARKER", CREW_MARKER);
+                Reply::text(with_app(&content, "changes", &app))
+            }
+            (_, reply) => reply,
+        }
+    })
+}
+
+/// The responder's answer `content` with the `src/App.tsx` entry of its `list` (files or
+/// changes) holding `app`.
+fn with_app(content: &str, list: &str, app: &str) -> String {
+    let mut answer: Value = serde_json::from_str(content).expect("the responder's JSON");
+    for entry in answer[list].as_array_mut().into_iter().flatten() {
+        if entry["path"] == "src/App.tsx" {
+            entry["content"] = Value::from(app);
+        }
+    }
+    in_schema_order(&answer)
+}
+
+/// The text of `path` in version `n` of `thread`, from the API (the version's file list, then
+/// the blob).
+async fn version_file(base: &str, thread: &str, n: u32, path: &str) -> String {
+    let c = client();
+    let version = get_json(&c, &format!("{base}/api/threads/{thread}/versions/{n}")).await;
+    let hash = version["files"][path]["hash"]
+        .as_str()
+        .unwrap_or_else(|| panic!("version {n} has no {path}: {version:#}"));
+    let r = c
+        .get(format!("{base}/api/threads/{thread}/blobs/{hash}"))
+        .send()
+        .await
+        .expect("blob");
+    r.text().await.expect("blob text")
+}
+
+/// A CrewAI flow behind `ag-ui-crewai` (its venv: infra/local/setup.sh step_crewai_example)
+/// writes the app as the code step and changes it as the modify step, naming itself through
+/// its capabilities, and the official client verifies the whole conversation (questions → v1
+/// → follow-up → v2); each version is CrewAI's files, checked with no fix round.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "opt-in: needs infra/local/.venv-crewai (infra/local/setup.sh step_crewai_example)"]
-async fn a_crewai_flow_serves_the_code_step() {
-    let served = Served::start("crewai", Step::Code, None).await;
+async fn a_crewai_flow_serves_the_code_and_modify_steps() {
+    let steps = [Step::Code, Step::Modify];
+    let served = Served::with_model("crewai", &steps, None, crew_model()).await;
     let base = served.server.base.clone();
-    let (report, ok) =
-        tokio::task::spawn_blocking(move || agui_flow(&base, "t-crew", "A todo list", None))
-            .await
-            .expect("check");
+    let (report, ok) = tokio::task::spawn_blocking(move || {
+        agui_flow(
+            &base,
+            "t-crew",
+            "A todo list",
+            Some("Rename the app to Shelfie"),
+        )
+    })
+    .await
+    .expect("check");
     assert!(ok, "AG-UI check failed: {report:#}\n{}", served.logs());
-    let run = &report["runs"][1];
-    assert_eq!(run["result"]["version"], 1, "{run:#}");
-    assert_eq!(
-        run["subagents"],
-        serde_json::json!(["CrewAI (team-coder)"]),
-        "{run:#}"
-    );
+    let runs = report["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 3, "{report:#}");
+    for (n, (run, step, title)) in [
+        (&runs[1], "code", "Todo List"),
+        (&runs[2], "modify", "Shelfie"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let version = n as u32 + 1;
+        assert_eq!(run["result"]["version"], version, "{run:#}");
+        assert_eq!(
+            run["subagents"],
+            serde_json::json!(["CrewAI (team-coder)"]),
+            "{run:#}"
+        );
+        // The version is CrewAI's files as it wrote them: its check passed with no fix round.
+        let ran = run["steps"].as_array().expect("steps");
+        assert!(ran.iter().any(|s| s == step), "no {step} step: {run:#}");
+        assert!(!ran.iter().any(|s| s == "fix"), "a fix round ran: {run:#}");
+        let app = version_file(&served.server.base, "t-crew", version, "src/App.tsx").await;
+        assert!(
+            app.contains(CREW_MARKER) && app.contains(title),
+            "v{version} is not CrewAI's: {app}"
+        );
+    }
     let asked: Vec<String> = served
         .model
         .requests()
         .iter()
         .filter_map(|r| r.agent())
         .collect();
-    assert_eq!(asked, ["code"], "only the served step reached the model");
+    assert_eq!(
+        asked,
+        ["code", "modify"],
+        "only the served steps reached the model"
+    );
 }

@@ -618,27 +618,25 @@ fn served_by(events: &[Event]) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// An agent whose port is closed is tried in the first step it serves only: the run keeps
-/// that in its snapshot, so its later steps (stateless, maybe elsewhere) go straight to the
-/// built-in agent, and the narration says so once. The next run asks the agent again.
-#[tokio::test]
-async fn an_unreachable_agent_is_left_out_for_the_rest_of_its_run() {
-    let url = refused_url().await;
+/// The first run with the agent at `url` serving requirements, code and modify: it is tried
+/// in requirements only (the run then leaves it out, saying so once) and the built-in agent
+/// does both steps. The pipeline, for a next run.
+async fn left_out_after_one_step(
+    url: &str,
+    env: &[(&str, &str)],
+    dir: &std::path::Path,
+) -> Pipeline {
     let builtin = builtin();
-    let env = [
+    let steps = [
         ("REQUIREMENTS_URL", ""),
         ("CODE_URL", ""),
         ("MODIFY_URL", ""),
     ];
-    let agent = Arc::new(remote(builtin.clone(), &url, &env, true));
-    let dir = tempfile::tempdir().expect("tmp");
-    let p = pipeline(agent, dir.path()).await;
+    let env: Vec<_> = steps.iter().chain(env).copied().collect();
+    let agent = Arc::new(remote(builtin.clone(), url, &env, true));
+    let p = pipeline(agent, dir).await;
     let first = run(&p, "r1", vec![user("u1", "A todo app")]).await;
     assert!(matches!(first.last(), Some(Event::RunFinished(_))));
-    let tries = |events: &[Event]| {
-        let started = |e: &&Event| matches!(e, Event::SubagentStarted(_));
-        events.iter().filter(started).count()
-    };
     assert_eq!(tries(&first), 2, "two tries in requirements, none in code");
     assert_eq!(
         builtin.calls(),
@@ -657,6 +655,23 @@ async fn an_unreachable_agent_is_left_out_for_the_rest_of_its_run() {
     let served = served_by(&first);
     assert!(served.contains(&("requirements".into(), Some("127.0.0.1".into()))));
     assert!(served.contains(&("code".into(), None)), "{served:?}");
+    p
+}
+
+/// How many tries of an external agent a run's log shows.
+fn tries(events: &[Event]) -> usize {
+    let started = |e: &&Event| matches!(e, Event::SubagentStarted(_));
+    events.iter().filter(started).count()
+}
+
+/// An agent whose port is closed is tried in the first step it serves only: the run keeps
+/// that in its snapshot, so its later steps (stateless, maybe elsewhere) go straight to the
+/// built-in agent, and the narration says so once. The next run asks the agent again.
+#[tokio::test]
+async fn an_unreachable_agent_is_left_out_for_the_rest_of_its_run() {
+    let url = refused_url().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = left_out_after_one_step(&url, &[], dir.path()).await;
 
     let messages = vec![user("u1", "A todo app"), user("u2", "make it 2")];
     let second = run(&p, "r2", messages).await;
@@ -665,6 +680,43 @@ async fn an_unreachable_agent_is_left_out_for_the_rest_of_its_run() {
     assert!(
         served.contains(&("modify".into(), Some("127.0.0.1".into()))),
         "{served:?}"
+    );
+}
+
+/// A listener on loopback whose accept queue is full, with the connections that fill it: the
+/// kernel drops further SYNs, so a connect neither succeeds nor is refused, it hangs.
+async fn silent_listener() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind");
+    let listener = socket.listen(0).expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        let connect = tokio::net::TcpStream::connect(addr);
+        match tokio::time::timeout(Duration::from_millis(100), connect).await {
+            Ok(conn) => held.push(conn.expect("the queue takes it or drops it")),
+            Err(_) => return (listener, held),
+        }
+    }
+    panic!("the accept queue of {addr} never filled")
+}
+
+/// An agent whose address accepts no connection (it hangs, no refusal) is unreachable once
+/// the connect timeout passes, and left out for the rest of the run like a refused one.
+#[tokio::test]
+async fn an_agent_that_never_accepts_is_unreachable_after_the_connect_timeout() {
+    let (listener, _held) = silent_listener().await;
+    let url = format!("http://{}/agent", listener.local_addr().expect("addr"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let started = std::time::Instant::now();
+    let timeout = [("CONNECT_TIMEOUT_MS", "200")];
+    left_out_after_one_step(&url, &timeout, dir.path()).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the connect timeout, not the step's, ended the tries: {:?}",
+        started.elapsed()
     );
 }
 

@@ -74,6 +74,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "Tries per step before an external agent is given up (default 2; core::retry::backoff between them)",
     ),
     (
+        "APPGEN_AGENT_CONNECT_TIMEOUT_MS",
+        "How long a try waits for an external agent to accept the connection before it counts as unreachable (default 10000)",
+    ),
+    (
         "APPGEN_AGENT_FALLBACK",
         "builtin (default): the built-in agent does a step its external agent failed; none: the run ends with the agent's error",
     ),

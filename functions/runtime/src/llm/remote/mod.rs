@@ -39,7 +39,6 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 use stream::Collected;
 use tokio::sync::OnceCell;
 
@@ -67,7 +66,7 @@ impl RemoteAgents {
 
     pub fn new(builtin: Arc<dyn AppAgent>, agents: Agents, settings: RemoteSettings) -> Self {
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(settings.connect_timeout)
             .build()
             .unwrap_or_default();
         let declared = settings

@@ -77,6 +77,9 @@ pub struct RemoteSettings {
     pub policy: RetryPolicy,
     /// After the last try: the built-in agent does the step (true) or the run ends (false).
     pub fallback: bool,
+    /// How long a try waits for the agent to accept the connection before it counts as
+    /// unreachable (`APPGEN_AGENT_CONNECT_TIMEOUT_MS`, default 10 s).
+    pub connect_timeout: Duration,
 }
 
 impl RemoteSettings {
@@ -121,6 +124,21 @@ impl RemoteSettings {
             Some("none") => false,
             Some(v) => return Err(invalid("APPGEN_AGENT_FALLBACK", v, "builtin or none")),
         };
+        let connect_timeout = match get("APPGEN_AGENT_CONNECT_TIMEOUT_MS") {
+            None => Duration::from_secs(10),
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| *ms >= 1)
+                .map(Duration::from_millis)
+                .ok_or_else(|| {
+                    invalid(
+                        "APPGEN_AGENT_CONNECT_TIMEOUT_MS",
+                        &v,
+                        "milliseconds, at least 1",
+                    )
+                })?,
+        };
         let policy = RetryPolicy {
             max_tries: tries,
             base_delay: Duration::from_millis(500),
@@ -130,6 +148,7 @@ impl RemoteSettings {
             agents: out,
             policy,
             fallback,
+            connect_timeout,
         })
     }
 }
@@ -189,6 +208,7 @@ mod tests {
         secret.url = url::Url::parse("https://u:pw@coder.example/run?key=k#f").expect("url");
         assert_eq!(secret.address(), "https://coder.example/run");
         assert_eq!((s.policy.max_tries, s.fallback), (2, true));
+        assert_eq!(s.connect_timeout, Duration::from_secs(10));
     }
 
     #[test]
@@ -197,6 +217,8 @@ mod tests {
         assert!(e.to_string().contains("APPGEN_AGENT_QA_URL"), "{e}");
         let e = settings(&[("APPGEN_AGENT_TRIES", "0")]).expect_err("zero");
         assert!(e.to_string().contains("APPGEN_AGENT_TRIES"), "{e}");
+        let e = settings(&[("APPGEN_AGENT_CONNECT_TIMEOUT_MS", "0")]).expect_err("zero");
+        assert!(e.to_string().contains("CONNECT_TIMEOUT_MS"), "{e}");
         let e = settings(&[("APPGEN_AGENT_FALLBACK", "maybe")]).expect_err("maybe");
         assert!(e.to_string().contains("builtin or none"), "{e}");
     }
