@@ -15,10 +15,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_appgen-devtools");
 fn responder() -> impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static {
     let stock = appgen_responder();
     move |req: &RecordedRequest| {
-        let asked: String = (req.messages().into_iter())
-            .filter(|(role, _)| role == "user")
-            .map(|(_, text)| text)
-            .collect();
+        let asked = req.user_text();
         if req.agent().as_deref() != Some("qa") || !asked.contains("This time write no suite") {
             return stock(req);
         }

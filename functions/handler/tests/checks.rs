@@ -359,10 +359,7 @@ async fn with_a_model_the_qa_agent_reads_the_check() {
     let stock = appgen_responder();
     let responder = move |req: &RecordedRequest| -> Reply {
         // The whole conversation: a repair request ends with the repair, not the check.
-        let asked: String = (req.messages().into_iter())
-            .filter(|(role, _)| role == "user")
-            .map(|(_, text)| text)
-            .collect();
+        let asked = req.user_text();
         if req.agent().as_deref() != Some("qa") || !asked.contains("This time write no suite") {
             return stock(req);
         }

@@ -199,6 +199,14 @@ impl RecordedRequest {
         self.body.get("response_format")
     }
 
+    /// The user messages' text, one after another (what the whole conversation asked).
+    pub fn user_text(&self) -> String {
+        (self.messages().into_iter())
+            .filter(|(role, _)| role == "user")
+            .map(|(_, text)| text)
+            .collect()
+    }
+
     /// The appgen agent this request is for (see [`detect_agent`]).
     pub fn agent(&self) -> Option<String> {
         detect_agent(self)
