@@ -140,21 +140,20 @@ impl Drop for Served {
 impl Served {
     /// Resident set size of the server now (VmRSS), in KB.
     fn rss_kb(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                let line = s.lines().find(|l| l.starts_with("VmRSS:"))?.to_owned();
-                line.split_whitespace().nth(1)?.parse::<f64>().ok()
-            })
-            .unwrap_or(f64::NAN)
+        self.proc_field("status", "VmRSS:")
     }
 
     /// Read syscalls the server made so far (`/proc/PID/io`'s `syscr`).
     fn read_syscalls(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/io", self.child.id()))
+        self.proc_field("io", "syscr:")
+    }
+
+    /// The number after `key` in the server's `/proc/PID/{file}`; NaN when unreadable.
+    fn proc_field(&self, file: &str, key: &str) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/{file}", self.child.id()))
             .ok()
             .and_then(|s| {
-                let line = s.lines().find(|l| l.starts_with("syscr:"))?.to_owned();
+                let line = s.lines().find(|l| l.starts_with(key))?.to_owned();
                 line.split_whitespace().nth(1)?.parse::<f64>().ok()
             })
             .unwrap_or(f64::NAN)
